@@ -1,0 +1,430 @@
+//! CONNECT (MQTT 3.1.1 §3.1) and CONNACK (§3.2).
+
+use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
+use crate::topic::TopicName;
+use crate::types::{PacketType, ProtocolVersion, QoS};
+
+/// CONNACK return code for an accepted connection (§3.2.2.3). Codes 1..=5
+/// are the defined refusals; anything above is kept and reported too.
+pub const CONNACK_ACCEPTED: u8 = 0;
+
+/// The message the broker publishes for the client if it disappears (§3.1.2.5).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LastWill<'a> {
+    /// Where the will is published.
+    pub topic: TopicName<'a>,
+    /// The will payload (any bytes).
+    pub message: &'a [u8],
+    /// QoS the broker publishes the will with.
+    pub qos: QoS,
+    /// Whether the will is retained.
+    pub retain: bool,
+}
+
+/// The first packet a client sends (§3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Connect<'a> {
+    /// Selects the protocol name and level written (§3.1.2.1, §3.1.2.2).
+    pub version: ProtocolVersion,
+    /// Client identifier (§3.1.3.1). 3.1 brokers may reject more than 23 bytes.
+    pub client_id: &'a str,
+    /// Start a new session instead of resuming the stored one (§3.1.2.4).
+    pub clean_session: bool,
+    /// Keep-alive interval in seconds, 0 disables it (§3.1.2.10).
+    pub keep_alive: u16,
+    /// Optional last will (§3.1.2.5).
+    pub will: Option<LastWill<'a>>,
+    /// Optional user name (§3.1.3.4).
+    pub username: Option<&'a str>,
+    /// Optional password, binary; requires a user name (§3.1.2.9).
+    pub password: Option<&'a [u8]>,
+}
+
+const FLAG_USERNAME: u8 = 0x80;
+const FLAG_PASSWORD: u8 = 0x40;
+const FLAG_WILL_RETAIN: u8 = 0x20;
+const WILL_QOS_SHIFT: u8 = 3;
+const FLAG_WILL: u8 = 0x04;
+const FLAG_CLEAN_SESSION: u8 = 0x02;
+const FLAG_RESERVED: u8 = 0x01;
+
+impl<'a> Connect<'a> {
+    fn remaining_len(&self) -> usize {
+        let mut len = field_len(self.version.protocol_name())
+            .saturating_add(1 + 1 + 2) // level, flags, keep-alive
+            .saturating_add(field_len(self.client_id.as_bytes()));
+        if let Some(will) = &self.will {
+            len = len
+                .saturating_add(field_len(will.topic.as_bytes()))
+                .saturating_add(field_len(will.message));
+        }
+        if let Some(username) = self.username {
+            len = len.saturating_add(field_len(username.as_bytes()));
+        }
+        if let Some(password) = self.password {
+            len = len.saturating_add(field_len(password));
+        }
+        len
+    }
+
+    /// The exact number of bytes [`Connect::encode`] writes.
+    pub fn encoded_len(&self) -> usize {
+        packet_len(self.remaining_len())
+    }
+
+    fn flags(&self) -> u8 {
+        let mut flags = 0;
+        if self.username.is_some() {
+            flags |= FLAG_USERNAME;
+        }
+        if self.password.is_some() {
+            flags |= FLAG_PASSWORD;
+        }
+        if let Some(will) = &self.will {
+            flags |= FLAG_WILL | (will.qos.as_u8() << WILL_QOS_SHIFT);
+            if will.retain {
+                flags |= FLAG_WILL_RETAIN;
+            }
+        }
+        if self.clean_session {
+            flags |= FLAG_CLEAN_SESSION;
+        }
+        flags
+    }
+
+    /// Encodes the CONNECT into `buf`; returns the number of bytes written.
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        if self.password.is_some() && self.username.is_none() {
+            return Err(EncodeError::PasswordWithoutUsername);
+        }
+        let remaining_len = self.remaining_len();
+        let mut writer = Writer::start(
+            buf,
+            PacketType::Connect.fixed_first_byte(),
+            remaining_len,
+            remaining_len,
+        )?;
+        writer.put_field(self.version.protocol_name())?;
+        writer.put_u8(self.version.level())?;
+        writer.put_u8(self.flags())?;
+        writer.put_u16(self.keep_alive)?;
+        writer.put_field(self.client_id.as_bytes())?;
+        if let Some(will) = &self.will {
+            writer.put_field(will.topic.as_bytes())?;
+            writer.put_field(will.message)?;
+        }
+        if let Some(username) = self.username {
+            writer.put_field(username.as_bytes())?;
+        }
+        if let Some(password) = self.password {
+            writer.put_field(password)?;
+        }
+        Ok(writer.finish())
+    }
+
+    /// Decodes a CONNECT body (what a broker would do; used by tests).
+    pub(crate) fn decode(body: &'a [u8]) -> Result<Connect<'a>, DecodeError> {
+        let mut reader = Reader::new(body);
+        let name = reader.field()?;
+        let level = reader.u8()?;
+        let version = ProtocolVersion::from_name_and_level(name, level)
+            .ok_or(DecodeError::InvalidProtocol)?;
+        let flags = reader.u8()?;
+        if flags & FLAG_RESERVED != 0 {
+            return Err(DecodeError::ReservedBitsSet);
+        }
+        let will_qos =
+            QoS::from_u8((flags >> WILL_QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
+        let will_retain = flags & FLAG_WILL_RETAIN != 0;
+        let has_will = flags & FLAG_WILL != 0;
+        if !has_will && (will_qos != QoS::AtMostOnce || will_retain) {
+            return Err(DecodeError::InvalidConnectFlags);
+        }
+        let has_username = flags & FLAG_USERNAME != 0;
+        let has_password = flags & FLAG_PASSWORD != 0;
+        if has_password && !has_username {
+            return Err(DecodeError::InvalidConnectFlags);
+        }
+        let keep_alive = reader.u16()?;
+        let client_id = reader.str()?;
+        let will = if has_will {
+            let topic = TopicName::new(reader.field()?).map_err(topic_error)?;
+            let message = reader.field()?;
+            Some(LastWill {
+                topic,
+                message,
+                qos: will_qos,
+                retain: will_retain,
+            })
+        } else {
+            None
+        };
+        let username = if has_username {
+            Some(reader.str()?)
+        } else {
+            None
+        };
+        let password = if has_password {
+            Some(reader.field()?)
+        } else {
+            None
+        };
+        reader.finish()?;
+        Ok(Connect {
+            version,
+            client_id,
+            clean_session: flags & FLAG_CLEAN_SESSION != 0,
+            keep_alive,
+            will,
+            username,
+            password,
+        })
+    }
+}
+
+/// The broker's answer to CONNECT (§3.2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ConnAck {
+    /// The broker resumed a stored session (§3.2.2.2). Always false on 3.1,
+    /// where this byte is unused.
+    pub session_present: bool,
+    /// 0 accepted, 1..=5 the refusals of §3.2.2.3; other values are kept so
+    /// the client can report them.
+    pub return_code: u8,
+}
+
+impl ConnAck {
+    /// CONNACK is always 4 bytes.
+    pub const ENCODED_LEN: usize = 4;
+
+    /// Whether the broker accepted the connection.
+    pub const fn is_accepted(&self) -> bool {
+        self.return_code == CONNACK_ACCEPTED
+    }
+
+    /// Encodes the CONNACK (3.1.1 layout; a broker's job, used by tests).
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let mut writer = Writer::start(buf, PacketType::ConnAck.fixed_first_byte(), 2, 2)?;
+        writer.put_u8(u8::from(self.session_present))?;
+        writer.put_u8(self.return_code)?;
+        Ok(writer.finish())
+    }
+
+    pub(crate) fn decode(body: &[u8], version: ProtocolVersion) -> Result<ConnAck, DecodeError> {
+        let mut reader = Reader::new(body);
+        let acknowledge_flags = reader.u8()?;
+        let return_code = reader.u8()?;
+        reader.finish()?;
+        let session_present = match version {
+            // MQTT 3.1 reserves the whole byte and gives it no meaning.
+            ProtocolVersion::V31 => false,
+            ProtocolVersion::V311 => {
+                if acknowledge_flags & 0xfe != 0 {
+                    return Err(DecodeError::ReservedBitsSet);
+                }
+                acknowledge_flags & 0x01 != 0
+            }
+        };
+        Ok(ConnAck {
+            session_present,
+            return_code,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{decode, Packet};
+    use crate::codec::tests::{assert_golden, assert_length_boundaries};
+
+    const V311: ProtocolVersion = ProtocolVersion::V311;
+
+    fn minimal() -> Connect<'static> {
+        Connect {
+            version: V311,
+            client_id: "cid",
+            clean_session: true,
+            keep_alive: 60,
+            will: None,
+            username: None,
+            password: None,
+        }
+    }
+
+    fn full() -> Connect<'static> {
+        Connect {
+            version: V311,
+            client_id: "c",
+            clean_session: false,
+            keep_alive: 10,
+            will: Some(LastWill {
+                topic: TopicName::new(b"w").unwrap(),
+                message: b"bye",
+                qos: QoS::AtLeastOnce,
+                retain: true,
+            }),
+            username: Some("u"),
+            password: Some(b"pw"),
+        }
+    }
+
+    #[test]
+    fn golden_connect_minimal_v311() {
+        #[rustfmt::skip]
+        let expected = [
+            0x10, 15,
+            0x00, 0x04, b'M', b'Q', b'T', b'T', // protocol name (§3.1.2.1 example)
+            0x04,                               // level 4
+            0x02,                               // clean session
+            0x00, 0x3c,                         // keep-alive 60 s
+            0x00, 0x03, b'c', b'i', b'd',
+        ];
+        assert_golden(&Packet::Connect(minimal()), &expected);
+    }
+
+    #[test]
+    fn golden_connect_minimal_v31() {
+        let connect = Connect {
+            version: ProtocolVersion::V31,
+            ..minimal()
+        };
+        #[rustfmt::skip]
+        let expected = [
+            0x10, 17,
+            0x00, 0x06, b'M', b'Q', b'I', b's', b'd', b'p',
+            0x03,
+            0x02,
+            0x00, 0x3c,
+            0x00, 0x03, b'c', b'i', b'd',
+        ];
+        assert_golden(&Packet::Connect(connect), &expected);
+    }
+
+    #[test]
+    fn golden_connect_with_will_user_and_password() {
+        #[rustfmt::skip]
+        let expected = [
+            0x10, 28,
+            0x00, 0x04, b'M', b'Q', b'T', b'T',
+            0x04,
+            0xec,       // user, password, will retain, will QoS 1, will; no clean session
+            0x00, 0x0a, // keep-alive 10 s (§3.1.2.10 example)
+            0x00, 0x01, b'c',
+            0x00, 0x01, b'w',
+            0x00, 0x03, b'b', b'y', b'e',
+            0x00, 0x01, b'u',
+            0x00, 0x02, b'p', b'w',
+        ];
+        assert_golden(&Packet::Connect(full()), &expected);
+    }
+
+    #[test]
+    fn user_without_password_is_allowed_but_not_the_reverse() {
+        let user_only = Connect {
+            username: Some("u"),
+            ..minimal()
+        };
+        let mut buf = [0u8; 64];
+        let len = user_only.encode(&mut buf).unwrap();
+        assert_eq!(buf[9], 0x82);
+        assert_eq!(decode(buf[0], &buf[2..len], V311), Ok(Packet::Connect(user_only)));
+
+        let password_only = Connect {
+            password: Some(b"p"),
+            ..minimal()
+        };
+        assert_eq!(
+            password_only.encode(&mut buf),
+            Err(EncodeError::PasswordWithoutUsername)
+        );
+    }
+
+    #[test]
+    fn reject_connect_with_bad_flags() {
+        let mut buf = [0u8; 64];
+        let len = minimal().encode(&mut buf).unwrap();
+        let flags_at = 9;
+        let check = |flags: u8, expected: DecodeError| {
+            let mut bytes = buf;
+            bytes[flags_at] = flags;
+            assert_eq!(decode(bytes[0], &bytes[2..len], V311), Err(expected), "{flags:#x}");
+        };
+        check(0x03, DecodeError::ReservedBitsSet);
+        check(0x1e, DecodeError::InvalidQos); // will QoS 3
+        check(0x0a, DecodeError::InvalidConnectFlags); // will QoS without will
+        check(0x22, DecodeError::InvalidConnectFlags); // will retain without will
+        check(0x42, DecodeError::InvalidConnectFlags); // password without user
+    }
+
+    #[test]
+    fn reject_unknown_protocol() {
+        let body = [0x00, 0x04, b'M', b'Q', b'T', b'T', 0x03, 0x02, 0, 0, 0, 0];
+        assert_eq!(decode(0x10, &body, V311), Err(DecodeError::InvalidProtocol));
+    }
+
+    #[test]
+    fn connect_boundaries() {
+        assert_length_boundaries(&Packet::Connect(minimal()));
+        assert_length_boundaries(&Packet::Connect(full()));
+    }
+
+    #[test]
+    fn golden_connack() {
+        let accepted = ConnAck {
+            session_present: true,
+            return_code: 0,
+        };
+        assert_golden(&Packet::ConnAck(accepted), &[0x20, 0x02, 0x01, 0x00]);
+        assert!(accepted.is_accepted());
+        let refused = ConnAck {
+            session_present: false,
+            return_code: 5,
+        };
+        assert_golden(&Packet::ConnAck(refused), &[0x20, 0x02, 0x00, 0x05]);
+        assert_length_boundaries(&Packet::ConnAck(refused));
+    }
+
+    #[test]
+    fn connack_return_codes_above_five_are_surfaced() {
+        assert_eq!(
+            decode(0x20, &[0x00, 0x86], V311),
+            Ok(Packet::ConnAck(ConnAck {
+                session_present: false,
+                return_code: 0x86
+            }))
+        );
+    }
+
+    #[test]
+    fn connack_reserved_bits() {
+        assert_eq!(
+            decode(0x20, &[0x02, 0x00], V311),
+            Err(DecodeError::ReservedBitsSet)
+        );
+        // MQTT 3.1 gives the byte no meaning at all.
+        assert_eq!(
+            decode(0x20, &[0x03, 0x00], ProtocolVersion::V31),
+            Ok(Packet::ConnAck(ConnAck {
+                session_present: false,
+                return_code: 0
+            }))
+        );
+    }
+
+    #[test]
+    fn connect_round_trips_for_both_versions() {
+        for version in [ProtocolVersion::V31, ProtocolVersion::V311] {
+            for connect in [minimal(), full()] {
+                let connect = Connect { version, ..connect };
+                let mut buf = [0u8; 64];
+                let len = connect.encode(&mut buf).unwrap();
+                assert_eq!(len, connect.encoded_len());
+                assert_eq!(
+                    decode(buf[0], &buf[2..len], version),
+                    Ok(Packet::Connect(connect))
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! Encode and decode MQTT 3.1 / 3.1.1 control packets (MQTT 3.1.1 §2, §3).
+//!
+//! Encoding writes into a caller buffer: every packet has
+//! `encode(&self, buf) -> Result<usize, EncodeError>` and `encoded_len()`,
+//! which is exact for every packet `encode` accepts. The length is checked
+//! before the first byte is written, so a too-small buffer reports
+//! [`EncodeError::BufferTooSmall`] with the size needed.
+//!
+//! Decoding is zero-copy and strict: [`decode`] takes the first byte and
+//! exactly the remaining-length bytes that [`crate::FrameReader`] collected,
+//! and returns a [`Packet`] that borrows from them.
+//!
+//! One file per packet family; each ends with golden-bytes and round-trip tests.
+
+mod ack;
+mod connect;
+mod ping;
+mod publish;
+mod subscribe;
+
+#[cfg(test)]
+mod tests;
+
+use core::fmt;
+
+pub use ack::{PubAck, PubComp, PubRec, PubRel, UnsubAck};
+pub use connect::{ConnAck, Connect, LastWill, CONNACK_ACCEPTED};
+pub use ping::{Disconnect, PingReq, PingResp};
+pub use publish::Publish;
+pub use subscribe::{
+    SubAck, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters, SUBACK_FAILURE,
+};
+
+use crate::types::{PacketType, Pid, ProtocolVersion};
+use crate::varint;
+
+/// Why a packet could not be encoded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The buffer is shorter than the `needed` bytes of the whole packet
+    /// (or header, for [`Publish::encode_header`]).
+    BufferTooSmall {
+        /// Bytes the encoding needs.
+        needed: usize,
+    },
+    /// The remaining length would exceed 268_435_455 bytes (§2.2.3).
+    PacketTooLarge,
+    /// A string or binary field is longer than 65535 bytes (§1.5.3).
+    FieldTooLong,
+    /// A QoS 0 PUBLISH with the DUP flag set (§3.3.1.1).
+    DupWithoutQos,
+    /// A CONNECT with a password but no user name (§3.1.2.9).
+    PasswordWithoutUsername,
+    /// A SUBSCRIBE, UNSUBSCRIBE or SUBACK without any entry (§3.8.3).
+    EmptyPayload,
+    /// A SUBACK return code outside {0, 1, 2, 0x80} (§3.9.3).
+    InvalidReturnCode,
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EncodeError::BufferTooSmall { .. } => "buffer too small for packet",
+            EncodeError::PacketTooLarge => "packet longer than 268435455 bytes",
+            EncodeError::FieldTooLong => "field longer than 65535 bytes",
+            EncodeError::DupWithoutQos => "dup flag set on a QoS 0 publish",
+            EncodeError::PasswordWithoutUsername => "password given without user name",
+            EncodeError::EmptyPayload => "packet needs at least one topic",
+            EncodeError::InvalidReturnCode => "invalid SUBACK return code",
+        })
+    }
+}
+
+/// Why received bytes are not a valid packet. Any of these means the peer
+/// broke the protocol and the connection should be closed (§4.8).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Packet type 0 or 15 (§2.2.1).
+    ReservedPacketType,
+    /// Fixed-header flags other than those the type requires (§2.2.2).
+    InvalidFlags,
+    /// QoS 3 in a PUBLISH, will or subscription (§3.3.1.2).
+    InvalidQos,
+    /// Packet id 0 (§2.3.1).
+    ZeroPid,
+    /// The body ends before the packet does.
+    Truncated,
+    /// The body continues after the packet ends.
+    TrailingBytes,
+    /// A remaining length that is not a valid variable byte integer (§2.2.3).
+    MalformedLength,
+    /// A topic name or filter breaks the rules of §4.7.
+    InvalidTopic,
+    /// A string is not valid UTF-8 (§1.5.3).
+    InvalidUtf8,
+    /// A SUBACK return code outside {0, 1, 2, 0x80} (§3.9.3).
+    InvalidReturnCode,
+    /// A reserved bit is set: CONNECT flags bit 0, CONNACK flags bits 7-1,
+    /// subscription options bits 7-2.
+    ReservedBitsSet,
+    /// CONNECT protocol name and level are not a known pair (§3.1.2.1).
+    InvalidProtocol,
+    /// CONNECT flags contradict each other, e.g. will QoS without a will (§3.1.2).
+    InvalidConnectFlags,
+    /// A SUBSCRIBE, UNSUBSCRIBE or SUBACK without any entry (§3.8.3).
+    EmptyPayload,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DecodeError::ReservedPacketType => "reserved packet type",
+            DecodeError::InvalidFlags => "invalid fixed header flags",
+            DecodeError::InvalidQos => "invalid QoS",
+            DecodeError::ZeroPid => "packet id 0",
+            DecodeError::Truncated => "packet truncated",
+            DecodeError::TrailingBytes => "trailing bytes after packet",
+            DecodeError::MalformedLength => "malformed remaining length",
+            DecodeError::InvalidTopic => "invalid topic",
+            DecodeError::InvalidUtf8 => "invalid UTF-8 string",
+            DecodeError::InvalidReturnCode => "invalid return code",
+            DecodeError::ReservedBitsSet => "reserved bits set",
+            DecodeError::InvalidProtocol => "unknown protocol name or level",
+            DecodeError::InvalidConnectFlags => "inconsistent CONNECT flags",
+            DecodeError::EmptyPayload => "packet has no topics",
+        })
+    }
+}
+
+/// A decoded control packet, borrowing from the body it was decoded from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Packet<'a> {
+    /// [§3.1](https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html#_Toc398718028)
+    Connect(Connect<'a>),
+    /// §3.2
+    ConnAck(ConnAck),
+    /// §3.3
+    Publish(Publish<'a>),
+    /// §3.4
+    PubAck(PubAck),
+    /// §3.5
+    PubRec(PubRec),
+    /// §3.6
+    PubRel(PubRel),
+    /// §3.7
+    PubComp(PubComp),
+    /// §3.8
+    Subscribe(Subscribe<'a>),
+    /// §3.9
+    SubAck(SubAck<'a>),
+    /// §3.10
+    Unsubscribe(Unsubscribe<'a>),
+    /// §3.11
+    UnsubAck(UnsubAck),
+    /// §3.12
+    PingReq(PingReq),
+    /// §3.13
+    PingResp(PingResp),
+    /// §3.14
+    Disconnect(Disconnect),
+}
+
+impl Packet<'_> {
+    /// The type of this packet.
+    pub fn packet_type(&self) -> PacketType {
+        match self {
+            Packet::Connect(_) => PacketType::Connect,
+            Packet::ConnAck(_) => PacketType::ConnAck,
+            Packet::Publish(_) => PacketType::Publish,
+            Packet::PubAck(_) => PacketType::PubAck,
+            Packet::PubRec(_) => PacketType::PubRec,
+            Packet::PubRel(_) => PacketType::PubRel,
+            Packet::PubComp(_) => PacketType::PubComp,
+            Packet::Subscribe(_) => PacketType::Subscribe,
+            Packet::SubAck(_) => PacketType::SubAck,
+            Packet::Unsubscribe(_) => PacketType::Unsubscribe,
+            Packet::UnsubAck(_) => PacketType::UnsubAck,
+            Packet::PingReq(_) => PacketType::PingReq,
+            Packet::PingResp(_) => PacketType::PingResp,
+            Packet::Disconnect(_) => PacketType::Disconnect,
+        }
+    }
+
+    /// Encodes the packet into `buf`; returns the number of bytes written.
+    ///
+    /// A [`ConnAck`] is encoded for MQTT 3.1.1 (the session-present bit kept).
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        match self {
+            Packet::Connect(packet) => packet.encode(buf),
+            Packet::ConnAck(packet) => packet.encode(buf),
+            Packet::Publish(packet) => packet.encode(buf),
+            Packet::PubAck(packet) => packet.encode(buf),
+            Packet::PubRec(packet) => packet.encode(buf),
+            Packet::PubRel(packet) => packet.encode(buf),
+            Packet::PubComp(packet) => packet.encode(buf),
+            Packet::Subscribe(packet) => packet.encode(buf),
+            Packet::SubAck(packet) => packet.encode(buf),
+            Packet::Unsubscribe(packet) => packet.encode(buf),
+            Packet::UnsubAck(packet) => packet.encode(buf),
+            Packet::PingReq(packet) => packet.encode(buf),
+            Packet::PingResp(packet) => packet.encode(buf),
+            Packet::Disconnect(packet) => packet.encode(buf),
+        }
+    }
+
+    /// The exact number of bytes [`Packet::encode`] writes.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Packet::Connect(packet) => packet.encoded_len(),
+            Packet::ConnAck(_) => ConnAck::ENCODED_LEN,
+            Packet::Publish(packet) => packet.encoded_len(),
+            Packet::PubAck(_)
+            | Packet::PubRec(_)
+            | Packet::PubRel(_)
+            | Packet::PubComp(_)
+            | Packet::UnsubAck(_) => ack::ENCODED_LEN,
+            Packet::Subscribe(packet) => packet.encoded_len(),
+            Packet::SubAck(packet) => packet.encoded_len(),
+            Packet::Unsubscribe(packet) => packet.encoded_len(),
+            Packet::PingReq(_) | Packet::PingResp(_) | Packet::Disconnect(_) => ping::ENCODED_LEN,
+        }
+    }
+}
+
+/// Decodes one packet from its first byte and its body, which must be
+/// exactly the remaining-length bytes (no more, no less).
+///
+/// `version` is the protocol the connection speaks; it decides how CONNACK's
+/// first byte is read (3.1 has no session-present bit).
+pub fn decode(
+    first_byte: u8,
+    body: &[u8],
+    version: ProtocolVersion,
+) -> Result<Packet<'_>, DecodeError> {
+    let packet_type =
+        PacketType::from_first_byte(first_byte).ok_or(DecodeError::ReservedPacketType)?;
+    let flags = first_byte & 0x0f;
+    if let Some(required) = packet_type.required_flags() {
+        if flags != required {
+            return Err(DecodeError::InvalidFlags);
+        }
+    }
+    Ok(match packet_type {
+        PacketType::Connect => Packet::Connect(Connect::decode(body)?),
+        PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(body, version)?),
+        PacketType::Publish => Packet::Publish(Publish::decode(flags, body)?),
+        PacketType::PubAck => Packet::PubAck(PubAck {
+            pid: ack::decode_pid(body)?,
+        }),
+        PacketType::PubRec => Packet::PubRec(PubRec {
+            pid: ack::decode_pid(body)?,
+        }),
+        PacketType::PubRel => Packet::PubRel(PubRel {
+            pid: ack::decode_pid(body)?,
+        }),
+        PacketType::PubComp => Packet::PubComp(PubComp {
+            pid: ack::decode_pid(body)?,
+        }),
+        PacketType::Subscribe => Packet::Subscribe(Subscribe::decode(body)?),
+        PacketType::SubAck => Packet::SubAck(SubAck::decode(body)?),
+        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::decode(body)?),
+        PacketType::UnsubAck => Packet::UnsubAck(UnsubAck {
+            pid: ack::decode_pid(body)?,
+        }),
+        PacketType::PingReq => {
+            ping::decode_empty(body)?;
+            Packet::PingReq(PingReq)
+        }
+        PacketType::PingResp => {
+            ping::decode_empty(body)?;
+            Packet::PingResp(PingResp)
+        }
+        PacketType::Disconnect => {
+            ping::decode_empty(body)?;
+            Packet::Disconnect(Disconnect)
+        }
+    })
+}
+
+/// Size of a whole packet whose body is `remaining_len` bytes, saturating for
+/// lengths `encode` would reject anyway.
+pub(crate) const fn packet_len(remaining_len: usize) -> usize {
+    varint::encoded_len(remaining_len)
+        .saturating_add(1)
+        .saturating_add(remaining_len)
+}
+
+/// Bytes a length-prefixed string or binary field takes (§1.5.3).
+pub(crate) const fn field_len(bytes: &[u8]) -> usize {
+    bytes.len().saturating_add(2)
+}
+
+/// Sequential writer over a caller buffer whose size was checked up front.
+pub(crate) struct Writer<'b> {
+    buf: &'b mut [u8],
+    position: usize,
+}
+
+impl<'b> Writer<'b> {
+    /// Starts a packet: checks that the whole `remaining_len` body (of which
+    /// the writer will see `written_body_len` bytes) fits, then writes the
+    /// fixed header.
+    pub(crate) fn start(
+        buf: &'b mut [u8],
+        first_byte: u8,
+        remaining_len: usize,
+        written_body_len: usize,
+    ) -> Result<Writer<'b>, EncodeError> {
+        let (length_bytes, length_len) =
+            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
+        let needed = 1 + length_len + written_body_len;
+        if buf.len() < needed {
+            return Err(EncodeError::BufferTooSmall { needed });
+        }
+        let mut writer = Writer { buf, position: 0 };
+        writer.put_u8(first_byte)?;
+        writer.put_bytes(length_bytes.get(..length_len).unwrap_or_default())?;
+        Ok(writer)
+    }
+
+    pub(crate) fn put_bytes(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        let end = self
+            .position
+            .checked_add(bytes.len())
+            .ok_or(EncodeError::PacketTooLarge)?;
+        let target = self
+            .buf
+            .get_mut(self.position..end)
+            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
+        target.copy_from_slice(bytes);
+        self.position = end;
+        Ok(())
+    }
+
+    pub(crate) fn put_u8(&mut self, value: u8) -> Result<(), EncodeError> {
+        self.put_bytes(&[value])
+    }
+
+    pub(crate) fn put_u16(&mut self, value: u16) -> Result<(), EncodeError> {
+        self.put_bytes(&value.to_be_bytes())
+    }
+
+    pub(crate) fn put_pid(&mut self, pid: Pid) -> Result<(), EncodeError> {
+        self.put_u16(pid.get())
+    }
+
+    /// A string or binary field: 16-bit big-endian length, then the bytes.
+    pub(crate) fn put_field(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        let len = u16::try_from(bytes.len()).map_err(|_| EncodeError::FieldTooLong)?;
+        self.put_u16(len)?;
+        self.put_bytes(bytes)
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn finish(self) -> usize {
+        self.position
+    }
+}
+
+/// Sequential reader over a packet body; running out is [`DecodeError::Truncated`].
+pub(crate) struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(body: &'a [u8]) -> Reader<'a> {
+        Reader { rest: body }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+        let (taken, rest) = self
+            .rest
+            .split_at_checked(len)
+            .ok_or(DecodeError::Truncated)?;
+        self.rest = rest;
+        Ok(taken)
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let (&first, rest) = self.rest.split_first().ok_or(DecodeError::Truncated)?;
+        self.rest = rest;
+        Ok(first)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        let high = self.u8()?;
+        let low = self.u8()?;
+        Ok(u16::from_be_bytes([high, low]))
+    }
+
+    pub(crate) fn pid(&mut self) -> Result<Pid, DecodeError> {
+        Pid::new(self.u16()?).ok_or(DecodeError::ZeroPid)
+    }
+
+    /// A length-prefixed binary field.
+    pub(crate) fn field(&mut self) -> Result<&'a [u8], DecodeError> {
+        let len = self.u16()?;
+        self.take(usize::from(len))
+    }
+
+    /// A length-prefixed UTF-8 string.
+    pub(crate) fn str(&mut self) -> Result<&'a str, DecodeError> {
+        core::str::from_utf8(self.field()?).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// Everything not read yet.
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        core::mem::take(&mut self.rest)
+    }
+
+    /// Succeeds only if the whole body was consumed.
+    pub(crate) fn finish(self) -> Result<(), DecodeError> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::TrailingBytes)
+        }
+    }
+}
+
+/// Maps a topic validation failure to the decode error that names it best.
+pub(crate) fn topic_error(error: crate::topic::TopicError) -> DecodeError {
+    match error {
+        crate::topic::TopicError::InvalidUtf8 => DecodeError::InvalidUtf8,
+        _ => DecodeError::InvalidTopic,
+    }
+}

@@ -1,0 +1,272 @@
+//! PUBLISH (MQTT 3.1.1 §3.3).
+
+use super::{field_len, topic_error, DecodeError, EncodeError, Reader, Writer};
+use crate::topic::TopicName;
+use crate::types::{PacketType, QoS, QosPid};
+use crate::varint;
+
+const FLAG_DUP: u8 = 0b1000;
+const FLAG_RETAIN: u8 = 0b0001;
+const QOS_SHIFT: u8 = 1;
+
+/// An application message, in either direction (§3.3).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Publish<'a> {
+    /// This is a re-delivery of an earlier attempt (§3.3.1.1). Must be false for QoS 0.
+    pub dup: bool,
+    /// QoS and, for QoS 1 and 2, the packet id (§3.3.1.2, §3.3.2.2).
+    pub qos_pid: QosPid,
+    /// The broker keeps the message for future subscribers (§3.3.1.3).
+    pub retain: bool,
+    /// Where the message goes (§3.3.2.1).
+    pub topic: TopicName<'a>,
+    /// The application payload, any bytes, possibly empty (§3.3.3).
+    pub payload: &'a [u8],
+}
+
+impl<'a> Publish<'a> {
+    fn first_byte(&self) -> u8 {
+        let mut flags = self.qos_pid.qos().as_u8() << QOS_SHIFT;
+        if self.dup {
+            flags |= FLAG_DUP;
+        }
+        if self.retain {
+            flags |= FLAG_RETAIN;
+        }
+        ((PacketType::Publish as u8) << 4) | flags
+    }
+
+    /// Topic and packet id: everything in the body before the payload.
+    fn variable_header_len(&self) -> usize {
+        let pid_len = if self.qos_pid.pid().is_some() { 2 } else { 0 };
+        field_len(self.topic.as_bytes()).saturating_add(pid_len)
+    }
+
+    fn remaining_len(&self) -> usize {
+        self.variable_header_len().saturating_add(self.payload.len())
+    }
+
+    /// The exact number of bytes [`Publish::encode`] writes.
+    pub fn encoded_len(&self) -> usize {
+        super::packet_len(self.remaining_len())
+    }
+
+    /// The exact number of bytes [`Publish::encode_header`] writes: the whole
+    /// packet minus the payload.
+    pub fn header_len(&self) -> usize {
+        varint::encoded_len(self.remaining_len())
+            .saturating_add(1)
+            .saturating_add(self.variable_header_len())
+    }
+
+    /// Encodes the whole PUBLISH, payload included, into `buf`.
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let remaining_len = self.remaining_len();
+        let mut writer = self.start(buf, remaining_len)?;
+        writer.put_bytes(self.payload)?;
+        Ok(writer.finish())
+    }
+
+    /// Encodes only the fixed header, topic and packet id; the remaining
+    /// length still counts `self.payload`. The caller then sends
+    /// `self.payload` straight from its own buffer, so a large message is
+    /// never copied. `buf` needs [`Publish::header_len`] bytes.
+    pub fn encode_header(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let writer = self.start(buf, self.variable_header_len())?;
+        Ok(writer.finish())
+    }
+
+    /// Checks the flags and writes everything up to the payload; the
+    /// buffer must have room for `written_body_len` body bytes.
+    fn start<'b>(
+        &self,
+        buf: &'b mut [u8],
+        written_body_len: usize,
+    ) -> Result<Writer<'b>, EncodeError> {
+        if self.dup && self.qos_pid.pid().is_none() {
+            return Err(EncodeError::DupWithoutQos);
+        }
+        let mut writer = Writer::start(
+            buf,
+            self.first_byte(),
+            self.remaining_len(),
+            written_body_len,
+        )?;
+        writer.put_field(self.topic.as_bytes())?;
+        if let Some(pid) = self.qos_pid.pid() {
+            writer.put_pid(pid)?;
+        }
+        Ok(writer)
+    }
+
+    pub(crate) fn decode(flags: u8, body: &'a [u8]) -> Result<Publish<'a>, DecodeError> {
+        let qos = QoS::from_u8((flags >> QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
+        let dup = flags & FLAG_DUP != 0;
+        if dup && qos == QoS::AtMostOnce {
+            return Err(DecodeError::InvalidFlags);
+        }
+        let mut reader = Reader::new(body);
+        let topic = TopicName::new(reader.field()?).map_err(topic_error)?;
+        let pid = match qos {
+            QoS::AtMostOnce => None,
+            QoS::AtLeastOnce | QoS::ExactlyOnce => Some(reader.pid()?),
+        };
+        let qos_pid = QosPid::new(qos, pid).ok_or(DecodeError::InvalidQos)?;
+        Ok(Publish {
+            dup,
+            qos_pid,
+            retain: flags & FLAG_RETAIN != 0,
+            topic,
+            payload: reader.rest(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::tests::assert_golden;
+    use crate::codec::{decode, Packet};
+    use crate::types::{Pid, ProtocolVersion};
+
+    const V311: ProtocolVersion = ProtocolVersion::V311;
+
+    fn publish(qos_pid: QosPid, payload: &[u8]) -> Publish<'_> {
+        Publish {
+            dup: false,
+            qos_pid,
+            retain: false,
+            topic: TopicName::new(b"a/b").unwrap(),
+            payload,
+        }
+    }
+
+    fn pid(value: u16) -> Pid {
+        Pid::new(value).unwrap()
+    }
+
+    #[test]
+    fn golden_publish_qos0() {
+        let expected = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+        assert_golden(&Packet::Publish(publish(QosPid::AtMostOnce, b"hi")), &expected);
+    }
+
+    /// The variable header example of §3.3.2.3: topic "a/b", packet id 10.
+    #[test]
+    fn golden_publish_qos1_spec_example() {
+        let packet = Publish {
+            dup: true,
+            retain: true,
+            ..publish(QosPid::AtLeastOnce(pid(10)), b"x")
+        };
+        let expected = [0x3b, 0x08, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x00, 0x0a, b'x'];
+        assert_golden(&Packet::Publish(packet), &expected);
+    }
+
+    #[test]
+    fn golden_publish_qos2_empty_payload() {
+        let expected = [0x34, 0x07, 0x00, 0x03, b'a', b'/', b'b', 0xff, 0xff];
+        assert_golden(
+            &Packet::Publish(publish(QosPid::ExactlyOnce(pid(65535)), b"")),
+            &expected,
+        );
+    }
+
+    #[test]
+    fn encode_header_leaves_the_payload_to_the_caller() {
+        let payload = [0xaa; 200];
+        let packet = publish(QosPid::AtLeastOnce(pid(1)), &payload);
+        let mut whole = [0u8; 256];
+        let whole_len = packet.encode(&mut whole).unwrap();
+        let mut header = [0u8; 16];
+        let header_len = packet.encode_header(&mut header).unwrap();
+        assert_eq!(header_len, packet.header_len());
+        assert_eq!(header_len, 1 + 2 + 5 + 2); // two length bytes for 207
+        assert_eq!(&whole[..header_len], &header[..header_len]);
+        assert_eq!(&whole[header_len..whole_len], &payload[..]);
+        assert_eq!(
+            packet.encode_header(&mut header[..header_len - 1]),
+            Err(EncodeError::BufferTooSmall {
+                needed: header_len
+            })
+        );
+    }
+
+    #[test]
+    fn dup_on_qos0_is_refused_both_ways() {
+        let packet = Publish {
+            dup: true,
+            ..publish(QosPid::AtMostOnce, b"")
+        };
+        assert_eq!(packet.encode(&mut [0u8; 16]), Err(EncodeError::DupWithoutQos));
+        let body = [0x00, 0x01, b'a'];
+        assert_eq!(decode(0x38, &body, V311), Err(DecodeError::InvalidFlags));
+    }
+
+    #[test]
+    fn reject_qos3_zero_pid_and_bad_topics() {
+        assert_eq!(
+            decode(0x36, &[0x00, 0x01, b'a', 0x00, 0x01], V311),
+            Err(DecodeError::InvalidQos)
+        );
+        assert_eq!(
+            decode(0x32, &[0x00, 0x01, b'a', 0x00, 0x00], V311),
+            Err(DecodeError::ZeroPid)
+        );
+        assert_eq!(decode(0x30, &[0x00, 0x00], V311), Err(DecodeError::InvalidTopic));
+        assert_eq!(
+            decode(0x30, &[0x00, 0x01, b'+'], V311),
+            Err(DecodeError::InvalidTopic)
+        );
+        assert_eq!(
+            decode(0x30, &[0x00, 0x01, b'#'], V311),
+            Err(DecodeError::InvalidTopic)
+        );
+        assert_eq!(
+            decode(0x30, &[0x00, 0x01, 0x00], V311),
+            Err(DecodeError::InvalidTopic)
+        );
+        assert_eq!(
+            decode(0x30, &[0x00, 0x01, 0xff], V311),
+            Err(DecodeError::InvalidUtf8)
+        );
+    }
+
+    #[test]
+    fn topic_length_beyond_body_is_truncated() {
+        assert_eq!(
+            decode(0x30, &[0x00, 0x05, b'a', b'b'], V311),
+            Err(DecodeError::Truncated)
+        );
+        assert_eq!(decode(0x30, &[0x00], V311), Err(DecodeError::Truncated));
+        // QoS 1 with the packet id cut short.
+        assert_eq!(
+            decode(0x32, &[0x00, 0x01, b'a', 0x00], V311),
+            Err(DecodeError::Truncated)
+        );
+    }
+
+    #[test]
+    fn payload_is_whatever_follows_the_header() {
+        // The remaining length defines where a PUBLISH ends, so one more or
+        // one fewer body byte changes the payload instead of failing.
+        let packet = publish(QosPid::AtLeastOnce(pid(3)), b"xy");
+        let mut buf = [0u8; 32];
+        let len = packet.encode(&mut buf).unwrap();
+        buf[len] = b'z';
+        let longer = decode(buf[0], &buf[2..len + 1], V311).unwrap();
+        let shorter = decode(buf[0], &buf[2..len - 1], V311).unwrap();
+        assert_eq!(longer, Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"xyz")));
+        assert_eq!(shorter, Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"x")));
+    }
+
+    #[test]
+    fn large_payload_uses_multi_byte_length() {
+        let payload = std::vec![7u8; 20_000];
+        let packet = publish(QosPid::AtMostOnce, &payload);
+        let mut buf = std::vec![0u8; packet.encoded_len()];
+        assert_eq!(packet.encode(&mut buf), Ok(20_009));
+        assert_eq!(&buf[..4], &[0x30, 0xa5, 0x9c, 0x01]); // 20_005 as a varint
+        assert_eq!(decode(buf[0], &buf[4..], V311), Ok(Packet::Publish(packet)));
+    }
+}

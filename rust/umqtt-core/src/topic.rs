@@ -1,0 +1,240 @@
+//! Topic names and topic filters, validated once (MQTT 3.1.1 §4.7).
+//!
+//! A [`TopicName`] is what a PUBLISH is sent to: no wildcards. A
+//! [`TopicFilter`] is what a SUBSCRIBE asks for: it may contain `+` (one
+//! level) and `#` (all remaining levels). Both are 1..=65535 bytes of UTF-8
+//! without U+0000 (§1.5.3, §4.7.3).
+
+use core::fmt;
+
+/// Longest topic: its length is a 16-bit prefix on the wire (§1.5.3).
+pub const MAX_TOPIC_LEN: usize = 65_535;
+
+/// Why bytes are not a valid topic name or filter.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum TopicError {
+    /// Topics must be at least one byte long (§4.7.3).
+    Empty,
+    /// Longer than [`MAX_TOPIC_LEN`] bytes.
+    TooLong,
+    /// Not valid UTF-8 (§1.5.3).
+    InvalidUtf8,
+    /// Contains U+0000 (§1.5.3).
+    ContainsNul,
+    /// A topic name contains `+` or `#` (§3.3.2.1).
+    WildcardInName,
+    /// A filter uses `+` or `#` other than as a whole level, or `#` not last (§4.7.1).
+    MisplacedWildcard,
+}
+
+impl fmt::Display for TopicError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TopicError::Empty => "topic is empty",
+            TopicError::TooLong => "topic is longer than 65535 bytes",
+            TopicError::InvalidUtf8 => "topic is not valid UTF-8",
+            TopicError::ContainsNul => "topic contains U+0000",
+            TopicError::WildcardInName => "topic name contains a wildcard",
+            TopicError::MisplacedWildcard => "topic filter has a misplaced wildcard",
+        })
+    }
+}
+
+/// Checks the rules names and filters share and returns the text.
+fn validate_common(bytes: &[u8]) -> Result<&str, TopicError> {
+    if bytes.is_empty() {
+        return Err(TopicError::Empty);
+    }
+    if bytes.len() > MAX_TOPIC_LEN {
+        return Err(TopicError::TooLong);
+    }
+    let text = core::str::from_utf8(bytes).map_err(|_| TopicError::InvalidUtf8)?;
+    if text.contains('\0') {
+        return Err(TopicError::ContainsNul);
+    }
+    Ok(text)
+}
+
+/// A valid topic name: the destination of a PUBLISH (§4.7).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TopicName<'a>(&'a str);
+
+impl<'a> TopicName<'a> {
+    /// Validates `bytes` as a topic name.
+    pub fn new(bytes: &'a [u8]) -> Result<TopicName<'a>, TopicError> {
+        let text = validate_common(bytes)?;
+        if text.contains(['+', '#']) {
+            return Err(TopicError::WildcardInName);
+        }
+        Ok(TopicName(text))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+
+    /// The name as wire bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// A valid topic filter: what a SUBSCRIBE or UNSUBSCRIBE names (§4.7).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TopicFilter<'a>(&'a str);
+
+impl<'a> TopicFilter<'a> {
+    /// Validates `bytes` as a topic filter.
+    pub fn new(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
+        let text = validate_common(bytes)?;
+        let mut levels = text.split('/').peekable();
+        while let Some(level) = levels.next() {
+            let is_last = levels.peek().is_none();
+            let wildcard_ok = match level {
+                "#" => is_last,
+                "+" => true,
+                _ => !level.contains(['+', '#']),
+            };
+            if !wildcard_ok {
+                return Err(TopicError::MisplacedWildcard);
+            }
+        }
+        Ok(TopicFilter(text))
+    }
+
+    /// The filter as text.
+    pub fn as_str(&self) -> &'a str {
+        self.0
+    }
+
+    /// The filter as wire bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0.as_bytes()
+    }
+
+    /// Whether this filter selects `name`; see [`matches`].
+    pub fn matches(&self, name: &TopicName<'_>) -> bool {
+        matches(self, name)
+    }
+}
+
+/// Whether `filter` selects the topic `name` (§4.7.1, §4.7.2).
+///
+/// `#` also matches the parent level (`a/#` matches `a`), `+` matches exactly
+/// one level (possibly empty), and a filter starting with a wildcard does not
+/// match names starting with `$` (those are server topics such as `$SYS`).
+pub fn matches(filter: &TopicFilter<'_>, name: &TopicName<'_>) -> bool {
+    if name.as_str().starts_with('$') && filter.as_str().starts_with(['+', '#']) {
+        return false;
+    }
+    let mut filter_levels = filter.as_str().split('/');
+    let mut name_levels = name.as_str().split('/');
+    loop {
+        match (filter_levels.next(), name_levels.next()) {
+            (Some("#"), _) => return true,
+            (Some("+"), Some(_)) => {}
+            (Some(filter_level), Some(name_level)) if filter_level == name_level => {}
+            (None, None) => return true,
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn name(text: &str) -> TopicName<'_> {
+        TopicName::new(text.as_bytes()).unwrap()
+    }
+
+    fn filter(text: &str) -> TopicFilter<'_> {
+        TopicFilter::new(text.as_bytes()).unwrap()
+    }
+
+    fn is_match(filter_text: &str, name_text: &str) -> bool {
+        matches(&filter(filter_text), &name(name_text))
+    }
+
+    #[test]
+    fn valid_names() {
+        for text in ["a", "/", "a/b", "sport/tennis/player1", "$SYS/x", " ", "a//b", "ü/€"] {
+            assert!(TopicName::new(text.as_bytes()).is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn invalid_names() {
+        assert_eq!(TopicName::new(b""), Err(TopicError::Empty));
+        assert_eq!(TopicName::new(b"a/+"), Err(TopicError::WildcardInName));
+        assert_eq!(TopicName::new(b"#"), Err(TopicError::WildcardInName));
+        assert_eq!(TopicName::new(b"a\0b"), Err(TopicError::ContainsNul));
+        assert_eq!(TopicName::new(b"\xff"), Err(TopicError::InvalidUtf8));
+        let long = std::vec![b'a'; MAX_TOPIC_LEN + 1];
+        assert_eq!(TopicName::new(&long), Err(TopicError::TooLong));
+        assert!(TopicName::new(&long[..MAX_TOPIC_LEN]).is_ok());
+    }
+
+    /// The valid and invalid filters of §4.7.1.2 and §4.7.1.3.
+    #[test]
+    fn spec_filter_examples() {
+        for text in ["sport/tennis/#", "#", "sport/#", "+", "+/tennis/#", "sport/+/player1", "/+", "+/+", "sport/"] {
+            assert!(TopicFilter::new(text.as_bytes()).is_ok(), "{text}");
+        }
+        for text in ["sport/tennis#", "sport/tennis/#/ranking", "sport+", "a/#b", "#/a"] {
+            assert_eq!(
+                TopicFilter::new(text.as_bytes()),
+                Err(TopicError::MisplacedWildcard),
+                "{text}"
+            );
+        }
+    }
+
+    /// The matching examples of §4.7.1.2, §4.7.1.3 and §4.7.2.
+    #[test]
+    fn spec_matching_examples() {
+        assert!(is_match("sport/tennis/player1/#", "sport/tennis/player1"));
+        assert!(is_match("sport/tennis/player1/#", "sport/tennis/player1/ranking"));
+        assert!(is_match("sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon"));
+        assert!(is_match("sport/#", "sport"));
+        assert!(is_match("sport/tennis/+", "sport/tennis/player1"));
+        assert!(is_match("sport/tennis/+", "sport/tennis/player2"));
+        assert!(!is_match("sport/tennis/+", "sport/tennis/player1/ranking"));
+        assert!(!is_match("sport/+", "sport"));
+        assert!(is_match("sport/+", "sport/"));
+        assert!(is_match("+/+", "/finance"));
+        assert!(is_match("/+", "/finance"));
+        assert!(!is_match("+", "/finance"));
+        assert!(is_match("#", "a/b/c"));
+        assert!(!is_match("#", "$SYS/broker"));
+        assert!(!is_match("+/monitor/Clients", "$SYS/monitor/Clients"));
+        assert!(is_match("$SYS/#", "$SYS/monitor/Clients"));
+        assert!(is_match("$SYS/monitor/+", "$SYS/monitor/Clients"));
+        assert!(!is_match("a/b", "a/b/c"));
+        assert!(!is_match("a/b/c", "a/b"));
+        assert!(is_match("a/b", "a/b"));
+    }
+
+    proptest! {
+        #[test]
+        fn validation_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..16)) {
+            let name = TopicName::new(&bytes);
+            let filter = TopicFilter::new(&bytes);
+            // Every valid name is also a valid filter, and matches itself.
+            if let Ok(name) = name {
+                let filter = filter.unwrap();
+                prop_assert!(matches(&filter, &name));
+            }
+        }
+
+        #[test]
+        fn matching_never_panics(f in "[a+#/$]{1,8}", n in "[a/$]{1,8}") {
+            if let (Ok(f), Ok(n)) = (TopicFilter::new(f.as_bytes()), TopicName::new(n.as_bytes())) {
+                let _ = matches(&f, &n);
+            }
+        }
+    }
+}
