@@ -1,0 +1,202 @@
+# In-memory socket for scripted broker traffic (tests/mp/test_scripted_*.py).
+#
+# FakeSock behaves like a non-blocking MicroPython socket:
+#   read(n)        -> bytes (at most n), None when no data yet (EAGAIN),
+#                     b"" after the scripted data when eof=True
+#   readinto(b[,n])-> count, None (EAGAIN) or 0 (EOF)
+#   write(b[,n])   -> count; everything written is kept in .tx
+#   ioctl(req,arg) -> stream ioctl: select.poll() works on it (it is an
+#                     io.IOBase subclass, so native code can also use the
+#                     stream protocol through readinto/write/ioctl)
+#
+# A real MicroPython stream read(n) allocates n bytes before reading, so
+# read(n) here does the same: asking for a huge n raises MemoryError just
+# like it would on a device.
+#
+# Watchdog: once `deadline_ms` has passed since creation, read/readinto/
+# ioctl raise Hang.  A client that waits forever (e.g. poll(-1)) on this
+# socket therefore fails the test instead of hanging it.
+import io
+import time
+
+import select
+
+from mqttutil import connected
+
+MP_STREAM_POLL = 3
+MP_STREAM_CLOSE = 4
+MP_STREAM_GET_FILENO = 10
+POLLIN = select.POLLIN
+POLLOUT = select.POLLOUT
+POLLERR = select.POLLERR
+POLLHUP = select.POLLHUP
+
+
+class Hang(Exception):
+    pass
+
+
+class FakeSock(io.IOBase):
+    def __init__(self, data=b"", eof=False, deadline_ms=15000):
+        self.rx = bytearray(data)
+        self.tx = bytearray()
+        self.eof = eof
+        self.closed = False
+        self.t0 = time.ticks_ms()
+        self.deadline_ms = deadline_ms
+        self.polls = 0
+
+    def feed(self, data):
+        self.rx.extend(data)
+
+    def _guard(self):
+        if self.deadline_ms is not None and \
+                time.ticks_diff(time.ticks_ms(), self.t0) > self.deadline_ms:
+            raise Hang("client still waiting on the socket after %d ms"
+                       % self.deadline_ms)
+
+    def _take(self, n):
+        m = min(n, len(self.rx))
+        out = bytes(self.rx[:m])
+        self.rx = self.rx[m:]
+        return out
+
+    def read(self, n=-1):
+        self._guard()
+        if self.closed:
+            raise OSError(9)  # EBADF
+        if n is None or n < 0:
+            n = len(self.rx)
+        bytearray(n)  # what a real stream read(n) allocates up front
+        if not self.rx:
+            return b"" if self.eof else None
+        return self._take(n)
+
+    def readinto(self, buf, n=-1):
+        self._guard()
+        if self.closed:
+            raise OSError(9)
+        if n is None or n < 0:
+            n = len(buf)
+        if not self.rx:
+            return 0 if self.eof else None
+        data = self._take(min(n, len(buf)))
+        buf[:len(data)] = data
+        return len(data)
+
+    def write(self, buf, length=-1):
+        if self.closed:
+            raise OSError(9)
+        if length is None or length < 0:
+            length = len(buf)
+        self.tx.extend(bytes(buf[:length]))
+        return length
+
+    def send(self, buf):
+        return self.write(buf)
+
+    def recv(self, n):
+        r = self.read(n)
+        if r is None:
+            raise OSError(11)  # EAGAIN
+        return r
+
+    def setblocking(self, flag):
+        pass
+
+    def settimeout(self, t):
+        pass
+
+    def close(self):
+        self.closed = True
+
+    def fileno(self):
+        return -1
+
+    def ioctl(self, req, arg):
+        if req == MP_STREAM_GET_FILENO:
+            return -1  # not backed by a file descriptor
+        if req == MP_STREAM_POLL:
+            self.polls += 1
+            self._guard()
+            r = 0
+            if (arg & POLLIN) and (self.rx or self.eof):
+                r |= POLLIN
+            if arg & POLLOUT:
+                r |= POLLOUT
+            if self.closed:
+                r |= POLLHUP
+            return r
+        if req == MP_STREAM_CLOSE:
+            self.closed = True
+            return 0
+        return 0
+
+    def take_tx(self):
+        out = bytes(self.tx)
+        self.tx = bytearray()
+        return out
+
+
+def attach(client, fake):
+    """Make `client` talk to `fake`.  Works whether `sock` is a plain
+    attribute or a property.  The reference library polls through
+    `poller_r`/`poller_w`, which are registered on the real socket, so
+    those are re-registered on the fake when they exist and are writable.
+    Returns the previous (real) socket."""
+    real = client.sock
+    client.sock = fake
+    for name, mask in (("poller_r", POLLIN | POLLERR | POLLHUP),
+                       ("poller_w", POLLOUT)):
+        try:
+            old = getattr(client, name)
+        except AttributeError:
+            continue
+        if old is None:
+            continue
+        p = select.poll()
+        p.register(fake, mask)
+        try:
+            setattr(client, name, p)
+        except (AttributeError, TypeError):
+            pass
+    return real
+
+
+def scripted(tag, data=b"", eof=False, rec=None, deadline_ms=15000, **kw):
+    """Connect to the anonymous broker, then swap in a FakeSock preloaded
+    with `data`.  Returns (client, fake, real_socket)."""
+    c = connected(tag, rec=rec, **kw)
+    fake = FakeSock(data, eof=eof, deadline_ms=deadline_ms)
+    real = attach(c, fake)
+    return c, fake, real
+
+
+def finish(client, real):
+    try:
+        real.close()
+    except Exception:
+        pass
+
+
+# --- packet builders (MQTT 3.1.1) ---
+
+def vbi(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def publish_pkt(topic, msg, qos=0, retain=False, dup=False, pid=None):
+    hdr = 0x30 | (qos << 1) | (1 if retain else 0) | (8 if dup else 0)
+    body = len(topic).to_bytes(2, "big") + topic
+    if qos:
+        body += (pid or 1).to_bytes(2, "big")
+    body += msg
+    return bytes([hdr]) + vbi(len(body)) + body

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Test runner for umqtt-rs (a drop-in replacement for umqtt.simple2).
+
+Starts a private mosquitto broker on free loopback ports, generates TLS
+material, writes a ``testenv.py`` module for the MicroPython side and runs
+every ``tests/mp/test_*.py`` script in its own ``micropython`` process.
+
+Usage:
+    python3 tests/run.py --micropython PATH [--mpypath DIR] [-k PATTERN]
+                         [--verbose] [-j N] [--timeout S] [--heapsize SIZE]
+
+Script protocol (see tests/README.md):
+  * a line ``SKIP <reason>`` (with exit code 0) marks the test skipped;
+  * the test passes when the exit code is 0 and the last line is ``OK``
+    (or, if ``test_x.exp`` exists, when the output equals it exactly);
+  * anything else is a failure and the output is printed.
+
+The last line printed is ``N passed, N failed, N skipped``.  The exit code
+is non-zero when a test failed or when no test ran.
+"""
+
+import argparse
+import atexit
+import concurrent.futures
+import fnmatch
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MP_DIR = os.path.join(HERE, "mp")
+MOSQUITTO = os.environ.get("MOSQUITTO", "/usr/sbin/mosquitto")
+MOSQUITTO_PASSWD = os.environ.get("MOSQUITTO_PASSWD", "mosquitto_passwd")
+HOST = "127.0.0.1"
+USER = "testuser"
+PASSWORD = "testpass"
+DEFAULT_TIMEOUT = 60
+
+_cleanups = []
+
+
+def _run_cleanups():
+    while _cleanups:
+        fn = _cleanups.pop()
+        try:
+            fn()
+        except Exception as e:  # never mask the real error
+            print("cleanup error: %r" % (e,), file=sys.stderr)
+
+
+atexit.register(_run_cleanups)
+
+
+def free_ports(n):
+    """Reserve n distinct free TCP ports on 127.0.0.1."""
+    socks, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((HOST, 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+def sh(cmd, cwd):
+    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("command failed: %s\n%s" % (" ".join(cmd), r.stdout))
+    return r.stdout
+
+
+def make_certs(d):
+    """CA, server cert (CN/SAN localhost + IP 127.0.0.1), client cert, and an
+    unrelated second CA (for negative verification tests).  PEM and DER."""
+    ext_server = os.path.join(d, "server.ext")
+    with open(ext_server, "w") as f:
+        f.write("basicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n"
+                "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    ext_client = os.path.join(d, "client.ext")
+    with open(ext_client, "w") as f:
+        f.write("basicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=clientAuth\n")
+    for ca in ("ca", "otherca"):
+        sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "3650",
+            "-subj", "/CN=umqtt-rs test %s" % ca], d)
+    for name, cn, ext in (("server", "localhost", ext_server),
+                          ("client", "umqtt-rs-client", ext_client)):
+        sh(["openssl", "req", "-newkey", "rsa:2048", "-nodes",
+            "-keyout", name + ".key", "-out", name + ".csr",
+            "-subj", "/CN=" + cn], d)
+        sh(["openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem",
+            "-CAkey", "ca.key", "-CAcreateserial", "-out", name + ".pem",
+            "-days", "3650", "-extfile", ext], d)
+    for name in ("ca", "otherca", "server", "client"):
+        sh(["openssl", "x509", "-in", name + ".pem", "-outform", "DER",
+            "-out", name + ".der"], d)
+    # PEM key (PKCS#8 from OpenSSL 3) plus a DER key (traditional PKCS#1).
+    sh(["openssl", "rsa", "-in", "client.key", "-outform", "DER",
+        "-traditional", "-out", "client.key.der"], d)
+    files = {
+        "CA_PEM": "ca.pem", "CA_DER": "ca.der",
+        "OTHER_CA_PEM": "otherca.pem", "OTHER_CA_DER": "otherca.der",
+        "CLIENT_CERT_PEM": "client.pem", "CLIENT_CERT_DER": "client.der",
+        "CLIENT_KEY_PEM": "client.key", "CLIENT_KEY_DER": "client.key.der",
+    }
+    return {k: os.path.join(d, v) for k, v in files.items()}
+
+
+class Broker:
+    def __init__(self, workdir, verbose=False):
+        self.dir = workdir
+        self.verbose = verbose
+        self.proc = None
+        self.log = os.path.join(workdir, "mosquitto.log")
+
+    def start(self):
+        d = self.dir
+        certdir = os.path.join(d, "certs")
+        os.mkdir(certdir)
+        self.certs = make_certs(certdir)
+        pwfile = os.path.join(d, "passwd")
+        sh([MOSQUITTO_PASSWD, "-b", "-c", pwfile, USER, PASSWORD], d)
+        os.chmod(pwfile, 0o600)
+        (self.port, self.port_auth, self.port_tls,
+         self.port_mtls) = free_ports(4)
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        conf = os.path.join(d, "mosquitto.conf")
+        c = os.path.join(certdir, "")
+        with open(conf, "w") as f:
+            f.write(
+                "user %s\n"
+                "per_listener_settings true\n"
+                "persistence false\n"
+                "log_dest file %s\n"
+                "log_type all\n"
+                "connection_messages true\n"
+                "\n# 1: anonymous, plain TCP\n"
+                "listener %d %s\n"
+                "allow_anonymous true\n"
+                "\n# 2: username/password required, plain TCP\n"
+                "listener %d %s\n"
+                "allow_anonymous false\n"
+                "password_file %s\n"
+                "\n# 3: TLS, server authentication only\n"
+                "listener %d %s\n"
+                "allow_anonymous true\n"
+                "cafile %sca.pem\ncertfile %sserver.pem\nkeyfile %sserver.key\n"
+                "require_certificate false\n"
+                "\n# 4: mutual TLS, a client certificate signed by the CA is required\n"
+                "listener %d %s\n"
+                "allow_anonymous true\n"
+                "cafile %sca.pem\ncertfile %sserver.pem\nkeyfile %sserver.key\n"
+                "require_certificate true\n"
+                % (user, self.log,
+                   self.port, HOST,
+                   self.port_auth, HOST, pwfile,
+                   self.port_tls, HOST, c, c, c,
+                   self.port_mtls, HOST, c, c, c))
+        self.out = open(os.path.join(d, "mosquitto.stdout"), "w")
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=self.out,
+                                     stderr=subprocess.STDOUT, cwd=d,
+                                     start_new_session=True)
+        _cleanups.append(self.stop)
+        deadline = time.monotonic() + 10
+        pending = [self.port, self.port_auth, self.port_tls, self.port_mtls]
+        while pending:
+            if self.proc.poll() is not None:
+                raise RuntimeError("mosquitto exited with %s:\n%s" %
+                                   (self.proc.returncode, self.logtext()))
+            if time.monotonic() > deadline:
+                raise RuntimeError("mosquitto did not open its ports:\n"
+                                   + self.logtext())
+            p = pending[0]
+            try:
+                socket.create_connection((HOST, p), timeout=0.5).close()
+                pending.pop(0)
+            except OSError:
+                time.sleep(0.05)
+
+    def logtext(self):
+        out = []
+        for p in (os.path.join(self.dir, "mosquitto.stdout"), self.log):
+            try:
+                with open(p) as f:
+                    out.append(f.read())
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p is None:
+            return
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+        self.out.close()
+
+
+def write_testenv(path, broker, run_id, workdir):
+    vals = {
+        "HOST": HOST,
+        "PORT": broker.port,
+        "PORT_AUTH": broker.port_auth,
+        "PORT_TLS": broker.port_tls,
+        "PORT_MTLS": broker.port_mtls,
+        "USER": USER,
+        "PASSWORD": PASSWORD,
+        # name in the server certificate (CN and SAN); SAN also has the IP
+        "SERVER_HOSTNAME": "localhost",
+        "RUN_ID": run_id,
+        "WORKDIR": workdir,
+    }
+    vals.update(broker.certs)
+    with open(path, "w") as f:
+        f.write("# generated by tests/run.py -- do not edit\n")
+        for k in sorted(vals):
+            f.write("%s = %r\n" % (k, vals[k]))
+        f.write(
+            "\n\ndef read(path):\n"
+            "    with open(path, 'rb') as f:\n"
+            "        return f.read()\n")
+
+
+def discover(patterns):
+    names = sorted(n[:-3] for n in os.listdir(MP_DIR)
+                   if n.startswith("test_") and n.endswith(".py"))
+    if not patterns:
+        return names
+    out = []
+    for n in names:
+        for p in patterns:
+            if (any(ch in p for ch in "*?[") and fnmatch.fnmatch(n, p)) or p in n:
+                out.append(n)
+                break
+    return out
+
+
+TIMEOUT_RE = re.compile(rb"^#\s*timeout:\s*(\d+)", re.M | re.I)
+
+
+def test_timeout(path, default):
+    with open(path, "rb") as f:
+        head = f.read(2000)
+    m = TIMEOUT_RE.search(head)
+    return int(m.group(1)) if m else default
+
+
+def run_one(name, args, env, tmproot):
+    path = os.path.join(MP_DIR, name + ".py")
+    timeout = min(args.timeout, test_timeout(path, args.timeout))
+    cwd = tempfile.mkdtemp(prefix=name + "-", dir=tmproot)
+    cmd = [args.micropython]
+    if args.heapsize:
+        cmd += ["-X", "heapsize=" + args.heapsize]
+    cmd.append(path)
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True)
+    timed_out = False
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            p.kill()
+        out, _ = p.communicate()
+    except BaseException:
+        p.kill()
+        p.wait()
+        raise
+    dt = time.monotonic() - t0
+    text = out.decode("utf-8", "replace").replace("\r\n", "\n")
+    lines = [l for l in text.split("\n") if l.strip()]
+    exp_path = os.path.join(MP_DIR, name + ".exp")
+    if timed_out:
+        return name, "FAIL", "timeout after %ds" % timeout, text, dt
+    skip = [l for l in lines if l == "SKIP" or l.startswith("SKIP ")]
+    if skip and p.returncode == 0:
+        return name, "SKIP", skip[0][5:].strip(), text, dt
+    if os.path.exists(exp_path):
+        with open(exp_path, "rb") as f:
+            exp = f.read().decode("utf-8", "replace").replace("\r\n", "\n")
+        if p.returncode == 0 and text == exp:
+            return name, "PASS", "", text, dt
+        return name, "FAIL", "output differs from %s.exp (exit %d)" % (
+            name, p.returncode), text, dt
+    if p.returncode == 0 and lines and lines[-1].strip() == "OK":
+        return name, "PASS", "", text, dt
+    why = "exit code %d" % p.returncode if p.returncode else "last line is not OK"
+    return name, "FAIL", why, text, dt
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--micropython", required=True,
+                    help="micropython unix binary to test")
+    ap.add_argument("--mpypath", action="append", default=[],
+                    help="extra dir appended to MICROPYPATH (e.g. the pure-Python "
+                         "reference umqtt package); may repeat")
+    ap.add_argument("-k", dest="patterns", action="append", default=[],
+                    help="only tests whose name contains PATTERN (or matches "
+                         "the glob); may repeat")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="print the output of every test")
+    ap.add_argument("-j", "--jobs", type=int, default=1,
+                    help="tests run in parallel (default 1)")
+    ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
+                    help="per-test timeout in seconds (default %d; a script "
+                         "may lower it with a '# timeout: N' line)" % DEFAULT_TIMEOUT)
+    ap.add_argument("--heapsize", default=None,
+                    help="passed as micropython -X heapsize=...")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temp dir (broker log, certs) for debugging")
+    args = ap.parse_args()
+
+    args.micropython = os.path.abspath(args.micropython)
+    if not os.access(args.micropython, os.X_OK):
+        print("not executable: %s" % args.micropython)
+        print("0 passed, 0 failed, 0 skipped")
+        return 2
+
+    names = discover(args.patterns)
+    if not names:
+        print("no tests selected")
+        print("0 passed, 0 failed, 0 skipped")
+        return 1
+
+    tmproot = tempfile.mkdtemp(prefix="umqtt-tests-")
+    if not args.keep:
+        _cleanups.append(lambda: shutil.rmtree(tmproot, ignore_errors=True))
+    else:
+        print("temp dir: %s" % tmproot)
+
+    # SIGTERM -> normal exit so that finally/atexit stop the broker.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+
+    broker = Broker(tmproot, args.verbose)
+    results = []
+    try:
+        broker.start()
+        envdir = os.path.join(tmproot, "env")
+        os.mkdir(envdir)
+        run_id = uuid.uuid4().hex[:8]
+        write_testenv(os.path.join(envdir, "testenv.py"), broker, run_id, tmproot)
+        env = dict(os.environ)
+        # .frozen first, as in the default sys.path, so firmware built-ins
+        # win over files (that order is what the shadowing test checks).
+        mpath = [".frozen", envdir, MP_DIR] + [os.path.abspath(p) for p in args.mpypath]
+        env["MICROPYPATH"] = ":".join(mpath)
+        env.pop("MICROPYINSPECT", None)
+        if args.verbose:
+            print("broker ports: anon=%d auth=%d tls=%d mtls=%d" % (
+                broker.port, broker.port_auth, broker.port_tls, broker.port_mtls))
+            print("MICROPYPATH=%s" % env["MICROPYPATH"])
+
+        def report(res):
+            name, status, why, text, dt = res
+            results.append(res)
+            line = "%-4s %s (%.1fs)" % (status, name, dt)
+            if why:
+                line += ": " + why
+            print(line, flush=True)
+            if status == "FAIL" or args.verbose:
+                for l in text.rstrip("\n").split("\n"):
+                    print("    | " + l)
+                sys.stdout.flush()
+
+        if args.jobs <= 1:
+            for n in names:
+                report(run_one(n, args, env, tmproot))
+        else:
+            with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+                futs = [ex.submit(run_one, n, args, env, tmproot) for n in names]
+                for f in concurrent.futures.as_completed(futs):
+                    report(f.result())
+    except KeyboardInterrupt:
+        print("interrupted")
+    except Exception as e:
+        print("harness error: %s" % (e,))
+    finally:
+        broker.stop()
+        if args.keep:
+            print("broker log: %s" % broker.log)
+        _run_cleanups()
+
+    npass = sum(1 for r in results if r[1] == "PASS")
+    nfail = sum(1 for r in results if r[1] == "FAIL")
+    nskip = sum(1 for r in results if r[1] == "SKIP")
+    nfail += len(names) - len(results)  # not run (interrupted / harness error)
+    print("%d passed, %d failed, %d skipped" % (npass, nfail, nskip))
+    return 1 if (nfail or npass + nskip == 0) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
