@@ -1,0 +1,770 @@
+// umqtt-rs: the built-in module `_umqtt`, the native engine behind the
+// frozen Python façades in python/umqtt/ (umqtt.simple2, ...).
+//
+// This file is the only code that raises. Protocol work and socket I/O are
+// done by the Rust engine (rust/umqtt-ffi), which reaches MicroPython only
+// through the non-raising trampolines of umqtt_port.c. Rust returns a status;
+// umqtt_raise_status() turns it into MQTTException / OSError / ValueError,
+// or re-raises the exception a trampoline caught.
+//
+// The native object keeps a reference to the Python instance that owns it
+// (the façade subclass) so that attributes user code replaces -- newpid, cb,
+// cbstat, socket_timeout... -- are honoured exactly as simple2 reads them.
+
+#include <string.h>
+
+#include "py/mphal.h"
+#include "py/objstr.h"
+#include "py/runtime.h"
+#include "py/stream.h"
+#include "umqtt_port.h"
+#include "umqtt_ffi.h"
+
+#if MICROPY_PY_UMQTT
+
+// Default size of the receive buffer: the largest packet a broker may send
+// us (fixed header excluded). A larger one is refused with EPACKETSIZE
+// without reading it into memory.
+#ifndef UMQTT_DEFAULT_MAX_PACKET
+#define UMQTT_DEFAULT_MAX_PACKET (8192)
+#endif
+
+// Default size of the transmit buffer: outgoing packets up to this size are
+// sent with one write; a larger PUBLISH sends its payload from the caller's
+// buffer in a second write, without copying it.
+#ifndef UMQTT_DEFAULT_TX_SIZE
+#define UMQTT_DEFAULT_TX_SIZE (1024)
+#endif
+
+// simple2's error codes (umqtt.errno), plus the ones umqtt-rs adds.
+enum {
+    UMQTT_EUNKNOWN = -1,
+    UMQTT_ECONCLOSE = 1,
+    UMQTT_ENOCON = 8,
+    UMQTT_ECONUNKNOWN = 20,
+    UMQTT_ECONLENGTH = 29,
+    UMQTT_ECONTIMEOUT = 30,
+    UMQTT_ESUBACKUNKNOWN = 40,
+    UMQTT_ESUBACKFAIL = 44,
+    UMQTT_EMALFORMED = 50,
+    UMQTT_EPACKETSIZE = 51,
+    UMQTT_EPROTOCOL = 52,
+    UMQTT_EINFLIGHT = 53,
+};
+
+MP_DEFINE_EXCEPTION(MQTTException, Exception)
+
+typedef struct _umqtt_client_obj_t {
+    mp_obj_base_t base;
+    mp_obj_t owner;           // the Python instance (façade) that holds us
+    mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
+    umqtt_port_t port;        // the socket, its poller, a caught exception
+    umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
+    uint8_t *rx;              // receive buffer (max packet size)
+    size_t rx_cap;
+    uint8_t *tx;              // transmit buffer
+    size_t tx_cap;
+    uint8_t max_qos;          // the façade's limit (simple2: 1)
+} umqtt_client_obj_t;
+
+// rcv_pids: a live mapping pid -> deadline (ticks_ms) over the engine's
+// in-flight table. User code may read it and insert pids that must time out.
+typedef struct _umqtt_pending_obj_t {
+    mp_obj_base_t base;
+    umqtt_client_obj_t *client;
+} umqtt_pending_obj_t;
+
+static const mp_obj_type_t umqtt_client_type;
+static const mp_obj_type_t umqtt_pending_type;
+
+// ---------------------------------------------------------------------------
+// Status codes -> exceptions: the one place that does it.
+
+static MP_NORETURN void umqtt_raise_code(mp_int_t code) {
+    nlr_raise(mp_obj_new_exception_arg1(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(code)));
+}
+
+static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
+    switch (status) {
+        case UMQTT_STATUS_RAISED: {
+            mp_obj_t exc = self->port.exc;
+            self->port.exc = MP_OBJ_NULL;
+            if (exc != MP_OBJ_NULL) {
+                nlr_raise(exc);
+            }
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: lost exception"));
+        }
+        case UMQTT_STATUS_OS_ERROR:
+            mp_raise_OSError(detail);
+        case UMQTT_STATUS_CLOSED:
+            umqtt_raise_code(UMQTT_ECONCLOSE);
+        case UMQTT_STATUS_TIMEOUT:
+            umqtt_raise_code(UMQTT_ECONTIMEOUT);
+        case UMQTT_STATUS_NOT_CONNECTED:
+            umqtt_raise_code(UMQTT_ENOCON);
+        case UMQTT_STATUS_CONNACK_INVALID:
+            umqtt_raise_code(UMQTT_ECONLENGTH);
+        case UMQTT_STATUS_CONNACK_REFUSED:
+            if (detail >= 1 && detail <= 5) {
+                umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
+            } else {
+                mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
+                nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+            }
+        case UMQTT_STATUS_SUBACK_FAILED:
+            umqtt_raise_code(UMQTT_ESUBACKFAIL);
+        case UMQTT_STATUS_SUBACK_INVALID:
+            umqtt_raise_code(UMQTT_ESUBACKUNKNOWN);
+        case UMQTT_STATUS_INVALID_QOS:
+            umqtt_raise_code(UMQTT_EUNKNOWN);
+        case UMQTT_STATUS_MALFORMED:
+            umqtt_raise_code(UMQTT_EMALFORMED);
+        case UMQTT_STATUS_PACKET_TOO_LARGE:
+            umqtt_raise_code(UMQTT_EPACKETSIZE);
+        case UMQTT_STATUS_PROTOCOL_VIOLATION:
+            umqtt_raise_code(UMQTT_EPROTOCOL);
+        case UMQTT_STATUS_IN_FLIGHT_FULL:
+            umqtt_raise_code(UMQTT_EINFLIGHT);
+        case UMQTT_STATUS_PID_IN_USE:
+            mp_raise_ValueError(MP_ERROR_TEXT("packet id already in flight"));
+        case UMQTT_STATUS_INVALID_TOPIC:
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
+        case UMQTT_STATUS_INVALID_ARGUMENT:
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
+        case UMQTT_STATUS_BUFFER_TOO_SMALL:
+            mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
+        default:
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
+    }
+}
+
+static inline void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
+    if (status != UMQTT_STATUS_OK) {
+        umqtt_raise_status(self, status, detail);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+static umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
+    umqtt_io io = {
+        .port = &self->port,
+        .rx = self->rx,
+        .rx_cap = self->rx_cap,
+        .tx = self->tx,
+        .tx_cap = self->tx_cap,
+    };
+    return io;
+}
+
+static mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
+    return mp_load_attr(self->owner, attr);
+}
+
+// socket_timeout in ms; UMQTT_PORT_FOREVER for None.
+static int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
+    mp_obj_t t = umqtt_owner_attr(self, attr);
+    if (t == mp_const_none) {
+        return UMQTT_PORT_FOREVER;
+    }
+    #if MICROPY_PY_BUILTINS_FLOAT
+    mp_float_t s = mp_obj_get_float(t);
+    if (s < 0) {
+        s = 0;
+    }
+    if (s > 2000000) {
+        s = 2000000;
+    }
+    return (int32_t)(s * 1000);
+    #else
+    mp_int_t s = mp_obj_get_int(t);
+    return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
+    #endif
+}
+
+static void umqtt_require_socket(umqtt_client_obj_t *self) {
+    if (self->port.stream == MP_OBJ_NULL) {
+        umqtt_raise_code(UMQTT_ENOCON);
+    }
+}
+
+static umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
+    mp_buffer_info_t bi;
+    mp_get_buffer_raise(obj, &bi, MP_BUFFER_READ);
+    umqtt_bytes b = {.ptr = bi.buf, .len = bi.len};
+    return b;
+}
+
+static umqtt_bytes umqtt_optional_bytes_of(mp_obj_t obj) {
+    if (obj == mp_const_none) {
+        umqtt_bytes b = {.ptr = NULL, .len = 0};
+        return b;
+    }
+    return umqtt_bytes_of(obj);
+}
+
+static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
+    mp_obj_t pid_obj = mp_iternext(umqtt_owner_attr(self, MP_QSTR_newpid));
+    if (pid_obj == MP_OBJ_STOP_ITERATION) {
+        mp_raise_ValueError(MP_ERROR_TEXT("newpid is exhausted"));
+    }
+    mp_int_t pid = mp_obj_get_int(pid_obj);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    return (uint16_t)pid;
+}
+
+static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t status) {
+    mp_obj_t cbstat = umqtt_owner_attr(self, MP_QSTR_cbstat);
+    if (cbstat != mp_const_none) {
+        mp_call_function_2(cbstat, MP_OBJ_NEW_SMALL_INT(pid), MP_OBJ_NEW_SMALL_INT(status));
+    }
+}
+
+// The ms tick counter as Python's time.ticks_ms() shows it.
+static mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
+    return MP_OBJ_NEW_SMALL_INT(ticks & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
+}
+
+// Python ticks (period MICROPY_PY_TIME_TICKS_PERIOD) -> the engine's 32-bit clock.
+static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
+    const mp_int_t period = MICROPY_PY_TIME_TICKS_PERIOD;
+    mp_int_t target = mp_obj_get_int(ticks_in) & (period - 1);
+    uint32_t now = umqtt_port_ticks_ms();
+    mp_int_t diff = ((target - (mp_int_t)(now & (period - 1)) + period / 2) & (period - 1)) - period / 2;
+    return now + (uint32_t)diff;
+}
+
+// ---------------------------------------------------------------------------
+// Client(owner, max_packet_size=8192, tx_size=1024, max_qos=1)
+
+static mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
+    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
+        { MP_QSTR_tx_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_TX_SIZE} },
+        { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_int_t max_packet = args[ARG_max_packet_size].u_int;
+    mp_int_t tx_size = args[ARG_tx_size].u_int;
+    mp_int_t max_qos = args[ARG_max_qos].u_int;
+    if (max_packet < 16 || max_packet > 268435455 || tx_size < 16 || tx_size > 1048576 || max_qos < 0 || max_qos > 2) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid buffer size or max_qos"));
+    }
+
+    umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
+    self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
+    self->port.stream = MP_OBJ_NULL;
+    self->port.poller = MP_OBJ_NULL;
+    self->port.exc = MP_OBJ_NULL;
+    self->port.native = false;
+    self->port.os_error = 0;
+    self->rx_cap = max_packet;
+    self->rx = m_new(uint8_t, self->rx_cap);
+    self->tx_cap = tx_size;
+    self->tx = m_new(uint8_t, self->tx_cap);
+    self->max_qos = (uint8_t)max_qos;
+    size_t engine_size = umqtt_client_size();
+    self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
+    umqtt_check(self, umqtt_client_init(self->engine, engine_size, self->rx_cap), 0);
+
+    umqtt_pending_obj_t *view = mp_obj_malloc(umqtt_pending_obj_t, &umqtt_pending_type);
+    view->client = self;
+    self->pending_view = MP_OBJ_FROM_PTR(view);
+    return MP_OBJ_FROM_PTR(self);
+}
+
+// _attach(sock): use sock for all I/O from now on (None detaches).
+static mp_obj_t umqtt_client_attach(mp_obj_t self_in, mp_obj_t sock) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    self->port.stream = MP_OBJ_NULL;
+    self->port.poller = MP_OBJ_NULL;
+    self->port.exc = MP_OBJ_NULL;
+    umqtt_client_reset(self->engine);
+    if (sock == mp_const_none) {
+        return mp_const_none;
+    }
+    const mp_stream_p_t *proto = mp_get_stream(sock);
+    self->port.native = proto != NULL && proto->read != NULL && proto->write != NULL;
+    if (!self->port.native) {
+        // Duck-typed: needs read(n) and write(buf); AttributeError otherwise.
+        mp_load_attr(sock, MP_QSTR_read);
+        mp_load_attr(sock, MP_QSTR_write);
+    }
+    // A poller lets reads and writes wait with a timeout. Objects that cannot
+    // be polled (duck-typed test sockets) are treated as always ready.
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
+        mp_obj_t poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
+        mp_obj_t dest[4];
+        mp_load_method(poller, MP_QSTR_register, dest);
+        dest[2] = sock;
+        dest[3] = MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD);
+        mp_call_method_n_kw(2, 0, dest);
+        self->port.poller = poller;
+        nlr_pop();
+    } else {
+        self->port.poller = MP_OBJ_NULL;
+    }
+    self->port.stream = sock;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_client_attach_obj, umqtt_client_attach);
+
+// _sock(): the attached socket or None.
+static mp_obj_t umqtt_client_sock(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    return self->port.stream == MP_OBJ_NULL ? mp_const_none : self->port.stream;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_sock_obj, umqtt_client_sock);
+
+// _connect(clean_session, version=4): CONNECT on the attached socket, wait
+// for CONNACK (socket_timeout); returns the session-present flag (int).
+static mp_obj_t umqtt_client_connect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_require_socket(self);
+    bool clean = mp_obj_is_true(args[1]);
+    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
+    if (keepalive < 0 || keepalive > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
+    }
+    mp_obj_t user = umqtt_owner_attr(self, MP_QSTR_user);
+    mp_obj_t pswd = umqtt_owner_attr(self, MP_QSTR_pswd);
+    mp_obj_t lw_topic = umqtt_owner_attr(self, MP_QSTR_lw_topic);
+    umqtt_connect_options opts = {
+        .client_id = umqtt_bytes_of(umqtt_owner_attr(self, MP_QSTR_client_id)),
+        .has_username = user != mp_const_none,
+        .username = umqtt_optional_bytes_of(user),
+        .has_password = pswd != mp_const_none,
+        .password = umqtt_optional_bytes_of(pswd),
+        .has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic),
+        .will_topic = umqtt_optional_bytes_of(lw_topic),
+        .will_message = umqtt_optional_bytes_of(umqtt_owner_attr(self, MP_QSTR_lw_msg)),
+        .will_qos = (uint8_t)mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos)),
+        .will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain)),
+        .keepalive = (uint16_t)keepalive,
+        .clean_session = clean,
+        .version = (uint8_t)version,
+    };
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t session_present = 0, return_code = 0;
+    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts,
+        umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &session_present, &return_code);
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+    mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(umqtt_port_ticks_ms()));
+    return MP_OBJ_NEW_SMALL_INT(session_present);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_client_connect_obj, 2, 3, umqtt_client_connect);
+
+static void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
+    umqtt_check(self, st, self->port.os_error);
+}
+
+static void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
+    umqtt_check(self, st, self->port.os_error);
+}
+
+static void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
+    if (qos < 0 || qos > self->max_qos) {
+        // simple2 asserts qos in (0, 1): programs and tests rely on AssertionError.
+        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("unsupported qos"));
+    }
+}
+
+// publish(topic, msg, retain=False, qos=0, dup=False) -> pid for QoS > 0, else None
+static mp_obj_t umqtt_client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+        { MP_QSTR_qos, MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+    };
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_int_t qos = args[ARG_qos].u_int;
+    umqtt_check_qos(self, qos);
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(args[ARG_topic].u_obj);
+    umqtt_bytes msg = umqtt_bytes_of(args[ARG_msg].u_obj);
+    uint16_t pid = 0;
+    int32_t ack_timeout = 0;
+    if (qos > 0) {
+        pid = umqtt_next_pid(self);
+        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    }
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_publish(self->engine, &io, topic, msg, (uint8_t)qos,
+        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
+        ack_timeout, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(umqtt_client_publish_obj, 3, umqtt_client_publish);
+
+// subscribe(topic, qos=0) -> pid; the SUBACK is reported by check_msg.
+static mp_obj_t umqtt_client_subscribe(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t qos = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+    umqtt_check_qos(self, qos);
+    if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
+        // simple2: "Subscribe callback is not set"
+        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
+    }
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(args[1]);
+    uint16_t pid = umqtt_next_pid(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)qos, pid,
+        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_client_subscribe_obj, 2, 3, umqtt_client_subscribe);
+
+// unsubscribe(topic) -> pid; the UNSUBACK is reported by check_msg (0xB0).
+static mp_obj_t umqtt_client_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(topic_in);
+    uint16_t pid = umqtt_next_pid(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, pid,
+        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_client_unsubscribe_obj, umqtt_client_unsubscribe);
+
+// ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
+static mp_obj_t umqtt_client_ping(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_ping(self->engine, &io, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    mp_store_attr(self->owner, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_ping_obj, umqtt_client_ping);
+
+// _send_disconnect(): DISCONNECT, best effort (errors are swallowed, as in simple2).
+static mp_obj_t umqtt_client_send_disconnect(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->port.stream != MP_OBJ_NULL) {
+        umqtt_io io = umqtt_io_of(self);
+        if (umqtt_client_disconnect(self->engine, &io, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)) != UMQTT_STATUS_OK) {
+            self->port.exc = MP_OBJ_NULL;
+        }
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_send_disconnect_obj, umqtt_client_send_disconnect);
+
+// Reports acks whose time ran out: cbstat(pid, 0).
+static void umqtt_report_expired(umqtt_client_obj_t *self) {
+    uint16_t pid;
+    while (umqtt_client_poll_expired(self->engine, &pid)) {
+        umqtt_call_status(self, pid, 0);
+    }
+}
+
+// One incoming packet, handled as simple2's check_msg does. first_byte_timeout:
+// how long to wait for a packet to start (0 for check_msg); once one has
+// started, the rest must arrive within socket_timeout.
+static mp_obj_t umqtt_client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
+    umqtt_report_expired(self);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_event ev;
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_check_io(self, umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev));
+    if (ev.kind == UMQTT_EVENT_KIND_NONE) {
+        umqtt_report_expired(self);
+        return mp_const_none;
+    }
+    mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(umqtt_port_ticks_ms()));
+    mp_obj_t packet_type = MP_OBJ_NEW_SMALL_INT(ev.packet_type << 4);
+    switch (ev.kind) {
+        case UMQTT_EVENT_KIND_MESSAGE: {
+            // The topic and payload live in the receive buffer until the next
+            // read: copy them out before calling anything.
+            mp_obj_t topic = mp_obj_new_bytes(ev.topic.ptr, ev.topic.len);
+            mp_obj_t msg = mp_obj_new_bytes(ev.payload.ptr, ev.payload.len);
+            mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
+            if (cb != mp_const_none) {
+                mp_obj_t cb_args[4] = {topic, msg, mp_obj_new_bool(ev.retain), mp_obj_new_bool(ev.dup)};
+                mp_call_function_n_kw(cb, 4, 0, cb_args);
+            }
+            // Acknowledge only once the callback has returned: if it raised,
+            // the broker redelivers.
+            umqtt_check_io(self, umqtt_client_accept(self->engine, &io, io_timeout));
+            return mp_const_none;
+        }
+        case UMQTT_EVENT_KIND_DELIVERED:
+        case UMQTT_EVENT_KIND_SUBSCRIBED:
+            umqtt_call_status(self, ev.pid, 1);
+            return packet_type;
+        case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
+            umqtt_raise_code(UMQTT_ESUBACKFAIL);
+        case UMQTT_EVENT_KIND_UNKNOWN_ACK:
+            // simple2 status 2: an ack for a pid that is not (or no longer) in flight.
+            umqtt_call_status(self, ev.pid, 2);
+            return packet_type;
+        case UMQTT_EVENT_KIND_PONG:
+        case UMQTT_EVENT_KIND_DUPLICATE:
+            return mp_const_none;
+        default:
+            // UNSUBACK, PUBREC, PUBREL, PUBCOMP: handled by the engine, body consumed.
+            return packet_type;
+    }
+}
+
+// check_msg(): handle at most one packet if one is waiting; None when idle.
+static mp_obj_t umqtt_client_check_msg(mp_obj_t self_in) {
+    return umqtt_client_receive_one(MP_OBJ_TO_PTR(self_in), 0);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_check_msg_obj, umqtt_client_check_msg);
+
+// wait_msg(): wait (forever) for a packet, then handle it like check_msg.
+static mp_obj_t umqtt_client_wait_msg(mp_obj_t self_in) {
+    return umqtt_client_receive_one(MP_OBJ_TO_PTR(self_in), UMQTT_PORT_FOREVER);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_wait_msg_obj, umqtt_client_wait_msg);
+
+// _pending(): the live rcv_pids mapping.
+static mp_obj_t umqtt_client_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    return self->pending_view;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_pending_obj, umqtt_client_pending);
+
+// _clear_pending(): forget every in-flight pid (clean session).
+static mp_obj_t umqtt_client_clear_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_pending_clear(self->engine);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_clear_pending_obj, umqtt_client_clear_pending);
+
+// __del__: drop references; the socket has its own finaliser. Safe twice.
+static mp_obj_t umqtt_client_del(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    self->port.stream = MP_OBJ_NULL;
+    self->port.poller = MP_OBJ_NULL;
+    self->port.exc = MP_OBJ_NULL;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_del_obj, umqtt_client_del);
+
+static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&umqtt_client_del_obj) },
+    { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&umqtt_client_publish_obj) },
+    { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&umqtt_client_subscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&umqtt_client_unsubscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&umqtt_client_ping_obj) },
+    { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&umqtt_client_check_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&umqtt_client_wait_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&umqtt_client_attach_obj) },
+    { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&umqtt_client_sock_obj) },
+    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&umqtt_client_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&umqtt_client_send_disconnect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&umqtt_client_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&umqtt_client_clear_pending_obj) },
+};
+static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    umqtt_client_type,
+    MP_QSTR_Client,
+    MP_TYPE_FLAG_NONE,
+    make_new, umqtt_client_make_new,
+    locals_dict, &umqtt_client_locals_dict
+    );
+
+// ---------------------------------------------------------------------------
+// rcv_pids: a dict-like live view (pid -> deadline in ticks_ms).
+
+static uint16_t umqtt_pid_arg(mp_obj_t pid_in) {
+    mp_int_t pid = mp_obj_get_int(pid_in);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_type_arg(&mp_type_KeyError, pid_in);
+    }
+    return (uint16_t)pid;
+}
+
+static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t value) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    uint16_t pid = umqtt_pid_arg(index);
+    uint32_t deadline;
+    if (value == MP_OBJ_SENTINEL) {
+        // load
+        if (!umqtt_client_pending_get(client->engine, pid, &deadline)) {
+            mp_raise_type_arg(&mp_type_KeyError, index);
+        }
+        return umqtt_ticks_obj(deadline);
+    } else if (value == MP_OBJ_NULL) {
+        // delete
+        if (!umqtt_client_pending_remove(client->engine, pid, &deadline)) {
+            mp_raise_type_arg(&mp_type_KeyError, index);
+        }
+        return mp_const_none;
+    }
+    // store
+    umqtt_check(client, umqtt_client_pending_insert(client->engine, pid, umqtt_ticks_from_obj(value)), 0);
+    return mp_const_none;
+}
+
+static mp_obj_t umqtt_pending_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    size_t n = umqtt_client_pending_len(client->engine);
+    switch (op) {
+        case MP_UNARY_OP_BOOL:
+            return mp_obj_new_bool(n != 0);
+        case MP_UNARY_OP_LEN:
+            return MP_OBJ_NEW_SMALL_INT(n);
+        default:
+            return MP_OBJ_NULL;
+    }
+}
+
+static mp_obj_t umqtt_pending_binary_op(mp_binary_op_t op, mp_obj_t lhs_in, mp_obj_t rhs_in) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(lhs_in))->client;
+    if (op == MP_BINARY_OP_CONTAINS) {
+        mp_int_t pid;
+        uint32_t deadline;
+        if (!mp_obj_get_int_maybe(rhs_in, &pid) || pid < 1 || pid > 65535) {
+            return mp_const_false;
+        }
+        return mp_obj_new_bool(umqtt_client_pending_get(client->engine, (uint16_t)pid, &deadline));
+    }
+    return MP_OBJ_NULL;
+}
+
+// A snapshot list of keys, values or (key, value) tuples.
+enum { UMQTT_VIEW_KEYS, UMQTT_VIEW_VALUES, UMQTT_VIEW_ITEMS };
+
+static mp_obj_t umqtt_pending_snapshot(mp_obj_t self_in, int kind) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    size_t n = umqtt_client_pending_len(client->engine);
+    mp_obj_t list = mp_obj_new_list(n, NULL);
+    mp_obj_list_t *l = MP_OBJ_TO_PTR(list);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t pid;
+        uint32_t deadline;
+        if (!umqtt_client_pending_nth(client->engine, i, &pid, &deadline)) {
+            break;
+        }
+        mp_obj_t key = MP_OBJ_NEW_SMALL_INT(pid);
+        mp_obj_t value = umqtt_ticks_obj(deadline);
+        if (kind == UMQTT_VIEW_KEYS) {
+            l->items[count++] = key;
+        } else if (kind == UMQTT_VIEW_VALUES) {
+            l->items[count++] = value;
+        } else {
+            mp_obj_t kv[2] = {key, value};
+            l->items[count++] = mp_obj_new_tuple(2, kv);
+        }
+    }
+    l->len = count;
+    return list;
+}
+
+static mp_obj_t umqtt_pending_getiter(mp_obj_t self_in, mp_obj_iter_buf_t *iter_buf) {
+    return mp_getiter(umqtt_pending_snapshot(self_in, UMQTT_VIEW_KEYS), iter_buf);
+}
+
+static mp_obj_t umqtt_pending_keys(mp_obj_t self_in) {
+    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_KEYS);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_keys_obj, umqtt_pending_keys);
+
+static mp_obj_t umqtt_pending_values(mp_obj_t self_in) {
+    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_VALUES);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_values_obj, umqtt_pending_values);
+
+static mp_obj_t umqtt_pending_items(mp_obj_t self_in) {
+    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_ITEMS);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_items_obj, umqtt_pending_items);
+
+static mp_obj_t umqtt_pending_get(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(args[0]))->client;
+    mp_int_t pid;
+    uint32_t deadline;
+    if (mp_obj_get_int_maybe(args[1], &pid) && pid >= 1 && pid <= 65535
+        && umqtt_client_pending_get(client->engine, (uint16_t)pid, &deadline)) {
+        return umqtt_ticks_obj(deadline);
+    }
+    return n_args > 2 ? args[2] : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_get_obj, 2, 3, umqtt_pending_get);
+
+static mp_obj_t umqtt_pending_pop(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(args[0]))->client;
+    mp_int_t pid;
+    uint32_t deadline;
+    if (mp_obj_get_int_maybe(args[1], &pid) && pid >= 1 && pid <= 65535
+        && umqtt_client_pending_remove(client->engine, (uint16_t)pid, &deadline)) {
+        return umqtt_ticks_obj(deadline);
+    }
+    if (n_args > 2) {
+        return args[2];
+    }
+    mp_raise_type_arg(&mp_type_KeyError, args[1]);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_pop_obj, 2, 3, umqtt_pending_pop);
+
+static mp_obj_t umqtt_pending_clear(mp_obj_t self_in) {
+    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    umqtt_client_pending_clear(client->engine);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_clear_obj, umqtt_pending_clear);
+
+static const mp_rom_map_elem_t umqtt_pending_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_keys), MP_ROM_PTR(&umqtt_pending_keys_obj) },
+    { MP_ROM_QSTR(MP_QSTR_values), MP_ROM_PTR(&umqtt_pending_values_obj) },
+    { MP_ROM_QSTR(MP_QSTR_items), MP_ROM_PTR(&umqtt_pending_items_obj) },
+    { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&umqtt_pending_get_obj) },
+    { MP_ROM_QSTR(MP_QSTR_pop), MP_ROM_PTR(&umqtt_pending_pop_obj) },
+    { MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&umqtt_pending_clear_obj) },
+};
+static MP_DEFINE_CONST_DICT(umqtt_pending_locals_dict, umqtt_pending_locals_dict_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    umqtt_pending_type,
+    MP_QSTR_PendingAcks,
+    MP_TYPE_FLAG_ITER_IS_GETITER,
+    subscr, umqtt_pending_subscr,
+    unary_op, umqtt_pending_unary_op,
+    binary_op, umqtt_pending_binary_op,
+    iter, umqtt_pending_getiter,
+    locals_dict, &umqtt_pending_locals_dict
+    );
+
+// ---------------------------------------------------------------------------
+// The module.
+
+static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__umqtt) },
+    { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
+    { MP_ROM_QSTR(MP_QSTR_MQTTException), MP_ROM_PTR(&mp_type_MQTTException) },
+};
+static MP_DEFINE_CONST_DICT(umqtt_module_globals, umqtt_module_globals_table);
+
+const mp_obj_module_t umqtt_native_module = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&umqtt_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR__umqtt, umqtt_native_module);
+
+#endif // MICROPY_PY_UMQTT

@@ -1,0 +1,132 @@
+// Non-raising trampolines between the Rust I/O driver and MicroPython
+// streams. See umqtt_port.h.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "py/mphal.h"
+#include "py/nlr.h"
+#include "py/runtime.h"
+#include "py/stream.h"
+#include "umqtt_port.h"
+
+#if MICROPY_PY_UMQTT
+
+static int umqtt_port_caught(umqtt_port_t *port, nlr_buf_t *nlr) {
+    port->exc = MP_OBJ_FROM_PTR(nlr->ret_val);
+    return UMQTT_PORT_RAISED;
+}
+
+int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
+    *out_len = 0;
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) != 0) {
+        return umqtt_port_caught(port, &nlr);
+    }
+    int result = UMQTT_PORT_OK;
+    if (port->native) {
+        int errcode = 0;
+        mp_uint_t n = mp_get_stream(port->stream)->read(port->stream, buf, len, &errcode);
+        if (n == MP_STREAM_ERROR) {
+            result = port->os_error = errcode;
+        } else {
+            *out_len = n;
+        }
+    } else {
+        // Duck-typed socket: read(n) returns bytes, b'' at the end, None when empty.
+        mp_obj_t data = mp_call_function_1(mp_load_attr(port->stream, MP_QSTR_read),
+            MP_OBJ_NEW_SMALL_INT(len));
+        if (data == mp_const_none) {
+            result = MP_EAGAIN;
+        } else {
+            mp_buffer_info_t bufinfo;
+            mp_get_buffer_raise(data, &bufinfo, MP_BUFFER_READ);
+            size_t n = bufinfo.len < len ? bufinfo.len : len;
+            memcpy(buf, bufinfo.buf, n);
+            *out_len = n;
+        }
+    }
+    nlr_pop();
+    return result;
+}
+
+int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
+    *out_len = 0;
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) != 0) {
+        return umqtt_port_caught(port, &nlr);
+    }
+    int result = UMQTT_PORT_OK;
+    if (port->native) {
+        int errcode = 0;
+        mp_uint_t n = mp_get_stream(port->stream)->write(port->stream, buf, len, &errcode);
+        if (n == MP_STREAM_ERROR) {
+            result = port->os_error = errcode;
+        } else {
+            *out_len = n;
+        }
+    } else {
+        // Duck-typed socket: write(bytes) returns a count, or None (taken whole).
+        // A copy, because such objects may keep what they are given.
+        mp_obj_t ret = mp_call_function_1(mp_load_attr(port->stream, MP_QSTR_write),
+            mp_obj_new_bytes(buf, len));
+        if (ret == mp_const_none) {
+            *out_len = len;
+        } else {
+            mp_int_t n = mp_obj_get_int(ret);
+            *out_len = n < 0 ? 0 : ((size_t)n > len ? len : (size_t)n);
+        }
+    }
+    nlr_pop();
+    return result;
+}
+
+int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events) {
+    *out_events = 0;
+    if (port->poller == MP_OBJ_NULL) {
+        // Nothing to wait on (duck-typed object without ioctl): report ready
+        // and let the next read/write tell.
+        *out_events = events;
+        return UMQTT_PORT_OK;
+    }
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) != 0) {
+        return umqtt_port_caught(port, &nlr);
+    }
+    mp_obj_t dest[4];
+    mp_load_method(port->poller, MP_QSTR_modify, dest);
+    dest[2] = port->stream;
+    dest[3] = MP_OBJ_NEW_SMALL_INT(events);
+    mp_call_method_n_kw(2, 0, dest);
+    // ipoll reuses one result tuple: no allocation per wait.
+    mp_load_method(port->poller, MP_QSTR_ipoll, dest);
+    dest[2] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
+    mp_obj_t iter = mp_call_method_n_kw(1, 0, dest);
+    mp_obj_t item = mp_iternext(iter);
+    if (item != MP_OBJ_STOP_ITERATION) {
+        size_t n;
+        mp_obj_t *fields;
+        mp_obj_get_array(item, &n, &fields);
+        if (n >= 2) {
+            *out_events = (uint32_t)mp_obj_get_int(fields[1]);
+        }
+    }
+    nlr_pop();
+    return UMQTT_PORT_OK;
+}
+
+uint32_t umqtt_port_ticks_ms(void) {
+    return (uint32_t)mp_hal_ticks_ms();
+}
+
+void umqtt_port_panic(const char *msg, size_t len) {
+    mp_printf(&mp_plat_print, "umqtt: internal error: %.*s\n", (int)len, msg);
+    #if defined(__unix__) || defined(__APPLE__)
+    abort();
+    #else
+    for (;;) {
+    }
+    #endif
+}
+
+#endif // MICROPY_PY_UMQTT

@@ -1,0 +1,56 @@
+# umqtt-rs as a MicroPython user C module (make-based ports: unix, qemu, esp8266...).
+#
+#   make -C ports/unix USER_C_MODULES=<dir containing this repo as a subdirectory>
+#
+# (ports-build.sh does this for you.) The Rust crates are built by cargo into
+# $(BUILD)/umqtt-cargo, partial-linked into one relocatable object whose
+# hidden symbols are made local, so Rust's compiler_builtins can never
+# replace the C library's memcpy/floor/... and link order stops mattering.
+
+UMQTT_DIR := $(USERMOD_DIR)
+
+SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/modumqtt.c
+SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/umqtt_port.c
+CFLAGS_USERMOD += -I$(UMQTT_DIR)/cmodule
+
+# Rust target for this port; RUST_TARGET on the command line overrides.
+ifeq ($(RUST_TARGET),)
+ifeq ($(notdir $(CURDIR)),unix)
+RUST_TARGET := $(shell rustc -vV | sed -n 's/^host: //p')
+else ifeq ($(BOARD),VIRT_RV32)
+RUST_TARGET := riscv32imc-unknown-none-elf
+else ifeq ($(BOARD),MPS2_AN385)
+RUST_TARGET := thumbv7m-none-eabi
+else
+$(error umqtt: cannot derive the Rust target for this port; set RUST_TARGET=<rust target triple>)
+endif
+endif
+
+UMQTT_CARGO_DIR := $(abspath $(BUILD))/umqtt-cargo
+UMQTT_RUST_LIB := $(UMQTT_CARGO_DIR)/$(RUST_TARGET)/release/libumqtt_ffi.a
+UMQTT_RUST_OBJ := $(abspath $(BUILD))/umqtt_rust.o
+UMQTT_CFLAGS_FILE := $(abspath $(BUILD))/umqtt_cflags.txt
+UMQTT_RUST_SRC := $(shell find $(UMQTT_DIR)/rust -name '*.rs' -o -name Cargo.toml -o -name '*.h') \
+	$(UMQTT_DIR)/Cargo.toml $(UMQTT_DIR)/Cargo.lock $(UMQTT_DIR)/cmodule/umqtt_port.h
+UMQTT_LLVM_BIN := $(shell rustc --print sysroot)/lib/rustlib/$(shell rustc -vV | sed -n 's/^host: //p')/bin
+
+# bindgen needs the generated QSTR header, and the port's flags (one per line).
+$(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
+	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET))"
+	$(Q)printf '%s\n' $(CFLAGS) > $(UMQTT_CFLAGS_FILE)
+	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) \
+		cargo build --quiet --locked --release -p umqtt-ffi --target $(RUST_TARGET) \
+		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
+
+$(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)
+	$(ECHO) "LINK $@"
+	$(Q)$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --whole-archive $< -o $@.tmp
+	$(Q)$(UMQTT_LLVM_BIN)/llvm-objcopy --localize-hidden --strip-debug \
+		--remove-section='.ARM.exidx*' $@.tmp $@
+	$(Q)rm -f $@.tmp
+
+# An object (not an archive) is linked whole wherever it stands on the line.
+LDFLAGS_USERMOD += $(UMQTT_RUST_OBJ)
+
+# Our C glue is rebuilt, and so the firmware relinked, whenever Rust changes.
+$(BUILD)/$(patsubst $(USER_C_MODULES)/%,%,$(UMQTT_DIR))/cmodule/modumqtt.o: $(UMQTT_RUST_OBJ)
