@@ -102,7 +102,6 @@ cmd_unix() {
     cmd_deps
     local mpy
     mpy=$(cmd_source)
-    (cd "$ROOT" && cargo generate-lockfile --offline >/dev/null 2>&1 || true)
     log "building the unix firmware ($mpy)"
     make -s -C "$mpy/mpy-cross" -j"$JOBS" >/dev/null
     make -s -C "$mpy/ports/unix" -j"$JOBS" \

@@ -16,6 +16,7 @@
 #include "py/mphal.h"
 #include "py/objstr.h"
 #include "py/runtime.h"
+#include "py/smallint.h"
 #include "py/stream.h"
 #include "umqtt_port.h"
 #include "umqtt_ffi.h"
@@ -40,8 +41,8 @@
 enum {
     UMQTT_EUNKNOWN = -1,
     UMQTT_ECONCLOSE = 1,
-    UMQTT_ENOCON = 8,
     UMQTT_ECONUNKNOWN = 20,
+    UMQTT_ECONNOT = 28,
     UMQTT_ECONLENGTH = 29,
     UMQTT_ECONTIMEOUT = 30,
     UMQTT_ESUBACKUNKNOWN = 40,
@@ -100,8 +101,6 @@ static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_statu
             umqtt_raise_code(UMQTT_ECONCLOSE);
         case UMQTT_STATUS_TIMEOUT:
             umqtt_raise_code(UMQTT_ECONTIMEOUT);
-        case UMQTT_STATUS_NOT_CONNECTED:
-            umqtt_raise_code(UMQTT_ENOCON);
         case UMQTT_STATUS_CONNACK_INVALID:
             umqtt_raise_code(UMQTT_ECONLENGTH);
         case UMQTT_STATUS_CONNACK_REFUSED:
@@ -111,8 +110,6 @@ static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_statu
                 mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
                 nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
             }
-        case UMQTT_STATUS_SUBACK_FAILED:
-            umqtt_raise_code(UMQTT_ESUBACKFAIL);
         case UMQTT_STATUS_SUBACK_INVALID:
             umqtt_raise_code(UMQTT_ESUBACKUNKNOWN);
         case UMQTT_STATUS_INVALID_QOS:
@@ -183,9 +180,10 @@ static int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     #endif
 }
 
+// simple2 raises ECONNOT when there is no socket (never connected, or disconnected).
 static void umqtt_require_socket(umqtt_client_obj_t *self) {
     if (self->port.stream == MP_OBJ_NULL) {
-        umqtt_raise_code(UMQTT_ENOCON);
+        umqtt_raise_code(UMQTT_ECONNOT);
     }
 }
 
@@ -240,7 +238,7 @@ static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
 // ---------------------------------------------------------------------------
 // Client(owner, max_packet_size=8192, tx_size=1024, max_qos=1)
 
-static mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
+static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
@@ -280,7 +278,7 @@ static mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, 
 }
 
 // _attach(sock): use sock for all I/O from now on (None detaches).
-static mp_obj_t umqtt_client_attach(mp_obj_t self_in, mp_obj_t sock) {
+static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
@@ -315,18 +313,18 @@ static mp_obj_t umqtt_client_attach(mp_obj_t self_in, mp_obj_t sock) {
     self->port.stream = sock;
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_client_attach_obj, umqtt_client_attach);
+static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
 
 // _sock(): the attached socket or None.
-static mp_obj_t umqtt_client_sock(mp_obj_t self_in) {
+static mp_obj_t client_sock(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     return self->port.stream == MP_OBJ_NULL ? mp_const_none : self->port.stream;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_sock_obj, umqtt_client_sock);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 
 // _connect(clean_session, version=4): CONNECT on the attached socket, wait
 // for CONNACK (socket_timeout); returns the session-present flag (int).
-static mp_obj_t umqtt_client_connect(size_t n_args, const mp_obj_t *args) {
+static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
@@ -361,11 +359,7 @@ static mp_obj_t umqtt_client_connect(size_t n_args, const mp_obj_t *args) {
     mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return MP_OBJ_NEW_SMALL_INT(session_present);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_client_connect_obj, 2, 3, umqtt_client_connect);
-
-static void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
-    umqtt_check(self, st, self->port.os_error);
-}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_connect_obj, 2, 3, client_connect);
 
 static void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
     umqtt_check(self, st, self->port.os_error);
@@ -379,7 +373,7 @@ static void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
 }
 
 // publish(topic, msg, retain=False, qos=0, dup=False) -> pid for QoS > 0, else None
-static mp_obj_t umqtt_client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
@@ -408,10 +402,10 @@ static mp_obj_t umqtt_client_publish(size_t n_args, const mp_obj_t *pos_args, mp
         ack_timeout, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_KW(umqtt_client_publish_obj, 3, umqtt_client_publish);
+static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
 
 // subscribe(topic, qos=0) -> pid; the SUBACK is reported by check_msg.
-static mp_obj_t umqtt_client_subscribe(size_t n_args, const mp_obj_t *args) {
+static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_int_t qos = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
     umqtt_check_qos(self, qos);
@@ -427,10 +421,10 @@ static mp_obj_t umqtt_client_subscribe(size_t n_args, const mp_obj_t *args) {
         umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_client_subscribe_obj, 2, 3, umqtt_client_subscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3, client_subscribe);
 
 // unsubscribe(topic) -> pid; the UNSUBACK is reported by check_msg (0xB0).
-static mp_obj_t umqtt_client_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in) {
+static mp_obj_t client_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     umqtt_require_socket(self);
     umqtt_bytes topic = umqtt_bytes_of(topic_in);
@@ -440,10 +434,10 @@ static mp_obj_t umqtt_client_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in) {
         umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_client_unsubscribe_obj, umqtt_client_unsubscribe);
+static MP_DEFINE_CONST_FUN_OBJ_2(client_unsubscribe_obj, client_unsubscribe);
 
 // ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
-static mp_obj_t umqtt_client_ping(mp_obj_t self_in) {
+static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
@@ -451,10 +445,10 @@ static mp_obj_t umqtt_client_ping(mp_obj_t self_in) {
     mp_store_attr(self->owner, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_ping_obj, umqtt_client_ping);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_ping_obj, client_ping);
 
 // _send_disconnect(): DISCONNECT, best effort (errors are swallowed, as in simple2).
-static mp_obj_t umqtt_client_send_disconnect(mp_obj_t self_in) {
+static mp_obj_t client_send_disconnect(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
@@ -464,7 +458,7 @@ static mp_obj_t umqtt_client_send_disconnect(mp_obj_t self_in) {
     }
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_send_disconnect_obj, umqtt_client_send_disconnect);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_send_disconnect_obj, client_send_disconnect);
 
 // Reports acks whose time ran out: cbstat(pid, 0).
 static void umqtt_report_expired(umqtt_client_obj_t *self) {
@@ -477,7 +471,7 @@ static void umqtt_report_expired(umqtt_client_obj_t *self) {
 // One incoming packet, handled as simple2's check_msg does. first_byte_timeout:
 // how long to wait for a packet to start (0 for check_msg); once one has
 // started, the rest must arrive within socket_timeout.
-static mp_obj_t umqtt_client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
+static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
@@ -526,56 +520,56 @@ static mp_obj_t umqtt_client_receive_one(umqtt_client_obj_t *self, int32_t first
 }
 
 // check_msg(): handle at most one packet if one is waiting; None when idle.
-static mp_obj_t umqtt_client_check_msg(mp_obj_t self_in) {
-    return umqtt_client_receive_one(MP_OBJ_TO_PTR(self_in), 0);
+static mp_obj_t client_check_msg(mp_obj_t self_in) {
+    return client_receive_one(MP_OBJ_TO_PTR(self_in), 0);
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_check_msg_obj, umqtt_client_check_msg);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_check_msg_obj, client_check_msg);
 
 // wait_msg(): wait (forever) for a packet, then handle it like check_msg.
-static mp_obj_t umqtt_client_wait_msg(mp_obj_t self_in) {
-    return umqtt_client_receive_one(MP_OBJ_TO_PTR(self_in), UMQTT_PORT_FOREVER);
+static mp_obj_t client_wait_msg(mp_obj_t self_in) {
+    return client_receive_one(MP_OBJ_TO_PTR(self_in), UMQTT_PORT_FOREVER);
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_wait_msg_obj, umqtt_client_wait_msg);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
 
 // _pending(): the live rcv_pids mapping.
-static mp_obj_t umqtt_client_pending(mp_obj_t self_in) {
+static mp_obj_t client_pending(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     return self->pending_view;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_pending_obj, umqtt_client_pending);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_pending_obj, client_pending);
 
 // _clear_pending(): forget every in-flight pid (clean session).
-static mp_obj_t umqtt_client_clear_pending(mp_obj_t self_in) {
+static mp_obj_t client_clear_pending(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     umqtt_client_pending_clear(self->engine);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_clear_pending_obj, umqtt_client_clear_pending);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_clear_pending_obj, client_clear_pending);
 
 // __del__: drop references; the socket has its own finaliser. Safe twice.
-static mp_obj_t umqtt_client_del(mp_obj_t self_in) {
+static mp_obj_t client_del(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
     self->port.exc = MP_OBJ_NULL;
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_client_del_obj, umqtt_client_del);
+static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
 
 static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
-    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&umqtt_client_del_obj) },
-    { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&umqtt_client_publish_obj) },
-    { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&umqtt_client_subscribe_obj) },
-    { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&umqtt_client_unsubscribe_obj) },
-    { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&umqtt_client_ping_obj) },
-    { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&umqtt_client_check_msg_obj) },
-    { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&umqtt_client_wait_msg_obj) },
-    { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&umqtt_client_attach_obj) },
-    { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&umqtt_client_sock_obj) },
-    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&umqtt_client_connect_obj) },
-    { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&umqtt_client_send_disconnect_obj) },
-    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&umqtt_client_pending_obj) },
-    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&umqtt_client_clear_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&client_del_obj) },
+    { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) },
+    { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&client_unsubscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) },
+    { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) },
+    { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) },
+    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) },
 };
 static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
 
@@ -583,7 +577,7 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_client_type,
     MP_QSTR_Client,
     MP_TYPE_FLAG_NONE,
-    make_new, umqtt_client_make_new,
+    make_new, client_make_new,
     locals_dict, &umqtt_client_locals_dict
     );
 

@@ -38,7 +38,7 @@ extern crate std;
 
 pub mod codec;
 pub mod framing;
-// pub mod session;
+pub mod session;
 pub mod time;
 pub mod topic;
 mod types;
@@ -46,7 +46,7 @@ pub mod varint;
 
 pub use codec::{decode, DecodeError, EncodeError, Packet};
 pub use framing::{Frame, FrameError, FrameReader};
-// pub use session::{Config, Event, ProtocolError, Session, SessionError};
+pub use session::{Awaiting, Event, ProtocolError, Session, SessionError, Transmit};
 pub use time::{Duration, Instant};
 pub use topic::{matches, TopicError, TopicFilter, TopicName};
 pub use types::{PacketType, Pid, ProtocolVersion, QoS, QosPid};

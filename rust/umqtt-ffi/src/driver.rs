@@ -1,0 +1,212 @@
+//! The blocking I/O driver: moves bytes between the engine's buffers and a
+//! MicroPython stream through the non-raising trampolines, waiting on the
+//! stream's poller with deadlines on the tick counter.
+
+use micropython_sys::{
+    umqtt_port_read, umqtt_port_t, umqtt_port_ticks_ms, umqtt_port_wait, umqtt_port_write,
+    MP_EAGAIN, MP_EINPROGRESS, MP_ETIMEDOUT, MP_EWOULDBLOCK, MP_STREAM_POLL_ERR,
+    MP_STREAM_POLL_HUP, MP_STREAM_POLL_NVAL, MP_STREAM_POLL_RD, MP_STREAM_POLL_WR,
+    UMQTT_PORT_FOREVER, UMQTT_PORT_OK, UMQTT_PORT_RAISED,
+};
+use umqtt_core::codec::Publish;
+use umqtt_core::{
+    decode, DecodeError, Duration, EncodeError, Frame, FrameError, FrameReader, Instant, Packet,
+    ProtocolVersion,
+};
+
+use crate::{umqtt_status, Result};
+
+// bindgen types `(0)` as u32 and `(-1)` as i32; the trampolines return int.
+const PORT_OK: i32 = UMQTT_PORT_OK as i32;
+const PORT_RAISED: i32 = UMQTT_PORT_RAISED;
+
+/// The tick counter now.
+pub(crate) fn now() -> Instant {
+    // SAFETY: reads MicroPython's tick counter; cannot raise.
+    Instant::from_millis(unsafe { umqtt_port_ticks_ms() })
+}
+
+/// When a wait must give up; `None` waits forever.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deadline(Option<Instant>);
+
+impl Deadline {
+    /// `timeout_ms` from now; negative (`UMQTT_PORT_FOREVER`) for no limit.
+    pub(crate) fn after(timeout_ms: i32) -> Deadline {
+        match u32::try_from(timeout_ms) {
+            Ok(ms) => Deadline(Some(now().wrapping_add(Duration::from_millis(ms)))),
+            Err(_) => Deadline(None),
+        }
+    }
+
+    pub(crate) fn instant(self) -> Option<Instant> {
+        self.0
+    }
+
+    /// Milliseconds left (0 once passed), or `UMQTT_PORT_FOREVER`.
+    fn remaining_ms(self) -> i32 {
+        match self.0 {
+            Some(deadline) => deadline.ms_since(now()).max(0),
+            None => UMQTT_PORT_FOREVER,
+        }
+    }
+}
+
+/// The stream and the buffers of one call.
+pub(crate) struct Io<'a> {
+    port: &'a mut umqtt_port_t,
+    rx: &'a mut [u8],
+    tx: &'a mut [u8],
+}
+
+impl<'a> Io<'a> {
+    pub(crate) fn new(port: &'a mut umqtt_port_t, rx: &'a mut [u8], tx: &'a mut [u8]) -> Io<'a> {
+        Io { port, rx, tx }
+    }
+
+    /// Encodes `packet` into the transmit buffer; returns its length.
+    pub(crate) fn encode(&mut self, packet: &Packet<'_>) -> Result<usize> {
+        packet.encode(self.tx).map_err(encode_status)
+    }
+
+    /// Sends the first `len` bytes of the transmit buffer.
+    pub(crate) fn send_tx(&mut self, len: usize, deadline: Deadline) -> Result<()> {
+        let bytes = self.tx.get(..len).ok_or(umqtt_status::Internal)?;
+        write_all(self.port, bytes, deadline)
+    }
+
+    /// Sends a PUBLISH in one write when it fits the transmit buffer, else
+    /// its header from the buffer and its payload from where it lies.
+    pub(crate) fn send_publish(&mut self, publish: &Publish<'_>, deadline: Deadline) -> Result<()> {
+        if publish.encoded_len() <= self.tx.len() {
+            let len = publish.encode(self.tx).map_err(encode_status)?;
+            return self.send_tx(len, deadline);
+        }
+        let len = publish.encode_header(self.tx).map_err(encode_status)?;
+        self.send_tx(len, deadline)?;
+        write_all(self.port, publish.payload, deadline)
+    }
+
+    /// Reads one packet into the receive buffer. Waits until `first` for
+    /// it to start; `Ok(None)` if it does not. From the first byte on (or
+    /// at once, when continuing a packet a timeout interrupted) the rest
+    /// must come within `rest_ms`.
+    pub(crate) fn read_frame(
+        &mut self,
+        reader: &mut FrameReader,
+        first: Deadline,
+        rest_ms: i32,
+    ) -> Result<Option<Frame>> {
+        let mut deadline = if reader.is_idle() {
+            first
+        } else {
+            Deadline::after(rest_ms)
+        };
+        loop {
+            let was_idle = reader.is_idle();
+            let buf = reader.read_buf(self.rx);
+            if buf.is_empty() {
+                // The receive buffer is smaller than the reader's limit.
+                return Err(umqtt_status::Internal);
+            }
+            match read_some(self.port, buf, deadline) {
+                Ok(n) => match reader.handle_read(n) {
+                    Ok(Some(frame)) => return Ok(Some(frame)),
+                    Ok(None) if was_idle => deadline = Deadline::after(rest_ms),
+                    Ok(None) => {}
+                    Err(FrameError::TooLarge { .. }) => return Err(umqtt_status::PacketTooLarge),
+                    Err(_) => return Err(umqtt_status::Malformed),
+                },
+                Err(umqtt_status::Timeout) if reader.is_idle() => return Ok(None),
+                Err(status) => return Err(status),
+            }
+        }
+    }
+
+    /// Decodes the frame `read_frame` returned, from the receive buffer.
+    pub(crate) fn decode(
+        &self,
+        frame: Frame,
+        version: ProtocolVersion,
+    ) -> Result<Packet<'_>, DecodeError> {
+        let body = self
+            .rx
+            .get(..frame.body_len)
+            .ok_or(DecodeError::Truncated)?;
+        decode(frame.first_byte, body, version)
+    }
+}
+
+pub(crate) fn encode_status(err: EncodeError) -> umqtt_status {
+    match err {
+        EncodeError::BufferTooSmall { .. } | EncodeError::PacketTooLarge => {
+            umqtt_status::BufferTooSmall
+        }
+        _ => umqtt_status::InvalidArgument,
+    }
+}
+
+/// EAGAIN and friends: the stream is not ready, wait on the poller.
+fn would_block(code: i32) -> bool {
+    [MP_EAGAIN, MP_EWOULDBLOCK, MP_EINPROGRESS, MP_ETIMEDOUT]
+        .iter()
+        .any(|&e| i32::try_from(e) == Ok(code))
+}
+
+/// Reads at least one byte into `buf`.
+fn read_some(port: &mut umqtt_port_t, buf: &mut [u8], deadline: Deadline) -> Result<usize> {
+    loop {
+        let mut n = 0;
+        // SAFETY: buf is valid for buf.len() bytes; the trampoline cannot raise.
+        let code = unsafe { umqtt_port_read(port, buf.as_mut_ptr(), buf.len(), &mut n) };
+        match code {
+            PORT_OK if n == 0 => return Err(umqtt_status::Closed),
+            PORT_OK => return Ok(n.min(buf.len())),
+            PORT_RAISED => return Err(umqtt_status::Raised),
+            code if would_block(code) => wait(port, MP_STREAM_POLL_RD, deadline)?,
+            _ => return Err(umqtt_status::OsError),
+        }
+    }
+}
+
+/// Writes all of `bytes`, continuing partial writes.
+fn write_all(port: &mut umqtt_port_t, bytes: &[u8], deadline: Deadline) -> Result<()> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let mut n = 0;
+        // SAFETY: rest is valid for rest.len() bytes; the trampoline cannot raise.
+        let code = unsafe { umqtt_port_write(port, rest.as_ptr(), rest.len(), &mut n) };
+        match code {
+            PORT_OK if n > 0 => rest = rest.get(n..).unwrap_or_default(),
+            PORT_OK => wait(port, MP_STREAM_POLL_WR, deadline)?,
+            PORT_RAISED => return Err(umqtt_status::Raised),
+            code if would_block(code) => wait(port, MP_STREAM_POLL_WR, deadline)?,
+            _ => return Err(umqtt_status::OsError),
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the stream is ready for `events`, or the deadline passes.
+fn wait(port: &mut umqtt_port_t, events: u32, deadline: Deadline) -> Result<()> {
+    loop {
+        let remaining = deadline.remaining_ms();
+        if remaining == 0 {
+            return Err(umqtt_status::Timeout);
+        }
+        let mut ready = 0;
+        // SAFETY: the trampoline cannot raise; `ready` is a local.
+        match unsafe { umqtt_port_wait(port, events, remaining, &mut ready) } {
+            PORT_OK => {}
+            PORT_RAISED => return Err(umqtt_status::Raised),
+            _ => return Err(umqtt_status::OsError),
+        }
+        if ready & events != 0 {
+            return Ok(());
+        }
+        if ready & (MP_STREAM_POLL_ERR | MP_STREAM_POLL_HUP | MP_STREAM_POLL_NVAL) != 0 {
+            return Err(umqtt_status::Closed);
+        }
+        // Nothing ready: loop to check the deadline (poll may return early).
+    }
+}
