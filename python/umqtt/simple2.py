@@ -1,0 +1,161 @@
+# umqtt.simple2 API (fizista micropython-umqtt.simple2 2.2.0) over umqtt-rs.
+#
+# The MQTT protocol -- publish, subscribe, unsubscribe, ping, check_msg,
+# wait_msg, CONNECT/CONNACK, acks and timeouts -- lives in the native
+# _umqtt.Client, which this class inherits. Only what needs the socket and
+# TLS modules stays in Python: opening the connection and closing it.
+#
+# The native client reads the attributes simple2 users replace (newpid, cb,
+# cbstat, socket_timeout, message_timeout, client_id, user, pswd, keepalive,
+# lw_*) from this instance, and keeps last_ping/last_cpacket up to date on it.
+#
+# A subclass may override _read(n) and _write(buf, length=-1): all I/O then
+# goes through them. simple2's other private helpers (_send_str, _recv_len,
+# _varlen_encode, _sock_timeout, _message_timeout) do not exist here.
+
+import errno
+import socket
+from time import ticks_ms
+
+from _umqtt import Client as _Client, MQTTException
+
+
+def pid_gen(pid=0):
+    # Packet ids 1..65535, wrapping to 1: 0 is not a valid MQTT packet id.
+    while True:
+        pid = pid + 1 if pid < 65535 else 1
+        yield pid
+
+
+def _tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,
+              cert_reqs=None, cadata=None, do_handshake=True):
+    # simple2 passed ssl_params to ussl.wrap_socket(), gone since MicroPython
+    # 1.23: take the same keywords and build the equivalent tls.SSLContext.
+    import tls
+
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER if server_side else tls.PROTOCOL_TLS_CLIENT)
+    if key or cert:
+        ctx.load_cert_chain(cert, key)
+    if cadata:
+        ctx.load_verify_locations(cadata)  # positional only on 1.26
+    # ussl.wrap_socket() did not verify unless asked to.
+    ctx.verify_mode = tls.CERT_NONE if cert_reqs is None else cert_reqs
+    return ctx.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,
+                           server_hostname=server_hostname)
+
+
+class MQTTClient(_Client):
+    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
+                 ssl=False, ssl_params=None, socket_timeout=5, message_timeout=10,
+                 *, max_packet_size=16384):
+        # umqtt-rs addition: max_packet_size bounds an incoming packet (its
+        # receive buffer is allocated once, here); a larger one raises
+        # MQTTException(EPACKETSIZE) instead of exhausting the heap.
+        super().__init__(self, max_packet_size=max_packet_size)  # reads its settings from us
+        if port == 0:
+            port = 8883 if ssl else 1883
+        self.client_id = client_id
+        self.sock_raw = None
+        self.poller_r = None  # simple2's pollers; the native client polls itself
+        self.poller_w = None
+        self.server = server
+        self.port = port
+        self.ssl = ssl
+        self.ssl_params = ssl_params if ssl_params else {}
+        self.newpid = pid_gen()
+        # A subclass may define cb/cbstat as methods (robust2 does): keep them.
+        if not getattr(self, "cb", None):
+            self.cb = None
+        if not getattr(self, "cbstat", None):
+            self.cbstat = lambda p, s: None
+        self.user = user
+        self.pswd = password
+        self.keepalive = keepalive
+        self.lw_topic = None
+        self.lw_msg = None
+        self.lw_qos = 0
+        self.lw_retain = False
+        self.rcv_pids = self._pending()  # live view of the packet ids awaiting an ack
+        self.last_ping = ticks_ms()
+        self.last_cpacket = ticks_ms()
+        self.socket_timeout = socket_timeout
+        self.message_timeout = message_timeout
+
+    # The socket the native client talks through. Assigning it works as in
+    # simple2: `client.sock = other` makes the client use `other`.
+    @property
+    def sock(self):
+        return self._sock()
+
+    @sock.setter
+    def sock(self, sock):
+        self._attach(sock)
+
+    def set_callback(self, f):
+        self.cb = f
+
+    def set_callback_status(self, f):
+        self.cbstat = f
+
+    def set_last_will(self, topic, msg, retain=False, qos=0):
+        assert 0 <= qos <= 2
+        assert topic
+        self.lw_topic = topic
+        self.lw_msg = msg
+        self.lw_qos = qos
+        self.lw_retain = retain
+
+    def connect(self, clean_session=True):
+        self.disconnect()
+        if self.keepalive:
+            assert self.keepalive < 65536
+        ai = socket.getaddrinfo(self.server, self.port)[0]
+        raw = socket.socket(ai[0], ai[1], ai[2])
+        try:
+            raw.setblocking(False)
+            try:
+                raw.connect(ai[-1])
+            except OSError as e:
+                if e.args[0] != errno.EINPROGRESS:
+                    raise
+            try:
+                # MQTT packets are small and latency-bound: do not let Nagle
+                # hold a PUBLISH back. Not every port has the constants.
+                raw.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+            except (OSError, AttributeError):
+                pass
+            if self.ssl:
+                # The handshake runs inside wrap_socket(): do it blocking, bounded
+                # by socket_timeout, then go back to non-blocking as simple2 does.
+                raw.settimeout(self.socket_timeout)
+                sock = self._wrap_tls(raw)
+                raw.setblocking(False)
+            else:
+                sock = raw
+        except BaseException:  # close the socket whatever went wrong, then re-raise
+            raw.close()
+            raise
+        self.sock_raw = raw
+        self._attach(sock)
+        if clean_session:
+            self._clear_pending()
+        return self._connect(clean_session)
+
+    def _wrap_tls(self, raw):
+        # ssl=True: ssl_params are ussl.wrap_socket() keywords. ssl may also
+        # be a ready tls.SSLContext; ssl_params then only gives server_hostname.
+        if hasattr(self.ssl, "wrap_socket"):
+            return self.ssl.wrap_socket(raw, server_hostname=self.ssl_params.get("server_hostname"))
+        return _tls_wrap(raw, **self.ssl_params)
+
+    def disconnect(self):
+        sock = self._sock()
+        if sock is None:
+            return
+        self._send_disconnect()  # best effort, errors swallowed
+        try:
+            sock.close()
+        except OSError:
+            pass
+        self._attach(None)
+        self.sock_raw = None
