@@ -27,7 +27,7 @@
 // us (fixed header excluded). A larger one is refused with EPACKETSIZE
 // without reading it into memory.
 #ifndef UMQTT_DEFAULT_MAX_PACKET
-#define UMQTT_DEFAULT_MAX_PACKET (8192)
+#define UMQTT_DEFAULT_MAX_PACKET (16384)
 #endif
 
 // Default size of the transmit buffer: outgoing packets up to this size are
@@ -41,6 +41,7 @@
 enum {
     UMQTT_EUNKNOWN = -1,
     UMQTT_ECONCLOSE = 1,
+    UMQTT_EREADLEN = 2,
     UMQTT_ECONUNKNOWN = 20,
     UMQTT_ECONNOT = 28,
     UMQTT_ECONLENGTH = 29,
@@ -236,7 +237,7 @@ static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
 }
 
 // ---------------------------------------------------------------------------
-// Client(owner, max_packet_size=8192, tx_size=1024, max_qos=1)
+// Client(owner, max_packet_size=16384, tx_size=1024, max_qos=1)
 
 static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos };
@@ -260,6 +261,7 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
     self->port.exc = MP_OBJ_NULL;
+    self->port.hooks = MP_OBJ_NULL;
     self->port.native = false;
     self->port.os_error = 0;
     self->rx_cap = max_packet;
@@ -277,12 +279,23 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     return MP_OBJ_FROM_PTR(self);
 }
 
+static const mp_obj_fun_builtin_fixed_t client_read_obj;
+static const mp_obj_fun_builtin_var_t client_write_obj;
+
+// Whether the owner's class replaces the native method `name` (is_native).
+static bool umqtt_overridden(mp_obj_t owner, qstr name, const void *native) {
+    mp_obj_t dest[2];
+    mp_load_method_maybe(owner, name, dest);
+    return dest[0] != MP_OBJ_NULL && dest[0] != MP_OBJ_FROM_PTR(native);
+}
+
 // _attach(sock): use sock for all I/O from now on (None detaches).
 static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
     self->port.exc = MP_OBJ_NULL;
+    self->port.hooks = MP_OBJ_NULL;
     umqtt_client_reset(self->engine);
     if (sock == mp_const_none) {
         return mp_const_none;
@@ -310,10 +323,67 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     } else {
         self->port.poller = MP_OBJ_NULL;
     }
+    // A subclass that overrides _read/_write (to log, or to adapt a socket)
+    // gets all I/O routed through them, as simple2 does.
+    bool hooked = umqtt_overridden(self->owner, MP_QSTR__read, &client_read_obj)
+        || umqtt_overridden(self->owner, MP_QSTR__write, &client_write_obj);
+    self->port.hooks = hooked ? self->owner : MP_OBJ_NULL;
     self->port.stream = sock;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
+
+// The port for _read/_write: the socket itself, never the hooks that call them.
+static umqtt_port_t umqtt_raw_port(umqtt_client_obj_t *self) {
+    umqtt_port_t raw = self->port;
+    raw.hooks = MP_OBJ_NULL;
+    return raw;
+}
+
+static void umqtt_check_raw(umqtt_client_obj_t *self, umqtt_port_t *raw, umqtt_status st) {
+    self->port.exc = raw->exc;
+    self->port.os_error = raw->os_error;
+    umqtt_check(self, st, raw->os_error);
+}
+
+// _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
+static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_int_t n = mp_obj_get_int(n_in);
+    if (n < 0) {
+        umqtt_raise_code(UMQTT_EREADLEN);
+    }
+    umqtt_require_socket(self);
+    vstr_t vstr;
+    vstr_init_len(&vstr, n);
+    umqtt_port_t raw = umqtt_raw_port(self);
+    umqtt_status st = umqtt_stream_read_exact(&raw, (uint8_t *)vstr.buf, n,
+        umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
+    umqtt_check_raw(self, &raw, st);
+    return mp_obj_new_bytes_from_vstr(&vstr);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
+
+// _write(buf, length=-1): all of buf (or its first length bytes); returns the count.
+static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_require_socket(self);
+    mp_buffer_info_t bufinfo;
+    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+    size_t len = bufinfo.len;
+    if (n_args > 2) {
+        mp_int_t length = mp_obj_get_int(args[2]);
+        if (length >= 0 && (size_t)length < len) {
+            len = length;
+        }
+    }
+    umqtt_port_t raw = umqtt_raw_port(self);
+    umqtt_status st = umqtt_stream_write_all(&raw, bufinfo.buf, len,
+        umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
+    umqtt_check_raw(self, &raw, st);
+    return MP_OBJ_NEW_SMALL_INT(len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write);
 
 // _sock(): the attached socket or None.
 static mp_obj_t client_sock(mp_obj_t self_in) {
@@ -340,7 +410,8 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
         .client_id = umqtt_bytes_of(umqtt_owner_attr(self, MP_QSTR_client_id)),
         .has_username = user != mp_const_none,
         .username = umqtt_optional_bytes_of(user),
-        .has_password = pswd != mp_const_none,
+        // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
+        .has_password = user != mp_const_none && pswd != mp_const_none,
         .password = umqtt_optional_bytes_of(pswd),
         .has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic),
         .will_topic = umqtt_optional_bytes_of(lw_topic),
@@ -565,6 +636,8 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) },
     { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) },
+    { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) },
     { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) },
     { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) },
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) },
@@ -636,6 +709,29 @@ static mp_obj_t umqtt_pending_binary_op(mp_binary_op_t op, mp_obj_t lhs_in, mp_o
             return mp_const_false;
         }
         return mp_obj_new_bool(umqtt_client_pending_get(client->engine, (uint16_t)pid, &deadline));
+    }
+    if (op == MP_BINARY_OP_EQUAL) {
+        // Equal to a dict with the same pids and deadlines, as rcv_pids == {} expects.
+        if (!mp_obj_is_type(rhs_in, &mp_type_dict)) {
+            return mp_obj_new_bool(lhs_in == rhs_in);
+        }
+        mp_map_t *map = mp_obj_dict_get_map(rhs_in);
+        size_t n = umqtt_client_pending_len(client->engine);
+        if (map->used != n) {
+            return mp_const_false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint16_t pid;
+            uint32_t deadline;
+            if (!umqtt_client_pending_nth(client->engine, i, &pid, &deadline)) {
+                return mp_const_false;
+            }
+            mp_map_elem_t *elem = mp_map_lookup(map, MP_OBJ_NEW_SMALL_INT(pid), MP_MAP_LOOKUP);
+            if (elem == NULL || !mp_obj_equal(elem->value, umqtt_ticks_obj(deadline))) {
+                return mp_const_false;
+            }
+        }
+        return mp_const_true;
     }
     return MP_OBJ_NULL;
 }
@@ -736,7 +832,7 @@ static MP_DEFINE_CONST_DICT(umqtt_pending_locals_dict, umqtt_pending_locals_dict
 static MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_pending_type,
     MP_QSTR_PendingAcks,
-    MP_TYPE_FLAG_ITER_IS_GETITER,
+    MP_TYPE_FLAG_ITER_IS_GETITER | MP_TYPE_FLAG_EQ_CHECKS_OTHER_TYPE,
     subscr, umqtt_pending_subscr,
     unary_op, umqtt_pending_unary_op,
     binary_op, umqtt_pending_binary_op,

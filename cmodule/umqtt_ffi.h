@@ -257,6 +257,21 @@ umqtt_status umqtt_client_receive(umqtt_client *client,
 // `client` initialised; `io` valid for the call.
 umqtt_status umqtt_client_accept(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
 
+// Reads exactly `len` bytes into `buf` within `timeout` ms.
+//
+// # Safety
+// `port` valid for the call; `buf` valid for `len` writable bytes.
+umqtt_status umqtt_stream_read_exact(umqtt_port_t *port, uint8_t *buf, size_t len, int32_t timeout);
+
+// Writes all `len` bytes of `buf` within `timeout` ms.
+//
+// # Safety
+// `port` valid for the call; `buf` valid for `len` bytes.
+umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
+                                    const uint8_t *buf,
+                                    size_t len,
+                                    int32_t timeout);
+
 // Removes one in-flight exchange whose deadline has passed; `false` when
 // there is none.
 //

@@ -17,6 +17,43 @@ static int umqtt_port_caught(umqtt_port_t *port, nlr_buf_t *nlr) {
     return UMQTT_PORT_RAISED;
 }
 
+// The events of the stream that are ready within timeout_ms (0 on timeout);
+// a stream without poller counts as always ready. Raises: call inside nlr_push.
+static uint32_t umqtt_port_poll(umqtt_port_t *port, uint32_t events, int32_t timeout_ms) {
+    if (port->poller == MP_OBJ_NULL) {
+        return events;
+    }
+    mp_obj_t dest[4];
+    mp_load_method(port->poller, MP_QSTR_modify, dest);
+    dest[2] = port->stream;
+    dest[3] = MP_OBJ_NEW_SMALL_INT(events);
+    mp_call_method_n_kw(2, 0, dest);
+    // ipoll reuses one result tuple: no allocation per wait.
+    mp_load_method(port->poller, MP_QSTR_ipoll, dest);
+    dest[2] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
+    mp_obj_t item = mp_iternext(mp_call_method_n_kw(1, 0, dest));
+    if (item == MP_OBJ_STOP_ITERATION) {
+        return 0;
+    }
+    size_t n;
+    mp_obj_t *fields;
+    mp_obj_get_array(item, &n, &fields);
+    return n >= 2 ? (uint32_t)mp_obj_get_int(fields[1]) : 0;
+}
+
+// Copies what a Python read returned: bytes, b'' at the end, None when empty.
+static int umqtt_port_take_read(mp_obj_t data, uint8_t *buf, size_t len, size_t *out_len) {
+    if (data == mp_const_none) {
+        return MP_EAGAIN;
+    }
+    mp_buffer_info_t bufinfo;
+    mp_get_buffer_raise(data, &bufinfo, MP_BUFFER_READ);
+    size_t n = bufinfo.len < len ? bufinfo.len : len;
+    memcpy(buf, bufinfo.buf, n);
+    *out_len = n;
+    return UMQTT_PORT_OK;
+}
+
 int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
     *out_len = 0;
     nlr_buf_t nlr;
@@ -24,7 +61,18 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
         return umqtt_port_caught(port, &nlr);
     }
     int result = UMQTT_PORT_OK;
-    if (port->native) {
+    if (port->hooks != MP_OBJ_NULL) {
+        // A subclass's _read(n) blocks until it has n bytes (simple2's
+        // contract): call it only once data is there, so check_msg stays
+        // non-blocking.
+        if (umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) != 0) {
+            mp_obj_t data = mp_call_function_1(mp_load_attr(port->hooks, MP_QSTR__read),
+                MP_OBJ_NEW_SMALL_INT(len));
+            result = umqtt_port_take_read(data, buf, len, out_len);
+        } else {
+            result = MP_EAGAIN;
+        }
+    } else if (port->native) {
         int errcode = 0;
         mp_uint_t n = mp_get_stream(port->stream)->read(port->stream, buf, len, &errcode);
         if (n == MP_STREAM_ERROR) {
@@ -36,15 +84,7 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
         // Duck-typed socket: read(n) returns bytes, b'' at the end, None when empty.
         mp_obj_t data = mp_call_function_1(mp_load_attr(port->stream, MP_QSTR_read),
             MP_OBJ_NEW_SMALL_INT(len));
-        if (data == mp_const_none) {
-            result = MP_EAGAIN;
-        } else {
-            mp_buffer_info_t bufinfo;
-            mp_get_buffer_raise(data, &bufinfo, MP_BUFFER_READ);
-            size_t n = bufinfo.len < len ? bufinfo.len : len;
-            memcpy(buf, bufinfo.buf, n);
-            *out_len = n;
-        }
+        result = umqtt_port_take_read(data, buf, len, out_len);
     }
     nlr_pop();
     return result;
@@ -57,7 +97,11 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
         return umqtt_port_caught(port, &nlr);
     }
     int result = UMQTT_PORT_OK;
-    if (port->native) {
+    if (port->hooks != MP_OBJ_NULL) {
+        // A subclass's _write(buf) writes it all or raises; it returns a count.
+        mp_call_function_1(mp_load_attr(port->hooks, MP_QSTR__write), mp_obj_new_bytes(buf, len));
+        *out_len = len;
+    } else if (port->native) {
         int errcode = 0;
         mp_uint_t n = mp_get_stream(port->stream)->write(port->stream, buf, len, &errcode);
         if (n == MP_STREAM_ERROR) {
@@ -83,34 +127,11 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
 
 int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events) {
     *out_events = 0;
-    if (port->poller == MP_OBJ_NULL) {
-        // Nothing to wait on (duck-typed object without ioctl): report ready
-        // and let the next read/write tell.
-        *out_events = events;
-        return UMQTT_PORT_OK;
-    }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) != 0) {
         return umqtt_port_caught(port, &nlr);
     }
-    mp_obj_t dest[4];
-    mp_load_method(port->poller, MP_QSTR_modify, dest);
-    dest[2] = port->stream;
-    dest[3] = MP_OBJ_NEW_SMALL_INT(events);
-    mp_call_method_n_kw(2, 0, dest);
-    // ipoll reuses one result tuple: no allocation per wait.
-    mp_load_method(port->poller, MP_QSTR_ipoll, dest);
-    dest[2] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
-    mp_obj_t iter = mp_call_method_n_kw(1, 0, dest);
-    mp_obj_t item = mp_iternext(iter);
-    if (item != MP_OBJ_STOP_ITERATION) {
-        size_t n;
-        mp_obj_t *fields;
-        mp_obj_get_array(item, &n, &fields);
-        if (n >= 2) {
-            *out_events = (uint32_t)mp_obj_get_int(fields[1]);
-        }
-    }
+    *out_events = umqtt_port_poll(port, events, timeout_ms);
     nlr_pop();
     return UMQTT_PORT_OK;
 }

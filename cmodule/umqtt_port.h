@@ -27,13 +27,16 @@ typedef struct _umqtt_port_t {
     mp_obj_t poller;    // select.poll() with stream registered; MP_OBJ_NULL: always ready
     mp_obj_t exc;       // exception caught by a trampoline, MP_OBJ_NULL if none
     int os_error;       // the errno of the last trampoline that failed with one
+    mp_obj_t hooks;     // the client, if its class overrides _read/_write; else MP_OBJ_NULL
     bool native;        // stream implements the stream protocol (else duck-typed calls)
 } umqtt_port_t;
 
-// Reads up to len bytes. *out_len = 0 means end of stream.
+// Reads up to len bytes. *out_len = 0 means end of stream. With hooks set,
+// reads through hooks._read(len) once the stream is readable (MP_EAGAIN before).
 int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len);
 
-// Writes up to len bytes; *out_len is how many were taken.
+// Writes up to len bytes; *out_len is how many were taken. With hooks set,
+// writes through hooks._write(bytes).
 int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len);
 
 // Waits until the stream is ready for events (MP_STREAM_POLL_RD/WR) or

@@ -44,13 +44,17 @@ fn main() {
         .allowlist_var("UMQTT_PORT_.*")
         .generate()
         .expect("bindgen failed on MicroPython's headers");
-    bindings.write_to_file(out.join("bindings.rs")).expect("cannot write bindings.rs");
+    bindings
+        .write_to_file(out.join("bindings.rs"))
+        .expect("cannot write bindings.rs");
 
     // Compile the wrappers of any `static inline` function bindgen met.
     let wrappers = fs::read_to_string(&wrap_c).unwrap_or_default();
     if wrappers.lines().any(|l| l.contains('(')) {
         let mut build = cc::Build::new();
-        build.file(&wrap_c).include(env::var("CARGO_MANIFEST_DIR").unwrap());
+        build
+            .file(&wrap_c)
+            .include(env::var("CARGO_MANIFEST_DIR").unwrap());
         for a in &args {
             build.flag(a);
         }
@@ -68,7 +72,11 @@ fn clang_args(text: &str, base: &Path) -> Vec<String> {
         if let Some(flag) = pending.take() {
             out.push(flag.to_string());
             let is_path = matches!(flag, "-I" | "-isystem" | "-include");
-            out.push(if is_path { absolute(raw, base) } else { raw.to_string() });
+            out.push(if is_path {
+                absolute(raw, base)
+            } else {
+                raw.to_string()
+            });
             continue;
         }
         match raw {
@@ -81,7 +89,10 @@ fn clang_args(text: &str, base: &Path) -> Vec<String> {
             _ if raw.starts_with("-D") || raw.starts_with("-U") || raw.starts_with("-std=") => {
                 out.push(raw.to_string())
             }
-            _ if raw.starts_with("-m") || raw.starts_with("--target") || raw == "-ffreestanding" => {
+            _ if raw.starts_with("-m")
+                || raw.starts_with("--target")
+                || raw == "-ffreestanding" =>
+            {
                 out.push(raw.to_string())
             }
             _ => {}

@@ -6,7 +6,12 @@
 //! MicroPython goes through a C trampoline in `cmodule/umqtt_port.c` that
 //! catches exceptions with `nlr_push` and returns a status instead.
 #![no_std]
-#![allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code)]
+#![allow(
+    non_upper_case_globals,
+    non_camel_case_types,
+    non_snake_case,
+    dead_code
+)]
 #![allow(clippy::all)]
 
 include!(concat!(env!("OUT_DIR"), "/bindings.rs"));

@@ -205,7 +205,8 @@ impl FrameReader {
     fn header_read(&mut self, received: usize) -> Result<Option<Frame>, FrameError> {
         self.state = State::Header { received };
         let length_bytes = self.header.get(1..received).unwrap_or_default();
-        let Some((len, _)) = varint::decode(length_bytes).map_err(|_| FrameError::MalformedLength)?
+        let Some((len, _)) =
+            varint::decode(length_bytes).map_err(|_| FrameError::MalformedLength)?
         else {
             return Ok(None);
         };
@@ -315,7 +316,10 @@ mod tests {
         reader.read_buf(&mut body).copy_from_slice(&[0x30, 0x80]);
         assert_eq!(reader.handle_read(2), Ok(None));
         reader.read_buf(&mut body)[0] = 0x01;
-        assert_eq!(reader.handle_read(1), Err(FrameError::TooLarge { len: 128 }));
+        assert_eq!(
+            reader.handle_read(1),
+            Err(FrameError::TooLarge { len: 128 })
+        );
         assert!(reader.is_idle());
     }
 

@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn checked_add_refuses_unorderable_spans() {
         let now = Instant::from_millis(100);
-        assert_eq!(now.checked_add(Duration::from_millis(MAX_SPAN_MS + 1)), None);
+        assert_eq!(
+            now.checked_add(Duration::from_millis(MAX_SPAN_MS + 1)),
+            None
+        );
         let far = now.checked_add(Duration::from_millis(MAX_SPAN_MS)).unwrap();
         assert!(far.ms_since(now) > 0);
         assert_eq!(now.saturating_add(Duration::from_millis(u32::MAX)), far);

@@ -161,7 +161,16 @@ mod tests {
 
     #[test]
     fn valid_names() {
-        for text in ["a", "/", "a/b", "sport/tennis/player1", "$SYS/x", " ", "a//b", "ü/€"] {
+        for text in [
+            "a",
+            "/",
+            "a/b",
+            "sport/tennis/player1",
+            "$SYS/x",
+            " ",
+            "a//b",
+            "ü/€",
+        ] {
             assert!(TopicName::new(text.as_bytes()).is_ok(), "{text}");
         }
     }
@@ -181,10 +190,26 @@ mod tests {
     /// The valid and invalid filters of §4.7.1.2 and §4.7.1.3.
     #[test]
     fn spec_filter_examples() {
-        for text in ["sport/tennis/#", "#", "sport/#", "+", "+/tennis/#", "sport/+/player1", "/+", "+/+", "sport/"] {
+        for text in [
+            "sport/tennis/#",
+            "#",
+            "sport/#",
+            "+",
+            "+/tennis/#",
+            "sport/+/player1",
+            "/+",
+            "+/+",
+            "sport/",
+        ] {
             assert!(TopicFilter::new(text.as_bytes()).is_ok(), "{text}");
         }
-        for text in ["sport/tennis#", "sport/tennis/#/ranking", "sport+", "a/#b", "#/a"] {
+        for text in [
+            "sport/tennis#",
+            "sport/tennis/#/ranking",
+            "sport+",
+            "a/#b",
+            "#/a",
+        ] {
             assert_eq!(
                 TopicFilter::new(text.as_bytes()),
                 Err(TopicError::MisplacedWildcard),
@@ -197,8 +222,14 @@ mod tests {
     #[test]
     fn spec_matching_examples() {
         assert!(is_match("sport/tennis/player1/#", "sport/tennis/player1"));
-        assert!(is_match("sport/tennis/player1/#", "sport/tennis/player1/ranking"));
-        assert!(is_match("sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon"));
+        assert!(is_match(
+            "sport/tennis/player1/#",
+            "sport/tennis/player1/ranking"
+        ));
+        assert!(is_match(
+            "sport/tennis/player1/#",
+            "sport/tennis/player1/score/wimbledon"
+        ));
         assert!(is_match("sport/#", "sport"));
         assert!(is_match("sport/tennis/+", "sport/tennis/player1"));
         assert!(is_match("sport/tennis/+", "sport/tennis/player2"));

@@ -233,14 +233,20 @@ mod tests {
         let pid = Pid::new(7);
         assert_eq!(QosPid::new(QoS::AtMostOnce, pid), None);
         assert_eq!(QosPid::new(QoS::AtLeastOnce, None), None);
-        assert_eq!(QosPid::new(QoS::ExactlyOnce, pid).and_then(QosPid::pid), pid);
+        assert_eq!(
+            QosPid::new(QoS::ExactlyOnce, pid).and_then(QosPid::pid),
+            pid
+        );
     }
 
     #[test]
     fn packet_type_covers_every_nibble() {
         for first_byte in 0..=255u8 {
             let packet_type = PacketType::from_first_byte(first_byte);
-            assert_eq!(packet_type.is_none(), first_byte >> 4 == 0 || first_byte >> 4 == 15);
+            assert_eq!(
+                packet_type.is_none(),
+                first_byte >> 4 == 0 || first_byte >> 4 == 15
+            );
             if let Some(packet_type) = packet_type {
                 assert_eq!(packet_type as u8, first_byte >> 4);
             }

@@ -116,8 +116,14 @@ mod tests {
 
     #[test]
     fn fifth_continuation_byte_is_malformed() {
-        assert_eq!(decode(&[0xff, 0xff, 0xff, 0xff]), Err(VarIntError::Malformed));
-        assert_eq!(decode(&[0x80, 0x80, 0x80, 0x80, 0x01]), Err(VarIntError::Malformed));
+        assert_eq!(
+            decode(&[0xff, 0xff, 0xff, 0xff]),
+            Err(VarIntError::Malformed)
+        );
+        assert_eq!(
+            decode(&[0x80, 0x80, 0x80, 0x80, 0x01]),
+            Err(VarIntError::Malformed)
+        );
     }
 
     #[test]

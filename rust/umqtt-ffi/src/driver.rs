@@ -154,7 +154,11 @@ fn would_block(code: i32) -> bool {
 }
 
 /// Reads at least one byte into `buf`.
-fn read_some(port: &mut umqtt_port_t, buf: &mut [u8], deadline: Deadline) -> Result<usize> {
+pub(crate) fn read_some(
+    port: &mut umqtt_port_t,
+    buf: &mut [u8],
+    deadline: Deadline,
+) -> Result<usize> {
     loop {
         let mut n = 0;
         // SAFETY: buf is valid for buf.len() bytes; the trampoline cannot raise.
@@ -170,7 +174,7 @@ fn read_some(port: &mut umqtt_port_t, buf: &mut [u8], deadline: Deadline) -> Res
 }
 
 /// Writes all of `bytes`, continuing partial writes.
-fn write_all(port: &mut umqtt_port_t, bytes: &[u8], deadline: Deadline) -> Result<()> {
+pub(crate) fn write_all(port: &mut umqtt_port_t, bytes: &[u8], deadline: Deadline) -> Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
         let mut n = 0;

@@ -923,6 +923,65 @@ fn flush_transmit(c: &mut umqtt_client, io: &mut Io<'_>, deadline: Deadline) -> 
 }
 
 // ---------------------------------------------------------------------------
+// Raw stream I/O with a deadline: simple2's `_read(n)` / `_write(buf)`, which
+// subclasses override and call through `super()`.
+
+/// Reads exactly `len` bytes into `buf` within `timeout` ms.
+///
+/// # Safety
+/// `port` valid for the call; `buf` valid for `len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_stream_read_exact(
+    port: *mut umqtt_port_t,
+    buf: *mut u8,
+    len: usize,
+    timeout: i32,
+) -> umqtt_status {
+    // SAFETY: per the contract.
+    let Some(port) = (unsafe { port.as_mut() }) else {
+        return umqtt_status::InvalidArgument;
+    };
+    if buf.is_null() {
+        return if len == 0 {
+            umqtt_status::Ok
+        } else {
+            umqtt_status::InvalidArgument
+        };
+    }
+    // SAFETY: per the contract.
+    let buf = unsafe { slice::from_raw_parts_mut(buf, len) };
+    let deadline = Deadline::after(timeout);
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
+        match driver::read_some(port, rest, deadline) {
+            Ok(n) => filled += n,
+            Err(status) => return status,
+        }
+    }
+    umqtt_status::Ok
+}
+
+/// Writes all `len` bytes of `buf` within `timeout` ms.
+///
+/// # Safety
+/// `port` valid for the call; `buf` valid for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_stream_write_all(
+    port: *mut umqtt_port_t,
+    buf: *const u8,
+    len: usize,
+    timeout: i32,
+) -> umqtt_status {
+    // SAFETY: per the contract.
+    let Some(port) = (unsafe { port.as_mut() }) else {
+        return umqtt_status::InvalidArgument;
+    };
+    // SAFETY: per the contract.
+    let bytes = unsafe { umqtt_bytes { ptr: buf, len }.as_slice() };
+    result_status(driver::write_all(port, bytes, Deadline::after(timeout)))
+}
+
+// ---------------------------------------------------------------------------
 // The in-flight table (simple2's `rcv_pids`). Deadlines are tick-counter ms;
 // an entry without deadline reports one `NO_DEADLINE_MS` ahead.
 

@@ -235,8 +235,8 @@ impl ConnAck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::{decode, Packet};
     use crate::codec::tests::{assert_golden, assert_length_boundaries};
+    use crate::codec::{decode, Packet};
 
     const V311: ProtocolVersion = ProtocolVersion::V311;
 
@@ -328,7 +328,10 @@ mod tests {
         let mut buf = [0u8; 64];
         let len = user_only.encode(&mut buf).unwrap();
         assert_eq!(buf[9], 0x82);
-        assert_eq!(decode(buf[0], &buf[2..len], V311), Ok(Packet::Connect(user_only)));
+        assert_eq!(
+            decode(buf[0], &buf[2..len], V311),
+            Ok(Packet::Connect(user_only))
+        );
 
         let password_only = Connect {
             password: Some(b"p"),
@@ -348,7 +351,11 @@ mod tests {
         let check = |flags: u8, expected: DecodeError| {
             let mut bytes = buf;
             bytes[flags_at] = flags;
-            assert_eq!(decode(bytes[0], &bytes[2..len], V311), Err(expected), "{flags:#x}");
+            assert_eq!(
+                decode(bytes[0], &bytes[2..len], V311),
+                Err(expected),
+                "{flags:#x}"
+            );
         };
         check(0x03, DecodeError::ReservedBitsSet);
         check(0x1e, DecodeError::InvalidQos); // will QoS 3
@@ -425,6 +432,55 @@ mod tests {
                     Ok(Packet::Connect(connect))
                 );
             }
+        }
+    }
+
+    /// Strings and binary fields carry a 16-bit length (§1.5.3): 65535
+    /// bytes is the most, one more is refused rather than truncated.
+    #[test]
+    fn oversized_fields_are_refused() {
+        let longest = "a".repeat(65535);
+        let too_long = "a".repeat(65536);
+        let mut buf = std::vec![0u8; 70_000];
+
+        let connect = Connect {
+            client_id: &longest,
+            ..minimal()
+        };
+        let len = connect.encode(&mut buf).unwrap();
+        assert_eq!(len, connect.encoded_len());
+        assert_eq!(&buf[..4], &[0x10, 0x8b, 0x80, 0x04]); // 65547 as a varint
+        assert_eq!(
+            decode(buf[0], &buf[4..len], V311),
+            Ok(Packet::Connect(connect))
+        );
+
+        let cases = [
+            Connect {
+                client_id: &too_long,
+                ..minimal()
+            },
+            Connect {
+                username: Some(&too_long),
+                ..minimal()
+            },
+            Connect {
+                username: Some("u"),
+                password: Some(too_long.as_bytes()),
+                ..minimal()
+            },
+            Connect {
+                will: Some(LastWill {
+                    topic: TopicName::new(b"w").unwrap(),
+                    message: too_long.as_bytes(),
+                    qos: QoS::AtMostOnce,
+                    retain: false,
+                }),
+                ..minimal()
+            },
+        ];
+        for connect in cases {
+            assert_eq!(connect.encode(&mut buf), Err(EncodeError::FieldTooLong));
         }
     }
 }

@@ -72,8 +72,14 @@ mod tests {
     fn reject_any_body_or_flags() {
         let v311 = ProtocolVersion::V311;
         for first_byte in [0xc0, 0xd0, 0xe0] {
-            assert_eq!(decode(first_byte, &[0], v311), Err(DecodeError::TrailingBytes));
-            assert_eq!(decode(first_byte | 1, &[], v311), Err(DecodeError::InvalidFlags));
+            assert_eq!(
+                decode(first_byte, &[0], v311),
+                Err(DecodeError::TrailingBytes)
+            );
+            assert_eq!(
+                decode(first_byte | 1, &[], v311),
+                Err(DecodeError::InvalidFlags)
+            );
         }
     }
 }

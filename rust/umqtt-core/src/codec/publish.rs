@@ -43,7 +43,8 @@ impl<'a> Publish<'a> {
     }
 
     fn remaining_len(&self) -> usize {
-        self.variable_header_len().saturating_add(self.payload.len())
+        self.variable_header_len()
+            .saturating_add(self.payload.len())
     }
 
     /// The exact number of bytes [`Publish::encode`] writes.
@@ -148,7 +149,10 @@ mod tests {
     #[test]
     fn golden_publish_qos0() {
         let expected = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
-        assert_golden(&Packet::Publish(publish(QosPid::AtMostOnce, b"hi")), &expected);
+        assert_golden(
+            &Packet::Publish(publish(QosPid::AtMostOnce, b"hi")),
+            &expected,
+        );
     }
 
     /// The variable header example of §3.3.2.3: topic "a/b", packet id 10.
@@ -186,9 +190,7 @@ mod tests {
         assert_eq!(&whole[header_len..whole_len], &payload[..]);
         assert_eq!(
             packet.encode_header(&mut header[..header_len - 1]),
-            Err(EncodeError::BufferTooSmall {
-                needed: header_len
-            })
+            Err(EncodeError::BufferTooSmall { needed: header_len })
         );
     }
 
@@ -198,7 +200,10 @@ mod tests {
             dup: true,
             ..publish(QosPid::AtMostOnce, b"")
         };
-        assert_eq!(packet.encode(&mut [0u8; 16]), Err(EncodeError::DupWithoutQos));
+        assert_eq!(
+            packet.encode(&mut [0u8; 16]),
+            Err(EncodeError::DupWithoutQos)
+        );
         let body = [0x00, 0x01, b'a'];
         assert_eq!(decode(0x38, &body, V311), Err(DecodeError::InvalidFlags));
     }
@@ -213,7 +218,10 @@ mod tests {
             decode(0x32, &[0x00, 0x01, b'a', 0x00, 0x00], V311),
             Err(DecodeError::ZeroPid)
         );
-        assert_eq!(decode(0x30, &[0x00, 0x00], V311), Err(DecodeError::InvalidTopic));
+        assert_eq!(
+            decode(0x30, &[0x00, 0x00], V311),
+            Err(DecodeError::InvalidTopic)
+        );
         assert_eq!(
             decode(0x30, &[0x00, 0x01, b'+'], V311),
             Err(DecodeError::InvalidTopic)
@@ -256,8 +264,14 @@ mod tests {
         buf[len] = b'z';
         let longer = decode(buf[0], &buf[2..len + 1], V311).unwrap();
         let shorter = decode(buf[0], &buf[2..len - 1], V311).unwrap();
-        assert_eq!(longer, Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"xyz")));
-        assert_eq!(shorter, Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"x")));
+        assert_eq!(
+            longer,
+            Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"xyz"))
+        );
+        assert_eq!(
+            shorter,
+            Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"x"))
+        );
     }
 
     #[test]
@@ -268,5 +282,33 @@ mod tests {
         assert_eq!(packet.encode(&mut buf), Ok(20_009));
         assert_eq!(&buf[..4], &[0x30, 0xa5, 0x9c, 0x01]); // 20_005 as a varint
         assert_eq!(decode(buf[0], &buf[4..], V311), Ok(Packet::Publish(packet)));
+    }
+
+    /// The remaining length tops out at 268_435_455 (§2.2.3). The payload
+    /// is zeroed memory the header encoder never reads, so this is cheap.
+    #[test]
+    fn remaining_length_limit() {
+        const MAX_REMAINING: usize = 268_435_455;
+        let payload = std::vec![0u8; MAX_REMAINING - 5 + 1];
+        let largest = publish(QosPid::AtMostOnce, &payload[..MAX_REMAINING - 5]);
+        let mut header = [0u8; 16];
+        assert_eq!(largest.encode_header(&mut header), Ok(1 + 4 + 5));
+        assert_eq!(&header[..5], &[0x30, 0xff, 0xff, 0xff, 0x7f]);
+        assert_eq!(largest.encoded_len(), 1 + 4 + MAX_REMAINING);
+
+        let too_large = publish(QosPid::AtMostOnce, &payload);
+        assert_eq!(
+            too_large.encode_header(&mut header),
+            Err(EncodeError::PacketTooLarge)
+        );
+        assert_eq!(
+            too_large.encode(&mut header),
+            Err(EncodeError::PacketTooLarge)
+        );
+        let too_large_qos1 = publish(QosPid::AtLeastOnce(pid(1)), &payload[..MAX_REMAINING - 6]);
+        assert_eq!(
+            too_large_qos1.encode_header(&mut header),
+            Err(EncodeError::PacketTooLarge)
+        );
     }
 }

@@ -367,7 +367,10 @@ mod tests {
     /// The payload example of §3.8.3: "a/b" at QoS 1 and "c/d" at QoS 2.
     #[test]
     fn golden_subscribe_spec_example() {
-        let list = [(filter("a/b"), QoS::AtLeastOnce), (filter("c/d"), QoS::ExactlyOnce)];
+        let list = [
+            (filter("a/b"), QoS::AtLeastOnce),
+            (filter("c/d"), QoS::ExactlyOnce),
+        ];
         let packet = Subscribe {
             pid: pid(10),
             filters: SubscribeFilters::new(&list),
@@ -390,9 +393,18 @@ mod tests {
             assert_eq!(decode(0x82, body, V311), Err(expected), "{body:x?}");
         };
         check(&[0x00, 0x01], DecodeError::EmptyPayload);
-        check(&[0x00, 0x01, 0x00, 0x01, b'a', 0x03], DecodeError::InvalidQos);
-        check(&[0x00, 0x01, 0x00, 0x01, b'a', 0x04], DecodeError::ReservedBitsSet);
-        check(&[0x00, 0x01, 0x00, 0x02, b'a', b'#', 0x00], DecodeError::InvalidTopic);
+        check(
+            &[0x00, 0x01, 0x00, 0x01, b'a', 0x03],
+            DecodeError::InvalidQos,
+        );
+        check(
+            &[0x00, 0x01, 0x00, 0x01, b'a', 0x04],
+            DecodeError::ReservedBitsSet,
+        );
+        check(
+            &[0x00, 0x01, 0x00, 0x02, b'a', b'#', 0x00],
+            DecodeError::InvalidTopic,
+        );
         check(&[0x00, 0x01, 0x00, 0x00, 0x00], DecodeError::InvalidTopic);
         check(&[0x00, 0x00, 0x00, 0x01, b'a', 0x00], DecodeError::ZeroPid);
         assert_eq!(
@@ -443,7 +455,10 @@ mod tests {
 
     #[test]
     fn reject_bad_suback() {
-        assert_eq!(decode(0x90, &[0x00, 0x01], V311), Err(DecodeError::EmptyPayload));
+        assert_eq!(
+            decode(0x90, &[0x00, 0x01], V311),
+            Err(DecodeError::EmptyPayload)
+        );
         for code in [0x03, 0x7f, 0x81, 0xff] {
             assert_eq!(
                 decode(0x90, &[0x00, 0x01, code], V311),
@@ -481,7 +496,10 @@ mod tests {
 
     #[test]
     fn reject_bad_unsubscribe() {
-        assert_eq!(decode(0xa2, &[0x00, 0x01], V311), Err(DecodeError::EmptyPayload));
+        assert_eq!(
+            decode(0xa2, &[0x00, 0x01], V311),
+            Err(DecodeError::EmptyPayload)
+        );
         assert_eq!(
             decode(0xa2, &[0x00, 0x01, 0x00, 0x02, b'a', b'+'], V311),
             Err(DecodeError::InvalidTopic)
@@ -494,7 +512,10 @@ mod tests {
 
     #[test]
     fn decoded_lists_iterate_like_the_originals() {
-        let list = [(filter("x/+"), QoS::AtMostOnce), (filter("#"), QoS::ExactlyOnce)];
+        let list = [
+            (filter("x/+"), QoS::AtMostOnce),
+            (filter("#"), QoS::ExactlyOnce),
+        ];
         let packet = Subscribe {
             pid: pid(2),
             filters: SubscribeFilters::new(&list),

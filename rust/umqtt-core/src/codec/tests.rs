@@ -16,7 +16,11 @@ const V311: ProtocolVersion = ProtocolVersion::V311;
 fn split_packet(bytes: &[u8]) -> (u8, &[u8]) {
     let (body_len, length_len) = varint::decode(&bytes[1..]).unwrap().unwrap();
     let body = &bytes[1 + length_len..];
-    assert_eq!(body.len(), body_len, "remaining length disagrees with the bytes");
+    assert_eq!(
+        body.len(),
+        body_len,
+        "remaining length disagrees with the bytes"
+    );
     (bytes[0], body)
 }
 
@@ -57,7 +61,9 @@ pub(crate) fn assert_length_boundaries(packet: &Packet<'_>) {
 /// Which first bytes are acceptable for a given body, by hand from §2.2.
 #[test]
 fn every_first_byte_with_sample_bodies() {
-    let connect_body = [0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00];
+    let connect_body = [
+        0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00,
+    ];
     // Every PUBLISH first byte except QoS 3 and dup-with-QoS-0.
     let publish_bytes: &[u8] = &[0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x3a, 0x3b, 0x3c, 0x3d];
     let with_publish = |other: u8| -> Vec<u8> {
@@ -101,11 +107,90 @@ fn every_first_byte_with_sample_bodies() {
     }
 }
 
+/// SUBACK is the one type the sample bodies above never accept.
+#[test]
+fn every_first_byte_with_a_suback_body() {
+    // SUBACK pid 1: granted QoS 0, failure. As a PUBLISH the topic is "\0";
+    // as SUBSCRIBE or UNSUBSCRIBE the filter length 0x0080 runs past the end.
+    let body = [0x00, 0x01, 0x00, 0x80];
+    for first_byte in 0..=255u8 {
+        let result = decode(first_byte, &body, V311);
+        if first_byte == 0x90 {
+            assert_eq!(
+                result,
+                Ok(Packet::SubAck(SubAck {
+                    pid: Pid::new(1).unwrap(),
+                    return_codes: &[0x00, 0x80]
+                }))
+            );
+        } else {
+            assert!(result.is_err(), "first byte {first_byte:#04x}: {result:?}");
+        }
+    }
+}
+
+/// The protocol version only changes how CONNACK's first body byte is read.
+#[test]
+fn every_first_byte_decodes_alike_for_both_versions() {
+    let bodies: [&[u8]; 8] = [
+        &[],
+        &[0x00, 0x00],
+        &[0x00, 0x01],
+        &[0x01, 0x00],
+        &[0x00, 0x01, b'a'],
+        &[0x00, 0x01, b'a', 0x00, 0x01],
+        &[0x00, 0x01, 0x00, 0x01, b'a', 0x00],
+        &[
+            0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00,
+        ],
+    ];
+    for body in bodies {
+        for first_byte in 0..=255u8 {
+            let v311 = decode(first_byte, body, V311);
+            let v31 = decode(first_byte, body, ProtocolVersion::V31);
+            if first_byte != 0x20 {
+                assert_eq!(v31, v311, "first byte {first_byte:#04x}, body {body:x?}");
+            }
+        }
+    }
+    // CONNACK: 3.1.1 has the session-present bit and reserves the rest; 3.1
+    // ignores the whole byte.
+    let connack = |present: bool| {
+        Ok(Packet::ConnAck(ConnAck {
+            session_present: present,
+            return_code: 0,
+        }))
+    };
+    assert_eq!(decode(0x20, &[0x01, 0x00], V311), connack(true));
+    assert_eq!(
+        decode(0x20, &[0x01, 0x00], ProtocolVersion::V31),
+        connack(false)
+    );
+    for flags in 0x02..=0xffu8 {
+        assert_eq!(
+            decode(0x20, &[flags, 0x00], V311),
+            Err(DecodeError::ReservedBitsSet)
+        );
+        assert_eq!(
+            decode(0x20, &[flags, 0x00], ProtocolVersion::V31),
+            connack(false)
+        );
+    }
+    for first_byte in 0x21..=0x2fu8 {
+        assert_eq!(
+            decode(first_byte, &[0x00, 0x00], ProtocolVersion::V31),
+            Err(DecodeError::InvalidFlags)
+        );
+    }
+}
+
 #[test]
 fn display_is_never_empty() {
     use std::string::ToString;
     assert_eq!(DecodeError::ZeroPid.to_string(), "packet id 0");
-    assert!(!EncodeError::BufferTooSmall { needed: 3 }.to_string().is_empty());
+    assert!(!EncodeError::BufferTooSmall { needed: 3 }
+        .to_string()
+        .is_empty());
 }
 
 /// An owned description of a packet, so proptest can generate it and the
@@ -185,7 +270,16 @@ fn model_strategy() -> impl Strategy<Value = Model> {
         any::<bool>(),
     )
         .prop_map(
-            |(version, client_id, clean_session, keep_alive, will, username, password, with_password)| {
+            |(
+                version,
+                client_id,
+                clean_session,
+                keep_alive,
+                will,
+                username,
+                password,
+                with_password,
+            )| {
                 let password = (with_password && username.is_some()).then_some(password);
                 Model::Connect {
                     version,
@@ -241,7 +335,10 @@ fn model_strategy() -> impl Strategy<Value = Model> {
             proptest::collection::vec(prop_oneof![Just(0u8), Just(1), Just(2), Just(0x80)], 1..5)
         )
             .prop_map(|(pid, codes)| Model::SubAck(pid, codes)),
-        (pid_strategy(), proptest::collection::vec(filter_strategy(), 1..5))
+        (
+            pid_strategy(),
+            proptest::collection::vec(filter_strategy(), 1..5)
+        )
             .prop_map(|(pid, list)| Model::Unsubscribe(pid, list)),
         empty_type.prop_map(Model::Empty),
     ]
