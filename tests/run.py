@@ -59,6 +59,17 @@ def _run_cleanups():
 atexit.register(_run_cleanups)
 
 
+def stop_process(p):
+    """Stops a child by PID: SIGTERM, then SIGKILL after 5 s."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(5)
+
+
 def free_ports(n):
     """Reserve n distinct free TCP ports on 127.0.0.1."""
     socks, ports = [], []
@@ -208,13 +219,7 @@ class Broker:
         p, self.proc = self.proc, None
         if p is None:
             return
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
+        stop_process(p)
         self.out.close()
 
 

@@ -75,6 +75,17 @@ def client(tag="c", port=None, **kw):
                       port=testenv.PORT if port is None else port, **kw)
 
 
+def big_packets(size):
+    """Client keywords to receive packets of up to `size` bytes. umqtt-rs
+    allocates its receive buffer once, bounded by max_packet_size (default
+    16 KiB); pure-Python simple2 has no bound and no such keyword."""
+    try:
+        import _umqtt  # noqa: F401
+        return {"max_packet_size": size}
+    except ImportError:
+        return {}
+
+
 def connected(tag="c", rec=None, **kw):
     c = client(tag, **kw)
     if rec is not None:

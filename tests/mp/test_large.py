@@ -1,10 +1,10 @@
 # Long topic (~500 bytes, a 2-byte remaining length in SUBSCRIBE) and large
 # payloads (10 KB and 100 KB: 2- and 3-byte remaining lengths), QoS0/QoS1.
 from mqttutil import (check, eq, connected, topic, Recorder, wait_until,
-                      subscribe_sync, close_quietly)
+                      subscribe_sync, close_quietly, big_packets)
 
 rec = Recorder()
-s = connected("big", rec)
+s = connected("big", rec, **big_packets(128 * 1024))
 base = topic("long")
 long_t = base + b"/" + b"x" * (500 - len(base) - 1)
 eq(len(long_t), 500, "topic length")

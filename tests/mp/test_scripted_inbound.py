@@ -9,12 +9,12 @@
 #    MQTTException(44)
 #  - PINGRESP D0 00 -> None
 #  - a payload with a 3-byte remaining length split across many reads
-from mqttutil import check, eq, Recorder, mqtt_code, raises
+from mqttutil import check, eq, Recorder, mqtt_code, raises, big_packets
 from fakesock import scripted, finish, publish_pkt
 from umqtt.simple2 import MQTTException
 
 rec = Recorder()
-c, fake, real = scripted("inb", rec=rec, socket_timeout=1)
+c, fake, real = scripted("inb", rec=rec, socket_timeout=1, **big_packets(32 * 1024))
 
 fake.feed(publish_pkt(b"q/1", b"hello", qos=1, pid=0x1234))
 eq(c.check_msg(), None, "QoS1 PUBLISH return")
