@@ -42,8 +42,17 @@ cmd_deps() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
     command -v cargo >/dev/null || die "no Rust toolchain (cargo) on PATH: install rustup"
-    # rust-toolchain.toml names the toolchain, components and cross targets; rustup installs them.
-    (cd "$ROOT" && rustup show active-toolchain >/dev/null)
+    # rust-toolchain.toml names the toolchain, components and cross targets:
+    # install that toolchain, then make sure its components and targets are there
+    # (an existing toolchain of the same version may lack them).
+    (
+        cd "$ROOT"
+        rustup toolchain install --no-self-update >/dev/null 2>&1 || rustup toolchain install
+        rustup component add clippy rustfmt llvm-tools >/dev/null 2>&1 ||
+            die "rustup could not add clippy, rustfmt, llvm-tools"
+        rustup target add riscv32imc-unknown-none-elf thumbv7m-none-eabi >/dev/null 2>&1 ||
+            die "rustup could not add the bare-metal targets"
+    )
     if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
         log "cargo: installing cbindgen $CBINDGEN_VERSION"
         cargo install --quiet --locked cbindgen --version "$CBINDGEN_VERSION"
