@@ -38,7 +38,7 @@ UMQTT_LLVM_BIN := $(shell rustc --print sysroot)/lib/rustlib/$(shell rustc -vV |
 $(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
 	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET))"
 	$(Q)printf '%s\n' $(CFLAGS) > $(UMQTT_CFLAGS_FILE)
-	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) \
+	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) TARGET_CC="$(CC)" \
 		cargo build --quiet --locked --release -p umqtt-ffi --target $(RUST_TARGET) \
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
 

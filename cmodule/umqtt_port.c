@@ -136,10 +136,6 @@ int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uin
     return UMQTT_PORT_OK;
 }
 
-uint32_t umqtt_port_ticks_ms(void) {
-    return (uint32_t)mp_hal_ticks_ms();
-}
-
 void umqtt_port_panic(const char *msg, size_t len) {
     mp_printf(&mp_plat_print, "umqtt: internal error: %.*s\n", (int)len, msg);
     #if defined(__unix__) || defined(__APPLE__)

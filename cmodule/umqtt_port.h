@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "py/obj.h"
+#include "py/mphal.h"
 
 #ifndef MICROPY_PY_UMQTT
 #define MICROPY_PY_UMQTT (1)
@@ -43,8 +44,12 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
 // timeout_ms passes (UMQTT_PORT_FOREVER: no limit). *out_events = 0 on timeout.
 int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events);
 
-// MicroPython's millisecond tick counter (mp_hal_ticks_ms), truncated to 32 bits.
-uint32_t umqtt_port_ticks_ms(void);
+// MicroPython's millisecond tick counter, truncated to 32 bits. Rust calls it
+// through the wrapper bindgen generates for static inline functions
+// (compiled by micropython-sys with the port's own compiler and flags).
+static inline uint32_t umqtt_port_ticks_ms(void) {
+    return (uint32_t)mp_hal_ticks_ms();
+}
 
 // Stops the firmware after a Rust panic (which the core is built never to
 // reach): there is no safe way to return to Python from one.
