@@ -590,9 +590,13 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     }
 }
 
-// check_msg(): handle at most one packet if one is waiting; None when idle.
+// check_msg(): handle at most one packet; None when idle. Like simple2 it
+// waits up to 1 ms for a packet to start (forever if socket_timeout is None),
+// so a check_msg() loop waiting for an ack does not spin the CPU.
 static mp_obj_t client_check_msg(mp_obj_t self_in) {
-    return client_receive_one(MP_OBJ_TO_PTR(self_in), 0);
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_obj_t timeout = umqtt_owner_attr(self, MP_QSTR_socket_timeout);
+    return client_receive_one(self, timeout == mp_const_none ? UMQTT_PORT_FOREVER : 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_check_msg_obj, client_check_msg);
 
