@@ -67,7 +67,18 @@ typedef struct _umqtt_client_obj_t {
     uint8_t *tx;              // transmit buffer
     size_t tx_cap;
     uint8_t max_qos;          // the façade's limit (simple2: 1)
+    uint8_t api;              // UMQTT_API_*: callback arity, return values, exceptions
 } umqtt_client_obj_t;
+
+// The conventions of the façade (the `api` keyword of _umqtt.Client):
+// - UMQTT_API_SIMPLE2 (simple2, robust2): cb(topic, msg, retained, dup);
+//   check_msg() returns None after a PUBLISH; every error is MQTTException(code).
+// - UMQTT_API_MPLIB (micropython-lib umqtt.simple/robust and the façades built
+//   on them): cb(topic, msg); check_msg() returns the PUBLISH's first byte;
+//   connection errors are OSError (EOF: OSError(-1), timeouts: ETIMEDOUT, no
+//   socket: ENOTCONN) so that umqtt.robust reconnects; a refused CONNACK is
+//   MQTTException(return code), a refused SUBACK MQTTException(0x80).
+enum { UMQTT_API_SIMPLE2 = 0, UMQTT_API_MPLIB = 1 };
 
 // rcv_pids: a live mapping pid -> deadline (ticks_ms) over the engine's
 // in-flight table. User code may read it and insert pids that must time out.
@@ -86,6 +97,25 @@ static MP_NORETURN void umqtt_raise_code(mp_int_t code) {
     nlr_raise(mp_obj_new_exception_arg1(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(code)));
 }
 
+// Raises simple2's code, or its micropython-lib equivalent (see UMQTT_API_MPLIB).
+static MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code) {
+    if (self->api == UMQTT_API_MPLIB) {
+        switch (code) {
+            case UMQTT_ECONCLOSE:
+                mp_raise_OSError(-1);
+            case UMQTT_ECONTIMEOUT:
+                mp_raise_OSError(MP_ETIMEDOUT);
+            case UMQTT_ECONNOT:
+                mp_raise_OSError(MP_ENOTCONN);
+            case UMQTT_ESUBACKFAIL:
+                umqtt_raise_code(0x80);
+            default:
+                break;
+        }
+    }
+    umqtt_raise_code(code);
+}
+
 static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
     switch (status) {
         case UMQTT_STATUS_RAISED: {
@@ -99,12 +129,15 @@ static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_statu
         case UMQTT_STATUS_OS_ERROR:
             mp_raise_OSError(detail);
         case UMQTT_STATUS_CLOSED:
-            umqtt_raise_code(UMQTT_ECONCLOSE);
+            umqtt_raise_api(self, UMQTT_ECONCLOSE);
         case UMQTT_STATUS_TIMEOUT:
-            umqtt_raise_code(UMQTT_ECONTIMEOUT);
+            umqtt_raise_api(self, UMQTT_ECONTIMEOUT);
         case UMQTT_STATUS_CONNACK_INVALID:
             umqtt_raise_code(UMQTT_ECONLENGTH);
         case UMQTT_STATUS_CONNACK_REFUSED:
+            if (self->api == UMQTT_API_MPLIB) {
+                umqtt_raise_code(detail);  // micropython-lib: MQTTException(rc)
+            }
             if (detail >= 1 && detail <= 5) {
                 umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
             } else {
@@ -184,7 +217,7 @@ static int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
 // simple2 raises ECONNOT when there is no socket (never connected, or disconnected).
 static void umqtt_require_socket(umqtt_client_obj_t *self) {
     if (self->port.stream == MP_OBJ_NULL) {
-        umqtt_raise_code(UMQTT_ECONNOT);
+        umqtt_raise_api(self, UMQTT_ECONNOT);
     }
 }
 
@@ -240,20 +273,23 @@ static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
 // Client(owner, max_packet_size=16384, tx_size=1024, max_qos=1)
 
 static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos };
+    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos, ARG_api };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
         { MP_QSTR_tx_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_TX_SIZE} },
         { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
+        { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_int_t max_packet = args[ARG_max_packet_size].u_int;
     mp_int_t tx_size = args[ARG_tx_size].u_int;
     mp_int_t max_qos = args[ARG_max_qos].u_int;
-    if (max_packet < 16 || max_packet > 268435455 || tx_size < 16 || tx_size > 1048576 || max_qos < 0 || max_qos > 2) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid buffer size or max_qos"));
+    mp_int_t api = args[ARG_api].u_int;
+    if (max_packet < 16 || max_packet > 268435455 || tx_size < 16 || tx_size > 1048576 || max_qos < 0 || max_qos > 2
+        || api < UMQTT_API_SIMPLE2 || api > UMQTT_API_MPLIB) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid buffer size, max_qos or api"));
     }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
@@ -269,6 +305,7 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->tx_cap = tx_size;
     self->tx = m_new(uint8_t, self->tx_cap);
     self->max_qos = (uint8_t)max_qos;
+    self->api = (uint8_t)api;
     size_t engine_size = umqtt_client_size();
     self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
     umqtt_check(self, umqtt_client_init(self->engine, engine_size, self->rx_cap), 0);
@@ -300,7 +337,8 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     if (sock == mp_const_none) {
         return mp_const_none;
     }
-    const mp_stream_p_t *proto = mp_get_stream(sock);
+    // Not mp_get_stream(): a plain Python class has no protocol slot at all.
+    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(mp_obj_get_type(sock), protocol);
     self->port.native = proto != NULL && proto->read != NULL && proto->write != NULL;
     if (!self->port.native) {
         // Duck-typed: needs read(n) and write(buf); AttributeError otherwise.
@@ -426,6 +464,10 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     uint8_t session_present = 0, return_code = 0;
     umqtt_status st = umqtt_client_connect(self->engine, &io, &opts,
         umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &session_present, &return_code);
+    if (self->api == UMQTT_API_MPLIB && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
+        // micropython-lib 1.8.0: a missing or short CONNACK is MQTTException(-1).
+        umqtt_raise_code(UMQTT_EUNKNOWN);
+    }
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
     mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return MP_OBJ_NEW_SMALL_INT(session_present);
@@ -474,6 +516,31 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
+
+// _republish(topic, msg, retain, qos, pid): sends a QoS 1/2 publish again with
+// DUP set and the same pid (after a reconnect on a resumed session). The
+// engine renews the pid's deadline if it is in flight at that QoS, sends
+// nothing for a QoS 2 publish that already got its PUBREC, and raises
+// ValueError if the pid is in flight for anything else.
+static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t qos = mp_obj_get_int(args[4]);
+    umqtt_check_qos(self, qos);
+    if (qos == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
+    }
+    mp_int_t pid = mp_obj_get_int(args[5]);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_publish(self->engine, &io, umqtt_bytes_of(args[1]),
+        umqtt_bytes_of(args[2]), (uint8_t)qos, mp_obj_is_true(args[3]), true, (uint16_t)pid,
+        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 6, client_republish);
 
 // subscribe(topic, qos=0) -> pid; the SUBACK is reported by check_msg.
 static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
@@ -563,12 +630,20 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
             mp_obj_t msg = mp_obj_new_bytes(ev.payload.ptr, ev.payload.len);
             mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
             if (cb != mp_const_none) {
-                mp_obj_t cb_args[4] = {topic, msg, mp_obj_new_bool(ev.retain), mp_obj_new_bool(ev.dup)};
-                mp_call_function_n_kw(cb, 4, 0, cb_args);
+                if (self->api == UMQTT_API_MPLIB) {
+                    mp_call_function_2(cb, topic, msg);
+                } else {
+                    mp_obj_t cb_args[4] = {topic, msg, mp_obj_new_bool(ev.retain), mp_obj_new_bool(ev.dup)};
+                    mp_call_function_n_kw(cb, 4, 0, cb_args);
+                }
             }
             // Acknowledge only once the callback has returned: if it raised,
             // the broker redelivers.
             umqtt_check_io(self, umqtt_client_accept(self->engine, &io, io_timeout));
+            if (self->api == UMQTT_API_MPLIB) {
+                // micropython-lib returns the PUBLISH's first byte.
+                return MP_OBJ_NEW_SMALL_INT(0x30 | (ev.dup ? 0x08 : 0) | (ev.qos << 1) | (ev.retain ? 1 : 0));
+            }
             return mp_const_none;
         }
         case UMQTT_EVENT_KIND_DELIVERED:
@@ -576,7 +651,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
             umqtt_call_status(self, ev.pid, 1);
             return packet_type;
         case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
-            umqtt_raise_code(UMQTT_ESUBACKFAIL);
+            umqtt_raise_api(self, UMQTT_ESUBACKFAIL);
         case UMQTT_EVENT_KIND_UNKNOWN_ACK:
             // simple2 status 2: an ack for a pid that is not (or no longer) in flight.
             umqtt_call_status(self, ev.pid, 2);
@@ -605,6 +680,18 @@ static mp_obj_t client_wait_msg(mp_obj_t self_in) {
     return client_receive_one(MP_OBJ_TO_PTR(self_in), UMQTT_PORT_FOREVER);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
+
+// _receive(timeout_ms): like check_msg, but waits up to timeout_ms for a packet
+// to begin (None: forever). The façades' bounded waits for an ack use it.
+static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
+    int32_t timeout = UMQTT_PORT_FOREVER;
+    if (timeout_in != mp_const_none) {
+        mp_int_t ms = mp_obj_get_int(timeout_in);
+        timeout = ms < 0 ? 0 : (ms > 2000000000 ? 2000000000 : (int32_t)ms);
+    }
+    return client_receive_one(MP_OBJ_TO_PTR(self_in), timeout);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(client_receive_obj, client_receive);
 
 // _pending(): the live rcv_pids mapping.
 static mp_obj_t client_pending(mp_obj_t self_in) {
@@ -639,6 +726,8 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) },
     { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) },
+    { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) },
     { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) },
     { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) },
     { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) },
@@ -847,10 +936,26 @@ static MP_DEFINE_CONST_OBJ_TYPE(
 // ---------------------------------------------------------------------------
 // The module.
 
+// topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $
+// topics) by the core's matcher. ValueError if either is not a valid filter /
+// topic name (empty, or a wildcard misplaced).
+static mp_obj_t umqtt_topic_matches_fn(mp_obj_t filter_in, mp_obj_t topic_in) {
+    bool matched = false;
+    umqtt_status st = umqtt_topic_matches(umqtt_bytes_of(filter_in), umqtt_bytes_of(topic_in), &matched);
+    if (st != UMQTT_STATUS_OK) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
+    }
+    return mp_obj_new_bool(matched);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_topic_matches_obj, umqtt_topic_matches_fn);
+
 static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__umqtt) },
     { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
     { MP_ROM_QSTR(MP_QSTR_MQTTException), MP_ROM_PTR(&mp_type_MQTTException) },
+    { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
+    { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },
+    { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
 };
 static MP_DEFINE_CONST_DICT(umqtt_module_globals, umqtt_module_globals_table);
 

@@ -188,6 +188,13 @@ umqtt_status umqtt_client_connect(umqtt_client *client,
 // ack deadline of `ack_timeout` ms. A packet larger than the transmit
 // buffer sends its payload straight from `msg` in a second write.
 //
+// With `dup` set this is a resend (MQTT §4.4, after a reconnect on a
+// resumed session): a `pid` already in flight at the same QoS, awaiting
+// its PUBACK/PUBREC, is sent again with a renewed deadline instead of
+// failing with `PidInUse`; a QoS 2 `pid` that already got its PUBREC is
+// not sent again (its PUBREL is) and the call succeeds; a `pid` not in
+// flight goes in flight as usual.
+//
 // # Safety
 // `client` initialised; `io`, `topic` and `msg` valid for the call.
 umqtt_status umqtt_client_publish(umqtt_client *client,
@@ -256,6 +263,14 @@ umqtt_status umqtt_client_receive(umqtt_client *client,
 // # Safety
 // `client` initialised; `io` valid for the call.
 umqtt_status umqtt_client_accept(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
+
+// Whether the topic filter `filter` selects the topic name `topic`
+// (MQTT §4.7: `+`, `#`, `$` topics), by the core's matcher. `Ok` with
+// `*matched` set; `InvalidTopic` if either is not a valid filter / name.
+//
+// # Safety
+// `filter` and `topic` valid for the call; `matched` null or writable.
+umqtt_status umqtt_topic_matches(umqtt_bytes filter, umqtt_bytes topic, bool *matched);
 
 // Reads exactly `len` bytes into `buf` within `timeout` ms.
 //

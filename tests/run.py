@@ -32,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -223,8 +224,118 @@ class Broker:
         self.out.close()
 
 
-def write_testenv(path, broker, run_id, workdir):
+class BrokerControl:
+    """Extra brokers that tests stop, kill and restart (reconnect tests).
+
+    A line-based TCP server on 127.0.0.1 (its port is testenv.CTL_PORT):
+      start        -> starts a new mosquitto with one anonymous listener on a
+                      free port (persistence on, in its own directory);
+                      answers the port
+      start PORT   -> starts that broker again, same port and configuration
+      stop PORT    -> SIGTERM (mosquitto saves its sessions), waits
+      kill PORT    -> SIGKILL, waits
+    Answers "ok" / the port, or "err <reason>". Each test gets its own
+    broker, so tests can run in parallel. All are stopped at the end.
+    """
+
+    def __init__(self, workdir):
+        self.dir = workdir
+        self.procs = {}  # port -> Popen (None when stopped)
+        self.lock = threading.Lock()
+        self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.srv.bind((HOST, 0))
+        self.srv.listen(16)
+        self.port = self.srv.getsockname()[1]
+        _cleanups.append(self.close)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.srv.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn):
+        with conn:
+            f = conn.makefile("rwb")
+            for line in f:
+                try:
+                    reply = self.command(line.decode().split())
+                except Exception as e:
+                    reply = "err %s" % (e,)
+                f.write((reply + "\n").encode())
+                f.flush()
+
+    def command(self, words):
+        with self.lock:
+            if words == ["start"]:
+                port = free_ports(1)[0]
+                self._start(port)
+                return str(port)
+            if len(words) != 2:
+                return "err usage"
+            cmd, port = words[0], int(words[1])
+            if port not in self.procs:
+                return "err unknown port"
+            if cmd == "start":
+                self._start(port)
+            elif cmd in ("stop", "kill"):
+                p, self.procs[port] = self.procs[port], None
+                if p is not None:
+                    if cmd == "kill":
+                        p.kill()
+                        p.wait(5)
+                    else:
+                        stop_process(p)
+            else:
+                return "err unknown command"
+            return "ok"
+
+    def _start(self, port):
+        if self.procs.get(port) is not None:
+            raise RuntimeError("already running")
+        d = os.path.join(self.dir, "ctl-%d" % port)
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write("user %s\npersistence true\npersistence_location %s/\n"
+                    "log_dest file %s/mosquitto.log\nlog_type all\n"
+                    "listener %d %s\nallow_anonymous true\n"
+                    % (pwd.getpwuid(os.geteuid()).pw_name, d, d, port, HOST))
+        out = open(os.path.join(d, "mosquitto.stdout"), "a")
+        p = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=out, stderr=subprocess.STDOUT,
+                             cwd=d, start_new_session=True)
+        out.close()
+        self.procs[port] = p
+        deadline = time.monotonic() + 10
+        while True:
+            if p.poll() is not None:
+                raise RuntimeError("mosquitto exited with %s" % p.returncode)
+            try:
+                socket.create_connection((HOST, port), timeout=0.5).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("mosquitto did not open port %d" % port)
+                time.sleep(0.05)
+
+    def close(self):
+        try:
+            self.srv.close()
+        except OSError:
+            pass
+        with self.lock:
+            for port, p in list(self.procs.items()):
+                if p is not None:
+                    stop_process(p)
+                self.procs[port] = None
+
+
+def write_testenv(path, broker, run_id, workdir, ctl_port):
     vals = {
+        "CTL_PORT": ctl_port,
         "HOST": HOST,
         "PORT": broker.port,
         "PORT_AUTH": broker.port_auth,
@@ -245,7 +356,26 @@ def write_testenv(path, broker, run_id, workdir):
         f.write(
             "\n\ndef read(path):\n"
             "    with open(path, 'rb') as f:\n"
-            "        return f.read()\n")
+            "        return f.read()\n"
+            "\n\ndef broker_ctl(*words):\n"
+            "    # Asks the runner to start/stop/kill a private broker (see BrokerControl).\n"
+            "    import socket\n"
+            "    s = socket.socket()\n"
+            "    try:\n"
+            "        s.connect(socket.getaddrinfo(HOST, CTL_PORT)[0][-1])\n"
+            "        s.write((' '.join(str(w) for w in words) + '\\n').encode())\n"
+            "        r = b''\n"
+            "        while not r.endswith(b'\\n'):\n"
+            "            c = s.read(1)\n"
+            "            if not c:\n"
+            "                break\n"
+            "            r += c\n"
+            "    finally:\n"
+            "        s.close()\n"
+            "    r = r.decode().strip()\n"
+            "    if r.startswith('err'):\n"
+            "        raise OSError(r)\n"
+            "    return int(r) if r.isdigit() else r\n")
 
 
 def discover(patterns):
@@ -365,13 +495,15 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 
     broker = Broker(tmproot, args.verbose)
+    ctl = None
     results = []
     try:
         broker.start()
         envdir = os.path.join(tmproot, "env")
         os.mkdir(envdir)
         run_id = uuid.uuid4().hex[:8]
-        write_testenv(os.path.join(envdir, "testenv.py"), broker, run_id, tmproot)
+        ctl = BrokerControl(tmproot)
+        write_testenv(os.path.join(envdir, "testenv.py"), broker, run_id, tmproot, ctl.port)
         env = dict(os.environ)
         # .frozen first, as in the default sys.path, so firmware built-ins
         # win over files (that order is what the shadowing test checks).
@@ -408,6 +540,8 @@ def main():
     except Exception as e:
         print("harness error: %s" % (e,))
     finally:
+        if ctl is not None:
+            ctl.close()
         broker.stop()
         if args.keep:
             print("broker log: %s" % broker.log)

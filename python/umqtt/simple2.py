@@ -13,11 +13,11 @@
 # goes through them. simple2's other private helpers (_send_str, _recv_len,
 # _varlen_encode, _sock_timeout, _message_timeout) do not exist here.
 
-import errno
-import socket
 from time import ticks_ms
 
 from _umqtt import Client as _Client, MQTTException
+
+from . import _net
 
 
 def pid_gen(pid=0):
@@ -25,23 +25,6 @@ def pid_gen(pid=0):
     while True:
         pid = pid + 1 if pid < 65535 else 1
         yield pid
-
-
-def _tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,
-              cert_reqs=None, cadata=None, do_handshake=True):
-    # simple2 passed ssl_params to ussl.wrap_socket(), gone since MicroPython
-    # 1.23: take the same keywords and build the equivalent tls.SSLContext.
-    import tls
-
-    ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER if server_side else tls.PROTOCOL_TLS_CLIENT)
-    if key or cert:
-        ctx.load_cert_chain(cert, key)
-    if cadata:
-        ctx.load_verify_locations(cadata)  # positional only on 1.26
-    # ussl.wrap_socket() did not verify unless asked to.
-    ctx.verify_mode = tls.CERT_NONE if cert_reqs is None else cert_reqs
-    return ctx.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,
-                           server_hostname=server_hostname)
 
 
 class MQTTClient(_Client):
@@ -109,44 +92,15 @@ class MQTTClient(_Client):
         self.disconnect()
         if self.keepalive:
             assert self.keepalive < 65536
-        ai = socket.getaddrinfo(self.server, self.port)[0]
-        raw = socket.socket(ai[0], ai[1], ai[2])
-        try:
-            raw.setblocking(False)
-            try:
-                raw.connect(ai[-1])
-            except OSError as e:
-                if e.args[0] != errno.EINPROGRESS:
-                    raise
-            try:
-                # MQTT packets are small and latency-bound: do not let Nagle
-                # hold a PUBLISH back. Not every port has the constants.
-                raw.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
-            except (OSError, AttributeError):
-                pass
-            if self.ssl:
-                # The handshake runs inside wrap_socket(): do it blocking, bounded
-                # by socket_timeout, then go back to non-blocking as simple2 does.
-                raw.settimeout(self.socket_timeout)
-                sock = self._wrap_tls(raw)
-                raw.setblocking(False)
-            else:
-                sock = raw
-        except BaseException:  # close the socket whatever went wrong, then re-raise
-            raw.close()
-            raise
+        # ssl may be True (ssl_params: ussl.wrap_socket() keywords) or a
+        # ready SSLContext; ssl_params then only gives server_hostname.
+        raw, sock = _net.open_conn(self.server, self.port, self.ssl, self.ssl_params,
+                                   self.socket_timeout, self.ssl_params.get("server_hostname"))
         self.sock_raw = raw
         self._attach(sock)
         if clean_session:
             self._clear_pending()
         return self._connect(clean_session)
-
-    def _wrap_tls(self, raw):
-        # ssl=True: ssl_params are ussl.wrap_socket() keywords. ssl may also
-        # be a ready tls.SSLContext; ssl_params then only gives server_hostname.
-        if hasattr(self.ssl, "wrap_socket"):
-            return self.ssl.wrap_socket(raw, server_hostname=self.ssl_params.get("server_hostname"))
-        return _tls_wrap(raw, **self.ssl_params)
 
     def disconnect(self):
         sock = self._sock()

@@ -288,6 +288,43 @@ impl<const N: usize> Session<N> {
         self.insert(pid, awaiting, deadline)
     }
 
+    /// A PUBLISH with `pid` is being sent again with DUP set (after a
+    /// reconnect on a resumed session, §4.4); its ack is now due by
+    /// `deadline`. Returns whether the PUBLISH must be sent:
+    /// - `pid` awaits the publish's first ack at this QoS (PUBACK, PUBREC):
+    ///   the deadline is renewed, `Ok(true)`;
+    /// - a QoS 2 `pid` already got its PUBREC (awaits PUBCOMP): the PUBLISH
+    ///   must not be sent again (the PUBREL is), `Ok(false)`;
+    /// - `pid` is not in flight (e.g. its deadline passed): it is tracked as
+    ///   a new publish, `Ok(true)`;
+    /// - `pid` is in flight for something else (another QoS, a subscribe):
+    ///   [`SessionError::PidInUse`]. QoS 0 is never tracked: `Ok(true)`.
+    pub fn resend_publish(
+        &mut self,
+        pid: Pid,
+        qos: QoS,
+        deadline: Option<Instant>,
+    ) -> Result<bool, SessionError> {
+        let awaiting = match qos {
+            QoS::AtMostOnce => return Ok(true),
+            QoS::AtLeastOnce => Awaiting::PubAck,
+            QoS::ExactlyOnce => Awaiting::PubRec,
+        };
+        let Some(index) = self.find(pid) else {
+            self.insert(pid, awaiting, deadline)?;
+            return Ok(true);
+        };
+        let entry = self.outbound.get_mut(index).ok_or(SessionError::PidInUse)?;
+        match (entry.awaiting, qos) {
+            (current, _) if current == awaiting => {
+                entry.deadline = deadline;
+                Ok(true)
+            }
+            (Awaiting::PubComp, QoS::ExactlyOnce) => Ok(false),
+            _ => Err(SessionError::PidInUse),
+        }
+    }
+
     /// A SUBSCRIBE with `filters` filters was sent.
     pub fn start_subscribe(
         &mut self,
@@ -2112,5 +2149,119 @@ mod tests {
                 check_invariants(&session);
             }
         }
+    }
+
+    // --- resending publishes (resumed sessions) ----------------------------
+
+    #[test]
+    fn resend_publish_renews_the_deadline_of_a_publish_in_flight() {
+        let mut session = connected::<4>();
+        session
+            .start_publish(pid(7), QoS::AtLeastOnce, Some(at(100)))
+            .unwrap();
+        // A second start is refused; a resend is allowed and moves the deadline.
+        assert_eq!(
+            session.start_publish(pid(7), QoS::AtLeastOnce, None),
+            Err(SessionError::PidInUse)
+        );
+        assert_eq!(
+            session.resend_publish(pid(7), QoS::AtLeastOnce, Some(at(500))),
+            Ok(true)
+        );
+        assert_eq!(
+            session.in_flight(pid(7)),
+            Some((Awaiting::PubAck, Some(at(500))))
+        );
+        assert_eq!(session.in_flight_len(), 1);
+        assert_eq!(session.poll_expired(at(200)), None);
+        // The PUBACK still completes it.
+        assert_eq!(
+            receive(&mut session, wire(&[0x40, 0x02, 0x00, 0x07])),
+            Ok(Event::Delivered {
+                pid: pid(7),
+                qos: QoS::AtLeastOnce
+            })
+        );
+        assert_eq!(session.in_flight_len(), 0);
+    }
+
+    #[test]
+    fn resend_publish_of_qos2_before_and_after_pubrec() {
+        let mut session = connected::<4>();
+        session
+            .start_publish(pid(3), QoS::ExactlyOnce, None)
+            .unwrap();
+        // Before PUBREC: the PUBLISH is resent.
+        assert_eq!(
+            session.resend_publish(pid(3), QoS::ExactlyOnce, None),
+            Ok(true)
+        );
+        assert_eq!(
+            receive(&mut session, wire(&[0x50, 0x02, 0x00, 0x03])),
+            Ok(Event::Received(pid(3)))
+        );
+        assert_eq!(drain(&mut session), vec![Transmit::PubRel(pid(3))]);
+        // After PUBREC: only the PUBREL goes again (on reconnect), never the PUBLISH.
+        assert_eq!(
+            session.resend_publish(pid(3), QoS::ExactlyOnce, None),
+            Ok(false)
+        );
+        assert_eq!(
+            session.in_flight(pid(3)).map(|e| e.0),
+            Some(Awaiting::PubComp)
+        );
+        session.handle_connect(at(10), 0, false);
+        assert_eq!(drain(&mut session), vec![Transmit::PubRel(pid(3))]);
+    }
+
+    #[test]
+    fn resend_publish_of_a_forgotten_pid_tracks_it_again() {
+        let mut session = connected::<2>();
+        session
+            .start_publish(pid(9), QoS::ExactlyOnce, Some(at(5)))
+            .unwrap();
+        assert_eq!(
+            session.poll_expired(at(10)),
+            Some((pid(9), Awaiting::PubRec))
+        );
+        assert_eq!(session.in_flight_len(), 0);
+        assert_eq!(
+            session.resend_publish(pid(9), QoS::ExactlyOnce, Some(at(50))),
+            Ok(true)
+        );
+        assert_eq!(
+            session.in_flight(pid(9)),
+            Some((Awaiting::PubRec, Some(at(50))))
+        );
+        // QoS 0 is never tracked.
+        assert_eq!(
+            session.resend_publish(pid(1), QoS::AtMostOnce, None),
+            Ok(true)
+        );
+        assert_eq!(session.in_flight_len(), 1);
+    }
+
+    #[test]
+    fn resend_publish_refuses_a_pid_used_otherwise_or_a_full_table() {
+        let mut session = connected::<2>();
+        session.start_subscribe(pid(1), 1, None).unwrap();
+        session
+            .start_publish(pid(2), QoS::AtLeastOnce, None)
+            .unwrap();
+        assert_eq!(
+            session.resend_publish(pid(1), QoS::AtLeastOnce, None),
+            Err(SessionError::PidInUse)
+        );
+        // Same pid, other QoS.
+        assert_eq!(
+            session.resend_publish(pid(2), QoS::ExactlyOnce, None),
+            Err(SessionError::PidInUse)
+        );
+        // Not in flight, table full.
+        assert_eq!(
+            session.resend_publish(pid(3), QoS::AtLeastOnce, None),
+            Err(SessionError::Full)
+        );
+        assert_eq!(pids(&session), vec![1, 2]);
     }
 }

@@ -526,6 +526,13 @@ unsafe fn connect(
 /// ack deadline of `ack_timeout` ms. A packet larger than the transmit
 /// buffer sends its payload straight from `msg` in a second write.
 ///
+/// With `dup` set this is a resend (MQTT §4.4, after a reconnect on a
+/// resumed session): a `pid` already in flight at the same QoS, awaiting
+/// its PUBACK/PUBREC, is sent again with a renewed deadline instead of
+/// failing with `PidInUse`; a QoS 2 `pid` that already got its PUBREC is
+/// not sent again (its PUBREL is) and the call succeeds; a `pid` not in
+/// flight goes in flight as usual.
+///
 /// # Safety
 /// `client` initialised; `io`, `topic` and `msg` valid for the call.
 #[no_mangle]
@@ -596,15 +603,31 @@ unsafe fn publish(
         payload,
     };
     let deadline = Deadline::after(io_timeout);
+    // Whether the pid was already in flight before this call (a resend keeps it
+    // there if sending fails: the publish is still unacknowledged).
+    let mut resent = false;
     if let Some(pid) = pid {
         let ack_deadline = Deadline::after(ack_timeout).instant();
-        c.session
-            .start_publish(pid, qos, ack_deadline)
-            .map_err(session_status)?;
+        if dup {
+            // A resend on a resumed session: same pid, DUP set.
+            resent = c.session.in_flight(pid).is_some();
+            let send = c
+                .session
+                .resend_publish(pid, qos, ack_deadline)
+                .map_err(session_status)?;
+            if !send {
+                // QoS 2 past PUBREC: the PUBREL is due, not the PUBLISH.
+                return Ok(());
+            }
+        } else {
+            c.session
+                .start_publish(pid, qos, ack_deadline)
+                .map_err(session_status)?;
+        }
     }
     let sent = io.send_publish(&publish, deadline);
     if let Err(status) = sent {
-        if let Some(pid) = pid {
+        if let (Some(pid), false) = (pid, resent) {
             c.session.forget(pid);
         }
         return Err(match status {
@@ -920,6 +943,30 @@ fn flush_transmit(c: &mut umqtt_client, io: &mut Io<'_>, deadline: Deadline) -> 
         c.session.handle_sent(driver::now());
     }
     Ok(())
+}
+
+/// Whether the topic filter `filter` selects the topic name `topic`
+/// (MQTT §4.7: `+`, `#`, `$` topics), by the core's matcher. `Ok` with
+/// `*matched` set; `InvalidTopic` if either is not a valid filter / name.
+///
+/// # Safety
+/// `filter` and `topic` valid for the call; `matched` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_topic_matches(
+    filter: umqtt_bytes,
+    topic: umqtt_bytes,
+    matched: *mut bool,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    let (filter, topic) = unsafe { (filter.as_slice(), topic.as_slice()) };
+    let Ok(filter) = TopicFilter::new(filter) else {
+        return umqtt_status::InvalidTopic;
+    };
+    let Ok(topic) = TopicName::new(topic) else {
+        return umqtt_status::InvalidTopic;
+    };
+    write_ptr(matched, umqtt_core::matches(&filter, &topic));
+    umqtt_status::Ok
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,255 @@
+# umqtt.robust2 API (fizista micropython-umqtt.robust2 2.2.0) over umqtt-rs:
+# a subclass of umqtt.simple2.MQTTClient that never raises connection errors
+# (OSError, MQTTException): they are recorded in `conn_issue` as
+# (exception, place), and what could not be sent is queued in Python-visible
+# containers for send_queue() once the application has reconnected:
+#
+#   subs            [(topic, qos)]                 subscriptions to restore
+#   msg_to_send     [(topic, msg, retain, qos)]    publishes to (re)send
+#   sub_to_send     [(topic, qos)]                 subscribes to (re)send
+#   msg_to_confirm  {(topic, msg, retain, qos): [pid, ...]}  QoS1 awaiting PUBACK
+#   sub_to_confirm  {(topic, qos): [pid, ...]}     awaiting SUBACK
+#
+# The protocol is the native client's (through simple2); only this queue
+# policy is Python. Differences from 2.2.0:
+# - more than CONFIRM_QUEUE_MAX pids for one identical message or
+#   subscription drops the oldest pid of that entry (2.2.0 called
+#   dict.pop(0), a KeyError);
+# - send_queue() drops what it did send before reporting a failure (2.2.0
+#   kept it queued, so it was sent twice);
+# - an exception raised by the status callback set with
+#   set_callback_status() propagates (2.2.0 swallowed AttributeError, even
+#   from inside the callback);
+# - bad arguments still raise (AssertionError for qos 2 or a missing
+#   callback, ValueError for an invalid topic), as in simple2.
+
+from time import ticks_diff, ticks_ms
+
+from . import simple2
+from .simple2 import MQTTException
+
+_FAIL = (OSError, MQTTException)
+_PLACES = ("?", "connect", "publish", "subscribe", "reconnect", "sendqueue", "disconnect",
+           "ping", "wait_msg", "keepalive", "check_msg")
+
+
+def _remember(table, key, pid, limit):
+    pids = table.setdefault(key, [])
+    pids.append(pid)
+    if len(pids) > limit:
+        pids.pop(0)
+
+
+def _settle(table, queue, pid, stat, front):
+    # The ack of pid arrived (stat 1/2), or it timed out (0): then its entry
+    # goes back on the send queue.
+    for key, pids in table.items():
+        if pid in pids:
+            if stat == 0:
+                if key not in queue:
+                    if front:
+                        queue.insert(0, key)
+                    else:
+                        queue.append(key)
+                pids.remove(pid)
+                if not pids:
+                    table.pop(key)
+            elif stat in (1, 2):
+                table.pop(key)
+            return True
+    return False
+
+
+class MQTTClient(simple2.MQTTClient):
+    DEBUG = False
+    KEEP_QOS0 = True
+    NO_QUEUE_DUPS = True
+    MSG_QUEUE_MAX = 5
+    CONFIRM_QUEUE_MAX = 10
+    RESUBSCRIBE = True
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.subs = []
+        self.msg_to_send = []
+        self.sub_to_send = []
+        self.msg_to_confirm = {}
+        self.sub_to_confirm = {}
+        self.conn_issue = None
+
+    def is_keepalive(self):
+        idle = ticks_diff(ticks_ms(), self.last_cpacket) // 1000
+        if 0 < self.keepalive < idle:
+            self.conn_issue = (MQTTException(7), 9)
+            return False
+        return True
+
+    def set_callback_status(self, f):
+        self._cbstat = f
+
+    # Called by the native client for every ack and timeout (simple2 keeps a
+    # cbstat defined by a subclass).
+    def cbstat(self, pid, stat):
+        f = getattr(self, "_cbstat", None)
+        if f is not None:
+            f(pid, stat)
+        if not _settle(self.msg_to_confirm, self.msg_to_send, pid, stat, True):
+            _settle(self.sub_to_confirm, self.sub_to_send, pid, stat, False)
+
+    def connect(self, clean_session=True):
+        if clean_session:
+            self.msg_to_send[:] = []
+            self.msg_to_confirm.clear()
+        try:
+            r = super().connect(clean_session)
+        except _FAIL as e:
+            self.conn_issue = (e, 1)
+            return None
+        self.conn_issue = None
+        return r
+
+    def log(self):
+        if self.DEBUG:
+            issue = self.conn_issue
+            e, place = issue if type(issue) is tuple else (issue, 0)
+            print("MQTT (%s): %r" % (_PLACES[place], e))
+
+    def reconnect(self):
+        r = self.connect(False)
+        if self.conn_issue:
+            super().disconnect()
+        return r
+
+    def resubscribe(self):
+        for topic, qos in self.subs:
+            self.subscribe(topic, qos, False)
+
+    def things_to_do(self):
+        n = len(self.msg_to_send) + len(self.sub_to_send)
+        for pids in self.msg_to_confirm.values():
+            n += len(pids)
+        for pids in self.sub_to_confirm.values():
+            n += len(pids)
+        return n
+
+    def add_msg_to_send(self, data):
+        # Queue limit: queued plus unconfirmed messages stay below
+        # MSG_QUEUE_MAX; make room by forgetting the unconfirmed message with
+        # the lowest pid, else the oldest queued one. Meant to be overridden.
+        confirm = self.msg_to_confirm
+        n = len(self.msg_to_send)
+        for pids in confirm.values():
+            n += len(pids)
+        while n >= self.MSG_QUEUE_MAX and n > 0:
+            oldest = min((pids[0] for pids in confirm.values() if pids), default=0)
+            if oldest:
+                for key, pids in confirm.items():
+                    if pids and pids[0] == oldest:
+                        del pids[0]
+                        if not pids:
+                            confirm.pop(key)
+                        break
+            elif self.msg_to_send:
+                self.msg_to_send.pop(0)
+            n -= 1
+        self.msg_to_send.append(data)
+
+    def disconnect(self):
+        try:
+            return super().disconnect()
+        except _FAIL as e:
+            self.conn_issue = (e, 6)
+
+    def ping(self):
+        if not self.is_keepalive():
+            return None
+        try:
+            return super().ping()
+        except _FAIL as e:
+            self.conn_issue = (e, 7)
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        data = (topic, msg, retain, qos)
+        if retain:
+            # A newer retained message replaces a queued one for the topic.
+            self.msg_to_send[:] = [m for m in self.msg_to_send if not (m[0] == topic and m[2])]
+        try:
+            pid = super().publish(topic, msg, retain, qos, False)
+        except _FAIL as e:
+            self.conn_issue = (e, 2)
+            if self.NO_QUEUE_DUPS and data in self.msg_to_send:
+                return None
+            if qos == 1 or (qos == 0 and self.KEEP_QOS0):
+                self.add_msg_to_send(data)
+            return None
+        if qos == 1:
+            _remember(self.msg_to_confirm, data, pid, self.CONFIRM_QUEUE_MAX)
+        return pid
+
+    def subscribe(self, topic, qos=0, resubscribe=True):
+        data = (topic, qos)
+        if self.RESUBSCRIBE and resubscribe and topic not in dict(self.subs):
+            self.subs.append(data)
+        self.sub_to_send[:] = [s for s in self.sub_to_send if s[0] != topic]
+        try:
+            pid = super().subscribe(topic, qos)
+        except _FAIL as e:
+            self.conn_issue = (e, 3)
+            if not (self.NO_QUEUE_DUPS and data in self.sub_to_send):
+                self.sub_to_send.append(data)
+            return None
+        _remember(self.sub_to_confirm, data, pid, self.CONFIRM_QUEUE_MAX)
+        return pid
+
+    def send_queue(self):
+        # Sends what is queued, with new pids and DUP=0; True once all is out.
+        ok = True
+        sent = []
+        for data in self.msg_to_send:
+            topic, msg, retain, qos = data
+            try:
+                pid = super().publish(topic, msg, retain, qos, False)
+            except _FAIL as e:
+                self.conn_issue = (e, 5)
+                ok = False
+                break
+            if qos == 1:
+                self.msg_to_confirm.setdefault(data, []).append(pid)
+            sent.append(data)
+        if sent:
+            self.msg_to_send[:] = [m for m in self.msg_to_send if m not in sent]
+        if not ok:
+            return False
+        sent = []
+        for data in self.sub_to_send:
+            try:
+                pid = super().subscribe(data[0], data[1])
+            except _FAIL as e:
+                self.conn_issue = (e, 5)
+                ok = False
+                break
+            self.sub_to_confirm.setdefault(data, []).append(pid)
+            sent.append(data)
+        if sent:
+            self.sub_to_send[:] = [s for s in self.sub_to_send if s not in sent]
+        return ok
+
+    def is_conn_issue(self):
+        self.is_keepalive()
+        if self.conn_issue:
+            self.log()
+        return bool(self.conn_issue)
+
+    def wait_msg(self):
+        self.is_keepalive()
+        try:
+            return super().wait_msg()
+        except _FAIL as e:
+            self.conn_issue = (e, 8)
+
+    def check_msg(self):
+        self.is_keepalive()
+        try:
+            return super().check_msg()
+        except _FAIL as e:
+            self.conn_issue = (e, 10)

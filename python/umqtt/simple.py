@@ -1,0 +1,144 @@
+# umqtt.simple API (micropython-lib umqtt.simple 1.8.0, the frozen "official"
+# client) over umqtt-rs.
+#
+# The protocol lives in the native _umqtt.Client (api=API_MPLIB: callbacks
+# get (topic, msg), check_msg()/wait_msg() return the PUBLISH's first byte,
+# connection errors are OSError so that umqtt.robust reconnects, a refused
+# CONNACK is MQTTException(rc), a refused SUBACK MQTTException(0x80)).
+# This class adds what micropython-lib's API blocks on: QoS 1 publish,
+# subscribe and unsubscribe return once their ack has arrived.
+#
+# Differences from micropython-lib, none visible to a correct program:
+# - packet ids wrap 65535 -> 1 (never 0);
+# - a user name without a password works (no password is sent);
+# - waits are bounded: an ack that does not come within message_timeout
+#   (keyword, default 10 s) raises OSError(ETIMEDOUT); once a packet has
+#   started, the rest must come within socket_timeout (default 30 s);
+# - a packet's body is always consumed: check_msg() returning 0x40, 0x90 or
+#   0xB0 leaves the stream in sync;
+# - publish(qos=2) raises AssertionError before sending anything;
+# - a socket read returning None means "no data yet" (a non-blocking
+#   socket): a CONNACK that never comes is OSError(ETIMEDOUT) after the
+#   timeout, not MQTTException(-1); a closed or short CONNACK is
+#   MQTTException(-1) as in 1.8.0;
+# - disconnect() never raises and leaves sock None.
+
+import socket
+from time import ticks_diff, ticks_ms
+
+from _umqtt import API_MPLIB, Client as _Client, MQTTException
+
+from . import _net
+
+_ETIMEDOUT = 110
+
+
+class MQTTClient(_Client):
+    _MAX_QOS = 1  # umqtt.MQTTClient: 2
+    _VERSION = 4  # MQTT 3.1.1; 3: MQTT 3.1 ("MQIsdp")
+
+    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
+                 ssl=None, ssl_params={}, *, socket_timeout=30, message_timeout=10,
+                 max_packet_size=16384):
+        super().__init__(self, max_packet_size=max_packet_size, api=API_MPLIB, max_qos=self._MAX_QOS)
+        if port == 0:
+            port = 8883 if ssl else 1883
+        self.client_id = client_id
+        self.server = server
+        self.port = port
+        self.ssl = ssl
+        self.ssl_params = ssl_params
+        self.pid = 0  # the last packet id used
+        self.newpid = self._next_pid()  # read by the native client
+        if not getattr(self, "cb", None):
+            self.cb = None
+        self.cbstat = self._status
+        self.user = user
+        self.pswd = password
+        self.keepalive = keepalive
+        self.lw_topic = None
+        self.lw_msg = None
+        self.lw_qos = 0
+        self.lw_retain = False
+        self.socket_timeout = socket_timeout
+        self.message_timeout = message_timeout
+        self._acks = self._pending()  # live pid -> deadline of what is unacknowledged
+        self._lost = 0  # the last pid whose ack did not come in time
+
+    def _next_pid(self):
+        while True:
+            self.pid = self.pid + 1 if 0 < self.pid < 65535 else 1
+            yield self.pid
+
+    def _status(self, pid, status):
+        if status == 0:
+            self._lost = pid
+
+    def _await(self, pid):
+        # Handles incoming packets (messages go to the callback) until pid's
+        # ack has come, or its deadline has passed: then OSError(ETIMEDOUT).
+        acks = self._acks
+        while pid in acks:
+            deadline = acks.get(pid)
+            self._receive(None if deadline is None else max(0, ticks_diff(deadline, ticks_ms())))
+        if self._lost == pid:
+            self._lost = 0
+            raise OSError(_ETIMEDOUT)
+
+    # The socket the native client talks through; assigning any object with
+    # read(n) and write(buf) makes the client use it.
+    @property
+    def sock(self):
+        return self._sock()
+
+    @sock.setter
+    def sock(self, sock):
+        self._attach(sock)
+
+    def set_callback(self, f):
+        self.cb = f
+
+    def set_last_will(self, topic, msg, retain=False, qos=0):
+        assert 0 <= qos <= 2
+        assert topic
+        self.lw_topic = topic
+        self.lw_msg = msg
+        self.lw_qos = qos
+        self.lw_retain = retain
+
+    def connect(self, clean_session=True, timeout=None):
+        # timeout (s) bounds this connect (TCP, TLS handshake, CONNACK);
+        # None: socket_timeout.
+        _net.close(self._sock())
+        self._attach(None)
+        if self.keepalive:
+            assert self.keepalive < 65536
+        t = self.socket_timeout
+        if timeout is not None:
+            self.socket_timeout = timeout
+        try:
+            sock = _net.open_conn(self.server, self.port, self.ssl, self.ssl_params,
+                                  self.socket_timeout, self.server, socket)[1]
+            self._attach(sock)
+            if clean_session:
+                self._clear_pending()
+            return self._connect(clean_session, self._VERSION)
+        finally:
+            self.socket_timeout = t
+
+    def disconnect(self):
+        sock = self._sock()
+        self._send_disconnect()  # best effort
+        _net.close(sock)
+        self._attach(None)
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        pid = super().publish(topic, msg, retain, qos)
+        if qos:
+            self._await(pid)
+
+    def subscribe(self, topic, qos=0):
+        self._await(super().subscribe(topic, qos))
+
+    def unsubscribe(self, topic):
+        self._await(super().unsubscribe(topic))
