@@ -13,6 +13,11 @@ SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/modumqtt.c
 SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/umqtt_port.c
 CFLAGS_USERMOD += -I$(UMQTT_DIR)/cmodule
 
+# MicroPython's qemu port has no clock and no `time`/`select`: see ports/qemu/.
+ifeq ($(notdir $(CURDIR)),qemu)
+include $(UMQTT_DIR)/ports/qemu/micropython.mk
+endif
+
 # Rust target for this port; RUST_TARGET on the command line overrides.
 ifeq ($(RUST_TARGET),)
 ifeq ($(notdir $(CURDIR)),unix)

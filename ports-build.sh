@@ -4,6 +4,10 @@
 #   ./ports-build.sh demo     build the unix firmware if needed, run a pub/sub demo on a local broker
 #   ./ports-build.sh test     every test: Rust (test, clippy, header, cross builds) + firmware tests
 #   ./ports-build.sh unix     build the unix firmware -> build/unix/micropython
+#   ./ports-build.sh qemu-rv32   build ports/qemu VIRT_RV32 (rv32imc, ESP32-C3's ISA) -> build/qemu-rv32/firmware.elf
+#   ./ports-build.sh qemu-arm    build ports/qemu MPS2_AN385 (Cortex-M3) -> build/qemu-arm/firmware.elf
+#   ./ports-build.sh esp32|esp32c3|esp32s3|esp8266   build ESP firmware (needs ESP-IDF / Espressif's toolchains)
+#   ./ports-build.sh size     flash and RAM the module adds (unix, rv32imc, Cortex-M3), as a Markdown table
 #   ./ports-build.sh deps     install what the build and tests need (apt, rustup, cargo)
 #   ./ports-build.sh source   fetch MicroPython's source (Debian source package)
 #   ./ports-build.sh header   regenerate cmodule/umqtt_ffi.h with the pinned cbindgen
@@ -12,6 +16,7 @@
 #   MPY_DIR=/path/to/micropython   use your own MicroPython checkout instead of Debian's source
 #   MPY_VERSION=1.26.1+ds-1        Debian source version to fetch (falls back to the newest available)
 #   RUST_TARGET=<triple>           override the Rust target derived from the port
+#   BOARD=<board>                  ESP board (default ESP32_GENERIC[_C3|_S3], ESP8266_GENERIC)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")" && pwd)
@@ -30,9 +35,16 @@ apt_packages=(
     mosquitto mosquitto-clients openssl valgrind
 )
 
-cmd_deps() {
+# Cross toolchains and QEMU for the qemu port (only the qemu commands need them).
+qemu_apt_packages=(
+    gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+    gcc-arm-none-eabi libnewlib-arm-none-eabi
+    qemu-system-misc qemu-system-arm
+)
+
+apt_install() {
     local missing=()
-    for p in "${apt_packages[@]}"; do
+    for p in "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -41,6 +53,10 @@ cmd_deps() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+}
+
+cmd_deps() {
+    apt_install "${apt_packages[@]}"
     command -v cargo >/dev/null || die "no Rust toolchain (cargo) on PATH: install rustup"
     # rust-toolchain.toml names the toolchain, components and cross targets:
     # install that toolchain, then make sure its components and targets are there
@@ -119,8 +135,238 @@ cmd_unix() {
         FROZEN_MANIFEST="$ROOT/python/manifest.py" \
         MICROPY_PY_BTREE=0 MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=1
     mkdir -p "$(dirname "$UNIX_FIRMWARE")"
-    cp "$mpy/ports/unix/build-umqtt-rs/micropython" "$UNIX_FIRMWARE"
+    # Copy then rename: the old binary may be running (cp would fail "Text file busy").
+    cp "$mpy/ports/unix/build-umqtt-rs/micropython" "$UNIX_FIRMWARE.tmp"
+    mv -f "$UNIX_FIRMWARE.tmp" "$UNIX_FIRMWARE"
     echo "firmware: $UNIX_FIRMWARE" >&2
+}
+
+# make does not track CFLAGS or the manifest: start a build directory afresh
+# when the make arguments, the manifest or the qemu shim change.
+fresh_build_dir() {
+    local dir=$1 key=$2
+    if [ "$(cat "$dir/.umqtt-rs-key" 2>/dev/null)" != "$key" ]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        echo "$key" >"$dir/.umqtt-rs-key"
+    fi
+}
+
+# qemu_make MPY BOARD BUILD [make args...]: builds ports/qemu, prints the ELF's path.
+qemu_make() {
+    local mpy=$1 board=$2 build=$3
+    shift 3
+    local args=(BOARD="$board" BUILD="$build" "$@")
+    if [ "$board" = VIRT_RV32 ]; then
+        # Debian's GCC 12 multilibs: rv32imac (else 64-bit libgcc); the assembler wants zicsr.
+        args+=(RV32_ARCH=rv32imac "AFLAGS=-mabi=ilp32 -march=rv32imac_zicsr")
+    fi
+    local key
+    key=$({
+        printf '%s\n' "${args[@]}"
+        cat "$ROOT/ports/qemu/"* "$ROOT/python/manifest.py"
+    } | sha256sum | cut -c1-16)
+    fresh_build_dir "$mpy/ports/qemu/$build" "$key"
+    make -s -C "$mpy/ports/qemu" -j"$JOBS" "${args[@]}" >/dev/null
+    echo "$mpy/ports/qemu/$build/firmware.elf"
+}
+
+# The qemu port's default heap (140 KB) is too small for the tests' own
+# buffers around a 20 KB payload (test_scripted_inbound); 256 KiB fragmented
+# once more modules were frozen. 512 KiB fits both boards' RAM (2 MB, 4 MB).
+QEMU_HEAP=524288
+
+cmd_qemu() {
+    local which=$1 board
+    case "$which" in
+    rv32) board=VIRT_RV32 ;;
+    arm) board=MPS2_AN385 ;;
+    esac
+    cmd_deps
+    apt_install "${qemu_apt_packages[@]}"
+    local mpy elf
+    mpy=$(cmd_source)
+    log "building the qemu $board firmware ($mpy)"
+    make -s -C "$mpy/mpy-cross" -j"$JOBS" >/dev/null
+    elf=$(qemu_make "$mpy" "$board" "build-umqtt-rs-$board" \
+        USER_C_MODULES="$(usercmods_dir)" FROZEN_MANIFEST="$ROOT/python/manifest.py" \
+        MICROPY_HEAP_SIZE=$QEMU_HEAP)
+    mkdir -p "$BUILD_ROOT/qemu-$which"
+    cp "$elf" "$BUILD_ROOT/qemu-$which/firmware.elf"
+    echo "firmware: $BUILD_ROOT/qemu-$which/firmware.elf" >&2
+}
+
+# ESP firmware: ESP-IDF (esp32*) or the ESP8266 SDK toolchain, and a Rust
+# compiler for the chip. None of it comes from Debian: check everything first
+# and name all that is missing at once.
+cmd_esp() {
+    local target=$1 board manifest missing=()
+    local mpy=${MPY_DIR:-}
+    case "$target" in
+    esp32) board=${BOARD:-ESP32_GENERIC} ;;
+    esp32c3) board=${BOARD:-ESP32_GENERIC_C3} ;;
+    esp32s3) board=${BOARD:-ESP32_GENERIC_S3} ;;
+    esp8266) board=${BOARD:-ESP8266_GENERIC} ;;
+    esac
+    if [ -z "$mpy" ] || [ ! -f "$mpy/lib/micropython-lib/README.md" ]; then
+        missing+=("a MicroPython checkout with its submodules, as MPY_DIR=/path/to/micropython
+      (Debian's source package, the default here, has no micropython-lib, which the ESP
+      manifests require(), nor the ESP ports' other submodules):
+        git clone -b v1.26.1 https://github.com/micropython/micropython
+        make -C micropython/ports/$([ "$target" = esp8266 ] && echo esp8266 || echo esp32) submodules")
+    fi
+    if [ "$target" = esp8266 ]; then
+        if [ -z "${RUST_TARGET:-}" ] || ! rustc --print target-list 2>/dev/null | grep -qx "$RUST_TARGET"; then
+            missing+=("a Rust compiler for the ESP8266 (Xtensa lx106), as RUST_TARGET=<triple> known to rustc.
+      There is none: upstream Rust has no lx106 target, and Espressif's Rust toolchain
+      (espup) covers only ESP32/S2/S3; esp-rs does not plan one (esp-rs/rust#237).
+      umqtt-rs's MQTT engine is Rust, so it cannot run on an ESP8266 today. What you can do:
+      use an ESP32-C3 (rv32imc, upstream Rust: ./ports-build.sh esp32c3, tested here on the
+      same ISA under QEMU: ./ports-build.sh qemu-rv32) or an ESP32/S3; or keep the
+      pure-Python umqtt.simple2 on the ESP8266 (same API, so code moves unchanged); or
+      build a rustc with an lx106 backend yourself and pass RUST_TARGET.")
+        fi
+        command -v xtensa-lx106-elf-gcc >/dev/null ||
+            missing+=("the ESP8266 toolchain and SDK (xtensa-lx106-elf-gcc on PATH), e.g. MicroPython's
+      docker image: docker run --rm -v \$HOME:\$HOME -u \$UID -w \$PWD larsks/esp-open-sdk make ...
+      (see ports/esp8266/README.md; Debian's gcc-xtensa-lx106 lacks the C library and SDK)")
+        manifest=$ROOT/python/manifest_esp8266.py
+    else
+        if [ -z "${IDF_PATH:-}" ] || [ ! -f "${IDF_PATH:-/nonexistent}/export.sh" ]; then
+            missing+=("ESP-IDF 5.2-5.4 (IDF_PATH unset or without export.sh):
+        git clone -b v5.4.1 --recursive https://github.com/espressif/esp-idf
+        esp-idf/install.sh $target && . esp-idf/export.sh")
+        elif ! command -v idf.py >/dev/null; then
+            missing+=("ESP-IDF's environment: IDF_PATH=$IDF_PATH is set but idf.py is not on PATH: . \$IDF_PATH/export.sh")
+        fi
+        if [ "$target" = esp32c3 ]; then
+            rustup target list --installed 2>/dev/null | grep -qx riscv32imc-unknown-none-elf ||
+                missing+=("the Rust target riscv32imc-unknown-none-elf: rustup target add riscv32imc-unknown-none-elf")
+        elif ! rustup toolchain list 2>/dev/null | grep -q '^esp'; then
+            missing+=("Espressif's Rust toolchain for Xtensa ($target has an Xtensa core; upstream Rust has
+      no Xtensa backend): cargo install espup && espup install && . ~/export-esp.sh
+      (micropython.cmake then builds with rustup's \"esp\" toolchain and its libclang)")
+        fi
+        manifest=$ROOT/python/manifest_esp32.py
+    fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        printf 'ports-build.sh %s: cannot build, missing:\n' "$target" >&2
+        printf '  - %s\n' "${missing[@]}" >&2
+        exit 1
+    fi
+    cmd_deps
+    log "building $target firmware, BOARD=$board ($mpy)"
+    make -s -C "$mpy/mpy-cross" -j"$JOBS" >/dev/null
+    if [ "$target" = esp8266 ]; then
+        make -C "$mpy/ports/esp8266" -j"$JOBS" BOARD="$board" BUILD="build-umqtt-rs-$board" \
+            USER_C_MODULES="$(usercmods_dir)" FROZEN_MANIFEST="$manifest" RUST_TARGET="$RUST_TARGET"
+        echo "firmware: $mpy/ports/esp8266/build-umqtt-rs-$board/" >&2
+    else
+        make -C "$mpy/ports/esp32" BOARD="$board" BUILD="build-umqtt-rs-$board" \
+            USER_C_MODULES="$ROOT/micropython.cmake" FROZEN_MANIFEST="$manifest"
+        echo "firmware: $mpy/ports/esp32/build-umqtt-rs-$board/" >&2
+    fi
+}
+
+# Pure-Python umqtt.simple2 2.2.0 from PyPI (the sdist bench/run.py uses),
+# compiled with the tree's mpy-cross: prints "simple2.mpy-bytes package-bytes".
+SIMPLE2_SDIST_SHA256=48fd4da7701b95986293b06d343fbc564ebe7dfa82f5c8c09364c20df755f0e4
+simple2_mpy_sizes() {
+    local mpy_cross=$1 dir=$2
+    python3 - "$mpy_cross" "$dir" "$ROOT/bench/.cache" "$SIMPLE2_SDIST_SHA256" <<'PY'
+import hashlib, io, json, os, subprocess, sys, tarfile, urllib.error, urllib.request
+mpy_cross, out, cache, sha = sys.argv[1:]
+name = "micropython-umqtt.simple2-2.2.0.tar.gz"
+path = os.path.join(cache, name)
+if not os.path.exists(path):
+    path = os.path.join(out, name)
+    if not os.path.exists(path):
+        try:
+            files = json.load(urllib.request.urlopen(
+                "https://pypi.org/pypi/micropython-umqtt.simple2/2.2.0/json", timeout=60))["urls"]
+        except urllib.error.HTTPError:  # some mirrors only serve the per-project document
+            files = json.load(urllib.request.urlopen(
+                "https://pypi.org/pypi/micropython-umqtt.simple2/json", timeout=60))["releases"]["2.2.0"]
+        url = next(f["url"] for f in files if f["packagetype"] == "sdist")
+        data = urllib.request.urlopen(url, timeout=60).read()
+        with open(path, "wb") as f:
+            f.write(data)
+data = open(path, "rb").read()
+if hashlib.sha256(data).hexdigest() != sha:
+    sys.exit("%s: sha256 mismatch" % path)
+sizes = {}
+with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+    for m in tar.getmembers():
+        d, n = os.path.split(m.name)
+        if os.path.basename(d) == "umqtt" and n.endswith(".py"):
+            src = os.path.join(out, n)
+            with open(src, "wb") as f:
+                f.write(tar.extractfile(m).read())
+            subprocess.run([mpy_cross, "-o", src[:-3] + ".mpy", src], check=True)
+            sizes[n] = os.path.getsize(src[:-3] + ".mpy")
+print(sizes["simple2.py"], sum(sizes.values()))
+PY
+}
+
+# size_of TOOL ELF: "text data bss" (Berkeley format: text = code + read-only data).
+size_of() {
+    "$1" "$2" | awk 'NR == 2 { print $1, $2, $3 }'
+}
+
+cmd_size() {
+    cmd_deps
+    apt_install "${qemu_apt_packages[@]}"
+    local mpy sdir
+    mpy=$(cmd_source)
+    sdir=$BUILD_ROOT/size
+    mkdir -p "$sdir/usercmods-base" "$sdir/simple2"
+    # Firmware with the module: the ones the tests use.
+    cmd_unix
+    cmd_qemu rv32
+    cmd_qemu arm
+    # Baselines: the same builds without our user C module and frozen package.
+    # qemu keeps the shim that gives the port a clock, time, select and
+    # _asyncio (ports/qemu/, a user C module of its own), so it is not counted.
+    sed '/^package("umqtt")/d' "$ROOT/python/manifest.py" >"$sdir/manifest-base.py"
+    ln -sfn "$ROOT/ports/qemu" "$sdir/usercmods-base/qemu-shim"
+    log "building the baselines (no umqtt-rs)"
+    local unix_args=(BUILD=build-umqtt-rs-base FROZEN_MANIFEST="$sdir/manifest-base.py"
+        MICROPY_PY_BTREE=0 MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=1)
+    fresh_build_dir "$mpy/ports/unix/build-umqtt-rs-base" \
+        "$(printf '%s\n' "${unix_args[@]}" | cat - "$sdir/manifest-base.py" | sha256sum | cut -c1-16)"
+    make -s -C "$mpy/ports/unix" -j"$JOBS" "${unix_args[@]}" >/dev/null
+    local rv32_base arm_base
+    rv32_base=$(qemu_make "$mpy" VIRT_RV32 build-umqtt-rs-base-VIRT_RV32 \
+        USER_C_MODULES="$sdir/usercmods-base" FROZEN_MANIFEST="$sdir/manifest-base.py" MICROPY_HEAP_SIZE=$QEMU_HEAP)
+    arm_base=$(qemu_make "$mpy" MPS2_AN385 build-umqtt-rs-base-MPS2_AN385 \
+        USER_C_MODULES="$sdir/usercmods-base" FROZEN_MANIFEST="$sdir/manifest-base.py" MICROPY_HEAP_SIZE=$QEMU_HEAP)
+
+    local ours=0 f
+    for f in "$ROOT"/python/umqtt/*.py; do
+        "$mpy/mpy-cross/build/mpy-cross" -o "$sdir/$(basename "${f%.py}").mpy" "$f"
+        ours=$((ours + $(stat -c %s "$sdir/$(basename "${f%.py}").mpy")))
+    done
+    local pure
+    pure=$(simple2_mpy_sizes "$mpy/mpy-cross/build/mpy-cross" "$sdir/simple2")
+
+    {
+        echo "| target | flash added (.text + .rodata) | RAM added (.data + .bss) | firmware with umqtt-rs: text / data / bss |"
+        echo "|---|---:|---:|---:|"
+        local row name tool with base
+        for row in "unix x86-64 (unix port)|size|$UNIX_FIRMWARE|$mpy/ports/unix/build-umqtt-rs-base/micropython" \
+            "rv32imc (qemu VIRT_RV32; ESP32-C3's ISA)|riscv64-unknown-elf-size|$BUILD_ROOT/qemu-rv32/firmware.elf|$rv32_base" \
+            "Cortex-M3 (qemu MPS2_AN385)|arm-none-eabi-size|$BUILD_ROOT/qemu-arm/firmware.elf|$arm_base"; do
+            IFS='|' read -r name tool with base <<<"$row"
+            read -r wt wd wb <<<"$(size_of "$tool" "$with")"
+            read -r bt bd bb <<<"$(size_of "$tool" "$base")"
+            printf '| %s | %d B | %d B | %d / %d / %d |\n' "$name" $((wt - bt)) $((wd + wb - bd - bb)) "$wt" "$wd" "$wb"
+        done
+        read -r s2 s2all <<<"$pure"
+        echo
+        echo "For comparison, pure-Python umqtt.simple2 2.2.0 compiled with this tree's mpy-cross:"
+        echo "simple2.mpy $s2 B (with errno.mpy and \`__init__.mpy\`: $s2all B), plus its RAM once imported."
+        echo "Our own Python part (python/umqtt/*.py as .mpy, frozen into the figures above): $ours B."
+    } | tee "$sdir/size.md"
 }
 
 cmd_header() {
@@ -153,6 +399,11 @@ cmd_test() {
     cmd_unix
     log "firmware tests against mosquitto"
     python3 tests/run.py --micropython "$UNIX_FIRMWARE"
+    cmd_qemu rv32
+    cmd_qemu arm
+    log "firmware tests without network under qemu-system-riscv32 and qemu-system-arm"
+    python3 tests/qemu.py --target rv32="$BUILD_ROOT/qemu-rv32/firmware.elf" \
+        --target arm="$BUILD_ROOT/qemu-arm/firmware.elf"
 }
 
 case "${1:-}" in
@@ -162,8 +413,12 @@ unix) cmd_unix ;;
 header) cmd_header ;;
 demo) cmd_demo ;;
 test) cmd_test ;;
+qemu-rv32) cmd_qemu rv32 ;;
+qemu-arm) cmd_qemu arm ;;
+esp32 | esp32c3 | esp32s3 | esp8266) cmd_esp "$1" ;;
+size) cmd_size ;;
 *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

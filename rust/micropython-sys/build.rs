@@ -4,7 +4,17 @@
 //! `micropython.mk` / `micropython.cmake` write the port's C flags, one per
 //! line, to the file named by `UMQTT_MP_CFLAGS_FILE`, and set
 //! `UMQTT_MP_BUILD_DIR` to the directory relative `-I` paths are relative to.
-//! Static inline helpers are compiled into a small C library with `cc`.
+//! Static inline helpers are compiled into a small C library with `cc`, with
+//! the port's compiler (`TARGET_CC`, set by the port build) and flags.
+//!
+//! Cross builds: bindgen passes `--target=<clang triple of TARGET>` to
+//! libclang itself, so `mp_int_t` and struct layouts are those of the 32-bit
+//! target. The port's flags are for GCC, so a few are adapted for clang: the
+//! `--specs=` files are dropped (they only pick the C library), RISC-V
+//! multi-letter ISA extensions are cut from `-march=` (clang 14 rejects
+//! `rv32imac_zicsr`; they do not change any type), and the cross C library's
+//! include directories, which clang cannot know, are asked from `TARGET_CC`
+//! and searched after clang's own headers (`-idirafter`).
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,14 +30,25 @@ fn main() {
     );
     println!("cargo:rerun-if-changed={flags_file}");
     let base = PathBuf::from(env::var("UMQTT_MP_BUILD_DIR").unwrap_or_else(|_| ".".into()));
+    println!("cargo:rerun-if-env-changed=TARGET_CC");
     let text = fs::read_to_string(&flags_file).expect("cannot read UMQTT_MP_CFLAGS_FILE");
-    let args = clang_args(&text, &base);
+    let args = port_args(&text, &base);
+    let mut clang = clang_args(&args);
+    let target = env::var("TARGET").unwrap_or_default();
+    if target != env::var("HOST").unwrap_or_default() {
+        if let Ok(cc) = env::var("TARGET_CC") {
+            for dir in cross_include_dirs(&cc, &args) {
+                clang.push("-idirafter".into());
+                clang.push(dir);
+            }
+        }
+    }
 
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let wrap_c = out.join("static_wrappers.c");
     let bindings = bindgen::Builder::default()
         .header("wrapper.h")
-        .clang_args(&args)
+        .clang_args(&clang)
         .use_core()
         .ctypes_prefix("core::ffi")
         .layout_tests(false)
@@ -62,10 +83,10 @@ fn main() {
     }
 }
 
-/// Keeps the flags clang needs to parse the headers exactly as the port's
-/// compiler does (`-I`, `-D`, `-U`, `-std`, `-include`, `-isystem`, target
-/// flags), with relative include paths made absolute.
-fn clang_args(text: &str, base: &Path) -> Vec<String> {
+/// Keeps the flags needed to parse the headers exactly as the port's compiler
+/// does (`-I`, `-D`, `-U`, `-std`, `-include`, `-isystem`, target flags,
+/// `--specs=`), with relative include paths made absolute.
+fn port_args(text: &str, base: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut pending: Option<&str> = None;
     for raw in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -91,6 +112,7 @@ fn clang_args(text: &str, base: &Path) -> Vec<String> {
             }
             _ if raw.starts_with("-m")
                 || raw.starts_with("--target")
+                || raw.starts_with("--specs=")
                 || raw == "-ffreestanding" =>
             {
                 out.push(raw.to_string())
@@ -99,6 +121,55 @@ fn clang_args(text: &str, base: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// The port's flags as clang (bindgen) takes them: see the module comment.
+fn clang_args(args: &[String]) -> Vec<String> {
+    args.iter()
+        .filter(|a| !a.starts_with("--specs="))
+        .map(|a| match a.strip_prefix("-march=rv") {
+            Some(isa) => format!("-march=rv{}", isa.split('_').next().unwrap_or(isa)),
+            None => a.clone(),
+        })
+        .collect()
+}
+
+/// The C library's include directories of the cross compiler `cc` (which may
+/// carry arguments, e.g. a launcher), for the port's target flags; GCC's own
+/// header directories are left out (clang has its own).
+fn cross_include_dirs(cc: &str, args: &[String]) -> Vec<String> {
+    let mut words = cc.split_whitespace();
+    let Some(prog) = words.next() else {
+        return Vec::new();
+    };
+    let output = std::process::Command::new(prog)
+        .args(words)
+        .args(
+            args.iter()
+                .filter(|a| a.starts_with("-m") || a.starts_with("--specs=")),
+        )
+        .args(["-xc", "-E", "-v", "/dev/null"])
+        .output();
+    let Ok(output) = output else {
+        println!("cargo:warning=cannot run TARGET_CC={cc} to find its include directories");
+        return Vec::new();
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut dirs = Vec::new();
+    let mut inside = false;
+    for line in stderr.lines() {
+        if line.starts_with("#include <...> search starts here") {
+            inside = true;
+        } else if line.starts_with("End of search list") {
+            break;
+        } else if inside {
+            let dir = fs::canonicalize(line.trim()).unwrap_or_else(|_| PathBuf::from(line.trim()));
+            if !dir.to_string_lossy().contains("/lib/gcc/") {
+                dirs.push(dir.to_string_lossy().into_owned());
+            }
+        }
+    }
+    dirs
 }
 
 fn absolute(path: &str, base: &Path) -> String {

@@ -21,7 +21,7 @@ import time
 
 import select
 
-from mqttutil import connected
+from mqttutil import connected, uid, NETWORK
 
 MP_STREAM_POLL = 3
 MP_STREAM_CLOSE = 4
@@ -89,7 +89,7 @@ class FakeSock(io.IOBase):
             raise OSError(9)
         if length is None or length < 0:
             length = len(buf)
-        self.tx.extend(bytes(buf[:length]))
+        self.tx.extend(memoryview(buf)[:length])  # no copy: small heaps (QEMU)
         return length
 
     def send(self, buf):
@@ -163,10 +163,44 @@ def attach(client, fake):
     return real
 
 
+CONNACK = b"\x20\x02\x00\x00"  # session present 0, return code 0
+
+
+def offline_client(tag="c", rec=None, **kw):
+    """A client connected without a network (mqttutil.NETWORK false): its
+    connect() runs simple2's protocol part -- the native client's
+    _attach(sock) and _connect(clean_session), i.e. CONNECT out, CONNACK in --
+    on a new FakeSock that holds a CONNACK, instead of opening a socket.
+    umqtt-rs only: pure-Python simple2 has no _attach/_connect.  The CONNECT
+    bytes sent are kept in `connect_tx`."""
+    from umqtt.simple2 import MQTTClient
+
+    class OfflineClient(MQTTClient):
+        def connect(self, clean_session=True):
+            self.disconnect()
+            fake = FakeSock(CONNACK)
+            self._attach(fake)
+            if clean_session:
+                self._clear_pending()
+            r = self._connect(clean_session)
+            self.connect_tx = fake.take_tx()
+            return r
+
+    c = OfflineClient(uid(tag), "offline.invalid", **kw)
+    if rec is not None:
+        rec.install(c)
+    c.connect()
+    return c
+
+
 def scripted(tag, data=b"", eof=False, rec=None, deadline_ms=15000, **kw):
-    """Connect to the anonymous broker, then swap in a FakeSock preloaded
-    with `data`.  Returns (client, fake, real_socket)."""
-    c = connected(tag, rec=rec, **kw)
+    """Connect to the anonymous broker (without a network: offline_client),
+    then swap in a FakeSock preloaded with `data`.  Returns (client, fake,
+    real_socket)."""
+    if NETWORK:
+        c = connected(tag, rec=rec, **kw)
+    else:
+        c = offline_client(tag, rec=rec, **kw)
     fake = FakeSock(data, eof=eof, deadline_ms=deadline_ms)
     real = attach(c, fake)
     return c, fake, real

@@ -1,6 +1,7 @@
 # Module surface of umqtt.simple2: names, MQTTException, pid_gen, the
 # constructor defaults and the attributes tests/subclasses rely on.
 # No broker traffic.
+# offline
 from mqttutil import check, eq, raises
 import umqtt.simple2 as s2
 from umqtt.simple2 import MQTTClient, MQTTException, pid_gen

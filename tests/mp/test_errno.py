@@ -1,4 +1,5 @@
 # umqtt.errno: every name and value of simple2 2.2.0's errno.py.
+# offline
 # The S* names are the status-callback values: 0 timeout, 1 delivered,
 # 2 unknown pid.
 from mqttutil import eq, check
