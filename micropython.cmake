@@ -1,0 +1,218 @@
+# umqtt-rs as a MicroPython user C module (CMake ports: esp32 family, rp2).
+#
+#   make -C ports/rp2 USER_C_MODULES=/path/to/umqtt-rs/micropython.cmake
+#   idf.py -D USER_C_MODULES=/path/to/umqtt-rs/micropython.cmake build    (ports/esp32)
+#
+# The CMake twin of micropython.mk: the Rust crates are built by cargo into
+# ${CMAKE_BINARY_DIR}/umqtt-cargo, partial-linked into one relocatable object
+# whose hidden symbols are made local, so Rust's compiler_builtins can never
+# replace the C library's memcpy/floor/... and link order stops mattering.
+#
+# The Rust target is derived from IDF_TARGET / PICO_PLATFORM; -DRUST_TARGET=<triple>
+# (or RUST_TARGET in the environment, as with make) overrides it.
+# Needs CMake >= 3.16 (as ESP-IDF), cargo and rustup's llvm-tools.
+
+set(UMQTT_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+# C glue: registration and QSTRs stay in C (ports scan C sources for them).
+add_library(usermod_umqtt INTERFACE)
+target_sources(usermod_umqtt INTERFACE
+    ${UMQTT_DIR}/cmodule/modumqtt.c
+    ${UMQTT_DIR}/cmodule/umqtt_port.c
+)
+target_include_directories(usermod_umqtt INTERFACE ${UMQTT_DIR}/cmodule)
+target_link_libraries(usermod INTERFACE usermod_umqtt)
+
+# Rust target for this port; RUST_TARGET overrides.
+set(RUST_TARGET "" CACHE STRING "Rust target triple for umqtt-rs (empty: derived from the port)")
+set(UMQTT_RUST_TOOLCHAIN "" CACHE STRING "rustup toolchain for umqtt-rs (empty: rust-toolchain.toml, or esp for Xtensa)")
+if(RUST_TARGET)
+    set(UMQTT_RUST_TARGET ${RUST_TARGET})
+elseif(DEFINED ENV{RUST_TARGET} AND NOT "$ENV{RUST_TARGET}" STREQUAL "")
+    set(UMQTT_RUST_TARGET $ENV{RUST_TARGET})
+elseif(IDF_TARGET MATCHES "^esp32c[23]$")
+    set(UMQTT_RUST_TARGET riscv32imc-unknown-none-elf)
+elseif(IDF_TARGET MATCHES "^esp32(c6|h2|c5|c61)$")
+    set(UMQTT_RUST_TARGET riscv32imac-unknown-none-elf)
+elseif(IDF_TARGET MATCHES "^esp32(s2|s3)?$")
+    set(UMQTT_RUST_TARGET xtensa-${IDF_TARGET}-none-elf)
+elseif(PICO_PLATFORM STREQUAL "rp2040")
+    set(UMQTT_RUST_TARGET thumbv6m-none-eabi)
+elseif(PICO_PLATFORM MATCHES "^rp2350(-arm-s)?$")
+    # pico-sdk compiles with -mfloat-abi=softfp unless PICO_HARD_FLOAT_ABI is
+    # set; eabihf objects would not link with that ("uses VFP register arguments").
+    if(PICO_HARD_FLOAT_ABI OR CMAKE_C_FLAGS MATCHES "-mfloat-abi=hard")
+        set(UMQTT_RUST_TARGET thumbv8m.main-none-eabihf)
+    else()
+        set(UMQTT_RUST_TARGET thumbv8m.main-none-eabi)
+    endif()
+elseif(PICO_PLATFORM STREQUAL "rp2350-riscv")
+    set(UMQTT_RUST_TARGET riscv32imac-unknown-none-elf)
+else()
+    message(FATAL_ERROR "umqtt: cannot derive the Rust target for this port "
+        "(IDF_TARGET='${IDF_TARGET}', PICO_PLATFORM='${PICO_PLATFORM}'); "
+        "set -DRUST_TARGET=<rust target triple>")
+endif()
+
+# Xtensa has no upstream Rust backend: Espressif's toolchain (espup) is needed,
+# and its libclang for bindgen (LIBCLANG_PATH, set by espup's export-esp.sh).
+if(UMQTT_RUST_TARGET MATCHES "^xtensa-")
+    if(NOT UMQTT_RUST_TOOLCHAIN AND "$ENV{RUSTUP_TOOLCHAIN}" STREQUAL "")
+        set(UMQTT_RUST_TOOLCHAIN esp)
+    endif()
+    message(STATUS "umqtt: ${UMQTT_RUST_TARGET} needs Espressif's Rust toolchain "
+        "(channel \"esp\", installed by espup); source its export-esp.sh so that "
+        "bindgen finds Espressif's libclang (LIBCLANG_PATH)")
+endif()
+set(UMQTT_CARGO_ENV)
+if(UMQTT_RUST_TOOLCHAIN)
+    list(APPEND UMQTT_CARGO_ENV RUSTUP_TOOLCHAIN=${UMQTT_RUST_TOOLCHAIN})
+endif()
+
+find_program(UMQTT_CARGO cargo HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
+find_program(UMQTT_RUSTC rustc HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
+if(NOT UMQTT_CARGO OR NOT UMQTT_RUSTC)
+    message(FATAL_ERROR "umqtt: cargo/rustc not found: install Rust (rustup)")
+endif()
+
+# rustc's sysroot and host triple, asked from the repository (as cargo will
+# run) so that rustup honours its rust-toolchain.toml.
+function(umqtt_rustc out)
+    execute_process(
+        COMMAND ${CMAKE_COMMAND} -E env ${UMQTT_CARGO_ENV} ${UMQTT_RUSTC} ${ARGN}
+        WORKING_DIRECTORY ${UMQTT_DIR}
+        OUTPUT_VARIABLE text OUTPUT_STRIP_TRAILING_WHITESPACE
+        ERROR_VARIABLE err RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        string(REGEX MATCH "^[^\n]*" err "${err}")
+        list(JOIN ARGN " " args)
+        message(FATAL_ERROR "umqtt: 'rustc ${args}' failed: ${err}")
+    endif()
+    set(${out} "${text}" PARENT_SCOPE)
+endfunction()
+umqtt_rustc(UMQTT_RUST_SYSROOT --print sysroot)
+umqtt_rustc(_umqtt_version -vV)
+string(REGEX MATCH "host: ([^\n]+)" _umqtt_match "${_umqtt_version}")
+set(UMQTT_RUST_HOST ${CMAKE_MATCH_1})
+if(NOT IS_DIRECTORY ${UMQTT_RUST_SYSROOT}/lib/rustlib/${UMQTT_RUST_TARGET})
+    message(WARNING "umqtt: Rust target ${UMQTT_RUST_TARGET} is not installed in "
+        "${UMQTT_RUST_SYSROOT}: run 'rustup target add ${UMQTT_RUST_TARGET}' in ${UMQTT_DIR}")
+endif()
+
+# The partial link uses the linker and objcopy that ship with rustc (llvm-tools).
+set(UMQTT_LLVM_BIN ${UMQTT_RUST_SYSROOT}/lib/rustlib/${UMQTT_RUST_HOST}/bin)
+set(UMQTT_LLD ${UMQTT_LLVM_BIN}/rust-lld${CMAKE_HOST_EXECUTABLE_SUFFIX})
+set(UMQTT_OBJCOPY ${UMQTT_LLVM_BIN}/llvm-objcopy${CMAKE_HOST_EXECUTABLE_SUFFIX})
+if(NOT EXISTS ${UMQTT_LLD} OR NOT EXISTS ${UMQTT_OBJCOPY})
+    message(FATAL_ERROR "umqtt: rust-lld/llvm-objcopy not found in ${UMQTT_LLVM_BIN}: "
+        "rustup component add llvm-tools")
+endif()
+message(STATUS "umqtt: Rust target ${UMQTT_RUST_TARGET} (${UMQTT_RUST_SYSROOT})")
+
+# The MicroPython target whose flags bindgen must see. rp2 names it before
+# including user modules; esp32 registers its main component after, so ask
+# ESP-IDF for that component's library name. Generator expressions below are
+# evaluated at generate time, once the target exists and has all its flags.
+if(NOT UMQTT_MP_TARGET AND MICROPY_TARGET)
+    set(UMQTT_MP_TARGET ${MICROPY_TARGET})
+elseif(NOT UMQTT_MP_TARGET AND COMMAND idf_component_get_property AND COMPONENT_NAME)
+    idf_component_get_property(UMQTT_MP_TARGET ${COMPONENT_NAME} COMPONENT_LIB)
+endif()
+if(NOT UMQTT_MP_TARGET)
+    message(FATAL_ERROR "umqtt: cannot tell the port's MicroPython target; set -DUMQTT_MP_TARGET=<target>")
+endif()
+
+# The C compiler's target flags (ESP-IDF's and pico-sdk's toolchain files put
+# them in CMAKE_C_FLAGS), as make ports hand over theirs in CFLAGS. Only the
+# ones that set the ISA/ABI: libclang rejects GCC-only ones (-mcpu=hazard3...);
+# build.rs trims GCC's RISC-V -march extensions for it and asks TARGET_CC (below)
+# for the cross C library's include directories.
+separate_arguments(_umqtt_cflags UNIX_COMMAND "${CMAKE_C_FLAGS}")
+set(UMQTT_TARGET_FLAGS)
+foreach(_flag IN LISTS _umqtt_cflags)
+    if(UMQTT_RUST_TARGET MATCHES "^riscv" AND _flag MATCHES "^-m(arch|abi)=")
+        list(APPEND UMQTT_TARGET_FLAGS ${_flag})
+    elseif(UMQTT_RUST_TARGET MATCHES "^thumb"
+            AND _flag MATCHES "^-(mcpu=|march=|mthumb$|mfloat-abi=|mfpu=)")
+        list(APPEND UMQTT_TARGET_FLAGS ${_flag})
+    endif()
+endforeach()
+list(JOIN UMQTT_TARGET_FLAGS "\n" _umqtt_target_flags)
+
+# bindgen parses MicroPython's headers with the port's flags, one per line:
+# include dirs and definitions of the MicroPython target (transitive, so IDF
+# components and pico-sdk libraries count), -D/-U/-std given as options (ESP-IDF
+# passes its definitions that way), then the target flags above. One file per
+# enabled language, as $<COMPILE_LANGUAGE:...> may differ between them: we use C.
+set(_inc "$<TARGET_PROPERTY:${UMQTT_MP_TARGET},INCLUDE_DIRECTORIES>")
+set(_def "$<TARGET_PROPERTY:${UMQTT_MP_TARGET},COMPILE_DEFINITIONS>")
+set(_opt "$<FILTER:$<TARGET_PROPERTY:${UMQTT_MP_TARGET},COMPILE_OPTIONS>,INCLUDE,^-[DU]|^-std=>")
+file(GENERATE
+    OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/umqtt_cflags_$<COMPILE_LANGUAGE>.txt
+    CONTENT "$<$<BOOL:${_inc}>:-I$<JOIN:${_inc},\n-I>\n>$<$<BOOL:${_def}>:-D$<JOIN:${_def},\n-D>\n>$<$<BOOL:${_opt}>:$<JOIN:${_opt},\n>\n>${_umqtt_target_flags}\n"
+)
+set(UMQTT_CFLAGS_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_cflags_C.txt)
+
+set(UMQTT_CARGO_DIR ${CMAKE_BINARY_DIR}/umqtt-cargo)
+set(UMQTT_RUST_LIB ${UMQTT_CARGO_DIR}/${UMQTT_RUST_TARGET}/release/libumqtt_ffi.a)
+set(UMQTT_RUST_OBJ ${CMAKE_CURRENT_BINARY_DIR}/umqtt_rust.o)
+file(GLOB_RECURSE UMQTT_RUST_SRC CONFIGURE_DEPENDS
+    ${UMQTT_DIR}/rust/*.rs ${UMQTT_DIR}/rust/Cargo.toml ${UMQTT_DIR}/rust/*.h)
+
+# bindgen also needs the generated headers that py/*.h include: QSTRs, root
+# pointers, module defs and, with ROM text compression (on by default in esp32
+# and rp2), the compressed strings. py/mkrules.cmake (included after user
+# modules, in this same directory) makes them with custom commands, into
+# MICROPY_GENHDR_DIR = ${CMAKE_BINARY_DIR}/genhdr: name those outputs here and
+# CMake pulls the commands into our target (the firmware waits for our target,
+# so the two never run them in parallel).
+set(UMQTT_GENHDRS
+    ${CMAKE_BINARY_DIR}/genhdr/qstrdefs.generated.h
+    ${CMAKE_BINARY_DIR}/genhdr/root_pointers.h
+    ${CMAKE_BINARY_DIR}/genhdr/moduledefs.h)
+if(MICROPY_ROM_TEXT_COMPRESSION)
+    list(APPEND UMQTT_GENHDRS ${CMAKE_BINARY_DIR}/genhdr/compressed.data.h)
+endif()
+
+# TARGET_CC: the port's compiler, for the cc crate (bindgen's static inline
+# wrappers) and for build.rs to find the cross C library's headers.
+list(APPEND UMQTT_CARGO_ENV
+    UMQTT_MP_CFLAGS_FILE=${UMQTT_CFLAGS_FILE}
+    UMQTT_MP_BUILD_DIR=${CMAKE_CURRENT_BINARY_DIR}
+    TARGET_CC=${CMAKE_C_COMPILER}
+    TARGET_AR=${CMAKE_AR})
+
+add_custom_command(
+    OUTPUT ${UMQTT_RUST_LIB}
+    COMMAND ${CMAKE_COMMAND} -E env ${UMQTT_CARGO_ENV}
+        ${UMQTT_CARGO} build --locked --release -p umqtt-ffi --target ${UMQTT_RUST_TARGET}
+        --manifest-path ${UMQTT_DIR}/Cargo.toml --target-dir ${UMQTT_CARGO_DIR}
+    # cargo leaves an up-to-date library alone; touch it so this rule settles.
+    COMMAND ${CMAKE_COMMAND} -E touch ${UMQTT_RUST_LIB}
+    DEPENDS ${UMQTT_RUST_SRC} ${UMQTT_DIR}/Cargo.toml ${UMQTT_DIR}/Cargo.lock
+        ${UMQTT_DIR}/rust-toolchain.toml ${UMQTT_DIR}/cmodule/umqtt_port.h
+        ${UMQTT_CFLAGS_FILE} ${UMQTT_GENHDRS}
+    WORKING_DIRECTORY ${UMQTT_DIR}
+    COMMENT "CARGO umqtt-ffi (${UMQTT_RUST_TARGET})"
+    VERBATIM
+)
+
+# One relocatable object, hidden symbols local, no debug info (binutils' ld
+# chokes on rustup's DWARF5) and no .ARM.exidx* (port linker scripts lack it).
+add_custom_command(
+    OUTPUT ${UMQTT_RUST_OBJ}
+    BYPRODUCTS ${UMQTT_RUST_OBJ}.partial
+    COMMAND ${UMQTT_LLD} -flavor gnu -r --whole-archive ${UMQTT_RUST_LIB} -o ${UMQTT_RUST_OBJ}.partial
+    COMMAND ${UMQTT_OBJCOPY} --localize-hidden --strip-debug --remove-section=.ARM.exidx*
+        ${UMQTT_RUST_OBJ}.partial ${UMQTT_RUST_OBJ}
+    DEPENDS ${UMQTT_RUST_LIB}
+    COMMENT "LINK ${UMQTT_RUST_OBJ}"
+    VERBATIM
+)
+add_custom_target(usermod_umqtt_rust DEPENDS ${UMQTT_RUST_OBJ})
+
+# An object (not an archive) is linked whole wherever it stands on the line.
+# The dependency is followed through usermod to the firmware, which thus waits
+# for the object and relinks when it changes.
+target_link_libraries(usermod_umqtt INTERFACE ${UMQTT_RUST_OBJ})
+add_dependencies(usermod_umqtt usermod_umqtt_rust)

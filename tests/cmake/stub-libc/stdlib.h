@@ -1,0 +1,2 @@
+// Stands in for a cross libc's <stdlib.h>: the harness only preprocesses the
+// files that include it (QSTR extraction).

@@ -1,0 +1,1 @@
+// Marks the harness's "SDK" include directory; nothing includes it.
