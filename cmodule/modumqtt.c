@@ -432,11 +432,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 
 // _connect(clean_session, version=4): CONNECT on the attached socket, wait
 // for CONNACK (socket_timeout); returns the session-present flag (int).
-static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    umqtt_require_socket(self);
-    bool clean = mp_obj_is_true(args[1]);
-    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+// The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
+// keepalive). The byte strings borrow the owner's objects.
+static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version) {
     mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
     if (keepalive < 0 || keepalive > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
@@ -460,6 +458,15 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
         .clean_session = clean,
         .version = (uint8_t)version,
     };
+    return opts;
+}
+
+static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_require_socket(self);
+    bool clean = mp_obj_is_true(args[1]);
+    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version);
     umqtt_io io = umqtt_io_of(self);
     uint8_t session_present = 0, return_code = 0;
     umqtt_status st = umqtt_client_connect(self->engine, &io, &opts,
@@ -708,6 +715,259 @@ static mp_obj_t client_clear_pending(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_clear_pending_obj, client_clear_pending);
 
+// ---------------------------------------------------------------------------
+// Non-blocking entry points (_nb_*), for the asyncio client (mqtt_as).
+//
+// None of them waits. Outgoing packets go to a transmit queue in the tx
+// buffer; _nb_flush() writes what the socket takes now and returns how many
+// bytes are left, so the caller awaits writability (of this object: see
+// client_stream_ioctl) only while something is pending. Reads use zero
+// timeouts: a packet that has only partly arrived is kept and continued by
+// the next call. Callbacks: owner.cb(topic, msg, retained) for a message,
+// owner.cbstat(pid, status) for an ack (1), a refused SUBACK (0x80) or an
+// ack for a pid not in flight (2).
+
+// Grows the tx buffer (keeping what is queued) when a packet of up to `need`
+// bytes could never fit in it. Otherwise a full queue is WOULD_BLOCK: the
+// caller waits for it to drain.
+static void umqtt_nb_room(umqtt_client_obj_t *self, size_t need) {
+    if (need > self->tx_cap) {
+        self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
+        self->tx_cap = need;
+    }
+}
+
+// Raises for an error status; returns false for WOULD_BLOCK, true for OK.
+static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
+    if (st == UMQTT_STATUS_WOULD_BLOCK) {
+        return false;
+    }
+    umqtt_check(self, st, self->port.os_error);
+    return true;
+}
+
+// _nb_connect(clean, version=4): queue CONNECT on the attached socket.
+static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_require_socket(self);
+    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version);
+    // CONNECT goes into an emptied queue: make it fit.
+    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len
+        + opts.will_topic.len + opts.will_message.len;
+    if (need > self->tx_cap) {
+        self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
+        self->tx_cap = need;
+    }
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_connect_obj, 2, 3, client_nb_connect);
+
+// _nb_connack() -> None (not yet) or the session-present flag; raises as
+// _connect() does for a refused or invalid CONNACK.
+static mp_obj_t client_nb_connack(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    bool done = false;
+    uint8_t session_present = 0, return_code = 0;
+    umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code);
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+    return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_connack_obj, client_nb_connack);
+
+// _nb_flush() -> bytes still queued (0: all written).
+static mp_obj_t client_nb_flush(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    size_t left = 0;
+    umqtt_check(self, umqtt_client_nb_flush(self->engine, &io, &left), self->port.os_error);
+    return MP_OBJ_NEW_SMALL_INT(left);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_flush_obj, client_nb_flush);
+
+// _nb_pending() -> bytes queued.
+static mp_obj_t client_nb_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    return MP_OBJ_NEW_SMALL_INT(umqtt_client_nb_pending(self->engine));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_pending_obj, client_nb_pending);
+
+// _nb_publish(topic, msg, retain, qos, dup, pid) -> True if queued, False if
+// the queue has no room now (flush, then call again). The tx buffer grows to
+// hold a PUBLISH larger than it. The pid stays in flight without deadline
+// until its PUBACK (the caller times republication).
+static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t qos = mp_obj_get_int(args[4]);
+    umqtt_check_qos(self, qos);
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(args[1]);
+    umqtt_bytes msg = umqtt_bytes_of(args[2]);
+    mp_int_t pid = mp_obj_get_int(args[6]);
+    if (qos > 0 && (pid < 1 || pid > 65535)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    umqtt_nb_room(self, topic.len + msg.len + 9);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, topic, msg, (uint8_t)qos,
+        mp_obj_is_true(args[3]), mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0),
+        UMQTT_PORT_FOREVER);
+    return mp_obj_new_bool(umqtt_nb_check(self, st));
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_publish_obj, 7, 7, client_nb_publish);
+
+static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_t qos, mp_obj_t pid_in) {
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(topic_in);
+    mp_int_t pid = mp_obj_get_int(pid_in);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    umqtt_nb_room(self, topic.len + 9);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, qos, (uint16_t)pid, UMQTT_PORT_FOREVER);
+    return mp_obj_new_bool(umqtt_nb_check(self, st));
+}
+
+// _nb_subscribe(topic, qos, pid) -> True if queued, False if no room now.
+static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t qos = mp_obj_get_int(args[2]);
+    umqtt_check_qos(self, qos);
+    return umqtt_nb_sub(self, args[1], (uint8_t)qos, args[3]);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_subscribe_obj, 4, 4, client_nb_subscribe);
+
+// _nb_unsubscribe(topic, pid) -> True if queued, False if no room now.
+static mp_obj_t client_nb_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in, mp_obj_t pid_in) {
+    return umqtt_nb_sub(MP_OBJ_TO_PTR(self_in), topic_in, UMQTT_NB_UNSUBSCRIBE, pid_in);
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(client_nb_unsubscribe_obj, client_nb_unsubscribe);
+
+// _nb_ping() / _nb_disconnect() -> True if queued, False if no room now.
+static mp_obj_t client_nb_ping(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, false)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_ping_obj, client_nb_ping);
+
+static mp_obj_t client_nb_disconnect(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, true)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_disconnect_obj, client_nb_disconnect);
+
+// _nb_receive() -> 0: no complete packet; -1: a packet has partly arrived
+// (kept; call again when readable); else the handled packet's type << 4.
+// Acks it owes are queued for _nb_flush().
+static mp_obj_t client_nb_receive(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_event ev;
+    umqtt_status st = umqtt_client_nb_receive(self->engine, &io, &ev);
+    if (st == UMQTT_STATUS_TIMEOUT) {
+        return MP_OBJ_NEW_SMALL_INT(-1);
+    }
+    umqtt_check_io(self, st);
+    mp_int_t status = -1;
+    switch (ev.kind) {
+        case UMQTT_EVENT_KIND_NONE:
+            return MP_OBJ_NEW_SMALL_INT(0);
+        case UMQTT_EVENT_KIND_MESSAGE: {
+            // Copy out of the receive buffer before calling anything.
+            mp_obj_t cb_args[3] = {
+                mp_obj_new_bytes(ev.topic.ptr, ev.topic.len),
+                mp_obj_new_bytes(ev.payload.ptr, ev.payload.len),
+                mp_obj_new_bool(ev.retain),
+            };
+            mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
+            if (cb != mp_const_none) {
+                mp_call_function_n_kw(cb, 3, 0, cb_args);
+            }
+            // Acknowledged once the callback has returned.
+            umqtt_check_io(self, umqtt_client_nb_accept(self->engine));
+            break;
+        }
+        case UMQTT_EVENT_KIND_DELIVERED:
+        case UMQTT_EVENT_KIND_SUBSCRIBED:
+        case UMQTT_EVENT_KIND_UNSUBSCRIBED:
+            status = 1;
+            break;
+        case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
+            status = 0x80;
+            break;
+        case UMQTT_EVENT_KIND_UNKNOWN_ACK:
+            status = 2;
+            break;
+        default:
+            break;
+    }
+    if (status >= 0) {
+        umqtt_call_status(self, ev.pid, status);
+    }
+    return MP_OBJ_NEW_SMALL_INT(ev.packet_type << 4);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_receive_obj, client_nb_receive);
+
+// The stream protocol's ioctl, as modtls_mbedtls.c does for its socket:
+// select.poll and asyncio's IOQueue can wait on the client itself, and
+// their wait is the attached socket's (POLL delegated). GET_FILENO is
+// delegated only for a plain socket, so that on ports with POSIX poll
+// optimisations a TLS socket is polled through its ioctl, which accounts
+// for decrypted bytes already buffered and for the direction a handshake
+// in progress needs. Python subclasses inherit this slot (py/objtype.c
+// copies the base's protocol) and call it with the instance, hence the
+// cast to the native base.
+static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    if (native == MP_OBJ_NULL) {
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(native);
+    if (request == MP_STREAM_CLOSE) {
+        return 0;  // the socket is closed by whoever opened it
+    }
+    mp_obj_t sock = self->port.stream;
+    if (sock == MP_OBJ_NULL) {
+        if (request == MP_STREAM_POLL) {
+            return MP_STREAM_POLL_NVAL;
+        }
+        *errcode = MP_EBADF;
+        return MP_STREAM_ERROR;
+    }
+    const mp_obj_type_t *type = mp_obj_get_type(sock);
+    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, protocol);
+    if (proto == NULL || proto->ioctl == NULL) {
+        if (request == MP_STREAM_POLL) {
+            return arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);  // duck-typed: always ready
+        }
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    #ifdef MP_STREAM_GET_FILENO
+    if (request == MP_STREAM_GET_FILENO && type->name != MP_QSTR_socket) {
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    #endif
+    return proto->ioctl(sock, request, arg, errcode);
+}
+
+static const mp_stream_p_t umqtt_client_stream_p = {
+    .ioctl = client_stream_ioctl,
+};
+
 // __del__: drop references; the socket has its own finaliser. Safe twice.
 static mp_obj_t client_del(mp_obj_t self_in) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
@@ -736,6 +996,16 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) },
     { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) },
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&client_nb_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&client_nb_connack_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_flush), MP_ROM_PTR(&client_nb_flush_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_pending), MP_ROM_PTR(&client_nb_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_publish), MP_ROM_PTR(&client_nb_publish_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_subscribe), MP_ROM_PTR(&client_nb_subscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_unsubscribe), MP_ROM_PTR(&client_nb_unsubscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_ping), MP_ROM_PTR(&client_nb_ping_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_disconnect), MP_ROM_PTR(&client_nb_disconnect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_receive), MP_ROM_PTR(&client_nb_receive_obj) },
 };
 static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
 
@@ -744,6 +1014,7 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     MP_QSTR_Client,
     MP_TYPE_FLAG_NONE,
     make_new, client_make_new,
+    protocol, &umqtt_client_stream_p,
     locals_dict, &umqtt_client_locals_dict
     );
 

@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+// `qos` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
+#define UMQTT_NB_UNSUBSCRIBE 255
+
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
   // Success.
@@ -46,6 +49,9 @@ typedef enum {
   UMQTT_STATUS_BUFFER_TOO_SMALL,
   // A bug in umqtt-rs.
   UMQTT_STATUS_INTERNAL,
+  // Non-blocking calls only: the transmit queue has no room for the
+  // packet now; flush it (`umqtt_client_nb_flush`) and try again.
+  UMQTT_STATUS_WOULD_BLOCK,
 } umqtt_status;
 
 // What [`umqtt_client_receive`] found.
@@ -333,5 +339,95 @@ bool umqtt_client_pending_nth(const umqtt_client *client,
 // # Safety
 // `client` initialised.
 void umqtt_client_pending_clear(umqtt_client *client);
+
+// Encodes CONNECT into the (emptied) transmit queue and starts a new
+// connection on the attached stream; [`umqtt_client_nb_flush`] sends it
+// and [`umqtt_client_nb_connack`] reads the answer. In-flight ids are
+// forgotten for a clean session, as [`crate::umqtt_client_connect`] does.
+//
+// # Safety
+// `client` initialised; `io` and `options` valid for the call.
+umqtt_status umqtt_client_nb_connect(umqtt_client *client,
+                                     const umqtt_io *io,
+                                     const umqtt_connect_options *options);
+
+// Reads the CONNACK if it has arrived. `*done` is false while it has not
+// (wait for readability and call again); once true, `*session_present`
+// is set. `*return_code` gets the code of a refusal (`ConnackRefused`).
+//
+// # Safety
+// `client` initialised; `io` valid for the call; outputs null or writable.
+umqtt_status umqtt_client_nb_connack(umqtt_client *client,
+                                     const umqtt_io *io,
+                                     bool *done,
+                                     uint8_t *session_present,
+                                     uint8_t *return_code);
+
+// Writes as much of the transmit queue as the stream takes now, after
+// adding the acks the session owes. `*left` is the number of bytes still
+// queued (0: all written; otherwise wait for writability and call again).
+//
+// # Safety
+// `client` initialised; `io` valid for the call; `left` null or writable.
+umqtt_status umqtt_client_nb_flush(umqtt_client *client, const umqtt_io *io, size_t *left);
+
+// Bytes waiting in the transmit queue.
+//
+// # Safety
+// `client` initialised.
+size_t umqtt_client_nb_pending(const umqtt_client *client);
+
+// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
+// (start or, with `dup`, resend the `pid`) is done only once it is
+// queued. `WouldBlock`: no room now; `BufferTooSmall`: larger than the
+// transmit buffer.
+//
+// # Safety
+// `client` initialised; `io`, `topic` and `msg` valid for the call.
+umqtt_status umqtt_client_nb_publish(umqtt_client *client,
+                                     const umqtt_io *io,
+                                     umqtt_bytes topic,
+                                     umqtt_bytes msg,
+                                     uint8_t qos,
+                                     bool retain,
+                                     bool dup,
+                                     uint16_t pid,
+                                     int32_t ack_timeout);
+
+// Queues a SUBSCRIBE (`qos` given) or UNSUBSCRIBE (`qos` 255) of one
+// filter; `pid` goes in flight once it is queued.
+//
+// # Safety
+// `client` initialised; `io` and `topic` valid for the call.
+umqtt_status umqtt_client_nb_subscribe(umqtt_client *client,
+                                       const umqtt_io *io,
+                                       umqtt_bytes topic,
+                                       uint8_t qos,
+                                       uint16_t pid,
+                                       int32_t ack_timeout);
+
+// Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
+//
+// # Safety
+// `client` initialised; `io` valid for the call.
+umqtt_status umqtt_client_nb_control(umqtt_client *client, const umqtt_io *io, bool disconnect);
+
+// Handles at most one incoming packet without waiting. `Ok` with
+// `event->kind == None` when no complete packet is there; `Timeout` when
+// a packet has started but not finished (it is kept; the next call
+// continues it). Acks are queued, not sent: call
+// [`umqtt_client_nb_flush`].
+//
+// # Safety
+// `client` initialised; `io` valid for the call; `event` writable.
+umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, umqtt_event *event);
+
+// The message last returned by [`umqtt_client_nb_receive`] has been
+// delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the next
+// flush.
+//
+// # Safety
+// `client` initialised.
+umqtt_status umqtt_client_nb_accept(umqtt_client *client);
 
 #endif  /* UMQTT_FFI_H */

@@ -14,3 +14,8 @@ except Exception:
 # umqtt/__init__.py, umqtt/errno.py, umqtt/simple2.py from the directory of
 # this file. The native engine is the built-in module _umqtt (cmodule/).
 package("umqtt")
+
+# mqtt_as.py: `from mqtt_as import MQTTClient, config`, the asyncio client
+# (Peter Hinch's mqtt_as API) on the same native engine. Needs asyncio, which
+# the includes above freeze.
+module("mqtt_as.py")

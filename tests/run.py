@@ -26,6 +26,7 @@ import fnmatch
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -44,6 +45,22 @@ HOST = "127.0.0.1"
 USER = "testuser"
 PASSWORD = "testpass"
 DEFAULT_TIMEOUT = 60
+# --broker amqtt: a second, independent broker (PyPI amqtt, in a venv; see
+# tests/second_broker.sh). It gets one anonymous listener; tests needing more
+# are reported SKIP with the reason below, without running.
+AMQTT = os.environ.get("AMQTT", os.path.join(HERE, "..", "build", "venv-amqtt", "bin", "amqtt"))
+AMQTT_LACKS = {
+    "test_auth": "no password listener on the amqtt run",
+    "test_tls": "no TLS listener on the amqtt run",
+    "test_mtls": "no TLS listener on the amqtt run",
+    "test_simple_tls": "no TLS listener on the amqtt run",
+    "test_mqtt_as_tls": "no TLS listener on the amqtt run",
+    "test_simple_api": "needs the password listener (user without password)",
+    "test_robust_reconnect": "broker control starts mosquitto only",
+    "test_robust2_reconnect": "broker control starts mosquitto only",
+    "test_umqtt_quec": "broker control starts mosquitto only",
+    "test_connect": "amqtt 0.12.1 clears a persistent session's subscriptions on DISCONNECT",
+}
 
 _cleanups = []
 
@@ -123,6 +140,22 @@ def make_certs(d):
     for name in ("ca", "otherca", "server", "client"):
         sh(["openssl", "x509", "-in", name + ".pem", "-outform", "DER",
             "-out", name + ".der"], d)
+    # An expired server certificate (same CA, key and names) for the
+    # expired-certificate listener: `openssl ca` is the OpenSSL 3.0 command
+    # that takes validity dates in the past.
+    with open(os.path.join(d, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = testca\n[testca]\ndatabase = index.txt\n"
+                "new_certs_dir = .\nserial = serial.txt\ndefault_md = sha256\n"
+                "policy = any\nx509_extensions = server_ext\n[any]\ncommonName = supplied\n"
+                "[server_ext]\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
+                "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    open(os.path.join(d, "index.txt"), "w").close()
+    with open(os.path.join(d, "serial.txt"), "w") as f:
+        f.write("1000\n")
+    sh(["openssl", "ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.pem",
+        "-keyfile", "ca.key", "-in", "server.csr", "-out", "expired.pem",
+        "-startdate", "20200101000000Z", "-enddate", "20200201000000Z"], d)
     # PEM key (PKCS#8 from OpenSSL 3) plus a DER key (traditional PKCS#1).
     sh(["openssl", "rsa", "-in", "client.key", "-outform", "DER",
         "-traditional", "-out", "client.key.der"], d)
@@ -151,7 +184,7 @@ class Broker:
         sh([MOSQUITTO_PASSWD, "-b", "-c", pwfile, USER, PASSWORD], d)
         os.chmod(pwfile, 0o600)
         (self.port, self.port_auth, self.port_tls,
-         self.port_mtls) = free_ports(4)
+         self.port_mtls, self.port_tls_expired) = free_ports(5)
         user = pwd.getpwuid(os.geteuid()).pw_name
         conf = os.path.join(d, "mosquitto.conf")
         c = os.path.join(certdir, "")
@@ -180,18 +213,24 @@ class Broker:
                 "allow_anonymous true\n"
                 "cafile %sca.pem\ncertfile %sserver.pem\nkeyfile %sserver.key\n"
                 "require_certificate true\n"
+                "\n# 5: TLS with an expired server certificate (otherwise like 3)\n"
+                "listener %d %s\n"
+                "allow_anonymous true\n"
+                "cafile %sca.pem\ncertfile %sexpired.pem\nkeyfile %sserver.key\n"
                 % (user, self.log,
                    self.port, HOST,
                    self.port_auth, HOST, pwfile,
                    self.port_tls, HOST, c, c, c,
-                   self.port_mtls, HOST, c, c, c))
+                   self.port_mtls, HOST, c, c, c,
+                   self.port_tls_expired, HOST, c, c, c))
         self.out = open(os.path.join(d, "mosquitto.stdout"), "w")
         self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=self.out,
                                      stderr=subprocess.STDOUT, cwd=d,
                                      start_new_session=True)
         _cleanups.append(self.stop)
         deadline = time.monotonic() + 10
-        pending = [self.port, self.port_auth, self.port_tls, self.port_mtls]
+        pending = [self.port, self.port_auth, self.port_tls, self.port_mtls,
+                   self.port_tls_expired]
         while pending:
             if self.proc.poll() is not None:
                 raise RuntimeError("mosquitto exited with %s:\n%s" %
@@ -224,6 +263,39 @@ class Broker:
         self.out.close()
 
 
+class AmqttBroker(Broker):
+    """amqtt (PyPI) with one anonymous TCP listener; PORT_AUTH/TLS/MTLS are 0."""
+
+    def start(self):
+        d = self.dir
+        certdir = os.path.join(d, "certs")
+        os.mkdir(certdir)
+        self.certs = make_certs(certdir)  # testenv names them; nothing uses them here
+        (self.port,) = free_ports(1)
+        self.port_auth = self.port_tls = self.port_mtls = self.port_tls_expired = 0
+        conf = os.path.join(d, "amqtt.yaml")
+        with open(conf, "w") as f:
+            f.write("listeners:\n  default:\n    type: tcp\n    bind: %s:%d\n"
+                    "plugins:\n  amqtt.plugins.authentication.AnonymousAuthPlugin:\n"
+                    "    allow_anonymous: true\n" % (HOST, self.port))
+        self.log = os.path.join(d, "amqtt.log")
+        self.out = open(self.log, "w")
+        self.proc = subprocess.Popen([AMQTT, "-c", conf], stdout=self.out,
+                                     stderr=subprocess.STDOUT, cwd=d, start_new_session=True)
+        _cleanups.append(self.stop)
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("amqtt exited with %s:\n%s" % (self.proc.returncode, self.logtext()))
+            try:
+                socket.create_connection((HOST, self.port), timeout=0.5).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("amqtt did not open its port:\n" + self.logtext())
+                time.sleep(0.1)
+
+
 class BrokerControl:
     """Extra brokers that tests stop, kill and restart (reconnect tests).
 
@@ -234,6 +306,10 @@ class BrokerControl:
       start PORT   -> starts that broker again, same port and configuration
       stop PORT    -> SIGTERM (mosquitto saves its sessions), waits
       kill PORT    -> SIGKILL, waits
+      proxy TARGET -> starts a fault-injecting TCP proxy to 127.0.0.1:TARGET
+                      (tests/proxy.py); answers its port
+      proxy PORT MODE [ARG] -> sets its mode (pass, stall, drop, reset,
+                      blackhole, delay MS) or answers "stats"
     Answers "ok" / the port, or "err <reason>". Each test gets its own
     broker, so tests can run in parallel. All are stopped at the end.
     """
@@ -241,6 +317,7 @@ class BrokerControl:
     def __init__(self, workdir):
         self.dir = workdir
         self.procs = {}  # port -> Popen (None when stopped)
+        self.proxies = {}  # port -> proxy.Proxy
         self.lock = threading.Lock()
         self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.srv.bind((HOST, 0))
@@ -269,6 +346,8 @@ class BrokerControl:
                 f.flush()
 
     def command(self, words):
+        if words and words[0] == "proxy":
+            return self.proxy(words[1:])
         with self.lock:
             if words == ["start"]:
                 port = free_ports(1)[0]
@@ -321,11 +400,28 @@ class BrokerControl:
                     raise RuntimeError("mosquitto did not open port %d" % port)
                 time.sleep(0.05)
 
+    def proxy(self, words):
+        # tests/proxy.py, in this process (one thread per connection).
+        if HERE not in sys.path:
+            sys.path.insert(0, HERE)
+        import proxy
+
+        if len(words) == 1:
+            p = proxy.Proxy(int(words[0]))
+            with self.lock:
+                self.proxies[p.port] = p
+            return str(p.port)
+        if len(words) < 2 or int(words[0]) not in self.proxies:
+            return "err usage: proxy TARGET | proxy PORT MODE [ARG]"
+        return self.proxies[int(words[0])].command(words[1:])
+
     def close(self):
         try:
             self.srv.close()
         except OSError:
             pass
+        for p in list(self.proxies.values()):
+            p.close()
         with self.lock:
             for port, p in list(self.procs.items()):
                 if p is not None:
@@ -341,6 +437,7 @@ def write_testenv(path, broker, run_id, workdir, ctl_port):
         "PORT_AUTH": broker.port_auth,
         "PORT_TLS": broker.port_tls,
         "PORT_MTLS": broker.port_mtls,
+        "PORT_TLS_EXPIRED": broker.port_tls_expired,
         "USER": USER,
         "PASSWORD": PASSWORD,
         # name in the server certificate (CN and SAN); SAN also has the IP
@@ -403,10 +500,12 @@ def test_timeout(path, default):
 
 
 def run_one(name, args, env, tmproot):
+    if args.broker == "amqtt" and name in AMQTT_LACKS:
+        return name, "SKIP", AMQTT_LACKS[name], "", 0.0
     path = os.path.join(MP_DIR, name + ".py")
     timeout = min(args.timeout, test_timeout(path, args.timeout))
     cwd = tempfile.mkdtemp(prefix=name + "-", dir=tmproot)
-    cmd = [args.micropython]
+    cmd = shlex.split(args.wrapper) + [args.micropython]
     if args.heapsize:
         cmd += ["-X", "heapsize=" + args.heapsize]
     cmd.append(path)
@@ -467,8 +566,13 @@ def main():
     ap.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
                     help="per-test timeout in seconds (default %d; a script "
                          "may lower it with a '# timeout: N' line)" % DEFAULT_TIMEOUT)
+    ap.add_argument("--wrapper", default="",
+                    help="command line put before micropython, e.g. "
+                         "'valgrind --error-exitcode=99 -q' (tests/memcheck.sh)")
     ap.add_argument("--heapsize", default=None,
                     help="passed as micropython -X heapsize=...")
+    ap.add_argument("--broker", choices=("mosquitto", "amqtt"), default="mosquitto",
+                    help="broker the tests talk to (default mosquitto; amqtt: %s)" % AMQTT)
     ap.add_argument("--keep", action="store_true",
                     help="keep the temp dir (broker log, certs) for debugging")
     args = ap.parse_args()
@@ -494,7 +598,7 @@ def main():
     # SIGTERM -> normal exit so that finally/atexit stop the broker.
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
 
-    broker = Broker(tmproot, args.verbose)
+    broker = (AmqttBroker if args.broker == "amqtt" else Broker)(tmproot, args.verbose)
     ctl = None
     results = []
     try:

@@ -498,6 +498,12 @@ impl<const N: usize> Session<N> {
         }
     }
 
+    /// The ack [`Session::poll_transmit`] would return next, left queued (a
+    /// non-blocking sender checks it has room before taking it).
+    pub fn peek_transmit(&self) -> Option<Transmit> {
+        self.transmit.front().copied()
+    }
+
     /// The next ack to send, oldest first.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmit.pop_front()

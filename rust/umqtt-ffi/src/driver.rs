@@ -123,6 +123,42 @@ impl<'a> Io<'a> {
         }
     }
 
+    /// Size of the transmit buffer.
+    pub(crate) fn tx_cap(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// Moves the bytes `off..len` of the transmit buffer to its start.
+    pub(crate) fn tx_compact(&mut self, off: usize, len: usize) {
+        if off < len && len <= self.tx.len() {
+            self.tx.copy_within(off..len, 0);
+        }
+    }
+
+    /// Encodes `packet` into the transmit buffer at `start`; returns its length.
+    pub(crate) fn encode_at(&mut self, packet: &Packet<'_>, start: usize) -> Result<usize> {
+        let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
+        packet.encode(buf).map_err(encode_status)
+    }
+
+    /// Writes what the stream takes now of the transmit buffer's bytes
+    /// `off..len`, without waiting: `Ok(0)` when it would block.
+    pub(crate) fn write_now(&mut self, off: usize, len: usize) -> Result<usize> {
+        let bytes = self.tx.get(off..len).ok_or(umqtt_status::Internal)?;
+        if bytes.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        // SAFETY: bytes is valid for bytes.len() bytes; the trampoline cannot raise.
+        let code = unsafe { umqtt_port_write(self.port, bytes.as_ptr(), bytes.len(), &mut n) };
+        match code {
+            PORT_OK => Ok(n.min(bytes.len())),
+            PORT_RAISED => Err(umqtt_status::Raised),
+            code if would_block(code) => Ok(0),
+            _ => Err(umqtt_status::OsError),
+        }
+    }
+
     /// Decodes the frame `read_frame` returned, from the receive buffer.
     pub(crate) fn decode(
         &self,

@@ -34,6 +34,9 @@
 )]
 
 mod driver;
+mod nonblocking;
+
+pub use nonblocking::*;
 
 use core::mem::{align_of, size_of};
 use core::ptr;
@@ -92,6 +95,9 @@ pub enum umqtt_status {
     BufferTooSmall,
     /// A bug in umqtt-rs.
     Internal,
+    /// Non-blocking calls only: the transmit queue has no room for the
+    /// packet now; flush it (`umqtt_client_nb_flush`) and try again.
+    WouldBlock,
 }
 
 /// A borrowed byte string. `ptr` may be null when `len` is 0.
@@ -252,6 +258,10 @@ pub struct umqtt_client {
     broken: bool,
     /// The message last reported, whose ack waits for [`umqtt_client_accept`].
     unacked: Option<QosPid>,
+    /// Non-blocking transmit queue: bytes `tx_off..tx_len` of the caller's
+    /// transmit buffer are encoded and not yet written.
+    tx_off: usize,
+    tx_len: usize,
 }
 
 impl umqtt_client {
@@ -263,6 +273,8 @@ impl umqtt_client {
             connected: false,
             broken: false,
             unacked: None,
+            tx_off: 0,
+            tx_len: 0,
         }
     }
 
@@ -272,6 +284,8 @@ impl umqtt_client {
         self.connected = false;
         self.broken = false;
         self.unacked = None;
+        self.tx_off = 0;
+        self.tx_len = 0;
     }
 
     /// Marks the stream unusable and returns `status`.
@@ -279,6 +293,8 @@ impl umqtt_client {
         self.broken = true;
         self.connected = false;
         self.reader.reset();
+        self.tx_off = 0;
+        self.tx_len = 0;
         status
     }
 
@@ -448,6 +464,50 @@ unsafe fn connect(
     let mut io = unsafe { io_of(c, io) }?;
     // SAFETY: forwarded contract.
     let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    // SAFETY: forwarded contract.
+    let (connect, version) = unsafe { connect_packet(o) }?;
+    c.detach();
+    c.version = version;
+    let deadline = Deadline::after(io_timeout);
+    let len = io.encode(&Packet::Connect(connect))?;
+    c.session
+        .handle_connect(driver::now(), o.keepalive, o.clean_session);
+    io.send_tx(len, deadline).map_err(|s| c.fail(s))?;
+
+    // The answer must be a CONNACK; anything else is simple2's ECONLENGTH.
+    let frame = match io.read_frame(&mut c.reader, deadline, io_timeout) {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return Err(c.fail(umqtt_status::Timeout)),
+        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
+            return Err(c.fail(umqtt_status::ConnackInvalid))
+        }
+        Err(status) => return Err(c.fail(status)),
+    };
+    let ack = match io.decode(frame, version) {
+        Ok(Packet::ConnAck(ack)) => ack,
+        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
+    };
+    match c.session.handle_packet(driver::now(), Packet::ConnAck(ack)) {
+        Ok(Event::Connected(_)) => {}
+        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
+    }
+    write_ptr(return_code, ack.return_code);
+    if !ack.is_accepted() {
+        return Err(c.fail(umqtt_status::ConnackRefused));
+    }
+    write_ptr(session_present, u8::from(ack.session_present));
+    c.connected = true;
+    // A resumed session re-sends PUBREL for released QoS 2 publishes.
+    flush_transmit(c, &mut io, deadline)
+}
+
+/// The CONNECT packet `o` describes, and its protocol version.
+///
+/// # Safety
+/// The byte strings of `o` are valid for `'a`.
+unsafe fn connect_packet<'a>(
+    o: &'a umqtt_connect_options,
+) -> Result<(Connect<'a>, ProtocolVersion)> {
     let version = match o.version {
         3 => ProtocolVersion::V31,
         4 => ProtocolVersion::V311,
@@ -487,39 +547,7 @@ unsafe fn connect(
         password: o.has_password.then_some(password),
     };
 
-    c.detach();
-    c.version = version;
-    let deadline = Deadline::after(io_timeout);
-    let len = io.encode(&Packet::Connect(connect))?;
-    c.session
-        .handle_connect(driver::now(), o.keepalive, o.clean_session);
-    io.send_tx(len, deadline).map_err(|s| c.fail(s))?;
-
-    // The answer must be a CONNACK; anything else is simple2's ECONLENGTH.
-    let frame = match io.read_frame(&mut c.reader, deadline, io_timeout) {
-        Ok(Some(frame)) => frame,
-        Ok(None) => return Err(c.fail(umqtt_status::Timeout)),
-        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
-            return Err(c.fail(umqtt_status::ConnackInvalid))
-        }
-        Err(status) => return Err(c.fail(status)),
-    };
-    let ack = match io.decode(frame, version) {
-        Ok(Packet::ConnAck(ack)) => ack,
-        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
-    };
-    match c.session.handle_packet(driver::now(), Packet::ConnAck(ack)) {
-        Ok(Event::Connected(_)) => {}
-        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
-    }
-    write_ptr(return_code, ack.return_code);
-    if !ack.is_accepted() {
-        return Err(c.fail(umqtt_status::ConnackRefused));
-    }
-    write_ptr(session_present, u8::from(ack.session_present));
-    c.connected = true;
-    // A resumed session re-sends PUBREL for released QoS 2 publishes.
-    flush_transmit(c, &mut io, deadline)
+    Ok((connect, version))
 }
 
 /// Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
@@ -826,14 +854,24 @@ unsafe fn receive(
     c.usable()?;
     // SAFETY: forwarded contract.
     let mut io = unsafe { io_of(c, io) }?;
+    let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
+    // Acks the session queued (never for a Message: that waits for accept).
+    flush_transmit(c, &mut io, Deadline::after(io_timeout))?;
+    Ok(ev)
+}
+
+/// Reads and handles at most one packet (see [`umqtt_client_receive`]);
+/// acks the session queues are left for the caller to send.
+pub(crate) fn receive_in(
+    c: &mut umqtt_client,
+    io: &mut Io<'_>,
+    first: Deadline,
+    io_timeout: i32,
+) -> Result<umqtt_event> {
     // A message not accepted (its callback raised) is not acknowledged: the
     // broker redelivers it.
     c.unacked = None;
-    let frame = match io.read_frame(
-        &mut c.reader,
-        Deadline::after(first_byte_timeout),
-        io_timeout,
-    ) {
+    let frame = match io.read_frame(&mut c.reader, first, io_timeout) {
         Ok(Some(frame)) => frame,
         Ok(None) => return Ok(umqtt_event::NONE),
         Err(umqtt_status::Timeout) => return Err(umqtt_status::Timeout),
@@ -901,8 +939,6 @@ unsafe fn receive(
         }
         Event::Connected(_) => out.kind = umqtt_event_kind::Other,
     }
-    // Acks the session queued (never for a Message: that waits for accept).
-    flush_transmit(c, &mut io, Deadline::after(io_timeout))?;
     Ok(out)
 }
 

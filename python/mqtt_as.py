@@ -1,0 +1,770 @@
+# umqtt-rs: `from mqtt_as import MQTTClient, config`, Peter Hinch's asyncio
+# MQTT client (mqtt_as 0.8.x API, MQTT 3.1.1) on the native engine.
+#
+# Only the coroutine shells are Python. The native _umqtt.Client does the
+# protocol (encoding, decoding, the in-flight table, acks) through its
+# non-blocking entry points (_nb_*): nothing here or below ever blocks on the
+# socket. Outgoing packets go into the engine's transmit queue; one writer
+# task per connection flushes it and, while bytes are left, awaits
+# writability of the native client object (its stream ioctl delegates
+# MP_STREAM_POLL to the socket, as modtls_mbedtls.c does for its socket). One
+# reader task awaits readability of the same object and lets the engine read
+# what is there; a packet that has only partly arrived stays in the engine
+# and is continued on the next wake-up. A watchdog task sends the pings and
+# declares the connection dead when a write or a partial read makes no
+# progress for response_time, or when nothing arrived for four ping
+# intervals. I/O waits are never cancelled by timeouts (asyncio's IOQueue
+# drops both directions of an object when one waiter is cancelled): the
+# watchdog ends a stuck connection instead.
+#
+# Semantics kept from mqtt_as: the first connect() raises OSError to the
+# caller, later outages reconnect in a background task; QoS 1 publish()
+# waits response_time for the PUBACK, republishes with DUP and the same pid
+# up to max_repubs times, then forces a reconnect and publishes again (new
+# pid) until acknowledged; subscribe()/unsubscribe() wait for their ack (a
+# refused SUBACK is an OSError and a reconnect); clean_init/clean (clean
+# first connection then unclean: connect clean, DISCONNECT, reconnect
+# unclean); the will; keepalive pings every keepalive/4 (or ping_interval);
+# subs_cb(topic, msg, retained) runs from the reader task and must return
+# quickly; event interface with queue_len > 0 (up/down events, client.queue,
+# oldest discarded on overflow and counted in client.queue.discards).
+#
+# Differences: the network module is optional (no WLAN: the link is treated
+# as up and the WiFi keys are ignored); client_id defaults to a random id
+# where machine.unique_id() does not exist; MQTTv5 is not supported
+# (mqttv5=True raises ValueError, `properties` arguments are ignored);
+# incoming QoS 2 is handled by the engine instead of forcing a reconnect; an
+# incoming packet may be at most config.get("max_packet_size", 16384) bytes
+# (the receive buffer is allocated once); the transmit buffer starts at 1 KB
+# and grows to hold the largest packet published; a subs_cb that raises is
+# reported and the message is not acknowledged (the reader goes on); QoS 0
+# publish() returns once the packet is queued (in order, before anything
+# published later). TLS: the socket is wrapped with do_handshake_on_connect
+# False and the handshake is driven by the same writability/readability
+# waits as the CONNECT, so it does not block the scheduler (DNS resolution
+# does, once, on the first connect, as in mqtt_as).
+
+import gc
+import socket
+from time import ticks_add, ticks_diff, ticks_ms
+
+import asyncio
+from asyncio import core as _core
+from _umqtt import Client as _Engine, MQTTException, API_MPLIB
+
+from umqtt import _net
+
+try:
+    import network
+    _WLAN = getattr(network, "WLAN", None)
+except ImportError:
+    network = None
+    _WLAN = None
+
+try:
+    from machine import unique_id as _unique_id
+except ImportError:
+    _unique_id = None
+
+from binascii import hexlify
+from sys import platform
+
+VERSION = (0, 8, 3)
+IBUFSIZE = 50  # kept for compatibility; the engine's receive buffer is fixed
+MSG_BYTES = True
+BUSY_ERRORS = [11, 115, 110, 118, 119]  # EAGAIN, EINPROGRESS, ETIMEDOUT, ...
+ESP32 = platform == "esp32"
+RP2 = platform == "rp2"
+ESP8266 = platform == "esp8266"
+PYBOARD = platform == "pyboard"
+
+_MAX_INFLIGHT = 32  # the engine's in-flight table
+
+
+async def eliza(*_):  # the null coroutine of the config defaults
+    await asyncio.sleep_ms(0)
+
+
+def _default_id():
+    if _unique_id is not None:
+        try:
+            return hexlify(_unique_id())
+        except Exception:
+            pass
+    import random
+
+    return b"mqtt_as-%08x" % random.getrandbits(32)
+
+
+config = {
+    "client_id": _default_id(),
+    "server": None,
+    "port": 0,
+    "user": "",
+    "password": "",
+    "keepalive": 60,
+    "ping_interval": 0,
+    "ssl": False,
+    "ssl_params": {},
+    "response_time": 10,
+    "clean_init": True,
+    "clean": True,
+    "max_repubs": 4,
+    "will": None,
+    "subs_cb": lambda *_: None,
+    "wifi_coro": eliza,
+    "connect_coro": eliza,
+    "ssid": None,
+    "wifi_pw": None,
+    "queue_len": 0,
+    "gateway": False,
+    "mqttv5": False,
+    "mqttv5_con_props": None,
+}
+
+
+class MsgQueue:
+    # A ring of `size` messages; a put into a full queue discards the oldest
+    # and counts it in `discards`.
+    def __init__(self, size):
+        self._q = [None] * (size + 1)
+        self._size = size + 1
+        self._wi = 0
+        self._ri = 0
+        self._evt = asyncio.Event()
+        self.discards = 0
+
+    def put(self, *v):
+        self._q[self._wi] = v
+        self._evt.set()
+        self._wi = (self._wi + 1) % self._size
+        if self._wi == self._ri:
+            self._q[self._ri] = None
+            self._ri = (self._ri + 1) % self._size
+            self.discards += 1
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        while self._ri == self._wi:
+            self._evt.clear()
+            await self._evt.wait()
+        r = self._q[self._ri]
+        self._q[self._ri] = None
+        self._ri = (self._ri + 1) % self._size
+        return r
+
+
+def pid_gen():
+    pid = 0
+    while True:
+        pid = pid + 1 if pid < 65535 else 1
+        yield pid
+
+
+def qos_check(qos):
+    if not (qos == 0 or qos == 1):
+        raise ValueError("Only qos 0 and 1 are supported.")
+
+
+class _Owner:
+    # The attributes the native engine reads (CONNECT fields, callbacks).
+    pass
+
+
+def _pulse(ev):
+    ev.set()
+    ev.clear()
+
+
+async def _io_wait(obj, write):
+    # Parks the task until obj is readable / writable (asyncio's IOQueue).
+    if write:
+        yield _core._io_queue.queue_write(obj)
+    else:
+        yield _core._io_queue.queue_read(obj)
+
+
+class MQTTClient:
+    DEBUG = False
+    REPUB_COUNT = 0
+
+    def __init__(self, config):
+        if config.get("mqttv5"):
+            raise ValueError("MQTTv5 is not supported")
+        self._events = config["queue_len"] > 0
+        keepalive = config["keepalive"]
+        if keepalive >= 65536:
+            raise ValueError("invalid keepalive time")
+        self._response_time = int(config["response_time"] * 1000)
+        self._max_repubs = config["max_repubs"]
+        self._clean_init = config["clean_init"]
+        self._clean = config["clean"]
+        self._ssl = config["ssl"]
+        self._ssl_params = config["ssl_params"]
+        self._ssid = config["ssid"]
+        self._wifi_pw = config["wifi_pw"]
+        self.port = config["port"] or (8883 if self._ssl else 1883)
+        self.server = config["server"]
+        if self.server is None:
+            raise ValueError("no server specified.")
+        self._addr = None
+        self._sta_if = None
+        if _WLAN is not None:
+            self._sta_if = _WLAN(network.STA_IF)
+            self._sta_if.active(True)
+        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
+        p_i = config["ping_interval"] * 1000
+        if p_i and p_i < self._ping_interval:
+            self._ping_interval = p_i
+        self._tick = min(self._ping_interval, max(self._response_time // 4, 20), 1000)
+        self._in_connect = False
+        self._has_connected = False
+        self._isconnected = False
+        self.lock = asyncio.Lock()
+        self.rcv_pids = set()
+        self.newpid = pid_gen()
+        self.last_rx = ticks_ms()
+        self.topic_alias_maximum = 0
+        self._tasks = []
+        self._keeper = None
+        self._sock = None  # the raw socket
+        self._stream = None  # what MQTT is spoken on (the TLS socket with ssl)
+        self._gen = 0  # connection number: a waiter sees the connection it used end
+        self._failed = set()  # pids of refused SUBACKs
+        self._tx_since = None  # when queued bytes last stopped moving
+        self._partial = None  # when a partly arrived packet started
+        self._ackev = asyncio.Event()  # pulsed on every ack and on loss of connection
+        self._rxev = asyncio.Event()  # pulsed on every packet received
+        self._room = asyncio.Event()  # pulsed when the transmit queue drains
+        self._txev = asyncio.Event()  # set when there is something to send
+        self._upev = asyncio.Event()  # set while connected
+        self._downev = asyncio.Event()  # set on an outage (wakes the keeper)
+        if self._events:
+            self.up = asyncio.Event()
+            self.down = asyncio.Event()
+            self.queue = MsgQueue(config["queue_len"])
+            self._cb = self.queue.put
+        else:
+            self._cb = config["subs_cb"]
+            self._wifi_handler = config["wifi_coro"]
+            self._connect_handler = config["connect_coro"]
+
+        o = self._owner = _Owner()
+        o.client_id = config["client_id"]
+        user = config["user"]
+        o.user = user if user else None
+        o.pswd = config["password"] if user else None
+        o.keepalive = keepalive
+        o.socket_timeout = self._response_time / 1000
+        o.message_timeout = self._response_time / 1000
+        o.lw_topic = None
+        o.lw_msg = b""
+        o.lw_qos = 0
+        o.lw_retain = False
+        will = config["will"]
+        if will is not None:
+            self._set_last_will(*will)
+        o.cb = self._on_message
+        o.cbstat = self._on_ack
+        self._eng = _Engine(o, api=API_MPLIB, tx_size=1024,
+                            max_packet_size=config.get("max_packet_size", 16384))
+
+    def _set_last_will(self, topic, msg, retain=False, qos=0):
+        qos_check(qos)
+        if not topic:
+            raise ValueError("Empty topic.")
+        o = self._owner
+        o.lw_topic = topic
+        o.lw_msg = msg
+        o.lw_qos = qos
+        o.lw_retain = retain
+
+    def dprint(self, msg, *args):
+        if self.DEBUG:
+            print(msg % args)
+
+    # --- engine callbacks (run from the reader task) ------------------------
+
+    def _on_message(self, topic, msg, retained):
+        self._cb(topic, msg, retained)
+
+    def _on_ack(self, pid, status):
+        if status == 0x80:
+            self._failed.add(pid)
+        self.rcv_pids.discard(pid)
+        _pulse(self._ackev)
+
+    # --- connection ----------------------------------------------------------
+
+    def _timeleft(self, t0):
+        return self._response_time - ticks_diff(ticks_ms(), t0)
+
+    async def _wait(self, obj, write, t0, what):
+        # One bounded wait, used only while no connection task runs.
+        ms = self._timeleft(t0)
+        if ms <= 0:
+            raise OSError(-1, "Timeout on socket %s" % what)
+        try:
+            await asyncio.wait_for_ms(_io_wait(obj, write), ms)
+        except asyncio.TimeoutError:
+            raise OSError(-1, "Timeout on socket %s" % what)
+
+    async def _flush_direct(self, t0):
+        eng = self._eng
+        while eng._nb_flush():
+            await self._wait(eng, True, t0, "write")
+
+    def _close_sock(self):
+        sock, self._sock = self._sock, None
+        stream, self._stream = self._stream, None
+        self._eng._attach(None)
+        if stream is not None and stream is not sock:
+            _net.close(stream)  # TLS
+        _net.close(sock)
+
+    async def _connect(self, clean):
+        self._close_sock()
+        ai = self._addr
+        sock = socket.socket(ai[0], ai[1], ai[2])
+        self._sock = sock
+        sock.setblocking(False)
+        t0 = ticks_ms()
+        try:
+            sock.connect(ai[-1])
+        except OSError as e:
+            if e.errno not in BUSY_ERRORS:
+                raise
+        await self._wait(sock, True, t0, "connect")
+        try:
+            sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+        except (OSError, AttributeError):
+            pass
+        stream = sock
+        if self._ssl:
+            if hasattr(self._ssl, "wrap_socket"):
+                stream = self._ssl.wrap_socket(sock, server_hostname=self.server,
+                                               do_handshake_on_connect=False)
+            else:
+                params = dict(self._ssl_params)
+                params["do_handshake"] = False
+                stream = _net.tls_wrap(sock, **params)
+        self._stream = stream
+        eng = self._eng
+        eng._attach(stream)
+        eng._nb_connect(clean)
+        # The TLS handshake, if any, runs inside these writes and reads.
+        await self._flush_direct(t0)
+        while True:
+            sp = eng._nb_connack()
+            if sp is not None:
+                break
+            await self._wait(eng, False, t0, "read")
+        self.last_rx = ticks_ms()
+        return sp
+
+    async def wifi_connect(self, quick=False):
+        s = self._sta_if
+        if s is None:
+            return  # no WLAN here (unix, Ethernet): the link is up
+        s.active(True)
+        if not s.isconnected():
+            if self._ssid is not None:
+                s.connect(self._ssid, self._wifi_pw)
+            t0 = ticks_ms()
+            while not s.isconnected():
+                if ticks_diff(ticks_ms(), t0) > 30000:
+                    raise OSError("Wi-Fi connect timed out")
+                await asyncio.sleep(1)
+        if not quick:  # the link must stay up for a few seconds
+            for _ in range(5):
+                if not s.isconnected():
+                    raise OSError("Wi-Fi connect timed out")
+                await asyncio.sleep(1)
+
+    async def connect(self, *, quick=False):
+        if not self._has_connected:
+            await self.wifi_connect(quick)
+            # Blocks while resolving: done once, as mqtt_as does.
+            self._addr = socket.getaddrinfo(self.server, self.port)[0]
+        self._in_connect = True
+        clean = self._clean if self._has_connected else self._clean_init
+        try:
+            if not self._has_connected and self._clean_init and not self._clean:
+                # Start from a clean session, then keep sessions from now on.
+                await self._connect(True)
+                try:
+                    if self._eng._nb_disconnect():
+                        await self._flush_direct(ticks_ms())
+                except (OSError, MQTTException):
+                    pass
+                self._close_sock()
+                await asyncio.sleep_ms(100)
+                clean = False
+            await self._connect(clean)
+        except BaseException:
+            self._close_sock()
+            self._in_connect = False
+            raise
+        self._gen += 1
+        self._isconnected = True
+        self._in_connect = False
+        self._tx_since = None
+        self._partial = None
+        self._failed.clear()
+        self._upev.set()
+        self._downev.clear()
+        self.dprint("Connected to broker.")
+        if not self._events:
+            asyncio.create_task(self._wifi_handler(True))
+        if not self._has_connected:
+            self._has_connected = True
+            self._keeper = asyncio.create_task(self._keep_connected())
+        self._tasks = [asyncio.create_task(self._reader()),
+                       asyncio.create_task(self._writer()),
+                       asyncio.create_task(self._keep_alive())]
+        if self._events:
+            self.up.set()
+        else:
+            asyncio.create_task(self._connect_handler(self))
+
+    def _kill_tasks(self):
+        try:
+            me = asyncio.current_task()
+        except RuntimeError:  # no event loop running (close() at the end)
+            me = None
+        for t in self._tasks:
+            if t is not me:
+                t.cancel()
+        self._tasks = []
+
+    def _reconnect(self, why=None):
+        # Schedules a reconnection unless one is under way.
+        if self._isconnected:
+            self.dprint("Connection lost: %s", why)
+            self._isconnected = False
+            self._upev.clear()
+            self._kill_tasks()
+            self._close_sock()
+            _pulse(self._ackev)
+            _pulse(self._room)
+            _pulse(self._rxev)
+            self._downev.set()
+            if self._events:
+                self.down.set()
+            else:
+                asyncio.create_task(self._wifi_handler(False))
+
+    async def _keep_connected(self):
+        while self._has_connected:
+            if self.isconnected():
+                await self._downev.wait()
+                gc.collect()
+                continue
+            if self._sta_if is not None and not self._sta_if.isconnected():
+                try:
+                    self._sta_if.disconnect()
+                except OSError:
+                    pass
+                await asyncio.sleep(1)
+                try:
+                    await self.wifi_connect(True)
+                except OSError:
+                    continue
+            if not self._has_connected:
+                break
+            try:
+                await self.connect(quick=True)
+            except (OSError, MQTTException) as e:
+                self.dprint("Error in reconnect. %s", e)
+                await asyncio.sleep(1)
+
+    async def _connection(self):
+        while not self._isconnected:
+            await self._upev.wait()
+
+    def isconnected(self):
+        if self._in_connect:
+            return True
+        if self._isconnected and self._sta_if is not None and not self._sta_if.isconnected():
+            self._reconnect("WiFi down")
+        return self._isconnected
+
+    # --- connection tasks ------------------------------------------------------
+
+    async def _reader(self):
+        eng = self._eng
+        try:
+            while True:
+                yield _core._io_queue.queue_read(eng)
+                got = False
+                while True:
+                    try:
+                        r = eng._nb_receive()
+                    except (OSError, MQTTException):
+                        raise
+                    except Exception as e:  # from subs_cb: not acknowledged
+                        print("mqtt_as: subs_cb raised %r" % (e,))
+                        r = 0x30
+                    if r == 0:
+                        break
+                    self.last_rx = ticks_ms()
+                    if r < 0:
+                        if self._partial is None:
+                            self._partial = self.last_rx
+                        break
+                    self._partial = None
+                    got = True
+                if got:
+                    _pulse(self._rxev)
+                    self._txev.set()  # acks the engine queued
+        except (OSError, MQTTException) as e:
+            self._reconnect(e)
+
+    async def _writer(self):
+        eng = self._eng
+        try:
+            while True:
+                before = eng._nb_pending()
+                left = eng._nb_flush()
+                if not left:
+                    self._tx_since = None
+                    _pulse(self._room)
+                    self._txev.clear()
+                    await self._txev.wait()
+                    continue
+                if self._tx_since is None or left < before:
+                    self._tx_since = ticks_ms()
+                yield _core._io_queue.queue_write(eng)
+        except (OSError, MQTTException) as e:
+            self._reconnect(e)
+
+    async def _keep_alive(self):
+        eng = self._eng
+        rt = self._response_time
+        pi = self._ping_interval
+        next_ping = ticks_add(ticks_ms(), pi)
+        why = None
+        while self._isconnected:
+            now = ticks_ms()
+            if ticks_diff(now, self.last_rx) // pi >= 4:
+                why = "broker fail"
+                break
+            if self._tx_since is not None and ticks_diff(now, self._tx_since) > rt:
+                why = "Timeout on socket write"
+                break
+            if self._partial is not None and ticks_diff(now, self._partial) > rt:
+                why = "Timeout on socket read"
+                break
+            if ticks_diff(now, next_ping) >= 0:
+                next_ping = ticks_add(now, pi)
+                try:
+                    if eng._nb_ping():
+                        self._txev.set()
+                except (OSError, MQTTException) as e:
+                    why = e
+                    break
+            await asyncio.sleep_ms(self._tick)
+        self._reconnect(why)
+
+    # --- operations -------------------------------------------------------------
+
+    def _newpid(self):
+        pending = self._eng._pending()
+        while True:
+            pid = next(self.newpid)
+            if pid not in self.rcv_pids and pid not in pending:
+                return pid
+
+    def _forget(self, pid):
+        self.rcv_pids.discard(pid)
+        self._failed.discard(pid)
+        self._eng._pending().pop(pid, None)
+
+    async def _enqueue(self, fn, *args):
+        # Queues one packet on the current connection (OSError if there is none).
+        while True:
+            if not self._isconnected:
+                raise OSError(-1, "Not connected")
+            if fn(*args):
+                self._txev.set()
+                return
+            self._txev.set()
+            await self._room.wait()
+
+    async def _await_pid(self, pid, gen):
+        # True once pid is acknowledged; False after response_time or when the
+        # connection it was sent on is gone.
+        t0 = ticks_ms()
+        while pid in self.rcv_pids:
+            if not self._isconnected or gen != self._gen:
+                return False
+            ms = self._timeleft(t0)
+            if ms <= 0:
+                return False
+            try:
+                await asyncio.wait_for_ms(self._ackev.wait(), ms)
+            except asyncio.TimeoutError:
+                pass
+        return True
+
+    async def _room_for_pid(self):
+        while len(self.rcv_pids) >= _MAX_INFLIGHT:
+            await self._ackev.wait()
+            if not self._isconnected:
+                raise OSError(-1, "Not connected")
+
+    async def _publish(self, topic, msg, retain, qos):
+        eng = self._eng
+        if qos == 0:
+            await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0)
+            return
+        await self._room_for_pid()
+        pid = self._newpid()
+        gen = self._gen
+        self.rcv_pids.add(pid)
+        try:
+            await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid)
+            count = 0
+            while True:
+                if await self._await_pid(pid, gen):
+                    return
+                if count >= self._max_repubs or not self.isconnected() or gen != self._gen:
+                    raise OSError(-1, "PUBACK not received")
+                # Same pid, DUP set.
+                await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid)
+                count += 1
+                self.REPUB_COUNT += 1
+        except BaseException:
+            self._forget(pid)
+            raise
+
+    async def publish(self, topic, msg, retain=False, qos=0, properties=None):
+        qos_check(qos)
+        while True:
+            await self._connection()
+            try:
+                return await self._publish(topic, msg, retain, qos)
+            except OSError:
+                pass
+            self._reconnect("publish failed")
+
+    async def _request(self, fn, topic, *args):
+        await self._room_for_pid()
+        pid = self._newpid()
+        gen = self._gen
+        self.rcv_pids.add(pid)
+        try:
+            await self._enqueue(fn, topic, *args, pid)
+            if not await self._await_pid(pid, gen):
+                raise OSError(-1, "ack not received")
+            if pid in self._failed:
+                raise OSError(-1, "Subscribe failed")
+        finally:
+            self._forget(pid)
+
+    async def subscribe(self, topic, qos=0, properties=None):
+        qos_check(qos)
+        while True:
+            await self._connection()
+            try:
+                return await self._request(self._eng._nb_subscribe, topic, qos)
+            except OSError:
+                pass
+            self._reconnect("subscribe failed")
+
+    async def unsubscribe(self, topic, properties=None):
+        while True:
+            await self._connection()
+            try:
+                return await self._request(self._eng._nb_unsubscribe, topic)
+            except OSError:
+                pass
+            self._reconnect("unsubscribe failed")
+
+    async def _ping(self):
+        await self._enqueue(self._eng._nb_ping)
+
+    async def broker_up(self):
+        # True if something arrived in the last second or a ping is answered
+        # within response_time.
+        if not self.isconnected():
+            return False
+        tlast = self.last_rx
+        if ticks_diff(ticks_ms(), tlast) < 1000:
+            return True
+        try:
+            await self._ping()
+        except OSError:
+            return False
+        t0 = ticks_ms()
+        while self._isconnected and ticks_diff(self.last_rx, tlast) <= 0:
+            ms = self._timeleft(t0)
+            if ms <= 0:
+                return False
+            try:
+                await asyncio.wait_for_ms(self._rxev.wait(), ms)
+            except asyncio.TimeoutError:
+                pass
+        return self._isconnected
+
+    async def wan_ok(self, packet=b"$\x1a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x06google\x03com\x00\x00\x01\x00\x01"):
+        # True if a DNS query to 8.8.8.8 is answered within response_time.
+        if not self.isconnected():
+            return False
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setblocking(False)
+        try:
+            s.connect(socket.getaddrinfo("8.8.8.8", 53)[0][-1])
+            s.send(packet)
+            await asyncio.wait_for_ms(_io_wait(s, False), self._response_time)
+            res = s.recv(512)
+            return len(res) >= 2 and res[:2] == packet[:2]
+        except (OSError, asyncio.TimeoutError):
+            return False
+        finally:
+            s.close()
+
+    async def disconnect(self):
+        # DISCONNECT (the will is not sent), then close; connect() may follow.
+        self._has_connected = False
+        keeper, self._keeper = self._keeper, None
+        try:
+            me = asyncio.current_task()
+        except RuntimeError:
+            me = None
+        if keeper is not None and keeper is not me:
+            keeper.cancel()
+        was = self._isconnected
+        self._isconnected = False
+        self._upev.clear()
+        self._kill_tasks()
+        if was and self._sock is not None:
+            try:
+                async with self.lock:
+                    if self._eng._nb_disconnect():
+                        await self._flush_direct(ticks_ms())
+            except (OSError, MQTTException):
+                pass
+        self._close_sock()
+        _pulse(self._ackev)
+        _pulse(self._room)
+
+    def close(self):
+        # Closes the socket and ends the background tasks (and brings WiFi
+        # down where there is WLAN, as mqtt_as does).
+        self._has_connected = False
+        self._isconnected = False
+        self._upev.clear()
+        if self._keeper is not None:
+            self._keeper.cancel()
+            self._keeper = None
+        self._kill_tasks()
+        self._close_sock()
+        if self._sta_if is not None:
+            try:
+                self._sta_if.disconnect()
+                self._sta_if.active(False)
+            except OSError:
+                pass
