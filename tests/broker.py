@@ -10,6 +10,11 @@
     python3 tests/broker.py
         start the broker, print its port, and keep it running until Ctrl-C.
 
+    --tls   also generate a CA and a server certificate (CN and SAN localhost,
+            SAN IP 127.0.0.1) and open a TLS listener; --run then also sets
+            MQTT_TLS_PORT, MQTT_CA (the CA certificate, DER), MQTT_CA_PEM and
+            MQTT_SERVER_HOSTNAME (localhost).
+
 MOSQUITTO overrides the broker binary (default /usr/sbin/mosquitto).
 """
 
@@ -24,16 +29,20 @@ import sys
 import tempfile
 import time
 
-from run import HOST, MOSQUITTO, free_ports, stop_process
+from run import HOST, MOSQUITTO, free_ports, make_certs, stop_process
 
 START_TIMEOUT = 10  # seconds for mosquitto to accept connections
 
 
-def start_broker(workdir):
-    """Start mosquitto; return (process, port, log path) once it accepts connections."""
+def start_broker(workdir, tls=None):
+    """Start mosquitto; return (process, port, log path) once it accepts connections.
+
+    tls: None, or a dict that receives "port" and the certificate paths
+    (make_certs' names) of an extra TLS listener."""
     (port,) = free_ports(1)
     log = os.path.join(workdir, "mosquitto.log")
     conf = os.path.join(workdir, "mosquitto.conf")
+    ports = [port]
     with open(conf, "w") as f:
         # `user`: as root, mosquitto would otherwise switch to the user
         # "mosquitto", which may be unable to write the log here.
@@ -43,6 +52,16 @@ def start_broker(workdir):
                 "listener %d %s\n"
                 "allow_anonymous true\n"
                 % (pwd.getpwuid(os.geteuid()).pw_name, log, port, HOST))
+        if tls is not None:
+            certdir = os.path.join(workdir, "certs")
+            os.mkdir(certdir)
+            tls.update(make_certs(certdir))
+            tls["port"] = free_ports(1)[0]
+            ports.append(tls["port"])
+            c = os.path.join(certdir, "")
+            f.write("listener %d %s\n"
+                    "cafile %sca.pem\ncertfile %sserver.pem\nkeyfile %sserver.key\n"
+                    "require_certificate false\n" % (tls["port"], HOST, c, c, c))
     out = open(os.path.join(workdir, "mosquitto.stdout"), "w")
     proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=out, stderr=subprocess.STDOUT,
                             cwd=workdir, start_new_session=True)
@@ -52,12 +71,14 @@ def start_broker(workdir):
         if proc.poll() is not None:
             raise RuntimeError("mosquitto exited with %s:\n%s" % (proc.returncode, read_logs(workdir)))
         try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, port, log
+            socket.create_connection((HOST, ports[0]), timeout=0.5).close()
+            ports.pop(0)
+            if not ports:
+                return proc, port, log
         except OSError:
             if time.monotonic() > deadline:
                 stop_broker(proc)
-                raise RuntimeError("mosquitto did not open port %d:\n%s" % (port, read_logs(workdir)))
+                raise RuntimeError("mosquitto did not open port %d:\n%s" % (ports[0], read_logs(workdir)))
             time.sleep(0.05)
 
 
@@ -81,6 +102,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", nargs=argparse.REMAINDER, metavar="FIRMWARE SCRIPT",
                     help="run FIRMWARE SCRIPT [ARGS...] against the broker")
+    ap.add_argument("--tls", action="store_true",
+                    help="also open a TLS listener (MQTT_TLS_PORT, MQTT_CA, MQTT_SERVER_HOSTNAME)")
     args = ap.parse_args()
     if args.run is not None and len(args.run) < 2:
         ap.error("--run needs FIRMWARE and SCRIPT")
@@ -90,13 +113,19 @@ def main():
     workdir = tempfile.mkdtemp(prefix="umqtt-broker-")
     proc = None
     try:
-        proc, port, log = start_broker(workdir)
+        tls = {} if args.tls else None
+        proc, port, log = start_broker(workdir, tls)
         if args.run is None:
             print("mosquitto on %s:%d (log: %s); Ctrl-C stops it" % (HOST, port, log), flush=True)
+            if tls:
+                print("TLS listener on %s:%d, CA: %s" % (HOST, tls["port"], tls["CA_PEM"]), flush=True)
             proc.wait()
             print("mosquitto exited with %s" % proc.returncode)
             return 1
         env = dict(os.environ, MQTT_PORT=str(port), MICROPYPATH=".frozen")
+        if tls:
+            env.update(MQTT_TLS_PORT=str(tls["port"]), MQTT_CA=tls["CA_DER"],
+                       MQTT_CA_PEM=tls["CA_PEM"], MQTT_SERVER_HOSTNAME="localhost")
         env.pop("MICROPYINSPECT", None)
         rc = subprocess.call(args.run, env=env)
         if rc < 0:

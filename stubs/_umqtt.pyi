@@ -1,0 +1,126 @@
+"""
+The native MQTT engine of umqtt-rs (built-in C module ``_umqtt``).
+
+Not meant to be used directly: the frozen façades ``umqtt.simple2``,
+``umqtt.simple``, ``umqtt.robust``, ``umqtt.robust2`` and ``umqtt.MQTTClient``
+subclass :class:`Client`. The native client reads its settings (``client_id``,
+``user``, ``pswd``, ``keepalive``, ``lw_*``, ``newpid``, ``cb``, ``cbstat``,
+``socket_timeout``, ``message_timeout``) from its *owner*, the Python
+instance passed to the constructor, and stores ``last_ping`` and
+``last_cpacket`` on it.
+"""
+
+from typing import Any, Dict, Iterator, Optional, Tuple, Union
+
+_Buffer = Union[bytes, bytearray, memoryview, str]
+
+API_SIMPLE2: int
+"""Conventions of fizista's umqtt.simple2: ``cb(topic, msg, retained, dup)``,
+``check_msg()`` returns ``None`` after a PUBLISH, every error is
+``MQTTException(code)``."""
+
+API_MPLIB: int
+"""Conventions of micropython-lib's umqtt.simple: ``cb(topic, msg)``,
+``check_msg()`` returns the PUBLISH's first byte, connection errors are
+``OSError``, a refused CONNACK is ``MQTTException(rc)``."""
+
+class MQTTException(Exception):
+    """Raised for MQTT-level errors; ``args[0]`` is a code from
+    :mod:`umqtt.errno` (or, for the micropython-lib façades, a CONNACK return
+    code or ``0x80``)."""
+
+def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
+    """MQTT wildcard matching (``+``, ``#``; ``$`` topics are not matched by a
+    leading wildcard). Raises ``ValueError`` if *filter* or *topic* is not a
+    valid filter / topic name."""
+
+class _PendingAcks:
+    """``rcv_pids``: a live, dict-like view ``pid -> deadline`` (``ticks_ms``)
+    of the packet ids awaiting an acknowledgement. Assigning ``view[pid] =
+    deadline`` makes a pid time out; ``del view[pid]`` forgets it."""
+    def __getitem__(self, pid: int) -> int: ...
+    def __setitem__(self, pid: int, deadline: int) -> None: ...
+    def __delitem__(self, pid: int) -> None: ...
+    def __contains__(self, pid: object) -> bool: ...
+    def __iter__(self) -> Iterator[int]: ...
+    def __len__(self) -> int: ...
+    def __bool__(self) -> bool: ...
+    def keys(self) -> Iterator[int]: ...
+    def values(self) -> Iterator[int]: ...
+    def items(self) -> Iterator[Tuple[int, int]]: ...
+    def get(self, pid: int, default: Any = None) -> Any: ...
+    def pop(self, pid: int, default: Any = ...) -> Any: ...
+    def clear(self) -> None: ...
+
+class Client:
+    """The native client. ``owner`` is the Python object holding the
+    settings (normally ``self`` of a subclass)."""
+
+    def __init__(
+        self,
+        owner: Any,
+        *,
+        max_packet_size: int = 16384,
+        tx_size: int = 1024,
+        max_qos: int = 1,
+        api: int = ...,
+    ) -> None:
+        """*max_packet_size*: the largest incoming packet (receive buffer,
+        allocated once). *tx_size*: outgoing packets up to this size are sent
+        with one write. *max_qos*: 1 or 2. *api*: :data:`API_SIMPLE2` or
+        :data:`API_MPLIB`. ``ValueError`` for invalid values."""
+
+    def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0, dup: bool = False) -> Optional[int]:
+        """Sends a PUBLISH; returns its packet id for QoS > 0, else ``None``.
+        Does not wait for the acknowledgement (it is reported through
+        ``cbstat``)."""
+
+    def subscribe(self, topic: _Buffer, qos: int = 0) -> int:
+        """Sends a SUBSCRIBE; returns its packet id. ``AssertionError`` if no
+        message callback is set."""
+
+    def unsubscribe(self, topic: _Buffer) -> int:
+        """Sends an UNSUBSCRIBE; returns its packet id."""
+
+    def ping(self) -> None:
+        """Sends a PINGREQ."""
+
+    def check_msg(self) -> Optional[int]:
+        """Handles at most one waiting packet; ``None`` when none is waiting."""
+
+    def wait_msg(self) -> Optional[int]:
+        """Waits for one packet and handles it like :meth:`check_msg`."""
+
+    def _receive(self, timeout_ms: Optional[int]) -> Optional[int]:
+        """Like :meth:`check_msg`, waiting up to *timeout_ms* for a packet to
+        start (``None``: forever)."""
+
+    def _republish(self, topic: _Buffer, msg: _Buffer, retain: bool, qos: int, pid: int) -> Optional[int]:
+        """Resends an unacknowledged publish with DUP and its packet id."""
+
+    def _attach(self, sock: Any) -> None:
+        """Makes the client talk through *sock* (``None``: no socket)."""
+
+    def _read(self, n: int) -> bytes:
+        """Reads *n* bytes from the socket, bounded by ``socket_timeout``.
+        A subclass may override it (and :meth:`_write`): all I/O then goes
+        through the override."""
+
+    def _write(self, buf: _Buffer, length: int = -1) -> int:
+        """Writes *buf* (its first *length* bytes), bounded by ``socket_timeout``."""
+
+    def _sock(self) -> Any:
+        """The attached socket, or ``None``."""
+
+    def _connect(self, clean_session: bool = True, version: int = 4) -> int:
+        """Sends CONNECT on the attached socket and reads CONNACK; returns the
+        session-present flag."""
+
+    def _send_disconnect(self) -> None:
+        """Sends DISCONNECT, best effort (errors swallowed)."""
+
+    def _pending(self) -> _PendingAcks:
+        """The live ``rcv_pids`` view."""
+
+    def _clear_pending(self) -> None:
+        """Forgets every packet id in flight (clean session)."""

@@ -1,0 +1,86 @@
+"""
+The umqtt package of umqtt-rs.
+
+``from umqtt import MQTTClient`` gives the UIFlow2/QuecPython-style client
+(QoS 0/1/2, per-topic handlers, automatic reconnect). The other façades are
+submodules: :mod:`umqtt.simple2`, :mod:`umqtt.robust2`, :mod:`umqtt.simple`,
+:mod:`umqtt.robust`; error codes are in :mod:`umqtt.errno`.
+"""
+
+from typing import Any, Callable, ClassVar, Dict, Generator, Optional, Union
+
+from _umqtt import MQTTException as MQTTException, _Buffer
+from . import errno as errno, robust as robust, robust2 as robust2, simple as simple, simple2 as simple2
+
+def pid_gen(pid: int = 0) -> Generator[int, None, None]:
+    """Packet ids 1..65535 after *pid*, wrapping to 1."""
+
+class MQTTClient(robust.MQTTClient):
+    """One client for programs written for M5Stack UIFlow2's and QuecPython's umqtt."""
+
+    CONNECTEXCE: ClassVar[int]
+    """``-1``: ``get_mqttsta()`` value for an error."""
+    CONNECTSUCCESS: ClassVar[int]
+    ARECONNECT: ClassVar[int]
+    SEVCLOSE: ClassVar[int]
+    reconn: bool
+    """Reconnect (and resubscribe) on a connection error in check_msg/wait_msg/publish."""
+    last_ping: int
+    last_cpacket: int
+
+    def __init__(
+        self,
+        client_id: Union[str, bytes],
+        server: str,
+        port: int = 0,
+        user: Optional[Union[str, bytes]] = None,
+        password: Optional[Union[str, bytes]] = None,
+        keepalive: int = 60,
+        ssl: Any = None,
+        ssl_params: Dict[str, Any] = {},
+        reconn: bool = True,
+        version: int = 4,
+        pingmaxnum: int = 0,
+        **kw: Any,
+    ) -> None:
+        """*keepalive* 0 or >= 5 (``ValueError`` otherwise), pinged
+        automatically from check_msg/wait_msg. *version* 3 speaks MQTT 3.1.
+        *pingmaxnum* is accepted and ignored. *kw*: ``socket_timeout``,
+        ``message_timeout``, ``max_packet_size`` (see :mod:`umqtt.simple`)."""
+
+    def set_callback(self, f: Optional[Callable[[bytes, bytes], Any]]) -> None:
+        """Callback ``f(topic, msg)`` for every message."""
+
+    def error_register_cb(self, f: Callable[[str], Any]) -> None:
+        """``f("reconnect_start")``, ``f("reconnect_success")``, or
+        ``f(str(error))`` when ``reconn`` is False."""
+
+    def connect(self, clean_session: bool = True, timeout: Optional[float] = None) -> int:
+        """Returns the session-present flag. After ``clean_session=False``,
+        unacknowledged QoS 1/2 publishes are resent (DUP, same pid)."""
+
+    def reconnect(self) -> int: ...
+
+    def close(self) -> None:
+        """Closes the socket only; ``connect()`` may be called again."""
+
+    def disconnect(self) -> None:
+        """Sends DISCONNECT, closes, and ends the client (no more reconnects)."""
+
+    def get_mqttsta(self) -> int:
+        """-1 not connected / error, 0 connected, 1 reconnecting, 2 closed by the server."""
+
+    def check_msg(self) -> Optional[int]: ...  # type: ignore[override]
+
+    def wait_msg(self) -> Optional[int]: ...
+
+    def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> bool:  # type: ignore[override]
+        """True once sent (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2
+        PUBCOMP) within ``message_timeout``; never raises a connection error."""
+
+    def subscribe(self, topic: _Buffer, handler: Any = None, qos: int = 0) -> None:  # type: ignore[override]
+        """``subscribe(topic, handler, qos)`` (UIFlow2: ``handler((topic, msg))``,
+        wildcards allowed, run through ``micropython.schedule``) or
+        ``subscribe(topic, qos)`` (QuecPython)."""
+
+    def unsubscribe(self, topic: _Buffer) -> None: ...
