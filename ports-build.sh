@@ -14,16 +14,23 @@
 #
 # Environment:
 #   MPY_DIR=/path/to/micropython   use your own MicroPython checkout instead of Debian's source
-#   MPY_VERSION=1.26.1+ds-1        Debian source version to fetch (falls back to the newest available)
+#   MPY_VERSION=1.26.1+ds-1        Debian source version to build against (falls back to the newest
+#                                  available); another version than the default builds
+#                                  build/unix-<version>/micropython, e.g. MPY_VERSION=1.25.0+ds-1
 #   RUST_TARGET=<triple>           override the Rust target derived from the port
 #   BOARD=<board>                  ESP board (default ESP32_GENERIC[_C3|_S3], ESP8266_GENERIC)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")" && pwd)
 BUILD_ROOT="$ROOT/build"
-MPY_VERSION=${MPY_VERSION:-1.26.1+ds-1}
+MPY_DEFAULT_VERSION=1.26.1+ds-1
+MPY_VERSION=${MPY_VERSION:-$MPY_DEFAULT_VERSION}
 CBINDGEN_VERSION=0.29.2
-UNIX_FIRMWARE="$BUILD_ROOT/unix/micropython"
+if [ "$MPY_VERSION" = "$MPY_DEFAULT_VERSION" ] || [ -n "${MPY_DIR:-}" ]; then
+    UNIX_FIRMWARE="$BUILD_ROOT/unix/micropython"
+else
+    UNIX_FIRMWARE="$BUILD_ROOT/unix-${MPY_VERSION%%+*}/micropython"
+fi
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 log() { printf '\n== %s\n' "$*" >&2; }
@@ -83,14 +90,16 @@ cmd_source() {
         return
     fi
     local existing
-    existing=$(ls -d "$BUILD_ROOT"/src/micropython-*/ 2>/dev/null | head -n 1 || true)
-    if [ -n "$existing" ]; then
-        echo "${existing%/}"
+    # apt-get source unpacks Debian's micropython_1.25.0+ds-1 into micropython-1.25.0+ds/.
+    existing="$BUILD_ROOT/src/micropython-${MPY_VERSION%-*}"
+    if [ -f "$existing/py/mpconfig.h" ]; then
+        echo "$existing"
         return
     fi
     mkdir -p "$BUILD_ROOT/src"
     local list=/etc/apt/sources.list.d/umqtt-rs-micropython-src.sources
-    if ! apt-cache showsrc micropython 2>/dev/null | grep -q '^Version:'; then
+    # grep without -q reads all input: with -q, apt-cache's SIGPIPE fails the pipeline (pipefail).
+    if ! apt-cache showsrc micropython 2>/dev/null | grep '^Version:' >/dev/null; then
         log "apt: adding Debian trixie/sid source lists (MicroPython's source package)"
         cat >"$list" <<'EOF'
 Types: deb-src
@@ -111,7 +120,9 @@ EOF
                 "using the newest available: $(ls -d micropython-*/)" >&2
         fi
     )
-    existing=$(ls -d "$BUILD_ROOT"/src/micropython-*/ | head -n 1)
+    existing=$(ls -d "$BUILD_ROOT"/src/micropython-*/ | sort -V | tail -n 1)
+    [ -f "$BUILD_ROOT/src/micropython-${MPY_VERSION%-*}/py/mpconfig.h" ] &&
+        existing="$BUILD_ROOT/src/micropython-${MPY_VERSION%-*}/"
     echo "${existing%/}"
 }
 
@@ -398,7 +409,25 @@ cmd_test() {
         die "cmodule/umqtt_ffi.h is stale: run ./ports-build.sh header and commit it"
     cmd_unix
     log "firmware tests against mosquitto"
-    python3 tests/run.py --micropython "$UNIX_FIRMWARE"
+    python3 tests/run.py --micropython "$UNIX_FIRMWARE" -j 2
+    log "hostile broker: every scenario, every façade, check_msg and wait_msg"
+    python3 tests/hostile/run.py --micropython "$UNIX_FIRMWARE" -j 4 --out "$BUILD_ROOT/hostile.md"
+    log "leak loop: 10,000 connect/publish/disconnect cycles, flat heap and RSS"
+    python3 tests/leak/run.py --micropython "$UNIX_FIRMWARE"
+    log "firmware tests under valgrind memcheck (own unstripped build)"
+    tests/memcheck.sh
+    log "fuzzing: decoder, framing reader, session (20 s each)"
+    fuzz/run.sh 20
+    log "stubs match the firmware; docs/api is generated from them"
+    python3 tests/check_stubs.py --micropython "$UNIX_FIRMWARE"
+    python3 tests/check_docs.py
+    log "examples, each against a private mosquitto"
+    python3 tests/examples.py --micropython "$UNIX_FIRMWARE" -j 2
+    log "core interop tests against a second broker (amqtt, PyPI)"
+    tests/second_broker.sh "$UNIX_FIRMWARE"
+    log "MicroPython 1.25.0 (Debian trixie): build, then the firmware tests"
+    MPY_VERSION=1.25.0+ds-1 "$ROOT/ports-build.sh" unix
+    python3 tests/run.py --micropython "$BUILD_ROOT/unix-1.25.0/micropython" -j 2
     cmd_qemu rv32
     cmd_qemu arm
     log "firmware tests without network under qemu-system-riscv32 and qemu-system-arm"

@@ -21,6 +21,10 @@
 #include "umqtt_port.h"
 #include "umqtt_ffi.h"
 
+#ifndef MP_NORETURN
+#define MP_NORETURN NORETURN // MicroPython < 1.26
+#endif
+
 #if MICROPY_PY_UMQTT
 
 // Default size of the receive buffer: the largest packet a broker may send

@@ -429,7 +429,7 @@ class BrokerControl:
                 self.procs[port] = None
 
 
-def write_testenv(path, broker, run_id, workdir, ctl_port):
+def write_testenv(path, broker, run_id, workdir, ctl_port, slowdown=1):
     vals = {
         "CTL_PORT": ctl_port,
         "HOST": HOST,
@@ -444,6 +444,9 @@ def write_testenv(path, broker, run_id, workdir, ctl_port):
         "SERVER_HOSTNAME": "localhost",
         "RUN_ID": run_id,
         "WORKDIR": workdir,
+        # Time limits on latency (scheduler starvation) are multiplied by
+        # this: 20 under --wrapper (valgrind runs MicroPython ~20x slower).
+        "SLOWDOWN": slowdown,
     }
     vals.update(broker.certs)
     with open(path, "w") as f:
@@ -607,7 +610,8 @@ def main():
         os.mkdir(envdir)
         run_id = uuid.uuid4().hex[:8]
         ctl = BrokerControl(tmproot)
-        write_testenv(os.path.join(envdir, "testenv.py"), broker, run_id, tmproot, ctl.port)
+        write_testenv(os.path.join(envdir, "testenv.py"), broker, run_id, tmproot, ctl.port,
+                      20 if args.wrapper else 1)
         env = dict(os.environ)
         # .frozen first, as in the default sys.path, so firmware built-ins
         # win over files (that order is what the shadowing test checks).

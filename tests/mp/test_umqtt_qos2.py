@@ -15,19 +15,24 @@ sub.set_callback(lambda tp, m: counts.__setitem__(m, counts.get(m, 0) + 1))
 sub.connect()
 sub.subscribe(t, 2)
 
-pub = MQTTClient(uid("pub"), testenv.HOST, testenv.PORT, keepalive=0)
+# The publisher goes through the test proxy, so its acks can be held back.
+proxy = int(testenv.broker_ctl("proxy", testenv.PORT))
+pub = MQTTClient(uid("pub"), testenv.HOST, proxy, keepalive=0)
 pub.connect(clean_session=False)
 eq(pub.publish(t, b"m0", qos=2), True, "QoS2 publish completes (PUBCOMP)")
 
-# Unacknowledged: do not wait for the handshake (message_timeout 0), then
-# drop the connection under the client.
+# Unacknowledged: every byte now takes 200 ms through the proxy and the
+# client does not wait for the handshake (message_timeout 0). Then drop the
+# connection under the client while PUBRECs wait in its socket.
+eq(testenv.broker_ctl("proxy", proxy, "delay", 200), "ok", "proxy delay")
 pub.message_timeout = 0
 N = 8
 for i in range(1, N + 1):
     eq(pub.publish(t, b"m%d" % i, qos=2), False, "not yet acknowledged")
 eq(len(pub._unacked), N, "kept for resending")
-time.sleep_ms(100)  # PUBRECs for some are now waiting in the socket
+time.sleep_ms(500)
 pub.close()
+eq(testenv.broker_ctl("proxy", proxy, "pass"), "ok", "proxy pass")
 pub.message_timeout = 10
 eq(pub.connect(clean_session=False), 1, "session resumed")
 deadline = time.ticks_add(time.ticks_ms(), 10000)

@@ -421,7 +421,9 @@ impl<const N: usize> Session<N> {
                         .outbound
                         .get_mut(index)
                         .ok_or(ProtocolError::UnexpectedPacket(packet_type))?;
-                    if entry.awaiting != Awaiting::PubRec {
+                    // A repeated PUBREC (the broker did not get our PUBREL,
+                    // e.g. across a reconnect) is answered with PUBREL again.
+                    if !matches!(entry.awaiting, Awaiting::PubRec | Awaiting::PubComp) {
                         return Err(ProtocolError::WrongAck { packet_type, pid });
                     }
                     entry.awaiting = Awaiting::PubComp;
@@ -862,6 +864,23 @@ mod tests {
                 pid: p
             })
         );
+    }
+
+    #[test]
+    fn repeated_pubrec_is_answered_with_pubrel_again() {
+        let mut session = connected::<4>();
+        session
+            .start_publish(pid(7), QoS::ExactlyOnce, None)
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                receive(&mut session, wire(&[0x50, 0x02, 0x00, 0x07])),
+                Ok(Event::Received(pid(7)))
+            );
+            assert_eq!(session.poll_transmit(), Some(Transmit::PubRel(pid(7))));
+            assert_eq!(session.poll_transmit(), None);
+        }
+        assert_eq!(session.in_flight(pid(7)), Some((Awaiting::PubComp, None)));
     }
 
     #[test]

@@ -38,7 +38,7 @@ mod nonblocking;
 
 pub use nonblocking::*;
 
-use core::mem::{align_of, size_of};
+use core::mem::size_of;
 use core::ptr;
 use core::slice;
 
@@ -265,7 +265,7 @@ pub struct umqtt_client {
 }
 
 impl umqtt_client {
-    fn new(rx_max: usize) -> umqtt_client {
+    const fn new(rx_max: usize) -> umqtt_client {
         umqtt_client {
             session: Session::new(),
             reader: FrameReader::new(rx_max),
@@ -394,14 +394,21 @@ pub unsafe extern "C" fn umqtt_client_init(
     size: usize,
     rx_max: usize,
 ) -> umqtt_status {
-    if client.is_null()
-        || size < size_of::<umqtt_client>()
-        || (client as usize) % align_of::<umqtt_client>() != 0
-    {
+    if client.is_null() || size < size_of::<umqtt_client>() || !client.is_aligned() {
         return umqtt_status::InvalidArgument;
     }
+    // The initial state is built at compile time, so its unused bytes
+    // (heapless buffers, padding) are zeros. Built at run time they would be
+    // whatever the stack held: stale pointers that MicroPython's conservative
+    // GC, which scans this block, takes for live references (it kept every
+    // earlier client alive).
+    const INITIAL: umqtt_client = umqtt_client::new(0);
     // SAFETY: checked non-null, large and aligned enough above.
-    unsafe { ptr::write(client, umqtt_client::new(rx_max)) };
+    unsafe {
+        ptr::write_bytes(client, 0, 1);
+        ptr::write(client, INITIAL);
+        (*client).reader = FrameReader::new(rx_max);
+    }
     umqtt_status::Ok
 }
 
@@ -612,7 +619,34 @@ unsafe fn publish(
     // SAFETY: forwarded contract.
     let mut io = unsafe { io_of(c, io) }?;
     // SAFETY: forwarded contract.
-    let (topic, payload) = unsafe { (topic.as_slice(), msg.as_slice()) };
+    let publish =
+        unsafe { publish_packet(topic.as_slice(), msg.as_slice(), qos, retain, dup, pid) }?;
+    let deadline = Deadline::after(io_timeout);
+    let Some(tracking) = track_publish(c, &publish, ack_timeout)? else {
+        return Ok(());
+    };
+    let sent = io.send_publish(&publish, deadline);
+    if let Err(status) = sent {
+        tracking.undo(c);
+        return Err(match status {
+            umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
+            other => c.fail(other),
+        });
+    }
+    c.session.handle_sent(driver::now());
+    Ok(())
+}
+
+/// Checks a PUBLISH's arguments and builds the packet (blocking and
+/// non-blocking paths alike).
+pub(crate) fn publish_packet<'a>(
+    topic: &'a [u8],
+    payload: &'a [u8],
+    qos: u8,
+    retain: bool,
+    dup: bool,
+    pid: u16,
+) -> Result<Publish<'a>> {
     let qos = qos_of(qos)?;
     let topic = TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?;
     let pid = match qos {
@@ -623,48 +657,62 @@ unsafe fn publish(
     if dup && pid.is_none() {
         return Err(umqtt_status::InvalidArgument);
     }
-    let publish = Publish {
+    Ok(Publish {
         dup,
         qos_pid,
         retain,
         topic,
         payload,
-    };
-    let deadline = Deadline::after(io_timeout);
-    // Whether the pid was already in flight before this call (a resend keeps it
-    // there if sending fails: the publish is still unacknowledged).
-    let mut resent = false;
-    if let Some(pid) = pid {
-        let ack_deadline = Deadline::after(ack_timeout).instant();
-        if dup {
-            // A resend on a resumed session: same pid, DUP set.
-            resent = c.session.in_flight(pid).is_some();
-            let send = c
-                .session
-                .resend_publish(pid, qos, ack_deadline)
-                .map_err(session_status)?;
-            if !send {
-                // QoS 2 past PUBREC: the PUBREL is due, not the PUBLISH.
-                return Ok(());
-            }
-        } else {
-            c.session
-                .start_publish(pid, qos, ack_deadline)
-                .map_err(session_status)?;
-        }
-    }
-    let sent = io.send_publish(&publish, deadline);
-    if let Err(status) = sent {
-        if let (Some(pid), false) = (pid, resent) {
+    })
+}
+
+/// How a publish's id went in flight, so that a failed send can be undone.
+pub(crate) enum Tracking {
+    /// QoS 0: nothing tracked.
+    None,
+    /// A new id: forgotten again if the send fails.
+    New(Pid),
+    /// A resend (DUP) of an id already in flight: it stays in flight.
+    Resent,
+}
+
+impl Tracking {
+    pub(crate) fn undo(self, c: &mut umqtt_client) {
+        if let Tracking::New(pid) = self {
             c.session.forget(pid);
         }
-        return Err(match status {
-            umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
-            other => c.fail(other),
-        });
     }
-    c.session.handle_sent(driver::now());
-    Ok(())
+}
+
+/// Puts a QoS 1/2 publish's id in flight with its ack deadline. A DUP
+/// publish resends an id in flight (a resumed session). `Ok(None)`: a QoS 2
+/// publish past its PUBREC, whose PUBREL is due instead of the PUBLISH.
+pub(crate) fn track_publish(
+    c: &mut umqtt_client,
+    publish: &Publish<'_>,
+    ack_timeout: i32,
+) -> Result<Option<Tracking>> {
+    let qos = publish.qos_pid.qos();
+    let Some(pid) = publish.qos_pid.pid() else {
+        return Ok(Some(Tracking::None));
+    };
+    let ack_deadline = Deadline::after(ack_timeout).instant();
+    if !publish.dup {
+        c.session
+            .start_publish(pid, qos, ack_deadline)
+            .map_err(session_status)?;
+        return Ok(Some(Tracking::New(pid)));
+    }
+    let was_in_flight = c.session.in_flight(pid).is_some();
+    let send = c
+        .session
+        .resend_publish(pid, qos, ack_deadline)
+        .map_err(session_status)?;
+    Ok(send.then_some(if was_in_flight {
+        Tracking::Resent
+    } else {
+        Tracking::New(pid)
+    }))
 }
 
 /// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.

@@ -16,16 +16,15 @@
 //! flush, when there is room for them.
 
 use umqtt_core::codec::{
-    ConnAck, Disconnect, PingReq, Publish, Subscribe, SubscribeFilters, Unsubscribe,
-    UnsubscribeFilters,
+    ConnAck, Disconnect, PingReq, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters,
 };
-use umqtt_core::{Event, Packet, QoS, QosPid, TopicFilter, TopicName};
+use umqtt_core::{Event, Packet, TopicFilter};
 
 use crate::driver::{self, Deadline, Io};
 use crate::{
-    client_mut, connect_packet, io_of, pid_of, qos_of, receive_in, result_status, session_status,
-    umqtt_bytes, umqtt_client, umqtt_connect_options, umqtt_event, umqtt_io, umqtt_status,
-    write_ptr, Result,
+    client_mut, connect_packet, io_of, pid_of, publish_packet, qos_of, receive_in, result_status,
+    session_status, track_publish, umqtt_bytes, umqtt_client, umqtt_connect_options, umqtt_event,
+    umqtt_io, umqtt_status, write_ptr, Result,
 };
 
 /// Makes room for `need` bytes at the end of the transmit queue (moving
@@ -270,51 +269,21 @@ unsafe fn nb_publish(
     // SAFETY: forwarded contract.
     let mut io = unsafe { io_of(c, io) }?;
     // SAFETY: forwarded contract.
-    let (topic, payload) = unsafe { (topic.as_slice(), msg.as_slice()) };
-    let qos = qos_of(qos)?;
-    let topic = TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?;
-    let pid = match qos {
-        QoS::AtMostOnce => None,
-        _ => Some(pid_of(pid)?),
-    };
-    let qos_pid = QosPid::new(qos, pid).ok_or(umqtt_status::InvalidArgument)?;
-    if dup && pid.is_none() {
-        return Err(umqtt_status::InvalidArgument);
-    }
-    let packet = Packet::Publish(Publish {
-        dup,
-        qos_pid,
-        retain,
-        topic,
-        payload,
-    });
+    let publish =
+        unsafe { publish_packet(topic.as_slice(), msg.as_slice(), qos, retain, dup, pid) }?;
+    let packet = Packet::Publish(publish);
     // Room first: a refusal leaves the session unchanged.
     let start = reserve(c, &mut io, packet.encoded_len())?;
-    if let Some(pid) = pid {
-        let ack_deadline = Deadline::after(ack_timeout).instant();
-        if dup {
-            let send = c
-                .session
-                .resend_publish(pid, qos, ack_deadline)
-                .map_err(session_status)?;
-            if !send {
-                return Ok(());
-            }
-        } else {
-            c.session
-                .start_publish(pid, qos, ack_deadline)
-                .map_err(session_status)?;
-        }
-    }
+    let Some(tracking) = track_publish(c, &publish, ack_timeout)? else {
+        return Ok(());
+    };
     match io.encode_at(&packet, start) {
         Ok(len) => {
             c.tx_len = start.checked_add(len).ok_or(umqtt_status::Internal)?;
             Ok(())
         }
         Err(status) => {
-            if let (Some(pid), false) = (pid, dup) {
-                c.session.forget(pid);
-            }
+            tracking.undo(c);
             Err(status)
         }
     }
