@@ -16,7 +16,16 @@ def pid_gen(pid: int = 0) -> Generator[int, None, None]:
     """Packet ids 1..65535 after *pid*, wrapping to 1."""
 
 class MQTTClient(robust.MQTTClient):
-    """One client for programs written for M5Stack UIFlow2's and QuecPython's umqtt."""
+    """One client for programs written for M5Stack UIFlow2's and QuecPython's umqtt.
+
+    Where the port has ``_thread``, ``connect()`` with *keepalive* > 0 starts
+    a background thread (as QuecPython's does) that pings, receives messages
+    (callbacks run on it) and reconnects, so no ``check_msg()``/``wait_msg()``
+    loop is needed; ``close()`` and ``disconnect()`` stop it. Every method
+    may be called from any thread: calls into the native client are
+    serialised by one lock. Without ``_thread``, with ``keepalive=0`` or with
+    ``thread=False``, keepalive and reconnect happen inside
+    ``check_msg()``/``wait_msg()``/``publish()``."""
 
     CONNECTEXCE: ClassVar[int]
     """``-1``: ``get_mqttsta()`` value for an error."""
@@ -24,7 +33,7 @@ class MQTTClient(robust.MQTTClient):
     ARECONNECT: ClassVar[int]
     SEVCLOSE: ClassVar[int]
     reconn: bool
-    """Reconnect (and resubscribe) on a connection error in check_msg/wait_msg/publish."""
+    """Reconnect (and resubscribe) on a connection error (background thread, check_msg/wait_msg/publish)."""
     last_ping: int
     last_cpacket: int
 
@@ -41,38 +50,48 @@ class MQTTClient(robust.MQTTClient):
         reconn: bool = True,
         version: int = 4,
         pingmaxnum: int = 0,
+        *,
+        thread: bool = True,
         **kw: Any,
     ) -> None:
         """*keepalive* 0 or >= 5 (``ValueError`` otherwise), pinged
-        automatically from check_msg/wait_msg. *version* 3 speaks MQTT 3.1.
-        *pingmaxnum* is accepted and ignored. *kw*: ``socket_timeout``,
-        ``message_timeout``, ``max_packet_size`` (see :mod:`umqtt.simple`)."""
+        automatically (background thread, or check_msg/wait_msg). *version* 3
+        speaks MQTT 3.1 (``MQIsdp``). *pingmaxnum* is accepted and ignored.
+        *thread* False: never start the background thread. *kw*:
+        ``socket_timeout``, ``message_timeout``, ``max_packet_size`` (see
+        :mod:`umqtt.simple`)."""
 
     def set_callback(self, f: Optional[Callable[[bytes, bytes], Any]]) -> None:
         """Callback ``f(topic, msg)`` for every message."""
 
     def error_register_cb(self, f: Callable[[str], Any]) -> None:
         """``f("reconnect_start")``, ``f("reconnect_success")``, or
-        ``f(str(error))`` when ``reconn`` is False."""
+        ``f(str(error))`` when ``reconn`` is False (then the background
+        thread ends). Called on the thread that met the error."""
 
     def connect(self, clean_session: bool = True, timeout: Optional[float] = None) -> int:
         """Returns the session-present flag. After ``clean_session=False``,
-        unacknowledged QoS 1/2 publishes are resent (DUP, same pid)."""
+        unacknowledged QoS 1/2 publishes are resent (DUP, same pid). Starts
+        the background thread (see the class)."""
 
     def reconnect(self) -> int: ...
 
     def close(self) -> None:
-        """Closes the socket only; ``connect()`` may be called again."""
+        """Closes the socket only and stops the background thread (waiting
+        for it to end); ``connect()`` may be called again."""
 
     def disconnect(self) -> None:
-        """Sends DISCONNECT, closes, and ends the client (no more reconnects)."""
+        """Stops the background thread (waiting for it to end), sends
+        DISCONNECT, closes, and ends the client (no more reconnects)."""
 
     def get_mqttsta(self) -> int:
         """-1 not connected / error, 0 connected, 1 reconnecting, 2 closed by the server."""
 
     def check_msg(self) -> Optional[int]: ...  # type: ignore[override]
 
-    def wait_msg(self) -> Optional[int]: ...
+    def wait_msg(self) -> Optional[int]:
+        """Waits for the next packet; returns once this or another thread
+        (the background thread) has handled one."""
 
     def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> bool:  # type: ignore[override]
         """True once sent (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2
