@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """umqtt-rs benchmark: our native umqtt.simple2 vs the pure-Python umqtt.simple2 2.2.0 vs the
-floor (prebuilt packets written by MicroPython's own socket), all on one firmware, against a
-private mosquitto on 127.0.0.1.
+floor (prebuilt packets written by MicroPython's own socket) vs the C clients mosquitto_pub and
+mosquitto_sub, all on one firmware, against a private mosquitto on 127.0.0.1; plus the heap
+figures of the other facades next to their pure-Python originals.
 
-    python3 bench/run.py --micropython PATH [--trials 5] [--quick] [--out bench/results.md]
+    python3 bench/run.py --micropython PATH [--trials 5] [--quick] [--no-chart]
 
+Writes bench/results.md, docs/bench.md, docs/bench.png (matplotlib, installed from PyPI into
+build/venv-bench on the first run) and the table in README.md's "Performance" section.
 Exits non-zero, with a one-paragraph reason, when anything fails.
 
-See bench/README.md for what each figure means. CPython 3.11, stdlib only.
+See bench/README.md for what each figure means. CPython 3.11, stdlib only (the chart runs in
+the venv).
 """
 import argparse
+import select
 import datetime
 import hashlib
 import io
@@ -29,6 +34,9 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DOCS = os.path.join(ROOT, "docs")
+VENV = os.path.join(ROOT, "build", "venv-bench")
 MP_DIR = os.path.join(HERE, "mp")
 CACHE = os.path.join(HERE, ".cache")
 LIB = os.path.join(CACHE, "lib")  # holds the renamed pure-Python package "pyumqtt"
@@ -36,24 +44,53 @@ SCRIPT = os.path.join(MP_DIR, "bench.py")
 
 PKG, VER = "micropython-umqtt.simple2", "2.2.0"
 SDIST_SHA256 = "48fd4da7701b95986293b06d343fbc564ebe7dfa82f5c8c09364c20df755f0e4"
+# The pure-Python originals of the other facades, from PyPI the same way. micropython-lib's
+# umqtt.simple 1.8.0 is not on PyPI (its last upload there is 1.3.4; newer versions are only on
+# micropython.org's mip index): 1.3.4 is used, and the report says so.
+EXTRA_PKGS = [
+    ("micropython-umqtt.simple", "1.3.4", "b6a2520239e3992c63a7de9370ee9b3d9d27819a90359c521f1c0f7ccab8d12f", "simple.py"),
+    ("micropython-umqtt.robust2", "2.2.0", "da3a09a570868d8e4ae6d2fad475230f6f2b130b45711be6873f83b10ebd4a6c", "robust2.py"),
+]
 HEAP_MEASURE = "8M"  # heap figures: gc is disabled while counting, so the heap must hold it all
 HEAP_RUN = "256K"    # timed and callgrind runs: a device-sized heap, see bench/README.md
 CLIENTS = ("native", "pure", "floor")
+C_COL = "C"  # mosquitto_pub / mosquitto_sub
+RECV_W = 100  # warm-up messages before a receive figure is taken
+WINDOW = 32
 
 # (key, label, unit, higher_is_better)
 FIGURES = [
     ("qos0_16_msgps", "QoS0 publish, 16 B payload", "msg/s", True),
     ("qos0_1k_msgps", "QoS0 publish, 1 KiB payload", "msg/s", True),
     ("qos1_msgps", "QoS1 publish, stop-and-wait", "msg/s", True),
+    ("qos1w_msgps", "QoS1 publish, window of 32 in flight", "msg/s", True),
+    ("recv_msgps", "receive QoS0, 16 B payload", "msg/s", True),
     ("cg_instr_per_msg", "CPU instructions per QoS0 16 B publish (callgrind)", "instr", False),
+    ("cg_instr_per_recv", "CPU instructions per received 16 B message (callgrind)", "instr", False),
     ("heap_qos0_per_msg", "heap allocated per QoS0 publish", "B", False),
     ("heap_qos1_per_msg", "heap allocated per QoS1 publish (+ its PUBACK)", "B", False),
+    ("heap_recv_per_msg", "heap allocated per received message", "B", False),
+    ("heap_recv_objects", "… of which the callback's topic + payload `bytes` (7 B + 16 B)", "B", False),
     ("heap_import_alloc", "heap allocated by `import`", "B", False),
     ("heap_import_retained", "heap retained after `import` + gc", "B", False),
     ("heap_connect_alloc", "heap allocated by create + connect", "B", False),
     ("heap_connect_retained", "heap retained after create + connect + gc", "B", False),
 ]
-TIMED = {"qos0_16_msgps", "qos0_1k_msgps", "qos1_msgps"}
+TIMED = {"qos0_16_msgps", "qos0_1k_msgps", "qos1_msgps", "qos1w_msgps", "recv_msgps"}
+SPEED_KEYS = ["qos0_16_msgps", "qos0_1k_msgps", "qos1_msgps", "qos1w_msgps"]
+# The other facades: (column, label) pairs, native first, then its pure-Python original.
+FACADES = [
+    ("n-simple", "`umqtt.simple` native"), ("p-simple", "umqtt.simple 1.3.4 (PyPI; pure)"),
+    ("n-robust2", "`umqtt.robust2` native"), ("p-robust2", "umqtt.robust2 2.2.0 (PyPI; pure)"),
+    ("n-mqtt_as", "`mqtt_as` native"),
+]
+FACADE_FIGURES = [
+    ("heap_import_alloc", "`import`, allocated"), ("heap_import_retained", "`import`, retained after gc"),
+    ("heap_connect_alloc", "create + connect, allocated"),
+    ("heap_connect_retained", "create + connect, retained after gc"),
+    ("heap_qos0_per_msg", "per QoS0 publish"), ("heap_qos1_per_msg", "per QoS1 publish (+ PUBACK)"),
+    ("heap_recv_per_msg", "per received message"),
+]
 # Heap bytes of single calls (mode "calls"): (key, label)
 CALLS = [
     ("call_create", "`MQTTClient(...)`"),
@@ -67,7 +104,8 @@ CALLS = [
 CALL_CLIENTS = ("native", "pure")
 N_CALLS = 20
 # Per-run time limits (s): a stalled client fails the run instead of hanging it.
-TIMEOUT = {"probe": 20, "heap": 60, "calls": 30, "speed": 60, "cg": 120}
+TIMEOUT = {"probe": 20, "heap": 60, "calls": 30, "speed": 90, "cg": 120,
+           "recv": 60, "recvheap": 60, "cgrecv": 180}
 
 
 class BenchError(Exception):
@@ -80,7 +118,7 @@ def log(*a):
 
 # ---- the pure-Python library ----------------------------------------------------------------
 
-def fetch_sdist():
+def fetch_sdist(PKG=PKG, VER=VER, SDIST_SHA256=SDIST_SHA256):
     """Download the sdist like upip did: PyPI JSON API -> sdist URL -> tar.gz (cached)."""
     path = os.path.join(CACHE, "%s-%s.tar.gz" % (PKG, VER))
     if not os.path.exists(path):
@@ -119,6 +157,17 @@ def install_pure():
                     f.write(src)
     if not os.path.exists(os.path.join(dst, "simple2.py")):
         raise BenchError("no umqtt/simple2.py in the sdist")
+    for pkg, ver, sha, want in EXTRA_PKGS:  # into the same renamed package: robust2 needs simple2
+        with tarfile.open(fileobj=io.BytesIO(fetch_sdist(pkg, ver, sha))) as tar:
+            for m in tar.getmembers():
+                d, name = os.path.split(m.name)
+                if os.path.basename(d) == "umqtt" and name == want:
+                    src = tar.extractfile(m).read().decode()
+                    src = re.sub(r"^(\s*(?:from|import)\s+)umqtt\b", r"\1pyumqtt", src, flags=re.M)
+                    with open(os.path.join(dst, name), "w") as f:
+                        f.write(src)
+        if not os.path.exists(os.path.join(dst, want)):
+            raise BenchError("no umqtt/%s in the %s %s sdist" % (want, pkg, ver))
     return dst
 
 
@@ -128,6 +177,71 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Broker:
+    """The private mosquitto: its port and its log (stderr, unbuffered), which says when the
+    broker has handled a client's DISCONNECT, i.e. everything that client sent before it."""
+
+    def __init__(self, proc, port, log_path):
+        self.proc, self.port, self.log_path = proc, port, log_path
+        self.n = 0
+
+    def cid(self, what):
+        self.n += 1
+        return ("bench-%s-%d" % (what, self.n)).encode()
+
+    def wait_disconnected(self, cid, timeout=30):
+        want = b"Client " + cid + b" disconnected"
+        deadline = time.perf_counter() + timeout
+        with open(self.log_path, "rb") as f:
+            buf = b""
+            while True:
+                buf += f.read()
+                if want in buf:
+                    return time.perf_counter()
+                if time.perf_counter() > deadline:
+                    raise BenchError("mosquitto never logged %r" % want)
+                time.sleep(0.0005)
+
+
+def recv_exact(s, n):
+    b = b""
+    while len(b) < n:
+        r = s.recv(n - len(b))
+        if not r:
+            raise BenchError("broker closed the connection")
+        b += r
+    return b
+
+
+def publish_packet(topic, msg):
+    """A QoS0 PUBLISH (remaining length < 128 only: the flood's 16 B messages)."""
+    body = len(topic).to_bytes(2, "big") + topic + msg
+    return bytes([0x30, len(body)]) + body
+
+
+def raw_connect(port, cid):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    body = b"\x00\x04MQTT\x04\x02\x00\x00" + len(cid).to_bytes(2, "big") + cid
+    s.sendall(bytes([0x10, len(body)]) + body)
+    ack = recv_exact(s, 4)
+    if ack[0] != 0x20 or ack[3] != 0:
+        raise BenchError("flood: CONNACK %r" % ack)
+    return s
+
+
+RTOPIC, MSG16 = b"bench/r", b"0123456789abcdef"
+
+
+def flood(broker, n):
+    """Publish n QoS0 16 B messages to RTOPIC in one sendall() (C speed: the broker's read is
+    the limit), then DISCONNECT, and return once the broker has handled all of them."""
+    cid = broker.cid("flood")
+    s = raw_connect(broker.port, cid)
+    s.sendall(publish_packet(RTOPIC, MSG16) * n + b"\xe0\x00")
+    s.close()  # the CONNACK was read: no RST, the broker gets all of it
+    broker.wait_disconnected(cid)
 
 
 def start_broker(tmp, mosquitto):
@@ -140,7 +254,7 @@ def start_broker(tmp, mosquitto):
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, port
+            return Broker(proc, port, logf.name)
         except OSError:
             if proc.poll() is not None:
                 break
@@ -150,7 +264,8 @@ def start_broker(tmp, mosquitto):
     raise BenchError("mosquitto did not start:\n" + open(logf.name).read())
 
 
-def stop_broker(proc):
+def stop_broker(broker):
+    proc = broker.proc
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGTERM)
         try:
@@ -162,27 +277,63 @@ def stop_broker(proc):
 
 # ---- running MicroPython --------------------------------------------------------------------
 
+def wait_ready(p, what, timeout):
+    """Read p's stdout until it says READY (it has subscribed); return what it printed."""
+    fd, got = p.stdout.fileno(), b""
+    deadline = time.time() + timeout
+    while b"READY\n" not in got:
+        left = deadline - time.time()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise BenchError("%s: no READY after %d s" % (what, timeout))
+        r = os.read(fd, 4096)
+        if not r:
+            p.wait()
+            raise BenchError("%s: exit code %s before READY\n%s%s"
+                             % (what, p.returncode, got.decode(), p.stderr.read()))
+        got += r
+    return got.decode()
+
+
+def preload(p, broker, n):
+    """Stop the subscribed client, flood n messages, let it go once the broker has them all:
+    the client then drains a full queue, so its own speed is measured, not the flood's."""
+    os.killpg(p.pid, signal.SIGSTOP)
+    try:
+        flood(broker, n)
+    finally:
+        os.killpg(p.pid, signal.SIGCONT)
+
+
 class Runner:
-    def __init__(self, mp, port, run_heap):
-        self.mp, self.port, self.run_heap = mp, port, run_heap
+    def __init__(self, mp, broker, run_heap):
+        self.mp, self.broker, self.port, self.run_heap = mp, broker, broker.port, run_heap
         # Only the firmware's frozen modules and our own dirs: nothing from ~/.micropython/lib.
         self.env = dict(os.environ, MICROPYPATH=":".join([".frozen", MP_DIR, LIB]))
 
     def cmd(self, client, mode, *args):
-        heap = HEAP_MEASURE if mode == "heap" else self.run_heap
+        heap = HEAP_MEASURE if mode in ("heap", "recvheap") else self.run_heap
         return [self.mp, "-X", "heapsize=" + heap, SCRIPT, client, mode, str(self.port)] + [str(a) for a in args]
 
-    def run(self, client, mode, *args, prefix=()):
+    def run(self, client, mode, *args, prefix=(), flood_n=0):
+        """flood_n: the client prints READY once subscribed; it is then stopped while flood_n
+        messages are published to it, and let go."""
         cmd = list(prefix) + self.cmd(client, mode, *args)
         what = " ".join([client, mode] + [str(a) for a in args])
         # Own process group, so a timeout kills valgrind's or a wrapper's children too.
         p = subprocess.Popen(cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, start_new_session=True)
+        head = ""
         try:
+            if flood_n:
+                head = wait_ready(p, what, TIMEOUT[mode])
+                preload(p, self.broker, flood_n)
             out, err = p.communicate(timeout=TIMEOUT[mode])
-        except subprocess.TimeoutExpired:
+            out = head + out
+        except (subprocess.TimeoutExpired, BenchError) as e:
             os.killpg(p.pid, signal.SIGKILL)
             p.communicate()
+            if isinstance(e, BenchError):
+                raise
             raise BenchError("%s: no answer after %d s (stalled?)\n  command: %s"
                              % (what, TIMEOUT[mode], " ".join(cmd)))
         if p.returncode != 0:
@@ -201,10 +352,13 @@ class Runner:
             raise BenchError("%s %s: no result for %s" % (client, mode, ", ".join(missing)))
         return out
 
-    def callgrind(self, client, n, tmp):
-        f = os.path.join(tmp, "callgrind.%s.%d" % (client, n))
-        r = self.results(client, "cg", n, want=["cg_n"],
-                         prefix=["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f])
+    def callgrind(self, client, n, tmp, recv=False):
+        f = os.path.join(tmp, "callgrind.%s.%d%s" % (client, n, ".recv" if recv else ""))
+        pre = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + f]
+        if recv:
+            r = self.results(client, "cgrecv", RECV_W, n, want=["cg_n"], prefix=pre, flood_n=RECV_W + n)
+        else:
+            r = self.results(client, "cg", n, want=["cg_n"], prefix=pre)
         if r["cg_n"] != n:
             raise BenchError("%s cg: ran %s publishes, expected %d" % (client, r["cg_n"], n))
         with open(f) as fh:
@@ -212,6 +366,73 @@ class Runner:
                 if line.startswith(("summary:", "totals:")):
                     return int(line.split()[1])
         raise BenchError("no summary/totals line in " + f)
+
+
+# ---- the C reference: mosquitto_pub / mosquitto_sub ------------------------------------------
+
+def c_pub_rate(broker, tool, n, tmp):
+    """mosquitto_pub -l: lines of 16 B from a file, each one a QoS0 PUBLISH to bench/t, timed
+    from its start until the broker has handled its DISCONNECT (so, like the MicroPython
+    clients' figure, everything it sent has been read). mosquitto_pub spends a fixed ~200 ms
+    starting and stopping, so two runs, n/10 and n lines: rate = difference of n / of time."""
+    (n1, t1), (n2, t2) = ((m, c_pub_time(broker, tool, m, tmp)) for m in (n // 10, n))
+    if t2 <= t1:
+        raise BenchError("mosquitto_pub: %d lines took %.3f s, %d lines %.3f s" % (n1, t1, n2, t2))
+    return (n2 - n1) / (t2 - t1)
+
+
+def c_pub_time(broker, tool, n, tmp):
+    lines = os.path.join(tmp, "lines%d.txt" % n)
+    if not os.path.exists(lines):
+        with open(lines, "wb") as f:
+            f.write((MSG16 + b"\n") * n)
+    cid = broker.cid("cpub")
+    with open(lines, "rb") as f:
+        t0 = time.perf_counter()
+        p = subprocess.run([tool, "-h", "127.0.0.1", "-p", str(broker.port), "-i", cid.decode(),
+                            "-t", "bench/t", "-q", "0", "-l"], stdin=f, capture_output=True,
+                           text=True, timeout=60)
+    if p.returncode != 0:
+        raise BenchError("mosquitto_pub: exit code %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+    return broker.wait_disconnected(cid) - t0
+
+
+def c_sub_rate(broker, tool, w, n, tmp):
+    """mosquitto_sub -F '%t %U' (topic and arrival time, ns) into a file, preloaded like the
+    MicroPython clients: subscribed, stopped, w + n flooded, let go; msg/s over the last n."""
+    out = os.path.join(tmp, "sub.out")
+    with open(out, "wb") as f:
+        p = subprocess.Popen([tool, "-h", "127.0.0.1", "-p", str(broker.port), "-t", RTOPIC.decode(),
+                              "-t", "bench/probe", "-F", "%t %U"], stdout=f,
+                             stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        # Subscribed once a probe comes back.
+        probe = raw_connect(broker.port, broker.cid("probe"))
+        deadline = time.time() + 10
+        while b"bench/probe" not in open(out, "rb").read():
+            if time.time() > deadline or p.poll() is not None:
+                raise BenchError("mosquitto_sub: not subscribed after 10 s (exit %s)" % p.poll())
+            probe.sendall(publish_packet(b"bench/probe", b"p"))
+            time.sleep(0.02)
+        probe.sendall(b"\xe0\x00")
+        probe.close()
+        preload(p, broker, w + n)
+        prefix = RTOPIC + b" "
+        deadline = time.time() + 60
+        while True:
+            ts = [l[len(prefix):] for l in open(out, "rb").read().split(b"\n") if l.startswith(prefix)]
+            if len(ts) >= w + n:
+                break
+            if time.time() > deadline or p.poll() is not None:
+                raise BenchError("mosquitto_sub: %d of %d messages" % (len(ts), w + n))
+            time.sleep(0.02)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+        p.wait()
+    # ns timestamps as integers: a float would lose the nanoseconds
+    t = [int(x.replace(b".", b"")) for x in ts]
+    return n * 1e9 / (t[w + n - 1] - t[w - 1])
 
 
 def has_native(runner):
@@ -287,7 +508,7 @@ def machine_info(mp, mp_path, mp_id, mosquitto):
 def fmt(v):
     if v is None:
         return "—"
-    if abs(v) >= 100:
+    if abs(v) >= 100 and (abs(v) >= 1000 or v == int(v)):
         return "{:,.0f}".format(v)
     return "{:.1f}".format(v)
 
@@ -307,10 +528,69 @@ def ratio(a, b):
     return "%.2f×" % (a / b) if b else "—"
 
 
-def report(data, info, params, skipped):
+def med(data, c, key):
+    v = data.get(c, {}).get(key)
+    return statistics.median(v) if v else None
+
+
+def targets(data):
+    """Issue 7's targets: (target, met, measured, why) rows. `why` is said when missed."""
+    T = []
+
+    def add(name, ok, measured, why):
+        if ok is None:
+            T.append((name, "—", "not measured", ""))
+        else:
+            T.append((name, "**met**" if ok else "**missed**", measured, "" if ok else why))
+
+    for key, size in (("qos0_16_msgps", "16 B"), ("qos0_1k_msgps", "1 KiB")):
+        n, f = med(data, "native", key), med(data, "floor", key)
+        r = n / f if n and f else None
+        add("QoS0 publish ≥ 0.8× floor (%s)" % size, None if r is None else r >= 0.8,
+            "—" if r is None else "%.2f× (%s)" % (r, "%+.0f%% vs 0.8×" % ((r / 0.8 - 1) * 100)),
+            "The native client sends a PUBLISH above its 1,024 B buffer as two writes (header, then "
+            "the payload from the caller's buffer, no copy), with TCP_NODELAY on: two syscalls and "
+            "two TCP segments per message, where the floor makes one write and Nagle coalesces."
+            if size == "1 KiB" else "Timing noise or per-call overhead: see the callgrind row.")
+    i = med(data, "native", "cg_instr_per_msg")
+    add("≤ 2,000 instructions per QoS0 publish", None if i is None else i <= 2000,
+        "—" if i is None else "{:,.0f} ({:+,.0f}, {:.2f}× the target)".format(i, i - 2000, i / 2000),
+        "MicroPython's own call path (method lookup through the Python subclass, keyword and "
+        "argument parsing, the stream write) costs more than the packet itself; see "
+        "bench/README.md \"Where the instructions go\" for the callgrind breakdown.")
+    n, p = med(data, "native", "qos1_msgps"), med(data, "pure", "qos1_msgps")
+    add("QoS1 stop-and-wait ≥ 100× pure", None if not (n and p) else n / p >= 100,
+        "—" if not (n and p) else "%.0f×" % (n / p), "Timing noise: see the min–max.")
+    n, c = med(data, "native", "recv_msgps"), med(data, C_COL, "recv_msgps")
+    add("receive ≥ mosquitto_sub", None if not (n and c) else n >= c,
+        "—" if not (n and c) else "%.2f× mosquitto_sub" % (n / c),
+        "Each message costs a Python call into the client (wait_msg), two new `bytes` objects and "
+        "a Python callback, and a read per packet; mosquitto_sub is C end to end, reads many "
+        "packets per recv() and runs its callback in C. See \"Where the instructions go\".")
+    h0, h1 = med(data, "native", "heap_qos0_per_msg"), med(data, "native", "heap_qos1_per_msg")
+    add("0 heap bytes per publish (QoS0, QoS1)", None if h0 is None else h0 == 0 and h1 == 0,
+        "—" if h0 is None else "%s B / %s B" % (fmt(h0), fmt(h1)), "A per-call allocation on the publish path.")
+    r, o = med(data, "native", "heap_recv_per_msg"), med(data, "native", "heap_recv_objects")
+    add("heap per received message ≤ topic + payload objects", None if r is None else r <= o,
+        "—" if r is None else "%s B vs %s B" % (fmt(r), fmt(o)),
+        "More than the two `bytes` objects is allocated per message (see the single-call table).")
+    i = med(data, "native", "heap_import_alloc")
+    add("0 heap bytes to import", None if i is None else i == 0,
+        "—" if i is None else "%s B allocated, %s B retained" % (fmt(i), fmt(med(data, "native", "heap_import_retained"))),
+        "Importing a frozen module still allocates its module object, its globals dict and the "
+        "class objects the module defines (MQTTClient and its methods' dict, pid_gen, the "
+        "`umqtt` package and `_net`): MicroPython builds these on the heap at import even from "
+        "frozen bytecode. Only a module written entirely in C (no Python façade) imports with 0 B.")
+    return T
+
+
+def report(data, info, params, skipped, chart=None):
     L = ["# umqtt-rs benchmark", ""]
     L += ["- date: " + info["date"], "- machine: " + info["machine"],
           "- MicroPython: " + info["micropython"], "- broker: " + info["mosquitto"] + ", 127.0.0.1",
+          "- C reference: " + info["clients"],
+          "- pure-Python originals (PyPI): umqtt.simple2 2.2.0, umqtt.robust2 2.2.0, umqtt.simple 1.3.4 "
+          "(micropython-lib's 1.8.0 is not on PyPI)",
           "- " + info["valgrind"],
           "- load average (1 min) at start / end: %.2f / %.2f (other work on the machine skews the timed rows)"
           % (info["load_start"], os.getloadavg()[0]),
@@ -319,24 +599,103 @@ def report(data, info, params, skipped):
         L.append("- **%s skipped**: %s" % (c, why))
     if skipped:
         L.append("")
-    L += ["| figure | unit | native | pure | floor | native/pure | native/floor |",
-          "|---|---|--:|--:|--:|--:|--:|"]
+    if chart:
+        L += ["![benchmark chart](%s)" % chart, ""]
+    L += ["| figure | unit | native | pure | floor | C | native/pure | native/floor | native/C |",
+          "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
     for key, label, unit, higher in FIGURES:
-        v = {c: data[c].get(key, []) for c in CLIENTS}
+        v = {c: data[c].get(key, []) for c in CLIENTS + (C_COL,)}
         better = "higher" if higher else "lower"
-        L.append("| %s | %s (%s is better) | %s | %s | %s | %s | %s |" % (
-            label, unit, better, cell(v["native"]), cell(v["pure"]), cell(v["floor"]),
-            ratio(v["native"], v["pure"]), ratio(v["native"], v["floor"])))
+        L.append("| %s | %s (%s is better) | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, unit, better, cell(v["native"]), cell(v["pure"]), cell(v["floor"]), cell(v[C_COL]),
+            ratio(v["native"], v["pure"]), ratio(v["native"], v["floor"]), ratio(v["native"], v[C_COL])))
     L += ["", "Timed rows: median (min–max) of the trials; other rows are deterministic single runs.",
+          "C: mosquitto_pub -l (QoS0 publish) and mosquitto_sub (receive), the C clients of mosquitto-clients.",
           "The floor has no library, so it allocates nothing at import. A ratio is — when its denominator is 0.",
           "Rows with connect() can differ by up to ~100 B between runs: it depends on whether the CONNACK",
           "is already there at the client's first read.",
-          "", "Heap bytes allocated by single calls (gc disabled around each call; the per-message",
-          "calls are the mean of %d calls after 3 warm-up calls):" % N_CALLS, "",
-          "| call | native | pure |", "|---|--:|--:|"]
+          "", "## Targets (issue 7)", "",
+          "| target | result | measured | why, when missed |", "|---|---|---|---|"]
+    for row in targets(data):
+        L.append("| %s | %s | %s | %s |" % row)
+    L += ["", "## The other façades: heap bytes, native vs their pure-Python originals", "",
+          "| heap bytes (lower is better) | " + " | ".join(lbl for _, lbl in FACADES) + " |",
+          "|---|" + "--:|" * len(FACADES)]
+    for key, label in FACADE_FIGURES:
+        L.append("| %s | %s |" % (label, " | ".join(cell(data.get(c, {}).get(key, [])) for c, _ in FACADES)))
+    L += ["", "Same script and counting as above (gc disabled while counting, 8 MiB heap). Pure mqtt_as "
+          "is not on PyPI (mqtt-as, mqtt_as and micropython-mqtt-as: 404; `micropython-mqtt` is another "
+          "library), so the native mqtt_as façade has no pure column; its figures include asyncio's "
+          "own work (tasks, events) per `await publish()`. umqtt.simple 1.3.4 is the newest "
+          "micropython-lib umqtt.simple on PyPI; its publish/receive path is the same as 1.8.0's "
+          "(1.8.0 adds the `ssl` context parameter and a reconnect on OSError -1).",
+          "", "## Heap bytes allocated by single calls", "",
+          "gc disabled around each call; the per-message calls are the mean of %d calls after 3 warm-up calls:" % N_CALLS,
+          "", "| call | native | pure |", "|---|--:|--:|"]
     for key, label in CALLS:
         L.append("| %s | %s | %s |" % (label, cell(data["native"].get(key, [])), cell(data["pure"].get(key, []))))
     return "\n".join(L) + "\n"
+
+
+def summary(data, info):
+    """The short table for README.md's Performance section."""
+    rows = [("QoS0 publish 16 B", "qos0_16_msgps", "msg/s"), ("QoS0 publish 1 KiB", "qos0_1k_msgps", "msg/s"),
+            ("QoS1 stop-and-wait", "qos1_msgps", "msg/s"), ("QoS1, window 32", "qos1w_msgps", "msg/s"),
+            ("receive 16 B", "recv_msgps", "msg/s"),
+            ("instructions / QoS0 publish", "cg_instr_per_msg", "instr"),
+            ("instructions / received msg", "cg_instr_per_recv", "instr"),
+            ("heap / QoS0 publish", "heap_qos0_per_msg", "B"), ("heap / received msg", "heap_recv_per_msg", "B"),
+            ("heap to import", "heap_import_alloc", "B"), ("heap for create + connect", "heap_connect_alloc", "B")]
+    L = ["Measured %s on %s; %s; %s; pure-Python umqtt.simple2 2.2.0 from PyPI on the same firmware; "
+         "C = mosquitto_pub / mosquitto_sub. Timed rows are medians of %s trials on a shared, noisy VM "
+         "(min–max in [docs/bench.md](docs/bench.md)); instruction and heap rows are deterministic."
+         % (info["date"], info["machine"], info["micropython_short"], info["mosquitto"], info["trials"]), "",
+         "| figure | native | pure | floor | C | native/pure |", "|---|--:|--:|--:|--:|--:|"]
+    for label, key, unit in rows:
+        m = [med(data, c, key) for c in CLIENTS + (C_COL,)]
+        L.append("| %s (%s) | %s | %s | %s | %s | %s |" % (
+            label, unit, *[fmt(x) for x in m], ratio(data["native"].get(key, []), data["pure"].get(key, []))))
+    met = [t for t in targets(data) if t[1] == "**met**"]
+    missed = [t for t in targets(data) if t[1] == "**missed**"]
+    L += ["", "Targets met: %s. Missed: %s (by how much and why: [docs/bench.md](docs/bench.md#targets-issue-7))."
+          % (", ".join(t[0] for t in met) or "none", "; ".join("%s — %s" % (t[0], t[2]) for t in missed) or "none"),
+          "", "![benchmark chart](docs/bench.png)"]
+    return "\n".join(L) + "\n"
+
+
+def update_readme(text):
+    """Replace what is between the bench markers of README.md's Performance section."""
+    path = os.path.join(ROOT, "README.md")
+    start, end = "<!-- bench:start (bench/run.py writes this) -->", "<!-- bench:end -->"
+    try:
+        src = open(path).read()
+    except OSError:
+        return False
+    i, j = src.find(start), src.find(end)
+    if i < 0 or j < i:
+        log("README.md has no bench markers: its Performance section is not updated")
+        return False
+    with open(path, "w") as f:
+        f.write(src[:i + len(start)] + "\n" + text + src[j:])
+    return True
+
+
+def make_chart(data, info, png, tmp):
+    """docs/bench.png, drawn by bench/chart.py in build/venv-bench (matplotlib from PyPI)."""
+    py = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(py) or subprocess.run([py, "-c", "import matplotlib"], capture_output=True).returncode:
+        log("creating %s and installing matplotlib from PyPI" % VENV)
+        for cmd in ([sys.executable, "-m", "venv", VENV], [py, "-m", "pip", "install", "-q", "matplotlib"]):
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode:
+                raise BenchError("%s: %s%s\n(--no-chart skips the chart)" % (" ".join(cmd), r.stdout, r.stderr))
+    j = os.path.join(tmp, "data.json")
+    with open(j, "w") as f:
+        json.dump({"data": data, "info": info, "facades": FACADES}, f)
+    r = subprocess.run([py, os.path.join(HERE, "chart.py"), j, png], capture_output=True, text=True)
+    if r.returncode:
+        raise BenchError("bench/chart.py: %s%s" % (r.stdout, r.stderr))
+    log("chart written to", png)
 
 
 def main():
@@ -345,7 +704,11 @@ def main():
     ap.add_argument("--trials", type=int, default=5, help="timed trials per client (default 5)")
     ap.add_argument("--quick", action="store_true", help="small N: a smoke run, not figures")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
-    ap.add_argument("--clients", default=",".join(CLIENTS), help="subset, e.g. pure,floor")
+    ap.add_argument("--docs", default=DOCS, help="where bench.md and bench.png go (default docs/)")
+    ap.add_argument("--no-chart", action="store_true", help="skip docs/bench.png (no matplotlib)")
+    ap.add_argument("--no-readme", action="store_true", help="leave README.md's Performance table alone")
+    ap.add_argument("--clients", default=",".join(CLIENTS + (C_COL, "facades")),
+                    help="subset, e.g. pure,floor (C: mosquitto_pub/sub; facades: the other facades)")
     ap.add_argument("--run-heapsize", default=HEAP_RUN,
                     help="MicroPython heap for the timed and callgrind runs (default %s; heap "
                          "figures always use %s)" % (HEAP_RUN, HEAP_MEASURE))
@@ -354,48 +717,73 @@ def main():
     t_start = time.time()
     tmp = tempfile.mkdtemp(prefix="umqtt-bench-")
     try:
-        md = bench(a, tmp)
+        data, info, params, skipped = bench(a, tmp)
+        md = report(data, info, params, skipped)
+        print(md)
+        with open(a.out, "w") as f:
+            f.write(md)
+        os.makedirs(a.docs, exist_ok=True)
+        chart = None
+        if not a.no_chart:
+            make_chart(data, info, os.path.join(a.docs, "bench.png"), tmp)
+            chart = "bench.png"
+        with open(os.path.join(a.docs, "bench.md"), "w") as f:
+            f.write(report(data, info, params, skipped, chart))
+        if not a.no_readme and not a.quick and a.clients == ap.get_default("clients"):
+            if update_readme(summary(data, info)):
+                log("README.md Performance table updated")
     except BenchError as e:
         sys.exit("bench/run.py: FAILED: %s" % e)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(md)
-    with open(a.out, "w") as f:
-        f.write(md)
-    log("written to %s (%.0f s)" % (a.out, time.time() - t_start))
+    log("written to %s and %s (%.0f s)" % (a.out, a.docs, time.time() - t_start))
 
 
 def bench(a, tmp):
-    for tool, path in (("mosquitto", a.mosquitto), ("valgrind", shutil.which("valgrind"))):
+    tools = {}
+    for tool in ("mosquitto", "valgrind", "mosquitto_pub", "mosquitto_sub"):
+        path = a.mosquitto if tool == "mosquitto" else shutil.which(tool)
         if not path or not os.path.exists(path):
-            raise BenchError("%s not found (Debian: apt-get install %s)" % (tool, tool))
+            raise BenchError("%s not found (Debian: apt-get install %s)"
+                             % (tool, "mosquitto-clients" if "_" in tool else tool))
+        tools[tool] = path
     mp_path = os.path.abspath(a.micropython)
     mp, mp_id = snapshot_firmware(mp_path, tmp)
     if a.quick:
-        n_qos0, n_qos1, n_heap, n_cg = 500, 10, 100, (100, 300)
+        n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 500, 10, 100, 100, (100, 300), 500, 2000
     else:
-        n_qos0, n_qos1, n_heap, n_cg = 20000, 100, 1000, (1000, 3000)
+        n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 20000, 100, 2000, 1000, (1000, 3000), 20000, 100000
     params = ("heapsize %s for timed and callgrind runs, %s for heap figures; QoS0 N=%d (after 100 "
-              "warm-up), QoS1 N=%d (timed and heap), QoS0 heap N=%d, callgrind N=%d and %d; %d trials%s"
-              % (a.run_heapsize, HEAP_MEASURE, n_qos0, n_qos1, n_heap, n_cg[0], n_cg[1], a.trials,
-                 ", QUICK" if a.quick else ""))
+              "warm-up), QoS1 N=%d (timed and heap), QoS1 window %d: N=%d, receive N=%d (after %d "
+              "warm-up), mosquitto_pub N=%d, QoS0 heap and receive heap N=%d, callgrind N=%d and %d "
+              "(publish and receive); %d trials%s"
+              % (a.run_heapsize, HEAP_MEASURE, n_qos0, n_qos1, WINDOW, n_win, n_recv, RECV_W, n_cpub,
+                 n_heap, n_cg[0], n_cg[1], a.trials, ", QUICK" if a.quick else ""))
     try:
         install_pure()
     except (OSError, urllib.error.URLError) as e:
-        raise BenchError("cannot get %s %s from PyPI: %s" % (PKG, VER, e))
-    clients = [c for c in CLIENTS if c in a.clients.split(",")]
-    skipped = {c: "not selected (--clients)" for c in CLIENTS if c not in clients}
-    data = {c: {} for c in CLIENTS}
+        raise BenchError("cannot get the pure-Python packages from PyPI: %s" % e)
+    sel = a.clients.split(",")
+    clients = [c for c in CLIENTS if c in sel]
+    skipped = {c: "not selected (--clients)" for c in CLIENTS + (C_COL, "facades") if c not in sel}
+    facades = [c for c, _ in FACADES] if "facades" in sel else []
+    data = {c: {} for c in CLIENTS + (C_COL,) + tuple(c for c, _ in FACADES)}
     info = machine_info(mp, mp_path, mp_id, a.mosquitto)
+    ver = [l for l in sh(tools["mosquitto_pub"], "--help").splitlines() if " version " in l]
+    info["clients"] = "mosquitto_pub / mosquitto_sub (Debian mosquitto-clients): " + (ver[0] if ver else "?")
+    info["micropython_short"] = info["micropython"].split(" (")[0]
+    info["trials"] = a.trials
     if info["load_start"] > 0.5:
         log("warning: load average %.2f: other work will skew the timed rows" % info["load_start"])
 
-    broker, port = start_broker(tmp, a.mosquitto)
+    broker = start_broker(tmp, a.mosquitto)
     try:
-        runner = Runner(mp, port, a.run_heapsize)
-        if "native" in clients and not has_native(runner):
+        runner = Runner(mp, broker, a.run_heapsize)
+        if ("native" in clients or facades) and not has_native(runner):
             skipped["native"] = "this firmware has no built-in `_umqtt` (stock MicroPython?)"
-            clients.remove("native")
+            if "native" in clients:
+                clients.remove("native")
+            facades = [c for c in facades if not c.startswith("n-")]
         for c in skipped:
             log("skipping", c + ":", skipped[c])
 
@@ -406,20 +794,42 @@ def bench(a, tmp):
         for c in clients:
             log("heap:", c)
             add(c, runner.results(c, "heap", n_heap, n_qos1, want=[k for k, *_ in FIGURES
-                                                                   if k.startswith("heap_")]))
+                                                                   if k.startswith("heap_")
+                                                                   and "recv" not in k]))
+            if True:
+                add(c, runner.results(c, "recvheap", RECV_W, n_heap, flood_n=RECV_W + n_heap,
+                                      want=["heap_recv_per_msg", "heap_recv_objects"]))
             if c in CALL_CLIENTS:
                 add(c, runner.results(c, "calls", N_CALLS, want=[k for k, _ in CALLS]))
+        for c in facades:
+            log("heap:", c)
+            want = [k for k, _ in FACADE_FIGURES]
+            if c == "n-mqtt_as":
+                add(c, runner.results(c, "heap", n_heap, n_qos1, RECV_W, n_heap, flood_n=RECV_W + n_heap,
+                                      want=want))
+            else:
+                add(c, runner.results(c, "heap", n_heap, n_qos1, want=want[:-1]))
+                add(c, runner.results(c, "recvheap", RECV_W, n_heap, flood_n=RECV_W + n_heap,
+                                      want=want[-1:]))
         for c in clients:
             log("callgrind:", c)
             i1, i2 = (runner.callgrind(c, n, tmp) for n in n_cg)
             add(c, {"cg_instr_per_msg": (i2 - i1) / (n_cg[1] - n_cg[0])})
+            i1, i2 = (runner.callgrind(c, n, tmp, recv=True) for n in n_cg)
+            add(c, {"cg_instr_per_recv": (i2 - i1) / (n_cg[1] - n_cg[0])})
         for t in range(a.trials):  # clients interleaved, so slow drifts hit all of them
             for c in clients:
                 log("speed: trial %d/%d %s" % (t + 1, a.trials, c))
-                add(c, runner.results(c, "speed", n_qos0, n_qos1, want=sorted(TIMED)))
+                add(c, runner.results(c, "speed", n_qos0, n_qos1, n_win, want=SPEED_KEYS))
+                add(c, runner.results(c, "recv", RECV_W, n_recv, flood_n=RECV_W + n_recv,
+                                      want=["recv_msgps"]))
+            if C_COL in sel:
+                log("speed: trial %d/%d mosquitto_pub/sub" % (t + 1, a.trials))
+                add(C_COL, {"qos0_16_msgps": c_pub_rate(broker, tools["mosquitto_pub"], n_cpub, tmp),
+                            "recv_msgps": c_sub_rate(broker, tools["mosquitto_sub"], RECV_W, n_recv, tmp)})
     finally:
         stop_broker(broker)
-    return report(data, info, params, skipped)
+    return data, info, params, skipped
 
 
 if __name__ == "__main__":

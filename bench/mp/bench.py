@@ -2,14 +2,24 @@
 #
 #   micropython -X heapsize=8M bench.py CLIENT MODE PORT [ARGS...]
 #
-# CLIENT: native  -> from umqtt.simple2 import MQTTClient   (frozen facade over built-in _umqtt)
-#         pure    -> from pyumqtt.simple2 import MQTTClient (PyPI umqtt.simple2 2.2.0, renamed)
-#         floor   -> no library: CONNECT by hand, then prebuilt packets via sock.write()
+# CLIENT: native   -> from umqtt.simple2 import MQTTClient   (frozen facade over built-in _umqtt)
+#         pure     -> from pyumqtt.simple2 import MQTTClient (PyPI umqtt.simple2 2.2.0, renamed)
+#         floor    -> no library: CONNECT by hand, then prebuilt packets via sock.write()
+#         n-simple / p-simple   -> umqtt.simple: native facade / PyPI micropython-umqtt.simple
+#         n-robust2 / p-robust2 -> umqtt.robust2: native facade / PyPI umqtt.robust2 2.2.0
+#                                  (on the renamed pure simple2)
+#         n-mqtt_as             -> the native mqtt_as facade (asyncio; no pure original runs here)
 # MODE:   probe                      -> is the native client in this firmware? (CLIENT ignored)
 #         heap N0 N1                 -> heap bytes: import, create+connect, per QoS0 (N0) / QoS1 (N1)
+#                                       (n-mqtt_as: heap N0 N1 W N, then receives as in recvheap)
 #         calls K                    -> heap bytes of single calls (mean of K after 3 warm-up calls)
-#         speed N0 N1                -> msg/s: N0 QoS0 16 B, N0 QoS0 1 KiB, N1 QoS1 stop-and-wait
+#         speed N0 N1 NW             -> msg/s: N0 QoS0 16 B, N0 QoS0 1 KiB, N1 QoS1 stop-and-wait,
+#                                       NW QoS1 with a window of 32 publishes in flight
 #         cg N                       -> connect, N QoS0 16 B publishes, sync (run under callgrind)
+#         recv W N                   -> subscribe to bench/r, print READY, then receive W + N
+#         recvheap W N                  messages of 16 B that run.py floods: msg/s over the last N
+#         cgrecv W N                    (recv), heap per message over the last N (recvheap), or
+#                                       just receive them (cgrecv, under callgrind)
 # Output: one "RESULT name value" line per figure.
 import sys
 import gc
@@ -25,6 +35,12 @@ TOPIC = b"bench/t"
 MSG16 = b"0123456789abcdef"
 MSG1K = bytes(range(256)) * 4
 FLOOR = CLIENT == "floor"
+# API family: "s2" simple2/robust2 (status callback, publish(qos=1) returns a pid), "mplib"
+# micropython-lib umqtt.simple (publish(qos=1) blocks until its PUBACK), "as" mqtt_as, "floor".
+KIND = ("floor" if FLOOR else "mplib" if CLIENT.endswith("simple")
+        else "as" if CLIENT.endswith("mqtt_as") else "s2")
+RTOPIC = b"bench/r"  # the topic run.py floods for the receive figures
+WINDOW = 32  # QoS1 publishes in flight in the windowed figure
 
 
 def result(name, value):
@@ -32,15 +48,29 @@ def result(name, value):
 
 
 def load():
-    if CLIENT == "native":
-        from umqtt.simple2 import MQTTClient
+    if CLIENT in ("native", "n-simple", "n-robust2"):
+        if CLIENT == "native":
+            from umqtt.simple2 import MQTTClient
+        elif CLIENT == "n-simple":
+            from umqtt.simple import MQTTClient
+        else:
+            from umqtt.robust2 import MQTTClient
         import _umqtt
         if not issubclass(MQTTClient, _umqtt.Client):  # never measure a pure copy as "native"
-            raise RuntimeError("umqtt.simple2.MQTTClient is not built on _umqtt.Client")
+            raise RuntimeError("%s: MQTTClient is not built on _umqtt.Client" % CLIENT)
     elif CLIENT == "pure":
         from pyumqtt.simple2 import MQTTClient
-    else:
+    elif CLIENT == "p-simple":
+        from pyumqtt.simple import MQTTClient
+    elif CLIENT == "p-robust2":
+        from pyumqtt.robust2 import MQTTClient
+    elif CLIENT == "n-mqtt_as":
+        from mqtt_as import MQTTClient
+        import _umqtt  # noqa: F401  (the native engine must be there)
+    elif FLOOR:
         MQTTClient = Floor
+    else:
+        raise ValueError(CLIENT)
     return MQTTClient
 
 
@@ -74,6 +104,16 @@ class Floor:
         self.client_id, self.server, self.port = client_id, server, port
         self.sock = None
         self.buf = bytearray(4)
+        self.rbuf = bytearray(len(packet(RTOPIC, MSG16, 0, 0)))  # one flooded PUBLISH
+
+    def subscribe(self, topic):
+        """SUBSCRIBE (pid 1, QoS 0), then wait for its 5-byte SUBACK."""
+        body = b"\x00\x01" + len(topic).to_bytes(2, "big") + topic + b"\x00"
+        self.sock.write(bytes([0x82, len(body)]) + body)
+        ack = bytearray(5)
+        read_exact(self.sock, ack)
+        if ack[0] != 0x90 or ack[4] != 0:
+            raise OSError("SUBACK %r" % bytes(ack))
 
     def connect(self):
         s = socket.socket()
@@ -98,19 +138,27 @@ class Floor:
 
 # ---- library clients ----------------------------------------------------------------------
 
-ST = [0, 0]  # last (pid, status) reported by the status callback
+ST = [0, 0, 0]  # last (pid, status) reported by the status callback, number of reports
+CNT = [0]  # messages received by on_msg
 
 
 def on_status(pid, status):
     ST[0] = pid
     ST[1] = status
+    ST[2] += 1
+
+
+def on_msg(topic, msg, retained=False, dup=False):  # simple2: 4 arguments, simple: 2
+    CNT[0] += 1
 
 
 def connect(MQTTClient):
     cid = ("bench-%s-%07d" % (CLIENT, time.ticks_us() & 0xFFFFF)).encode()  # fixed length
     c = MQTTClient(cid, HOST, PORT)
-    if not FLOOR:
+    if KIND == "s2":
         c.set_callback_status(on_status)
+    if not FLOOR:
+        c.set_callback(on_msg)
     c.connect()
     return c
 
@@ -144,6 +192,10 @@ def sync(c, flush=False):
         if flush:
             push(c.sock)
         c.puback()
+    elif KIND == "mplib":  # publish(qos=1) returns once its PUBACK is in
+        if flush:
+            push(c.sock)
+        c.publish(TOPIC, b"sync", qos=1)
     else:
         pid = c.publish(TOPIC, b"sync", qos=1)
         if flush:
@@ -203,6 +255,45 @@ def qos1_rate(MQTTClient, n):
     return r
 
 
+def qos1w_rate(MQTTClient, n, w=WINDOW):
+    """QoS1 with a window: up to w publishes await their PUBACK; each PUBACK that comes in
+    lets one more publish go. Sustained msg/s over n, untimed warm-up of w."""
+    c = connect(MQTTClient)
+    t, msg = TOPIC, MSG16
+    pkt = packet(t, msg, 1, 1)
+
+    def loop(n):
+        if FLOOR:
+            s = c.sock
+            for i in range(n):
+                if i >= w:
+                    c.puback()
+                s.write(pkt)
+            for _ in range(min(n, w)):
+                c.puback()
+        else:
+            pub, chk = c.publish, c.check_msg
+            acked, sent = ST[2], 0
+            while sent < n:
+                if sent - (ST[2] - acked) < w:
+                    pub(t, msg, qos=1)
+                    sent += 1
+                else:
+                    chk()
+            while ST[2] - acked < n:
+                chk()
+            if ST[1] != 1:
+                raise RuntimeError("pid %d status %d" % (ST[0], ST[1]))
+
+    loop(w)
+    gc.collect()
+    t0 = time.ticks_us()
+    loop(n)
+    r = n * 1_000_000 / time.ticks_diff(time.ticks_us(), t0)
+    c.disconnect()
+    return r
+
+
 def heap_qos1(c, n):
     """Heap allocated per QoS1 publish: the publish() call plus the check_msg() call that
     handles its PUBACK. Waiting for the PUBACK (poll) is outside the count, so the figure
@@ -218,6 +309,10 @@ def heap_qos1(c, n):
         a = alloc()
         if FLOOR:
             c.sock.write(pkt)
+        elif KIND == "mplib":  # the PUBACK is read inside publish(): all counted here
+            c.publish(t, msg, qos=1)
+            total += alloc() - a
+            continue
         else:
             pid = c.publish(t, msg, qos=1)
         total += alloc() - a
@@ -264,6 +359,147 @@ def heap(n0, n1):
     sync(c)
     result("heap_qos1_per_msg", heap_qos1(c, n1))
     c.disconnect()
+
+
+# ---- receive: run.py floods RTOPIC once the client has printed READY ----------------------
+
+def recv_setup(MQTTClient):
+    """Connect, subscribe to RTOPIC at QoS 0 and wait for the SUBACK, then tell run.py."""
+    c = connect(MQTTClient)
+    if KIND == "s2":
+        wait_delivered(c, c.subscribe(RTOPIC))
+    else:  # the floor and umqtt.simple return once the SUBACK is in
+        c.subscribe(RTOPIC)
+    print("READY")
+    return c
+
+
+def recv_n(c, n, w=None):
+    """Receive n flooded messages: the library's wait_msg(), or for the floor readinto() of
+    each whole PUBLISH (they all have the same length) into one preallocated buffer."""
+    if FLOOR:
+        s, buf = c.sock, c.rbuf
+        for _ in range(n):
+            read_exact(s, buf)
+            if buf[0] != 0x30:
+                raise OSError("expected PUBLISH, got %r" % bytes(buf))
+    else:
+        end = CNT[0] + n
+        w = w or c.wait_msg  # a bound method: 32 B, so recvheap passes it in
+        while CNT[0] < end:
+            w()
+
+
+def objects_cost():
+    """Heap bytes of the objects a receive callback is handed: bytes(topic) + bytes(payload)."""
+    tb, mb, alloc = bytearray(len(RTOPIC)), bytearray(len(MSG16)), gc.mem_alloc
+    gc.collect()
+    gc.disable()
+    a = alloc()
+    x = bytes(tb)
+    y = bytes(mb)
+    a = alloc() - a
+    gc.enable()
+    return a if x is not y else -1
+
+
+def recv(mode, w, n):
+    c = recv_setup(load())
+    recv_n(c, w)  # warm-up; run.py flooded w + n before letting us run
+    if mode == "cgrecv":
+        recv_n(c, n)
+        result("cg_n", n)
+    elif mode == "recv":
+        gc.collect()
+        t0 = time.ticks_us()
+        recv_n(c, n)
+        result("recv_msgps", n * 1_000_000 / time.ticks_diff(time.ticks_us(), t0))
+    else:
+        result("heap_recv_objects", objects_cost())
+        w = None if FLOOR else c.wait_msg
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+        recv_n(c, n, w)
+        b = gc.mem_alloc()
+        gc.enable()
+        result("heap_recv_per_msg", (b - a) / n)
+    c.disconnect()
+
+
+# ---- mqtt_as (asyncio): heap only ------------------------------------------------------------
+
+def as_heap(n0, n1, w, n):
+    """mqtt_as: import, create + connect, per QoS0 publish, then (after READY) per received
+    message. Counted the same way as the others, with asyncio's own work included."""
+    import asyncio
+    alloc = gc.mem_alloc
+    gc.collect()
+    gc.disable()
+    a = alloc()
+    from mqtt_as import MQTTClient, config
+    import _umqtt  # noqa: F401
+    b = alloc()
+    gc.collect()
+    result("heap_import_alloc", b - a)
+    result("heap_import_retained", alloc() - a)
+
+    def subs_cb(topic, msg, retained, *props):
+        CNT[0] += 1
+
+    config["server"], config["port"] = HOST, PORT
+    config["client_id"] = ("bench-%s-%07d" % (CLIENT, time.ticks_us() & 0xFFFFF)).encode()
+    config["subs_cb"] = subs_cb
+    config["keepalive"] = 0
+
+    async def run():
+        gc.collect()
+        gc.disable()
+        a = alloc()
+        c = MQTTClient(config)
+        await c.connect()
+        b = alloc()
+        gc.collect()
+        result("heap_connect_alloc", b - a)
+        result("heap_connect_retained", alloc() - a)
+        t, msg = TOPIC, MSG16
+        for _ in range(100):
+            await c.publish(t, msg)
+        await c.publish(t, b"sync", qos=1)
+        gc.collect()
+        gc.disable()
+        a = alloc()
+        for _ in range(n0):
+            await c.publish(t, msg)
+        b = alloc()
+        gc.enable()
+        result("heap_qos0_per_msg", (b - a) / n0)
+        await c.publish(t, b"sync", qos=1)
+        gc.collect()
+        gc.disable()
+        a = alloc()
+        for _ in range(n1):
+            await c.publish(t, msg, qos=1)
+        b = alloc()
+        gc.enable()
+        result("heap_qos1_per_msg", (b - a) / n1)
+        await c.subscribe(RTOPIC, 0)
+        result("heap_recv_objects", objects_cost())
+        # The reader task drains all that is readable in one go, so no warm-up split here:
+        # counted over all w + n messages, from before they arrive.
+        gc.collect()
+        gc.disable()
+        a = alloc()
+        print("READY")
+        end = w + n
+        while CNT[0] < end:
+            await asyncio.sleep_ms(0)
+        b = alloc()
+        gc.enable()
+        result("heap_recv_per_msg", (b - a) / CNT[0])
+        await c.disconnect()
+
+    asyncio.run(run())
 
 
 def calls(k):
@@ -337,18 +573,25 @@ def main():
             return
         print("PROBE native" if ok else "PROBE broken: umqtt.simple2.MQTTClient is not an _umqtt.Client")
         return
+    if MODE == "heap" and KIND == "as":
+        as_heap(*ARGS)
+        return
     if MODE == "heap":
         heap(*ARGS)
+        return
+    if MODE in ("recv", "recvheap", "cgrecv"):
+        recv(MODE, *ARGS)
         return
     if MODE == "calls":
         calls(*ARGS)
         return
     MQTTClient = load()
     if MODE == "speed":
-        n0, n1 = ARGS
+        n0, n1, nw = ARGS
         result("qos0_16_msgps", qos0_rate(MQTTClient, MSG16, n0))
         result("qos0_1k_msgps", qos0_rate(MQTTClient, MSG1K, n0))
         result("qos1_msgps", qos1_rate(MQTTClient, n1))
+        result("qos1w_msgps", qos1w_rate(MQTTClient, nw))
     elif MODE == "cg":
         c = connect(MQTTClient)
         qos0_loop(c, MSG16, packet(TOPIC, MSG16, 0, 0), ARGS[0])
