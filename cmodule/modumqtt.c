@@ -618,7 +618,7 @@ static void umqtt_report_expired(umqtt_client_obj_t *self) {
 }
 
 // One incoming packet, handled as simple2's check_msg does. first_byte_timeout:
-// how long to wait for a packet to start (0 for check_msg); once one has
+// how long to wait for a packet to start (1 ms for check_msg); once one has
 // started, the rest must arrive within socket_timeout.
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
