@@ -3,7 +3,8 @@
 #
 #   micropython client.py FACADE MODE PORT SOCKET_TIMEOUT OPS
 #
-# FACADE: simple2 | simple | robust | robust2 (module umqtt.<FACADE>)
+# FACADE: simple2 | simple | robust | robust2 (module umqtt.<FACADE>), or
+#         umqtt (umqtt.MQTTClient, the UIFlow2/QuecPython class)
 # MODE:   check | wait   (check_msg() polled, or wait_msg())
 # OPS:    comma list run after connect(): sub0, sub1, pub1, unsub, ping,
 #         sleep:MS, pubbig:BYTES ("-" for none)
@@ -25,6 +26,8 @@ elif facade == "robust":
     from umqtt.robust import MQTTClient
 elif facade == "robust2":
     from umqtt.robust2 import MQTTClient
+elif facade == "umqtt":
+    from umqtt import MQTTClient
 else:
     raise SystemExit("unknown facade " + facade)
 
@@ -85,8 +88,30 @@ def on_stat(pid, status):
     ev("stat(%d,%d)" % (pid, status))
 
 
+def on_handler(data):
+    # umqtt's UIFlow2 handler: one (topic, msg) tuple, deferred through
+    # micropython.schedule. The message callback (on_msg) records the
+    # message; the handler only checks what it got.
+    ok = isinstance(data, tuple) and len(data) == 2 and valid_topic(data[0]) and \
+        isinstance(data[1], (bytes, bytearray))
+    if not ok:
+        ev("BADHANDLER(%r)" % (data,))
+
+
 def make():
     cid = "hostile-%d" % port
+    if facade == "umqtt":
+        # reconn=False: a connection error is reported (raised, or publish()
+        # returns False) instead of reconnecting, so the reaction reaches the
+        # caller. thread=False: no background thread; with one, it would
+        # receive packets, run callbacks and handle errors itself, racing the
+        # check_msg()/wait_msg() loop here, and the reactions (raised on that
+        # thread, only logged) would not surface to the caller. (keepalive=0
+        # already keeps it from starting; thread=False makes that explicit.)
+        c = MQTTClient(cid, "127.0.0.1", port, keepalive=0, reconn=False, thread=False,
+                       socket_timeout=st, message_timeout=30)
+        c.set_callback(on_msg)
+        return c
     try:
         c = MQTTClient(cid, "127.0.0.1", port, keepalive=0, socket_timeout=st, message_timeout=30)
     except TypeError:  # façades without these keywords
@@ -145,8 +170,11 @@ def main():
             time.sleep_ms(int(op[6:]))
             continue
         if op == "sub0":
-            r, e = call(c, c.subscribe, b"a/b", 0)
-        elif op == "sub1":
+            if facade == "umqtt":  # UIFlow2 form: subscribe(topic, handler, qos)
+                r, e = call(c, c.subscribe, b"a/b", on_handler, 0)
+            else:
+                r, e = call(c, c.subscribe, b"a/b", 0)
+        elif op == "sub1":  # (umqtt: the QuecPython form, subscribe(topic, qos))
             r, e = call(c, c.subscribe, b"a/b", 1)
         elif op == "pub1":
             r, e = call(c, c.publish, b"x/y", b"q1", False, 1)
@@ -158,6 +186,11 @@ def main():
             r, e = call(c, c.publish, b"x/big", bytes(int(op[7:])))
         else:
             raise SystemExit("unknown op " + op)
+        if e is None and facade == "umqtt" and r is False:
+            # umqtt.MQTTClient.publish() reports failure by returning False.
+            ev("op-%s:False" % op.split(":")[0])
+            after(c)
+            return c
         if e is not None:
             ev("op-%s:%s" % (op.split(":")[0], exc_token(e)))
             after(c)
