@@ -408,6 +408,12 @@ cmd_test() {
     (cd rust/umqtt-ffi && cbindgen --quiet --config cbindgen.toml --verify --output "$ROOT/cmodule/umqtt_ffi.h") ||
         die "cmodule/umqtt_ffi.h is stale: run ./ports-build.sh header and commit it"
     cmd_unix
+    log "cargo clippy (umqtt-ffi, with the unix build's MicroPython flags, deny warnings)"
+    local mpy
+    mpy=$(cmd_source)
+    UMQTT_MP_CFLAGS_FILE="$mpy/ports/unix/build-umqtt-rs/umqtt_cflags.txt" \
+        UMQTT_MP_BUILD_DIR="$mpy/ports/unix" \
+        cargo clippy --locked -q --release -p umqtt-ffi --target-dir "$BUILD_ROOT/clippy-ffi" -- -D warnings
     log "firmware tests against mosquitto"
     python3 tests/run.py --micropython "$UNIX_FIRMWARE" -j 2
     log "hostile broker: every scenario, every façade, check_msg and wait_msg"

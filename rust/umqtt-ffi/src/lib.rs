@@ -47,7 +47,7 @@ use umqtt_core::codec::{
     Connect, Disconnect, LastWill, PingReq, Publish, Subscribe, SubscribeFilters, Unsubscribe,
     UnsubscribeFilters, SUBACK_FAILURE,
 };
-use umqtt_core::session::DEFAULT_CAPACITY;
+use umqtt_core::session::{Awaiting, DEFAULT_CAPACITY};
 use umqtt_core::{
     DecodeError, Event, FrameReader, Instant, Packet, Pid, ProtocolError, ProtocolVersion, QoS,
     QosPid, Session, SessionError, TopicFilter, TopicName,
@@ -348,6 +348,23 @@ unsafe fn io_of<'a>(client: &umqtt_client, io: *const umqtt_io) -> Result<Io<'a>
     }
 }
 
+/// The client, if its connection is usable, and the call's stream and buffers:
+/// what every operation on a connection starts with.
+///
+/// # Safety
+/// As [`client_mut`] and [`io_of`].
+pub(crate) unsafe fn usable_client<'a>(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+) -> Result<(&'a mut umqtt_client, Io<'a>)> {
+    // SAFETY: forwarded contract.
+    let c = unsafe { client_mut(client) }?;
+    c.usable()?;
+    // SAFETY: forwarded contract.
+    let io = unsafe { io_of(c, io) }?;
+    Ok((c, io))
+}
+
 fn pid_of(pid: u16) -> Result<Pid> {
     Pid::new(pid).ok_or(umqtt_status::InvalidArgument)
 }
@@ -614,10 +631,7 @@ unsafe fn publish(
     io_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
     let publish =
         unsafe { publish_packet(topic.as_slice(), msg.as_slice(), qos, retain, dup, pid) }?;
@@ -773,10 +787,7 @@ unsafe fn request_ack(
     io_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     let pid = pid_of(pid)?;
     let ack_deadline = Deadline::after(ack_timeout).instant();
     let len = match request {
@@ -851,10 +862,7 @@ unsafe fn send_simple(
     io_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     let len = io.encode(&packet)?;
     io.send_tx(len, Deadline::after(io_timeout))
         .map_err(|s| c.fail(s))?;
@@ -898,10 +906,7 @@ unsafe fn receive(
     io_timeout: i32,
 ) -> Result<umqtt_event> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
     // Acks the session queued (never for a Message: that waits for accept).
     flush_transmit(c, &mut io, Deadline::after(io_timeout))?;
@@ -1118,6 +1123,17 @@ pub unsafe extern "C" fn umqtt_stream_write_all(
 
 const NO_DEADLINE_MS: u32 = 1 << 30;
 
+/// Writes a found entry's deadline to `out`; whether there was one.
+fn report_deadline(entry: Option<(Awaiting, Option<Instant>)>, out: *mut u32) -> bool {
+    match entry {
+        Some((_, deadline)) => {
+            write_ptr(out, deadline_ms(deadline));
+            true
+        }
+        None => false,
+    }
+}
+
 fn deadline_ms(deadline: Option<Instant>) -> u32 {
     match deadline {
         Some(instant) => instant.as_millis(),
@@ -1172,13 +1188,10 @@ pub unsafe extern "C" fn umqtt_client_pending_get(
     let Some(c) = (unsafe { client.as_ref() }) else {
         return false;
     };
-    match Pid::new(pid).and_then(|pid| c.session.in_flight(pid)) {
-        Some((_, d)) => {
-            write_ptr(deadline, deadline_ms(d));
-            true
-        }
-        None => false,
-    }
+    report_deadline(
+        Pid::new(pid).and_then(|pid| c.session.in_flight(pid)),
+        deadline,
+    )
 }
 
 /// Sets the deadline of `pid`, adding it to the table if absent: when it
@@ -1219,13 +1232,10 @@ pub unsafe extern "C" fn umqtt_client_pending_remove(
     let Ok(c) = (unsafe { client_mut(client) }) else {
         return false;
     };
-    match Pid::new(pid).and_then(|pid| c.session.forget(pid)) {
-        Some((_, d)) => {
-            write_ptr(deadline, deadline_ms(d));
-            true
-        }
-        None => false,
-    }
+    report_deadline(
+        Pid::new(pid).and_then(|pid| c.session.forget(pid)),
+        deadline,
+    )
 }
 
 /// The `index`-th in-flight exchange, oldest first; `false` past the end.

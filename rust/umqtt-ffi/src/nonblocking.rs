@@ -24,7 +24,7 @@ use crate::driver::{self, Deadline, Io};
 use crate::{
     client_mut, connect_packet, io_of, pid_of, publish_packet, qos_of, receive_in, result_status,
     session_status, track_publish, umqtt_bytes, umqtt_client, umqtt_connect_options, umqtt_event,
-    umqtt_io, umqtt_status, write_ptr, Result,
+    umqtt_io, umqtt_status, usable_client, write_ptr, Result,
 };
 
 /// Makes room for `need` bytes at the end of the transmit queue (moving
@@ -145,10 +145,7 @@ unsafe fn nb_connack(
     return_code: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     write_ptr(done, false);
     let frame = match io.read_frame(&mut c.reader, Deadline::after(0), 0) {
         Ok(Some(frame)) => frame,
@@ -194,10 +191,7 @@ pub unsafe extern "C" fn umqtt_client_nb_flush(
 
 unsafe fn nb_flush(client: *mut umqtt_client, io: *const umqtt_io, left: *mut usize) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     loop {
         queue_acks(c, &mut io)?;
         if pending(c) == 0 {
@@ -264,10 +258,7 @@ unsafe fn nb_publish(
     ack_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
     let publish =
         unsafe { publish_packet(topic.as_slice(), msg.as_slice(), qos, retain, dup, pid) }?;
@@ -319,10 +310,7 @@ unsafe fn nb_subscribe(
     ack_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
     let filter = unsafe { topic.as_slice() };
     let filter = TopicFilter::new(filter).map_err(|_| umqtt_status::InvalidTopic)?;
@@ -392,10 +380,7 @@ unsafe fn nb_control(
     disconnect: bool,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    c.usable()?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
     let packet = if disconnect {
         Packet::Disconnect(Disconnect)
     } else {
