@@ -403,6 +403,12 @@ class MQTTClient:
                 await asyncio.sleep_ms(100)
                 clean = False
             await self._connect(clean)
+        except MQTTException as e:
+            # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
+            # 29: not a valid CONNACK; MQTT 5: the reason code).
+            self._close_sock()
+            self._in_connect = False
+            raise OSError(-1, "CONNACK reason code 0x%x" % e.args[0])
         except BaseException:
             self._close_sock()
             self._in_connect = False

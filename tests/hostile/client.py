@@ -14,6 +14,8 @@
 import sys
 import time
 
+from tokens import ev, exc_token, payload_text, valid_topic
+
 facade, mode, port, st, ops = sys.argv[1:6]
 port = int(port)
 st = int(st)
@@ -36,34 +38,6 @@ CHECK_BUDGET_MS = (3 * st + 4) * 1000  # check mode: give up (idle) after this
 
 longest = 0
 done = False
-
-
-def ev(token):
-    print("EV " + token)
-
-
-def exc_token(e):
-    name = type(e).__name__
-    args = getattr(e, "args", ())
-    if name == "OSError" and args:
-        return "OSError(%s)" % args[0]
-    return "%s(%s)" % (name, ",".join(str(a) for a in args))
-
-
-def payload_text(b):
-    if len(b) <= 16:
-        return repr(bytes(b))
-    return "len=%d,sum=%d" % (len(b), sum(b) & 0xFFFF)
-
-
-def valid_topic(t):
-    if not isinstance(t, bytes) or not t:
-        return False
-    try:
-        t.decode("utf-8")
-    except UnicodeError:
-        return False
-    return b"#" not in t and b"+" not in t and b"\x00" not in t
 
 
 def on_msg(topic, msg, *flags):
