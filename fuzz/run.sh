@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 secs="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode framing session)
+[ ${#targets[@]} -gt 0 ] || targets=(decode decode_v5 framing session)
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install --locked cargo-fuzz

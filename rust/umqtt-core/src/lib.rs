@@ -1,4 +1,4 @@
-//! Sans-I/O MQTT 3.1 / 3.1.1 client core for umqtt-rs.
+//! Sans-I/O MQTT 3.1 / 3.1.1 / 5.0 client core for umqtt-rs.
 //!
 //! This crate does no networking, reads no clock and never allocates: the
 //! caller (the FFI crate driving MicroPython sockets) owns every buffer, reads
@@ -11,7 +11,12 @@
 //! - [`framing`]: [`FrameReader`] cuts a byte stream into packets without
 //!   ever reading past the end of one.
 //! - [`codec`]: zero-copy encode/decode of every MQTT 3.1.1 control packet.
-//! - [`topic`]: validated [`TopicName`] / [`TopicFilter`] and matching.
+//!   [`codec::v5`] does the same for MQTT 5.0: reason codes, validated
+//!   property blocks ([`codec::v5::Properties`], built with
+//!   [`codec::v5::PropertyWriter`]), AUTH, and topic aliases; it decodes
+//!   into the same [`Packet`] plus a [`codec::v5::Extra`].
+//! - [`topic`]: validated [`TopicName`] / [`TopicFilter`] and matching, and
+//!   MQTT 5 shared subscriptions ([`TopicFilter::shared`]).
 //! - [`time`]: [`Instant`] on a wrapping millisecond clock.
 //! - [`session`]: the client state machine (packet ids, in-flight tables,
 //!   keep-alive), fed with decoded packets and polled for output.
@@ -38,6 +43,7 @@ extern crate std;
 
 pub mod codec;
 pub mod framing;
+pub mod limits;
 pub mod session;
 pub mod time;
 pub mod topic;

@@ -116,6 +116,15 @@ pub enum Event<'a> {
     },
     /// UNSUBACK for our UNSUBSCRIBE.
     Unsubscribed(Pid),
+    /// MQTT 5: the broker refused our QoS 1/2 publish `pid` (a PUBACK or
+    /// PUBREC with a reason code of 0x80 or above). The exchange is over:
+    /// the id is free and no PUBREL follows (§4.3.3).
+    Refused {
+        /// The refusing ack's type (PUBACK or PUBREC).
+        packet_type: PacketType,
+        /// The publish's id.
+        pid: Pid,
+    },
     /// PINGRESP.
     Pong,
     /// A PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK for an id that is not in
@@ -248,6 +257,54 @@ impl<const N: usize> Session<N> {
         self.keep_alive =
             (keep_alive_secs > 0).then(|| Duration::from_secs(u32::from(keep_alive_secs)));
         self.last_sent = now;
+    }
+
+    /// MQTT 5: the broker's CONNACK imposed a Server Keep Alive (§3.2.2.3.14),
+    /// which replaces the one sent in CONNECT. 0 disables keep-alive.
+    pub fn set_keep_alive(&mut self, keep_alive_secs: u16) {
+        self.keep_alive =
+            (keep_alive_secs > 0).then(|| Duration::from_secs(u32::from(keep_alive_secs)));
+    }
+
+    /// QoS 1/2 publishes sent and not yet acknowledged: what an MQTT 5
+    /// broker's Receive Maximum limits (§4.9).
+    pub fn publishes_in_flight(&self) -> usize {
+        self.outbound
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.awaiting,
+                    Awaiting::PubAck | Awaiting::PubRec | Awaiting::PubComp
+                )
+            })
+            .count()
+    }
+
+    /// MQTT 5: a PUBACK or PUBREC for `pid` carried an error reason code
+    /// (0x80 or above): the broker refused the publish. It ends the
+    /// exchange instead of [`Session::handle_packet`]; a stale id is
+    /// [`Event::UnknownAck`] as there.
+    pub fn handle_refused_ack(
+        &mut self,
+        packet_type: PacketType,
+        pid: Pid,
+    ) -> Result<Event<'static>, ProtocolError> {
+        let Some(index) = self.find(pid) else {
+            return Ok(Event::UnknownAck { packet_type, pid });
+        };
+        let awaiting = self.outbound.get(index).map(|e| e.awaiting);
+        let fits = matches!(
+            (packet_type, awaiting),
+            (
+                PacketType::PubAck,
+                Some(Awaiting::PubAck | Awaiting::Tracked)
+            ) | (PacketType::PubRec, Some(Awaiting::PubRec))
+        );
+        if !fits {
+            return Err(ProtocolError::WrongAck { packet_type, pid });
+        }
+        self.outbound.remove(index);
+        Ok(Event::Refused { packet_type, pid })
     }
 
     /// Anything was sent at `now` (resets the keep-alive timer).
@@ -479,7 +536,8 @@ impl<const N: usize> Session<N> {
             | Packet::Subscribe(_)
             | Packet::Unsubscribe(_)
             | Packet::PingReq(_)
-            | Packet::Disconnect(_) => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            | Packet::Disconnect(_)
+            | Packet::Auth(_) => Err(ProtocolError::UnexpectedPacket(packet_type)),
         }
     }
 
@@ -612,6 +670,11 @@ impl<const N: usize> Session<N> {
     }
 
     fn handle_publish<'a>(&mut self, publish: Publish<'a>) -> Result<Event<'a>, ProtocolError> {
+        // An MQTT 5 topic given by alias only must be resolved before it
+        // gets here (limits::TopicAliases); never deliver an empty topic.
+        if publish.topic.as_bytes().is_empty() {
+            return Err(ProtocolError::UnexpectedPacket(PacketType::Publish));
+        }
         if let QosPid::ExactlyOnce(pid) = publish.qos_pid {
             if self.inbound_qos2.contains(&pid) {
                 self.queue(Transmit::PubRec(pid))?;

@@ -4,6 +4,11 @@
 //! [`TopicFilter`] is what a SUBSCRIBE asks for: it may contain `+` (one
 //! level) and `#` (all remaining levels). Both are 1..=65535 bytes of UTF-8
 //! without U+0000 (§1.5.3, §4.7.3).
+//!
+//! MQTT 5 adds two things: [`TopicName::EMPTY`], the topic of a PUBLISH
+//! that names it by a Topic Alias only, and shared subscriptions
+//! (`$share/{ShareName}/{filter}`, MQTT 5 §4.8.2): see [`TopicFilter::shared`]
+//! and [`TopicFilter::new_v5`].
 
 use core::fmt;
 
@@ -26,6 +31,10 @@ pub enum TopicError {
     WildcardInName,
     /// A filter uses `+` or `#` other than as a whole level, or `#` not last (§4.7.1).
     MisplacedWildcard,
+    /// MQTT 5: a filter starts with `$share/` but is not a valid shared
+    /// subscription: the share name is empty or contains `+` or `#`, or no
+    /// filter follows it (MQTT 5 §4.8.2).
+    InvalidSharedSubscription,
 }
 
 impl fmt::Display for TopicError {
@@ -37,6 +46,7 @@ impl fmt::Display for TopicError {
             TopicError::ContainsNul => "topic contains U+0000",
             TopicError::WildcardInName => "topic name contains a wildcard",
             TopicError::MisplacedWildcard => "topic filter has a misplaced wildcard",
+            TopicError::InvalidSharedSubscription => "invalid shared subscription filter",
         })
     }
 }
@@ -61,6 +71,11 @@ fn validate_common(bytes: &[u8]) -> Result<&str, TopicError> {
 pub struct TopicName<'a>(&'a str);
 
 impl<'a> TopicName<'a> {
+    /// The empty topic name: only in a v5 PUBLISH that names its topic by a
+    /// Topic Alias (MQTT 5 §3.3.2.3.4); the receiver must resolve it before
+    /// delivery. [`TopicName::new`] never returns it.
+    pub const EMPTY: TopicName<'static> = TopicName("");
+
     /// Validates `bytes` as a topic name.
     pub fn new(bytes: &'a [u8]) -> Result<TopicName<'a>, TopicError> {
         let text = validate_common(bytes)?;
@@ -114,11 +129,49 @@ impl<'a> TopicFilter<'a> {
         self.0.as_bytes()
     }
 
-    /// Whether this filter selects `name`; see [`matches`].
+    /// Whether this filter selects `name`; see [`matches()`]. A shared
+    /// subscription selects what its inner filter selects: match against
+    /// the filter [`TopicFilter::shared`] returns.
     pub fn matches(&self, name: &TopicName<'_>) -> bool {
         matches(self, name)
     }
+
+    /// MQTT 5: validates `bytes` as a topic filter that, if it starts with
+    /// `$share/`, is a valid shared subscription (see [`TopicFilter::shared`]).
+    pub fn new_v5(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
+        let filter = TopicFilter::new(bytes)?;
+        filter.check_shared()?;
+        Ok(filter)
+    }
+
+    /// MQTT 5 shared subscription (§4.8.2): for `$share/{ShareName}/{filter}`
+    /// the share name and the inner filter. `None` for any other filter,
+    /// and for a malformed one (see [`TopicFilter::check_shared`]).
+    pub fn shared(&self) -> Option<(&'a str, TopicFilter<'a>)> {
+        let rest = self.0.strip_prefix(SHARED_PREFIX)?;
+        let (share_name, inner) = rest.split_once('/')?;
+        if share_name.is_empty() || share_name.contains(['+', '#']) {
+            return None;
+        }
+        let inner = TopicFilter::new(inner.as_bytes()).ok()?;
+        Some((share_name, inner))
+    }
+
+    /// MQTT 5: a filter that starts with `$share/` must be a valid shared
+    /// subscription: a share name of at least one character without `+`,
+    /// `#` (or `/`), then `/` and a non-empty filter (§4.8.2). In 3.1.1 such
+    /// a filter is an ordinary one.
+    pub fn check_shared(&self) -> Result<(), TopicError> {
+        if self.0.starts_with(SHARED_PREFIX) && self.shared().is_none() {
+            Err(TopicError::InvalidSharedSubscription)
+        } else {
+            Ok(())
+        }
+    }
 }
+
+/// The prefix of an MQTT 5 shared subscription's filter (§4.8.2).
+pub const SHARED_PREFIX: &str = "$share/";
 
 /// Whether `filter` selects the topic `name` (§4.7.1, §4.7.2).
 ///
@@ -249,6 +302,76 @@ mod tests {
         assert!(is_match("a/b", "a/b"));
     }
 
+    #[test]
+    fn empty_name_is_only_the_constant() {
+        assert_eq!(TopicName::EMPTY.as_bytes(), b"");
+        assert_eq!(TopicName::EMPTY.as_str(), "");
+        assert_eq!(TopicName::new(b""), Err(TopicError::Empty));
+    }
+
+    /// The shared subscription examples and rules of MQTT 5 §4.8.2.
+    #[test]
+    fn shared_subscriptions() {
+        let shared = |text: &'static str| filter(text).shared();
+        assert_eq!(
+            shared("$share/consumer1/sport/tennis/+"),
+            Some(("consumer1", filter("sport/tennis/+")))
+        );
+        assert_eq!(
+            shared("$share/consumer2/sport/tennis/+"),
+            Some(("consumer2", filter("sport/tennis/+")))
+        );
+        assert_eq!(shared("$share/g/#"), Some(("g", filter("#"))));
+        assert_eq!(shared("$share/g//"), Some(("g", filter("/"))));
+        assert_eq!(shared("$share/g/$SYS/x"), Some(("g", filter("$SYS/x"))));
+        // Not shared at all: ordinary filters in both versions.
+        for text in [
+            "a/b",
+            "$share",
+            "$SHARE/g/a",
+            "$shared/g/a",
+            "x/$share/g/a",
+            "#",
+        ] {
+            assert_eq!(shared(text), None, "{text}");
+            assert_eq!(filter(text).check_shared(), Ok(()), "{text}");
+            assert!(TopicFilter::new_v5(text.as_bytes()).is_ok(), "{text}");
+        }
+        // Start with "$share/" but are malformed: valid 3.1.1 filters, invalid v5 ones.
+        for text in [
+            "$share/",
+            "$share//a",
+            "$share/g",
+            "$share/g/",
+            "$share/+/a",
+            "$share/#",
+            "$share/+",
+        ] {
+            assert_eq!(shared(text), None, "{text}");
+            assert_eq!(
+                filter(text).check_shared(),
+                Err(TopicError::InvalidSharedSubscription),
+                "{text}"
+            );
+            assert_eq!(
+                TopicFilter::new_v5(text.as_bytes()),
+                Err(TopicError::InvalidSharedSubscription),
+                "{text}"
+            );
+        }
+        // A share name with a wildcard inside a level is no filter at all.
+        assert_eq!(
+            TopicFilter::new_v5(b"$share/g+/a"),
+            Err(TopicError::MisplacedWildcard)
+        );
+        assert_eq!(
+            TopicFilter::new_v5(b"$share/g/a#"),
+            Err(TopicError::MisplacedWildcard)
+        );
+        use std::string::ToString;
+        assert!(!TopicError::InvalidSharedSubscription.to_string().is_empty());
+    }
+
     proptest! {
         #[test]
         fn validation_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..16)) {
@@ -258,6 +381,30 @@ mod tests {
             if let Ok(name) = name {
                 let filter = filter.unwrap();
                 prop_assert!(matches(&filter, &name));
+            }
+            if let Ok(filter) = filter {
+                if let Some((share_name, inner)) = filter.shared() {
+                    prop_assert!(!share_name.is_empty());
+                    prop_assert!(filter.as_str().ends_with(inner.as_str()));
+                }
+            }
+        }
+
+        #[test]
+        fn shared_parsing_agrees_with_validation(text in "\\$share[/a+#]{0,6}") {
+            if let Ok(filter) = TopicFilter::new(text.as_bytes()) {
+                let shared = filter.shared();
+                if text.starts_with(SHARED_PREFIX) {
+                    prop_assert_eq!(shared.is_some(), filter.check_shared().is_ok());
+                } else {
+                    prop_assert!(shared.is_none() && filter.check_shared().is_ok());
+                }
+                if let Some((share_name, inner)) = shared {
+                    prop_assert_eq!(
+                        std::format!("$share/{share_name}/{}", inner.as_str()),
+                        text
+                    );
+                }
             }
         }
 

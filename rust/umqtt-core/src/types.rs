@@ -104,8 +104,9 @@ impl QosPid {
 }
 
 /// The protocol spoken on a connection. Only CONNECT and CONNACK differ
-/// between 3.1 and 3.1.1; an MQTT 5 variant would add properties and reason
-/// codes to the packet structs without changing this shape.
+/// between 3.1 and 3.1.1. MQTT 5 adds properties and reason codes to most
+/// packets: it has its own codec, [`crate::codec::v5`], which decodes into
+/// the same packet structs plus a [`crate::codec::v5::Extra`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum ProtocolVersion {
     /// MQTT 3.1: protocol name "MQIsdp", level 3.
@@ -113,6 +114,8 @@ pub enum ProtocolVersion {
     /// MQTT 3.1.1: protocol name "MQTT", level 4.
     #[default]
     V311,
+    /// MQTT 5.0: protocol name "MQTT", level 5. Use [`crate::codec::v5`].
+    V5,
 }
 
 impl ProtocolVersion {
@@ -120,7 +123,7 @@ impl ProtocolVersion {
     pub const fn protocol_name(self) -> &'static [u8] {
         match self {
             ProtocolVersion::V31 => b"MQIsdp",
-            ProtocolVersion::V311 => b"MQTT",
+            ProtocolVersion::V311 | ProtocolVersion::V5 => b"MQTT",
         }
     }
 
@@ -129,14 +132,19 @@ impl ProtocolVersion {
         match self {
             ProtocolVersion::V31 => 3,
             ProtocolVersion::V311 => 4,
+            ProtocolVersion::V5 => 5,
         }
     }
 
     /// The version a CONNECT's name and level announce, if they agree.
     pub fn from_name_and_level(name: &[u8], level: u8) -> Option<ProtocolVersion> {
-        [ProtocolVersion::V31, ProtocolVersion::V311]
-            .into_iter()
-            .find(|version| version.protocol_name() == name && version.level() == level)
+        [
+            ProtocolVersion::V31,
+            ProtocolVersion::V311,
+            ProtocolVersion::V5,
+        ]
+        .into_iter()
+        .find(|version| version.protocol_name() == name && version.level() == level)
     }
 }
 
@@ -170,13 +178,16 @@ pub enum PacketType {
     PingReq = 12,
     /// Ping response (§3.13).
     PingResp = 13,
-    /// Client is disconnecting (§3.14).
+    /// Client is disconnecting (§3.14); in MQTT 5 either side may send it.
     Disconnect = 14,
+    /// MQTT 5 only: authentication exchange (MQTT 5 §3.15). Reserved in
+    /// 3.1.1, whose [`crate::decode`] rejects it.
+    Auth = 15,
 }
 
 impl PacketType {
     /// The type in the high nibble of `first_byte`; `None` for the reserved
-    /// values 0 and 15.
+    /// value 0. 15 is [`PacketType::Auth`], which only MQTT 5 defines.
     pub const fn from_first_byte(first_byte: u8) -> Option<PacketType> {
         Some(match first_byte >> 4 {
             1 => PacketType::Connect,
@@ -193,6 +204,7 @@ impl PacketType {
             12 => PacketType::PingReq,
             13 => PacketType::PingResp,
             14 => PacketType::Disconnect,
+            15 => PacketType::Auth,
             _ => return None,
         })
     }
@@ -243,10 +255,7 @@ mod tests {
     fn packet_type_covers_every_nibble() {
         for first_byte in 0..=255u8 {
             let packet_type = PacketType::from_first_byte(first_byte);
-            assert_eq!(
-                packet_type.is_none(),
-                first_byte >> 4 == 0 || first_byte >> 4 == 15
-            );
+            assert_eq!(packet_type.is_none(), first_byte >> 4 == 0);
             if let Some(packet_type) = packet_type {
                 assert_eq!(packet_type as u8, first_byte >> 4);
             }
@@ -263,6 +272,18 @@ mod tests {
             ProtocolVersion::from_name_and_level(b"MQIsdp", 3),
             Some(ProtocolVersion::V31)
         );
+        assert_eq!(
+            ProtocolVersion::from_name_and_level(b"MQTT", 5),
+            Some(ProtocolVersion::V5)
+        );
         assert_eq!(ProtocolVersion::from_name_and_level(b"MQTT", 3), None);
+        assert_eq!(ProtocolVersion::from_name_and_level(b"MQIsdp", 5), None);
+    }
+
+    #[test]
+    fn auth_is_type_15_with_zero_flags() {
+        assert_eq!(PacketType::from_first_byte(0xf0), Some(PacketType::Auth));
+        assert_eq!(PacketType::Auth.required_flags(), Some(0));
+        assert_eq!(PacketType::Auth.fixed_first_byte(), 0xf0);
     }
 }

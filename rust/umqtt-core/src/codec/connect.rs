@@ -1,5 +1,6 @@
 //! CONNECT (MQTT 3.1.1 §3.1) and CONNACK (§3.2).
 
+use super::v5::Properties;
 use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, ProtocolVersion, QoS};
@@ -69,6 +70,9 @@ impl<'a> Connect<'a> {
 
     /// The exact number of bytes [`Connect::encode`] writes.
     pub fn encoded_len(&self) -> usize {
+        if self.version == ProtocolVersion::V5 {
+            return super::v5::connect_len(self, Properties::EMPTY, Properties::EMPTY);
+        }
         packet_len(self.remaining_len())
     }
 
@@ -93,7 +97,12 @@ impl<'a> Connect<'a> {
     }
 
     /// Encodes the CONNECT into `buf`; returns the number of bytes written.
+    /// For [`ProtocolVersion::V5`] this is [`super::v5::encode_connect`]
+    /// without properties.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        if self.version == ProtocolVersion::V5 {
+            return super::v5::encode_connect(self, Properties::EMPTY, Properties::EMPTY, buf);
+        }
         if self.password.is_some() && self.username.is_none() {
             return Err(EncodeError::PasswordWithoutUsername);
         }
@@ -128,6 +137,7 @@ impl<'a> Connect<'a> {
         let name = reader.field()?;
         let level = reader.u8()?;
         let version = ProtocolVersion::from_name_and_level(name, level)
+            .filter(|version| *version != ProtocolVersion::V5)
             .ok_or(DecodeError::InvalidProtocol)?;
         let flags = reader.u8()?;
         if flags & FLAG_RESERVED != 0 {
@@ -218,7 +228,8 @@ impl ConnAck {
         let session_present = match version {
             // MQTT 3.1 reserves the whole byte and gives it no meaning.
             ProtocolVersion::V31 => false,
-            ProtocolVersion::V311 => {
+            // `decode` hands MQTT 5 to `v5::decode`; read it like 3.1.1.
+            ProtocolVersion::V311 | ProtocolVersion::V5 => {
                 if acknowledge_flags & 0xfe != 0 {
                     return Err(DecodeError::ReservedBitsSet);
                 }
@@ -368,6 +379,27 @@ mod tests {
     fn reject_unknown_protocol() {
         let body = [0x00, 0x04, b'M', b'Q', b'T', b'T', 0x03, 0x02, 0, 0, 0, 0];
         assert_eq!(decode(0x10, &body, V311), Err(DecodeError::InvalidProtocol));
+        // An MQTT 5 CONNECT is for the v5 codec (its layout differs).
+        let body = [
+            0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0x02, 0, 0, 0, 0, 0,
+        ];
+        assert_eq!(decode(0x10, &body, V311), Err(DecodeError::InvalidProtocol));
+    }
+
+    #[test]
+    fn v5_connect_encodes_with_the_v5_layout() {
+        let connect = Connect {
+            version: ProtocolVersion::V5,
+            ..minimal()
+        };
+        let mut buf = [0u8; 64];
+        let len = connect.encode(&mut buf).unwrap();
+        assert_eq!(len, connect.encoded_len());
+        // Level 5, then the property length 0 after the keep-alive.
+        assert_eq!(
+            &buf[..13],
+            &[0x10, 16, 0, 4, b'M', b'Q', b'T', b'T', 5, 2, 0, 60, 0]
+        );
     }
 
     #[test]

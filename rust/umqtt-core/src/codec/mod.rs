@@ -11,12 +11,18 @@
 //! and returns a [`Packet`] that borrows from them.
 //!
 //! One file per packet family; each ends with golden-bytes and round-trip tests.
+//!
+//! MQTT 5 has its own codec in [`v5`]: it decodes into the same [`Packet`]
+//! plus a [`v5::Extra`] (reason codes, properties), and encodes with free
+//! functions that take the properties alongside the packet. [`decode`] here
+//! is 3.1 / 3.1.1 only.
 
 mod ack;
 mod connect;
 mod ping;
 mod publish;
 mod subscribe;
+pub mod v5;
 
 #[cfg(test)]
 mod tests;
@@ -30,6 +36,7 @@ pub use publish::Publish;
 pub use subscribe::{
     SubAck, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters, SUBACK_FAILURE,
 };
+pub use v5::Auth;
 
 use crate::types::{PacketType, Pid, ProtocolVersion};
 use crate::varint;
@@ -56,6 +63,22 @@ pub enum EncodeError {
     EmptyPayload,
     /// A SUBACK return code outside {0, 1, 2, 0x80} (§3.9.3).
     InvalidReturnCode,
+    /// MQTT 5: a PUBLISH with [`crate::TopicName::EMPTY`] but no Topic Alias
+    /// property (MQTT 5 §3.3.2.1), or a will with that topic.
+    EmptyTopicWithoutAlias,
+    /// MQTT 5: a reason code the packet cannot carry (MQTT 5 §2.4), or a
+    /// CONNACK with session present and an error reason (§3.2.2.1.1).
+    InvalidReasonCode,
+    /// MQTT 5: the property block is not valid for this packet (§2.2.2).
+    InvalidProperties,
+    /// MQTT 5: [`v5::encode_ack`] with a type other than PUBACK, PUBREC,
+    /// PUBREL or PUBCOMP.
+    InvalidPacketType,
+    /// MQTT 5: a malformed shared subscription filter, or No Local on a
+    /// shared subscription (§4.8.2, §3.8.3.1).
+    InvalidSubscription,
+    /// MQTT 5: will properties for a CONNECT without a will (§3.1.3.2).
+    WillPropertiesWithoutWill,
 }
 
 impl fmt::Display for EncodeError {
@@ -68,6 +91,12 @@ impl fmt::Display for EncodeError {
             EncodeError::PasswordWithoutUsername => "password given without user name",
             EncodeError::EmptyPayload => "packet needs at least one topic",
             EncodeError::InvalidReturnCode => "invalid SUBACK return code",
+            EncodeError::EmptyTopicWithoutAlias => "empty topic without a topic alias",
+            EncodeError::InvalidReasonCode => "reason code not valid for this packet",
+            EncodeError::InvalidProperties => "properties not valid for this packet",
+            EncodeError::InvalidPacketType => "not an acknowledgement packet type",
+            EncodeError::InvalidSubscription => "invalid shared subscription",
+            EncodeError::WillPropertiesWithoutWill => "will properties without a will",
         })
     }
 }
@@ -93,7 +122,8 @@ pub enum DecodeError {
     MalformedLength,
     /// A topic name or filter breaks the rules of §4.7.
     InvalidTopic,
-    /// A string is not valid UTF-8 (§1.5.3).
+    /// A string is not valid UTF-8 (§1.5.3), or, in an MQTT 5 property,
+    /// contains U+0000 (MQTT 5 §1.5.4).
     InvalidUtf8,
     /// A SUBACK return code outside {0, 1, 2, 0x80} (§3.9.3).
     InvalidReturnCode,
@@ -102,10 +132,27 @@ pub enum DecodeError {
     ReservedBitsSet,
     /// CONNECT protocol name and level are not a known pair (§3.1.2.1).
     InvalidProtocol,
-    /// CONNECT flags contradict each other, e.g. will QoS without a will (§3.1.2).
+    /// CONNECT flags contradict each other, e.g. will QoS without a will
+    /// (§3.1.2); or an MQTT 5 CONNACK has session present with an error
+    /// reason (MQTT 5 §3.2.2.1.1).
     InvalidConnectFlags,
     /// A SUBSCRIBE, UNSUBSCRIBE or SUBACK without any entry (§3.8.3).
     EmptyPayload,
+    /// MQTT 5: an unknown property identifier, a value that runs past the
+    /// property block or is out of range, or a malformed property length
+    /// (MQTT 5 §2.2.2).
+    InvalidProperty,
+    /// MQTT 5: a property included twice where only one is allowed (§2.2.2.2).
+    DuplicateProperty,
+    /// MQTT 5: a property this packet cannot carry (§2.2.2.2).
+    PropertyNotAllowed,
+    /// MQTT 5: a reason code this packet cannot carry (§2.4).
+    InvalidReasonCode,
+    /// MQTT 5: a packet only a client sends (CONNECT, SUBSCRIBE,
+    /// UNSUBSCRIBE, PINGREQ), given to the client-side [`v5::decode`].
+    UnexpectedPacket,
+    /// MQTT 5: subscription option Retain Handling 3 (§3.8.3.1).
+    InvalidRetainHandling,
 }
 
 impl fmt::Display for DecodeError {
@@ -125,6 +172,12 @@ impl fmt::Display for DecodeError {
             DecodeError::InvalidProtocol => "unknown protocol name or level",
             DecodeError::InvalidConnectFlags => "inconsistent CONNECT flags",
             DecodeError::EmptyPayload => "packet has no topics",
+            DecodeError::InvalidProperty => "invalid property",
+            DecodeError::DuplicateProperty => "property included more than once",
+            DecodeError::PropertyNotAllowed => "property not allowed in this packet",
+            DecodeError::InvalidReasonCode => "reason code not valid for this packet",
+            DecodeError::UnexpectedPacket => "packet a server never sends",
+            DecodeError::InvalidRetainHandling => "invalid retain handling",
         })
     }
 }
@@ -160,6 +213,8 @@ pub enum Packet<'a> {
     PingResp(PingResp),
     /// §3.14
     Disconnect(Disconnect),
+    /// MQTT 5 §3.15 (reason and properties are in [`v5::Extra`]).
+    Auth(Auth),
 }
 
 impl Packet<'_> {
@@ -180,12 +235,15 @@ impl Packet<'_> {
             Packet::PingReq(_) => PacketType::PingReq,
             Packet::PingResp(_) => PacketType::PingResp,
             Packet::Disconnect(_) => PacketType::Disconnect,
+            Packet::Auth(_) => PacketType::Auth,
         }
     }
 
     /// Encodes the packet into `buf`; returns the number of bytes written.
     ///
     /// A [`ConnAck`] is encoded for MQTT 3.1.1 (the session-present bit kept).
+    /// [`Auth`] is the MQTT 5 short form `F0 00`; a [`Connect`] whose
+    /// version is [`ProtocolVersion::V5`] is a v5 CONNECT without properties.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         match self {
             Packet::Connect(packet) => packet.encode(buf),
@@ -202,6 +260,7 @@ impl Packet<'_> {
             Packet::PingReq(packet) => packet.encode(buf),
             Packet::PingResp(packet) => packet.encode(buf),
             Packet::Disconnect(packet) => packet.encode(buf),
+            Packet::Auth(packet) => packet.encode(buf),
         }
     }
 
@@ -219,7 +278,9 @@ impl Packet<'_> {
             Packet::Subscribe(packet) => packet.encoded_len(),
             Packet::SubAck(packet) => packet.encoded_len(),
             Packet::Unsubscribe(packet) => packet.encoded_len(),
-            Packet::PingReq(_) | Packet::PingResp(_) | Packet::Disconnect(_) => ping::ENCODED_LEN,
+            Packet::PingReq(_) | Packet::PingResp(_) | Packet::Disconnect(_) | Packet::Auth(_) => {
+                ping::ENCODED_LEN
+            }
         }
     }
 }
@@ -228,14 +289,21 @@ impl Packet<'_> {
 /// exactly the remaining-length bytes (no more, no less).
 ///
 /// `version` is the protocol the connection speaks; it decides how CONNACK's
-/// first byte is read (3.1 has no session-present bit).
+/// first byte is read (3.1 has no session-present bit). MQTT 5 packets are
+/// decoded by [`v5::decode`]: [`ProtocolVersion::V5`] here is
+/// [`DecodeError::InvalidProtocol`], and type 15 (AUTH) is reserved.
 pub fn decode(
     first_byte: u8,
     body: &[u8],
     version: ProtocolVersion,
 ) -> Result<Packet<'_>, DecodeError> {
-    let packet_type =
-        PacketType::from_first_byte(first_byte).ok_or(DecodeError::ReservedPacketType)?;
+    if version == ProtocolVersion::V5 {
+        return Err(DecodeError::InvalidProtocol);
+    }
+    let packet_type = match PacketType::from_first_byte(first_byte) {
+        None | Some(PacketType::Auth) => return Err(DecodeError::ReservedPacketType),
+        Some(packet_type) => packet_type,
+    };
     let flags = first_byte & 0x0f;
     if let Some(required) = packet_type.required_flags() {
         if flags != required {
@@ -276,6 +344,7 @@ pub fn decode(
             ping::decode_empty(body)?;
             Packet::Disconnect(Disconnect)
         }
+        PacketType::Auth => return Err(DecodeError::ReservedPacketType),
     })
 }
 
@@ -360,6 +429,7 @@ impl<'b> Writer<'b> {
 }
 
 /// Sequential reader over a packet body; running out is [`DecodeError::Truncated`].
+#[derive(Clone)]
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
@@ -371,6 +441,11 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
+    }
+
+    /// Bytes not read yet.
+    pub(crate) fn len(&self) -> usize {
+        self.rest.len()
     }
 
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {

@@ -1,0 +1,753 @@
+//! MQTT 5 properties (MQTT 5 §2.2.2).
+//!
+//! A property block is a run of (identifier, value) pairs preceded on the
+//! wire by its length as a variable byte integer. [`Properties`] is a
+//! validated block, borrowed from the packet it arrived in or from the
+//! buffer a [`PropertyWriter`] filled; it is read with [`Properties::iter`]
+//! and [`Properties::get`] without ever copying.
+//!
+//! Which property a packet may carry, and how often, depends on the packet:
+//! that is the [`Context`] every check takes.
+
+use core::fmt;
+
+use super::{read_str, read_varint, varint_bytes};
+use crate::codec::{DecodeError, Reader};
+use crate::topic::TopicName;
+use crate::varint;
+
+/// A property identifier (MQTT 5 §2.2.2.2). All of them fit one byte.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[repr(u8)]
+pub enum PropertyId {
+    /// 0 unspecified bytes, 1 UTF-8 payload (§3.3.2.3.2).
+    PayloadFormatIndicator = 0x01,
+    /// Lifetime of the message in seconds (§3.3.2.3.3).
+    MessageExpiryInterval = 0x02,
+    /// MIME-like description of the payload (§3.3.2.3.9).
+    ContentType = 0x03,
+    /// Topic for a response (§3.3.2.3.5).
+    ResponseTopic = 0x08,
+    /// Binary data correlating a response with its request (§3.3.2.3.6).
+    CorrelationData = 0x09,
+    /// Identifier of the subscription (§3.8.2.1.2).
+    SubscriptionIdentifier = 0x0B,
+    /// Seconds the session outlives the connection (§3.1.2.11.2).
+    SessionExpiryInterval = 0x11,
+    /// Client identifier the server assigned (§3.2.2.3.7).
+    AssignedClientIdentifier = 0x12,
+    /// Keep-alive the server imposes, in seconds (§3.2.2.3.14).
+    ServerKeepAlive = 0x13,
+    /// Name of the extended authentication method (§3.1.2.11.9).
+    AuthenticationMethod = 0x15,
+    /// Data of the extended authentication method (§3.1.2.11.10).
+    AuthenticationData = 0x16,
+    /// Whether the server may send Reason Strings and User Properties on failures (§3.1.2.11.7).
+    RequestProblemInformation = 0x17,
+    /// Seconds the server waits before publishing the will (§3.1.3.2.2).
+    WillDelayInterval = 0x18,
+    /// Whether the client asks for Response Information (§3.1.2.11.6).
+    RequestResponseInformation = 0x19,
+    /// Basis for response topics (§3.2.2.3.15).
+    ResponseInformation = 0x1A,
+    /// Another server to use (§3.2.2.3.16).
+    ServerReference = 0x1C,
+    /// Human-readable diagnostic (§3.2.2.3.9).
+    ReasonString = 0x1F,
+    /// QoS 1/2 publishes the sender accepts concurrently (§3.1.2.11.3).
+    ReceiveMaximum = 0x21,
+    /// Highest topic alias the sender accepts (§3.1.2.11.5).
+    TopicAliasMaximum = 0x22,
+    /// Integer standing for the topic (§3.3.2.3.4).
+    TopicAlias = 0x23,
+    /// Highest QoS the server supports (§3.2.2.3.4).
+    MaximumQoS = 0x24,
+    /// Whether the server supports retained messages (§3.2.2.3.5).
+    RetainAvailable = 0x25,
+    /// Name/value pair for the application (§3.1.2.11.8).
+    UserProperty = 0x26,
+    /// Largest packet the sender accepts (§3.1.2.11.4).
+    MaximumPacketSize = 0x27,
+    /// Whether the server supports wildcard subscriptions (§3.2.2.3.11).
+    WildcardSubscriptionAvailable = 0x28,
+    /// Whether the server supports subscription identifiers (§3.2.2.3.12).
+    SubscriptionIdentifierAvailable = 0x29,
+    /// Whether the server supports shared subscriptions (§3.2.2.3.13).
+    SharedSubscriptionAvailable = 0x2A,
+}
+
+/// How a property's value is encoded (MQTT 5 §1.5, §2.2.2.2).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum PropertyKind {
+    /// One byte.
+    Byte,
+    /// Big-endian 16-bit integer.
+    TwoByteInt,
+    /// Big-endian 32-bit integer.
+    FourByteInt,
+    /// Variable byte integer (§1.5.5).
+    VarInt,
+    /// Length-prefixed UTF-8 string without U+0000 (§1.5.4).
+    Utf8String,
+    /// Length-prefixed bytes (§1.5.6).
+    BinaryData,
+    /// Two UTF-8 strings, name then value (§1.5.7).
+    Utf8Pair,
+}
+
+/// The packet (or part of one) a property block belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Context {
+    /// CONNECT.
+    Connect,
+    /// The will properties of CONNECT.
+    Will,
+    /// CONNACK.
+    ConnAck,
+    /// PUBLISH.
+    Publish,
+    /// PUBACK, PUBREC, PUBREL and PUBCOMP: they allow the same properties.
+    PubAck,
+    /// SUBSCRIBE.
+    Subscribe,
+    /// SUBACK.
+    SubAck,
+    /// UNSUBSCRIBE.
+    Unsubscribe,
+    /// UNSUBACK.
+    UnsubAck,
+    /// DISCONNECT.
+    Disconnect,
+    /// AUTH.
+    Auth,
+}
+
+impl Context {
+    /// One bit per context, for the allowed-in table.
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// Sets of contexts for [`PropertyId::allowed_in`].
+const fn contexts(mut list: &[Context]) -> u16 {
+    let mut bits = 0;
+    while let [first, rest @ ..] = list {
+        bits |= first.bit();
+        list = rest;
+    }
+    bits
+}
+
+const MESSAGE: u16 = contexts(&[Context::Publish, Context::Will]);
+const EVERY: u16 = contexts(&[
+    Context::Connect,
+    Context::Will,
+    Context::ConnAck,
+    Context::Publish,
+    Context::PubAck,
+    Context::Subscribe,
+    Context::SubAck,
+    Context::Unsubscribe,
+    Context::UnsubAck,
+    Context::Disconnect,
+    Context::Auth,
+]);
+
+impl PropertyId {
+    /// The property with identifier `value`; `None` for one MQTT 5 does not define.
+    pub const fn from_u8(value: u8) -> Option<PropertyId> {
+        Some(match value {
+            0x01 => PropertyId::PayloadFormatIndicator,
+            0x02 => PropertyId::MessageExpiryInterval,
+            0x03 => PropertyId::ContentType,
+            0x08 => PropertyId::ResponseTopic,
+            0x09 => PropertyId::CorrelationData,
+            0x0B => PropertyId::SubscriptionIdentifier,
+            0x11 => PropertyId::SessionExpiryInterval,
+            0x12 => PropertyId::AssignedClientIdentifier,
+            0x13 => PropertyId::ServerKeepAlive,
+            0x15 => PropertyId::AuthenticationMethod,
+            0x16 => PropertyId::AuthenticationData,
+            0x17 => PropertyId::RequestProblemInformation,
+            0x18 => PropertyId::WillDelayInterval,
+            0x19 => PropertyId::RequestResponseInformation,
+            0x1A => PropertyId::ResponseInformation,
+            0x1C => PropertyId::ServerReference,
+            0x1F => PropertyId::ReasonString,
+            0x21 => PropertyId::ReceiveMaximum,
+            0x22 => PropertyId::TopicAliasMaximum,
+            0x23 => PropertyId::TopicAlias,
+            0x24 => PropertyId::MaximumQoS,
+            0x25 => PropertyId::RetainAvailable,
+            0x26 => PropertyId::UserProperty,
+            0x27 => PropertyId::MaximumPacketSize,
+            0x28 => PropertyId::WildcardSubscriptionAvailable,
+            0x29 => PropertyId::SubscriptionIdentifierAvailable,
+            0x2A => PropertyId::SharedSubscriptionAvailable,
+            _ => return None,
+        })
+    }
+
+    /// How the value of this property is encoded (§2.2.2.2).
+    pub const fn kind(self) -> PropertyKind {
+        match self {
+            PropertyId::PayloadFormatIndicator
+            | PropertyId::RequestProblemInformation
+            | PropertyId::RequestResponseInformation
+            | PropertyId::MaximumQoS
+            | PropertyId::RetainAvailable
+            | PropertyId::WildcardSubscriptionAvailable
+            | PropertyId::SubscriptionIdentifierAvailable
+            | PropertyId::SharedSubscriptionAvailable => PropertyKind::Byte,
+            PropertyId::ServerKeepAlive
+            | PropertyId::ReceiveMaximum
+            | PropertyId::TopicAliasMaximum
+            | PropertyId::TopicAlias => PropertyKind::TwoByteInt,
+            PropertyId::MessageExpiryInterval
+            | PropertyId::SessionExpiryInterval
+            | PropertyId::WillDelayInterval
+            | PropertyId::MaximumPacketSize => PropertyKind::FourByteInt,
+            PropertyId::SubscriptionIdentifier => PropertyKind::VarInt,
+            PropertyId::ContentType
+            | PropertyId::ResponseTopic
+            | PropertyId::AssignedClientIdentifier
+            | PropertyId::AuthenticationMethod
+            | PropertyId::ResponseInformation
+            | PropertyId::ServerReference
+            | PropertyId::ReasonString => PropertyKind::Utf8String,
+            PropertyId::CorrelationData | PropertyId::AuthenticationData => {
+                PropertyKind::BinaryData
+            }
+            PropertyId::UserProperty => PropertyKind::Utf8Pair,
+        }
+    }
+
+    /// The contexts this property may appear in (the table of §2.2.2.2).
+    const fn contexts(self) -> u16 {
+        use Context::*;
+        match self {
+            PropertyId::PayloadFormatIndicator
+            | PropertyId::MessageExpiryInterval
+            | PropertyId::ContentType
+            | PropertyId::ResponseTopic
+            | PropertyId::CorrelationData => MESSAGE,
+            PropertyId::SubscriptionIdentifier => contexts(&[Publish, Subscribe]),
+            PropertyId::SessionExpiryInterval => contexts(&[Connect, ConnAck, Disconnect]),
+            PropertyId::AssignedClientIdentifier
+            | PropertyId::ServerKeepAlive
+            | PropertyId::ResponseInformation
+            | PropertyId::MaximumQoS
+            | PropertyId::RetainAvailable
+            | PropertyId::WildcardSubscriptionAvailable
+            | PropertyId::SubscriptionIdentifierAvailable
+            | PropertyId::SharedSubscriptionAvailable => contexts(&[ConnAck]),
+            PropertyId::AuthenticationMethod | PropertyId::AuthenticationData => {
+                contexts(&[Connect, ConnAck, Auth])
+            }
+            PropertyId::RequestProblemInformation | PropertyId::RequestResponseInformation => {
+                contexts(&[Connect])
+            }
+            PropertyId::WillDelayInterval => contexts(&[Will]),
+            PropertyId::ServerReference => contexts(&[ConnAck, Disconnect]),
+            PropertyId::ReasonString => {
+                contexts(&[ConnAck, PubAck, SubAck, UnsubAck, Disconnect, Auth])
+            }
+            PropertyId::ReceiveMaximum
+            | PropertyId::TopicAliasMaximum
+            | PropertyId::MaximumPacketSize => contexts(&[Connect, ConnAck]),
+            PropertyId::TopicAlias => contexts(&[Publish]),
+            PropertyId::UserProperty => EVERY,
+        }
+    }
+
+    /// Whether a packet of this context may carry the property (§2.2.2.2).
+    pub fn allowed_in(self, context: Context) -> bool {
+        self.contexts() & context.bit() != 0
+    }
+
+    /// Whether the property may appear more than once in this context:
+    /// User Property wherever it is allowed, Subscription Identifier in a
+    /// PUBLISH (one per matching subscription, §3.3.2.3.8).
+    pub fn repeatable_in(self, context: Context) -> bool {
+        match self {
+            PropertyId::UserProperty => self.allowed_in(context),
+            PropertyId::SubscriptionIdentifier => context == Context::Publish,
+            _ => false,
+        }
+    }
+
+    /// The property's name as the specification writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            PropertyId::PayloadFormatIndicator => "Payload Format Indicator",
+            PropertyId::MessageExpiryInterval => "Message Expiry Interval",
+            PropertyId::ContentType => "Content Type",
+            PropertyId::ResponseTopic => "Response Topic",
+            PropertyId::CorrelationData => "Correlation Data",
+            PropertyId::SubscriptionIdentifier => "Subscription Identifier",
+            PropertyId::SessionExpiryInterval => "Session Expiry Interval",
+            PropertyId::AssignedClientIdentifier => "Assigned Client Identifier",
+            PropertyId::ServerKeepAlive => "Server Keep Alive",
+            PropertyId::AuthenticationMethod => "Authentication Method",
+            PropertyId::AuthenticationData => "Authentication Data",
+            PropertyId::RequestProblemInformation => "Request Problem Information",
+            PropertyId::WillDelayInterval => "Will Delay Interval",
+            PropertyId::RequestResponseInformation => "Request Response Information",
+            PropertyId::ResponseInformation => "Response Information",
+            PropertyId::ServerReference => "Server Reference",
+            PropertyId::ReasonString => "Reason String",
+            PropertyId::ReceiveMaximum => "Receive Maximum",
+            PropertyId::TopicAliasMaximum => "Topic Alias Maximum",
+            PropertyId::TopicAlias => "Topic Alias",
+            PropertyId::MaximumQoS => "Maximum QoS",
+            PropertyId::RetainAvailable => "Retain Available",
+            PropertyId::UserProperty => "User Property",
+            PropertyId::MaximumPacketSize => "Maximum Packet Size",
+            PropertyId::WildcardSubscriptionAvailable => "Wildcard Subscription Available",
+            PropertyId::SubscriptionIdentifierAvailable => "Subscription Identifier Available",
+            PropertyId::SharedSubscriptionAvailable => "Shared Subscription Available",
+        }
+    }
+}
+
+/// A property's value, borrowing strings and binary data from the block.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum PropertyValue<'a> {
+    /// [`PropertyKind::Byte`].
+    Byte(u8),
+    /// [`PropertyKind::TwoByteInt`].
+    TwoByteInt(u16),
+    /// [`PropertyKind::FourByteInt`].
+    FourByteInt(u32),
+    /// [`PropertyKind::VarInt`]: at most 268_435_455.
+    VarInt(u32),
+    /// [`PropertyKind::Utf8String`].
+    Utf8String(&'a str),
+    /// [`PropertyKind::BinaryData`].
+    BinaryData(&'a [u8]),
+    /// [`PropertyKind::Utf8Pair`]: name, value.
+    Utf8Pair(&'a str, &'a str),
+}
+
+impl PropertyValue<'_> {
+    /// The kind this value is.
+    pub const fn kind(&self) -> PropertyKind {
+        match self {
+            PropertyValue::Byte(_) => PropertyKind::Byte,
+            PropertyValue::TwoByteInt(_) => PropertyKind::TwoByteInt,
+            PropertyValue::FourByteInt(_) => PropertyKind::FourByteInt,
+            PropertyValue::VarInt(_) => PropertyKind::VarInt,
+            PropertyValue::Utf8String(_) => PropertyKind::Utf8String,
+            PropertyValue::BinaryData(_) => PropertyKind::BinaryData,
+            PropertyValue::Utf8Pair(_, _) => PropertyKind::Utf8Pair,
+        }
+    }
+}
+
+/// One property: identifier and value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Property<'a> {
+    /// Which property.
+    pub id: PropertyId,
+    /// Its value; its kind must be `id.kind()`.
+    pub value: PropertyValue<'a>,
+}
+
+impl Property<'_> {
+    /// Bytes the property takes in a block: identifier and value. Saturates
+    /// for values [`PropertyWriter::push`] refuses anyway.
+    pub fn encoded_len(&self) -> usize {
+        let value_len = match self.value {
+            PropertyValue::Byte(_) => 1,
+            PropertyValue::TwoByteInt(_) => 2,
+            PropertyValue::FourByteInt(_) => 4,
+            PropertyValue::VarInt(value) => usize::try_from(value)
+                .map(varint::encoded_len)
+                .unwrap_or(varint::MAX_LEN),
+            PropertyValue::Utf8String(text) => text.len().saturating_add(2),
+            PropertyValue::BinaryData(bytes) => bytes.len().saturating_add(2),
+            PropertyValue::Utf8Pair(name, value) => {
+                name.len().saturating_add(value.len()).saturating_add(4)
+            }
+        };
+        value_len.saturating_add(1)
+    }
+}
+
+/// Whether `value` is within the range the spec gives property `id`
+/// (its kind is checked separately).
+fn value_in_range(id: PropertyId, value: &PropertyValue<'_>) -> bool {
+    match (id, *value) {
+        (
+            PropertyId::PayloadFormatIndicator
+            | PropertyId::RequestProblemInformation
+            | PropertyId::RequestResponseInformation
+            | PropertyId::MaximumQoS
+            | PropertyId::RetainAvailable
+            | PropertyId::WildcardSubscriptionAvailable
+            | PropertyId::SubscriptionIdentifierAvailable
+            | PropertyId::SharedSubscriptionAvailable,
+            PropertyValue::Byte(byte),
+        ) => byte <= 1,
+        (PropertyId::ReceiveMaximum | PropertyId::TopicAlias, PropertyValue::TwoByteInt(value)) => {
+            value != 0
+        }
+        (PropertyId::MaximumPacketSize, PropertyValue::FourByteInt(value)) => value != 0,
+        (PropertyId::SubscriptionIdentifier, PropertyValue::VarInt(value)) => {
+            value != 0 && usize::try_from(value).is_ok_and(|value| value <= varint::MAX_VALUE)
+        }
+        // A Response Topic is a Topic Name: no wildcards (§3.3.2.3.5).
+        (PropertyId::ResponseTopic, PropertyValue::Utf8String(text)) => {
+            TopicName::new(text.as_bytes()).is_ok()
+        }
+        _ => true,
+    }
+}
+
+/// Reads one property. Any shortfall or bad integer inside the block is
+/// [`DecodeError::InvalidProperty`]; bad UTF-8 is [`DecodeError::InvalidUtf8`].
+fn read_property<'a>(reader: &mut Reader<'a>) -> Result<Property<'a>, DecodeError> {
+    let invalid = |error: DecodeError| match error {
+        DecodeError::InvalidUtf8 => DecodeError::InvalidUtf8,
+        _ => DecodeError::InvalidProperty,
+    };
+    let id =
+        PropertyId::from_u8(reader.u8().map_err(invalid)?).ok_or(DecodeError::InvalidProperty)?;
+    let value = match id.kind() {
+        PropertyKind::Byte => PropertyValue::Byte(reader.u8().map_err(invalid)?),
+        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(reader.u16().map_err(invalid)?),
+        PropertyKind::FourByteInt => {
+            let high = reader.u16().map_err(invalid)?;
+            let low = reader.u16().map_err(invalid)?;
+            PropertyValue::FourByteInt((u32::from(high) << 16) | u32::from(low))
+        }
+        PropertyKind::VarInt => PropertyValue::VarInt(read_varint(reader).map_err(invalid)?),
+        PropertyKind::Utf8String => PropertyValue::Utf8String(read_str(reader).map_err(invalid)?),
+        PropertyKind::BinaryData => PropertyValue::BinaryData(reader.field().map_err(invalid)?),
+        PropertyKind::Utf8Pair => {
+            let name = read_str(reader).map_err(invalid)?;
+            let value = read_str(reader).map_err(invalid)?;
+            PropertyValue::Utf8Pair(name, value)
+        }
+    };
+    Ok(Property { id, value })
+}
+
+/// A validated property block: the bytes after the property length.
+///
+/// Equality compares the bytes, so two blocks with the same properties in
+/// another order differ.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Properties<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Properties<'a> {
+    /// No properties.
+    pub const EMPTY: Properties<'static> = Properties { bytes: &[] };
+
+    /// Validates `block` (the bytes after the property length) for a packet
+    /// of context `context`: every identifier is known and allowed in
+    /// `context`; every value lies inside the block, is well formed (UTF-8
+    /// valid and without U+0000, minimal variable byte integers) and within
+    /// its range (the boolean bytes 0 or 1; Receive Maximum, Maximum Packet
+    /// Size and Topic Alias not 0; Subscription Identifier 1..=268_435_455;
+    /// Response Topic a topic name); and no property repeats unless
+    /// [`PropertyId::repeatable_in`] `context`.
+    pub fn parse(block: &'a [u8], context: Context) -> Result<Properties<'a>, DecodeError> {
+        if block.len() > varint::MAX_VALUE {
+            return Err(DecodeError::InvalidProperty);
+        }
+        let mut reader = Reader::new(block);
+        // Bit n: property id n seen (ids are below 64).
+        let mut seen = 0u64;
+        while !reader.is_empty() {
+            let property = read_property(&mut reader)?;
+            let id = property.id;
+            if !id.allowed_in(context) {
+                return Err(DecodeError::PropertyNotAllowed);
+            }
+            if !value_in_range(id, &property.value) {
+                return Err(DecodeError::InvalidProperty);
+            }
+            let bit = 1u64 << (id as u8);
+            if seen & bit != 0 && !id.repeatable_in(context) {
+                return Err(DecodeError::DuplicateProperty);
+            }
+            seen |= bit;
+        }
+        Ok(Properties { bytes: block })
+    }
+
+    /// Wraps a block without validating it, for reading one that was
+    /// validated before (e.g. handed back across an FFI boundary).
+    /// [`Properties::iter`] stops at the first malformed property and never
+    /// panics; an encoder given such a block validates it again and refuses
+    /// it if it is not valid for that packet.
+    pub const fn trusted(block: &'a [u8]) -> Properties<'a> {
+        Properties { bytes: block }
+    }
+
+    /// The block, without its length prefix.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// True when there is no property.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The properties in wire order.
+    pub fn iter(&self) -> PropertyIter<'a> {
+        PropertyIter {
+            reader: Reader::new(self.bytes),
+        }
+    }
+
+    /// The value of the first property `id`, if any.
+    pub fn get(&self, id: PropertyId) -> Option<PropertyValue<'a>> {
+        self.iter()
+            .find(|property| property.id == id)
+            .map(|property| property.value)
+    }
+
+    /// Bytes the block takes in a packet: the property length and the block.
+    pub fn encoded_len(&self) -> usize {
+        varint::encoded_len(self.bytes.len()).saturating_add(self.bytes.len())
+    }
+}
+
+impl<'a> IntoIterator for Properties<'a> {
+    type Item = Property<'a>;
+    type IntoIter = PropertyIter<'a>;
+
+    fn into_iter(self) -> PropertyIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the properties of a block, in wire order.
+#[derive(Clone)]
+pub struct PropertyIter<'a> {
+    reader: Reader<'a>,
+}
+
+impl PropertyIter<'_> {
+    /// Bytes of the block not read yet: after [`Iterator::next`] returned a
+    /// property, where the next one starts counted from the end.
+    pub fn remaining(&self) -> usize {
+        self.reader.len()
+    }
+}
+
+impl<'a> Iterator for PropertyIter<'a> {
+    type Item = Property<'a>;
+
+    fn next(&mut self) -> Option<Property<'a>> {
+        if self.reader.is_empty() {
+            return None;
+        }
+        match read_property(&mut self.reader) {
+            Ok(property) => Some(property),
+            Err(_) => {
+                // Only a block that was not validated gets here: stop.
+                self.reader.rest();
+                None
+            }
+        }
+    }
+}
+
+impl core::iter::FusedIterator for PropertyIter<'_> {}
+
+/// Why [`PropertyWriter`] refused a property.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum PropertyError {
+    /// The packet cannot carry this property.
+    NotAllowed,
+    /// The property is already in the block and may appear only once.
+    Duplicate,
+    /// The value is not of the property's kind, out of its range, or a
+    /// string with U+0000; or the block given to
+    /// [`PropertyWriter::resume`] is not valid.
+    InvalidValue,
+    /// The buffer has no room for the property.
+    BufferTooSmall,
+    /// A string or binary value is longer than 65535 bytes, or the block
+    /// would exceed 268_435_455 bytes.
+    FieldTooLong,
+}
+
+impl fmt::Display for PropertyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PropertyError::NotAllowed => "property not allowed in this packet",
+            PropertyError::Duplicate => "property already present",
+            PropertyError::InvalidValue => "invalid property value",
+            PropertyError::BufferTooSmall => "buffer too small for property",
+            PropertyError::FieldTooLong => "property value too long",
+        })
+    }
+}
+
+/// Builds a property block into a caller buffer, enforcing the same rules
+/// as [`Properties::parse`], so [`PropertyWriter::finish`] always yields a
+/// block that parses in its context.
+pub struct PropertyWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    context: Context,
+}
+
+impl<'b> PropertyWriter<'b> {
+    /// An empty block for a packet of context `context`, built in `buf`.
+    pub fn new(buf: &'b mut [u8], context: Context) -> Self {
+        PropertyWriter {
+            buf,
+            len: 0,
+            context,
+        }
+    }
+
+    /// Continues a block already in `buf[..len]`, which is validated again:
+    /// lets a caller add one property per call across FFI calls.
+    pub fn resume(buf: &'b mut [u8], len: usize, context: Context) -> Result<Self, PropertyError> {
+        let block = buf.get(..len).ok_or(PropertyError::BufferTooSmall)?;
+        Properties::parse(block, context).map_err(|error| match error {
+            DecodeError::PropertyNotAllowed => PropertyError::NotAllowed,
+            DecodeError::DuplicateProperty => PropertyError::Duplicate,
+            _ => PropertyError::InvalidValue,
+        })?;
+        Ok(PropertyWriter { buf, len, context })
+    }
+
+    /// The block so far.
+    pub fn properties(&self) -> Properties<'_> {
+        Properties {
+            bytes: self.buf.get(..self.len).unwrap_or_default(),
+        }
+    }
+
+    /// Appends `property`. It must be of its identifier's kind, allowed in
+    /// the context, in range, not already present unless repeatable, and fit
+    /// the buffer; otherwise nothing is written.
+    pub fn push(&mut self, property: Property<'_>) -> Result<(), PropertyError> {
+        let Property { id, value } = property;
+        if value.kind() != id.kind() {
+            return Err(PropertyError::InvalidValue);
+        }
+        if !id.allowed_in(self.context) {
+            return Err(PropertyError::NotAllowed);
+        }
+        match value {
+            PropertyValue::Utf8String(text) => check_str(text)?,
+            PropertyValue::BinaryData(bytes) => check_len(bytes)?,
+            PropertyValue::Utf8Pair(name, value) => {
+                check_str(name)?;
+                check_str(value)?;
+            }
+            _ => {}
+        }
+        // Also keeps a variable byte integer (Subscription Identifier, the
+        // only one) within 268_435_455.
+        if !value_in_range(id, &value) {
+            return Err(PropertyError::InvalidValue);
+        }
+        if !id.repeatable_in(self.context) && self.properties().get(id).is_some() {
+            return Err(PropertyError::Duplicate);
+        }
+        let end = self
+            .len
+            .checked_add(property.encoded_len())
+            .ok_or(PropertyError::FieldTooLong)?;
+        if end > varint::MAX_VALUE {
+            return Err(PropertyError::FieldTooLong);
+        }
+        let target = self
+            .buf
+            .get_mut(self.len..end)
+            .ok_or(PropertyError::BufferTooSmall)?;
+        let mut out = Out {
+            target,
+            position: 0,
+        };
+        out.put(&[id as u8]);
+        match value {
+            PropertyValue::Byte(byte) => out.put(&[byte]),
+            PropertyValue::TwoByteInt(number) => out.put(&number.to_be_bytes()),
+            PropertyValue::FourByteInt(number) => out.put(&number.to_be_bytes()),
+            PropertyValue::VarInt(number) => {
+                let (bytes, used) = varint_bytes(usize::try_from(number).unwrap_or(usize::MAX));
+                out.put(bytes.get(..used).unwrap_or_default());
+            }
+            PropertyValue::Utf8String(text) => out.put_field(text.as_bytes()),
+            PropertyValue::BinaryData(bytes) => out.put_field(bytes),
+            PropertyValue::Utf8Pair(name, value) => {
+                out.put_field(name.as_bytes());
+                out.put_field(value.as_bytes());
+            }
+        }
+        self.len = end;
+        Ok(())
+    }
+
+    /// Length of the block so far (without the property length prefix).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no property was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The block, borrowing the buffer.
+    pub fn finish(self) -> Properties<'b> {
+        let buf: &'b [u8] = self.buf;
+        Properties {
+            bytes: buf.get(..self.len).unwrap_or_default(),
+        }
+    }
+}
+
+fn check_len(bytes: &[u8]) -> Result<(), PropertyError> {
+    if bytes.len() > usize::from(u16::MAX) {
+        Err(PropertyError::FieldTooLong)
+    } else {
+        Ok(())
+    }
+}
+
+fn check_str(text: &str) -> Result<(), PropertyError> {
+    check_len(text.as_bytes())?;
+    if text.contains('\0') {
+        return Err(PropertyError::InvalidValue);
+    }
+    Ok(())
+}
+
+/// Writes into a slice already sized for the property.
+struct Out<'t> {
+    target: &'t mut [u8],
+    position: usize,
+}
+
+impl Out<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.position.saturating_add(bytes.len());
+        if let Some(slot) = self.target.get_mut(self.position..end) {
+            slot.copy_from_slice(bytes);
+        }
+        self.position = end;
+    }
+
+    /// Lengths were checked by `check_len` before.
+    fn put_field(&mut self, bytes: &[u8]) {
+        let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
+        self.put(&len.to_be_bytes());
+        self.put(bytes);
+    }
+}

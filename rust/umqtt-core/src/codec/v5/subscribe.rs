@@ -1,0 +1,706 @@
+//! MQTT 5 SUBSCRIBE (§3.8), SUBACK (§3.9), UNSUBSCRIBE (§3.10) and
+//! UNSUBACK (§3.11).
+//!
+//! Each has packet id, properties, then its list: (filter, subscription
+//! options) pairs, reason codes, filters, reason codes. Filters starting
+//! with `$share/` must be valid shared subscriptions (§4.8.2).
+
+use super::ReasonCode;
+use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
+use crate::codec::{
+    field_len, packet_len, DecodeError, EncodeError, Packet, Reader, SubAck, UnsubAck, Writer,
+};
+use crate::topic::TopicFilter;
+use crate::types::{PacketType, Pid, QoS};
+
+/// Whether the server sends retained messages when the subscription is
+/// made (§3.8.3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[repr(u8)]
+pub enum RetainHandling {
+    /// Send retained messages at the time of the subscribe.
+    #[default]
+    SendAtSubscribe = 0,
+    /// Send them only if the subscription did not exist yet.
+    SendIfNew = 1,
+    /// Do not send them.
+    DoNotSend = 2,
+}
+
+/// The options byte of one SUBSCRIBE entry (§3.8.3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct SubscriptionOptions {
+    /// Maximum QoS the server may deliver with (bits 1-0).
+    pub qos: QoS,
+    /// Do not receive our own publications (bit 2); not on a shared subscription.
+    pub no_local: bool,
+    /// Keep the retain flag as published instead of clearing it (bit 3).
+    pub retain_as_published: bool,
+    /// Retained messages at subscribe time (bits 5-4).
+    pub retain_handling: RetainHandling,
+}
+
+const NO_LOCAL: u8 = 0b0000_0100;
+const RETAIN_AS_PUBLISHED: u8 = 0b0000_1000;
+const RETAIN_HANDLING_SHIFT: u8 = 4;
+const RESERVED: u8 = 0b1100_0000;
+
+impl SubscriptionOptions {
+    /// `qos` with every other option at its default (all false, send
+    /// retained messages at subscribe): what a 3.1.1 subscription means.
+    pub const fn new(qos: QoS) -> SubscriptionOptions {
+        SubscriptionOptions {
+            qos,
+            no_local: false,
+            retain_as_published: false,
+            retain_handling: RetainHandling::SendAtSubscribe,
+        }
+    }
+
+    /// The wire byte.
+    pub const fn to_byte(self) -> u8 {
+        let mut byte = self.qos.as_u8() | ((self.retain_handling as u8) << RETAIN_HANDLING_SHIFT);
+        if self.no_local {
+            byte |= NO_LOCAL;
+        }
+        if self.retain_as_published {
+            byte |= RETAIN_AS_PUBLISHED;
+        }
+        byte
+    }
+
+    /// Reads the wire byte: reserved bits 7-6 set, QoS 3 and Retain
+    /// Handling 3 are malformed.
+    pub fn from_byte(byte: u8) -> Result<SubscriptionOptions, DecodeError> {
+        if byte & RESERVED != 0 {
+            return Err(DecodeError::ReservedBitsSet);
+        }
+        let qos = QoS::from_u8(byte & 0b11).ok_or(DecodeError::InvalidQos)?;
+        let retain_handling = match (byte >> RETAIN_HANDLING_SHIFT) & 0b11 {
+            0 => RetainHandling::SendAtSubscribe,
+            1 => RetainHandling::SendIfNew,
+            2 => RetainHandling::DoNotSend,
+            _ => return Err(DecodeError::InvalidRetainHandling),
+        };
+        Ok(SubscriptionOptions {
+            qos,
+            no_local: byte & NO_LOCAL != 0,
+            retain_as_published: byte & RETAIN_AS_PUBLISHED != 0,
+            retain_handling,
+        })
+    }
+}
+
+/// A filter valid for MQTT 5: a `$share/` filter must be a well-formed
+/// shared subscription, and may not ask for No Local (§3.8.3.1).
+fn check_filter(filter: &TopicFilter<'_>, no_local: bool) -> Result<(), EncodeError> {
+    filter
+        .check_shared()
+        .map_err(|_| EncodeError::InvalidSubscription)?;
+    if no_local && filter.shared().is_some() {
+        return Err(EncodeError::InvalidSubscription);
+    }
+    Ok(())
+}
+
+fn subscribe_remaining_len(
+    filters: &[(TopicFilter<'_>, SubscriptionOptions)],
+    properties: Properties<'_>,
+) -> usize {
+    filters.iter().fold(
+        properties.encoded_len().saturating_add(2),
+        |len, (filter, _)| {
+            len.saturating_add(field_len(filter.as_bytes()))
+                .saturating_add(1)
+        },
+    )
+}
+
+/// The exact number of bytes [`encode_subscribe`] writes.
+pub fn subscribe_len(
+    _pid: Pid,
+    filters: &[(TopicFilter<'_>, SubscriptionOptions)],
+    properties: Properties<'_>,
+) -> usize {
+    packet_len(subscribe_remaining_len(filters, properties))
+}
+
+/// Encodes a SUBSCRIBE (flags 0b0010). At least one filter; `properties`
+/// valid for [`Context::Subscribe`] (at most one Subscription Identifier).
+pub fn encode_subscribe(
+    pid: Pid,
+    filters: &[(TopicFilter<'_>, SubscriptionOptions)],
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    if filters.is_empty() {
+        return Err(EncodeError::EmptyPayload);
+    }
+    for (filter, options) in filters {
+        check_filter(filter, options.no_local)?;
+    }
+    check_properties(properties, Context::Subscribe)?;
+    let remaining_len = subscribe_remaining_len(filters, properties);
+    let mut writer = Writer::start(
+        buf,
+        PacketType::Subscribe.fixed_first_byte(),
+        remaining_len,
+        remaining_len,
+    )?;
+    writer.put_pid(pid)?;
+    put_properties(&mut writer, properties)?;
+    for (filter, options) in filters {
+        writer.put_field(filter.as_bytes())?;
+        writer.put_u8(options.to_byte())?;
+    }
+    Ok(writer.finish())
+}
+
+fn unsubscribe_remaining_len(filters: &[TopicFilter<'_>], properties: Properties<'_>) -> usize {
+    filters
+        .iter()
+        .fold(properties.encoded_len().saturating_add(2), |len, filter| {
+            len.saturating_add(field_len(filter.as_bytes()))
+        })
+}
+
+/// The exact number of bytes [`encode_unsubscribe`] writes.
+pub fn unsubscribe_len(
+    _pid: Pid,
+    filters: &[TopicFilter<'_>],
+    properties: Properties<'_>,
+) -> usize {
+    packet_len(unsubscribe_remaining_len(filters, properties))
+}
+
+/// Encodes an UNSUBSCRIBE (flags 0b0010). At least one filter;
+/// `properties` valid for [`Context::Unsubscribe`].
+pub fn encode_unsubscribe(
+    pid: Pid,
+    filters: &[TopicFilter<'_>],
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    if filters.is_empty() {
+        return Err(EncodeError::EmptyPayload);
+    }
+    for filter in filters {
+        check_filter(filter, false)?;
+    }
+    check_properties(properties, Context::Unsubscribe)?;
+    let remaining_len = unsubscribe_remaining_len(filters, properties);
+    let mut writer = Writer::start(
+        buf,
+        PacketType::Unsubscribe.fixed_first_byte(),
+        remaining_len,
+        remaining_len,
+    )?;
+    writer.put_pid(pid)?;
+    put_properties(&mut writer, properties)?;
+    for filter in filters {
+        writer.put_field(filter.as_bytes())?;
+    }
+    Ok(writer.finish())
+}
+
+fn ack_remaining_len(properties: Properties<'_>, codes: &[u8]) -> usize {
+    properties
+        .encoded_len()
+        .saturating_add(2)
+        .saturating_add(codes.len())
+}
+
+/// The exact number of bytes [`encode_suback`] writes.
+pub fn suback_len(properties: Properties<'_>, codes: &[u8]) -> usize {
+    packet_len(ack_remaining_len(properties, codes))
+}
+
+/// The exact number of bytes [`encode_unsuback`] writes.
+pub fn unsuback_len(properties: Properties<'_>, codes: &[u8]) -> usize {
+    packet_len(ack_remaining_len(properties, codes))
+}
+
+fn encode_list_ack(
+    packet_type: PacketType,
+    context: Context,
+    pid: Pid,
+    properties: Properties<'_>,
+    codes: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    if codes.is_empty() {
+        return Err(EncodeError::EmptyPayload);
+    }
+    if !codes
+        .iter()
+        .all(|&code| ReasonCode(code).valid_for(packet_type))
+    {
+        return Err(EncodeError::InvalidReasonCode);
+    }
+    check_properties(properties, context)?;
+    let remaining_len = ack_remaining_len(properties, codes);
+    let mut writer = Writer::start(
+        buf,
+        packet_type.fixed_first_byte(),
+        remaining_len,
+        remaining_len,
+    )?;
+    writer.put_pid(pid)?;
+    put_properties(&mut writer, properties)?;
+    writer.put_bytes(codes)?;
+    Ok(writer.finish())
+}
+
+/// Encodes a SUBACK (a server's job; for tests and fuzzing): one reason
+/// code per filter, each valid for SUBACK.
+pub fn encode_suback(
+    pid: Pid,
+    properties: Properties<'_>,
+    codes: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    encode_list_ack(
+        PacketType::SubAck,
+        Context::SubAck,
+        pid,
+        properties,
+        codes,
+        buf,
+    )
+}
+
+/// Encodes an UNSUBACK (a server's job; for tests and fuzzing): one reason
+/// code per filter, each valid for UNSUBACK.
+pub fn encode_unsuback(
+    pid: Pid,
+    properties: Properties<'_>,
+    codes: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    encode_list_ack(
+        PacketType::UnsubAck,
+        Context::UnsubAck,
+        pid,
+        properties,
+        codes,
+        buf,
+    )
+}
+
+/// Packet id, properties and a non-empty list of codes valid for `packet_type`.
+fn decode_list_ack(
+    packet_type: PacketType,
+    context: Context,
+    body: &[u8],
+) -> Result<(Pid, Properties<'_>, &[u8]), DecodeError> {
+    let mut reader = Reader::new(body);
+    let pid = reader.pid()?;
+    let properties = read_properties(&mut reader, context)?;
+    let codes = reader.rest();
+    if codes.is_empty() {
+        return Err(DecodeError::EmptyPayload);
+    }
+    if !codes
+        .iter()
+        .all(|&code| ReasonCode(code).valid_for(packet_type))
+    {
+        return Err(DecodeError::InvalidReasonCode);
+    }
+    Ok((pid, properties, codes))
+}
+
+pub(super) fn decode_suback(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
+    let (pid, properties, codes) = decode_list_ack(PacketType::SubAck, Context::SubAck, body)?;
+    let packet = Packet::SubAck(SubAck {
+        pid,
+        return_codes: codes,
+    });
+    Ok((packet, Extra::with_properties(properties)))
+}
+
+pub(super) fn decode_unsuback(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
+    let (pid, properties, codes) = decode_list_ack(PacketType::UnsubAck, Context::UnsubAck, body)?;
+    let extra = Extra {
+        reason_codes: codes,
+        ..Extra::with_properties(properties)
+    };
+    Ok((Packet::UnsubAck(UnsubAck { pid }), extra))
+}
+
+/// A decoded SUBSCRIBE (tests only).
+#[cfg(test)]
+pub(crate) type DecodedSubscribe<'a> = (
+    Pid,
+    Properties<'a>,
+    std::vec::Vec<(TopicFilter<'a>, SubscriptionOptions)>,
+);
+
+/// Decodes a SUBSCRIBE body, as a server would (tests only).
+#[cfg(test)]
+pub(crate) fn decode_subscribe(body: &[u8]) -> Result<DecodedSubscribe<'_>, DecodeError> {
+    use crate::codec::topic_error;
+    let mut reader = Reader::new(body);
+    let pid = reader.pid()?;
+    let properties = read_properties(&mut reader, Context::Subscribe)?;
+    let mut filters = std::vec::Vec::new();
+    if reader.is_empty() {
+        return Err(DecodeError::EmptyPayload);
+    }
+    while !reader.is_empty() {
+        let filter = TopicFilter::new_v5(reader.field()?).map_err(topic_error)?;
+        let options = SubscriptionOptions::from_byte(reader.u8()?)?;
+        filters.push((filter, options));
+    }
+    Ok((pid, properties, filters))
+}
+
+/// Decodes an UNSUBSCRIBE body, as a server would (tests only).
+#[cfg(test)]
+pub(crate) fn decode_unsubscribe(
+    body: &[u8],
+) -> Result<(Pid, Properties<'_>, std::vec::Vec<TopicFilter<'_>>), DecodeError> {
+    use crate::codec::topic_error;
+    let mut reader = Reader::new(body);
+    let pid = reader.pid()?;
+    let properties = read_properties(&mut reader, Context::Unsubscribe)?;
+    let mut filters = std::vec::Vec::new();
+    if reader.is_empty() {
+        return Err(DecodeError::EmptyPayload);
+    }
+    while !reader.is_empty() {
+        filters.push(TopicFilter::new_v5(reader.field()?).map_err(topic_error)?);
+    }
+    Ok((pid, properties, filters))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::v5::tests::{props, split};
+    use crate::codec::v5::{decode, Property, PropertyId, PropertyValue};
+
+    fn filter(text: &'static str) -> TopicFilter<'static> {
+        TopicFilter::new(text.as_bytes()).unwrap()
+    }
+
+    fn pid(value: u16) -> Pid {
+        Pid::new(value).unwrap()
+    }
+
+    #[test]
+    fn options_byte_round_trips() {
+        for byte in 0..=255u8 {
+            match SubscriptionOptions::from_byte(byte) {
+                Ok(options) => assert_eq!(options.to_byte(), byte),
+                Err(error) => {
+                    let expected = if byte & 0xc0 != 0 {
+                        DecodeError::ReservedBitsSet
+                    } else if byte & 0b11 == 3 {
+                        DecodeError::InvalidQos
+                    } else {
+                        assert_eq!(byte & 0x30, 0x30);
+                        DecodeError::InvalidRetainHandling
+                    };
+                    assert_eq!(error, expected, "{byte:#x}");
+                }
+            }
+        }
+        let all = SubscriptionOptions {
+            qos: QoS::ExactlyOnce,
+            no_local: true,
+            retain_as_published: true,
+            retain_handling: RetainHandling::DoNotSend,
+        };
+        assert_eq!(all.to_byte(), 0b0010_1110);
+        assert_eq!(SubscriptionOptions::new(QoS::AtLeastOnce).to_byte(), 0x01);
+        assert_eq!(
+            SubscriptionOptions::from_byte(0x15),
+            Ok(SubscriptionOptions {
+                qos: QoS::AtLeastOnce,
+                no_local: true,
+                retain_as_published: false,
+                retain_handling: RetainHandling::SendIfNew,
+            })
+        );
+    }
+
+    /// The payload example of §3.8.3 ("a/b" QoS 1, "c/d" QoS 2) with a
+    /// Subscription Identifier of 200 (a two-byte variable byte integer).
+    #[test]
+    fn golden_subscribe() {
+        let mut block = [0u8; 8];
+        let properties = props(
+            &mut block,
+            Context::Subscribe,
+            &[Property {
+                id: PropertyId::SubscriptionIdentifier,
+                value: PropertyValue::VarInt(200),
+            }],
+        );
+        let list = [
+            (filter("a/b"), SubscriptionOptions::new(QoS::AtLeastOnce)),
+            (
+                filter("c/d"),
+                SubscriptionOptions {
+                    qos: QoS::ExactlyOnce,
+                    no_local: true,
+                    retain_as_published: true,
+                    retain_handling: RetainHandling::SendIfNew,
+                },
+            ),
+        ];
+        #[rustfmt::skip]
+        let expected = [
+            0x82, 18,
+            0x00, 0x0a,                        // packet id 10
+            0x03, 0x0b, 0xc8, 0x01,            // Subscription Identifier 200
+            0x00, 0x03, b'a', b'/', b'b', 0x01, // QoS 1
+            0x00, 0x03, b'c', b'/', b'd', 0x1e, // QoS 2, no local, retain as published, send if new
+        ];
+        let mut buf = [0u8; 64];
+        let len = encode_subscribe(pid(10), &list, properties, &mut buf).unwrap();
+        assert_eq!(&buf[..len], &expected);
+        assert_eq!(subscribe_len(pid(10), &list, properties), len);
+        assert_eq!(
+            encode_subscribe(pid(10), &list, properties, &mut buf[..len - 1]),
+            Err(EncodeError::BufferTooSmall { needed: len })
+        );
+        let (first_byte, body) = split(&expected);
+        assert_eq!(decode(first_byte, body), Err(DecodeError::UnexpectedPacket));
+        assert_eq!(
+            decode_subscribe(body),
+            Ok((pid(10), properties, list.to_vec()))
+        );
+    }
+
+    #[test]
+    fn golden_unsubscribe() {
+        let mut block = [0u8; 16];
+        let properties = props(
+            &mut block,
+            Context::Unsubscribe,
+            &[Property {
+                id: PropertyId::UserProperty,
+                value: PropertyValue::Utf8Pair("k", "v"),
+            }],
+        );
+        let list = [filter("a/b"), filter("$share/g/c/#")];
+        #[rustfmt::skip]
+        let expected = [
+            0xa2, 29,
+            0x00, 0x0a,                                   // packet id 10
+            0x07, 0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v', // User Property k=v
+            0x00, 0x03, b'a', b'/', b'b',
+            0x00, 0x0c, b'$', b's', b'h', b'a', b'r', b'e', b'/', b'g', b'/', b'c', b'/', b'#',
+        ];
+        let mut buf = [0u8; 64];
+        let len = encode_unsubscribe(pid(10), &list, properties, &mut buf).unwrap();
+        assert_eq!(&buf[..len], &expected);
+        assert_eq!(unsubscribe_len(pid(10), &list, properties), len);
+        assert_eq!(
+            encode_unsubscribe(pid(10), &list, properties, &mut buf[..len - 1]),
+            Err(EncodeError::BufferTooSmall { needed: len })
+        );
+        let (first_byte, body) = split(&expected);
+        assert_eq!(decode(first_byte, body), Err(DecodeError::UnexpectedPacket));
+        assert_eq!(
+            decode_unsubscribe(body),
+            Ok((pid(10), properties, list.to_vec()))
+        );
+    }
+
+    #[test]
+    fn subscribe_encoders_refuse_bad_input() {
+        let mut buf = [0u8; 64];
+        let options = SubscriptionOptions::new(QoS::AtMostOnce);
+        assert_eq!(
+            encode_subscribe(pid(1), &[], Properties::EMPTY, &mut buf),
+            Err(EncodeError::EmptyPayload)
+        );
+        assert_eq!(
+            encode_unsubscribe(pid(1), &[], Properties::EMPTY, &mut buf),
+            Err(EncodeError::EmptyPayload)
+        );
+        // Malformed shared subscriptions, and No Local on a shared one.
+        let bad_share = filter("$share//a");
+        assert_eq!(
+            encode_subscribe(pid(1), &[(bad_share, options)], Properties::EMPTY, &mut buf),
+            Err(EncodeError::InvalidSubscription)
+        );
+        assert_eq!(
+            encode_unsubscribe(pid(1), &[bad_share], Properties::EMPTY, &mut buf),
+            Err(EncodeError::InvalidSubscription)
+        );
+        let no_local = SubscriptionOptions {
+            no_local: true,
+            ..options
+        };
+        assert_eq!(
+            encode_subscribe(
+                pid(1),
+                &[(filter("$share/g/a"), no_local)],
+                Properties::EMPTY,
+                &mut buf
+            ),
+            Err(EncodeError::InvalidSubscription)
+        );
+        assert!(encode_subscribe(
+            pid(1),
+            &[(filter("a"), no_local)],
+            Properties::EMPTY,
+            &mut buf
+        )
+        .is_ok());
+        // Two Subscription Identifiers are one too many in SUBSCRIBE.
+        let twice = Properties::trusted(&[0x0b, 0x01, 0x0b, 0x02]);
+        assert_eq!(
+            encode_subscribe(pid(1), &[(filter("a"), options)], twice, &mut buf),
+            Err(EncodeError::InvalidProperties)
+        );
+    }
+
+    #[test]
+    fn subscribe_decoder_rejects_bad_entries() {
+        let check = |body: &[u8], expected: DecodeError| {
+            assert_eq!(decode_subscribe(body), Err(expected), "{body:x?}");
+        };
+        check(&[0x00, 0x01, 0x00], DecodeError::EmptyPayload);
+        check(
+            &[0x00, 0x01, 0x00, 0x00, 0x01, b'a', 0x40],
+            DecodeError::ReservedBitsSet,
+        );
+        check(
+            &[0x00, 0x01, 0x00, 0x00, 0x01, b'a', 0x30],
+            DecodeError::InvalidRetainHandling,
+        );
+        check(
+            &[0x00, 0x01, 0x00, 0x00, 0x01, b'a', 0x03],
+            DecodeError::InvalidQos,
+        );
+        check(
+            &[
+                0x00, 0x01, 0x00, 0x00, 0x08, b'$', b's', b'h', b'a', b'r', b'e', b'/', b'g', 0x00,
+            ],
+            DecodeError::InvalidTopic,
+        );
+        check(
+            &[0x00, 0x01, 0x02, 0x0b, 0x00, 0x00, 0x01, b'a', 0x00],
+            DecodeError::InvalidProperty,
+        );
+        assert_eq!(
+            decode_unsubscribe(&[0x00, 0x01, 0x00]),
+            Err(DecodeError::EmptyPayload)
+        );
+    }
+
+    /// §3.9.3: one reason code per filter; here granted QoS 1, Not
+    /// authorized, Shared Subscriptions not supported, with a Reason String.
+    #[test]
+    fn golden_suback() {
+        let mut block = [0u8; 16];
+        let properties = props(
+            &mut block,
+            Context::SubAck,
+            &[Property {
+                id: PropertyId::ReasonString,
+                value: PropertyValue::Utf8String("x"),
+            }],
+        );
+        let codes = [0x01, 0x87, 0x9e];
+        #[rustfmt::skip]
+        let expected = [
+            0x90, 10,
+            0x00, 0x0a,             // packet id 10
+            0x04, 0x1f, 0x00, 0x01, b'x', // Reason String "x"
+            0x01, 0x87, 0x9e,
+        ];
+        let mut buf = [0u8; 32];
+        let len = encode_suback(pid(10), properties, &codes, &mut buf).unwrap();
+        assert_eq!(&buf[..len], &expected);
+        assert_eq!(suback_len(properties, &codes), len);
+        assert_eq!(
+            encode_suback(pid(10), properties, &codes, &mut buf[..len - 1]),
+            Err(EncodeError::BufferTooSmall { needed: len })
+        );
+        let (packet, extra) = decode(0x90, &expected[2..]).unwrap();
+        assert_eq!(
+            packet,
+            Packet::SubAck(SubAck {
+                pid: pid(10),
+                return_codes: &codes
+            })
+        );
+        assert_eq!(extra.properties, properties);
+        assert!(extra.reason_codes.is_empty());
+    }
+
+    #[test]
+    fn golden_unsuback() {
+        let codes = [0x00, 0x11, 0x8f];
+        #[rustfmt::skip]
+        let expected = [
+            0xb0, 6,
+            0x00, 0x0a, // packet id 10
+            0x00,       // no properties
+            0x00, 0x11, 0x8f, // Success, No subscription existed, Topic Filter invalid
+        ];
+        let mut buf = [0u8; 32];
+        let len = encode_unsuback(pid(10), Properties::EMPTY, &codes, &mut buf).unwrap();
+        assert_eq!(&buf[..len], &expected);
+        assert_eq!(unsuback_len(Properties::EMPTY, &codes), len);
+        let (packet, extra) = decode(0xb0, &expected[2..]).unwrap();
+        assert_eq!(packet, Packet::UnsubAck(UnsubAck { pid: pid(10) }));
+        assert_eq!(extra.reason_codes, &codes);
+        assert!(extra.properties.is_empty());
+    }
+
+    #[test]
+    fn reject_bad_list_acks() {
+        for first_byte in [0x90, 0xb0] {
+            let check = |body: &[u8], expected: DecodeError| {
+                assert_eq!(
+                    decode(first_byte, body),
+                    Err(expected),
+                    "{first_byte:#x} {body:x?}"
+                );
+            };
+            check(&[0x00, 0x01, 0x00], DecodeError::EmptyPayload);
+            check(&[0x00, 0x01], DecodeError::Truncated);
+            check(&[0x00, 0x00, 0x00, 0x00], DecodeError::ZeroPid);
+            check(&[0x00, 0x01, 0x00, 0x03], DecodeError::InvalidReasonCode);
+            check(&[0x00, 0x01, 0x00, 0x04], DecodeError::InvalidReasonCode);
+            check(
+                &[0x00, 0x01, 0x02, 0x1f, 0x00, 0x00],
+                DecodeError::InvalidProperty,
+            );
+            assert_eq!(
+                decode(first_byte | 0x02, &[0x00, 0x01, 0x00, 0x00]),
+                Err(DecodeError::InvalidFlags)
+            );
+        }
+        // Granted QoS 2 is a SUBACK code, No subscription existed an UNSUBACK one.
+        assert!(decode(0x90, &[0x00, 0x01, 0x00, 0x02]).is_ok());
+        assert_eq!(
+            decode(0xb0, &[0x00, 0x01, 0x00, 0x02]),
+            Err(DecodeError::InvalidReasonCode)
+        );
+        assert!(decode(0xb0, &[0x00, 0x01, 0x00, 0x11]).is_ok());
+        assert_eq!(
+            decode(0x90, &[0x00, 0x01, 0x00, 0x11]),
+            Err(DecodeError::InvalidReasonCode)
+        );
+        let mut buf = [0u8; 16];
+        assert_eq!(
+            encode_suback(pid(1), Properties::EMPTY, &[], &mut buf),
+            Err(EncodeError::EmptyPayload)
+        );
+        assert_eq!(
+            encode_suback(pid(1), Properties::EMPTY, &[0x11], &mut buf),
+            Err(EncodeError::InvalidReasonCode)
+        );
+        assert_eq!(
+            encode_unsuback(pid(1), Properties::EMPTY, &[0x01], &mut buf),
+            Err(EncodeError::InvalidReasonCode)
+        );
+    }
+}
