@@ -18,6 +18,7 @@
 #include "py/runtime.h"
 #include "py/smallint.h"
 #include "py/stream.h"
+#include "py/objint.h"
 #include "umqtt_port.h"
 #include "umqtt_ffi.h"
 
@@ -70,9 +71,20 @@ typedef struct _umqtt_client_obj_t {
     size_t rx_cap;
     uint8_t *tx;              // transmit buffer
     size_t tx_cap;
+    uint8_t *aliases;         // MQTT 5 inbound topic aliases (NULL: none announced)
+    size_t aliases_cap;
     uint8_t max_qos;          // the façade's limit (simple2: 1)
     uint8_t api;              // UMQTT_API_*: callback arity, return values, exceptions
+    uint8_t version;          // MQTT version of the last CONNECT (3, 4 or 5)
+    bool props_dict;          // user properties as {name: value} (mqtt_as), else [(name, value)]
 } umqtt_client_obj_t;
+
+// MQTT 5 inbound topic aliases: at most this many may be announced (the
+// Topic Alias Maximum property of connect()), each holding a topic of up
+// to UMQTT_ALIAS_TOPIC bytes; a broker that binds a longer topic to an
+// alias breaks the connection (EPROTOCOL). Storage is allocated at connect.
+#define UMQTT_ALIAS_MAX (32)
+#define UMQTT_ALIAS_TOPIC (128)
 
 // The conventions of the façade (the `api` keyword of _umqtt.Client):
 // - UMQTT_API_SIMPLE2 (simple2, robust2): cb(topic, msg, retained, dup);
@@ -168,6 +180,12 @@ static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_statu
             mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
         case UMQTT_STATUS_BUFFER_TOO_SMALL:
             mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
+        case UMQTT_STATUS_INVALID_PROPERTY:
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
+        case UMQTT_STATUS_BROKER_LIMIT: {
+            umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
+        }
         default:
             mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
     }
@@ -189,6 +207,8 @@ static umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
         .rx_cap = self->rx_cap,
         .tx = self->tx,
         .tx_cap = self->tx_cap,
+        .aliases = self->aliases,
+        .aliases_cap = self->aliases_cap,
     };
     return io;
 }
@@ -274,16 +294,192 @@ static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
 }
 
 // ---------------------------------------------------------------------------
+// MQTT 5 properties: a dict {id: value} <-> the engine's property blocks.
+// Values: int for integer properties, str for strings, bytes for binary
+// data; a user property (0x26) is a list of (name, value) pairs, or a dict
+// {name: value} (how mqtt_as writes it). The engine checks every rule
+// (id allowed in the packet, type, range, repetition) as each is added.
+
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;
+} umqtt_props_t;
+
+static void umqtt_props_add(umqtt_props_t *p, umqtt_props_context ctx, mp_int_t id, mp_obj_t value, mp_obj_t value2) {
+    umqtt_property prop = {.id = (uint8_t)id, .kind = UMQTT_PROPERTY_KIND_UNKNOWN, .number = 0};
+    prop.kind = (id >= 0 && id <= 255) ? umqtt_property_kind_of((uint8_t)id) : UMQTT_PROPERTY_KIND_UNKNOWN;
+    switch (prop.kind) {
+        case UMQTT_PROPERTY_KIND_BYTE:
+        case UMQTT_PROPERTY_KIND_TWO_BYTE_INT:
+        case UMQTT_PROPERTY_KIND_FOUR_BYTE_INT:
+        case UMQTT_PROPERTY_KIND_VAR_INT:
+            if (!mp_obj_is_int(value) || mp_obj_int_sign(value) < 0) {
+                goto invalid;
+            }
+            {
+            mp_uint_t number = mp_obj_int_get_uint_checked(value);
+            if (number > 0xffffffff) {
+                goto invalid;
+            }
+            prop.number = (uint32_t)number;
+            }
+            break;
+        case UMQTT_PROPERTY_KIND_UTF8_STRING:
+        case UMQTT_PROPERTY_KIND_BINARY_DATA:
+            prop.a = umqtt_bytes_of(value);
+            break;
+        case UMQTT_PROPERTY_KIND_UTF8_PAIR:
+            prop.a = umqtt_bytes_of(value);
+            prop.b = umqtt_bytes_of(value2);
+            break;
+        default:
+            goto invalid;
+    }
+    for (;;) {
+        umqtt_status st = umqtt_props_put(p->buf, p->cap, &p->len, ctx, &prop);
+        if (st == UMQTT_STATUS_OK) {
+            return;
+        }
+        if (st != UMQTT_STATUS_BUFFER_TOO_SMALL || p->cap >= 65536) {
+            break;
+        }
+        p->buf = m_renew(uint8_t, p->buf, p->cap, p->cap * 2);
+        p->cap *= 2;
+    }
+invalid:
+    mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("invalid MQTT 5 property 0x%02x for this packet"), (int)id);
+}
+
+// The block for `props` (None: empty). `default_id`, if not 0 and not in
+// `props`, is added with `default_value` (connect()'s Maximum Packet Size).
+static umqtt_bytes umqtt_props_build(mp_obj_t props, umqtt_props_context ctx, mp_int_t default_id, mp_uint_t default_value) {
+    umqtt_props_t p = {.buf = NULL, .cap = 0, .len = 0};
+    umqtt_bytes out = {.ptr = NULL, .len = 0};
+    if (props == mp_const_none && default_id == 0) {
+        return out;
+    }
+    if (props != mp_const_none && !mp_obj_is_type(props, &mp_type_dict)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("properties must be a dict"));
+    }
+    p.cap = 64;
+    p.buf = m_new(uint8_t, p.cap);
+    bool has_default = false;
+    if (props != mp_const_none) {
+        mp_map_t *map = mp_obj_dict_get_map(props);
+        for (size_t i = 0; i < map->alloc; i++) {
+            if (!mp_map_slot_is_filled(map, i)) {
+                continue;
+            }
+            mp_int_t id = mp_obj_get_int(map->table[i].key);
+            mp_obj_t value = map->table[i].value;
+            has_default |= id == default_id;
+            if (id != 0x26) {
+                umqtt_props_add(&p, ctx, id, value, mp_const_none);
+            } else if (mp_obj_is_type(value, &mp_type_dict)) {
+                mp_map_t *pairs = mp_obj_dict_get_map(value);
+                for (size_t j = 0; j < pairs->alloc; j++) {
+                    if (mp_map_slot_is_filled(pairs, j)) {
+                        umqtt_props_add(&p, ctx, id, pairs->table[j].key, pairs->table[j].value);
+                    }
+                }
+            } else {
+                mp_obj_t iter = mp_getiter(value, NULL);
+                mp_obj_t pair;
+                while ((pair = mp_iternext(iter)) != MP_OBJ_STOP_ITERATION) {
+                    mp_obj_t *items;
+                    mp_obj_get_array_fixed_n(pair, 2, &items);
+                    umqtt_props_add(&p, ctx, id, items[0], items[1]);
+                }
+            }
+        }
+    }
+    if (default_id != 0 && !has_default) {
+        umqtt_props_add(&p, ctx, default_id, mp_obj_new_int_from_uint(default_value), mp_const_none);
+    }
+    out.ptr = p.buf;
+    out.len = p.len;
+    return out;
+}
+
+// A received block as a dict; user properties as [(name, value)] in
+// order (or {name: value} with props_dict), subscription identifiers (a
+// PUBLISH may carry several) as a list of ints (the last one with props_dict).
+static mp_obj_t umqtt_props_to_dict(umqtt_client_obj_t *self, umqtt_bytes block) {
+    mp_obj_t dict = mp_obj_new_dict(0);
+    size_t offset = 0;
+    umqtt_property p;
+    while (umqtt_props_next(block, &offset, &p)) {
+        mp_obj_t key = MP_OBJ_NEW_SMALL_INT(p.id);
+        mp_obj_t value;
+        switch (p.kind) {
+            case UMQTT_PROPERTY_KIND_UTF8_STRING:
+                value = mp_obj_new_str((const char *)p.a.ptr, p.a.len);
+                break;
+            case UMQTT_PROPERTY_KIND_BINARY_DATA:
+                value = mp_obj_new_bytes(p.a.ptr, p.a.len);
+                break;
+            case UMQTT_PROPERTY_KIND_UTF8_PAIR:
+            case UMQTT_PROPERTY_KIND_VAR_INT: {
+                mp_obj_t item;
+                if (p.kind == UMQTT_PROPERTY_KIND_VAR_INT) {
+                    item = mp_obj_new_int_from_uint(p.number);
+                    if (self->props_dict) {
+                        value = item;
+                        break;
+                    }
+                } else {
+                    mp_obj_t name = mp_obj_new_str((const char *)p.a.ptr, p.a.len);
+                    item = mp_obj_new_str((const char *)p.b.ptr, p.b.len);
+                    if (self->props_dict) {
+                        mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(dict), key, MP_MAP_LOOKUP);
+                        mp_obj_t pairs = e != NULL ? e->value : mp_obj_new_dict(0);
+                        mp_obj_dict_store(pairs, name, item);
+                        value = pairs;
+                        break;
+                    }
+                    mp_obj_t tuple[2] = {name, item};
+                    item = mp_obj_new_tuple(2, tuple);
+                }
+                mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(dict), key, MP_MAP_LOOKUP);
+                value = e != NULL ? e->value : mp_obj_new_list(0, NULL);
+                mp_obj_list_append(value, item);
+                break;
+            }
+            default:
+                value = mp_obj_new_int_from_uint(p.number);
+                break;
+        }
+        mp_obj_dict_store(dict, key, value);
+    }
+    return dict;
+}
+
+// The owner's attribute `attr`, or None if it has none.
+static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
+    mp_obj_t dest[2];
+    mp_load_method_maybe(self->owner, attr, dest);
+    return dest[0] == MP_OBJ_NULL ? mp_const_none : dest[0];
+}
+
+static void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
+    if (props != mp_const_none && self->version != 5) {
+        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Client(owner, max_packet_size=16384, tx_size=1024, max_qos=1)
 
 static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos, ARG_api };
+    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos, ARG_api, ARG_props_dict };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
         { MP_QSTR_tx_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_TX_SIZE} },
         { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
         { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
+        { MP_QSTR_props_dict, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -308,8 +504,12 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->rx = m_new(uint8_t, self->rx_cap);
     self->tx_cap = tx_size;
     self->tx = m_new(uint8_t, self->tx_cap);
+    self->aliases = NULL;
+    self->aliases_cap = 0;
     self->max_qos = (uint8_t)max_qos;
     self->api = (uint8_t)api;
+    self->version = 4;
+    self->props_dict = args[ARG_props_dict].u_bool;
     size_t engine_size = umqtt_client_size();
     self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
     umqtt_check(self, umqtt_client_init(self->engine, engine_size, self->rx_cap), 0);
@@ -434,11 +634,40 @@ static mp_obj_t client_sock(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 
-// _connect(clean_session, version=4): CONNECT on the attached socket, wait
-// for CONNACK (socket_timeout); returns the session-present flag (int).
+// _connect(clean_session, version=4, properties=None): CONNECT on the
+// attached socket, wait for CONNACK (socket_timeout); returns the
+// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
+// CONNACK's properties become the owner's connack_properties.
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
 // keepalive). The byte strings borrow the owner's objects.
-static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version) {
+// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
+// dict; a Maximum Packet Size of the receive buffer is added unless given),
+// the will's come from the owner's lw_properties; inbound topic aliases
+// get storage if `props` announce a Topic Alias Maximum.
+static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
+    umqtt_bytes no_props = {.ptr = NULL, .len = 0};
+    umqtt_bytes conn_props = no_props, will_props = no_props;
+    if (version == 5) {
+        conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->rx_cap);
+        will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),
+            UMQTT_PROPS_CONTEXT_WILL, 0, 0);
+        mp_int_t aliases = 0;
+        if (props != mp_const_none) {
+            mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(props), MP_OBJ_NEW_SMALL_INT(0x22), MP_MAP_LOOKUP);
+            aliases = e != NULL ? mp_obj_get_int(e->value) : 0;
+        }
+        if (aliases < 0 || aliases > UMQTT_ALIAS_MAX) {
+            mp_raise_ValueError(MP_ERROR_TEXT("Topic Alias Maximum (0x22) must be 0..32"));
+        }
+        size_t need = (size_t)aliases * (2 + UMQTT_ALIAS_TOPIC);
+        if (need != self->aliases_cap) {
+            self->aliases = need ? m_new(uint8_t, need) : NULL;
+            self->aliases_cap = need;
+        }
+    } else if (props != mp_const_none) {
+        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+    }
+    self->version = (uint8_t)version;
     mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
     if (keepalive < 0 || keepalive > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
@@ -461,8 +690,16 @@ static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool c
         .keepalive = (uint16_t)keepalive,
         .clean_session = clean,
         .version = (uint8_t)version,
+        .properties = conn_props,
+        .will_properties = will_props,
     };
     return opts;
+}
+
+// MQTT 5: the CONNACK's properties as the owner's connack_properties (a
+// dict; {} on MQTT 3).
+static void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
+    mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
 }
 
 static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
@@ -470,11 +707,15 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version);
+    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version, n_args > 3 ? args[3] : mp_const_none);
     umqtt_io io = umqtt_io_of(self);
     uint8_t session_present = 0, return_code = 0;
+    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
     umqtt_status st = umqtt_client_connect(self->engine, &io, &opts,
-        umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &session_present, &return_code);
+        umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &session_present, &return_code, &connack_props);
+    if (version == 5 && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        umqtt_store_connack(self, connack_props);
+    }
     if (self->api == UMQTT_API_MPLIB && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
         // micropython-lib 1.8.0: a missing or short CONNACK is MQTTException(-1).
         umqtt_raise_code(UMQTT_EUNKNOWN);
@@ -483,7 +724,7 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return MP_OBJ_NEW_SMALL_INT(session_present);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_connect_obj, 2, 3, client_connect);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_connect_obj, 2, 4, client_connect);
 
 static void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
     umqtt_check(self, st, self->port.os_error);
@@ -496,15 +737,39 @@ static void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
-// publish(topic, msg, retain=False, qos=0, dup=False) -> pid for QoS > 0, else None
+// The engine's message for publish()/_republish()/_nb_publish().
+static umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
+    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props) {
+    umqtt_require_v5(self, props);
+    umqtt_message m = {
+        .topic = umqtt_bytes_of(topic),
+        .msg = umqtt_bytes_of(msg),
+        .qos = (uint8_t)qos,
+        .retain = retain,
+        .dup = dup,
+        .pid = pid,
+        .properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0),
+    };
+    return m;
+}
+
+// A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
+static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+}
+
+// publish(topic, msg, retain=False, qos=0, dup=False, properties=None)
+// -> pid for QoS > 0, else None. MQTT 5: properties is a dict (see above);
+// with a Topic Alias (0x23) in it, an empty topic sends the alias alone.
 static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup };
+    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup, ARG_properties };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
         { MP_QSTR_qos, MP_ARG_INT, {.u_int = 0} },
         { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+        { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
@@ -512,23 +777,26 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     mp_int_t qos = args[ARG_qos].u_int;
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
-    umqtt_bytes topic = umqtt_bytes_of(args[ARG_topic].u_obj);
-    umqtt_bytes msg = umqtt_bytes_of(args[ARG_msg].u_obj);
     uint16_t pid = 0;
     int32_t ack_timeout = 0;
+    umqtt_message m = umqtt_message_of(self, args[ARG_topic].u_obj, args[ARG_msg].u_obj, qos,
+        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), 0,
+        args[ARG_properties].u_obj);
     if (qos > 0) {
         pid = umqtt_next_pid(self);
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     }
+    m.pid = pid;
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_publish(self->engine, &io, topic, msg, (uint8_t)qos,
-        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
-        ack_timeout, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout,
+        umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &limit);
+    umqtt_check_limit(self, st, limit);
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
 
-// _republish(topic, msg, retain, qos, pid): sends a QoS 1/2 publish again with
+// _republish(topic, msg, retain, qos, pid, properties=None): sends a QoS 1/2 publish again with
 // DUP set and the same pid (after a reconnect on a resumed session). The
 // engine renews the pid's deadline if it is in flight at that QoS, sends
 // nothing for a QoS 2 publish that already got its PUBREC, and raises
@@ -545,45 +813,62 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
     umqtt_require_socket(self);
+    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
+        (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_publish(self->engine, &io, umqtt_bytes_of(args[1]),
-        umqtt_bytes_of(args[2]), (uint8_t)qos, mp_obj_is_true(args[3]), true, (uint16_t)pid,
-        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m,
+        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &limit);
+    umqtt_check_limit(self, st, limit);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 6, client_republish);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
 
-// subscribe(topic, qos=0) -> pid; the SUBACK is reported by check_msg.
+// subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
+// by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
+// Local 0x04, Retain As Published 0x08, Retain Handling << 4).
 static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    mp_int_t qos = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
-    umqtt_check_qos(self, qos);
+    mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+    mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
+    if (options < 0 || options > 0x3f || (options > 3 && self->version != 5)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
+    }
+    umqtt_check_qos(self, options & 3);
+    umqtt_require_v5(self, props);
     if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
         // simple2: "Subscribe callback is not set"
         mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
     }
     umqtt_require_socket(self);
     umqtt_bytes topic = umqtt_bytes_of(args[1]);
+    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
     uint16_t pid = umqtt_next_pid(self);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)qos, pid,
-        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)options, block, pid,
+        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &limit);
+    umqtt_check_limit(self, st, limit);
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3, client_subscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 4, client_subscribe);
 
-// unsubscribe(topic) -> pid; the UNSUBACK is reported by check_msg (0xB0).
-static mp_obj_t client_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+// unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
+// check_msg (0xB0).
+static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
+    umqtt_require_v5(self, props);
     umqtt_require_socket(self);
-    umqtt_bytes topic = umqtt_bytes_of(topic_in);
+    umqtt_bytes topic = umqtt_bytes_of(args[1]);
+    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE, 0, 0);
     uint16_t pid = umqtt_next_pid(self);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, pid,
+    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, block, pid,
         umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(client_unsubscribe_obj, client_unsubscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_unsubscribe);
 
 // ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
 static mp_obj_t client_ping(mp_obj_t self_in) {
@@ -596,18 +881,59 @@ static mp_obj_t client_ping(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_ping_obj, client_ping);
 
-// _send_disconnect(): DISCONNECT, best effort (errors are swallowed, as in simple2).
-static mp_obj_t client_send_disconnect(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+// _send_disconnect(reason=0, properties=None): DISCONNECT, best effort
+// (errors are swallowed, as in simple2). MQTT 5: with a reason code (0x04:
+// publish the will) and properties (e.g. 0x11 Session Expiry Interval).
+static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
+    umqtt_require_v5(self, props);
+    if (reason < 0 || reason > 255 || (reason != 0 && self->version != 5)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
+    }
+    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
-        if (umqtt_client_disconnect(self->engine, &io, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)) != UMQTT_STATUS_OK) {
+        umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block,
+            umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
+        if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
+            umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error
+        }
+        if (st != UMQTT_STATUS_OK) {
             self->port.exc = MP_OBJ_NULL;
         }
     }
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(client_send_disconnect_obj, client_send_disconnect);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, client_send_disconnect);
+
+// The first refusal (>= 0x80) among MQTT 5 SUBACK/UNSUBACK reason codes.
+static mp_int_t umqtt_first_error(umqtt_bytes codes) {
+    for (size_t i = 0; i < codes.len; i++) {
+        if (codes.ptr[i] >= 0x80) {
+            return codes.ptr[i];
+        }
+    }
+    return 0x80;
+}
+
+// MQTT 5: the broker sent DISCONNECT and the connection is closed. Its
+// reason code and properties become the owner's disconnect_reason
+// (reason, properties); the exception is the one for a closed connection
+// (micropython-lib: OSError(-1, text), so umqtt.robust reconnects;
+// simple2: MQTTException(1, reason)).
+static MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev) {
+    mp_obj_t info[2] = {MP_OBJ_NEW_SMALL_INT(ev->reason), umqtt_props_to_dict(self, ev->properties)};
+    mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
+    if (self->api == UMQTT_API_MPLIB) {
+        umqtt_bytes name = umqtt_reason_text(ev->reason);
+        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
+        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    }
+    mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason)};
+    nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+}
 
 // Reports acks whose time ran out: cbstat(pid, 0).
 static void umqtt_report_expired(umqtt_client_obj_t *self) {
@@ -641,12 +967,13 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
             mp_obj_t msg = mp_obj_new_bytes(ev.payload.ptr, ev.payload.len);
             mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
             if (cb != mp_const_none) {
-                if (self->api == UMQTT_API_MPLIB) {
-                    mp_call_function_2(cb, topic, msg);
-                } else {
-                    mp_obj_t cb_args[4] = {topic, msg, mp_obj_new_bool(ev.retain), mp_obj_new_bool(ev.dup)};
-                    mp_call_function_n_kw(cb, 4, 0, cb_args);
+                // MQTT 5 adds the message's properties as the last argument.
+                size_t n = self->api == UMQTT_API_MPLIB ? 2 : 4;
+                mp_obj_t cb_args[5] = {topic, msg, mp_obj_new_bool(ev.retain), mp_obj_new_bool(ev.dup)};
+                if (self->version == 5) {
+                    cb_args[n++] = umqtt_props_to_dict(self, ev.properties);
                 }
+                mp_call_function_n_kw(cb, n, 0, cb_args);
             }
             // Acknowledge only once the callback has returned: if it raised,
             // the broker redelivers.
@@ -662,7 +989,19 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
             umqtt_call_status(self, ev.pid, 1);
             return packet_type;
         case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
+            if (self->version == 5 && self->api == UMQTT_API_MPLIB) {
+                umqtt_raise_code(umqtt_first_error(ev.codes));  // the reason code, e.g. 0x87
+            }
             umqtt_raise_api(self, UMQTT_ESUBACKFAIL);
+        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
+            umqtt_raise_code(umqtt_first_error(ev.codes));
+        case UMQTT_EVENT_KIND_REFUSED:
+            // MQTT 5: the broker refused our publish (PUBACK/PUBREC reason >=
+            // 0x80): cbstat(pid, reason), then MQTTException(reason).
+            umqtt_call_status(self, ev.pid, ev.reason);
+            umqtt_raise_code(ev.reason);
+        case UMQTT_EVENT_KIND_DISCONNECTED:
+            umqtt_raise_disconnected(self, &ev);
         case UMQTT_EVENT_KIND_UNKNOWN_ACK:
             // simple2 status 2: an ack for a pid that is not (or no longer) in flight.
             umqtt_call_status(self, ev.pid, 2);
@@ -750,15 +1089,17 @@ static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
     return true;
 }
 
-// _nb_connect(clean, version=4): queue CONNECT on the attached socket.
+// _nb_connect(clean, version=4, properties=None): queue CONNECT on the
+// attached socket (MQTT 5 as for _connect).
 static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     umqtt_require_socket(self);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version);
+    umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version,
+        n_args > 3 ? args[3] : mp_const_none);
     // CONNECT goes into an emptied queue: make it fit.
     size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len
-        + opts.will_topic.len + opts.will_message.len;
+        + opts.will_topic.len + opts.will_message.len + opts.properties.len + opts.will_properties.len;
     if (need > self->tx_cap) {
         self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
         self->tx_cap = need;
@@ -767,7 +1108,7 @@ static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_connect_obj, 2, 3, client_nb_connect);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_connect_obj, 2, 4, client_nb_connect);
 
 // _nb_connack() -> None (not yet) or the session-present flag; raises as
 // _connect() does for a refused or invalid CONNACK.
@@ -777,7 +1118,12 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_io io = umqtt_io_of(self);
     bool done = false;
     uint8_t session_present = 0, return_code = 0;
-    umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code);
+    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
+    umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code,
+        &connack_props);
+    if (self->version == 5 && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        umqtt_store_connack(self, connack_props);
+    }
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
     return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
 }
@@ -801,57 +1147,74 @@ static mp_obj_t client_nb_pending(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_pending_obj, client_nb_pending);
 
-// _nb_publish(topic, msg, retain, qos, dup, pid) -> True if queued, False if
-// the queue has no room now (flush, then call again). The tx buffer grows to
-// hold a PUBLISH larger than it. The pid stays in flight without deadline
-// until its PUBACK (the caller times republication).
+// _nb_publish(topic, msg, retain, qos, dup, pid, properties=None) -> True if
+// queued, False if the queue has no room now (flush, then call again). The
+// tx buffer grows to hold a PUBLISH larger than it. The pid stays in flight
+// without deadline until its PUBACK (the caller times republication).
 static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_int_t qos = mp_obj_get_int(args[4]);
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
-    umqtt_bytes topic = umqtt_bytes_of(args[1]);
-    umqtt_bytes msg = umqtt_bytes_of(args[2]);
     mp_int_t pid = mp_obj_get_int(args[6]);
     if (qos > 0 && (pid < 1 || pid > 65535)) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
-    umqtt_nb_room(self, topic.len + msg.len + 9);
+    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
+        mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none);
+    umqtt_nb_room(self, m.topic.len + m.msg.len + m.properties.len + 14);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, topic, msg, (uint8_t)qos,
-        mp_obj_is_true(args[3]), mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0),
-        UMQTT_PORT_FOREVER);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
+    if (st == UMQTT_STATUS_BROKER_LIMIT) {
+        umqtt_check(self, st, limit);
+    }
     return mp_obj_new_bool(umqtt_nb_check(self, st));
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_publish_obj, 7, 7, client_nb_publish);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_publish_obj, 7, 8, client_nb_publish);
 
-static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_t qos, mp_obj_t pid_in) {
+static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_t options, mp_obj_t pid_in,
+    mp_obj_t props, umqtt_props_context ctx) {
     umqtt_require_socket(self);
+    umqtt_require_v5(self, props);
     umqtt_bytes topic = umqtt_bytes_of(topic_in);
     mp_int_t pid = mp_obj_get_int(pid_in);
     if (pid < 1 || pid > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
-    umqtt_nb_room(self, topic.len + 9);
+    umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
+    umqtt_nb_room(self, topic.len + block.len + 14);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, qos, (uint16_t)pid, UMQTT_PORT_FOREVER);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
+        UMQTT_PORT_FOREVER, &limit);
+    if (st == UMQTT_STATUS_BROKER_LIMIT) {
+        umqtt_check(self, st, limit);
+    }
     return mp_obj_new_bool(umqtt_nb_check(self, st));
 }
 
-// _nb_subscribe(topic, qos, pid) -> True if queued, False if no room now.
+// _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
+// if no room now. MQTT 5: qos may carry subscription options (see subscribe).
 static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    mp_int_t qos = mp_obj_get_int(args[2]);
-    umqtt_check_qos(self, qos);
-    return umqtt_nb_sub(self, args[1], (uint8_t)qos, args[3]);
+    mp_int_t options = mp_obj_get_int(args[2]);
+    if (options < 0 || options > 0x3f || (options > 3 && self->version != 5)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
+    }
+    umqtt_check_qos(self, options & 3);
+    return umqtt_nb_sub(self, args[1], (uint8_t)options, args[3], n_args > 4 ? args[4] : mp_const_none,
+        UMQTT_PROPS_CONTEXT_SUBSCRIBE);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_subscribe_obj, 4, 4, client_nb_subscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_subscribe_obj, 4, 5, client_nb_subscribe);
 
-// _nb_unsubscribe(topic, pid) -> True if queued, False if no room now.
-static mp_obj_t client_nb_unsubscribe(mp_obj_t self_in, mp_obj_t topic_in, mp_obj_t pid_in) {
-    return umqtt_nb_sub(MP_OBJ_TO_PTR(self_in), topic_in, UMQTT_NB_UNSUBSCRIBE, pid_in);
+// _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
+// no room now.
+static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
+    return umqtt_nb_sub(MP_OBJ_TO_PTR(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
+        n_args > 3 ? args[3] : mp_const_none, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(client_nb_unsubscribe_obj, client_nb_unsubscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 
 // _nb_ping() / _nb_disconnect() -> True if queued, False if no room now.
 static mp_obj_t client_nb_ping(mp_obj_t self_in) {
@@ -889,14 +1252,18 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
             return MP_OBJ_NEW_SMALL_INT(0);
         case UMQTT_EVENT_KIND_MESSAGE: {
             // Copy out of the receive buffer before calling anything.
-            mp_obj_t cb_args[3] = {
+            mp_obj_t cb_args[4] = {
                 mp_obj_new_bytes(ev.topic.ptr, ev.topic.len),
                 mp_obj_new_bytes(ev.payload.ptr, ev.payload.len),
                 mp_obj_new_bool(ev.retain),
             };
+            size_t n = 3;
+            if (self->version == 5) {
+                cb_args[n++] = umqtt_props_to_dict(self, ev.properties);
+            }
             mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
             if (cb != mp_const_none) {
-                mp_call_function_n_kw(cb, 3, 0, cb_args);
+                mp_call_function_n_kw(cb, n, 0, cb_args);
             }
             // Acknowledged once the callback has returned.
             umqtt_check_io(self, umqtt_client_nb_accept(self->engine));
@@ -908,8 +1275,14 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
             status = 1;
             break;
         case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
-            status = 0x80;
+        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
+            status = umqtt_first_error(ev.codes);
             break;
+        case UMQTT_EVENT_KIND_REFUSED:
+            status = ev.reason;  // MQTT 5: the broker refused the publish
+            break;
+        case UMQTT_EVENT_KIND_DISCONNECTED:
+            umqtt_raise_disconnected(self, &ev);
         case UMQTT_EVENT_KIND_UNKNOWN_ACK:
             status = 2;
             break;

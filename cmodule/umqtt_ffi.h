@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
-// `qos` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
+// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 #define UMQTT_NB_UNSUBSCRIBE 255
 
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
@@ -52,6 +52,14 @@ typedef enum {
   // Non-blocking calls only: the transmit queue has no room for the
   // packet now; flush it (`umqtt_client_nb_flush`) and try again.
   UMQTT_STATUS_WOULD_BLOCK,
+  // MQTT 5: a property that is unknown, not allowed in that packet,
+  // repeated, or out of range; or properties on an MQTT 3 connection.
+  UMQTT_STATUS_INVALID_PROPERTY,
+  // MQTT 5: the packet breaks a limit of the broker's CONNACK (Maximum
+  // QoS, Retain Available, Maximum Packet Size, Receive Maximum, Topic
+  // Alias Maximum, wildcard / shared / subscription-id support); nothing
+  // was sent. The detail is a code for `umqtt_limit_text`.
+  UMQTT_STATUS_BROKER_LIMIT,
 } umqtt_status;
 
 // What [`umqtt_client_receive`] found.
@@ -68,10 +76,20 @@ typedef enum {
   UMQTT_EVENT_KIND_DELIVERED,
   // Our SUBSCRIBE `pid` is acknowledged; `codes` holds the granted QoS.
   UMQTT_EVENT_KIND_SUBSCRIBED,
-  // Our SUBSCRIBE `pid` was refused (a 0x80 among `codes`).
+  // Our SUBSCRIBE `pid` was refused (a code of 0x80 or above among `codes`).
   UMQTT_EVENT_KIND_SUBSCRIBE_FAILED,
-  // Our UNSUBSCRIBE `pid` is acknowledged.
+  // Our UNSUBSCRIBE `pid` is acknowledged (MQTT 5: `codes` holds its
+  // reason codes).
   UMQTT_EVENT_KIND_UNSUBSCRIBED,
+  // MQTT 5: our UNSUBSCRIBE `pid` was refused (a code of 0x80 or above
+  // among `codes`).
+  UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED,
+  // MQTT 5: the broker refused our QoS 1/2 publish `pid` (PUBACK or
+  // PUBREC with error `reason`); the id is free, nothing is resent.
+  UMQTT_EVENT_KIND_REFUSED,
+  // MQTT 5: the broker sent DISCONNECT (`reason`, `properties`); the
+  // connection is closed.
+  UMQTT_EVENT_KIND_DISCONNECTED,
   // PINGRESP.
   UMQTT_EVENT_KIND_PONG,
   // An acknowledgement for `pid`, which is not in flight (stale).
@@ -79,6 +97,42 @@ typedef enum {
   // Protocol bookkeeping (PUBREC, PUBREL) handled by the engine.
   UMQTT_EVENT_KIND_OTHER,
 } umqtt_event_kind;
+
+// How a property's value is represented (MQTT 5 §2.2.2.2).
+typedef enum {
+  // Not a property id.
+  UMQTT_PROPERTY_KIND_UNKNOWN,
+  // A byte, in `number`.
+  UMQTT_PROPERTY_KIND_BYTE,
+  // A two-byte integer, in `number`.
+  UMQTT_PROPERTY_KIND_TWO_BYTE_INT,
+  // A four-byte integer, in `number`.
+  UMQTT_PROPERTY_KIND_FOUR_BYTE_INT,
+  // A variable byte integer, in `number`.
+  UMQTT_PROPERTY_KIND_VAR_INT,
+  // A UTF-8 string, in `a`.
+  UMQTT_PROPERTY_KIND_UTF8_STRING,
+  // Binary data, in `a`.
+  UMQTT_PROPERTY_KIND_BINARY_DATA,
+  // A UTF-8 string pair (user property): name in `a`, value in `b`.
+  UMQTT_PROPERTY_KIND_UTF8_PAIR,
+} umqtt_property_kind;
+
+// The packet a property block is for.
+typedef enum {
+  // CONNECT.
+  UMQTT_PROPS_CONTEXT_CONNECT,
+  // The will (CONNECT's will properties).
+  UMQTT_PROPS_CONTEXT_WILL,
+  // PUBLISH.
+  UMQTT_PROPS_CONTEXT_PUBLISH,
+  // SUBSCRIBE.
+  UMQTT_PROPS_CONTEXT_SUBSCRIBE,
+  // UNSUBSCRIBE.
+  UMQTT_PROPS_CONTEXT_UNSUBSCRIBE,
+  // DISCONNECT.
+  UMQTT_PROPS_CONTEXT_DISCONNECT,
+} umqtt_props_context;
 
 // The engine's state: session, framing, connection flags. Opaque to C,
 // which allocates [`umqtt_client_size`] bytes (in GC memory) for it.
@@ -96,6 +150,12 @@ typedef struct {
   uint8_t *tx;
   // Its size (at least 16).
   size_t tx_cap;
+  // MQTT 5 inbound topic aliases: room for the Topic Alias Maximum
+  // announced in CONNECT (see `umqtt_core::limits::TopicAliases`); null
+  // with 0 when none is announced.
+  uint8_t *aliases;
+  // Its size.
+  size_t aliases_cap;
 } umqtt_io;
 
 // A borrowed byte string. `ptr` may be null when `len` is 0.
@@ -132,9 +192,32 @@ typedef struct {
   uint16_t keepalive;
   // Clean session flag.
   bool clean_session;
-  // 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1.
+  // 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5.
   uint8_t version;
+  // MQTT 5: the CONNECT's property block (see `umqtt_props_put`).
+  umqtt_bytes properties;
+  // MQTT 5: the will's property block.
+  umqtt_bytes will_properties;
 } umqtt_connect_options;
+
+// An outgoing PUBLISH, as [`umqtt_client_publish`] and
+// [`umqtt_client_nb_publish`] take it.
+typedef struct {
+  // Topic name (empty: MQTT 5, sent by its Topic Alias).
+  umqtt_bytes topic;
+  // Payload.
+  umqtt_bytes msg;
+  // QoS 0..=2.
+  uint8_t qos;
+  // Retain flag.
+  bool retain;
+  // DUP flag: a resend (see [`umqtt_client_publish`]).
+  bool dup;
+  // Packet id for QoS 1/2 (1..=65535).
+  uint16_t pid;
+  // MQTT 5: the PUBLISH's property block; empty on MQTT 3.
+  umqtt_bytes properties;
+} umqtt_message;
 
 // An event; borrowed fields point into the receive buffer and are valid
 // until the next call that reads.
@@ -155,9 +238,27 @@ typedef struct {
   umqtt_bytes topic;
   // Payload of a message.
   umqtt_bytes payload;
-  // SUBACK return codes.
+  // SUBACK return codes; MQTT 5 UNSUBACK reason codes.
   umqtt_bytes codes;
+  // MQTT 5: the reason code of a PUBACK, PUBREC, PUBCOMP or DISCONNECT.
+  uint8_t reason;
+  // MQTT 5: the packet's property block (read with `umqtt_props_next`).
+  umqtt_bytes properties;
 } umqtt_event;
+
+// One property: its id, and its value in the field its kind names.
+typedef struct {
+  // The property identifier (0x01 ... 0x2A).
+  uint8_t id;
+  // How the value is held.
+  umqtt_property_kind kind;
+  // Integer values.
+  uint32_t number;
+  // String or binary value; a user property's name.
+  umqtt_bytes a;
+  // A user property's value.
+  umqtt_bytes b;
+} umqtt_property;
 
 // Bytes the C side must allocate for a [`umqtt_client`] (8-byte aligned).
 size_t umqtt_client_size(void);
@@ -178,7 +279,9 @@ umqtt_status umqtt_client_init(umqtt_client *client, size_t size, size_t rx_max)
 void umqtt_client_reset(umqtt_client *client);
 
 // Sends CONNECT and waits up to `io_timeout` for the CONNACK.
-// `*return_code` gets the CONNACK code (also on `ConnackRefused`).
+// `*return_code` gets the CONNACK code (also on `ConnackRefused`); on
+// MQTT 5, `*connack_properties` the CONNACK's property block (in the
+// receive buffer, valid until the next read; also on `ConnackRefused`).
 //
 // # Safety
 // `client` initialised; `io` and `options` valid for the call, with their
@@ -188,7 +291,8 @@ umqtt_status umqtt_client_connect(umqtt_client *client,
                                   const umqtt_connect_options *options,
                                   int32_t io_timeout,
                                   uint8_t *session_present,
-                                  uint8_t *return_code);
+                                  uint8_t *return_code,
+                                  umqtt_bytes *connack_properties);
 
 // Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
 // ack deadline of `ack_timeout` ms. A packet larger than the transmit
@@ -201,38 +305,48 @@ umqtt_status umqtt_client_connect(umqtt_client *client,
 // not sent again (its PUBREL is) and the call succeeds; a `pid` not in
 // flight goes in flight as usual.
 //
-// # Safety
-// `client` initialised; `io`, `topic` and `msg` valid for the call.
-umqtt_status umqtt_client_publish(umqtt_client *client,
-                                  const umqtt_io *io,
-                                  umqtt_bytes topic,
-                                  umqtt_bytes msg,
-                                  uint8_t qos,
-                                  bool retain,
-                                  bool dup,
-                                  uint16_t pid,
-                                  int32_t ack_timeout,
-                                  int32_t io_timeout);
-
-// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
+// MQTT 5: `properties` is the PUBLISH's property block (empty on MQTT 3);
+// with a Topic Alias in it, an empty `topic` sends the alias alone. The
+// broker's CONNACK limits are checked first (`BrokerLimit`, `*detail`
+// naming the limit for `umqtt_limit_text`).
 //
 // # Safety
-// `client` initialised; `io` and `topic` valid for the call.
+// `client` initialised; `io`, `topic`, `msg` and `properties` valid for
+// the call; `detail` null or writable.
+umqtt_status umqtt_client_publish(umqtt_client *client,
+                                  const umqtt_io *io,
+                                  const umqtt_message *message,
+                                  int32_t ack_timeout,
+                                  int32_t io_timeout,
+                                  uint8_t *detail);
+
+// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
+// `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
+// As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
+// (e.g. a Subscription Identifier). `*detail` as for publish.
+//
+// # Safety
+// `client` initialised; `io`, `topic` and `properties` valid for the
+// call; `detail` null or writable.
 umqtt_status umqtt_client_subscribe(umqtt_client *client,
                                     const umqtt_io *io,
                                     umqtt_bytes topic,
-                                    uint8_t qos,
+                                    uint8_t options,
+                                    umqtt_bytes properties,
                                     uint16_t pid,
                                     int32_t ack_timeout,
-                                    int32_t io_timeout);
+                                    int32_t io_timeout,
+                                    uint8_t *detail);
 
-// Sends UNSUBSCRIBE for one filter; `pid` goes in flight until its UNSUBACK.
+// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
+// goes in flight until its UNSUBACK.
 //
 // # Safety
-// `client` initialised; `io` and `topic` valid for the call.
+// `client` initialised; `io`, `topic` and `properties` valid for the call.
 umqtt_status umqtt_client_unsubscribe(umqtt_client *client,
                                       const umqtt_io *io,
                                       umqtt_bytes topic,
+                                      umqtt_bytes properties,
                                       uint16_t pid,
                                       int32_t ack_timeout,
                                       int32_t io_timeout);
@@ -244,10 +358,17 @@ umqtt_status umqtt_client_unsubscribe(umqtt_client *client,
 umqtt_status umqtt_client_ping(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
 
 // Sends DISCONNECT and forgets the connection (not the in-flight ids).
+// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
+// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
+// 0 / empty.
 //
 // # Safety
-// `client` initialised; `io` valid for the call.
-umqtt_status umqtt_client_disconnect(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
+// `client` initialised; `io` and `properties` valid for the call.
+umqtt_status umqtt_client_disconnect(umqtt_client *client,
+                                     const umqtt_io *io,
+                                     uint8_t reason,
+                                     umqtt_bytes properties,
+                                     int32_t io_timeout);
 
 // Handles at most one incoming packet. Waits `first_byte_timeout` ms for
 // one to start (0: only if bytes are already there); once started, the
@@ -353,7 +474,9 @@ umqtt_status umqtt_client_nb_connect(umqtt_client *client,
 
 // Reads the CONNACK if it has arrived. `*done` is false while it has not
 // (wait for readability and call again); once true, `*session_present`
-// is set. `*return_code` gets the code of a refusal (`ConnackRefused`).
+// is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
+// `*connack_properties` the MQTT 5 properties, as for
+// [`crate::umqtt_client_connect`].
 //
 // # Safety
 // `client` initialised; `io` valid for the call; outputs null or writable.
@@ -361,7 +484,8 @@ umqtt_status umqtt_client_nb_connack(umqtt_client *client,
                                      const umqtt_io *io,
                                      bool *done,
                                      uint8_t *session_present,
-                                     uint8_t *return_code);
+                                     uint8_t *return_code,
+                                     umqtt_bytes *connack_properties);
 
 // Writes as much of the transmit queue as the stream takes now, after
 // adding the acks the session owes. `*left` is the number of bytes still
@@ -378,33 +502,34 @@ umqtt_status umqtt_client_nb_flush(umqtt_client *client, const umqtt_io *io, siz
 size_t umqtt_client_nb_pending(const umqtt_client *client);
 
 // Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
-// (start or, with `dup`, resend the `pid`) is done only once it is
-// queued. `WouldBlock`: no room now; `BufferTooSmall`: larger than the
-// transmit buffer.
+// (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
+// `*detail`) is done only once it is queued. `WouldBlock`: no room now;
+// `BufferTooSmall`: larger than the transmit buffer.
 //
 // # Safety
-// `client` initialised; `io`, `topic` and `msg` valid for the call.
+// `client` initialised; `io` and `message` valid for the call; `detail`
+// null or writable.
 umqtt_status umqtt_client_nb_publish(umqtt_client *client,
                                      const umqtt_io *io,
-                                     umqtt_bytes topic,
-                                     umqtt_bytes msg,
-                                     uint8_t qos,
-                                     bool retain,
-                                     bool dup,
-                                     uint16_t pid,
-                                     int32_t ack_timeout);
+                                     const umqtt_message *message,
+                                     int32_t ack_timeout,
+                                     uint8_t *detail);
 
-// Queues a SUBSCRIBE (`qos` given) or UNSUBSCRIBE (`qos` 255) of one
-// filter; `pid` goes in flight once it is queued.
+// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
+// or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
+// `pid` goes in flight once it is queued.
 //
 // # Safety
-// `client` initialised; `io` and `topic` valid for the call.
+// `client` initialised; `io`, `topic` and `properties` valid for the
+// call; `detail` null or writable.
 umqtt_status umqtt_client_nb_subscribe(umqtt_client *client,
                                        const umqtt_io *io,
                                        umqtt_bytes topic,
-                                       uint8_t qos,
+                                       uint8_t options,
+                                       umqtt_bytes properties,
                                        uint16_t pid,
-                                       int32_t ack_timeout);
+                                       int32_t ack_timeout,
+                                       uint8_t *detail);
 
 // Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
 //
@@ -429,5 +554,40 @@ umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, u
 // # Safety
 // `client` initialised.
 umqtt_status umqtt_client_nb_accept(umqtt_client *client);
+
+// The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
+// not define.
+umqtt_property_kind umqtt_property_kind_of(uint8_t id);
+
+// Appends `property` to the block in `buf[..*len]` (capacity `cap`) for
+// a packet of type `context`; `*len` grows by what was written. Nothing
+// is written on failure: `InvalidProperty` (unknown id, not allowed in
+// this packet, repeated, value out of range or not UTF-8) or
+// `BufferTooSmall`.
+//
+// # Safety
+// `buf` writable for `cap` bytes, `len` writable, `property` and its byte
+// strings valid for the call.
+umqtt_status umqtt_props_put(uint8_t *buf,
+                             size_t cap,
+                             size_t *len,
+                             umqtt_props_context context,
+                             const umqtt_property *property);
+
+// Reads the property at `*offset` of a received (already validated)
+// block into `*out` and advances `*offset`; false at the end.
+//
+// # Safety
+// `block` valid for the call (and `out`'s byte strings point into it);
+// `offset` and `out` writable.
+bool umqtt_props_next(umqtt_bytes block, size_t *offset, umqtt_property *out);
+
+// Text of the refusal a `BrokerLimit` status reports, by its `detail`
+// (see [`limit_code`]): for the exception message.
+umqtt_bytes umqtt_limit_text(uint8_t detail);
+
+// The name of an MQTT 5 reason code ("Not authorized", ...), for
+// exception messages.
+umqtt_bytes umqtt_reason_text(uint8_t code);
 
 #endif  /* UMQTT_FFI_H */

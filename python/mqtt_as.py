@@ -31,9 +31,13 @@
 #
 # Differences: the network module is optional (no WLAN: the link is treated
 # as up and the WiFi keys are ignored); client_id defaults to a random id
-# where machine.unique_id() does not exist; MQTTv5 is not supported
-# (mqttv5=True raises ValueError, `properties` arguments are ignored);
-# incoming QoS 2 is handled by the engine instead of forcing a reconnect; an
+# where machine.unique_id() does not exist; MQTTv5 (mqttv5=True) is the
+# engine's complete implementation: all properties (several user
+# properties, will properties as a 5th element of `will`), every packet's
+# reason codes (a refused publish raises MQTTException(reason) instead of
+# being reported as delivered), the broker's limits enforced before sending
+# (ValueError); without mqttv5, `properties` arguments are ignored; incoming
+# QoS 2 is handled by the engine instead of forcing a reconnect; an
 # incoming packet may be at most config.get("max_packet_size", 16384) bytes
 # (the receive buffer is allocated once); the transmit buffer starts at 1 KB
 # and grows to hold the largest packet published; a subs_cb that raises is
@@ -191,8 +195,10 @@ class MQTTClient:
     REPUB_COUNT = 0
 
     def __init__(self, config):
-        if config.get("mqttv5"):
-            raise ValueError("MQTTv5 is not supported")
+        # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
+        # writes them (user property 0x26: {name: value}).
+        self._v5 = bool(config.get("mqttv5"))
+        self._con_props = config.get("mqttv5_con_props")
         self._events = config["queue_len"] > 0
         keepalive = config["keepalive"]
         if keepalive >= 65536:
@@ -232,7 +238,7 @@ class MQTTClient:
         self._sock = None  # the raw socket
         self._stream = None  # what MQTT is spoken on (the TLS socket with ssl)
         self._gen = 0  # connection number: a waiter sees the connection it used end
-        self._failed = set()  # pids of refused SUBACKs
+        self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving
         self._partial = None  # when a partly arrived packet started
         self._ackev = asyncio.Event()  # pulsed on every ack and on loss of connection
@@ -263,15 +269,18 @@ class MQTTClient:
         o.lw_msg = b""
         o.lw_qos = 0
         o.lw_retain = False
+        o.lw_properties = None
+        o.connack_properties = {}
         will = config["will"]
         if will is not None:
             self._set_last_will(*will)
         o.cb = self._on_message
         o.cbstat = self._on_ack
-        self._eng = _Engine(o, api=API_MPLIB, tx_size=1024,
+        self._eng = _Engine(o, api=API_MPLIB, tx_size=1024, props_dict=True,
                             max_packet_size=config.get("max_packet_size", 16384))
 
-    def _set_last_will(self, topic, msg, retain=False, qos=0):
+    def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
+        # (properties: MQTT 5 will properties, an umqtt-rs extension)
         qos_check(qos)
         if not topic:
             raise ValueError("Empty topic.")
@@ -280,6 +289,7 @@ class MQTTClient:
         o.lw_msg = msg
         o.lw_qos = qos
         o.lw_retain = retain
+        o.lw_properties = properties if self._v5 else None
 
     def dprint(self, msg, *args):
         if self.DEBUG:
@@ -287,12 +297,13 @@ class MQTTClient:
 
     # --- engine callbacks (run from the reader task) ------------------------
 
-    def _on_message(self, topic, msg, retained):
-        self._cb(topic, msg, retained)
+    def _on_message(self, topic, msg, retained, *props):
+        # MQTT 5: a 4th argument, the message's properties.
+        self._cb(topic, msg, retained, *props)
 
     def _on_ack(self, pid, status):
-        if status == 0x80:
-            self._failed.add(pid)
+        if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
+            self._failed[pid] = status
         self.rcv_pids.discard(pid)
         _pulse(self._ackev)
 
@@ -353,7 +364,7 @@ class MQTTClient:
         self._stream = stream
         eng = self._eng
         eng._attach(stream)
-        eng._nb_connect(clean)
+        eng._nb_connect(clean, 5 if self._v5 else 4, self._con_props if self._v5 else None)
         # The TLS handshake, if any, runs inside these writes and reads.
         await self._flush_direct(t0)
         while True:
@@ -362,6 +373,8 @@ class MQTTClient:
                 break
             await self._wait(eng, False, t0, "read")
         self.last_rx = ticks_ms()
+        if self._v5:
+            self.topic_alias_maximum = self._owner.connack_properties.get(0x22, 0)
         return sp
 
     async def wifi_connect(self, quick=False):
@@ -391,7 +404,7 @@ class MQTTClient:
         self._in_connect = True
         clean = self._clean if self._has_connected else self._clean_init
         try:
-            if not self._has_connected and self._clean_init and not self._clean:
+            if not self._has_connected and self._clean_init and not self._clean and not self._v5:
                 # Start from a clean session, then keep sessions from now on.
                 await self._connect(True)
                 try:
@@ -585,7 +598,7 @@ class MQTTClient:
 
     def _forget(self, pid):
         self.rcv_pids.discard(pid)
-        self._failed.discard(pid)
+        self._failed.pop(pid, None)
         self._eng._pending().pop(pid, None)
 
     async def _enqueue(self, fn, *args):
@@ -621,25 +634,27 @@ class MQTTClient:
             if not self._isconnected:
                 raise OSError(-1, "Not connected")
 
-    async def _publish(self, topic, msg, retain, qos):
+    async def _publish(self, topic, msg, retain, qos, props):
         eng = self._eng
         if qos == 0:
-            await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0)
+            await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0, props)
             return
         await self._room_for_pid()
         pid = self._newpid()
         gen = self._gen
         self.rcv_pids.add(pid)
         try:
-            await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid)
+            await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid, props)
             count = 0
             while True:
                 if await self._await_pid(pid, gen):
+                    if pid in self._failed:  # MQTT 5: the broker refused it
+                        raise MQTTException(self._failed[pid])
                     return
                 if count >= self._max_repubs or not self.isconnected() or gen != self._gen:
                     raise OSError(-1, "PUBACK not received")
                 # Same pid, DUP set.
-                await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid)
+                await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid, props)
                 count += 1
                 self.REPUB_COUNT += 1
         except BaseException:
@@ -647,22 +662,25 @@ class MQTTClient:
             raise
 
     async def publish(self, topic, msg, retain=False, qos=0, properties=None):
+        # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
+        # MQTTException(reason); it is not retried.
         qos_check(qos)
+        props = properties if self._v5 else None
         while True:
             await self._connection()
             try:
-                return await self._publish(topic, msg, retain, qos)
+                return await self._publish(topic, msg, retain, qos, props)
             except OSError:
                 pass
             self._reconnect("publish failed")
 
-    async def _request(self, fn, topic, *args):
+    async def _request(self, fn, topic, *args, props=None):
         await self._room_for_pid()
         pid = self._newpid()
         gen = self._gen
         self.rcv_pids.add(pid)
         try:
-            await self._enqueue(fn, topic, *args, pid)
+            await self._enqueue(fn, topic, *args, pid, props if self._v5 else None)
             if not await self._await_pid(pid, gen):
                 raise OSError(-1, "ack not received")
             if pid in self._failed:
@@ -675,7 +693,7 @@ class MQTTClient:
         while True:
             await self._connection()
             try:
-                return await self._request(self._eng._nb_subscribe, topic, qos)
+                return await self._request(self._eng._nb_subscribe, topic, qos, props=properties)
             except OSError:
                 pass
             self._reconnect("subscribe failed")
@@ -684,7 +702,7 @@ class MQTTClient:
         while True:
             await self._connection()
             try:
-                return await self._request(self._eng._nb_unsubscribe, topic)
+                return await self._request(self._eng._nb_unsubscribe, topic, props=properties)
             except OSError:
                 pass
             self._reconnect("unsubscribe failed")

@@ -64,22 +64,36 @@ class Client:
         tx_size: int = 1024,
         max_qos: int = 1,
         api: int = ...,
+        props_dict: bool = False,
     ) -> None:
         """*max_packet_size*: the largest incoming packet (receive buffer,
         allocated once). *tx_size*: outgoing packets up to this size are sent
         with one write. *max_qos*: 1 or 2. *api*: :data:`API_SIMPLE2` or
-        :data:`API_MPLIB`. ``ValueError`` for invalid values."""
+        :data:`API_MPLIB`. *props_dict*: received MQTT 5 user properties as
+        ``{name: value}`` (mqtt_as) instead of ``[(name, value), ...]``.
+        ``ValueError`` for invalid values.
 
-    def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0, dup: bool = False) -> Optional[int]:
+        MQTT 5 properties are dicts ``{id: value}``: ints for integer
+        properties, ``str`` for strings, ``bytes`` for binary data, a user
+        property (``0x26``) a list of ``(name, value)`` pairs or a dict. Every
+        rule of the spec is checked before sending (``ValueError``)."""
+
+    def publish(
+        self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0, dup: bool = False,
+        properties: Optional[Dict[int, Any]] = None,
+    ) -> Optional[int]:
         """Sends a PUBLISH; returns its packet id for QoS > 0, else ``None``.
         Does not wait for the acknowledgement (it is reported through
-        ``cbstat``)."""
+        ``cbstat``). MQTT 5: *properties*; with a topic alias (``0x23``) an
+        empty *topic* sends the alias alone."""
 
-    def subscribe(self, topic: _Buffer, qos: int = 0) -> int:
+    def subscribe(self, topic: _Buffer, qos: int = 0, properties: Optional[Dict[int, Any]] = None) -> int:
         """Sends a SUBSCRIBE; returns its packet id. ``AssertionError`` if no
-        message callback is set."""
+        message callback is set. MQTT 5: bits 2-5 of *qos* are the
+        subscription options (No Local ``0x04``, Retain As Published ``0x08``,
+        Retain Handling ``<< 4``)."""
 
-    def unsubscribe(self, topic: _Buffer) -> int:
+    def unsubscribe(self, topic: _Buffer, properties: Optional[Dict[int, Any]] = None) -> int:
         """Sends an UNSUBSCRIBE; returns its packet id."""
 
     def ping(self) -> None:
@@ -95,7 +109,10 @@ class Client:
         """Like :meth:`check_msg`, waiting up to *timeout_ms* for a packet to
         start (``None``: forever)."""
 
-    def _republish(self, topic: _Buffer, msg: _Buffer, retain: bool, qos: int, pid: int) -> Optional[int]:
+    def _republish(
+        self, topic: _Buffer, msg: _Buffer, retain: bool, qos: int, pid: int,
+        properties: Optional[Dict[int, Any]] = None,
+    ) -> Optional[int]:
         """Resends an unacknowledged publish with DUP and its packet id."""
 
     def _attach(self, sock: Any) -> None:
@@ -112,12 +129,21 @@ class Client:
     def _sock(self) -> Any:
         """The attached socket, or ``None``."""
 
-    def _connect(self, clean_session: bool = True, version: int = 4) -> int:
+    def _connect(
+        self, clean_session: bool = True, version: int = 4,
+        properties: Optional[Dict[int, Any]] = None,
+    ) -> int:
         """Sends CONNECT on the attached socket and reads CONNACK; returns the
-        session-present flag."""
+        session-present flag. *version* 3 (MQTT 3.1), 4 (3.1.1) or 5. MQTT 5:
+        *properties* of the CONNECT (a Maximum Packet Size of
+        *max_packet_size* is added unless given), the will's from the owner's
+        ``lw_properties``; the CONNACK's become the owner's
+        ``connack_properties``. A Topic Alias Maximum (``0x22``, at most 32)
+        lets the broker use aliases for topics of up to 128 bytes."""
 
-    def _send_disconnect(self) -> None:
-        """Sends DISCONNECT, best effort (errors swallowed)."""
+    def _send_disconnect(self, reason: int = 0, properties: Optional[Dict[int, Any]] = None) -> None:
+        """Sends DISCONNECT (MQTT 5: with *reason* and *properties*), best
+        effort (errors swallowed)."""
 
     def _pending(self) -> _PendingAcks:
         """The live ``rcv_pids`` view."""

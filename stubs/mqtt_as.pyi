@@ -17,9 +17,13 @@ umqtt-rs engine::
     asyncio.run(main(MQTTClient(config)))
 
 The first ``connect()`` raises ``OSError``; later outages reconnect in a
-background task. MQTTv5 is not supported (``mqttv5=True`` raises
-``ValueError``; ``properties`` arguments are ignored). See the header of
-python/mqtt_as.py for every difference from mqtt_as.
+background task. MQTT 5: ``config["mqttv5"] = True``, with
+``mqttv5_con_props`` (a dict ``{id: value}``) for the CONNECT; ``properties``
+of publish/subscribe/unsubscribe are sent, ``subs_cb`` gets a 4th argument
+(the message's properties; user properties as ``{name: value}``) and queue
+items a 4th element (see ``docs/mqtt5.md``). Without ``mqttv5``,
+``properties`` arguments are ignored. See the header of python/mqtt_as.py
+for every difference from mqtt_as.
 """
 
 import asyncio
@@ -51,7 +55,7 @@ config: Dict[str, Any]
 ``port`` (0: 1883, or 8883 with ``ssl``), ``user``, ``password``,
 ``keepalive`` (60), ``ping_interval``, ``ssl``, ``ssl_params``,
 ``response_time`` (10 s), ``clean_init``, ``clean``, ``max_repubs`` (4),
-``will`` ``(topic, msg, retain, qos)``, ``subs_cb(topic, msg, retained)``,
+``will`` ``(topic, msg, retain, qos[, properties])``, ``subs_cb(topic, msg, retained[, properties])``,
 ``wifi_coro``, ``connect_coro``, ``ssid``, ``wifi_pw``, ``queue_len`` (0:
 callbacks; > 0: event interface), ``gateway``, ``mqttv5``,
 ``mqttv5_con_props``; umqtt-rs also reads ``max_packet_size`` (16384)."""
@@ -97,7 +101,7 @@ class MQTTClient:
     """Event interface only: incoming messages."""
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        """``ValueError`` without a server, for ``keepalive >= 65536`` or ``mqttv5``."""
+        """``ValueError`` without a server or for ``keepalive >= 65536``."""
 
     def dprint(self, msg: str, *args: Any) -> None:
         """Prints ``msg % args`` when ``DEBUG``."""
@@ -114,7 +118,8 @@ class MQTTClient:
     async def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0, properties: Any = None) -> None:
         """QoS 0: returns once queued. QoS 1: returns once acknowledged;
         republished with DUP after ``response_time``, up to ``max_repubs``
-        times, then after a reconnect."""
+        times, then after a reconnect. MQTT 5: a PUBACK with a reason code
+        >= 0x80 raises ``MQTTException(reason_code)`` (not retried)."""
 
     async def subscribe(self, topic: _Buffer, qos: int = 0, properties: Any = None) -> None:
         """Returns once the SUBACK has come."""

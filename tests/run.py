@@ -303,6 +303,9 @@ class BrokerControl:
       start        -> starts a new mosquitto with one anonymous listener on a
                       free port (persistence on, in its own directory);
                       answers the port
+      start v5limits -> the same with the MQTT 5 limits of V5_LIMITS (the
+                      CONNACK announces them) and an ACL that allows only
+                      umqtt-test/# (so SUBACK/PUBACK refuse anything else)
       start PORT   -> starts that broker again, same port and configuration
       stop PORT    -> SIGTERM (mosquitto saves its sessions), waits
       kill PORT    -> SIGKILL, waits
@@ -314,9 +317,14 @@ class BrokerControl:
     broker, so tests can run in parallel. All are stopped at the end.
     """
 
+    # mosquitto options for `start v5limits` (global options: a broker of its own).
+    V5_LIMITS = ("max_qos 1\nretain_available false\nmax_keepalive 10\n"
+                 "max_packet_size 2000\nmax_inflight_messages 2\n")
+
     def __init__(self, workdir):
         self.dir = workdir
         self.procs = {}  # port -> Popen (None when stopped)
+        self.extra = {}  # port -> extra configuration lines
         self.proxies = {}  # port -> proxy.Proxy
         self.lock = threading.Lock()
         self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -349,8 +357,13 @@ class BrokerControl:
         if words and words[0] == "proxy":
             return self.proxy(words[1:])
         with self.lock:
-            if words == ["start"]:
+            if words == ["start"] or words == ["start", "v5limits"]:
                 port = free_ports(1)[0]
+                if len(words) == 2:
+                    acl = os.path.join(self.dir, "v5limits-%d.acl" % port)
+                    with open(acl, "w") as f:
+                        f.write("topic readwrite umqtt-test/#\n")
+                    self.extra[port] = self.V5_LIMITS + "acl_file %s\n" % acl
                 self._start(port)
                 return str(port)
             if len(words) != 2:
@@ -381,8 +394,9 @@ class BrokerControl:
         with open(conf, "w") as f:
             f.write("user %s\npersistence true\npersistence_location %s/\n"
                     "log_dest file %s/mosquitto.log\nlog_type all\n"
-                    "listener %d %s\nallow_anonymous true\n"
-                    % (pwd.getpwuid(os.geteuid()).pw_name, d, d, port, HOST))
+                    "listener %d %s\nallow_anonymous true\n%s"
+                    % (pwd.getpwuid(os.geteuid()).pw_name, d, d, port, HOST,
+                       self.extra.get(port, "")))
         out = open(os.path.join(d, "mosquitto.stdout"), "a")
         p = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=out, stderr=subprocess.STDOUT,
                              cwd=d, start_new_session=True)

@@ -135,15 +135,15 @@ class MQTTClient(robust.MQTTClient):
                  thread=True, **kw):
         if keepalive and keepalive < 5:
             raise ValueError("keepalive must be 0 or >= 5")
-        if version not in (3, 4):
-            raise ValueError("version must be 3 or 4")
+        if version not in (3, 4, 5):
+            raise ValueError("version must be 3, 4 or 5")
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn
         self.cb = self._dispatch  # bound once; user callbacks are below
         self._user_cb = None
         self._err_cb = None
-        self._handlers = []  # [filter, handler, qos] in subscription order
+        self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
         self._unacked = {}  # pid -> (topic, msg, retain, qos), QoS 1/2 not yet acked
         self._calls = []  # (handler, (topic, msg)) waiting for the scheduler
         self._run_calls = self._drain  # bound once
@@ -161,6 +161,9 @@ class MQTTClient(robust.MQTTClient):
         self._bg_id = None  # its ident
         self._rc = None  # ident of the thread that is reconnecting
         self._subfail = None  # a refused SUBACK the background thread read
+        # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
+        self.connack_properties = {}
+        self.disconnect_reason = None  # (reason, properties) of a broker DISCONNECT
 
     # --- callbacks ---------------------------------------------------------
 
@@ -180,17 +183,19 @@ class MQTTClient(robust.MQTTClient):
         if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
 
-    def _dispatch(self, topic, msg):
+    def _dispatch(self, topic, msg, *props):
+        # MQTT 5: props is (properties,), passed on to the callback and the
+        # handlers as a third item.
         self._npk += 1
         f = self._user_cb
         if f is not None:
             try:
-                f(topic, msg)
+                f(topic, msg, *props)
             except Exception as e:  # QuecPython: logged, not raised
                 print("umqtt: callback error: %r" % (e,))
-        for flt, handler, _ in self._handlers:
-            if handler is not None and topic_matches(flt, topic):
-                self._defer(handler, (topic, msg))
+        for h in self._handlers:
+            if h[1] is not None and topic_matches(h[0], topic):
+                self._defer(h[1], (topic, msg) + props)
 
     def _defer(self, handler, data):
         if _schedule is None or len(self._calls) >= _QUEUE:
@@ -214,8 +219,11 @@ class MQTTClient(robust.MQTTClient):
 
     # --- connection ----------------------------------------------------------
 
-    def connect(self, clean_session=True, timeout=None):
+    def connect(self, clean_session=True, timeout=None, properties=None):
+        # MQTT 5: properties of the CONNECT (kept for reconnects).
         with self._lk:
+            if properties is not None:
+                self._conn_props = properties
             self._clean = clean_session
             self._ended = False
             if clean_session:
@@ -232,11 +240,23 @@ class MQTTClient(robust.MQTTClient):
             self._start()
             return r
 
+    def _connect(self, clean, version=4, props=None):
+        # Every connect and reconnect: MQTT 5 brokers may assign the client
+        # id and impose the keepalive (CONNACK properties 0x12, 0x13).
+        r = super()._connect(clean, version, props)
+        if version == 5:
+            p = self.connack_properties
+            if 0x12 in p:
+                self.client_id = p[0x12]
+            if 0x13 in p:
+                self.keepalive = p[0x13]
+        return r
+
     def _resend(self):
         # After a resumed connect: every unacknowledged QoS 1/2 publish again,
         # same pid, DUP set (the engine skips QoS 2 ones already PUBRECed).
-        for pid, (topic, msg, retain, qos) in list(self._unacked.items()):
-            self._republish(topic, msg, retain, qos, pid)
+        for pid, (topic, msg, retain, qos, props) in list(self._unacked.items()):
+            self._republish(topic, msg, retain, qos, pid, props)
 
     def _halted(self, me):
         # Reconnecting must stop: disconnect(), or close() for the thread.
@@ -273,8 +293,8 @@ class MQTTClient(robust.MQTTClient):
                         super().connect(self._clean)
                         self._sta = 0
                         self.last_ping = ticks_ms()
-                        for flt, _, qos in self._handlers:
-                            simple_subscribe(self, flt, qos)
+                        for flt, _, qos, props in self._handlers:
+                            simple_subscribe(self, flt, qos, props)
                         self._resend()
                         if me != self._bg_id:
                             self._start()
@@ -314,11 +334,12 @@ class MQTTClient(robust.MQTTClient):
             except OSError:
                 pass
 
-    def disconnect(self):
+    def disconnect(self, reason=0, properties=None):
+        # MQTT 5: reason (e.g. 0x04: publish the will) and properties.
         self._ended = True
         self._stop()
         with self._lk:
-            super().disconnect()
+            super().disconnect(reason, properties)
             self._sta = -1
 
     def get_mqttsta(self):
@@ -507,18 +528,19 @@ class MQTTClient(robust.MQTTClient):
                 self._conn_lost(e)
                 return None
 
-    def publish(self, topic, msg, retain=False, qos=0):
+    def publish(self, topic, msg, retain=False, qos=0, properties=None):
         # True once sent (QoS 0) or acknowledged (QoS 1: PUBACK, QoS 2:
-        # PUBCOMP) within message_timeout; False otherwise. An unacknowledged
-        # QoS 1/2 message is kept and resent after a resumed reconnect.
+        # PUBCOMP) within message_timeout; False otherwise (MQTT 5: also when
+        # the broker refuses it). An unacknowledged QoS 1/2 message is kept
+        # and resent after a resumed reconnect.
         lk = self._lk
         try:
             for _ in range(2):
                 try:
                     with lk:  # recorded before another thread can see its ack
-                        pid = simple_publish(self, topic, msg, retain, qos)
+                        pid = simple_publish(self, topic, msg, retain, qos, properties)
                         if qos:
-                            self._unacked[pid] = (topic, msg, retain, qos)
+                            self._unacked[pid] = (topic, msg, retain, qos, properties)
                     break
                 except OSError as e:
                     self._conn_lost(e)
@@ -537,37 +559,42 @@ class MQTTClient(robust.MQTTClient):
         except (OSError, MQTTException):
             return False  # reconn=False without an error callback
 
-    def subscribe(self, topic, handler=None, qos=0):
+    def subscribe(self, topic, handler=None, qos=0, properties=None, *, no_local=False,
+                  retain_as_published=False, retain_handling=0):
         # subscribe(topic, handler, qos) (UIFlow2) or subscribe(topic, qos)
-        # (QuecPython).
+        # (QuecPython). MQTT 5: properties (e.g. {0x0B: subscription id})
+        # and the subscription options.
         if isinstance(handler, int):
             handler, qos = None, handler
         topic_matches(topic, b"x")  # ValueError for an invalid filter
+        if not 0 <= retain_handling <= 2:
+            raise ValueError("retain_handling must be 0, 1 or 2")
+        opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
         with self._lk:
             for h in self._handlers:
                 if h[0] == topic:
-                    h[1], h[2] = handler, qos
+                    h[1], h[2], h[3] = handler, opts, properties
                     break
             else:
-                self._handlers.append([topic, handler, qos])
+                self._handlers.append([topic, handler, opts, properties])
             self._subfail = None
-            pid = super(robust.simple.MQTTClient, self).subscribe(topic, qos)
+            pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
         self._wait_ack(pid)
 
-    def unsubscribe(self, topic):
+    def unsubscribe(self, topic, properties=None):
         with self._lk:
             self._handlers = [h for h in self._handlers if h[0] != topic]
-            pid = super(robust.simple.MQTTClient, self).unsubscribe(topic)
+            pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
         self._wait_ack(pid)
 
 
 # The plain (non-reconnecting, blocking) operations of umqtt.simple.
-def simple_publish(c, topic, msg, retain, qos):
-    return super(robust.simple.MQTTClient, c).publish(topic, msg, retain, qos)
+def simple_publish(c, topic, msg, retain, qos, props=None):
+    return super(robust.simple.MQTTClient, c).publish(topic, msg, retain, qos, properties=props)
 
 
-def simple_subscribe(c, topic, qos):
-    robust.simple.MQTTClient.subscribe(c, topic, qos)
+def simple_subscribe(c, topic, qos, props=None):
+    robust.simple.MQTTClient.subscribe(c, topic, qos, props)
 
 
 def simple_check(c):

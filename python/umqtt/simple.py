@@ -35,7 +35,8 @@ _ETIMEDOUT = 110
 
 class MQTTClient(_Client):
     _MAX_QOS = 1  # umqtt.MQTTClient: 2
-    _VERSION = 4  # MQTT 3.1.1; 3: MQTT 3.1 ("MQIsdp")
+    _VERSION = 4  # MQTT 3.1.1; 3: MQTT 3.1 ("MQIsdp"); 5: MQTT 5 (umqtt.MQTTClient)
+    _conn_props = None  # MQTT 5: the CONNECT's properties
 
     def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
                  ssl=None, ssl_params={}, *, socket_timeout=30, message_timeout=10,
@@ -98,9 +99,12 @@ class MQTTClient(_Client):
     def set_callback(self, f):
         self.cb = f
 
-    def set_last_will(self, topic, msg, retain=False, qos=0):
+    def set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
+        # (properties: MQTT 5 only, read at connect as lw_properties)
         assert 0 <= qos <= 2
         assert topic
+        if properties is not None:
+            self.lw_properties = properties
         self.lw_topic = topic
         self.lw_msg = msg
         self.lw_qos = qos
@@ -122,13 +126,14 @@ class MQTTClient(_Client):
             self._attach(sock)
             if clean_session:
                 self._clear_pending()
-            return self._connect(clean_session, self._VERSION)
+            return self._connect(clean_session, self._VERSION, self._conn_props)
         finally:
             self.socket_timeout = t
 
-    def disconnect(self):
+    def disconnect(self, reason=0, properties=None):
+        # (reason and properties: MQTT 5 only)
         sock = self._sock()
-        self._send_disconnect()  # best effort
+        self._send_disconnect(reason, properties)  # best effort
         _net.close(sock)
         self._attach(None)
 
@@ -137,8 +142,9 @@ class MQTTClient(_Client):
         if qos:
             self._await(pid)
 
-    def subscribe(self, topic, qos=0):
-        self._await(super().subscribe(topic, qos))
+    def subscribe(self, topic, qos=0, properties=None):
+        # (properties and the option bits of qos: MQTT 5, umqtt.MQTTClient)
+        self._await(super().subscribe(topic, qos, properties))
 
-    def unsubscribe(self, topic):
-        self._await(super().unsubscribe(topic))
+    def unsubscribe(self, topic, properties=None):
+        self._await(super().unsubscribe(topic, properties))

@@ -36,6 +36,14 @@ class MQTTClient(robust.MQTTClient):
     """Reconnect (and resubscribe) on a connection error (background thread, check_msg/wait_msg/publish)."""
     last_ping: int
     last_cpacket: int
+    connack_properties: Dict[int, Any]
+    """MQTT 5: the properties of the last CONNACK (``{}`` before the first
+    connect and on MQTT 3), e.g. ``0x12`` assigned client id, ``0x13``
+    server keep alive, ``0x21`` receive maximum, ``0x22`` topic alias
+    maximum, ``0x24`` maximum QoS, ``0x27`` maximum packet size."""
+    disconnect_reason: Optional[Any]
+    """MQTT 5: ``(reason_code, properties)`` of the last DISCONNECT the
+    broker sent (``None`` if none)."""
 
     def __init__(
         self,
@@ -56,23 +64,32 @@ class MQTTClient(robust.MQTTClient):
     ) -> None:
         """*keepalive* 0 or >= 5 (``ValueError`` otherwise), pinged
         automatically (background thread, or check_msg/wait_msg). *version* 3
-        speaks MQTT 3.1 (``MQIsdp``). *pingmaxnum* is accepted and ignored.
+        speaks MQTT 3.1 (``MQIsdp``), 5 speaks MQTT 5 (properties on every
+        operation, reason codes; see ``docs/mqtt5.md``). *pingmaxnum* is
+        accepted and ignored.
         *thread* False: never start the background thread. *kw*:
         ``socket_timeout``, ``message_timeout``, ``max_packet_size`` (see
         :mod:`umqtt.simple`)."""
 
-    def set_callback(self, f: Optional[Callable[[bytes, bytes], Any]]) -> None:
-        """Callback ``f(topic, msg)`` for every message."""
+    def set_callback(self, f: Optional[Callable[..., Any]]) -> None:
+        """Callback ``f(topic, msg)`` for every message; MQTT 5:
+        ``f(topic, msg, properties)`` (handlers get ``(topic, msg,
+        properties)`` too)."""
 
     def error_register_cb(self, f: Callable[[str], Any]) -> None:
         """``f("reconnect_start")``, ``f("reconnect_success")``, or
         ``f(str(error))`` when ``reconn`` is False (then the background
         thread ends). Called on the thread that met the error."""
 
-    def connect(self, clean_session: bool = True, timeout: Optional[float] = None) -> int:
+    def connect(
+        self, clean_session: bool = True, timeout: Optional[float] = None,
+        properties: Optional[Dict[int, Any]] = None,
+    ) -> int:
         """Returns the session-present flag. After ``clean_session=False``,
         unacknowledged QoS 1/2 publishes are resent (DUP, same pid). Starts
-        the background thread (see the class)."""
+        the background thread (see the class). MQTT 5: *properties* of the
+        CONNECT (kept for reconnects), e.g. ``{0x11: 3600}`` (session
+        expiry); a refused CONNACK raises ``MQTTException(reason_code)``."""
 
     def reconnect(self) -> int: ...
 
@@ -80,9 +97,11 @@ class MQTTClient(robust.MQTTClient):
         """Closes the socket only and stops the background thread (waiting
         for it to end); ``connect()`` may be called again."""
 
-    def disconnect(self) -> None:
+    def disconnect(self, reason: int = 0, properties: Optional[Dict[int, Any]] = None) -> None:
         """Stops the background thread (waiting for it to end), sends
-        DISCONNECT, closes, and ends the client (no more reconnects)."""
+        DISCONNECT, closes, and ends the client (no more reconnects). MQTT 5:
+        with *reason* (``0x04``: the broker publishes the will) and
+        *properties*."""
 
     def get_mqttsta(self) -> int:
         """-1 not connected / error, 0 connected, 1 reconnecting, 2 closed by the server."""
@@ -93,13 +112,26 @@ class MQTTClient(robust.MQTTClient):
         """Waits for the next packet; returns once this or another thread
         (the background thread) has handled one."""
 
-    def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> bool:  # type: ignore[override]
+    def publish(  # type: ignore[override]
+        self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0,
+        properties: Optional[Dict[int, Any]] = None,
+    ) -> bool:
         """True once sent (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2
-        PUBCOMP) within ``message_timeout``; never raises a connection error."""
+        PUBCOMP) within ``message_timeout``; never raises a connection error.
+        MQTT 5: *properties* of the PUBLISH; False also when the broker
+        refuses it (reason code >= 0x80); ``ValueError`` for what the
+        broker's CONNACK does not allow (QoS, retain, packet size, receive
+        maximum, topic alias)."""
 
-    def subscribe(self, topic: _Buffer, handler: Any = None, qos: int = 0) -> None:  # type: ignore[override]
+    def subscribe(  # type: ignore[override]
+        self, topic: _Buffer, handler: Any = None, qos: int = 0,
+        properties: Optional[Dict[int, Any]] = None, *, no_local: bool = False,
+        retain_as_published: bool = False, retain_handling: int = 0,
+    ) -> None:
         """``subscribe(topic, handler, qos)`` (UIFlow2: ``handler((topic, msg))``,
         wildcards allowed, run through ``micropython.schedule``) or
-        ``subscribe(topic, qos)`` (QuecPython)."""
+        ``subscribe(topic, qos)`` (QuecPython). MQTT 5: *properties* (e.g.
+        ``{0x0B: 1}``, a subscription identifier) and the subscription
+        options; a refusal raises ``MQTTException(reason_code)``."""
 
-    def unsubscribe(self, topic: _Buffer) -> None: ...
+    def unsubscribe(self, topic: _Buffer, properties: Optional[Dict[int, Any]] = None) -> None: ...

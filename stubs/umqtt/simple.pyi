@@ -65,24 +65,29 @@ class MQTTClient(_Client):
     def set_callback(self, f: Optional[Callable[[bytes, bytes], Any]]) -> None:
         """Message callback ``f(topic, msg)``."""
 
-    def set_last_will(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> None: ...
+    def set_last_will(
+        self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0,
+        properties: Optional[Dict[int, Any]] = None,
+    ) -> None:
+        """*properties*: MQTT 5 will properties (``umqtt.MQTTClient(version=5)``)."""
 
     def connect(self, clean_session: bool = True, timeout: Optional[float] = None) -> int:
         """Returns the session-present flag. *timeout* (s) bounds TCP, TLS and
         CONNACK (``None``: ``socket_timeout``). ``MQTTException(rc)`` if
         refused, ``OSError`` on a network error."""
 
-    def disconnect(self) -> None:
-        """Never raises; ``sock`` is ``None`` afterwards."""
+    def disconnect(self, reason: int = 0, properties: Optional[Dict[int, Any]] = None) -> None:
+        """Never raises (but ``ValueError`` for an invalid MQTT 5 *reason* or
+        *properties*); ``sock`` is ``None`` afterwards."""
 
     def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> None:
         """At QoS 1, returns once the PUBACK has come; ``OSError(ETIMEDOUT)``
         after ``message_timeout``. ``AssertionError`` for qos 2."""
 
-    def subscribe(self, topic: _Buffer, qos: int = 0) -> None:
+    def subscribe(self, topic: _Buffer, qos: int = 0, properties: Optional[Dict[int, Any]] = None) -> None:
         """Returns once the SUBACK has come; ``MQTTException(0x80)`` if refused."""
 
-    def unsubscribe(self, topic: _Buffer) -> None:
+    def unsubscribe(self, topic: _Buffer, properties: Optional[Dict[int, Any]] = None) -> None:
         """Returns once the UNSUBACK has come."""
 
     def check_msg(self) -> Optional[int]:

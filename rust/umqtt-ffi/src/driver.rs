@@ -8,10 +8,14 @@ use micropython_sys::{
     MP_STREAM_POLL_HUP, MP_STREAM_POLL_NVAL, MP_STREAM_POLL_RD, MP_STREAM_POLL_WR,
     UMQTT_PORT_FOREVER, UMQTT_PORT_OK, UMQTT_PORT_RAISED,
 };
-use umqtt_core::codec::Publish;
+use umqtt_core::codec::v5::{self, Extra, Properties, ReasonCode, SubscriptionOptions};
+use umqtt_core::codec::{
+    Connect, Publish, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters,
+};
+use umqtt_core::limits::TopicAliases;
 use umqtt_core::{
     decode, DecodeError, Duration, EncodeError, Frame, FrameError, FrameReader, Instant, Packet,
-    ProtocolVersion,
+    Pid, ProtocolVersion, TopicFilter,
 };
 
 use crate::{umqtt_status, Result};
@@ -52,21 +56,131 @@ impl Deadline {
     }
 }
 
+/// A packet to send: the 3.1.1 form of any packet, or the MQTT 5 form of
+/// those that differ (properties, reason codes, subscription options).
+/// Acks and PINGREQ are the same bytes in both.
+pub(crate) enum Outgoing<'a> {
+    V3(Packet<'a>),
+    Connect5(Connect<'a>, Properties<'a>, Properties<'a>),
+    Publish5(Publish<'a>, Properties<'a>),
+    /// SUBSCRIBE of one filter; MQTT 5 when it has properties.
+    Subscribe(
+        Pid,
+        TopicFilter<'a>,
+        SubscriptionOptions,
+        Option<Properties<'a>>,
+    ),
+    /// UNSUBSCRIBE of one filter; MQTT 5 when it has properties.
+    Unsubscribe(Pid, TopicFilter<'a>, Option<Properties<'a>>),
+    Disconnect5(ReasonCode, Properties<'a>),
+}
+
+impl Outgoing<'_> {
+    pub(crate) fn encoded_len(&self) -> usize {
+        match self {
+            Outgoing::V3(packet) => packet.encoded_len(),
+            Outgoing::Connect5(connect, props, will) => v5::connect_len(connect, *props, *will),
+            Outgoing::Publish5(publish, props) => {
+                v5::publish_header_len(publish, *props).saturating_add(publish.payload.len())
+            }
+            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
+                v5::subscribe_len(*pid, &[(*filter, *options)], *props)
+            }
+            Outgoing::Subscribe(pid, filter, options, None) => {
+                let list = [(*filter, options.qos)];
+                let filters = SubscribeFilters::new(&list);
+                Packet::Subscribe(Subscribe { pid: *pid, filters }).encoded_len()
+            }
+            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
+                v5::unsubscribe_len(*pid, &[*filter], *props)
+            }
+            Outgoing::Unsubscribe(pid, filter, None) => {
+                let list = [*filter];
+                let filters = UnsubscribeFilters::new(&list);
+                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encoded_len()
+            }
+            Outgoing::Disconnect5(reason, props) => v5::disconnect_len(*reason, *props),
+        }
+    }
+
+    pub(crate) fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        match self {
+            Outgoing::V3(packet) => packet.encode(buf),
+            Outgoing::Connect5(connect, props, will) => {
+                v5::encode_connect(connect, *props, *will, buf)
+            }
+            Outgoing::Publish5(publish, props) => v5::encode_publish(publish, *props, buf),
+            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
+                v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
+            }
+            Outgoing::Subscribe(pid, filter, options, None) => {
+                let list = [(*filter, options.qos)];
+                let filters = SubscribeFilters::new(&list);
+                Packet::Subscribe(Subscribe { pid: *pid, filters }).encode(buf)
+            }
+            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
+                v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
+            }
+            Outgoing::Unsubscribe(pid, filter, None) => {
+                let list = [*filter];
+                let filters = UnsubscribeFilters::new(&list);
+                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encode(buf)
+            }
+            Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
+        }
+    }
+}
+
+impl<'a> From<Packet<'a>> for Outgoing<'a> {
+    fn from(packet: Packet<'a>) -> Self {
+        Outgoing::V3(packet)
+    }
+}
+
+/// Why a received MQTT 5 packet is unusable.
+pub(crate) enum V5Error {
+    Decode(DecodeError),
+    /// A topic alias the broker was not allowed to use, or one we cannot hold.
+    Alias,
+}
+
 /// The stream and the buffers of one call.
 pub(crate) struct Io<'a> {
     port: &'a mut umqtt_port_t,
     rx: &'a mut [u8],
     tx: &'a mut [u8],
+    /// MQTT 5 inbound topic aliases (empty when none were announced).
+    aliases: &'a mut [u8],
 }
 
 impl<'a> Io<'a> {
-    pub(crate) fn new(port: &'a mut umqtt_port_t, rx: &'a mut [u8], tx: &'a mut [u8]) -> Io<'a> {
-        Io { port, rx, tx }
+    pub(crate) fn new(
+        port: &'a mut umqtt_port_t,
+        rx: &'a mut [u8],
+        tx: &'a mut [u8],
+        aliases: &'a mut [u8],
+    ) -> Io<'a> {
+        Io {
+            port,
+            rx,
+            tx,
+            aliases,
+        }
     }
 
     /// Encodes `packet` into the transmit buffer; returns its length.
-    pub(crate) fn encode(&mut self, packet: &Packet<'_>) -> Result<usize> {
+    pub(crate) fn encode(&mut self, packet: &Outgoing<'_>) -> Result<usize> {
         packet.encode(self.tx).map_err(encode_status)
+    }
+
+    /// Size of the inbound topic alias store.
+    pub(crate) fn aliases_len(&self) -> usize {
+        self.aliases.len()
+    }
+
+    /// Forgets the inbound topic aliases (a new connection).
+    pub(crate) fn clear_aliases(&mut self) {
+        self.aliases.fill(0);
     }
 
     /// Sends the first `len` bytes of the transmit buffer.
@@ -77,12 +191,32 @@ impl<'a> Io<'a> {
 
     /// Sends a PUBLISH in one write when it fits the transmit buffer, else
     /// its header from the buffer and its payload from where it lies.
-    pub(crate) fn send_publish(&mut self, publish: &Publish<'_>, deadline: Deadline) -> Result<()> {
-        if publish.encoded_len() <= self.tx.len() {
-            let len = publish.encode(self.tx).map_err(encode_status)?;
+    /// `properties`: `Some` on an MQTT 5 connection.
+    pub(crate) fn send_publish(
+        &mut self,
+        publish: &Publish<'_>,
+        properties: Option<Properties<'_>>,
+        deadline: Deadline,
+    ) -> Result<()> {
+        let whole = match properties {
+            None => publish.encoded_len(),
+            Some(props) => {
+                v5::publish_header_len(publish, props).saturating_add(publish.payload.len())
+            }
+        };
+        if whole <= self.tx.len() {
+            let len = match properties {
+                None => publish.encode(self.tx),
+                Some(props) => v5::encode_publish(publish, props, self.tx),
+            }
+            .map_err(encode_status)?;
             return self.send_tx(len, deadline);
         }
-        let len = publish.encode_header(self.tx).map_err(encode_status)?;
+        let len = match properties {
+            None => publish.encode_header(self.tx),
+            Some(props) => v5::encode_publish_header(publish, props, self.tx),
+        }
+        .map_err(encode_status)?;
         self.send_tx(len, deadline)?;
         write_all(self.port, publish.payload, deadline)
     }
@@ -136,7 +270,7 @@ impl<'a> Io<'a> {
     }
 
     /// Encodes `packet` into the transmit buffer at `start`; returns its length.
-    pub(crate) fn encode_at(&mut self, packet: &Packet<'_>, start: usize) -> Result<usize> {
+    pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
         let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
         packet.encode(buf).map_err(encode_status)
     }
@@ -170,6 +304,30 @@ impl<'a> Io<'a> {
             .get(..frame.body_len)
             .ok_or(DecodeError::Truncated)?;
         decode(frame.first_byte, body, version)
+    }
+
+    /// Decodes an MQTT 5 frame and resolves a PUBLISH's topic alias
+    /// against the aliases the broker set before (`aliases`: the Topic
+    /// Alias Maximum we announced).
+    pub(crate) fn decode_v5(
+        &mut self,
+        frame: Frame,
+        aliases: TopicAliases,
+    ) -> Result<(Packet<'_>, Extra<'_>), V5Error> {
+        let body = self
+            .rx
+            .get(..frame.body_len)
+            .ok_or(V5Error::Decode(DecodeError::Truncated))?;
+        let (packet, extra) = v5::decode(frame.first_byte, body).map_err(V5Error::Decode)?;
+        let Packet::Publish(mut publish) = packet else {
+            return Ok((packet, extra));
+        };
+        if extra.topic_alias.is_some() {
+            publish.topic = aliases
+                .resolve(self.aliases, publish.topic, extra.topic_alias)
+                .map_err(|_| V5Error::Alias)?;
+        }
+        Ok((Packet::Publish(publish), extra))
     }
 }
 

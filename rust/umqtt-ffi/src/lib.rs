@@ -35,25 +35,30 @@
 
 mod driver;
 mod nonblocking;
+mod v5;
 
 pub use nonblocking::*;
+pub use v5::*;
 
 use core::mem::size_of;
 use core::ptr;
 use core::slice;
 
 use micropython_sys::umqtt_port_t;
-use umqtt_core::codec::{
-    Connect, Disconnect, LastWill, PingReq, Publish, Subscribe, SubscribeFilters, Unsubscribe,
-    UnsubscribeFilters, SUBACK_FAILURE,
+use umqtt_core::codec::v5 as codec_v5;
+use umqtt_core::codec::v5::{
+    Context, Extra, Properties, PropertyId, PropertyValue, ReasonCode, RetainHandling,
+    SubscriptionOptions,
 };
+use umqtt_core::codec::{Connect, Disconnect, LastWill, PingReq, Publish};
+use umqtt_core::limits::{BrokerLimits, TopicAliases};
 use umqtt_core::session::{Awaiting, DEFAULT_CAPACITY};
 use umqtt_core::{
-    DecodeError, Event, FrameReader, Instant, Packet, Pid, ProtocolError, ProtocolVersion, QoS,
-    QosPid, Session, SessionError, TopicFilter, TopicName,
+    DecodeError, Event, FrameReader, Instant, Packet, PacketType, Pid, ProtocolError,
+    ProtocolVersion, QoS, QosPid, Session, SessionError, TopicFilter, TopicName,
 };
 
-use driver::{Deadline, Io};
+use driver::{Deadline, Io, Outgoing, V5Error};
 
 /// Result of every `umqtt_*` call. The C glue maps each to one exception.
 #[repr(C)]
@@ -98,6 +103,14 @@ pub enum umqtt_status {
     /// Non-blocking calls only: the transmit queue has no room for the
     /// packet now; flush it (`umqtt_client_nb_flush`) and try again.
     WouldBlock,
+    /// MQTT 5: a property that is unknown, not allowed in that packet,
+    /// repeated, or out of range; or properties on an MQTT 3 connection.
+    InvalidProperty,
+    /// MQTT 5: the packet breaks a limit of the broker's CONNACK (Maximum
+    /// QoS, Retain Available, Maximum Packet Size, Receive Maximum, Topic
+    /// Alias Maximum, wildcard / shared / subscription-id support); nothing
+    /// was sent. The detail is a code for `umqtt_limit_text`.
+    BrokerLimit,
 }
 
 /// A borrowed byte string. `ptr` may be null when `len` is 0.
@@ -148,6 +161,12 @@ pub struct umqtt_io {
     pub tx: *mut u8,
     /// Its size (at least 16).
     pub tx_cap: usize,
+    /// MQTT 5 inbound topic aliases: room for the Topic Alias Maximum
+    /// announced in CONNECT (see `umqtt_core::limits::TopicAliases`); null
+    /// with 0 when none is announced.
+    pub aliases: *mut u8,
+    /// Its size.
+    pub aliases_cap: usize,
 }
 
 /// What CONNECT carries. Byte strings are borrowed for the call only.
@@ -177,8 +196,12 @@ pub struct umqtt_connect_options {
     pub keepalive: u16,
     /// Clean session flag.
     pub clean_session: bool,
-    /// 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1.
+    /// 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5.
     pub version: u8,
+    /// MQTT 5: the CONNECT's property block (see `umqtt_props_put`).
+    pub properties: umqtt_bytes,
+    /// MQTT 5: the will's property block.
+    pub will_properties: umqtt_bytes,
 }
 
 /// What [`umqtt_client_receive`] found.
@@ -197,10 +220,20 @@ pub enum umqtt_event_kind {
     Delivered,
     /// Our SUBSCRIBE `pid` is acknowledged; `codes` holds the granted QoS.
     Subscribed,
-    /// Our SUBSCRIBE `pid` was refused (a 0x80 among `codes`).
+    /// Our SUBSCRIBE `pid` was refused (a code of 0x80 or above among `codes`).
     SubscribeFailed,
-    /// Our UNSUBSCRIBE `pid` is acknowledged.
+    /// Our UNSUBSCRIBE `pid` is acknowledged (MQTT 5: `codes` holds its
+    /// reason codes).
     Unsubscribed,
+    /// MQTT 5: our UNSUBSCRIBE `pid` was refused (a code of 0x80 or above
+    /// among `codes`).
+    UnsubscribeFailed,
+    /// MQTT 5: the broker refused our QoS 1/2 publish `pid` (PUBACK or
+    /// PUBREC with error `reason`); the id is free, nothing is resent.
+    Refused,
+    /// MQTT 5: the broker sent DISCONNECT (`reason`, `properties`); the
+    /// connection is closed.
+    Disconnected,
     /// PINGRESP.
     Pong,
     /// An acknowledgement for `pid`, which is not in flight (stale).
@@ -229,8 +262,12 @@ pub struct umqtt_event {
     pub topic: umqtt_bytes,
     /// Payload of a message.
     pub payload: umqtt_bytes,
-    /// SUBACK return codes.
+    /// SUBACK return codes; MQTT 5 UNSUBACK reason codes.
     pub codes: umqtt_bytes,
+    /// MQTT 5: the reason code of a PUBACK, PUBREC, PUBCOMP or DISCONNECT.
+    pub reason: u8,
+    /// MQTT 5: the packet's property block (read with `umqtt_props_next`).
+    pub properties: umqtt_bytes,
 }
 
 impl umqtt_event {
@@ -244,6 +281,8 @@ impl umqtt_event {
         topic: umqtt_bytes::EMPTY,
         payload: umqtt_bytes::EMPTY,
         codes: umqtt_bytes::EMPTY,
+        reason: 0,
+        properties: umqtt_bytes::EMPTY,
     };
 }
 
@@ -262,6 +301,10 @@ pub struct umqtt_client {
     /// transmit buffer are encoded and not yet written.
     tx_off: usize,
     tx_len: usize,
+    /// MQTT 5: what the broker's CONNACK allows.
+    limits: BrokerLimits,
+    /// MQTT 5: the Topic Alias Maximum we announced.
+    aliases: TopicAliases,
 }
 
 impl umqtt_client {
@@ -275,6 +318,32 @@ impl umqtt_client {
             unacked: None,
             tx_off: 0,
             tx_len: 0,
+            limits: BrokerLimits::UNLIMITED,
+            aliases: TopicAliases::new(0),
+        }
+    }
+
+    fn is_v5(&self) -> bool {
+        self.version == ProtocolVersion::V5
+    }
+
+    /// The properties of an operation: `Some` (validated for `context`) on
+    /// an MQTT 5 connection; on MQTT 3 only an empty block is accepted.
+    ///
+    /// # Safety
+    /// `block` valid for `'a`.
+    unsafe fn properties<'a>(
+        &self,
+        block: umqtt_bytes,
+        context: Context,
+    ) -> Result<Option<Properties<'a>>> {
+        if self.is_v5() {
+            // SAFETY: forwarded contract.
+            unsafe { v5::properties_of(block, context) }.map(Some)
+        } else if block.len == 0 {
+            Ok(None)
+        } else {
+            Err(umqtt_status::InvalidProperty)
         }
     }
 
@@ -338,12 +407,19 @@ unsafe fn io_of<'a>(client: &umqtt_client, io: *const umqtt_io) -> Result<Io<'a>
     if io.rx_cap < client.reader.max_body() || io.tx_cap < 16 {
         return Err(umqtt_status::InvalidArgument);
     }
+    let aliases: &mut [u8] = if io.aliases.is_null() {
+        &mut []
+    } else {
+        // SAFETY: non-null, and the caller owns this buffer for the call.
+        unsafe { slice::from_raw_parts_mut(io.aliases, io.aliases_cap) }
+    };
     // SAFETY: non-null, and the caller owns these buffers for the call.
     unsafe {
         Ok(Io::new(
             &mut *io.port,
             slice::from_raw_parts_mut(io.rx, io.rx_cap),
             slice::from_raw_parts_mut(io.tx, io.tx_cap),
+            aliases,
         ))
     }
 }
@@ -447,7 +523,9 @@ pub unsafe extern "C" fn umqtt_client_reset(client: *mut umqtt_client) {
 // Operations. Timeouts are in ms, `UMQTT_PORT_FOREVER` (-1) for none.
 
 /// Sends CONNECT and waits up to `io_timeout` for the CONNACK.
-/// `*return_code` gets the CONNACK code (also on `ConnackRefused`).
+/// `*return_code` gets the CONNACK code (also on `ConnackRefused`); on
+/// MQTT 5, `*connack_properties` the CONNACK's property block (in the
+/// receive buffer, valid until the next read; also on `ConnackRefused`).
 ///
 /// # Safety
 /// `client` initialised; `io` and `options` valid for the call, with their
@@ -460,6 +538,7 @@ pub unsafe extern "C" fn umqtt_client_connect(
     io_timeout: i32,
     session_present: *mut u8,
     return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
     result_status(unsafe {
@@ -470,6 +549,7 @@ pub unsafe extern "C" fn umqtt_client_connect(
             io_timeout,
             session_present,
             return_code,
+            connack_properties,
         )
     })
 }
@@ -481,6 +561,7 @@ unsafe fn connect(
     io_timeout: i32,
     session_present: *mut u8,
     return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
@@ -489,13 +570,9 @@ unsafe fn connect(
     // SAFETY: forwarded contract.
     let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
-    let (connect, version) = unsafe { connect_packet(o) }?;
-    c.detach();
-    c.version = version;
+    let packet = unsafe { start_connect(c, &mut io, o) }?;
     let deadline = Deadline::after(io_timeout);
-    let len = io.encode(&Packet::Connect(connect))?;
-    c.session
-        .handle_connect(driver::now(), o.keepalive, o.clean_session);
+    let len = io.encode(&packet)?;
     io.send_tx(len, deadline).map_err(|s| c.fail(s))?;
 
     // The answer must be a CONNACK; anything else is simple2's ECONLENGTH.
@@ -507,22 +584,99 @@ unsafe fn connect(
         }
         Err(status) => return Err(c.fail(status)),
     };
-    let ack = match io.decode(frame, version) {
-        Ok(Packet::ConnAck(ack)) => ack,
-        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
+    let ack = handle_connack(c, &mut io, frame, return_code, connack_properties)?;
+    write_ptr(session_present, u8::from(ack));
+    // A resumed session re-sends PUBREL for released QoS 2 publishes.
+    flush_transmit(c, &mut io, deadline)
+}
+
+/// Starts a connection: the CONNECT `o` describes (MQTT 5: with its
+/// properties; the inbound topic aliases it announces are cleared), with
+/// the session told that it is sent.
+///
+/// # Safety
+/// The byte strings of `o` are valid for `'a`.
+pub(crate) unsafe fn start_connect<'a>(
+    c: &mut umqtt_client,
+    io: &mut Io<'_>,
+    o: &'a umqtt_connect_options,
+) -> Result<Outgoing<'a>> {
+    // SAFETY: forwarded contract.
+    let (connect, version) = unsafe { connect_packet(o) }?;
+    let packet = if version == ProtocolVersion::V5 {
+        // SAFETY: forwarded contract.
+        let (props, will) = unsafe {
+            (
+                v5::properties_of(o.properties, Context::Connect)?,
+                v5::properties_of(o.will_properties, Context::Will)?,
+            )
+        };
+        let maximum = match props.get(PropertyId::TopicAliasMaximum) {
+            Some(PropertyValue::TwoByteInt(n)) => n,
+            _ => 0,
+        };
+        // Each alias needs a slot of at least a 2-byte length and a topic.
+        if maximum > 0 && io.aliases_len() / usize::from(maximum) < 3 {
+            return Err(umqtt_status::InvalidArgument);
+        }
+        c.detach();
+        c.aliases = TopicAliases::new(maximum);
+        io.clear_aliases();
+        Outgoing::Connect5(connect, props, will)
+    } else {
+        if o.properties.len != 0 || o.will_properties.len != 0 {
+            return Err(umqtt_status::InvalidProperty);
+        }
+        c.detach();
+        Outgoing::V3(Packet::Connect(connect))
+    };
+    c.version = version;
+    c.limits = BrokerLimits::UNLIMITED;
+    c.session
+        .handle_connect(driver::now(), o.keepalive, o.clean_session);
+    Ok(packet)
+}
+
+/// Handles the answer to CONNECT (blocking and non-blocking paths): it
+/// must be a CONNACK; a refusal fails the connection. MQTT 5: the
+/// broker's limits and Server Keep Alive take effect, and
+/// `*connack_properties` points at the CONNACK's properties. Returns the
+/// session-present flag.
+pub(crate) fn handle_connack(
+    c: &mut umqtt_client,
+    io: &mut Io<'_>,
+    frame: umqtt_core::Frame,
+    return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
+) -> Result<bool> {
+    let (ack, properties) = if c.is_v5() {
+        match io.decode_v5(frame, c.aliases) {
+            Ok((Packet::ConnAck(ack), extra)) => (ack, extra.properties),
+            _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
+        }
+    } else {
+        match io.decode(frame, c.version) {
+            Ok(Packet::ConnAck(ack)) => (ack, Properties::EMPTY),
+            _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
+        }
     };
     match c.session.handle_packet(driver::now(), Packet::ConnAck(ack)) {
         Ok(Event::Connected(_)) => {}
         _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
     }
     write_ptr(return_code, ack.return_code);
+    write_ptr(connack_properties, umqtt_bytes::of(properties.as_bytes()));
     if !ack.is_accepted() {
         return Err(c.fail(umqtt_status::ConnackRefused));
     }
-    write_ptr(session_present, u8::from(ack.session_present));
+    if c.is_v5() {
+        c.limits = BrokerLimits::from_connack(&properties);
+        if let Some(keep_alive) = c.limits.server_keep_alive {
+            c.session.set_keep_alive(keep_alive);
+        }
+    }
     c.connected = true;
-    // A resumed session re-sends PUBREL for released QoS 2 publishes.
-    flush_transmit(c, &mut io, deadline)
+    Ok(ack.session_present)
 }
 
 /// The CONNECT packet `o` describes, and its protocol version.
@@ -535,6 +689,7 @@ unsafe fn connect_packet<'a>(
     let version = match o.version {
         3 => ProtocolVersion::V31,
         4 => ProtocolVersion::V311,
+        5 => ProtocolVersion::V5,
         _ => return Err(umqtt_status::InvalidArgument),
     };
     // SAFETY: the option strings are valid for the call.
@@ -585,61 +740,67 @@ unsafe fn connect_packet<'a>(
 /// not sent again (its PUBREL is) and the call succeeds; a `pid` not in
 /// flight goes in flight as usual.
 ///
+/// MQTT 5: `properties` is the PUBLISH's property block (empty on MQTT 3);
+/// with a Topic Alias in it, an empty `topic` sends the alias alone. The
+/// broker's CONNACK limits are checked first (`BrokerLimit`, `*detail`
+/// naming the limit for `umqtt_limit_text`).
+///
 /// # Safety
-/// `client` initialised; `io`, `topic` and `msg` valid for the call.
+/// `client` initialised; `io`, `topic`, `msg` and `properties` valid for
+/// the call; `detail` null or writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_publish(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    topic: umqtt_bytes,
-    msg: umqtt_bytes,
-    qos: u8,
-    retain: bool,
-    dup: bool,
-    pid: u16,
+    message: *const umqtt_message,
     ack_timeout: i32,
     io_timeout: i32,
+    detail: *mut u8,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe {
-        publish(
-            client,
-            io,
-            topic,
-            msg,
-            qos,
-            retain,
-            dup,
-            pid,
-            ack_timeout,
-            io_timeout,
-        )
-    })
+    result_status(unsafe { publish(client, io, message, ack_timeout, io_timeout, detail) })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An outgoing PUBLISH, as [`umqtt_client_publish`] and
+/// [`umqtt_client_nb_publish`] take it.
+#[repr(C)]
+pub struct umqtt_message {
+    /// Topic name (empty: MQTT 5, sent by its Topic Alias).
+    pub topic: umqtt_bytes,
+    /// Payload.
+    pub msg: umqtt_bytes,
+    /// QoS 0..=2.
+    pub qos: u8,
+    /// Retain flag.
+    pub retain: bool,
+    /// DUP flag: a resend (see [`umqtt_client_publish`]).
+    pub dup: bool,
+    /// Packet id for QoS 1/2 (1..=65535).
+    pub pid: u16,
+    /// MQTT 5: the PUBLISH's property block; empty on MQTT 3.
+    pub properties: umqtt_bytes,
+}
+
 unsafe fn publish(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    topic: umqtt_bytes,
-    msg: umqtt_bytes,
-    qos: u8,
-    retain: bool,
-    dup: bool,
-    pid: u16,
+    message: *const umqtt_message,
     ack_timeout: i32,
     io_timeout: i32,
+    detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
-    let publish =
-        unsafe { publish_packet(topic.as_slice(), msg.as_slice(), qos, retain, dup, pid) }?;
+    let m = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    // SAFETY: forwarded contract.
+    let (publish, properties) = unsafe { publish_packet(c, m) }?;
+    check_publish_limits(c, &publish, properties, detail)?;
     let deadline = Deadline::after(io_timeout);
     let Some(tracking) = track_publish(c, &publish, ack_timeout)? else {
         return Ok(());
     };
-    let sent = io.send_publish(&publish, deadline);
+    let sent = io.send_publish(&publish, properties, deadline);
     if let Err(status) = sent {
         tracking.undo(c);
         return Err(match status {
@@ -651,18 +812,27 @@ unsafe fn publish(
     Ok(())
 }
 
-/// Checks a PUBLISH's arguments and builds the packet (blocking and
-/// non-blocking paths alike).
-pub(crate) fn publish_packet<'a>(
-    topic: &'a [u8],
-    payload: &'a [u8],
-    qos: u8,
-    retain: bool,
-    dup: bool,
-    pid: u16,
-) -> Result<Publish<'a>> {
-    let qos = qos_of(qos)?;
-    let topic = TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?;
+/// Checks a PUBLISH's arguments and builds the packet and, on MQTT 5, its
+/// properties (blocking and non-blocking paths alike).
+///
+/// # Safety
+/// The byte strings of `m` are valid for `'a`.
+pub(crate) unsafe fn publish_packet<'a>(
+    c: &umqtt_client,
+    m: &'a umqtt_message,
+) -> Result<(Publish<'a>, Option<Properties<'a>>)> {
+    // SAFETY: forwarded contract.
+    let (topic, payload, properties) =
+        unsafe { (m.topic.as_slice(), m.msg.as_slice(), m.properties) };
+    // SAFETY: forwarded contract.
+    let properties = unsafe { c.properties(properties, Context::Publish) }?;
+    let (qos, retain, dup, pid) = (qos_of(m.qos)?, m.retain, m.dup, m.pid);
+    let aliased = properties.is_some_and(|p| p.get(PropertyId::TopicAlias).is_some());
+    let topic = if topic.is_empty() && aliased {
+        TopicName::EMPTY
+    } else {
+        TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?
+    };
     let pid = match qos {
         QoS::AtMostOnce => None,
         _ => Some(pid_of(pid)?),
@@ -671,13 +841,50 @@ pub(crate) fn publish_packet<'a>(
     if dup && pid.is_none() {
         return Err(umqtt_status::InvalidArgument);
     }
-    Ok(Publish {
-        dup,
-        qos_pid,
-        retain,
-        topic,
-        payload,
-    })
+    Ok((
+        Publish {
+            dup,
+            qos_pid,
+            retain,
+            topic,
+            payload,
+        },
+        properties,
+    ))
+}
+
+/// MQTT 5: refuses a PUBLISH the broker's CONNACK does not allow.
+pub(crate) fn check_publish_limits(
+    c: &umqtt_client,
+    publish: &Publish<'_>,
+    properties: Option<Properties<'_>>,
+    detail: *mut u8,
+) -> Result<()> {
+    let Some(properties) = properties else {
+        return Ok(());
+    };
+    let len =
+        codec_v5::publish_header_len(publish, properties).saturating_add(publish.payload.len());
+    // A resend (DUP) of an id in flight does not take another slot.
+    let in_flight = c.session.publishes_in_flight();
+    let others = match publish.qos_pid.pid() {
+        Some(pid) if publish.dup && c.session.in_flight(pid).is_some() => {
+            in_flight.saturating_sub(1)
+        }
+        _ => in_flight,
+    };
+    c.limits
+        .check_publish(
+            publish.qos_pid.qos(),
+            publish.retain,
+            &properties,
+            len,
+            others,
+        )
+        .map_err(|err| {
+            write_ptr(detail, v5::limit_code(err));
+            umqtt_status::BrokerLimit
+        })
 }
 
 /// How a publish's id went in flight, so that a failed send can be undone.
@@ -730,35 +937,52 @@ pub(crate) fn track_publish(
 }
 
 /// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
+/// `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
+/// As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
+/// (e.g. a Subscription Identifier). `*detail` as for publish.
 ///
 /// # Safety
-/// `client` initialised; `io` and `topic` valid for the call.
+/// `client` initialised; `io`, `topic` and `properties` valid for the
+/// call; `detail` null or writable.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn umqtt_client_subscribe(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     topic: umqtt_bytes,
-    qos: u8,
+    options: u8,
+    properties: umqtt_bytes,
     pid: u16,
     ack_timeout: i32,
     io_timeout: i32,
+    detail: *mut u8,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
     result_status(unsafe {
-        let request = Request::Subscribe(topic.as_slice(), qos);
-        request_ack(client, io, request, pid, ack_timeout, io_timeout)
+        let request = Request::Subscribe(topic.as_slice(), options);
+        request_ack(
+            client,
+            io,
+            request,
+            properties,
+            pid,
+            (ack_timeout, io_timeout),
+            detail,
+        )
     })
 }
 
-/// Sends UNSUBSCRIBE for one filter; `pid` goes in flight until its UNSUBACK.
+/// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
+/// goes in flight until its UNSUBACK.
 ///
 /// # Safety
-/// `client` initialised; `io` and `topic` valid for the call.
+/// `client` initialised; `io`, `topic` and `properties` valid for the call.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_unsubscribe(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     topic: umqtt_bytes,
+    properties: umqtt_bytes,
     pid: u16,
     ack_timeout: i32,
     io_timeout: i32,
@@ -766,14 +990,108 @@ pub unsafe extern "C" fn umqtt_client_unsubscribe(
     // SAFETY: forwarded contract.
     result_status(unsafe {
         let request = Request::Unsubscribe(topic.as_slice());
-        request_ack(client, io, request, pid, ack_timeout, io_timeout)
+        let timeouts = (ack_timeout, io_timeout);
+        request_ack(
+            client,
+            io,
+            request,
+            properties,
+            pid,
+            timeouts,
+            ptr::null_mut(),
+        )
     })
 }
 
-/// A SUBSCRIBE (filter, QoS) or UNSUBSCRIBE (filter) of one filter.
-enum Request<'a> {
+/// A SUBSCRIBE (filter, options) or UNSUBSCRIBE (filter) of one filter.
+pub(crate) enum Request<'a> {
     Subscribe(&'a [u8], u8),
     Unsubscribe(&'a [u8]),
+}
+
+/// The subscription options of `options` (see [`umqtt_client_subscribe`]).
+fn subscription_options(options: u8) -> Result<SubscriptionOptions> {
+    let retain_handling = match (options >> 4) & 0b11 {
+        0 => RetainHandling::SendAtSubscribe,
+        1 => RetainHandling::SendIfNew,
+        2 => RetainHandling::DoNotSend,
+        _ => return Err(umqtt_status::InvalidArgument),
+    };
+    if options & 0b1100_0000 != 0 {
+        return Err(umqtt_status::InvalidArgument);
+    }
+    Ok(SubscriptionOptions {
+        qos: qos_of(options & 0b11)?,
+        no_local: options & 0b0100 != 0,
+        retain_as_published: options & 0b1000 != 0,
+        retain_handling,
+    })
+}
+
+/// The SUBSCRIBE or UNSUBSCRIBE packet of `request`, checked against the
+/// broker's limits, and how the session tracks it.
+///
+/// # Safety
+/// `properties` valid for `'a`.
+pub(crate) unsafe fn request_packet<'a>(
+    c: &umqtt_client,
+    request: Request<'a>,
+    properties: umqtt_bytes,
+    pid: Pid,
+    detail: *mut u8,
+) -> Result<(Outgoing<'a>, bool)> {
+    let limit = |err| {
+        write_ptr(detail, v5::limit_code(err));
+        umqtt_status::BrokerLimit
+    };
+    Ok(match request {
+        Request::Subscribe(filter, options) => {
+            let filter = TopicFilter::new(filter).map_err(|_| umqtt_status::InvalidTopic)?;
+            // SAFETY: forwarded contract.
+            let packet = match unsafe { c.properties(properties, Context::Subscribe) }? {
+                Some(props) => {
+                    // `$share/{name}/{filter}` must be well formed (MQTT 5 §4.8.2).
+                    filter
+                        .check_shared()
+                        .map_err(|_| umqtt_status::InvalidTopic)?;
+                    let options = subscription_options(options)?;
+                    if options.no_local && filter.as_str().starts_with("$share/") {
+                        // A protocol error (MQTT 5 §3.8.3.1): refuse it here.
+                        return Err(umqtt_status::InvalidArgument);
+                    }
+                    let packet = Outgoing::Subscribe(pid, filter, options, Some(props));
+                    c.limits
+                        .check_subscribe(&filter, &props, packet.encoded_len())
+                        .map_err(limit)?;
+                    packet
+                }
+                None => {
+                    // MQTT 3: the options byte is the QoS alone.
+                    let options = SubscriptionOptions {
+                        qos: qos_of(options)?,
+                        no_local: false,
+                        retain_as_published: false,
+                        retain_handling: RetainHandling::SendAtSubscribe,
+                    };
+                    Outgoing::Subscribe(pid, filter, options, None)
+                }
+            };
+            (packet, true)
+        }
+        Request::Unsubscribe(filter) => {
+            let filter = TopicFilter::new(filter).map_err(|_| umqtt_status::InvalidTopic)?;
+            // SAFETY: forwarded contract.
+            let packet = match unsafe { c.properties(properties, Context::Unsubscribe) }? {
+                Some(props) => {
+                    let packet = Outgoing::Unsubscribe(pid, filter, Some(props));
+                    c.limits.check_packet(packet.encoded_len()).map_err(limit)?;
+                    packet
+                }
+                None => Outgoing::Unsubscribe(pid, filter, None),
+            };
+            (packet, false)
+        }
+    })
 }
 
 /// Encodes the request, puts `pid` in flight, sends; forgets the pid if
@@ -782,36 +1100,24 @@ unsafe fn request_ack(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     request: Request<'_>,
+    properties: umqtt_bytes,
     pid: u16,
-    ack_timeout: i32,
-    io_timeout: i32,
+    (ack_timeout, io_timeout): (i32, i32),
+    detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     let pid = pid_of(pid)?;
     let ack_deadline = Deadline::after(ack_timeout).instant();
-    let len = match request {
-        Request::Subscribe(filter, qos) => {
-            let filter = TopicFilter::new(filter).map_err(|_| umqtt_status::InvalidTopic)?;
-            let list = [(filter, qos_of(qos)?)];
-            let filters = SubscribeFilters::new(&list);
-            let len = io.encode(&Packet::Subscribe(Subscribe { pid, filters }))?;
-            c.session
-                .start_subscribe(pid, 1, ack_deadline)
-                .map_err(session_status)?;
-            len
-        }
-        Request::Unsubscribe(filter) => {
-            let filter = TopicFilter::new(filter).map_err(|_| umqtt_status::InvalidTopic)?;
-            let list = [filter];
-            let filters = UnsubscribeFilters::new(&list);
-            let len = io.encode(&Packet::Unsubscribe(Unsubscribe { pid, filters }))?;
-            c.session
-                .start_unsubscribe(pid, ack_deadline)
-                .map_err(session_status)?;
-            len
-        }
-    };
+    // SAFETY: forwarded contract.
+    let (packet, subscribe) = unsafe { request_packet(c, request, properties, pid, detail) }?;
+    let len = io.encode(&packet)?;
+    if subscribe {
+        c.session.start_subscribe(pid, 1, ack_deadline)
+    } else {
+        c.session.start_unsubscribe(pid, ack_deadline)
+    }
+    .map_err(session_status)?;
     if let Err(status) = io.send_tx(len, Deadline::after(io_timeout)) {
         c.session.forget(pid);
         return Err(c.fail(status));
@@ -835,18 +1141,24 @@ pub unsafe extern "C" fn umqtt_client_ping(
 }
 
 /// Sends DISCONNECT and forgets the connection (not the in-flight ids).
+/// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
+/// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
+/// 0 / empty.
 ///
 /// # Safety
-/// `client` initialised; `io` valid for the call.
+/// `client` initialised; `io` and `properties` valid for the call.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_disconnect(
     client: *mut umqtt_client,
     io: *const umqtt_io,
+    reason: u8,
+    properties: umqtt_bytes,
     io_timeout: i32,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
     let status = result_status(unsafe {
-        send_simple(client, io, Packet::Disconnect(Disconnect), io_timeout)
+        let packet = disconnect_packet(client, reason, properties);
+        packet.and_then(|packet| send_simple(client, io, packet, io_timeout))
     });
     // SAFETY: forwarded contract.
     if let Ok(c) = unsafe { client_mut(client) } {
@@ -855,15 +1167,40 @@ pub unsafe extern "C" fn umqtt_client_disconnect(
     status
 }
 
-unsafe fn send_simple(
+/// The DISCONNECT to send: MQTT 5 with a reason code and properties.
+///
+/// # Safety
+/// `client` null or initialised; `properties` valid for `'a`.
+pub(crate) unsafe fn disconnect_packet<'a>(
+    client: *mut umqtt_client,
+    reason: u8,
+    properties: umqtt_bytes,
+) -> Result<Outgoing<'a>> {
+    // SAFETY: forwarded contract.
+    let c = unsafe { client_mut(client) }?;
+    // SAFETY: forwarded contract.
+    match unsafe { c.properties(properties, Context::Disconnect) }? {
+        Some(props) => {
+            let reason = ReasonCode(reason);
+            if !reason.valid_for(PacketType::Disconnect) {
+                return Err(umqtt_status::InvalidArgument);
+            }
+            Ok(Outgoing::Disconnect5(reason, props))
+        }
+        None if reason == 0 => Ok(Outgoing::V3(Packet::Disconnect(Disconnect))),
+        None => Err(umqtt_status::InvalidArgument),
+    }
+}
+
+unsafe fn send_simple<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    packet: Packet<'_>,
+    packet: impl Into<Outgoing<'a>>,
     io_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
-    let len = io.encode(&packet)?;
+    let len = io.encode(&packet.into())?;
     io.send_tx(len, Deadline::after(io_timeout))
         .map_err(|s| c.fail(s))?;
     c.session.handle_sent(driver::now());
@@ -930,21 +1267,47 @@ pub(crate) fn receive_in(
         Err(umqtt_status::Timeout) => return Err(umqtt_status::Timeout),
         Err(status) => return Err(c.fail(status)),
     };
-    let packet = match io.decode(frame, c.version) {
-        Ok(packet) => packet,
-        Err(DecodeError::InvalidQos) if frame.first_byte >> 4 == 3 => {
+    let decoded = if c.is_v5() {
+        io.decode_v5(frame, c.aliases)
+    } else {
+        io.decode(frame, c.version)
+            .map(|packet| (packet, Extra::default()))
+            .map_err(V5Error::Decode)
+    };
+    let (packet, extra) = match decoded {
+        Ok(decoded) => decoded,
+        Err(V5Error::Decode(DecodeError::InvalidQos)) if frame.first_byte >> 4 == 3 => {
             return Err(c.fail(umqtt_status::InvalidQos))
         }
-        Err(_) => return Err(c.fail(umqtt_status::Malformed)),
-    };
-    let event = match c.session.handle_packet(driver::now(), packet) {
-        Ok(event) => event,
-        Err(ProtocolError::SubAckCount) => return Err(c.fail(umqtt_status::SubackInvalid)),
-        Err(_) => return Err(c.fail(umqtt_status::ProtocolViolation)),
+        Err(V5Error::Alias) => return Err(c.fail(umqtt_status::ProtocolViolation)),
+        Err(V5Error::Decode(_)) => return Err(c.fail(umqtt_status::Malformed)),
     };
     let mut out = umqtt_event {
         packet_type: frame.first_byte >> 4,
+        reason: extra.reason.0,
+        properties: umqtt_bytes::of(extra.properties.as_bytes()),
         ..umqtt_event::NONE
+    };
+    let handled = match packet {
+        // MQTT 5: a refused publish ends its exchange (no PUBREL follows).
+        Packet::PubAck(ack) if extra.reason.is_error() => {
+            c.session.handle_refused_ack(PacketType::PubAck, ack.pid)
+        }
+        Packet::PubRec(ack) if extra.reason.is_error() => {
+            c.session.handle_refused_ack(PacketType::PubRec, ack.pid)
+        }
+        Packet::Disconnect(_) if c.is_v5() => {
+            // The broker closes the connection and says why.
+            c.fail(umqtt_status::Closed);
+            out.kind = umqtt_event_kind::Disconnected;
+            return Ok(out);
+        }
+        packet => c.session.handle_packet(driver::now(), packet),
+    };
+    let event = match handled {
+        Ok(event) => event,
+        Err(ProtocolError::SubAckCount) => return Err(c.fail(umqtt_status::SubackInvalid)),
+        Err(_) => return Err(c.fail(umqtt_status::ProtocolViolation)),
     };
     match event {
         Event::Message(publish) | Event::Duplicate(publish) => {
@@ -969,7 +1332,8 @@ pub(crate) fn receive_in(
             out.qos = qos.as_u8();
         }
         Event::Subscribed { pid, return_codes } => {
-            out.kind = if return_codes.contains(&SUBACK_FAILURE) {
+            // 3.1.1 refuses with 0x80; MQTT 5 with any code from 0x80 up.
+            out.kind = if return_codes.iter().any(|&code| code >= 0x80) {
                 umqtt_event_kind::SubscribeFailed
             } else {
                 umqtt_event_kind::Subscribed
@@ -978,7 +1342,16 @@ pub(crate) fn receive_in(
             out.codes = umqtt_bytes::of(return_codes);
         }
         Event::Unsubscribed(pid) => {
-            out.kind = umqtt_event_kind::Unsubscribed;
+            out.kind = if extra.reason_codes.iter().any(|&code| code >= 0x80) {
+                umqtt_event_kind::UnsubscribeFailed
+            } else {
+                umqtt_event_kind::Unsubscribed
+            };
+            out.pid = pid.get();
+            out.codes = umqtt_bytes::of(extra.reason_codes);
+        }
+        Event::Refused { pid, .. } => {
+            out.kind = umqtt_event_kind::Refused;
             out.pid = pid.get();
         }
         Event::Pong => out.kind = umqtt_event_kind::Pong,
@@ -1027,7 +1400,7 @@ unsafe fn accept(client: *mut umqtt_client, io: *const umqtt_io, io_timeout: i32
 
 fn flush_transmit(c: &mut umqtt_client, io: &mut Io<'_>, deadline: Deadline) -> Result<()> {
     while let Some(transmit) = c.session.poll_transmit() {
-        let len = io.encode(&transmit.packet())?;
+        let len = io.encode(&Outgoing::V3(transmit.packet()))?;
         io.send_tx(len, deadline).map_err(|s| c.fail(s))?;
         c.session.handle_sent(driver::now());
     }

@@ -15,16 +15,15 @@
 //! [`umqtt_client_nb_accept`], PUBREL, PUBCOMP) join the queue on the next
 //! flush, when there is room for them.
 
-use umqtt_core::codec::{
-    ConnAck, Disconnect, PingReq, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters,
-};
-use umqtt_core::{Event, Packet, TopicFilter};
+use umqtt_core::codec::{Disconnect, PingReq};
+use umqtt_core::Packet;
 
-use crate::driver::{self, Deadline, Io};
+use crate::driver::{self, Deadline, Io, Outgoing};
 use crate::{
-    client_mut, connect_packet, io_of, pid_of, publish_packet, qos_of, receive_in, result_status,
-    session_status, track_publish, umqtt_bytes, umqtt_client, umqtt_connect_options, umqtt_event,
-    umqtt_io, umqtt_status, usable_client, write_ptr, Result,
+    check_publish_limits, client_mut, handle_connack, io_of, pid_of, publish_packet, receive_in,
+    request_packet, result_status, session_status, start_connect, track_publish, umqtt_bytes,
+    umqtt_client, umqtt_connect_options, umqtt_event, umqtt_io, umqtt_message, umqtt_status,
+    usable_client, write_ptr, Request, Result,
 };
 
 /// Makes room for `need` bytes at the end of the transmit queue (moving
@@ -55,7 +54,7 @@ fn reserve(c: &mut umqtt_client, io: &mut Io<'_>, need: usize) -> Result<usize> 
 }
 
 /// Appends `packet` to the transmit queue.
-fn enqueue(c: &mut umqtt_client, io: &mut Io<'_>, packet: &Packet<'_>) -> Result<()> {
+fn enqueue(c: &mut umqtt_client, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
     let start = reserve(c, io, packet.encoded_len())?;
     let len = io.encode_at(packet, start)?;
     c.tx_len = start.checked_add(len).ok_or(umqtt_status::Internal)?;
@@ -65,7 +64,7 @@ fn enqueue(c: &mut umqtt_client, io: &mut Io<'_>, packet: &Packet<'_>) -> Result
 /// Moves the acks the session owes into the queue while they fit.
 fn queue_acks(c: &mut umqtt_client, io: &mut Io<'_>) -> Result<()> {
     while let Some(transmit) = c.session.peek_transmit() {
-        match enqueue(c, io, &transmit.packet()) {
+        match enqueue(c, io, &Outgoing::V3(transmit.packet())) {
             Ok(()) => {
                 c.session.poll_transmit();
             }
@@ -110,18 +109,15 @@ unsafe fn nb_connect(
     // SAFETY: forwarded contract.
     let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
-    let (connect, version) = unsafe { connect_packet(o) }?;
-    c.detach();
-    c.version = version;
-    enqueue(c, &mut io, &Packet::Connect(connect))?;
-    c.session
-        .handle_connect(driver::now(), o.keepalive, o.clean_session);
-    Ok(())
+    let packet = unsafe { start_connect(c, &mut io, o) }?;
+    enqueue(c, &mut io, &packet)
 }
 
 /// Reads the CONNACK if it has arrived. `*done` is false while it has not
 /// (wait for readability and call again); once true, `*session_present`
-/// is set. `*return_code` gets the code of a refusal (`ConnackRefused`).
+/// is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
+/// `*connack_properties` the MQTT 5 properties, as for
+/// [`crate::umqtt_client_connect`].
 ///
 /// # Safety
 /// `client` initialised; `io` valid for the call; outputs null or writable.
@@ -132,9 +128,18 @@ pub unsafe extern "C" fn umqtt_client_nb_connack(
     done: *mut bool,
     session_present: *mut u8,
     return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe { nb_connack(client, io, done, session_present, return_code) })
+    result_status(unsafe {
+        nb_connack(
+            client,
+            io,
+            done,
+            session_present,
+            (return_code, connack_properties),
+        )
+    })
 }
 
 unsafe fn nb_connack(
@@ -142,7 +147,7 @@ unsafe fn nb_connack(
     io: *const umqtt_io,
     done: *mut bool,
     session_present: *mut u8,
-    return_code: *mut u8,
+    (return_code, connack_properties): (*mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
@@ -155,21 +160,9 @@ unsafe fn nb_connack(
         }
         Err(status) => return Err(c.fail(status)),
     };
-    let ack: ConnAck = match io.decode(frame, c.version) {
-        Ok(Packet::ConnAck(ack)) => ack,
-        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
-    };
-    match c.session.handle_packet(driver::now(), Packet::ConnAck(ack)) {
-        Ok(Event::Connected(_)) => {}
-        _ => return Err(c.fail(umqtt_status::ConnackInvalid)),
-    }
-    write_ptr(return_code, ack.return_code);
-    if !ack.is_accepted() {
-        return Err(c.fail(umqtt_status::ConnackRefused));
-    }
-    write_ptr(session_present, u8::from(ack.session_present));
+    let present = handle_connack(c, &mut io, frame, return_code, connack_properties)?;
+    write_ptr(session_present, u8::from(present));
     write_ptr(done, true);
-    c.connected = true;
     Ok(())
 }
 
@@ -222,47 +215,43 @@ pub unsafe extern "C" fn umqtt_client_nb_pending(client: *const umqtt_client) ->
 }
 
 /// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
-/// (start or, with `dup`, resend the `pid`) is done only once it is
-/// queued. `WouldBlock`: no room now; `BufferTooSmall`: larger than the
-/// transmit buffer.
+/// (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
+/// `*detail`) is done only once it is queued. `WouldBlock`: no room now;
+/// `BufferTooSmall`: larger than the transmit buffer.
 ///
 /// # Safety
-/// `client` initialised; `io`, `topic` and `msg` valid for the call.
+/// `client` initialised; `io` and `message` valid for the call; `detail`
+/// null or writable.
 #[no_mangle]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn umqtt_client_nb_publish(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    topic: umqtt_bytes,
-    msg: umqtt_bytes,
-    qos: u8,
-    retain: bool,
-    dup: bool,
-    pid: u16,
+    message: *const umqtt_message,
     ack_timeout: i32,
+    detail: *mut u8,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe { nb_publish(client, io, topic, msg, qos, retain, dup, pid, ack_timeout) })
+    result_status(unsafe { nb_publish(client, io, message, ack_timeout, detail) })
 }
 
-#[allow(clippy::too_many_arguments)]
 unsafe fn nb_publish(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    topic: umqtt_bytes,
-    msg: umqtt_bytes,
-    qos: u8,
-    retain: bool,
-    dup: bool,
-    pid: u16,
+    message: *const umqtt_message,
     ack_timeout: i32,
+    detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
-    let publish =
-        unsafe { publish_packet(topic.as_slice(), msg.as_slice(), qos, retain, dup, pid) }?;
-    let packet = Packet::Publish(publish);
+    let m = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    // SAFETY: forwarded contract.
+    let (publish, properties) = unsafe { publish_packet(c, m) }?;
+    check_publish_limits(c, &publish, properties, detail)?;
+    let packet = match properties {
+        Some(props) => Outgoing::Publish5(publish, props),
+        None => Outgoing::V3(Packet::Publish(publish)),
+    };
     // Room first: a refusal leaves the session unchanged.
     let start = reserve(c, &mut io, packet.encoded_len())?;
     let Some(tracking) = track_publish(c, &publish, ack_timeout)? else {
@@ -280,71 +269,76 @@ unsafe fn nb_publish(
     }
 }
 
-/// Queues a SUBSCRIBE (`qos` given) or UNSUBSCRIBE (`qos` 255) of one
-/// filter; `pid` goes in flight once it is queued.
+/// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
+/// or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
+/// `pid` goes in flight once it is queued.
 ///
 /// # Safety
-/// `client` initialised; `io` and `topic` valid for the call.
+/// `client` initialised; `io`, `topic` and `properties` valid for the
+/// call; `detail` null or writable.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn umqtt_client_nb_subscribe(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     topic: umqtt_bytes,
-    qos: u8,
+    options: u8,
+    properties: umqtt_bytes,
     pid: u16,
     ack_timeout: i32,
+    detail: *mut u8,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe { nb_subscribe(client, io, topic, qos, pid, ack_timeout) })
+    result_status(unsafe {
+        nb_subscribe(
+            client,
+            io,
+            (topic, options, properties),
+            pid,
+            ack_timeout,
+            detail,
+        )
+    })
 }
 
-/// `qos` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
+/// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 pub const UMQTT_NB_UNSUBSCRIBE: u8 = 255;
 
 unsafe fn nb_subscribe(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    topic: umqtt_bytes,
-    qos: u8,
+    (topic, options, properties): (umqtt_bytes, u8, umqtt_bytes),
     pid: u16,
     ack_timeout: i32,
+    detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
     let filter = unsafe { topic.as_slice() };
-    let filter = TopicFilter::new(filter).map_err(|_| umqtt_status::InvalidTopic)?;
     let pid = pid_of(pid)?;
     let ack_deadline = Deadline::after(ack_timeout).instant();
-    if qos == UMQTT_NB_UNSUBSCRIBE {
-        let list = [filter];
-        let packet = Packet::Unsubscribe(Unsubscribe {
-            pid,
-            filters: UnsubscribeFilters::new(&list),
-        });
-        let start = reserve(c, &mut io, packet.encoded_len())?;
-        c.session
-            .start_unsubscribe(pid, ack_deadline)
-            .map_err(session_status)?;
-        finish_enqueue(c, &mut io, &packet, start, pid)
+    let request = if options == UMQTT_NB_UNSUBSCRIBE {
+        Request::Unsubscribe(filter)
     } else {
-        let list = [(filter, qos_of(qos)?)];
-        let packet = Packet::Subscribe(Subscribe {
-            pid,
-            filters: SubscribeFilters::new(&list),
-        });
-        let start = reserve(c, &mut io, packet.encoded_len())?;
-        c.session
-            .start_subscribe(pid, 1, ack_deadline)
-            .map_err(session_status)?;
-        finish_enqueue(c, &mut io, &packet, start, pid)
+        Request::Subscribe(filter, options)
+    };
+    // SAFETY: forwarded contract.
+    let (packet, subscribe) = unsafe { request_packet(c, request, properties, pid, detail) }?;
+    let start = reserve(c, &mut io, packet.encoded_len())?;
+    if subscribe {
+        c.session.start_subscribe(pid, 1, ack_deadline)
+    } else {
+        c.session.start_unsubscribe(pid, ack_deadline)
     }
+    .map_err(session_status)?;
+    finish_enqueue(c, &mut io, &packet, start, pid)
 }
 
 fn finish_enqueue(
     c: &mut umqtt_client,
     io: &mut Io<'_>,
-    packet: &Packet<'_>,
+    packet: &Outgoing<'_>,
     start: usize,
     pid: umqtt_core::Pid,
 ) -> Result<()> {
@@ -386,7 +380,7 @@ unsafe fn nb_control(
     } else {
         Packet::PingReq(PingReq)
     };
-    enqueue(c, &mut io, &packet)
+    enqueue(c, &mut io, &Outgoing::V3(packet))
 }
 
 /// Handles at most one incoming packet without waiting. `Ok` with

@@ -1,0 +1,295 @@
+//! MQTT 5 at the C ABI: property blocks, built and read one property per
+//! call so that the C glue can convert Python dicts without knowing the
+//! wire format, and the texts of the engine's MQTT 5 refusals.
+//!
+//! A property block is the encoded list of properties of one packet
+//! (MQTT 5 §2.2.2), without its length prefix. The C glue builds it in a
+//! buffer it owns with [`umqtt_props_put`] (which enforces every rule: the
+//! id is known, allowed in that packet, of the right type and range, not
+//! repeated unless the spec allows it) and passes it to the operation; the
+//! engine validates it again. Received blocks (in `umqtt_event`, or the
+//! CONNACK's) are read with [`umqtt_props_next`].
+
+use umqtt_core::codec::v5::{
+    Context, Properties, Property, PropertyError, PropertyId, PropertyKind, PropertyValue,
+    PropertyWriter,
+};
+use umqtt_core::limits::LimitError;
+
+use crate::{umqtt_bytes, umqtt_status, write_ptr, Result};
+
+/// The packet a property block is for.
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum umqtt_props_context {
+    /// CONNECT.
+    Connect,
+    /// The will (CONNECT's will properties).
+    Will,
+    /// PUBLISH.
+    Publish,
+    /// SUBSCRIBE.
+    Subscribe,
+    /// UNSUBSCRIBE.
+    Unsubscribe,
+    /// DISCONNECT.
+    Disconnect,
+}
+
+impl umqtt_props_context {
+    pub(crate) fn context(self) -> Context {
+        match self {
+            umqtt_props_context::Connect => Context::Connect,
+            umqtt_props_context::Will => Context::Will,
+            umqtt_props_context::Publish => Context::Publish,
+            umqtt_props_context::Subscribe => Context::Subscribe,
+            umqtt_props_context::Unsubscribe => Context::Unsubscribe,
+            umqtt_props_context::Disconnect => Context::Disconnect,
+        }
+    }
+}
+
+/// How a property's value is represented (MQTT 5 §2.2.2.2).
+#[repr(C)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum umqtt_property_kind {
+    /// Not a property id.
+    Unknown,
+    /// A byte, in `number`.
+    Byte,
+    /// A two-byte integer, in `number`.
+    TwoByteInt,
+    /// A four-byte integer, in `number`.
+    FourByteInt,
+    /// A variable byte integer, in `number`.
+    VarInt,
+    /// A UTF-8 string, in `a`.
+    Utf8String,
+    /// Binary data, in `a`.
+    BinaryData,
+    /// A UTF-8 string pair (user property): name in `a`, value in `b`.
+    Utf8Pair,
+}
+
+/// One property: its id, and its value in the field its kind names.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct umqtt_property {
+    /// The property identifier (0x01 ... 0x2A).
+    pub id: u8,
+    /// How the value is held.
+    pub kind: umqtt_property_kind,
+    /// Integer values.
+    pub number: u32,
+    /// String or binary value; a user property's name.
+    pub a: umqtt_bytes,
+    /// A user property's value.
+    pub b: umqtt_bytes,
+}
+
+fn kind_of(id: PropertyId) -> umqtt_property_kind {
+    match id.kind() {
+        PropertyKind::Byte => umqtt_property_kind::Byte,
+        PropertyKind::TwoByteInt => umqtt_property_kind::TwoByteInt,
+        PropertyKind::FourByteInt => umqtt_property_kind::FourByteInt,
+        PropertyKind::VarInt => umqtt_property_kind::VarInt,
+        PropertyKind::Utf8String => umqtt_property_kind::Utf8String,
+        PropertyKind::BinaryData => umqtt_property_kind::BinaryData,
+        PropertyKind::Utf8Pair => umqtt_property_kind::Utf8Pair,
+    }
+}
+
+/// The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
+/// not define.
+#[no_mangle]
+pub extern "C" fn umqtt_property_kind_of(id: u8) -> umqtt_property_kind {
+    PropertyId::from_u8(id).map_or(umqtt_property_kind::Unknown, kind_of)
+}
+
+fn str_of(bytes: &[u8]) -> Result<&str> {
+    core::str::from_utf8(bytes).map_err(|_| umqtt_status::InvalidProperty)
+}
+
+fn narrow<T: TryFrom<u32>>(number: u32) -> Result<T> {
+    T::try_from(number).map_err(|_| umqtt_status::InvalidProperty)
+}
+
+/// # Safety
+/// The byte strings of `p` are valid for `'a`.
+unsafe fn property_of<'a>(p: &umqtt_property) -> Result<Property<'a>> {
+    let id = PropertyId::from_u8(p.id).ok_or(umqtt_status::InvalidProperty)?;
+    // SAFETY: per the contract.
+    let (a, b) = unsafe { (p.a.as_slice(), p.b.as_slice()) };
+    let value = match id.kind() {
+        PropertyKind::Byte => PropertyValue::Byte(narrow(p.number)?),
+        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(narrow(p.number)?),
+        PropertyKind::FourByteInt => PropertyValue::FourByteInt(p.number),
+        PropertyKind::VarInt => PropertyValue::VarInt(p.number),
+        PropertyKind::Utf8String => PropertyValue::Utf8String(str_of(a)?),
+        PropertyKind::BinaryData => PropertyValue::BinaryData(a),
+        PropertyKind::Utf8Pair => PropertyValue::Utf8Pair(str_of(a)?, str_of(b)?),
+    };
+    Ok(Property { id, value })
+}
+
+/// Appends `property` to the block in `buf[..*len]` (capacity `cap`) for
+/// a packet of type `context`; `*len` grows by what was written. Nothing
+/// is written on failure: `InvalidProperty` (unknown id, not allowed in
+/// this packet, repeated, value out of range or not UTF-8) or
+/// `BufferTooSmall`.
+///
+/// # Safety
+/// `buf` writable for `cap` bytes, `len` writable, `property` and its byte
+/// strings valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_props_put(
+    buf: *mut u8,
+    cap: usize,
+    len: *mut usize,
+    context: umqtt_props_context,
+    property: *const umqtt_property,
+) -> umqtt_status {
+    // SAFETY: per the contract.
+    let result = unsafe { props_put(buf, cap, len, context, property) };
+    match result {
+        Ok(()) => umqtt_status::Ok,
+        Err(status) => status,
+    }
+}
+
+unsafe fn props_put(
+    buf: *mut u8,
+    cap: usize,
+    len: *mut usize,
+    context: umqtt_props_context,
+    property: *const umqtt_property,
+) -> Result<()> {
+    if buf.is_null() {
+        return Err(umqtt_status::InvalidArgument);
+    }
+    // SAFETY: per the contract.
+    let (property, used) = unsafe {
+        (
+            property.as_ref().ok_or(umqtt_status::InvalidArgument)?,
+            *len.as_ref().ok_or(umqtt_status::InvalidArgument)?,
+        )
+    };
+    // SAFETY: per the contract.
+    let property = unsafe { property_of(property) }?;
+    // SAFETY: buf is writable for cap bytes.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf, cap) };
+    let mut writer =
+        PropertyWriter::resume(buf, used, context.context()).map_err(property_status)?;
+    writer.push(property).map_err(property_status)?;
+    write_ptr(len, writer.len());
+    Ok(())
+}
+
+fn property_status(err: PropertyError) -> umqtt_status {
+    match err {
+        PropertyError::BufferTooSmall => umqtt_status::BufferTooSmall,
+        _ => umqtt_status::InvalidProperty,
+    }
+}
+
+/// Reads the property at `*offset` of a received (already validated)
+/// block into `*out` and advances `*offset`; false at the end.
+///
+/// # Safety
+/// `block` valid for the call (and `out`'s byte strings point into it);
+/// `offset` and `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_props_next(
+    block: umqtt_bytes,
+    offset: *mut usize,
+    out: *mut umqtt_property,
+) -> bool {
+    // SAFETY: per the contract.
+    let (bytes, Some(start)) = (unsafe { block.as_slice() }, unsafe { offset.as_ref() }) else {
+        return false;
+    };
+    let Some(rest) = bytes.get(*start..) else {
+        return false;
+    };
+    // The block was validated where it was received; `Properties` reads
+    // it without panicking either way. Any context parses one property.
+    let mut iter = Properties::trusted(rest).iter();
+    let Some(property) = iter.next() else {
+        return false;
+    };
+    let consumed = rest.len() - iter.remaining();
+    let mut p = umqtt_property {
+        id: property.id as u8,
+        kind: kind_of(property.id),
+        number: 0,
+        a: umqtt_bytes::EMPTY,
+        b: umqtt_bytes::EMPTY,
+    };
+    match property.value {
+        PropertyValue::Byte(n) => p.number = u32::from(n),
+        PropertyValue::TwoByteInt(n) => p.number = u32::from(n),
+        PropertyValue::FourByteInt(n) | PropertyValue::VarInt(n) => p.number = n,
+        PropertyValue::Utf8String(s) => p.a = umqtt_bytes::of(s.as_bytes()),
+        PropertyValue::BinaryData(d) => p.a = umqtt_bytes::of(d),
+        PropertyValue::Utf8Pair(k, v) => {
+            p.a = umqtt_bytes::of(k.as_bytes());
+            p.b = umqtt_bytes::of(v.as_bytes());
+        }
+    }
+    write_ptr(out, p);
+    write_ptr(offset, start.saturating_add(consumed));
+    true
+}
+
+/// Text of the refusal a `BrokerLimit` status reports, by its `detail`
+/// (see [`limit_code`]): for the exception message.
+#[no_mangle]
+pub extern "C" fn umqtt_limit_text(detail: u8) -> umqtt_bytes {
+    let text: &'static str = match detail {
+        1 => "QoS above the broker's Maximum QoS",
+        2 => "the broker does not support retained messages",
+        3 => "packet larger than the broker's Maximum Packet Size",
+        4 => "the broker's Receive Maximum is reached",
+        5 => "topic alias above the broker's Topic Alias Maximum",
+        6 => "the broker does not support wildcard subscriptions",
+        7 => "the broker does not support shared subscriptions",
+        8 => "the broker does not support subscription identifiers",
+        _ => "refused by the broker's limits",
+    };
+    umqtt_bytes::of(text.as_bytes())
+}
+
+/// The `detail` code of a limit refusal, for [`umqtt_limit_text`].
+pub(crate) fn limit_code(err: LimitError) -> u8 {
+    match err {
+        LimitError::QosNotSupported => 1,
+        LimitError::RetainNotSupported => 2,
+        LimitError::PacketTooLarge => 3,
+        LimitError::ReceiveMaximum => 4,
+        LimitError::TopicAliasInvalid => 5,
+        LimitError::WildcardNotSupported => 6,
+        LimitError::SharedNotSupported => 7,
+        LimitError::SubscriptionIdsNotSupported => 8,
+        _ => 0,
+    }
+}
+
+/// Validates a block the C glue passes to an operation.
+///
+/// # Safety
+/// `block` valid for `'a`.
+pub(crate) unsafe fn properties_of<'a>(
+    block: umqtt_bytes,
+    context: Context,
+) -> Result<Properties<'a>> {
+    // SAFETY: per the contract.
+    let bytes = unsafe { block.as_slice() };
+    Properties::parse(bytes, context).map_err(|_| umqtt_status::InvalidProperty)
+}
+
+/// The name of an MQTT 5 reason code ("Not authorized", ...), for
+/// exception messages.
+#[no_mangle]
+pub extern "C" fn umqtt_reason_text(code: u8) -> umqtt_bytes {
+    umqtt_bytes::of(umqtt_core::codec::v5::ReasonCode(code).name().as_bytes())
+}
