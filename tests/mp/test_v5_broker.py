@@ -190,7 +190,7 @@ s1.disconnect()
 
 # Another client takes over our client id: mosquitto 2.0.11 closes the
 # connection without a DISCONNECT (a DISCONNECT with a reason code is
-# covered by test_v5_scripted), so this is the plain connection error.
+# covered by test_scripted_v5), so this is the plain connection error.
 v = client("victim")
 v.connect()
 thief = MQTTClient(v.client_id, testenv.HOST, testenv.PORT, keepalive=0, version=5,
@@ -233,7 +233,7 @@ for _ in range(200):
 eq(len(lim._pending()), 0, "both acknowledged")
 eq(lim.publish(t10, b"2", qos=1), True, "room again once acknowledged")
 # (mosquitto 2.0.11 grants a subscription its ACL denies and filters at
-# delivery instead; SUBACK refusals are covered by test_v5_scripted.)
+# delivery instead; SUBACK refusals are covered by test_scripted_v5.)
 # A refused QoS 1 publish: publish() returns False; the PUBACK's reason
 # (0x87) is raised by the engine and the pid is not kept for resending.
 eq(lim.publish(b"forbidden/topic", b"x", qos=1), False, "refused publish")
