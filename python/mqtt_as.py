@@ -220,11 +220,8 @@ class MQTTClient:
         if _WLAN is not None:
             self._sta_if = _WLAN(network.STA_IF)
             self._sta_if.active(True)
-        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
-        p_i = config["ping_interval"] * 1000
-        if p_i and p_i < self._ping_interval:
-            self._ping_interval = p_i
-        self._tick = min(self._ping_interval, max(self._response_time // 4, 20), 1000)
+        self._ping_i = config["ping_interval"] * 1000
+        self._set_keepalive(keepalive)
         self._in_connect = False
         self._has_connected = False
         self._isconnected = False
@@ -278,6 +275,13 @@ class MQTTClient:
         o.cbstat = self._on_ack
         self._eng = _Engine(o, api=API_MPLIB, tx_size=1024, props_dict=True,
                             max_packet_size=config.get("max_packet_size", 16384))
+
+    def _set_keepalive(self, keepalive):
+        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
+        p_i = self._ping_i
+        if p_i and p_i < self._ping_interval:
+            self._ping_interval = p_i
+        self._tick = min(self._ping_interval, max(self._response_time // 4, 20), 1000)
 
     def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 will properties, an umqtt-rs extension)
@@ -374,7 +378,10 @@ class MQTTClient:
             await self._wait(eng, False, t0, "read")
         self.last_rx = ticks_ms()
         if self._v5:
-            self.topic_alias_maximum = self._owner.connack_properties.get(0x22, 0)
+            props = self._owner.connack_properties
+            self.topic_alias_maximum = props.get(0x22, 0)
+            if 0x13 in props:  # Server Keep Alive replaces ours
+                self._set_keepalive(props[0x13])
         return sp
 
     async def wifi_connect(self, quick=False):

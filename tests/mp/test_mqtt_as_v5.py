@@ -2,9 +2,10 @@
 # (mqttv5_con_props), topic_alias_maximum from the CONNACK, publish /
 # subscribe / unsubscribe properties, the callback's 4th argument (user
 # properties as {name: value}, as mqtt_as gives them), the event interface's
-# 4-tuple, and on the limited broker (broker_ctl "start v5limits": ACL
-# umqtt-test/# only) a refused publish raising MQTTException(0x87) without
-# a reconnect. Without mqttv5, properties arguments are ignored (mqtt_as).
+# 4-tuple; on the limited broker (broker_ctl "start v5limits": max_keepalive
+# 10, ACL umqtt-test/# only) the Server Keep Alive sets the ping interval and
+# a refused publish raises MQTTException(0x87) without a reconnect. Without
+# mqttv5, properties arguments are ignored (as in mqtt_as).
 # timeout: 60
 import asyncio
 import testenv
@@ -68,8 +69,9 @@ async def main():
 
     # A refused publish is MQTTException(reason), not a reconnect.
     port = int(testenv.broker_ctl("start", "v5limits"))
-    lim = MQTTClient(conf(port=port))
+    lim = MQTTClient(conf(port=port))  # keepalive 30; the broker's max_keepalive is 10
     await lim.connect()
+    eq(lim._ping_interval, 10 * 1000 // 4, "pings every Server Keep Alive / 4")
     try:
         await lim.publish(b"forbidden/x", b"no", qos=1)
         check(False, "a refused publish must raise")
