@@ -428,7 +428,10 @@ class MQTTClient:
             # 29: not a valid CONNACK; MQTT 5: the reason code).
             self._close_sock()
             self._in_connect = False
-            raise OSError(-1, "CONNACK reason code 0x%x" % e.args[0])
+            code = e.args[0]
+            if code == 29:  # the engine's ECONLENGTH: no valid CONNACK at all
+                raise OSError(-1, "Invalid CONNACK")
+            raise OSError(-1, "CONNACK reason code 0x%x" % code)
         except BaseException:
             self._close_sock()
             self._in_connect = False

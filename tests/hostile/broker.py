@@ -34,6 +34,21 @@ Script steps (tuples):
     ("end",)                   send the end-of-script PUBLISH, then hold
 A script must end with fin, rst, stall or end. A second connection (a façade
 that reconnects) gets a plain CONNACK and the end PUBLISH.
+
+MQTT 5 scenarios (v5=True, groups "v5 ..."): the script speaks MQTT 5 (the
+end PUBLISH and a second connection's CONNACK too), the broker plays it
+only after a CONNECT of protocol level 5 (every CONNECT must be one: rx
+checks CONNECT(v5), !CONNECT(v3), !CONNECT(v4)), and the scenario runs only
+for the façades that speak MQTT 5: umqtt (umqtt.MQTTClient(version=5),
+client.py) and mqtt_as (mqttv5=True, client_as.py). `expect` is then
+written for umqtt (micropython-lib conventions: OSError for a closed
+connection, publish() returning False) and `expect_as` for mqtt_as; the
+properties a callback gets print as {id:value,...} (see tokens.py), and
+extra tokens appear:
+    connack({props})   umqtt: connect() succeeded with these CONNACK properties
+    dr(R,{props})      umqtt: client.disconnect_reason after the broker's DISCONNECT
+    op-X:False         umqtt: publish() returned False
+An rx check "N*PREFIX" requires exactly N packets starting with PREFIX.
 """
 
 import select
@@ -86,6 +101,67 @@ def ack(first, p):
 CONNACK = pkt(0x20, b"\x00\x00")
 END_PUBLISH = publish(END_TOPIC, b"")
 
+
+# MQTT 5 forms: a property block (its length, then the properties) after
+# the variable header.
+def props5(*parts):
+    body = b"".join(parts)
+    return vbi(len(body)) + body
+
+
+def connack5(props=b"", flags=0, reason=0):
+    return pkt(0x20, bytes([flags, reason]) + props5(props))
+
+
+def publish5(topic, payload=b"", props=b"", qos=0, pid=None, retain=False, dup=False):
+    first = 0x30 | (qos << 1) | (1 if retain else 0) | (8 if dup else 0)
+    body = s16(topic)
+    if pid is not None:
+        body += pid16(pid)
+    return pkt(first, body + props5(props) + payload)
+
+
+def ack5(first, p, reason=None, props=None):
+    """PUBACK/PUBREC/PUBREL/PUBCOMP: pid, then an optional reason and properties."""
+    body = pid16(p)
+    if reason is not None:
+        body += bytes([reason])
+        if props is not None:
+            body += props5(props)
+    return pkt(first, body)
+
+
+def suback5(p, codes, props=b"", first=0x90):
+    return pkt(first, pid16(p) + props5(props) + bytes(codes))
+
+
+def disconnect5(reason, props=None, first=0xE0):
+    return pkt(first, bytes([reason]) + (props5(props) if props is not None else b""))
+
+
+def u8p(pid, v):
+    return bytes([pid, v])
+
+
+def u16p(pid, v):
+    return bytes([pid]) + struct.pack(">H", v)
+
+
+def u32p(pid, v):
+    return bytes([pid]) + struct.pack(">I", v)
+
+
+def strp(pid, b):
+    return bytes([pid]) + s16(b)
+
+
+def userp(k, v):
+    return b"\x26" + s16(k) + s16(v)
+
+
+CONNACK5 = connack5()
+END_PUBLISH5 = publish5(END_TOPIC, b"")
+
 # --------------------------------------------------------------------------
 # What the client sends
 
@@ -100,6 +176,11 @@ def describe(first, body):
     name = NAMES.get(t, "TYPE%d" % t)
     if t in (4, 5, 6, 7, 8, 10) and len(body) >= 2:
         return "%s(%d)" % (name, struct.unpack(">H", body[:2])[0])
+    if t == 1:  # CONNECT(vN): N the protocol level (3: MQTT 3.1, 4: 3.1.1, 5)
+        nl = struct.unpack(">H", body[:2])[0] if len(body) >= 2 else 0
+        if len(body) > 2 + nl:
+            return "CONNECT(v%d)" % body[2 + nl]
+        return name
     if t == 3:
         qos = (first >> 1) & 3
         tl = struct.unpack(">H", body[:2])[0] if len(body) >= 2 else 0
@@ -240,11 +321,17 @@ class HostileBroker:
         reader = ClientReader(conn)
         self.readers.append(reader)
         reader.start()
-        script = self.scenario.script if index == 0 else [("send", CONNACK), ("end",)]
+        v5 = self.scenario.v5
+        script = self.scenario.script if index == 0 else [("send", CONNACK5 if v5 else CONNACK), ("end",)]
         closed = False
         try:
-            if reader.wait_for("CONNECT", 5) is None:
+            i = reader.wait_for("CONNECT", 5)
+            if i is None:
                 self.log.append("conn %d: no CONNECT" % index)
+                return
+            if v5 and reader.packets[i] != "CONNECT(v5)":
+                # An MQTT 5 script for an MQTT 3 client would test nothing.
+                self.log.append("conn %d: %s, not MQTT 5: script not played" % (index, reader.packets[i]))
                 return
             seen = 0
             for step in script:
@@ -279,7 +366,7 @@ class HostileBroker:
                 elif op == "stall":
                     reader.wait_eof(self.stop, self.HOLD_MAX)
                 elif op == "end":
-                    conn.sendall(END_PUBLISH)
+                    conn.sendall(END_PUBLISH5 if v5 else END_PUBLISH)
                     reader.wait_eof(self.stop, self.HOLD_MAX)
                 else:
                     raise ValueError("unknown step %r" % (step,))
@@ -310,8 +397,12 @@ class HostileBroker:
 # Scenarios
 
 
+V5_FACADES = ("umqtt", "mqtt_as")  # the façades that speak MQTT 5
+
+
 class Scenario:
-    def __init__(self, group, name, script, expect, ops="", rx=(), st=1, limit=None, note=""):
+    def __init__(self, group, name, script, expect, ops="", rx=(), st=1, limit=None, note="",
+                 v5=False, expect_as=None, aliases=0, facades=None):
         self.group = group
         self.name = name
         self.script = script
@@ -319,6 +410,17 @@ class Scenario:
             raise ValueError("%s: script must end with fin/rst/stall/end" % name)
         # alternatives separated by ' | ', tokens by spaces
         self.expect = [alt.split() for alt in expect.split(" | ")]
+        # MQTT 5: expect is umqtt's, expect_as mqtt_as's; aliases: the Topic
+        # Alias Maximum the client announces (0: none, the default)
+        self.v5 = v5
+        self.expect_as = [alt.split() for alt in expect_as.split(" | ")] if expect_as else None
+        self.aliases = aliases
+        # the façades the scenario applies to (None: all)
+        self.facades = tuple(facades) if facades else (V5_FACADES if v5 else None)
+        if v5 and "mqtt_as" in self.facades and self.expect_as is None:
+            raise ValueError("%s: an MQTT 5 scenario needs expect_as" % name)
+        if v5:
+            rx = ["CONNECT(v5)", "!CONNECT(v3)", "!CONNECT(v4)"] + list(rx)
         self.ops = ops
         self.rx = tuple(rx)
         self.st = st  # socket_timeout given to the client
@@ -328,6 +430,15 @@ class Scenario:
 
     def expect_text(self):
         return " \\| ".join(" ".join(a) for a in self.expect)
+
+    def applies(self, facade):
+        return self.facades is None or facade in self.facades
+
+    def client_args(self):
+        # the client's optional last argument: v5[:ALIASES]
+        if not self.v5:
+            return []
+        return ["v5:%d" % self.aliases if self.aliases else "v5"]
 
 
 SCENARIOS = []
@@ -517,3 +628,197 @@ S(G, "fin_during_publish", [("send", C), ("wait", "PINGREQ"), ("fin",)], E_OUT, 
 S(G, "rst_during_publish", [("send", C), ("wait", "PINGREQ"), ("rst",)],
   "op-pubbig:OSError(*) after:%s(1)" % M, ops="ping,sleep:200,pubbig:300000",
   note="writing to a reset connection: OSError (EPIPE/ECONNRESET), no SIGPIPE")
+
+# --- MQTT 5 ------------------------------------------------------------------
+# umqtt.MQTTClient(version=5) and mqtt_as (mqttv5=True) only; docs/mqtt5.md
+# and docs/errors.md give the reactions: malformed properties (unknown id,
+# duplicate, not allowed in the packet, beyond the packet, invalid UTF-8 or
+# range, alias 0 included) are MQTTException(50) and close the connection
+# (in a CONNACK they make it an invalid CONNACK: MQTTException(-1), as any
+# other); an alias used before it is set or above the maximum we announced,
+# and AUTH, are MQTTException(52); reason codes >= 0x80 are
+# MQTTException(reason) (a refused publish: umqtt's publish() returns False,
+# mqtt_as's raises it); the broker's DISCONNECT is OSError(-1, "<reason
+# name>") with client.disconnect_reason set. mqtt_as: the first connect()
+# raises OSError (a refusal: OSError(-1, "CONNACK reason code 0x..")); after
+# that an error is an outage and a reconnect (`down`, then the second
+# connection's `end`); a subscribe/unsubscribe/publish whose ack did not
+# come, or was a refused SUBACK/UNSUBACK (mqtt_as: an OSError and a
+# reconnect), is retried on the new connection: `op-X:pending`.
+C5 = CONNACK5
+T5 = b"a/b"
+
+
+def S5(group, name, script, expect, expect_as=None, **kw):
+    SCENARIOS.append(Scenario(group, name, script, expect, v5=True, expect_as=expect_as, **kw))
+
+
+def bad5(code):
+    """umqtt: MQTTException(code), then the connection is closed (OSError(-1))."""
+    return "%s(%d) after:OSError(-1)" % (M, code)
+
+
+AS_DOWN = "down end"  # mqtt_as: an outage, the reconnect, the end message
+AS_CONNECT = "connect:OSError(*)"  # mqtt_as: the first connect() raises OSError
+
+
+def refused_connect(reason):
+    return ("connect:%s(%d)" % (M, reason),
+            "connect:OSError(-1,'CONNACK_reason_code_0x%x')" % reason)
+
+
+def msg5(topic, payload, props):
+    return "msg(%r,%s,%s)" % (topic, repr(payload), props)
+
+
+def msg5_as(topic, payload, props, r=0):
+    return "msg(%r,%s,r%d,%s)" % (topic, repr(payload), r, props)
+
+
+def still_usable(op_token):
+    """umqtt: an op refused by a reason code; the connection stays usable:
+    the after-call finds nothing and the end message, sent 0.5 s later,
+    arrives (or, in a slow run, the after-call already gets it)."""
+    return "%s after:None end | %s end after:ret(0x30)" % (op_token, op_token)
+
+
+def pause_end():
+    return [("sleep", 0.5), ("end",)]
+
+
+# --- v5 CONNACK ----------------------------------------------------------------
+G = "v5 CONNACK"
+S5(G, "v5_connack_properties",
+   [("send", connack5(u16p(0x21, 10) + strp(0x12, b"given-id") + strp(0x1F, b"welcome"))), ("end",)],
+   "connack({18:'given-id',31:'welcome',33:10}) end", "end",
+   note="valid: Receive Maximum, Assigned Client Identifier, Reason String")
+S5(G, "v5_connack_bad_property_id", [("send", connack5(b"\x7f\x00")), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT)
+S5(G, "v5_connack_duplicate_property", [("send", connack5(u16p(0x21, 5) + u16p(0x21, 6))), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT, note="Receive Maximum twice")
+S5(G, "v5_connack_topic_alias", [("send", connack5(u16p(0x23, 1))), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT, note="Topic Alias (0x23) is not a CONNACK property")
+S5(G, "v5_connack_property_length_beyond", [("send", pkt(0x20, b"\x00\x00\x05\x21\x00")), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT, note="property length 5, 2 bytes follow")
+S5(G, "v5_connack_no_property_length", [("send", pkt(0x20, b"\x00\x00")), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT, note="the MQTT 3 form: a CONNACK of the wrong length")
+S5(G, "v5_connack_reason_not_for_connack", [("send", connack5(reason=0x8E)), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT,
+   note="0x8E Session taken over is a DISCONNECT reason: an invalid CONNACK, not a refusal")
+U, A = refused_connect(0x87)
+S5(G, "v5_connack_refused_0x87", [("send", connack5(strp(0x1F, b"no-access"), reason=0x87)), ("stall",)],
+   U, A, note="Not authorized, with a reason string")
+U, A = refused_connect(0x86)
+S5(G, "v5_connack_refused_0x86", [("send", connack5(strp(0x1F, b"bad-password"), reason=0x86)), ("stall",)],
+   U, A, note="Bad User Name or Password, with a reason string")
+S5(G, "v5_connack_session_present_refused", [("send", connack5(flags=1, reason=0x87)), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT,
+   note="session present with an error reason (forbidden, 3.2.2.1.1): an invalid CONNACK")
+S5(G, "v5_connack_reserved_ack_flags", [("send", connack5(flags=2)), ("stall",)],
+   "connect:%s(-1)" % M, AS_CONNECT)
+
+# --- v5 PUBLISH ------------------------------------------------------------------
+G = "v5 PUBLISH"
+P5 = (u8p(0x01, 1) + u32p(0x02, 60) + strp(0x03, b"text/plain") + b"\x0b\x05"
+      + userp(b"k", b"v") + userp(b"n", b"1"))
+S5(G, "v5_publish_properties",
+   [("send", C5 + publish5(T5, b"hi", P5, 1, 7)), ("wait", "PUBACK(7)"), ("end",)],
+   msg5(T5, b"hi", "{1:1,2:60,3:'text/plain',11:[5],38:[('k','v'),('n','1')]}") + " ret(0x32) end",
+   msg5_as(T5, b"hi", "{1:1,2:60,3:'text/plain',11:5,38:{'k':'v','n':'1'}}") + " end",
+   rx=["PUBACK(7)"], note="valid QoS 1: payload format, expiry, content type, subscription id, user properties")
+
+
+def bad_publish(name, props, note="", code=50, aliases=0, topic=T5):
+    S5(G, name, [("send", C5 + publish5(topic, b"x", props)), ("end",)], bad5(code), AS_DOWN,
+       note=note, aliases=aliases)
+
+
+bad_publish("v5_publish_bad_property_id", b"\x7f\x00")
+bad_publish("v5_publish_duplicate_content_type", strp(0x03, b"a") + strp(0x03, b"b"))
+bad_publish("v5_publish_session_expiry", u32p(0x11, 1), note="Session Expiry Interval is not a PUBLISH property")
+bad_publish("v5_publish_string_beyond_block", b"\x03\x00\x09ab", note="content type of 9 bytes, 2 in the block")
+bad_publish("v5_publish_user_property_invalid_utf8", userp(b"k", b"\xff"))
+bad_publish("v5_publish_content_type_nul", strp(0x03, b"a\x00b"), note="U+0000 in a UTF-8 string (1.5.4)")
+bad_publish("v5_publish_subscription_id_0", b"\x0b\x00")
+bad_publish("v5_publish_payload_format_2", u8p(0x01, 2))
+S5(G, "v5_publish_property_length_beyond_packet", [("send", C5 + pkt(0x30, s16(T5) + b"\x05\x01\x00")), ("end",)],
+   bad5(50), AS_DOWN, note="property length 5, 2 bytes left in the packet")
+bad_publish("v5_publish_empty_topic_no_alias", b"", topic=b"")
+bad_publish("v5_publish_topic_alias_0", u16p(0x23, 0), code=50, aliases=2,
+            note="we announce Topic Alias Maximum 2; alias 0 is not permitted (3.3.2.3.4)")
+bad_publish("v5_publish_alias_not_announced", u16p(0x23, 1), code=52,
+            note="no Topic Alias Maximum announced (the default): no alias may be used")
+bad_publish("v5_publish_alias_before_set", u16p(0x23, 2), code=52, aliases=2, topic=b"",
+            note="empty topic with alias 2, which was never set")
+bad_publish("v5_publish_alias_above_max", u16p(0x23, 3), code=52, aliases=2,
+            note="alias 3 with Topic Alias Maximum 2")
+S5(G, "v5_publish_alias_set_and_used",
+   [("send", C5 + publish5(T5, b"1", u16p(0x23, 1)) + publish5(b"", b"2", u16p(0x23, 1))), ("end",)],
+   "%s ret(0x30) %s ret(0x30) end" % (msg5(T5, b"1", "{35:1}"), msg5(T5, b"2", "{35:1}")),
+   "%s %s end" % (msg5_as(T5, b"1", "{35:1}"), msg5_as(T5, b"2", "{35:1}")), aliases=2,
+   note="valid: alias 1 set with the topic, then used alone; the callback gets the topic")
+
+# --- v5 acknowledgements, DISCONNECT, AUTH, flags ------------------------------------
+G = "v5 acks"
+S5(G, "v5_puback_0x10",
+   [("send", C5), ("wait", "PUBLISH(q1,1)"), ("send", ack5(0x40, 1, 0x10)), ("end",)],
+   "end", "end", ops="pub1", rx=["1*PUBLISH(q1"], note="No matching subscribers: a success")
+S5(G, "v5_puback_0x87",
+   [("send", C5), ("wait", "PUBLISH(q1,1)"), ("send", ack5(0x40, 1, 0x87, strp(0x1F, b"denied")))] + pause_end(),
+   still_usable("op-pub1:False"), "op-pub1:%s(135) end" % M, ops="pub1", rx=["1*PUBLISH(q1"],
+   note="refused: publish() returns False (mqtt_as: raises); not resent")
+S5(G, "v5_puback_bad_property",
+   [("send", C5), ("wait", "PUBLISH(q1,1)"), ("send", ack5(0x40, 1, 0x00, u8p(0x01, 1))), ("end",)],
+   "op-pub1:False after:OSError(-1)", "down op-pub1:pending end", ops="pub1",
+   note="Payload Format Indicator in a PUBACK: malformed, the connection closes")
+S5(G, "v5_puback_reason_not_for_puback",
+   [("send", C5), ("wait", "PUBLISH(q1,1)"), ("send", ack5(0x40, 1, 0x8E)), ("end",)],
+   "op-pub1:False after:OSError(-1)", "down op-pub1:pending end", ops="pub1",
+   note="0x8E is not a PUBACK reason code: malformed")
+S5(G, "v5_suback_granted_with_reason_string",
+   [("send", C5), ("wait", "SUBSCRIBE(1)"), ("send", suback5(1, [0], strp(0x1F, b"ok"))), ("end",)],
+   "end", "end", ops="sub0")
+S5(G, "v5_suback_0x87",
+   [("send", C5), ("wait", "SUBSCRIBE(1)"), ("send", suback5(1, [0x87]))] + pause_end(),
+   still_usable("op-sub0:%s(135)" % M), "down op-sub0:pending end", ops="sub0",
+   note="Not authorized")
+S5(G, "v5_suback_0xa2",
+   [("send", C5), ("wait", "SUBSCRIBE(1)"), ("send", suback5(1, [0xA2]))] + pause_end(),
+   still_usable("op-sub0:%s(162)" % M), "down op-sub0:pending end", ops="sub0",
+   note="Wildcard Subscriptions not supported")
+S5(G, "v5_suback_reserved_0x03",
+   [("send", C5), ("wait", "SUBSCRIBE(1)"), ("send", suback5(1, [0x03])), ("end",)],
+   "op-sub0:%s(50) after:OSError(-1)" % M, "down op-sub0:pending end", ops="sub0",
+   note="not a SUBACK reason code: malformed")
+S5(G, "v5_unsuback_0x11",
+   [("send", C5), ("wait", "UNSUBSCRIBE(1)"), ("send", suback5(1, [0x11], first=0xB0)), ("end",)],
+   "end", "end", ops="unsub", note="No subscription existed: a success")
+S5(G, "v5_unsuback_0x87",
+   [("send", C5), ("wait", "UNSUBSCRIBE(1)"), ("send", suback5(1, [0x87], first=0xB0))] + pause_end(),
+   still_usable("op-unsub:%s(135)" % M), "down op-unsub:pending end", ops="unsub")
+S5(G, "v5_pubrec_0x80",
+   [("send", C5), ("wait", "PUBLISH(q2,1)"), ("send", ack5(0x50, 1, 0x80))] + pause_end(),
+   still_usable("op-pub2:False"), ops="pub2", rx=["!PUBREL", "1*PUBLISH(q2"], facades=["umqtt"],
+   note="refused QoS 2 publish: no PUBREL follows, not resent (umqtt only: mqtt_as publishes QoS 0/1)")
+S5(G, "v5_disconnect_0x8e",
+   [("send", C5 + disconnect5(0x8E, strp(0x1F, b"bye"))), ("fin",)],
+   "OSError(-1,'Session_taken_over') dr(142,{31:'bye'}) after:OSError(-1)", AS_DOWN,
+   note="Session taken over, with a reason string")
+S5(G, "v5_disconnect_reason_only",
+   [("send", C5 + disconnect5(0x8B)), ("fin",)],
+   "OSError(-1,'Server_shutting_down') dr(139,{}) after:OSError(-1)", AS_DOWN,
+   note="no property length (3.14.2.2.1)")
+S5(G, "v5_disconnect_session_expiry", [("send", C5 + disconnect5(0x8E, u32p(0x11, 10))), ("fin",)],
+   bad5(50), AS_DOWN, note="the server must not send Session Expiry Interval (3.14.2.2.2): not allowed")
+S5(G, "v5_disconnect_reason_not_for_disconnect", [("send", C5 + disconnect5(0x86)), ("fin",)],
+   bad5(50), AS_DOWN, note="0x86 (CONNACK only) is not a DISCONNECT reason code: malformed")
+S5(G, "v5_auth", [("send", C5 + pkt(0xF0, b"\x18\x00")), ("end",)], bad5(52), AS_DOWN,
+   note="AUTH Continue authentication: enhanced authentication is not supported")
+S5(G, "v5_auth_reauthenticate", [("send", C5 + pkt(0xF0, b"\x19" + props5(strp(0x15, b"SCRAM")))), ("end",)],
+   bad5(52), AS_DOWN, note="AUTH Re-authenticate, with an Authentication Method")
+S5(G, "v5_disconnect_flags", [("send", C5 + disconnect5(0x8E, first=0xE1)), ("end",)], bad5(50), AS_DOWN,
+   note="reserved fixed-header flags 1")
+S5(G, "v5_auth_flags", [("send", C5 + pkt(0xF1, b"\x18\x00")), ("end",)], bad5(50), AS_DOWN,
+   note="reserved fixed-header flags 1")
+S5(G, "v5_puback_flags", [("send", C5 + pkt(0x42, pid16(1) + b"\x00\x00")), ("end",)], bad5(50), AS_DOWN,
+   note="reserved fixed-header flags 2")

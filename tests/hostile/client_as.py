@@ -2,7 +2,7 @@
 # (python/mqtt_as.py). tests/hostile/run.py starts one per scenario, with a
 # hard timeout; the blocking façades use client.py instead.
 #
-#   micropython client_as.py mqtt_as MODE PORT SOCKET_TIMEOUT OPS
+#   micropython client_as.py mqtt_as MODE PORT SOCKET_TIMEOUT OPS [v5[:ALIASES]]
 #
 # MODE:   async (mqtt_as has one mode: everything runs under asyncio)
 # OPS:    comma list run after connect(), one await each, in order: sub0,
@@ -15,6 +15,11 @@
 # the callback interface (queue_len 0): subs_cb records messages, wifi_coro
 # records outages (mqtt_as runs wifi_coro(False) when the connection goes
 # down and it starts reconnecting), connect_coro only checks its argument.
+# v5 (scenarios with v5=True): config["mqttv5"] = True, and
+# config["mqttv5_con_props"] = {0x22: ALIASES} (the Topic Alias Maximum we
+# announce) when ALIASES is given; subs_cb then gets (topic, msg, retained,
+# properties) and prints msg(T,P,rR,{props}); an exception prints all its
+# arguments (OSError(-1,'CONNACK_reason_code_0x87')).
 #
 # Prints one "EV <token>" line per observed reaction and finally
 # "DONE <longest single await in ms>":
@@ -39,13 +44,17 @@ from time import ticks_ms, ticks_diff
 
 from mqtt_as import MQTTClient, config
 
-from tokens import ev, exc_token, payload_text, valid_topic
+from tokens import ev, exc_token, exc_token5, payload_text, props_text, valid_props, valid_topic
 
 facade, mode, port, st, ops = sys.argv[1:6]
 if facade != "mqtt_as" or mode != "async":
     raise SystemExit("client_as.py runs façade mqtt_as in mode async")
 port = int(port)
 st = int(st)
+v5 = len(sys.argv) > 6 and sys.argv[6].startswith("v5")
+aliases = int(sys.argv[6][3:]) if v5 and ":" in sys.argv[6] else 0
+if v5:
+    exc_token = exc_token5  # noqa: F811
 
 END_TOPIC = b"hostile/end"
 END_BUDGET_MS = (3 * st + 4) * 1000  # wait this long for the end message
@@ -62,7 +71,8 @@ client = None
 def subs_cb(topic, msg, *rest):
     global done, done_at
     if not valid_topic(topic) or not isinstance(msg, (bytes, bytearray)) or \
-            len(rest) != 1 or not isinstance(rest[0], bool):
+            len(rest) != (2 if v5 else 1) or not isinstance(rest[0], bool) or \
+            (v5 and not valid_props(rest[1])):
         ev("BADCB(%r,%r,%r)" % (topic, msg, rest))
         return
     if topic == END_TOPIC:
@@ -70,7 +80,10 @@ def subs_cb(topic, msg, *rest):
             done = True
             done_at = ticks_ms()
         return
-    ev("msg(%r,%s,r%d)" % (topic, payload_text(msg), int(rest[0])))
+    if v5:
+        ev("msg(%r,%s,r%d,%s)" % (topic, payload_text(msg), int(rest[0]), props_text(rest[1])))
+    else:
+        ev("msg(%r,%s,r%d)" % (topic, payload_text(msg), int(rest[0])))
 
 
 async def wifi_coro(state):
@@ -169,6 +182,10 @@ async def main():
                keepalive=0, response_time=st, clean=True, clean_init=True,
                ssid=None, wifi_pw=None, queue_len=0, max_repubs=4,
                subs_cb=subs_cb, wifi_coro=wifi_coro, connect_coro=connect_coro)
+    if v5:
+        cfg["mqttv5"] = True
+        if aliases:
+            cfg["mqttv5_con_props"] = {0x22: aliases}
     client = MQTTClient(cfg)
     try:
         await bounded(client.connect())
