@@ -20,6 +20,9 @@
 //! - [`time`]: [`Instant`] on a wrapping millisecond clock.
 //! - [`session`]: the client state machine (packet ids, in-flight tables,
 //!   keep-alive), fed with decoded packets and polled for output.
+//! - [`limits`]: MQTT 5 rules around the session: the broker's CONNACK
+//!   limits ([`limits::BrokerLimits`]) and inbound topic aliases
+//!   ([`limits::TopicAliases`], in caller-owned storage).
 //!
 //! Nothing reachable from network bytes panics: indexing, `unwrap` and
 //! friends are denied by clippy outside tests.
