@@ -11,7 +11,7 @@ use crate::types::{PacketType, Pid};
 pub const ENCODED_LEN: usize = 4;
 
 fn encode_ack(packet_type: PacketType, pid: Pid, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let mut writer = Writer::start(buf, packet_type.fixed_first_byte(), 2, 2)?;
+    let mut writer = Writer::packet(buf, packet_type, 2)?;
     writer.put_pid(pid)?;
     Ok(writer.finish())
 }

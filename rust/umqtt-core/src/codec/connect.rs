@@ -1,6 +1,6 @@
 //! CONNECT (MQTT 3.1.1 §3.1) and CONNACK (§3.2).
 
-use super::v5::Properties;
+use super::v5::{put_properties, Properties};
 use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, ProtocolVersion, QoS};
@@ -41,21 +41,36 @@ pub struct Connect<'a> {
     pub password: Option<&'a [u8]>,
 }
 
-const FLAG_USERNAME: u8 = 0x80;
-const FLAG_PASSWORD: u8 = 0x40;
+pub(crate) const FLAG_USERNAME: u8 = 0x80;
+pub(crate) const FLAG_PASSWORD: u8 = 0x40;
 const FLAG_WILL_RETAIN: u8 = 0x20;
 const WILL_QOS_SHIFT: u8 = 3;
 const FLAG_WILL: u8 = 0x04;
-const FLAG_CLEAN_SESSION: u8 = 0x02;
+/// Clean Session in 3.1 / 3.1.1, Clean Start in MQTT 5.
+pub(crate) const FLAG_CLEAN_SESSION: u8 = 0x02;
 const FLAG_RESERVED: u8 = 0x01;
 
+/// The MQTT 5 property blocks of a CONNECT: its own and the will's.
+pub(crate) type ConnectProperties<'p> = (Properties<'p>, Properties<'p>);
+
 impl<'a> Connect<'a> {
-    fn remaining_len(&self) -> usize {
-        let mut len = field_len(self.version.protocol_name())
+    /// The body length when written as `version`, with `properties` for
+    /// MQTT 5 (`None` before it).
+    pub(crate) fn remaining_len_as(
+        &self,
+        version: ProtocolVersion,
+        properties: Option<ConnectProperties<'_>>,
+    ) -> usize {
+        let (properties_len, will_properties_len) = properties.map_or((0, 0), |(own, will)| {
+            (own.encoded_len(), will.encoded_len())
+        });
+        let mut len = field_len(version.protocol_name())
             .saturating_add(1 + 1 + 2) // level, flags, keep-alive
+            .saturating_add(properties_len)
             .saturating_add(field_len(self.client_id.as_bytes()));
         if let Some(will) = &self.will {
             len = len
+                .saturating_add(will_properties_len)
                 .saturating_add(field_len(will.topic.as_bytes()))
                 .saturating_add(field_len(will.message));
         }
@@ -73,7 +88,7 @@ impl<'a> Connect<'a> {
         if self.version == ProtocolVersion::V5 {
             return super::v5::connect_len(self, Properties::EMPTY, Properties::EMPTY);
         }
-        packet_len(self.remaining_len())
+        packet_len(self.remaining_len_as(self.version, None))
     }
 
     fn flags(&self) -> u8 {
@@ -106,19 +121,31 @@ impl<'a> Connect<'a> {
         if self.password.is_some() && self.username.is_none() {
             return Err(EncodeError::PasswordWithoutUsername);
         }
-        let remaining_len = self.remaining_len();
-        let mut writer = Writer::start(
-            buf,
-            PacketType::Connect.fixed_first_byte(),
-            remaining_len,
-            remaining_len,
-        )?;
-        writer.put_field(self.version.protocol_name())?;
-        writer.put_u8(self.version.level())?;
+        self.encode_as(self.version, None, buf)
+    }
+
+    /// Writes the CONNECT as `version`, with `properties` for MQTT 5
+    /// (`None` before it); the caller has checked what the version requires.
+    pub(crate) fn encode_as(
+        &self,
+        version: ProtocolVersion,
+        properties: Option<ConnectProperties<'_>>,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let remaining_len = self.remaining_len_as(version, properties);
+        let mut writer = Writer::packet(buf, PacketType::Connect, remaining_len)?;
+        writer.put_field(version.protocol_name())?;
+        writer.put_u8(version.level())?;
         writer.put_u8(self.flags())?;
         writer.put_u16(self.keep_alive)?;
+        if let Some((own, _)) = properties {
+            put_properties(&mut writer, own)?;
+        }
         writer.put_field(self.client_id.as_bytes())?;
         if let Some(will) = &self.will {
+            if let Some((_, will_properties)) = properties {
+                put_properties(&mut writer, will_properties)?;
+            }
             writer.put_field(will.topic.as_bytes())?;
             writer.put_field(will.message)?;
         }
@@ -140,16 +167,7 @@ impl<'a> Connect<'a> {
             .filter(|version| *version != ProtocolVersion::V5)
             .ok_or(DecodeError::InvalidProtocol)?;
         let flags = reader.u8()?;
-        if flags & FLAG_RESERVED != 0 {
-            return Err(DecodeError::ReservedBitsSet);
-        }
-        let will_qos =
-            QoS::from_u8((flags >> WILL_QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
-        let will_retain = flags & FLAG_WILL_RETAIN != 0;
-        let has_will = flags & FLAG_WILL != 0;
-        if !has_will && (will_qos != QoS::AtMostOnce || will_retain) {
-            return Err(DecodeError::InvalidConnectFlags);
-        }
+        let will_flags = read_will_flags(flags)?;
         let has_username = flags & FLAG_USERNAME != 0;
         let has_password = flags & FLAG_PASSWORD != 0;
         if has_password && !has_username {
@@ -157,17 +175,9 @@ impl<'a> Connect<'a> {
         }
         let keep_alive = reader.u16()?;
         let client_id = reader.str()?;
-        let will = if has_will {
-            let topic = TopicName::new(reader.field()?).map_err(topic_error)?;
-            let message = reader.field()?;
-            Some(LastWill {
-                topic,
-                message,
-                qos: will_qos,
-                retain: will_retain,
-            })
-        } else {
-            None
+        let will = match will_flags {
+            Some(will_flags) => Some(read_will(&mut reader, will_flags)?),
+            None => None,
         };
         let username = if has_username {
             Some(reader.str()?)
@@ -192,6 +202,40 @@ impl<'a> Connect<'a> {
     }
 }
 
+/// Checks CONNECT `flags` the way every version does (reserved bit 0
+/// clear, no will QoS or retain without a will) and returns the will's QoS
+/// and retain flag if there is a will.
+pub(crate) fn read_will_flags(flags: u8) -> Result<Option<(QoS, bool)>, DecodeError> {
+    if flags & FLAG_RESERVED != 0 {
+        return Err(DecodeError::ReservedBitsSet);
+    }
+    let will_qos = QoS::from_u8((flags >> WILL_QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
+    let will_retain = flags & FLAG_WILL_RETAIN != 0;
+    if flags & FLAG_WILL != 0 {
+        Ok(Some((will_qos, will_retain)))
+    } else if will_qos != QoS::AtMostOnce || will_retain {
+        Err(DecodeError::InvalidConnectFlags)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The will topic and payload, with the QoS and retain flag from
+/// [`read_will_flags`].
+pub(crate) fn read_will<'a>(
+    reader: &mut Reader<'a>,
+    (qos, retain): (QoS, bool),
+) -> Result<LastWill<'a>, DecodeError> {
+    let topic = TopicName::new(reader.field()?).map_err(topic_error)?;
+    let message = reader.field()?;
+    Ok(LastWill {
+        topic,
+        message,
+        qos,
+        retain,
+    })
+}
+
 /// The broker's answer to CONNECT (§3.2).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ConnAck {
@@ -214,7 +258,7 @@ impl ConnAck {
 
     /// Encodes the CONNACK (3.1.1 layout; a broker's job, used by tests).
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut writer = Writer::start(buf, PacketType::ConnAck.fixed_first_byte(), 2, 2)?;
+        let mut writer = Writer::packet(buf, PacketType::ConnAck, 2)?;
         writer.put_u8(u8::from(self.session_present))?;
         writer.put_u8(self.return_code)?;
         Ok(writer.finish())
@@ -246,38 +290,19 @@ impl ConnAck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::tests::{assert_golden, assert_length_boundaries};
+    use crate::codec::tests::{
+        assert_golden, assert_length_boundaries, connect_full, connect_minimal,
+    };
     use crate::codec::{decode, Packet};
 
     const V311: ProtocolVersion = ProtocolVersion::V311;
 
     fn minimal() -> Connect<'static> {
-        Connect {
-            version: V311,
-            client_id: "cid",
-            clean_session: true,
-            keep_alive: 60,
-            will: None,
-            username: None,
-            password: None,
-        }
+        connect_minimal(V311)
     }
 
     fn full() -> Connect<'static> {
-        Connect {
-            version: V311,
-            client_id: "c",
-            clean_session: false,
-            keep_alive: 10,
-            will: Some(LastWill {
-                topic: TopicName::new(b"w").unwrap(),
-                message: b"bye",
-                qos: QoS::AtLeastOnce,
-                retain: true,
-            }),
-            username: Some("u"),
-            password: Some(b"pw"),
-        }
+        connect_full(V311)
     }
 
     #[test]

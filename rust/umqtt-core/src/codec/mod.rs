@@ -304,12 +304,7 @@ pub fn decode(
         None | Some(PacketType::Auth) => return Err(DecodeError::ReservedPacketType),
         Some(packet_type) => packet_type,
     };
-    let flags = first_byte & 0x0f;
-    if let Some(required) = packet_type.required_flags() {
-        if flags != required {
-            return Err(DecodeError::InvalidFlags);
-        }
-    }
+    let flags = check_flags(packet_type, first_byte)?;
     Ok(match packet_type {
         PacketType::Connect => Packet::Connect(Connect::decode(body)?),
         PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(body, version)?),
@@ -346,6 +341,16 @@ pub fn decode(
         }
         PacketType::Auth => return Err(DecodeError::ReservedPacketType),
     })
+}
+
+/// The flags of `first_byte`, which must be the ones `packet_type` requires
+/// if it fixes them (§2.2.2).
+pub(crate) fn check_flags(packet_type: PacketType, first_byte: u8) -> Result<u8, DecodeError> {
+    let flags = first_byte & 0x0f;
+    match packet_type.required_flags() {
+        Some(required) if flags != required => Err(DecodeError::InvalidFlags),
+        _ => Ok(flags),
+    }
 }
 
 /// Size of a whole packet whose body is `remaining_len` bytes, saturating for
@@ -387,6 +392,21 @@ impl<'b> Writer<'b> {
         writer.put_u8(first_byte)?;
         writer.put_bytes(length_bytes.get(..length_len).unwrap_or_default())?;
         Ok(writer)
+    }
+
+    /// Starts a packet of a type with fixed flags whose whole
+    /// `remaining_len` body will be written.
+    pub(crate) fn packet(
+        buf: &'b mut [u8],
+        packet_type: PacketType,
+        remaining_len: usize,
+    ) -> Result<Writer<'b>, EncodeError> {
+        Writer::start(
+            buf,
+            packet_type.fixed_first_byte(),
+            remaining_len,
+            remaining_len,
+        )
     }
 
     pub(crate) fn put_bytes(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {

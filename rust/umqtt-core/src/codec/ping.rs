@@ -7,8 +7,8 @@ use crate::types::PacketType;
 /// Each of these packets is 2 bytes: type and a zero remaining length.
 pub const ENCODED_LEN: usize = 2;
 
-fn encode_empty(packet_type: PacketType, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let writer = Writer::start(buf, packet_type.fixed_first_byte(), 0, 0)?;
+pub(crate) fn encode_empty(packet_type: PacketType, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    let writer = Writer::packet(buf, packet_type, 0)?;
     Ok(writer.finish())
 }
 

@@ -1,5 +1,6 @@
 //! PUBLISH (MQTT 3.1.1 §3.3).
 
+use super::v5::{check_properties, put_properties, Context, Properties, PropertyId};
 use super::{field_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, QoS, QosPid};
@@ -36,34 +37,51 @@ impl<'a> Publish<'a> {
         ((PacketType::Publish as u8) << 4) | flags
     }
 
-    /// Topic and packet id: everything in the body before the payload.
-    fn variable_header_len(&self) -> usize {
+    /// Topic, packet id and, for MQTT 5, `properties`: everything in the
+    /// body before the payload.
+    fn variable_header_len(&self, properties: Option<Properties<'_>>) -> usize {
         let pid_len = if self.qos_pid.pid().is_some() { 2 } else { 0 };
-        field_len(self.topic.as_bytes()).saturating_add(pid_len)
+        field_len(self.topic.as_bytes())
+            .saturating_add(pid_len)
+            .saturating_add(properties.map_or(0, |properties| properties.encoded_len()))
     }
 
-    fn remaining_len(&self) -> usize {
-        self.variable_header_len()
+    fn remaining_len(&self, properties: Option<Properties<'_>>) -> usize {
+        self.variable_header_len(properties)
             .saturating_add(self.payload.len())
     }
 
     /// The exact number of bytes [`Publish::encode`] writes.
     pub fn encoded_len(&self) -> usize {
-        super::packet_len(self.remaining_len())
+        super::packet_len(self.remaining_len(None))
     }
 
     /// The exact number of bytes [`Publish::encode_header`] writes: the whole
     /// packet minus the payload.
     pub fn header_len(&self) -> usize {
-        varint::encoded_len(self.remaining_len())
+        self.header_len_with(None)
+    }
+
+    /// [`Publish::header_len`] with `properties` for MQTT 5.
+    pub(crate) fn header_len_with(&self, properties: Option<Properties<'_>>) -> usize {
+        varint::encoded_len(self.remaining_len(properties))
             .saturating_add(1)
-            .saturating_add(self.variable_header_len())
+            .saturating_add(self.variable_header_len(properties))
     }
 
     /// Encodes the whole PUBLISH, payload included, into `buf`.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let remaining_len = self.remaining_len();
-        let mut writer = self.start(buf, remaining_len)?;
+        self.encode_with(None, buf)
+    }
+
+    /// [`Publish::encode`] with `properties` for MQTT 5.
+    pub(crate) fn encode_with(
+        &self,
+        properties: Option<Properties<'_>>,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let remaining_len = self.remaining_len(properties);
+        let mut writer = self.start(buf, properties, remaining_len)?;
         writer.put_bytes(self.payload)?;
         Ok(writer.finish())
     }
@@ -73,62 +91,96 @@ impl<'a> Publish<'a> {
     /// `self.payload` straight from its own buffer, so a large message is
     /// never copied. `buf` needs [`Publish::header_len`] bytes.
     pub fn encode_header(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let writer = self.start(buf, self.variable_header_len())?;
+        self.encode_header_with(None, buf)
+    }
+
+    /// [`Publish::encode_header`] with `properties` for MQTT 5.
+    pub(crate) fn encode_header_with(
+        &self,
+        properties: Option<Properties<'_>>,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let writer = self.start(buf, properties, self.variable_header_len(properties))?;
         Ok(writer.finish())
     }
 
-    /// Checks the flags and writes everything up to the payload; the
-    /// buffer must have room for `written_body_len` body bytes.
+    /// Checks the flags (and MQTT 5 `properties`, which must be valid for
+    /// PUBLISH and name a Topic Alias if the topic is empty) and writes
+    /// everything up to the payload; the buffer must have room for
+    /// `written_body_len` body bytes.
     fn start<'b>(
         &self,
         buf: &'b mut [u8],
+        properties: Option<Properties<'_>>,
         written_body_len: usize,
     ) -> Result<Writer<'b>, EncodeError> {
         if self.dup && self.qos_pid.pid().is_none() {
             return Err(EncodeError::DupWithoutQos);
         }
+        if let Some(properties) = properties {
+            check_properties(properties, Context::Publish)?;
+            if self.topic.as_bytes().is_empty() && properties.get(PropertyId::TopicAlias).is_none()
+            {
+                return Err(EncodeError::EmptyTopicWithoutAlias);
+            }
+        }
         let mut writer = Writer::start(
             buf,
             self.first_byte(),
-            self.remaining_len(),
+            self.remaining_len(properties),
             written_body_len,
         )?;
         writer.put_field(self.topic.as_bytes())?;
         if let Some(pid) = self.qos_pid.pid() {
             writer.put_pid(pid)?;
         }
+        if let Some(properties) = properties {
+            put_properties(&mut writer, properties)?;
+        }
         Ok(writer)
     }
 
     pub(crate) fn decode(flags: u8, body: &'a [u8]) -> Result<Publish<'a>, DecodeError> {
-        let qos = QoS::from_u8((flags >> QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
-        let dup = flags & FLAG_DUP != 0;
-        if dup && qos == QoS::AtMostOnce {
-            return Err(DecodeError::InvalidFlags);
-        }
+        let (dup, qos, retain) = read_flags(flags)?;
         let mut reader = Reader::new(body);
         let topic = TopicName::new(reader.field()?).map_err(topic_error)?;
-        let pid = match qos {
-            QoS::AtMostOnce => None,
-            QoS::AtLeastOnce | QoS::ExactlyOnce => Some(reader.pid()?),
-        };
-        let qos_pid = QosPid::new(qos, pid).ok_or(DecodeError::InvalidQos)?;
+        let qos_pid = read_qos_pid(&mut reader, qos)?;
         Ok(Publish {
             dup,
             qos_pid,
-            retain: flags & FLAG_RETAIN != 0,
+            retain,
             topic,
             payload: reader.rest(),
         })
     }
 }
 
+/// DUP, QoS and RETAIN from the flags of a PUBLISH's first byte; QoS 3 and
+/// DUP on QoS 0 are refused (§3.3.1).
+pub(crate) fn read_flags(flags: u8) -> Result<(bool, QoS, bool), DecodeError> {
+    let qos = QoS::from_u8((flags >> QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
+    let dup = flags & FLAG_DUP != 0;
+    if dup && qos == QoS::AtMostOnce {
+        return Err(DecodeError::InvalidFlags);
+    }
+    Ok((dup, qos, flags & FLAG_RETAIN != 0))
+}
+
+/// The packet id a PUBLISH of QoS 1 or 2 carries after its topic.
+pub(crate) fn read_qos_pid(reader: &mut Reader<'_>, qos: QoS) -> Result<QosPid, DecodeError> {
+    let pid = match qos {
+        QoS::AtMostOnce => None,
+        QoS::AtLeastOnce | QoS::ExactlyOnce => Some(reader.pid()?),
+    };
+    QosPid::new(qos, pid).ok_or(DecodeError::InvalidQos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::tests::assert_golden;
+    use crate::codec::tests::{assert_golden, pid};
     use crate::codec::{decode, Packet};
-    use crate::types::{Pid, ProtocolVersion};
+    use crate::types::ProtocolVersion;
 
     const V311: ProtocolVersion = ProtocolVersion::V311;
 
@@ -140,10 +192,6 @@ mod tests {
             topic: TopicName::new(b"a/b").unwrap(),
             payload,
         }
-    }
-
-    fn pid(value: u16) -> Pid {
-        Pid::new(value).unwrap()
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use super::v5::{put_properties, Properties};
 use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicFilter;
 use crate::types::{PacketType, Pid, QoS};
@@ -115,17 +116,61 @@ pub struct Subscribe<'a> {
     pub filters: SubscribeFilters<'a>,
 }
 
-impl<'a> Subscribe<'a> {
-    fn remaining_len(&self) -> usize {
-        self.filters.iter().fold(2usize, |len, (filter, _)| {
+/// One entry of a SUBSCRIBE (a filter and its options byte) or of an
+/// UNSUBSCRIBE (a filter alone).
+pub(crate) type Entry<'f> = (TopicFilter<'f>, Option<u8>);
+
+/// Body length of a SUBSCRIBE or UNSUBSCRIBE: packet id, the MQTT 5
+/// `properties` if any, then `entries`.
+pub(crate) fn filter_list_len<'f>(
+    properties: Option<Properties<'_>>,
+    entries: impl Iterator<Item = Entry<'f>>,
+) -> usize {
+    let properties_len = properties.map_or(0, |properties| properties.encoded_len());
+    entries.fold(
+        properties_len.saturating_add(2),
+        |len, (filter, options)| {
             len.saturating_add(field_len(filter.as_bytes()))
-                .saturating_add(1)
-        })
+                .saturating_add(usize::from(options.is_some()))
+        },
+    )
+}
+
+/// Writes a SUBSCRIBE or UNSUBSCRIBE: packet id, the MQTT 5 `properties`
+/// if any, then the entries `entries()` yields (the caller has checked
+/// them, and that there is at least one).
+pub(crate) fn encode_filter_list<'f, I: Iterator<Item = Entry<'f>>>(
+    packet_type: PacketType,
+    pid: Pid,
+    properties: Option<Properties<'_>>,
+    entries: impl Fn() -> I,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let remaining_len = filter_list_len(properties, entries());
+    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
+    writer.put_pid(pid)?;
+    if let Some(properties) = properties {
+        put_properties(&mut writer, properties)?;
+    }
+    for (filter, options) in entries() {
+        writer.put_field(filter.as_bytes())?;
+        if let Some(options) = options {
+            writer.put_u8(options)?;
+        }
+    }
+    Ok(writer.finish())
+}
+
+impl<'a> Subscribe<'a> {
+    fn entries(&self) -> impl Iterator<Item = Entry<'a>> {
+        self.filters
+            .iter()
+            .map(|(filter, qos)| (filter, Some(qos.as_u8())))
     }
 
     /// The exact number of bytes [`Subscribe::encode`] writes.
     pub fn encoded_len(&self) -> usize {
-        packet_len(self.remaining_len())
+        packet_len(filter_list_len(None, self.entries()))
     }
 
     /// Encodes the SUBSCRIBE into `buf`.
@@ -133,19 +178,13 @@ impl<'a> Subscribe<'a> {
         if self.filters.is_empty() {
             return Err(EncodeError::EmptyPayload);
         }
-        let remaining_len = self.remaining_len();
-        let mut writer = Writer::start(
+        encode_filter_list(
+            PacketType::Subscribe,
+            self.pid,
+            None,
+            || self.entries(),
             buf,
-            PacketType::Subscribe.fixed_first_byte(),
-            remaining_len,
-            remaining_len,
-        )?;
-        writer.put_pid(self.pid)?;
-        for (filter, qos) in self.filters.iter() {
-            writer.put_field(filter.as_bytes())?;
-            writer.put_u8(qos.as_u8())?;
-        }
-        Ok(writer.finish())
+        )
     }
 
     pub(crate) fn decode(body: &'a [u8]) -> Result<Subscribe<'a>, DecodeError> {
@@ -190,12 +229,7 @@ impl<'a> SubAck<'a> {
             return Err(EncodeError::InvalidReturnCode);
         }
         let remaining_len = self.return_codes.len().saturating_add(2);
-        let mut writer = Writer::start(
-            buf,
-            PacketType::SubAck.fixed_first_byte(),
-            remaining_len,
-            remaining_len,
-        )?;
+        let mut writer = Writer::packet(buf, PacketType::SubAck, remaining_len)?;
         writer.put_pid(self.pid)?;
         writer.put_bytes(self.return_codes)?;
         Ok(writer.finish())
@@ -299,15 +333,13 @@ pub struct Unsubscribe<'a> {
 }
 
 impl<'a> Unsubscribe<'a> {
-    fn remaining_len(&self) -> usize {
-        self.filters.iter().fold(2usize, |len, filter| {
-            len.saturating_add(field_len(filter.as_bytes()))
-        })
+    fn entries(&self) -> impl Iterator<Item = Entry<'a>> {
+        self.filters.iter().map(|filter| (filter, None))
     }
 
     /// The exact number of bytes [`Unsubscribe::encode`] writes.
     pub fn encoded_len(&self) -> usize {
-        packet_len(self.remaining_len())
+        packet_len(filter_list_len(None, self.entries()))
     }
 
     /// Encodes the UNSUBSCRIBE into `buf`.
@@ -315,18 +347,13 @@ impl<'a> Unsubscribe<'a> {
         if self.filters.is_empty() {
             return Err(EncodeError::EmptyPayload);
         }
-        let remaining_len = self.remaining_len();
-        let mut writer = Writer::start(
+        encode_filter_list(
+            PacketType::Unsubscribe,
+            self.pid,
+            None,
+            || self.entries(),
             buf,
-            PacketType::Unsubscribe.fixed_first_byte(),
-            remaining_len,
-            remaining_len,
-        )?;
-        writer.put_pid(self.pid)?;
-        for filter in self.filters.iter() {
-            writer.put_field(filter.as_bytes())?;
-        }
-        Ok(writer.finish())
+        )
     }
 
     pub(crate) fn decode(body: &'a [u8]) -> Result<Unsubscribe<'a>, DecodeError> {
@@ -350,19 +377,11 @@ impl<'a> Unsubscribe<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::tests::{assert_golden, assert_length_boundaries};
+    use crate::codec::tests::{assert_golden, assert_length_boundaries, filter, pid};
     use crate::codec::{decode, Packet};
     use crate::types::ProtocolVersion;
 
     const V311: ProtocolVersion = ProtocolVersion::V311;
-
-    fn filter(text: &'static str) -> TopicFilter<'static> {
-        TopicFilter::new(text.as_bytes()).unwrap()
-    }
-
-    fn pid(value: u16) -> Pid {
-        Pid::new(value).unwrap()
-    }
 
     /// The payload example of §3.8.3: "a/b" at QoS 1 and "c/d" at QoS 2.
     #[test]

@@ -12,8 +12,49 @@ use crate::types::{QoS, QosPid};
 
 const V311: ProtocolVersion = ProtocolVersion::V311;
 
+/// A non-zero packet id.
+pub(crate) fn pid(value: u16) -> Pid {
+    Pid::new(value).unwrap()
+}
+
+/// A valid topic filter.
+pub(crate) fn filter(text: &'static str) -> TopicFilter<'static> {
+    TopicFilter::new(text.as_bytes()).unwrap()
+}
+
+/// A CONNECT for `version` with only the required fields.
+pub(crate) fn connect_minimal(version: ProtocolVersion) -> Connect<'static> {
+    Connect {
+        version,
+        client_id: "cid",
+        clean_session: true,
+        keep_alive: 60,
+        will: None,
+        username: None,
+        password: None,
+    }
+}
+
+/// A CONNECT for `version` with a will, a user name and a password.
+pub(crate) fn connect_full(version: ProtocolVersion) -> Connect<'static> {
+    Connect {
+        version,
+        client_id: "c",
+        clean_session: false,
+        keep_alive: 10,
+        will: Some(LastWill {
+            topic: TopicName::new(b"w").unwrap(),
+            message: b"bye",
+            qos: QoS::AtLeastOnce,
+            retain: true,
+        }),
+        username: Some("u"),
+        password: Some(b"pw"),
+    }
+}
+
 /// Splits a whole encoded packet into its first byte and body.
-fn split_packet(bytes: &[u8]) -> (u8, &[u8]) {
+pub(crate) fn split_packet(bytes: &[u8]) -> (u8, &[u8]) {
     let (body_len, length_len) = varint::decode(&bytes[1..]).unwrap().unwrap();
     let body = &bytes[1 + length_len..];
     assert_eq!(
@@ -24,18 +65,30 @@ fn split_packet(bytes: &[u8]) -> (u8, &[u8]) {
     (bytes[0], body)
 }
 
+/// `encode` writes exactly `expected`, whose length its `*_len` companion
+/// gave as `len`, and refuses a buffer one byte short. Returns the first
+/// byte and body of `expected`.
+pub(crate) fn assert_encodes(
+    expected: &[u8],
+    len: usize,
+    encode: impl Fn(&mut [u8]) -> Result<usize, EncodeError>,
+) -> (u8, &[u8]) {
+    let mut buf = [0u8; 512];
+    let written = encode(&mut buf).unwrap();
+    assert_eq!(&buf[..written], expected);
+    assert_eq!(len, written);
+    assert_eq!(
+        encode(&mut buf[..written - 1]),
+        Err(EncodeError::BufferTooSmall { needed: written })
+    );
+    split_packet(expected)
+}
+
 /// `packet` encodes to exactly `expected`, reports that length, refuses a
 /// buffer one byte short, and decodes back to itself.
 pub(crate) fn assert_golden(packet: &Packet<'_>, expected: &[u8]) {
-    let mut buf = [0u8; 512];
-    let len = packet.encode(&mut buf).unwrap();
-    assert_eq!(&buf[..len], expected);
-    assert_eq!(packet.encoded_len(), expected.len());
-    assert_eq!(
-        packet.encode(&mut buf[..len - 1]),
-        Err(EncodeError::BufferTooSmall { needed: len })
-    );
-    let (first_byte, body) = split_packet(expected);
+    let (first_byte, body) =
+        assert_encodes(expected, packet.encoded_len(), |buf| packet.encode(buf));
     assert_eq!(decode(first_byte, body, V311), Ok(*packet));
 }
 
@@ -222,7 +275,7 @@ enum Model {
     Empty(PacketType),
 }
 
-fn qos_strategy() -> impl Strategy<Value = QoS> {
+pub(crate) fn qos_strategy() -> impl Strategy<Value = QoS> {
     prop_oneof![
         Just(QoS::AtMostOnce),
         Just(QoS::AtLeastOnce),

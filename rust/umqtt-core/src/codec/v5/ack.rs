@@ -4,27 +4,18 @@
 //! out: a remaining length of 2 means Success without properties, 3 a
 //! reason without properties (§3.4.2.1, §3.4.2.2.1).
 
-use super::ReasonCode;
-use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
+use super::{
+    encode_reason_packet, read_reason_and_properties, reason_packet_remaining_len, Context, Extra,
+    Properties, ReasonCode,
+};
 use crate::codec::{
-    packet_len, DecodeError, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Reader, Writer,
+    packet_len, DecodeError, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Reader,
 };
 use crate::types::{PacketType, Pid};
 
-/// The shortest body for `reason` and `properties`.
-fn remaining_len(reason: ReasonCode, properties: Properties<'_>) -> usize {
-    if !properties.is_empty() {
-        properties.encoded_len().saturating_add(3)
-    } else if reason == ReasonCode::SUCCESS {
-        2
-    } else {
-        3
-    }
-}
-
 /// The exact number of bytes [`encode_ack`] writes.
 pub fn ack_len(reason: ReasonCode, properties: Properties<'_>) -> usize {
-    packet_len(remaining_len(reason, properties))
+    packet_len(reason_packet_remaining_len(true, reason, properties))
 }
 
 /// Encodes a PUBACK, PUBREC, PUBREL (flags 0b0010) or PUBCOMP in its
@@ -43,25 +34,14 @@ pub fn encode_ack(
     ) {
         return Err(EncodeError::InvalidPacketType);
     }
-    if !reason.valid_for(packet_type) {
-        return Err(EncodeError::InvalidReasonCode);
-    }
-    check_properties(properties, Context::PubAck)?;
-    let remaining_len = remaining_len(reason, properties);
-    let mut writer = Writer::start(
+    encode_reason_packet(
+        packet_type,
+        Context::PubAck,
+        Some(pid),
+        reason,
+        properties,
         buf,
-        packet_type.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
-    writer.put_pid(pid)?;
-    if remaining_len > 2 {
-        writer.put_u8(reason.0)?;
-    }
-    if !properties.is_empty() {
-        put_properties(&mut writer, properties)?;
-    }
-    Ok(writer.finish())
+    )
 }
 
 /// The body of any of the four: packet id, optional reason (valid for the
@@ -72,20 +52,7 @@ pub(super) fn decode_ack(
 ) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
     let mut reader = Reader::new(body);
     let pid = reader.pid()?;
-    let reason = if reader.is_empty() {
-        ReasonCode::SUCCESS
-    } else {
-        ReasonCode(reader.u8()?)
-    };
-    if !reason.valid_for(packet_type) {
-        return Err(DecodeError::InvalidReasonCode);
-    }
-    let properties = if reader.is_empty() {
-        Properties::EMPTY
-    } else {
-        read_properties(&mut reader, Context::PubAck)?
-    };
-    reader.finish()?;
+    let (reason, properties) = read_reason_and_properties(reader, packet_type, Context::PubAck)?;
     let packet = match packet_type {
         PacketType::PubAck => Packet::PubAck(PubAck { pid }),
         PacketType::PubRec => Packet::PubRec(PubRec { pid }),
@@ -93,19 +60,14 @@ pub(super) fn decode_ack(
         PacketType::PubComp => Packet::PubComp(PubComp { pid }),
         _ => return Err(DecodeError::UnexpectedPacket),
     };
-    Ok((
-        packet,
-        Extra {
-            reason,
-            ..Extra::with_properties(properties)
-        },
-    ))
+    Ok((packet, Extra::with_reason(reason, properties)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::v5::tests::{props, split};
+    use crate::codec::tests::{assert_encodes, pid};
+    use crate::codec::v5::tests::props;
     use crate::codec::v5::{decode, Property, PropertyId, PropertyValue};
 
     const TYPES: [(PacketType, u8); 4] = [
@@ -115,35 +77,18 @@ mod tests {
         (PacketType::PubComp, 0x70),
     ];
 
-    fn pid(value: u16) -> Pid {
-        Pid::new(value).unwrap()
-    }
-
     fn check(
         packet_type: PacketType,
         reason: ReasonCode,
         properties: Properties<'_>,
         expected: &[u8],
     ) {
-        let mut buf = [0u8; 64];
-        let len = encode_ack(packet_type, pid(12), reason, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], expected, "{packet_type:?}");
-        assert_eq!(ack_len(reason, properties), len);
-        assert_eq!(
-            encode_ack(
-                packet_type,
-                pid(12),
-                reason,
-                properties,
-                &mut buf[..len - 1]
-            ),
-            Err(EncodeError::BufferTooSmall { needed: len })
-        );
-        let (first_byte, body) = split(expected);
+        let (first_byte, body) = assert_encodes(expected, ack_len(reason, properties), |buf| {
+            encode_ack(packet_type, pid(12), reason, properties, buf)
+        });
         let (packet, extra) = decode(first_byte, body).unwrap();
         assert_eq!(packet.packet_type(), packet_type);
-        assert_eq!(extra.reason, reason);
-        assert_eq!(extra.properties, properties);
+        assert_eq!(extra, Extra::with_reason(reason, properties));
     }
 
     #[test]

@@ -9,43 +9,11 @@ use super::{
     check_properties, put_properties, read_properties, Context, Extra, Properties, ReasonCode,
 };
 use crate::codec::{
-    field_len, packet_len, ConnAck, Connect, DecodeError, EncodeError, Packet, Reader, Writer,
+    packet_len, ConnAck, Connect, DecodeError, EncodeError, Packet, Reader, Writer,
 };
 use crate::types::{PacketType, ProtocolVersion};
 
-const FLAG_USERNAME: u8 = 0x80;
-const FLAG_PASSWORD: u8 = 0x40;
-const FLAG_WILL_RETAIN: u8 = 0x20;
-const WILL_QOS_SHIFT: u8 = 3;
-const FLAG_WILL: u8 = 0x04;
-const FLAG_CLEAN_START: u8 = 0x02;
-#[cfg(test)]
-const FLAG_RESERVED: u8 = 0x01;
 const SESSION_PRESENT: u8 = 0x01;
-
-fn connect_remaining_len(
-    c: &Connect<'_>,
-    properties: Properties<'_>,
-    will_properties: Properties<'_>,
-) -> usize {
-    let mut len = field_len(ProtocolVersion::V5.protocol_name())
-        .saturating_add(1 + 1 + 2) // level, flags, keep-alive
-        .saturating_add(properties.encoded_len())
-        .saturating_add(field_len(c.client_id.as_bytes()));
-    if let Some(will) = &c.will {
-        len = len
-            .saturating_add(will_properties.encoded_len())
-            .saturating_add(field_len(will.topic.as_bytes()))
-            .saturating_add(field_len(will.message));
-    }
-    if let Some(username) = c.username {
-        len = len.saturating_add(field_len(username.as_bytes()));
-    }
-    if let Some(password) = c.password {
-        len = len.saturating_add(field_len(password));
-    }
-    len
-}
 
 /// The exact number of bytes [`encode_connect`] writes.
 pub fn connect_len(
@@ -53,27 +21,7 @@ pub fn connect_len(
     properties: Properties<'_>,
     will_properties: Properties<'_>,
 ) -> usize {
-    packet_len(connect_remaining_len(c, properties, will_properties))
-}
-
-fn connect_flags(c: &Connect<'_>) -> u8 {
-    let mut flags = 0;
-    if c.username.is_some() {
-        flags |= FLAG_USERNAME;
-    }
-    if c.password.is_some() {
-        flags |= FLAG_PASSWORD;
-    }
-    if let Some(will) = &c.will {
-        flags |= FLAG_WILL | (will.qos.as_u8() << WILL_QOS_SHIFT);
-        if will.retain {
-            flags |= FLAG_WILL_RETAIN;
-        }
-    }
-    if c.clean_session {
-        flags |= FLAG_CLEAN_START;
-    }
-    flags
+    packet_len(c.remaining_len_as(ProtocolVersion::V5, Some((properties, will_properties))))
 }
 
 /// Encodes an MQTT 5 CONNECT: name "MQTT" and level 5 whatever
@@ -94,31 +42,11 @@ pub fn encode_connect(
     if c.will.is_some_and(|will| will.topic.as_bytes().is_empty()) {
         return Err(EncodeError::EmptyTopicWithoutAlias);
     }
-    let remaining_len = connect_remaining_len(c, properties, will_properties);
-    let mut writer = Writer::start(
+    c.encode_as(
+        ProtocolVersion::V5,
+        Some((properties, will_properties)),
         buf,
-        PacketType::Connect.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
-    writer.put_field(ProtocolVersion::V5.protocol_name())?;
-    writer.put_u8(ProtocolVersion::V5.level())?;
-    writer.put_u8(connect_flags(c))?;
-    writer.put_u16(c.keep_alive)?;
-    put_properties(&mut writer, properties)?;
-    writer.put_field(c.client_id.as_bytes())?;
-    if let Some(will) = &c.will {
-        put_properties(&mut writer, will_properties)?;
-        writer.put_field(will.topic.as_bytes())?;
-        writer.put_field(will.message)?;
-    }
-    if let Some(username) = c.username {
-        writer.put_field(username.as_bytes())?;
-    }
-    if let Some(password) = c.password {
-        writer.put_field(password)?;
-    }
-    Ok(writer.finish())
+    )
 }
 
 fn connack_remaining_len(properties: Properties<'_>) -> usize {
@@ -144,12 +72,7 @@ pub fn encode_connack(
     }
     check_properties(properties, Context::ConnAck)?;
     let remaining_len = connack_remaining_len(properties);
-    let mut writer = Writer::start(
-        buf,
-        PacketType::ConnAck.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
+    let mut writer = Writer::packet(buf, PacketType::ConnAck, remaining_len)?;
     writer.put_u8(if session_present { SESSION_PRESENT } else { 0 })?;
     writer.put_u8(reason.0)?;
     put_properties(&mut writer, properties)?;
@@ -178,13 +101,7 @@ pub(super) fn decode_connack(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), Dec
         session_present,
         return_code: reason.0,
     });
-    Ok((
-        packet,
-        Extra {
-            reason,
-            ..Extra::with_properties(properties)
-        },
-    ))
+    Ok((packet, Extra::with_reason(reason, properties)))
 }
 
 /// Decodes an MQTT 5 CONNECT body, as a server would (tests only).
@@ -193,9 +110,9 @@ pub(crate) fn decode_connect(
     body: &[u8],
 ) -> Result<(Connect<'_>, Properties<'_>, Properties<'_>), DecodeError> {
     use super::read_str;
-    use crate::codec::{topic_error, LastWill};
-    use crate::topic::TopicName;
-    use crate::types::QoS;
+    use crate::codec::connect::{
+        read_will, read_will_flags, FLAG_CLEAN_SESSION, FLAG_PASSWORD, FLAG_USERNAME,
+    };
 
     let mut reader = Reader::new(body);
     let name = reader.field()?;
@@ -204,31 +121,16 @@ pub(crate) fn decode_connect(
         return Err(DecodeError::InvalidProtocol);
     }
     let flags = reader.u8()?;
-    if flags & FLAG_RESERVED != 0 {
-        return Err(DecodeError::ReservedBitsSet);
-    }
-    let will_qos = QoS::from_u8((flags >> WILL_QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
-    let will_retain = flags & FLAG_WILL_RETAIN != 0;
-    let has_will = flags & FLAG_WILL != 0;
-    if !has_will && (will_qos != QoS::AtMostOnce || will_retain) {
-        return Err(DecodeError::InvalidConnectFlags);
-    }
+    let will_flags = read_will_flags(flags)?;
     let keep_alive = reader.u16()?;
     let properties = read_properties(&mut reader, Context::Connect)?;
     let client_id = read_str(&mut reader)?;
-    let (will, will_properties) = if has_will {
-        let will_properties = read_properties(&mut reader, Context::Will)?;
-        let topic = TopicName::new(reader.field()?).map_err(topic_error)?;
-        let message = reader.field()?;
-        let will = LastWill {
-            topic,
-            message,
-            qos: will_qos,
-            retain: will_retain,
-        };
-        (Some(will), will_properties)
-    } else {
-        (None, Properties::EMPTY)
+    let (will, will_properties) = match will_flags {
+        Some(will_flags) => {
+            let will_properties = read_properties(&mut reader, Context::Will)?;
+            (Some(read_will(&mut reader, will_flags)?), will_properties)
+        }
+        None => (None, Properties::EMPTY),
     };
     let username = if flags & FLAG_USERNAME != 0 {
         Some(read_str(&mut reader)?)
@@ -244,7 +146,7 @@ pub(crate) fn decode_connect(
     let connect = Connect {
         version: ProtocolVersion::V5,
         client_id,
-        clean_session: flags & FLAG_CLEAN_START != 0,
+        clean_session: flags & FLAG_CLEAN_SESSION != 0,
         keep_alive,
         will,
         username,
@@ -256,39 +158,16 @@ pub(crate) fn decode_connect(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::v5::tests::{props, split};
+    use crate::codec::tests::{assert_encodes, connect_full, connect_minimal};
+    use crate::codec::v5::tests::props;
     use crate::codec::v5::{decode, Property, PropertyId, PropertyValue};
-    use crate::codec::LastWill;
-    use crate::topic::TopicName;
-    use crate::types::QoS;
 
     fn minimal() -> Connect<'static> {
-        Connect {
-            version: ProtocolVersion::V5,
-            client_id: "cid",
-            clean_session: true,
-            keep_alive: 60,
-            will: None,
-            username: None,
-            password: None,
-        }
+        connect_minimal(ProtocolVersion::V5)
     }
 
     fn full() -> Connect<'static> {
-        Connect {
-            version: ProtocolVersion::V5,
-            client_id: "c",
-            clean_session: false,
-            keep_alive: 10,
-            will: Some(LastWill {
-                topic: TopicName::new(b"w").unwrap(),
-                message: b"bye",
-                qos: QoS::AtLeastOnce,
-                retain: true,
-            }),
-            username: Some("u"),
-            password: Some(b"pw"),
-        }
+        connect_full(ProtocolVersion::V5)
     }
 
     /// Encodes, checks length, exact-size and one-short buffers, and the
@@ -299,15 +178,11 @@ mod tests {
         will_properties: Properties<'_>,
         expected: &[u8],
     ) {
-        let mut buf = [0u8; 256];
-        let len = encode_connect(c, properties, will_properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], expected);
-        assert_eq!(connect_len(c, properties, will_properties), len);
-        assert_eq!(
-            encode_connect(c, properties, will_properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
+        let (first_byte, body) = assert_encodes(
+            expected,
+            connect_len(c, properties, will_properties),
+            |buf| encode_connect(c, properties, will_properties, buf),
         );
-        let (first_byte, body) = split(expected);
         assert_eq!(first_byte, 0x10);
         assert_eq!(decode_connect(body), Ok((*c, properties, will_properties)));
         // A client never receives CONNECT.
@@ -507,15 +382,9 @@ mod tests {
             0x22, 0x00, 0x0a,       // Topic Alias Maximum 10
             0x12, 0x00, 0x02, b'i', b'd', // Assigned Client Identifier "id"
         ];
-        let mut buf = [0u8; 32];
-        let len = encode_connack(true, ReasonCode::SUCCESS, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], &expected);
-        assert_eq!(connack_len(properties), len);
-        assert_eq!(
-            encode_connack(true, ReasonCode::SUCCESS, properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
-        );
-        let (first_byte, body) = split(&expected);
+        let (first_byte, body) = assert_encodes(&expected, connack_len(properties), |buf| {
+            encode_connack(true, ReasonCode::SUCCESS, properties, buf)
+        });
         let (packet, extra) = decode(first_byte, body).unwrap();
         assert_eq!(
             packet,

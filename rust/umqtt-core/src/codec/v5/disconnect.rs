@@ -4,8 +4,11 @@
 //! length 0 means reason 0 (Normal disconnection / Success) without
 //! properties. DISCONNECT may also stop after the reason (§3.14.2.2.1).
 
-use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
-use super::{PropertyId, ReasonCode};
+use super::{
+    check_reason, encode_reason_packet, put_properties, read_reason_and_properties,
+    reason_packet_remaining_len, Context, Extra, Properties, PropertyId, ReasonCode,
+};
+use crate::codec::ping::encode_empty;
 use crate::codec::{packet_len, DecodeError, Disconnect, EncodeError, Packet, Reader, Writer};
 use crate::types::PacketType;
 
@@ -18,24 +21,13 @@ pub struct Auth;
 impl Auth {
     /// Encodes `F0 00` into `buf`.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let writer = Writer::start(buf, PacketType::Auth.fixed_first_byte(), 0, 0)?;
-        Ok(writer.finish())
-    }
-}
-
-fn disconnect_remaining_len(reason: ReasonCode, properties: Properties<'_>) -> usize {
-    if !properties.is_empty() {
-        properties.encoded_len().saturating_add(1)
-    } else if reason == ReasonCode::NORMAL_DISCONNECTION {
-        0
-    } else {
-        1
+        encode_empty(PacketType::Auth, buf)
     }
 }
 
 /// The exact number of bytes [`encode_disconnect`] writes.
 pub fn disconnect_len(reason: ReasonCode, properties: Properties<'_>) -> usize {
-    packet_len(disconnect_remaining_len(reason, properties))
+    packet_len(reason_packet_remaining_len(false, reason, properties))
 }
 
 /// Encodes a DISCONNECT in its shortest form: `E0 00` for Normal
@@ -47,11 +39,14 @@ pub fn encode_disconnect(
     properties: Properties<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    if !reason.valid_for(PacketType::Disconnect) {
-        return Err(EncodeError::InvalidReasonCode);
-    }
-    check_properties(properties, Context::Disconnect)?;
-    encode_reason_packet(PacketType::Disconnect, reason, properties, buf)
+    encode_reason_packet(
+        PacketType::Disconnect,
+        Context::Disconnect,
+        None,
+        reason,
+        properties,
+        buf,
+    )
 }
 
 /// AUTH may leave out both reason and properties, never the properties
@@ -77,131 +72,68 @@ pub fn encode_auth(
     properties: Properties<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    if !reason.valid_for(PacketType::Auth) {
-        return Err(EncodeError::InvalidReasonCode);
-    }
-    check_properties(properties, Context::Auth)?;
+    check_reason(PacketType::Auth, Context::Auth, reason, properties)?;
     let remaining_len = auth_remaining_len(reason, properties);
-    let mut writer = Writer::start(
-        buf,
-        PacketType::Auth.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
+    let mut writer = Writer::packet(buf, PacketType::Auth, remaining_len)?;
     if remaining_len > 0 {
         writer.put_u8(reason.0)?;
         put_properties(&mut writer, properties)?;
     }
     Ok(writer.finish())
-}
-
-fn encode_reason_packet(
-    packet_type: PacketType,
-    reason: ReasonCode,
-    properties: Properties<'_>,
-    buf: &mut [u8],
-) -> Result<usize, EncodeError> {
-    let remaining_len = disconnect_remaining_len(reason, properties);
-    let mut writer = Writer::start(
-        buf,
-        packet_type.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
-    if remaining_len > 0 {
-        writer.put_u8(reason.0)?;
-    }
-    if !properties.is_empty() {
-        put_properties(&mut writer, properties)?;
-    }
-    Ok(writer.finish())
-}
-
-/// An optional reason (0 when absent) valid for `packet_type`, then
-/// optional properties.
-fn decode_reason_packet(
-    packet_type: PacketType,
-    context: Context,
-    body: &[u8],
-) -> Result<(ReasonCode, Properties<'_>), DecodeError> {
-    let mut reader = Reader::new(body);
-    let reason = if reader.is_empty() {
-        ReasonCode::SUCCESS
-    } else {
-        ReasonCode(reader.u8()?)
-    };
-    if !reason.valid_for(packet_type) {
-        return Err(DecodeError::InvalidReasonCode);
-    }
-    let properties = if reader.is_empty() {
-        Properties::EMPTY
-    } else {
-        read_properties(&mut reader, context)?
-    };
-    reader.finish()?;
-    Ok((reason, properties))
 }
 
 /// A DISCONNECT from the server, which must not carry a Session Expiry
 /// Interval (§3.14.2.2.2).
 pub(super) fn decode_disconnect(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let (reason, properties) =
-        decode_reason_packet(PacketType::Disconnect, Context::Disconnect, body)?;
+    let (reason, properties) = read_reason_and_properties(
+        Reader::new(body),
+        PacketType::Disconnect,
+        Context::Disconnect,
+    )?;
     if properties.get(PropertyId::SessionExpiryInterval).is_some() {
         return Err(DecodeError::PropertyNotAllowed);
     }
-    let extra = Extra {
-        reason,
-        ..Extra::with_properties(properties)
-    };
-    Ok((Packet::Disconnect(Disconnect), extra))
+    Ok((
+        Packet::Disconnect(Disconnect),
+        Extra::with_reason(reason, properties),
+    ))
 }
 
 pub(super) fn decode_auth(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let (reason, properties) = decode_reason_packet(PacketType::Auth, Context::Auth, body)?;
-    let extra = Extra {
-        reason,
-        ..Extra::with_properties(properties)
-    };
-    Ok((Packet::Auth(Auth), extra))
+    let (reason, properties) =
+        read_reason_and_properties(Reader::new(body), PacketType::Auth, Context::Auth)?;
+    Ok((Packet::Auth(Auth), Extra::with_reason(reason, properties)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::v5::tests::{props, split};
+    use crate::codec::tests::assert_encodes;
+    use crate::codec::v5::tests::props;
     use crate::codec::v5::{decode, Property, PropertyValue};
 
     fn check_disconnect(reason: ReasonCode, properties: Properties<'_>, expected: &[u8]) {
-        let mut buf = [0u8; 64];
-        let len = encode_disconnect(reason, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], expected);
-        assert_eq!(disconnect_len(reason, properties), len);
+        let (first_byte, body) =
+            assert_encodes(expected, disconnect_len(reason, properties), |buf| {
+                encode_disconnect(reason, properties, buf)
+            });
         assert_eq!(
-            encode_disconnect(reason, properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
+            decode(first_byte, body),
+            Ok((
+                Packet::Disconnect(Disconnect),
+                Extra::with_reason(reason, properties)
+            ))
         );
-        let (first_byte, body) = split(expected);
-        let (packet, extra) = decode(first_byte, body).unwrap();
-        assert_eq!(packet, Packet::Disconnect(Disconnect));
-        assert_eq!(extra.reason, reason);
-        assert_eq!(extra.properties, properties);
     }
 
     fn check_auth(reason: ReasonCode, properties: Properties<'_>, expected: &[u8]) {
-        let mut buf = [0u8; 64];
-        let len = encode_auth(reason, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], expected);
-        assert_eq!(auth_len(reason, properties), len);
+        let (first_byte, body) = assert_encodes(expected, auth_len(reason, properties), |buf| {
+            encode_auth(reason, properties, buf)
+        });
         assert_eq!(
-            encode_auth(reason, properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
+            decode(first_byte, body),
+            Ok((Packet::Auth(Auth), Extra::with_reason(reason, properties)))
         );
-        let (first_byte, body) = split(expected);
-        let (packet, extra) = decode(first_byte, body).unwrap();
-        assert_eq!(packet, Packet::Auth(Auth));
-        assert_eq!(extra.reason, reason);
-        assert_eq!(extra.properties, properties);
     }
 
     #[test]

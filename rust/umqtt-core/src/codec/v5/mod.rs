@@ -47,12 +47,13 @@ pub use subscribe::{
     subscribe_len, unsuback_len, unsubscribe_len, RetainHandling, SubscriptionOptions,
 };
 
+use super::ping::decode_empty;
 #[cfg(doc)]
 use super::SubAck;
-use super::{DecodeError, EncodeError, Packet, PingResp, Reader, Writer};
+use super::{check_flags, DecodeError, EncodeError, Packet, PingResp, Reader, Writer};
 #[cfg(doc)]
 use crate::topic::TopicName;
-use crate::types::PacketType;
+use crate::types::{PacketType, Pid};
 use crate::varint;
 
 /// What a v5 packet carries beyond its 3.1.1 model.
@@ -81,6 +82,14 @@ impl<'a> Extra<'a> {
             ..Extra::default()
         }
     }
+
+    /// A reason code and properties.
+    pub(crate) fn with_reason(reason: ReasonCode, properties: Properties<'a>) -> Extra<'a> {
+        Extra {
+            reason,
+            ..Extra::with_properties(properties)
+        }
+    }
 }
 
 /// Decodes one packet a v5 server sends (CONNACK, PUBLISH, PUBACK, PUBREC,
@@ -96,23 +105,15 @@ pub fn decode(first_byte: u8, body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), De
     ) {
         return Err(DecodeError::UnexpectedPacket);
     }
-    let flags = first_byte & 0x0f;
-    if let Some(required) = packet_type.required_flags() {
-        if flags != required {
-            return Err(DecodeError::InvalidFlags);
-        }
-    }
+    let flags = check_flags(packet_type, first_byte)?;
     match packet_type {
         PacketType::ConnAck => connect::decode_connack(body),
         PacketType::Publish => publish::decode_publish(flags, body),
         PacketType::SubAck => subscribe::decode_suback(body),
         PacketType::UnsubAck => subscribe::decode_unsuback(body),
         PacketType::PingResp => {
-            if body.is_empty() {
-                Ok((Packet::PingResp(PingResp), Extra::default()))
-            } else {
-                Err(DecodeError::TrailingBytes)
-            }
+            decode_empty(body)?;
+            Ok((Packet::PingResp(PingResp), Extra::default()))
         }
         PacketType::Disconnect => disconnect::decode_disconnect(body),
         PacketType::Auth => disconnect::decode_auth(body),
@@ -184,4 +185,92 @@ pub(crate) fn put_properties(
     let (bytes, used) = varint::encode(block.len()).map_err(|_| EncodeError::PacketTooLarge)?;
     writer.put_bytes(bytes.get(..used).unwrap_or_default())?;
     writer.put_bytes(block)
+}
+
+/// Refuses a `reason` not valid for `packet_type` or `properties` not
+/// valid for `context`.
+pub(crate) fn check_reason(
+    packet_type: PacketType,
+    context: Context,
+    reason: ReasonCode,
+    properties: Properties<'_>,
+) -> Result<(), EncodeError> {
+    if !reason.valid_for(packet_type) {
+        return Err(EncodeError::InvalidReasonCode);
+    }
+    check_properties(properties, context)
+}
+
+/// Bytes a reason code and properties take in their shortest form (PUBACK
+/// family, DISCONNECT): nothing for reason 0 without properties, the reason
+/// alone without properties, else the reason and the property block.
+fn reason_body_len(reason: ReasonCode, properties: Properties<'_>) -> usize {
+    if !properties.is_empty() {
+        properties.encoded_len().saturating_add(1)
+    } else if reason == ReasonCode::SUCCESS {
+        0
+    } else {
+        1
+    }
+}
+
+/// Remaining length of a packet that is an optional packet id, then a
+/// reason code and properties in their shortest form.
+pub(crate) fn reason_packet_remaining_len(
+    has_pid: bool,
+    reason: ReasonCode,
+    properties: Properties<'_>,
+) -> usize {
+    let pid_len = if has_pid { 2 } else { 0 };
+    reason_body_len(reason, properties).saturating_add(pid_len)
+}
+
+/// Encodes a packet that is an optional packet id, then a reason code and
+/// properties in their shortest form; checks them with [`check_reason`].
+pub(crate) fn encode_reason_packet(
+    packet_type: PacketType,
+    context: Context,
+    pid: Option<Pid>,
+    reason: ReasonCode,
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    check_reason(packet_type, context, reason, properties)?;
+    let remaining_len = reason_packet_remaining_len(pid.is_some(), reason, properties);
+    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
+    if let Some(pid) = pid {
+        writer.put_pid(pid)?;
+    }
+    if reason_body_len(reason, properties) > 0 {
+        writer.put_u8(reason.0)?;
+    }
+    if !properties.is_empty() {
+        put_properties(&mut writer, properties)?;
+    }
+    Ok(writer.finish())
+}
+
+/// The rest of a body: an optional reason (0 when absent) valid for
+/// `packet_type`, then optional properties valid for `context`, and nothing
+/// after them.
+pub(crate) fn read_reason_and_properties<'a>(
+    mut reader: Reader<'a>,
+    packet_type: PacketType,
+    context: Context,
+) -> Result<(ReasonCode, Properties<'a>), DecodeError> {
+    let reason = if reader.is_empty() {
+        ReasonCode::SUCCESS
+    } else {
+        ReasonCode(reader.u8()?)
+    };
+    if !reason.valid_for(packet_type) {
+        return Err(DecodeError::InvalidReasonCode);
+    }
+    let properties = if reader.is_empty() {
+        Properties::EMPTY
+    } else {
+        read_properties(&mut reader, context)?
+    };
+    reader.finish()?;
+    Ok((reason, properties))
 }

@@ -123,6 +123,21 @@ pub enum Context {
 }
 
 impl Context {
+    /// Every context, in declaration order.
+    pub(crate) const ALL: [Context; 11] = [
+        Context::Connect,
+        Context::Will,
+        Context::ConnAck,
+        Context::Publish,
+        Context::PubAck,
+        Context::Subscribe,
+        Context::SubAck,
+        Context::Unsubscribe,
+        Context::UnsubAck,
+        Context::Disconnect,
+        Context::Auth,
+    ];
+
     /// One bit per context, for the allowed-in table.
     const fn bit(self) -> u16 {
         1 << (self as u16)
@@ -140,19 +155,7 @@ const fn contexts(mut list: &[Context]) -> u16 {
 }
 
 const MESSAGE: u16 = contexts(&[Context::Publish, Context::Will]);
-const EVERY: u16 = contexts(&[
-    Context::Connect,
-    Context::Will,
-    Context::ConnAck,
-    Context::Publish,
-    Context::PubAck,
-    Context::Subscribe,
-    Context::SubAck,
-    Context::Unsubscribe,
-    Context::UnsubAck,
-    Context::Disconnect,
-    Context::Auth,
-]);
+const EVERY: u16 = contexts(&Context::ALL);
 
 impl PropertyId {
     /// The property with identifier `value`; `None` for one MQTT 5 does not define.
@@ -379,17 +382,9 @@ impl Property<'_> {
 /// (its kind is checked separately).
 fn value_in_range(id: PropertyId, value: &PropertyValue<'_>) -> bool {
     match (id, *value) {
-        (
-            PropertyId::PayloadFormatIndicator
-            | PropertyId::RequestProblemInformation
-            | PropertyId::RequestResponseInformation
-            | PropertyId::MaximumQoS
-            | PropertyId::RetainAvailable
-            | PropertyId::WildcardSubscriptionAvailable
-            | PropertyId::SubscriptionIdentifierAvailable
-            | PropertyId::SharedSubscriptionAvailable,
-            PropertyValue::Byte(byte),
-        ) => byte <= 1,
+        // Every one-byte property (those of kind `Byte`) is 0 or 1: the
+        // flags, Payload Format Indicator and Maximum QoS.
+        (id, PropertyValue::Byte(byte)) if matches!(id.kind(), PropertyKind::Byte) => byte <= 1,
         (PropertyId::ReceiveMaximum | PropertyId::TopicAlias, PropertyValue::TwoByteInt(value)) => {
             value != 0
         }

@@ -5,48 +5,15 @@
 //! (§3.3.2.3.4): the packet then decodes with [`TopicName::EMPTY`] and
 //! [`Extra::topic_alias`] set, and the receiver resolves it.
 
-use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
-use super::{PropertyId, PropertyValue};
-use crate::codec::{
-    field_len, topic_error, DecodeError, EncodeError, Packet, Publish, Reader, Writer,
-};
+use super::{read_properties, Context, Extra, Properties, PropertyId, PropertyValue};
+use crate::codec::publish::{read_flags, read_qos_pid};
+use crate::codec::{topic_error, DecodeError, EncodeError, Packet, Publish, Reader};
 use crate::topic::TopicName;
-use crate::types::{PacketType, QoS, QosPid};
-use crate::varint;
-
-const FLAG_DUP: u8 = 0b1000;
-const FLAG_RETAIN: u8 = 0b0001;
-const QOS_SHIFT: u8 = 1;
-
-fn first_byte(p: &Publish<'_>) -> u8 {
-    let mut flags = p.qos_pid.qos().as_u8() << QOS_SHIFT;
-    if p.dup {
-        flags |= FLAG_DUP;
-    }
-    if p.retain {
-        flags |= FLAG_RETAIN;
-    }
-    ((PacketType::Publish as u8) << 4) | flags
-}
-
-/// Topic, packet id and properties: the body before the payload.
-fn variable_header_len(p: &Publish<'_>, properties: Properties<'_>) -> usize {
-    let pid_len = if p.qos_pid.pid().is_some() { 2 } else { 0 };
-    field_len(p.topic.as_bytes())
-        .saturating_add(pid_len)
-        .saturating_add(properties.encoded_len())
-}
-
-fn remaining_len(p: &Publish<'_>, properties: Properties<'_>) -> usize {
-    variable_header_len(p, properties).saturating_add(p.payload.len())
-}
 
 /// The exact number of bytes [`encode_publish_header`] writes: the whole
 /// packet minus the payload.
 pub fn publish_header_len(p: &Publish<'_>, properties: Properties<'_>) -> usize {
-    varint::encoded_len(remaining_len(p, properties))
-        .saturating_add(1)
-        .saturating_add(variable_header_len(p, properties))
+    p.header_len_with(Some(properties))
 }
 
 /// Encodes the whole PUBLISH, payload included. `properties` must be valid
@@ -57,10 +24,7 @@ pub fn encode_publish(
     properties: Properties<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let written = remaining_len(p, properties);
-    let mut writer = start(p, properties, buf, written)?;
-    writer.put_bytes(p.payload)?;
-    Ok(writer.finish())
+    p.encode_with(Some(properties), buf)
 }
 
 /// Encodes everything up to the payload; the remaining length still counts
@@ -71,54 +35,17 @@ pub fn encode_publish_header(
     properties: Properties<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let written = variable_header_len(p, properties);
-    let writer = start(p, properties, buf, written)?;
-    Ok(writer.finish())
-}
-
-fn start<'b>(
-    p: &Publish<'_>,
-    properties: Properties<'_>,
-    buf: &'b mut [u8],
-    written_body_len: usize,
-) -> Result<Writer<'b>, EncodeError> {
-    if p.dup && p.qos_pid.pid().is_none() {
-        return Err(EncodeError::DupWithoutQos);
-    }
-    check_properties(properties, Context::Publish)?;
-    if p.topic.as_bytes().is_empty() && properties.get(PropertyId::TopicAlias).is_none() {
-        return Err(EncodeError::EmptyTopicWithoutAlias);
-    }
-    let mut writer = Writer::start(
-        buf,
-        first_byte(p),
-        remaining_len(p, properties),
-        written_body_len,
-    )?;
-    writer.put_field(p.topic.as_bytes())?;
-    if let Some(pid) = p.qos_pid.pid() {
-        writer.put_pid(pid)?;
-    }
-    put_properties(&mut writer, properties)?;
-    Ok(writer)
+    p.encode_header_with(Some(properties), buf)
 }
 
 pub(super) fn decode_publish(
     flags: u8,
     body: &[u8],
 ) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let qos = QoS::from_u8((flags >> QOS_SHIFT) & 0b11).ok_or(DecodeError::InvalidQos)?;
-    let dup = flags & FLAG_DUP != 0;
-    if dup && qos == QoS::AtMostOnce {
-        return Err(DecodeError::InvalidFlags);
-    }
+    let (dup, qos, retain) = read_flags(flags)?;
     let mut reader = Reader::new(body);
     let topic = reader.field()?;
-    let pid = match qos {
-        QoS::AtMostOnce => None,
-        QoS::AtLeastOnce | QoS::ExactlyOnce => Some(reader.pid()?),
-    };
-    let qos_pid = QosPid::new(qos, pid).ok_or(DecodeError::InvalidQos)?;
+    let qos_pid = read_qos_pid(&mut reader, qos)?;
     let properties = read_properties(&mut reader, Context::Publish)?;
     let topic_alias = match properties.get(PropertyId::TopicAlias) {
         Some(PropertyValue::TwoByteInt(alias)) => Some(alias),
@@ -132,7 +59,7 @@ pub(super) fn decode_publish(
     let publish = Publish {
         dup,
         qos_pid,
-        retain: flags & FLAG_RETAIN != 0,
+        retain,
         topic,
         payload: reader.rest(),
     };
@@ -146,13 +73,10 @@ pub(super) fn decode_publish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::v5::tests::{props, split};
+    use crate::codec::tests::{assert_encodes, pid};
+    use crate::codec::v5::tests::props;
     use crate::codec::v5::{decode, Property};
-    use crate::types::Pid;
-
-    fn pid(value: u16) -> Pid {
-        Pid::new(value).unwrap()
-    }
+    use crate::types::QosPid;
 
     fn publish<'a>(topic: &'a [u8], qos_pid: QosPid, payload: &'a [u8]) -> Publish<'a> {
         Publish {
@@ -167,15 +91,10 @@ mod tests {
     /// Encodes `p`, compares with `expected`, checks both lengths, the
     /// one-short buffers and the round trip.
     fn check(p: &Publish<'_>, properties: Properties<'_>, expected: &[u8]) {
-        let mut buf = [0u8; 256];
-        let len = encode_publish(p, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], expected);
-        assert_eq!(
-            encode_publish(p, properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
-        );
         let header_len = publish_header_len(p, properties);
-        assert_eq!(header_len + p.payload.len(), len);
+        let (first_byte, body) = assert_encodes(expected, header_len + p.payload.len(), |buf| {
+            encode_publish(p, properties, buf)
+        });
         let mut header = [0u8; 256];
         assert_eq!(
             encode_publish_header(p, properties, &mut header),
@@ -186,7 +105,6 @@ mod tests {
             encode_publish_header(p, properties, &mut header[..header_len - 1]),
             Err(EncodeError::BufferTooSmall { needed: header_len })
         );
-        let (first_byte, body) = split(expected);
         let (packet, extra) = decode(first_byte, body).unwrap();
         assert_eq!(packet, Packet::Publish(*p));
         assert_eq!(extra.properties, properties);

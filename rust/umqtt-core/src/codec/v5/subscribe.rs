@@ -7,8 +7,9 @@
 
 use super::ReasonCode;
 use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
+use crate::codec::subscribe::{encode_filter_list, filter_list_len, Entry};
 use crate::codec::{
-    field_len, packet_len, DecodeError, EncodeError, Packet, Reader, SubAck, UnsubAck, Writer,
+    packet_len, DecodeError, EncodeError, Packet, Reader, SubAck, UnsubAck, Writer,
 };
 use crate::topic::TopicFilter;
 use crate::types::{PacketType, Pid, QoS};
@@ -103,17 +104,18 @@ fn check_filter(filter: &TopicFilter<'_>, no_local: bool) -> Result<(), EncodeEr
     Ok(())
 }
 
-fn subscribe_remaining_len(
-    filters: &[(TopicFilter<'_>, SubscriptionOptions)],
-    properties: Properties<'_>,
-) -> usize {
-    filters.iter().fold(
-        properties.encoded_len().saturating_add(2),
-        |len, (filter, _)| {
-            len.saturating_add(field_len(filter.as_bytes()))
-                .saturating_add(1)
-        },
-    )
+fn subscribe_entries<'s, 'f>(
+    filters: &'s [(TopicFilter<'f>, SubscriptionOptions)],
+) -> impl Iterator<Item = Entry<'f>> + 's {
+    filters
+        .iter()
+        .map(|(filter, options)| (*filter, Some(options.to_byte())))
+}
+
+fn unsubscribe_entries<'s, 'f>(
+    filters: &'s [TopicFilter<'f>],
+) -> impl Iterator<Item = Entry<'f>> + 's {
+    filters.iter().map(|filter| (*filter, None))
 }
 
 /// The exact number of bytes [`encode_subscribe`] writes.
@@ -122,7 +124,10 @@ pub fn subscribe_len(
     filters: &[(TopicFilter<'_>, SubscriptionOptions)],
     properties: Properties<'_>,
 ) -> usize {
-    packet_len(subscribe_remaining_len(filters, properties))
+    packet_len(filter_list_len(
+        Some(properties),
+        subscribe_entries(filters),
+    ))
 }
 
 /// Encodes a SUBSCRIBE (flags 0b0010). At least one filter; `properties`
@@ -140,28 +145,13 @@ pub fn encode_subscribe(
         check_filter(filter, options.no_local)?;
     }
     check_properties(properties, Context::Subscribe)?;
-    let remaining_len = subscribe_remaining_len(filters, properties);
-    let mut writer = Writer::start(
+    encode_filter_list(
+        PacketType::Subscribe,
+        pid,
+        Some(properties),
+        || subscribe_entries(filters),
         buf,
-        PacketType::Subscribe.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
-    writer.put_pid(pid)?;
-    put_properties(&mut writer, properties)?;
-    for (filter, options) in filters {
-        writer.put_field(filter.as_bytes())?;
-        writer.put_u8(options.to_byte())?;
-    }
-    Ok(writer.finish())
-}
-
-fn unsubscribe_remaining_len(filters: &[TopicFilter<'_>], properties: Properties<'_>) -> usize {
-    filters
-        .iter()
-        .fold(properties.encoded_len().saturating_add(2), |len, filter| {
-            len.saturating_add(field_len(filter.as_bytes()))
-        })
+    )
 }
 
 /// The exact number of bytes [`encode_unsubscribe`] writes.
@@ -170,7 +160,10 @@ pub fn unsubscribe_len(
     filters: &[TopicFilter<'_>],
     properties: Properties<'_>,
 ) -> usize {
-    packet_len(unsubscribe_remaining_len(filters, properties))
+    packet_len(filter_list_len(
+        Some(properties),
+        unsubscribe_entries(filters),
+    ))
 }
 
 /// Encodes an UNSUBSCRIBE (flags 0b0010). At least one filter;
@@ -188,19 +181,13 @@ pub fn encode_unsubscribe(
         check_filter(filter, false)?;
     }
     check_properties(properties, Context::Unsubscribe)?;
-    let remaining_len = unsubscribe_remaining_len(filters, properties);
-    let mut writer = Writer::start(
+    encode_filter_list(
+        PacketType::Unsubscribe,
+        pid,
+        Some(properties),
+        || unsubscribe_entries(filters),
         buf,
-        PacketType::Unsubscribe.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
-    writer.put_pid(pid)?;
-    put_properties(&mut writer, properties)?;
-    for filter in filters {
-        writer.put_field(filter.as_bytes())?;
-    }
-    Ok(writer.finish())
+    )
 }
 
 fn ack_remaining_len(properties: Properties<'_>, codes: &[u8]) -> usize {
@@ -239,12 +226,7 @@ fn encode_list_ack(
     }
     check_properties(properties, context)?;
     let remaining_len = ack_remaining_len(properties, codes);
-    let mut writer = Writer::start(
-        buf,
-        packet_type.fixed_first_byte(),
-        remaining_len,
-        remaining_len,
-    )?;
+    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
     writer.put_pid(pid)?;
     put_properties(&mut writer, properties)?;
     writer.put_bytes(codes)?;
@@ -376,16 +358,9 @@ pub(crate) fn decode_unsubscribe(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::v5::tests::{props, split};
+    use crate::codec::tests::{assert_encodes, filter, pid};
+    use crate::codec::v5::tests::props;
     use crate::codec::v5::{decode, Property, PropertyId, PropertyValue};
-
-    fn filter(text: &'static str) -> TopicFilter<'static> {
-        TopicFilter::new(text.as_bytes()).unwrap()
-    }
-
-    fn pid(value: u16) -> Pid {
-        Pid::new(value).unwrap()
-    }
 
     #[test]
     fn options_byte_round_trips() {
@@ -457,15 +432,11 @@ mod tests {
             0x00, 0x03, b'a', b'/', b'b', 0x01, // QoS 1
             0x00, 0x03, b'c', b'/', b'd', 0x1e, // QoS 2, no local, retain as published, send if new
         ];
-        let mut buf = [0u8; 64];
-        let len = encode_subscribe(pid(10), &list, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], &expected);
-        assert_eq!(subscribe_len(pid(10), &list, properties), len);
-        assert_eq!(
-            encode_subscribe(pid(10), &list, properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
+        let (first_byte, body) = assert_encodes(
+            &expected,
+            subscribe_len(pid(10), &list, properties),
+            |buf| encode_subscribe(pid(10), &list, properties, buf),
         );
-        let (first_byte, body) = split(&expected);
         assert_eq!(decode(first_byte, body), Err(DecodeError::UnexpectedPacket));
         assert_eq!(
             decode_subscribe(body),
@@ -493,15 +464,11 @@ mod tests {
             0x00, 0x03, b'a', b'/', b'b',
             0x00, 0x0c, b'$', b's', b'h', b'a', b'r', b'e', b'/', b'g', b'/', b'c', b'/', b'#',
         ];
-        let mut buf = [0u8; 64];
-        let len = encode_unsubscribe(pid(10), &list, properties, &mut buf).unwrap();
-        assert_eq!(&buf[..len], &expected);
-        assert_eq!(unsubscribe_len(pid(10), &list, properties), len);
-        assert_eq!(
-            encode_unsubscribe(pid(10), &list, properties, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
+        let (first_byte, body) = assert_encodes(
+            &expected,
+            unsubscribe_len(pid(10), &list, properties),
+            |buf| encode_unsubscribe(pid(10), &list, properties, buf),
         );
-        let (first_byte, body) = split(&expected);
         assert_eq!(decode(first_byte, body), Err(DecodeError::UnexpectedPacket));
         assert_eq!(
             decode_unsubscribe(body),
@@ -614,15 +581,10 @@ mod tests {
             0x04, 0x1f, 0x00, 0x01, b'x', // Reason String "x"
             0x01, 0x87, 0x9e,
         ];
-        let mut buf = [0u8; 32];
-        let len = encode_suback(pid(10), properties, &codes, &mut buf).unwrap();
-        assert_eq!(&buf[..len], &expected);
-        assert_eq!(suback_len(properties, &codes), len);
-        assert_eq!(
-            encode_suback(pid(10), properties, &codes, &mut buf[..len - 1]),
-            Err(EncodeError::BufferTooSmall { needed: len })
-        );
-        let (packet, extra) = decode(0x90, &expected[2..]).unwrap();
+        let (first_byte, body) = assert_encodes(&expected, suback_len(properties, &codes), |buf| {
+            encode_suback(pid(10), properties, &codes, buf)
+        });
+        let (packet, extra) = decode(first_byte, body).unwrap();
         assert_eq!(
             packet,
             Packet::SubAck(SubAck {
@@ -644,11 +606,11 @@ mod tests {
             0x00,       // no properties
             0x00, 0x11, 0x8f, // Success, No subscription existed, Topic Filter invalid
         ];
-        let mut buf = [0u8; 32];
-        let len = encode_unsuback(pid(10), Properties::EMPTY, &codes, &mut buf).unwrap();
-        assert_eq!(&buf[..len], &expected);
-        assert_eq!(unsuback_len(Properties::EMPTY, &codes), len);
-        let (packet, extra) = decode(0xb0, &expected[2..]).unwrap();
+        let (first_byte, body) =
+            assert_encodes(&expected, unsuback_len(Properties::EMPTY, &codes), |buf| {
+                encode_unsuback(pid(10), Properties::EMPTY, &codes, buf)
+            });
+        let (packet, extra) = decode(first_byte, body).unwrap();
         assert_eq!(packet, Packet::UnsubAck(UnsubAck { pid: pid(10) }));
         assert_eq!(extra.reason_codes, &codes);
         assert!(extra.properties.is_empty());

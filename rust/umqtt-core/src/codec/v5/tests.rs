@@ -7,6 +7,7 @@ use std::vec::Vec;
 use proptest::prelude::*;
 
 use super::*;
+use crate::codec::tests::{pid, qos_strategy, split_packet};
 use crate::codec::{ConnAck, Connect, LastWill, Publish, SubAck, UnsubAck};
 use crate::topic::{TopicFilter, TopicName};
 use crate::types::{Pid, QoS, QosPid};
@@ -22,18 +23,6 @@ pub(crate) fn props<'b>(
         writer.push(*property).unwrap();
     }
     writer.finish()
-}
-
-/// Splits a whole encoded packet into its first byte and body.
-pub(crate) fn split(bytes: &[u8]) -> (u8, &[u8]) {
-    let (body_len, length_len) = varint::decode(&bytes[1..]).unwrap().unwrap();
-    let body = &bytes[1 + length_len..];
-    assert_eq!(
-        body.len(),
-        body_len,
-        "remaining length disagrees with the bytes"
-    );
-    (bytes[0], body)
 }
 
 /// One property of each id, with a valid value.
@@ -54,19 +43,7 @@ fn all_ids() -> impl Iterator<Item = PropertyId> {
     (0..=255u8).filter_map(PropertyId::from_u8)
 }
 
-const CONTEXTS: [Context; 11] = [
-    Context::Connect,
-    Context::Will,
-    Context::ConnAck,
-    Context::Publish,
-    Context::PubAck,
-    Context::Subscribe,
-    Context::SubAck,
-    Context::Unsubscribe,
-    Context::UnsubAck,
-    Context::Disconnect,
-    Context::Auth,
-];
+const CONTEXTS: [Context; 11] = Context::ALL;
 
 #[test]
 fn property_ids_round_trip_and_count() {
@@ -757,14 +734,6 @@ fn filter_strategy() -> impl Strategy<Value = String> {
         })
 }
 
-fn qos_strategy() -> impl Strategy<Value = QoS> {
-    prop_oneof![
-        Just(QoS::AtMostOnce),
-        Just(QoS::AtLeastOnce),
-        Just(QoS::ExactlyOnce)
-    ]
-}
-
 fn options_strategy() -> impl Strategy<Value = SubscriptionOptions> {
     (qos_strategy(), any::<bool>(), any::<bool>(), 0..3u8).prop_map(
         |(qos, no_local, retain_as_published, retain_handling)| SubscriptionOptions {
@@ -890,7 +859,7 @@ proptest! {
     fn server_packets_round_trip(model in model_strategy()) {
         let mut buf = std::vec![0u8; 512];
         let len = encode_model(&model, &mut buf);
-        let (first_byte, body) = split(&buf[..len]);
+        let (first_byte, body) = split_packet(&buf[..len]);
         check_model(&model, first_byte, body);
     }
 
@@ -928,14 +897,14 @@ proptest! {
         let mut buf = std::vec![0u8; 1024];
         let len = encode_subscribe(pid, &filters, properties, &mut buf).unwrap();
         prop_assert_eq!(len, subscribe_len(pid, &filters, properties));
-        let (first_byte, body) = split(&buf[..len]);
+        let (first_byte, body) = split_packet(&buf[..len]);
         prop_assert_eq!(first_byte, 0x82);
         prop_assert_eq!(subscribe::decode_subscribe(body), Ok((pid, properties, filters.clone())));
 
         let list: Vec<TopicFilter<'_>> = filters.iter().map(|(filter, _)| *filter).collect();
         let len = encode_unsubscribe(pid, &list, Properties::EMPTY, &mut buf).unwrap();
         prop_assert_eq!(len, unsubscribe_len(pid, &list, Properties::EMPTY));
-        let (first_byte, body) = split(&buf[..len]);
+        let (first_byte, body) = split_packet(&buf[..len]);
         prop_assert_eq!(first_byte, 0xa2);
         prop_assert_eq!(subscribe::decode_unsubscribe(body), Ok((pid, Properties::EMPTY, list)));
 
@@ -956,50 +925,47 @@ proptest! {
         let len = encode_connect(&connect, Properties::EMPTY, Properties::EMPTY, &mut buf).unwrap();
         prop_assert_eq!(len, connect_len(&connect, Properties::EMPTY, Properties::EMPTY));
         prop_assert_eq!(len, Packet::Connect(connect).encoded_len());
-        let (_, body) = split(&buf[..len]);
+        let (_, body) = split_packet(&buf[..len]);
         prop_assert_eq!(connect::decode_connect(body), Ok((connect, Properties::EMPTY, Properties::EMPTY)));
 
         // Client-side acks and DISCONNECT/AUTH: valid reasons round trip,
         // invalid ones are refused.
         let reason = ReasonCode(reason);
         for packet_type in [PacketType::PubAck, PacketType::PubRec, PacketType::PubRel, PacketType::PubComp] {
-            match encode_ack(packet_type, pid, reason, Properties::EMPTY, &mut buf) {
-                Ok(len) => {
-                    prop_assert_eq!(len, ack_len(reason, Properties::EMPTY));
-                    let (first_byte, body) = split(&buf[..len]);
-                    let (packet, extra) = decode(first_byte, body).unwrap();
-                    prop_assert_eq!(packet.packet_type(), packet_type);
-                    prop_assert_eq!(extra.reason, reason);
-                }
-                Err(error) => {
-                    prop_assert_eq!(error, EncodeError::InvalidReasonCode);
-                    prop_assert!(!reason.valid_for(packet_type));
-                }
-            }
+            let encoded = encode_ack(packet_type, pid, reason, Properties::EMPTY, &mut buf);
+            check_reason_packet(packet_type, reason, encoded, ack_len(reason, Properties::EMPTY), &buf)?;
         }
-        match encode_disconnect(reason, Properties::EMPTY, &mut buf) {
-            Ok(len) => {
-                prop_assert_eq!(len, disconnect_len(reason, Properties::EMPTY));
-                let (first_byte, body) = split(&buf[..len]);
-                prop_assert_eq!(decode(first_byte, body).unwrap().1.reason, reason);
-            }
-            Err(error) => {
-                prop_assert_eq!(error, EncodeError::InvalidReasonCode);
-                prop_assert!(!reason.valid_for(PacketType::Disconnect));
-            }
+        let encoded = encode_disconnect(reason, Properties::EMPTY, &mut buf);
+        check_reason_packet(PacketType::Disconnect, reason, encoded, disconnect_len(reason, Properties::EMPTY), &buf)?;
+        let encoded = encode_auth(reason, Properties::EMPTY, &mut buf);
+        check_reason_packet(PacketType::Auth, reason, encoded, auth_len(reason, Properties::EMPTY), &buf)?;
+    }
+}
+
+/// A packet of `packet_type` with `reason` and no properties, `encoded` into
+/// `buf`: `len` bytes that decode back to it when the reason is valid for
+/// the type, else refused.
+fn check_reason_packet(
+    packet_type: PacketType,
+    reason: ReasonCode,
+    encoded: Result<usize, EncodeError>,
+    len: usize,
+    buf: &[u8],
+) -> Result<(), TestCaseError> {
+    match encoded {
+        Ok(written) => {
+            prop_assert_eq!(written, len);
+            let (first_byte, body) = split_packet(&buf[..written]);
+            let (packet, extra) = decode(first_byte, body).unwrap();
+            prop_assert_eq!(packet.packet_type(), packet_type);
+            prop_assert_eq!(extra.reason, reason);
         }
-        match encode_auth(reason, Properties::EMPTY, &mut buf) {
-            Ok(len) => {
-                prop_assert_eq!(len, auth_len(reason, Properties::EMPTY));
-                let (first_byte, body) = split(&buf[..len]);
-                prop_assert_eq!(decode(first_byte, body).unwrap().1.reason, reason);
-            }
-            Err(error) => {
-                prop_assert_eq!(error, EncodeError::InvalidReasonCode);
-                prop_assert!(!reason.valid_for(PacketType::Auth));
-            }
+        Err(error) => {
+            prop_assert_eq!(error, EncodeError::InvalidReasonCode);
+            prop_assert!(!reason.valid_for(packet_type));
         }
     }
+    Ok(())
 }
 
 use crate::types::PacketType;
@@ -1108,19 +1074,25 @@ fn model_strategy() -> impl Strategy<Value = Model> {
     ]
 }
 
-fn model_publish<'a>(
-    dup: bool,
-    qos: QoS,
-    pid: u16,
-    retain: bool,
-    topic: &'a str,
-    payload: &'a [u8],
-) -> Publish<'a> {
-    let pid = (qos != QoS::AtMostOnce).then(|| Pid::new(pid).unwrap());
-    Publish {
+/// The PUBLISH of a [`Model::Publish`].
+fn model_publish(model: &Model) -> Publish<'_> {
+    let Model::Publish {
         dup,
-        qos_pid: QosPid::new(qos, pid).unwrap(),
+        qos,
+        pid,
         retain,
+        topic,
+        payload,
+        ..
+    } = model
+    else {
+        panic!("not a PUBLISH model: {model:?}");
+    };
+    let pid = (*qos != QoS::AtMostOnce).then(|| Pid::new(*pid).unwrap());
+    Publish {
+        dup: *dup,
+        qos_pid: QosPid::new(*qos, pid).unwrap(),
+        retain: *retain,
         topic: TopicName::new(topic.as_bytes()).unwrap_or(TopicName::EMPTY),
         payload,
     }
@@ -1156,23 +1128,14 @@ fn model_properties<'b>(model: &Model, buf: &'b mut [u8]) -> Properties<'b> {
 fn encode_model(model: &Model, out: &mut [u8]) -> usize {
     let mut block = [0u8; 96];
     let properties = model_properties(model, &mut block);
-    let pid = |value: u16| Pid::new(value).unwrap();
     match model {
         Model::ConnAck(present, reason, _) => {
             let len = encode_connack(*present, ReasonCode(*reason), properties, out).unwrap();
             assert_eq!(len, connack_len(properties));
             len
         }
-        Model::Publish {
-            dup,
-            qos,
-            pid: id,
-            retain,
-            topic,
-            payload,
-            ..
-        } => {
-            let p = model_publish(*dup, *qos, *id, *retain, topic, payload);
+        Model::Publish { payload, .. } => {
+            let p = model_publish(model);
             let len = encode_publish(&p, properties, out).unwrap();
             assert_eq!(len, publish_header_len(&p, properties) + payload.len());
             len
@@ -1213,7 +1176,6 @@ fn check_model(model: &Model, first_byte: u8, body: &[u8]) {
     let properties = model_properties(model, &mut block);
     let (packet, extra) = decode(first_byte, body).unwrap();
     assert_eq!(extra.properties, properties);
-    let pid = |value: u16| Pid::new(value).unwrap();
     match model {
         Model::ConnAck(present, reason, _) => {
             assert_eq!(
@@ -1225,18 +1187,8 @@ fn check_model(model: &Model, first_byte: u8, body: &[u8]) {
             );
             assert_eq!(extra.reason, ReasonCode(*reason));
         }
-        Model::Publish {
-            dup,
-            qos,
-            pid: id,
-            retain,
-            topic,
-            alias,
-            payload,
-            ..
-        } => {
-            let p = model_publish(*dup, *qos, *id, *retain, topic, payload);
-            assert_eq!(packet, Packet::Publish(p));
+        Model::Publish { alias, .. } => {
+            assert_eq!(packet, Packet::Publish(model_publish(model)));
             assert_eq!(extra.topic_alias, *alias);
         }
         Model::Ack(packet_type, id, reason, _) => {
