@@ -309,21 +309,22 @@ typedef struct {
 static void umqtt_props_add(umqtt_props_t *p, umqtt_props_context ctx, mp_int_t id, mp_obj_t value, mp_obj_t value2) {
     umqtt_property prop = {.id = (uint8_t)id, .kind = UMQTT_PROPERTY_KIND_UNKNOWN, .number = 0};
     prop.kind = (id >= 0 && id <= 255) ? umqtt_property_kind_of((uint8_t)id) : UMQTT_PROPERTY_KIND_UNKNOWN;
+    mp_uint_t number;
     switch (prop.kind) {
         case UMQTT_PROPERTY_KIND_BYTE:
         case UMQTT_PROPERTY_KIND_TWO_BYTE_INT:
         case UMQTT_PROPERTY_KIND_FOUR_BYTE_INT:
         case UMQTT_PROPERTY_KIND_VAR_INT:
+            // The engine checks the range of the property; here only that
+            // it is a non-negative int of 32 bits.
             if (!mp_obj_is_int(value) || mp_obj_int_sign(value) < 0) {
                 goto invalid;
             }
-            {
-            mp_uint_t number = mp_obj_int_get_uint_checked(value);
+            number = mp_obj_int_get_uint_checked(value);
             if (number > 0xffffffff) {
                 goto invalid;
             }
             prop.number = (uint32_t)number;
-            }
             break;
         case UMQTT_PROPERTY_KIND_UTF8_STRING:
         case UMQTT_PROPERTY_KIND_BINARY_DATA:
@@ -696,8 +697,7 @@ static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool c
     return opts;
 }
 
-// MQTT 5: the CONNACK's properties as the owner's connack_properties (a
-// dict; {} on MQTT 3).
+// MQTT 5: the CONNACK's properties become the owner's connack_properties.
 static void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
     mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
 }
