@@ -61,7 +61,7 @@ class Client:
         owner: Any,
         *,
         max_packet_size: int = 16384,
-        tx_size: int = 1024,
+        tx_size: int = 1152,
         max_qos: int = 1,
         api: int = ...,
         props_dict: bool = False,
