@@ -338,7 +338,7 @@ cmd_size() {
     # Baselines: the same builds without our user C module and frozen package.
     # qemu keeps the shim that gives the port a clock, time, select and
     # _asyncio (ports/qemu/, a user C module of its own), so it is not counted.
-    sed '/^package("umqtt")/d' "$ROOT/python/manifest.py" >"$sdir/manifest-base.py"
+    sed -e '/^package("umqtt")/d' -e '/^module("mqtt_as.py")/d' "$ROOT/python/manifest.py" >"$sdir/manifest-base.py"
     ln -sfn "$ROOT/ports/qemu" "$sdir/usercmods-base/qemu-shim"
     log "building the baselines (no umqtt-rs)"
     local unix_args=(BUILD=build-umqtt-rs-base FROZEN_MANIFEST="$sdir/manifest-base.py"
@@ -353,7 +353,7 @@ cmd_size() {
         USER_C_MODULES="$sdir/usercmods-base" FROZEN_MANIFEST="$sdir/manifest-base.py" MICROPY_HEAP_SIZE=$QEMU_HEAP)
 
     local ours=0 f
-    for f in "$ROOT"/python/umqtt/*.py; do
+    for f in "$ROOT"/python/umqtt/*.py "$ROOT"/python/mqtt_as.py; do
         "$mpy/mpy-cross/build/mpy-cross" -o "$sdir/$(basename "${f%.py}").mpy" "$f"
         ours=$((ours + $(stat -c %s "$sdir/$(basename "${f%.py}").mpy")))
     done
@@ -376,7 +376,7 @@ cmd_size() {
         echo
         echo "For comparison, pure-Python umqtt.simple2 2.2.0 compiled with this tree's mpy-cross:"
         echo "simple2.mpy $s2 B (with errno.mpy and \`__init__.mpy\`: $s2all B), plus its RAM once imported."
-        echo "Our own Python part (python/umqtt/*.py as .mpy, frozen into the figures above): $ours B."
+        echo "Our own Python part (python/umqtt/*.py and mqtt_as.py as .mpy, frozen into the figures above): $ours B."
     } | tee "$sdir/size.md"
 }
 
