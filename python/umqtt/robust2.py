@@ -21,14 +21,25 @@
 #   set_callback_status() propagates (2.2.0 swallowed AttributeError, even
 #   from inside the callback);
 # - bad arguments still raise (AssertionError for qos 2 or a missing
-#   callback, ValueError for an invalid topic), as in simple2.
+#   callback, ValueError for an invalid topic), as in simple2;
+# - more QoS 1 publishes and subscriptions awaiting their ack than the
+#   engine tracks (32, EINFLIGHT) are queued without a conn_issue (2.2.0 had
+#   no limit): send_queue() sends them once check_msg() has handled acks.
 
 from time import ticks_diff, ticks_ms
 
 from . import simple2
+from .errno import EINFLIGHT
 from .simple2 import MQTTException
 
 _FAIL = (OSError, MQTTException)
+
+
+def _issue(e):
+    # Whether e is a connection issue. EINFLIGHT (every packet id awaits an
+    # ack) is not: the publish or subscribe is queued, and send_queue() sends
+    # it once check_msg() has handled acks; reconnecting would not help.
+    return not (isinstance(e, MQTTException) and e.args[:1] == (EINFLIGHT,))
 _PLACES = ("?", "connect", "publish", "subscribe", "reconnect", "sendqueue", "disconnect",
            "ping", "wait_msg", "keepalive", "check_msg")
 
@@ -187,7 +198,8 @@ class MQTTClient(simple2.MQTTClient):
         self.msg_to_send[:] = [m for m in self.msg_to_send if not (m[0] == topic and m[2])]
 
     def _publish_failed(self, e, data):
-        self.conn_issue = (e, 2)
+        if _issue(e):
+            self.conn_issue = (e, 2)
         if self.NO_QUEUE_DUPS and data in self.msg_to_send:
             return None
         if data[3] == 1 or (data[3] == 0 and self.KEEP_QOS0):
@@ -205,7 +217,8 @@ class MQTTClient(simple2.MQTTClient):
         try:
             pid = super().subscribe(topic, qos)
         except _FAIL as e:
-            self.conn_issue = (e, 3)
+            if _issue(e):
+                self.conn_issue = (e, 3)
             if not (self.NO_QUEUE_DUPS and data in self.sub_to_send):
                 self.sub_to_send.append(data)
             return None
@@ -221,7 +234,8 @@ class MQTTClient(simple2.MQTTClient):
             try:
                 pid = super().publish(topic, msg, retain, qos, False)
             except _FAIL as e:
-                self.conn_issue = (e, 5)
+                if _issue(e):
+                    self.conn_issue = (e, 5)
                 ok = False
                 break
             if qos == 1:
@@ -236,7 +250,8 @@ class MQTTClient(simple2.MQTTClient):
             try:
                 pid = super().subscribe(data[0], data[1])
             except _FAIL as e:
-                self.conn_issue = (e, 5)
+                if _issue(e):
+                    self.conn_issue = (e, 5)
                 ok = False
                 break
             self.sub_to_confirm.setdefault(data, []).append(pid)

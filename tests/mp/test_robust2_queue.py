@@ -1,7 +1,8 @@
 # umqtt.robust2 (fizista 2.2.0): class attributes, the Python-visible queues
 # and their exact shapes, methods that never raise connection errors, the
 # queue limit, cbstat re-queueing, and CONFIRM_QUEUE_MAX (2.2.0 raised
-# KeyError from dict.pop(0); here the oldest pid of the entry is dropped).
+# KeyError from dict.pop(0); here the oldest pid of the entry is dropped);
+# EINFLIGHT queues instead of reporting a connection issue.
 import time
 import testenv
 from mqttutil import check, eq, raises, topic, uid, wait_until
@@ -110,6 +111,32 @@ check(wait_until(c, lambda: not c.msg_to_confirm and not c.sub_to_confirm, 5), "
 eq(c.things_to_do(), 0, "nothing left to do")
 eq(c.conn_issue, None, "no issue")
 c.disconnect()
+
+# More unacknowledged QoS1 publishes than the engine tracks (32): the rest
+# is queued without a conn_issue (reconnecting would not help) and sent by
+# send_queue() once check_msg() has handled the PUBACKs; all 40 arrive.
+got = set()
+sub = new("r2sub")
+sub.set_callback(lambda t, m, *f: got.add(m))
+sub.connect()
+t = topic("busy")
+sub.subscribe(t, 1)
+c = new("busy")
+c.MSG_QUEUE_MAX = 100
+c.connect()
+for i in range(40):
+    c.publish(t, b"%d" % i, qos=1)
+eq(c.conn_issue, None, "EINFLIGHT is not a connection issue")
+eq(len(c.msg_to_send), 8, "the 8 beyond 32 in flight are queued")
+deadline = time.ticks_add(time.ticks_ms(), 10000)
+while (c.things_to_do() or len(got) < 40) and time.ticks_diff(deadline, time.ticks_ms()) > 0:
+    c.check_msg()
+    c.send_queue()
+    sub.check_msg()
+eq((c.things_to_do(), c.conn_issue), (0, None), "queue drained, no issue")
+eq(got, {b"%d" % i for i in range(40)}, "every message delivered")
+c.disconnect()
+sub.disconnect()
 
 # keepalive: no packet from the broker for longer than keepalive -> issue 9
 k = new("ka", keepalive=1)
