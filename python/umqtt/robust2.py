@@ -29,7 +29,7 @@
 from time import ticks_diff, ticks_ms
 
 from . import simple2
-from .errno import EINFLIGHT
+from .errno import EINFLIGHT as _EINFLIGHT
 from .simple2 import MQTTException
 
 _FAIL = (OSError, MQTTException)
@@ -39,7 +39,7 @@ def _issue(e):
     # Whether e is a connection issue. EINFLIGHT (every packet id awaits an
     # ack) is not: the publish or subscribe is queued, and send_queue() sends
     # it once check_msg() has handled acks; reconnecting would not help.
-    return not (isinstance(e, MQTTException) and e.args[:1] == (EINFLIGHT,))
+    return not (isinstance(e, MQTTException) and e.args[:1] == (_EINFLIGHT,))
 _PLACES = ("?", "connect", "publish", "subscribe", "reconnect", "sendqueue", "disconnect",
            "ping", "wait_msg", "keepalive", "check_msg")
 
