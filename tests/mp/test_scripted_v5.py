@@ -109,6 +109,8 @@ eq(raw_publish(c, T, b"0", False, 0), None, "QoS 0 is not flow-controlled")
 eq(fake.take_tx().count(b"v5/t"), 3, "only the allowed publishes went out")
 e = raises(ValueError, c.publish, T, b"x", properties={0x11: 5})
 check("property" in str(e), "a CONNECT property in PUBLISH refused: %s" % e)
+e = raises(ValueError, c.publish, T, b"x", properties={0x0B: 1})
+check("propert" in str(e), "a Subscription Identifier in our PUBLISH refused: %s" % e)
 
 # Inbound topic aliases (we announce 2): set, then used by alias alone.
 script = (publish(T, b"a", b"\x23\x00\x01") + publish(b"", b"b", b"\x23\x00\x01")

@@ -826,6 +826,10 @@ pub(crate) unsafe fn publish_packet<'a>(
         unsafe { (m.topic.as_slice(), m.msg.as_slice(), m.properties) };
     // SAFETY: forwarded contract.
     let properties = unsafe { c.properties(properties, Context::Publish) }?;
+    // Only a server puts a Subscription Identifier in a PUBLISH (MQTT 5 §3.3.4).
+    if properties.is_some_and(|p| p.get(PropertyId::SubscriptionIdentifier).is_some()) {
+        return Err(umqtt_status::InvalidProperty);
+    }
     let (qos, retain, dup, pid) = (qos_of(m.qos)?, m.retain, m.dup, m.pid);
     let aliased = properties.is_some_and(|p| p.get(PropertyId::TopicAlias).is_some());
     let topic = if topic.is_empty() && aliased {
