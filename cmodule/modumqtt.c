@@ -854,6 +854,15 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
 
+// A SUBSCRIBE's options byte: the QoS (bits 0-1) within the façade's limit;
+// MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling (<< 4).
+static void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
+    if (options < 0 || options > 0x3f || (options > 3 && self->version != 5)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
+    }
+    umqtt_check_qos(self, options & 3);
+}
+
 // subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
 // by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
 // Local 0x04, Retain As Published 0x08, Retain Handling << 4).
@@ -861,10 +870,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
     mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
-    if (options < 0 || options > 0x3f || (options > 3 && self->version != 5)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
-    }
-    umqtt_check_qos(self, options & 3);
+    umqtt_check_sub_options(self, options);
     umqtt_require_v5(self, props);
     if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
         // simple2: "Subscribe callback is not set"
@@ -1229,10 +1235,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
 static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_int_t options = mp_obj_get_int(args[2]);
-    if (options < 0 || options > 0x3f || (options > 3 && self->version != 5)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
-    }
-    umqtt_check_qos(self, options & 3);
+    umqtt_check_sub_options(self, options);
     return umqtt_nb_sub(self, args[1], (uint8_t)options, args[3], n_args > 4 ? args[4] : mp_const_none,
         UMQTT_PROPS_CONTEXT_SUBSCRIBE);
 }

@@ -564,13 +564,7 @@ unsafe fn connect(
     connack_properties: *mut umqtt_bytes,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
-    // SAFETY: forwarded contract.
-    let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
-    // SAFETY: forwarded contract.
-    let packet = unsafe { start_connect(c, &mut io, o) }?;
+    let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
     let deadline = Deadline::after(io_timeout);
     let len = io.encode(&packet)?;
     io.send_tx(len, deadline).map_err(|s| c.fail(s))?;
@@ -590,20 +584,28 @@ unsafe fn connect(
     flush_transmit(c, &mut io, deadline)
 }
 
-/// Starts a connection: the CONNECT `o` describes (MQTT 5: with its
-/// properties; the inbound topic aliases it announces are cleared), with
-/// the session told that it is sent.
+/// Starts a connection (blocking and non-blocking paths): the client, its
+/// I/O, and the CONNECT `options` describe (MQTT 5: with its properties;
+/// the inbound topic aliases it announces are cleared), with the session
+/// told that it is sent.
 ///
 /// # Safety
-/// The byte strings of `o` are valid for `'a`.
+/// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
+/// for `'a`.
 pub(crate) unsafe fn start_connect<'a>(
-    c: &mut umqtt_client,
-    io: &mut Io<'_>,
-    o: &'a umqtt_connect_options,
-) -> Result<Outgoing<'a>> {
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+) -> Result<(&'a mut umqtt_client, Io<'a>, Outgoing<'a>)> {
+    // SAFETY: forwarded contract.
+    let c = unsafe { client_mut(client) }?;
+    // SAFETY: forwarded contract.
+    let mut io = unsafe { io_of(c, io) }?;
+    // SAFETY: forwarded contract.
+    let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let (connect, version) = unsafe { connect_packet(o) }?;
-    let packet = if version == ProtocolVersion::V5 {
+    let (packet, aliases) = if version == ProtocolVersion::V5 {
         // SAFETY: forwarded contract.
         let (props, will) = unsafe {
             (
@@ -619,22 +621,21 @@ pub(crate) unsafe fn start_connect<'a>(
         if maximum > 0 && io.aliases_len() / usize::from(maximum) < 3 {
             return Err(umqtt_status::InvalidArgument);
         }
-        c.detach();
-        c.aliases = TopicAliases::new(maximum);
-        io.clear_aliases();
-        Outgoing::Connect5(connect, props, will)
+        (Outgoing::Connect5(connect, props, will), maximum)
     } else {
         if o.properties.len != 0 || o.will_properties.len != 0 {
             return Err(umqtt_status::InvalidProperty);
         }
-        c.detach();
-        Outgoing::V3(Packet::Connect(connect))
+        (Outgoing::V3(Packet::Connect(connect)), 0)
     };
+    c.detach();
     c.version = version;
     c.limits = BrokerLimits::UNLIMITED;
+    c.aliases = TopicAliases::new(aliases);
+    io.clear_aliases();
     c.session
         .handle_connect(driver::now(), o.keepalive, o.clean_session);
-    Ok(packet)
+    Ok((c, io, packet))
 }
 
 /// Handles the answer to CONNECT (blocking and non-blocking paths): it

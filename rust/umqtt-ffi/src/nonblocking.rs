@@ -103,13 +103,7 @@ unsafe fn nb_connect(
     options: *const umqtt_connect_options,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
-    // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
-    // SAFETY: forwarded contract.
-    let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
-    // SAFETY: forwarded contract.
-    let packet = unsafe { start_connect(c, &mut io, o) }?;
+    let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
     enqueue(c, &mut io, &packet)
 }
 
