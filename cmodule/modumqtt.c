@@ -778,6 +778,32 @@ static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
 }
 
+static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout);
+
+// A QoS > 0 publish, a subscribe or an unsubscribe takes a slot of the
+// in-flight table. While every slot awaits an ack (a burst of publishes
+// before any check_msg()), handle incoming packets as check_msg() does --
+// callbacks run, acks and expired pids free slots -- for at most
+// socket_timeout, then MQTTException(EINFLIGHT).
+static void umqtt_make_room(umqtt_client_obj_t *self) {
+    size_t capacity = umqtt_client_pending_capacity();
+    if (umqtt_client_pending_len(self->engine) < capacity) {
+        return;
+    }
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    uint32_t start = umqtt_port_ticks_ms();
+    while (umqtt_client_pending_len(self->engine) >= capacity) {
+        int32_t left = UMQTT_PORT_FOREVER;
+        if (timeout != UMQTT_PORT_FOREVER) {
+            left = timeout - (int32_t)(umqtt_port_ticks_ms() - start);
+            if (left <= 0) {
+                umqtt_raise_code(UMQTT_EINFLIGHT);
+            }
+        }
+        client_receive_one(self, left);
+    }
+}
+
 // publish(topic, msg, retain=False, qos=0, dup=False, properties=None)
 // -> pid for QoS > 0, else None. MQTT 5: properties is a dict (see above);
 // with a Topic Alias (0x23) in it, an empty topic sends the alias alone.
@@ -807,20 +833,23 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     mp_int_t qos = args[ARG_qos].u_int;
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
+    // Python code (callbacks while waiting for room, newpid, timeouts a
+    // subclass computes) runs before any buffer is borrowed.
     uint16_t pid = 0;
     int32_t ack_timeout = 0;
-    umqtt_message m = umqtt_message_of(self, args[ARG_topic].u_obj, args[ARG_msg].u_obj, qos,
-        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), 0,
-        args[ARG_properties].u_obj);
     if (qos > 0) {
+        umqtt_make_room(self);
         pid = umqtt_next_pid(self);
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     }
-    m.pid = pid;
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_message m = umqtt_message_of(self, args[ARG_topic].u_obj, args[ARG_msg].u_obj, qos,
+        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
+        args[ARG_properties].u_obj);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout,
-        umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &limit);
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
     umqtt_check_limit(self, st, limit);
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
@@ -877,13 +906,17 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
         mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
     }
     umqtt_require_socket(self);
+    umqtt_make_room(self);
+    uint16_t pid = umqtt_next_pid(self);
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
     umqtt_bytes topic = umqtt_bytes_of(args[1]);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
-    uint16_t pid = umqtt_next_pid(self);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)options, block, pid,
-        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &limit);
+        ack_timeout, io_timeout, &limit);
     umqtt_check_limit(self, st, limit);
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
@@ -896,12 +929,15 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
     umqtt_require_socket(self);
+    umqtt_make_room(self);
+    uint16_t pid = umqtt_next_pid(self);
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
     umqtt_bytes topic = umqtt_bytes_of(args[1]);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE, 0, 0);
-    uint16_t pid = umqtt_next_pid(self);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, block, pid,
-        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, block, pid, ack_timeout, io_timeout));
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_unsubscribe);

@@ -421,6 +421,10 @@ umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
 // `client` initialised; `pid` writable.
 bool umqtt_client_poll_expired(umqtt_client *client, uint16_t *pid);
 
+// How many exchanges may be in flight at once: the size of the in-flight
+// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
+size_t umqtt_client_pending_capacity(void);
+
 // How many exchanges are in flight.
 //
 // # Safety

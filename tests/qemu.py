@@ -8,9 +8,9 @@ Each test runs in a fresh QEMU (qemu-system-riscv32 ``virt`` or
 qemu-system-arm ``mps2-an385``), driven through MicroPython's raw REPL on the
 emulated UART (QEMU's ``-serial stdio``; no pty, no pyserial). Before the
 test, a small RAM filesystem is mounted at /t holding the test, the helpers
-(tests/mp/*.py that are not tests), a ``testenv.py`` with ``NETWORK = False``
-and, for firmware without one, a ``socket`` stub: umqtt.simple2 imports
-``socket`` at the top, and the QEMU boards have no network.
+(tests/mp/*.py that are not tests) and a ``testenv.py`` with ``NETWORK =
+False``. The QEMU boards have no ``socket`` module, and none is faked: the
+façades import without it (test_no_socket).
 
 Selected: ``test_scripted_*`` (broker traffic through an in-memory socket:
 with ``NETWORK = False`` they connect through ``fakesock.offline_client``) and
@@ -54,17 +54,6 @@ TESTENV = (
     "RUN_ID = %r\n"
 )
 
-SOCKET_STUB = (
-    "# tests/qemu.py: this firmware has no network. umqtt.simple2 imports\n"
-    "# socket at the top; only connect() uses it, and it fails here.\n"
-    "AF_INET = 2\n"
-    "SOCK_STREAM = 1\n"
-    "def getaddrinfo(*args, **kw):\n"
-    "    raise OSError(113)  # EHOSTUNREACH\n"
-    "def socket(*args, **kw):\n"
-    "    raise OSError(113)\n"
-)
-
 # A read-only filesystem in RAM (the VFS protocol of MicroPython's
 # tests/run-tests.py), holding the files of __files.
 SETUP = """\
@@ -99,10 +88,6 @@ class __FS:
     if path in __files and 'w' not in mode:
       return __File(__files.pop(path))  # read once (import): frees the heap
     raise OSError(2)
-try:
-  import socket
-except ImportError:
-  __files['socket.py'] = __socket_stub
 vfs.mount(__FS(), '/t')
 sys.path.append('/t')
 """
@@ -211,9 +196,8 @@ def run_one(target, firmware, name, files, timeout):
     files = dict(files)
     files[name + ".py"] = src
     files["testenv.py"] = (TESTENV % ("qemu-%s-%d" % (target, os.getpid()))).encode()
-    setup = "__files = {%s}\n__socket_stub = %r\n" % (
-        ", ".join("%r: %r" % (k, v) for k, v in sorted(files.items())),
-        SOCKET_STUB.encode()) + SETUP
+    setup = "__files = {%s}\n" % (
+        ", ".join("%r: %r" % (k, v) for k, v in sorted(files.items()))) + SETUP
     t0 = time.monotonic()
     q = Qemu(target, firmware)
     try:

@@ -8,8 +8,12 @@ def __getattr__(name):
         from . import _client
 
         return getattr(_client, name)
-    # `from . import simple` asks the package first: load the submodule.
-    try:
-        return __import__("umqtt." + name, None, None, (name,))
-    except ImportError:
+    # `from . import simple` asks the package first: load the submodule. An
+    # ImportError from inside one of ours (a module the firmware lacks) is
+    # the real error and propagates.
+    if name not in _SUBMODULES:
         raise AttributeError(name)
+    return __import__("umqtt." + name, None, None, (name,))
+
+
+_SUBMODULES = ("simple2", "simple", "robust", "robust2", "errno", "_net", "_client")

@@ -3,9 +3,9 @@
 #
 # The native _umqtt.Client does the MQTT protocol on a socket it is given;
 # only the socket and TLS modules, which are ports' Python-level APIs, are
-# used from here.
-
-import socket
+# used from here, and only when connecting: a firmware without `socket`
+# (the QEMU boards) imports every façade, and connect() raises ImportError
+# naming the missing module.
 
 
 def _data(v):
@@ -36,7 +36,7 @@ def tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,
                            server_hostname=server_hostname)
 
 
-def open_conn(server, port, ssl, ssl_params, timeout, hostname=None, socket=socket):
+def open_conn(server, port, ssl, ssl_params, timeout, hostname=None, socket=None):
     """Connects to the broker; returns (raw socket, stream to speak MQTT on).
 
     The TCP connect and the TLS handshake run blocking, bounded by `timeout`
@@ -45,8 +45,11 @@ def open_conn(server, port, ssl, ssl_params, timeout, hostname=None, socket=sock
     on it with its own timeouts. `ssl`: false, True (ssl_params are
     wrap_socket() keywords), or an SSLContext-like object whose
     wrap_socket(sock, server_hostname=hostname) is called. `socket`: the
-    module to use (umqtt.simple passes its own global, which tests replace).
+    module to use (umqtt.simple passes its own global, which tests replace);
+    None: the port's own.
     """
+    if socket is None:
+        import socket
     ai = socket.getaddrinfo(server, port)[0]
     raw = socket.socket(ai[0], ai[1], ai[2])
     try:

@@ -26,7 +26,7 @@ ESUBACKFAIL = 44  # SUBACK refused the subscription (0x80)
 EMALFORMED = 50  # malformed packet from the broker (bad length, empty topic...)
 EPACKETSIZE = 51  # incoming packet larger than the receive buffer (max_packet_size)
 EPROTOCOL = 52  # packet the broker must not send (MQTT protocol violation)
-EINFLIGHT = 53  # no room left to track another unacknowledged packet id
+EINFLIGHT = 53  # no room left to track another unacknowledged packet id within socket_timeout
 
 # Second argument of the status callback cbstat(pid, status).
 STIMEOUT = 0  # no ack within message_timeout

@@ -22,9 +22,11 @@
 #   from inside the callback);
 # - bad arguments still raise (AssertionError for qos 2 or a missing
 #   callback, ValueError for an invalid topic), as in simple2;
-# - more QoS 1 publishes and subscriptions awaiting their ack than the
-#   engine tracks (32, EINFLIGHT) are queued without a conn_issue (2.2.0 had
-#   no limit): send_queue() sends them once check_msg() has handled acks.
+# - when all 32 slots for packet ids awaiting an ack are taken, publish()
+#   and subscribe() handle incoming packets until one frees (as 2.2.0, which
+#   had no limit, never refused); if none frees within socket_timeout
+#   (EINFLIGHT) the call is queued without a conn_issue: send_queue() sends
+#   it once check_msg() has handled acks.
 
 from time import ticks_diff, ticks_ms
 

@@ -53,7 +53,7 @@ EPACKETSIZE: Final[int] = 51
 EPROTOCOL: Final[int] = 52
 """packet the broker must not send (MQTT protocol violation)"""
 EINFLIGHT: Final[int] = 53
-"""no room left to track another unacknowledged packet id"""
+"""no room left to track another unacknowledged packet id within socket_timeout"""
 
 # Second argument of the status callback cbstat(pid, status).
 STIMEOUT: Final[int] = 0

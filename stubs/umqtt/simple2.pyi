@@ -100,7 +100,10 @@ class MQTTClient(_Client):
     def publish(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0, dup: bool = False) -> Optional[int]:
         """Returns the packet id at QoS 1 (the PUBACK is reported through
         ``cbstat(pid, 1)``), ``None`` at QoS 0. ``AssertionError`` for qos
-        other than 0/1, ``ValueError`` for an invalid topic or ``dup`` at QoS 0."""
+        other than 0/1, ``ValueError`` for an invalid topic or ``dup`` at QoS 0.
+        When 32 packet ids already await their ack, first handles incoming
+        packets as ``check_msg()`` does (callbacks run) until one is acked:
+        ``MQTTException(53)`` if none is within ``socket_timeout``."""
 
     def subscribe(self, topic: _Buffer, qos: int = 0) -> int:
         """Returns the packet id; the SUBACK is reported through ``cbstat(pid, 1)``."""

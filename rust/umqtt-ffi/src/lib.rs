@@ -1542,6 +1542,13 @@ pub unsafe extern "C" fn umqtt_client_poll_expired(
     }
 }
 
+/// How many exchanges may be in flight at once: the size of the in-flight
+/// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
+#[no_mangle]
+pub extern "C" fn umqtt_client_pending_capacity() -> usize {
+    DEFAULT_CAPACITY
+}
+
 /// How many exchanges are in flight.
 ///
 /// # Safety
