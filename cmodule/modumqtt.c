@@ -11,6 +11,7 @@
 // (the façade subclass) so that attributes user code replaces -- newpid, cb,
 // cbstat, socket_timeout... -- are honoured exactly as simple2 reads them.
 
+#include <math.h>
 #include <string.h>
 
 #include "py/mphal.h"
@@ -110,6 +111,30 @@ typedef struct _umqtt_pending_obj_t {
 static const mp_obj_type_t umqtt_client_type;
 static const mp_obj_type_t umqtt_pending_type;
 
+// The native client behind `self_in`: the object itself, or the native base
+// of a façade instance (an explicit base-class call, MQTTClient.publish(self,
+// ...), passes the instance). TypeError for anything else, and for an
+// instance whose __init__ did not call super().__init__().
+static umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
+    mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    if (native == MP_OBJ_NULL || !mp_obj_is_exact_type(native, &umqtt_client_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an initialised MQTT client"));
+    }
+    return MP_OBJ_TO_PTR(native);
+}
+
+// The same, for every call that uses the engine, the stream or the
+// buffers: while an I/O call of this client runs Python code (a _read or
+// _write hook, a duck-typed socket) they are in use, and a call back into
+// the client from there raises RuntimeError instead of changing them.
+static umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    if (self->port.busy) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: client called from inside its own socket I/O"));
+    }
+    return self;
+}
+
 // ---------------------------------------------------------------------------
 // Status codes -> exceptions: the one place that does it.
 
@@ -186,6 +211,8 @@ static MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_statu
             mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
         case UMQTT_STATUS_INVALID_PROPERTY:
             mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
+        case UMQTT_STATUS_NESTED_TOO_DEEP:
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
         case UMQTT_STATUS_BROKER_LIMIT: {
             umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
@@ -229,6 +256,10 @@ static int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     }
     #if MICROPY_PY_BUILTINS_FLOAT
     mp_float_t s = mp_obj_get_float(t);
+    if (isnan(s)) {
+        // NaN compares false with everything: it would convert to "no limit".
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be a number of seconds or None, not NaN"), attr);
+    }
     if (s < 0) {
         s = 0;
     }
@@ -553,7 +584,7 @@ static bool umqtt_overridden(mp_obj_t owner, qstr name, const void *native) {
 
 // _attach(sock): use sock for all I/O from now on (None detaches).
 static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
     self->port.exc = MP_OBJ_NULL;
@@ -561,6 +592,11 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     umqtt_client_reset(self->engine);
     if (sock == mp_const_none) {
         return mp_const_none;
+    }
+    // A client's stream ioctl forwards to its socket: a client as a socket
+    // (itself, or two clients each other's) would forward forever.
+    if (mp_obj_cast_to_native_base(sock, MP_OBJ_FROM_PTR(&umqtt_client_type)) != MP_OBJ_NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("umqtt: an MQTT client cannot be a client's socket"));
     }
     // Not mp_get_stream(): a plain Python class has no protocol slot at all.
     const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(mp_obj_get_type(sock), protocol);
@@ -611,7 +647,7 @@ static void umqtt_check_raw(umqtt_client_obj_t *self, umqtt_port_t *raw, umqtt_s
 
 // _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
 static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
     mp_int_t n = mp_obj_get_int(n_in);
     if (n < 0) {
         umqtt_raise_code(UMQTT_EREADLEN);
@@ -629,7 +665,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
 
 // _write(buf, length=-1): all of buf (or its first length bytes); returns the count.
 static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_client_of(args[0]);
     umqtt_require_socket(self);
     mp_buffer_info_t bufinfo;
     mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
@@ -650,7 +686,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write)
 
 // _sock(): the attached socket or None.
 static mp_obj_t client_sock(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
     return self->port.stream == MP_OBJ_NULL ? mp_const_none : self->port.stream;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
@@ -723,16 +759,17 @@ static void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
 }
 
 static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_connect_options opts = umqtt_connect_opts(self, clean, version, n_args > 3 ? args[3] : mp_const_none);
     umqtt_io io = umqtt_io_of(self);
     uint8_t session_present = 0, return_code = 0;
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts,
-        umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &session_present, &return_code, &connack_props);
+    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
+        &session_present, &return_code, &connack_props);
     if (version == 5 && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
@@ -817,7 +854,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
         { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(pos_args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(pos_args[0]);
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     if (n_args == 3 && kw_args->used == 0) {
         // publish(topic, msg), the common call: the defaults without parsing.
@@ -861,7 +898,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
 // nothing for a QoS 2 publish that already got its PUBREC, and raises
 // ValueError if the pid is in flight for anything else.
 static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t qos = mp_obj_get_int(args[4]);
     umqtt_check_qos(self, qos);
     if (qos == 0) {
@@ -871,13 +908,14 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     if (pid < 1 || pid > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m,
-        umqtt_timeout_ms(self, MP_QSTR_message_timeout), umqtt_timeout_ms(self, MP_QSTR_socket_timeout), &limit);
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
     umqtt_check_limit(self, st, limit);
     return mp_const_none;
 }
@@ -896,7 +934,7 @@ static void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) 
 // by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
 // Local 0x04, Retain As Published 0x08, Retain Handling << 4).
 static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
     mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
     umqtt_check_sub_options(self, options);
@@ -925,7 +963,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 4, client_su
 // unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
 // check_msg (0xB0).
 static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
     umqtt_require_socket(self);
@@ -944,10 +982,11 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_
 
 // ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
 static mp_obj_t client_ping(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_ping(self->engine, &io, umqtt_timeout_ms(self, MP_QSTR_socket_timeout)));
+    umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
     mp_store_attr(self->owner, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return mp_const_none;
 }
@@ -957,18 +996,18 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_ping_obj, client_ping);
 // (errors are swallowed, as in simple2). MQTT 5: with a reason code (0x04:
 // publish the will) and properties (e.g. 0x11 Session Expiry Interval).
 static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
     if (reason < 0 || reason > 255 || (reason != 0 && self->version != 5)) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
     }
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
-        umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block,
-            umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
+        umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
         if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
             umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error
         }
@@ -1015,15 +1054,46 @@ static void umqtt_report_expired(umqtt_client_obj_t *self) {
     }
 }
 
+// Hands the message `ev` reports to owner.cb(topic, msg[, retained[, dup]]
+// [, properties]), with the first n_fixed of those four (the topic and
+// payload are copied out of the receive buffer first). The engine has
+// recorded the delivery; if anything raises before the callback returns
+// (the callback, an allocation), the delivery is closed without an ack, so
+// the broker redelivers, and the exception propagates. On return, the
+// caller sends the ack with umqtt_client_accept / _nb_accept.
+static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_obj_t cb_args[5] = {
+            mp_obj_new_bytes(ev->topic.ptr, ev->topic.len),
+            mp_obj_new_bytes(ev->payload.ptr, ev->payload.len),
+            mp_obj_new_bool(ev->retain),
+            mp_obj_new_bool(ev->dup),
+        };
+        size_t n = n_fixed;
+        if (self->version == 5) {
+            cb_args[n++] = umqtt_props_to_dict(self, ev->properties);
+        }
+        mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
+        if (cb != mp_const_none) {
+            mp_call_function_n_kw(cb, n, 0, cb_args);
+        }
+        nlr_pop();
+    } else {
+        umqtt_client_forget(self->engine, ev->qos, ev->pid);
+        nlr_jump(nlr.ret_val);
+    }
+}
+
 // One incoming packet, handled as simple2's check_msg does. first_byte_timeout:
 // how long to wait for a packet to start (1 ms for check_msg); once one has
 // started, the rest must arrive within socket_timeout.
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_check_io(self, umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev));
     if (ev.kind == UMQTT_EVENT_KIND_NONE) {
         umqtt_report_expired(self);
@@ -1033,23 +1103,11 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     mp_obj_t packet_type = MP_OBJ_NEW_SMALL_INT(ev.packet_type << 4);
     switch (ev.kind) {
         case UMQTT_EVENT_KIND_MESSAGE: {
-            // The topic and payload live in the receive buffer until the next
-            // read: copy them out before calling anything.
-            mp_obj_t topic = mp_obj_new_bytes(ev.topic.ptr, ev.topic.len);
-            mp_obj_t msg = mp_obj_new_bytes(ev.payload.ptr, ev.payload.len);
-            mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
-            if (cb != mp_const_none) {
-                // MQTT 5 adds the message's properties as the last argument.
-                size_t n = self->api == UMQTT_API_MPLIB ? 2 : 4;
-                mp_obj_t cb_args[5] = {topic, msg, mp_obj_new_bool(ev.retain), mp_obj_new_bool(ev.dup)};
-                if (self->version == 5) {
-                    cb_args[n++] = umqtt_props_to_dict(self, ev.properties);
-                }
-                mp_call_function_n_kw(cb, n, 0, cb_args);
-            }
-            // Acknowledge only once the callback has returned: if it raised,
-            // the broker redelivers.
-            umqtt_check_io(self, umqtt_client_accept(self->engine, &io, io_timeout));
+            umqtt_deliver(self, &ev, self->api == UMQTT_API_MPLIB ? 2 : 4);
+            // Acknowledged once the callback has returned, on the I/O as the
+            // callback left it (it may have published or disconnected).
+            io = umqtt_io_of(self);
+            umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev.qos, ev.pid, io_timeout));
             if (self->api == UMQTT_API_MPLIB) {
                 // micropython-lib returns the PUBLISH's first byte.
                 return MP_OBJ_NEW_SMALL_INT(0x30 | (ev.dup ? 0x08 : 0) | (ev.qos << 1) | (ev.retain ? 1 : 0));
@@ -1091,7 +1149,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
 // waits up to 1 ms for a packet to start (forever if socket_timeout is None),
 // so a check_msg() loop waiting for an ack does not spin the CPU.
 static mp_obj_t client_check_msg(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     mp_obj_t timeout = umqtt_owner_attr(self, MP_QSTR_socket_timeout);
     return client_receive_one(self, timeout == mp_const_none ? UMQTT_PORT_FOREVER : 1);
 }
@@ -1099,7 +1157,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_check_msg_obj, client_check_msg);
 
 // wait_msg(): wait (forever) for a packet, then handle it like check_msg.
 static mp_obj_t client_wait_msg(mp_obj_t self_in) {
-    return client_receive_one(MP_OBJ_TO_PTR(self_in), UMQTT_PORT_FOREVER);
+    return client_receive_one(umqtt_idle_client_of(self_in), UMQTT_PORT_FOREVER);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
 
@@ -1111,20 +1169,20 @@ static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
         mp_int_t ms = mp_obj_get_int(timeout_in);
         timeout = ms < 0 ? 0 : (ms > 2000000000 ? 2000000000 : (int32_t)ms);
     }
-    return client_receive_one(MP_OBJ_TO_PTR(self_in), timeout);
+    return client_receive_one(umqtt_idle_client_of(self_in), timeout);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_receive_obj, client_receive);
 
 // _pending(): the live rcv_pids mapping.
 static mp_obj_t client_pending(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
     return self->pending_view;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_pending_obj, client_pending);
 
 // _clear_pending(): forget every in-flight pid (clean session).
 static mp_obj_t client_clear_pending(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_client_pending_clear(self->engine);
     return mp_const_none;
 }
@@ -1164,7 +1222,7 @@ static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
 // _nb_connect(clean, version=4, properties=None): queue CONNECT on the
 // attached socket (MQTT 5 as for _connect).
 static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
     umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version,
@@ -1185,7 +1243,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_connect_obj, 2, 4, client_n
 // _nb_connack() -> None (not yet) or the session-present flag; raises as
 // _connect() does for a refused or invalid CONNACK.
 static mp_obj_t client_nb_connack(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     bool done = false;
@@ -1203,7 +1261,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_connack_obj, client_nb_connack);
 
 // _nb_flush() -> bytes still queued (0: all written).
 static mp_obj_t client_nb_flush(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     size_t left = 0;
@@ -1214,7 +1272,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_flush_obj, client_nb_flush);
 
 // _nb_pending() -> bytes queued.
 static mp_obj_t client_nb_pending(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     return MP_OBJ_NEW_SMALL_INT(umqtt_client_nb_pending(self->engine));
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_pending_obj, client_nb_pending);
@@ -1224,7 +1282,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_pending_obj, client_nb_pending);
 // tx buffer grows to hold a PUBLISH larger than it. The pid stays in flight
 // without deadline until its PUBACK (the caller times republication).
 static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t qos = mp_obj_get_int(args[4]);
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
@@ -1269,7 +1327,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
 // _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
 // if no room now. MQTT 5: qos may carry subscription options (see subscribe).
 static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t options = mp_obj_get_int(args[2]);
     umqtt_check_sub_options(self, options);
     return umqtt_nb_sub(self, args[1], (uint8_t)options, args[3], n_args > 4 ? args[4] : mp_const_none,
@@ -1280,14 +1338,14 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_subscribe_obj, 4, 5, client
 // _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
 // no room now.
 static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    return umqtt_nb_sub(MP_OBJ_TO_PTR(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
+    return umqtt_nb_sub(umqtt_idle_client_of(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
         n_args > 3 ? args[3] : mp_const_none, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 
 // _nb_ping() / _nb_disconnect() -> True if queued, False if no room now.
 static mp_obj_t client_nb_ping(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, false)));
@@ -1295,7 +1353,7 @@ static mp_obj_t client_nb_ping(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_ping_obj, client_nb_ping);
 
 static mp_obj_t client_nb_disconnect(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, true)));
@@ -1306,7 +1364,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_nb_disconnect_obj, client_nb_disconnect)
 // (kept; call again when readable); else the handled packet's type << 4.
 // Acks it owes are queued for _nb_flush().
 static mp_obj_t client_nb_receive(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
@@ -1319,25 +1377,11 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     switch (ev.kind) {
         case UMQTT_EVENT_KIND_NONE:
             return MP_OBJ_NEW_SMALL_INT(0);
-        case UMQTT_EVENT_KIND_MESSAGE: {
-            // Copy out of the receive buffer before calling anything.
-            mp_obj_t cb_args[4] = {
-                mp_obj_new_bytes(ev.topic.ptr, ev.topic.len),
-                mp_obj_new_bytes(ev.payload.ptr, ev.payload.len),
-                mp_obj_new_bool(ev.retain),
-            };
-            size_t n = 3;
-            if (self->version == 5) {
-                cb_args[n++] = umqtt_props_to_dict(self, ev.properties);
-            }
-            mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
-            if (cb != mp_const_none) {
-                mp_call_function_n_kw(cb, n, 0, cb_args);
-            }
+        case UMQTT_EVENT_KIND_MESSAGE:
+            umqtt_deliver(self, &ev, 3);  // cb(topic, msg, retained[, properties])
             // Acknowledged once the callback has returned.
-            umqtt_check_io(self, umqtt_client_nb_accept(self->engine));
+            umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev.qos, ev.pid));
             break;
-        }
         case UMQTT_EVENT_KIND_DELIVERED:
         case UMQTT_EVENT_KIND_SUBSCRIBED:
         case UMQTT_EVENT_KIND_UNSUBSCRIBED:
@@ -1416,7 +1460,7 @@ static const mp_stream_p_t umqtt_client_stream_p = {
 
 // __del__: drop references; the socket has its own finaliser. Safe twice.
 static mp_obj_t client_del(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
     self->port.exc = MP_OBJ_NULL;
@@ -1467,16 +1511,40 @@ static MP_DEFINE_CONST_OBJ_TYPE(
 // ---------------------------------------------------------------------------
 // rcv_pids: a dict-like live view (pid -> deadline in ticks_ms).
 
+// The client behind a view; TypeError if self_in is not one (an explicit
+// call through the type), RuntimeError while the client is mid-I/O.
+static umqtt_client_obj_t *umqtt_pending_client(mp_obj_t self_in) {
+    if (!mp_obj_is_type(self_in, &umqtt_pending_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an rcv_pids view"));
+    }
+    umqtt_pending_obj_t *view = MP_OBJ_TO_PTR(self_in);
+    return umqtt_idle_client_of(MP_OBJ_FROM_PTR(view->client));
+}
+
+// Whether `key` is a packet id as a dict key would match one: an int (or
+// bool) 1..65535. Anything else -- a huge int, a str -- matches no pid.
+static bool umqtt_pid_key(mp_obj_t key, uint16_t *pid) {
+    if (!mp_obj_is_small_int(key) && !mp_obj_is_bool(key)) {
+        return false;
+    }
+    mp_int_t v = mp_obj_get_int(key);
+    if (v < 1 || v > 65535) {
+        return false;
+    }
+    *pid = (uint16_t)v;
+    return true;
+}
+
 static uint16_t umqtt_pid_arg(mp_obj_t pid_in) {
-    mp_int_t pid = mp_obj_get_int(pid_in);
-    if (pid < 1 || pid > 65535) {
+    uint16_t pid;
+    if (!umqtt_pid_key(pid_in, &pid)) {
         mp_raise_type_arg(&mp_type_KeyError, pid_in);
     }
-    return (uint16_t)pid;
+    return pid;
 }
 
 static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t value) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     uint16_t pid = umqtt_pid_arg(index);
     uint32_t deadline;
     if (value == MP_OBJ_SENTINEL) {
@@ -1498,7 +1566,7 @@ static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t 
 }
 
 static mp_obj_t umqtt_pending_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     size_t n = umqtt_client_pending_len(client->engine);
     switch (op) {
         case MP_UNARY_OP_BOOL:
@@ -1511,14 +1579,11 @@ static mp_obj_t umqtt_pending_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
 }
 
 static mp_obj_t umqtt_pending_binary_op(mp_binary_op_t op, mp_obj_t lhs_in, mp_obj_t rhs_in) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(lhs_in))->client;
+    umqtt_client_obj_t *client = umqtt_pending_client(lhs_in);
     if (op == MP_BINARY_OP_CONTAINS) {
-        mp_int_t pid;
+        uint16_t pid;
         uint32_t deadline;
-        if (!mp_obj_get_int_maybe(rhs_in, &pid) || pid < 1 || pid > 65535) {
-            return mp_const_false;
-        }
-        return mp_obj_new_bool(umqtt_client_pending_get(client->engine, (uint16_t)pid, &deadline));
+        return mp_obj_new_bool(umqtt_pid_key(rhs_in, &pid) && umqtt_client_pending_get(client->engine, pid, &deadline));
     }
     if (op == MP_BINARY_OP_EQUAL) {
         // Equal to a dict with the same pids and deadlines, as rcv_pids == {} expects.
@@ -1550,7 +1615,7 @@ static mp_obj_t umqtt_pending_binary_op(mp_binary_op_t op, mp_obj_t lhs_in, mp_o
 enum { UMQTT_VIEW_KEYS, UMQTT_VIEW_VALUES, UMQTT_VIEW_ITEMS };
 
 static mp_obj_t umqtt_pending_snapshot(mp_obj_t self_in, int kind) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     size_t n = umqtt_client_pending_len(client->engine);
     mp_obj_t list = mp_obj_new_list(n, NULL);
     mp_obj_list_t *l = MP_OBJ_TO_PTR(list);
@@ -1596,11 +1661,10 @@ static mp_obj_t umqtt_pending_items(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_items_obj, umqtt_pending_items);
 
 static mp_obj_t umqtt_pending_get(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(args[0]))->client;
-    mp_int_t pid;
+    umqtt_client_obj_t *client = umqtt_pending_client(args[0]);
+    uint16_t pid;
     uint32_t deadline;
-    if (mp_obj_get_int_maybe(args[1], &pid) && pid >= 1 && pid <= 65535
-        && umqtt_client_pending_get(client->engine, (uint16_t)pid, &deadline)) {
+    if (umqtt_pid_key(args[1], &pid) && umqtt_client_pending_get(client->engine, pid, &deadline)) {
         return umqtt_ticks_obj(deadline);
     }
     return n_args > 2 ? args[2] : mp_const_none;
@@ -1608,11 +1672,10 @@ static mp_obj_t umqtt_pending_get(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_get_obj, 2, 3, umqtt_pending_get);
 
 static mp_obj_t umqtt_pending_pop(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(args[0]))->client;
-    mp_int_t pid;
+    umqtt_client_obj_t *client = umqtt_pending_client(args[0]);
+    uint16_t pid;
     uint32_t deadline;
-    if (mp_obj_get_int_maybe(args[1], &pid) && pid >= 1 && pid <= 65535
-        && umqtt_client_pending_remove(client->engine, (uint16_t)pid, &deadline)) {
+    if (umqtt_pid_key(args[1], &pid) && umqtt_client_pending_remove(client->engine, pid, &deadline)) {
         return umqtt_ticks_obj(deadline);
     }
     if (n_args > 2) {
@@ -1623,7 +1686,7 @@ static mp_obj_t umqtt_pending_pop(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_pop_obj, 2, 3, umqtt_pending_pop);
 
 static mp_obj_t umqtt_pending_clear(mp_obj_t self_in) {
-    umqtt_client_obj_t *client = ((umqtt_pending_obj_t *)MP_OBJ_TO_PTR(self_in))->client;
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     umqtt_client_pending_clear(client->engine);
     return mp_const_none;
 }

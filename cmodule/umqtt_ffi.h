@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+// How many message callbacks may nest (a callback that receives, inside a
+// callback that receives...) before a receive refuses to read.
+#define DELIVERY_DEPTH 8
+
 // `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 #define UMQTT_NB_UNSUBSCRIBE 255
 
@@ -60,6 +64,9 @@ typedef enum {
   // Alias Maximum, wildcard / shared / subscription-id support); nothing
   // was sent. The detail is a code for `umqtt_limit_text`.
   UMQTT_STATUS_BROKER_LIMIT,
+  // A receive nested in [`DELIVERY_DEPTH`] message callbacks: nothing was
+  // read (another delivery could not be tracked to its ack).
+  UMQTT_STATUS_NESTED_TOO_DEEP,
 } umqtt_status;
 
 // What [`umqtt_client_receive`] found.
@@ -384,12 +391,26 @@ umqtt_status umqtt_client_receive(umqtt_client *client,
                                   int32_t io_timeout,
                                   umqtt_event *event);
 
-// The message last returned by [`umqtt_client_receive`] has been
-// delivered: send its PUBACK (QoS 1) or PUBREC (QoS 2).
+// The message [`umqtt_client_receive`] reported with `qos` and `pid` has
+// been delivered (its callback returned): send its PUBACK (QoS 1) or
+// PUBREC (QoS 2), once. Nothing is sent for QoS 0, for a delivery already
+// closed, or when the connection changed since it was reported.
 //
 // # Safety
 // `client` initialised; `io` valid for the call.
-umqtt_status umqtt_client_accept(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
+umqtt_status umqtt_client_accept(umqtt_client *client,
+                                 const umqtt_io *io,
+                                 uint8_t qos,
+                                 uint16_t pid,
+                                 int32_t io_timeout);
+
+// The callback of the message reported with `qos` and `pid` raised (or
+// it could not be handed over): close its delivery without an ack, so the
+// broker redelivers it.
+//
+// # Safety
+// `client` initialised.
+void umqtt_client_forget(umqtt_client *client, uint8_t qos, uint16_t pid);
 
 // Whether the topic filter `filter` selects the topic name `topic`
 // (MQTT §4.7: `+`, `#`, `$` topics), by the core's matcher. `Ok` with
@@ -551,13 +572,13 @@ umqtt_status umqtt_client_nb_control(umqtt_client *client, const umqtt_io *io, b
 // `client` initialised; `io` valid for the call; `event` writable.
 umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, umqtt_event *event);
 
-// The message last returned by [`umqtt_client_nb_receive`] has been
-// delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the next
-// flush.
+// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
+// has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
+// next flush, once (see [`crate::umqtt_client_accept`]).
 //
 // # Safety
 // `client` initialised.
-umqtt_status umqtt_client_nb_accept(umqtt_client *client);
+umqtt_status umqtt_client_nb_accept(umqtt_client *client, uint8_t qos, uint16_t pid);
 
 // The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
 // not define.

@@ -13,8 +13,18 @@
 #if MICROPY_PY_UMQTT
 
 static int umqtt_port_caught(umqtt_port_t *port, nlr_buf_t *nlr) {
+    port->busy = false;
     port->exc = MP_OBJ_FROM_PTR(nlr->ret_val);
     return UMQTT_PORT_RAISED;
+}
+
+// Every trampoline marks the port busy while it may run Python code (a
+// _read/_write hook, a duck-typed socket, a Python object's ioctl): the C
+// glue refuses every call that would touch the engine until it is done.
+static int umqtt_port_done(umqtt_port_t *port, int result) {
+    port->busy = false;
+    nlr_pop();
+    return result;
 }
 
 // The events of the stream that are ready within timeout_ms (0 on timeout);
@@ -60,6 +70,7 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
     if (nlr_push(&nlr) != 0) {
         return umqtt_port_caught(port, &nlr);
     }
+    port->busy = true;
     int result = UMQTT_PORT_OK;
     if (port->hooks != MP_OBJ_NULL) {
         // A subclass's _read(n) blocks until it has n bytes (simple2's
@@ -86,8 +97,7 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
             MP_OBJ_NEW_SMALL_INT(len));
         result = umqtt_port_take_read(data, buf, len, out_len);
     }
-    nlr_pop();
-    return result;
+    return umqtt_port_done(port, result);
 }
 
 int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
@@ -96,6 +106,7 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
     if (nlr_push(&nlr) != 0) {
         return umqtt_port_caught(port, &nlr);
     }
+    port->busy = true;
     int result = UMQTT_PORT_OK;
     if (port->hooks != MP_OBJ_NULL) {
         // A subclass's _write(buf) writes it all or raises; it returns a count.
@@ -121,8 +132,7 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
             *out_len = n < 0 ? 0 : ((size_t)n > len ? len : (size_t)n);
         }
     }
-    nlr_pop();
-    return result;
+    return umqtt_port_done(port, result);
 }
 
 int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events) {
@@ -131,9 +141,9 @@ int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uin
     if (nlr_push(&nlr) != 0) {
         return umqtt_port_caught(port, &nlr);
     }
+    port->busy = true;
     *out_events = umqtt_port_poll(port, events, timeout_ms);
-    nlr_pop();
-    return UMQTT_PORT_OK;
+    return umqtt_port_done(port, UMQTT_PORT_OK);
 }
 
 void umqtt_port_panic(const char *msg, size_t len) {

@@ -30,6 +30,8 @@ typedef struct _umqtt_port_t {
     int os_error;       // the errno of the last trampoline that failed with one
     mp_obj_t hooks;     // the client, if its class overrides _read/_write; else MP_OBJ_NULL
     bool native;        // stream implements the stream protocol (else duck-typed calls)
+    bool busy;          // a trampoline is running Python code: the engine is mid-call,
+                        // nothing may touch it, the stream or the buffers until it returns
 } umqtt_port_t;
 
 // Reads up to len bytes. *out_len = 0 means end of stream. With hooks set,

@@ -20,6 +20,8 @@
 //! - [`time`]: [`Instant`] on a wrapping millisecond clock.
 //! - [`session`]: the client state machine (packet ids, in-flight tables,
 //!   keep-alive), fed with decoded packets and polled for output.
+//! - [`deliveries`]: messages reported to the application whose ack is not
+//!   sent yet, and the re-entrancy rule that keeps each ack exactly once.
 //! - [`limits`]: MQTT 5 rules around the session: the broker's CONNACK
 //!   limits ([`limits::BrokerLimits`]) and inbound topic aliases
 //!   ([`limits::TopicAliases`], in caller-owned storage).
@@ -45,6 +47,7 @@
 extern crate std;
 
 pub mod codec;
+pub mod deliveries;
 pub mod framing;
 pub mod limits;
 pub mod session;

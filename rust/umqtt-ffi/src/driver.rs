@@ -185,7 +185,17 @@ impl<'a> Io<'a> {
 
     /// Sends the first `len` bytes of the transmit buffer.
     pub(crate) fn send_tx(&mut self, len: usize, deadline: Deadline) -> Result<()> {
-        let bytes = self.tx.get(..len).ok_or(umqtt_status::Internal)?;
+        self.send_tx_range(0, len, deadline)
+    }
+
+    /// Sends bytes `start..end` of the transmit buffer.
+    pub(crate) fn send_tx_range(
+        &mut self,
+        start: usize,
+        end: usize,
+        deadline: Deadline,
+    ) -> Result<()> {
+        let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
         write_all(self.port, bytes, deadline)
     }
 

@@ -51,6 +51,7 @@ use umqtt_core::codec::v5::{
     SubscriptionOptions,
 };
 use umqtt_core::codec::{Connect, Disconnect, LastWill, PingReq, Publish};
+use umqtt_core::deliveries::Deliveries;
 use umqtt_core::limits::{BrokerLimits, TopicAliases};
 use umqtt_core::session::{Awaiting, DEFAULT_CAPACITY};
 use umqtt_core::{
@@ -59,6 +60,10 @@ use umqtt_core::{
 };
 
 use driver::{Deadline, Io, Outgoing, V5Error};
+
+/// How many message callbacks may nest (a callback that receives, inside a
+/// callback that receives...) before a receive refuses to read.
+pub const DELIVERY_DEPTH: usize = 8;
 
 /// Result of every `umqtt_*` call. The C glue maps each to one exception.
 #[repr(C)]
@@ -111,6 +116,9 @@ pub enum umqtt_status {
     /// Alias Maximum, wildcard / shared / subscription-id support); nothing
     /// was sent. The detail is a code for `umqtt_limit_text`.
     BrokerLimit,
+    /// A receive nested in [`DELIVERY_DEPTH`] message callbacks: nothing was
+    /// read (another delivery could not be tracked to its ack).
+    NestedTooDeep,
 }
 
 /// A borrowed byte string. `ptr` may be null when `len` is 0.
@@ -295,8 +303,9 @@ pub struct umqtt_client {
     connected: bool,
     /// Set by a protocol error: the stream is out of sync until reconnected.
     broken: bool,
-    /// The message last reported, whose ack waits for [`umqtt_client_accept`].
-    unacked: Option<QosPid>,
+    /// Messages reported whose ack waits for [`umqtt_client_accept`]
+    /// (nested callbacks: see `umqtt_core::deliveries`).
+    deliveries: Deliveries<DELIVERY_DEPTH>,
     /// Non-blocking transmit queue: bytes `tx_off..tx_len` of the caller's
     /// transmit buffer are encoded and not yet written.
     tx_off: usize,
@@ -315,7 +324,7 @@ impl umqtt_client {
             version: ProtocolVersion::V311,
             connected: false,
             broken: false,
-            unacked: None,
+            deliveries: Deliveries::new(),
             tx_off: 0,
             tx_len: 0,
             limits: BrokerLimits::UNLIMITED,
@@ -352,7 +361,7 @@ impl umqtt_client {
         self.session.handle_disconnect();
         self.connected = false;
         self.broken = false;
-        self.unacked = None;
+        self.deliveries.clear();
         self.tx_off = 0;
         self.tx_len = 0;
     }
@@ -439,6 +448,36 @@ pub(crate) unsafe fn usable_client<'a>(
     // SAFETY: forwarded contract.
     let io = unsafe { io_of(c, io) }?;
     Ok((c, io))
+}
+
+/// As [`usable_client`], for a blocking call that writes: what the
+/// non-blocking entry points queued is sent first, within `io_timeout`, so
+/// packets leave in the order they were made (the blocking call then
+/// encodes into the emptied transmit buffer).
+///
+/// # Safety
+/// As [`usable_client`].
+pub(crate) unsafe fn sending_client<'a>(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    io_timeout: i32,
+) -> Result<(&'a mut umqtt_client, Io<'a>)> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
+    send_queued(c, &mut io, Deadline::after(io_timeout))?;
+    Ok((c, io))
+}
+
+/// Writes the non-blocking transmit queue out (see [`sending_client`]).
+fn send_queued(c: &mut umqtt_client, io: &mut Io<'_>, deadline: Deadline) -> Result<()> {
+    if c.tx_off < c.tx_len {
+        io.send_tx_range(c.tx_off, c.tx_len, deadline)
+            .map_err(|s| c.fail(s))?;
+        c.session.handle_sent(driver::now());
+    }
+    c.tx_off = 0;
+    c.tx_len = 0;
+    Ok(())
 }
 
 fn pid_of(pid: u16) -> Result<Pid> {
@@ -791,7 +830,7 @@ unsafe fn publish(
     detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
     // SAFETY: forwarded contract.
     let m = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
@@ -1111,7 +1150,7 @@ unsafe fn request_ack(
     detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
     let pid = pid_of(pid)?;
     let ack_deadline = Deadline::after(ack_timeout).instant();
     // SAFETY: forwarded contract.
@@ -1204,7 +1243,7 @@ unsafe fn send_simple<'a>(
     io_timeout: i32,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
     let len = io.encode(&packet.into())?;
     io.send_tx(len, Deadline::after(io_timeout))
         .map_err(|s| c.fail(s))?;
@@ -1248,7 +1287,7 @@ unsafe fn receive(
     io_timeout: i32,
 ) -> Result<umqtt_event> {
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
     let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
     // Acks the session queued (never for a Message: that waits for accept).
     flush_transmit(c, &mut io, Deadline::after(io_timeout))?;
@@ -1263,9 +1302,10 @@ pub(crate) fn receive_in(
     first: Deadline,
     io_timeout: i32,
 ) -> Result<umqtt_event> {
-    // A message not accepted (its callback raised) is not acknowledged: the
-    // broker redelivers it.
-    c.unacked = None;
+    // Every delivery open must keep its record until its callback returns.
+    if c.deliveries.is_full() {
+        return Err(umqtt_status::NestedTooDeep);
+    }
     let frame = match io.read_frame(&mut c.reader, first, io_timeout) {
         Ok(Some(frame)) => frame,
         Ok(None) => return Ok(umqtt_event::NONE),
@@ -1317,9 +1357,10 @@ pub(crate) fn receive_in(
     match event {
         Event::Message(publish) | Event::Duplicate(publish) => {
             out.kind = if matches!(event, Event::Message(_)) {
-                if publish.qos_pid.pid().is_some() {
-                    c.unacked = Some(publish.qos_pid);
-                }
+                // Room was checked above: nothing is read when full.
+                c.deliveries
+                    .open(publish.qos_pid)
+                    .map_err(|_| umqtt_status::NestedTooDeep)?;
                 umqtt_event_kind::Message
             } else {
                 umqtt_event_kind::Duplicate
@@ -1373,8 +1414,10 @@ pub(crate) fn receive_in(
     Ok(out)
 }
 
-/// The message last returned by [`umqtt_client_receive`] has been
-/// delivered: send its PUBACK (QoS 1) or PUBREC (QoS 2).
+/// The message [`umqtt_client_receive`] reported with `qos` and `pid` has
+/// been delivered (its callback returned): send its PUBACK (QoS 1) or
+/// PUBREC (QoS 2), once. Nothing is sent for QoS 0, for a delivery already
+/// closed, or when the connection changed since it was reported.
 ///
 /// # Safety
 /// `client` initialised; `io` valid for the call.
@@ -1382,25 +1425,63 @@ pub(crate) fn receive_in(
 pub unsafe extern "C" fn umqtt_client_accept(
     client: *mut umqtt_client,
     io: *const umqtt_io,
+    qos: u8,
+    pid: u16,
     io_timeout: i32,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe { accept(client, io, io_timeout) })
+    result_status(unsafe { accept(client, io, qos, pid, io_timeout) })
 }
 
-unsafe fn accept(client: *mut umqtt_client, io: *const umqtt_io, io_timeout: i32) -> Result<()> {
+unsafe fn accept(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    qos: u8,
+    pid: u16,
+    io_timeout: i32,
+) -> Result<()> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
-    let Some(qos_pid) = c.unacked.take() else {
+    if !close_delivery(c, qos, pid)? {
         return Ok(());
-    };
-    c.usable()?;
+    }
     // SAFETY: forwarded contract.
     let mut io = unsafe { io_of(c, io) }?;
+    let deadline = Deadline::after(io_timeout);
+    send_queued(c, &mut io, deadline)?;
+    flush_transmit(c, &mut io, deadline)
+}
+
+/// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
+/// was open on this connection.
+pub(crate) fn close_delivery(c: &mut umqtt_client, qos: u8, pid: u16) -> Result<bool> {
+    let qos_pid = QosPid::new(qos_of(qos)?, Pid::new(pid)).ok_or(umqtt_status::InvalidArgument)?;
+    if !c.deliveries.take(qos_pid) {
+        return Ok(false);
+    }
+    c.usable()?;
     c.session
         .accept_message(qos_pid)
         .map_err(|_| c.fail(umqtt_status::ProtocolViolation))?;
-    flush_transmit(c, &mut io, Deadline::after(io_timeout))
+    Ok(true)
+}
+
+/// The callback of the message reported with `qos` and `pid` raised (or
+/// it could not be handed over): close its delivery without an ack, so the
+/// broker redelivers it.
+///
+/// # Safety
+/// `client` initialised.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8, pid: u16) {
+    // SAFETY: forwarded contract.
+    if let Ok(c) = unsafe { client_mut(client) } {
+        if let (Some(qos), pid) = (QoS::from_u8(qos), Pid::new(pid)) {
+            if let Some(qos_pid) = QosPid::new(qos, pid) {
+                c.deliveries.take(qos_pid);
+            }
+        }
+    }
 }
 
 fn flush_transmit(c: &mut umqtt_client, io: &mut Io<'_>, deadline: Deadline) -> Result<()> {

@@ -20,10 +20,10 @@ use umqtt_core::Packet;
 
 use crate::driver::{self, Deadline, Io, Outgoing};
 use crate::{
-    check_publish_limits, client_mut, handle_connack, io_of, pid_of, publish_packet, receive_in,
-    request_packet, result_status, session_status, start_connect, track_publish, umqtt_bytes,
-    umqtt_client, umqtt_connect_options, umqtt_event, umqtt_io, umqtt_message, umqtt_status,
-    usable_client, write_ptr, Request, Result,
+    check_publish_limits, client_mut, close_delivery, handle_connack, io_of, pid_of,
+    publish_packet, receive_in, request_packet, result_status, session_status, start_connect,
+    track_publish, umqtt_bytes, umqtt_client, umqtt_connect_options, umqtt_event, umqtt_io,
+    umqtt_message, umqtt_status, usable_client, write_ptr, Request, Result,
 };
 
 /// Makes room for `need` bytes at the end of the transmit queue (moving
@@ -416,27 +416,25 @@ pub unsafe extern "C" fn umqtt_client_nb_receive(
     }
 }
 
-/// The message last returned by [`umqtt_client_nb_receive`] has been
-/// delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the next
-/// flush.
+/// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
+/// has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
+/// next flush, once (see [`crate::umqtt_client_accept`]).
 ///
 /// # Safety
 /// `client` initialised.
 #[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_accept(client: *mut umqtt_client) -> umqtt_status {
+pub unsafe extern "C" fn umqtt_client_nb_accept(
+    client: *mut umqtt_client,
+    qos: u8,
+    pid: u16,
+) -> umqtt_status {
     // SAFETY: forwarded contract.
     let c = match unsafe { client_mut(client) } {
         Ok(c) => c,
         Err(status) => return status,
     };
-    let Some(qos_pid) = c.unacked.take() else {
-        return umqtt_status::Ok;
-    };
-    if let Err(status) = c.usable() {
-        return status;
-    }
-    match c.session.accept_message(qos_pid) {
-        Ok(()) => umqtt_status::Ok,
-        Err(_) => c.fail(umqtt_status::ProtocolViolation),
+    match close_delivery(c, qos, pid) {
+        Ok(_) => umqtt_status::Ok,
+        Err(status) => status,
     }
 }
