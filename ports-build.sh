@@ -416,6 +416,8 @@ cmd_test() {
         cargo clippy --locked -q --release -p umqtt-ffi --target-dir "$BUILD_ROOT/clippy-ffi" -- -D warnings
     log "firmware tests against mosquitto"
     python3 tests/run.py --micropython "$UNIX_FIRMWARE" -j 2
+    log "mqtt_as two-process test: a target on the firmware challenged over raw MQTT 3.1.1 and 5"
+    python3 tests/twoproc/run.py --micropython "$UNIX_FIRMWARE"
     log "hostile broker: every scenario, every façade (blocking ones: check_msg and wait_msg; mqtt_as: asyncio)"
     python3 tests/hostile/run.py --micropython "$UNIX_FIRMWARE" -j 4 --out "$BUILD_ROOT/hostile.md"
     log "leak loop: 10,000 connect/publish/disconnect cycles, flat heap and RSS"

@@ -32,15 +32,16 @@
 # Differences: the network module is optional (no WLAN: the link is treated
 # as up and the WiFi keys are ignored); client_id defaults to a random id
 # where machine.unique_id() does not exist; MQTTv5 (mqttv5=True) is the
-# engine's complete implementation: all properties (several user
-# properties, will properties as a 5th element of `will`), every packet's
+# engine's complete implementation: all properties (several user properties,
+# kept in one {name: value} dict; a message without properties gets None, as
+# in mqtt_as; will properties as a 5th element of `will`), every packet's
 # reason codes (a refused publish raises MQTTException(reason) instead of
 # being reported as delivered), the broker's limits enforced before sending
 # (ValueError); without mqttv5, `properties` arguments are ignored; incoming
-# QoS 2 is handled by the engine instead of forcing a reconnect; an
-# incoming packet may be at most config.get("max_packet_size", 16384) bytes
-# (the receive buffer is allocated once); the transmit buffer starts at 1 KB
-# and grows to hold the largest packet published; a subs_cb that raises is
+# QoS 2 is handled by the engine instead of forcing a reconnect; an incoming
+# packet may be at most config.get("max_packet_size", 16384) bytes (the
+# receive buffer is allocated once); the transmit buffer starts at 1 KB and
+# grows to hold the largest packet published; a subs_cb that raises is
 # reported and the message is not acknowledged (the reader goes on); QoS 0
 # publish() returns once the packet is queued (in order, before anything
 # published later). TLS: the socket is wrapped with do_handshake_on_connect
@@ -302,8 +303,12 @@ class MQTTClient:
     # --- engine callbacks (run from the reader task) ------------------------
 
     def _on_message(self, topic, msg, retained, *props):
-        # MQTT 5: a 4th argument, the message's properties.
-        self._cb(topic, msg, retained, *props)
+        # MQTT 5: a 4th argument, the message's properties; None (not {})
+        # when the PUBLISH carries none, as mqtt_as gives it.
+        if props:
+            self._cb(topic, msg, retained, props[0] or None)
+        else:
+            self._cb(topic, msg, retained)
 
     def _on_ack(self, pid, status):
         if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish

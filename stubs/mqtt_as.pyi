@@ -20,10 +20,10 @@ The first ``connect()`` raises ``OSError``; later outages reconnect in a
 background task. MQTT 5: ``config["mqttv5"] = True``, with
 ``mqttv5_con_props`` (a dict ``{id: value}``) for the CONNECT; ``properties``
 of publish/subscribe/unsubscribe are sent, ``subs_cb`` gets a 4th argument
-(the message's properties; user properties as ``{name: value}``) and queue
-items a 4th element (see ``docs/mqtt5.md``). Without ``mqttv5``,
-``properties`` arguments are ignored. See the header of python/mqtt_as.py
-for every difference from mqtt_as.
+(the message's properties, ``None`` when it has none; user properties as
+``{name: value}``) and queue items a 4th element (see ``docs/mqtt5.md``).
+Without ``mqttv5``, ``properties`` arguments are ignored. See the header of
+python/mqtt_as.py for every difference from mqtt_as.
 """
 
 import asyncio

@@ -18,7 +18,8 @@
 # v5 (scenarios with v5=True): config["mqttv5"] = True, and
 # config["mqttv5_con_props"] = {0x22: ALIASES} (the Topic Alias Maximum we
 # announce) when ALIASES is given; subs_cb then gets (topic, msg, retained,
-# properties) and prints msg(T,P,rR,{props}); an exception prints all its
+# properties: None when the PUBLISH has none, as mqtt_as gives it, never {})
+# and prints msg(T,P,rR,{props}); an exception prints all its
 # arguments (OSError(-1,'CONNACK_reason_code_0x87')).
 #
 # Prints one "EV <token>" line per observed reaction and finally
@@ -72,7 +73,7 @@ def subs_cb(topic, msg, *rest):
     global done, done_at
     if not valid_topic(topic) or not isinstance(msg, (bytes, bytearray)) or \
             len(rest) != (2 if v5 else 1) or not isinstance(rest[0], bool) or \
-            (v5 and not valid_props(rest[1])):
+            (v5 and rest[1] is not None and not (rest[1] and valid_props(rest[1]))):
         ev("BADCB(%r,%r,%r)" % (topic, msg, rest))
         return
     if topic == END_TOPIC:

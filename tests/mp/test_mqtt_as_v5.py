@@ -2,10 +2,11 @@
 # (mqttv5_con_props), topic_alias_maximum from the CONNACK, publish /
 # subscribe / unsubscribe properties, the callback's 4th argument (user
 # properties as {name: value}, as mqtt_as gives them), the event interface's
-# 4-tuple; on the limited broker (broker_ctl "start v5limits": max_keepalive
-# 10, ACL umqtt-test/# only) the Server Keep Alive sets the ping interval and
-# a refused publish raises MQTTException(0x87) without a reconnect. Without
-# mqttv5, properties arguments are ignored (as in mqtt_as).
+# 4-tuple (None for a message without properties); on the limited broker
+# (broker_ctl "start v5limits": max_keepalive 10, ACL umqtt-test/# only) the
+# Server Keep Alive sets the ping interval and a refused publish raises
+# MQTTException(0x87) without a reconnect. Without mqttv5, properties
+# arguments are ignored (as in mqtt_as).
 # timeout: 60
 import asyncio
 import testenv
@@ -65,6 +66,10 @@ async def main():
     item = await asyncio.wait_for_ms(q.queue.__anext__(), 3000)
     eq((item[0], bytes(item[1]), item[2], item[3].get(0x26)), (t2, b"ev", False, {"a": "b"}),
        "queue item")
+    # A message without properties: None, as mqtt_as gives it (not {}).
+    await q.publish(t2, b"bare")
+    item = await asyncio.wait_for_ms(q.queue.__anext__(), 3000)
+    eq((bytes(item[1]), item[3]), (b"bare", None), "no properties: None")
     q.close()
 
     # A refused publish is MQTTException(reason), not a reconnect.
