@@ -9,7 +9,7 @@
 #   ./ports-build.sh esp32|esp32c3|esp32s3|esp8266   build ESP firmware (needs ESP-IDF / Espressif's toolchains)
 #   ./ports-build.sh size     flash and RAM the module adds (unix, rv32imc, Cortex-M3), as a Markdown table
 #   ./ports-build.sh deps     install what every command needs (apt, rustup, cargo), then check it
-#   ./ports-build.sh source   fetch MicroPython's source (Debian source package)
+#   ./ports-build.sh source   fetch MicroPython's source (Debian source package, via this machine's mirror)
 #   ./ports-build.sh header   regenerate cmodule/umqtt_ffi.h with the pinned cbindgen
 #
 # Environment:
@@ -193,18 +193,19 @@ cmd_source() {
         return
     fi
     mkdir -p "$BUILD_ROOT/src"
-    local list=/etc/apt/sources.list.d/umqtt-rs-micropython-src.sources
+    local list=/etc/apt/sources.list.d/umqtt-rs-micropython-src.sources entry
+    # Our deb-src entry is kept in step with the machine's own Debian entry
+    # (its mirror or proxy, its keyring); none is added when the machine's
+    # lists already have MicroPython's source package.
     # grep without -q reads all input: with -q, apt-cache's SIGPIPE fails the pipeline (pipefail).
-    if ! apt-cache showsrc micropython 2>/dev/null | grep '^Version:' >/dev/null; then
-        log "apt: adding Debian trixie/sid source lists (MicroPython's source package)"
-        cat >"$list" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: trixie sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-        apt-get update -qq
+    if [ -f "$list" ] || ! apt-cache showsrc micropython 2>/dev/null | grep '^Version:' >/dev/null; then
+        entry=$(python3 "$ROOT/tools/debian_sources.py" --suites "trixie sid") || exit 1
+        if [ "$entry" != "$(cat "$list" 2>/dev/null)" ]; then
+            log "apt: adding Debian trixie/sid source lists (MicroPython's source package): $list"
+            [ "$(id -u)" = 0 ] || die "writing $list needs root"
+            printf '%s\n' "$entry" >"$list"
+            apt-get update -qq
+        fi
     fi
     (
         cd "$BUILD_ROOT/src"
@@ -488,8 +489,9 @@ cmd_demo() {
 cmd_test() {
     cmd_deps
     cd "$ROOT"
-    log "deps_table lists every program the scripts run"
+    log "deps_table lists every program the scripts run; the deb-src entry from sample apt configurations"
     python3 tests/check_deps.py
+    python3 tests/check_debian_sources.py
     log "cargo fmt --check"
     cargo fmt --all --check
     log "cargo test (core)"
