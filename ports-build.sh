@@ -8,8 +8,8 @@
 #   ./ports-build.sh qemu-arm    build ports/qemu MPS2_AN385 (Cortex-M3) -> build/qemu-arm/firmware.elf
 #   ./ports-build.sh esp32|esp32c3|esp32s3|esp8266   build ESP firmware (needs ESP-IDF / Espressif's toolchains)
 #   ./ports-build.sh size     flash and RAM the module adds (unix, rv32imc, Cortex-M3), as a Markdown table
-#   ./ports-build.sh deps     install what the build and tests need (apt, rustup, cargo)
-#   ./ports-build.sh source   fetch MicroPython's source (Debian source package)
+#   ./ports-build.sh deps     install what every command needs (apt, rustup, cargo), then check it
+#   ./ports-build.sh source   fetch MicroPython's source (Debian source package, via this machine's mirror)
 #   ./ports-build.sh header   regenerate cmodule/umqtt_ffi.h with the pinned cbindgen
 #
 # Environment:
@@ -25,7 +25,6 @@ ROOT=$(cd "$(dirname "$0")" && pwd)
 BUILD_ROOT="$ROOT/build"
 MPY_DEFAULT_VERSION=1.26.1+ds-1
 MPY_VERSION=${MPY_VERSION:-$MPY_DEFAULT_VERSION}
-CBINDGEN_VERSION=0.29.2
 if [ "$MPY_VERSION" = "$MPY_DEFAULT_VERSION" ] || [ -n "${MPY_DIR:-}" ]; then
     UNIX_FIRMWARE="$BUILD_ROOT/unix/micropython"
 else
@@ -36,24 +35,83 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 log() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'ports-build.sh: %s\n' "$*" >&2; exit 1; }
 
-apt_packages=(
-    build-essential dpkg-dev pkgconf python3 ca-certificates curl
-    libffi-dev libmbedtls-dev libclang-dev
-    mosquitto mosquitto-clients openssl valgrind
+# Everything the commands run (build, test, demo, size, qemu-*), as
+# "what source" pairs. what: a program (checked with command -v), "-" (a
+# library or headers: the package must be installed), python3:MODULE (python3
+# imports it) or clang:HEADER (in clang's resource directory). source: a
+# Debian package; rustup (the Rust toolchain, a prerequisite); llvm-tools
+# (rustup's component: in rustc's sysroot, not on PATH); cargo:CRATE@VERSION
+# (cargo install). cmd_deps installs all of it, then checks every row;
+# tests/check_deps.py fails the tests when a script runs a program that is
+# not here. docs/building.md lists them ("What the scripts install").
+deps_table=(
+    # building the firmware
+    make                     make
+    gcc                      gcc
+    -                        build-essential  # libc6-dev (gcc only recommends it)
+    g++                      g++              # libFuzzer's C++ (fuzz/run.sh)
+    size                     binutils         # the unix port's build; size
+    readelf                  binutils         # tests/cmake/run.sh
+    pkg-config               pkgconf          # the unix port finds libffi with it
+    python3                  python3
+    dpkg-source              dpkg-dev         # apt-get source (MicroPython's source)
+    -                        ca-certificates  # cargo, pip (https)
+    -                        libffi-dev
+    -                        libmbedtls-dev
+    -                        libclang-dev     # bindgen
+    # bindgen asks the clang program for clang's own headers (float.h,
+    # stddef.h): cross builds fail without it ("'float.h' file not found")
+    clang                    clang
+    clang++                  clang            # tests/cmake (a stand-in cross C++ compiler)
+    clang:float.h            clang
+    cmake                    cmake            # micropython.cmake's harness (tests/cmake/run.sh)
+    ninja                    ninja-build
+    # qemu-rv32, qemu-arm, size: cross C toolchains and QEMU
+    riscv64-unknown-elf-gcc  gcc-riscv64-unknown-elf
+    riscv64-unknown-elf-size binutils-riscv64-unknown-elf
+    -                        picolibc-riscv64-unknown-elf
+    arm-none-eabi-gcc        gcc-arm-none-eabi
+    arm-none-eabi-size       binutils-arm-none-eabi
+    -                        libnewlib-arm-none-eabi
+    qemu-system-riscv32      qemu-system-misc
+    qemu-system-arm          qemu-system-arm
+    # the tests (and bench/run.py, soak.py)
+    mosquitto                mosquitto
+    mosquitto_passwd         mosquitto
+    mosquitto_pub            mosquitto-clients
+    mosquitto_sub            mosquitto-clients
+    openssl                  openssl
+    valgrind                 valgrind
+    python3:ensurepip        python3-venv     # python3 -m venv (second_broker.sh, bench)
+    # Rust: rustup is a prerequisite; rust-toolchain.toml names the rest
+    rustup                   rustup
+    cargo                    rustup
+    rustc                    rustup
+    rustfmt                  rustup           # cargo fmt
+    rust-lld                 llvm-tools
+    llvm-objcopy             llvm-tools
+    cbindgen                 cargo:cbindgen@0.29.2
+    cargo-fuzz               cargo:cargo-fuzz@0.13.1
 )
 
-# Cross toolchains and QEMU for the qemu port (only the qemu commands need them).
-qemu_apt_packages=(
-    gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-    gcc-arm-none-eabi libnewlib-arm-none-eabi
-    qemu-system-misc qemu-system-arm
-)
+# The Debian packages (or the crates, with cargo) of deps_table.
+deps_sources() {
+    local i src
+    for ((i = 1; i < ${#deps_table[@]}; i += 2)); do
+        src=${deps_table[i]}
+        case $1/$src in
+        apt/rustup | apt/llvm-tools | apt/cargo:*) ;;
+        apt/*) echo "$src" ;;
+        cargo/cargo:*) echo "${src#cargo:}" ;;
+        esac
+    done | sort -u
+}
 
 apt_install() {
-    local missing=()
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-    done
+    local missing
+    # One dpkg-query for all: a package it does not know is missing too.
+    mapfile -t missing < <(comm -23 <(printf '%s\n' "$@" | sort -u) \
+        <(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>/dev/null | awk '$1 == "ii" { print $2 }' | sort -u))
     if [ ${#missing[@]} -gt 0 ]; then
         log "apt: installing ${missing[*]}"
         [ "$(id -u)" = 0 ] || die "installing packages needs root (missing: ${missing[*]})"
@@ -62,9 +120,42 @@ apt_install() {
     fi
 }
 
+# Checks every row of deps_table; names all that is missing at once.
+deps_verify() {
+    local i what src from dir missing=()
+    dir=$(cd "$ROOT" && rustc --print sysroot)/lib/rustlib/$(cd "$ROOT" && rustc -vV | sed -n 's/^host: //p')/bin
+    for ((i = 0; i < ${#deps_table[@]}; i += 2)); do
+        what=${deps_table[i]} src=${deps_table[i + 1]}
+        case $what in
+        -) dpkg-query -W -f='${db:Status-Abbrev}' "$src" 2>/dev/null | grep '^ii' >/dev/null ||
+            missing+=("the Debian package $src") ;;
+        python3:*) python3 -c "import ${what#python3:}" 2>/dev/null ||
+            missing+=("python3's module ${what#python3:} (Debian package $src)") ;;
+        clang:*) [ -f "$(clang -print-resource-dir 2>/dev/null)/include/${what#clang:}" ] ||
+            missing+=("${what#clang:} in clang's resource directory, which bindgen needs (Debian package $src)") ;;
+        *) if [ "$src" = llvm-tools ]; then
+            [ -x "$dir/$what" ] || missing+=("$what in $dir (rustup component llvm-tools)")
+        else
+            case $src in
+            rustup) from="rustup's toolchain" ;;
+            cargo:*) from="cargo install ${src#cargo:}" ;;
+            *) from="Debian package $src" ;;
+            esac
+            command -v "$what" >/dev/null || missing+=("the program $what ($from)")
+        fi ;;
+        esac
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        printf 'ports-build.sh deps: still missing after installing:\n' >&2
+        printf '  - %s\n' "${missing[@]}" >&2
+        exit 1
+    fi
+}
+
 cmd_deps() {
-    apt_install "${apt_packages[@]}"
-    command -v cargo >/dev/null || die "no Rust toolchain (cargo) on PATH: install rustup"
+    # shellcheck disable=SC2046 # one word per package
+    apt_install $(deps_sources apt)
+    command -v rustup >/dev/null || die "no rustup on PATH: install Rust with rustup, then run this again"
     # rust-toolchain.toml names the toolchain, components and cross targets:
     # install that toolchain, then make sure its components and targets are there
     # (an existing toolchain of the same version may lack them).
@@ -76,10 +167,15 @@ cmd_deps() {
         rustup target add riscv32imc-unknown-none-elf thumbv7m-none-eabi >/dev/null 2>&1 ||
             die "rustup could not add the bare-metal targets"
     )
-    if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
-        log "cargo: installing cbindgen $CBINDGEN_VERSION"
-        cargo install --quiet --locked cbindgen --version "$CBINDGEN_VERSION"
-    fi
+    local crate installed
+    installed=$(cargo install --list)
+    for crate in $(deps_sources cargo); do
+        if ! grep -qx "${crate%@*} v${crate#*@}:" <<<"$installed"; then
+            log "cargo: installing ${crate%@*} ${crate#*@}"
+            cargo install --quiet --locked "${crate%@*}" --version "${crate#*@}"
+        fi
+    done
+    deps_verify
 }
 
 # MicroPython's source: MPY_DIR if given, else Debian's source package in build/.
@@ -97,18 +193,19 @@ cmd_source() {
         return
     fi
     mkdir -p "$BUILD_ROOT/src"
-    local list=/etc/apt/sources.list.d/umqtt-rs-micropython-src.sources
+    local list=/etc/apt/sources.list.d/umqtt-rs-micropython-src.sources entry
+    # Our deb-src entry is kept in step with the machine's own Debian entry
+    # (its mirror or proxy, its keyring); none is added when the machine's
+    # lists already have MicroPython's source package.
     # grep without -q reads all input: with -q, apt-cache's SIGPIPE fails the pipeline (pipefail).
-    if ! apt-cache showsrc micropython 2>/dev/null | grep '^Version:' >/dev/null; then
-        log "apt: adding Debian trixie/sid source lists (MicroPython's source package)"
-        cat >"$list" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: trixie sid
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-        apt-get update -qq
+    if [ -f "$list" ] || ! apt-cache showsrc micropython 2>/dev/null | grep '^Version:' >/dev/null; then
+        entry=$(python3 "$ROOT/tools/debian_sources.py" --suites "trixie sid") || exit 1
+        if [ "$entry" != "$(cat "$list" 2>/dev/null)" ]; then
+            log "apt: adding Debian trixie/sid source lists (MicroPython's source package): $list"
+            [ "$(id -u)" = 0 ] || die "writing $list needs root"
+            printf '%s\n' "$entry" >"$list"
+            apt-get update -qq
+        fi
     fi
     (
         cd "$BUILD_ROOT/src"
@@ -194,7 +291,6 @@ cmd_qemu() {
     arm) board=MPS2_AN385 ;;
     esac
     cmd_deps
-    apt_install "${qemu_apt_packages[@]}"
     local mpy elf
     mpy=$(cmd_source)
     log "building the qemu $board firmware ($mpy)"
@@ -326,7 +422,6 @@ size_of() {
 
 cmd_size() {
     cmd_deps
-    apt_install "${qemu_apt_packages[@]}"
     local mpy sdir
     mpy=$(cmd_source)
     sdir=$BUILD_ROOT/size
@@ -394,6 +489,9 @@ cmd_demo() {
 cmd_test() {
     cmd_deps
     cd "$ROOT"
+    log "deps_table lists every program the scripts run; the deb-src entry from sample apt configurations"
+    python3 tests/check_deps.py
+    python3 tests/check_debian_sources.py
     log "cargo fmt --check"
     cargo fmt --all --check
     log "cargo test (core)"

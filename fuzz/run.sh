@@ -4,8 +4,8 @@
 #   fuzz/run.sh [SECONDS] [TARGET...]
 #
 # Stable Rust only: cargo-fuzz needs nightly flags (-Zsanitizer=address), so
-# RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain accept them. Installs
-# cargo-fuzz (cargo install --locked) when it is missing. The committed seed
+# RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain accept them. cargo-fuzz
+# itself is installed by ./ports-build.sh deps (pinned there). The committed seed
 # corpus (fuzz/corpus/<target>/) is only read; what libFuzzer finds goes to a
 # scratch corpus under fuzz/target/corpus/<target>/ (kept between runs, not
 # committed), crashes to fuzz/artifacts/<target>/. Exits non-zero on the
@@ -18,7 +18,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(decode decode_v5 framing session)
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    cargo install --locked cargo-fuzz
+    echo "fuzz/run.sh: cargo-fuzz is missing: ./ports-build.sh deps installs it" >&2
+    exit 2
 fi
 cargo fuzz build -O >/dev/null
 for t in "${targets[@]}"; do

@@ -24,7 +24,7 @@ BUILD_ROOT=${BUILD_ROOT:-$ROOT/build}
 MPY_DIR=${MPY_DIR:-$("$ROOT/ports-build.sh" source)}
 MPY_DIR=${MPY_DIR%/}
 [ -d "$MPY_DIR/ports/unix" ] || { echo "no MicroPython source: run ./ports-build.sh unix first" >&2; exit 2; }
-command -v valgrind >/dev/null || apt-get install -y -q valgrind >/dev/null
+command -v valgrind >/dev/null || { echo "valgrind is missing: ./ports-build.sh deps installs it" >&2; exit 2; }
 mkdir -p "$BUILD_ROOT/usercmods" "$BUILD_ROOT/memcheck"
 ln -sfn "$ROOT" "$BUILD_ROOT/usercmods/umqtt"
 make -s -C "$MPY_DIR/mpy-cross" -j"$(nproc)" >/dev/null
