@@ -701,6 +701,16 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 // dict; a Maximum Packet Size of the receive buffer is added unless given),
 // the will's come from the owner's lw_properties; inbound topic aliases
 // get storage if `props` announce a Topic Alias Maximum.
+// A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
+// it (§1.5.4), which a Python str may hold; the engine checks the rest.
+static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
+    umqtt_bytes b = umqtt_optional_bytes_of(obj);
+    if (b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"), attr);
+    }
+    return b;
+}
+
 static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
@@ -725,25 +735,35 @@ static umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool c
         mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
     }
     self->version = (uint8_t)version;
+    // Every attribute is read (properties of a subclass may run Python
+    // code) before any buffer is borrowed.
     mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
     if (keepalive < 0 || keepalive > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
     }
+    mp_obj_t client_id = umqtt_owner_attr(self, MP_QSTR_client_id);
     mp_obj_t user = umqtt_owner_attr(self, MP_QSTR_user);
     mp_obj_t pswd = umqtt_owner_attr(self, MP_QSTR_pswd);
     mp_obj_t lw_topic = umqtt_owner_attr(self, MP_QSTR_lw_topic);
+    mp_obj_t lw_msg = umqtt_owner_attr(self, MP_QSTR_lw_msg);
+    bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
+    mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
+    if (has_will && (will_qos < 0 || will_qos > 2)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
+    }
+    bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
     umqtt_connect_options opts = {
-        .client_id = umqtt_bytes_of(umqtt_owner_attr(self, MP_QSTR_client_id)),
+        .client_id = umqtt_utf8_field(client_id, MP_QSTR_client_id),
         .has_username = user != mp_const_none,
-        .username = umqtt_optional_bytes_of(user),
+        .username = umqtt_utf8_field(user, MP_QSTR_user),
         // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
         .has_password = user != mp_const_none && pswd != mp_const_none,
         .password = umqtt_optional_bytes_of(pswd),
-        .has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic),
+        .has_will = has_will,
         .will_topic = umqtt_optional_bytes_of(lw_topic),
-        .will_message = umqtt_optional_bytes_of(umqtt_owner_attr(self, MP_QSTR_lw_msg)),
-        .will_qos = (uint8_t)mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos)),
-        .will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain)),
+        .will_message = umqtt_optional_bytes_of(lw_msg),
+        .will_qos = has_will ? (uint8_t)will_qos : 0,
+        .will_retain = will_retain,
         .keepalive = (uint16_t)keepalive,
         .clean_session = clean,
         .version = (uint8_t)version,
@@ -924,8 +944,14 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_re
 // A SUBSCRIBE's options byte: the QoS (bits 0-1) within the façade's limit;
 // MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling (<< 4).
 static void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
-    if (options < 0 || options > 0x3f || (options > 3 && self->version != 5)) {
+    if (options < 0) {
+        umqtt_check_qos(self, options);  // a negative QoS: simple2's AssertionError
+    }
+    if (options > 3 && self->version != 5) {
         mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
+    }
+    if (options > 0x3f) {
+        mp_raise_ValueError(MP_ERROR_TEXT("subscription options must be at most 0x3f"));
     }
     umqtt_check_qos(self, options & 3);
 }
@@ -1000,7 +1026,10 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    if (reason < 0 || reason > 255 || (reason != 0 && self->version != 5)) {
+    if (reason < 0 || reason > 255) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
+    }
+    if (reason != 0 && self->version != 5) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
@@ -1046,10 +1075,15 @@ static MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const
     nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
 }
 
-// Reports acks whose time ran out: cbstat(pid, 0).
+// Reports acks whose time ran out: cbstat(pid, 0). At most as many as were
+// in flight when it started: a cbstat that puts an expired pid back into
+// rcv_pids gets it reported again by the next call, not in an endless loop.
 static void umqtt_report_expired(umqtt_client_obj_t *self) {
     uint16_t pid;
-    while (umqtt_client_poll_expired(self->engine, &pid)) {
+    for (size_t n = umqtt_client_pending_len(self->engine); n > 0; n--) {
+        if (!umqtt_client_poll_expired(self->engine, &pid)) {
+            break;
+        }
         umqtt_call_status(self, pid, 0);
     }
 }

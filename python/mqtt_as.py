@@ -409,6 +409,12 @@ class MQTTClient:
                 await asyncio.sleep(1)
 
     async def connect(self, *, quick=False):
+        # Connected already, or another task connecting: no second connection
+        # beside the first (mqtt_as would open one, and its keeper spun).
+        while self._in_connect:
+            await asyncio.sleep_ms(20)
+        if self._isconnected:
+            return
         if not self._has_connected:
             await self.wifi_connect(quick)
             # Blocks while resolving: done once, as mqtt_as does.
@@ -492,6 +498,9 @@ class MQTTClient:
 
     async def _keep_connected(self):
         while self._has_connected:
+            if self._in_connect:  # connect() of another task: its outcome decides
+                await asyncio.sleep_ms(100)
+                continue
             if self.isconnected():
                 await self._downev.wait()
                 gc.collect()

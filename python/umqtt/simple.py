@@ -130,7 +130,12 @@ class MQTTClient(_Client):
             self._attach(sock)
             if clean_session:
                 self._clear_pending()
-            return self._connect(clean_session, self._VERSION, self._conn_props)
+            try:
+                return self._connect(clean_session, self._VERSION, self._conn_props)
+            except BaseException:  # refused, timed out, invalid argument: no socket left open
+                self._attach(None)
+                _net.close(sock)
+                raise
         finally:
             self.socket_timeout = t
 

@@ -100,7 +100,13 @@ class MQTTClient(_Client):
         self._attach(sock)
         if clean_session:
             self._clear_pending()
-        return self._connect(clean_session)
+        try:
+            return self._connect(clean_session)
+        except BaseException:  # refused, timed out, invalid argument: no socket left open
+            self._attach(None)
+            self.sock_raw = None
+            _net.close(sock)
+            raise
 
     def disconnect(self):
         sock = self._sock()
