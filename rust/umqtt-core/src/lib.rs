@@ -20,6 +20,10 @@
 //! - [`time`]: [`Instant`] on a wrapping millisecond clock.
 //! - [`session`]: the client state machine (packet ids, in-flight tables,
 //!   keep-alive), fed with decoded packets and polled for output.
+//! - [`client`]: the whole client engine over the session: link state,
+//!   framing, outgoing packets checked and tracked, incoming frames
+//!   decoded and handled, MQTT 5 limits and aliases, the transmit queue,
+//!   and the re-entrancy rules for callbacks.
 //! - [`deliveries`]: messages reported to the application whose ack is not
 //!   sent yet, and the re-entrancy rule that keeps each ack exactly once.
 //! - [`limits`]: MQTT 5 rules around the session: the broker's CONNACK
@@ -46,6 +50,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod client;
 pub mod codec;
 pub mod deliveries;
 pub mod framing;

@@ -1,0 +1,267 @@
+//! Incoming packets: a frame the driver read is decoded (3.1.1 or MQTT 5,
+//! topic aliases resolved), fed to the session, and reported as one
+//! [`Incoming`]. Bytes the engine cannot accept break the link.
+
+use crate::codec::v5::{self, Extra, Properties, ReasonCode};
+use crate::codec::{decode, ConnAck, DecodeError, Packet, Publish};
+use crate::framing::Frame;
+use crate::limits::BrokerLimits;
+use crate::session::{Event, ProtocolError};
+use crate::time::Instant;
+use crate::types::{PacketType, Pid, QoS};
+
+use super::{Client, ClientError, Link};
+
+/// What one incoming packet meant.
+#[derive(Clone, Copy, Debug)]
+pub struct Incoming<'a> {
+    /// The packet's type (first byte >> 4).
+    pub packet_type: u8,
+    /// MQTT 5: the reason code of a PUBACK, PUBREC, PUBREL, PUBCOMP or
+    /// DISCONNECT (0 otherwise).
+    pub reason: ReasonCode,
+    /// MQTT 5: the packet's properties (empty on MQTT 3).
+    pub properties: Properties<'a>,
+    /// What happened.
+    pub received: Received<'a>,
+}
+
+/// The event of an [`Incoming`] packet.
+#[derive(Clone, Copy, Debug)]
+pub enum Received<'a> {
+    /// An application message. Its delivery is recorded: once the
+    /// application has it, [`Client::accept`] queues its ack (QoS 1/2).
+    Message(Publish<'a>),
+    /// A QoS 2 message already delivered and not yet released, resent by
+    /// the broker: not for the application (its PUBREC is queued again).
+    Duplicate(Publish<'a>),
+    /// Our QoS 1/2 publish (or an id the application tracks) is done.
+    Delivered {
+        /// Its id.
+        pid: Pid,
+        /// Its QoS.
+        qos: QoS,
+    },
+    /// SUBACK: every filter granted (`codes`: the granted QoS).
+    Subscribed {
+        /// The SUBSCRIBE's id.
+        pid: Pid,
+        /// One code per filter.
+        codes: &'a [u8],
+    },
+    /// SUBACK with a refusal (a code of 0x80 or above among `codes`).
+    SubscribeFailed {
+        /// The SUBSCRIBE's id.
+        pid: Pid,
+        /// One code per filter.
+        codes: &'a [u8],
+    },
+    /// UNSUBACK (MQTT 5: `codes` holds one reason code per filter).
+    Unsubscribed {
+        /// The UNSUBSCRIBE's id.
+        pid: Pid,
+        /// MQTT 5 reason codes; empty on MQTT 3.
+        codes: &'a [u8],
+    },
+    /// MQTT 5 UNSUBACK with a refusal among `codes`.
+    UnsubscribeFailed {
+        /// The UNSUBSCRIBE's id.
+        pid: Pid,
+        /// One reason code per filter.
+        codes: &'a [u8],
+    },
+    /// MQTT 5: the broker refused our QoS 1/2 publish (PUBACK or PUBREC
+    /// with an error reason); the id is free, nothing is resent.
+    Refused {
+        /// The publish's id.
+        pid: Pid,
+    },
+    /// MQTT 5: the broker sent DISCONNECT; the link is broken.
+    Disconnected,
+    /// PINGRESP.
+    Pong,
+    /// An ack for an id not in flight (stale).
+    UnknownAck {
+        /// The ack's id.
+        pid: Pid,
+    },
+    /// Bookkeeping the engine handled (PUBREC, PUBREL; a CONNACK read
+    /// while one was awaited).
+    Other {
+        /// The packet's id, if it has one.
+        pid: Option<Pid>,
+    },
+}
+
+/// The broker's answer to CONNECT.
+#[derive(Clone, Copy, Debug)]
+pub struct Connack<'a> {
+    /// The broker resumed a stored session.
+    pub session_present: bool,
+    /// 0: accepted; else the refusal (MQTT 3 return code, MQTT 5 reason).
+    pub return_code: u8,
+    /// MQTT 5: the CONNACK's properties.
+    pub properties: Properties<'a>,
+}
+
+impl Connack<'_> {
+    /// Whether the broker accepted the connection.
+    pub fn is_accepted(&self) -> bool {
+        self.return_code == 0
+    }
+}
+
+/// Why a received MQTT 5 packet is unusable.
+enum V5Error {
+    Decode(DecodeError),
+    /// A topic alias the broker may not use, or one we cannot hold.
+    Alias,
+}
+
+impl<const N: usize> Client<N> {
+    /// Handles the answer to CONNECT, read into `body`: it must be a
+    /// CONNACK. Accepted: the link is up (MQTT 5: the broker's limits and
+    /// Server Keep Alive take effect). Refused: the link is broken and the
+    /// refusal is returned all the same, for the caller to report.
+    pub fn handle_connack<'a>(
+        &mut self,
+        now: Instant,
+        frame: Frame,
+        body: &'a [u8],
+    ) -> Result<Connack<'a>, ClientError> {
+        let decoded = if self.is_v5() {
+            v5::decode(frame.first_byte, body).map(|(packet, extra)| (packet, extra.properties))
+        } else {
+            decode(frame.first_byte, body, self.version).map(|p| (p, Properties::EMPTY))
+        };
+        let (ack, properties): (ConnAck, _) = match decoded {
+            Ok((Packet::ConnAck(ack), properties)) => (ack, properties),
+            _ => return Err(self.fail(ClientError::ConnackInvalid)),
+        };
+        match self.session.handle_packet(now, Packet::ConnAck(ack)) {
+            Ok(Event::Connected(_)) => {}
+            _ => return Err(self.fail(ClientError::ConnackInvalid)),
+        }
+        let connack = Connack {
+            session_present: ack.session_present,
+            return_code: ack.return_code,
+            properties,
+        };
+        if !ack.is_accepted() {
+            return Ok(self.fail(connack));
+        }
+        if self.is_v5() {
+            self.limits = BrokerLimits::from_connack(&properties);
+            if let Some(keep_alive) = self.limits.server_keep_alive {
+                self.session.set_keep_alive(keep_alive);
+            }
+        }
+        self.link = Link::Connected;
+        Ok(connack)
+    }
+
+    /// Handles one packet read into `body`. MQTT 5 topic aliases resolve
+    /// against `alias_store`, the driver's storage for the aliases
+    /// announced in CONNECT. A message is recorded as an open delivery (see
+    /// the module's re-entrancy rules). Bytes the engine cannot accept
+    /// break the link.
+    pub fn handle_frame<'a>(
+        &mut self,
+        now: Instant,
+        frame: Frame,
+        body: &'a [u8],
+        alias_store: &'a mut [u8],
+    ) -> Result<Incoming<'a>, ClientError> {
+        let decoded = if self.is_v5() {
+            self.decode_v5(frame, body, alias_store)
+        } else {
+            decode(frame.first_byte, body, self.version)
+                .map(|packet| (packet, Extra::default()))
+                .map_err(V5Error::Decode)
+        };
+        let (packet, extra) = match decoded {
+            Ok(decoded) => decoded,
+            Err(V5Error::Decode(DecodeError::InvalidQos)) if frame.first_byte >> 4 == 3 => {
+                return Err(self.fail(ClientError::InvalidQos))
+            }
+            Err(V5Error::Alias) => return Err(self.fail(ClientError::ProtocolViolation)),
+            Err(V5Error::Decode(_)) => return Err(self.fail(ClientError::Malformed)),
+        };
+        let incoming = |received| Incoming {
+            packet_type: frame.first_byte >> 4,
+            reason: extra.reason,
+            properties: extra.properties,
+            received,
+        };
+        let handled = match packet {
+            // MQTT 5: a refused publish ends its exchange (no PUBREL follows).
+            Packet::PubAck(ack) if extra.reason.is_error() => {
+                self.session.handle_refused_ack(PacketType::PubAck, ack.pid)
+            }
+            Packet::PubRec(ack) if extra.reason.is_error() => {
+                self.session.handle_refused_ack(PacketType::PubRec, ack.pid)
+            }
+            Packet::Disconnect(_) if self.is_v5() => {
+                // The broker closes the connection and says why.
+                return Ok(incoming(self.fail(Received::Disconnected)));
+            }
+            packet => self.session.handle_packet(now, packet),
+        };
+        let event = match handled {
+            Ok(event) => self.handle_event(event)?,
+            Err(ProtocolError::SubAckCount) => return Err(self.fail(ClientError::SubackInvalid)),
+            Err(_) => return Err(self.fail(ClientError::ProtocolViolation)),
+        };
+        let refused = |codes: &[u8]| codes.iter().any(|&code| code >= 0x80);
+        Ok(incoming(match event {
+            Event::Message(publish) => Received::Message(publish),
+            Event::Duplicate(publish) => Received::Duplicate(publish),
+            Event::Delivered { pid, qos } => Received::Delivered { pid, qos },
+            Event::Subscribed { pid, return_codes } if refused(return_codes) => {
+                Received::SubscribeFailed {
+                    pid,
+                    codes: return_codes,
+                }
+            }
+            Event::Subscribed { pid, return_codes } => Received::Subscribed {
+                pid,
+                codes: return_codes,
+            },
+            Event::Unsubscribed(pid) if refused(extra.reason_codes) => {
+                Received::UnsubscribeFailed {
+                    pid,
+                    codes: extra.reason_codes,
+                }
+            }
+            Event::Unsubscribed(pid) => Received::Unsubscribed {
+                pid,
+                codes: extra.reason_codes,
+            },
+            Event::Refused { pid, .. } => Received::Refused { pid },
+            Event::Pong => Received::Pong,
+            Event::UnknownAck { pid, .. } => Received::UnknownAck { pid },
+            Event::Received(pid) | Event::Released(pid) => Received::Other { pid: Some(pid) },
+            Event::Connected(_) => Received::Other { pid: None },
+        }))
+    }
+
+    /// Decodes an MQTT 5 frame and resolves a PUBLISH's topic alias.
+    fn decode_v5<'a>(
+        &self,
+        frame: Frame,
+        body: &'a [u8],
+        alias_store: &'a mut [u8],
+    ) -> Result<(Packet<'a>, Extra<'a>), V5Error> {
+        let (packet, extra) = v5::decode(frame.first_byte, body).map_err(V5Error::Decode)?;
+        let Packet::Publish(mut publish) = packet else {
+            return Ok((packet, extra));
+        };
+        if extra.topic_alias.is_some() {
+            publish.topic = self
+                .aliases
+                .resolve(alias_store, publish.topic, extra.topic_alias)
+                .map_err(|_| V5Error::Alias)?;
+        }
+        Ok((Packet::Publish(publish), extra))
+    }
+}

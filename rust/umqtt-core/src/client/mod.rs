@@ -1,0 +1,341 @@
+//! The client engine, sans-I/O: everything a connection is except the way
+//! its bytes travel and the clock (quinn-proto's `Connection` is the model).
+//!
+//! A driver owns the stream and the buffers (the C ABI's blocking and
+//! non-blocking drivers in `umqtt-ffi`). For each outgoing packet it asks
+//! the engine for the packet (`prepare_*`: arguments checked with the
+//! codec's own rules, the broker's limits applied) and, once it knows the
+//! bytes fit, puts its packet id in flight (`track_*`); it encodes and
+//! writes it and calls [`Client::handle_sent`]. It cuts incoming bytes into
+//! frames with [`Client::reader`] and hands each to
+//! [`Client::handle_frame`] (or [`Client::handle_connack`] after a
+//! CONNECT), which returns what happened. Acks the session owes come from
+//! [`Client::poll_transmit`]. Bytes waiting to be written can sit in a
+//! [`TxQueue`] in the driver's transmit buffer. Every method takes `now`
+//! where time matters; none reads a clock.
+//!
+//! ```text
+//!   Detached --prepare_connect--> AwaitingConnack --handle_connack--> Connected
+//!       ^                               |  refused / bad bytes              |
+//!       |                               v                                   |
+//!       +------------ detach ------  Broken  <---- protocol or I/O error ----+
+//! ```
+//!
+//! # Re-entrancy
+//!
+//! Application code runs in two places, with different rules.
+//!
+//! 1. **Between engine calls**, in the callbacks a driver makes once
+//!    `handle_frame` has returned (a message, an ack's status). Such code
+//!    may call any operation of the same client, including ones that
+//!    receive again (a QoS 1 publish waiting for its PUBACK, `check_msg()`),
+//!    at any depth:
+//!    - a message with an ack to send is recorded ([`crate::deliveries`])
+//!      when `handle_frame` reports it, before its callback runs; its ack
+//!      is queued by [`Client::accept`] once, when the callback returns,
+//!      or dropped by [`Client::forget`] if it raised. A nested receive
+//!      never touches the records of the deliveries around it;
+//!    - [`Client::can_read`] refuses another read while
+//!      [`DELIVERY_DEPTH`] deliveries are open, so no ack is ever lost
+//!      track of;
+//!    - a connection change ([`Client::detach`], `prepare_connect`) drops
+//!      the records: no ack is sent on a connection other than the one
+//!      that delivered the message;
+//!    - the driver copies a message out of its receive buffer before the
+//!      callback (nested reads reuse the buffer) and takes its buffers
+//!      anew after it (a nested call may have replaced them).
+//! 2. **Inside the driver's own I/O** (a stream or hook implemented in
+//!    Python): the engine is in the middle of a call. The driver refuses
+//!    every call into the same client from there; the C glue raises
+//!    `RuntimeError` (the port's `busy` flag).
+
+mod incoming;
+mod outgoing;
+mod queue;
+#[cfg(test)]
+mod tests;
+
+pub use incoming::{Connack, Incoming, Received};
+pub use outgoing::{Message, Outgoing, Tracking};
+pub use queue::{QueueError, TxQueue};
+
+use core::fmt;
+
+use crate::codec::v5::{Context, Properties};
+use crate::deliveries::Deliveries;
+use crate::framing::FrameReader;
+use crate::limits::{BrokerLimits, LimitError, TopicAliases};
+use crate::session::{Awaiting, Event, Session, SessionError, Transmit};
+use crate::time::Instant;
+use crate::types::{Pid, ProtocolVersion, QoS, QosPid};
+
+/// How many message callbacks may nest (a callback that receives, inside a
+/// callback that receives...) before [`Client::can_read`] refuses.
+pub const DELIVERY_DEPTH: usize = 8;
+
+/// Where the connection stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Link {
+    /// No connection: never connected, detached, or disconnected.
+    Detached,
+    /// CONNECT prepared; the CONNACK has not been handled yet.
+    AwaitingConnack,
+    /// The broker accepted the connection.
+    Connected,
+    /// A protocol or I/O error: the stream is out of step with the broker
+    /// until the next connect.
+    Broken,
+}
+
+/// Why an operation failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ClientError {
+    /// The connection is broken (an earlier error): connect again.
+    Broken,
+    /// The answer to CONNECT is not a valid CONNACK.
+    ConnackInvalid,
+    /// A SUBACK whose return codes do not match its SUBSCRIBE.
+    SubackInvalid,
+    /// A received PUBLISH has QoS 3.
+    InvalidQos,
+    /// Received bytes are not a valid MQTT packet.
+    Malformed,
+    /// The broker broke the protocol (unexpected packet or ack, a topic
+    /// alias it may not use).
+    ProtocolViolation,
+    /// The in-flight table is full.
+    InFlightFull,
+    /// The packet id is already in flight.
+    PidInUse,
+    /// A topic name or filter breaks MQTT's rules.
+    InvalidTopic,
+    /// An argument MQTT does not allow (DUP at QoS 0, a bad options byte...).
+    InvalidArgument,
+    /// MQTT 5: a property not allowed here, or properties on MQTT 3.
+    InvalidProperty,
+    /// MQTT 5: the packet breaks a limit of the broker's CONNACK.
+    BrokerLimit(LimitError),
+    /// [`DELIVERY_DEPTH`] message callbacks are open: nothing is read.
+    NestedTooDeep,
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::BrokerLimit(limit) => limit.fmt(f),
+            ClientError::Broken => f.write_str("connection broken: connect again"),
+            ClientError::ConnackInvalid => f.write_str("invalid CONNACK"),
+            ClientError::SubackInvalid => f.write_str("SUBACK does not match its SUBSCRIBE"),
+            ClientError::InvalidQos => f.write_str("PUBLISH with QoS 3"),
+            ClientError::Malformed => f.write_str("malformed packet"),
+            ClientError::ProtocolViolation => f.write_str("protocol violation by the broker"),
+            ClientError::InFlightFull => f.write_str("in-flight table full"),
+            ClientError::PidInUse => f.write_str("packet id already in flight"),
+            ClientError::InvalidTopic => f.write_str("invalid topic"),
+            ClientError::InvalidArgument => f.write_str("invalid argument"),
+            ClientError::InvalidProperty => f.write_str("invalid MQTT 5 property"),
+            ClientError::NestedTooDeep => f.write_str("receive nested in too many callbacks"),
+        }
+    }
+}
+
+impl From<SessionError> for ClientError {
+    fn from(err: SessionError) -> ClientError {
+        match err {
+            SessionError::PidInUse => ClientError::PidInUse,
+            SessionError::Full => ClientError::InFlightFull,
+        }
+    }
+}
+
+/// One client's engine; `N` exchanges may be in flight (see [`Session`]).
+#[derive(Debug)]
+pub struct Client<const N: usize> {
+    session: Session<N>,
+    reader: FrameReader,
+    version: ProtocolVersion,
+    link: Link,
+    deliveries: Deliveries<DELIVERY_DEPTH>,
+    queue: TxQueue,
+    limits: BrokerLimits,
+    aliases: TopicAliases,
+}
+
+impl<const N: usize> Client<N> {
+    /// A detached client accepting incoming packets of at most `max_body`
+    /// bytes after the fixed header.
+    pub const fn new(max_body: usize) -> Self {
+        Client {
+            session: Session::new(),
+            reader: FrameReader::new(max_body),
+            version: ProtocolVersion::V311,
+            link: Link::Detached,
+            deliveries: Deliveries::new(),
+            queue: TxQueue::new(),
+            limits: BrokerLimits::UNLIMITED,
+            aliases: TopicAliases::new(0),
+        }
+    }
+
+    /// Where the connection stands.
+    pub fn link(&self) -> Link {
+        self.link
+    }
+
+    /// The protocol of the last CONNECT.
+    pub fn version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// Whether the last CONNECT was MQTT 5.
+    pub fn is_v5(&self) -> bool {
+        self.version == ProtocolVersion::V5
+    }
+
+    /// The session (in-flight table, keep-alive), read only.
+    pub fn session(&self) -> &Session<N> {
+        &self.session
+    }
+
+    /// The in-flight table as the application edits it (simple2's
+    /// `rcv_pids`: `track`, `forget`, `clear_in_flight`).
+    pub fn session_mut(&mut self) -> &mut Session<N> {
+        &mut self.session
+    }
+
+    /// The framer incoming bytes go through.
+    pub fn reader(&mut self) -> &mut FrameReader {
+        &mut self.reader
+    }
+
+    /// The transmit queue's offsets (in the driver's buffer).
+    pub fn queue(&mut self) -> &mut TxQueue {
+        &mut self.queue
+    }
+
+    /// MQTT 5: what the broker's CONNACK allows.
+    pub fn limits(&self) -> &BrokerLimits {
+        &self.limits
+    }
+
+    /// MQTT 5: the inbound topic aliases announced in CONNECT.
+    pub fn aliases(&self) -> TopicAliases {
+        self.aliases
+    }
+
+    /// Forgets the connection (the stream was replaced or closed): partial
+    /// packets, queued bytes and acks, open deliveries, error state. The
+    /// in-flight ids stay, as simple2 keeps `rcv_pids` across reconnects.
+    pub fn detach(&mut self) {
+        self.reader.reset();
+        self.session.handle_disconnect();
+        self.link = Link::Detached;
+        self.deliveries.clear();
+        self.queue.clear();
+    }
+
+    /// Marks the connection broken (an I/O error, or bytes the engine
+    /// refused) and returns `err`.
+    pub fn fail<E>(&mut self, err: E) -> E {
+        self.link = Link::Broken;
+        self.reader.reset();
+        self.queue.clear();
+        err
+    }
+
+    /// `Err(Broken)` after an error, until the next connect.
+    pub fn usable(&self) -> Result<(), ClientError> {
+        match self.link {
+            Link::Broken => Err(ClientError::Broken),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a packet may be read now: the connection is usable and
+    /// another delivery can be recorded (see the module's re-entrancy rules).
+    pub fn can_read(&self) -> Result<(), ClientError> {
+        self.usable()?;
+        if self.deliveries.is_full() {
+            return Err(ClientError::NestedTooDeep);
+        }
+        Ok(())
+    }
+
+    /// Bytes of a packet went out at `now` (keep-alive counts from here).
+    pub fn handle_sent(&mut self, now: Instant) {
+        self.session.handle_sent(now);
+    }
+
+    /// The next ack the session owes, oldest first.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.session.poll_transmit()
+    }
+
+    /// The next ack, left queued (a non-blocking sender checks for room).
+    pub fn peek_transmit(&self) -> Option<Transmit> {
+        self.session.peek_transmit()
+    }
+
+    /// Removes one exchange whose ack did not come by `now`.
+    pub fn poll_expired(&mut self, now: Instant) -> Option<(Pid, Awaiting)> {
+        self.session.poll_expired(now)
+    }
+
+    /// The message reported with `qos_pid` was delivered (its callback
+    /// returned): queue its PUBACK / PUBREC. `Ok(false)`: nothing to send
+    /// (QoS 0, already closed, or the connection changed since).
+    pub fn accept(&mut self, qos_pid: QosPid) -> Result<bool, ClientError> {
+        if !self.deliveries.take(qos_pid) {
+            return Ok(false);
+        }
+        self.usable()?;
+        self.session
+            .accept_message(qos_pid)
+            .map_err(|_| self.fail(ClientError::ProtocolViolation))?;
+        Ok(true)
+    }
+
+    /// The callback of the message reported with `qos_pid` raised: close
+    /// its delivery without an ack (the broker redelivers it).
+    pub fn forget(&mut self, qos_pid: QosPid) {
+        self.deliveries.take(qos_pid);
+    }
+
+    /// How many deliveries are open (callbacks running).
+    pub fn open_deliveries(&self) -> usize {
+        self.deliveries.len()
+    }
+
+    /// The property block of an operation, checked for `context`: `Some`
+    /// on an MQTT 5 connection; on MQTT 3 only an empty block is allowed.
+    pub fn properties<'a>(
+        &self,
+        block: &'a [u8],
+        context: Context,
+    ) -> Result<Option<Properties<'a>>, ClientError> {
+        if self.is_v5() {
+            Properties::parse(block, context)
+                .map(Some)
+                .map_err(|_| ClientError::InvalidProperty)
+        } else if block.is_empty() {
+            Ok(None)
+        } else {
+            Err(ClientError::InvalidProperty)
+        }
+    }
+
+    fn handle_event<'a>(&mut self, event: Event<'a>) -> Result<Event<'a>, ClientError> {
+        if let Event::Message(publish) = &event {
+            self.deliveries
+                .open(publish.qos_pid)
+                .map_err(|_| ClientError::NestedTooDeep)?;
+        }
+        Ok(event)
+    }
+}
+
+/// `qos` and `pid` as the session pairs them; `InvalidArgument` if they
+/// do not go together (QoS 0 with a pid, QoS 1/2 without).
+pub fn qos_pid(qos: QoS, pid: Option<Pid>) -> Result<QosPid, ClientError> {
+    QosPid::new(qos, pid).ok_or(ClientError::InvalidArgument)
+}

@@ -1,0 +1,378 @@
+//! Outgoing packets: each `prepare_*` checks an operation with the codec's
+//! own rules and the broker's limits and returns the packet, without
+//! changing anything; `track_*` then puts its packet id in flight, once the
+//! driver knows the bytes fit. A send that fails is undone with
+//! [`Tracking::undo`].
+
+use crate::codec::v5::{self, Context, Properties, PropertyId, PropertyValue, ReasonCode};
+use crate::codec::v5::{RetainHandling, SubscriptionOptions};
+use crate::codec::{
+    Connect, Disconnect, EncodeError, Packet, Publish, Subscribe, SubscribeFilters, Unsubscribe,
+    UnsubscribeFilters,
+};
+use crate::limits::{BrokerLimits, TopicAliases};
+use crate::time::Instant;
+use crate::topic::{TopicFilter, TopicName};
+use crate::types::{PacketType, Pid, ProtocolVersion, QoS};
+
+use super::{qos_pid, Client, ClientError, Link};
+
+/// A packet to send: the 3.1.1 form of any packet, or the MQTT 5 form of
+/// those that differ (properties, reason codes, subscription options).
+/// Acks and PINGREQ are the same bytes in both.
+#[derive(Clone, Copy, Debug)]
+pub enum Outgoing<'a> {
+    /// Any packet in its MQTT 3.1 / 3.1.1 form.
+    V3(Packet<'a>),
+    /// MQTT 5 CONNECT with its properties and the will's.
+    Connect5(Connect<'a>, Properties<'a>, Properties<'a>),
+    /// MQTT 5 PUBLISH with its properties.
+    Publish5(Publish<'a>, Properties<'a>),
+    /// SUBSCRIBE of one filter; MQTT 5 when it has properties.
+    Subscribe(
+        Pid,
+        TopicFilter<'a>,
+        SubscriptionOptions,
+        Option<Properties<'a>>,
+    ),
+    /// UNSUBSCRIBE of one filter; MQTT 5 when it has properties.
+    Unsubscribe(Pid, TopicFilter<'a>, Option<Properties<'a>>),
+    /// MQTT 5 DISCONNECT with a reason code and properties.
+    Disconnect5(ReasonCode, Properties<'a>),
+}
+
+impl<'a> Outgoing<'a> {
+    /// The exact number of bytes [`Outgoing::encode`] writes.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Outgoing::V3(packet) => packet.encoded_len(),
+            Outgoing::Connect5(connect, props, will) => v5::connect_len(connect, *props, *will),
+            Outgoing::Publish5(publish, props) => {
+                v5::publish_header_len(publish, *props).saturating_add(publish.payload.len())
+            }
+            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
+                v5::subscribe_len(*pid, &[(*filter, *options)], *props)
+            }
+            Outgoing::Subscribe(pid, filter, options, None) => {
+                let list = [(*filter, options.qos)];
+                let filters = SubscribeFilters::new(&list);
+                Packet::Subscribe(Subscribe { pid: *pid, filters }).encoded_len()
+            }
+            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
+                v5::unsubscribe_len(*pid, &[*filter], *props)
+            }
+            Outgoing::Unsubscribe(pid, filter, None) => {
+                let list = [*filter];
+                let filters = UnsubscribeFilters::new(&list);
+                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encoded_len()
+            }
+            Outgoing::Disconnect5(reason, props) => v5::disconnect_len(*reason, *props),
+        }
+    }
+
+    /// Encodes the whole packet into `buf`; returns its length.
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        match self {
+            Outgoing::V3(packet) => packet.encode(buf),
+            Outgoing::Connect5(connect, props, will) => {
+                v5::encode_connect(connect, *props, *will, buf)
+            }
+            Outgoing::Publish5(publish, props) => v5::encode_publish(publish, *props, buf),
+            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
+                v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
+            }
+            Outgoing::Subscribe(pid, filter, options, None) => {
+                let list = [(*filter, options.qos)];
+                let filters = SubscribeFilters::new(&list);
+                Packet::Subscribe(Subscribe { pid: *pid, filters }).encode(buf)
+            }
+            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
+                v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
+            }
+            Outgoing::Unsubscribe(pid, filter, None) => {
+                let list = [*filter];
+                let filters = UnsubscribeFilters::new(&list);
+                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encode(buf)
+            }
+            Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
+        }
+    }
+
+    /// The payload of a PUBLISH; empty for other packets.
+    pub fn payload(&self) -> &'a [u8] {
+        match self {
+            Outgoing::V3(Packet::Publish(publish)) | Outgoing::Publish5(publish, _) => {
+                publish.payload
+            }
+            _ => &[],
+        }
+    }
+
+    /// The PUBLISH this is, if it is one.
+    pub fn as_publish(&self) -> Option<&Publish<'a>> {
+        match self {
+            Outgoing::V3(Packet::Publish(publish)) | Outgoing::Publish5(publish, _) => {
+                Some(publish)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<'a> From<Packet<'a>> for Outgoing<'a> {
+    fn from(packet: Packet<'a>) -> Self {
+        Outgoing::V3(packet)
+    }
+}
+
+/// An application message to publish, as the driver received it.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// Topic name; empty on MQTT 5 when a Topic Alias property names it.
+    pub topic: &'a [u8],
+    /// Payload.
+    pub payload: &'a [u8],
+    /// QoS.
+    pub qos: QoS,
+    /// Packet id: `Some` for QoS 1/2 only.
+    pub pid: Option<Pid>,
+    /// Retain flag.
+    pub retain: bool,
+    /// DUP: a resend after a resumed reconnect (MQTT §4.4).
+    pub dup: bool,
+    /// MQTT 5 property block; empty on MQTT 3.
+    pub properties: &'a [u8],
+}
+
+/// How an exchange's id went in flight, so that a failed send is undone.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Tracking {
+    /// QoS 0: nothing tracked.
+    None,
+    /// A new id: forgotten again if the send fails.
+    New(Pid),
+    /// A resend (DUP) of an id already in flight: it stays in flight.
+    Resent,
+}
+
+impl Tracking {
+    /// The send failed: forget what [`Client::track_publish`] or
+    /// [`Client::track_request`] started.
+    pub fn undo<const N: usize>(self, client: &mut Client<N>) {
+        if let Tracking::New(pid) = self {
+            client.session.forget(pid);
+        }
+    }
+}
+
+impl<const N: usize> Client<N> {
+    /// Starts a connection: the CONNECT `connect` describes (MQTT 5 with
+    /// the `properties` and `will_properties` blocks). Forgets the previous
+    /// connection; the inbound topic aliases the CONNECT announces need 3
+    /// bytes a slot in the driver's alias store of `alias_store` bytes,
+    /// which the driver then clears.
+    pub fn prepare_connect<'a>(
+        &mut self,
+        now: Instant,
+        connect: Connect<'a>,
+        properties: &'a [u8],
+        will_properties: &'a [u8],
+        alias_store: usize,
+    ) -> Result<Outgoing<'a>, ClientError> {
+        let (packet, aliases) = if connect.version == ProtocolVersion::V5 {
+            let props = Properties::parse(properties, Context::Connect);
+            let will = Properties::parse(will_properties, Context::Will);
+            let (Ok(props), Ok(will)) = (props, will) else {
+                return Err(ClientError::InvalidProperty);
+            };
+            let maximum = match props.get(PropertyId::TopicAliasMaximum) {
+                Some(PropertyValue::TwoByteInt(n)) => n,
+                _ => 0,
+            };
+            // Each alias needs a slot of at least a 2-byte length and a topic.
+            if maximum > 0 && alias_store / usize::from(maximum) < 3 {
+                return Err(ClientError::InvalidArgument);
+            }
+            (Outgoing::Connect5(connect, props, will), maximum)
+        } else {
+            if !properties.is_empty() || !will_properties.is_empty() {
+                return Err(ClientError::InvalidProperty);
+            }
+            (Outgoing::V3(Packet::Connect(connect)), 0)
+        };
+        self.detach();
+        self.version = connect.version;
+        self.limits = BrokerLimits::UNLIMITED;
+        self.aliases = TopicAliases::new(aliases);
+        self.session
+            .handle_connect(now, connect.keep_alive, connect.clean_session);
+        self.link = Link::AwaitingConnack;
+        Ok(packet)
+    }
+
+    /// The PUBLISH of `m`, checked: a valid topic (MQTT 5: or an empty one
+    /// sent by its Topic Alias), a pid exactly for QoS 1/2, DUP only with
+    /// one, no Subscription Identifier (only a server sends one, §3.3.4),
+    /// and on MQTT 5 the broker's limits. Nothing changes yet.
+    pub fn prepare_publish<'a>(&self, m: &Message<'a>) -> Result<Outgoing<'a>, ClientError> {
+        let properties = self.properties(m.properties, Context::Publish)?;
+        if properties.is_some_and(|p| p.get(PropertyId::SubscriptionIdentifier).is_some()) {
+            return Err(ClientError::InvalidProperty);
+        }
+        let aliased = properties.is_some_and(|p| p.get(PropertyId::TopicAlias).is_some());
+        let topic = if m.topic.is_empty() && aliased {
+            TopicName::EMPTY
+        } else {
+            TopicName::new(m.topic).map_err(|_| ClientError::InvalidTopic)?
+        };
+        if m.dup && m.pid.is_none() {
+            return Err(ClientError::InvalidArgument);
+        }
+        let publish = Publish {
+            dup: m.dup,
+            qos_pid: qos_pid(m.qos, m.pid)?,
+            retain: m.retain,
+            topic,
+            payload: m.payload,
+        };
+        let Some(props) = properties else {
+            return Ok(Outgoing::V3(Packet::Publish(publish)));
+        };
+        let len = v5::publish_header_len(&publish, props).saturating_add(publish.payload.len());
+        // A resend (DUP) of an id in flight does not take another slot.
+        let in_flight = self.session.publishes_in_flight();
+        let others = match publish.qos_pid.pid() {
+            Some(pid) if publish.dup && self.session.in_flight(pid).is_some() => {
+                in_flight.saturating_sub(1)
+            }
+            _ => in_flight,
+        };
+        self.limits
+            .check_publish(publish.qos_pid.qos(), publish.retain, &props, len, others)
+            .map_err(ClientError::BrokerLimit)?;
+        Ok(Outgoing::Publish5(publish, props))
+    }
+
+    /// Puts a QoS 1/2 publish's id in flight until `ack_deadline`. A DUP
+    /// publish resends an id in flight (a resumed session). `Ok(None)`: a
+    /// QoS 2 publish past its PUBREC, whose PUBREL is due instead of the
+    /// PUBLISH: send nothing.
+    pub fn track_publish(
+        &mut self,
+        publish: &Publish<'_>,
+        ack_deadline: Option<Instant>,
+    ) -> Result<Option<Tracking>, ClientError> {
+        let qos = publish.qos_pid.qos();
+        let Some(pid) = publish.qos_pid.pid() else {
+            return Ok(Some(Tracking::None));
+        };
+        if !publish.dup {
+            self.session.start_publish(pid, qos, ack_deadline)?;
+            return Ok(Some(Tracking::New(pid)));
+        }
+        let was_in_flight = self.session.in_flight(pid).is_some();
+        let send = self.session.resend_publish(pid, qos, ack_deadline)?;
+        Ok(send.then_some(if was_in_flight {
+            Tracking::Resent
+        } else {
+            Tracking::New(pid)
+        }))
+    }
+
+    /// SUBSCRIBE to one filter. `options`: the QoS in bits 0-1; MQTT 5 adds
+    /// No Local (bit 2), Retain As Published (bit 3), Retain Handling (bits
+    /// 4-5), and `properties` (e.g. a Subscription Identifier). A `$share/`
+    /// filter must be well formed and may not ask for No Local (§4.8.2,
+    /// §3.8.3.1); the broker's limits apply.
+    pub fn prepare_subscribe<'a>(
+        &self,
+        pid: Pid,
+        filter: &'a [u8],
+        options: u8,
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
+        let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
+        let Some(props) = self.properties(properties, Context::Subscribe)? else {
+            // MQTT 3: the options byte is the QoS alone.
+            let options = SubscriptionOptions {
+                qos: QoS::from_u8(options).ok_or(ClientError::InvalidArgument)?,
+                no_local: false,
+                retain_as_published: false,
+                retain_handling: RetainHandling::SendAtSubscribe,
+            };
+            return Ok(Outgoing::Subscribe(pid, filter, options, None));
+        };
+        filter
+            .check_shared()
+            .map_err(|_| ClientError::InvalidTopic)?;
+        let options =
+            SubscriptionOptions::from_byte(options).map_err(|_| ClientError::InvalidArgument)?;
+        if options.no_local && filter.shared().is_some() {
+            return Err(ClientError::InvalidArgument);
+        }
+        let packet = Outgoing::Subscribe(pid, filter, options, Some(props));
+        self.limits
+            .check_subscribe(&filter, &props, packet.encoded_len())
+            .map_err(ClientError::BrokerLimit)?;
+        Ok(packet)
+    }
+
+    /// UNSUBSCRIBE from one filter (MQTT 5: with `properties`).
+    pub fn prepare_unsubscribe<'a>(
+        &self,
+        pid: Pid,
+        filter: &'a [u8],
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
+        let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
+        let props = self.properties(properties, Context::Unsubscribe)?;
+        let packet = Outgoing::Unsubscribe(pid, filter, props);
+        if props.is_some() {
+            self.limits
+                .check_packet(packet.encoded_len())
+                .map_err(ClientError::BrokerLimit)?;
+        }
+        Ok(packet)
+    }
+
+    /// Puts a prepared SUBSCRIBE's or UNSUBSCRIBE's id in flight until
+    /// `ack_deadline`.
+    pub fn track_request(
+        &mut self,
+        packet: &Outgoing<'_>,
+        ack_deadline: Option<Instant>,
+    ) -> Result<Tracking, ClientError> {
+        let pid = match *packet {
+            Outgoing::Subscribe(pid, ..) => {
+                self.session.start_subscribe(pid, 1, ack_deadline)?;
+                pid
+            }
+            Outgoing::Unsubscribe(pid, ..) => {
+                self.session.start_unsubscribe(pid, ack_deadline)?;
+                pid
+            }
+            _ => return Err(ClientError::InvalidArgument),
+        };
+        Ok(Tracking::New(pid))
+    }
+
+    /// DISCONNECT; MQTT 5 with `reason` (e.g. 0x04, "disconnect with will
+    /// message") and `properties`; on MQTT 3 both must be 0 / empty.
+    pub fn prepare_disconnect<'a>(
+        &self,
+        reason: u8,
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
+        match self.properties(properties, Context::Disconnect)? {
+            Some(props) => {
+                let reason = ReasonCode(reason);
+                if !reason.valid_for(PacketType::Disconnect) {
+                    return Err(ClientError::InvalidArgument);
+                }
+                Ok(Outgoing::Disconnect5(reason, props))
+            }
+            None if reason == 0 => Ok(Outgoing::V3(Packet::Disconnect(Disconnect))),
+            None => Err(ClientError::InvalidArgument),
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The engine against byte sequences a broker sends, with a virtual clock.
+
+use std::vec::Vec;
+
+use super::*;
+use crate::codec::{ConnAck, Connect, Packet, PubAck, PubRel, Publish, SubAck};
+use crate::framing::Frame;
+use crate::session::Transmit;
+use crate::topic::TopicName;
+
+type C = Client<4>;
+
+const T0: Instant = Instant::from_millis(1000);
+
+fn pid(n: u16) -> Pid {
+    Pid::new(n).unwrap()
+}
+
+/// One packet as the driver would read it: its frame and body.
+fn framed(bytes: &[u8]) -> (Frame, Vec<u8>) {
+    let mut reader = FrameReader::new(4096);
+    let mut body = std::vec![0u8; 4096];
+    let mut rest = bytes;
+    loop {
+        let buf = reader.read_buf(&mut body);
+        let n = buf.len().min(rest.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        if let Some(frame) = reader.handle_read(n).unwrap() {
+            body.truncate(frame.body_len);
+            return (frame, body);
+        }
+    }
+}
+
+fn encoded(packet: Packet<'_>) -> Vec<u8> {
+    let mut buf = std::vec![0u8; packet.encoded_len()];
+    packet.encode(&mut buf).unwrap();
+    buf
+}
+
+fn connect_packet(clean: bool) -> Connect<'static> {
+    Connect {
+        version: ProtocolVersion::V311,
+        client_id: "t",
+        clean_session: clean,
+        keep_alive: 60,
+        will: None,
+        username: None,
+        password: None,
+    }
+}
+
+fn connected() -> C {
+    let mut c = C::new(4096);
+    c.prepare_connect(T0, connect_packet(true), &[], &[], 0)
+        .unwrap();
+    assert_eq!(c.link(), Link::AwaitingConnack);
+    let ack = ConnAck {
+        session_present: false,
+        return_code: 0,
+    };
+    let (frame, body) = framed(&encoded(Packet::ConnAck(ack)));
+    let connack = c.handle_connack(T0, frame, &body).unwrap();
+    assert!(connack.is_accepted());
+    assert_eq!(c.link(), Link::Connected);
+    c
+}
+
+fn publish_bytes(qos_pid: QosPid, payload: &[u8]) -> Vec<u8> {
+    encoded(Packet::Publish(Publish {
+        dup: false,
+        qos_pid,
+        retain: false,
+        topic: TopicName::new(b"a/b").unwrap(),
+        payload,
+    }))
+}
+
+/// Feeds one packet; returns what the engine made of it (owned parts).
+fn feed(c: &mut C, bytes: &[u8]) -> Result<(u8, Option<QosPid>), ClientError> {
+    let (frame, body) = framed(bytes);
+    let mut store = [0u8; 0];
+    let incoming = c.handle_frame(T0, frame, &body, &mut store)?;
+    Ok(match incoming.received {
+        Received::Message(p) => (incoming.packet_type, Some(p.qos_pid)),
+        _ => (incoming.packet_type, None),
+    })
+}
+
+fn acks(c: &mut C) -> Vec<Transmit> {
+    core::iter::from_fn(|| c.poll_transmit()).collect()
+}
+
+#[test]
+fn refused_connack_is_reported_and_breaks_the_link() {
+    let mut c = C::new(64);
+    c.prepare_connect(T0, connect_packet(true), &[], &[], 0)
+        .unwrap();
+    let ack = ConnAck {
+        session_present: false,
+        return_code: 5,
+    };
+    let (frame, body) = framed(&encoded(Packet::ConnAck(ack)));
+    let connack = c.handle_connack(T0, frame, &body).unwrap();
+    assert_eq!(connack.return_code, 5);
+    assert_eq!(c.link(), Link::Broken);
+    assert_eq!(c.usable(), Err(ClientError::Broken));
+}
+
+#[test]
+fn not_a_connack_is_invalid() {
+    let mut c = C::new(64);
+    c.prepare_connect(T0, connect_packet(true), &[], &[], 0)
+        .unwrap();
+    let (frame, body) = framed(&publish_bytes(QosPid::AtMostOnce, b"x"));
+    assert_eq!(
+        c.handle_connack(T0, frame, &body).unwrap_err(),
+        ClientError::ConnackInvalid
+    );
+}
+
+#[test]
+fn nested_deliveries_each_ack_once_in_any_order() {
+    let mut c = connected();
+    let outer = QosPid::AtLeastOnce(pid(7));
+    let inner = QosPid::ExactlyOnce(pid(8));
+    assert_eq!(
+        feed(&mut c, &publish_bytes(outer, b"o")).unwrap().1,
+        Some(outer)
+    );
+    // The outer callback receives again.
+    c.can_read().unwrap();
+    assert_eq!(
+        feed(&mut c, &publish_bytes(inner, b"i")).unwrap().1,
+        Some(inner)
+    );
+    assert_eq!(c.open_deliveries(), 2);
+    assert!(c.accept(inner).unwrap());
+    assert_eq!(acks(&mut c), [Transmit::PubRec(pid(8))]);
+    assert!(c.accept(outer).unwrap());
+    assert_eq!(acks(&mut c), [Transmit::PubAck(pid(7))]);
+    assert!(!c.accept(outer).unwrap(), "an ack is sent once");
+    assert!(acks(&mut c).is_empty());
+}
+
+#[test]
+fn a_raising_callback_sends_no_ack() {
+    let mut c = connected();
+    let m = QosPid::AtLeastOnce(pid(3));
+    feed(&mut c, &publish_bytes(m, b"x")).unwrap();
+    c.forget(m);
+    assert!(!c.accept(m).unwrap());
+    assert!(acks(&mut c).is_empty());
+    assert_eq!(c.open_deliveries(), 0);
+}
+
+#[test]
+fn no_ack_on_another_connection() {
+    let mut c = connected();
+    let m = QosPid::AtLeastOnce(pid(3));
+    feed(&mut c, &publish_bytes(m, b"x")).unwrap();
+    // The callback reconnected.
+    c.prepare_connect(T0, connect_packet(false), &[], &[], 0)
+        .unwrap();
+    assert!(!c.accept(m).unwrap());
+    assert!(acks(&mut c).is_empty());
+}
+
+#[test]
+fn reading_stops_at_the_delivery_depth() {
+    let mut c = Client::<64>::new(4096);
+    c.prepare_connect(T0, connect_packet(true), &[], &[], 0)
+        .unwrap();
+    let ack = ConnAck {
+        session_present: false,
+        return_code: 0,
+    };
+    let (frame, body) = framed(&encoded(Packet::ConnAck(ack)));
+    c.handle_connack(T0, frame, &body).unwrap();
+    for n in 1..=DELIVERY_DEPTH as u16 {
+        c.can_read().unwrap();
+        let (frame, body) = framed(&publish_bytes(QosPid::AtLeastOnce(pid(n)), b"x"));
+        c.handle_frame(T0, frame, &body, &mut []).unwrap();
+    }
+    assert_eq!(c.can_read(), Err(ClientError::NestedTooDeep));
+    // QoS 0 needs no record: the count is of deliveries owing an ack.
+    assert_eq!(c.open_deliveries(), DELIVERY_DEPTH);
+}
+
+#[test]
+fn qos2_duplicate_before_release_is_not_delivered_again() {
+    let mut c = connected();
+    let m = QosPid::ExactlyOnce(pid(9));
+    feed(&mut c, &publish_bytes(m, b"x")).unwrap();
+    assert!(c.accept(m).unwrap());
+    assert_eq!(acks(&mut c), [Transmit::PubRec(pid(9))]);
+    let (frame, body) = framed(&publish_bytes(m, b"x"));
+    let incoming = c.handle_frame(T0, frame, &body, &mut []).unwrap();
+    assert!(matches!(incoming.received, Received::Duplicate(_)));
+    assert_eq!(c.open_deliveries(), 0);
+    let rel = encoded(Packet::PubRel(PubRel { pid: pid(9) }));
+    feed(&mut c, &rel).unwrap();
+    assert_eq!(
+        acks(&mut c),
+        [Transmit::PubRec(pid(9)), Transmit::PubComp(pid(9))]
+    );
+}
+
+#[test]
+fn malformed_bytes_break_the_link() {
+    let mut c = connected();
+    // PINGRESP with a body.
+    let (frame, body) = framed(&[0xd0, 0x01, 0x00]);
+    assert_eq!(
+        c.handle_frame(T0, frame, &body, &mut []).unwrap_err(),
+        ClientError::Malformed
+    );
+    assert_eq!(c.link(), Link::Broken);
+    assert_eq!(c.can_read(), Err(ClientError::Broken));
+    c.detach();
+    assert_eq!(c.link(), Link::Detached);
+}
+
+#[test]
+fn publish_prepare_track_ack() {
+    let mut c = connected();
+    let m = Message {
+        topic: b"a/b",
+        payload: b"hi",
+        qos: QoS::AtLeastOnce,
+        pid: Some(pid(1)),
+        retain: false,
+        dup: false,
+        properties: &[],
+    };
+    let packet = c.prepare_publish(&m).unwrap();
+    let publish = *packet.as_publish().unwrap();
+    let tracking = c.track_publish(&publish, None).unwrap().unwrap();
+    assert_eq!(tracking, Tracking::New(pid(1)));
+    assert_eq!(c.session().in_flight_len(), 1);
+    let puback = encoded(Packet::PubAck(PubAck { pid: pid(1) }));
+    feed(&mut c, &puback).unwrap();
+    assert_eq!(c.session().in_flight_len(), 0);
+    // A failed send is undone.
+    let tracking = c.track_publish(&publish, None).unwrap().unwrap();
+    tracking.undo(&mut c);
+    assert_eq!(c.session().in_flight_len(), 0);
+}
+
+#[test]
+fn publish_arguments_are_checked() {
+    let c = connected();
+    let base = Message {
+        topic: b"a/b",
+        payload: b"",
+        qos: QoS::AtMostOnce,
+        pid: None,
+        retain: false,
+        dup: false,
+        properties: &[],
+    };
+    let bad_topic = Message {
+        topic: b"a/+",
+        ..base
+    };
+    assert_eq!(
+        c.prepare_publish(&bad_topic).unwrap_err(),
+        ClientError::InvalidTopic
+    );
+    let dup0 = Message { dup: true, ..base };
+    assert_eq!(
+        c.prepare_publish(&dup0).unwrap_err(),
+        ClientError::InvalidArgument
+    );
+    let props_on_v3 = Message {
+        properties: &[0x01, 0x01],
+        ..base
+    };
+    assert_eq!(
+        c.prepare_publish(&props_on_v3).unwrap_err(),
+        ClientError::InvalidProperty
+    );
+    let qos1_without_pid = Message {
+        qos: QoS::AtLeastOnce,
+        ..base
+    };
+    assert_eq!(
+        c.prepare_publish(&qos1_without_pid).unwrap_err(),
+        ClientError::InvalidArgument
+    );
+}
+
+#[test]
+fn subscribe_and_suback() {
+    let mut c = connected();
+    let packet = c.prepare_subscribe(pid(2), b"a/#", 1, &[]).unwrap();
+    c.track_request(&packet, None).unwrap();
+    let suback = encoded(Packet::SubAck(SubAck {
+        pid: pid(2),
+        return_codes: &[0x80],
+    }));
+    let (frame, body) = framed(&suback);
+    let incoming = c.handle_frame(T0, frame, &body, &mut []).unwrap();
+    assert!(matches!(
+        incoming.received,
+        Received::SubscribeFailed { codes: [0x80], .. }
+    ));
+    assert_eq!(
+        c.prepare_subscribe(pid(3), b"a/#/b", 0, &[]).unwrap_err(),
+        ClientError::InvalidTopic
+    );
+    assert_eq!(
+        c.prepare_subscribe(pid(3), b"a", 4, &[]).unwrap_err(),
+        ClientError::InvalidArgument,
+        "options bits need MQTT 5"
+    );
+}
+
+#[test]
+fn disconnect_reason_needs_mqtt5() {
+    let c = connected();
+    assert!(c.prepare_disconnect(0, &[]).is_ok());
+    assert_eq!(
+        c.prepare_disconnect(4, &[]).unwrap_err(),
+        ClientError::InvalidArgument
+    );
+}
