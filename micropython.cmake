@@ -185,7 +185,7 @@ list(APPEND UMQTT_CARGO_ENV
 add_custom_command(
     OUTPUT ${UMQTT_RUST_LIB}
     COMMAND ${CMAKE_COMMAND} -E env ${UMQTT_CARGO_ENV}
-        ${UMQTT_CARGO} build --locked --release -p umqtt-ffi --target ${UMQTT_RUST_TARGET}
+        ${UMQTT_CARGO} build --locked --release -p umqtt-ffi --features micropython --target ${UMQTT_RUST_TARGET}
         --manifest-path ${UMQTT_DIR}/Cargo.toml --target-dir ${UMQTT_CARGO_DIR}
     # cargo leaves an up-to-date library alone; touch it so this rule settles.
     COMMAND ${CMAKE_COMMAND} -E touch ${UMQTT_RUST_LIB}

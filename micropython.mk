@@ -44,7 +44,7 @@ $(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(HEADER_BUILD)/qstrdefs.generated.h $(HEAD
 	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET))"
 	$(Q)printf '%s\n' $(CFLAGS) > $(UMQTT_CFLAGS_FILE)
 	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) TARGET_CC="$(CC)" \
-		cargo build --quiet --locked --release -p umqtt-ffi --target $(RUST_TARGET) \
+		cargo build --quiet --locked --release -p umqtt-ffi --features micropython --target $(RUST_TARGET) \
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
 
 $(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)

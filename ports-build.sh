@@ -494,10 +494,10 @@ cmd_test() {
     python3 tests/check_debian_sources.py
     log "cargo fmt --check"
     cargo fmt --all --check
-    log "cargo test (core)"
-    cargo test --locked -q -p umqtt-core 2>&1 | tail -n 25
-    log "cargo clippy (core, deny warnings)"
-    cargo clippy --locked -q -p umqtt-core --all-targets -- -D warnings
+    log "cargo test: the core and the C ABI's drivers on a scripted port (no MicroPython build)"
+    cargo test --locked -q --workspace --exclude micropython-sys 2>&1 | tail -n 25
+    log "cargo clippy (core, and umqtt-ffi on the host, deny warnings)"
+    cargo clippy --locked -q -p umqtt-core -p umqtt-ffi --all-targets -- -D warnings
     log "core builds for bare-metal targets"
     for t in riscv32imc-unknown-none-elf thumbv7m-none-eabi; do
         cargo build --locked -q -p umqtt-core --release --target "$t"
@@ -511,7 +511,8 @@ cmd_test() {
     mpy=$(cmd_source)
     UMQTT_MP_CFLAGS_FILE="$mpy/ports/unix/build-umqtt-rs/umqtt_cflags.txt" \
         UMQTT_MP_BUILD_DIR="$mpy/ports/unix" \
-        cargo clippy --locked -q --release -p umqtt-ffi --target-dir "$BUILD_ROOT/clippy-ffi" -- -D warnings
+        cargo clippy --locked -q --release -p umqtt-ffi --features micropython \
+        --target-dir "$BUILD_ROOT/clippy-ffi" -- -D warnings
     log "firmware tests against mosquitto"
     python3 tests/run.py --micropython "$UNIX_FIRMWARE" -j 2
     log "mqtt_as two-process test: a target on the firmware challenged over raw MQTT 3.1.1 and 5"

@@ -8,10 +8,6 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
-// How many message callbacks may nest (a callback that receives, inside a
-// callback that receives...) before a receive refuses to read.
-#define DELIVERY_DEPTH 8
-
 // `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 #define UMQTT_NB_UNSUBSCRIBE 255
 
@@ -64,8 +60,8 @@ typedef enum {
   // Alias Maximum, wildcard / shared / subscription-id support); nothing
   // was sent. The detail is a code for `umqtt_limit_text`.
   UMQTT_STATUS_BROKER_LIMIT,
-  // A receive nested in [`DELIVERY_DEPTH`] message callbacks: nothing was
-  // read (another delivery could not be tracked to its ack).
+  // A receive nested in `DELIVERY_DEPTH` (8) message callbacks: nothing
+  // was read (another delivery could not be tracked to its ack).
   UMQTT_STATUS_NESTED_TOO_DEEP,
 } umqtt_status;
 
@@ -141,8 +137,8 @@ typedef enum {
   UMQTT_PROPS_CONTEXT_DISCONNECT,
 } umqtt_props_context;
 
-// The engine's state: session, framing, connection flags. Opaque to C,
-// which allocates [`umqtt_client_size`] bytes (in GC memory) for it.
+// The engine's state. Opaque to C, which allocates [`umqtt_client_size`]
+// bytes (in GC memory) for it.
 typedef struct umqtt_client umqtt_client;
 
 // The stream and the caller-owned buffers of one call.
@@ -208,7 +204,7 @@ typedef struct {
 } umqtt_connect_options;
 
 // An outgoing PUBLISH, as [`umqtt_client_publish`] and
-// [`umqtt_client_nb_publish`] take it.
+// [`crate::umqtt_client_nb_publish`] take it.
 typedef struct {
   // Topic name (empty: MQTT 5, sent by its Topic Alias).
   umqtt_bytes topic;
@@ -278,8 +274,8 @@ size_t umqtt_client_size(void);
 umqtt_status umqtt_client_init(umqtt_client *client, size_t size, size_t rx_max);
 
 // Forgets the connection (the stream was replaced or detached): partial
-// packets, queued acks, error state. In-flight ids are kept, as simple2
-// keeps `rcv_pids` across reconnects.
+// packets, queued acks, open deliveries, error state. In-flight ids are
+// kept, as simple2 keeps `rcv_pids` across reconnects.
 //
 // # Safety
 // `client` is null or initialised.
@@ -318,8 +314,8 @@ umqtt_status umqtt_client_connect(umqtt_client *client,
 // naming the limit for `umqtt_limit_text`).
 //
 // # Safety
-// `client` initialised; `io`, `topic`, `msg` and `properties` valid for
-// the call; `detail` null or writable.
+// `client` initialised; `io` and `message` valid for the call, with its
+// byte strings; `detail` null or writable.
 umqtt_status umqtt_client_publish(umqtt_client *client,
                                   const umqtt_io *io,
                                   const umqtt_message *message,
@@ -381,7 +377,8 @@ umqtt_status umqtt_client_disconnect(umqtt_client *client,
 // one to start (0: only if bytes are already there); once started, the
 // rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 // packet is kept and the next call continues it). Acks the engine owes
-// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; a
+// message's own ack waits for [`umqtt_client_accept`].
 //
 // # Safety
 // `client` initialised; `io` valid for the call; `event` writable.
@@ -412,84 +409,9 @@ umqtt_status umqtt_client_accept(umqtt_client *client,
 // `client` initialised.
 void umqtt_client_forget(umqtt_client *client, uint8_t qos, uint16_t pid);
 
-// Whether the topic filter `filter` selects the topic name `topic`
-// (MQTT §4.7: `+`, `#`, `$` topics), by the core's matcher. `Ok` with
-// `*matched` set; `InvalidTopic` if either is not a valid filter / name.
-//
-// # Safety
-// `filter` and `topic` valid for the call; `matched` null or writable.
-umqtt_status umqtt_topic_matches(umqtt_bytes filter, umqtt_bytes topic, bool *matched);
-
-// Reads exactly `len` bytes into `buf` within `timeout` ms.
-//
-// # Safety
-// `port` valid for the call; `buf` valid for `len` writable bytes.
-umqtt_status umqtt_stream_read_exact(umqtt_port_t *port, uint8_t *buf, size_t len, int32_t timeout);
-
-// Writes all `len` bytes of `buf` within `timeout` ms.
-//
-// # Safety
-// `port` valid for the call; `buf` valid for `len` bytes.
-umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
-                                    const uint8_t *buf,
-                                    size_t len,
-                                    int32_t timeout);
-
-// Removes one in-flight exchange whose deadline has passed; `false` when
-// there is none.
-//
-// # Safety
-// `client` initialised; `pid` writable.
-bool umqtt_client_poll_expired(umqtt_client *client, uint16_t *pid);
-
-// How many exchanges may be in flight at once: the size of the in-flight
-// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
-size_t umqtt_client_pending_capacity(void);
-
-// How many exchanges are in flight.
-//
-// # Safety
-// `client` initialised.
-size_t umqtt_client_pending_len(const umqtt_client *client);
-
-// The deadline of in-flight `pid`; `false` if it is not in flight.
-//
-// # Safety
-// `client` initialised; `deadline` writable.
-bool umqtt_client_pending_get(const umqtt_client *client, uint16_t pid, uint32_t *deadline);
-
-// Sets the deadline of `pid`, adding it to the table if absent: when it
-// passes, `umqtt_client_poll_expired` reports it.
-//
-// # Safety
-// `client` initialised.
-umqtt_status umqtt_client_pending_insert(umqtt_client *client, uint16_t pid, uint32_t deadline);
-
-// Removes `pid`; `false` if it was not in flight.
-//
-// # Safety
-// `client` initialised; `deadline` writable.
-bool umqtt_client_pending_remove(umqtt_client *client, uint16_t pid, uint32_t *deadline);
-
-// The `index`-th in-flight exchange, oldest first; `false` past the end.
-//
-// # Safety
-// `client` initialised; outputs writable.
-bool umqtt_client_pending_nth(const umqtt_client *client,
-                              size_t index,
-                              uint16_t *pid,
-                              uint32_t *deadline);
-
-// Forgets every in-flight exchange.
-//
-// # Safety
-// `client` initialised.
-void umqtt_client_pending_clear(umqtt_client *client);
-
 // Encodes CONNECT into the (emptied) transmit queue and starts a new
 // connection on the attached stream; [`umqtt_client_nb_flush`] sends it
-// and [`umqtt_client_nb_connack`] reads the answer. In-flight ids are
-// forgotten for a clean session, as [`crate::umqtt_client_connect`] does.
+// and [`umqtt_client_nb_connack`] reads the answer.
 //
 // # Safety
 // `client` initialised; `io` and `options` valid for the call.
@@ -579,6 +501,80 @@ umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, u
 // # Safety
 // `client` initialised.
 umqtt_status umqtt_client_nb_accept(umqtt_client *client, uint8_t qos, uint16_t pid);
+
+// Removes one in-flight exchange whose deadline has passed; `false` when
+// there is none.
+//
+// # Safety
+// `client` initialised; `pid` writable.
+bool umqtt_client_poll_expired(umqtt_client *client, uint16_t *pid);
+
+// How many exchanges may be in flight at once: the size of the in-flight
+// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
+size_t umqtt_client_pending_capacity(void);
+
+// How many exchanges are in flight.
+//
+// # Safety
+// `client` initialised.
+size_t umqtt_client_pending_len(const umqtt_client *client);
+
+// The deadline of in-flight `pid`; `false` if it is not in flight.
+//
+// # Safety
+// `client` initialised; `deadline` writable.
+bool umqtt_client_pending_get(const umqtt_client *client, uint16_t pid, uint32_t *deadline);
+
+// Sets the deadline of `pid`, adding it to the table if absent: when it
+// passes, `umqtt_client_poll_expired` reports it.
+//
+// # Safety
+// `client` initialised.
+umqtt_status umqtt_client_pending_insert(umqtt_client *client, uint16_t pid, uint32_t deadline);
+
+// Removes `pid`; `false` if it was not in flight.
+//
+// # Safety
+// `client` initialised; `deadline` writable.
+bool umqtt_client_pending_remove(umqtt_client *client, uint16_t pid, uint32_t *deadline);
+
+// The `index`-th in-flight exchange, oldest first; `false` past the end.
+//
+// # Safety
+// `client` initialised; outputs writable.
+bool umqtt_client_pending_nth(const umqtt_client *client,
+                              size_t index,
+                              uint16_t *pid,
+                              uint32_t *deadline);
+
+// Forgets every in-flight exchange.
+//
+// # Safety
+// `client` initialised.
+void umqtt_client_pending_clear(umqtt_client *client);
+
+// Reads exactly `len` bytes into `buf` within `timeout` ms.
+//
+// # Safety
+// `port` valid for the call; `buf` valid for `len` writable bytes.
+umqtt_status umqtt_stream_read_exact(umqtt_port_t *port, uint8_t *buf, size_t len, int32_t timeout);
+
+// Writes all `len` bytes of `buf` within `timeout` ms.
+//
+// # Safety
+// `port` valid for the call; `buf` valid for `len` bytes.
+umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
+                                    const uint8_t *buf,
+                                    size_t len,
+                                    int32_t timeout);
+
+// Whether the topic filter `filter` selects the topic name `topic`
+// (MQTT §4.7: `+`, `#`, `$` topics), by the core's matcher. `Ok` with
+// `*matched` set; `InvalidTopic` if either is not a valid filter / name.
+//
+// # Safety
+// `filter` and `topic` valid for the call; `matched` null or writable.
+umqtt_status umqtt_topic_matches(umqtt_bytes filter, umqtt_bytes topic, bool *matched);
 
 // The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
 // not define.

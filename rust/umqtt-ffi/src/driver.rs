@@ -1,41 +1,20 @@
 //! The blocking I/O driver: moves bytes between the engine's buffers and a
-//! MicroPython stream through the non-raising trampolines, waiting on the
-//! stream's poller with deadlines on the tick counter.
+//! [`Port`], waiting for readiness with deadlines on the [`now`] clock.
+//! Every wait is bounded by the caller's timeout (or unbounded for
+//! [`FOREVER`]); partial writes are continued; "would block" waits.
 
-use micropython_sys::{
-    umqtt_port_read, umqtt_port_t, umqtt_port_ticks_ms, umqtt_port_wait, umqtt_port_write,
-    MP_EAGAIN, MP_EINPROGRESS, MP_ETIMEDOUT, MP_EWOULDBLOCK, MP_STREAM_POLL_ERR,
-    MP_STREAM_POLL_HUP, MP_STREAM_POLL_NVAL, MP_STREAM_POLL_RD, MP_STREAM_POLL_WR,
-    UMQTT_PORT_FOREVER, UMQTT_PORT_OK, UMQTT_PORT_RAISED,
-};
-use umqtt_core::codec::v5::{self, Extra, Properties, ReasonCode, SubscriptionOptions};
-use umqtt_core::codec::{
-    Connect, Publish, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters,
-};
-use umqtt_core::limits::TopicAliases;
-use umqtt_core::{
-    decode, DecodeError, Duration, EncodeError, Frame, FrameError, FrameReader, Instant, Packet,
-    Pid, ProtocolVersion, TopicFilter,
-};
+use umqtt_core::client::Outgoing;
+use umqtt_core::{Duration, EncodeError, Frame, FrameError, FrameReader, Instant, Packet};
 
+use crate::port::{now, Port, PortError, Ready, FOREVER};
 use crate::{umqtt_status, Result};
-
-// bindgen types `(0)` as u32 and `(-1)` as i32; the trampolines return int.
-const PORT_OK: i32 = UMQTT_PORT_OK as i32;
-const PORT_RAISED: i32 = UMQTT_PORT_RAISED;
-
-/// The tick counter now.
-pub(crate) fn now() -> Instant {
-    // SAFETY: reads MicroPython's tick counter; cannot raise.
-    Instant::from_millis(unsafe { umqtt_port_ticks_ms() })
-}
 
 /// When a wait must give up; `None` waits forever.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Deadline(Option<Instant>);
 
 impl Deadline {
-    /// `timeout_ms` from now; negative (`UMQTT_PORT_FOREVER`) for no limit.
+    /// `timeout_ms` from now; negative ([`FOREVER`]) for no limit.
     pub(crate) fn after(timeout_ms: i32) -> Deadline {
         match u32::try_from(timeout_ms) {
             Ok(ms) => Deadline(Some(now().wrapping_add(Duration::from_millis(ms)))),
@@ -47,130 +26,37 @@ impl Deadline {
         self.0
     }
 
-    /// Milliseconds left (0 once passed), or `UMQTT_PORT_FOREVER`.
+    /// Milliseconds left (0 once passed), or [`FOREVER`].
     fn remaining_ms(self) -> i32 {
         match self.0 {
             Some(deadline) => deadline.ms_since(now()).max(0),
-            None => UMQTT_PORT_FOREVER,
+            None => FOREVER,
         }
     }
 }
 
-/// A packet to send: the 3.1.1 form of any packet, or the MQTT 5 form of
-/// those that differ (properties, reason codes, subscription options).
-/// Acks and PINGREQ are the same bytes in both.
-pub(crate) enum Outgoing<'a> {
-    V3(Packet<'a>),
-    Connect5(Connect<'a>, Properties<'a>, Properties<'a>),
-    Publish5(Publish<'a>, Properties<'a>),
-    /// SUBSCRIBE of one filter; MQTT 5 when it has properties.
-    Subscribe(
-        Pid,
-        TopicFilter<'a>,
-        SubscriptionOptions,
-        Option<Properties<'a>>,
-    ),
-    /// UNSUBSCRIBE of one filter; MQTT 5 when it has properties.
-    Unsubscribe(Pid, TopicFilter<'a>, Option<Properties<'a>>),
-    Disconnect5(ReasonCode, Properties<'a>),
-}
-
-impl Outgoing<'_> {
-    pub(crate) fn encoded_len(&self) -> usize {
-        match self {
-            Outgoing::V3(packet) => packet.encoded_len(),
-            Outgoing::Connect5(connect, props, will) => v5::connect_len(connect, *props, *will),
-            Outgoing::Publish5(publish, props) => {
-                v5::publish_header_len(publish, *props).saturating_add(publish.payload.len())
-            }
-            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
-                v5::subscribe_len(*pid, &[(*filter, *options)], *props)
-            }
-            Outgoing::Subscribe(pid, filter, options, None) => {
-                let list = [(*filter, options.qos)];
-                let filters = SubscribeFilters::new(&list);
-                Packet::Subscribe(Subscribe { pid: *pid, filters }).encoded_len()
-            }
-            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
-                v5::unsubscribe_len(*pid, &[*filter], *props)
-            }
-            Outgoing::Unsubscribe(pid, filter, None) => {
-                let list = [*filter];
-                let filters = UnsubscribeFilters::new(&list);
-                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encoded_len()
-            }
-            Outgoing::Disconnect5(reason, props) => v5::disconnect_len(*reason, *props),
-        }
-    }
-
-    pub(crate) fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        match self {
-            Outgoing::V3(packet) => packet.encode(buf),
-            Outgoing::Connect5(connect, props, will) => {
-                v5::encode_connect(connect, *props, *will, buf)
-            }
-            Outgoing::Publish5(publish, props) => v5::encode_publish(publish, *props, buf),
-            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
-                v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
-            }
-            Outgoing::Subscribe(pid, filter, options, None) => {
-                let list = [(*filter, options.qos)];
-                let filters = SubscribeFilters::new(&list);
-                Packet::Subscribe(Subscribe { pid: *pid, filters }).encode(buf)
-            }
-            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
-                v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
-            }
-            Outgoing::Unsubscribe(pid, filter, None) => {
-                let list = [*filter];
-                let filters = UnsubscribeFilters::new(&list);
-                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encode(buf)
-            }
-            Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
-        }
-    }
-}
-
-impl<'a> From<Packet<'a>> for Outgoing<'a> {
-    fn from(packet: Packet<'a>) -> Self {
-        Outgoing::V3(packet)
-    }
-}
-
-/// Why a received MQTT 5 packet is unusable.
-pub(crate) enum V5Error {
-    Decode(DecodeError),
-    /// A topic alias the broker was not allowed to use, or one we cannot hold.
-    Alias,
-}
-
-/// The stream and the buffers of one call.
-pub(crate) struct Io<'a> {
-    port: &'a mut umqtt_port_t,
+/// The stream and the caller's buffers for one call.
+pub(crate) struct Io<'a, P: Port> {
+    port: &'a mut P,
     rx: &'a mut [u8],
     tx: &'a mut [u8],
     /// MQTT 5 inbound topic aliases (empty when none were announced).
     aliases: &'a mut [u8],
 }
 
-impl<'a> Io<'a> {
+impl<'a, P: Port> Io<'a, P> {
     pub(crate) fn new(
-        port: &'a mut umqtt_port_t,
+        port: &'a mut P,
         rx: &'a mut [u8],
         tx: &'a mut [u8],
         aliases: &'a mut [u8],
-    ) -> Io<'a> {
+    ) -> Io<'a, P> {
         Io {
             port,
             rx,
             tx,
             aliases,
         }
-    }
-
-    /// Encodes `packet` into the transmit buffer; returns its length.
-    pub(crate) fn encode(&mut self, packet: &Outgoing<'_>) -> Result<usize> {
-        packet.encode(self.tx).map_err(encode_status)
     }
 
     /// Size of the inbound topic alias store.
@@ -183,52 +69,41 @@ impl<'a> Io<'a> {
         self.aliases.fill(0);
     }
 
-    /// Sends the first `len` bytes of the transmit buffer.
-    pub(crate) fn send_tx(&mut self, len: usize, deadline: Deadline) -> Result<()> {
-        self.send_tx_range(0, len, deadline)
+    /// The transmit buffer (the non-blocking driver's queue lives in it).
+    pub(crate) fn tx(&mut self) -> &mut [u8] {
+        self.tx
+    }
+
+    /// Encodes `packet` into the transmit buffer at `start`; its length.
+    pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
+        let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
+        packet.encode(buf).map_err(encode_status)
     }
 
     /// Sends bytes `start..end` of the transmit buffer.
-    pub(crate) fn send_tx_range(
-        &mut self,
-        start: usize,
-        end: usize,
-        deadline: Deadline,
-    ) -> Result<()> {
+    pub(crate) fn send_tx(&mut self, start: usize, end: usize, deadline: Deadline) -> Result<()> {
         let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
         write_all(self.port, bytes, deadline)
     }
 
-    /// Sends a PUBLISH in one write when it fits the transmit buffer, else
-    /// its header from the buffer and its payload from where it lies.
-    /// `properties`: `Some` on an MQTT 5 connection.
-    pub(crate) fn send_publish(
-        &mut self,
-        publish: &Publish<'_>,
-        properties: Option<Properties<'_>>,
-        deadline: Deadline,
-    ) -> Result<()> {
-        let whole = match properties {
-            None => publish.encoded_len(),
-            Some(props) => {
-                v5::publish_header_len(publish, props).saturating_add(publish.payload.len())
+    /// Sends `packet` in one write when it fits the transmit buffer; a
+    /// larger PUBLISH goes as its header from the buffer, then its payload
+    /// from where it lies (no copy).
+    pub(crate) fn send(&mut self, packet: &Outgoing<'_>, deadline: Deadline) -> Result<()> {
+        if packet.encoded_len() <= self.tx.len() {
+            let len = self.encode_at(packet, 0)?;
+            return self.send_tx(0, len, deadline);
+        }
+        let header = match packet {
+            Outgoing::V3(Packet::Publish(publish)) => publish.encode_header(self.tx),
+            Outgoing::Publish5(publish, props) => {
+                umqtt_core::codec::v5::encode_publish_header(publish, *props, self.tx)
             }
+            _ => return Err(umqtt_status::BufferTooSmall),
         };
-        if whole <= self.tx.len() {
-            let len = match properties {
-                None => publish.encode(self.tx),
-                Some(props) => v5::encode_publish(publish, props, self.tx),
-            }
-            .map_err(encode_status)?;
-            return self.send_tx(len, deadline);
-        }
-        let len = match properties {
-            None => publish.encode_header(self.tx),
-            Some(props) => v5::encode_publish_header(publish, props, self.tx),
-        }
-        .map_err(encode_status)?;
-        self.send_tx(len, deadline)?;
-        write_all(self.port, publish.payload, deadline)
+        let len = header.map_err(encode_status)?;
+        self.send_tx(0, len, deadline)?;
+        write_all(self.port, packet.payload(), deadline)
     }
 
     /// Reads one packet into the receive buffer. Waits until `first` for
@@ -267,77 +142,28 @@ impl<'a> Io<'a> {
         }
     }
 
-    /// Size of the transmit buffer.
-    pub(crate) fn tx_cap(&self) -> usize {
-        self.tx.len()
-    }
-
-    /// Moves the bytes `off..len` of the transmit buffer to its start.
-    pub(crate) fn tx_compact(&mut self, off: usize, len: usize) {
-        if off < len && len <= self.tx.len() {
-            self.tx.copy_within(off..len, 0);
-        }
-    }
-
-    /// Encodes `packet` into the transmit buffer at `start`; returns its length.
-    pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
-        let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
-        packet.encode(buf).map_err(encode_status)
+    /// The body of the frame `read_frame` returned, and the alias store, for
+    /// `Client::handle_frame`.
+    pub(crate) fn frame_parts(&mut self, frame: Frame) -> Result<(&[u8], &mut [u8])> {
+        let body = self
+            .rx
+            .get(..frame.body_len)
+            .ok_or(umqtt_status::Internal)?;
+        Ok((body, &mut *self.aliases))
     }
 
     /// Writes what the stream takes now of the transmit buffer's bytes
-    /// `off..len`, without waiting: `Ok(0)` when it would block.
-    pub(crate) fn write_now(&mut self, off: usize, len: usize) -> Result<usize> {
-        let bytes = self.tx.get(off..len).ok_or(umqtt_status::Internal)?;
+    /// `start..end`, without waiting: `Ok(0)` when it would block.
+    pub(crate) fn write_now(&mut self, start: usize, end: usize) -> Result<usize> {
+        let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
         if bytes.is_empty() {
             return Ok(0);
         }
-        let mut n = 0;
-        // SAFETY: bytes is valid for bytes.len() bytes; the trampoline cannot raise.
-        let code = unsafe { umqtt_port_write(self.port, bytes.as_ptr(), bytes.len(), &mut n) };
-        match code {
-            PORT_OK => Ok(n.min(bytes.len())),
-            PORT_RAISED => Err(umqtt_status::Raised),
-            code if would_block(code) => Ok(0),
-            _ => Err(umqtt_status::OsError),
+        match self.port.write(bytes) {
+            Ok(n) => Ok(n),
+            Err(PortError::WouldBlock) => Ok(0),
+            Err(err) => Err(port_status(err)),
         }
-    }
-
-    /// Decodes the frame `read_frame` returned, from the receive buffer.
-    pub(crate) fn decode(
-        &self,
-        frame: Frame,
-        version: ProtocolVersion,
-    ) -> Result<Packet<'_>, DecodeError> {
-        let body = self
-            .rx
-            .get(..frame.body_len)
-            .ok_or(DecodeError::Truncated)?;
-        decode(frame.first_byte, body, version)
-    }
-
-    /// Decodes an MQTT 5 frame and resolves a PUBLISH's topic alias
-    /// against the aliases the broker set before (`aliases`: the Topic
-    /// Alias Maximum we announced).
-    pub(crate) fn decode_v5(
-        &mut self,
-        frame: Frame,
-        aliases: TopicAliases,
-    ) -> Result<(Packet<'_>, Extra<'_>), V5Error> {
-        let body = self
-            .rx
-            .get(..frame.body_len)
-            .ok_or(V5Error::Decode(DecodeError::Truncated))?;
-        let (packet, extra) = v5::decode(frame.first_byte, body).map_err(V5Error::Decode)?;
-        let Packet::Publish(mut publish) = packet else {
-            return Ok((packet, extra));
-        };
-        if extra.topic_alias.is_some() {
-            publish.topic = aliases
-                .resolve(self.aliases, publish.topic, extra.topic_alias)
-                .map_err(|_| V5Error::Alias)?;
-        }
-        Ok((Packet::Publish(publish), extra))
     }
 }
 
@@ -350,71 +176,55 @@ pub(crate) fn encode_status(err: EncodeError) -> umqtt_status {
     }
 }
 
-/// EAGAIN and friends: the stream is not ready, wait on the poller.
-fn would_block(code: i32) -> bool {
-    [MP_EAGAIN, MP_EWOULDBLOCK, MP_EINPROGRESS, MP_ETIMEDOUT]
-        .iter()
-        .any(|&e| i32::try_from(e) == Ok(code))
+fn port_status(err: PortError) -> umqtt_status {
+    match err {
+        PortError::Raised => umqtt_status::Raised,
+        // WouldBlock only reaches here from a wait, which reports readiness.
+        PortError::Os | PortError::WouldBlock => umqtt_status::OsError,
+    }
 }
 
 /// Reads at least one byte into `buf`.
-pub(crate) fn read_some(
-    port: &mut umqtt_port_t,
+pub(crate) fn read_some<P: Port>(
+    port: &mut P,
     buf: &mut [u8],
     deadline: Deadline,
 ) -> Result<usize> {
     loop {
-        let mut n = 0;
-        // SAFETY: buf is valid for buf.len() bytes; the trampoline cannot raise.
-        let code = unsafe { umqtt_port_read(port, buf.as_mut_ptr(), buf.len(), &mut n) };
-        match code {
-            PORT_OK if n == 0 => return Err(umqtt_status::Closed),
-            PORT_OK => return Ok(n.min(buf.len())),
-            PORT_RAISED => return Err(umqtt_status::Raised),
-            code if would_block(code) => wait(port, MP_STREAM_POLL_RD, deadline)?,
-            _ => return Err(umqtt_status::OsError),
+        match port.read(buf) {
+            Ok(0) => return Err(umqtt_status::Closed),
+            Ok(n) => return Ok(n),
+            Err(PortError::WouldBlock) => wait(port, false, deadline)?,
+            Err(err) => return Err(port_status(err)),
         }
     }
 }
 
 /// Writes all of `bytes`, continuing partial writes.
-pub(crate) fn write_all(port: &mut umqtt_port_t, bytes: &[u8], deadline: Deadline) -> Result<()> {
+pub(crate) fn write_all<P: Port>(port: &mut P, bytes: &[u8], deadline: Deadline) -> Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
-        let mut n = 0;
-        // SAFETY: rest is valid for rest.len() bytes; the trampoline cannot raise.
-        let code = unsafe { umqtt_port_write(port, rest.as_ptr(), rest.len(), &mut n) };
-        match code {
-            PORT_OK if n > 0 => rest = rest.get(n..).unwrap_or_default(),
-            PORT_OK => wait(port, MP_STREAM_POLL_WR, deadline)?,
-            PORT_RAISED => return Err(umqtt_status::Raised),
-            code if would_block(code) => wait(port, MP_STREAM_POLL_WR, deadline)?,
-            _ => return Err(umqtt_status::OsError),
+        match port.write(rest) {
+            Ok(0) | Err(PortError::WouldBlock) => wait(port, true, deadline)?,
+            Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+            Err(err) => return Err(port_status(err)),
         }
     }
     Ok(())
 }
 
-/// Waits until the stream is ready for `events`, or the deadline passes.
-fn wait(port: &mut umqtt_port_t, events: u32, deadline: Deadline) -> Result<()> {
+/// Waits until the stream is ready, or the deadline passes (`Timeout`).
+fn wait<P: Port>(port: &mut P, writable: bool, deadline: Deadline) -> Result<()> {
     loop {
         let remaining = deadline.remaining_ms();
         if remaining == 0 {
             return Err(umqtt_status::Timeout);
         }
-        let mut ready = 0;
-        // SAFETY: the trampoline cannot raise; `ready` is a local.
-        match unsafe { umqtt_port_wait(port, events, remaining, &mut ready) } {
-            PORT_OK => {}
-            PORT_RAISED => return Err(umqtt_status::Raised),
-            _ => return Err(umqtt_status::OsError),
+        match port.wait(writable, remaining).map_err(port_status)? {
+            Ready::Yes => return Ok(()),
+            Ready::Hangup => return Err(umqtt_status::Closed),
+            // Nothing ready: loop to check the deadline (poll may return early).
+            Ready::No => {}
         }
-        if ready & events != 0 {
-            return Ok(());
-        }
-        if ready & (MP_STREAM_POLL_ERR | MP_STREAM_POLL_HUP | MP_STREAM_POLL_NVAL) != 0 {
-            return Err(umqtt_status::Closed);
-        }
-        // Nothing ready: loop to check the deadline (poll may return early).
     }
 }

@@ -1,9 +1,9 @@
 //! The non-blocking entry points (`umqtt_client_nb_*`), for callers that
 //! wait on the stream themselves (the asyncio client `mqtt_as`).
 //!
-//! No call here waits. Outgoing packets are encoded into a transmit queue
-//! that lives in the caller's transmit buffer (bytes `tx_off..tx_len`); a
-//! packet that does not fit now is refused with
+//! No call here waits. Outgoing packets are encoded into the engine's
+//! transmit queue (`umqtt_core::client::TxQueue`), which lives in the
+//! caller's transmit buffer; a packet that does not fit now is refused with
 //! [`umqtt_status::WouldBlock`] and nothing changes (the caller flushes and
 //! tries again); a packet larger than the whole buffer is refused with
 //! [`umqtt_status::BufferTooSmall`] (the C glue grows the buffer first).
@@ -15,58 +15,59 @@
 //! [`umqtt_client_nb_accept`], PUBREL, PUBCOMP) join the queue on the next
 //! flush, when there is room for them.
 
+use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::codec::{Disconnect, PingReq};
+use umqtt_core::session::DEFAULT_CAPACITY;
 use umqtt_core::Packet;
 
-use crate::driver::{self, Deadline, Io, Outgoing};
+use crate::client::{
+    close_delivery, finish_connack, message_of, receive_in, request_packet, start_connect,
+    umqtt_connect_options, umqtt_message, Request,
+};
+use crate::driver::{Deadline, Io};
+use crate::port::{now, umqtt_port_t};
 use crate::{
-    check_publish_limits, client_mut, close_delivery, handle_connack, io_of, pid_of,
-    publish_packet, receive_in, request_packet, result_status, session_status, start_connect,
-    track_publish, umqtt_bytes, umqtt_client, umqtt_connect_options, umqtt_event, umqtt_io,
-    umqtt_message, umqtt_status, usable_client, write_ptr, Request, Result,
+    client_mut, client_ref, pid_of, result_status, status_with_detail, umqtt_bytes, umqtt_client,
+    umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
 };
 
-/// Makes room for `need` bytes at the end of the transmit queue (moving
-/// the pending bytes to the buffer's start if that helps). The offset to
-/// encode at, or `WouldBlock` / `BufferTooSmall`.
-fn reserve(c: &mut umqtt_client, io: &mut Io<'_>, need: usize) -> Result<usize> {
-    let cap = io.tx_cap();
-    if need > cap {
-        return Err(umqtt_status::BufferTooSmall);
-    }
-    if c.tx_off == c.tx_len {
-        c.tx_off = 0;
-        c.tx_len = 0;
-    }
-    if c.tx_len.checked_add(need).is_some_and(|end| end <= cap) {
-        return Ok(c.tx_len);
-    }
-    if c.tx_off > 0 {
-        io.tx_compact(c.tx_off, c.tx_len);
-        c.tx_len = c.tx_len.saturating_sub(c.tx_off);
-        c.tx_off = 0;
-    }
-    if c.tx_len.checked_add(need).is_some_and(|end| end <= cap) {
-        Ok(c.tx_len)
-    } else {
-        Err(umqtt_status::WouldBlock)
-    }
+type Engine = Client<DEFAULT_CAPACITY>;
+
+/// Room for `packet` at the end of the transmit queue: the offset to
+/// encode it at, or `WouldBlock` / `BufferTooSmall`.
+fn reserve(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, packet: &Outgoing<'_>) -> Result<usize> {
+    c.queue()
+        .reserve(io.tx(), packet.encoded_len())
+        .map_err(|err| match err {
+            QueueError::Full => umqtt_status::WouldBlock,
+            QueueError::TooLarge => umqtt_status::BufferTooSmall,
+        })
 }
 
-/// Appends `packet` to the transmit queue.
-fn enqueue(c: &mut umqtt_client, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
-    let start = reserve(c, io, packet.encoded_len())?;
+/// Encodes `packet` at `start` (from [`reserve`]) and adds it to the queue.
+fn commit(
+    c: &mut Engine,
+    io: &mut Io<'_, umqtt_port_t>,
+    packet: &Outgoing<'_>,
+    start: usize,
+) -> Result<()> {
     let len = io.encode_at(packet, start)?;
-    c.tx_len = start.checked_add(len).ok_or(umqtt_status::Internal)?;
+    c.queue().commit(start, len);
     Ok(())
 }
 
+/// Appends `packet` to the transmit queue.
+fn enqueue(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, packet: &Outgoing<'_>) -> Result<()> {
+    let start = reserve(c, io, packet)?;
+    commit(c, io, packet, start)
+}
+
 /// Moves the acks the session owes into the queue while they fit.
-fn queue_acks(c: &mut umqtt_client, io: &mut Io<'_>) -> Result<()> {
-    while let Some(transmit) = c.session.peek_transmit() {
+fn queue_acks(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>) -> Result<()> {
+    while let Some(transmit) = c.peek_transmit() {
         match enqueue(c, io, &Outgoing::V3(transmit.packet())) {
             Ok(()) => {
-                c.session.poll_transmit();
+                c.poll_transmit();
             }
             Err(umqtt_status::WouldBlock) => break,
             Err(status) => return Err(status),
@@ -75,15 +76,9 @@ fn queue_acks(c: &mut umqtt_client, io: &mut Io<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Bytes in the transmit queue.
-fn pending(c: &umqtt_client) -> usize {
-    c.tx_len.saturating_sub(c.tx_off)
-}
-
 /// Encodes CONNECT into the (emptied) transmit queue and starts a new
 /// connection on the attached stream; [`umqtt_client_nb_flush`] sends it
-/// and [`umqtt_client_nb_connack`] reads the answer. In-flight ids are
-/// forgotten for a clean session, as [`crate::umqtt_client_connect`] does.
+/// and [`umqtt_client_nb_connack`] reads the answer.
 ///
 /// # Safety
 /// `client` initialised; `io` and `options` valid for the call.
@@ -94,17 +89,10 @@ pub unsafe extern "C" fn umqtt_client_nb_connect(
     options: *const umqtt_connect_options,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe { nb_connect(client, io, options) })
-}
-
-unsafe fn nb_connect(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
-    enqueue(c, &mut io, &packet)
+    result_status(unsafe {
+        start_connect(client, io, options)
+            .and_then(|(c, mut io, packet)| enqueue(c, &mut io, &packet))
+    })
 }
 
 /// Reads the CONNACK if it has arrived. `*done` is false while it has not
@@ -124,29 +112,21 @@ pub unsafe extern "C" fn umqtt_client_nb_connack(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
+    let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe {
-        nb_connack(
-            client,
-            io,
-            done,
-            session_present,
-            (return_code, connack_properties),
-        )
-    })
+    result_status(unsafe { nb_connack(client, io, done, outputs) })
 }
 
 unsafe fn nb_connack(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     done: *mut bool,
-    session_present: *mut u8,
-    (return_code, connack_properties): (*mut u8, *mut umqtt_bytes),
+    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     write_ptr(done, false);
-    let frame = match io.read_frame(&mut c.reader, Deadline::after(0), 0) {
+    let frame = match io.read_frame(c.reader(), Deadline::after(0), 0) {
         Ok(Some(frame)) => frame,
         Ok(None) | Err(umqtt_status::Timeout) => return Ok(()),
         Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
@@ -154,8 +134,8 @@ unsafe fn nb_connack(
         }
         Err(status) => return Err(c.fail(status)),
     };
-    let present = handle_connack(c, &mut io, frame, return_code, connack_properties)?;
-    write_ptr(session_present, u8::from(present));
+    let present = finish_connack(c, &mut io, frame, outputs)?;
+    write_ptr(outputs.0, u8::from(present));
     write_ptr(done, true);
     Ok(())
 }
@@ -181,20 +161,18 @@ unsafe fn nb_flush(client: *mut umqtt_client, io: *const umqtt_io, left: *mut us
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     loop {
         queue_acks(c, &mut io)?;
-        if pending(c) == 0 {
+        let (start, end) = c.queue().range();
+        if start == end {
             break;
         }
-        let n = match io.write_now(c.tx_off, c.tx_len) {
-            Ok(n) => n,
-            Err(status) => return Err(c.fail(status)),
-        };
+        let n = io.write_now(start, end).map_err(|s| c.fail(s))?;
         if n == 0 {
             break;
         }
-        c.tx_off = c.tx_off.saturating_add(n).min(c.tx_len);
-        c.session.handle_sent(driver::now());
+        c.queue().consume(n);
+        c.handle_sent(now());
     }
-    write_ptr(left, pending(c));
+    write_ptr(left, c.queue().pending());
     Ok(())
 }
 
@@ -205,7 +183,7 @@ unsafe fn nb_flush(client: *mut umqtt_client, io: *const umqtt_io, left: *mut us
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_nb_pending(client: *const umqtt_client) -> usize {
     // SAFETY: forwarded contract.
-    unsafe { client.as_ref() }.map_or(0, pending)
+    unsafe { client_ref(client) }.map_or(0, |c| c.queue_pending())
 }
 
 /// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
@@ -238,29 +216,18 @@ unsafe fn nb_publish(
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
-    let m = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
-    // SAFETY: forwarded contract.
-    let (publish, properties) = unsafe { publish_packet(c, m) }?;
-    check_publish_limits(c, &publish, properties, detail)?;
-    let packet = match properties {
-        Some(props) => Outgoing::Publish5(publish, props),
-        None => Outgoing::V3(Packet::Publish(publish)),
-    };
+    let m = unsafe { message_of(message.as_ref().ok_or(umqtt_status::InvalidArgument)?) }?;
+    let packet = c
+        .prepare_publish(&m)
+        .map_err(|e| status_with_detail(e, detail))?;
+    let publish = *packet.as_publish().ok_or(umqtt_status::Internal)?;
     // Room first: a refusal leaves the session unchanged.
-    let start = reserve(c, &mut io, packet.encoded_len())?;
-    let Some(tracking) = track_publish(c, &publish, ack_timeout)? else {
+    let start = reserve(c, &mut io, &packet)?;
+    let ack_deadline = Deadline::after(ack_timeout).instant();
+    let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
         return Ok(());
     };
-    match io.encode_at(&packet, start) {
-        Ok(len) => {
-            c.tx_len = start.checked_add(len).ok_or(umqtt_status::Internal)?;
-            Ok(())
-        }
-        Err(status) => {
-            tracking.undo(c);
-            Err(status)
-        }
-    }
+    commit(c, &mut io, &packet, start).inspect_err(|_| tracking.undo(c))
 }
 
 /// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
@@ -282,70 +249,35 @@ pub unsafe extern "C" fn umqtt_client_nb_subscribe(
     ack_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
+    let request = if options == UMQTT_NB_UNSUBSCRIBE {
+        Request::Unsubscribe(topic)
+    } else {
+        Request::Subscribe(topic, options)
+    };
     // SAFETY: forwarded contract.
     result_status(unsafe {
-        nb_subscribe(
-            client,
-            io,
-            (topic, options, properties),
-            pid,
-            ack_timeout,
-            detail,
-        )
+        nb_request(client, io, (request, properties, pid), ack_timeout, detail)
     })
 }
 
 /// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 pub const UMQTT_NB_UNSUBSCRIBE: u8 = 255;
 
-unsafe fn nb_subscribe(
+unsafe fn nb_request(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    (topic, options, properties): (umqtt_bytes, u8, umqtt_bytes),
-    pid: u16,
+    (request, properties, pid): (Request, umqtt_bytes, u16),
     ack_timeout: i32,
     detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
-    // SAFETY: forwarded contract.
-    let filter = unsafe { topic.as_slice() };
     let pid = pid_of(pid)?;
-    let ack_deadline = Deadline::after(ack_timeout).instant();
-    let request = if options == UMQTT_NB_UNSUBSCRIBE {
-        Request::Unsubscribe(filter)
-    } else {
-        Request::Subscribe(filter, options)
-    };
     // SAFETY: forwarded contract.
-    let (packet, subscribe) = unsafe { request_packet(c, request, properties, pid, detail) }?;
-    let start = reserve(c, &mut io, packet.encoded_len())?;
-    if subscribe {
-        c.session.start_subscribe(pid, 1, ack_deadline)
-    } else {
-        c.session.start_unsubscribe(pid, ack_deadline)
-    }
-    .map_err(session_status)?;
-    finish_enqueue(c, &mut io, &packet, start, pid)
-}
-
-fn finish_enqueue(
-    c: &mut umqtt_client,
-    io: &mut Io<'_>,
-    packet: &Outgoing<'_>,
-    start: usize,
-    pid: umqtt_core::Pid,
-) -> Result<()> {
-    match io.encode_at(packet, start) {
-        Ok(len) => {
-            c.tx_len = start.checked_add(len).ok_or(umqtt_status::Internal)?;
-            Ok(())
-        }
-        Err(status) => {
-            c.session.forget(pid);
-            Err(status)
-        }
-    }
+    let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
+    let start = reserve(c, &mut io, &packet)?;
+    let tracking = c.track_request(&packet, Deadline::after(ack_timeout).instant())?;
+    commit(c, &mut io, &packet, start).inspect_err(|_| tracking.undo(c))
 }
 
 /// Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
@@ -358,23 +290,15 @@ pub unsafe extern "C" fn umqtt_client_nb_control(
     io: *const umqtt_io,
     disconnect: bool,
 ) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    result_status(unsafe { nb_control(client, io, disconnect) })
-}
-
-unsafe fn nb_control(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    disconnect: bool,
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
     let packet = if disconnect {
         Packet::Disconnect(Disconnect)
     } else {
         Packet::PingReq(PingReq)
     };
-    enqueue(c, &mut io, &Outgoing::V3(packet))
+    // SAFETY: forwarded contract.
+    result_status(unsafe {
+        usable_client(client, io).and_then(|(c, mut io)| enqueue(c, &mut io, &packet.into()))
+    })
 }
 
 /// Handles at most one incoming packet without waiting. `Ok` with
@@ -395,25 +319,13 @@ pub unsafe extern "C" fn umqtt_client_nb_receive(
         return umqtt_status::InvalidArgument;
     }
     // SAFETY: forwarded contract.
-    let c = match unsafe { client_mut(client) } {
-        Ok(c) => c,
-        Err(status) => return status,
-    };
-    if let Err(status) = c.usable() {
-        return status;
-    }
-    // SAFETY: forwarded contract.
-    let mut io = match unsafe { io_of(c, io) } {
-        Ok(io) => io,
-        Err(status) => return status,
-    };
-    match receive_in(c, &mut io, Deadline::after(0), 0) {
-        Ok(ev) => {
+    result_status(unsafe {
+        usable_client(client, io).and_then(|(c, mut io)| {
+            let ev = receive_in(c, &mut io, Deadline::after(0), 0)?;
             write_ptr(event, ev);
-            umqtt_status::Ok
-        }
-        Err(status) => status,
-    }
+            Ok(())
+        })
+    })
 }
 
 /// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
@@ -429,12 +341,5 @@ pub unsafe extern "C" fn umqtt_client_nb_accept(
     pid: u16,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    let c = match unsafe { client_mut(client) } {
-        Ok(c) => c,
-        Err(status) => return status,
-    };
-    match close_delivery(c, qos, pid) {
-        Ok(_) => umqtt_status::Ok,
-        Err(status) => status,
-    }
+    result_status(unsafe { client_mut(client) }.and_then(|c| close_delivery(c, qos, pid).map(drop)))
 }

@@ -274,19 +274,6 @@ pub(crate) fn limit_code(err: LimitError) -> u8 {
     }
 }
 
-/// Validates a block the C glue passes to an operation.
-///
-/// # Safety
-/// `block` valid for `'a`.
-pub(crate) unsafe fn properties_of<'a>(
-    block: umqtt_bytes,
-    context: Context,
-) -> Result<Properties<'a>> {
-    // SAFETY: per the contract.
-    let bytes = unsafe { block.as_slice() };
-    Properties::parse(bytes, context).map_err(|_| umqtt_status::InvalidProperty)
-}
-
 /// The name of an MQTT 5 reason code ("Not authorized", ...), for
 /// exception messages.
 #[no_mangle]

@@ -177,6 +177,11 @@ impl<const N: usize> Client<N> {
         }
     }
 
+    /// Accepts incoming packets of at most `max_body` bytes from now on.
+    pub fn set_max_body(&mut self, max_body: usize) {
+        self.reader = FrameReader::new(max_body);
+    }
+
     /// Where the connection stands.
     pub fn link(&self) -> Link {
         self.link
@@ -211,6 +216,11 @@ impl<const N: usize> Client<N> {
     /// The transmit queue's offsets (in the driver's buffer).
     pub fn queue(&mut self) -> &mut TxQueue {
         &mut self.queue
+    }
+
+    /// Bytes waiting in the transmit queue.
+    pub fn queue_pending(&self) -> usize {
+        self.queue.pending()
     }
 
     /// MQTT 5: what the broker's CONNACK allows.

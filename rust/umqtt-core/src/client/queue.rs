@@ -41,6 +41,11 @@ impl TxQueue {
         self.len.saturating_sub(self.off)
     }
 
+    /// Where the queued bytes are: `start..end` of the buffer.
+    pub fn range(&self) -> (usize, usize) {
+        (self.off, self.len)
+    }
+
     /// The queued bytes of `buf`.
     pub fn queued<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
         buf.get(self.off..self.len).unwrap_or_default()

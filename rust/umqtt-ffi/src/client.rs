@@ -1,0 +1,629 @@
+//! The blocking operations: each sends its packet (waiting for the stream
+//! within `io_timeout` ms) or reads one, over the engine of
+//! `umqtt_core::client`. Timeouts are in ms, `UMQTT_PORT_FOREVER` (-1) for
+//! none. Whatever the non-blocking entry points queued is sent first, so
+//! packets leave in the order they were made.
+
+use umqtt_core::client::{qos_pid, Client, Message, Outgoing};
+use umqtt_core::codec::{Connect, LastWill, PingReq};
+use umqtt_core::session::DEFAULT_CAPACITY;
+use umqtt_core::{Packet, Pid, ProtocolVersion, TopicName};
+
+use crate::driver::{Deadline, Io};
+use crate::port::{now, umqtt_port_t};
+use crate::{
+    client_mut, io_of, pid_of, qos_of, result_status, status_with_detail, str_of, umqtt_bytes,
+    umqtt_client, umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
+};
+
+type Engine = Client<DEFAULT_CAPACITY>;
+
+/// What CONNECT carries. Byte strings are borrowed for the call only.
+#[repr(C)]
+pub struct umqtt_connect_options {
+    /// Client identifier (UTF-8; may be empty with a clean session).
+    pub client_id: umqtt_bytes,
+    /// Whether `username` is present.
+    pub has_username: bool,
+    /// User name (UTF-8).
+    pub username: umqtt_bytes,
+    /// Whether `password` is present.
+    pub has_password: bool,
+    /// Password (binary).
+    pub password: umqtt_bytes,
+    /// Whether a last will is set.
+    pub has_will: bool,
+    /// Will topic (a valid topic name).
+    pub will_topic: umqtt_bytes,
+    /// Will message.
+    pub will_message: umqtt_bytes,
+    /// Will QoS, 0..=2.
+    pub will_qos: u8,
+    /// Will retain flag.
+    pub will_retain: bool,
+    /// Keep-alive in seconds, 0 disables.
+    pub keepalive: u16,
+    /// Clean session flag.
+    pub clean_session: bool,
+    /// 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5.
+    pub version: u8,
+    /// MQTT 5: the CONNECT's property block (see `umqtt_props_put`).
+    pub properties: umqtt_bytes,
+    /// MQTT 5: the will's property block.
+    pub will_properties: umqtt_bytes,
+}
+
+/// An outgoing PUBLISH, as [`umqtt_client_publish`] and
+/// [`crate::umqtt_client_nb_publish`] take it.
+#[repr(C)]
+pub struct umqtt_message {
+    /// Topic name (empty: MQTT 5, sent by its Topic Alias).
+    pub topic: umqtt_bytes,
+    /// Payload.
+    pub msg: umqtt_bytes,
+    /// QoS 0..=2.
+    pub qos: u8,
+    /// Retain flag.
+    pub retain: bool,
+    /// DUP flag: a resend (see [`umqtt_client_publish`]).
+    pub dup: bool,
+    /// Packet id for QoS 1/2 (1..=65535).
+    pub pid: u16,
+    /// MQTT 5: the PUBLISH's property block; empty on MQTT 3.
+    pub properties: umqtt_bytes,
+}
+
+/// Sends CONNECT and waits up to `io_timeout` for the CONNACK.
+/// `*return_code` gets the CONNACK code (also on `ConnackRefused`); on
+/// MQTT 5, `*connack_properties` the CONNACK's property block (in the
+/// receive buffer, valid until the next read; also on `ConnackRefused`).
+///
+/// # Safety
+/// `client` initialised; `io` and `options` valid for the call, with their
+/// byte strings; outputs null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_connect(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+    io_timeout: i32,
+    session_present: *mut u8,
+    return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
+) -> umqtt_status {
+    let outputs = (session_present, return_code, connack_properties);
+    // SAFETY: forwarded contract.
+    result_status(unsafe { connect(client, io, options, io_timeout, outputs) })
+}
+
+unsafe fn connect(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+    io_timeout: i32,
+    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
+    let deadline = Deadline::after(io_timeout);
+    io.send(&packet, deadline).map_err(|s| c.fail(s))?;
+    // The answer must be a CONNACK; anything else is simple2's ECONLENGTH.
+    let frame = match io.read_frame(c.reader(), deadline, io_timeout) {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return Err(c.fail(umqtt_status::Timeout)),
+        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
+            return Err(c.fail(umqtt_status::ConnackInvalid))
+        }
+        Err(status) => return Err(c.fail(status)),
+    };
+    let present = finish_connack(c, &mut io, frame, outputs)?;
+    write_ptr(outputs.0, u8::from(present));
+    // A resumed session re-sends PUBREL for released QoS 2 publishes.
+    flush_acks(c, &mut io, deadline)
+}
+
+/// Handles the answer to CONNECT (blocking and non-blocking paths) and
+/// writes the return code and MQTT 5 properties out (also on a refusal).
+/// Returns the session-present flag.
+pub(crate) fn finish_connack(
+    c: &mut Engine,
+    io: &mut Io<'_, umqtt_port_t>,
+    frame: umqtt_core::Frame,
+    (_, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
+) -> Result<bool> {
+    let (body, _) = io.frame_parts(frame)?;
+    let connack = c.handle_connack(now(), frame, body)?;
+    write_ptr(return_code, connack.return_code);
+    write_ptr(
+        connack_properties,
+        umqtt_bytes::of(connack.properties.as_bytes()),
+    );
+    if !connack.is_accepted() {
+        return Err(umqtt_status::ConnackRefused);
+    }
+    Ok(connack.session_present)
+}
+
+/// Starts a connection (blocking and non-blocking paths): the client, its
+/// I/O, and the CONNECT `options` describe, prepared by the engine (the
+/// previous connection forgotten, the inbound aliases cleared).
+///
+/// # Safety
+/// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
+/// for `'a`.
+pub(crate) unsafe fn start_connect<'a>(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>, Outgoing<'a>)> {
+    // SAFETY: forwarded contract.
+    let c = unsafe { client_mut(client) }?;
+    // SAFETY: forwarded contract.
+    let mut io = unsafe { io_of(c, io) }?;
+    // SAFETY: forwarded contract.
+    let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    // SAFETY: forwarded contract.
+    let connect = unsafe { connect_packet(o) }?;
+    // SAFETY: forwarded contract.
+    let (props, will) = unsafe { (o.properties.as_slice(), o.will_properties.as_slice()) };
+    let packet = c.prepare_connect(now(), connect, props, will, io.aliases_len())?;
+    io.clear_aliases();
+    Ok((c, io, packet))
+}
+
+/// The CONNECT packet `o` describes.
+///
+/// # Safety
+/// The byte strings of `o` are valid for `'a`.
+unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
+    let version = match o.version {
+        3 => ProtocolVersion::V31,
+        4 => ProtocolVersion::V311,
+        5 => ProtocolVersion::V5,
+        _ => return Err(umqtt_status::InvalidArgument),
+    };
+    // SAFETY: the option strings are valid for the call.
+    let (client_id, username, password, will_topic, will_message) = unsafe {
+        (
+            o.client_id.as_slice(),
+            o.username.as_slice(),
+            o.password.as_slice(),
+            o.will_topic.as_slice(),
+            o.will_message.as_slice(),
+        )
+    };
+    let will = if o.has_will {
+        Some(LastWill {
+            topic: TopicName::new(will_topic).map_err(|_| umqtt_status::InvalidTopic)?,
+            message: will_message,
+            qos: qos_of(o.will_qos)?,
+            retain: o.will_retain,
+        })
+    } else {
+        None
+    };
+    Ok(Connect {
+        version,
+        client_id: str_of(client_id)?,
+        clean_session: o.clean_session,
+        keep_alive: o.keepalive,
+        will,
+        username: if o.has_username {
+            Some(str_of(username)?)
+        } else {
+            None
+        },
+        password: o.has_password.then_some(password),
+    })
+}
+
+/// The engine's message for `m`.
+///
+/// # Safety
+/// The byte strings of `m` are valid for `'a`.
+pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
+    let qos = qos_of(m.qos)?;
+    let pid = match qos.as_u8() {
+        0 => None,
+        _ => Some(pid_of(m.pid)?),
+    };
+    // SAFETY: forwarded contract.
+    let (topic, payload, properties) = unsafe {
+        (
+            m.topic.as_slice(),
+            m.msg.as_slice(),
+            m.properties.as_slice(),
+        )
+    };
+    Ok(Message {
+        topic,
+        payload,
+        qos,
+        pid,
+        retain: m.retain,
+        dup: m.dup,
+        properties,
+    })
+}
+
+/// Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
+/// ack deadline of `ack_timeout` ms. A packet larger than the transmit
+/// buffer sends its payload straight from `msg` in a second write.
+///
+/// With `dup` set this is a resend (MQTT §4.4, after a reconnect on a
+/// resumed session): a `pid` already in flight at the same QoS, awaiting
+/// its PUBACK/PUBREC, is sent again with a renewed deadline instead of
+/// failing with `PidInUse`; a QoS 2 `pid` that already got its PUBREC is
+/// not sent again (its PUBREL is) and the call succeeds; a `pid` not in
+/// flight goes in flight as usual.
+///
+/// MQTT 5: `properties` is the PUBLISH's property block (empty on MQTT 3);
+/// with a Topic Alias in it, an empty `topic` sends the alias alone. The
+/// broker's CONNACK limits are checked first (`BrokerLimit`, `*detail`
+/// naming the limit for `umqtt_limit_text`).
+///
+/// # Safety
+/// `client` initialised; `io` and `message` valid for the call, with its
+/// byte strings; `detail` null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_publish(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    message: *const umqtt_message,
+    ack_timeout: i32,
+    io_timeout: i32,
+    detail: *mut u8,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    result_status(unsafe { publish(client, io, message, (ack_timeout, io_timeout), detail) })
+}
+
+unsafe fn publish(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    message: *const umqtt_message,
+    (ack_timeout, io_timeout): (i32, i32),
+    detail: *mut u8,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
+    // SAFETY: forwarded contract.
+    let m = unsafe { message_of(message.as_ref().ok_or(umqtt_status::InvalidArgument)?) }?;
+    let packet = c
+        .prepare_publish(&m)
+        .map_err(|e| status_with_detail(e, detail))?;
+    let publish = *packet.as_publish().ok_or(umqtt_status::Internal)?;
+    let ack_deadline = Deadline::after(ack_timeout).instant();
+    let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
+        return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
+    };
+    if let Err(status) = io.send(&packet, Deadline::after(io_timeout)) {
+        tracking.undo(c);
+        return Err(match status {
+            umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
+            other => c.fail(other),
+        });
+    }
+    c.handle_sent(now());
+    Ok(())
+}
+
+/// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
+/// `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
+/// As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
+/// (e.g. a Subscription Identifier). `*detail` as for publish.
+///
+/// # Safety
+/// `client` initialised; `io`, `topic` and `properties` valid for the
+/// call; `detail` null or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn umqtt_client_subscribe(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    topic: umqtt_bytes,
+    options: u8,
+    properties: umqtt_bytes,
+    pid: u16,
+    ack_timeout: i32,
+    io_timeout: i32,
+    detail: *mut u8,
+) -> umqtt_status {
+    let request = Request::Subscribe(topic, options);
+    // SAFETY: forwarded contract.
+    result_status(unsafe {
+        request_ack(
+            client,
+            io,
+            (request, properties, pid),
+            (ack_timeout, io_timeout),
+            detail,
+        )
+    })
+}
+
+/// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
+/// goes in flight until its UNSUBACK.
+///
+/// # Safety
+/// `client` initialised; `io`, `topic` and `properties` valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_unsubscribe(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    topic: umqtt_bytes,
+    properties: umqtt_bytes,
+    pid: u16,
+    ack_timeout: i32,
+    io_timeout: i32,
+) -> umqtt_status {
+    let request = Request::Unsubscribe(topic);
+    // SAFETY: forwarded contract.
+    result_status(unsafe {
+        request_ack(
+            client,
+            io,
+            (request, properties, pid),
+            (ack_timeout, io_timeout),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// A SUBSCRIBE (filter, options) or UNSUBSCRIBE (filter) of one filter.
+pub(crate) enum Request {
+    Subscribe(umqtt_bytes, u8),
+    Unsubscribe(umqtt_bytes),
+}
+
+/// The packet of `request`, prepared by the engine.
+///
+/// # Safety
+/// The byte strings are valid for `'a`.
+pub(crate) unsafe fn request_packet<'a>(
+    c: &Engine,
+    (request, properties, pid): (Request, umqtt_bytes, Pid),
+    detail: *mut u8,
+) -> Result<Outgoing<'a>> {
+    // SAFETY: forwarded contract.
+    let props = unsafe { properties.as_slice() };
+    let prepared = match request {
+        // SAFETY: forwarded contract.
+        Request::Subscribe(filter, options) => {
+            c.prepare_subscribe(pid, unsafe { filter.as_slice() }, options, props)
+        }
+        // SAFETY: forwarded contract.
+        Request::Unsubscribe(filter) => {
+            c.prepare_unsubscribe(pid, unsafe { filter.as_slice() }, props)
+        }
+    };
+    prepared.map_err(|e| status_with_detail(e, detail))
+}
+
+/// Prepares the request, puts `pid` in flight, sends; forgets the pid if
+/// sending fails.
+unsafe fn request_ack(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    (request, properties, pid): (Request, umqtt_bytes, u16),
+    (ack_timeout, io_timeout): (i32, i32),
+    detail: *mut u8,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
+    let pid = pid_of(pid)?;
+    // SAFETY: forwarded contract.
+    let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
+    if packet.encoded_len() > io.tx().len() {
+        return Err(umqtt_status::BufferTooSmall);
+    }
+    let tracking = c.track_request(&packet, Deadline::after(ack_timeout).instant())?;
+    if let Err(status) = io.send(&packet, Deadline::after(io_timeout)) {
+        tracking.undo(c);
+        return Err(c.fail(status));
+    }
+    c.handle_sent(now());
+    Ok(())
+}
+
+/// Sends PINGREQ.
+///
+/// # Safety
+/// `client` initialised; `io` valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_ping(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    io_timeout: i32,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    result_status(unsafe { send_simple(client, io, Packet::PingReq(PingReq).into(), io_timeout) })
+}
+
+/// Sends DISCONNECT and forgets the connection (not the in-flight ids).
+/// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
+/// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
+/// 0 / empty.
+///
+/// # Safety
+/// `client` initialised; `io` and `properties` valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_disconnect(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    reason: u8,
+    properties: umqtt_bytes,
+    io_timeout: i32,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    let Ok(c) = (unsafe { client_mut(client) }) else {
+        return umqtt_status::InvalidArgument;
+    };
+    // SAFETY: forwarded contract.
+    let packet = c.prepare_disconnect(reason, unsafe { properties.as_slice() });
+    // SAFETY: forwarded contract.
+    let status = match packet {
+        Ok(packet) => result_status(unsafe { send_simple(client, io, packet, io_timeout) }),
+        Err(err) => err.into(),
+    };
+    // SAFETY: forwarded contract.
+    if let Ok(c) = unsafe { client_mut(client) } {
+        c.detach();
+    }
+    status
+}
+
+unsafe fn send_simple(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    packet: Outgoing<'_>,
+    io_timeout: i32,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
+    io.send(&packet, Deadline::after(io_timeout))
+        .map_err(|s| c.fail(s))?;
+    c.handle_sent(now());
+    Ok(())
+}
+
+/// Handles at most one incoming packet. Waits `first_byte_timeout` ms for
+/// one to start (0: only if bytes are already there); once started, the
+/// rest must arrive within `io_timeout` ms, else `Timeout` (the partial
+/// packet is kept and the next call continues it). Acks the engine owes
+/// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; a
+/// message's own ack waits for [`umqtt_client_accept`].
+///
+/// # Safety
+/// `client` initialised; `io` valid for the call; `event` writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_receive(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    first_byte_timeout: i32,
+    io_timeout: i32,
+    event: *mut umqtt_event,
+) -> umqtt_status {
+    if event.is_null() {
+        return umqtt_status::InvalidArgument;
+    }
+    // SAFETY: forwarded contract.
+    result_status(unsafe {
+        sending_client(client, io, io_timeout).and_then(|(c, mut io)| {
+            let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
+            flush_acks(c, &mut io, Deadline::after(io_timeout))?;
+            write_ptr(event, ev);
+            Ok(())
+        })
+    })
+}
+
+/// Reads and handles at most one packet (blocking and non-blocking paths);
+/// acks the session queues are left for the caller to send.
+pub(crate) fn receive_in(
+    c: &mut Engine,
+    io: &mut Io<'_, umqtt_port_t>,
+    first: Deadline,
+    io_timeout: i32,
+) -> Result<umqtt_event> {
+    // Every open delivery keeps its record until its callback returns.
+    c.can_read()?;
+    let frame = match io.read_frame(c.reader(), first, io_timeout) {
+        Ok(Some(frame)) => frame,
+        Ok(None) => return Ok(umqtt_event::NONE),
+        Err(umqtt_status::Timeout) => return Err(umqtt_status::Timeout),
+        Err(status) => return Err(c.fail(status)),
+    };
+    let (body, aliases) = io.frame_parts(frame)?;
+    let incoming = c.handle_frame(now(), frame, body, aliases)?;
+    Ok(umqtt_event::of(&incoming))
+}
+
+/// The message [`umqtt_client_receive`] reported with `qos` and `pid` has
+/// been delivered (its callback returned): send its PUBACK (QoS 1) or
+/// PUBREC (QoS 2), once. Nothing is sent for QoS 0, for a delivery already
+/// closed, or when the connection changed since it was reported.
+///
+/// # Safety
+/// `client` initialised; `io` valid for the call.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_accept(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    qos: u8,
+    pid: u16,
+    io_timeout: i32,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    result_status(unsafe {
+        client_mut(client).and_then(|c| {
+            if !close_delivery(c, qos, pid)? {
+                return Ok(());
+            }
+            let mut io = io_of(c, io)?;
+            let deadline = Deadline::after(io_timeout);
+            send_queued(c, &mut io, deadline)?;
+            flush_acks(c, &mut io, deadline)
+        })
+    })
+}
+
+/// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
+/// was open on this connection.
+pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
+    Ok(c.accept(qos_pid(qos_of(qos)?, Pid::new(pid))?)?)
+}
+
+/// The callback of the message reported with `qos` and `pid` raised (or
+/// it could not be handed over): close its delivery without an ack, so the
+/// broker redelivers it.
+///
+/// # Safety
+/// `client` initialised.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8, pid: u16) {
+    // SAFETY: forwarded contract.
+    if let (Ok(c), Ok(qos)) = (unsafe { client_mut(client) }, qos_of(qos)) {
+        if let Ok(qos_pid) = qos_pid(qos, Pid::new(pid)) {
+            c.forget(qos_pid);
+        }
+    }
+}
+
+/// As [`usable_client`], for a blocking call that writes: what the
+/// non-blocking entry points queued is sent first, within `io_timeout`.
+///
+/// # Safety
+/// As [`usable_client`].
+unsafe fn sending_client<'a>(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    io_timeout: i32,
+) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>)> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { usable_client(client, io) }?;
+    send_queued(c, &mut io, Deadline::after(io_timeout))?;
+    Ok((c, io))
+}
+
+/// Writes the non-blocking transmit queue out (see [`sending_client`]).
+fn send_queued(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, deadline: Deadline) -> Result<()> {
+    let queue = *c.queue();
+    if queue.pending() > 0 {
+        let (start, end) = queue.range();
+        io.send_tx(start, end, deadline).map_err(|s| c.fail(s))?;
+        c.handle_sent(now());
+    }
+    c.queue().clear();
+    Ok(())
+}
+
+/// Sends the acks the session owes.
+fn flush_acks(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, deadline: Deadline) -> Result<()> {
+    while let Some(transmit) = c.poll_transmit() {
+        io.send(&Outgoing::V3(transmit.packet()), deadline)
+            .map_err(|s| c.fail(s))?;
+        c.handle_sent(now());
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! The in-flight table as simple2's `rcv_pids` shows it: a live mapping
+//! pid -> deadline (tick-counter ms) that user code may read and edit, and
+//! the expiry of acks that did not come in time.
+
+use umqtt_core::session::{Awaiting, DEFAULT_CAPACITY};
+use umqtt_core::{Instant, Pid};
+
+use crate::port::now;
+use crate::{client_mut, client_ref, pid_of, result_status, umqtt_client, umqtt_status, write_ptr};
+
+// an entry without deadline reports one `NO_DEADLINE_MS` ahead.
+
+const NO_DEADLINE_MS: u32 = 1 << 30;
+
+/// Writes a found entry's deadline to `out`; whether there was one.
+fn report_deadline(entry: Option<(Awaiting, Option<Instant>)>, out: *mut u32) -> bool {
+    match entry {
+        Some((_, deadline)) => {
+            write_ptr(out, deadline_ms(deadline));
+            true
+        }
+        None => false,
+    }
+}
+
+fn deadline_ms(deadline: Option<Instant>) -> u32 {
+    match deadline {
+        Some(instant) => instant.as_millis(),
+        None => now().as_millis().wrapping_add(NO_DEADLINE_MS),
+    }
+}
+
+/// Removes one in-flight exchange whose deadline has passed; `false` when
+/// there is none.
+///
+/// # Safety
+/// `client` initialised; `pid` writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_poll_expired(
+    client: *mut umqtt_client,
+    pid: *mut u16,
+) -> bool {
+    // SAFETY: forwarded contract.
+    let Ok(c) = (unsafe { client_mut(client) }) else {
+        return false;
+    };
+    match c.poll_expired(now()) {
+        Some((expired, _)) => {
+            write_ptr(pid, expired.get());
+            true
+        }
+        None => false,
+    }
+}
+
+/// How many exchanges may be in flight at once: the size of the in-flight
+/// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
+#[no_mangle]
+pub extern "C" fn umqtt_client_pending_capacity() -> usize {
+    DEFAULT_CAPACITY
+}
+
+/// How many exchanges are in flight.
+///
+/// # Safety
+/// `client` initialised.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_len(client: *const umqtt_client) -> usize {
+    // SAFETY: forwarded contract.
+    unsafe { client_ref(client) }.map_or(0, |c| c.session().in_flight_len())
+}
+
+/// The deadline of in-flight `pid`; `false` if it is not in flight.
+///
+/// # Safety
+/// `client` initialised; `deadline` writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_get(
+    client: *const umqtt_client,
+    pid: u16,
+    deadline: *mut u32,
+) -> bool {
+    // SAFETY: forwarded contract.
+    let Some(c) = (unsafe { client_ref(client) }) else {
+        return false;
+    };
+    report_deadline(
+        Pid::new(pid).and_then(|pid| c.session().in_flight(pid)),
+        deadline,
+    )
+}
+
+/// Sets the deadline of `pid`, adding it to the table if absent: when it
+/// passes, `umqtt_client_poll_expired` reports it.
+///
+/// # Safety
+/// `client` initialised.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_insert(
+    client: *mut umqtt_client,
+    pid: u16,
+    deadline: u32,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    let c = match unsafe { client_mut(client) } {
+        Ok(c) => c,
+        Err(status) => return status,
+    };
+    let pid = match pid_of(pid) {
+        Ok(pid) => pid,
+        Err(status) => return status,
+    };
+    let instant = Instant::from_millis(deadline);
+    result_status(
+        c.session_mut()
+            .track(pid, Some(instant))
+            .map_err(|e| umqtt_core::client::ClientError::from(e).into()),
+    )
+}
+
+/// Removes `pid`; `false` if it was not in flight.
+///
+/// # Safety
+/// `client` initialised; `deadline` writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_remove(
+    client: *mut umqtt_client,
+    pid: u16,
+    deadline: *mut u32,
+) -> bool {
+    // SAFETY: forwarded contract.
+    let Ok(c) = (unsafe { client_mut(client) }) else {
+        return false;
+    };
+    report_deadline(
+        Pid::new(pid).and_then(|pid| c.session_mut().forget(pid)),
+        deadline,
+    )
+}
+
+/// The `index`-th in-flight exchange, oldest first; `false` past the end.
+///
+/// # Safety
+/// `client` initialised; outputs writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_nth(
+    client: *const umqtt_client,
+    index: usize,
+    pid: *mut u16,
+    deadline: *mut u32,
+) -> bool {
+    // SAFETY: forwarded contract.
+    let Some(c) = (unsafe { client_ref(client) }) else {
+        return false;
+    };
+    match c.session().in_flight_iter().nth(index) {
+        Some((p, _, d)) => {
+            write_ptr(pid, p.get());
+            write_ptr(deadline, deadline_ms(d));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Forgets every in-flight exchange.
+///
+/// # Safety
+/// `client` initialised.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_clear(client: *mut umqtt_client) {
+    // SAFETY: forwarded contract.
+    if let Ok(c) = unsafe { client_mut(client) } {
+        c.session_mut().clear_in_flight();
+    }
+}

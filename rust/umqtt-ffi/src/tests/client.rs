@@ -1,0 +1,235 @@
+//! The blocking operations of `client.rs`.
+
+use std::vec::Vec;
+
+use umqtt_core::codec::{ConnAck, Packet, PubRel, Publish};
+use umqtt_core::{QosPid, TopicName};
+
+use super::*;
+
+#[test]
+fn connect_writes_connect_and_reads_connack() {
+    let mut h = Harness::new(256, 64);
+    h.broker(&packet(Packet::ConnAck(ConnAck {
+        session_present: true,
+        return_code: 0,
+    })));
+    assert_eq!(h.connect(false), umqtt_status::Ok);
+    let sent = h.sent();
+    assert_eq!(sent[0], 0x10, "CONNECT");
+    assert!(sent.ends_with(b"\x00\x01t"), "client id last: {sent:?}");
+}
+
+#[test]
+fn refused_connack_reports_its_code() {
+    let mut h = Harness::new(256, 64);
+    h.broker(&packet(Packet::ConnAck(ConnAck {
+        session_present: false,
+        return_code: 5,
+    })));
+    let options = options(b"t", true);
+    let io = h.io();
+    let (mut present, mut code) = (9, 0);
+    let mut props = umqtt_bytes::EMPTY;
+    let st = unsafe {
+        umqtt_client_connect(
+            h.c(),
+            &io,
+            &options,
+            1000,
+            &mut present,
+            &mut code,
+            &mut props,
+        )
+    };
+    assert_eq!((st, code), (umqtt_status::ConnackRefused, 5));
+    // The link is broken until the next connect.
+    assert_eq!(h.publish(b"a", b"m", 0, 0), umqtt_status::Closed);
+}
+
+#[test]
+fn no_connack_times_out_in_virtual_time() {
+    let mut h = Harness::new(256, 64);
+    assert_eq!(h.connect(true), umqtt_status::Timeout);
+}
+
+#[test]
+fn publish_qos0_is_one_write_of_the_exact_bytes() {
+    let mut h = Harness::connected(256, 64);
+    assert_eq!(h.publish(b"a/b", b"hi", 0, 0), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x30\x07\x00\x03a/bhi");
+}
+
+#[test]
+fn large_publish_sends_its_payload_from_where_it_lies() {
+    let mut h = Harness::connected(256, 32);
+    let payload: Vec<u8> = (0..200u8).collect();
+    assert_eq!(h.publish(b"a/b", &payload, 1, 7), umqtt_status::Ok);
+    let whole = packet(Packet::Publish(Publish {
+        dup: false,
+        qos_pid: QosPid::AtLeastOnce(pid(7)),
+        retain: false,
+        topic: TopicName::new(b"a/b").unwrap(),
+        payload: &payload,
+    }));
+    assert_eq!(h.sent(), whole);
+}
+
+#[test]
+fn partial_writes_are_continued() {
+    let mut h = Harness::connected(256, 64);
+    h.port.write_chunk = 3;
+    assert_eq!(h.publish(b"a/b", b"hello", 0, 0), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x30\x0a\x00\x03a/bhello");
+}
+
+#[test]
+fn a_stream_that_never_takes_bytes_times_out() {
+    let mut h = Harness::connected(256, 64);
+    h.port.write_chunk = 0;
+    assert_eq!(h.publish(b"a/b", b"x", 0, 0), umqtt_status::Timeout);
+}
+
+#[test]
+fn puback_completes_a_publish() {
+    let mut h = Harness::connected(256, 64);
+    assert_eq!(h.publish(b"a", b"m", 1, 3), umqtt_status::Ok);
+    assert_eq!(umqtt_client_pending_len_of(&mut h), 1);
+    h.broker(&puback(3));
+    let (st, ev) = h.receive();
+    assert_eq!(
+        (st, ev.kind, ev.pid),
+        (umqtt_status::Ok, umqtt_event_kind::Delivered, 3)
+    );
+    assert_eq!(umqtt_client_pending_len_of(&mut h), 0);
+}
+
+fn umqtt_client_pending_len_of(h: &mut Harness) -> usize {
+    unsafe { umqtt_client_pending_len(h.c()) }
+}
+
+#[test]
+fn a_message_is_acked_once_after_accept() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(5)), b"cmd"));
+    let (st, ev) = h.receive();
+    assert_eq!((st, ev.kind), (umqtt_status::Ok, umqtt_event_kind::Message));
+    let payload = unsafe { ev.payload.as_slice() };
+    assert_eq!(payload, b"cmd");
+    assert!(h.sent().is_empty(), "no ack before the callback returned");
+    assert_eq!(h.accept(&ev), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(5));
+    assert_eq!(h.accept(&ev), umqtt_status::Ok);
+    assert!(h.sent().is_empty(), "a second accept sends nothing");
+}
+
+#[test]
+fn nested_receives_keep_every_ack() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(1)), b"outer"));
+    let (_, outer) = h.receive();
+    // The outer callback publishes at QoS 1 and waits for the PUBACK,
+    // meanwhile another message arrives.
+    assert_eq!(h.publish(b"r", b"reply", 1, 9), umqtt_status::Ok);
+    h.sent();
+    h.broker(&incoming(QosPid::ExactlyOnce(pid(2)), b"inner"));
+    h.broker(&puback(9));
+    let (_, inner) = h.receive();
+    assert_eq!(inner.kind, umqtt_event_kind::Message);
+    assert_eq!(h.accept(&inner), umqtt_status::Ok);
+    let (_, ack) = h.receive();
+    assert_eq!(ack.kind, umqtt_event_kind::Delivered);
+    assert_eq!(h.accept(&outer), umqtt_status::Ok);
+    let mut expected = packet(Packet::PubRec(umqtt_core::codec::PubRec { pid: pid(2) }));
+    expected.extend(puback(1));
+    assert_eq!(h.sent(), expected);
+}
+
+#[test]
+fn a_raising_callback_leaves_the_message_unacked() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(4)), b"x"));
+    let (_, ev) = h.receive();
+    unsafe { umqtt_client_forget(h.c(), ev.qos, ev.pid) };
+    assert_eq!(h.accept(&ev), umqtt_status::Ok);
+    assert!(h.sent().is_empty());
+}
+
+#[test]
+fn reading_stops_at_the_delivery_depth_without_consuming() {
+    let mut h = Harness::connected(256, 64);
+    for n in 1..=8u16 {
+        h.broker(&incoming(QosPid::AtLeastOnce(pid(n)), b"x"));
+        assert_eq!(h.receive().1.kind, umqtt_event_kind::Message);
+    }
+    let next = incoming(QosPid::AtLeastOnce(pid(9)), b"x");
+    h.broker(&next);
+    assert_eq!(h.receive().0, umqtt_status::NestedTooDeep);
+    assert_eq!(h.port.input.len(), next.len(), "nothing read");
+}
+
+#[test]
+fn qos2_is_delivered_once_and_released() {
+    let mut h = Harness::connected(256, 64);
+    let m = incoming(QosPid::ExactlyOnce(pid(6)), b"once");
+    h.broker(&m);
+    let (_, ev) = h.receive();
+    assert_eq!(h.accept(&ev), umqtt_status::Ok);
+    h.sent();
+    h.broker(&m); // resent before PUBREL
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::Duplicate);
+    h.broker(&packet(Packet::PubRel(PubRel { pid: pid(6) })));
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::Other);
+    let mut expected = packet(Packet::PubRec(umqtt_core::codec::PubRec { pid: pid(6) }));
+    expected.extend(packet(Packet::PubComp(umqtt_core::codec::PubComp {
+        pid: pid(6),
+    })));
+    assert_eq!(h.sent(), expected);
+}
+
+#[test]
+fn a_packet_cut_by_a_timeout_is_continued() {
+    let mut h = Harness::connected(256, 64);
+    let m = incoming(QosPid::AtMostOnce, b"split in two");
+    h.broker(&m[..5]);
+    assert_eq!(h.receive().0, umqtt_status::Timeout);
+    h.broker(&m[5..]);
+    let (st, ev) = h.receive();
+    assert_eq!((st, ev.kind), (umqtt_status::Ok, umqtt_event_kind::Message));
+    assert_eq!(unsafe { ev.payload.as_slice() }, b"split in two");
+}
+
+#[test]
+fn malformed_bytes_break_the_connection() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(b"\xd0\x01\x00"); // PINGRESP with a body
+    assert_eq!(h.receive().0, umqtt_status::Malformed);
+    assert_eq!(h.receive().0, umqtt_status::Closed);
+    assert_eq!(h.publish(b"a", b"m", 0, 0), umqtt_status::Closed);
+}
+
+#[test]
+fn oversized_packets_are_refused_from_their_header() {
+    let mut h = Harness::connected(16, 64);
+    h.broker(&incoming(QosPid::AtMostOnce, &[0u8; 40]));
+    assert_eq!(h.receive().0, umqtt_status::PacketTooLarge);
+}
+
+#[test]
+fn end_of_stream_and_raised_exceptions() {
+    let mut h = Harness::connected(256, 64);
+    h.port.eof = true;
+    assert_eq!(h.receive().0, umqtt_status::Closed);
+    let mut h = Harness::connected(256, 64);
+    h.port.raise = true;
+    assert_eq!(h.publish(b"a", b"m", 0, 0), umqtt_status::Raised);
+}
+
+#[test]
+fn arguments_mqtt_forbids() {
+    let mut h = Harness::connected(256, 64);
+    assert_eq!(h.publish(b"a/#", b"m", 0, 0), umqtt_status::InvalidTopic);
+    assert_eq!(h.publish(b"a", b"m", 1, 0), umqtt_status::InvalidArgument);
+    assert_eq!(h.publish(b"a", b"m", 3, 1), umqtt_status::InvalidQos);
+    assert!(h.sent().is_empty());
+}

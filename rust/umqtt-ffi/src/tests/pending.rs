@@ -1,0 +1,60 @@
+//! The in-flight table of `pending.rs` (simple2's `rcv_pids`).
+
+use super::*;
+
+#[test]
+fn insert_get_remove_like_a_dict() {
+    let mut h = Harness::connected(256, 64);
+    let c = h.c();
+    unsafe {
+        assert_eq!(umqtt_client_pending_insert(c, 7, 123), umqtt_status::Ok);
+        let mut deadline = 0;
+        assert!(umqtt_client_pending_get(c, 7, &mut deadline));
+        assert_eq!(deadline, 123);
+        assert!(!umqtt_client_pending_get(c, 8, &mut deadline));
+        assert_eq!(umqtt_client_pending_len(c), 1);
+        assert!(umqtt_client_pending_remove(c, 7, &mut deadline));
+        assert!(!umqtt_client_pending_remove(c, 7, &mut deadline));
+        assert_eq!(
+            umqtt_client_pending_insert(c, 0, 1),
+            umqtt_status::InvalidArgument
+        );
+    }
+}
+
+#[test]
+fn the_table_holds_capacity_entries() {
+    let mut h = Harness::connected(256, 64);
+    let c = h.c();
+    let cap = umqtt_client_pending_capacity();
+    for n in 1..=cap as u16 {
+        assert_eq!(
+            unsafe { umqtt_client_pending_insert(c, n, 0) },
+            umqtt_status::Ok
+        );
+    }
+    assert_eq!(
+        unsafe { umqtt_client_pending_insert(c, 1000, 0) },
+        umqtt_status::InFlightFull
+    );
+    unsafe { umqtt_client_pending_clear(c) };
+    assert_eq!(unsafe { umqtt_client_pending_len(c) }, 0);
+}
+
+#[test]
+fn an_ack_that_does_not_come_expires() {
+    let mut h = Harness::connected(256, 64);
+    let m = message(b"a", b"m", 1, 5);
+    let io = h.io();
+    let mut detail = 0;
+    // An ack deadline of 10 ms; a read that waits 50 ms lets it pass.
+    assert_eq!(
+        unsafe { umqtt_client_publish(h.c(), &io, &m, 10, 1000, &mut detail) },
+        umqtt_status::Ok
+    );
+    crate::port::scripted::advance(50);
+    let mut expired = 0;
+    assert!(unsafe { umqtt_client_poll_expired(h.c(), &mut expired) });
+    assert_eq!(expired, 5);
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 0);
+}
