@@ -523,7 +523,7 @@ cmd_test() {
     python3 tests/leak/run.py --micropython "$UNIX_FIRMWARE"
     log "firmware tests under valgrind memcheck (own unstripped build)"
     tests/memcheck.sh
-    log "fuzzing: 3.1.1 and MQTT 5 decoders, framing reader, session (20 s each)"
+    log "fuzzing: 3.1.1 and MQTT 5 decoders, framing reader, session, client engine (20 s each)"
     fuzz/run.sh 20
     log "stubs match the firmware; docs/api is generated from them"
     python3 tests/check_stubs.py --micropython "$UNIX_FIRMWARE"

@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 secs="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(decode decode_v5 framing session)
+[ ${#targets[@]} -gt 0 ] || targets=(decode decode_v5 framing session client)
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz/run.sh: cargo-fuzz is missing: ./ports-build.sh deps installs it" >&2
