@@ -553,6 +553,15 @@ bool umqtt_client_pending_nth(const umqtt_client *client,
 // `client` initialised.
 void umqtt_client_pending_clear(umqtt_client *client);
 
+// The engine's packet-id allocator, the one every façade's default
+// `newpid` draws from: 1..=65535 in turn, wrapping, skipping ids still in
+// flight (simple2's own generator would hand out an id that waits for its
+// ack since 65,535 publishes). `InFlightFull` when every slot is taken.
+//
+// # Safety
+// `client` initialised; `pid` writable.
+umqtt_status umqtt_client_next_pid(umqtt_client *client, uint16_t *pid);
+
 // Reads exactly `len` bytes into `buf` within `timeout` ms.
 //
 // # Safety

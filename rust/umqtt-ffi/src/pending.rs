@@ -174,3 +174,29 @@ pub unsafe extern "C" fn umqtt_client_pending_clear(client: *mut umqtt_client) {
         c.session_mut().clear_in_flight();
     }
 }
+
+/// The engine's packet-id allocator, the one every façade's default
+/// `newpid` draws from: 1..=65535 in turn, wrapping, skipping ids still in
+/// flight (simple2's own generator would hand out an id that waits for its
+/// ack since 65,535 publishes). `InFlightFull` when every slot is taken.
+///
+/// # Safety
+/// `client` initialised; `pid` writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_next_pid(
+    client: *mut umqtt_client,
+    pid: *mut u16,
+) -> umqtt_status {
+    // SAFETY: forwarded contract.
+    let c = match unsafe { client_mut(client) } {
+        Ok(c) => c,
+        Err(status) => return status,
+    };
+    match c.session_mut().next_pid() {
+        Some(next) => {
+            write_ptr(pid, next.get());
+            umqtt_status::Ok
+        }
+        None => umqtt_status::InFlightFull,
+    }
+}

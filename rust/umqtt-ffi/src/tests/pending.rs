@@ -58,3 +58,28 @@ fn an_ack_that_does_not_come_expires() {
     assert_eq!(expired, 5);
     assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 0);
 }
+
+#[test]
+fn next_pid_counts_up_and_skips_ids_in_flight() {
+    let mut h = Harness::connected(256, 64);
+    let c = h.c();
+    let next = |c| {
+        let mut pid = 0;
+        assert_eq!(
+            unsafe { umqtt_client_next_pid(c, &mut pid) },
+            umqtt_status::Ok
+        );
+        pid
+    };
+    assert_eq!(next(c), 1);
+    unsafe { umqtt_client_pending_insert(c, 2, 0) };
+    assert_eq!(next(c), 3, "2 is in flight");
+    for n in 4..=umqtt_client_pending_capacity() as u16 + 2 {
+        unsafe { umqtt_client_pending_insert(c, n, 0) };
+    }
+    let mut pid = 0;
+    assert_eq!(
+        unsafe { umqtt_client_next_pid(c, &mut pid) },
+        umqtt_status::InFlightFull
+    );
+}
