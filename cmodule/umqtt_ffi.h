@@ -101,6 +101,16 @@ typedef enum {
   UMQTT_EVENT_KIND_OTHER,
 } umqtt_event_kind;
 
+// What [`umqtt_client_poll_keepalive`] asks for.
+typedef enum {
+  // Nothing for `*wait_ms` ms (`UMQTT_PORT_FOREVER`: keep-alive is off).
+  UMQTT_KEEPALIVE_WAIT,
+  // Send a PINGREQ now.
+  UMQTT_KEEPALIVE_PING,
+  // Nothing came from the broker for the dead-after time.
+  UMQTT_KEEPALIVE_DEAD,
+} umqtt_keepalive;
+
 // How a property's value is represented (MQTT 5 §2.2.2.2).
 typedef enum {
   // Not a property id.
@@ -408,6 +418,23 @@ umqtt_status umqtt_client_accept(umqtt_client *client,
 // # Safety
 // `client` initialised.
 void umqtt_client_forget(umqtt_client *client, uint8_t qos, uint16_t pid);
+
+// Pings after `ping_every_ms` without a PINGREQ; the broker is dead after
+// `dead_after_ms` without a packet from it; 0 turns either off. Counts
+// from now, and again from each connect.
+//
+// # Safety
+// `client` initialised.
+void umqtt_client_set_keepalive(umqtt_client *client,
+                                uint32_t ping_every_ms,
+                                uint32_t dead_after_ms);
+
+// What keep-alive asks for now; with `Wait`, `*wait_ms` says how long.
+// PINGREQs sent by `umqtt_client_ping` / `umqtt_client_nb_control` count.
+//
+// # Safety
+// `client` initialised; `wait_ms` null or writable.
+umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client, int32_t *wait_ms);
 
 // Encodes CONNECT into the (emptied) transmit queue and starts a new
 // connection on the attached stream; [`umqtt_client_nb_flush`] sends it

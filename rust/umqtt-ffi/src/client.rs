@@ -437,7 +437,16 @@ pub unsafe extern "C" fn umqtt_client_ping(
     io_timeout: i32,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    result_status(unsafe { send_simple(client, io, Packet::PingReq(PingReq).into(), io_timeout) })
+    let status = result_status(unsafe {
+        send_simple(client, io, Packet::PingReq(PingReq).into(), io_timeout)
+    });
+    if status == umqtt_status::Ok {
+        // SAFETY: forwarded contract.
+        if let Ok(c) = unsafe { client_mut(client) } {
+            c.handle_ping_sent(now());
+        }
+    }
+    status
 }
 
 /// Sends DISCONNECT and forgets the connection (not the in-flight ids).

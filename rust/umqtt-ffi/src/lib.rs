@@ -7,7 +7,9 @@
 //! - `lib.rs`: the ABI types, status mapping, the client's lifetime;
 //! - [`client`]: the blocking operations (`umqtt_client_connect`, ...);
 //! - [`nonblocking`]: the non-blocking ones (`umqtt_client_nb_*`, mqtt_as);
-//! - [`pending`]: the in-flight table as simple2's `rcv_pids` sees it;
+//! - [`pending`]: the in-flight table as simple2's `rcv_pids` sees it, and
+//!   the packet-id allocator;
+//! - [`keepalive`]: one keep-alive mechanism, each façade's numbers;
 //! - [`stream`]: raw stream I/O for `_read`/`_write` hooks, topic matching;
 //! - [`v5`]: MQTT 5 property blocks and reason texts;
 //! - `driver`: the blocking I/O driver over a [`port::Port`];
@@ -46,6 +48,7 @@
 
 pub mod client;
 mod driver;
+pub mod keepalive;
 pub mod nonblocking;
 pub mod pending;
 pub mod port;
@@ -55,6 +58,7 @@ mod tests;
 pub mod v5;
 
 pub use client::*;
+pub use keepalive::*;
 pub use nonblocking::*;
 pub use pending::*;
 pub use stream::*;

@@ -297,7 +297,13 @@ pub unsafe extern "C" fn umqtt_client_nb_control(
     };
     // SAFETY: forwarded contract.
     result_status(unsafe {
-        usable_client(client, io).and_then(|(c, mut io)| enqueue(c, &mut io, &packet.into()))
+        usable_client(client, io).and_then(|(c, mut io)| {
+            enqueue(c, &mut io, &packet.into())?;
+            if !disconnect {
+                c.handle_ping_sent(now());
+            }
+            Ok(())
+        })
     })
 }
 

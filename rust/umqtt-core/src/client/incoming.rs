@@ -134,6 +134,7 @@ impl<const N: usize> Client<N> {
         } else {
             decode(frame.first_byte, body, self.version).map(|p| (p, Properties::EMPTY))
         };
+        self.keepalive.handle_received(now);
         let (ack, properties): (ConnAck, _) = match decoded {
             Ok((Packet::ConnAck(ack), properties)) => (ack, properties),
             _ => return Err(self.fail(ClientError::ConnackInvalid)),
@@ -172,6 +173,7 @@ impl<const N: usize> Client<N> {
         body: &'a [u8],
         alias_store: &'a mut [u8],
     ) -> Result<Incoming<'a>, ClientError> {
+        self.keepalive.handle_received(now);
         let decoded = if self.is_v5() {
             self.decode_v5(frame, body, alias_store)
         } else {

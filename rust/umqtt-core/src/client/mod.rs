@@ -50,12 +50,14 @@
 //!    `RuntimeError` (the port's `busy` flag).
 
 mod incoming;
+mod keepalive;
 mod outgoing;
 mod queue;
 #[cfg(test)]
 mod tests;
 
 pub use incoming::{Connack, Incoming, Received};
+pub use keepalive::{KeepAlive, KeepAliveAction};
 pub use outgoing::{Message, Outgoing, Tracking};
 pub use queue::{QueueError, TxQueue};
 
@@ -159,6 +161,7 @@ pub struct Client<const N: usize> {
     queue: TxQueue,
     limits: BrokerLimits,
     aliases: TopicAliases,
+    keepalive: KeepAlive,
 }
 
 impl<const N: usize> Client<N> {
@@ -174,7 +177,28 @@ impl<const N: usize> Client<N> {
             queue: TxQueue::new(),
             limits: BrokerLimits::UNLIMITED,
             aliases: TopicAliases::new(0),
+            keepalive: KeepAlive::OFF,
         }
+    }
+
+    /// Sets the keep-alive policy (see [`KeepAlive::new`]); counts from `now`.
+    pub fn set_keepalive(&mut self, now: Instant, ping_every_ms: u32, dead_after_ms: u32) {
+        self.keepalive = KeepAlive::new(now, ping_every_ms, dead_after_ms);
+    }
+
+    /// What keep-alive asks for at `now`.
+    pub fn poll_keepalive(&self, now: Instant) -> KeepAliveAction {
+        self.keepalive.poll(now)
+    }
+
+    /// The keep-alive timestamps (last ping, last packet received).
+    pub fn keepalive(&self) -> &KeepAlive {
+        &self.keepalive
+    }
+
+    /// A PINGREQ went out at `now` (keep-alive counts the next from here).
+    pub fn handle_ping_sent(&mut self, now: Instant) {
+        self.keepalive.handle_ping(now);
     }
 
     /// Accepts incoming packets of at most `max_body` bytes from now on.

@@ -206,6 +206,7 @@ impl<const N: usize> Client<N> {
         self.aliases = TopicAliases::new(aliases);
         self.session
             .handle_connect(now, connect.keep_alive, connect.clean_session);
+        self.keepalive.restart(now);
         self.link = Link::AwaitingConnack;
         Ok(packet)
     }

@@ -7,6 +7,7 @@
 //! (partial I/O). With nothing to read, a wait moves the clock to its
 //! timeout and reports nothing ready, so deadlines pass in virtual time.
 
+#[cfg(not(test))]
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use heapless::{Deque, Vec};
@@ -17,15 +18,27 @@ use super::{Port, PortError, Ready, FOREVER};
 /// Bytes a scripted stream holds each way.
 pub(crate) const SCRIPT_BYTES: usize = 8192;
 
+// Tests run in parallel threads: each has its own clock.
+#[cfg(test)]
+std::thread_local! {
+    static CLOCK: core::cell::Cell<u32> = const { core::cell::Cell::new(1_000) };
+}
+#[cfg(not(test))]
 static CLOCK: AtomicU32 = AtomicU32::new(1_000);
 
 /// The virtual clock.
 pub(crate) fn now() -> Instant {
-    Instant::from_millis(CLOCK.load(Ordering::Relaxed))
+    #[cfg(test)]
+    return Instant::from_millis(CLOCK.with(|c| c.get()));
+    #[cfg(not(test))]
+    return Instant::from_millis(CLOCK.load(Ordering::Relaxed));
 }
 
 /// Moves the virtual clock on by `ms`.
 pub fn advance(ms: u32) {
+    #[cfg(test)]
+    CLOCK.with(|c| c.set(c.get().wrapping_add(ms)));
+    #[cfg(not(test))]
     CLOCK.fetch_add(ms, Ordering::Relaxed);
 }
 

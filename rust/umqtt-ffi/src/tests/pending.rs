@@ -83,3 +83,29 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
         umqtt_status::InFlightFull
     );
 }
+
+#[test]
+fn keepalive_pings_then_gives_the_broker_up() {
+    use crate::keepalive::*;
+    let mut h = Harness::connected(256, 64);
+    let c = h.c();
+    let poll = |c| {
+        let mut ms = 0;
+        let action = unsafe { umqtt_client_poll_keepalive(c, &mut ms) };
+        (action, ms)
+    };
+    assert_eq!(poll(c), (umqtt_keepalive::Wait, -1), "off by default");
+    unsafe { umqtt_client_set_keepalive(c, 1_000, 3_000) };
+    assert_eq!(poll(c).0, umqtt_keepalive::Wait);
+    crate::port::scripted::advance(1_000);
+    assert_eq!(poll(c).0, umqtt_keepalive::Ping);
+    let io = h.io();
+    assert_eq!(
+        unsafe { umqtt_client_ping(h.c(), &io, 1000) },
+        umqtt_status::Ok
+    );
+    assert_eq!(h.sent(), b"\xc0\x00");
+    assert_eq!(poll(h.c()).0, umqtt_keepalive::Wait, "the ping counts");
+    crate::port::scripted::advance(3_000);
+    assert_eq!(poll(h.c()).0, umqtt_keepalive::Dead);
+}
