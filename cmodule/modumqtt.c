@@ -11,6 +11,61 @@
 
 MP_DEFINE_EXCEPTION(MQTTException, Exception)
 
+// ---------------------------------------------------------------------------
+// What API_SIMPLE2 and API_MPLIB stand for (the fields: umqtt_glue.h).
+
+// How check_msg()/wait_msg() report: fizista's umqtt.simple2 ...
+static const umqtt_receive_conv_t umqtt_receive_simple2 = {
+    .cb_fixed_args = 4, .message_result = UMQTT_RESULT_NONE, .quiet_result = UMQTT_RESULT_NONE,
+    .acks_as_status = false, .queue_acks = false,
+};
+
+// ... and micropython-lib's umqtt.simple.
+static const umqtt_receive_conv_t umqtt_receive_mplib = {
+    .cb_fixed_args = 2, .message_result = UMQTT_RESULT_FIRST_BYTE, .quiet_result = UMQTT_RESULT_NONE,
+    .acks_as_status = false, .queue_acks = false,
+};
+
+// How _nb_receive() reports, whatever the façade (mqtt_as calls it):
+// cb(topic, msg, retained), acks and refusals to cbstat, every packet's
+// type returned, acks queued for _nb_flush().
+const umqtt_receive_conv_t umqtt_receive_nb = {
+    .cb_fixed_args = 3, .message_result = UMQTT_RESULT_TYPE, .quiet_result = UMQTT_RESULT_TYPE,
+    .acks_as_status = true, .queue_acks = true,
+};
+
+// API_SIMPLE2: umqtt.simple2 and umqtt.robust2.
+static const umqtt_conventions_t umqtt_conv_simple2 = {
+    .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = false,
+};
+
+// API_MPLIB: umqtt.simple, umqtt.robust and umqtt.MQTTClient (built on them).
+static const umqtt_conventions_t umqtt_conv_mplib = {
+    .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = false,
+};
+
+// API_MPLIB with props_dict=True: mqtt_as.
+static const umqtt_conventions_t umqtt_conv_mqtt_as = {
+    .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = true,
+};
+
+// API_SIMPLE2 with props_dict=True: no façade uses it, but the keywords combine.
+static const umqtt_conventions_t umqtt_conv_simple2_props_dict = {
+    .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = true,
+};
+
+// The conventions for Client(api=..., props_dict=...); NULL for an unknown api.
+const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
+    switch (api) {
+        case UMQTT_API_SIMPLE2:
+            return props_dict ? &umqtt_conv_simple2_props_dict : &umqtt_conv_simple2;
+        case UMQTT_API_MPLIB:
+            return props_dict ? &umqtt_conv_mqtt_as : &umqtt_conv_mplib;
+        default:
+            return NULL;
+    }
+}
+
 // topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $
 // topics) by the core's matcher. ValueError if either is not a valid filter /
 // topic name (empty, or a wildcard misplaced).

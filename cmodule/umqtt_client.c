@@ -141,7 +141,8 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 }
 
 // ---------------------------------------------------------------------------
-// Client(owner, max_packet_size=16384, tx_size=1152, max_qos=1)
+// Client(owner, *, max_packet_size=16384, tx_size=1152, max_qos=1, api=API_SIMPLE2,
+//        props_dict=False)
 
 static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos, ARG_api, ARG_props_dict };
@@ -158,14 +159,15 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     mp_int_t max_packet = args[ARG_max_packet_size].u_int;
     mp_int_t tx_size = args[ARG_tx_size].u_int;
     mp_int_t max_qos = args[ARG_max_qos].u_int;
-    mp_int_t api = args[ARG_api].u_int;
+    const umqtt_conventions_t *conv = umqtt_conv_of(args[ARG_api].u_int, args[ARG_props_dict].u_bool);
     if (max_packet < 16 || max_packet > 268435455 || tx_size < 16 || tx_size > 1048576 || max_qos < 0 || max_qos > 2
-        || api < UMQTT_API_SIMPLE2 || api > UMQTT_API_MPLIB) {
+        || conv == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid buffer size, max_qos or api"));
     }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
+    self->conv = conv;
     self->port.stream = MP_OBJ_NULL;
     self->port.poller = MP_OBJ_NULL;
     self->port.exc = MP_OBJ_NULL;
@@ -179,9 +181,7 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->aliases = NULL;
     self->aliases_cap = 0;
     self->max_qos = (uint8_t)max_qos;
-    self->api = (uint8_t)api;
     self->version = 4;
-    self->props_dict = args[ARG_props_dict].u_bool;
     self->rx_marked = false;
     self->rx_mark = 0;
     size_t engine_size = umqtt_client_size();
@@ -413,11 +413,7 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     if (version == 5 && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
-    if (self->api == UMQTT_API_MPLIB && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
-        // micropython-lib 1.8.0: a missing or short CONNACK is MQTTException(-1).
-        umqtt_raise_code(UMQTT_EUNKNOWN);
-    }
-    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+    umqtt_check_connect(self, st, return_code);
     umqtt_mark_received(self, true);
     return MP_OBJ_NEW_SMALL_INT(session_present);
 }
@@ -664,8 +660,10 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, client_send_disconnect);
 
-// how long to wait for a packet to start (1 ms for check_msg); once one has
-// started, the rest must arrive within socket_timeout.
+// One incoming packet, handled as the façade's check_msg does (see
+// umqtt_dispatch). first_byte_timeout: how long to wait for a packet to start
+// (1 ms for check_msg); once one has started, the rest must arrive within
+// socket_timeout.
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
@@ -678,49 +676,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
         return mp_const_none;
     }
     umqtt_mark_received(self, false);
-    mp_obj_t packet_type = MP_OBJ_NEW_SMALL_INT(ev.packet_type << 4);
-    switch (ev.kind) {
-        case UMQTT_EVENT_KIND_MESSAGE: {
-            umqtt_deliver(self, &ev, self->api == UMQTT_API_MPLIB ? 2 : 4);
-            // Acknowledged once the callback has returned, on the I/O as the
-            // callback left it (it may have published or disconnected).
-            io = umqtt_io_of(self);
-            umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev.qos, ev.pid, io_timeout));
-            if (self->api == UMQTT_API_MPLIB) {
-                // micropython-lib returns the PUBLISH's first byte.
-                return MP_OBJ_NEW_SMALL_INT(0x30 | (ev.dup ? 0x08 : 0) | (ev.qos << 1) | (ev.retain ? 1 : 0));
-            }
-            return mp_const_none;
-        }
-        case UMQTT_EVENT_KIND_DELIVERED:
-        case UMQTT_EVENT_KIND_SUBSCRIBED:
-            umqtt_call_status(self, ev.pid, 1);
-            return packet_type;
-        case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
-            if (self->version == 5 && self->api == UMQTT_API_MPLIB) {
-                umqtt_raise_code(umqtt_first_error(ev.codes));  // the reason code, e.g. 0x87
-            }
-            umqtt_raise_api(self, UMQTT_ESUBACKFAIL);
-        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
-            umqtt_raise_code(umqtt_first_error(ev.codes));
-        case UMQTT_EVENT_KIND_REFUSED:
-            // MQTT 5: the broker refused our publish (PUBACK/PUBREC reason >=
-            // 0x80): cbstat(pid, reason), then MQTTException(reason).
-            umqtt_call_status(self, ev.pid, ev.reason);
-            umqtt_raise_code(ev.reason);
-        case UMQTT_EVENT_KIND_DISCONNECTED:
-            umqtt_raise_disconnected(self, &ev);
-        case UMQTT_EVENT_KIND_UNKNOWN_ACK:
-            // simple2 status 2: an ack for a pid that is not (or no longer) in flight.
-            umqtt_call_status(self, ev.pid, 2);
-            return packet_type;
-        case UMQTT_EVENT_KIND_PONG:
-        case UMQTT_EVENT_KIND_DUPLICATE:
-            return mp_const_none;
-        default:
-            // UNSUBACK, PUBREC, PUBREL, PUBCOMP: handled by the engine, body consumed.
-            return packet_type;
-    }
+    return umqtt_dispatch(self, &ev, self->conv->receive, io_timeout);
 }
 
 // check_msg(): handle at most one packet; None when idle. Like simple2 it

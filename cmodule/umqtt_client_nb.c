@@ -6,9 +6,9 @@
 // bytes are left, so the caller awaits writability (of this object: see
 // client_stream_ioctl) only while something is pending. Reads use zero
 // timeouts: a packet that has only partly arrived is kept and continued by
-// the next call. Callbacks: owner.cb(topic, msg, retained) for a message,
-// owner.cbstat(pid, status) for an ack (1), a refused SUBACK (0x80) or an
-// ack for a pid not in flight (2).
+// the next call. What _nb_receive() reports, and how: umqtt_receive_nb
+// (modumqtt.c) -- cb(topic, msg, retained) for a message, cbstat(pid,
+// status) for every ack and refusal.
 
 #include "umqtt_glue.h"
 
@@ -175,8 +175,8 @@ static mp_obj_t client_nb_disconnect(mp_obj_t self_in) {
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_disconnect_obj, client_nb_disconnect);
 
 // _nb_receive() -> 0: no complete packet; -1: a packet has partly arrived
-// (kept; call again when readable); else the handled packet's type << 4.
-// Acks it owes are queued for _nb_flush().
+// (kept; call again when readable); else the handled packet's type << 4
+// (umqtt_receive_nb). Acks it owes are queued for _nb_flush().
 static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
@@ -187,39 +187,10 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
         return MP_OBJ_NEW_SMALL_INT(-1);
     }
     umqtt_check_io(self, st);
-    mp_int_t status = -1;
-    switch (ev.kind) {
-        case UMQTT_EVENT_KIND_NONE:
-            return MP_OBJ_NEW_SMALL_INT(0);
-        case UMQTT_EVENT_KIND_MESSAGE:
-            umqtt_deliver(self, &ev, 3);  // cb(topic, msg, retained[, properties])
-            // Acknowledged once the callback has returned.
-            umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev.qos, ev.pid));
-            break;
-        case UMQTT_EVENT_KIND_DELIVERED:
-        case UMQTT_EVENT_KIND_SUBSCRIBED:
-        case UMQTT_EVENT_KIND_UNSUBSCRIBED:
-            status = 1;
-            break;
-        case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
-        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
-            status = umqtt_first_error(ev.codes);
-            break;
-        case UMQTT_EVENT_KIND_REFUSED:
-            status = ev.reason;  // MQTT 5: the broker refused the publish
-            break;
-        case UMQTT_EVENT_KIND_DISCONNECTED:
-            umqtt_raise_disconnected(self, &ev);
-        case UMQTT_EVENT_KIND_UNKNOWN_ACK:
-            status = 2;
-            break;
-        default:
-            break;
+    if (ev.kind == UMQTT_EVENT_KIND_NONE) {
+        return MP_OBJ_NEW_SMALL_INT(0);
     }
-    if (status >= 0) {
-        umqtt_call_status(self, ev.pid, status);
-    }
-    return MP_OBJ_NEW_SMALL_INT(ev.packet_type << 4);
+    return umqtt_dispatch(self, &ev, &umqtt_receive_nb, 0);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
 

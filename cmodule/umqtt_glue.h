@@ -2,7 +2,8 @@
 //
 // The C layer (cmodule/), one job per file:
 //   modumqtt.c        the module `_umqtt`: its globals (Client, MQTTException,
-//                     topic_matches, API_SIMPLE2/API_MPLIB)
+//                     topic_matches, API_SIMPLE2/API_MPLIB) and the
+//                     conventions each `api` stands for (umqtt_conv_*)
 //   umqtt_errors.c    statuses and MQTT codes -> exceptions: the one place
 //                     that raises for what the engine reports
 //   umqtt_client.c    the type `Client`: construction, _attach and the
@@ -10,8 +11,9 @@
 //                     publish, subscribe, check_msg...), shared argument checks
 //   umqtt_client_nb.c the non-blocking `_nb_*` calls and the stream protocol
 //                     (ioctl) that mqtt_as polls
-//   umqtt_events.c    what the engine received: message delivery, cbstat,
-//                     acks whose time ran out
+//   umqtt_events.c    the one event dispatcher: a packet the engine handled
+//                     -> message callback and ack, cbstat, return value or
+//                     exception, by the caller's conventions
 //   umqtt_pending.c   the type `PendingAcks` (rcv_pids, a live view)
 //   umqtt_props.c     MQTT 5 properties: dicts <-> the engine's blocks
 //   umqtt_port.{h,c}  the non-raising trampolines Rust calls (nothing here
@@ -59,15 +61,67 @@ enum {
     UMQTT_EINFLIGHT = 53,
 };
 
-// The conventions of the façade (the `api` keyword of _umqtt.Client):
-// - UMQTT_API_SIMPLE2 (simple2, robust2): cb(topic, msg, retained, dup);
-//   check_msg() returns None after a PUBLISH; every error is MQTTException(code).
-// - UMQTT_API_MPLIB (micropython-lib umqtt.simple/robust and the façades built
-//   on them): cb(topic, msg); check_msg() returns the PUBLISH's first byte;
-//   connection errors are OSError (EOF: OSError(-1), timeouts: ETIMEDOUT, no
-//   socket: ENOTCONN) so that umqtt.robust reconnects; a refused CONNACK is
-//   MQTTException(return code), a refused SUBACK MQTTException(0x80).
+// The `api` keyword of _umqtt.Client (see umqtt_conventions_t).
 enum { UMQTT_API_SIMPLE2 = 0, UMQTT_API_MPLIB = 1 };
+
+// What a receive call returns for a packet.
+enum {
+    UMQTT_RESULT_NONE,        // None
+    UMQTT_RESULT_TYPE,        // the packet's type << 4 (0x30 for a PUBLISH)
+    UMQTT_RESULT_FIRST_BYTE,  // the packet's first byte (flags included)
+};
+
+// How a receive call reports the packet it handled (umqtt_dispatch).
+typedef struct {
+    // owner.cb(topic, msg[, retained[, dup]]) gets the first this many of
+    // those four (MQTT 5 adds the properties): simple2 4, micropython-lib 2
+    // (its simple.py calls cb(topic, msg)), mqtt_as 3 (its _on_message).
+    uint8_t cb_fixed_args;
+    // What the call returns after a PUBLISH: None (simple2's check_msg),
+    // its first byte (micropython-lib's check_msg returns `op`), its type
+    // (mqtt_as's _nb_receive: what kind of packet came).
+    uint8_t message_result;
+    // What it returns for a PINGRESP or a QoS 2 duplicate: None (simple2 and
+    // micropython-lib: nothing the caller must see) or the type (mqtt_as's
+    // reader counts any packet as a sign of life, last_rx).
+    uint8_t quiet_result;
+    // mqtt_as: every ack and refusal is owner.cbstat(pid, status) -- an
+    // UNSUBACK 1, a refused SUBACK or UNSUBACK its first reason code >= 0x80,
+    // a publish the broker refused its reason -- and the call returns the
+    // packet's type (mqtt_as awaits acks by pid, its _on_ack). Else (simple2,
+    // micropython-lib) a refusal raises MQTTException and an UNSUBACK is
+    // only returned (0xB0).
+    bool acks_as_status;
+    // mqtt_as: the ack a message owes is queued for _nb_flush(); else it
+    // is written, within socket_timeout, before the call returns.
+    bool queue_acks;
+} umqtt_receive_conv_t;
+
+// The conventions of a façade, chosen at construction from the `api` and
+// `props_dict` keywords (modumqtt.c: umqtt_conv_of).
+typedef struct {
+    // check_msg(), wait_msg(), _receive() (and publishes waiting for room);
+    // _nb_receive() reports as umqtt_receive_nb, whatever the façade.
+    const umqtt_receive_conv_t *receive;
+    // micropython-lib (umqtt.simple/robust, umqtt.MQTTClient): connection
+    // errors are OSError so that umqtt.robust reconnects -- EOF OSError(-1),
+    // a timeout ETIMEDOUT, no socket ENOTCONN, a broker's MQTT 5 DISCONNECT
+    // OSError(-1, reason name). simple2: MQTTException(ECONCLOSE...).
+    bool errors_as_oserror;
+    // micropython-lib: MQTTException carries the broker's code as sent -- a
+    // refused CONNACK's return code, a refused SUBACK's 0x80 (MQTT 5: its
+    // reason code) -- and a missing or short CONNACK is MQTTException(-1),
+    // as micropython-lib 1.8.0. simple2: 20 + the code (ECONUNKNOWN...),
+    // ESUBACKFAIL (44), ECONCLOSE / ECONLENGTH.
+    bool broker_codes;
+    // mqtt_as: received user properties as {name: value} and the (last)
+    // subscription identifier as an int; else [(name, value)] in order and
+    // a list of ints (a PUBLISH may carry several).
+    bool props_dict;
+} umqtt_conventions_t;
+
+extern const umqtt_receive_conv_t umqtt_receive_nb;
+const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict);
 
 typedef struct _umqtt_client_obj_t {
     mp_obj_base_t base;
@@ -75,6 +129,7 @@ typedef struct _umqtt_client_obj_t {
     mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
+    const umqtt_conventions_t *conv;  // the façade's conventions (`api`, `props_dict`)
     uint8_t *rx;              // receive buffer (max packet size)
     size_t rx_cap;
     uint8_t *tx;              // transmit buffer
@@ -82,9 +137,7 @@ typedef struct _umqtt_client_obj_t {
     uint8_t *aliases;         // MQTT 5 inbound topic aliases (NULL: none announced)
     size_t aliases_cap;
     uint8_t max_qos;          // the façade's limit (simple2: 1)
-    uint8_t api;              // UMQTT_API_*: callback arity, return values, exceptions
     uint8_t version;          // MQTT version of the last CONNECT (3, 4 or 5)
-    bool props_dict;          // user properties as {name: value} (mqtt_as), else [(name, value)]
     bool rx_marked;           // last_cpacket was stored with the tick rx_mark
     uint32_t rx_mark;
 } umqtt_client_obj_t;
@@ -112,6 +165,8 @@ MP_NORETURN void umqtt_raise_code(mp_int_t code);
 // simple2's connection codes (ECONCLOSE, ECONTIMEOUT, ECONNOT), or the
 // OSError micropython-lib raises for them (errors_as_oserror).
 MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code);
+// A refused SUBACK (a blocking call's), `code` its first refusal >= 0x80.
+MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t code);
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
 // MQTT 5: the broker sent DISCONNECT (see umqtt_errors.c).
 MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev);
@@ -126,6 +181,9 @@ static inline void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp
 static inline void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
     umqtt_check(self, st, self->port.os_error);
 }
+
+// The status of _connect(), `return_code` the CONNACK's.
+void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code);
 
 // ---------------------------------------------------------------------------
 // umqtt_client.c: the client behind `self`, its owner, its arguments.
@@ -190,14 +248,12 @@ void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
 // ---------------------------------------------------------------------------
 // umqtt_events.c: what the engine received.
 
-void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t status);
 // Reports acks whose time ran out: cbstat(pid, 0).
 void umqtt_report_expired(umqtt_client_obj_t *self);
-// The first refusal (>= 0x80) among MQTT 5 SUBACK/UNSUBACK reason codes.
-mp_int_t umqtt_first_error(umqtt_bytes codes);
-// Hands the message `ev` reports to owner.cb with the first n_fixed of
-// (topic, msg, retained, dup); the caller then sends its ack.
-void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed);
+// Handles the packet `ev` (not UMQTT_EVENT_KIND_NONE) as `rc` says and
+// returns the call's result; io_timeout bounds a blocking ack.
+mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
+    int32_t io_timeout);
 
 // ---------------------------------------------------------------------------
 // umqtt_pending.c: rcv_pids.
