@@ -289,16 +289,16 @@ static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
     umqtt_require_socket(self);
     mp_buffer_info_t bufinfo;
     mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+    mp_int_t length = n_args > 2 ? mp_obj_get_int(args[2]) : -1;
+    // socket_timeout may be a property (Python code): read before borrowing buf.
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
     size_t len = bufinfo.len;
-    if (n_args > 2) {
-        mp_int_t length = mp_obj_get_int(args[2]);
-        if (length >= 0 && (size_t)length < len) {
-            len = length;
-        }
+    if (length >= 0 && (size_t)length < len) {
+        len = length;
     }
     umqtt_port_t raw = umqtt_raw_port(self);
-    umqtt_status st = umqtt_stream_write_all(&raw, bufinfo.buf, len,
-        umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
+    umqtt_status st = umqtt_stream_write_all(&raw, bufinfo.buf, len, timeout);
     umqtt_check_raw(self, &raw, st);
     return MP_OBJ_NEW_SMALL_INT(len);
 }
@@ -437,8 +437,13 @@ umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_
         .retain = retain,
         .dup = dup,
         .pid = pid,
-        .properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0),
     };
+    m.properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
+    if (props != mp_const_none) {
+        // A user property's iterable may have run Python code: borrow again.
+        m.topic = umqtt_bytes_of(topic);
+        m.msg = umqtt_bytes_of(msg);
+    }
     return m;
 }
 
@@ -589,6 +594,9 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_require_socket(self);
     umqtt_bytes topic = umqtt_bytes_of(args[1]);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
+    if (props != mp_const_none) {
+        topic = umqtt_bytes_of(args[1]);  // borrowed again: see umqtt_message_of
+    }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)options, block, pid,
@@ -612,6 +620,9 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_require_socket(self);
     umqtt_bytes topic = umqtt_bytes_of(args[1]);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE, 0, 0);
+    if (props != mp_const_none) {
+        topic = umqtt_bytes_of(args[1]);  // borrowed again: see umqtt_message_of
+    }
     umqtt_io io = umqtt_io_of(self);
     umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, block, pid, ack_timeout, io_timeout));
     return MP_OBJ_NEW_SMALL_INT(pid);

@@ -127,6 +127,9 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
     umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
+    if (props != mp_const_none) {
+        topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_message_of
+    }
     umqtt_nb_room(self, topic.len + block.len + 14);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;

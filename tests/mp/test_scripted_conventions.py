@@ -5,7 +5,7 @@
 # exception -- on MQTT 3.1.1 and MQTT 5, and how a refused or missing
 # CONNACK is raised (cmodule/umqtt_events.c, umqtt_errors.c).
 from mqttutil import eq, skip
-from fakesock import FakeSock
+from fakesock import FakeSock, owner_settings
 
 try:
     from _umqtt import Client, API_SIMPLE2, API_MPLIB
@@ -18,15 +18,8 @@ LOG = []
 class Owner(Client):
     def __init__(self, api, props_dict):
         super().__init__(self, api=api, props_dict=props_dict, max_qos=2)
-        self.client_id = b"conv"
-        self.user = self.pswd = self.lw_topic = self.lw_properties = None
-        self.lw_msg = b""
-        self.lw_qos = self.keepalive = 0
-        self.lw_retain = False
+        owner_settings(self, b"conv")
         self.socket_timeout = 1
-        self.message_timeout = 60
-        self.newpid = iter(range(1, 100))
-        self.disconnect_reason = self.connack_properties = None
         self.cb = lambda *a: LOG.append(("cb",) + a)
         self.cbstat = lambda pid, st: LOG.append(("st", pid, st))
 
