@@ -4,6 +4,7 @@
 # becomes -- callback arguments, cbstat statuses, the return value, the
 # exception -- on MQTT 3.1.1 and MQTT 5, and how a refused or missing
 # CONNACK is raised (cmodule/umqtt_events.c, umqtt_errors.c).
+import errno
 from mqttutil import eq, skip
 from fakesock import FakeSock, owner_settings
 
@@ -189,7 +190,7 @@ for api, nb, v5, data, exp in [
     eq(connect_error(api, v5, nb, data), exp, "connect api=%d nb=%s data=%r" % (api, nb, data))
 
 # No socket: ECONNOT, or micropython-lib's OSError(ENOTCONN).
-for api, exp in ((API_SIMPLE2, ("MQTTException", 28)), (API_MPLIB, ("OSError", 107))):
+for api, exp in ((API_SIMPLE2, ("MQTTException", 28)), (API_MPLIB, ("OSError", errno.ENOTCONN))):
     for call in ("check_msg", "_nb_receive"):
         try:
             got = getattr(Owner(api, False), call)()
