@@ -311,16 +311,6 @@ static mp_obj_t client_sock(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 
-// _connect(clean_session, version=4, properties=None): CONNECT on the
-// attached socket, wait for CONNACK (socket_timeout); returns the
-// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
-// CONNACK's properties become the owner's connack_properties.
-// The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
-// keepalive). The byte strings borrow the owner's objects.
-// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
-// dict; a Maximum Packet Size of the receive buffer is added unless given),
-// the will's come from the owner's lw_properties; inbound topic aliases
-// get storage if `props` announce a Topic Alias Maximum.
 // A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
 // it (§1.5.4), which a Python str may hold; the engine checks the rest.
 static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
@@ -331,6 +321,12 @@ static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
     return b;
 }
 
+// The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
+// keepalive). The byte strings borrow the owner's objects.
+// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
+// dict; a Maximum Packet Size of the receive buffer is added unless given),
+// the will's come from the owner's lw_properties; inbound topic aliases
+// get storage if `props` announce a Topic Alias Maximum.
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
@@ -398,6 +394,10 @@ void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
     mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
 }
 
+// _connect(clean_session, version=4, properties=None): CONNECT on the
+// attached socket, wait for CONNACK (socket_timeout); returns the
+// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
+// CONNACK's properties become the owner's connack_properties.
 static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
