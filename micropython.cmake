@@ -18,6 +18,12 @@ set(UMQTT_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_library(usermod_umqtt INTERFACE)
 target_sources(usermod_umqtt INTERFACE
     ${UMQTT_DIR}/cmodule/modumqtt.c
+    ${UMQTT_DIR}/cmodule/umqtt_errors.c
+    ${UMQTT_DIR}/cmodule/umqtt_client.c
+    ${UMQTT_DIR}/cmodule/umqtt_client_nb.c
+    ${UMQTT_DIR}/cmodule/umqtt_events.c
+    ${UMQTT_DIR}/cmodule/umqtt_pending.c
+    ${UMQTT_DIR}/cmodule/umqtt_props.c
     ${UMQTT_DIR}/cmodule/umqtt_port.c
 )
 target_include_directories(usermod_umqtt INTERFACE ${UMQTT_DIR}/cmodule)

@@ -9,7 +9,10 @@
 
 UMQTT_DIR := $(USERMOD_DIR)
 
-SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/modumqtt.c
+# The C glue (cmodule/umqtt_glue.h describes it) and the trampolines Rust calls.
+UMQTT_GLUE_C := modumqtt.c umqtt_errors.c umqtt_client.c umqtt_client_nb.c \
+	umqtt_events.c umqtt_pending.c umqtt_props.c
+SRC_USERMOD_C += $(addprefix $(UMQTT_DIR)/cmodule/,$(UMQTT_GLUE_C))
 SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/umqtt_port.c
 CFLAGS_USERMOD += -I$(UMQTT_DIR)/cmodule
 
@@ -57,5 +60,6 @@ $(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)
 # An object (not an archive) is linked whole wherever it stands on the line.
 LDFLAGS_USERMOD += $(UMQTT_RUST_OBJ)
 
-# Our C glue is rebuilt, and so the firmware relinked, whenever Rust changes.
-$(BUILD)/$(patsubst $(USER_C_MODULES)/%,%,$(UMQTT_DIR))/cmodule/modumqtt.o: $(UMQTT_RUST_OBJ)
+# Our C glue (every file that includes umqtt_ffi.h) is rebuilt, and so the
+# firmware relinked, whenever Rust changes.
+$(addprefix $(BUILD)/$(patsubst $(USER_C_MODULES)/%,%,$(UMQTT_DIR))/cmodule/,$(UMQTT_GLUE_C:.c=.o)): $(UMQTT_RUST_OBJ)

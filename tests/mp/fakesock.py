@@ -166,6 +166,21 @@ def attach(client, fake):
 CONNACK = b"\x20\x02\x00\x00"  # session present 0, return code 0
 
 
+def owner_settings(o, client_id):
+    """Give `o`, the owner of a bare _umqtt.Client (umqtt-rs only), the
+    settings a façade keeps for the native client to read: no user, no
+    will, keepalive 0, message_timeout 60, pids 1, 2, ... (socket_timeout
+    and the callbacks are the caller's)."""
+    o.client_id = client_id
+    o.user = o.pswd = o.lw_topic = o.lw_properties = None
+    o.lw_msg = b""
+    o.lw_qos = o.keepalive = 0
+    o.lw_retain = False
+    o.message_timeout = 60
+    o.newpid = iter(range(1, 100))
+    o.disconnect_reason = o.connack_properties = None
+
+
 def offline_client(tag="c", rec=None, **kw):
     """A client connected without a network (mqttutil.NETWORK false): its
     connect() runs simple2's protocol part -- the native client's

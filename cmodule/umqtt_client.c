@@ -1,0 +1,786 @@
+// umqtt-rs: the type Client of `_umqtt`, the native base of every façade.
+//
+// The native object keeps a reference to the Python instance that owns it
+// (the façade subclass) so that attributes user code replaces -- newpid, cb,
+// cbstat, socket_timeout... -- are honoured exactly as simple2 reads them.
+// Here: construction, _attach and the _read/_write hooks, the blocking calls
+// (connect, publish, subscribe, unsubscribe, ping, check_msg, wait_msg...),
+// and the argument checks the non-blocking calls (umqtt_client_nb.c) share.
+
+#include <math.h>
+#include <string.h>
+
+#include "umqtt_glue.h"
+
+#if MICROPY_PY_UMQTT
+
+// Default size of the receive buffer: the largest packet a broker may send
+// us (fixed header excluded). A larger one is refused with EPACKETSIZE
+// without reading it into memory.
+#ifndef UMQTT_DEFAULT_MAX_PACKET
+#define UMQTT_DEFAULT_MAX_PACKET (16384)
+#endif
+
+// Default size of the transmit buffer: outgoing packets up to this size are
+// sent with one write; a larger PUBLISH sends its payload from the caller's
+// buffer in a second write, without copying it. 1 KiB of payload plus room
+// for its header and a topic of up to ~120 bytes: a second write (a second
+// TCP segment with TCP_NODELAY) halved the rate of 1 KiB publishes.
+#ifndef UMQTT_DEFAULT_TX_SIZE
+#define UMQTT_DEFAULT_TX_SIZE (1152)
+#endif
+
+// MQTT 5 inbound topic aliases: at most this many may be announced (the
+// Topic Alias Maximum property of connect()), each holding a topic of up
+// to UMQTT_ALIAS_TOPIC bytes; a broker that binds a longer topic to an
+// alias breaks the connection (EPROTOCOL). Storage is allocated at connect.
+#define UMQTT_ALIAS_MAX (32)
+#define UMQTT_ALIAS_TOPIC (128)
+
+// The native client behind `self_in`: the object itself, or the native base
+// of a façade instance (an explicit base-class call, MQTTClient.publish(self,
+// ...), passes the instance). TypeError for anything else, and for an
+// instance whose __init__ did not call super().__init__().
+umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
+    mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    if (native == MP_OBJ_NULL || !mp_obj_is_exact_type(native, &umqtt_client_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an initialised MQTT client"));
+    }
+    return MP_OBJ_TO_PTR(native);
+}
+
+// The same, for every call that uses the engine, the stream or the
+// buffers: while an I/O call of this client runs Python code (a _read or
+// _write hook, a duck-typed socket) they are in use, and a call back into
+// the client from there raises RuntimeError instead of changing them.
+umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    if (self->port.busy) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: client called from inside its own socket I/O"));
+    }
+    return self;
+}
+
+// socket_timeout in ms; UMQTT_PORT_FOREVER for None.
+int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
+    mp_obj_t t = umqtt_owner_attr(self, attr);
+    if (t == mp_const_none) {
+        return UMQTT_PORT_FOREVER;
+    }
+    #if MICROPY_PY_BUILTINS_FLOAT
+    mp_float_t s = mp_obj_get_float(t);
+    if (isnan(s)) {
+        // NaN compares false with everything: it would convert to "no limit".
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be a number of seconds or None, not NaN"), attr);
+    }
+    if (s < 0) {
+        s = 0;
+    }
+    if (s > 2000000) {
+        s = 2000000;
+    }
+    return (int32_t)(s * 1000);
+    #else
+    mp_int_t s = mp_obj_get_int(t);
+    return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
+    #endif
+}
+
+// simple2 raises ECONNOT when there is no socket (never connected, or disconnected).
+void umqtt_require_socket(umqtt_client_obj_t *self) {
+    if (self->port.stream == MP_OBJ_NULL) {
+        umqtt_raise_api(self, UMQTT_ECONNOT);
+    }
+}
+
+static umqtt_bytes umqtt_optional_bytes_of(mp_obj_t obj) {
+    if (obj == mp_const_none) {
+        umqtt_bytes b = {.ptr = NULL, .len = 0};
+        return b;
+    }
+    return umqtt_bytes_of(obj);
+}
+
+static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
+    mp_obj_t pid_obj = mp_iternext(umqtt_owner_attr(self, MP_QSTR_newpid));
+    if (pid_obj == MP_OBJ_STOP_ITERATION) {
+        mp_raise_ValueError(MP_ERROR_TEXT("newpid is exhausted"));
+    }
+    mp_int_t pid = mp_obj_get_int(pid_obj);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    return (uint16_t)pid;
+}
+
+// The owner's last_cpacket (simple2's attribute: the tick of the last packet
+// received). A store on a Python instance whose class has properties costs
+// about 2,700 instructions, more than the rest of handling a message, so it
+// is skipped while the tick equals the one last stored: the value would not
+// change. connect() always stores it.
+static void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
+    uint32_t now = umqtt_port_ticks_ms();
+    if (force || !self->rx_marked || now != self->rx_mark) {
+        mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(now));
+        self->rx_mark = now;
+        self->rx_marked = true;
+    }
+}
+
+// The owner's attribute `attr`, or None if it has none.
+static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
+    mp_obj_t dest[2];
+    mp_load_method_maybe(self->owner, attr, dest);
+    return dest[0] == MP_OBJ_NULL ? mp_const_none : dest[0];
+}
+
+void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
+    if (props != mp_const_none && self->version != 5) {
+        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Client(owner, *, max_packet_size=16384, tx_size=1152, max_qos=1, api=API_SIMPLE2,
+//        props_dict=False)
+
+static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
+    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos, ARG_api, ARG_props_dict };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
+        { MP_QSTR_tx_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_TX_SIZE} },
+        { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
+        { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
+        { MP_QSTR_props_dict, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_int_t max_packet = args[ARG_max_packet_size].u_int;
+    mp_int_t tx_size = args[ARG_tx_size].u_int;
+    mp_int_t max_qos = args[ARG_max_qos].u_int;
+    const umqtt_conventions_t *conv = umqtt_conv_of(args[ARG_api].u_int, args[ARG_props_dict].u_bool);
+    if (max_packet < 16 || max_packet > 268435455 || tx_size < 16 || tx_size > 1048576 || max_qos < 0 || max_qos > 2
+        || conv == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid buffer size, max_qos or api"));
+    }
+
+    umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
+    self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
+    self->conv = conv;
+    self->port.stream = MP_OBJ_NULL;
+    self->port.poller = MP_OBJ_NULL;
+    self->port.exc = MP_OBJ_NULL;
+    self->port.hooks = MP_OBJ_NULL;
+    self->port.native = false;
+    self->port.os_error = 0;
+    self->rx_cap = max_packet;
+    self->rx = m_new(uint8_t, self->rx_cap);
+    self->tx_cap = tx_size;
+    self->tx = m_new(uint8_t, self->tx_cap);
+    self->aliases = NULL;
+    self->aliases_cap = 0;
+    self->max_qos = (uint8_t)max_qos;
+    self->version = 4;
+    self->rx_marked = false;
+    self->rx_mark = 0;
+    size_t engine_size = umqtt_client_size();
+    self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
+    umqtt_check(self, umqtt_client_init(self->engine, engine_size, self->rx_cap), 0);
+
+    self->pending_view = umqtt_pending_new(self);
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static const mp_obj_fun_builtin_fixed_t client_read_obj;
+static const mp_obj_fun_builtin_var_t client_write_obj;
+
+// Whether the owner's class replaces the native method `name` (is_native).
+static bool umqtt_overridden(mp_obj_t owner, qstr name, const void *native) {
+    mp_obj_t dest[2];
+    mp_load_method_maybe(owner, name, dest);
+    return dest[0] != MP_OBJ_NULL && dest[0] != MP_OBJ_FROM_PTR(native);
+}
+
+// _attach(sock): use sock for all I/O from now on (None detaches).
+static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    self->port.stream = MP_OBJ_NULL;
+    self->port.poller = MP_OBJ_NULL;
+    self->port.exc = MP_OBJ_NULL;
+    self->port.hooks = MP_OBJ_NULL;
+    umqtt_client_reset(self->engine);
+    if (sock == mp_const_none) {
+        return mp_const_none;
+    }
+    // A client's stream ioctl forwards to its socket: a client as a socket
+    // (itself, or two clients each other's) would forward forever.
+    if (mp_obj_cast_to_native_base(sock, MP_OBJ_FROM_PTR(&umqtt_client_type)) != MP_OBJ_NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("umqtt: an MQTT client cannot be a client's socket"));
+    }
+    // Not mp_get_stream(): a plain Python class has no protocol slot at all.
+    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(mp_obj_get_type(sock), protocol);
+    self->port.native = proto != NULL && proto->read != NULL && proto->write != NULL;
+    if (!self->port.native) {
+        // Duck-typed: needs read(n) and write(buf); AttributeError otherwise.
+        mp_load_attr(sock, MP_QSTR_read);
+        mp_load_attr(sock, MP_QSTR_write);
+    }
+    // A poller lets reads and writes wait with a timeout. Objects that cannot
+    // be polled (duck-typed test sockets) are treated as always ready.
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
+        mp_obj_t poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
+        mp_obj_t dest[4];
+        mp_load_method(poller, MP_QSTR_register, dest);
+        dest[2] = sock;
+        dest[3] = MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD);
+        mp_call_method_n_kw(2, 0, dest);
+        self->port.poller = poller;
+        nlr_pop();
+    } else {
+        self->port.poller = MP_OBJ_NULL;
+    }
+    // A subclass that overrides _read/_write (to log, or to adapt a socket)
+    // gets all I/O routed through them, as simple2 does.
+    bool hooked = umqtt_overridden(self->owner, MP_QSTR__read, &client_read_obj)
+        || umqtt_overridden(self->owner, MP_QSTR__write, &client_write_obj);
+    self->port.hooks = hooked ? self->owner : MP_OBJ_NULL;
+    self->port.stream = sock;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
+
+// The port for _read/_write: the socket itself, never the hooks that call them.
+static umqtt_port_t umqtt_raw_port(umqtt_client_obj_t *self) {
+    umqtt_port_t raw = self->port;
+    raw.hooks = MP_OBJ_NULL;
+    return raw;
+}
+
+static void umqtt_check_raw(umqtt_client_obj_t *self, umqtt_port_t *raw, umqtt_status st) {
+    self->port.exc = raw->exc;
+    self->port.os_error = raw->os_error;
+    umqtt_check(self, st, raw->os_error);
+}
+
+// _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
+static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    mp_int_t n = mp_obj_get_int(n_in);
+    if (n < 0) {
+        umqtt_raise_code(UMQTT_EREADLEN);
+    }
+    umqtt_require_socket(self);
+    vstr_t vstr;
+    vstr_init_len(&vstr, n);
+    umqtt_port_t raw = umqtt_raw_port(self);
+    umqtt_status st = umqtt_stream_read_exact(&raw, (uint8_t *)vstr.buf, n,
+        umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
+    umqtt_check_raw(self, &raw, st);
+    return mp_obj_new_bytes_from_vstr(&vstr);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
+
+// _write(buf, length=-1): all of buf (or its first length bytes); returns the count.
+static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_client_of(args[0]);
+    umqtt_require_socket(self);
+    mp_buffer_info_t bufinfo;
+    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+    mp_int_t length = n_args > 2 ? mp_obj_get_int(args[2]) : -1;
+    // socket_timeout may be a property (Python code): read before borrowing buf.
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+    size_t len = bufinfo.len;
+    if (length >= 0 && (size_t)length < len) {
+        len = length;
+    }
+    umqtt_port_t raw = umqtt_raw_port(self);
+    umqtt_status st = umqtt_stream_write_all(&raw, bufinfo.buf, len, timeout);
+    umqtt_check_raw(self, &raw, st);
+    return MP_OBJ_NEW_SMALL_INT(len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write);
+
+// _sock(): the attached socket or None.
+static mp_obj_t client_sock(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    return self->port.stream == MP_OBJ_NULL ? mp_const_none : self->port.stream;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
+
+// A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
+// it (§1.5.4), which a Python str may hold; the engine checks the rest.
+static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
+    umqtt_bytes b = umqtt_optional_bytes_of(obj);
+    if (b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"), attr);
+    }
+    return b;
+}
+
+// The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
+// keepalive). The byte strings borrow the owner's objects.
+// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
+// dict; a Maximum Packet Size of the receive buffer is added unless given),
+// the will's come from the owner's lw_properties; inbound topic aliases
+// get storage if `props` announce a Topic Alias Maximum.
+umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
+    umqtt_bytes no_props = {.ptr = NULL, .len = 0};
+    umqtt_bytes conn_props = no_props, will_props = no_props;
+    if (version == 5) {
+        conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->rx_cap);
+        will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),
+            UMQTT_PROPS_CONTEXT_WILL, 0, 0);
+        mp_int_t aliases = 0;
+        if (props != mp_const_none) {
+            mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(props), MP_OBJ_NEW_SMALL_INT(0x22), MP_MAP_LOOKUP);
+            aliases = e != NULL ? mp_obj_get_int(e->value) : 0;
+        }
+        if (aliases < 0 || aliases > UMQTT_ALIAS_MAX) {
+            mp_raise_ValueError(MP_ERROR_TEXT("Topic Alias Maximum (0x22) must be 0..32"));
+        }
+        size_t need = (size_t)aliases * (2 + UMQTT_ALIAS_TOPIC);
+        if (need != self->aliases_cap) {
+            self->aliases = need ? m_new(uint8_t, need) : NULL;
+            self->aliases_cap = need;
+        }
+    } else if (props != mp_const_none) {
+        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+    }
+    self->version = (uint8_t)version;
+    // Every attribute is read (properties of a subclass may run Python
+    // code) before any buffer is borrowed.
+    mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
+    if (keepalive < 0 || keepalive > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
+    }
+    mp_obj_t client_id = umqtt_owner_attr(self, MP_QSTR_client_id);
+    mp_obj_t user = umqtt_owner_attr(self, MP_QSTR_user);
+    mp_obj_t pswd = umqtt_owner_attr(self, MP_QSTR_pswd);
+    mp_obj_t lw_topic = umqtt_owner_attr(self, MP_QSTR_lw_topic);
+    mp_obj_t lw_msg = umqtt_owner_attr(self, MP_QSTR_lw_msg);
+    bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
+    mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
+    if (has_will && (will_qos < 0 || will_qos > 2)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
+    }
+    bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
+    umqtt_connect_options opts = {
+        .client_id = umqtt_utf8_field(client_id, MP_QSTR_client_id),
+        .has_username = user != mp_const_none,
+        .username = umqtt_utf8_field(user, MP_QSTR_user),
+        // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
+        .has_password = user != mp_const_none && pswd != mp_const_none,
+        .password = umqtt_optional_bytes_of(pswd),
+        .has_will = has_will,
+        .will_topic = umqtt_optional_bytes_of(lw_topic),
+        .will_message = umqtt_optional_bytes_of(lw_msg),
+        .will_qos = has_will ? (uint8_t)will_qos : 0,
+        .will_retain = will_retain,
+        .keepalive = (uint16_t)keepalive,
+        .clean_session = clean,
+        .version = (uint8_t)version,
+        .properties = conn_props,
+        .will_properties = will_props,
+    };
+    return opts;
+}
+
+// MQTT 5: the CONNACK's properties become the owner's connack_properties.
+void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
+    mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
+}
+
+// _connect(clean_session, version=4, properties=None): CONNECT on the
+// attached socket, wait for CONNACK (socket_timeout); returns the
+// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
+// CONNACK's properties become the owner's connack_properties.
+static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    umqtt_require_socket(self);
+    bool clean = mp_obj_is_true(args[1]);
+    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version, n_args > 3 ? args[3] : mp_const_none);
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t session_present = 0, return_code = 0;
+    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
+    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
+        &session_present, &return_code, &connack_props);
+    if (version == 5 && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        umqtt_store_connack(self, connack_props);
+    }
+    umqtt_check_connect(self, st, return_code);
+    umqtt_mark_received(self, true);
+    return MP_OBJ_NEW_SMALL_INT(session_present);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_connect_obj, 2, 4, client_connect);
+
+void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
+    if (qos < 0 || qos > self->max_qos) {
+        // simple2 asserts qos in (0, 1): programs and tests rely on AssertionError.
+        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("unsupported qos"));
+    }
+}
+
+// The engine's message for publish()/_republish()/_nb_publish().
+umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
+    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props) {
+    umqtt_require_v5(self, props);
+    umqtt_message m = {
+        .topic = umqtt_bytes_of(topic),
+        .msg = umqtt_bytes_of(msg),
+        .qos = (uint8_t)qos,
+        .retain = retain,
+        .dup = dup,
+        .pid = pid,
+    };
+    m.properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
+    if (props != mp_const_none) {
+        // A user property's iterable may have run Python code: borrow again.
+        m.topic = umqtt_bytes_of(topic);
+        m.msg = umqtt_bytes_of(msg);
+    }
+    return m;
+}
+
+// A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
+static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+}
+
+static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout);
+
+// A QoS > 0 publish, a subscribe or an unsubscribe takes a slot of the
+// in-flight table. While every slot awaits an ack (a burst of publishes
+// before any check_msg()), handle incoming packets as check_msg() does --
+// callbacks run, acks and expired pids free slots -- for at most
+// socket_timeout, then MQTTException(EINFLIGHT).
+static void umqtt_make_room(umqtt_client_obj_t *self) {
+    size_t capacity = umqtt_client_pending_capacity();
+    if (umqtt_client_pending_len(self->engine) < capacity) {
+        return;
+    }
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    uint32_t start = umqtt_port_ticks_ms();
+    while (umqtt_client_pending_len(self->engine) >= capacity) {
+        int32_t left = UMQTT_PORT_FOREVER;
+        if (timeout != UMQTT_PORT_FOREVER) {
+            left = timeout - (int32_t)(umqtt_port_ticks_ms() - start);
+            if (left <= 0) {
+                umqtt_raise_code(UMQTT_EINFLIGHT);
+            }
+        }
+        client_receive_one(self, left);
+    }
+}
+
+// publish(topic, msg, retain=False, qos=0, dup=False, properties=None)
+// -> pid for QoS > 0, else None. MQTT 5: properties is a dict (see above);
+// with a Topic Alias (0x23) in it, an empty topic sends the alias alone.
+static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup, ARG_properties };
+    static const mp_arg_t allowed_args[] = {
+        { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+        { MP_QSTR_qos, MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+        { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    };
+    umqtt_client_obj_t *self = umqtt_idle_client_of(pos_args[0]);
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
+    if (n_args == 3 && kw_args->used == 0) {
+        // publish(topic, msg), the common call: the defaults without parsing.
+        args[ARG_topic].u_obj = pos_args[1];
+        args[ARG_msg].u_obj = pos_args[2];
+        args[ARG_retain].u_obj = mp_const_false;
+        args[ARG_qos].u_int = 0;
+        args[ARG_dup].u_obj = mp_const_false;
+        args[ARG_properties].u_obj = mp_const_none;
+    } else {
+        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    }
+    mp_int_t qos = args[ARG_qos].u_int;
+    umqtt_check_qos(self, qos);
+    umqtt_require_socket(self);
+    // Python code (callbacks while waiting for room, newpid, timeouts a
+    // subclass computes) runs before any buffer is borrowed.
+    uint16_t pid = 0;
+    int32_t ack_timeout = 0;
+    if (qos > 0) {
+        umqtt_make_room(self);
+        pid = umqtt_next_pid(self);
+        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    }
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_message m = umqtt_message_of(self, args[ARG_topic].u_obj, args[ARG_msg].u_obj, qos,
+        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
+        args[ARG_properties].u_obj);
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
+    umqtt_check_limit(self, st, limit);
+    return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
+
+// _republish(topic, msg, retain, qos, pid, properties=None): sends a QoS 1/2 publish again with
+// DUP set and the same pid (after a reconnect on a resumed session). The
+// engine renews the pid's deadline if it is in flight at that QoS, sends
+// nothing for a QoS 2 publish that already got its PUBREC, and raises
+// ValueError if the pid is in flight for anything else.
+static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t qos = mp_obj_get_int(args[4]);
+    umqtt_check_qos(self, qos);
+    if (qos == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
+    }
+    mp_int_t pid = mp_obj_get_int(args[5]);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
+        (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none);
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
+    umqtt_check_limit(self, st, limit);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
+
+// A SUBSCRIBE's options byte: the QoS (bits 0-1) within the façade's limit;
+// MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling (<< 4).
+void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
+    if (options < 0) {
+        umqtt_check_qos(self, options);  // a negative QoS: simple2's AssertionError
+    }
+    if (options > 3 && self->version != 5) {
+        mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
+    }
+    if (options > 0x3f) {
+        mp_raise_ValueError(MP_ERROR_TEXT("subscription options must be at most 0x3f"));
+    }
+    umqtt_check_qos(self, options & 3);
+}
+
+// subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
+// by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
+// Local 0x04, Retain As Published 0x08, Retain Handling << 4).
+static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+    mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
+    umqtt_check_sub_options(self, options);
+    umqtt_require_v5(self, props);
+    if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
+        // simple2: "Subscribe callback is not set"
+        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
+    }
+    umqtt_require_socket(self);
+    umqtt_make_room(self);
+    uint16_t pid = umqtt_next_pid(self);
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(args[1]);
+    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
+    if (props != mp_const_none) {
+        topic = umqtt_bytes_of(args[1]);  // borrowed again: see umqtt_message_of
+    }
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)options, block, pid,
+        ack_timeout, io_timeout, &limit);
+    umqtt_check_limit(self, st, limit);
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 4, client_subscribe);
+
+// unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
+// check_msg (0xB0).
+static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
+    umqtt_require_v5(self, props);
+    umqtt_require_socket(self);
+    umqtt_make_room(self);
+    uint16_t pid = umqtt_next_pid(self);
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_bytes topic = umqtt_bytes_of(args[1]);
+    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE, 0, 0);
+    if (props != mp_const_none) {
+        topic = umqtt_bytes_of(args[1]);  // borrowed again: see umqtt_message_of
+    }
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, block, pid, ack_timeout, io_timeout));
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_unsubscribe);
+
+// ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
+static mp_obj_t client_ping(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
+    mp_store_attr(self->owner, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_ping_obj, client_ping);
+
+// _send_disconnect(reason=0, properties=None): DISCONNECT, best effort
+// (errors are swallowed, as in simple2). MQTT 5: with a reason code (0x04:
+// publish the will) and properties (e.g. 0x11 Session Expiry Interval).
+static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
+    umqtt_require_v5(self, props);
+    if (reason < 0 || reason > 255) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
+    }
+    if (reason != 0 && self->version != 5) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
+    }
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
+    if (self->port.stream != MP_OBJ_NULL) {
+        umqtt_io io = umqtt_io_of(self);
+        umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
+        if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
+            umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error
+        }
+        if (st != UMQTT_STATUS_OK) {
+            self->port.exc = MP_OBJ_NULL;
+        }
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, client_send_disconnect);
+
+// One incoming packet, handled as the façade's check_msg does (see
+// umqtt_dispatch). first_byte_timeout: how long to wait for a packet to start
+// (1 ms for check_msg); once one has started, the rest must arrive within
+// socket_timeout.
+static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
+    umqtt_report_expired(self);
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_event ev;
+    umqtt_check_io(self, umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev));
+    if (ev.kind == UMQTT_EVENT_KIND_NONE) {
+        umqtt_report_expired(self);
+        return mp_const_none;
+    }
+    umqtt_mark_received(self, false);
+    return umqtt_dispatch(self, &ev, self->conv->receive, io_timeout);
+}
+
+// check_msg(): handle at most one packet; None when idle. Like simple2 it
+// waits up to 1 ms for a packet to start (forever if socket_timeout is None),
+// so a check_msg() loop waiting for an ack does not spin the CPU.
+static mp_obj_t client_check_msg(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    mp_obj_t timeout = umqtt_owner_attr(self, MP_QSTR_socket_timeout);
+    return client_receive_one(self, timeout == mp_const_none ? UMQTT_PORT_FOREVER : 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_check_msg_obj, client_check_msg);
+
+// wait_msg(): wait (forever) for a packet, then handle it like check_msg.
+static mp_obj_t client_wait_msg(mp_obj_t self_in) {
+    return client_receive_one(umqtt_idle_client_of(self_in), UMQTT_PORT_FOREVER);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
+
+// _receive(timeout_ms): like check_msg, but waits up to timeout_ms for a packet
+// to begin (None: forever). The façades' bounded waits for an ack use it.
+static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
+    int32_t timeout = UMQTT_PORT_FOREVER;
+    if (timeout_in != mp_const_none) {
+        mp_int_t ms = mp_obj_get_int(timeout_in);
+        timeout = ms < 0 ? 0 : (ms > 2000000000 ? 2000000000 : (int32_t)ms);
+    }
+    return client_receive_one(umqtt_idle_client_of(self_in), timeout);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(client_receive_obj, client_receive);
+
+// _pending(): the live rcv_pids mapping.
+static mp_obj_t client_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    return self->pending_view;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_pending_obj, client_pending);
+
+// _clear_pending(): forget every in-flight pid (clean session).
+static mp_obj_t client_clear_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_client_pending_clear(self->engine);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_clear_pending_obj, client_clear_pending);
+
+// __del__: drop references; the socket has its own finaliser. Safe twice.
+static mp_obj_t client_del(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    self->port.stream = MP_OBJ_NULL;
+    self->port.poller = MP_OBJ_NULL;
+    self->port.exc = MP_OBJ_NULL;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
+
+static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&client_del_obj) },
+    { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) },
+    { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&client_unsubscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) },
+    { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) },
+    { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) },
+    { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) },
+    { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) },
+    { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) },
+    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&umqtt_nb_connack_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_flush), MP_ROM_PTR(&umqtt_nb_flush_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_pending), MP_ROM_PTR(&umqtt_nb_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_publish), MP_ROM_PTR(&umqtt_nb_publish_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_subscribe), MP_ROM_PTR(&umqtt_nb_subscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_unsubscribe), MP_ROM_PTR(&umqtt_nb_unsubscribe_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_ping), MP_ROM_PTR(&umqtt_nb_ping_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_disconnect), MP_ROM_PTR(&umqtt_nb_disconnect_obj) },
+    { MP_ROM_QSTR(MP_QSTR__nb_receive), MP_ROM_PTR(&umqtt_nb_receive_obj) },
+};
+static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    umqtt_client_type,
+    MP_QSTR_Client,
+    MP_TYPE_FLAG_NONE,
+    make_new, client_make_new,
+    protocol, &umqtt_client_stream_p,
+    locals_dict, &umqtt_client_locals_dict
+    );
+
+#endif // MICROPY_PY_UMQTT

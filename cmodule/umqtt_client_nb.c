@@ -1,0 +1,249 @@
+// umqtt-rs: the non-blocking entry points (_nb_*) of Client, for the
+// asyncio client (mqtt_as), and the stream protocol it polls the client by.
+//
+// None of them waits. Outgoing packets go to a transmit queue in the tx
+// buffer; _nb_flush() writes what the socket takes now and returns how many
+// bytes are left, so the caller awaits writability (of this object: see
+// client_stream_ioctl) only while something is pending. Reads use zero
+// timeouts: a packet that has only partly arrived is kept and continued by
+// the next call. What _nb_receive() reports, and how: umqtt_receive_nb
+// (modumqtt.c) -- cb(topic, msg, retained) for a message, cbstat(pid,
+// status) for every ack and refusal.
+
+#include "umqtt_glue.h"
+
+#if MICROPY_PY_UMQTT
+
+// Grows the tx buffer (keeping what is queued) when a packet of up to `need`
+// bytes could never fit in it. Otherwise a full queue is WOULD_BLOCK: the
+// caller waits for it to drain.
+static void umqtt_nb_room(umqtt_client_obj_t *self, size_t need) {
+    if (need > self->tx_cap) {
+        self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
+        self->tx_cap = need;
+    }
+}
+
+// Raises for an error status; returns false for WOULD_BLOCK, true for OK.
+static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
+    if (st == UMQTT_STATUS_WOULD_BLOCK) {
+        return false;
+    }
+    umqtt_check(self, st, self->port.os_error);
+    return true;
+}
+
+// _nb_connect(clean, version=4, properties=None): queue CONNECT on the
+// attached socket (MQTT 5 as for _connect).
+static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    umqtt_require_socket(self);
+    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version,
+        n_args > 3 ? args[3] : mp_const_none);
+    // CONNECT goes into an emptied queue: make it fit.
+    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len
+        + opts.will_topic.len + opts.will_message.len + opts.properties.len + opts.will_properties.len;
+    if (need > self->tx_cap) {
+        self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
+        self->tx_cap = need;
+    }
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
+    return mp_const_none;
+}
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connect);
+
+// _nb_connack() -> None (not yet) or the session-present flag; raises as
+// _connect() does for a refused or invalid CONNACK.
+static mp_obj_t client_nb_connack(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    bool done = false;
+    uint8_t session_present = 0, return_code = 0;
+    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
+    umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code,
+        &connack_props);
+    if (self->version == 5 && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        umqtt_store_connack(self, connack_props);
+    }
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+    return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
+
+// _nb_flush() -> bytes still queued (0: all written).
+static mp_obj_t client_nb_flush(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    size_t left = 0;
+    umqtt_check(self, umqtt_client_nb_flush(self->engine, &io, &left), self->port.os_error);
+    return MP_OBJ_NEW_SMALL_INT(left);
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_flush_obj, client_nb_flush);
+
+// _nb_pending() -> bytes queued.
+static mp_obj_t client_nb_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    return MP_OBJ_NEW_SMALL_INT(umqtt_client_nb_pending(self->engine));
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_pending_obj, client_nb_pending);
+
+// _nb_publish(topic, msg, retain, qos, dup, pid, properties=None) -> True if
+// queued, False if the queue has no room now (flush, then call again). The
+// tx buffer grows to hold a PUBLISH larger than it. The pid stays in flight
+// without deadline until its PUBACK (the caller times republication).
+static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t qos = mp_obj_get_int(args[4]);
+    umqtt_check_qos(self, qos);
+    umqtt_require_socket(self);
+    mp_int_t pid = mp_obj_get_int(args[6]);
+    if (qos > 0 && (pid < 1 || pid > 65535)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
+        mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none);
+    umqtt_nb_room(self, m.topic.len + m.msg.len + m.properties.len + 14);
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
+    if (st == UMQTT_STATUS_BROKER_LIMIT) {
+        umqtt_check(self, st, limit);
+    }
+    return mp_obj_new_bool(umqtt_nb_check(self, st));
+}
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publish);
+
+static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_t options, mp_obj_t pid_in,
+    mp_obj_t props, umqtt_props_context ctx) {
+    umqtt_require_socket(self);
+    umqtt_require_v5(self, props);
+    umqtt_bytes topic = umqtt_bytes_of(topic_in);
+    mp_int_t pid = mp_obj_get_int(pid_in);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
+    if (props != mp_const_none) {
+        topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_message_of
+    }
+    umqtt_nb_room(self, topic.len + block.len + 14);
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
+        UMQTT_PORT_FOREVER, &limit);
+    if (st == UMQTT_STATUS_BROKER_LIMIT) {
+        umqtt_check(self, st, limit);
+    }
+    return mp_obj_new_bool(umqtt_nb_check(self, st));
+}
+
+// _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
+// if no room now. MQTT 5: qos may carry subscription options (see subscribe).
+static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t options = mp_obj_get_int(args[2]);
+    umqtt_check_sub_options(self, options);
+    return umqtt_nb_sub(self, args[1], (uint8_t)options, args[3], n_args > 4 ? args[4] : mp_const_none,
+        UMQTT_PROPS_CONTEXT_SUBSCRIBE);
+}
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_subscribe_obj, 4, 5, client_nb_subscribe);
+
+// _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
+// no room now.
+static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
+    return umqtt_nb_sub(umqtt_idle_client_of(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
+        n_args > 3 ? args[3] : mp_const_none, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
+}
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
+
+// _nb_ping() / _nb_disconnect() -> True if queued, False if no room now.
+static mp_obj_t client_nb_ping(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, false)));
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_ping_obj, client_nb_ping);
+
+static mp_obj_t client_nb_disconnect(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, true)));
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_disconnect_obj, client_nb_disconnect);
+
+// _nb_receive() -> 0: no complete packet; -1: a packet has partly arrived
+// (kept; call again when readable); else the handled packet's type << 4
+// (umqtt_receive_nb). Acks it owes are queued for _nb_flush().
+static mp_obj_t client_nb_receive(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_require_socket(self);
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_event ev;
+    umqtt_status st = umqtt_client_nb_receive(self->engine, &io, &ev);
+    if (st == UMQTT_STATUS_TIMEOUT) {
+        return MP_OBJ_NEW_SMALL_INT(-1);
+    }
+    umqtt_check_io(self, st);
+    if (ev.kind == UMQTT_EVENT_KIND_NONE) {
+        return MP_OBJ_NEW_SMALL_INT(0);
+    }
+    return umqtt_dispatch(self, &ev, &umqtt_receive_nb, 0);
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
+
+// The stream protocol's ioctl, as modtls_mbedtls.c does for its socket:
+// select.poll and asyncio's IOQueue can wait on the client itself, and
+// their wait is the attached socket's (POLL delegated). GET_FILENO is
+// delegated only for a plain socket, so that on ports with POSIX poll
+// optimisations a TLS socket is polled through its ioctl, which accounts
+// for decrypted bytes already buffered and for the direction a handshake
+// in progress needs. Python subclasses inherit this slot (py/objtype.c
+// copies the base's protocol) and call it with the instance, hence the
+// cast to the native base.
+static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    if (native == MP_OBJ_NULL) {
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    umqtt_client_obj_t *self = MP_OBJ_TO_PTR(native);
+    if (request == MP_STREAM_CLOSE) {
+        return 0;  // the socket is closed by whoever opened it
+    }
+    mp_obj_t sock = self->port.stream;
+    if (sock == MP_OBJ_NULL) {
+        if (request == MP_STREAM_POLL) {
+            return MP_STREAM_POLL_NVAL;
+        }
+        *errcode = MP_EBADF;
+        return MP_STREAM_ERROR;
+    }
+    const mp_obj_type_t *type = mp_obj_get_type(sock);
+    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, protocol);
+    if (proto == NULL || proto->ioctl == NULL) {
+        if (request == MP_STREAM_POLL) {
+            return arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);  // duck-typed: always ready
+        }
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    #ifdef MP_STREAM_GET_FILENO
+    if (request == MP_STREAM_GET_FILENO && type->name != MP_QSTR_socket) {
+        *errcode = MP_EINVAL;
+        return MP_STREAM_ERROR;
+    }
+    #endif
+    return proto->ioctl(sock, request, arg, errcode);
+}
+
+const mp_stream_p_t umqtt_client_stream_p = {
+    .ioctl = client_stream_ioctl,
+};
+
+#endif // MICROPY_PY_UMQTT

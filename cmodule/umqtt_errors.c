@@ -1,0 +1,130 @@
+// umqtt-rs: statuses and MQTT codes -> exceptions.
+//
+// The one place that raises for what the engine reports: Rust returns a
+// status (rust/umqtt-ffi), the trampolines of umqtt_port.c store the
+// exception they caught, and the glue calls umqtt_raise_status() (through
+// umqtt_check) once Rust has returned. See docs/errors.md for every code.
+
+#include "umqtt_glue.h"
+
+#if MICROPY_PY_UMQTT
+
+MP_NORETURN void umqtt_raise_code(mp_int_t code) {
+    nlr_raise(mp_obj_new_exception_arg1(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(code)));
+}
+
+// Raises simple2's code, or the OSError micropython-lib raises for it
+// (errors_as_oserror).
+MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code) {
+    if (self->conv->errors_as_oserror) {
+        switch (code) {
+            case UMQTT_ECONCLOSE:
+                mp_raise_OSError(-1);
+            case UMQTT_ECONTIMEOUT:
+                mp_raise_OSError(MP_ETIMEDOUT);
+            case UMQTT_ECONNOT:
+                mp_raise_OSError(MP_ENOTCONN);
+            default:
+                break;
+        }
+    }
+    umqtt_raise_code(code);
+}
+
+// A refused SUBACK, `code` its first refusal: simple2 ESUBACKFAIL;
+// micropython-lib (broker_codes) 0x80, on MQTT 5 the reason code (e.g. 0x87).
+MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t code) {
+    if (!self->conv->broker_codes) {
+        umqtt_raise_code(UMQTT_ESUBACKFAIL);
+    }
+    umqtt_raise_code(self->version == 5 ? code : 0x80);
+}
+
+MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
+    switch (status) {
+        case UMQTT_STATUS_RAISED: {
+            mp_obj_t exc = self->port.exc;
+            self->port.exc = MP_OBJ_NULL;
+            if (exc != MP_OBJ_NULL) {
+                nlr_raise(exc);
+            }
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: lost exception"));
+        }
+        case UMQTT_STATUS_OS_ERROR:
+            mp_raise_OSError(detail);
+        case UMQTT_STATUS_CLOSED:
+            umqtt_raise_api(self, UMQTT_ECONCLOSE);
+        case UMQTT_STATUS_TIMEOUT:
+            umqtt_raise_api(self, UMQTT_ECONTIMEOUT);
+        case UMQTT_STATUS_CONNACK_INVALID:
+            umqtt_raise_code(UMQTT_ECONLENGTH);
+        case UMQTT_STATUS_CONNACK_REFUSED:
+            if (self->conv->broker_codes) {
+                umqtt_raise_code(detail);  // micropython-lib: MQTTException(rc)
+            }
+            if (detail >= 1 && detail <= 5) {
+                umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
+            } else {
+                mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
+                nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+            }
+        case UMQTT_STATUS_SUBACK_INVALID:
+            umqtt_raise_code(UMQTT_ESUBACKUNKNOWN);
+        case UMQTT_STATUS_INVALID_QOS:
+            umqtt_raise_code(UMQTT_EUNKNOWN);
+        case UMQTT_STATUS_MALFORMED:
+            umqtt_raise_code(UMQTT_EMALFORMED);
+        case UMQTT_STATUS_PACKET_TOO_LARGE:
+            umqtt_raise_code(UMQTT_EPACKETSIZE);
+        case UMQTT_STATUS_PROTOCOL_VIOLATION:
+            umqtt_raise_code(UMQTT_EPROTOCOL);
+        case UMQTT_STATUS_IN_FLIGHT_FULL:
+            umqtt_raise_code(UMQTT_EINFLIGHT);
+        case UMQTT_STATUS_PID_IN_USE:
+            mp_raise_ValueError(MP_ERROR_TEXT("packet id already in flight"));
+        case UMQTT_STATUS_INVALID_TOPIC:
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
+        case UMQTT_STATUS_INVALID_ARGUMENT:
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
+        case UMQTT_STATUS_BUFFER_TOO_SMALL:
+            mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
+        case UMQTT_STATUS_INVALID_PROPERTY:
+            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
+        case UMQTT_STATUS_NESTED_TOO_DEEP:
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
+        case UMQTT_STATUS_BROKER_LIMIT: {
+            umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
+        }
+        default:
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
+    }
+}
+
+// _connect()'s status, `return_code` the CONNACK's. micropython-lib 1.8.0
+// (broker_codes) raises MQTTException(-1) for a missing or short CONNACK.
+void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code) {
+    if (self->conv->broker_codes && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
+        umqtt_raise_code(UMQTT_EUNKNOWN);
+    }
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+}
+
+// MQTT 5: the broker sent DISCONNECT and the connection is closed. Its
+// reason code and properties become the owner's disconnect_reason
+// (reason, properties); the exception is the one for a closed connection
+// (micropython-lib: OSError(-1, text), so umqtt.robust reconnects;
+// simple2: MQTTException(1, reason)).
+MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev) {
+    mp_obj_t info[2] = {MP_OBJ_NEW_SMALL_INT(ev->reason), umqtt_props_to_dict(self, ev->properties)};
+    mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
+    if (self->conv->errors_as_oserror) {
+        umqtt_bytes name = umqtt_reason_text(ev->reason);
+        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
+        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    }
+    mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason)};
+    nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+}
+
+#endif // MICROPY_PY_UMQTT

@@ -1,0 +1,153 @@
+// umqtt-rs: the one event dispatcher. A packet the engine has handled
+// becomes a message callback and its ack, a status for owner.cbstat, an
+// exception, and the receive call's return value, by the conventions the
+// caller names: the façade's for check_msg()/wait_msg()/_receive()
+// (self->conv->receive), mqtt_as's for _nb_receive() (umqtt_receive_nb).
+
+#include "umqtt_glue.h"
+
+#if MICROPY_PY_UMQTT
+
+// owner.cbstat(pid, status), if set.
+static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t status) {
+    mp_obj_t cbstat = umqtt_owner_attr(self, MP_QSTR_cbstat);
+    if (cbstat != mp_const_none) {
+        mp_call_function_2(cbstat, MP_OBJ_NEW_SMALL_INT(pid), MP_OBJ_NEW_SMALL_INT(status));
+    }
+}
+
+// The first refusal (>= 0x80) among MQTT 5 SUBACK/UNSUBACK reason codes.
+static mp_int_t umqtt_first_error(umqtt_bytes codes) {
+    for (size_t i = 0; i < codes.len; i++) {
+        if (codes.ptr[i] >= 0x80) {
+            return codes.ptr[i];
+        }
+    }
+    return 0x80;
+}
+
+// Reports acks whose time ran out: cbstat(pid, 0). At most as many as were
+// in flight when it started: a cbstat that puts an expired pid back into
+// rcv_pids gets it reported again by the next call, not in an endless loop.
+void umqtt_report_expired(umqtt_client_obj_t *self) {
+    uint16_t pid;
+    for (size_t n = umqtt_client_pending_len(self->engine); n > 0; n--) {
+        if (!umqtt_client_poll_expired(self->engine, &pid)) {
+            break;
+        }
+        umqtt_call_status(self, pid, 0);
+    }
+}
+
+// Hands the message `ev` reports to owner.cb(topic, msg[, retained[, dup]]
+// [, properties]), with the first n_fixed of those four (the topic and
+// payload are copied out of the receive buffer first). The engine has
+// recorded the delivery; if anything raises before the callback returns
+// (the callback, an allocation), the delivery is closed without an ack, so
+// the broker redelivers, and the exception propagates. On return, the
+// caller sends the ack (umqtt_accept).
+static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_obj_t cb_args[5] = {
+            mp_obj_new_bytes(ev->topic.ptr, ev->topic.len),
+            mp_obj_new_bytes(ev->payload.ptr, ev->payload.len),
+            mp_obj_new_bool(ev->retain),
+            mp_obj_new_bool(ev->dup),
+        };
+        size_t n = n_fixed;
+        if (self->version == 5) {
+            cb_args[n++] = umqtt_props_to_dict(self, ev->properties);
+        }
+        mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
+        if (cb != mp_const_none) {
+            mp_call_function_n_kw(cb, n, 0, cb_args);
+        }
+        nlr_pop();
+    } else {
+        umqtt_client_forget(self->engine, ev->qos, ev->pid);
+        nlr_jump(nlr.ret_val);
+    }
+}
+
+// The ack a delivered message owes, once its callback has returned: on the
+// I/O as the callback left it (it may have published or disconnected),
+// written now (blocking calls) or queued for _nb_flush().
+static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
+    int32_t io_timeout) {
+    if (rc->queue_acks) {
+        umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev->qos, ev->pid));
+    } else {
+        umqtt_io io = umqtt_io_of(self);
+        umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev->qos, ev->pid, io_timeout));
+    }
+}
+
+static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {
+    switch (result) {
+        case UMQTT_RESULT_TYPE:
+            return MP_OBJ_NEW_SMALL_INT(ev->packet_type << 4);
+        case UMQTT_RESULT_FIRST_BYTE:
+            // A PUBLISH's (the only event it is asked for): its flags.
+            return MP_OBJ_NEW_SMALL_INT(0x30 | (ev->dup ? 0x08 : 0) | (ev->qos << 1) | (ev->retain ? 1 : 0));
+        default:
+            return mp_const_none;
+    }
+}
+
+mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
+    int32_t io_timeout) {
+    mp_int_t status;  // for cbstat(pid, status)
+    switch (ev->kind) {
+        case UMQTT_EVENT_KIND_MESSAGE:
+            umqtt_deliver(self, ev, rc->cb_fixed_args);
+            umqtt_accept(self, ev, rc, io_timeout);
+            return umqtt_result(rc->message_result, ev);
+        case UMQTT_EVENT_KIND_DELIVERED:
+        case UMQTT_EVENT_KIND_SUBSCRIBED:
+            status = 1;
+            break;
+        case UMQTT_EVENT_KIND_UNSUBSCRIBED:
+            if (!rc->acks_as_status) {
+                return umqtt_result(UMQTT_RESULT_TYPE, ev);  // simple2: check_msg() returns 0xB0
+            }
+            status = 1;
+            break;
+        case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
+            status = umqtt_first_error(ev->codes);
+            if (!rc->acks_as_status) {
+                umqtt_raise_suback_failed(self, status);
+            }
+            break;
+        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
+            status = umqtt_first_error(ev->codes);
+            if (!rc->acks_as_status) {
+                umqtt_raise_code(status);
+            }
+            break;
+        case UMQTT_EVENT_KIND_REFUSED:
+            // MQTT 5: the broker refused our publish (PUBACK/PUBREC reason >=
+            // 0x80): cbstat(pid, reason), then (blocking) MQTTException(reason).
+            umqtt_call_status(self, ev->pid, ev->reason);
+            if (!rc->acks_as_status) {
+                umqtt_raise_code(ev->reason);
+            }
+            return umqtt_result(UMQTT_RESULT_TYPE, ev);
+        case UMQTT_EVENT_KIND_DISCONNECTED:
+            umqtt_raise_disconnected(self, ev);
+        case UMQTT_EVENT_KIND_UNKNOWN_ACK:
+            // simple2 status 2: an ack for a pid that is not (or no longer) in flight.
+            status = 2;
+            break;
+        case UMQTT_EVENT_KIND_PONG:
+        case UMQTT_EVENT_KIND_DUPLICATE:
+            return umqtt_result(rc->quiet_result, ev);
+        default:
+            // PUBREC, PUBREL, PUBCOMP: handled by the engine, body consumed.
+            return umqtt_result(UMQTT_RESULT_TYPE, ev);
+    }
+    umqtt_call_status(self, ev->pid, status);
+    return umqtt_result(UMQTT_RESULT_TYPE, ev);
+}
+
+#endif // MICROPY_PY_UMQTT

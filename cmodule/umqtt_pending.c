@@ -1,0 +1,234 @@
+// umqtt-rs: rcv_pids, the type PendingAcks: a dict-like live view
+// (pid -> deadline in ticks_ms) over the engine's in-flight table. User
+// code may read it and insert pids that must time out.
+
+#include "umqtt_glue.h"
+
+#if MICROPY_PY_UMQTT
+
+typedef struct _umqtt_pending_obj_t {
+    mp_obj_base_t base;
+    umqtt_client_obj_t *client;
+} umqtt_pending_obj_t;
+
+static const mp_obj_type_t umqtt_pending_type;
+
+// Python ticks (period MICROPY_PY_TIME_TICKS_PERIOD) -> the engine's 32-bit clock.
+static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
+    const mp_int_t period = MICROPY_PY_TIME_TICKS_PERIOD;
+    mp_int_t target = mp_obj_get_int(ticks_in) & (period - 1);
+    uint32_t now = umqtt_port_ticks_ms();
+    mp_int_t diff = ((target - (mp_int_t)(now & (period - 1)) + period / 2) & (period - 1)) - period / 2;
+    return now + (uint32_t)diff;
+}
+
+// The client behind a view; TypeError if self_in is not one (an explicit
+// call through the type), RuntimeError while the client is mid-I/O.
+static umqtt_client_obj_t *umqtt_pending_client(mp_obj_t self_in) {
+    if (!mp_obj_is_type(self_in, &umqtt_pending_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an rcv_pids view"));
+    }
+    umqtt_pending_obj_t *view = MP_OBJ_TO_PTR(self_in);
+    return umqtt_idle_client_of(MP_OBJ_FROM_PTR(view->client));
+}
+
+// Whether `key` is a packet id as a dict key would match one: an int (or
+// bool) 1..65535. Anything else -- a huge int, a str -- matches no pid.
+static bool umqtt_pid_key(mp_obj_t key, uint16_t *pid) {
+    if (!mp_obj_is_small_int(key) && !mp_obj_is_bool(key)) {
+        return false;
+    }
+    mp_int_t v = mp_obj_get_int(key);
+    if (v < 1 || v > 65535) {
+        return false;
+    }
+    *pid = (uint16_t)v;
+    return true;
+}
+
+static uint16_t umqtt_pid_arg(mp_obj_t pid_in) {
+    uint16_t pid;
+    if (!umqtt_pid_key(pid_in, &pid)) {
+        mp_raise_type_arg(&mp_type_KeyError, pid_in);
+    }
+    return pid;
+}
+
+static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t value) {
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
+    uint16_t pid = umqtt_pid_arg(index);
+    uint32_t deadline;
+    if (value == MP_OBJ_SENTINEL) {
+        // load
+        if (!umqtt_client_pending_get(client->engine, pid, &deadline)) {
+            mp_raise_type_arg(&mp_type_KeyError, index);
+        }
+        return umqtt_ticks_obj(deadline);
+    } else if (value == MP_OBJ_NULL) {
+        // delete
+        if (!umqtt_client_pending_remove(client->engine, pid, &deadline)) {
+            mp_raise_type_arg(&mp_type_KeyError, index);
+        }
+        return mp_const_none;
+    }
+    // store
+    umqtt_check(client, umqtt_client_pending_insert(client->engine, pid, umqtt_ticks_from_obj(value)), 0);
+    return mp_const_none;
+}
+
+static mp_obj_t umqtt_pending_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
+    size_t n = umqtt_client_pending_len(client->engine);
+    switch (op) {
+        case MP_UNARY_OP_BOOL:
+            return mp_obj_new_bool(n != 0);
+        case MP_UNARY_OP_LEN:
+            return MP_OBJ_NEW_SMALL_INT(n);
+        default:
+            return MP_OBJ_NULL;
+    }
+}
+
+static mp_obj_t umqtt_pending_binary_op(mp_binary_op_t op, mp_obj_t lhs_in, mp_obj_t rhs_in) {
+    umqtt_client_obj_t *client = umqtt_pending_client(lhs_in);
+    if (op == MP_BINARY_OP_CONTAINS) {
+        uint16_t pid;
+        uint32_t deadline;
+        return mp_obj_new_bool(umqtt_pid_key(rhs_in, &pid) && umqtt_client_pending_get(client->engine, pid, &deadline));
+    }
+    if (op == MP_BINARY_OP_EQUAL) {
+        // Equal to a dict with the same pids and deadlines, as rcv_pids == {} expects.
+        if (!mp_obj_is_type(rhs_in, &mp_type_dict)) {
+            return mp_obj_new_bool(lhs_in == rhs_in);
+        }
+        mp_map_t *map = mp_obj_dict_get_map(rhs_in);
+        size_t n = umqtt_client_pending_len(client->engine);
+        if (map->used != n) {
+            return mp_const_false;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint16_t pid;
+            uint32_t deadline;
+            if (!umqtt_client_pending_nth(client->engine, i, &pid, &deadline)) {
+                return mp_const_false;
+            }
+            mp_map_elem_t *elem = mp_map_lookup(map, MP_OBJ_NEW_SMALL_INT(pid), MP_MAP_LOOKUP);
+            if (elem == NULL || !mp_obj_equal(elem->value, umqtt_ticks_obj(deadline))) {
+                return mp_const_false;
+            }
+        }
+        return mp_const_true;
+    }
+    return MP_OBJ_NULL;
+}
+
+// A snapshot list of keys, values or (key, value) tuples.
+enum { UMQTT_VIEW_KEYS, UMQTT_VIEW_VALUES, UMQTT_VIEW_ITEMS };
+
+static mp_obj_t umqtt_pending_snapshot(mp_obj_t self_in, int kind) {
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
+    size_t n = umqtt_client_pending_len(client->engine);
+    mp_obj_t list = mp_obj_new_list(n, NULL);
+    mp_obj_list_t *l = MP_OBJ_TO_PTR(list);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t pid;
+        uint32_t deadline;
+        if (!umqtt_client_pending_nth(client->engine, i, &pid, &deadline)) {
+            break;
+        }
+        mp_obj_t key = MP_OBJ_NEW_SMALL_INT(pid);
+        mp_obj_t value = umqtt_ticks_obj(deadline);
+        if (kind == UMQTT_VIEW_KEYS) {
+            l->items[count++] = key;
+        } else if (kind == UMQTT_VIEW_VALUES) {
+            l->items[count++] = value;
+        } else {
+            mp_obj_t kv[2] = {key, value};
+            l->items[count++] = mp_obj_new_tuple(2, kv);
+        }
+    }
+    l->len = count;
+    return list;
+}
+
+static mp_obj_t umqtt_pending_getiter(mp_obj_t self_in, mp_obj_iter_buf_t *iter_buf) {
+    return mp_getiter(umqtt_pending_snapshot(self_in, UMQTT_VIEW_KEYS), iter_buf);
+}
+
+static mp_obj_t umqtt_pending_keys(mp_obj_t self_in) {
+    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_KEYS);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_keys_obj, umqtt_pending_keys);
+
+static mp_obj_t umqtt_pending_values(mp_obj_t self_in) {
+    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_VALUES);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_values_obj, umqtt_pending_values);
+
+static mp_obj_t umqtt_pending_items(mp_obj_t self_in) {
+    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_ITEMS);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_items_obj, umqtt_pending_items);
+
+static mp_obj_t umqtt_pending_get(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *client = umqtt_pending_client(args[0]);
+    uint16_t pid;
+    uint32_t deadline;
+    if (umqtt_pid_key(args[1], &pid) && umqtt_client_pending_get(client->engine, pid, &deadline)) {
+        return umqtt_ticks_obj(deadline);
+    }
+    return n_args > 2 ? args[2] : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_get_obj, 2, 3, umqtt_pending_get);
+
+static mp_obj_t umqtt_pending_pop(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *client = umqtt_pending_client(args[0]);
+    uint16_t pid;
+    uint32_t deadline;
+    if (umqtt_pid_key(args[1], &pid) && umqtt_client_pending_remove(client->engine, pid, &deadline)) {
+        return umqtt_ticks_obj(deadline);
+    }
+    if (n_args > 2) {
+        return args[2];
+    }
+    mp_raise_type_arg(&mp_type_KeyError, args[1]);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_pop_obj, 2, 3, umqtt_pending_pop);
+
+static mp_obj_t umqtt_pending_clear(mp_obj_t self_in) {
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
+    umqtt_client_pending_clear(client->engine);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_clear_obj, umqtt_pending_clear);
+
+static const mp_rom_map_elem_t umqtt_pending_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_keys), MP_ROM_PTR(&umqtt_pending_keys_obj) },
+    { MP_ROM_QSTR(MP_QSTR_values), MP_ROM_PTR(&umqtt_pending_values_obj) },
+    { MP_ROM_QSTR(MP_QSTR_items), MP_ROM_PTR(&umqtt_pending_items_obj) },
+    { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&umqtt_pending_get_obj) },
+    { MP_ROM_QSTR(MP_QSTR_pop), MP_ROM_PTR(&umqtt_pending_pop_obj) },
+    { MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&umqtt_pending_clear_obj) },
+};
+static MP_DEFINE_CONST_DICT(umqtt_pending_locals_dict, umqtt_pending_locals_dict_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+    umqtt_pending_type,
+    MP_QSTR_PendingAcks,
+    MP_TYPE_FLAG_ITER_IS_GETITER | MP_TYPE_FLAG_EQ_CHECKS_OTHER_TYPE,
+    subscr, umqtt_pending_subscr,
+    unary_op, umqtt_pending_unary_op,
+    binary_op, umqtt_pending_binary_op,
+    iter, umqtt_pending_getiter,
+    locals_dict, &umqtt_pending_locals_dict
+    );
+
+// The view of `client`'s in-flight table (one per client, made with it).
+mp_obj_t umqtt_pending_new(umqtt_client_obj_t *client) {
+    umqtt_pending_obj_t *view = mp_obj_malloc(umqtt_pending_obj_t, &umqtt_pending_type);
+    view->client = client;
+    return MP_OBJ_FROM_PTR(view);
+}
+
+#endif // MICROPY_PY_UMQTT
