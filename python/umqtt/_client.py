@@ -7,39 +7,63 @@
 # and topic matching are the core's.
 #
 # UIFlow2:    subscribe(topic, handler, qos=0) with handler((topic, msg)),
-#             wildcard filters matched by the core (_umqtt.topic_matches),
-#             handlers deferred through micropython.schedule with a bounded
-#             queue (a full queue runs the handler synchronously rather than
-#             raising "schedule queue full"); unsubscribe(topic); TLS with
-#             ssl=True and ssl_params {cafile, cadata, cert, key (bytes or
-#             file paths), cert_reqs, server_hostname, ...} or ssl=SSLContext.
-# QuecPython: subscribe(topic, qos=0); reconn=True: a connection error
+#             wildcard filters matched by the core (_umqtt.topic_matches);
+#             unsubscribe(topic); check_msg(attempts=2): up to `attempts`
+#             reads, each that meets a connection error followed by a
+#             reconnect (below), None once all failed; TLS with ssl=True and
+#             ssl_params {cafile, cadata, cert, key (bytes or file paths),
+#             cert_reqs, server_hostname, ...} or ssl=SSLContext.
+# Handlers:   queued in arrival order; one function scheduled with
+#             micropython.schedule runs them one after the other, never on
+#             the background thread and never inside the client's lock
+#             (there it schedules itself again and returns). On unix and rp2
+#             only the main thread runs scheduled functions; on ports with a
+#             GIL (esp32) any thread may, so a program thread of its own that
+#             receives may run them, as with UIFlow2. A handler that raises
+#             is printed and the next one runs. While _QUEUE calls wait, the
+#             background thread receives nothing more; a full scheduler queue
+#             is retried: nothing is dropped or run out of order. Without
+#             micropython.schedule they run at once, in order.
+# QuecPython: subscribe(topic, qos=0); set_callback(f), f(topic, msg) called
+#             on the thread that receives (an error in it is printed);
+#             keepalive (default 0 in both vendors' documents; any value);
+#             version=3 speaks MQTT 3.1 ("MQIsdp"); get_mqttsta(); publish()
+#             returns True/False and never raises a connection error;
+#             close() only closes the socket, disconnect() also ends the
+#             client (no more reconnects).
+# Connection errors (OSError in a call or the background thread):
+#   reconn=True: error_register_cb gets "reconnect_start"; the client
 #             reconnects (clean flag of the last connect()), resubscribes
-#             every topic with its own QoS and resends unacknowledged QoS 1/2
-#             publishes; error_register_cb(f) gets "reconnect_start"/
-#             "reconnect_success", and str(error) when reconn=False;
-#             keepalive (default 60) pings automatically; version=3 speaks
-#             MQTT 3.1 ("MQIsdp"); get_mqttsta(); publish() returns
-#             True/False and never raises a connection error; close() only
-#             closes the socket, disconnect() also ends the client (no more
-#             reconnects).
-# Background thread (QuecPython): where the port has _thread, connect()
-#             with keepalive > 0 starts one thread (thread=False: never)
-#             that pings, receives messages (callbacks run on it) and
-#             reconnects, so the program needs no check_msg()/wait_msg()
-#             loop; close() and disconnect() stop it and wait for it to
-#             end; connect() starts it again. Every call into the native
-#             client, which is not thread-safe, is made holding one
-#             re-entrant lock (a callback may publish); nobody holds it
-#             while waiting for data (waits poll the socket unlocked, then
-#             handle a packet under the lock) or sleeping between reconnect
-#             attempts. One reconnect at a time: a thread whose call hits a
-#             connection error while another thread reconnects waits for
-#             that reconnect. check_msg()/wait_msg()/publish() still work
-#             from any thread (wait_msg() returns once any thread has
-#             handled a packet). Without _thread, or with keepalive=0,
-#             keepalive and reconnect happen inside check_msg()/wait_msg()/
-#             publish() instead.
+#             every topic with its own QoS, resends unacknowledged QoS 1/2
+#             publishes, then "reconnect_success". With the background
+#             thread, the thread does it (delay(i) between attempts) and
+#             calls return at once meanwhile: check_msg() None, publish()
+#             False, subscribe() only records the topic, wait_msg() waits.
+#             Without it, calls reconnect: one attempt per call at most, an
+#             attempt at most every DELAY s, each bounded by socket_timeout.
+#             reconnect() reconnects now, retrying until connected, and
+#             returns the session-present flag (UIFlow2's code).
+#   reconn=False: the loss is reported once, to the error callback as
+#             str(error), and check_msg()/wait_msg() raise the OSError
+#             (publish() returns False); later calls raise without calling
+#             it again, until connect(). If the callback reconnected, the
+#             call returns None instead.
+# Background thread: where the port has _thread, connect() with keepalive
+#             > 0 starts one (thread=False: never) that pings, reconnects,
+#             and receives (callbacks run on it) while no program thread is
+#             in wait_msg(), so a program needs no receive loop; close() and
+#             disconnect() stop it and wait for it to end. A packet a
+#             program waits for in wait_msg() is received there, never by
+#             the thread; and wait_msg() returns None at once if the thread
+#             handled a packet since the program's last wait_msg()/
+#             check_msg()/connect() (the reply it is about to wait for may
+#             have been one: publish(); wait_msg() never misses it).
+# Locks:      every call into the native client, which is not thread-safe,
+#             is made holding one re-entrant lock (a callback may publish);
+#             nobody holds it while waiting for data (waits poll the socket
+#             unlocked, then handle a packet under the lock) or reconnecting.
+#             While reconnecting (get_mqttsta() 1) only the thread making
+#             the attempt touches the native client.
 # QoS 2:      publish(qos=2) is exactly once: unacknowledged QoS 1/2
 #             publishes are kept and, after a reconnect with
 #             clean_session=False, resent with DUP and the same packet id
@@ -51,13 +75,12 @@
 # platform (the port's default is used), the Quectel-only socket states;
 # UIFlow's isconnected() PINGREQ side effect.
 
-import time
-from time import sleep_ms, ticks_diff, ticks_ms
+from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 import select
 from _umqtt import MQTTException, topic_matches
 
-from . import robust
+from . import _net, robust
 
 try:
     from micropython import schedule as _schedule
@@ -69,7 +92,7 @@ try:
 except ImportError:
     _thread = None
 
-_QUEUE = 8  # handler calls waiting for the scheduler, at most
+_QUEUE = 8  # handler calls waiting before the background thread holds back
 _SLICE = 50  # ms: the longest a wait polls the socket before looking again
 
 
@@ -107,20 +130,45 @@ class _RLock:
 
 
 class _NoLock:
-    # No threads: every call is already serialised.
+    # No threads: calls are already serialised; held() still tells code
+    # inside a with block (a callback of the native client) from the rest.
+
+    def __init__(self):
+        self._depth = 0
 
     def held(self):
-        return True
+        return self._depth > 0
 
     def __enter__(self):
+        self._depth += 1
         return self
 
     def __exit__(self, *exc):
-        pass
+        self._depth -= 1
 
 
-_NOLOCK = _NoLock()
 _ident = _thread.get_ident if _thread else (lambda: 0)
+
+
+def _lock():
+    return _RLock() if _thread else _NoLock()
+
+
+def _post(f):
+    # True once f is scheduled; False if the scheduler's queue is full (the
+    # next _kick tries again).
+    try:
+        _schedule(f, None)
+        return True
+    except RuntimeError:
+        return False
+
+
+def _run(handler, data):
+    try:
+        handler(data)
+    except Exception as e:  # reported; the handlers after it still run
+        print("umqtt: handler error: %r" % (e,))
 
 
 class MQTTClient(robust.MQTTClient):
@@ -130,11 +178,9 @@ class MQTTClient(robust.MQTTClient):
     ARECONNECT = 1
     SEVCLOSE = 2
 
-    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=60,
+    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
                  ssl=None, ssl_params={}, reconn=True, version=4, pingmaxnum=0, *,
                  thread=True, **kw):
-        if keepalive and keepalive < 5:
-            raise ValueError("keepalive must be 0 or >= 5")
         if version not in (3, 4, 5):
             raise ValueError("version must be 3, 4 or 5")
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
@@ -144,28 +190,36 @@ class MQTTClient(robust.MQTTClient):
         self._user_cb = None
         self._err_cb = None
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
-        self._unacked = {}  # pid -> (topic, msg, retain, qos), QoS 1/2 not yet acked
-        self._calls = []  # (handler, (topic, msg)) waiting for the scheduler
+        self._unacked = {}  # pid -> (topic, msg, retain, qos, properties), QoS 1/2 not yet acked
+        self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
         self._run_calls = self._drain  # bound once
+        self._sched = False  # _drain is scheduled (or running)
         self._clean = True
+        self._sp = 0  # session present, of the last reconnect
         self._sta = -1
         self._ended = False
+        self._next_try = 0  # ticks: no reconnect attempt inside a call before this
         self.last_ping = self.last_cpacket = ticks_ms()
         self._npk = 0  # messages and acks handled, for wait_msg()
+        self._bgn = 0  # packets the background thread handled
+        self._mark = 0  # _bgn when the program last returned from wait_msg/check_msg
+        self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self._lk = _RLock() if _thread else _NOLOCK
+        self._lk = _lock()  # around every call into the native client
+        self._cl = _lock()  # held by a connect() or a reconnect attempt
+        self._ql = _lock()  # guards _calls (never held while waiting for _lk)
         self._bg = bool(thread) and _thread is not None  # may run the background thread
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
         self._bg_id = None  # its ident
-        self._rc = None  # ident of the thread that is reconnecting
+        self._rc = None  # ident of the thread making a reconnect attempt
         self._subfail = None  # a refused SUBACK the background thread read
         # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
         self.connack_properties = {}
         self.disconnect_reason = None  # (reason, properties) of a broker DISCONNECT
 
-    # --- callbacks ---------------------------------------------------------
+    # --- callbacks and handlers ----------------------------------------------
 
     def set_callback(self, f):
         self._user_cb = f
@@ -195,33 +249,39 @@ class MQTTClient(robust.MQTTClient):
                 print("umqtt: callback error: %r" % (e,))
         for h in self._handlers:
             if h[1] is not None and topic_matches(h[0], topic):
-                self._defer(h[1], (topic, msg) + props)
+                if _schedule is None:
+                    _run(h[1], (topic, msg) + props)  # no scheduler: now, in order
+                    continue
+                with self._ql:
+                    self._calls.append((h[1], (topic, msg) + props))
+                self._kick()
 
-    def _defer(self, handler, data):
-        if _schedule is None or len(self._calls) >= _QUEUE:
-            handler(data)  # no scheduler, or too far behind: run it now
-            return
-        self._calls.append((handler, data))
-        if len(self._calls) == 1:
-            try:
-                _schedule(self._run_calls, None)
-            except RuntimeError:  # the scheduler's own queue is full
-                self._drain(None)
+    def _kick(self):
+        # Schedules _drain if handler calls wait and it is not scheduled.
+        if self._calls and not self._sched:
+            self._sched = True
+            self._sched = _post(self._run_calls)
 
     def _drain(self, _):
+        if self._lk.held() or self._cl.held() or _ident() == self._bg_id:
+            # Not inside the client's lock, nor on the background thread (a
+            # port with a GIL lets any thread run it): again, for later.
+            self._sched = _post(self._run_calls)
+            return
         calls = self._calls
         while True:
-            with self._lk:  # the background thread appends
+            with self._ql:
                 if not calls:
+                    self._sched = False
                     return
-                handler, data = calls.pop(0)
-            handler(data)
+                item = calls.pop(0)
+            _run(*item)
 
     # --- connection ----------------------------------------------------------
 
     def connect(self, clean_session=True, timeout=None, properties=None):
         # MQTT 5: properties of the CONNECT (kept for reconnects).
-        with self._lk:
+        with self._cl, self._lk:
             if properties is not None:
                 self._conn_props = properties
             self._clean = clean_session
@@ -234,6 +294,7 @@ class MQTTClient(robust.MQTTClient):
                 self._sta = -1
                 raise
             self._sta = 0
+            self._mark = self._bgn
             self.last_ping = ticks_ms()
             if not clean_session:
                 self._resend()
@@ -258,87 +319,115 @@ class MQTTClient(robust.MQTTClient):
         for pid, (topic, msg, retain, qos, props) in list(self._unacked.items()):
             self._republish(topic, msg, retain, qos, pid, props)
 
-    def _halted(self, me):
-        # Reconnecting must stop: disconnect(), or close() for the thread.
-        return self._ended or (me == self._bg_id and not self._run)
+    def _drop(self):
+        # Holding the lock: closes and forgets the socket.
+        s = self._sock()
+        self._attach(None)
+        _net.close(s)
+
+    def _offline(self):
+        # Holding the lock: another thread is reconnecting, or nobody is yet:
+        # the native client is not to be used.
+        return self._sta == 1 and self._rc != _ident()
+
+    def _failed(self, e):
+        # A connection error in a call or the background thread. Returns
+        # while reconnecting (or once the error callback reconnected); raises
+        # e otherwise, after reporting a loss to the error callback once.
+        self.log(False, e)
+        with self._lk:
+            first = self._sta == 0
+            if first:
+                if self.reconn and not self._ended:
+                    self._sta = 1
+                    self._next_try = ticks_ms()
+                    self._drop()
+                else:
+                    self._sta = 2 if e.args and e.args[0] == -1 else -1
+        if self._sta == 1:
+            if first:
+                self._error("reconnect_start")
+            if not self._alive:
+                self._retry()
+            return
+        if first and self._err_cb is not None:
+            self._error(str(e))
+            if self._sta == 0:
+                return
+        raise e
+
+    def _attempt(self):
+        # One reconnect attempt; True once connected (by it or another thread).
+        with self._cl:
+            if self._sta != 1:
+                return self._sta == 0
+            self._rc = _ident()
+            try:
+                # Unlocked: _offline() keeps every other thread away meanwhile.
+                self._sp = super().connect(self._clean)
+                with self._lk:
+                    self.last_ping = ticks_ms()
+                    for flt, _, opts, props in self._handlers:
+                        simple_subscribe(self, flt, opts, props)
+                    self._resend()
+                    self._sta = 0
+            except (OSError, MQTTException) as e:
+                self.log(True, e)
+                with self._lk:
+                    self._drop()
+                return False
+            finally:
+                self._rc = None
+        self._error("reconnect_success")
+        return True
+
+    def _retry(self):
+        # Without the background thread: one reconnect attempt if it is due
+        # (DELAY s after a failed one), never from inside a callback of the
+        # native client (this thread holds the lock). True once connected.
+        if self._lk.held() or ticks_diff(ticks_ms(), self._next_try) < 0:
+            return False
+        if self._attempt():
+            return True
+        self._next_try = ticks_add(ticks_ms(), int(self.DELAY * 1000))
+        return False
 
     def reconnect(self):
-        lk = self._lk
-        me = _ident()
-        nested = lk.held()  # no threads, or inside a callback of the native client
-        with lk:
-            if self._rc is not None:
-                # Another thread is reconnecting (or this one, and its error
-                # callback got here): wait for its outcome, unless this
-                # thread holds the lock that the other one needs.
-                if self._rc == me or nested:
-                    return None
-                wait = True
-            else:
-                wait = False
-                self._rc = me
+        # Reconnects now (whatever reconn says), retrying delay(i) apart
+        # until connected (returns the session-present flag, as UIFlow2's
+        # does), or close()/disconnect() (None). None at once from a
+        # callback of the native client, which cannot reconnect.
+        if self._lk.held():
+            return None
+        with self._lk:
+            self._ended = False
+            if self._sta != 1:
                 self._sta = 1
-        if wait:
-            while self._rc is not None:
-                sleep_ms(10)
-            return 0 if self._sta == 0 else None
-        try:
-            self._error("reconnect_start")
-            attempt = 0
-            while not self._halted(me):
-                try:
-                    with lk:
-                        if self._sta == 0:  # connect() from another thread
-                            return 0
-                        super().connect(self._clean)
-                        self._sta = 0
-                        self.last_ping = ticks_ms()
-                        for flt, _, qos, props in self._handlers:
-                            simple_subscribe(self, flt, qos, props)
-                        self._resend()
-                        if me != self._bg_id:
-                            self._start()
-                    self._error("reconnect_success")
-                    return 0
-                except (OSError, MQTTException) as e:
-                    self.log(True, e)
-                attempt += 1
-                self.delay(attempt)  # not holding the lock (unless nested)
-        finally:
-            self._rc = None
-
-    def _conn_lost(self, e):
-        # A connection error: reconnect (reconn=True) or report it.
-        self.log(False, e)
-        if self._ended:
-            return
-        if self._rc is None:
-            self._sta = 2 if e.args and e.args[0] == -1 else -1
+                self._drop()
         if self.reconn:
-            self.reconnect()
-        elif self._err_cb is not None:
-            self._error(str(e))
-        else:
-            raise e
+            self._error("reconnect_start")
+        attempt = 0
+        while not self._attempt():
+            if self._sta != 1 or self._ended:
+                return None
+            attempt += 1
+            self.delay(attempt)
+        with self._lk:
+            self._start()  # after close(), or without one
+        return self._sp
 
     def close(self):
         # Only the socket (QuecPython): connect() may be called again.
         self._stop()
-        with self._lk:
-            sock = self._sock()
-            self._attach(None)
+        with self._cl, self._lk:
+            self._drop()
             self._sta = -1
-        if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass
 
     def disconnect(self, reason=0, properties=None):
         # MQTT 5: reason (e.g. 0x04: publish the will) and properties.
         self._ended = True
         self._stop()
-        with self._lk:
+        with self._cl, self._lk:
             super().disconnect(reason, properties)
             self._sta = -1
 
@@ -358,7 +447,7 @@ class MQTTClient(robust.MQTTClient):
         self._alive = True
         try:
             _thread.start_new_thread(self._loop, ())
-        except Exception as e:  # no thread: check_msg()/wait_msg() do its work
+        except Exception as e:  # no thread: the calls do its work
             self._alive = self._run = False
             self.log(False, e)
 
@@ -377,43 +466,54 @@ class MQTTClient(robust.MQTTClient):
     def _loop(self):
         lk = self._lk
         cache = [None, None]  # the socket polled, its poller
+        attempt = 0
         with lk:
             self._bg_id = _ident()
         while True:
-            err = None
             with lk:
-                if not self._run or self._ended:
+                if not self._run or self._ended or self._sta not in (0, 1):
                     self._run = self._alive = False
                     self._bg_id = None  # idents are reused
                     return
+                sta = self._sta
+            if sta == 1:  # reconnect, delay(i) between attempts (umqtt.robust's)
+                if attempt:
+                    self.delay(attempt)
+                attempt = 0 if self._run and self._attempt() else attempt + 1
+                continue
+            err = None
+            self._kick()  # after a full scheduler queue
+            room = len(self._calls) < _QUEUE
+            with lk:
                 try:
-                    due = self._keepalive()
+                    # Not reading while handlers back up: no keepalive timeout.
+                    due = self._keepalive(room)
                 except OSError as e:
                     err = e
             if err is None:
-                self._readable(_SLICE if due is None else min(due, _SLICE), cache)
+                ms = _SLICE if due is None else min(due, _SLICE)
+                if self._inside or not room:  # the program receives, or the main thread is behind
+                    sleep_ms(ms)
+                    continue
+                if not self._readable(ms, cache):
+                    continue
                 try:
                     with lk:
-                        if self._run:
-                            self._receive(0)
+                        if self._sta == 0 and not self._inside:
+                            self._bgn += 1
+                            try:
+                                self._receive(0)
+                            except MQTTException as e:
+                                if not (e.args and e.args[0] == 0x80):
+                                    raise
+                                self._subfail = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
                     continue
-                except MQTTException as e:
-                    if e.args and e.args[0] == 0x80:  # a refused SUBACK: for subscribe()
-                        self._subfail = e
-                        continue
+                except Exception as e:
                     err = e
-                except OSError as e:
-                    err = e
-                except Exception as e:  # a handler raised
-                    print("umqtt: handler error: %r" % (e,))
-                    continue
             try:
-                self._conn_lost(err)
-            except Exception as e:  # reconn=False and no error callback
+                self._failed(err)
+            except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
-            with lk:
-                if self._sta != 0:  # not reconnected: the thread ends
-                    self._run = False
 
     def _readable(self, ms, cache):
         # Waits up to ms, without the lock, for the socket to have data;
@@ -446,7 +546,7 @@ class MQTTClient(robust.MQTTClient):
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
-        if lk.held():  # no threads, or inside a callback
+        if _thread is None or lk.held():  # no threads, or inside a callback
             return self._receive(ms)
         left = _SLICE if ms is None else min(ms, _SLICE)
         npk, last = self._npk, self.last_cpacket
@@ -460,16 +560,19 @@ class MQTTClient(robust.MQTTClient):
             left -= piece
             piece = min(piece * 2, 16)
         with lk:
-            return self._receive(0)
+            return None if self._offline() else self._receive(0)
 
     def _wait_ack(self, pid, lost=True):
-        # Until pid's ack has come (whichever thread handles it) or its
-        # deadline has passed: then, if lost, OSError(ETIMEDOUT) as
-        # umqtt.simple raises for SUBACK/UNSUBACK.
+        # Until pid's ack has come (whichever thread handles it), its
+        # deadline has passed (then, if lost, OSError(ETIMEDOUT) as
+        # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
+        # being re-established (which resubscribes and resends).
         lk = self._lk
         acks = self._acks
         while True:
             with lk:
+                if self._offline():
+                    return
                 if pid not in acks:
                     if lost and self._lost == pid:
                         self._lost = 0
@@ -481,15 +584,15 @@ class MQTTClient(robust.MQTTClient):
                 deadline = acks.get(pid)
             self._step(None if deadline is None else max(0, ticks_diff(deadline, ticks_ms())))
 
-    # --- keepalive -----------------------------------------------------------
-
-    def _keepalive(self):
-        # Returns ms until the next ping is due (None: no keepalive).
+    def _keepalive(self, strict=True):
+        # Holding the lock: pings when due; returns ms until the next ping is
+        # due (None: no keepalive). strict: OSError(ETIMEDOUT) when nothing
+        # came from the broker for 1.5 keepalive periods.
         ka = self.keepalive * 1000
         if not ka:
             return None
         now = ticks_ms()
-        if ticks_diff(now, self.last_cpacket) > ka + ka // 2:
+        if strict and ticks_diff(now, self.last_cpacket) > ka + ka // 2:
             raise OSError(110)  # the broker stopped answering
         due = ka // 2 - ticks_diff(now, self.last_ping)
         if due <= 0:
@@ -501,32 +604,57 @@ class MQTTClient(robust.MQTTClient):
 
     def ping(self):
         with self._lk:
-            return super().ping()
+            if not self._offline():
+                super().ping()
 
-    def check_msg(self):
-        try:
-            with self._lk:
-                self._keepalive()
-                return simple_check(self)
-        except OSError as e:
-            self._conn_lost(e)
+    def check_msg(self, attempts=2):
+        r = None
+        for _ in range(attempts):
+            try:
+                with self._lk:
+                    self._mark = self._bgn
+                    off = self._offline()
+                    if not off:
+                        self._keepalive()
+                        r = simple_check(self)
+                if not off or self._alive or not self._retry():
+                    break
+            except OSError as e:
+                self._failed(e)  # reconn=False: raises, unless the error callback reconnected
+        self._kick()
+        return r
 
     def wait_msg(self):
         lk = self._lk
-        while True:
-            try:
-                with lk:
-                    due = self._keepalive()
-                    npk, last = self._npk, self.last_cpacket
-                r = self._step(due)
-                if r is not None:
-                    return r
-                with lk:
-                    if self._npk != npk or self.last_cpacket != last:
-                        return None  # handled here or by another thread
-            except OSError as e:
-                self._conn_lost(e)
+        with lk:
+            if self._bgn != self._mark:  # what the program waits for may be among them
+                self._mark = self._bgn
                 return None
+            self._inside += 1  # the background thread leaves the socket to this call
+        try:
+            while True:
+                try:
+                    with lk:
+                        off = self._offline()
+                        if not off:
+                            due = self._keepalive()
+                            npk, last = self._npk, self.last_cpacket
+                    if off:
+                        if self._alive or not self._retry():
+                            sleep_ms(_SLICE)
+                        continue
+                    r = self._step(due)
+                    if r is not None or self._npk != npk or self.last_cpacket != last:
+                        return r  # handled here or by another program thread
+                except OSError as e:
+                    self._failed(e)
+                    if not self.reconn:
+                        return None  # the error callback reconnected
+        finally:
+            with lk:
+                self._inside -= 1
+                self._mark = self._bgn
+            self._kick()
 
     def publish(self, topic, msg, retain=False, qos=0, properties=None):
         # True once sent (QoS 0) or acknowledged (QoS 1: PUBACK, QoS 2:
@@ -538,14 +666,17 @@ class MQTTClient(robust.MQTTClient):
             for _ in range(2):
                 try:
                     with lk:  # recorded before another thread can see its ack
-                        pid = simple_publish(self, topic, msg, retain, qos, properties)
-                        if qos:
-                            self._unacked[pid] = (topic, msg, retain, qos, properties)
-                    break
-                except OSError as e:
-                    self._conn_lost(e)
-                    if self._sock() is None:
+                        off = self._offline()
+                        if not off:
+                            pid = simple_publish(self, topic, msg, retain, qos, properties)
+                            if qos:
+                                self._unacked[pid] = (topic, msg, retain, qos, properties)
+                    if not off:
+                        break
+                    if self._alive or not self._retry():
                         return False
+                except OSError as e:
+                    self._failed(e)
             else:
                 return False
             if not qos:
@@ -553,17 +684,18 @@ class MQTTClient(robust.MQTTClient):
             try:
                 self._wait_ack(pid, False)
             except OSError as e:
-                self._conn_lost(e)
+                self._failed(e)
             with lk:
                 return pid not in self._unacked
         except (OSError, MQTTException):
-            return False  # reconn=False without an error callback
+            return False  # reconn=False
 
     def subscribe(self, topic, handler=None, qos=0, properties=None, *, no_local=False,
                   retain_as_published=False, retain_handling=0):
         # subscribe(topic, handler, qos) (UIFlow2) or subscribe(topic, qos)
         # (QuecPython). MQTT 5: properties (e.g. {0x0B: subscription id})
-        # and the subscription options.
+        # and the subscription options. While reconnecting the topic is only
+        # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
         topic_matches(topic, b"x")  # ValueError for an invalid filter
@@ -578,12 +710,16 @@ class MQTTClient(robust.MQTTClient):
             else:
                 self._handlers.append([topic, handler, opts, properties])
             self._subfail = None
+            if self._offline():
+                return
             pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
         self._wait_ack(pid)
 
     def unsubscribe(self, topic, properties=None):
         with self._lk:
             self._handlers = [h for h in self._handlers if h[0] != topic]
+            if self._offline():
+                return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
         self._wait_ack(pid)
 

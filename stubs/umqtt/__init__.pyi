@@ -19,13 +19,15 @@ class MQTTClient(robust.MQTTClient):
     """One client for programs written for M5Stack UIFlow2's and QuecPython's umqtt.
 
     Where the port has ``_thread``, ``connect()`` with *keepalive* > 0 starts
-    a background thread (as QuecPython's does) that pings, receives messages
-    (callbacks run on it) and reconnects, so no ``check_msg()``/``wait_msg()``
-    loop is needed; ``close()`` and ``disconnect()`` stop it. Every method
-    may be called from any thread: calls into the native client are
-    serialised by one lock. Without ``_thread``, with ``keepalive=0`` or with
+    a background thread (as QuecPython's does) that pings, reconnects, and
+    receives messages (callbacks run on it) while no program thread is in
+    ``wait_msg()``, so no ``check_msg()``/``wait_msg()`` loop is needed;
+    ``close()`` and ``disconnect()`` stop it. Every method may be called
+    from any thread: calls into the native client are serialised by one
+    lock. Without ``_thread``, with ``keepalive=0`` (the default) or with
     ``thread=False``, keepalive and reconnect happen inside
-    ``check_msg()``/``wait_msg()``/``publish()``."""
+    ``check_msg()``/``wait_msg()``/``publish()`` (one reconnect attempt per
+    call at most, ``DELAY`` s apart)."""
 
     CONNECTEXCE: ClassVar[int]
     """``-1``: ``get_mqttsta()`` value for an error."""
@@ -33,7 +35,9 @@ class MQTTClient(robust.MQTTClient):
     ARECONNECT: ClassVar[int]
     SEVCLOSE: ClassVar[int]
     reconn: bool
-    """Reconnect (and resubscribe) on a connection error (background thread, check_msg/wait_msg/publish)."""
+    """Reconnect (and resubscribe) on a connection error (background thread, check_msg/wait_msg/publish).
+    False: the loss is reported once (error callback, then ``OSError`` from
+    check_msg/wait_msg)."""
     last_ping: int
     last_cpacket: int
     connack_properties: Dict[int, Any]
@@ -52,7 +56,7 @@ class MQTTClient(robust.MQTTClient):
         port: int = 0,
         user: Optional[Union[str, bytes]] = None,
         password: Optional[Union[str, bytes]] = None,
-        keepalive: int = 60,
+        keepalive: int = 0,
         ssl: Any = None,
         ssl_params: Dict[str, Any] = {},
         reconn: bool = True,
@@ -62,8 +66,8 @@ class MQTTClient(robust.MQTTClient):
         thread: bool = True,
         **kw: Any,
     ) -> None:
-        """*keepalive* 0 or >= 5 (``ValueError`` otherwise), pinged
-        automatically (background thread, or check_msg/wait_msg). *version* 3
+        """*keepalive* (s, 0: none) is pinged automatically (background
+        thread, or check_msg/wait_msg). *version* 3
         speaks MQTT 3.1 (``MQIsdp``), 5 speaks MQTT 5 (properties on every
         operation, reason codes; see ``docs/mqtt5.md``). *pingmaxnum* is
         accepted and ignored.
@@ -77,9 +81,11 @@ class MQTTClient(robust.MQTTClient):
         properties)`` too)."""
 
     def error_register_cb(self, f: Callable[[str], Any]) -> None:
-        """``f("reconnect_start")``, ``f("reconnect_success")``, or
-        ``f(str(error))`` when ``reconn`` is False (then the background
-        thread ends). Called on the thread that met the error."""
+        """``f("reconnect_start")`` (on the thread that met the error),
+        ``f("reconnect_success")`` (on the one that reconnected), or, when
+        ``reconn`` is False, ``f(str(error))`` once per lost connection (the
+        background thread then ends; check_msg/wait_msg raise the error
+        after it, or return ``None`` if *f* reconnected)."""
 
     def connect(
         self, clean_session: bool = True, timeout: Optional[float] = None,
@@ -91,7 +97,11 @@ class MQTTClient(robust.MQTTClient):
         CONNECT (kept for reconnects), e.g. ``{0x11: 3600}`` (session
         expiry); a refused CONNACK raises ``MQTTException(reason_code)``."""
 
-    def reconnect(self) -> int: ...
+    def reconnect(self) -> Optional[int]:
+        """Reconnects now (whatever ``reconn`` says), resubscribing and
+        resending, retrying ``delay(i)`` apart until connected: returns the
+        session-present flag; ``None`` once ``close()``/``disconnect()`` stops
+        it, or at once from a callback of the native client."""
 
     def close(self) -> None:
         """Closes the socket only and stops the background thread (waiting
@@ -106,18 +116,27 @@ class MQTTClient(robust.MQTTClient):
     def get_mqttsta(self) -> int:
         """-1 not connected / error, 0 connected, 1 reconnecting, 2 closed by the server."""
 
-    def check_msg(self) -> Optional[int]: ...  # type: ignore[override]
+    def check_msg(self, attempts: int = 2) -> Optional[int]:  # type: ignore[override]
+        """Handles a waiting packet, if any (UIFlow2's signature): up to
+        *attempts* reads, each that meets a connection error followed by a
+        reconnect (``reconn=True``: the background thread's, or one attempt
+        here); ``None`` once every attempt failed, and at once while the
+        background thread reconnects."""
 
     def wait_msg(self) -> Optional[int]:
-        """Waits for the next packet; returns once this or another thread
-        (the background thread) has handled one."""
+        """Waits for the next packet and handles it here (the background
+        thread leaves the socket to this call); returns ``None`` at once if
+        the background thread handled a packet since the last
+        ``wait_msg()``/``check_msg()``/``connect()``. Waits through a
+        reconnect."""
 
     def publish(  # type: ignore[override]
         self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0,
         properties: Optional[Dict[int, Any]] = None,
     ) -> bool:
         """True once sent (QoS 0) or acknowledged (QoS 1 PUBACK, QoS 2
-        PUBCOMP) within ``message_timeout``; never raises a connection error.
+        PUBCOMP) within ``message_timeout``; never raises a connection error
+        (False at once while the background thread reconnects).
         MQTT 5: *properties* of the PUBLISH; False also when the broker
         refuses it (reason code >= 0x80); ``ValueError`` for what the
         broker's CONNACK does not allow (QoS, retain, packet size, receive
@@ -132,6 +151,9 @@ class MQTTClient(robust.MQTTClient):
         wildcards allowed, run through ``micropython.schedule``) or
         ``subscribe(topic, qos)`` (QuecPython). MQTT 5: *properties* (e.g.
         ``{0x0B: 1}``, a subscription identifier) and the subscription
-        options; a refusal raises ``MQTTException(reason_code)``."""
+        options; a refusal raises ``MQTTException(reason_code)``. Handlers
+        run through ``micropython.schedule`` in arrival order, never on the
+        background thread; one that raises is printed. While the client
+        reconnects the topic is only recorded: the reconnect subscribes it."""
 
     def unsubscribe(self, topic: _Buffer, properties: Optional[Dict[int, Any]] = None) -> None: ...

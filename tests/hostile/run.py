@@ -139,7 +139,7 @@ def mplib(facade):
 # thread=False: a subclass of umqtt.robust over umqtt.simple, so the
 # micropython-lib conventions above hold (its check_msg()/wait_msg() and
 # subscribe()/unsubscribe() raise the same OSError/MQTTException; with
-# reconn=False and no error callback, _conn_lost() re-raises), except that
+# reconn=False and no error callback, _failed() re-raises), except that
 # publish() never raises an OSError or MQTTException: it returns False
 # (client.py records `op-pub1:False`), and True once sent/acknowledged.
 def umqtt_tokens(alt, scenario):

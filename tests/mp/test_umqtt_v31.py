@@ -13,7 +13,7 @@ from umqtt import MQTTClient
 
 def connect_bytes(**kw):
     # CONNECT as the native client writes it, on a FakeSock holding a CONNACK.
-    c = MQTTClient("v31-offline", "offline.invalid", **kw)
+    c = MQTTClient("v31-offline", "offline.invalid", keepalive=60, **kw)
     fake = FakeSock(CONNACK)
     c._attach(fake)
     eq(c._connect(True, c._VERSION), 0, "CONNACK accepted")
