@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "py/objstr.h"
 #include "umqtt_glue.h"
 
 #if MICROPY_PY_UMQTT
@@ -426,10 +427,27 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
+// The payload to borrow for a publish. A PUBLISH larger than the transmit
+// buffer sends its payload from where it lies after writing its header; if
+// the stream runs Python code (a _read/_write hook, a duck-typed socket),
+// that code could resize a bytearray payload in between. Then a mutable
+// payload is copied first: the engine only ever reads bytes nobody can
+// change while it uses them. Native sockets run no Python code: no copy.
+static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
+    bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
+    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
+        return msg;
+    }
+    mp_buffer_info_t bi;
+    mp_get_buffer_raise(msg, &bi, MP_BUFFER_READ);
+    return mp_obj_new_bytes(bi.buf, bi.len);
+}
+
 // The engine's message for publish()/_republish()/_nb_publish().
 umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props) {
     umqtt_require_v5(self, props);
+    msg = umqtt_stable_payload(self, msg);
     umqtt_message m = {
         .topic = umqtt_bytes_of(topic),
         .msg = umqtt_bytes_of(msg),
