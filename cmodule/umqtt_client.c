@@ -743,6 +743,53 @@ static mp_obj_t client_pending(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_pending_obj, client_pending);
 
+// _take_pid(after=0) -> the engine's next free packet id: 1..65535 in
+// turn, wrapping, skipping ids still awaiting an ack; `after` (1..65535)
+// continues after that id (umqtt.simple's settable `pid`). Every façade's
+// default newpid yields these; a newpid the user sets replaces them.
+static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t after = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    uint16_t pid = 0;
+    umqtt_check(self, umqtt_client_next_pid(self->engine, after >= 1 && after <= 65535 ? (uint16_t)after : 0, &pid), 0);
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_take_pid_obj, 1, 2, client_take_pid);
+
+// _keepalive_set(ping_every_ms, dead_after_ms): the façade's keep-alive numbers
+// (0 turns either off); the engine keeps the timestamps (every packet
+// received, every PINGREQ sent) and counts from each connect.
+static mp_obj_t client_keepalive(mp_obj_t self_in, mp_obj_t ping_in, mp_obj_t dead_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    mp_int_t ping = mp_obj_get_int(ping_in);
+    mp_int_t dead = mp_obj_get_int(dead_in);
+    if (ping < 0 || dead < 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("keep-alive intervals must be >= 0 ms"));
+    }
+    umqtt_client_set_keepalive(self->engine, (uint32_t)ping, (uint32_t)dead);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(client_keepalive_obj, client_keepalive);
+
+// _keepalive_due(check_dead=True) -> None: keep-alive is off; > 0: nothing
+// due for that many ms; 0: send a PINGREQ now; -1: nothing came from the
+// broker for the dead-after time (only with check_dead: a caller that is
+// not reading has no evidence against the broker).
+static mp_obj_t client_keepalive_due(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    bool check_dead = n_args < 2 || mp_obj_is_true(args[1]);
+    int32_t wait_ms = UMQTT_PORT_FOREVER;
+    switch (umqtt_client_poll_keepalive(self->engine, check_dead, &wait_ms)) {
+        case UMQTT_KEEPALIVE_PING:
+            return MP_OBJ_NEW_SMALL_INT(0);
+        case UMQTT_KEEPALIVE_DEAD:
+            return MP_OBJ_NEW_SMALL_INT(-1);
+        default:
+            return wait_ms == UMQTT_PORT_FOREVER ? mp_const_none : MP_OBJ_NEW_SMALL_INT(wait_ms < 1 ? 1 : wait_ms);
+    }
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, client_keepalive_due);
+
 // _clear_pending(): forget every in-flight pid (clean session).
 static mp_obj_t client_clear_pending(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
@@ -779,6 +826,9 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) },
     { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) },
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) },
+    { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) },
+    { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) },
+    { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&umqtt_nb_connack_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_flush), MP_ROM_PTR(&umqtt_nb_flush_obj) },

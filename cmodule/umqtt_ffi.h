@@ -431,10 +431,14 @@ void umqtt_client_set_keepalive(umqtt_client *client,
 
 // What keep-alive asks for now; with `Wait`, `*wait_ms` says how long.
 // PINGREQs sent by `umqtt_client_ping` / `umqtt_client_nb_control` count.
+// `check_dead` false: the caller is not reading, so the broker's silence
+// proves nothing: only pings are due.
 //
 // # Safety
 // `client` initialised; `wait_ms` null or writable.
-umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client, int32_t *wait_ms);
+umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client,
+                                            bool check_dead,
+                                            int32_t *wait_ms);
 
 // Encodes CONNECT into the (emptied) transmit queue and starts a new
 // connection on the attached stream; [`umqtt_client_nb_flush`] sends it
@@ -584,10 +588,12 @@ void umqtt_client_pending_clear(umqtt_client *client);
 // `newpid` draws from: 1..=65535 in turn, wrapping, skipping ids still in
 // flight (simple2's own generator would hand out an id that waits for its
 // ack since 65,535 publishes). `InFlightFull` when every slot is taken.
+// `after` 1..=65535: continue after that id instead (umqtt.simple's
+// settable `pid` counter); 0: after the last one handed out.
 //
 // # Safety
 // `client` initialised; `pid` writable.
-umqtt_status umqtt_client_next_pid(umqtt_client *client, uint16_t *pid);
+umqtt_status umqtt_client_next_pid(umqtt_client *client, uint16_t after, uint16_t *pid);
 
 // Reads exactly `len` bytes into `buf` within `timeout` ms.
 //

@@ -51,7 +51,7 @@
 
 import gc
 import socket
-from time import ticks_add, ticks_diff, ticks_ms
+from time import ticks_diff, ticks_ms
 
 import asyncio
 from asyncio import core as _core
@@ -228,7 +228,7 @@ class MQTTClient:
         self._isconnected = False
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
-        self.newpid = pid_gen()
+        self.newpid = self._engine_pids()
         self.last_rx = ticks_ms()
         self.topic_alias_maximum = 0
         self._tasks = []
@@ -584,14 +584,18 @@ class MQTTClient:
             self._reconnect(e)
 
     async def _keep_alive(self):
+        # Pings and "broker fail" are the engine's keep-alive with mqtt_as's
+        # numbers: a ping every ping_interval, dead after 4 of them without
+        # a packet. Stalled socket I/O past response_time is checked here.
         eng = self._eng
         rt = self._response_time
         pi = self._ping_interval
-        next_ping = ticks_add(ticks_ms(), pi)
+        eng._keepalive_set(pi, 4 * pi)
         why = None
         while self._isconnected:
             now = ticks_ms()
-            if ticks_diff(now, self.last_rx) // pi >= 4:
+            due = eng._keepalive_due()
+            if due == -1:
                 why = "broker fail"
                 break
             if self._tx_since is not None and ticks_diff(now, self._tx_since) > rt:
@@ -600,8 +604,7 @@ class MQTTClient:
             if self._partial is not None and ticks_diff(now, self._partial) > rt:
                 why = "Timeout on socket read"
                 break
-            if ticks_diff(now, next_ping) >= 0:
-                next_ping = ticks_add(now, pi)
+            if due == 0:
                 try:
                     if eng._nb_ping():
                         self._txev.set()
@@ -612,6 +615,11 @@ class MQTTClient:
         self._reconnect(why)
 
     # --- operations -------------------------------------------------------------
+
+    def _engine_pids(self):
+        # The default newpid: the engine's allocator (wraps, skips ids in flight).
+        while True:
+            yield self._eng._take_pid()
 
     def _newpid(self):
         pending = self._eng._pending()

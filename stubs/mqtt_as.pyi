@@ -32,7 +32,7 @@ import network
 import socket
 from binascii import hexlify
 from sys import platform
-from time import ticks_add, ticks_diff, ticks_ms
+from time import ticks_diff, ticks_ms
 from typing import Any, Callable, ClassVar, Coroutine, Dict, Generator, List, Optional, Set, Tuple, Union
 
 from _umqtt import API_MPLIB, MQTTException as MQTTException

@@ -311,6 +311,8 @@ class MQTTClient(robust.MQTTClient):
                 self.client_id = p[0x12]
             if 0x13 in p:
                 self.keepalive = p[0x13]
+        ka = self.keepalive
+        self._keepalive_set(ka * 500, ka * 1500)
         return r
 
     def _resend(self):
@@ -587,17 +589,14 @@ class MQTTClient(robust.MQTTClient):
     def _keepalive(self, strict=True):
         # Holding the lock: pings when due; returns ms until the next ping is
         # due (None: no keepalive). strict: OSError(ETIMEDOUT) when nothing
-        # came from the broker for 1.5 keepalive periods.
-        ka = self.keepalive * 1000
-        if not ka:
-            return None
-        now = ticks_ms()
-        if strict and ticks_diff(now, self.last_cpacket) > ka + ka // 2:
+        # came from the broker for 1.5 keepalive periods. The engine keeps
+        # the times; _connect gives it the numbers (keepalive/2, 1.5 x).
+        due = self._keepalive_due(strict)
+        if due == -1:
             raise OSError(110)  # the broker stopped answering
-        due = ka // 2 - ticks_diff(now, self.last_ping)
-        if due <= 0:
-            self.ping()
-            due = ka // 2
+        if due == 0:
+            self.ping()  # skipped while offline: look again in half a period
+            due = self._keepalive_due(False) or self.keepalive * 500
         return due
 
     # --- operations ----------------------------------------------------------

@@ -28,7 +28,6 @@
 #   (EINFLIGHT) the call is queued without a conn_issue: send_queue() sends
 #   it once check_msg() has handled acks.
 
-from time import ticks_diff, ticks_ms
 
 from . import simple2
 from .errno import EINFLIGHT as _EINFLIGHT
@@ -90,9 +89,16 @@ class MQTTClient(simple2.MQTTClient):
         self.sub_to_confirm = {}
         self.conn_issue = None
 
+    def _connect(self, clean_session, *args):
+        # The engine's keep-alive, with 2.2.0's rule: a connection issue once
+        # nothing came from the broker for more than keepalive whole seconds.
+        r = super()._connect(clean_session, *args)
+        ka = self.keepalive
+        self._keepalive_set(0, (ka + 1) * 1000 if ka > 0 else 0)
+        return r
+
     def is_keepalive(self):
-        idle = ticks_diff(ticks_ms(), self.last_cpacket) // 1000
-        if 0 < self.keepalive < idle:
+        if self._keepalive_due() == -1:
             self.conn_issue = (MQTTException(7), 9)
             return False
         return True

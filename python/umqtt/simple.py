@@ -71,8 +71,9 @@ class MQTTClient(_Client):
         self._lost = 0  # the last pid whose ack did not come in time
 
     def _next_pid(self):
+        # The engine's allocator: wraps, and skips ids still awaiting an ack.
         while True:
-            self.pid = self.pid + 1 if 0 < self.pid < 65535 else 1
+            self.pid = self._take_pid(self.pid)
             yield self.pid
 
     def _status(self, pid, status):

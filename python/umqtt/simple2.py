@@ -27,6 +27,13 @@ def pid_gen(pid=0):
         yield pid
 
 
+def _engine_pids(client):
+    # The default newpid: the engine's allocator (1..65535, wrapping, and
+    # unlike pid_gen never an id still awaiting its ack). Replaceable.
+    while True:
+        yield client._take_pid()
+
+
 class MQTTClient(_Client):
     def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
                  ssl=False, ssl_params=None, socket_timeout=5, message_timeout=10,
@@ -45,7 +52,7 @@ class MQTTClient(_Client):
         self.port = port
         self.ssl = ssl
         self.ssl_params = ssl_params if ssl_params else {}
-        self.newpid = pid_gen()
+        self.newpid = _engine_pids(self)
         # A subclass may define cb/cbstat as methods (robust2 does): keep them.
         if not getattr(self, "cb", None):
             self.cb = None

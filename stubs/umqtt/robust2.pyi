@@ -16,7 +16,6 @@ what could not be sent is queued for :meth:`send_queue`::
         c.send_queue()
 """
 
-from time import ticks_diff, ticks_ms
 from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple
 
 from . import simple2

@@ -312,6 +312,12 @@ impl<const N: usize> Session<N> {
         self.last_sent = now;
     }
 
+    /// Makes [`Session::next_pid`] continue after `pid` (micropython-lib's
+    /// umqtt.simple lets the application set its `pid` counter).
+    pub fn continue_after(&mut self, pid: u16) {
+        self.last_pid = pid;
+    }
+
     /// The next packet id that is not in flight, or `None` if `N` exchanges
     /// are in flight. Ids run 1..=65535 and wrap.
     pub fn next_pid(&mut self) -> Option<Pid> {

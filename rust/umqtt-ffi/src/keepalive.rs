@@ -39,16 +39,19 @@ pub unsafe extern "C" fn umqtt_client_set_keepalive(
 
 /// What keep-alive asks for now; with `Wait`, `*wait_ms` says how long.
 /// PINGREQs sent by `umqtt_client_ping` / `umqtt_client_nb_control` count.
+/// `check_dead` false: the caller is not reading, so the broker's silence
+/// proves nothing: only pings are due.
 ///
 /// # Safety
 /// `client` initialised; `wait_ms` null or writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_poll_keepalive(
     client: *const umqtt_client,
+    check_dead: bool,
     wait_ms: *mut i32,
 ) -> umqtt_keepalive {
     // SAFETY: forwarded contract.
-    let action = unsafe { client_ref(client) }.map(|c| c.poll_keepalive(now()));
+    let action = unsafe { client_ref(client) }.map(|c| c.poll_keepalive(now(), check_dead));
     match action {
         Some(KeepAliveAction::Ping) => umqtt_keepalive::Ping,
         Some(KeepAliveAction::Dead) => umqtt_keepalive::Dead,

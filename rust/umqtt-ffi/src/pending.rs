@@ -179,12 +179,15 @@ pub unsafe extern "C" fn umqtt_client_pending_clear(client: *mut umqtt_client) {
 /// `newpid` draws from: 1..=65535 in turn, wrapping, skipping ids still in
 /// flight (simple2's own generator would hand out an id that waits for its
 /// ack since 65,535 publishes). `InFlightFull` when every slot is taken.
+/// `after` 1..=65535: continue after that id instead (umqtt.simple's
+/// settable `pid` counter); 0: after the last one handed out.
 ///
 /// # Safety
 /// `client` initialised; `pid` writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_next_pid(
     client: *mut umqtt_client,
+    after: u16,
     pid: *mut u16,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
@@ -192,6 +195,9 @@ pub unsafe extern "C" fn umqtt_client_next_pid(
         Ok(c) => c,
         Err(status) => return status,
     };
+    if after != 0 {
+        c.session_mut().continue_after(after);
+    }
     match c.session_mut().next_pid() {
         Some(next) => {
             write_ptr(pid, next.get());

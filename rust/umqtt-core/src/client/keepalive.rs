@@ -80,16 +80,17 @@ impl KeepAlive {
         self.last_ping
     }
 
-    /// What is due at `now`: death first, then a ping, else how long until
-    /// either.
-    pub fn poll(&self, now: Instant) -> KeepAliveAction {
+    /// What is due at `now`: death first (unless `check_dead` is false: a
+    /// caller that is not reading has no evidence against the broker), then
+    /// a ping, else how long until either.
+    pub fn poll(&self, now: Instant, check_dead: bool) -> KeepAliveAction {
         let left = |since: Instant, limit: Option<Duration>| {
             limit.map(|limit| {
                 let elapsed = u32::try_from(now.ms_since(since).max(0)).unwrap_or(0);
                 limit.as_millis().saturating_sub(elapsed)
             })
         };
-        let dead_in = left(self.last_rx, self.dead_after);
+        let dead_in = left(self.last_rx, self.dead_after.filter(|_| check_dead));
         let ping_in = left(self.last_ping, self.ping_every);
         match (dead_in, ping_in) {
             (Some(0), _) => KeepAliveAction::Dead,
@@ -112,37 +113,45 @@ mod tests {
     fn pings_then_declares_death() {
         // QuecPython: keepalive 10 s -> ping every 5 s, dead after 15 s.
         let mut ka = KeepAlive::new(at(0), 5_000, 15_000);
-        assert_eq!(ka.poll(at(1_000)), KeepAliveAction::Wait(Some(4_000)));
-        assert_eq!(ka.poll(at(5_000)), KeepAliveAction::Ping);
+        assert_eq!(ka.poll(at(1_000), true), KeepAliveAction::Wait(Some(4_000)));
+        assert_eq!(ka.poll(at(5_000), true), KeepAliveAction::Ping);
         ka.handle_ping(at(5_000));
-        assert_eq!(ka.poll(at(5_001)), KeepAliveAction::Wait(Some(4_999)));
+        assert_eq!(ka.poll(at(5_001), true), KeepAliveAction::Wait(Some(4_999)));
         ka.handle_ping(at(10_000));
-        assert_eq!(ka.poll(at(14_000)), KeepAliveAction::Wait(Some(1_000)));
-        assert_eq!(ka.poll(at(15_000)), KeepAliveAction::Dead);
+        assert_eq!(
+            ka.poll(at(14_000), true),
+            KeepAliveAction::Wait(Some(1_000))
+        );
+        assert_eq!(ka.poll(at(15_000), true), KeepAliveAction::Dead);
+        // Not reading: silence is no evidence, pings go on.
+        assert_eq!(ka.poll(at(15_000), false), KeepAliveAction::Ping);
         ka.handle_received(at(15_000));
-        assert_eq!(ka.poll(at(15_000)), KeepAliveAction::Ping);
+        assert_eq!(ka.poll(at(15_000), true), KeepAliveAction::Ping);
     }
 
     #[test]
     fn off_waits_forever() {
         let ka = KeepAlive::new(at(0), 0, 0);
-        assert_eq!(ka.poll(at(u32::MAX)), KeepAliveAction::Wait(None));
-        assert_eq!(KeepAlive::OFF.poll(at(7)), KeepAliveAction::Wait(None));
+        assert_eq!(ka.poll(at(u32::MAX), true), KeepAliveAction::Wait(None));
+        assert_eq!(
+            KeepAlive::OFF.poll(at(7), true),
+            KeepAliveAction::Wait(None)
+        );
     }
 
     #[test]
     fn death_only() {
         // robust2: no ping, the connection is an issue after keepalive s.
         let ka = KeepAlive::new(at(100), 0, 2_000);
-        assert_eq!(ka.poll(at(600)), KeepAliveAction::Wait(Some(1_500)));
-        assert_eq!(ka.poll(at(2_100)), KeepAliveAction::Dead);
+        assert_eq!(ka.poll(at(600), true), KeepAliveAction::Wait(Some(1_500)));
+        assert_eq!(ka.poll(at(2_100), true), KeepAliveAction::Dead);
     }
 
     #[test]
     fn across_the_clock_wrap() {
         let start = at(u32::MAX - 500);
         let ka = KeepAlive::new(start, 1_000, 0);
-        assert_eq!(ka.poll(at(100)), KeepAliveAction::Wait(Some(399)));
-        assert_eq!(ka.poll(at(499)), KeepAliveAction::Ping);
+        assert_eq!(ka.poll(at(100), true), KeepAliveAction::Wait(Some(399)));
+        assert_eq!(ka.poll(at(499), true), KeepAliveAction::Ping);
     }
 }

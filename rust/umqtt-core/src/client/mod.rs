@@ -186,9 +186,9 @@ impl<const N: usize> Client<N> {
         self.keepalive = KeepAlive::new(now, ping_every_ms, dead_after_ms);
     }
 
-    /// What keep-alive asks for at `now`.
-    pub fn poll_keepalive(&self, now: Instant) -> KeepAliveAction {
-        self.keepalive.poll(now)
+    /// What keep-alive asks for at `now` (see [`KeepAlive::poll`]).
+    pub fn poll_keepalive(&self, now: Instant, check_dead: bool) -> KeepAliveAction {
+        self.keepalive.poll(now, check_dead)
     }
 
     /// The keep-alive timestamps (last ping, last packet received).

@@ -332,20 +332,20 @@ fn keepalive_counts_packets_and_pings() {
     let mut c = connected();
     c.set_keepalive(T0, 5_000, 15_000);
     let at = |ms: u32| Instant::from_millis(1000 + ms);
-    assert_eq!(c.poll_keepalive(at(5_000)), KeepAliveAction::Ping);
+    assert_eq!(c.poll_keepalive(at(5_000), true), KeepAliveAction::Ping);
     c.handle_ping_sent(at(5_000));
-    assert_eq!(c.poll_keepalive(at(14_999)), KeepAliveAction::Ping);
+    assert_eq!(c.poll_keepalive(at(14_999), true), KeepAliveAction::Ping);
     // A packet at 14 s keeps the broker alive.
     let (frame, body) = framed(&[0xd0, 0x00]);
     c.handle_frame(at(14_000), frame, &body, &mut []).unwrap();
     assert_eq!(c.keepalive().last_received(), at(14_000));
     c.handle_ping_sent(at(14_999));
-    assert_eq!(c.poll_keepalive(at(29_000)), KeepAliveAction::Dead);
+    assert_eq!(c.poll_keepalive(at(29_000), true), KeepAliveAction::Dead);
     // A new connection starts the counts over.
     c.prepare_connect(at(30_000), connect_packet(true), &[], &[], 0)
         .unwrap();
     assert_eq!(
-        c.poll_keepalive(at(30_000)),
+        c.poll_keepalive(at(30_000), true),
         KeepAliveAction::Wait(Some(5_000))
     );
 }

@@ -66,7 +66,7 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
     let next = |c| {
         let mut pid = 0;
         assert_eq!(
-            unsafe { umqtt_client_next_pid(c, &mut pid) },
+            unsafe { umqtt_client_next_pid(c, 0, &mut pid) },
             umqtt_status::Ok
         );
         pid
@@ -74,12 +74,18 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
     assert_eq!(next(c), 1);
     unsafe { umqtt_client_pending_insert(c, 2, 0) };
     assert_eq!(next(c), 3, "2 is in flight");
+    let mut pid = 0;
+    assert_eq!(
+        unsafe { umqtt_client_next_pid(c, 65535, &mut pid) },
+        umqtt_status::Ok
+    );
+    assert_eq!(pid, 1, "after 65535 comes 1");
     for n in 4..=umqtt_client_pending_capacity() as u16 + 2 {
         unsafe { umqtt_client_pending_insert(c, n, 0) };
     }
     let mut pid = 0;
     assert_eq!(
-        unsafe { umqtt_client_next_pid(c, &mut pid) },
+        unsafe { umqtt_client_next_pid(c, 0, &mut pid) },
         umqtt_status::InFlightFull
     );
 }
@@ -91,7 +97,7 @@ fn keepalive_pings_then_gives_the_broker_up() {
     let c = h.c();
     let poll = |c| {
         let mut ms = 0;
-        let action = unsafe { umqtt_client_poll_keepalive(c, &mut ms) };
+        let action = unsafe { umqtt_client_poll_keepalive(c, true, &mut ms) };
         (action, ms)
     };
     assert_eq!(poll(c), (umqtt_keepalive::Wait, -1), "off by default");
