@@ -43,6 +43,9 @@
 // ...), passes the instance). TypeError for anything else, and for an
 // instance whose __init__ did not call super().__init__().
 umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
+    if (mp_obj_is_exact_type(self_in, &umqtt_client_type)) {
+        return MP_OBJ_TO_PTR(self_in);  // the usual call: the native base itself
+    }
     mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
     if (native == MP_OBJ_NULL || !mp_obj_is_exact_type(native, &umqtt_client_type)) {
         mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an initialised MQTT client"));
@@ -54,7 +57,7 @@ umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
 // buffers: while an I/O call of this client runs Python code (a _read or
 // _write hook, a duck-typed socket) they are in use, and a call back into
 // the client from there raises RuntimeError instead of changing them.
-umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
+umqtt_client_obj_t *umqtt_idle_client_of_slow(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_client_of(self_in);
     if (self->port.busy) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: client called from inside its own socket I/O"));
@@ -67,6 +70,10 @@ int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     mp_obj_t t = umqtt_owner_attr(self, attr);
     if (t == mp_const_none) {
         return UMQTT_PORT_FOREVER;
+    }
+    if (mp_obj_is_small_int(t)) {  // the usual value (simple2's 5, 10): no float
+        mp_int_t s = MP_OBJ_SMALL_INT_VALUE(t);
+        return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
     }
     #if MICROPY_PY_BUILTINS_FLOAT
     mp_float_t s = mp_obj_get_float(t);
@@ -433,7 +440,7 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
 // that code could resize a bytearray payload in between. Then a mutable
 // payload is copied first: the engine only ever reads bytes nobody can
 // change while it uses them. Native sockets run no Python code: no copy.
-static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
+static inline mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
     bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
     if (!python_io || mp_obj_is_str_or_bytes(msg)) {
         return msg;

@@ -39,30 +39,39 @@ void umqtt_report_expired(umqtt_client_obj_t *self) {
     }
 }
 
-// Hands the message `ev` reports to owner.cb(topic, msg[, retained[, dup]]
-// [, properties]), with the first n_fixed of those four (the topic and
-// payload are copied out of the receive buffer first). The engine has
-// recorded the delivery; if anything raises before the callback returns
-// (the callback, an allocation), the delivery is closed without an ack, so
-// the broker redelivers, and the exception propagates. On return, the
-// caller sends the ack (umqtt_accept).
+// owner.cb(topic, msg[, retained[, dup]][, properties]) for the message
+// `ev` reports, with the first n_fixed of those four (the topic and payload
+// are copied out of the receive buffer first).
+static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed) {
+    mp_obj_t cb_args[5] = {
+        mp_obj_new_bytes(ev->topic.ptr, ev->topic.len),
+        mp_obj_new_bytes(ev->payload.ptr, ev->payload.len),
+        mp_obj_new_bool(ev->retain),
+        mp_obj_new_bool(ev->dup),
+    };
+    size_t n = n_fixed;
+    if (self->version == 5) {
+        cb_args[n++] = umqtt_props_to_dict(self, ev->properties);
+    }
+    mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
+    if (cb != mp_const_none) {
+        mp_call_function_n_kw(cb, n, 0, cb_args);
+    }
+}
+
+// Hands the message to the callback. For QoS 1/2 the engine has recorded
+// the delivery; if anything raises before the callback returns (the
+// callback, an allocation), the delivery is closed without an ack, so the
+// broker redelivers, and the exception propagates. On return, the caller
+// sends the ack (umqtt_accept).
 static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed) {
+    if (ev->qos == 0) {
+        umqtt_call_cb(self, ev, n_fixed);  // no ack, no delivery record to close
+        return;
+    }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
-        mp_obj_t cb_args[5] = {
-            mp_obj_new_bytes(ev->topic.ptr, ev->topic.len),
-            mp_obj_new_bytes(ev->payload.ptr, ev->payload.len),
-            mp_obj_new_bool(ev->retain),
-            mp_obj_new_bool(ev->dup),
-        };
-        size_t n = n_fixed;
-        if (self->version == 5) {
-            cb_args[n++] = umqtt_props_to_dict(self, ev->properties);
-        }
-        mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
-        if (cb != mp_const_none) {
-            mp_call_function_n_kw(cb, n, 0, cb_args);
-        }
+        umqtt_call_cb(self, ev, n_fixed);
         nlr_pop();
     } else {
         umqtt_client_forget(self->engine, ev->qos, ev->pid);
@@ -75,6 +84,9 @@ static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, size_
 // written now (blocking calls) or queued for _nb_flush().
 static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
     int32_t io_timeout) {
+    if (ev->qos == 0) {
+        return;  // nothing owed
+    }
     if (rc->queue_acks) {
         umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev->qos, ev->pid));
     } else {

@@ -196,7 +196,17 @@ void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t retu
 umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in);
 // The same, for every call that uses the engine, the stream or the buffers:
 // RuntimeError while an I/O call of this client runs Python code.
-umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in);
+umqtt_client_obj_t *umqtt_idle_client_of_slow(mp_obj_t self_in);
+static inline umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
+    // The usual call (the native base itself, not busy) without a function call.
+    if (mp_obj_is_exact_type(self_in, &umqtt_client_type)) {
+        umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
+        if (!self->port.busy) {
+            return self;
+        }
+    }
+    return umqtt_idle_client_of_slow(self_in);
+}
 
 // The engine's view of the stream and the buffers, as they are now: take it
 // again after any Python code, which may have replaced them.

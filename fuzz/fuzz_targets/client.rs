@@ -202,7 +202,7 @@ fuzz_target!(|input: Input| {
                     properties: &[],
                 };
                 if let Ok(packet) = c.prepare_publish(&msg) {
-                    let publish = *packet.as_publish().unwrap();
+                    let publish = packet.publish;
                     if let Ok(Some(tracking)) = c.track_publish(&publish, None) {
                         if p % 2 == 0 {
                             tracking.undo(&mut c);

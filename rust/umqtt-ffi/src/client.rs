@@ -105,8 +105,8 @@ unsafe fn connect(
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
-    let deadline = Deadline::after(io_timeout);
-    io.send(&packet, deadline).map_err(|s| c.fail(s))?;
+    let mut deadline = Deadline::after(io_timeout);
+    io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
     // The answer must be a CONNACK; anything else is simple2's ECONLENGTH.
     let frame = match io.read_frame(c.reader(), deadline, io_timeout) {
         Ok(Some(frame)) => frame,
@@ -119,7 +119,7 @@ unsafe fn connect(
     let present = finish_connack(c, &mut io, frame, outputs)?;
     write_ptr(outputs.0, u8::from(present));
     // A resumed session re-sends PUBREL for released QoS 2 publishes.
-    flush_acks(c, &mut io, deadline)
+    flush_acks(c, &mut io, &mut deadline)
 }
 
 /// Handles the answer to CONNECT (blocking and non-blocking paths) and
@@ -221,6 +221,7 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
+#[inline]
 pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
     let qos = qos_of(m.qos)?;
     let pid = match qos.as_u8() {
@@ -285,26 +286,29 @@ unsafe fn publish(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
+    let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
+    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
     // SAFETY: forwarded contract.
     let m = unsafe { message_of(message.as_ref().ok_or(umqtt_status::InvalidArgument)?) }?;
     let packet = c
         .prepare_publish(&m)
         .map_err(|e| status_with_detail(e, detail))?;
-    let publish = *packet.as_publish().ok_or(umqtt_status::Internal)?;
-    let ack_deadline = Deadline::after(ack_timeout).instant();
+    let publish = packet.publish;
+    let ack_deadline = match m.pid {
+        Some(_) => Deadline::instant_after(ack_timeout),
+        None => None, // QoS 0: no ack, and no clock read
+    };
     let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
         return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
     };
-    if let Err(status) = io.send(&packet, Deadline::after(io_timeout)) {
+    if let Err(status) = io.send_publish(&packet, &mut deadline) {
         tracking.undo(c);
         return Err(match status {
             umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
             other => c.fail(other),
         });
     }
-    c.handle_sent(now());
     Ok(())
 }
 
@@ -409,20 +413,20 @@ unsafe fn request_ack(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
+    let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
+    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
     let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
     if packet.encoded_len() > io.tx().len() {
         return Err(umqtt_status::BufferTooSmall);
     }
-    let tracking = c.track_request(&packet, Deadline::after(ack_timeout).instant())?;
-    if let Err(status) = io.send(&packet, Deadline::after(io_timeout)) {
+    let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    if let Err(status) = io.send(&packet, &mut deadline) {
         tracking.undo(c);
         return Err(c.fail(status));
     }
-    c.handle_sent(now());
     Ok(())
 }
 
@@ -488,11 +492,10 @@ unsafe fn send_simple(
     packet: Outgoing<'_>,
     io_timeout: i32,
 ) -> Result<()> {
+    let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, io_timeout) }?;
-    io.send(&packet, Deadline::after(io_timeout))
-        .map_err(|s| c.fail(s))?;
-    c.handle_sent(now());
+    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
+    io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
     Ok(())
 }
 
@@ -518,9 +521,10 @@ pub unsafe extern "C" fn umqtt_client_receive(
     }
     // SAFETY: forwarded contract.
     result_status(unsafe {
-        sending_client(client, io, io_timeout).and_then(|(c, mut io)| {
+        let mut deadline = Deadline::after(io_timeout);
+        sending_client(client, io, &mut deadline).and_then(|(c, mut io)| {
             let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
-            flush_acks(c, &mut io, Deadline::after(io_timeout))?;
+            flush_acks(c, &mut io, &mut deadline)?;
             write_ptr(event, ev);
             Ok(())
         })
@@ -570,9 +574,9 @@ pub unsafe extern "C" fn umqtt_client_accept(
                 return Ok(());
             }
             let mut io = io_of(c, io)?;
-            let deadline = Deadline::after(io_timeout);
-            send_queued(c, &mut io, deadline)?;
-            flush_acks(c, &mut io, deadline)
+            let mut deadline = Deadline::after(io_timeout);
+            send_queued(c, &mut io, &mut deadline)?;
+            flush_acks(c, &mut io, &mut deadline)
         })
     })
 }
@@ -604,35 +608,43 @@ pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8,
 ///
 /// # Safety
 /// As [`usable_client`].
+#[inline]
 unsafe fn sending_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    io_timeout: i32,
+    deadline: &mut Deadline,
 ) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>)> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
-    send_queued(c, &mut io, Deadline::after(io_timeout))?;
+    send_queued(c, &mut io, deadline)?;
     Ok((c, io))
 }
 
 /// Writes the non-blocking transmit queue out (see [`sending_client`]).
-fn send_queued(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, deadline: Deadline) -> Result<()> {
-    let queue = *c.queue();
-    if queue.pending() > 0 {
-        let (start, end) = queue.range();
-        io.send_tx(start, end, deadline).map_err(|s| c.fail(s))?;
-        c.handle_sent(now());
+#[inline]
+fn send_queued(
+    c: &mut Engine,
+    io: &mut Io<'_, umqtt_port_t>,
+    deadline: &mut Deadline,
+) -> Result<()> {
+    if c.queue_pending() == 0 {
+        return Ok(());
     }
+    let (start, end) = c.queue().range();
+    io.send_tx(start, end, deadline).map_err(|s| c.fail(s))?;
     c.queue().clear();
     Ok(())
 }
 
 /// Sends the acks the session owes.
-fn flush_acks(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, deadline: Deadline) -> Result<()> {
+fn flush_acks(
+    c: &mut Engine,
+    io: &mut Io<'_, umqtt_port_t>,
+    deadline: &mut Deadline,
+) -> Result<()> {
     while let Some(transmit) = c.poll_transmit() {
         io.send(&Outgoing::V3(transmit.packet()), deadline)
             .map_err(|s| c.fail(s))?;
-        c.handle_sent(now());
     }
     Ok(())
 }

@@ -2,35 +2,55 @@
 //! [`Port`], waiting for readiness with deadlines on the [`now`] clock.
 //! Every wait is bounded by the caller's timeout (or unbounded for
 //! [`FOREVER`]); partial writes are continued; "would block" waits.
+//!
+//! A [`Deadline`] reads the clock only when a wait is first needed: most
+//! calls never wait (the socket takes the bytes at once), and on unix a
+//! clock read is a system call. The timeout then counts from the first
+//! stall, not from the call's start.
 
-use umqtt_core::client::Outgoing;
-use umqtt_core::{Duration, EncodeError, Frame, FrameError, FrameReader, Instant, Packet};
+use umqtt_core::client::{Outgoing, PublishPacket};
+use umqtt_core::{Duration, EncodeError, Frame, FrameError, FrameReader, Instant};
 
 use crate::port::{now, Port, PortError, Ready, FOREVER};
 use crate::{umqtt_status, Result};
 
-/// When a wait must give up; `None` waits forever.
+/// When a wait must give up (see the module doc: started lazily).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Deadline(Option<Instant>);
+pub(crate) enum Deadline {
+    /// No limit.
+    Forever,
+    /// This many ms from the first wait.
+    In(u32),
+    /// At this instant.
+    At(Instant),
+}
 
 impl Deadline {
-    /// `timeout_ms` from now; negative ([`FOREVER`]) for no limit.
+    /// `timeout_ms` from the first wait; negative ([`FOREVER`]) for no limit.
     pub(crate) fn after(timeout_ms: i32) -> Deadline {
         match u32::try_from(timeout_ms) {
-            Ok(ms) => Deadline(Some(now().wrapping_add(Duration::from_millis(ms)))),
-            Err(_) => Deadline(None),
+            Ok(ms) => Deadline::In(ms),
+            Err(_) => Deadline::Forever,
         }
     }
 
-    pub(crate) fn instant(self) -> Option<Instant> {
-        self.0
+    /// `timeout_ms` from now, as an instant (an ack's deadline in the
+    /// in-flight table); `None` for no limit.
+    pub(crate) fn instant_after(timeout_ms: i32) -> Option<Instant> {
+        u32::try_from(timeout_ms)
+            .ok()
+            .map(|ms| now().wrapping_add(Duration::from_millis(ms)))
     }
 
-    /// Milliseconds left (0 once passed), or [`FOREVER`].
-    fn remaining_ms(self) -> i32 {
-        match self.0 {
-            Some(deadline) => deadline.ms_since(now()).max(0),
-            None => FOREVER,
+    /// Milliseconds left (0 once passed), or [`FOREVER`]; starts the count.
+    fn remaining_ms(&mut self) -> i32 {
+        match *self {
+            Deadline::Forever => FOREVER,
+            Deadline::In(ms) => {
+                *self = Deadline::At(now().wrapping_add(Duration::from_millis(ms)));
+                i32::try_from(ms).unwrap_or(i32::MAX)
+            }
+            Deadline::At(deadline) => deadline.ms_since(now()).max(0),
         }
     }
 }
@@ -81,29 +101,40 @@ impl<'a, P: Port> Io<'a, P> {
     }
 
     /// Sends bytes `start..end` of the transmit buffer.
-    pub(crate) fn send_tx(&mut self, start: usize, end: usize, deadline: Deadline) -> Result<()> {
+    pub(crate) fn send_tx(
+        &mut self,
+        start: usize,
+        end: usize,
+        deadline: &mut Deadline,
+    ) -> Result<()> {
         let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
         write_all(self.port, bytes, deadline)
     }
 
-    /// Sends `packet` in one write when it fits the transmit buffer; a
-    /// larger PUBLISH goes as its header from the buffer, then its payload
-    /// from where it lies (no copy).
-    pub(crate) fn send(&mut self, packet: &Outgoing<'_>, deadline: Deadline) -> Result<()> {
-        if packet.encoded_len() <= self.tx.len() {
-            let len = self.encode_at(packet, 0)?;
-            return self.send_tx(0, len, deadline);
+    /// Sends `packet` in one write (it must fit the transmit buffer).
+    pub(crate) fn send(&mut self, packet: &Outgoing<'_>, deadline: &mut Deadline) -> Result<()> {
+        let len = packet.encode(self.tx).map_err(encode_status)?;
+        self.send_tx(0, len, deadline)
+    }
+
+    /// Sends a PUBLISH in one write when it fits the transmit buffer, else
+    /// its header from the buffer, then its payload from where it lies (no
+    /// copy).
+    #[inline]
+    pub(crate) fn send_publish(
+        &mut self,
+        packet: &PublishPacket<'_>,
+        deadline: &mut Deadline,
+    ) -> Result<()> {
+        // Encoding checks the room first: one length computation when it fits.
+        match packet.encode(self.tx) {
+            Ok(len) => return self.send_tx(0, len, deadline),
+            Err(EncodeError::BufferTooSmall { .. }) => {}
+            Err(err) => return Err(encode_status(err)),
         }
-        let header = match packet {
-            Outgoing::V3(Packet::Publish(publish)) => publish.encode_header(self.tx),
-            Outgoing::Publish5(publish, props) => {
-                umqtt_core::codec::v5::encode_publish_header(publish, *props, self.tx)
-            }
-            _ => return Err(umqtt_status::BufferTooSmall),
-        };
-        let len = header.map_err(encode_status)?;
+        let len = packet.encode_header(self.tx).map_err(encode_status)?;
         self.send_tx(0, len, deadline)?;
-        write_all(self.port, packet.payload(), deadline)
+        write_all(self.port, packet.publish.payload, deadline)
     }
 
     /// Reads one packet into the receive buffer. Waits until `first` for
@@ -128,7 +159,7 @@ impl<'a, P: Port> Io<'a, P> {
                 // The receive buffer is smaller than the reader's limit.
                 return Err(umqtt_status::Internal);
             }
-            match read_some(self.port, buf, deadline) {
+            match read_some(self.port, buf, &mut deadline) {
                 Ok(n) => match reader.handle_read(n) {
                     Ok(Some(frame)) => return Ok(Some(frame)),
                     Ok(None) if was_idle => deadline = Deadline::after(rest_ms),
@@ -188,7 +219,7 @@ fn port_status(err: PortError) -> umqtt_status {
 pub(crate) fn read_some<P: Port>(
     port: &mut P,
     buf: &mut [u8],
-    deadline: Deadline,
+    deadline: &mut Deadline,
 ) -> Result<usize> {
     loop {
         match port.read(buf) {
@@ -201,7 +232,11 @@ pub(crate) fn read_some<P: Port>(
 }
 
 /// Writes all of `bytes`, continuing partial writes.
-pub(crate) fn write_all<P: Port>(port: &mut P, bytes: &[u8], deadline: Deadline) -> Result<()> {
+pub(crate) fn write_all<P: Port>(
+    port: &mut P,
+    bytes: &[u8],
+    deadline: &mut Deadline,
+) -> Result<()> {
     let mut rest = bytes;
     while !rest.is_empty() {
         match port.write(rest) {
@@ -214,7 +249,7 @@ pub(crate) fn write_all<P: Port>(port: &mut P, bytes: &[u8], deadline: Deadline)
 }
 
 /// Waits until the stream is ready, or the deadline passes (`Timeout`).
-fn wait<P: Port>(port: &mut P, writable: bool, deadline: Deadline) -> Result<()> {
+fn wait<P: Port>(port: &mut P, writable: bool, deadline: &mut Deadline) -> Result<()> {
     loop {
         let remaining = deadline.remaining_ms();
         if remaining == 0 {

@@ -170,7 +170,6 @@ unsafe fn nb_flush(client: *mut umqtt_client, io: *const umqtt_io, left: *mut us
             break;
         }
         c.queue().consume(n);
-        c.handle_sent(now());
     }
     write_ptr(left, c.queue().pending());
     Ok(())
@@ -220,10 +219,14 @@ unsafe fn nb_publish(
     let packet = c
         .prepare_publish(&m)
         .map_err(|e| status_with_detail(e, detail))?;
-    let publish = *packet.as_publish().ok_or(umqtt_status::Internal)?;
+    let publish = packet.publish;
+    let packet = Outgoing::from(packet);
     // Room first: a refusal leaves the session unchanged.
     let start = reserve(c, &mut io, &packet)?;
-    let ack_deadline = Deadline::after(ack_timeout).instant();
+    let ack_deadline = match m.pid {
+        Some(_) => Deadline::instant_after(ack_timeout),
+        None => None,
+    };
     let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
         return Ok(());
     };
@@ -276,7 +279,7 @@ unsafe fn nb_request(
     // SAFETY: forwarded contract.
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
     let start = reserve(c, &mut io, &packet)?;
-    let tracking = c.track_request(&packet, Deadline::after(ack_timeout).instant())?;
+    let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
     commit(c, &mut io, &packet, start).inspect_err(|_| tracking.undo(c))
 }
 

@@ -68,19 +68,25 @@ mod micropython {
     }
 
     /// A trampoline's result code as a port result.
+    #[inline]
     fn result(code: i32, n: usize) -> Result<usize, PortError> {
-        let would_block = [MP_EAGAIN, MP_EWOULDBLOCK, MP_EINPROGRESS, MP_ETIMEDOUT]
-            .iter()
-            .any(|&e| i32::try_from(e) == Ok(code));
         match code {
             PORT_OK => Ok(n),
             PORT_RAISED => Err(PortError::Raised),
-            _ if would_block => Err(PortError::WouldBlock),
+            _ if would_block(code) => Err(PortError::WouldBlock),
             _ => Err(PortError::Os),
         }
     }
 
+    /// EAGAIN and friends: the stream is not ready, wait on the poller.
+    fn would_block(code: i32) -> bool {
+        [MP_EAGAIN, MP_EWOULDBLOCK, MP_EINPROGRESS, MP_ETIMEDOUT]
+            .iter()
+            .any(|&e| i32::try_from(e) == Ok(code))
+    }
+
     impl Port for umqtt_port_t {
+        #[inline]
         fn read(&mut self, buf: &mut [u8]) -> Result<usize, PortError> {
             let mut n = 0;
             // SAFETY: buf is valid for buf.len() bytes; the trampoline cannot raise.
@@ -88,6 +94,7 @@ mod micropython {
             result(code, n.min(buf.len()))
         }
 
+        #[inline]
         fn write(&mut self, buf: &[u8]) -> Result<usize, PortError> {
             let mut n = 0;
             // SAFETY: buf is valid for buf.len() bytes; the trampoline cannot raise.

@@ -34,10 +34,10 @@ pub unsafe extern "C" fn umqtt_stream_read_exact(
     }
     // SAFETY: per the contract.
     let buf = unsafe { slice::from_raw_parts_mut(buf, len) };
-    let deadline = Deadline::after(timeout);
+    let mut deadline = Deadline::after(timeout);
     let mut filled = 0;
     while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
-        match driver::read_some(port, rest, deadline) {
+        match driver::read_some(port, rest, &mut deadline) {
             Ok(n) => filled += n,
             Err(status) => return status,
         }
@@ -62,7 +62,11 @@ pub unsafe extern "C" fn umqtt_stream_write_all(
     };
     // SAFETY: per the contract.
     let bytes = unsafe { umqtt_bytes { ptr: buf, len }.as_slice() };
-    result_status(driver::write_all(port, bytes, Deadline::after(timeout)))
+    result_status(driver::write_all(
+        port,
+        bytes,
+        &mut Deadline::after(timeout),
+    ))
 }
 
 /// Whether the topic filter `filter` selects the topic name `topic`

@@ -58,7 +58,7 @@ mod tests;
 
 pub use incoming::{Connack, Incoming, Received};
 pub use keepalive::{KeepAlive, KeepAliveAction};
-pub use outgoing::{Message, Outgoing, Tracking};
+pub use outgoing::{Message, Outgoing, PublishPacket, Tracking};
 pub use queue::{QueueError, TxQueue};
 
 use core::fmt;
@@ -370,6 +370,7 @@ impl<const N: usize> Client<N> {
 
 /// `qos` and `pid` as the session pairs them; `InvalidArgument` if they
 /// do not go together (QoS 0 with a pid, QoS 1/2 without).
+#[inline]
 pub fn qos_pid(qos: QoS, pid: Option<Pid>) -> Result<QosPid, ClientError> {
     QosPid::new(qos, pid).ok_or(ClientError::InvalidArgument)
 }

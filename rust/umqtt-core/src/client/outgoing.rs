@@ -71,6 +71,7 @@ impl<'a> Outgoing<'a> {
     }
 
     /// Encodes the whole packet into `buf`; returns its length.
+    #[inline]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         match self {
             Outgoing::V3(packet) => packet.encode(buf),
@@ -97,31 +98,50 @@ impl<'a> Outgoing<'a> {
             Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
         }
     }
-
-    /// The payload of a PUBLISH; empty for other packets.
-    pub fn payload(&self) -> &'a [u8] {
-        match self {
-            Outgoing::V3(Packet::Publish(publish)) | Outgoing::Publish5(publish, _) => {
-                publish.payload
-            }
-            _ => &[],
-        }
-    }
-
-    /// The PUBLISH this is, if it is one.
-    pub fn as_publish(&self) -> Option<&Publish<'a>> {
-        match self {
-            Outgoing::V3(Packet::Publish(publish)) | Outgoing::Publish5(publish, _) => {
-                Some(publish)
-            }
-            _ => None,
-        }
-    }
 }
 
 impl<'a> From<Packet<'a>> for Outgoing<'a> {
     fn from(packet: Packet<'a>) -> Self {
         Outgoing::V3(packet)
+    }
+}
+
+/// A PUBLISH as [`Client::prepare_publish`] checked it: the packet, and on
+/// MQTT 5 its properties. Smaller than an [`Outgoing`], for the hot path.
+#[derive(Clone, Copy, Debug)]
+pub struct PublishPacket<'a> {
+    /// The packet.
+    pub publish: Publish<'a>,
+    /// MQTT 5: its properties; `None` on MQTT 3.
+    pub properties: Option<Properties<'a>>,
+}
+
+impl<'a> PublishPacket<'a> {
+    /// Encodes the whole packet into `buf`; its length.
+    #[inline]
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        match self.properties {
+            None => self.publish.encode(buf),
+            Some(props) => v5::encode_publish(&self.publish, props, buf),
+        }
+    }
+
+    /// Encodes everything but the payload, for a driver that writes the
+    /// payload from where it lies.
+    pub fn encode_header(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        match self.properties {
+            None => self.publish.encode_header(buf),
+            Some(props) => v5::encode_publish_header(&self.publish, props, buf),
+        }
+    }
+}
+
+impl<'a> From<PublishPacket<'a>> for Outgoing<'a> {
+    fn from(p: PublishPacket<'a>) -> Self {
+        match p.properties {
+            None => Outgoing::V3(Packet::Publish(p.publish)),
+            Some(props) => Outgoing::Publish5(p.publish, props),
+        }
     }
 }
 
@@ -215,7 +235,8 @@ impl<const N: usize> Client<N> {
     /// sent by its Topic Alias), a pid exactly for QoS 1/2, DUP only with
     /// one, no Subscription Identifier (only a server sends one, §3.3.4),
     /// and on MQTT 5 the broker's limits. Nothing changes yet.
-    pub fn prepare_publish<'a>(&self, m: &Message<'a>) -> Result<Outgoing<'a>, ClientError> {
+    #[inline]
+    pub fn prepare_publish<'a>(&self, m: &Message<'a>) -> Result<PublishPacket<'a>, ClientError> {
         let properties = self.properties(m.properties, Context::Publish)?;
         if properties.is_some_and(|p| p.get(PropertyId::SubscriptionIdentifier).is_some()) {
             return Err(ClientError::InvalidProperty);
@@ -237,7 +258,10 @@ impl<const N: usize> Client<N> {
             payload: m.payload,
         };
         let Some(props) = properties else {
-            return Ok(Outgoing::V3(Packet::Publish(publish)));
+            return Ok(PublishPacket {
+                publish,
+                properties: None,
+            });
         };
         let len = v5::publish_header_len(&publish, props).saturating_add(publish.payload.len());
         // A resend (DUP) of an id in flight does not take another slot.
@@ -251,7 +275,10 @@ impl<const N: usize> Client<N> {
         self.limits
             .check_publish(publish.qos_pid.qos(), publish.retain, &props, len, others)
             .map_err(ClientError::BrokerLimit)?;
-        Ok(Outgoing::Publish5(publish, props))
+        Ok(PublishPacket {
+            publish,
+            properties: Some(props),
+        })
     }
 
     /// Puts a QoS 1/2 publish's id in flight until `ack_deadline`. A DUP

@@ -234,8 +234,7 @@ fn publish_prepare_track_ack() {
         dup: false,
         properties: &[],
     };
-    let packet = c.prepare_publish(&m).unwrap();
-    let publish = *packet.as_publish().unwrap();
+    let publish = c.prepare_publish(&m).unwrap().publish;
     let tracking = c.track_publish(&publish, None).unwrap().unwrap();
     assert_eq!(tracking, Tracking::New(pid(1)));
     assert_eq!(c.session().in_flight_len(), 1);
