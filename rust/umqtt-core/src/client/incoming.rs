@@ -187,6 +187,11 @@ impl<const N: usize> Client<N> {
                 return Err(self.fail(ClientError::InvalidQos))
             }
             Err(V5Error::Alias) => return Err(self.fail(ClientError::ProtocolViolation)),
+            // 3.1.1: a packet only a client sends (CONNECT, SUBSCRIBE...),
+            // not decoded in the firmware: the session would refuse it.
+            Err(V5Error::Decode(DecodeError::UnexpectedPacket)) if !self.is_v5() => {
+                return Err(self.fail(ClientError::ProtocolViolation))
+            }
             Err(V5Error::Decode(_)) => return Err(self.fail(ClientError::Malformed)),
         };
         let incoming = |received| Incoming {

@@ -1,7 +1,9 @@
 //! CONNECT (MQTT 3.1.1 §3.1) and CONNACK (§3.2).
 
+#[cfg(any(test, feature = "server"))]
+use super::topic_error;
 use super::v5::{put_properties, Properties};
-use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
+use super::{field_len, packet_len, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, ProtocolVersion, QoS};
 
@@ -48,6 +50,7 @@ const WILL_QOS_SHIFT: u8 = 3;
 const FLAG_WILL: u8 = 0x04;
 /// Clean Session in 3.1 / 3.1.1, Clean Start in MQTT 5.
 pub(crate) const FLAG_CLEAN_SESSION: u8 = 0x02;
+#[cfg(any(test, feature = "server"))]
 const FLAG_RESERVED: u8 = 0x01;
 
 /// The MQTT 5 property blocks of a CONNECT: its own and the will's.
@@ -159,6 +162,7 @@ impl<'a> Connect<'a> {
     }
 
     /// Decodes a CONNECT body (what a broker would do; used by tests).
+    #[cfg(any(test, feature = "server"))]
     pub(crate) fn decode(body: &'a [u8]) -> Result<Connect<'a>, DecodeError> {
         let mut reader = Reader::new(body);
         let name = reader.field()?;
@@ -205,6 +209,7 @@ impl<'a> Connect<'a> {
 /// Checks CONNECT `flags` the way every version does (reserved bit 0
 /// clear, no will QoS or retain without a will) and returns the will's QoS
 /// and retain flag if there is a will.
+#[cfg(any(test, feature = "server"))]
 pub(crate) fn read_will_flags(flags: u8) -> Result<Option<(QoS, bool)>, DecodeError> {
     if flags & FLAG_RESERVED != 0 {
         return Err(DecodeError::ReservedBitsSet);
@@ -222,6 +227,7 @@ pub(crate) fn read_will_flags(flags: u8) -> Result<Option<(QoS, bool)>, DecodeEr
 
 /// The will topic and payload, with the QoS and retain flag from
 /// [`read_will_flags`].
+#[cfg(any(test, feature = "server"))]
 pub(crate) fn read_will<'a>(
     reader: &mut Reader<'a>,
     (qos, retain): (QoS, bool),

@@ -306,7 +306,16 @@ pub fn decode(
     };
     let flags = check_flags(packet_type, first_byte)?;
     Ok(match packet_type {
+        #[cfg(any(test, feature = "server"))]
         PacketType::Connect => Packet::Connect(Connect::decode(body)?),
+        #[cfg(any(test, feature = "server"))]
+        PacketType::Subscribe => Packet::Subscribe(Subscribe::decode(body)?),
+        #[cfg(any(test, feature = "server"))]
+        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::decode(body)?),
+        #[cfg(not(any(test, feature = "server")))]
+        PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe => {
+            return Err(DecodeError::UnexpectedPacket)
+        }
         PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(body, version)?),
         PacketType::Publish => Packet::Publish(Publish::decode(flags, body)?),
         PacketType::PubAck => Packet::PubAck(PubAck {
@@ -321,9 +330,7 @@ pub fn decode(
         PacketType::PubComp => Packet::PubComp(PubComp {
             pid: ack::decode_pid(body)?,
         }),
-        PacketType::Subscribe => Packet::Subscribe(Subscribe::decode(body)?),
         PacketType::SubAck => Packet::SubAck(SubAck::decode(body)?),
-        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::decode(body)?),
         PacketType::UnsubAck => Packet::UnsubAck(UnsubAck {
             pid: ack::decode_pid(body)?,
         }),

@@ -41,6 +41,7 @@ pub struct SubscribeFilters<'a>(SubscribeSource<'a>);
 enum SubscribeSource<'a> {
     List(&'a [(TopicFilter<'a>, QoS)]),
     /// Validated wire bytes: repeated length-prefixed filter plus options byte.
+    #[cfg_attr(not(any(test, feature = "server")), allow(dead_code))] // decoders only
     Wire(&'a [u8]),
 }
 
@@ -187,6 +188,7 @@ impl<'a> Subscribe<'a> {
         )
     }
 
+    #[cfg(any(test, feature = "server"))]
     pub(crate) fn decode(body: &'a [u8]) -> Result<Subscribe<'a>, DecodeError> {
         let mut reader = Reader::new(body);
         let pid = reader.pid()?;
@@ -257,6 +259,7 @@ pub struct UnsubscribeFilters<'a>(UnsubscribeSource<'a>);
 enum UnsubscribeSource<'a> {
     List(&'a [TopicFilter<'a>]),
     /// Validated wire bytes: repeated length-prefixed filters.
+    #[cfg_attr(not(any(test, feature = "server")), allow(dead_code))] // decoders only
     Wire(&'a [u8]),
 }
 
@@ -356,6 +359,7 @@ impl<'a> Unsubscribe<'a> {
         )
     }
 
+    #[cfg(any(test, feature = "server"))]
     pub(crate) fn decode(body: &'a [u8]) -> Result<Unsubscribe<'a>, DecodeError> {
         let mut reader = Reader::new(body);
         let pid = reader.pid()?;
