@@ -598,6 +598,35 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     umqtt_check_qos(self, options & 3);
 }
 
+// What a SUBSCRIBE or UNSUBSCRIBE takes, gathered in the order the glue's
+// rule asks: the Python code a request runs (waiting for room, newpid,
+// timeouts a subclass computes, properties from iterables) before the topic
+// is borrowed for the engine.
+typedef struct {
+    uint16_t pid;
+    int32_t ack_timeout;
+    int32_t io_timeout;
+    umqtt_bytes topic;
+    umqtt_bytes block;
+} umqtt_request_t;
+
+static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
+    umqtt_props_context context) {
+    umqtt_require_socket(self);
+    umqtt_make_room(self);
+    umqtt_request_t r;
+    r.pid = umqtt_next_pid(self);
+    r.ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    r.io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    r.topic = umqtt_bytes_of(topic);
+    r.block = umqtt_props_build(props, context, 0, 0);
+    if (props != mp_const_none) {
+        r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_message_of
+    }
+    return r;
+}
+
 // subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
 // by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
 // Local 0x04, Retain As Published 0x08, Retain Handling << 4).
@@ -611,23 +640,13 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
         // simple2: "Subscribe callback is not set"
         mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
     }
-    umqtt_require_socket(self);
-    umqtt_make_room(self);
-    uint16_t pid = umqtt_next_pid(self);
-    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_bytes topic = umqtt_bytes_of(args[1]);
-    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
-    if (props != mp_const_none) {
-        topic = umqtt_bytes_of(args[1]);  // borrowed again: see umqtt_message_of
-    }
+    umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_SUBSCRIBE);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_subscribe(self->engine, &io, topic, (uint8_t)options, block, pid,
-        ack_timeout, io_timeout, &limit);
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, r.topic, (uint8_t)options, r.block, r.pid,
+        r.ack_timeout, r.io_timeout, &limit);
     umqtt_check_limit(self, st, limit);
-    return MP_OBJ_NEW_SMALL_INT(pid);
+    return MP_OBJ_NEW_SMALL_INT(r.pid);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 4, client_subscribe);
 
@@ -637,20 +656,11 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    umqtt_require_socket(self);
-    umqtt_make_room(self);
-    uint16_t pid = umqtt_next_pid(self);
-    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_bytes topic = umqtt_bytes_of(args[1]);
-    umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE, 0, 0);
-    if (props != mp_const_none) {
-        topic = umqtt_bytes_of(args[1]);  // borrowed again: see umqtt_message_of
-    }
+    umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, topic, block, pid, ack_timeout, io_timeout));
-    return MP_OBJ_NEW_SMALL_INT(pid);
+    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, r.topic, r.block, r.pid,
+        r.ack_timeout, r.io_timeout));
+    return MP_OBJ_NEW_SMALL_INT(r.pid);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_unsubscribe);
 
