@@ -24,6 +24,7 @@ target_sources(usermod_umqtt INTERFACE
     ${UMQTT_DIR}/cmodule/umqtt_events.c
     ${UMQTT_DIR}/cmodule/umqtt_pending.c
     ${UMQTT_DIR}/cmodule/umqtt_props.c
+    ${UMQTT_DIR}/cmodule/umqtt_buffers.c
     ${UMQTT_DIR}/cmodule/umqtt_port.c
 )
 target_include_directories(usermod_umqtt INTERFACE ${UMQTT_DIR}/cmodule)

@@ -15,20 +15,11 @@
 
 #if MICROPY_PY_UMQTT
 
-// Default size of the receive buffer: the largest packet a broker may send
-// us (fixed header excluded). A larger one is refused with EPACKETSIZE
-// without reading it into memory.
+// Default max_packet_size: the largest packet a broker may send us (fixed
+// header excluded). A larger one is refused with EPACKETSIZE without
+// reading it into memory. A limit, not a buffer (umqtt_buffers.c).
 #ifndef UMQTT_DEFAULT_MAX_PACKET
 #define UMQTT_DEFAULT_MAX_PACKET (16384)
-#endif
-
-// Default size of the transmit buffer: outgoing packets up to this size are
-// sent with one write; a larger PUBLISH sends its payload from the caller's
-// buffer in a second write, without copying it. 1 KiB of payload plus room
-// for its header and a topic of up to ~120 bytes: a second write (a second
-// TCP segment with TCP_NODELAY) halved the rate of 1 KiB publishes.
-#ifndef UMQTT_DEFAULT_TX_SIZE
-#define UMQTT_DEFAULT_TX_SIZE (1152)
 #endif
 
 // MQTT 5 inbound topic aliases: at most this many may be announced (the
@@ -149,15 +140,15 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 }
 
 // ---------------------------------------------------------------------------
-// Client(owner, *, max_packet_size=16384, tx_size=1152, max_qos=1, api=API_SIMPLE2,
-//        props_dict=False)
+// Client(owner, *, max_packet_size=16384, max_qos=1, api=API_SIMPLE2, props_dict=False)
+// max_packet_size is the largest incoming packet accepted, not a buffer
+// (umqtt_buffers.c).
 
 static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_owner, ARG_max_packet_size, ARG_tx_size, ARG_max_qos, ARG_api, ARG_props_dict };
+    enum { ARG_owner, ARG_max_packet_size, ARG_max_qos, ARG_api, ARG_props_dict };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
-        { MP_QSTR_tx_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_TX_SIZE} },
         { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
         { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
         { MP_QSTR_props_dict, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
@@ -165,12 +156,10 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_int_t max_packet = args[ARG_max_packet_size].u_int;
-    mp_int_t tx_size = args[ARG_tx_size].u_int;
     mp_int_t max_qos = args[ARG_max_qos].u_int;
     const umqtt_conventions_t *conv = umqtt_conv_of(args[ARG_api].u_int, args[ARG_props_dict].u_bool);
-    if (max_packet < 16 || max_packet > 268435455 || tx_size < 16 || tx_size > 1048576 || max_qos < 0 || max_qos > 2
-        || conv == NULL) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid buffer size, max_qos or api"));
+    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || conv == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
@@ -182,10 +171,8 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->port.hooks = MP_OBJ_NULL;
     self->port.native = false;
     self->port.os_error = 0;
-    self->rx_cap = max_packet;
-    self->rx = m_new(uint8_t, self->rx_cap);
-    self->tx_cap = tx_size;
-    self->tx = m_new(uint8_t, self->tx_cap);
+    umqtt_buffers_init(self);
+    self->max_packet = (uint32_t)max_packet;
     self->aliases = NULL;
     self->aliases_cap = 0;
     self->max_qos = (uint8_t)max_qos;
@@ -194,7 +181,7 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     self->rx_mark = 0;
     size_t engine_size = umqtt_client_size();
     self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
-    umqtt_check(self, umqtt_client_init(self->engine, engine_size, self->rx_cap), 0);
+    umqtt_check(self, umqtt_client_init(self->engine, engine_size, max_packet), 0);
 
     self->pending_view = umqtt_pending_new(self);
     return MP_OBJ_FROM_PTR(self);
@@ -339,7 +326,7 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
     if (version == 5) {
-        conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->rx_cap);
+        conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->max_packet);
         will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),
             UMQTT_PROPS_CONTEXT_WILL, 0, 0);
         mp_int_t aliases = 0;
@@ -394,6 +381,17 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
         .properties = conn_props,
         .will_properties = will_props,
     };
+    // The transmit buffer holds the whole CONNECT. Growing it allocates,
+    // which may run finalisers: the strings are borrowed again after.
+    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len + opts.will_topic.len
+        + opts.will_message.len + opts.properties.len + opts.will_properties.len;
+    if (umqtt_tx_reserve(self, need, false)) {
+        opts.client_id = umqtt_optional_bytes_of(client_id);
+        opts.username = umqtt_optional_bytes_of(user);
+        opts.password = umqtt_optional_bytes_of(pswd);
+        opts.will_topic = umqtt_optional_bytes_of(lw_topic);
+        opts.will_message = umqtt_optional_bytes_of(lw_msg);
+    }
     return opts;
 }
 
@@ -418,9 +416,17 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
     umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
         &session_present, &return_code, &connack_props);
+    umqtt_tx_release(self);
+    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
+        umqtt_rx_grow(self);
+        io = umqtt_io_of(self);
+        st = umqtt_client_connack(self->engine, &io, io_timeout, &session_present, &return_code, &connack_props);
+    }
+    umqtt_body_t body = umqtt_rx_take(self);
     if (version == 5 && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
+    umqtt_body_free(&body);
     umqtt_check_connect(self, st, return_code);
     umqtt_mark_received(self, true);
     return MP_OBJ_NEW_SMALL_INT(session_present);
@@ -450,9 +456,11 @@ static inline mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t m
     return mp_obj_new_bytes(bi.buf, bi.len);
 }
 
-// The engine's message for publish()/_republish()/_nb_publish().
+// The engine's message for publish()/_republish()/_nb_publish(), with room
+// for it in the transmit buffer: up to the payload, or (`queued`, for the
+// non-blocking queue) with it.
 umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props) {
+    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
     umqtt_require_v5(self, props);
     msg = umqtt_stable_payload(self, msg);
     umqtt_message m = {
@@ -467,6 +475,10 @@ umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_
     if (props != mp_const_none) {
         // A user property's iterable may have run Python code: borrow again.
         m.topic = umqtt_bytes_of(topic);
+        m.msg = umqtt_bytes_of(msg);
+    }
+    if (umqtt_tx_reserve(self, m.topic.len + m.properties.len + 16 + (queued ? m.msg.len : 0), queued)) {
+        m.topic = umqtt_bytes_of(topic);  // the allocation may have run finalisers
         m.msg = umqtt_bytes_of(msg);
     }
     return m;
@@ -545,10 +557,11 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     umqtt_require_socket(self);
     umqtt_message m = umqtt_message_of(self, args[ARG_topic].u_obj, args[ARG_msg].u_obj, qos,
         mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
-        args[ARG_properties].u_obj);
+        args[ARG_properties].u_obj, false);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
     umqtt_check_limit(self, st, limit);
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
@@ -574,10 +587,11 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
-        (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none);
+        (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
     umqtt_check_limit(self, st, limit);
     return mp_const_none;
 }
@@ -624,6 +638,9 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
     if (props != mp_const_none) {
         r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_message_of
     }
+    if (umqtt_tx_reserve(self, r.topic.len + r.block.len + 16, false)) {
+        r.topic = umqtt_bytes_of(topic);
+    }
     return r;
 }
 
@@ -645,6 +662,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_subscribe(self->engine, &io, r.topic, (uint8_t)options, r.block, r.pid,
         r.ack_timeout, r.io_timeout, &limit);
+    umqtt_tx_release(self);
     umqtt_check_limit(self, st, limit);
     return MP_OBJ_NEW_SMALL_INT(r.pid);
 }
@@ -658,8 +676,10 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_require_v5(self, props);
     umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_unsubscribe(self->engine, &io, r.topic, r.block, r.pid,
-        r.ack_timeout, r.io_timeout));
+    umqtt_status st = umqtt_client_unsubscribe(self->engine, &io, r.topic, r.block, r.pid,
+        r.ack_timeout, r.io_timeout);
+    umqtt_tx_release(self);
+    umqtt_check_io(self, st);
     return MP_OBJ_NEW_SMALL_INT(r.pid);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_unsubscribe);
@@ -692,9 +712,11 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
+    umqtt_tx_reserve(self, block.len + 16, false);
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
         umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
+        umqtt_tx_release(self);
         if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
             umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error
         }
@@ -716,13 +738,20 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
-    umqtt_check_io(self, umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev));
+    umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
+    while (st == UMQTT_STATUS_NEED_BUFFER) {
+        umqtt_rx_grow(self);
+        io = umqtt_io_of(self);
+        st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
+    }
+    umqtt_check_io(self, st);
     if (ev.kind == UMQTT_EVENT_KIND_NONE) {
         umqtt_report_expired(self);
         return mp_const_none;
     }
+    umqtt_body_t body = umqtt_rx_take(self);
     umqtt_mark_received(self, false);
-    return umqtt_dispatch(self, &ev, self->conv->receive, io_timeout);
+    return umqtt_dispatch(self, &ev, &body, self->conv->receive, io_timeout);
 }
 
 // check_msg(): handle at most one packet; None when idle. Like simple2 it

@@ -14,16 +14,6 @@
 
 #if MICROPY_PY_UMQTT
 
-// Grows the tx buffer (keeping what is queued) when a packet of up to `need`
-// bytes could never fit in it. Otherwise a full queue is WOULD_BLOCK: the
-// caller waits for it to drain.
-static void umqtt_nb_room(umqtt_client_obj_t *self, size_t need) {
-    if (need > self->tx_cap) {
-        self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
-        self->tx_cap = need;
-    }
-}
-
 // Raises for an error status; returns false for WOULD_BLOCK, true for OK.
 static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
     if (st == UMQTT_STATUS_WOULD_BLOCK) {
@@ -41,13 +31,7 @@ static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
     umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version,
         n_args > 3 ? args[3] : mp_const_none);
-    // CONNECT goes into an emptied queue: make it fit.
-    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len
-        + opts.will_topic.len + opts.will_message.len + opts.properties.len + opts.will_properties.len;
-    if (need > self->tx_cap) {
-        self->tx = m_renew(uint8_t, self->tx, self->tx_cap, need);
-        self->tx_cap = need;
-    }
+    // umqtt_connect_opts made room for CONNECT (it goes into an emptied queue).
     umqtt_io io = umqtt_io_of(self);
     umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
     return mp_const_none;
@@ -65,9 +49,19 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
     umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code,
         &connack_props);
+    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
+        umqtt_rx_grow(self);
+        io = umqtt_io_of(self);
+        st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code, &connack_props);
+    }
+    if (!done && st == UMQTT_STATUS_OK) {
+        return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
+    }
+    umqtt_body_t body = umqtt_rx_take(self);
     if (self->version == 5 && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
+    umqtt_body_free(&body);
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
     return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
 }
@@ -80,6 +74,7 @@ static mp_obj_t client_nb_flush(mp_obj_t self_in) {
     umqtt_io io = umqtt_io_of(self);
     size_t left = 0;
     umqtt_check(self, umqtt_client_nb_flush(self->engine, &io, &left), self->port.os_error);
+    umqtt_tx_release(self);  // once the queue is empty
     return MP_OBJ_NEW_SMALL_INT(left);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_flush_obj, client_nb_flush);
@@ -93,7 +88,8 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_pending_obj, client_nb_pending);
 
 // _nb_publish(topic, msg, retain, qos, dup, pid, properties=None) -> True if
 // queued, False if the queue has no room now (flush, then call again). The
-// tx buffer grows to hold a PUBLISH larger than it. The pid stays in flight
+// tx buffer grows to hold a PUBLISH larger than it (until the queue has
+// drained: umqtt_tx_release). The pid stays in flight
 // without deadline until its PUBACK (the caller times republication).
 static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
@@ -105,8 +101,7 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
     umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
-        mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none);
-    umqtt_nb_room(self, m.topic.len + m.msg.len + m.properties.len + 14);
+        mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none, true);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
@@ -130,7 +125,9 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     if (props != mp_const_none) {
         topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_message_of
     }
-    umqtt_nb_room(self, topic.len + block.len + 14);
+    if (umqtt_tx_reserve(self, topic.len + block.len + 16, true)) {
+        topic = umqtt_bytes_of(topic_in);
+    }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
@@ -186,14 +183,20 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
     umqtt_status st = umqtt_client_nb_receive(self->engine, &io, &ev);
+    while (st == UMQTT_STATUS_NEED_BUFFER) {
+        umqtt_rx_grow(self);
+        io = umqtt_io_of(self);
+        st = umqtt_client_nb_receive(self->engine, &io, &ev);
+    }
     if (st == UMQTT_STATUS_TIMEOUT) {
-        return MP_OBJ_NEW_SMALL_INT(-1);
+        return MP_OBJ_NEW_SMALL_INT(-1);  // a partial packet keeps its buffer
     }
     umqtt_check_io(self, st);
     if (ev.kind == UMQTT_EVENT_KIND_NONE) {
         return MP_OBJ_NEW_SMALL_INT(0);
     }
-    return umqtt_dispatch(self, &ev, &umqtt_receive_nb, 0);
+    umqtt_body_t body = umqtt_rx_take(self);
+    return umqtt_dispatch(self, &ev, &body, &umqtt_receive_nb, 0);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
 

@@ -80,6 +80,8 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
             umqtt_raise_code(UMQTT_EPROTOCOL);
         case UMQTT_STATUS_IN_FLIGHT_FULL:
             umqtt_raise_code(UMQTT_EINFLIGHT);
+        case UMQTT_STATUS_SKIPPED:
+            umqtt_raise_code(UMQTT_EMSGSKIPPED);
         case UMQTT_STATUS_PID_IN_USE:
             mp_raise_ValueError(MP_ERROR_TEXT("packet id already in flight"));
         case UMQTT_STATUS_INVALID_TOPIC:

@@ -40,12 +40,14 @@ void umqtt_report_expired(umqtt_client_obj_t *self) {
 }
 
 // owner.cb(topic, msg[, retained[, dup]][, properties]) for the message
-// `ev` reports, with the first n_fixed of those four (the topic and payload
-// are copied out of the receive buffer first).
-static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed) {
+// `ev` reports, with the first n_fixed of those four. The topic and the
+// properties are copied out of the packet first; then the payload becomes
+// its bytes object (the packet's own block, if it has one: no copy).
+static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
+    size_t n_fixed) {
     mp_obj_t cb_args[5] = {
         mp_obj_new_bytes(ev->topic.ptr, ev->topic.len),
-        mp_obj_new_bytes(ev->payload.ptr, ev->payload.len),
+        MP_OBJ_NULL,
         mp_obj_new_bool(ev->retain),
         mp_obj_new_bool(ev->dup),
     };
@@ -53,6 +55,7 @@ static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, size_
     if (self->version == 5) {
         cb_args[n++] = umqtt_props_to_dict(self, ev->properties);
     }
+    cb_args[1] = umqtt_rx_payload(ev->payload, body);
     mp_obj_t cb = umqtt_owner_attr(self, MP_QSTR_cb);
     if (cb != mp_const_none) {
         mp_call_function_n_kw(cb, n, 0, cb_args);
@@ -64,14 +67,15 @@ static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, size_
 // callback, an allocation), the delivery is closed without an ack, so the
 // broker redelivers, and the exception propagates. On return, the caller
 // sends the ack (umqtt_accept).
-static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, size_t n_fixed) {
+static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
+    size_t n_fixed) {
     if (ev->qos == 0) {
-        umqtt_call_cb(self, ev, n_fixed);  // no ack, no delivery record to close
+        umqtt_call_cb(self, ev, body, n_fixed);  // no ack, no delivery record to close
         return;
     }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
-        umqtt_call_cb(self, ev, n_fixed);
+        umqtt_call_cb(self, ev, body, n_fixed);
         nlr_pop();
     } else {
         umqtt_client_forget(self->engine, ev->qos, ev->pid);
@@ -107,12 +111,12 @@ static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {
     }
 }
 
-mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
-    int32_t io_timeout) {
+static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
+    const umqtt_receive_conv_t *rc, int32_t io_timeout) {
     mp_int_t status;  // for cbstat(pid, status)
     switch (ev->kind) {
         case UMQTT_EVENT_KIND_MESSAGE:
-            umqtt_deliver(self, ev, rc->cb_fixed_args);
+            umqtt_deliver(self, ev, body, rc->cb_fixed_args);
             umqtt_accept(self, ev, rc, io_timeout);
             return umqtt_result(rc->message_result, ev);
         case UMQTT_EVENT_KIND_DELIVERED:
@@ -160,6 +164,16 @@ mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, const u
     }
     umqtt_call_status(self, ev->pid, status);
     return umqtt_result(UMQTT_RESULT_TYPE, ev);
+}
+
+// The block a packet was in goes back to the heap once it is handled (if
+// the message's payload did not take it). If handling raises, the GC gets
+// it: nothing else refers to it.
+mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
+    const umqtt_receive_conv_t *rc, int32_t io_timeout) {
+    mp_obj_t result = umqtt_dispatch_event(self, ev, body, rc, io_timeout);
+    umqtt_body_free(body);
+    return result;
 }
 
 #endif // MICROPY_PY_UMQTT

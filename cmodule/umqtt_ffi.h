@@ -63,6 +63,16 @@ typedef enum {
   // A receive nested in `DELIVERY_DEPTH` (8) message callbacks: nothing
   // was read (another delivery could not be tracked to its ack).
   UMQTT_STATUS_NESTED_TOO_DEEP,
+  // Receive calls: the packet being read has a body larger than the
+  // receive buffer (`umqtt_client_pending_body` says how large). Call
+  // again with a buffer that size, or after `umqtt_client_skip_body`;
+  // nothing of the body has been read.
+  UMQTT_STATUS_NEED_BUFFER,
+  // Receive calls: the PUBLISH `umqtt_client_skip_body` dropped has gone
+  // by; the stream is in step and the connection usable. Nothing was
+  // delivered and nothing acknowledged (a QoS 1/2 message comes again
+  // when the broker resends it, on the next connection).
+  UMQTT_STATUS_SKIPPED,
 } umqtt_status;
 
 // What [`umqtt_client_receive`] found.
@@ -155,11 +165,13 @@ typedef struct umqtt_client umqtt_client;
 typedef struct {
   // The stream, through its non-raising trampolines.
   umqtt_port_t *port;
-  // Receive buffer: at least the `rx_max` given to [`umqtt_client_init`].
+  // Receive buffer, for the current packet: a body larger than it is
+  // `NeedBuffer` (see [`umqtt_status::NeedBuffer`]).
   uint8_t *rx;
   // Its size.
   size_t rx_cap;
-  // Transmit buffer: packets up to this size go out in one write.
+  // Transmit buffer: a packet (a PUBLISH: up to its payload) must fit;
+  // one that fits with its payload goes out in one write.
   uint8_t *tx;
   // Its size (at least 16).
   size_t tx_cap;
@@ -307,6 +319,19 @@ umqtt_status umqtt_client_connect(umqtt_client *client,
                                   uint8_t *return_code,
                                   umqtt_bytes *connack_properties);
 
+// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
+// CONNACK larger than the receive buffer): reads the rest of the CONNACK
+// into `io`'s buffer, within `io_timeout`, with the same outputs.
+//
+// # Safety
+// As [`umqtt_client_connect`].
+umqtt_status umqtt_client_connack(umqtt_client *client,
+                                  const umqtt_io *io,
+                                  int32_t io_timeout,
+                                  uint8_t *session_present,
+                                  uint8_t *return_code,
+                                  umqtt_bytes *connack_properties);
+
 // Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
 // ack deadline of `ack_timeout` ms. A packet larger than the transmit
 // buffer sends its payload straight from `msg` in a second write.
@@ -397,6 +422,23 @@ umqtt_status umqtt_client_receive(umqtt_client *client,
                                   int32_t first_byte_timeout,
                                   int32_t io_timeout,
                                   umqtt_event *event);
+
+// After `NeedBuffer`: the first byte and body length of the packet being
+// read, for a receive buffer of that size. `false` if none is pending.
+//
+// # Safety
+// `client` initialised; outputs null or writable.
+bool umqtt_client_pending_body(umqtt_client *client, uint8_t *first_byte, size_t *len);
+
+// After `NeedBuffer` for a PUBLISH no buffer can be found for: the next
+// receive calls read its body through the buffer they are given and drop
+// it, then return `Skipped` (see [`umqtt_status::Skipped`]). `false` if
+// no PUBLISH body is pending (other packets cannot be skipped: the
+// session needs them).
+//
+// # Safety
+// `client` initialised.
+bool umqtt_client_skip_body(umqtt_client *client);
 
 // The message [`umqtt_client_receive`] reported with `qos` and `pid` has
 // been delivered (its callback returned): send its PUBACK (QoS 1) or

@@ -11,6 +11,8 @@
 //                     publish, subscribe, check_msg...), shared argument checks
 //   umqtt_client_nb.c the non-blocking `_nb_*` calls and the stream protocol
 //                     (ioctl) that mqtt_as polls
+//   umqtt_buffers.c   the receive and transmit buffers: small arrays in the
+//                     client, a block of its size for a packet larger
 //   umqtt_events.c    the one event dispatcher: a packet the engine handled
 //                     -> message callback and ack, cbstat, return value or
 //                     exception, by the caller's conventions
@@ -62,7 +64,15 @@ enum {
     UMQTT_EPACKETSIZE = 51,
     UMQTT_EPROTOCOL = 52,
     UMQTT_EINFLIGHT = 53,
+    UMQTT_EMSGSKIPPED = 54,
 };
+
+// The buffers inside every client object (umqtt_buffers.c): a packet larger
+// than these gets a heap block of its own size while it needs one.
+#define UMQTT_RX_INLINE (64)
+#define UMQTT_TX_INLINE (64)
+// The non-blocking queue grows to hold several packets up to this size.
+#define UMQTT_TX_QUEUE (1024)
 
 // The `api` keyword of _umqtt.Client (see umqtt_conventions_t).
 enum { UMQTT_API_SIMPLE2 = 0, UMQTT_API_MPLIB = 1 };
@@ -133,17 +143,26 @@ typedef struct _umqtt_client_obj_t {
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
     const umqtt_conventions_t *conv;  // the façade's conventions (`api`, `props_dict`)
-    uint8_t *rx;              // receive buffer (max packet size)
+    uint8_t *rx;              // receive buffer: rx_inline, or a block for one large packet
     size_t rx_cap;
-    uint8_t *tx;              // transmit buffer
+    uint8_t *tx;              // transmit buffer: tx_inline, or a block for large packets
     size_t tx_cap;
     uint8_t *aliases;         // MQTT 5 inbound topic aliases (NULL: none announced)
     size_t aliases_cap;
+    uint32_t max_packet;      // max_packet_size: the largest body accepted
     uint8_t max_qos;          // the façade's limit (simple2: 1)
     uint8_t version;          // MQTT version of the last CONNECT (3, 4 or 5)
     bool rx_marked;           // last_cpacket was stored with the tick rx_mark
     uint32_t rx_mark;
+    uint8_t rx_inline[UMQTT_RX_INLINE];
+    uint8_t tx_inline[UMQTT_TX_INLINE];
 } umqtt_client_obj_t;
+
+// A receive buffer block taken from the client with the packet in it.
+typedef struct {
+    uint8_t *buf;             // NULL: the packet was in rx_inline
+    size_t cap;
+} umqtt_body_t;
 
 extern const mp_obj_type_t mp_type_MQTTException;
 extern const mp_obj_type_t umqtt_client_type;
@@ -250,13 +269,39 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props);
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
-// The engine's message for publish()/_republish()/_nb_publish().
+// The engine's message for publish()/_republish()/_nb_publish(), with room
+// in the transmit buffer (`queued`: the payload too).
 umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props);
+    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued);
 // The CONNECT the owner's attributes describe (_connect and _nb_connect).
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props);
 // MQTT 5: the CONNACK's properties become the owner's connack_properties.
 void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
+
+// ---------------------------------------------------------------------------
+// umqtt_buffers.c: the receive and transmit buffers.
+
+// Points the client at the inline buffers (construction).
+void umqtt_buffers_init(umqtt_client_obj_t *self);
+// After NEED_BUFFER: a receive buffer for the pending body (see the file).
+void umqtt_rx_grow(umqtt_client_obj_t *self);
+// The block holding the packet just handled, taken from the client (whose
+// receive buffer is rx_inline again); {NULL, 0} if it was in rx_inline.
+umqtt_body_t umqtt_rx_take(umqtt_client_obj_t *self);
+// Frees a block umqtt_rx_take returned, unless umqtt_rx_payload took it.
+void umqtt_body_free(umqtt_body_t *body);
+// The payload `payload` as a bytes object: the block itself when it lies in
+// one (no copy), else a copy.
+mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body);
+// Room in the transmit buffer for `need` bytes (`queued`: after what the
+// non-blocking queue holds, which is kept). Whether it allocated: borrowed
+// buffers must then be borrowed again.
+bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued);
+static inline bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
+    return (queued || need > self->tx_cap) && umqtt_tx_grow(self, need, queued);
+}
+// Back to tx_inline, once nothing is queued.
+void umqtt_tx_release(umqtt_client_obj_t *self);
 
 // ---------------------------------------------------------------------------
 // umqtt_events.c: what the engine received.
@@ -265,8 +310,10 @@ void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
 void umqtt_report_expired(umqtt_client_obj_t *self);
 // Handles the packet `ev` (not UMQTT_EVENT_KIND_NONE) as `rc` says and
 // returns the call's result; io_timeout bounds a blocking ack.
-mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
-    int32_t io_timeout);
+// `body`: the block the packet is in (umqtt_rx_take), freed or handed over
+// as the message's payload.
+mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
+    const umqtt_receive_conv_t *rc, int32_t io_timeout);
 
 // ---------------------------------------------------------------------------
 // umqtt_pending.c: rcv_pids.

@@ -40,8 +40,8 @@
 # (ValueError); without mqttv5, `properties` arguments are ignored; incoming
 # QoS 2 is handled by the engine instead of forcing a reconnect; an incoming
 # packet may be at most config.get("max_packet_size", 16384) bytes (the
-# receive buffer is allocated once); the transmit buffer starts at 1 KB and
-# grows to hold the largest packet published; a subs_cb that raises is
+# a limit, not a buffer); the transmit queue grows while packets wait in it
+# and is freed once written; a subs_cb that raises is
 # reported and the message is not acknowledged (the reader goes on); QoS 0
 # publish() returns once the packet is queued (in order, before anything
 # published later). TLS: the socket is wrapped with do_handshake_on_connect
@@ -75,7 +75,7 @@ from binascii import hexlify
 from sys import platform
 
 VERSION = (0, 8, 3)
-IBUFSIZE = 50  # kept for compatibility; the engine's receive buffer is fixed
+IBUFSIZE = 50  # kept for compatibility; the engine sizes its buffers per packet
 MSG_BYTES = True
 BUSY_ERRORS = [11, 115, 110, 118, 119]  # EAGAIN, EINPROGRESS, ETIMEDOUT, ...
 ESP32 = platform == "esp32"
@@ -274,7 +274,7 @@ class MQTTClient:
             self._set_last_will(*will)
         o.cb = self._on_message
         o.cbstat = self._on_ack
-        self._eng = _Engine(o, api=API_MPLIB, tx_size=1024, props_dict=True,
+        self._eng = _Engine(o, api=API_MPLIB, props_dict=True,
                             max_packet_size=config.get("max_packet_size", 16384))
 
     def _set_keepalive(self, keepalive):

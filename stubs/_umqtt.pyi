@@ -61,14 +61,14 @@ class Client:
         owner: Any,
         *,
         max_packet_size: int = 16384,
-        tx_size: int = 1152,
         max_qos: int = 1,
         api: int = ...,
         props_dict: bool = False,
     ) -> None:
-        """*max_packet_size*: the largest incoming packet (receive buffer,
-        allocated once). *tx_size*: outgoing packets up to this size are sent
-        with one write. *max_qos*: 1 or 2. *api*: :data:`API_SIMPLE2` or
+        """*max_packet_size*: the largest incoming packet accepted (a limit,
+        not a buffer: a packet is read into a block of its own size, a
+        PUBLISH's becoming the payload's ``bytes``). Outgoing packets have no
+        limit beyond MQTT's. *max_qos*: 1 or 2. *api*: :data:`API_SIMPLE2` or
         :data:`API_MPLIB`. *props_dict*: received MQTT 5 user properties as
         ``{name: value}`` (mqtt_as) instead of ``[(name, value), ...]``.
         ``ValueError`` for invalid values.

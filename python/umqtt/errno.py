@@ -27,6 +27,7 @@ EMALFORMED = 50  # malformed packet from the broker (bad length, empty topic...)
 EPACKETSIZE = 51  # incoming packet larger than the receive buffer (max_packet_size)
 EPROTOCOL = 52  # packet the broker must not send (MQTT protocol violation)
 EINFLIGHT = 53  # no room left to track another unacknowledged packet id within socket_timeout
+EMSGSKIPPED = 54  # a received message too large for the free heap was skipped (not delivered, not acked)
 
 # Second argument of the status callback cbstat(pid, status).
 STIMEOUT = 0  # no ack within message_timeout

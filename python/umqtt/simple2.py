@@ -38,9 +38,9 @@ class MQTTClient(_Client):
     def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
                  ssl=False, ssl_params=None, socket_timeout=5, message_timeout=10,
                  *, max_packet_size=16384):
-        # umqtt-rs addition: max_packet_size bounds an incoming packet (its
-        # receive buffer is allocated once, here); a larger one raises
-        # MQTTException(EPACKETSIZE) instead of exhausting the heap.
+        # umqtt-rs addition: max_packet_size bounds an incoming packet (a
+        # limit, not a buffer); a larger one raises MQTTException(EPACKETSIZE)
+        # without being read.
         super().__init__(self, max_packet_size=max_packet_size)  # reads its settings from us
         if port == 0:
             port = 8883 if ssl else 1883

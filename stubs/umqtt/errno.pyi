@@ -54,6 +54,8 @@ EPROTOCOL: Final[int] = 52
 """packet the broker must not send (MQTT protocol violation)"""
 EINFLIGHT: Final[int] = 53
 """no room left to track another unacknowledged packet id within socket_timeout"""
+EMSGSKIPPED: Final[int] = 54
+"""a received message too large for the free heap was skipped (not delivered, not acked)"""
 
 # Second argument of the status callback cbstat(pid, status).
 STIMEOUT: Final[int] = 0

@@ -12,7 +12,9 @@
 //! the fixed header goes into a small internal array, the body into the
 //! caller's buffer. Because the reader never asks for a byte beyond the
 //! current packet, the socket keeps whatever follows, and a blocking caller
-//! never waits for bytes that are not coming.
+//! never waits for bytes that are not coming. The caller's buffer need not
+//! hold the largest packet allowed: once the header announces a body larger
+//! than it, the caller brings a buffer of exactly that size, or skips it.
 //!
 //! ```
 //! use umqtt_core::{FrameReader, decode, ProtocolVersion};
@@ -70,6 +72,13 @@ pub enum FrameError {
     },
     /// `handle_read` was told more bytes than the slice it handed out holds.
     ReadPastBuffer,
+    /// The body [`FrameReader::skip_body`] was asked to drop is gone: the
+    /// reader is between packets again, so unlike the others this one
+    /// leaves the stream in step.
+    Skipped {
+        /// The dropped packet's first byte.
+        first_byte: u8,
+    },
 }
 
 impl fmt::Display for FrameError {
@@ -78,6 +87,7 @@ impl fmt::Display for FrameError {
             FrameError::MalformedLength => "malformed remaining length",
             FrameError::TooLarge { .. } => "packet larger than the receive buffer",
             FrameError::ReadPastBuffer => "read count larger than the buffer given",
+            FrameError::Skipped { .. } => "packet body skipped",
         })
     }
 }
@@ -92,6 +102,8 @@ enum State {
         len: usize,
         received: usize,
     },
+    /// Dropping the `remaining` bytes of a body nobody can hold.
+    Skip { first_byte: u8, remaining: usize },
 }
 
 /// Incremental packet framer. Holds 5 header bytes and a few counters
@@ -105,8 +117,10 @@ pub struct FrameReader {
 
 impl FrameReader {
     /// A reader for bodies of at most `max_body` bytes (clamped to the
-    /// protocol maximum of 268_435_455). The buffer passed to
-    /// [`FrameReader::read_buf`] must be at least `max_body` bytes long.
+    /// protocol maximum of 268_435_455). `max_body` is a limit, not a
+    /// buffer: a body longer than the buffer passed to
+    /// [`FrameReader::read_buf`] waits for a larger one (see
+    /// [`FrameReader::pending_body`]) or is skipped.
     pub const fn new(max_body: usize) -> FrameReader {
         let max_body = if max_body > varint::MAX_VALUE {
             varint::MAX_VALUE
@@ -141,13 +155,47 @@ impl FrameReader {
         match self.state {
             State::Header { received } => MIN_PACKET_LEN.saturating_sub(received).max(1),
             State::Body { len, received, .. } => len.saturating_sub(received),
+            State::Skip { remaining, .. } => remaining,
         }
+    }
+
+    /// The first byte and the length of the body being read, once its
+    /// header is complete: a driver whose buffer is too small for it (an
+    /// empty [`FrameReader::read_buf`]) provides a larger one, or skips it.
+    pub const fn pending_body(&self) -> Option<(u8, usize)> {
+        match self.state {
+            State::Body {
+                first_byte, len, ..
+            } => Some((first_byte, len)),
+            _ => None,
+        }
+    }
+
+    /// Drops the rest of the body being read: from now on `read_buf` hands
+    /// out scratch space (up to the size of the buffer given) and, once the
+    /// body has gone by, `handle_read` reports [`FrameError::Skipped`].
+    /// `false` if no body is being read.
+    pub fn skip_body(&mut self) -> bool {
+        let State::Body {
+            first_byte,
+            len,
+            received,
+        } = self.state
+        else {
+            return false;
+        };
+        self.state = State::Skip {
+            first_byte,
+            remaining: len.saturating_sub(received),
+        };
+        true
     }
 
     /// The exact slice to read into next; its length is
     /// [`FrameReader::bytes_needed`]. Header bytes land in the reader itself,
-    /// body bytes in `body`. If `body` is shorter than the packet's body
-    /// (shorter than `max_body`), the slice is empty: size `body` correctly.
+    /// body bytes in `body`. If `body` is shorter than the packet's body,
+    /// the slice is empty: the caller finds a larger buffer for
+    /// [`FrameReader::pending_body`] or calls [`FrameReader::skip_body`].
     pub fn read_buf<'s>(&'s mut self, body: &'s mut [u8]) -> &'s mut [u8] {
         let needed = self.bytes_needed();
         match self.state {
@@ -156,6 +204,10 @@ impl FrameReader {
                 self.header.get_mut(received..end).unwrap_or_default()
             }
             State::Body { len, received, .. } => body.get_mut(received..len).unwrap_or_default(),
+            State::Skip { remaining, .. } => {
+                let end = remaining.min(body.len());
+                body.get_mut(..end).unwrap_or_default()
+            }
         }
     }
 
@@ -191,6 +243,21 @@ impl FrameReader {
                         len,
                         received,
                     };
+                    Ok(None)
+                }
+            }
+            State::Skip {
+                first_byte,
+                remaining,
+            } => {
+                let remaining = remaining.saturating_sub(n);
+                self.state = State::Skip {
+                    first_byte,
+                    remaining,
+                };
+                if remaining == 0 {
+                    Err(FrameError::Skipped { first_byte })
+                } else {
                     Ok(None)
                 }
             }
@@ -255,6 +322,32 @@ mod tests {
             }
         }
         Ok(frames)
+    }
+
+    #[test]
+    fn a_body_too_large_for_the_buffer_waits_for_a_larger_one_or_is_skipped() {
+        let mut reader = FrameReader::new(1000);
+        let mut small = [0u8; 4];
+        reader.read_buf(&mut small).copy_from_slice(&[0x30, 0x0a]);
+        assert_eq!(reader.handle_read(2), Ok(None));
+        assert!(reader.read_buf(&mut small).is_empty());
+        assert_eq!(reader.pending_body(), Some((0x30, 10)));
+        // A larger buffer takes the body...
+        let mut large = [0u8; 10];
+        assert_eq!(reader.read_buf(&mut large).len(), 10);
+        assert_eq!(reader.handle_read(3), Ok(None));
+        // ...or the rest is dropped through the small one, in step.
+        assert!(reader.skip_body());
+        assert_eq!(reader.pending_body(), None);
+        assert_eq!(reader.read_buf(&mut small).len(), 4);
+        assert_eq!(reader.handle_read(4), Ok(None));
+        assert_eq!(reader.read_buf(&mut small).len(), 3);
+        assert_eq!(
+            reader.handle_read(3),
+            Err(FrameError::Skipped { first_byte: 0x30 })
+        );
+        assert!(reader.is_idle());
+        assert!(!reader.skip_body());
     }
 
     #[test]

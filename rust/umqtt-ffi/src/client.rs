@@ -107,19 +107,57 @@ unsafe fn connect(
     let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
     let mut deadline = Deadline::after(io_timeout);
     io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
-    // The answer must be a CONNACK; anything else is simple2's ECONLENGTH.
+    await_connack(c, &mut io, deadline, io_timeout, outputs)
+}
+
+/// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
+/// CONNACK larger than the receive buffer): reads the rest of the CONNACK
+/// into `io`'s buffer, within `io_timeout`, with the same outputs.
+///
+/// # Safety
+/// As [`umqtt_client_connect`].
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_connack(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    io_timeout: i32,
+    session_present: *mut u8,
+    return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
+) -> umqtt_status {
+    let outputs = (session_present, return_code, connack_properties);
+    // SAFETY: forwarded contract.
+    result_status(unsafe {
+        client_mut(client).and_then(|c| {
+            let mut io = io_of(io)?;
+            let deadline = Deadline::after(io_timeout);
+            await_connack(c, &mut io, deadline, io_timeout, outputs)
+        })
+    })
+}
+
+/// Reads the answer to CONNECT, which must be a CONNACK (anything else is
+/// simple2's ECONLENGTH), and handles it.
+fn await_connack(
+    c: &mut Engine,
+    io: &mut Io<'_, umqtt_port_t>,
+    mut deadline: Deadline,
+    io_timeout: i32,
+    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
+) -> Result<()> {
     let frame = match io.read_frame(c.reader(), deadline, io_timeout) {
         Ok(Some(frame)) => frame,
         Ok(None) => return Err(c.fail(umqtt_status::Timeout)),
+        Err(umqtt_status::NeedBuffer) => return Err(umqtt_status::NeedBuffer),
         Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
             return Err(c.fail(umqtt_status::ConnackInvalid))
         }
         Err(status) => return Err(c.fail(status)),
     };
-    let present = finish_connack(c, &mut io, frame, outputs)?;
+    let present = finish_connack(c, io, frame, outputs)?;
     write_ptr(outputs.0, u8::from(present));
     // A resumed session re-sends PUBREL for released QoS 2 publishes.
-    flush_acks(c, &mut io, &mut deadline)
+    flush_acks(c, io, &mut deadline)
 }
 
 /// Handles the answer to CONNECT (blocking and non-blocking paths) and
@@ -159,7 +197,7 @@ pub(crate) unsafe fn start_connect<'a>(
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
     // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(c, io) }?;
+    let mut io = unsafe { io_of(io) }?;
     // SAFETY: forwarded contract.
     let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
@@ -544,12 +582,60 @@ pub(crate) fn receive_in(
     let frame = match io.read_frame(c.reader(), first, io_timeout) {
         Ok(Some(frame)) => frame,
         Ok(None) => return Ok(umqtt_event::NONE),
-        Err(umqtt_status::Timeout) => return Err(umqtt_status::Timeout),
+        Err(
+            status @ (umqtt_status::Timeout | umqtt_status::NeedBuffer | umqtt_status::Skipped),
+        ) => {
+            return Err(status); // the stream is in step: the connection stays usable
+        }
         Err(status) => return Err(c.fail(status)),
     };
     let (body, aliases) = io.frame_parts(frame)?;
     let incoming = c.handle_frame(now(), frame, body, aliases)?;
     Ok(umqtt_event::of(&incoming))
+}
+
+/// After `NeedBuffer`: the first byte and body length of the packet being
+/// read, for a receive buffer of that size. `false` if none is pending.
+///
+/// # Safety
+/// `client` initialised; outputs null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_pending_body(
+    client: *mut umqtt_client,
+    first_byte: *mut u8,
+    len: *mut usize,
+) -> bool {
+    // SAFETY: forwarded contract.
+    let Some((first, body_len)) = (unsafe { client_mut(client) })
+        .ok()
+        .and_then(|c| c.reader().pending_body())
+    else {
+        return false;
+    };
+    write_ptr(first_byte, first);
+    write_ptr(len, body_len);
+    true
+}
+
+/// After `NeedBuffer` for a PUBLISH no buffer can be found for: the next
+/// receive calls read its body through the buffer they are given and drop
+/// it, then return `Skipped` (see [`umqtt_status::Skipped`]). `false` if
+/// no PUBLISH body is pending (other packets cannot be skipped: the
+/// session needs them).
+///
+/// # Safety
+/// `client` initialised.
+#[no_mangle]
+pub unsafe extern "C" fn umqtt_client_skip_body(client: *mut umqtt_client) -> bool {
+    // SAFETY: forwarded contract.
+    let Ok(c) = (unsafe { client_mut(client) }) else {
+        return false;
+    };
+    let is_publish = c
+        .reader()
+        .pending_body()
+        .is_some_and(|(first, _)| first >> 4 == 3);
+    is_publish && c.reader().skip_body()
 }
 
 /// The message [`umqtt_client_receive`] reported with `qos` and `pid` has
@@ -573,7 +659,7 @@ pub unsafe extern "C" fn umqtt_client_accept(
             if !close_delivery(c, qos, pid)? {
                 return Ok(());
             }
-            let mut io = io_of(c, io)?;
+            let mut io = io_of(io)?;
             let mut deadline = Deadline::after(io_timeout);
             send_queued(c, &mut io, &mut deadline)?;
             flush_acks(c, &mut io, &mut deadline)

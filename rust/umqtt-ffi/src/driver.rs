@@ -139,8 +139,9 @@ impl<'a, P: Port> Io<'a, P> {
 
     /// Reads one packet into the receive buffer. Waits until `first` for
     /// it to start; `Ok(None)` if it does not. From the first byte on (or
-    /// at once, when continuing a packet a timeout interrupted) the rest
-    /// must come within `rest_ms`.
+    /// at once, when continuing a packet a timeout or `NeedBuffer`
+    /// interrupted) the rest must come within `rest_ms`. `NeedBuffer` and
+    /// `Skipped` leave the connection in step (see [`umqtt_status`]).
     pub(crate) fn read_frame(
         &mut self,
         reader: &mut FrameReader,
@@ -156,8 +157,9 @@ impl<'a, P: Port> Io<'a, P> {
             let was_idle = reader.is_idle();
             let buf = reader.read_buf(self.rx);
             if buf.is_empty() {
-                // The receive buffer is smaller than the reader's limit.
-                return Err(umqtt_status::Internal);
+                // A body larger than the receive buffer: the caller brings
+                // one of its size, or skips it, and calls again.
+                return Err(umqtt_status::NeedBuffer);
             }
             match read_some(self.port, buf, &mut deadline) {
                 Ok(n) => match reader.handle_read(n) {
@@ -165,6 +167,7 @@ impl<'a, P: Port> Io<'a, P> {
                     Ok(None) if was_idle => deadline = Deadline::after(rest_ms),
                     Ok(None) => {}
                     Err(FrameError::TooLarge { .. }) => return Err(umqtt_status::PacketTooLarge),
+                    Err(FrameError::Skipped { .. }) => return Err(umqtt_status::Skipped),
                     Err(_) => return Err(umqtt_status::Malformed),
                 },
                 Err(umqtt_status::Timeout) if reader.is_idle() => return Ok(None),

@@ -129,6 +129,16 @@ pub enum umqtt_status {
     /// A receive nested in `DELIVERY_DEPTH` (8) message callbacks: nothing
     /// was read (another delivery could not be tracked to its ack).
     NestedTooDeep,
+    /// Receive calls: the packet being read has a body larger than the
+    /// receive buffer (`umqtt_client_pending_body` says how large). Call
+    /// again with a buffer that size, or after `umqtt_client_skip_body`;
+    /// nothing of the body has been read.
+    NeedBuffer,
+    /// Receive calls: the PUBLISH `umqtt_client_skip_body` dropped has gone
+    /// by; the stream is in step and the connection usable. Nothing was
+    /// delivered and nothing acknowledged (a QoS 1/2 message comes again
+    /// when the broker resends it, on the next connection).
+    Skipped,
 }
 
 impl From<ClientError> for umqtt_status {
@@ -200,11 +210,13 @@ impl umqtt_bytes {
 pub struct umqtt_io {
     /// The stream, through its non-raising trampolines.
     pub port: *mut umqtt_port_t,
-    /// Receive buffer: at least the `rx_max` given to [`umqtt_client_init`].
+    /// Receive buffer, for the current packet: a body larger than it is
+    /// `NeedBuffer` (see [`umqtt_status::NeedBuffer`]).
     pub rx: *mut u8,
     /// Its size.
     pub rx_cap: usize,
-    /// Transmit buffer: packets up to this size go out in one write.
+    /// Transmit buffer: a packet (a PUBLISH: up to its payload) must fit;
+    /// one that fits with its payload goes out in one write.
     pub tx: *mut u8,
     /// Its size (at least 16).
     pub tx_cap: usize,
@@ -382,16 +394,13 @@ unsafe fn client_ref<'a>(client: *const umqtt_client) -> Option<&'a Client<DEFAU
 /// # Safety
 /// `io` is null or valid; its buffers are valid for their capacities and
 /// `port` for the call.
-unsafe fn io_of<'a>(
-    c: &mut Client<DEFAULT_CAPACITY>,
-    io: *const umqtt_io,
-) -> Result<Io<'a, umqtt_port_t>> {
+unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a, umqtt_port_t>> {
     // SAFETY: per the contract above.
     let io = unsafe { io.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     if io.port.is_null() || io.rx.is_null() || io.tx.is_null() {
         return Err(umqtt_status::InvalidArgument);
     }
-    if io.rx_cap < c.reader().max_body() || io.tx_cap < 16 {
+    if io.rx_cap < 16 || io.tx_cap < 16 {
         return Err(umqtt_status::InvalidArgument);
     }
     let aliases: &mut [u8] = if io.aliases.is_null() {
@@ -424,7 +433,7 @@ unsafe fn usable_client<'a>(
     let c = unsafe { client_mut(client) }?;
     c.usable()?;
     // SAFETY: forwarded contract.
-    let io = unsafe { io_of(c, io) }?;
+    let io = unsafe { io_of(io) }?;
     Ok((c, io))
 }
 

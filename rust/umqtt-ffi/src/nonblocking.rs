@@ -129,6 +129,7 @@ unsafe fn nb_connack(
     let frame = match io.read_frame(c.reader(), Deadline::after(0), 0) {
         Ok(Some(frame)) => frame,
         Ok(None) | Err(umqtt_status::Timeout) => return Ok(()),
+        Err(umqtt_status::NeedBuffer) => return Err(umqtt_status::NeedBuffer),
         Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
             return Err(c.fail(umqtt_status::ConnackInvalid))
         }
