@@ -84,8 +84,8 @@ def client(tag="c", port=None, **kw):
 
 def big_packets(size):
     """Client keywords to receive packets of up to `size` bytes. umqtt-rs
-    allocates its receive buffer once, bounded by max_packet_size (default
-    16 KiB); pure-Python simple2 has no bound and no such keyword."""
+    refuses larger ones (max_packet_size, default 16 KiB: a limit, not a
+    buffer); pure-Python simple2 has no bound and no such keyword."""
     try:
         import _umqtt  # noqa: F401
         return {"max_packet_size": size}
