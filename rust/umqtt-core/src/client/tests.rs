@@ -386,3 +386,27 @@ fn properties_on_mqtt3_are_refused() {
         Some(ClientError::InvalidProperty)
     );
 }
+
+#[test]
+#[cfg(not(feature = "mqtt5"))]
+fn property_blocks_are_not_encoded_without_mqtt5() {
+    use crate::codec::properties::Properties;
+    use crate::codec::{EncodeError, SubscriptionOptions};
+    use crate::topic::TopicFilter;
+    let packet = PublishPacket {
+        publish: Publish {
+            dup: false,
+            qos_pid: QosPid::AtMostOnce,
+            retain: false,
+            topic: TopicName::new(b"a").unwrap(),
+            payload: b"",
+        },
+        properties: Some(Properties::EMPTY),
+    };
+    let mut buf = [0u8; 64];
+    assert_eq!(packet.encode(&mut buf), Err(EncodeError::Unsupported));
+    let filter = TopicFilter::new(b"a").unwrap();
+    let options = SubscriptionOptions::new(QoS::AtMostOnce);
+    let subscribe = Outgoing::Subscribe(pid(1), filter, options, Some(Properties::EMPTY));
+    assert_eq!(subscribe.encode(&mut buf), Err(EncodeError::Unsupported));
+}

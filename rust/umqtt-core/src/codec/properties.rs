@@ -840,6 +840,7 @@ pub(crate) fn read_properties<'a>(
 
 /// Refuses a block that is not valid for `context` (it may come from
 /// [`Properties::trusted`], or have been built for another packet).
+#[cfg(feature = "mqtt5")]
 pub(crate) fn check_properties(
     properties: Properties<'_>,
     context: Context,
@@ -847,6 +848,14 @@ pub(crate) fn check_properties(
     Properties::parse(properties.as_bytes(), context)
         .map(|_| ())
         .map_err(|_| EncodeError::InvalidProperties)
+}
+
+/// Without MQTT 5 no property block goes out: the shared encoders' MQTT 5
+/// branch (PUBLISH with properties) stops here, and parsing stays out of
+/// the firmware.
+#[cfg(not(feature = "mqtt5"))]
+pub(crate) fn check_properties(_: Properties<'_>, _: Context) -> Result<(), EncodeError> {
+    Err(EncodeError::Unsupported)
 }
 
 /// Writes the property length and the block.
