@@ -323,6 +323,11 @@ static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
 // the will's come from the owner's lw_properties; inbound topic aliases
 // get storage if `props` announce a Topic Alias Maximum.
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
+    #if !defined(UMQTT_MQTT5)
+    if (version == 5) {
+        umqtt_raise_no_mqtt5();
+    }
+    #endif
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
     if (version == 5) {

@@ -94,13 +94,20 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
             mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
         case UMQTT_STATUS_NESTED_TOO_DEEP:
             mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
+        #if defined(UMQTT_MQTT5)
         case UMQTT_STATUS_BROKER_LIMIT: {
             umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
         }
+        #endif
         default:
             mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
     }
+}
+
+// version=5 (mqtt_as: mqttv5=True) in a firmware built without MQTT 5.
+MP_NORETURN void umqtt_raise_no_mqtt5(void) {
+    mp_raise_ValueError(MP_ERROR_TEXT("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)"));
 }
 
 // _connect()'s status, `return_code` the CONNACK's. micropython-lib 1.8.0
@@ -120,11 +127,13 @@ void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t retu
 MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev) {
     mp_obj_t info[2] = {MP_OBJ_NEW_SMALL_INT(ev->reason), umqtt_props_to_dict(self, ev->properties)};
     mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
+    #if defined(UMQTT_MQTT5) // (only an MQTT 5 broker sends DISCONNECT)
     if (self->conv->errors_as_oserror) {
         umqtt_bytes name = umqtt_reason_text(ev->reason);
         mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
         nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
     }
+    #endif
     mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason)};
     nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
 }

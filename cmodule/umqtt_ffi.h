@@ -121,41 +121,73 @@ typedef enum {
   UMQTT_KEEPALIVE_DEAD,
 } umqtt_keepalive;
 
+#if defined(UMQTT_MQTT5)
 // How a property's value is represented (MQTT 5 §2.2.2.2).
 typedef enum {
+#if defined(UMQTT_MQTT5)
   // Not a property id.
   UMQTT_PROPERTY_KIND_UNKNOWN,
+#endif
+#if defined(UMQTT_MQTT5)
   // A byte, in `number`.
   UMQTT_PROPERTY_KIND_BYTE,
+#endif
+#if defined(UMQTT_MQTT5)
   // A two-byte integer, in `number`.
   UMQTT_PROPERTY_KIND_TWO_BYTE_INT,
+#endif
+#if defined(UMQTT_MQTT5)
   // A four-byte integer, in `number`.
   UMQTT_PROPERTY_KIND_FOUR_BYTE_INT,
+#endif
+#if defined(UMQTT_MQTT5)
   // A variable byte integer, in `number`.
   UMQTT_PROPERTY_KIND_VAR_INT,
+#endif
+#if defined(UMQTT_MQTT5)
   // A UTF-8 string, in `a`.
   UMQTT_PROPERTY_KIND_UTF8_STRING,
+#endif
+#if defined(UMQTT_MQTT5)
   // Binary data, in `a`.
   UMQTT_PROPERTY_KIND_BINARY_DATA,
+#endif
+#if defined(UMQTT_MQTT5)
   // A UTF-8 string pair (user property): name in `a`, value in `b`.
   UMQTT_PROPERTY_KIND_UTF8_PAIR,
+#endif
 } umqtt_property_kind;
+#endif
 
+#if defined(UMQTT_MQTT5)
 // The packet a property block is for.
 typedef enum {
+#if defined(UMQTT_MQTT5)
   // CONNECT.
   UMQTT_PROPS_CONTEXT_CONNECT,
+#endif
+#if defined(UMQTT_MQTT5)
   // The will (CONNECT's will properties).
   UMQTT_PROPS_CONTEXT_WILL,
+#endif
+#if defined(UMQTT_MQTT5)
   // PUBLISH.
   UMQTT_PROPS_CONTEXT_PUBLISH,
+#endif
+#if defined(UMQTT_MQTT5)
   // SUBSCRIBE.
   UMQTT_PROPS_CONTEXT_SUBSCRIBE,
+#endif
+#if defined(UMQTT_MQTT5)
   // UNSUBSCRIBE.
   UMQTT_PROPS_CONTEXT_UNSUBSCRIBE,
+#endif
+#if defined(UMQTT_MQTT5)
   // DISCONNECT.
   UMQTT_PROPS_CONTEXT_DISCONNECT,
+#endif
 } umqtt_props_context;
+#endif
 
 // The engine's state. Opaque to C, which allocates [`umqtt_client_size`]
 // bytes (in GC memory) for it.
@@ -271,6 +303,7 @@ typedef struct {
   umqtt_bytes properties;
 } umqtt_event;
 
+#if defined(UMQTT_MQTT5)
 // One property: its id, and its value in the field its kind names.
 typedef struct {
   // The property identifier (0x01 ... 0x2A).
@@ -284,6 +317,7 @@ typedef struct {
   // A user property's value.
   umqtt_bytes b;
 } umqtt_property;
+#endif
 
 // Bytes the C side must allocate for a [`umqtt_client`] (8-byte aligned).
 size_t umqtt_client_size(void);
@@ -660,10 +694,13 @@ umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
 // `filter` and `topic` valid for the call; `matched` null or writable.
 umqtt_status umqtt_topic_matches(umqtt_bytes filter, umqtt_bytes topic, bool *matched);
 
+#if defined(UMQTT_MQTT5)
 // The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
 // not define.
 umqtt_property_kind umqtt_property_kind_of(uint8_t id);
+#endif
 
+#if defined(UMQTT_MQTT5)
 // Appends `property` to the block in `buf[..*len]` (capacity `cap`) for
 // a packet of type `context`; `*len` grows by what was written. Nothing
 // is written on failure: `InvalidProperty` (unknown id, not allowed in
@@ -678,7 +715,9 @@ umqtt_status umqtt_props_put(uint8_t *buf,
                              size_t *len,
                              umqtt_props_context context,
                              const umqtt_property *property);
+#endif
 
+#if defined(UMQTT_MQTT5)
 // Reads the property at `*offset` of a received (already validated)
 // block into `*out` and advances `*offset`; false at the end.
 //
@@ -686,13 +725,18 @@ umqtt_status umqtt_props_put(uint8_t *buf,
 // `block` valid for the call (and `out`'s byte strings point into it);
 // `offset` and `out` writable.
 bool umqtt_props_next(umqtt_bytes block, size_t *offset, umqtt_property *out);
+#endif
 
+#if defined(UMQTT_MQTT5)
 // Text of the refusal a `BrokerLimit` status reports, by its `detail`
 // (see [`limit_code`]): for the exception message.
 umqtt_bytes umqtt_limit_text(uint8_t detail);
+#endif
 
+#if defined(UMQTT_MQTT5)
 // The name of an MQTT 5 reason code ("Not authorized", ...), for
 // exception messages.
 umqtt_bytes umqtt_reason_text(uint8_t code);
+#endif
 
 #endif  /* UMQTT_FFI_H */

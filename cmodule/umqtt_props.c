@@ -8,7 +8,7 @@
 #include "py/objint.h"
 #include "umqtt_glue.h"
 
-#if MICROPY_PY_UMQTT
+#if MICROPY_PY_UMQTT && defined(UMQTT_MQTT5)
 
 typedef struct {
     uint8_t *buf;
@@ -166,4 +166,4 @@ mp_obj_t umqtt_props_to_dict(umqtt_client_obj_t *self, umqtt_bytes block) {
     return dict;
 }
 
-#endif // MICROPY_PY_UMQTT
+#endif // MICROPY_PY_UMQTT && UMQTT_MQTT5

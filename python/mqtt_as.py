@@ -55,7 +55,7 @@ from time import ticks_diff, ticks_ms
 
 import asyncio
 from asyncio import core as _core
-from _umqtt import Client as _Engine, MQTTException, API_MPLIB
+from _umqtt import Client as _Engine, MQTTException, API_MPLIB, MQTT5 as _MQTT5
 
 from umqtt import _net
 
@@ -199,6 +199,8 @@ class MQTTClient:
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
         self._v5 = bool(config.get("mqttv5"))
+        if self._v5 and not _MQTT5:
+            raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
         self._con_props = config.get("mqttv5_con_props")
         self._events = config["queue_len"] > 0
         keepalive = config["keepalive"]

@@ -24,6 +24,12 @@ API_MPLIB: int
 ``check_msg()`` returns the PUBLISH's first byte, connection errors are
 ``OSError``, a refused CONNACK is ``MQTTException(rc)``."""
 
+MQTT5: bool
+"""Whether MQTT 5 is built in. A firmware built without it (cargo
+``--no-default-features``, ``-DUMQTT_MQTT5=0``) raises
+``ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")``
+for version 5."""
+
 class MQTTException(Exception):
     """Raised for MQTT-level errors; ``args[0]`` is a code from
     :mod:`umqtt.errno` (or, for the micropython-lib façades, a CONNACK return

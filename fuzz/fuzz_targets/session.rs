@@ -39,11 +39,9 @@ enum Op {
     Advance(u16),
     Jump(u32),
     Connect {
-        keep_alive: u8,
         clean: bool,
     },
     Disconnect,
-    Sent,
     PublishNext(Q, Option<u16>),
     Publish(u8, Q, Option<u16>),
     Subscribe(u8, u8, Option<u16>),
@@ -55,7 +53,6 @@ enum Op {
     Clear,
     PollTransmit,
     PollExpired,
-    PollPing,
     /// A structured packet: kind, pid, count/qos selector.
     Packet(u8, u8, u8),
     /// Arbitrary bytes through the decoder.
@@ -87,7 +84,6 @@ fn check(session: &Session<N>) {
         );
         assert_eq!(session.in_flight(*p), Some((*awaiting, *deadline)));
     }
-    let _ = session.poll_timeout();
 }
 
 fn feed(session: &mut Session<N>, now: Instant, packet: Packet<'_>, accept: bool) {
@@ -163,35 +159,25 @@ fuzz_target!(|input: Input| {
     let subscribe_list = [(TopicFilter::new(b"a/+").unwrap(), QoS::AtLeastOnce)];
     let unsubscribe_list = [TopicFilter::new(b"a/+").unwrap()];
     let codes = [0u8, 1, 0x80];
-    let mut accepted_connack = false;
     for op in &input.ops {
         let deadline =
             |d: &Option<u16>| d.map(|d| now.wrapping_add(Duration::from_millis(u32::from(d))));
         match op {
             Op::Advance(ms) => now = now.wrapping_add(Duration::from_millis(u32::from(*ms))),
             Op::Jump(ms) => now = now.wrapping_add(Duration::from_millis(*ms)),
-            Op::Connect { keep_alive, clean } => {
-                session.handle_connect(now, u16::from(*keep_alive % 4), *clean);
+            Op::Connect { clean } => {
+                session.handle_connect(*clean);
                 if *clean {
                     assert_eq!(session.in_flight_len(), 0);
                     assert_eq!(session.poll_transmit(), None);
                 }
-                // Before the CONNACK no ping goes out.
-                assert!(session
-                    .poll_ping(now.wrapping_add(Duration::from_secs(10)))
-                    .is_none());
-                accepted_connack = false;
             }
             Op::Disconnect => {
                 let before: Vec<_> = session.in_flight_iter().collect();
                 session.handle_disconnect();
                 assert_eq!(session.in_flight_iter().collect::<Vec<_>>(), before);
                 assert_eq!(session.poll_transmit(), None);
-                assert!(session
-                    .poll_ping(now.wrapping_add(Duration::from_secs(1000)))
-                    .is_none());
             }
-            Op::Sent => session.handle_sent(now),
             Op::PublishNext(q, d) => {
                 let full = session.in_flight_len() == N;
                 match session.next_pid() {
@@ -281,13 +267,6 @@ fuzz_target!(|input: Input| {
                     assert!(!matches!(d, Some(d) if now.has_reached(d)));
                 }
             }
-            Op::PollPing => {
-                if session.poll_ping(now).is_some() {
-                    assert!(accepted_connack);
-                    assert_eq!(session.poll_ping(now), None);
-                    assert!(!session.pong_overdue(now));
-                }
-            }
             Op::Packet(kind, p, n) => {
                 let Some(p) = pid(*p) else { continue };
                 let q = match n % 3 {
@@ -335,9 +314,7 @@ fuzz_target!(|input: Input| {
                     }),
                 };
                 if matches!(packet, Packet::ConnAck(_)) {
-                    if let Ok(Event::Connected(_)) = session.handle_packet(now, packet) {
-                        accepted_connack = true;
-                    }
+                    let _ = session.handle_packet(now, packet);
                     continue;
                 }
                 feed(&mut session, now, packet, n & 4 == 0);
@@ -346,9 +323,7 @@ fuzz_target!(|input: Input| {
                 for version in [ProtocolVersion::V311, ProtocolVersion::V31] {
                     if let Ok(packet) = decode(*first_byte, body, version) {
                         if let Packet::ConnAck(_) = packet {
-                            if let Ok(Event::Connected(_)) = session.handle_packet(now, packet) {
-                                accepted_connack = true;
-                            }
+                            let _ = session.handle_packet(now, packet);
                             continue;
                         }
                         feed(&mut session, now, packet, true);

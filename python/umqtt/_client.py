@@ -78,7 +78,7 @@
 from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 import select
-from _umqtt import MQTTException, topic_matches
+from _umqtt import MQTT5 as _MQTT5, MQTTException, topic_matches
 
 from . import _net, robust
 
@@ -183,6 +183,8 @@ class MQTTClient(robust.MQTTClient):
                  thread=True, **kw):
         if version not in (3, 4, 5):
             raise ValueError("version must be 3, 4 or 5")
+        if version == 5 and not _MQTT5:
+            raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn

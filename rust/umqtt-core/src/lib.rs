@@ -54,6 +54,7 @@ pub mod client;
 pub mod codec;
 pub mod deliveries;
 pub mod framing;
+#[cfg(feature = "mqtt5")]
 pub mod limits;
 pub mod session;
 pub mod time;

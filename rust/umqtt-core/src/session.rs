@@ -2,11 +2,11 @@
 //! the next deadline falls.
 //!
 //! [`Session`] does no I/O. The driver tells it what it sent
-//! (`handle_connect`, `start_*`, `handle_sent`) and what it received
+//! (`handle_connect`, `start_*`) and what it received
 //! ([`Session::handle_packet`], with decoded packets), then asks what to do:
 //! [`Session::poll_transmit`] for acks to send, [`Session::poll_expired`] for
-//! acks that did not come in time, [`Session::poll_ping`] for keep-alive and
-//! [`Session::poll_timeout`] for the next instant anything can happen.
+//! acks that did not come in time. Keep-alive is the client engine's
+//! ([`crate::client::KeepAlive`]).
 //!
 //! Capacities are fixed by the const parameter `N`: at most `N` outgoing
 //! exchanges (QoS 1/2 publishes, subscribes, unsubscribes) and `N` incoming
@@ -16,10 +16,8 @@ use core::fmt;
 
 use heapless::{Deque, Vec};
 
-use crate::codec::{
-    ConnAck, EncodeError, Packet, PingReq, PubAck, PubComp, PubRec, PubRel, Publish,
-};
-use crate::time::{Duration, Instant};
+use crate::codec::{ConnAck, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Publish};
+use crate::time::Instant;
 use crate::types::{PacketType, Pid, QoS, QosPid};
 
 /// A good default for `N`: the in-flight limit of most embedded clients.
@@ -195,9 +193,6 @@ pub struct Session<const N: usize> {
     transmit: Deque<Transmit, N>,
     last_pid: u16,
     awaiting_connack: bool,
-    keep_alive: Option<Duration>,
-    last_sent: Instant,
-    ping_sent: Option<Instant>,
 }
 
 impl<const N: usize> Default for Session<N> {
@@ -215,9 +210,6 @@ impl<const N: usize> Session<N> {
             transmit: Deque::new(),
             last_pid: 0,
             awaiting_connack: false,
-            keep_alive: None,
-            last_sent: Instant::from_millis(0),
-            ping_sent: None,
         }
     }
 
@@ -229,19 +221,16 @@ impl<const N: usize> Session<N> {
     }
 
     /// The connection is gone. In-flight state is kept for a resumed session;
-    /// queued acks and keep-alive state are dropped.
+    /// queued acks are dropped.
     pub fn handle_disconnect(&mut self) {
         self.transmit.clear();
         self.awaiting_connack = false;
-        self.keep_alive = None;
-        self.ping_sent = None;
     }
 
-    /// A CONNECT was sent at `now`. A clean session forgets all in-flight
-    /// state; a resumed one queues PUBREL again for QoS 2 publishes that
-    /// were released but not completed (§4.4). `keep_alive` of 0 disables
-    /// keep-alive.
-    pub fn handle_connect(&mut self, now: Instant, keep_alive_secs: u16, clean_session: bool) {
+    /// A CONNECT was sent. A clean session forgets all in-flight state; a
+    /// resumed one queues PUBREL again for QoS 2 publishes that were
+    /// released but not completed (§4.4).
+    pub fn handle_connect(&mut self, clean_session: bool) {
         self.handle_disconnect();
         if clean_session {
             self.clear();
@@ -254,16 +243,6 @@ impl<const N: usize> Session<N> {
             }
         }
         self.awaiting_connack = true;
-        self.keep_alive =
-            (keep_alive_secs > 0).then(|| Duration::from_secs(u32::from(keep_alive_secs)));
-        self.last_sent = now;
-    }
-
-    /// MQTT 5: the broker's CONNACK imposed a Server Keep Alive (§3.2.2.3.14),
-    /// which replaces the one sent in CONNECT. 0 disables keep-alive.
-    pub fn set_keep_alive(&mut self, keep_alive_secs: u16) {
-        self.keep_alive =
-            (keep_alive_secs > 0).then(|| Duration::from_secs(u32::from(keep_alive_secs)));
     }
 
     /// QoS 1/2 publishes sent and not yet acknowledged: what an MQTT 5
@@ -305,11 +284,6 @@ impl<const N: usize> Session<N> {
         }
         self.outbound.remove(index);
         Ok(Event::Refused { packet_type, pid })
-    }
-
-    /// Anything was sent at `now` (resets the keep-alive timer).
-    pub fn handle_sent(&mut self, now: Instant) {
-        self.last_sent = now;
     }
 
     /// Makes [`Session::next_pid`] continue after `pid` (micropython-lib's
@@ -533,10 +507,7 @@ impl<const N: usize> Session<N> {
                     pid: ack.pid,
                 }),
             },
-            Packet::PingResp(_) => {
-                self.ping_sent = None;
-                Ok(Event::Pong)
-            }
+            Packet::PingResp(_) => Ok(Event::Pong),
             Packet::Connect(_)
             | Packet::ConnAck(_)
             | Packet::Subscribe(_)
@@ -583,45 +554,6 @@ impl<const N: usize> Session<N> {
             .position(|e| e.deadline.is_some_and(|d| now.ms_since(d) >= 0))?;
         let entry = self.outbound.remove(index);
         Some((entry.pid, entry.awaiting))
-    }
-
-    /// Whether a PINGREQ is due at `now` (keep-alive elapsed since the last
-    /// send and none outstanding). Returning `true` records it as sent.
-    pub fn poll_ping(&mut self, now: Instant) -> Option<PingReq> {
-        let keep_alive = self.keep_alive?;
-        if self.ping_sent.is_some() || self.awaiting_connack {
-            return None;
-        }
-        if now.ms_since(self.last_sent) < keep_alive.as_millis() as i32 {
-            return None;
-        }
-        self.ping_sent = Some(now);
-        self.last_sent = now;
-        Some(PingReq)
-    }
-
-    /// Whether the broker failed to answer a PINGREQ within the keep-alive
-    /// period: the connection is dead.
-    pub fn pong_overdue(&self, now: Instant) -> bool {
-        match (self.ping_sent, self.keep_alive) {
-            (Some(sent), Some(keep_alive)) => now.ms_since(sent) >= keep_alive.as_millis() as i32,
-            _ => false,
-        }
-    }
-
-    /// The earliest instant at which polling can produce something: an ack
-    /// deadline, a ping due, or a pong overdue. `None`: nothing is timed.
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        let ack = self.outbound.iter().filter_map(|e| e.deadline);
-        // Before the CONNACK no ping is sent: the caller's CONNACK timeout rules.
-        let keep_alive = self.keep_alive.filter(|_| !self.awaiting_connack);
-        let keep_alive = keep_alive.map(|k| match self.ping_sent {
-            Some(sent) => sent.wrapping_add(k),
-            None => self.last_sent.wrapping_add(k),
-        });
-        // Deadlines lie within ±24 days of the last send: compare relative to it.
-        ack.chain(keep_alive)
-            .min_by_key(|d| d.ms_since(self.last_sent))
     }
 
     fn find(&self, pid: Pid) -> Option<usize> {

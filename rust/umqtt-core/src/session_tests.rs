@@ -6,9 +6,10 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::codec::{
-    decode, Connect, Disconnect, PingResp, SubAck, Subscribe, SubscribeFilters, UnsubAck,
+    decode, Connect, Disconnect, PingReq, PingResp, SubAck, Subscribe, SubscribeFilters, UnsubAck,
     Unsubscribe, UnsubscribeFilters,
 };
+use crate::time::Duration;
 use crate::topic::{TopicFilter, TopicName};
 use crate::types::ProtocolVersion;
 
@@ -32,9 +33,9 @@ fn wire(bytes: &[u8]) -> Packet<'_> {
 }
 
 /// A session that sent a clean CONNECT at `now` and got its CONNACK.
-fn connected_at<const N: usize>(now: Instant, keep_alive_secs: u16) -> Session<N> {
+fn connected_at<const N: usize>(now: Instant) -> Session<N> {
     let mut session = Session::new();
-    session.handle_connect(now, keep_alive_secs, true);
+    session.handle_connect(true);
     assert_eq!(
         session.handle_packet(now, wire(&[0x20, 0x02, 0x00, 0x00])),
         Ok(Event::Connected(ACCEPTED))
@@ -43,7 +44,7 @@ fn connected_at<const N: usize>(now: Instant, keep_alive_secs: u16) -> Session<N
 }
 
 fn connected<const N: usize>() -> Session<N> {
-    connected_at(at(0), 0)
+    connected_at(at(0))
 }
 
 fn drain<const N: usize>(session: &mut Session<N>) -> Vec<Transmit> {
@@ -655,77 +656,6 @@ fn poll_expired_across_the_clock_wrap() {
 }
 
 #[test]
-fn poll_timeout_is_the_earliest_deadline() {
-    let mut session = connected::<4>();
-    assert_eq!(session.poll_timeout(), None);
-    session
-        .start_publish(pid(1), QoS::AtLeastOnce, None)
-        .unwrap();
-    assert_eq!(session.poll_timeout(), None);
-    session
-        .start_publish(pid(2), QoS::AtLeastOnce, Some(at(500)))
-        .unwrap();
-    assert_eq!(session.poll_timeout(), Some(at(500)));
-    session.start_subscribe(pid(3), 1, Some(at(300))).unwrap();
-    session.start_unsubscribe(pid(4), Some(at(900))).unwrap();
-    assert_eq!(session.poll_timeout(), Some(at(300)));
-    session.forget(pid(3));
-    assert_eq!(session.poll_timeout(), Some(at(500)));
-}
-
-#[test]
-fn poll_timeout_includes_keep_alive() {
-    let mut session = connected_at::<4>(at(1000), 10);
-    assert_eq!(session.poll_timeout(), Some(at(11_000)));
-    session
-        .start_publish(pid(1), QoS::AtLeastOnce, Some(at(5000)))
-        .unwrap();
-    assert_eq!(session.poll_timeout(), Some(at(5000)));
-    session
-        .start_publish(pid(2), QoS::AtLeastOnce, Some(at(20_000)))
-        .unwrap();
-    assert_eq!(session.poll_timeout(), Some(at(5000)));
-    assert_eq!(
-        session.poll_expired(at(5000)),
-        Some((pid(1), Awaiting::PubAck))
-    );
-    assert_eq!(session.poll_timeout(), Some(at(11_000)));
-    session.handle_sent(at(4000));
-    assert_eq!(session.poll_timeout(), Some(at(14_000)));
-    assert_eq!(session.poll_ping(at(14_000)), Some(PingReq));
-    // With a ping outstanding: the instant the pong is overdue.
-    assert_eq!(session.poll_timeout(), Some(at(20_000)));
-    session.forget(pid(2));
-    assert_eq!(session.poll_timeout(), Some(at(24_000)));
-}
-
-#[test]
-fn poll_timeout_across_the_clock_wrap() {
-    let start = at(u32::MAX - 10);
-    let mut session = connected_at::<4>(start, 0);
-    session
-        .start_publish(pid(1), QoS::AtLeastOnce, Some(at(5)))
-        .unwrap();
-    session
-        .start_publish(pid(2), QoS::AtLeastOnce, Some(at(u32::MAX - 2)))
-        .unwrap();
-    assert_eq!(session.poll_timeout(), Some(at(u32::MAX - 2)));
-    session.forget(pid(2));
-    assert_eq!(session.poll_timeout(), Some(at(5)));
-
-    // Keep-alive 1 s from just before the wrap lands after it.
-    let mut session = connected_at::<4>(start, 1);
-    session
-        .start_publish(pid(1), QoS::AtLeastOnce, Some(at(1000)))
-        .unwrap();
-    assert_eq!(session.poll_timeout(), Some(at(989)));
-    assert_eq!(session.poll_ping(at(988)), None);
-    assert_eq!(session.poll_ping(at(989)), Some(PingReq));
-}
-
-// --- incoming messages ------------------------------------------------
-
-#[test]
 fn inbound_qos0_and_qos1() {
     let mut session = connected::<4>();
     let qos0 = [0x30, 0x05, 0x00, 0x01, b't', b'h', b'i'];
@@ -928,10 +858,9 @@ fn clean_connect_forgets_everything() {
     session.accept_message(inbound.qos_pid).unwrap();
     session.accept_message(QosPid::AtLeastOnce(pid(8))).unwrap();
 
-    session.handle_connect(at(100), 0, true);
+    session.handle_connect(true);
     assert_eq!(session.in_flight_len(), 0);
     assert_eq!(session.poll_transmit(), None);
-    assert_eq!(session.poll_timeout(), None);
     assert_eq!(
         receive(&mut session, Packet::ConnAck(ACCEPTED)),
         Ok(Event::Connected(ACCEPTED))
@@ -973,7 +902,7 @@ fn resumed_connect_resends_pubrel() {
     assert_eq!(session.poll_transmit(), None);
     assert_eq!(session.in_flight_len(), 4);
 
-    session.handle_connect(at(100), 0, false);
+    session.handle_connect(false);
     // Table order, not PUBREC order; acks queued before are gone.
     assert_eq!(
         drain(&mut session),
@@ -1017,7 +946,7 @@ fn resumed_connect_with_a_full_table_of_pubrels() {
         receive(&mut session, Packet::PubRec(PubRec { pid: pid(p) })).unwrap();
     }
     // Three PUBRELs already queued, then the connection is resumed.
-    session.handle_connect(at(0), 0, false);
+    session.handle_connect(false);
     assert_eq!(
         drain(&mut session),
         [
@@ -1034,7 +963,7 @@ fn nothing_but_connack_before_connack() {
     session
         .start_publish(pid(1), QoS::AtLeastOnce, None)
         .unwrap();
-    session.handle_connect(at(0), 30, false);
+    session.handle_connect(false);
     let filters = [(TopicFilter::new(b"a/#").unwrap(), QoS::AtLeastOnce)];
     let unsubscribe = [TopicFilter::new(b"a/#").unwrap()];
     let packets = [
@@ -1069,8 +998,6 @@ fn nothing_but_connack_before_connack() {
     // None of it had any effect.
     assert_eq!(session.in_flight(pid(1)), Some((Awaiting::PubAck, None)));
     assert_eq!(session.poll_transmit(), None);
-    // No keep-alive ping before the CONNACK either.
-    assert_eq!(session.poll_ping(at(60_000)), None);
 
     // A refused CONNACK is still the answer (MQTT 3.1 layout here).
     let refused = decode(0x20, &[0x00, 0x05], ProtocolVersion::V31).unwrap();
@@ -1156,73 +1083,6 @@ fn packets_a_server_never_sends() {
 // --- keep-alive -------------------------------------------------------
 
 #[test]
-fn keep_alive_ping_and_pong() {
-    let mut session = connected_at::<4>(at(1000), 10);
-    assert_eq!(session.poll_ping(at(1000)), None);
-    assert_eq!(session.poll_ping(at(10_999)), None);
-    assert!(!session.pong_overdue(at(10_999)));
-    assert_eq!(session.poll_ping(at(11_000)), Some(PingReq));
-    // One outstanding at a time.
-    assert_eq!(session.poll_ping(at(11_000)), None);
-    assert_eq!(session.poll_ping(at(30_000)), None);
-    assert!(!session.pong_overdue(at(20_999)));
-    assert!(session.pong_overdue(at(21_000)));
-
-    assert_eq!(receive(&mut session, wire(&[0xd0, 0x00])), Ok(Event::Pong));
-    assert!(!session.pong_overdue(at(30_000)));
-    // The keep-alive counts from the PINGREQ.
-    assert_eq!(session.poll_ping(at(20_999)), None);
-    assert_eq!(session.poll_ping(at(21_000)), Some(PingReq));
-    receive(&mut session, Packet::PingResp(PingResp)).unwrap();
-
-    // Any other send restarts the period.
-    session.handle_sent(at(25_000));
-    assert_eq!(session.poll_ping(at(31_000)), None);
-    assert_eq!(session.poll_ping(at(34_999)), None);
-    assert_eq!(session.poll_ping(at(35_000)), Some(PingReq));
-    // A stray PINGRESP with none outstanding is harmless.
-    receive(&mut session, Packet::PingResp(PingResp)).unwrap();
-    assert_eq!(
-        receive(&mut session, Packet::PingResp(PingResp)),
-        Ok(Event::Pong)
-    );
-}
-
-#[test]
-fn keep_alive_across_the_clock_wrap() {
-    let start = at(u32::MAX - 999);
-    let mut session = connected_at::<4>(start, 2);
-    assert_eq!(session.poll_ping(at(u32::MAX)), None);
-    assert_eq!(session.poll_ping(at(999)), None);
-    assert_eq!(session.poll_ping(at(1000)), Some(PingReq));
-    assert!(!session.pong_overdue(at(2999)));
-    assert!(session.pong_overdue(at(3000)));
-}
-
-#[test]
-fn keep_alive_zero_and_disconnect_disable_pings() {
-    let mut session = connected_at::<4>(at(0), 0);
-    assert_eq!(session.poll_ping(at(1_000_000)), None);
-    assert!(!session.pong_overdue(at(1_000_000)));
-    assert_eq!(session.poll_timeout(), None);
-
-    let mut session = connected_at::<4>(at(0), 1);
-    assert_eq!(session.poll_ping(at(1000)), Some(PingReq));
-    session.handle_disconnect();
-    assert!(!session.pong_overdue(at(100_000)));
-    assert_eq!(session.poll_ping(at(100_000)), None);
-    assert_eq!(session.poll_timeout(), None);
-    // A new connection starts with no ping outstanding.
-    session.handle_connect(at(200_000), 1, true);
-    receive(&mut session, Packet::ConnAck(ACCEPTED)).unwrap();
-    assert!(!session.pong_overdue(at(500_000)));
-    assert_eq!(session.poll_ping(at(200_999)), None);
-    assert_eq!(session.poll_ping(at(201_000)), Some(PingReq));
-}
-
-// --- small things -----------------------------------------------------
-
-#[test]
 fn transmits_encode_to_their_packets() {
     let p = pid(0xabcd);
     let cases = [
@@ -1267,8 +1127,6 @@ fn default_is_new() {
     let mut session = Session::<2>::default();
     assert_eq!(session.in_flight_len(), 0);
     assert_eq!(session.next_pid(), Some(pid(1)));
-    assert_eq!(session.poll_timeout(), None);
-    assert_eq!(session.poll_ping(at(1_000_000)), None);
     assert_eq!(session.poll_transmit(), None);
     assert_eq!(session.poll_expired(at(0)), None);
 }
@@ -1281,11 +1139,9 @@ fn default_is_new() {
 enum Op {
     Advance(u32),
     Connect {
-        keep_alive: u16,
         clean: bool,
     },
     Disconnect,
-    Sent,
     PublishNext(QoS, Option<u32>),
     Publish(u16, QoS, Option<u32>),
     Subscribe(u16, u16, Option<u32>),
@@ -1296,7 +1152,6 @@ enum Op {
     ClearInFlight,
     PollTransmit,
     PollExpired,
-    PollPing,
     /// A packet built from (kind, pid, count).
     Packet(u8, u16, u8),
     /// Raw bytes through the decoder.
@@ -1319,10 +1174,8 @@ fn op() -> impl Strategy<Value = Op> {
     let deadline = proptest::option::of(0u32..5_000);
     prop_oneof![
         2 => prop_oneof![0u32..3_000, Just(i32::MAX as u32)].prop_map(Op::Advance),
-        1 => (0u16..4, any::<bool>())
-            .prop_map(|(keep_alive, clean)| Op::Connect { keep_alive, clean }),
+        1 => any::<bool>().prop_map(|clean| Op::Connect { clean }),
         1 => Just(Op::Disconnect),
-        1 => Just(Op::Sent),
         3 => (qos(), deadline.clone()).prop_map(|(q, d)| Op::PublishNext(q, d)),
         2 => (small_pid(), qos(), deadline.clone()).prop_map(|(p, q, d)| Op::Publish(p, q, d)),
         2 => (small_pid(), 0u16..4, deadline.clone())
@@ -1334,7 +1187,6 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::ClearInFlight),
         3 => Just(Op::PollTransmit),
         2 => Just(Op::PollExpired),
-        1 => Just(Op::PollPing),
         8 => (0u8..16, small_pid(), 0u8..4).prop_map(|(k, p, n)| Op::Packet(k, p, n)),
         // CONNACK often enough that most of a run is connected.
         2 => Just(Op::Packet(0, 1, 0)),
@@ -1356,7 +1208,6 @@ fn check_invariants<const N: usize>(session: &Session<N>) {
     }
     assert!(session.inbound_qos2.len() <= N);
     assert!(session.transmit.len() <= N);
-    let _ = session.poll_timeout();
 }
 
 fn apply<const N: usize>(session: &mut Session<N>, now: &mut Instant, op: &Op) {
@@ -1366,8 +1217,8 @@ fn apply<const N: usize>(session: &mut Session<N>, now: &mut Instant, op: &Op) {
     let codes = [0u8, 1, 0x80];
     match op {
         Op::Advance(ms) => *now = now.wrapping_add(Duration::from_millis(*ms)),
-        Op::Connect { keep_alive, clean } => {
-            session.handle_connect(*now, *keep_alive, *clean);
+        Op::Connect { clean } => {
+            session.handle_connect(*clean);
             if *clean {
                 assert_eq!(session.in_flight_len(), 0);
             }
@@ -1378,7 +1229,6 @@ fn apply<const N: usize>(session: &mut Session<N>, now: &mut Instant, op: &Op) {
             assert_eq!(session.in_flight_len(), before);
             assert_eq!(session.poll_transmit(), None);
         }
-        Op::Sent => session.handle_sent(*now),
         Op::PublishNext(q, d) => {
             let full = session.in_flight_len() == N;
             match session.next_pid() {
@@ -1446,12 +1296,6 @@ fn apply<const N: usize>(session: &mut Session<N>, now: &mut Instant, op: &Op) {
                 for entry in &before {
                     assert!(!matches!(entry.2, Some(d) if now.has_reached(d)));
                 }
-            }
-        }
-        Op::PollPing => {
-            if session.poll_ping(*now).is_some() {
-                assert_eq!(session.poll_ping(*now), None);
-                assert!(!session.pong_overdue(*now));
             }
         }
         Op::Packet(kind, p, n) => {
@@ -1599,7 +1443,7 @@ fn resend_publish_of_qos2_before_and_after_pubrec() {
         session.in_flight(pid(3)).map(|e| e.0),
         Some(Awaiting::PubComp)
     );
-    session.handle_connect(at(10), 0, false);
+    session.handle_connect(false);
     assert_eq!(drain(&mut session), vec![Transmit::PubRel(pid(3))]);
 }
 

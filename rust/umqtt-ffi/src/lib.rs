@@ -11,7 +11,8 @@
 //!   the packet-id allocator;
 //! - [`keepalive`]: one keep-alive mechanism, each façade's numbers;
 //! - [`stream`]: raw stream I/O for `_read`/`_write` hooks, topic matching;
-//! - [`v5`]: MQTT 5 property blocks and reason texts;
+//! - [`v5`]: MQTT 5 property blocks and reason texts (feature `mqtt5`,
+//!   on by default; without it the firmware speaks MQTT 3.1 / 3.1.1 only);
 //! - `driver`: the blocking I/O driver over a [`port::Port`];
 //! - [`port`]: the stream and the clock: MicroPython's trampolines in the
 //!   firmware (feature `micropython`), a scripted stream and a virtual
@@ -55,6 +56,7 @@ pub mod port;
 pub mod stream;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "mqtt5")]
 pub mod v5;
 
 pub use client::*;
@@ -62,6 +64,7 @@ pub use keepalive::*;
 pub use nonblocking::*;
 pub use pending::*;
 pub use stream::*;
+#[cfg(feature = "mqtt5")]
 pub use v5::*;
 
 use core::mem::size_of;
@@ -155,6 +158,7 @@ impl From<ClientError> for umqtt_status {
             ClientError::InvalidTopic => umqtt_status::InvalidTopic,
             ClientError::InvalidArgument => umqtt_status::InvalidArgument,
             ClientError::InvalidProperty => umqtt_status::InvalidProperty,
+            #[cfg(feature = "mqtt5")]
             ClientError::BrokerLimit(_) => umqtt_status::BrokerLimit,
             ClientError::NestedTooDeep => umqtt_status::NestedTooDeep,
         }
@@ -163,10 +167,17 @@ impl From<ClientError> for umqtt_status {
 
 /// The status of `err`; a broker-limit refusal also writes its code (for
 /// `umqtt_limit_text`) to `detail`.
+#[cfg(feature = "mqtt5")]
 fn status_with_detail(err: ClientError, detail: *mut u8) -> umqtt_status {
     if let ClientError::BrokerLimit(limit) = err {
         write_ptr(detail, v5::limit_code(limit));
     }
+    err.into()
+}
+
+/// Without MQTT 5 no error has a detail.
+#[cfg(not(feature = "mqtt5"))]
+fn status_with_detail(err: ClientError, _detail: *mut u8) -> umqtt_status {
     err.into()
 }
 

@@ -2,9 +2,13 @@
 //! topic aliases resolved), fed to the session, and reported as one
 //! [`Incoming`]. Bytes the engine cannot accept break the link.
 
-use crate::codec::v5::{self, Extra, Properties, ReasonCode};
+use crate::codec::properties::{Extra, Properties};
+use crate::codec::reason::ReasonCode;
+#[cfg(feature = "mqtt5")]
+use crate::codec::v5;
 use crate::codec::{decode, ConnAck, DecodeError, Packet, Publish};
 use crate::framing::Frame;
+#[cfg(feature = "mqtt5")]
 use crate::limits::BrokerLimits;
 use crate::session::{Event, ProtocolError};
 use crate::time::Instant;
@@ -115,6 +119,7 @@ impl Connack<'_> {
 enum V5Error {
     Decode(DecodeError),
     /// A topic alias the broker may not use, or one we cannot hold.
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     Alias,
 }
 
@@ -130,9 +135,13 @@ impl<const N: usize> Client<N> {
         body: &'a [u8],
     ) -> Result<Connack<'a>, ClientError> {
         let decoded = if self.is_v5() {
-            v5::decode(frame.first_byte, body).map(|(packet, extra)| (packet, extra.properties))
+            // A CONNACK never names a topic alias: no alias store needed.
+            self.decode_v5(frame, body, &mut [])
+                .map(|(packet, extra)| (packet, extra.properties))
         } else {
-            decode(frame.first_byte, body, self.version).map(|p| (p, Properties::EMPTY))
+            decode(frame.first_byte, body, self.version)
+                .map(|p| (p, Properties::EMPTY))
+                .map_err(V5Error::Decode)
         };
         self.keepalive.handle_received(now);
         let (ack, properties): (ConnAck, _) = match decoded {
@@ -151,11 +160,10 @@ impl<const N: usize> Client<N> {
         if !ack.is_accepted() {
             return Ok(self.fail(connack));
         }
+        // Server Keep Alive is the façade's to apply (umqtt_client_set_keepalive).
+        #[cfg(feature = "mqtt5")]
         if self.is_v5() {
             self.limits = BrokerLimits::from_connack(&properties);
-            if let Some(keep_alive) = self.limits.server_keep_alive {
-                self.session.set_keep_alive(keep_alive);
-            }
         }
         self.link = Link::Connected;
         Ok(connack)
@@ -253,6 +261,7 @@ impl<const N: usize> Client<N> {
     }
 
     /// Decodes an MQTT 5 frame and resolves a PUBLISH's topic alias.
+    #[cfg(feature = "mqtt5")]
     fn decode_v5<'a>(
         &self,
         frame: Frame,
@@ -270,5 +279,16 @@ impl<const N: usize> Client<N> {
                 .map_err(|_| V5Error::Alias)?;
         }
         Ok((Packet::Publish(publish), extra))
+    }
+
+    /// Without MQTT 5 no connection is v5 (`Client::is_v5`): never called.
+    #[cfg(not(feature = "mqtt5"))]
+    fn decode_v5<'a>(
+        &self,
+        _: Frame,
+        _: &'a [u8],
+        _: &'a mut [u8],
+    ) -> Result<(Packet<'a>, Extra<'a>), V5Error> {
+        Err(V5Error::Decode(DecodeError::InvalidProtocol))
     }
 }

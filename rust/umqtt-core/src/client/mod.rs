@@ -6,7 +6,7 @@
 //! the engine for the packet (`prepare_*`: arguments checked with the
 //! codec's own rules, the broker's limits applied) and, once it knows the
 //! bytes fit, puts its packet id in flight (`track_*`); it encodes and
-//! writes it and calls [`Client::handle_sent`]. It cuts incoming bytes into
+//! writes it. It cuts incoming bytes into
 //! frames with [`Client::reader`] and hands each to
 //! [`Client::handle_frame`] (or [`Client::handle_connack`] after a
 //! CONNECT), which returns what happened. Acks the session owes come from
@@ -63,9 +63,10 @@ pub use queue::{QueueError, TxQueue};
 
 use core::fmt;
 
-use crate::codec::v5::{Context, Properties};
+use crate::codec::properties::{Context, Properties};
 use crate::deliveries::Deliveries;
 use crate::framing::FrameReader;
+#[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, LimitError, TopicAliases};
 use crate::session::{Awaiting, Event, Session, SessionError, Transmit};
 use crate::time::Instant;
@@ -116,6 +117,7 @@ pub enum ClientError {
     /// MQTT 5: a property not allowed here, or properties on MQTT 3.
     InvalidProperty,
     /// MQTT 5: the packet breaks a limit of the broker's CONNACK.
+    #[cfg(feature = "mqtt5")]
     BrokerLimit(LimitError),
     /// [`DELIVERY_DEPTH`] message callbacks are open: nothing is read.
     NestedTooDeep,
@@ -124,6 +126,7 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            #[cfg(feature = "mqtt5")]
             ClientError::BrokerLimit(limit) => limit.fmt(f),
             ClientError::Broken => f.write_str("connection broken: connect again"),
             ClientError::ConnackInvalid => f.write_str("invalid CONNACK"),
@@ -159,7 +162,9 @@ pub struct Client<const N: usize> {
     link: Link,
     deliveries: Deliveries<DELIVERY_DEPTH>,
     queue: TxQueue,
+    #[cfg(feature = "mqtt5")]
     limits: BrokerLimits,
+    #[cfg(feature = "mqtt5")]
     aliases: TopicAliases,
     keepalive: KeepAlive,
 }
@@ -175,7 +180,9 @@ impl<const N: usize> Client<N> {
             link: Link::Detached,
             deliveries: Deliveries::new(),
             queue: TxQueue::new(),
+            #[cfg(feature = "mqtt5")]
             limits: BrokerLimits::UNLIMITED,
+            #[cfg(feature = "mqtt5")]
             aliases: TopicAliases::new(0),
             keepalive: KeepAlive::OFF,
         }
@@ -216,9 +223,10 @@ impl<const N: usize> Client<N> {
         self.version
     }
 
-    /// Whether the last CONNECT was MQTT 5.
+    /// Whether the last CONNECT was MQTT 5 (never without feature `mqtt5`,
+    /// which refuses such a CONNECT: the MQTT 5 paths then fold away).
     pub fn is_v5(&self) -> bool {
-        self.version == ProtocolVersion::V5
+        cfg!(feature = "mqtt5") && self.version == ProtocolVersion::V5
     }
 
     /// The session (in-flight table, keep-alive), read only.
@@ -248,11 +256,13 @@ impl<const N: usize> Client<N> {
     }
 
     /// MQTT 5: what the broker's CONNACK allows.
+    #[cfg(feature = "mqtt5")]
     pub fn limits(&self) -> &BrokerLimits {
         &self.limits
     }
 
     /// MQTT 5: the inbound topic aliases announced in CONNECT.
+    #[cfg(feature = "mqtt5")]
     pub fn aliases(&self) -> TopicAliases {
         self.aliases
     }
@@ -293,11 +303,6 @@ impl<const N: usize> Client<N> {
             return Err(ClientError::NestedTooDeep);
         }
         Ok(())
-    }
-
-    /// Bytes of a packet went out at `now` (keep-alive counts from here).
-    pub fn handle_sent(&mut self, now: Instant) {
-        self.session.handle_sent(now);
     }
 
     /// The next ack the session owes, oldest first.

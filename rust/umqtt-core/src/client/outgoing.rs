@@ -4,16 +4,20 @@
 //! driver knows the bytes fit. A send that fails is undone with
 //! [`Tracking::undo`].
 
-use crate::codec::v5::{self, Context, Properties, PropertyId, PropertyValue, ReasonCode};
-use crate::codec::v5::{RetainHandling, SubscriptionOptions};
+use crate::codec::properties::{Context, Properties, PropertyId};
+#[cfg(feature = "mqtt5")]
+use crate::codec::v5::{self, PropertyValue, ReasonCode};
 use crate::codec::{
-    Connect, Disconnect, EncodeError, Packet, Publish, Subscribe, SubscribeFilters, Unsubscribe,
-    UnsubscribeFilters,
+    Connect, Disconnect, EncodeError, Packet, Publish, Subscribe, SubscribeFilters,
+    SubscriptionOptions, Unsubscribe, UnsubscribeFilters,
 };
+#[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, TopicAliases};
 use crate::time::Instant;
 use crate::topic::{TopicFilter, TopicName};
-use crate::types::{PacketType, Pid, ProtocolVersion, QoS};
+#[cfg(feature = "mqtt5")]
+use crate::types::PacketType;
+use crate::types::{Pid, ProtocolVersion, QoS};
 
 use super::{qos_pid, Client, ClientError, Link};
 
@@ -25,10 +29,12 @@ pub enum Outgoing<'a> {
     /// Any packet in its MQTT 3.1 / 3.1.1 form.
     V3(Packet<'a>),
     /// MQTT 5 CONNECT with its properties and the will's.
+    #[cfg(feature = "mqtt5")]
     Connect5(Connect<'a>, Properties<'a>, Properties<'a>),
     /// MQTT 5 PUBLISH with its properties.
     Publish5(Publish<'a>, Properties<'a>),
-    /// SUBSCRIBE of one filter; MQTT 5 when it has properties.
+    /// SUBSCRIBE of one filter; MQTT 5 when it has properties (refused
+    /// by `encode` without feature `mqtt5`).
     Subscribe(
         Pid,
         TopicFilter<'a>,
@@ -38,6 +44,7 @@ pub enum Outgoing<'a> {
     /// UNSUBSCRIBE of one filter; MQTT 5 when it has properties.
     Unsubscribe(Pid, TopicFilter<'a>, Option<Properties<'a>>),
     /// MQTT 5 DISCONNECT with a reason code and properties.
+    #[cfg(feature = "mqtt5")]
     Disconnect5(ReasonCode, Properties<'a>),
 }
 
@@ -46,26 +53,30 @@ impl<'a> Outgoing<'a> {
     pub fn encoded_len(&self) -> usize {
         match self {
             Outgoing::V3(packet) => packet.encoded_len(),
+            #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => v5::connect_len(connect, *props, *will),
-            Outgoing::Publish5(publish, props) => {
-                v5::publish_header_len(publish, *props).saturating_add(publish.payload.len())
-            }
+            Outgoing::Publish5(publish, props) => publish
+                .header_len_with(Some(*props))
+                .saturating_add(publish.payload.len()),
+            #[cfg(feature = "mqtt5")]
             Outgoing::Subscribe(pid, filter, options, Some(props)) => {
                 v5::subscribe_len(*pid, &[(*filter, *options)], *props)
             }
-            Outgoing::Subscribe(pid, filter, options, None) => {
+            Outgoing::Subscribe(pid, filter, options, _) => {
                 let list = [(*filter, options.qos)];
                 let filters = SubscribeFilters::new(&list);
                 Packet::Subscribe(Subscribe { pid: *pid, filters }).encoded_len()
             }
+            #[cfg(feature = "mqtt5")]
             Outgoing::Unsubscribe(pid, filter, Some(props)) => {
                 v5::unsubscribe_len(*pid, &[*filter], *props)
             }
-            Outgoing::Unsubscribe(pid, filter, None) => {
+            Outgoing::Unsubscribe(pid, filter, _) => {
                 let list = [*filter];
                 let filters = UnsubscribeFilters::new(&list);
                 Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encoded_len()
             }
+            #[cfg(feature = "mqtt5")]
             Outgoing::Disconnect5(reason, props) => v5::disconnect_len(*reason, *props),
         }
     }
@@ -75,18 +86,25 @@ impl<'a> Outgoing<'a> {
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         match self {
             Outgoing::V3(packet) => packet.encode(buf),
+            #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => {
                 v5::encode_connect(connect, *props, *will, buf)
             }
-            Outgoing::Publish5(publish, props) => v5::encode_publish(publish, *props, buf),
+            Outgoing::Publish5(publish, props) => publish.encode_with(Some(*props), buf),
+            #[cfg(feature = "mqtt5")]
             Outgoing::Subscribe(pid, filter, options, Some(props)) => {
                 v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
+            }
+            #[cfg(not(feature = "mqtt5"))]
+            Outgoing::Subscribe(.., Some(_)) | Outgoing::Unsubscribe(.., Some(_)) => {
+                Err(EncodeError::Unsupported)
             }
             Outgoing::Subscribe(pid, filter, options, None) => {
                 let list = [(*filter, options.qos)];
                 let filters = SubscribeFilters::new(&list);
                 Packet::Subscribe(Subscribe { pid: *pid, filters }).encode(buf)
             }
+            #[cfg(feature = "mqtt5")]
             Outgoing::Unsubscribe(pid, filter, Some(props)) => {
                 v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
             }
@@ -95,6 +113,7 @@ impl<'a> Outgoing<'a> {
                 let filters = UnsubscribeFilters::new(&list);
                 Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encode(buf)
             }
+            #[cfg(feature = "mqtt5")]
             Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
         }
     }
@@ -120,19 +139,13 @@ impl<'a> PublishPacket<'a> {
     /// Encodes the whole packet into `buf`; its length.
     #[inline]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        match self.properties {
-            None => self.publish.encode(buf),
-            Some(props) => v5::encode_publish(&self.publish, props, buf),
-        }
+        self.publish.encode_with(self.properties, buf)
     }
 
     /// Encodes everything but the payload, for a driver that writes the
     /// payload from where it lies.
     pub fn encode_header(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        match self.properties {
-            None => self.publish.encode_header(buf),
-            Some(props) => v5::encode_publish_header(&self.publish, props, buf),
-        }
+        self.publish.encode_header_with(self.properties, buf)
     }
 }
 
@@ -199,6 +212,11 @@ impl<const N: usize> Client<N> {
         will_properties: &'a [u8],
         alias_store: usize,
     ) -> Result<Outgoing<'a>, ClientError> {
+        #[cfg(not(feature = "mqtt5"))]
+        if connect.version == ProtocolVersion::V5 {
+            return Err(ClientError::InvalidArgument);
+        }
+        #[cfg(feature = "mqtt5")]
         let (packet, aliases) = if connect.version == ProtocolVersion::V5 {
             let props = Properties::parse(properties, Context::Connect);
             let will = Properties::parse(will_properties, Context::Will);
@@ -220,12 +238,22 @@ impl<const N: usize> Client<N> {
             }
             (Outgoing::V3(Packet::Connect(connect)), 0)
         };
+        #[cfg(not(feature = "mqtt5"))]
+        let packet = {
+            if !properties.is_empty() || !will_properties.is_empty() {
+                return Err(ClientError::InvalidProperty);
+            }
+            let _ = alias_store;
+            Outgoing::V3(Packet::Connect(connect))
+        };
         self.detach();
         self.version = connect.version;
-        self.limits = BrokerLimits::UNLIMITED;
-        self.aliases = TopicAliases::new(aliases);
-        self.session
-            .handle_connect(now, connect.keep_alive, connect.clean_session);
+        #[cfg(feature = "mqtt5")]
+        {
+            self.limits = BrokerLimits::UNLIMITED;
+            self.aliases = TopicAliases::new(aliases);
+        }
+        self.session.handle_connect(connect.clean_session);
         self.keepalive.restart(now);
         self.link = Link::AwaitingConnack;
         Ok(packet)
@@ -257,27 +285,12 @@ impl<const N: usize> Client<N> {
             topic,
             payload: m.payload,
         };
-        let Some(props) = properties else {
-            return Ok(PublishPacket {
-                publish,
-                properties: None,
-            });
-        };
-        let len = v5::publish_header_len(&publish, props).saturating_add(publish.payload.len());
-        // A resend (DUP) of an id in flight does not take another slot.
-        let in_flight = self.session.publishes_in_flight();
-        let others = match publish.qos_pid.pid() {
-            Some(pid) if publish.dup && self.session.in_flight(pid).is_some() => {
-                in_flight.saturating_sub(1)
-            }
-            _ => in_flight,
-        };
-        self.limits
-            .check_publish(publish.qos_pid.qos(), publish.retain, &props, len, others)
-            .map_err(ClientError::BrokerLimit)?;
+        if let Some(props) = properties {
+            self.check_publish_limits(&publish, props)?;
+        }
         Ok(PublishPacket {
             publish,
-            properties: Some(props),
+            properties,
         })
     }
 
@@ -320,29 +333,15 @@ impl<const N: usize> Client<N> {
         properties: &'a [u8],
     ) -> Result<Outgoing<'a>, ClientError> {
         let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
-        let Some(props) = self.properties(properties, Context::Subscribe)? else {
-            // MQTT 3: the options byte is the QoS alone.
-            let options = SubscriptionOptions {
-                qos: QoS::from_u8(options).ok_or(ClientError::InvalidArgument)?,
-                no_local: false,
-                retain_as_published: false,
-                retain_handling: RetainHandling::SendAtSubscribe,
-            };
-            return Ok(Outgoing::Subscribe(pid, filter, options, None));
-        };
-        filter
-            .check_shared()
-            .map_err(|_| ClientError::InvalidTopic)?;
-        let options =
-            SubscriptionOptions::from_byte(options).map_err(|_| ClientError::InvalidArgument)?;
-        if options.no_local && filter.shared().is_some() {
-            return Err(ClientError::InvalidArgument);
+        match self.properties(properties, Context::Subscribe)? {
+            Some(props) => self.subscribe5(pid, filter, options, props),
+            None => {
+                // MQTT 3: the options byte is the QoS alone.
+                let qos = QoS::from_u8(options).ok_or(ClientError::InvalidArgument)?;
+                let options = SubscriptionOptions::new(qos);
+                Ok(Outgoing::Subscribe(pid, filter, options, None))
+            }
         }
-        let packet = Outgoing::Subscribe(pid, filter, options, Some(props));
-        self.limits
-            .check_subscribe(&filter, &props, packet.encoded_len())
-            .map_err(ClientError::BrokerLimit)?;
-        Ok(packet)
     }
 
     /// UNSUBSCRIBE from one filter (MQTT 5: with `properties`).
@@ -356,9 +355,7 @@ impl<const N: usize> Client<N> {
         let props = self.properties(properties, Context::Unsubscribe)?;
         let packet = Outgoing::Unsubscribe(pid, filter, props);
         if props.is_some() {
-            self.limits
-                .check_packet(packet.encoded_len())
-                .map_err(ClientError::BrokerLimit)?;
+            self.check_packet_limit(packet.encoded_len())?;
         }
         Ok(packet)
     }
@@ -392,15 +389,100 @@ impl<const N: usize> Client<N> {
         properties: &'a [u8],
     ) -> Result<Outgoing<'a>, ClientError> {
         match self.properties(properties, Context::Disconnect)? {
-            Some(props) => {
-                let reason = ReasonCode(reason);
-                if !reason.valid_for(PacketType::Disconnect) {
-                    return Err(ClientError::InvalidArgument);
-                }
-                Ok(Outgoing::Disconnect5(reason, props))
-            }
+            Some(props) => self.disconnect5(reason, props),
             None if reason == 0 => Ok(Outgoing::V3(Packet::Disconnect(Disconnect))),
             None => Err(ClientError::InvalidArgument),
         }
+    }
+}
+
+/// The MQTT 5 halves of the `prepare_*` above: the broker's limits, shared
+/// subscriptions, subscription options and reason codes.
+#[cfg(feature = "mqtt5")]
+impl<const N: usize> Client<N> {
+    fn check_publish_limits(
+        &self,
+        publish: &Publish<'_>,
+        props: Properties<'_>,
+    ) -> Result<(), ClientError> {
+        let len = v5::publish_header_len(publish, props).saturating_add(publish.payload.len());
+        // A resend (DUP) of an id in flight does not take another slot.
+        let in_flight = self.session.publishes_in_flight();
+        let others = match publish.qos_pid.pid() {
+            Some(pid) if publish.dup && self.session.in_flight(pid).is_some() => {
+                in_flight.saturating_sub(1)
+            }
+            _ => in_flight,
+        };
+        self.limits
+            .check_publish(publish.qos_pid.qos(), publish.retain, &props, len, others)
+            .map_err(ClientError::BrokerLimit)
+    }
+
+    fn subscribe5<'a>(
+        &self,
+        pid: Pid,
+        filter: TopicFilter<'a>,
+        options: u8,
+        props: Properties<'a>,
+    ) -> Result<Outgoing<'a>, ClientError> {
+        filter
+            .check_shared()
+            .map_err(|_| ClientError::InvalidTopic)?;
+        let options =
+            SubscriptionOptions::from_byte(options).map_err(|_| ClientError::InvalidArgument)?;
+        if options.no_local && filter.shared().is_some() {
+            return Err(ClientError::InvalidArgument);
+        }
+        let packet = Outgoing::Subscribe(pid, filter, options, Some(props));
+        self.limits
+            .check_subscribe(&filter, &props, packet.encoded_len())
+            .map_err(ClientError::BrokerLimit)?;
+        Ok(packet)
+    }
+
+    fn check_packet_limit(&self, len: usize) -> Result<(), ClientError> {
+        self.limits
+            .check_packet(len)
+            .map_err(ClientError::BrokerLimit)
+    }
+
+    fn disconnect5<'a>(
+        &self,
+        reason: u8,
+        props: Properties<'a>,
+    ) -> Result<Outgoing<'a>, ClientError> {
+        let reason = ReasonCode(reason);
+        if !reason.valid_for(PacketType::Disconnect) {
+            return Err(ClientError::InvalidArgument);
+        }
+        Ok(Outgoing::Disconnect5(reason, props))
+    }
+}
+
+/// Without MQTT 5 no property block is ever accepted (`Client::properties`
+/// returns `None` or an error), so these are never reached.
+#[cfg(not(feature = "mqtt5"))]
+impl<const N: usize> Client<N> {
+    fn check_publish_limits(&self, _: &Publish<'_>, _: Properties<'_>) -> Result<(), ClientError> {
+        Err(ClientError::InvalidProperty)
+    }
+
+    fn subscribe5<'a>(
+        &self,
+        _: Pid,
+        _: TopicFilter<'a>,
+        _: u8,
+        _: Properties<'a>,
+    ) -> Result<Outgoing<'a>, ClientError> {
+        Err(ClientError::InvalidProperty)
+    }
+
+    fn check_packet_limit(&self, _: usize) -> Result<(), ClientError> {
+        Err(ClientError::InvalidProperty)
+    }
+
+    fn disconnect5<'a>(&self, _: u8, _: Properties<'a>) -> Result<Outgoing<'a>, ClientError> {
+        Err(ClientError::InvalidProperty)
     }
 }

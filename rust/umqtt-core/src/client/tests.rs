@@ -348,3 +348,65 @@ fn keepalive_counts_packets_and_pings() {
         KeepAliveAction::Wait(Some(5_000))
     );
 }
+
+#[test]
+fn v5_connect_needs_feature_mqtt5() {
+    let mut c = C::new(4096);
+    let connect = Connect {
+        version: ProtocolVersion::V5,
+        ..connect_packet(true)
+    };
+    let prepared = c.prepare_connect(T0, connect, &[], &[], 0);
+    if cfg!(feature = "mqtt5") {
+        assert!(prepared.is_ok());
+        assert!(c.is_v5());
+    } else {
+        // Refused before anything changes: the client stays detached, on 3.1.1.
+        assert_eq!(prepared.err(), Some(ClientError::InvalidArgument));
+        assert_eq!(c.link(), Link::Detached);
+        assert!(!c.is_v5());
+    }
+}
+
+#[test]
+fn properties_on_mqtt3_are_refused() {
+    // (PUBLISH: publish_arguments_are_checked.)
+    let c = connected();
+    assert_eq!(
+        c.prepare_subscribe(pid(1), b"a", 0, &[0x0b, 0x01]).err(),
+        Some(ClientError::InvalidProperty)
+    );
+    assert_eq!(
+        c.prepare_unsubscribe(pid(1), b"a", &[0x26, 0, 1, b'k', 0, 1, b'v'])
+            .err(),
+        Some(ClientError::InvalidProperty)
+    );
+    assert_eq!(
+        c.prepare_disconnect(0, &[0x11, 0, 0, 0, 1]).err(),
+        Some(ClientError::InvalidProperty)
+    );
+}
+
+#[test]
+#[cfg(not(feature = "mqtt5"))]
+fn property_blocks_are_not_encoded_without_mqtt5() {
+    use crate::codec::properties::Properties;
+    use crate::codec::{EncodeError, SubscriptionOptions};
+    use crate::topic::TopicFilter;
+    let packet = PublishPacket {
+        publish: Publish {
+            dup: false,
+            qos_pid: QosPid::AtMostOnce,
+            retain: false,
+            topic: TopicName::new(b"a").unwrap(),
+            payload: b"",
+        },
+        properties: Some(Properties::EMPTY),
+    };
+    let mut buf = [0u8; 64];
+    assert_eq!(packet.encode(&mut buf), Err(EncodeError::Unsupported));
+    let filter = TopicFilter::new(b"a").unwrap();
+    let options = SubscriptionOptions::new(QoS::AtMostOnce);
+    let subscribe = Outgoing::Subscribe(pid(1), filter, options, Some(Properties::EMPTY));
+    assert_eq!(subscribe.encode(&mut buf), Err(EncodeError::Unsupported));
+}

@@ -87,6 +87,7 @@ impl PubComp {
     }
 }
 
+#[cfg(any(test, feature = "server"))]
 impl UnsubAck {
     /// Encodes the 4 bytes into `buf`.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {

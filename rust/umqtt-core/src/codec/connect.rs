@@ -1,8 +1,8 @@
 //! CONNECT (MQTT 3.1.1 §3.1) and CONNACK (§3.2).
 
+use super::properties::{put_properties, Properties};
 #[cfg(any(test, feature = "server"))]
 use super::topic_error;
-use super::v5::{put_properties, Properties};
 use super::{field_len, packet_len, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, ProtocolVersion, QoS};
@@ -88,6 +88,7 @@ impl<'a> Connect<'a> {
 
     /// The exact number of bytes [`Connect::encode`] writes.
     pub fn encoded_len(&self) -> usize {
+        #[cfg(feature = "mqtt5")]
         if self.version == ProtocolVersion::V5 {
             return super::v5::connect_len(self, Properties::EMPTY, Properties::EMPTY);
         }
@@ -115,11 +116,14 @@ impl<'a> Connect<'a> {
     }
 
     /// Encodes the CONNECT into `buf`; returns the number of bytes written.
-    /// For [`ProtocolVersion::V5`] this is [`super::v5::encode_connect`]
-    /// without properties.
+    /// For [`ProtocolVersion::V5`] this is `v5::encode_connect` without
+    /// properties; without feature `mqtt5` it is [`EncodeError::Unsupported`].
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         if self.version == ProtocolVersion::V5 {
+            #[cfg(feature = "mqtt5")]
             return super::v5::encode_connect(self, Properties::EMPTY, Properties::EMPTY, buf);
+            #[cfg(not(feature = "mqtt5"))]
+            return Err(EncodeError::Unsupported);
         }
         if self.password.is_some() && self.username.is_none() {
             return Err(EncodeError::PasswordWithoutUsername);
@@ -263,6 +267,7 @@ impl ConnAck {
     }
 
     /// Encodes the CONNACK (3.1.1 layout; a broker's job, used by tests).
+    #[cfg(any(test, feature = "server"))]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let mut writer = Writer::packet(buf, PacketType::ConnAck, 2)?;
         writer.put_u8(u8::from(self.session_present))?;
@@ -418,6 +423,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "mqtt5")]
     fn v5_connect_encodes_with_the_v5_layout() {
         let connect = Connect {
             version: ProtocolVersion::V5,
@@ -430,6 +436,19 @@ mod tests {
         assert_eq!(
             &buf[..13],
             &[0x10, 16, 0, 4, b'M', b'Q', b'T', b'T', 5, 2, 0, 60, 0]
+        );
+    }
+
+    #[test]
+    #[cfg(not(feature = "mqtt5"))]
+    fn v5_connect_is_unsupported_without_mqtt5() {
+        let connect = Connect {
+            version: ProtocolVersion::V5,
+            ..minimal()
+        };
+        assert_eq!(
+            connect.encode(&mut [0u8; 64]),
+            Err(EncodeError::Unsupported)
         );
     }
 

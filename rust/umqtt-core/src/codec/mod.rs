@@ -20,8 +20,11 @@
 mod ack;
 mod connect;
 mod ping;
+pub mod properties;
 mod publish;
+pub mod reason;
 mod subscribe;
+#[cfg(feature = "mqtt5")]
 pub mod v5;
 
 #[cfg(test)]
@@ -31,12 +34,12 @@ use core::fmt;
 
 pub use ack::{PubAck, PubComp, PubRec, PubRel, UnsubAck};
 pub use connect::{ConnAck, Connect, LastWill, CONNACK_ACCEPTED};
-pub use ping::{Disconnect, PingReq, PingResp};
+pub use ping::{Auth, Disconnect, PingReq, PingResp};
 pub use publish::Publish;
 pub use subscribe::{
-    SubAck, Subscribe, SubscribeFilters, Unsubscribe, UnsubscribeFilters, SUBACK_FAILURE,
+    RetainHandling, SubAck, Subscribe, SubscribeFilters, SubscriptionOptions, Unsubscribe,
+    UnsubscribeFilters, SUBACK_FAILURE,
 };
-pub use v5::Auth;
 
 use crate::types::{PacketType, Pid, ProtocolVersion};
 use crate::varint;
@@ -79,6 +82,9 @@ pub enum EncodeError {
     InvalidSubscription,
     /// MQTT 5: will properties for a CONNECT without a will (§3.1.3.2).
     WillPropertiesWithoutWill,
+    /// A packet this build leaves out: an MQTT 5 CONNECT without feature
+    /// `mqtt5`, or a packet only a server sends without feature `server`.
+    Unsupported,
 }
 
 impl fmt::Display for EncodeError {
@@ -97,6 +103,7 @@ impl fmt::Display for EncodeError {
             EncodeError::InvalidPacketType => "not an acknowledgement packet type",
             EncodeError::InvalidSubscription => "invalid shared subscription",
             EncodeError::WillPropertiesWithoutWill => "will properties without a will",
+            EncodeError::Unsupported => "packet not built into this firmware",
         })
     }
 }
@@ -148,8 +155,9 @@ pub enum DecodeError {
     PropertyNotAllowed,
     /// MQTT 5: a reason code this packet cannot carry (§2.4).
     InvalidReasonCode,
-    /// MQTT 5: a packet only a client sends (CONNECT, SUBSCRIBE,
-    /// UNSUBSCRIBE, PINGREQ), given to the client-side [`v5::decode`].
+    /// A packet a client never receives: CONNECT, SUBSCRIBE, UNSUBSCRIBE,
+    /// PINGREQ given to the client-side `v5::decode`, or (without feature
+    /// `server`) to [`decode`], which then also refuses a 3.1.1 DISCONNECT.
     UnexpectedPacket,
     /// MQTT 5: subscription option Retain Handling 3 (§3.8.3.1).
     InvalidRetainHandling,
@@ -242,11 +250,14 @@ impl Packet<'_> {
     /// Encodes the packet into `buf`; returns the number of bytes written.
     ///
     /// A [`ConnAck`] is encoded for MQTT 3.1.1 (the session-present bit kept).
+    /// What only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP) is
+    /// [`EncodeError::Unsupported`] without feature `server`.
     /// [`Auth`] is the MQTT 5 short form `F0 00`; a [`Connect`] whose
     /// version is [`ProtocolVersion::V5`] is a v5 CONNECT without properties.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         match self {
             Packet::Connect(packet) => packet.encode(buf),
+            #[cfg(any(test, feature = "server"))]
             Packet::ConnAck(packet) => packet.encode(buf),
             Packet::Publish(packet) => packet.encode(buf),
             Packet::PubAck(packet) => packet.encode(buf),
@@ -254,11 +265,19 @@ impl Packet<'_> {
             Packet::PubRel(packet) => packet.encode(buf),
             Packet::PubComp(packet) => packet.encode(buf),
             Packet::Subscribe(packet) => packet.encode(buf),
+            #[cfg(any(test, feature = "server"))]
             Packet::SubAck(packet) => packet.encode(buf),
             Packet::Unsubscribe(packet) => packet.encode(buf),
+            #[cfg(any(test, feature = "server"))]
             Packet::UnsubAck(packet) => packet.encode(buf),
             Packet::PingReq(packet) => packet.encode(buf),
+            #[cfg(any(test, feature = "server"))]
             Packet::PingResp(packet) => packet.encode(buf),
+            // A client never sends these: the firmware leaves them out.
+            #[cfg(not(any(test, feature = "server")))]
+            Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) | Packet::PingResp(_) => {
+                Err(EncodeError::Unsupported)
+            }
             Packet::Disconnect(packet) => packet.encode(buf),
             Packet::Auth(packet) => packet.encode(buf),
         }
@@ -276,7 +295,10 @@ impl Packet<'_> {
             | Packet::PubComp(_)
             | Packet::UnsubAck(_) => ack::ENCODED_LEN,
             Packet::Subscribe(packet) => packet.encoded_len(),
+            #[cfg(any(test, feature = "server"))]
             Packet::SubAck(packet) => packet.encoded_len(),
+            #[cfg(not(any(test, feature = "server")))]
+            Packet::SubAck(_) => 0,
             Packet::Unsubscribe(packet) => packet.encoded_len(),
             Packet::PingReq(_) | Packet::PingResp(_) | Packet::Disconnect(_) | Packet::Auth(_) => {
                 ping::ENCODED_LEN
@@ -312,10 +334,13 @@ pub fn decode(
         PacketType::Subscribe => Packet::Subscribe(Subscribe::decode(body)?),
         #[cfg(any(test, feature = "server"))]
         PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::decode(body)?),
+        // A client never receives these (nor DISCONNECT before MQTT 5).
         #[cfg(not(any(test, feature = "server")))]
-        PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe => {
-            return Err(DecodeError::UnexpectedPacket)
-        }
+        PacketType::Connect
+        | PacketType::Subscribe
+        | PacketType::Unsubscribe
+        | PacketType::PingReq
+        | PacketType::Disconnect => return Err(DecodeError::UnexpectedPacket),
         PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(body, version)?),
         PacketType::Publish => Packet::Publish(Publish::decode(flags, body)?),
         PacketType::PubAck => Packet::PubAck(PubAck {
@@ -334,6 +359,7 @@ pub fn decode(
         PacketType::UnsubAck => Packet::UnsubAck(UnsubAck {
             pid: ack::decode_pid(body)?,
         }),
+        #[cfg(any(test, feature = "server"))]
         PacketType::PingReq => {
             ping::decode_empty(body)?;
             Packet::PingReq(PingReq)
@@ -342,6 +368,7 @@ pub fn decode(
             ping::decode_empty(body)?;
             Packet::PingResp(PingResp)
         }
+        #[cfg(any(test, feature = "server"))]
         PacketType::Disconnect => {
             ping::decode_empty(body)?;
             Packet::Disconnect(Disconnect)

@@ -40,6 +40,7 @@ impl PingReq {
     }
 }
 
+#[cfg(any(test, feature = "server"))]
 impl PingResp {
     /// Encodes `D0 00` into `buf`.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
@@ -51,6 +52,19 @@ impl Disconnect {
     /// Encodes `E0 00` into `buf`.
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         encode_empty(PacketType::Disconnect, buf)
+    }
+}
+
+/// Authentication exchange (§3.15): its reason and properties are in
+/// [`super::properties::Extra`]. As a [`super::Packet`] it encodes the short form `F0 00` (Success,
+/// no properties); `v5::encode_auth` writes any other.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Auth;
+
+impl Auth {
+    /// Encodes `F0 00` into `buf`.
+    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        encode_empty(PacketType::Auth, buf)
     }
 }
 

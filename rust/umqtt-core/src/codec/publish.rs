@@ -1,6 +1,6 @@
 //! PUBLISH (MQTT 3.1.1 §3.3).
 
-use super::v5::{check_properties, put_properties, Context, Properties, PropertyId};
+use super::properties::{check_properties, put_properties, Context, Properties, PropertyId};
 use super::{field_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, QoS, QosPid};

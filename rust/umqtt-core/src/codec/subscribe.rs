@@ -6,10 +6,88 @@
 
 use core::fmt;
 
-use super::v5::{put_properties, Properties};
+use super::properties::{put_properties, Properties};
 use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicFilter;
 use crate::types::{PacketType, Pid, QoS};
+
+/// Whether the server sends retained messages when the subscription is
+/// made (§3.8.3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[repr(u8)]
+pub enum RetainHandling {
+    /// Send retained messages at the time of the subscribe.
+    #[default]
+    SendAtSubscribe = 0,
+    /// Send them only if the subscription did not exist yet.
+    SendIfNew = 1,
+    /// Do not send them.
+    DoNotSend = 2,
+}
+
+/// The options byte of one SUBSCRIBE entry (§3.8.3.1).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct SubscriptionOptions {
+    /// Maximum QoS the server may deliver with (bits 1-0).
+    pub qos: QoS,
+    /// Do not receive our own publications (bit 2); not on a shared subscription.
+    pub no_local: bool,
+    /// Keep the retain flag as published instead of clearing it (bit 3).
+    pub retain_as_published: bool,
+    /// Retained messages at subscribe time (bits 5-4).
+    pub retain_handling: RetainHandling,
+}
+
+const NO_LOCAL: u8 = 0b0000_0100;
+const RETAIN_AS_PUBLISHED: u8 = 0b0000_1000;
+const RETAIN_HANDLING_SHIFT: u8 = 4;
+const RESERVED: u8 = 0b1100_0000;
+
+impl SubscriptionOptions {
+    /// `qos` with every other option at its default (all false, send
+    /// retained messages at subscribe): what a 3.1.1 subscription means.
+    pub const fn new(qos: QoS) -> SubscriptionOptions {
+        SubscriptionOptions {
+            qos,
+            no_local: false,
+            retain_as_published: false,
+            retain_handling: RetainHandling::SendAtSubscribe,
+        }
+    }
+
+    /// The wire byte.
+    pub const fn to_byte(self) -> u8 {
+        let mut byte = self.qos.as_u8() | ((self.retain_handling as u8) << RETAIN_HANDLING_SHIFT);
+        if self.no_local {
+            byte |= NO_LOCAL;
+        }
+        if self.retain_as_published {
+            byte |= RETAIN_AS_PUBLISHED;
+        }
+        byte
+    }
+
+    /// Reads the wire byte: reserved bits 7-6 set, QoS 3 and Retain
+    /// Handling 3 are malformed.
+    pub fn from_byte(byte: u8) -> Result<SubscriptionOptions, DecodeError> {
+        if byte & RESERVED != 0 {
+            return Err(DecodeError::ReservedBitsSet);
+        }
+        let qos = QoS::from_u8(byte & 0b11).ok_or(DecodeError::InvalidQos)?;
+        let retain_handling = match (byte >> RETAIN_HANDLING_SHIFT) & 0b11 {
+            0 => RetainHandling::SendAtSubscribe,
+            1 => RetainHandling::SendIfNew,
+            2 => RetainHandling::DoNotSend,
+            _ => return Err(DecodeError::InvalidRetainHandling),
+        };
+        Ok(SubscriptionOptions {
+            qos,
+            no_local: byte & NO_LOCAL != 0,
+            retain_as_published: byte & RETAIN_AS_PUBLISHED != 0,
+            retain_handling,
+        })
+    }
+}
 
 /// SUBACK return code for a refused subscription (§3.9.3).
 pub const SUBACK_FAILURE: u8 = 0x80;
@@ -218,11 +296,13 @@ pub struct SubAck<'a> {
 
 impl<'a> SubAck<'a> {
     /// The exact number of bytes [`SubAck::encode`] writes.
+    #[cfg(any(test, feature = "server"))]
     pub fn encoded_len(&self) -> usize {
         packet_len(self.return_codes.len().saturating_add(2))
     }
 
     /// Encodes the SUBACK (a broker's job; used by tests).
+    #[cfg(any(test, feature = "server"))]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         if self.return_codes.is_empty() {
             return Err(EncodeError::EmptyPayload);

@@ -109,10 +109,10 @@ pub(super) fn decode_connack(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), Dec
 pub(crate) fn decode_connect(
     body: &[u8],
 ) -> Result<(Connect<'_>, Properties<'_>, Properties<'_>), DecodeError> {
-    use super::read_str;
     use crate::codec::connect::{
         read_will, read_will_flags, FLAG_CLEAN_SESSION, FLAG_PASSWORD, FLAG_USERNAME,
     };
+    use crate::codec::properties::read_str;
 
     let mut reader = Reader::new(body);
     let name = reader.field()?;

@@ -8,22 +8,10 @@ use super::{
     check_reason, encode_reason_packet, put_properties, read_reason_and_properties,
     reason_packet_remaining_len, Context, Extra, Properties, PropertyId, ReasonCode,
 };
-use crate::codec::ping::encode_empty;
-use crate::codec::{packet_len, DecodeError, Disconnect, EncodeError, Packet, Reader, Writer};
+use crate::codec::{
+    packet_len, Auth, DecodeError, Disconnect, EncodeError, Packet, Reader, Writer,
+};
 use crate::types::PacketType;
-
-/// Authentication exchange (§3.15): its reason and properties are in
-/// [`Extra`]. As a [`Packet`] it encodes the short form `F0 00` (Success,
-/// no properties); [`encode_auth`] writes any other.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct Auth;
-
-impl Auth {
-    /// Encodes `F0 00` into `buf`.
-    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        encode_empty(PacketType::Auth, buf)
-    }
-}
 
 /// The exact number of bytes [`encode_disconnect`] writes.
 pub fn disconnect_len(reason: ReasonCode, properties: Properties<'_>) -> usize {

@@ -25,9 +25,7 @@
 mod ack;
 mod connect;
 mod disconnect;
-mod properties;
 mod publish;
-mod reason;
 mod subscribe;
 
 #[cfg(test)]
@@ -35,17 +33,22 @@ mod tests;
 
 pub use ack::{ack_len, encode_ack};
 pub use connect::{connack_len, connect_len, encode_connack, encode_connect};
-pub use disconnect::{auth_len, disconnect_len, encode_auth, encode_disconnect, Auth};
-pub use properties::{
-    Context, Properties, Property, PropertyError, PropertyId, PropertyIter, PropertyKind,
-    PropertyValue, PropertyWriter,
-};
+pub use disconnect::{auth_len, disconnect_len, encode_auth, encode_disconnect};
 pub use publish::{encode_publish, encode_publish_header, publish_header_len};
-pub use reason::ReasonCode;
 pub use subscribe::{
     encode_suback, encode_subscribe, encode_unsuback, encode_unsubscribe, suback_len,
-    subscribe_len, unsuback_len, unsubscribe_len, RetainHandling, SubscriptionOptions,
+    subscribe_len, unsuback_len, unsubscribe_len,
 };
+// The vocabulary MQTT 5 shares with the 3.1.1 codec and the client engine
+// lives one level up (no import circle; it stays without feature `mqtt5`).
+pub(crate) use super::properties::{check_properties, put_properties, read_properties};
+pub use super::properties::{
+    Context, Extra, Properties, Property, PropertyError, PropertyId, PropertyIter, PropertyKind,
+    PropertyValue, PropertyWriter,
+};
+pub use super::reason::ReasonCode;
+pub use super::subscribe::{RetainHandling, SubscriptionOptions};
+pub use super::Auth;
 
 use super::ping::decode_empty;
 #[cfg(doc)]
@@ -54,43 +57,6 @@ use super::{check_flags, DecodeError, EncodeError, Packet, PingResp, Reader, Wri
 #[cfg(doc)]
 use crate::topic::TopicName;
 use crate::types::{PacketType, Pid};
-use crate::varint;
-
-/// What a v5 packet carries beyond its 3.1.1 model.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct Extra<'a> {
-    /// CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT, AUTH: the
-    /// reason code (0 when the short form omits it). CONNACK's is also in
-    /// [`super::ConnAck::return_code`].
-    pub reason: ReasonCode,
-    /// The packet's properties, validated for its [`Context`].
-    pub properties: Properties<'a>,
-    /// CONNECT only: the will properties.
-    pub will_properties: Properties<'a>,
-    /// UNSUBACK: one reason code per filter (SUBACK's are in
-    /// [`SubAck::return_codes`]).
-    pub reason_codes: &'a [u8],
-    /// PUBLISH: the Topic Alias property, if any (§3.3.2.3.4).
-    pub topic_alias: Option<u16>,
-}
-
-impl<'a> Extra<'a> {
-    /// Only properties.
-    pub(crate) fn with_properties(properties: Properties<'a>) -> Extra<'a> {
-        Extra {
-            properties,
-            ..Extra::default()
-        }
-    }
-
-    /// A reason code and properties.
-    pub(crate) fn with_reason(reason: ReasonCode, properties: Properties<'a>) -> Extra<'a> {
-        Extra {
-            reason,
-            ..Extra::with_properties(properties)
-        }
-    }
-}
 
 /// Decodes one packet a v5 server sends (CONNACK, PUBLISH, PUBACK, PUBREC,
 /// PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, AUTH) from its
@@ -120,71 +86,6 @@ pub fn decode(first_byte: u8, body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), De
         // PUBACK, PUBREC, PUBREL, PUBCOMP; the client-only types returned above.
         _ => ack::decode_ack(packet_type, body),
     }
-}
-
-/// A variable byte integer inside a body (§1.5.5): at most four bytes and
-/// the shortest encoding of its value, else [`DecodeError::MalformedLength`].
-pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
-    let mut value = 0u32;
-    for index in 0..varint::MAX_LEN {
-        let byte = reader.u8()?;
-        value |= u32::from(byte & 0x7f) << (7 * index);
-        if byte & 0x80 == 0 {
-            // A last byte of 0 after others adds nothing: not minimal.
-            if byte == 0 && index > 0 {
-                return Err(DecodeError::MalformedLength);
-            }
-            return Ok(value);
-        }
-    }
-    Err(DecodeError::MalformedLength)
-}
-
-/// The encoding of `value`, which the caller checked is at most
-/// [`varint::MAX_VALUE`] (otherwise no bytes).
-pub(crate) fn varint_bytes(value: usize) -> ([u8; varint::MAX_LEN], usize) {
-    varint::encode(value).unwrap_or(([0; varint::MAX_LEN], 0))
-}
-
-/// A UTF-8 string as MQTT 5 allows it: valid UTF-8 without U+0000 (§1.5.4).
-pub(crate) fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
-    let text = reader.str()?;
-    if text.contains('\0') {
-        return Err(DecodeError::InvalidUtf8);
-    }
-    Ok(text)
-}
-
-/// A property length and the block it announces, validated for `context`.
-pub(crate) fn read_properties<'a>(
-    reader: &mut Reader<'a>,
-    context: Context,
-) -> Result<Properties<'a>, DecodeError> {
-    let len = read_varint(reader)?;
-    let len = usize::try_from(len).map_err(|_| DecodeError::MalformedLength)?;
-    Properties::parse(reader.take(len)?, context)
-}
-
-/// Refuses a block that is not valid for `context` (it may come from
-/// [`Properties::trusted`], or have been built for another packet).
-pub(crate) fn check_properties(
-    properties: Properties<'_>,
-    context: Context,
-) -> Result<(), EncodeError> {
-    Properties::parse(properties.as_bytes(), context)
-        .map(|_| ())
-        .map_err(|_| EncodeError::InvalidProperties)
-}
-
-/// Writes the property length and the block.
-pub(crate) fn put_properties(
-    writer: &mut Writer<'_>,
-    properties: Properties<'_>,
-) -> Result<(), EncodeError> {
-    let block = properties.as_bytes();
-    let (bytes, used) = varint::encode(block.len()).map_err(|_| EncodeError::PacketTooLarge)?;
-    writer.put_bytes(bytes.get(..used).unwrap_or_default())?;
-    writer.put_bytes(block)
 }
 
 /// Refuses a `reason` not valid for `packet_type` or `properties` not

@@ -5,92 +5,14 @@
 //! options) pairs, reason codes, filters, reason codes. Filters starting
 //! with `$share/` must be valid shared subscriptions (§4.8.2).
 
-use super::ReasonCode;
 use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
+use super::{ReasonCode, SubscriptionOptions};
 use crate::codec::subscribe::{encode_filter_list, filter_list_len, Entry};
 use crate::codec::{
     packet_len, DecodeError, EncodeError, Packet, Reader, SubAck, UnsubAck, Writer,
 };
 use crate::topic::TopicFilter;
-use crate::types::{PacketType, Pid, QoS};
-
-/// Whether the server sends retained messages when the subscription is
-/// made (§3.8.3.1).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
-#[repr(u8)]
-pub enum RetainHandling {
-    /// Send retained messages at the time of the subscribe.
-    #[default]
-    SendAtSubscribe = 0,
-    /// Send them only if the subscription did not exist yet.
-    SendIfNew = 1,
-    /// Do not send them.
-    DoNotSend = 2,
-}
-
-/// The options byte of one SUBSCRIBE entry (§3.8.3.1).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct SubscriptionOptions {
-    /// Maximum QoS the server may deliver with (bits 1-0).
-    pub qos: QoS,
-    /// Do not receive our own publications (bit 2); not on a shared subscription.
-    pub no_local: bool,
-    /// Keep the retain flag as published instead of clearing it (bit 3).
-    pub retain_as_published: bool,
-    /// Retained messages at subscribe time (bits 5-4).
-    pub retain_handling: RetainHandling,
-}
-
-const NO_LOCAL: u8 = 0b0000_0100;
-const RETAIN_AS_PUBLISHED: u8 = 0b0000_1000;
-const RETAIN_HANDLING_SHIFT: u8 = 4;
-const RESERVED: u8 = 0b1100_0000;
-
-impl SubscriptionOptions {
-    /// `qos` with every other option at its default (all false, send
-    /// retained messages at subscribe): what a 3.1.1 subscription means.
-    pub const fn new(qos: QoS) -> SubscriptionOptions {
-        SubscriptionOptions {
-            qos,
-            no_local: false,
-            retain_as_published: false,
-            retain_handling: RetainHandling::SendAtSubscribe,
-        }
-    }
-
-    /// The wire byte.
-    pub const fn to_byte(self) -> u8 {
-        let mut byte = self.qos.as_u8() | ((self.retain_handling as u8) << RETAIN_HANDLING_SHIFT);
-        if self.no_local {
-            byte |= NO_LOCAL;
-        }
-        if self.retain_as_published {
-            byte |= RETAIN_AS_PUBLISHED;
-        }
-        byte
-    }
-
-    /// Reads the wire byte: reserved bits 7-6 set, QoS 3 and Retain
-    /// Handling 3 are malformed.
-    pub fn from_byte(byte: u8) -> Result<SubscriptionOptions, DecodeError> {
-        if byte & RESERVED != 0 {
-            return Err(DecodeError::ReservedBitsSet);
-        }
-        let qos = QoS::from_u8(byte & 0b11).ok_or(DecodeError::InvalidQos)?;
-        let retain_handling = match (byte >> RETAIN_HANDLING_SHIFT) & 0b11 {
-            0 => RetainHandling::SendAtSubscribe,
-            1 => RetainHandling::SendIfNew,
-            2 => RetainHandling::DoNotSend,
-            _ => return Err(DecodeError::InvalidRetainHandling),
-        };
-        Ok(SubscriptionOptions {
-            qos,
-            no_local: byte & NO_LOCAL != 0,
-            retain_as_published: byte & RETAIN_AS_PUBLISHED != 0,
-            retain_handling,
-        })
-    }
-}
+use crate::types::{PacketType, Pid};
 
 /// A filter valid for MQTT 5: a `$share/` filter must be a well-formed
 /// shared subscription, and may not ask for No Local (§3.8.3.1).
@@ -361,6 +283,8 @@ mod tests {
     use crate::codec::tests::{assert_encodes, filter, pid};
     use crate::codec::v5::tests::props;
     use crate::codec::v5::{decode, Property, PropertyId, PropertyValue};
+    use crate::codec::RetainHandling;
+    use crate::types::QoS;
 
     #[test]
     fn options_byte_round_trips() {

@@ -11,6 +11,7 @@ use crate::codec::tests::{pid, qos_strategy, split_packet};
 use crate::codec::{ConnAck, Connect, LastWill, Publish, SubAck, UnsubAck};
 use crate::topic::{TopicFilter, TopicName};
 use crate::types::{Pid, QoS, QosPid};
+use crate::varint;
 
 /// Builds a block of `list` for `context` in `buf`.
 pub(crate) fn props<'b>(

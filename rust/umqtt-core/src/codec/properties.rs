@@ -9,10 +9,11 @@
 //! Which property a packet may carry, and how often, depends on the packet:
 //! that is the [`Context`] every check takes.
 
+#[cfg(feature = "mqtt5")]
 use core::fmt;
 
-use super::{read_str, read_varint, varint_bytes};
-use crate::codec::{DecodeError, Reader};
+use super::reason::ReasonCode;
+use crate::codec::{DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::varint;
 
@@ -558,6 +559,7 @@ impl<'a> Iterator for PropertyIter<'a> {
 impl core::iter::FusedIterator for PropertyIter<'_> {}
 
 /// Why [`PropertyWriter`] refused a property.
+#[cfg(feature = "mqtt5")]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub enum PropertyError {
@@ -576,6 +578,7 @@ pub enum PropertyError {
     FieldTooLong,
 }
 
+#[cfg(feature = "mqtt5")]
 impl fmt::Display for PropertyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -591,12 +594,14 @@ impl fmt::Display for PropertyError {
 /// Builds a property block into a caller buffer, enforcing the same rules
 /// as [`Properties::parse`], so [`PropertyWriter::finish`] always yields a
 /// block that parses in its context.
+#[cfg(feature = "mqtt5")]
 pub struct PropertyWriter<'b> {
     buf: &'b mut [u8],
     len: usize,
     context: Context,
 }
 
+#[cfg(feature = "mqtt5")]
 impl<'b> PropertyWriter<'b> {
     /// An empty block for a packet of context `context`, built in `buf`.
     pub fn new(buf: &'b mut [u8], context: Context) -> Self {
@@ -708,6 +713,7 @@ impl<'b> PropertyWriter<'b> {
     }
 }
 
+#[cfg(feature = "mqtt5")]
 fn check_len(bytes: &[u8]) -> Result<(), PropertyError> {
     if bytes.len() > usize::from(u16::MAX) {
         Err(PropertyError::FieldTooLong)
@@ -716,6 +722,7 @@ fn check_len(bytes: &[u8]) -> Result<(), PropertyError> {
     }
 }
 
+#[cfg(feature = "mqtt5")]
 fn check_str(text: &str) -> Result<(), PropertyError> {
     check_len(text.as_bytes())?;
     if text.contains('\0') {
@@ -725,11 +732,13 @@ fn check_str(text: &str) -> Result<(), PropertyError> {
 }
 
 /// Writes into a slice already sized for the property.
+#[cfg(feature = "mqtt5")]
 struct Out<'t> {
     target: &'t mut [u8],
     position: usize,
 }
 
+#[cfg(feature = "mqtt5")]
 impl Out<'_> {
     fn put(&mut self, bytes: &[u8]) {
         let end = self.position.saturating_add(bytes.len());
@@ -745,4 +754,117 @@ impl Out<'_> {
         self.put(&len.to_be_bytes());
         self.put(bytes);
     }
+}
+
+/// What a v5 packet carries beyond its 3.1.1 model.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Extra<'a> {
+    /// CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT, AUTH: the
+    /// reason code (0 when the short form omits it). CONNACK's is also in
+    /// [`super::ConnAck::return_code`].
+    pub reason: ReasonCode,
+    /// The packet's properties, validated for its [`Context`].
+    pub properties: Properties<'a>,
+    /// CONNECT only: the will properties.
+    pub will_properties: Properties<'a>,
+    /// UNSUBACK: one reason code per filter (SUBACK's are in
+    /// [`super::SubAck::return_codes`]).
+    pub reason_codes: &'a [u8],
+    /// PUBLISH: the Topic Alias property, if any (§3.3.2.3.4).
+    pub topic_alias: Option<u16>,
+}
+
+#[cfg(feature = "mqtt5")]
+impl<'a> Extra<'a> {
+    /// Only properties.
+    pub(crate) fn with_properties(properties: Properties<'a>) -> Extra<'a> {
+        Extra {
+            properties,
+            ..Extra::default()
+        }
+    }
+
+    /// A reason code and properties.
+    pub(crate) fn with_reason(reason: ReasonCode, properties: Properties<'a>) -> Extra<'a> {
+        Extra {
+            reason,
+            ..Extra::with_properties(properties)
+        }
+    }
+}
+
+/// A variable byte integer inside a body (§1.5.5): at most four bytes and
+/// the shortest encoding of its value, else [`DecodeError::MalformedLength`].
+pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
+    let mut value = 0u32;
+    for index in 0..varint::MAX_LEN {
+        let byte = reader.u8()?;
+        value |= u32::from(byte & 0x7f) << (7 * index);
+        if byte & 0x80 == 0 {
+            // A last byte of 0 after others adds nothing: not minimal.
+            if byte == 0 && index > 0 {
+                return Err(DecodeError::MalformedLength);
+            }
+            return Ok(value);
+        }
+    }
+    Err(DecodeError::MalformedLength)
+}
+
+/// The encoding of `value`, which the caller checked is at most
+/// [`varint::MAX_VALUE`] (otherwise no bytes).
+#[cfg(feature = "mqtt5")]
+pub(crate) fn varint_bytes(value: usize) -> ([u8; varint::MAX_LEN], usize) {
+    varint::encode(value).unwrap_or(([0; varint::MAX_LEN], 0))
+}
+
+/// A UTF-8 string as MQTT 5 allows it: valid UTF-8 without U+0000 (§1.5.4).
+pub(crate) fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
+    let text = reader.str()?;
+    if text.contains('\0') {
+        return Err(DecodeError::InvalidUtf8);
+    }
+    Ok(text)
+}
+
+/// A property length and the block it announces, validated for `context`.
+#[cfg(feature = "mqtt5")]
+pub(crate) fn read_properties<'a>(
+    reader: &mut Reader<'a>,
+    context: Context,
+) -> Result<Properties<'a>, DecodeError> {
+    let len = read_varint(reader)?;
+    let len = usize::try_from(len).map_err(|_| DecodeError::MalformedLength)?;
+    Properties::parse(reader.take(len)?, context)
+}
+
+/// Refuses a block that is not valid for `context` (it may come from
+/// [`Properties::trusted`], or have been built for another packet).
+#[cfg(feature = "mqtt5")]
+pub(crate) fn check_properties(
+    properties: Properties<'_>,
+    context: Context,
+) -> Result<(), EncodeError> {
+    Properties::parse(properties.as_bytes(), context)
+        .map(|_| ())
+        .map_err(|_| EncodeError::InvalidProperties)
+}
+
+/// Without MQTT 5 no property block goes out: the shared encoders' MQTT 5
+/// branch (PUBLISH with properties) stops here, and parsing stays out of
+/// the firmware.
+#[cfg(not(feature = "mqtt5"))]
+pub(crate) fn check_properties(_: Properties<'_>, _: Context) -> Result<(), EncodeError> {
+    Err(EncodeError::Unsupported)
+}
+
+/// Writes the property length and the block.
+pub(crate) fn put_properties(
+    writer: &mut Writer<'_>,
+    properties: Properties<'_>,
+) -> Result<(), EncodeError> {
+    let block = properties.as_bytes();
+    let (bytes, used) = varint::encode(block.len()).map_err(|_| EncodeError::PacketTooLarge)?;
+    writer.put_bytes(bytes.get(..used).unwrap_or_default())?;
+    writer.put_bytes(block)
 }

@@ -1,0 +1,30 @@
+# A firmware built without MQTT 5 (cargo --no-default-features and
+# -DUMQTT_MQTT5=0, the minimal profile): _umqtt.MQTT5 is False, every façade
+# still imports, and asking for MQTT 5 is one clear ValueError -- at
+# construction (MQTTClient(version=5), mqtt_as mqttv5=True) and in the engine
+# (_connect / _nb_connect with version 5), before anything is sent.
+import _umqtt
+from mqttutil import eq, raises, skip, ok
+from fakesock import scripted, finish
+
+if _umqtt.MQTT5:
+    skip("MQTT 5 is built into this firmware")
+
+import umqtt.simple, umqtt.simple2, umqtt.robust, umqtt.robust2, mqtt_as
+from umqtt import MQTTClient
+
+TEXT = "MQTT 5 is not in this firmware (built without UMQTT_MQTT5)"
+
+
+def refused(fn, *args):
+    eq(str(raises(ValueError, fn, *args)), TEXT, "message")
+
+
+refused(lambda: MQTTClient("c", "127.0.0.1", version=5))
+refused(lambda: mqtt_as.MQTTClient(dict(mqtt_as.config, mqttv5=True, server="127.0.0.1")))
+c, fake, real = scripted("nov5")
+refused(c._connect, True, 5)
+refused(c._nb_connect, True, 5)
+eq(bytes(fake.tx), b"", "nothing sent")
+finish(c, real)
+ok()
