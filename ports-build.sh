@@ -525,6 +525,10 @@ cmd_size() {
         echo
         echo "full: MQTT 3.1, 3.1.1 and 5; every facade (simple2, robust2, simple, robust, umqtt.MQTTClient, mqtt_as)."
         echo "minimal: MQTT 3.1 and 3.1.1; umqtt.simple2 (with umqtt.errno)."
+        # A tree whose engine has no mqtt5 switch yet builds it in regardless.
+        if [ "$("$(unix_firmware -minimal)" -c 'import _umqtt; print(getattr(_umqtt, "MQTT5", True))')" != False ]; then
+            echo "Note: this tree's minimal firmware still has MQTT 5 (_umqtt.MQTT5 is not False): UMQTT_MQTT5=0 had no effect."
+        fi
         echo "For comparison, pure-Python umqtt.simple2 2.2.0 compiled with this tree's mpy-cross:"
         echo "simple2.mpy $s2 B (with errno.mpy and \`__init__.mpy\`: $s2all B), plus its RAM once imported."
     } | tee "$sdir/size.md"
