@@ -30,6 +30,68 @@ target_sources(usermod_umqtt INTERFACE
 target_include_directories(usermod_umqtt INTERFACE ${UMQTT_DIR}/cmodule)
 target_link_libraries(usermod INTERFACE usermod_umqtt)
 
+# Profiles (docs/building.md): -DUMQTT_PROFILE=full (the default: MQTT 3.1,
+# 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
+# -DUMQTT_MQTT5=0|1 and -DUMQTT_FACADES=simple2,mqtt_as,... (or none) override
+# the profile's choice. Each is also read from the environment, as make does:
+# that is how `make -C ports/esp32 UMQTT_PROFILE=minimal` reaches idf.py's
+# CMake (configure a fresh build directory after changing them there).
+set(UMQTT_PROFILE "" CACHE STRING "umqtt-rs profile: full or minimal (empty: full)")
+set(UMQTT_MQTT5 "" CACHE STRING "umqtt-rs: 1 MQTT 5 in the engine, 0 without (empty: the profile's)")
+set(UMQTT_FACADES "" CACHE STRING "umqtt-rs: facades to freeze, e.g. simple2,mqtt_as, or none (empty: the profile's)")
+function(umqtt_setting out name default)
+    if(NOT "${${name}}" STREQUAL "")
+        set(${out} "${${name}}" PARENT_SCOPE)
+    elseif(NOT "$ENV{${name}}" STREQUAL "")
+        set(${out} "$ENV{${name}}" PARENT_SCOPE)
+    else()
+        set(${out} "${default}" PARENT_SCOPE)
+    endif()
+endfunction()
+umqtt_setting(UMQTT_PROFILE_SEL UMQTT_PROFILE full)
+if(UMQTT_PROFILE_SEL STREQUAL "full")
+    umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 1)
+    umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES "simple2,robust2,simple,robust,client,mqtt_as")
+elseif(UMQTT_PROFILE_SEL STREQUAL "minimal")
+    umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 0)
+    umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES simple2)
+else()
+    message(FATAL_ERROR "umqtt: UMQTT_PROFILE=${UMQTT_PROFILE_SEL}: choose full or minimal")
+endif()
+if(NOT UMQTT_MQTT5_SEL MATCHES "^[01]$")
+    message(FATAL_ERROR "umqtt: UMQTT_MQTT5=${UMQTT_MQTT5_SEL}: use 0 or 1")
+endif()
+message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL}")
+
+# umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
+function(umqtt_write path text)
+    if(EXISTS ${path})
+        file(READ ${path} _old)
+        if(_old STREQUAL text)
+            return()
+        endif()
+    endif()
+    file(WRITE ${path} "${text}")
+endfunction()
+
+target_compile_definitions(usermod_umqtt INTERFACE UMQTT_MQTT5=${UMQTT_MQTT5_SEL})
+set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
+umqtt_write(${UMQTT_NATIVE_FILE} "UMQTT_MQTT5=${UMQTT_MQTT5_SEL}\n")
+# The cargo feature mqtt5 is one of umqtt-ffi's default features.
+set(UMQTT_CARGO_FEATURES --features micropython)
+if(UMQTT_MQTT5_SEL STREQUAL "0")
+    list(PREPEND UMQTT_CARGO_FEATURES --no-default-features)
+endif()
+
+# The facades: MICROPY_FROZEN_MANIFEST=python/manifest*.py (or a manifest of
+# your own) does include("$(UMQTT_MANIFEST)"), the manifest generated here.
+# py/mkrules.cmake, included later in this same scope, hands every
+# MICROPY_MANIFEST_* variable to the manifest.
+set(UMQTT_MANIFEST_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_manifest.py)
+umqtt_write(${UMQTT_MANIFEST_FILE}
+    "include(\"${UMQTT_DIR}/python/manifest_facades.py\", facades=\"${UMQTT_FACADES_SEL}\")\n")
+set(MICROPY_MANIFEST_UMQTT_MANIFEST ${UMQTT_MANIFEST_FILE})
+
 # Rust target for this port; RUST_TARGET overrides.
 set(RUST_TARGET "" CACHE STRING "Rust target triple for umqtt-rs (empty: derived from the port)")
 set(UMQTT_RUST_TOOLCHAIN "" CACHE STRING "rustup toolchain for umqtt-rs (empty: rust-toolchain.toml, or esp for Xtensa)")
@@ -192,15 +254,15 @@ list(APPEND UMQTT_CARGO_ENV
 add_custom_command(
     OUTPUT ${UMQTT_RUST_LIB}
     COMMAND ${CMAKE_COMMAND} -E env ${UMQTT_CARGO_ENV}
-        ${UMQTT_CARGO} build --locked --release -p umqtt-ffi --features micropython --target ${UMQTT_RUST_TARGET}
+        ${UMQTT_CARGO} build --locked --release -p umqtt-ffi ${UMQTT_CARGO_FEATURES} --target ${UMQTT_RUST_TARGET}
         --manifest-path ${UMQTT_DIR}/Cargo.toml --target-dir ${UMQTT_CARGO_DIR}
     # cargo leaves an up-to-date library alone; touch it so this rule settles.
     COMMAND ${CMAKE_COMMAND} -E touch ${UMQTT_RUST_LIB}
     DEPENDS ${UMQTT_RUST_SRC} ${UMQTT_DIR}/Cargo.toml ${UMQTT_DIR}/Cargo.lock
         ${UMQTT_DIR}/rust-toolchain.toml ${UMQTT_DIR}/cmodule/umqtt_port.h
-        ${UMQTT_CFLAGS_FILE} ${UMQTT_GENHDRS}
+        ${UMQTT_CFLAGS_FILE} ${UMQTT_NATIVE_FILE} ${UMQTT_GENHDRS}
     WORKING_DIRECTORY ${UMQTT_DIR}
-    COMMENT "CARGO umqtt-ffi (${UMQTT_RUST_TARGET})"
+    COMMENT "CARGO umqtt-ffi (${UMQTT_RUST_TARGET}, UMQTT_MQTT5=${UMQTT_MQTT5_SEL})"
     VERBATIM
 )
 

@@ -9,6 +9,57 @@
 
 UMQTT_DIR := $(USERMOD_DIR)
 
+# Profiles (docs/building.md): UMQTT_PROFILE=full (the default: MQTT 3.1,
+# 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
+# UMQTT_MQTT5=0|1 and UMQTT_FACADES=simple2,mqtt_as,... (or none) override
+# the profile's choice; empty means the profile's.
+UMQTT_PROFILE ?= full
+ifeq ($(UMQTT_PROFILE),full)
+UMQTT_PROFILE_MQTT5 := 1
+UMQTT_PROFILE_FACADES := simple2,robust2,simple,robust,client,mqtt_as
+else ifeq ($(UMQTT_PROFILE),minimal)
+UMQTT_PROFILE_MQTT5 := 0
+UMQTT_PROFILE_FACADES := simple2
+else
+$(error umqtt: UMQTT_PROFILE=$(UMQTT_PROFILE): choose full or minimal)
+endif
+UMQTT_MQTT5_SEL := $(if $(strip $(UMQTT_MQTT5)),$(strip $(UMQTT_MQTT5)),$(UMQTT_PROFILE_MQTT5))
+UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(UMQTT_PROFILE_FACADES))
+ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
+$(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
+endif
+
+# The selection is written to files in $(BUILD), each rewritten only when it
+# changes: make tracks them, where it tracks neither CFLAGS nor the manifest.
+UMQTT_BUILD_ABS := $(abspath $(BUILD))
+UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
+UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL)
+ifneq ($(file < $(UMQTT_NATIVE_FILE)),$(UMQTT_NATIVE_TEXT))
+# QSTRs are collected once per source file, not per CFLAGS: a build directory
+# built with the other MQTT 5 setting would miss some. Say so, clearly.
+ifneq ($(wildcard $(UMQTT_NATIVE_FILE)),)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(error umqtt: $(BUILD) was built with $(file < $(UMQTT_NATIVE_FILE)), not $(UMQTT_NATIVE_TEXT): use another BUILD= (or make clean))
+endif
+endif
+$(shell mkdir -p $(UMQTT_BUILD_ABS))
+$(file > $(UMQTT_NATIVE_FILE),$(UMQTT_NATIVE_TEXT))
+endif
+CFLAGS_USERMOD += -D$(UMQTT_NATIVE_TEXT)
+# The cargo feature mqtt5 is one of umqtt-ffi's default features.
+UMQTT_CARGO_FEATURES := $(if $(filter 0,$(UMQTT_MQTT5_SEL)),--no-default-features) --features micropython
+
+# The facades: FROZEN_MANIFEST=python/manifest.py (or a manifest of your own)
+# does include("$(UMQTT_MANIFEST)"), the manifest generated here.
+UMQTT_COMMA := ,
+UMQTT_MANIFEST_FILE := $(UMQTT_BUILD_ABS)/umqtt_manifest.py
+UMQTT_MANIFEST_TEXT := include("$(abspath $(UMQTT_DIR))/python/manifest_facades.py"$(UMQTT_COMMA) facades="$(UMQTT_FACADES_SEL)")
+ifneq ($(file < $(UMQTT_MANIFEST_FILE)),$(UMQTT_MANIFEST_TEXT))
+$(shell mkdir -p $(UMQTT_BUILD_ABS))
+$(file > $(UMQTT_MANIFEST_FILE),$(UMQTT_MANIFEST_TEXT))
+endif
+MICROPY_MANIFEST_UMQTT_MANIFEST := $(UMQTT_MANIFEST_FILE)
+
 # The C glue (cmodule/umqtt_glue.h describes it) and the trampolines Rust calls.
 UMQTT_GLUE_C := modumqtt.c umqtt_errors.c umqtt_client.c umqtt_client_nb.c \
 	umqtt_events.c umqtt_pending.c umqtt_props.c umqtt_buffers.c
@@ -43,12 +94,13 @@ UMQTT_RUST_SRC := $(shell find $(UMQTT_DIR)/rust -name '*.rs' -o -name Cargo.tom
 UMQTT_LLVM_BIN := $(shell rustc --print sysroot)/lib/rustlib/$(shell rustc -vV | sed -n 's/^host: //p')/bin
 
 # bindgen needs the generated QSTR header, and the port's flags (one per line).
-$(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
-	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET))"
+$(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
+	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET), UMQTT_MQTT5=$(UMQTT_MQTT5_SEL))"
 	$(Q)printf '%s\n' $(CFLAGS) > $(UMQTT_CFLAGS_FILE)
 	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) TARGET_CC="$(CC)" \
-		cargo build --quiet --locked --release -p umqtt-ffi --features micropython --target $(RUST_TARGET) \
+		cargo build --quiet --locked --release -p umqtt-ffi $(UMQTT_CARGO_FEATURES) --target $(RUST_TARGET) \
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
+	$(Q)touch $@
 
 $(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)
 	$(ECHO) "LINK $@"

@@ -11,11 +11,16 @@ try:
 except Exception:
     include("$(MPY_DIR)/extmod/asyncio")
 
-# umqtt/__init__.py, umqtt/errno.py, umqtt/simple2.py from the directory of
-# this file. The native engine is the built-in module _umqtt (cmodule/).
-package("umqtt")
-
-# mqtt_as.py: `from mqtt_as import MQTTClient, config`, the asyncio client
-# (Peter Hinch's mqtt_as API) on the same native engine. Needs asyncio, which
-# the includes above freeze.
-module("mqtt_as.py")
+# The facades of the build's profile (UMQTT_PROFILE, UMQTT_FACADES): the
+# manifest micropython.mk / micropython.cmake generate includes
+# manifest_facades.py with them (umqtt/*.py, mqtt_as.py from this directory).
+# The native engine is the built-in module _umqtt (cmodule/).
+try:
+    include("$(UMQTT_MANIFEST)")
+except Exception as e:
+    if "$(UMQTT_MANIFEST)" not in str(e):
+        raise
+    raise Exception(
+        "$(UMQTT_MANIFEST) is not defined: build with umqtt-rs as a user C module "
+        "(USER_C_MODULES=...), whose micropython.mk / micropython.cmake define it"
+    )

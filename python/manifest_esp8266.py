@@ -9,5 +9,6 @@ include("$(MPY_DIR)/extmod/asyncio")
 require("ssd1306")
 require("upysh")
 
-# umqtt/__init__.py, umqtt/errno.py, umqtt/simple2.py from this directory.
-package("umqtt")
+# The facades of the build's profile (UMQTT_PROFILE, UMQTT_FACADES): see
+# python/manifest.py.
+include("$(UMQTT_MANIFEST)")

@@ -18,6 +18,9 @@ every test with a line ``# offline`` near its top. ``-k`` narrows that down.
 
 Results follow tests/run.py's protocol: ``OK`` as the last line passes, a
 ``SKIP <reason>`` line skips, anything else (an exception, a timeout) fails.
+A test whose ``# needs:`` line names what the firmware's profile left out
+(tests/needs.py; each firmware is probed once, in a QEMU of its own) is
+reported skipped with the reason, without running.
 One line per test and target, then per target ``N passed, N failed, N
 skipped``; the exit code is non-zero when a test failed or none ran.
 """
@@ -35,6 +38,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MP_DIR = os.path.join(HERE, "mp")
+sys.path.insert(0, HERE)
+import needs  # noqa: E402 (tests/needs.py, next to this file)
+
 DEFAULT_TIMEOUT = 60
 
 QEMU = {
@@ -187,9 +193,27 @@ def discover(patterns):
                    for p in patterns)]
 
 
-def run_one(target, firmware, name, files, timeout):
+def probe(target, firmware):
+    """What the firmware has of tests/needs.py's FEATURES."""
+    q = Qemu(target, firmware)
+    try:
+        deadline = time.monotonic() + 60
+        q.enter_raw_repl(deadline)
+        out, err = q.exec_raw(needs.PROBE, deadline)
+    finally:
+        q.close()
+    return needs.parse_probe(out + err)
+
+
+def run_one(target, firmware, name, files, timeout, have):
     with open(os.path.join(MP_DIR, name + ".py"), "rb") as f:
         src = f.read()
+    try:
+        why = needs.skip_reason(src, have)
+    except ValueError as e:
+        return "FAIL", "its '# needs:' line: %s" % (e,), "", 0.0
+    if why:
+        return "SKIP", why, "", 0.0
     m = TIMEOUT_RE.search(src[:2000])
     if m:
         timeout = min(timeout, int(m.group(1)))
@@ -252,10 +276,20 @@ def main():
         targets.append((name, os.path.abspath(elf)))
     names = discover(args.patterns)
     files = helpers()
+    have = {}
+    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as ex:
+        for (t, elf), fut in [((t, elf), ex.submit(probe, t, elf)) for t, elf in targets]:
+            try:
+                have[t] = fut.result()
+            except (QemuError, RuntimeError) as e:
+                print("%s: probing the firmware failed: %s" % (t, e))
+                return 1
+            print("%s firmware: %s" % (t, needs.describe(have[t])), flush=True)
     jobs = [(t, elf, n) for t, elf in targets for n in names]
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as ex:
-        futs = {ex.submit(run_one, t, elf, n, files, args.timeout): (t, n) for t, elf, n in jobs}
+        futs = {ex.submit(run_one, t, elf, n, files, args.timeout, have[t]): (t, n)
+                for t, elf, n in jobs}
         for fut in concurrent.futures.as_completed(futs):
             t, n = futs[fut]
             status, why, text, dt = fut.result()

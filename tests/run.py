@@ -10,6 +10,9 @@ Usage:
                          [--verbose] [-j N] [--timeout S] [--heapsize SIZE]
 
 Script protocol (see tests/README.md):
+  * a header line ``# needs: robust mqtt5 ...`` (tests/needs.py) names what
+    the test needs beyond umqtt.simple2: when the firmware (probed once)
+    lacks it, the test is reported skipped with the reason, without running;
   * a line ``SKIP <reason>`` (with exit code 0) marks the test skipped;
   * the test passes when the exit code is 0 and the last line is ``OK``
     (or, if ``test_x.exp`` exists, when the output equals it exactly);
@@ -38,6 +41,9 @@ import time
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import needs  # noqa: E402 (tests/needs.py, next to this file)
+
 MP_DIR = os.path.join(HERE, "mp")
 MOSQUITTO = os.environ.get("MOSQUITTO", "/usr/sbin/mosquitto")
 MOSQUITTO_PASSWD = os.environ.get("MOSQUITTO_PASSWD", "mosquitto_passwd")
@@ -516,10 +522,27 @@ def test_timeout(path, default):
     return int(m.group(1)) if m else default
 
 
+def probe(args):
+    """What the firmware has of tests/needs.py's FEATURES (frozen modules only)."""
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ":".join([".frozen"] + [os.path.abspath(p) for p in args.mpypath])
+    env.pop("MICROPYINSPECT", None)
+    r = subprocess.run([args.micropython, "-c", needs.PROBE], env=env, cwd=tempfile.gettempdir(),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    return needs.parse_probe(r.stdout.decode("utf-8", "replace"))
+
+
 def run_one(name, args, env, tmproot):
     if args.broker == "amqtt" and name in AMQTT_LACKS:
         return name, "SKIP", AMQTT_LACKS[name], "", 0.0
     path = os.path.join(MP_DIR, name + ".py")
+    with open(path, "rb") as f:
+        try:
+            why = needs.skip_reason(f.read(), args.have)
+        except ValueError as e:
+            return name, "FAIL", "its '# needs:' line: %s" % (e,), "", 0.0
+    if why:
+        return name, "SKIP", why, "", 0.0
     timeout = min(args.timeout, test_timeout(path, args.timeout))
     cwd = tempfile.mkdtemp(prefix=name + "-", dir=tmproot)
     cmd = shlex.split(args.wrapper) + [args.micropython]
@@ -605,6 +628,13 @@ def main():
         print("no tests selected")
         print("0 passed, 0 failed, 0 skipped")
         return 1
+    try:
+        args.have = probe(args)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        print("harness error: probing the firmware: %s" % (e,))
+        print("0 passed, %d failed, 0 skipped" % len(names))
+        return 1
+    print("firmware: %s" % needs.describe(args.have), flush=True)
 
     tmproot = tempfile.mkdtemp(prefix="umqtt-tests-")
     if not args.keep:

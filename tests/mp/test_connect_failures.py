@@ -7,6 +7,7 @@
 # reason code above 255 on MQTT 5. A status callback that puts an expired
 # pid back into rcv_pids gets one report per check_msg(), not an endless loop.
 # timeout: 30
+# needs: simple client mqtt5
 import socket
 import time
 import testenv

@@ -7,6 +7,7 @@
 # a subs_cb that raises does not kill the client; the native client polls
 # through select.poll.
 # timeout: 60
+# needs: mqtt_as
 import asyncio
 import select
 import socket

@@ -5,6 +5,7 @@
 # calling connect() while the keeper reconnects) do not start two
 # connections either.
 # timeout: 30
+# needs: mqtt_as
 import asyncio
 import testenv
 from mqttutil import check, eq, topic, uid

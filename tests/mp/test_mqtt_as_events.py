@@ -5,6 +5,7 @@
 # clean=False): QoS 1 messages published while the subscriber's link is down
 # arrive once it has reconnected by itself.
 # timeout: 60
+# needs: mqtt_as
 import asyncio
 import testenv
 from time import ticks_ms, ticks_diff

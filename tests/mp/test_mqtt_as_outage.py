@@ -8,6 +8,7 @@
 # a counter task ticking every 10 ms must never be held up for long (the
 # scheduler never blocks on a socket). Prints the measured figures.
 # timeout: 120
+# needs: mqtt_as
 import asyncio
 import testenv
 from time import ticks_ms, ticks_diff

@@ -8,6 +8,7 @@
 # the dead broker is detected (4 ping intervals without a byte) and the
 # client reconnects once the link is back.
 # timeout: 60
+# needs: mqtt_as
 import asyncio
 import testenv
 from time import ticks_ms, ticks_diff

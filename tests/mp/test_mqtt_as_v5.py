@@ -8,6 +8,7 @@
 # MQTTException(0x87) without a reconnect. Without mqttv5, properties
 # arguments are ignored (as in mqtt_as).
 # timeout: 60
+# needs: mqtt_as mqtt5
 import asyncio
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -6,6 +6,7 @@
 # QoS 2 message is delivered exactly once. Every blocking façade, and
 # umqtt.MQTTClient's background thread.
 # timeout: 60
+# needs: simple robust robust2 client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -4,6 +4,7 @@
 # missing module (the package once turned it into "AttributeError: _net").
 # Where the firmware has socket, a socket.py that raises ImportError,
 # first on sys.path, hides it (only this test's process sees it).
+# needs: simple robust robust2 client
 import sys
 
 try:

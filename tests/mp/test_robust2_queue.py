@@ -3,6 +3,7 @@
 # queue limit, cbstat re-queueing, and CONFIRM_QUEUE_MAX (2.2.0 raised
 # KeyError from dict.pop(0); here the oldest pid of the entry is dropped);
 # a full in-flight table waits for room, EINFLIGHT queues without a connection issue.
+# needs: robust2
 import time
 import testenv
 from mqttutil import check, eq, raises, topic, uid, wait_until

@@ -3,6 +3,7 @@
 # while the broker is down are queued; is_conn_issue()/reconnect() loop,
 # resubscribe() and send_queue() deliver them; things_to_do() drains to 0.
 # timeout: 60
+# needs: robust2
 import time
 import testenv
 from mqttutil import check, eq, topic, uid, wait_until

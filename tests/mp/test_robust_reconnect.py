@@ -4,6 +4,7 @@
 # broker back), and then redo the operation. After a graceful stop mosquitto
 # keeps the persistent session, so the resumed subscription still delivers.
 # timeout: 60
+# needs: simple robust
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -2,6 +2,7 @@
 # subclasses robust: reconnect() calls the subclass's connect(), which is
 # where micropython-lib's README says to resubscribe. The connection is
 # broken under the client by closing its socket.
+# needs: simple robust
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

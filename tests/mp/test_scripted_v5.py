@@ -13,6 +13,7 @@
 # - PUBACK / SUBACK / UNSUBACK reason codes >= 0x80 raise MQTTException(code);
 # - a broker DISCONNECT with a reason: OSError(-1, its name), the reason and
 #   properties in disconnect_reason; AUTH (not supported): EPROTOCOL.
+# needs: simple client mqtt5
 from mqttutil import check, eq, raises, uid
 from fakesock import FakeSock
 from umqtt import MQTTClient

@@ -3,6 +3,7 @@
 # QoS1 publish (returns None once PUBACKed) and unsubscribe; check_msg()/
 # wait_msg() return values; pid wraps 65535 -> 1; user without password;
 # connect(timeout=); refused CONNACK -> MQTTException(rc); EOF -> OSError.
+# needs: simple
 import time
 import testenv
 from mqttutil import check, eq, raises, topic, uid

@@ -2,6 +2,7 @@
 # micropython-lib's own test_umqtt_simple.py does), the `socket` module
 # global replaced, and FakeSock scripts for the bounded waits and the
 # packets whose bodies must be consumed.
+# needs: simple
 import io
 import time
 

@@ -2,6 +2,7 @@
 # restored in micropython-lib 1.6.0), ssl=<tls.SSLContext> (wrap_socket is
 # called with server_hostname=server), mutual TLS with key/cert, and a
 # wrong CA failing.
+# needs: simple
 import testenv
 from mqttutil import check, eq, raises, topic, uid
 from umqtt.simple import MQTTClient

@@ -5,6 +5,7 @@
 # Without the background thread (keepalive=0, the default), the reconnect
 # happens inside the call (one attempt).
 # timeout: 60
+# needs: client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -8,6 +8,7 @@
 # only sleeps while the thread (keepalive > 0) receives; a main thread in a
 # wait_msg() loop with the thread running.
 # timeout: 60
+# needs: client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -12,6 +12,7 @@
 # - while the program waits in wait_msg(), the thread does not take the
 #   message: the callback runs on the program's thread.
 # timeout: 60
+# needs: client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -6,6 +6,7 @@
 # callback reconnects (the example's close() + connect() + subscribe()),
 # the call that reported the loss returns None and the client goes on.
 # timeout: 60
+# needs: client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

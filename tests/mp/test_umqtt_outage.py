@@ -9,6 +9,7 @@
 # The bound asserted (1 s per call, for refused connections on loopback) is
 # a behaviour check: the calls used to block for the whole outage.
 # timeout: 60
+# needs: client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

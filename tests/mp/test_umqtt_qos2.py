@@ -3,6 +3,7 @@
 # unacknowledged; connect(clean_session=False) resends them with DUP and the
 # same packet id, and a QoS 2 subscriber counts exactly one delivery each.
 # timeout: 60
+# needs: client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

@@ -14,6 +14,7 @@
 # - a refused SUBACK still makes subscribe() raise MQTTException(0x80),
 #   whichever thread reads it.
 # timeout: 90
+# needs: simple client
 import time
 import testenv
 from mqttutil import check, eq, topic, uid

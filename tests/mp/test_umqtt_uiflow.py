@@ -3,6 +3,7 @@
 # filters matched by the core (UIFlow's own client drops them), a burst
 # larger than the handler queue (no "schedule queue full"), unsubscribe,
 # _umqtt.topic_matches, and `import umqtt.simple2` not loading the client.
+# needs: client
 import sys
 import time
 import testenv

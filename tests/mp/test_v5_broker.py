@@ -9,6 +9,7 @@
 # announced Maximum QoS / Retain Available / Maximum Packet Size / Server
 # Keep Alive enforced before sending, Receive Maximum, and PUBACK reason codes.
 # timeout: 60
+# needs: simple client mqtt5
 import time
 import testenv
 from mqttutil import check, eq, raises, topic, uid

@@ -1,0 +1,46 @@
+# The frozen Python part of umqtt-rs: the facades a build selects.
+#
+# micropython.mk and micropython.cmake include this file, through the
+# manifest they generate for the build, as $(UMQTT_MANIFEST):
+#     include("$(UMQTT_MANIFEST)")
+# freezes the facades of UMQTT_PROFILE / UMQTT_FACADES (docs/building.md).
+# A manifest of your own can also include it directly:
+#     include("/path/to/umqtt-rs/python/manifest_facades.py", facades="simple2,mqtt_as")
+#
+# options.facades: names separated by commas or spaces, "none" for none.
+options.defaults(facades="simple2 robust2 simple robust client mqtt_as")
+
+# The umqtt package's files each facade imports (besides __init__, _net and
+# errno, which every facade has). mqtt_as is a top-level module of its own.
+_PACKAGE_FILES = {
+    "simple2": ("simple2.py",),
+    "robust2": ("robust2.py", "simple2.py"),
+    "simple": ("simple.py",),
+    "robust": ("robust.py", "simple.py"),
+    # `from umqtt import MQTTClient` (umqtt/_client.py) reconnects with robust.
+    "client": ("_client.py", "robust.py", "simple.py"),
+    "mqtt_as": (),
+}
+
+_names = options.facades.replace(",", " ").split()
+if _names == ["none"]:
+    _names = []
+for _name in _names:
+    if _name not in _PACKAGE_FILES:
+        raise ValueError(
+            "umqtt: unknown facade %r in UMQTT_FACADES; choose from: %s (or none)"
+            % (_name, " ".join(_PACKAGE_FILES))
+        )
+
+_files = []
+for _name in _names:
+    for _f in ("__init__.py", "_net.py", "errno.py") + _PACKAGE_FILES[_name]:
+        if _f not in _files:
+            _files.append(_f)
+if _files:
+    package("umqtt", files=_files)
+if "mqtt_as" in _names:
+    # mqtt_as runs on asyncio; a manifest that already froze it is not
+    # frozen twice (include() skips a manifest seen before).
+    include("$(MPY_DIR)/extmod/asyncio")
+    module("mqtt_as.py")

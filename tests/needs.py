@@ -1,0 +1,84 @@
+"""What a test needs that a firmware profile may leave out (tests/README.md).
+
+A test script declares it in a header line among its first lines:
+
+    # needs: robust client mqtt5
+
+The words are the facades of UMQTT_FACADES beyond umqtt.simple2 (every
+build has simple2, umqtt.errno and the package's own modules) and ``mqtt5``
+(the engine's MQTT 5, UMQTT_MQTT5). tests/run.py and tests/qemu.py probe
+the firmware once (PROBE, run on it) and report a test whose needs it lacks
+as skipped, with the reason, without running it.
+"""
+
+import re
+
+# need -> (module that imports when the firmware has it, name in reasons)
+FEATURES = {
+    "robust2": ("umqtt.robust2", "umqtt.robust2"),
+    "simple": ("umqtt.simple", "umqtt.simple"),
+    "robust": ("umqtt.robust", "umqtt.robust"),
+    "client": ("umqtt._client", "umqtt.MQTTClient"),
+    "mqtt_as": ("mqtt_as", "mqtt_as"),
+    "mqtt5": (None, "MQTT 5"),
+}
+
+NEEDS_RE = re.compile(rb"^#\s*needs:(.*)$", re.M)
+
+# MicroPython code: prints one line "PROBE name=0|1 ...". A module is absent
+# when importing it fails naming that very module; an ImportError naming
+# another (mqtt_as needs socket, which the QEMU boards lack) means it is there.
+PROBE = """\
+def _have(m):
+    try:
+        __import__(m)
+        return 1
+    except ImportError as e:
+        return 0 if repr(m) in str(e) else 1
+try:
+    import _umqtt
+    _v5 = 1 if getattr(_umqtt, "MQTT5", True) else 0
+except ImportError:
+    _v5 = 0
+print("PROBE", %s, "mqtt5=%%d" %% _v5)
+""" % ", ".join('"%s=%%d" %% _have(%r)' % (n, m) for n, (m, _) in FEATURES.items() if m)
+
+
+def parse_probe(text):
+    """The set of FEATURES the firmware has, from PROBE's output."""
+    for line in text.replace("\r", "").split("\n"):
+        if line.startswith("PROBE "):
+            have = set()
+            for word in line.split()[1:]:
+                name, _, v = word.partition("=")
+                if v == "1":
+                    have.add(name)
+            return have
+    raise RuntimeError("the firmware probe printed no PROBE line:\n" + text[-2000:])
+
+
+def needs_of(source):
+    """The needs a test's source (bytes) declares; ValueError for unknown words."""
+    out = []
+    for m in NEEDS_RE.finditer(source[:2000]):
+        for word in m.group(1).decode().split():
+            if word not in FEATURES:
+                raise ValueError("unknown need %r (known: %s)" % (word, " ".join(FEATURES)))
+            out.append(word)
+    return out
+
+
+def describe(have):
+    """One line: what the probed firmware has."""
+    return "facades simple2%s; MQTT 5 %s" % (
+        "".join(", " + FEATURES[n][1] for n in FEATURES if n != "mqtt5" and n in have),
+        "on" if "mqtt5" in have else "off")
+
+
+def skip_reason(source, have):
+    """None when the firmware has everything the test needs, else the reason."""
+    missing = [FEATURES[n][1] for n in needs_of(source) if n not in have]
+    if not missing:
+        return None
+    return "needs %s: left out of this firmware (its profile, UMQTT_FACADES, UMQTT_MQTT5)" % (
+        ", ".join(missing))
