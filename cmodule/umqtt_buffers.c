@@ -22,6 +22,11 @@
 // umqtt_tx_release gives the block back once the non-blocking queue (which
 // lives in this buffer, payloads included) is empty.
 //
+// The session's tables (packet ids in flight, QoS 2 messages awaiting
+// PUBREL, acks owed) are rows in a block of their own, grown the same way:
+// none until the first receive or exchange, then 1, 2, 4... rows of
+// umqtt_row_size() bytes up to the in-flight limit (32).
+//
 // The blocks hang off the client object, so the GC sees them while Python
 // code runs in the middle of a read (a socket hook, a callback).
 
@@ -36,6 +41,8 @@ void umqtt_buffers_init(umqtt_client_obj_t *self) {
     self->rx_cap = sizeof(self->rx_inline);
     self->tx = self->tx_inline;
     self->tx_cap = sizeof(self->tx_inline);
+    self->rows = NULL;
+    self->rows_n = 0;
 }
 
 void umqtt_rx_grow(umqtt_client_obj_t *self) {
@@ -107,6 +114,16 @@ bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
     self->tx = block;
     self->tx_cap = need;
     return true;
+}
+
+void umqtt_tables_grow(umqtt_client_obj_t *self, size_t rows) {
+    uint8_t *block = m_new(uint8_t, rows * umqtt_row_size());
+    umqtt_check(self, umqtt_client_move_tables(self->engine, block, rows), 0);
+    if (self->rows != NULL) {
+        m_del(uint8_t, self->rows, self->rows_n * umqtt_row_size());
+    }
+    self->rows = block;
+    self->rows_n = rows;
 }
 
 void umqtt_tx_release(umqtt_client_obj_t *self) {

@@ -557,6 +557,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        umqtt_tables_room(self);
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
@@ -591,6 +592,7 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
+    umqtt_tables_room(self);
     umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
     umqtt_io io = umqtt_io_of(self);
@@ -638,6 +640,7 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
     r.ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     r.io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
+    umqtt_tables_room(self);
     r.topic = umqtt_bytes_of(topic);
     r.block = umqtt_props_build(props, context, 0, 0);
     if (props != mp_const_none) {
@@ -741,6 +744,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     umqtt_report_expired(self);
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
+    umqtt_tables_room(self);
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
     umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);

@@ -100,6 +100,7 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
     if (qos > 0 && (pid < 1 || pid > 65535)) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
+    umqtt_tables_room(self);
     umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
         mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none, true);
     umqtt_io io = umqtt_io_of(self);
@@ -116,6 +117,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     mp_obj_t props, umqtt_props_context ctx) {
     umqtt_require_socket(self);
     umqtt_require_v5(self, props);
+    umqtt_tables_room(self);
     umqtt_bytes topic = umqtt_bytes_of(topic_in);
     mp_int_t pid = mp_obj_get_int(pid_in);
     if (pid < 1 || pid > 65535) {
@@ -180,6 +182,7 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_disconnect_obj, client_nb_disconnect);
 static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
+    umqtt_tables_room(self);
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
     umqtt_status st = umqtt_client_nb_receive(self->engine, &io, &ev);

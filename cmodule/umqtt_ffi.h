@@ -694,6 +694,29 @@ umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
 // `filter` and `topic` valid for the call; `matched` null or writable.
 umqtt_status umqtt_topic_matches(umqtt_bytes filter, umqtt_bytes topic, bool *matched);
 
+// Bytes of one row (the block for `n` rows is `n` times this, aligned as
+// the GC aligns every block).
+size_t umqtt_row_size(void);
+
+// 0 if the tables have room for one more entry each; else the number of
+// rows to move them to (1 at first, then doubling, at most the limit). A
+// client that only publishes at QoS 0 and receives gets one row (an ack
+// owed for a PUBREL the broker resends from an earlier connection).
+//
+// # Safety
+// `client` is null or initialised.
+size_t umqtt_client_rows_wanted(const umqtt_client *client);
+
+// Moves the client's tables into `block`, `rows` rows of
+// [`umqtt_row_size`] bytes; the previous block (if any) is no longer
+// used and may be freed. `InvalidArgument` (nothing moved) if the rows
+// cannot hold what is in the tables.
+//
+// # Safety
+// `client` initialised; `block` valid for writes of `rows` rows, aligned
+// for them, and kept alive, unmoved, until the next move or the client's end.
+umqtt_status umqtt_client_move_tables(umqtt_client *client, uint8_t *block, size_t rows);
+
 #if defined(UMQTT_MQTT5)
 // The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
 // not define.

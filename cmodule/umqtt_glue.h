@@ -161,6 +161,8 @@ typedef struct _umqtt_client_obj_t {
     size_t rx_cap;
     uint8_t *tx;              // transmit buffer: tx_inline, or a block for large packets
     size_t tx_cap;
+    uint8_t *rows;            // the session's tables (umqtt_tables_grow; NULL: none yet)
+    size_t rows_n;
     uint8_t *aliases;         // MQTT 5 inbound topic aliases (NULL: none announced)
     size_t aliases_cap;
     uint32_t max_packet;      // max_packet_size: the largest body accepted
@@ -318,6 +320,17 @@ static inline bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool 
 }
 // Back to tx_inline, once nothing is queued.
 void umqtt_tx_release(umqtt_client_obj_t *self);
+// Moves the session's tables to a block of `rows` rows.
+void umqtt_tables_grow(umqtt_client_obj_t *self, size_t rows);
+// Room in the session's tables for one more entry each: call before a call
+// that may add one (a QoS 1/2 publish, a subscribe or unsubscribe, a
+// receive, an accepted message, an rcv_pids store), before borrowing.
+static inline void umqtt_tables_room(umqtt_client_obj_t *self) {
+    size_t rows = umqtt_client_rows_wanted(self->engine);
+    if (rows != 0) {
+        umqtt_tables_grow(self, rows);
+    }
+}
 
 // ---------------------------------------------------------------------------
 // umqtt_events.c: what the engine received.

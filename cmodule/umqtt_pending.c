@@ -72,7 +72,9 @@ static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t 
         return mp_const_none;
     }
     // store
-    umqtt_check(client, umqtt_client_pending_insert(client->engine, pid, umqtt_ticks_from_obj(value)), 0);
+    uint32_t ticks = umqtt_ticks_from_obj(value);
+    umqtt_tables_room(client);
+    umqtt_check(client, umqtt_client_pending_insert(client->engine, pid, ticks), 0);
     return mp_const_none;
 }
 

@@ -13,7 +13,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use umqtt_core::client::{Client, ClientError, Link, Message, Received, DELIVERY_DEPTH};
 use umqtt_core::codec::{ConnAck, Connect, Packet};
-use umqtt_core::{FrameReader, Instant, Pid, ProtocolVersion, QoS, QosPid, Transmit};
+use umqtt_core::{FrameReader, Inline, Instant, Pid, ProtocolVersion, QoS, QosPid, Transmit};
 
 const N: usize = 4;
 
@@ -60,7 +60,7 @@ fn qos(q: u8) -> QoS {
     QoS::from_u8(q % 3).unwrap_or(QoS::AtMostOnce)
 }
 
-fn feed(c: &mut Client<N>, m: &mut Model, bytes: &[u8]) {
+fn feed(c: &mut Client<Inline<N>>, m: &mut Model, bytes: &[u8]) {
     let mut rx = [0u8; 512];
     let mut rest = bytes;
     while !rest.is_empty() {
@@ -121,7 +121,7 @@ fn publish_bytes(q: QoS, p: Option<Pid>) -> Vec<u8> {
 }
 
 fuzz_target!(|input: Input| {
-    let mut c = Client::<N>::new(512);
+    let mut c = Client::<Inline<N>>::new(512);
     let mut m = Model {
         open: Vec::new(),
         owed: Vec::new(),

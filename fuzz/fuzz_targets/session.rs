@@ -12,7 +12,7 @@ use umqtt_core::codec::{
 };
 use umqtt_core::{
     decode, Awaiting, Duration, Event, Instant, Packet, Pid, ProtocolError, ProtocolVersion, QoS,
-    QosPid, Session, TopicFilter, TopicName,
+    Inline, QosPid, Session, TopicFilter, TopicName,
 };
 
 const N: usize = 4;
@@ -73,7 +73,7 @@ fn pid(p: u8) -> Option<Pid> {
     }
 }
 
-fn check(session: &Session<N>) {
+fn check(session: &Session<Inline<N>>) {
     assert!(session.in_flight_len() <= N);
     let all: Vec<_> = session.in_flight_iter().collect();
     assert_eq!(all.len(), session.in_flight_len());
@@ -86,7 +86,7 @@ fn check(session: &Session<N>) {
     }
 }
 
-fn feed(session: &mut Session<N>, now: Instant, packet: Packet<'_>, accept: bool) {
+fn feed(session: &mut Session<Inline<N>>, now: Instant, packet: Packet<'_>, accept: bool) {
     let before: Vec<_> = session.in_flight_iter().collect();
     match session.handle_packet(now, packet) {
         Ok(Event::Message(message)) => {
@@ -153,7 +153,7 @@ fn feed(session: &mut Session<N>, now: Instant, packet: Packet<'_>, accept: bool
 }
 
 fuzz_target!(|input: Input| {
-    let mut session = Session::<N>::new();
+    let mut session = Session::<Inline<N>>::new();
     let mut now = Instant::from_millis(input.start);
     let topic = TopicName::new(b"a/b").unwrap();
     let subscribe_list = [(TopicFilter::new(b"a/+").unwrap(), QoS::AtLeastOnce)];

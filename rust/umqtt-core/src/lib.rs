@@ -57,6 +57,7 @@ pub mod framing;
 #[cfg(feature = "mqtt5")]
 pub mod limits;
 pub mod session;
+pub mod tables;
 pub mod time;
 pub mod topic;
 mod types;
@@ -65,6 +66,7 @@ pub mod varint;
 pub use codec::{decode, DecodeError, EncodeError, Packet};
 pub use framing::{Frame, FrameError, FrameReader};
 pub use session::{Awaiting, Event, ProtocolError, Session, SessionError, Transmit};
+pub use tables::{Inline, Row, Tables};
 pub use time::{Duration, Instant};
 pub use topic::{matches, TopicError, TopicFilter, TopicName};
 pub use types::{PacketType, Pid, ProtocolVersion, QoS, QosPid};

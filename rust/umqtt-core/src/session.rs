@@ -8,19 +8,20 @@
 //! acks that did not come in time. Keep-alive is the client engine's
 //! ([`crate::client::KeepAlive`]).
 //!
-//! Capacities are fixed by the const parameter `N`: at most `N` outgoing
-//! exchanges (QoS 1/2 publishes, subscribes, unsubscribes) and `N` incoming
-//! QoS 2 messages awaiting PUBREL. About `12 * N + 8 * N` bytes.
+//! Capacities are the rows of the session's [`Tables`]: one row holds an
+//! outgoing exchange (QoS 1/2 publish, subscribe, unsubscribe), an incoming
+//! QoS 2 message awaiting PUBREL and an ack to send; 24 bytes a row. The
+//! rows are an array inside the session ([`Inline`]) or storage its owner
+//! grows as exchanges open, up to [`Tables::limit`] ([`crate::tables`]).
 
 use core::fmt;
 
-use heapless::{Deque, Vec};
-
 use crate::codec::{ConnAck, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Publish};
+use crate::tables::{Inline, Lens, Outbound, Row, Tables};
 use crate::time::Instant;
 use crate::types::{PacketType, Pid, QoS, QosPid};
 
-/// A good default for `N`: the in-flight limit of most embedded clients.
+/// A good in-flight limit: that of most embedded clients.
 pub const DEFAULT_CAPACITY: usize = 32;
 
 /// The acknowledgement an outgoing exchange waits for.
@@ -43,13 +44,6 @@ pub enum Awaiting {
     /// SUBACK with its id completes it. umqtt.simple2's `rcv_pids` allows
     /// this, so the session does.
     Tracked,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Outbound {
-    pid: Pid,
-    awaiting: Awaiting,
-    deadline: Option<Instant>,
 }
 
 /// A control packet the session wants sent, from [`Session::poll_transmit`].
@@ -151,7 +145,8 @@ pub enum ProtocolError {
     },
     /// A SUBACK with a different number of return codes than filters sent.
     SubAckCount,
-    /// More than `N` QoS 2 messages awaiting PUBREL, or more than `N` acks queued.
+    /// More QoS 2 messages awaiting PUBREL, or more acks queued, than the
+    /// session has rows.
     TooManyInFlight,
 }
 
@@ -171,7 +166,7 @@ impl fmt::Display for ProtocolError {
 pub enum SessionError {
     /// The id is already in flight.
     PidInUse,
-    /// `N` exchanges are already in flight.
+    /// Every row holds an exchange in flight.
     Full,
 }
 
@@ -184,46 +179,76 @@ impl fmt::Display for SessionError {
     }
 }
 
-/// Client session state for one broker; see the module docs.
+/// Client session state for one broker; see the module docs. Its tables
+/// (outgoing exchanges, incoming QoS 2 messages, acks to send) live in the
+/// rows `T` provides ([`crate::tables`]).
 #[derive(Clone, Debug)]
-pub struct Session<const N: usize> {
-    outbound: Vec<Outbound, N>,
-    /// QoS 2 messages received and acknowledged with PUBREC, awaiting PUBREL.
-    inbound_qos2: Vec<Pid, N>,
-    transmit: Deque<Transmit, N>,
+pub struct Session<T: Tables> {
+    tables: T,
+    lens: Lens,
     last_pid: u16,
     awaiting_connack: bool,
 }
 
-impl<const N: usize> Default for Session<N> {
+impl<T: Tables + Default> Default for Session<T> {
     fn default() -> Self {
-        Self::new()
+        Self::with_tables(T::default())
     }
 }
 
-impl<const N: usize> Session<N> {
-    /// An empty session.
-    pub const fn new() -> Session<N> {
+impl<const N: usize> Session<Inline<N>> {
+    /// An empty session with `N` rows inside it.
+    pub const fn new() -> Session<Inline<N>> {
+        Session::with_tables(Inline::new())
+    }
+}
+
+impl<T: Tables> Session<T> {
+    /// An empty session keeping its tables in `tables`.
+    pub const fn with_tables(tables: T) -> Session<T> {
         Session {
-            outbound: Vec::new(),
-            inbound_qos2: Vec::new(),
-            transmit: Deque::new(),
+            tables,
+            lens: Lens::EMPTY,
             last_pid: 0,
             awaiting_connack: false,
         }
     }
 
+    /// Rows the tables need so that each can take one more entry (within
+    /// [`Tables::limit`]). More than the rows there are means: give the
+    /// session more ([`Session::replace_tables`]) before the next exchange,
+    /// received packet or accepted message.
+    pub fn rows_wanted(&self) -> usize {
+        self.lens.rows_for_one_more().min(self.tables.limit())
+    }
+
+    /// The tables' storage.
+    pub fn tables(&self) -> &T {
+        &self.tables
+    }
+
+    /// Moves the tables into `tables` (at least as many rows as each
+    /// table's length; else `Err(tables)`) and returns the old storage.
+    pub fn replace_tables(&mut self, mut tables: T) -> Result<T, T> {
+        if !self.lens.move_rows(self.tables.rows(), tables.rows_mut()) {
+            return Err(tables);
+        }
+        Ok(core::mem::replace(&mut self.tables, tables))
+    }
+
+    fn rows(&self) -> &[Row] {
+        self.tables.rows()
+    }
+
     /// Forgets everything in flight in both directions (a clean session).
     pub fn clear(&mut self) {
-        self.outbound.clear();
-        self.inbound_qos2.clear();
-        self.transmit.clear();
+        self.lens = Lens::EMPTY;
     }
 
     /// The connection is gone. In-flight state is kept for a resumed session;
     /// queued acks are dropped.
     pub fn handle_disconnect(&mut self) {
-        self.transmit.clear();
+        self.lens.tx_clear();
         self.awaiting_connack = false;
     }
 
@@ -235,10 +260,14 @@ impl<const N: usize> Session<N> {
         if clean_session {
             self.clear();
         } else {
-            for entry in &self.outbound {
+            let rows = self.tables.rows_mut();
+            for i in 0..self.lens.out_len() {
+                let Some(&entry) = self.lens.out(rows).nth(i) else {
+                    break;
+                };
                 if entry.awaiting == Awaiting::PubComp {
-                    // Capacity equals the table's: this cannot fail.
-                    let _ = self.transmit.push_back(Transmit::PubRel(entry.pid));
+                    // The acks' table has as many rows as the outgoing one.
+                    self.lens.tx_push(rows, Transmit::PubRel(entry.pid));
                 }
             }
         }
@@ -248,8 +277,8 @@ impl<const N: usize> Session<N> {
     /// QoS 1/2 publishes sent and not yet acknowledged: what an MQTT 5
     /// broker's Receive Maximum limits (§4.9).
     pub fn publishes_in_flight(&self) -> usize {
-        self.outbound
-            .iter()
+        self.lens
+            .out(self.rows())
             .filter(|e| {
                 matches!(
                     e.awaiting,
@@ -271,7 +300,7 @@ impl<const N: usize> Session<N> {
         let Some(index) = self.find(pid) else {
             return Ok(Event::UnknownAck { packet_type, pid });
         };
-        let awaiting = self.outbound.get(index).map(|e| e.awaiting);
+        let awaiting = self.lens.out(self.rows()).nth(index).map(|e| e.awaiting);
         let fits = matches!(
             (packet_type, awaiting),
             (
@@ -282,7 +311,7 @@ impl<const N: usize> Session<N> {
         if !fits {
             return Err(ProtocolError::WrongAck { packet_type, pid });
         }
-        self.outbound.remove(index);
+        self.lens.out_remove(self.tables.rows_mut(), index);
         Ok(Event::Refused { packet_type, pid })
     }
 
@@ -292,14 +321,15 @@ impl<const N: usize> Session<N> {
         self.last_pid = pid;
     }
 
-    /// The next packet id that is not in flight, or `None` if `N` exchanges
-    /// are in flight. Ids run 1..=65535 and wrap.
+    /// The next packet id that is not in flight, or `None` if
+    /// [`Tables::limit`] exchanges are in flight. Ids run 1..=65535 and wrap.
     pub fn next_pid(&mut self) -> Option<Pid> {
-        if self.outbound.is_full() {
+        let taken = self.lens.out_len();
+        if taken >= self.tables.limit() {
             return None;
         }
-        // At most N ids are taken, so at most N + 1 candidates are tried.
-        for _ in 0..=N {
+        // `taken` ids are in flight, so at most `taken` + 1 candidates are tried.
+        for _ in 0..=taken {
             let candidate = Pid::new(self.last_pid).map_or(Pid::FIRST, Pid::next);
             self.last_pid = candidate.get();
             if self.find(candidate).is_none() {
@@ -351,7 +381,10 @@ impl<const N: usize> Session<N> {
             self.insert(pid, awaiting, deadline)?;
             return Ok(true);
         };
-        let entry = self.outbound.get_mut(index).ok_or(SessionError::PidInUse)?;
+        let entry = self
+            .lens
+            .out_get_mut(self.tables.rows_mut(), index)
+            .ok_or(SessionError::PidInUse)?;
         match (entry.awaiting, qos) {
             (current, _) if current == awaiting => {
                 entry.deadline = deadline;
@@ -386,7 +419,7 @@ impl<const N: usize> Session<N> {
     pub fn track(&mut self, pid: Pid, deadline: Option<Instant>) -> Result<(), SessionError> {
         match self.find(pid) {
             Some(index) => {
-                if let Some(entry) = self.outbound.get_mut(index) {
+                if let Some(entry) = self.lens.out_get_mut(self.tables.rows_mut(), index) {
                     entry.deadline = deadline;
                 }
                 Ok(())
@@ -399,31 +432,31 @@ impl<const N: usize> Session<N> {
     /// its deadline.
     pub fn forget(&mut self, pid: Pid) -> Option<(Awaiting, Option<Instant>)> {
         let index = self.find(pid)?;
-        let entry = self.outbound.remove(index);
+        let entry = self.lens.out_remove(self.tables.rows_mut(), index)?;
         Some((entry.awaiting, entry.deadline))
     }
 
     /// What `pid` awaits and its deadline, if it is in flight.
     pub fn in_flight(&self, pid: Pid) -> Option<(Awaiting, Option<Instant>)> {
-        let entry = self.outbound.get(self.find(pid)?)?;
+        let entry = self.lens.out(self.rows()).nth(self.find(pid)?)?;
         Some((entry.awaiting, entry.deadline))
     }
 
     /// The in-flight exchanges, oldest first: id, what it awaits, deadline.
     pub fn in_flight_iter(&self) -> impl Iterator<Item = (Pid, Awaiting, Option<Instant>)> + '_ {
-        self.outbound
-            .iter()
+        self.lens
+            .out(self.rows())
             .map(|e| (e.pid, e.awaiting, e.deadline))
     }
 
     /// How many outgoing exchanges are in flight.
     pub fn in_flight_len(&self) -> usize {
-        self.outbound.len()
+        self.lens.out_len()
     }
 
     /// Forgets every outgoing exchange (simple2's `rcv_pids.clear()`).
     pub fn clear_in_flight(&mut self) {
-        self.outbound.clear();
+        self.lens.out_clear();
     }
 
     /// Handles a packet received at `now`.
@@ -455,8 +488,8 @@ impl<const N: usize> Session<N> {
             Packet::PubRec(PubRec { pid }) => match self.find(pid) {
                 Some(index) => {
                     let entry = self
-                        .outbound
-                        .get_mut(index)
+                        .lens
+                        .out_get_mut(self.tables.rows_mut(), index)
                         .ok_or(ProtocolError::UnexpectedPacket(packet_type))?;
                     // A repeated PUBREC (the broker did not get our PUBREL,
                     // e.g. across a reconnect) is answered with PUBREL again.
@@ -479,9 +512,7 @@ impl<const N: usize> Session<N> {
             Packet::PubRel(PubRel { pid }) => {
                 // PUBCOMP is due even for an id we no longer hold (§4.3.3):
                 // the broker may resend PUBREL after a reconnect.
-                if let Some(index) = self.inbound_qos2.iter().position(|p| *p == pid) {
-                    self.inbound_qos2.remove(index);
-                }
+                self.lens.inbound_remove(self.tables.rows_mut(), pid);
                 self.queue(Transmit::PubComp(pid))?;
                 Ok(Event::Released(pid))
             }
@@ -525,10 +556,10 @@ impl<const N: usize> Session<N> {
             QosPid::AtMostOnce => Ok(()),
             QosPid::AtLeastOnce(pid) => self.queue(Transmit::PubAck(pid)),
             QosPid::ExactlyOnce(pid) => {
-                if !self.inbound_qos2.contains(&pid) {
-                    self.inbound_qos2
-                        .push(pid)
-                        .map_err(|_| ProtocolError::TooManyInFlight)?;
+                if !self.lens.inbound_contains(self.rows(), pid)
+                    && !self.lens.inbound_push(self.tables.rows_mut(), pid)
+                {
+                    return Err(ProtocolError::TooManyInFlight);
                 }
                 self.queue(Transmit::PubRec(pid))
             }
@@ -538,26 +569,26 @@ impl<const N: usize> Session<N> {
     /// The ack [`Session::poll_transmit`] would return next, left queued (a
     /// non-blocking sender checks it has room before taking it).
     pub fn peek_transmit(&self) -> Option<Transmit> {
-        self.transmit.front().copied()
+        self.lens.tx_front(self.rows())
     }
 
     /// The next ack to send, oldest first.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmit.pop_front()
+        self.lens.tx_pop(self.tables.rows())
     }
 
     /// Removes and returns one exchange whose deadline has passed at `now`.
     pub fn poll_expired(&mut self, now: Instant) -> Option<(Pid, Awaiting)> {
         let index = self
-            .outbound
-            .iter()
+            .lens
+            .out(self.rows())
             .position(|e| e.deadline.is_some_and(|d| now.ms_since(d) >= 0))?;
-        let entry = self.outbound.remove(index);
+        let entry = self.lens.out_remove(self.tables.rows_mut(), index)?;
         Some((entry.pid, entry.awaiting))
     }
 
     fn find(&self, pid: Pid) -> Option<usize> {
-        self.outbound.iter().position(|e| e.pid == pid)
+        self.lens.out(self.rows()).position(|e| e.pid == pid)
     }
 
     fn insert(
@@ -569,13 +600,16 @@ impl<const N: usize> Session<N> {
         if self.find(pid).is_some() {
             return Err(SessionError::PidInUse);
         }
-        self.outbound
-            .push(Outbound {
-                pid,
-                awaiting,
-                deadline,
-            })
-            .map_err(|_| SessionError::Full)
+        let entry = Outbound {
+            pid,
+            awaiting,
+            deadline,
+        };
+        if self.lens.out_push(self.tables.rows_mut(), entry) {
+            Ok(())
+        } else {
+            Err(SessionError::Full)
+        }
     }
 
     /// Removes the exchange a PUBACK, PUBCOMP, SUBACK or UNSUBACK completes.
@@ -587,7 +621,7 @@ impl<const N: usize> Session<N> {
         let Some(index) = self.find(pid) else {
             return Ok(None);
         };
-        let awaiting = self.outbound.get(index).map(|e| e.awaiting);
+        let awaiting = self.lens.out(self.rows()).nth(index).map(|e| e.awaiting);
         let fits = matches!(
             (packet_type, awaiting),
             (
@@ -603,7 +637,7 @@ impl<const N: usize> Session<N> {
         if !fits {
             return Err(ProtocolError::WrongAck { packet_type, pid });
         }
-        self.outbound.remove(index);
+        self.lens.out_remove(self.tables.rows_mut(), index);
         Ok(awaiting)
     }
 
@@ -614,11 +648,11 @@ impl<const N: usize> Session<N> {
             return Err(ProtocolError::UnexpectedPacket(PacketType::Publish));
         }
         if let QosPid::ExactlyOnce(pid) = publish.qos_pid {
-            if self.inbound_qos2.contains(&pid) {
+            if self.lens.inbound_contains(self.rows(), pid) {
                 self.queue(Transmit::PubRec(pid))?;
                 return Ok(Event::Duplicate(publish));
             }
-            if self.inbound_qos2.is_full() {
+            if self.lens.inbound_is_full(self.rows()) {
                 return Err(ProtocolError::TooManyInFlight);
             }
         }
@@ -626,9 +660,11 @@ impl<const N: usize> Session<N> {
     }
 
     fn queue(&mut self, transmit: Transmit) -> Result<(), ProtocolError> {
-        self.transmit
-            .push_back(transmit)
-            .map_err(|_| ProtocolError::TooManyInFlight)
+        if self.lens.tx_push(self.tables.rows_mut(), transmit) {
+            Ok(())
+        } else {
+            Err(ProtocolError::TooManyInFlight)
+        }
     }
 }
 

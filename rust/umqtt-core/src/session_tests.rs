@@ -33,7 +33,7 @@ fn wire(bytes: &[u8]) -> Packet<'_> {
 }
 
 /// A session that sent a clean CONNECT at `now` and got its CONNACK.
-fn connected_at<const N: usize>(now: Instant) -> Session<N> {
+fn connected_at<const N: usize>(now: Instant) -> Session<Inline<N>> {
     let mut session = Session::new();
     session.handle_connect(true);
     assert_eq!(
@@ -43,15 +43,15 @@ fn connected_at<const N: usize>(now: Instant) -> Session<N> {
     session
 }
 
-fn connected<const N: usize>() -> Session<N> {
+fn connected<const N: usize>() -> Session<Inline<N>> {
     connected_at(at(0))
 }
 
-fn drain<const N: usize>(session: &mut Session<N>) -> Vec<Transmit> {
+fn drain<const N: usize>(session: &mut Session<Inline<N>>) -> Vec<Transmit> {
     core::iter::from_fn(|| session.poll_transmit()).collect()
 }
 
-fn pids<const N: usize>(session: &Session<N>) -> Vec<u16> {
+fn pids<const N: usize>(session: &Session<Inline<N>>) -> Vec<u16> {
     session.in_flight_iter().map(|(p, _, _)| p.get()).collect()
 }
 
@@ -66,7 +66,7 @@ fn publish(qos_pid: QosPid) -> Publish<'static> {
 }
 
 fn receive<'a, const N: usize>(
-    session: &mut Session<N>,
+    session: &mut Session<Inline<N>>,
     packet: Packet<'a>,
 ) -> Result<Event<'a>, ProtocolError> {
     session.handle_packet(at(0), packet)
@@ -76,7 +76,7 @@ fn receive<'a, const N: usize>(
 
 #[test]
 fn next_pid_starts_at_one_and_counts_up() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     assert_eq!(session.next_pid(), Some(pid(1)));
     assert_eq!(session.next_pid(), Some(pid(2)));
     assert_eq!(session.next_pid(), Some(pid(3)));
@@ -86,7 +86,7 @@ fn next_pid_starts_at_one_and_counts_up() {
 
 #[test]
 fn next_pid_wraps_from_65535_to_1() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     let mut last = None;
     for _ in 0..u16::MAX {
         last = session.next_pid();
@@ -98,7 +98,7 @@ fn next_pid_wraps_from_65535_to_1() {
 
 #[test]
 fn next_pid_skips_ids_in_flight() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     session
         .start_publish(pid(2), QoS::AtLeastOnce, None)
         .unwrap();
@@ -107,7 +107,7 @@ fn next_pid_skips_ids_in_flight() {
     assert_eq!(session.next_pid(), Some(pid(4)));
 
     // Skipping also works across the wrap.
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     for _ in 0..65534 {
         session.next_pid();
     }
@@ -121,7 +121,7 @@ fn next_pid_skips_ids_in_flight() {
 
 #[test]
 fn next_pid_is_none_when_n_are_in_flight() {
-    let mut session = Session::<3>::new();
+    let mut session = Session::<Inline<3>>::new();
     for _ in 0..3 {
         let p = session.next_pid().unwrap();
         session.start_publish(p, QoS::AtLeastOnce, None).unwrap();
@@ -139,7 +139,7 @@ fn next_pid_is_none_when_n_are_in_flight() {
 
 #[test]
 fn qos0_publish_is_not_tracked() {
-    let mut session = Session::<1>::new();
+    let mut session = Session::<Inline<1>>::new();
     assert_eq!(
         session.start_publish(pid(1), QoS::AtMostOnce, Some(at(5))),
         Ok(())
@@ -156,7 +156,7 @@ fn qos0_publish_is_not_tracked() {
 
 #[test]
 fn qos1_and_qos2_publishes_are_tracked() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     session
         .start_publish(pid(1), QoS::AtLeastOnce, Some(at(100)))
         .unwrap();
@@ -174,7 +174,7 @@ fn qos1_and_qos2_publishes_are_tracked() {
 
 #[test]
 fn start_refuses_ids_in_use_and_a_full_table() {
-    let mut session = Session::<2>::new();
+    let mut session = Session::<Inline<2>>::new();
     session
         .start_publish(pid(7), QoS::AtLeastOnce, None)
         .unwrap();
@@ -490,7 +490,7 @@ fn tracked_entries_complete_on_puback_or_suback() {
 
 #[test]
 fn track_updates_an_existing_deadline() {
-    let mut session = Session::<2>::new();
+    let mut session = Session::<Inline<2>>::new();
     session
         .start_publish(pid(1), QoS::ExactlyOnce, Some(at(100)))
         .unwrap();
@@ -514,7 +514,7 @@ fn track_updates_an_existing_deadline() {
 
 #[test]
 fn forget_removes_one_entry() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     session
         .start_publish(pid(1), QoS::AtLeastOnce, Some(at(1)))
         .unwrap();
@@ -576,7 +576,7 @@ fn in_flight_iter_is_oldest_first() {
 
 #[test]
 fn poll_expired_returns_due_entries_oldest_first() {
-    let mut session = Session::<8>::new();
+    let mut session = Session::<Inline<8>>::new();
     session
         .start_publish(pid(1), QoS::AtLeastOnce, Some(at(300)))
         .unwrap();
@@ -625,7 +625,7 @@ fn poll_expired_across_the_clock_wrap() {
     let after_wrap = base.wrapping_add(Duration::from_millis(100)); // 49
     assert_eq!(after_wrap.as_millis(), 49);
 
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     session
         .start_publish(pid(1), QoS::AtLeastOnce, Some(after_wrap))
         .unwrap();
@@ -959,7 +959,7 @@ fn resumed_connect_with_a_full_table_of_pubrels() {
 
 #[test]
 fn nothing_but_connack_before_connack() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     session
         .start_publish(pid(1), QoS::AtLeastOnce, None)
         .unwrap();
@@ -1023,7 +1023,7 @@ fn nothing_but_connack_before_connack() {
 
 #[test]
 fn connack_without_connect_is_unexpected() {
-    let mut session = Session::<4>::new();
+    let mut session = Session::<Inline<4>>::new();
     assert_eq!(
         receive(&mut session, Packet::ConnAck(ACCEPTED)),
         Err(ProtocolError::UnexpectedPacket(PacketType::ConnAck))
@@ -1124,7 +1124,7 @@ fn errors_display() {
 
 #[test]
 fn default_is_new() {
-    let mut session = Session::<2>::default();
+    let mut session = Session::<Inline<2>>::default();
     assert_eq!(session.in_flight_len(), 0);
     assert_eq!(session.next_pid(), Some(pid(1)));
     assert_eq!(session.poll_transmit(), None);
@@ -1133,7 +1133,7 @@ fn default_is_new() {
 
 // --- property test ----------------------------------------------------
 
-/// What the property test does to a `Session<4>`. Times are offsets from
+/// What the property test does to a `Session<Inline<4>>`. Times are offsets from
 /// a clock that starts near the `u32` wrap and moves forward.
 #[derive(Clone, Debug)]
 enum Op {
@@ -1198,7 +1198,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn check_invariants<const N: usize>(session: &Session<N>) {
+fn check_invariants<const N: usize>(session: &Session<Inline<N>>) {
     assert!(session.in_flight_len() <= N);
     let all: Vec<Pid> = session.in_flight_iter().map(|(p, _, _)| p).collect();
     assert_eq!(all.len(), session.in_flight_len());
@@ -1206,11 +1206,11 @@ fn check_invariants<const N: usize>(session: &Session<N>) {
         assert!(!all[i + 1..].contains(p), "pid {p:?} twice in flight");
         assert!(session.in_flight(*p).is_some());
     }
-    assert!(session.inbound_qos2.len() <= N);
-    assert!(session.transmit.len() <= N);
+    assert!(session.lens.inbound_len() <= N);
+    assert!(session.lens.tx_len() <= N);
 }
 
-fn apply<const N: usize>(session: &mut Session<N>, now: &mut Instant, op: &Op) {
+fn apply<const N: usize>(session: &mut Session<Inline<N>>, now: &mut Instant, op: &Op) {
     let deadline = |d: &Option<u32>| d.map(|d| now.wrapping_add(Duration::from_millis(d)));
     let subscribe_list = [(TopicFilter::new(b"a/+").unwrap(), QoS::AtLeastOnce)];
     let unsubscribe_list = [TopicFilter::new(b"a/+").unwrap()];
@@ -1344,7 +1344,7 @@ fn apply<const N: usize>(session: &mut Session<N>, now: &mut Instant, op: &Op) {
 }
 
 /// Hands `packet` over and accepts any message, as a driver would.
-fn feed<const N: usize>(session: &mut Session<N>, now: Instant, packet: Packet<'_>) {
+fn feed<const N: usize>(session: &mut Session<Inline<N>>, now: Instant, packet: Packet<'_>) {
     let before = session.in_flight_len();
     match session.handle_packet(now, packet) {
         Ok(Event::Message(message)) => {
@@ -1375,7 +1375,7 @@ proptest! {
         start in prop_oneof![Just(u32::MAX - 10_000), any::<u32>()],
         ops in proptest::collection::vec(op(), 0..120),
     ) {
-        let mut session = Session::<4>::new();
+        let mut session = Session::<Inline<4>>::new();
         let mut now = at(start);
         for op in &ops {
             apply(&mut session, &mut now, op);

@@ -4,9 +4,9 @@
 //! none. Whatever the non-blocking entry points queued is sent first, so
 //! packets leave in the order they were made.
 
+use crate::tables::Grown;
 use umqtt_core::client::{qos_pid, Client, Message, Outgoing};
 use umqtt_core::codec::{Connect, LastWill, PingReq};
-use umqtt_core::session::DEFAULT_CAPACITY;
 use umqtt_core::{Packet, Pid, ProtocolVersion, TopicName};
 
 use crate::driver::{Deadline, Io};
@@ -16,7 +16,7 @@ use crate::{
     umqtt_client, umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
 };
 
-type Engine = Client<DEFAULT_CAPACITY>;
+type Engine = Client<Grown>;
 
 /// What CONNECT carries. Byte strings are borrowed for the call only.
 #[repr(C)]

@@ -54,6 +54,7 @@ pub mod nonblocking;
 pub mod pending;
 pub mod port;
 pub mod stream;
+pub mod tables;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "mqtt5")]
@@ -67,12 +68,12 @@ pub use stream::*;
 #[cfg(feature = "mqtt5")]
 pub use v5::*;
 
+use crate::tables::Grown;
 use core::mem::size_of;
 use core::ptr;
 use core::slice;
 
 use umqtt_core::client::{Client, ClientError, Incoming, Received};
-use umqtt_core::session::DEFAULT_CAPACITY;
 use umqtt_core::{Pid, QoS};
 
 use driver::Io;
@@ -372,7 +373,7 @@ impl umqtt_event {
 /// The engine's state. Opaque to C, which allocates [`umqtt_client_size`]
 /// bytes (in GC memory) for it.
 pub struct umqtt_client {
-    engine: Client<DEFAULT_CAPACITY>,
+    engine: Client<Grown>,
 }
 
 // ---------------------------------------------------------------------------
@@ -389,7 +390,7 @@ fn result_status(result: Result<()>) -> umqtt_status {
 
 /// # Safety
 /// `client` is null or points to a client initialised by [`umqtt_client_init`].
-unsafe fn client_mut<'a>(client: *mut umqtt_client) -> Result<&'a mut Client<DEFAULT_CAPACITY>> {
+unsafe fn client_mut<'a>(client: *mut umqtt_client) -> Result<&'a mut Client<Grown>> {
     // SAFETY: per the contract above.
     let c = unsafe { client.as_mut() }.ok_or(umqtt_status::InvalidArgument)?;
     Ok(&mut c.engine)
@@ -397,7 +398,7 @@ unsafe fn client_mut<'a>(client: *mut umqtt_client) -> Result<&'a mut Client<DEF
 
 /// # Safety
 /// `client` is null or initialised.
-unsafe fn client_ref<'a>(client: *const umqtt_client) -> Option<&'a Client<DEFAULT_CAPACITY>> {
+unsafe fn client_ref<'a>(client: *const umqtt_client) -> Option<&'a Client<Grown>> {
     // SAFETY: per the contract above.
     unsafe { client.as_ref() }.map(|c| &c.engine)
 }
@@ -439,7 +440,7 @@ unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a, umqtt_port_t>> {
 unsafe fn usable_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-) -> Result<(&'a mut Client<DEFAULT_CAPACITY>, Io<'a, umqtt_port_t>)> {
+) -> Result<(&'a mut Client<Grown>, Io<'a, umqtt_port_t>)> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
     c.usable()?;
@@ -491,12 +492,12 @@ pub unsafe extern "C" fn umqtt_client_init(
         return umqtt_status::InvalidArgument;
     }
     // The initial state is built at compile time, so its unused bytes
-    // (heapless buffers, padding) are zeros. Built at run time they would be
+    // (padding) are zeros. Built at run time they would be
     // whatever the stack held: stale pointers that MicroPython's conservative
     // GC, which scans this block, takes for live references (it kept every
     // earlier client alive).
     const INITIAL: umqtt_client = umqtt_client {
-        engine: Client::new(0),
+        engine: Client::with_tables(0, Grown::NONE),
     };
     // SAFETY: checked non-null, large and aligned enough above.
     unsafe {

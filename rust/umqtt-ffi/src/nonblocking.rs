@@ -15,9 +15,9 @@
 //! [`umqtt_client_nb_accept`], PUBREL, PUBCOMP) join the queue on the next
 //! flush, when there is room for them.
 
+use crate::tables::Grown;
 use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::codec::{Disconnect, PingReq};
-use umqtt_core::session::DEFAULT_CAPACITY;
 use umqtt_core::Packet;
 
 use crate::client::{
@@ -31,7 +31,7 @@ use crate::{
     umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
 };
 
-type Engine = Client<DEFAULT_CAPACITY>;
+type Engine = Client<Grown>;
 
 /// Room for `packet` at the end of the transmit queue: the offset to
 /// encode it at, or `WouldBlock` / `BufferTooSmall`.

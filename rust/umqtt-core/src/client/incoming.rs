@@ -11,6 +11,7 @@ use crate::framing::Frame;
 #[cfg(feature = "mqtt5")]
 use crate::limits::BrokerLimits;
 use crate::session::{Event, ProtocolError};
+use crate::tables::Tables;
 use crate::time::Instant;
 use crate::types::{PacketType, Pid, QoS};
 
@@ -123,7 +124,7 @@ enum V5Error {
     Alias,
 }
 
-impl<const N: usize> Client<N> {
+impl<T: Tables> Client<T> {
     /// Handles the answer to CONNECT, read into `body`: it must be a
     /// CONNACK. Accepted: the link is up (MQTT 5: the broker's limits and
     /// Server Keep Alive take effect). Refused: the link is broken and the

@@ -69,6 +69,7 @@ use crate::framing::FrameReader;
 #[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, LimitError, TopicAliases};
 use crate::session::{Awaiting, Event, Session, SessionError, Transmit};
+use crate::tables::{Inline, Tables};
 use crate::time::Instant;
 use crate::types::{Pid, ProtocolVersion, QoS, QosPid};
 
@@ -153,10 +154,11 @@ impl From<SessionError> for ClientError {
     }
 }
 
-/// One client's engine; `N` exchanges may be in flight (see [`Session`]).
+/// One client's engine; its session keeps its tables in `T` (see
+/// [`Session`] and [`crate::tables`]).
 #[derive(Debug)]
-pub struct Client<const N: usize> {
-    session: Session<N>,
+pub struct Client<T: Tables> {
+    session: Session<T>,
     reader: FrameReader,
     version: ProtocolVersion,
     link: Link,
@@ -169,12 +171,20 @@ pub struct Client<const N: usize> {
     keepalive: KeepAlive,
 }
 
-impl<const N: usize> Client<N> {
+impl<const N: usize> Client<Inline<N>> {
     /// A detached client accepting incoming packets of at most `max_body`
-    /// bytes after the fixed header.
+    /// bytes after the fixed header, with `N` rows of tables inside it.
     pub const fn new(max_body: usize) -> Self {
+        Client::with_tables(max_body, Inline::new())
+    }
+}
+
+impl<T: Tables> Client<T> {
+    /// A detached client accepting incoming packets of at most `max_body`
+    /// bytes after the fixed header, its session's tables in `tables`.
+    pub const fn with_tables(max_body: usize, tables: T) -> Self {
         Client {
-            session: Session::new(),
+            session: Session::with_tables(tables),
             reader: FrameReader::new(max_body),
             version: ProtocolVersion::V311,
             link: Link::Detached,
@@ -230,13 +240,13 @@ impl<const N: usize> Client<N> {
     }
 
     /// The session (in-flight table, keep-alive), read only.
-    pub fn session(&self) -> &Session<N> {
+    pub fn session(&self) -> &Session<T> {
         &self.session
     }
 
     /// The in-flight table as the application edits it (simple2's
     /// `rcv_pids`: `track`, `forget`, `clear_in_flight`).
-    pub fn session_mut(&mut self) -> &mut Session<N> {
+    pub fn session_mut(&mut self) -> &mut Session<T> {
         &mut self.session
     }
 

@@ -13,6 +13,7 @@ use crate::codec::{
 };
 #[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, TopicAliases};
+use crate::tables::Tables;
 use crate::time::Instant;
 use crate::topic::{TopicFilter, TopicName};
 #[cfg(feature = "mqtt5")]
@@ -191,14 +192,14 @@ pub enum Tracking {
 impl Tracking {
     /// The send failed: forget what [`Client::track_publish`] or
     /// [`Client::track_request`] started.
-    pub fn undo<const N: usize>(self, client: &mut Client<N>) {
+    pub fn undo<T: Tables>(self, client: &mut Client<T>) {
         if let Tracking::New(pid) = self {
             client.session.forget(pid);
         }
     }
 }
 
-impl<const N: usize> Client<N> {
+impl<T: Tables> Client<T> {
     /// Starts a connection: the CONNECT `connect` describes (MQTT 5 with
     /// the `properties` and `will_properties` blocks). Forgets the previous
     /// connection; the inbound topic aliases the CONNECT announces need 3
@@ -399,7 +400,7 @@ impl<const N: usize> Client<N> {
 /// The MQTT 5 halves of the `prepare_*` above: the broker's limits, shared
 /// subscriptions, subscription options and reason codes.
 #[cfg(feature = "mqtt5")]
-impl<const N: usize> Client<N> {
+impl<T: Tables> Client<T> {
     fn check_publish_limits(
         &self,
         publish: &Publish<'_>,
@@ -463,7 +464,7 @@ impl<const N: usize> Client<N> {
 /// Without MQTT 5 no property block is ever accepted (`Client::properties`
 /// returns `None` or an error), so these are never reached.
 #[cfg(not(feature = "mqtt5"))]
-impl<const N: usize> Client<N> {
+impl<T: Tables> Client<T> {
     fn check_publish_limits(&self, _: &Publish<'_>, _: Properties<'_>) -> Result<(), ClientError> {
         Err(ClientError::InvalidProperty)
     }

@@ -8,7 +8,7 @@ use crate::framing::Frame;
 use crate::session::Transmit;
 use crate::topic::TopicName;
 
-type C = Client<4>;
+type C = Client<Inline<4>>;
 
 const T0: Instant = Instant::from_millis(1000);
 
@@ -169,7 +169,7 @@ fn no_ack_on_another_connection() {
 
 #[test]
 fn reading_stops_at_the_delivery_depth() {
-    let mut c = Client::<64>::new(4096);
+    let mut c = Client::<Inline<64>>::new(4096);
     c.prepare_connect(T0, connect_packet(true), &[], &[], 0)
         .unwrap();
     let ack = ConnAck {

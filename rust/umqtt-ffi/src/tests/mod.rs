@@ -5,6 +5,7 @@
 mod client;
 mod nonblocking;
 mod pending;
+mod tables;
 
 use std::vec;
 use std::vec::Vec;
@@ -22,6 +23,8 @@ pub(super) struct Harness {
     rx: Vec<u8>,
     tx: Vec<u8>,
     aliases: Vec<u8>,
+    /// The session's rows, grown as the C glue grows them.
+    rows: Vec<u64>,
 }
 
 impl Harness {
@@ -33,6 +36,7 @@ impl Harness {
             rx: vec![0; rx_max],
             tx: vec![0; tx_cap],
             aliases: Vec::new(),
+            rows: Vec::new(),
         };
         let size = h.client.len() * 8;
         assert_eq!(
@@ -46,7 +50,10 @@ impl Harness {
         self.client.as_mut_ptr().cast()
     }
 
+    /// The stream and buffers for a call, the session's rows grown first if
+    /// it asks (as the C glue does before every call that may add an entry).
     pub(super) fn io(&mut self) -> umqtt_io {
+        self.room();
         umqtt_io {
             port: &mut *self.port,
             rx: self.rx.as_mut_ptr(),
@@ -55,6 +62,19 @@ impl Harness {
             tx_cap: self.tx.len(),
             aliases: self.aliases.as_mut_ptr(),
             aliases_cap: self.aliases.len(),
+        }
+    }
+
+    /// Grows the session's rows if it asks, as the C glue does.
+    pub(super) fn room(&mut self) {
+        let rows = unsafe { crate::tables::umqtt_client_rows_wanted(self.c()) };
+        if rows > 0 {
+            let mut block = vec![0u64; (rows * crate::tables::umqtt_row_size()).div_ceil(8)];
+            let moved = unsafe {
+                crate::tables::umqtt_client_move_tables(self.c(), block.as_mut_ptr().cast(), rows)
+            };
+            assert_eq!(moved, umqtt_status::Ok);
+            self.rows = block; // the old block is freed only now
         }
     }
 

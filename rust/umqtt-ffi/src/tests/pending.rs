@@ -28,6 +28,7 @@ fn the_table_holds_capacity_entries() {
     let c = h.c();
     let cap = umqtt_client_pending_capacity();
     for n in 1..=cap as u16 {
+        h.room();
         assert_eq!(
             unsafe { umqtt_client_pending_insert(c, n, 0) },
             umqtt_status::Ok
@@ -72,6 +73,7 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
         pid
     };
     assert_eq!(next(c), 1);
+    h.room();
     unsafe { umqtt_client_pending_insert(c, 2, 0) };
     assert_eq!(next(c), 3, "2 is in flight");
     let mut pid = 0;
@@ -81,6 +83,7 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
     );
     assert_eq!(pid, 1, "after 65535 comes 1");
     for n in 4..=umqtt_client_pending_capacity() as u16 + 2 {
+        h.room();
         unsafe { umqtt_client_pending_insert(c, n, 0) };
     }
     let mut pid = 0;

@@ -1,0 +1,302 @@
+//! Where a [`crate::Session`] keeps its three tables, one row per exchange
+//! it can track.
+//!
+//! ```text
+//!  row | outgoing exchange (pid, awaits, deadline) | QoS 2 in (pid) | ack to send
+//! -----+-------------------------------------------+----------------+------------
+//!   0  | oldest in flight                          | ...            | ring, from
+//!   1  | ...                                       |                | `tx_head`
+//!  cap | (rows beyond each table's length: unused)                 |
+//! ```
+//!
+//! The rows are storage the session is given ([`Tables`]): an array inside
+//! it ([`Inline`]), or a block its owner allocates and grows while
+//! exchanges open (the firmware starts with none, so a client that only
+//! publishes at QoS 0 holds no table at all). The session moves its rows to
+//! a larger block with [`crate::Session::replace_tables`]; what it can
+//! never exceed is [`Tables::limit`].
+
+use crate::session::{Awaiting, Transmit};
+use crate::time::Instant;
+use crate::types::Pid;
+
+/// An outgoing exchange awaiting its ack.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Outbound {
+    pub(crate) pid: Pid,
+    pub(crate) awaiting: Awaiting,
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// One row of a session's tables (see the module doc): 24 bytes on 32- and
+/// 64-bit targets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Row {
+    out: Outbound,
+    inbound: Pid,
+    transmit: Transmit,
+}
+
+impl Row {
+    /// A row no table uses.
+    pub const EMPTY: Row = Row {
+        out: Outbound {
+            pid: Pid::FIRST,
+            awaiting: Awaiting::Tracked,
+            deadline: None,
+        },
+        inbound: Pid::FIRST,
+        transmit: Transmit::PubAck(Pid::FIRST),
+    };
+}
+
+/// Storage for a session's rows.
+pub trait Tables {
+    /// The rows; their number is the session's capacity now.
+    fn rows(&self) -> &[Row];
+    /// The same, to write.
+    fn rows_mut(&mut self) -> &mut [Row];
+    /// The capacity the rows may grow to (by default, what they are).
+    fn limit(&self) -> usize {
+        self.rows().len()
+    }
+}
+
+/// `N` rows inside the session (tests, fuzzing, a fixed-size client).
+#[derive(Clone, Debug)]
+pub struct Inline<const N: usize>([Row; N]);
+
+impl<const N: usize> Inline<N> {
+    /// `N` unused rows.
+    pub const fn new() -> Inline<N> {
+        Inline([Row::EMPTY; N])
+    }
+}
+
+impl<const N: usize> Default for Inline<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Tables for Inline<N> {
+    fn rows(&self) -> &[Row] {
+        &self.0
+    }
+    fn rows_mut(&mut self) -> &mut [Row] {
+        &mut self.0
+    }
+}
+
+/// How much of each table is in use. The outgoing and QoS 2 tables keep
+/// their order from row 0 (oldest first); the acks to send are a ring.
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct Lens {
+    out: usize,
+    inbound: usize,
+    tx_head: usize,
+    tx_len: usize,
+}
+
+impl Lens {
+    pub(crate) const EMPTY: Lens = Lens {
+        out: 0,
+        inbound: 0,
+        tx_head: 0,
+        tx_len: 0,
+    };
+
+    /// Rows needed for one more entry in every table.
+    pub(crate) fn rows_for_one_more(&self) -> usize {
+        self.out
+            .max(self.inbound)
+            .max(self.tx_len)
+            .saturating_add(1)
+    }
+
+    pub(crate) fn out_len(&self) -> usize {
+        self.out
+    }
+
+    #[cfg(test)]
+    pub(crate) fn inbound_len(&self) -> usize {
+        self.inbound
+    }
+
+    #[cfg(test)]
+    pub(crate) fn tx_len(&self) -> usize {
+        self.tx_len
+    }
+
+    pub(crate) fn out<'r>(&self, rows: &'r [Row]) -> impl Iterator<Item = &'r Outbound> + 'r {
+        rows.iter().take(self.out).map(|r| &r.out)
+    }
+
+    pub(crate) fn out_get_mut<'r>(
+        &self,
+        rows: &'r mut [Row],
+        i: usize,
+    ) -> Option<&'r mut Outbound> {
+        if i >= self.out {
+            return None;
+        }
+        rows.get_mut(i).map(|r| &mut r.out)
+    }
+
+    pub(crate) fn out_push(&mut self, rows: &mut [Row], entry: Outbound) -> bool {
+        let Some(row) = rows.get_mut(self.out) else {
+            return false;
+        };
+        row.out = entry;
+        self.out += 1;
+        true
+    }
+
+    /// Removes entry `i`, keeping the order of the others.
+    pub(crate) fn out_remove(&mut self, rows: &mut [Row], i: usize) -> Option<Outbound> {
+        if i >= self.out {
+            return None;
+        }
+        let removed = rows.get(i)?.out;
+        for j in i..self.out.saturating_sub(1) {
+            let next = rows.get(j + 1)?.out;
+            rows.get_mut(j)?.out = next;
+        }
+        self.out -= 1;
+        Some(removed)
+    }
+
+    pub(crate) fn out_clear(&mut self) {
+        self.out = 0;
+    }
+
+    pub(crate) fn inbound_contains(&self, rows: &[Row], pid: Pid) -> bool {
+        rows.iter().take(self.inbound).any(|r| r.inbound == pid)
+    }
+
+    pub(crate) fn inbound_is_full(&self, rows: &[Row]) -> bool {
+        self.inbound >= rows.len()
+    }
+
+    pub(crate) fn inbound_push(&mut self, rows: &mut [Row], pid: Pid) -> bool {
+        let Some(row) = rows.get_mut(self.inbound) else {
+            return false;
+        };
+        row.inbound = pid;
+        self.inbound += 1;
+        true
+    }
+
+    pub(crate) fn inbound_remove(&mut self, rows: &mut [Row], pid: Pid) {
+        let Some(i) = rows
+            .iter()
+            .take(self.inbound)
+            .position(|r| r.inbound == pid)
+        else {
+            return;
+        };
+        for j in i..self.inbound.saturating_sub(1) {
+            let Some(next) = rows.get(j + 1).map(|r| r.inbound) else {
+                break;
+            };
+            if let Some(row) = rows.get_mut(j) {
+                row.inbound = next;
+            }
+        }
+        self.inbound -= 1;
+    }
+
+    pub(crate) fn tx_push(&mut self, rows: &mut [Row], transmit: Transmit) -> bool {
+        if self.tx_len >= rows.len() {
+            return false;
+        }
+        let at = (self.tx_head + self.tx_len) % rows.len();
+        let Some(row) = rows.get_mut(at) else {
+            return false;
+        };
+        row.transmit = transmit;
+        self.tx_len += 1;
+        true
+    }
+
+    pub(crate) fn tx_front(&self, rows: &[Row]) -> Option<Transmit> {
+        if self.tx_len == 0 {
+            return None;
+        }
+        rows.get(self.tx_head).map(|r| r.transmit)
+    }
+
+    pub(crate) fn tx_pop(&mut self, rows: &[Row]) -> Option<Transmit> {
+        let front = self.tx_front(rows)?;
+        self.tx_head = (self.tx_head + 1) % rows.len().max(1);
+        self.tx_len -= 1;
+        Some(front)
+    }
+
+    pub(crate) fn tx_clear(&mut self) {
+        self.tx_head = 0;
+        self.tx_len = 0;
+    }
+
+    /// Copies every table from `from` to `to` (at least as many rows as
+    /// each table's length), the ring of acks re-laid from row 0.
+    pub(crate) fn move_rows(&mut self, from: &[Row], to: &mut [Row]) -> bool {
+        if to.len() < self.out.max(self.inbound).max(self.tx_len) {
+            return false;
+        }
+        for (i, row) in to.iter_mut().enumerate() {
+            let old = from.get(i).copied().unwrap_or(Row::EMPTY);
+            row.out = old.out;
+            row.inbound = old.inbound;
+        }
+        let mut ring = *self;
+        self.tx_clear();
+        while let Some(transmit) = ring.tx_pop(from) {
+            self.tx_push(to, transmit);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pid(n: u16) -> Pid {
+        Pid::new(n).unwrap()
+    }
+
+    #[test]
+    fn tables_keep_their_order_and_move_to_more_rows() {
+        let mut small = [Row::EMPTY; 2];
+        let mut lens = Lens::EMPTY;
+        for n in 1..=2 {
+            let entry = Outbound {
+                pid: pid(n),
+                awaiting: Awaiting::PubAck,
+                deadline: None,
+            };
+            assert!(lens.out_push(&mut small, entry));
+        }
+        assert!(!lens.out_push(&mut small, Row::EMPTY.out), "full");
+        assert!(lens.tx_push(&mut small, Transmit::PubAck(pid(7))));
+        assert!(lens.tx_push(&mut small, Transmit::PubRec(pid(8))));
+        assert_eq!(lens.tx_pop(&small), Some(Transmit::PubAck(pid(7))));
+        assert!(lens.tx_push(&mut small, Transmit::PubComp(pid(9)))); // wraps to row 0
+        assert!(lens.inbound_push(&mut small, pid(5)));
+        assert_eq!(lens.rows_for_one_more(), 3);
+
+        let mut large = [Row::EMPTY; 4];
+        assert!(lens.move_rows(&small, &mut large));
+        let pids: std::vec::Vec<u16> = lens.out(&large).map(|o| o.pid.get()).collect();
+        assert_eq!(pids, [1, 2]);
+        assert!(lens.inbound_contains(&large, pid(5)));
+        assert_eq!(lens.tx_pop(&large), Some(Transmit::PubRec(pid(8))));
+        assert_eq!(lens.tx_pop(&large), Some(Transmit::PubComp(pid(9))));
+        assert_eq!(lens.tx_pop(&large), None);
+        assert_eq!(lens.out_remove(&mut large, 0).map(|o| o.pid.get()), Some(1));
+        assert_eq!(lens.out(&large).map(|o| o.pid.get()).next(), Some(2));
+        lens.inbound_remove(&mut large, pid(5));
+        assert!(!lens.inbound_contains(&large, pid(5)));
+    }
+}
