@@ -811,6 +811,13 @@ static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_take_pid_obj, 1, 2, client_take_pid);
 
+// _pids() -> an iterator of _take_pid() values: the façades' default newpid.
+static mp_obj_t client_pids(mp_obj_t self_in) {
+    umqtt_client_of(self_in);
+    return umqtt_pids_new(self_in);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_pids_obj, client_pids);
+
 // _keepalive_set(ping_every_ms, dead_after_ms): the façade's keep-alive numbers
 // (0 turns either off); the engine keeps the timestamps (every packet
 // received, every PINGREQ sent) and counts from each connect.
@@ -882,6 +889,7 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) },
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) },
     { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) },
+    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) },
     { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) },
     { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) },

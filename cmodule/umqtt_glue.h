@@ -349,6 +349,8 @@ mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_b
 
 // The live view of `client`'s in-flight table (one per client, made with it).
 mp_obj_t umqtt_pending_new(umqtt_client_obj_t *client);
+// An iterator over the engine's free packet ids (the default newpid).
+mp_obj_t umqtt_pids_new(mp_obj_t client);
 
 // ---------------------------------------------------------------------------
 // umqtt_props.c: MQTT 5 properties.

@@ -230,7 +230,6 @@ class MQTTClient:
         self._isconnected = False
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
-        self.newpid = self._engine_pids()
         self.last_rx = ticks_ms()
         self.topic_alias_maximum = 0
         self._tasks = []
@@ -278,6 +277,7 @@ class MQTTClient:
         o.cbstat = self._on_ack
         self._eng = _Engine(o, api=API_MPLIB, props_dict=True,
                             max_packet_size=config.get("max_packet_size", 16384))
+        self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
 
     def _set_keepalive(self, keepalive):
         self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
@@ -617,11 +617,6 @@ class MQTTClient:
         self._reconnect(why)
 
     # --- operations -------------------------------------------------------------
-
-    def _engine_pids(self):
-        # The default newpid: the engine's allocator (wraps, skips ids in flight).
-        while True:
-            yield self._eng._take_pid()
 
     def _newpid(self):
         pending = self._eng._pending()

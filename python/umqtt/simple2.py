@@ -27,11 +27,8 @@ def pid_gen(pid=0):
         yield pid
 
 
-def _engine_pids(client):
-    # The default newpid: the engine's allocator (1..65535, wrapping, and
-    # unlike pid_gen never an id still awaiting its ack). Replaceable.
-    while True:
-        yield client._take_pid()
+def _ignore_status(pid, status):
+    pass
 
 
 class MQTTClient(_Client):
@@ -52,12 +49,14 @@ class MQTTClient(_Client):
         self.port = port
         self.ssl = ssl
         self.ssl_params = ssl_params if ssl_params else {}
-        self.newpid = _engine_pids(self)
+        # The default newpid: the engine's allocator (1..65535, wrapping,
+        # and unlike pid_gen never an id still awaiting its ack). Replaceable.
+        self.newpid = self._pids()
         # A subclass may define cb/cbstat as methods (robust2 does): keep them.
         if not getattr(self, "cb", None):
             self.cb = None
         if not getattr(self, "cbstat", None):
-            self.cbstat = lambda p, s: None
+            self.cbstat = _ignore_status
         self.user = user
         self.pswd = password
         self.keepalive = keepalive
