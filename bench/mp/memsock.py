@@ -98,10 +98,10 @@ class MemSock(io.IOBase):
             if self.rn > self.rp:
                 r |= arg & POLLIN
                 self.idle = 0
-            else:
+            elif arg & POLLIN:
                 self.idle += 1
                 if self.idle > 1000:  # a client waiting for an answer that never comes
-                    raise OSError(110)
+                    raise OSError(110)  # ETIMEDOUT
             if self.closed:
                 r |= POLLHUP
             return r
