@@ -74,6 +74,8 @@ SMALL_FIGURES = [
     ("heap_import_retained", "… retained after gc"),
     ("heap_connect_alloc", "heap for `MQTTClient(...)` + `connect()`, allocated"),
     ("heap_connect_retained", "… retained after gc"),
+    ("heap_qos0_per_msg", "heap per QoS0 publish (16 B)"),
+    ("heap_qos1_per_msg", "heap per QoS1 publish + its PUBACK"),
     ("small", "smallest heap: app subscribes and round-trips a 2 KiB message (QoS1)"),
     ("small_frag", "the same, the heap fragmented by the app's own objects"),
     ("small_bare", "baseline: the app without a client"),
