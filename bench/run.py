@@ -784,7 +784,7 @@ def bench(a, tmp):
     if "rv32" in sel:
         rv32 = {"native": build_fw("rv32-native"), "frozen": build_fw("rv32-pure")}
     if a.quick:
-        n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 500, 10, 100, 100, (100, 300), 500, 2000
+        n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 500, 10, 100, 100, (100, 300), 500, 20000
     else:
         n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 20000, 100, 2000, 1000, (1000, 3000), 20000, 100000
     params = ("heapsize %s for timed and callgrind runs, %s for heap figures; QoS0 N=%d (after 100 "
