@@ -12,8 +12,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-COLORS = {"native": "#1f77b4", "pure": "#ff7f0e", "floor": "#7f7f7f", "C": "#2ca02c"}
-LABELS = {"native": "umqtt-rs (native)", "pure": "pure-Python simple2 2.2.0",
+COLORS = {"native": "#1f77b4", "frozen": "#d62728", "pure": "#ff7f0e", "floor": "#7f7f7f", "C": "#2ca02c"}
+LABELS = {"native": "umqtt-rs (native)", "frozen": "pure simple2 2.2.0, frozen",
+          "pure": "pure simple2 2.2.0, from the filesystem",
           "floor": "floor (prebuilt packets)", "C": "mosquitto_pub / _sub (C)"}
 
 
@@ -52,17 +53,17 @@ def main():
     bars(axs[0][0], data, [("QoS0 16 B", "qos0_16_msgps"), ("QoS0 1 KiB", "qos0_1k_msgps"),
                            ("QoS1 stop-and-wait", "qos1_msgps"), ("QoS1 window 32", "qos1w_msgps"),
                            ("receive 16 B", "recv_msgps")],
-         ["native", "pure", "floor", "C"], "Throughput (median of trials; higher is better)", "msg/s (log)",
+         ["native", "frozen", "pure", "floor", "C"], "Throughput (median of trials; higher is better)", "msg/s (log)",
          log=True)
     bars(axs[0][1], data, [("per QoS0 publish", "cg_instr_per_msg"), ("per received msg", "cg_instr_per_recv")],
-         ["native", "pure", "floor"], "CPU instructions, callgrind (lower is better)", "instructions (log)",
+         ["native", "frozen", "pure", "floor"], "CPU instructions, callgrind (lower is better)", "instructions (log)",
          log=True)
     axs[0][1].axhline(2000, color="red", lw=0.8, ls="--")
     axs[0][1].text(-0.45, 2100, "target ≤ 2,000 / publish", color="red", fontsize=7)
     bars(axs[1][0], data, [("per QoS0\npublish", "heap_qos0_per_msg"), ("per QoS1\npublish", "heap_qos1_per_msg"),
                            ("per received\nmsg", "heap_recv_per_msg"), ("import", "heap_import_alloc"),
                            ("create +\nconnect", "heap_connect_alloc")],
-         ["native", "pure", "floor"], "Heap bytes allocated (lower is better)", "bytes")
+         ["native", "frozen", "pure", "floor"], "Heap bytes allocated (lower is better)", "bytes")
     fac = d["facades"]
     groups = [("import", "heap_import_alloc"), ("create +\nconnect", "heap_connect_alloc"),
               ("per QoS0\npublish", "heap_qos0_per_msg"), ("per received\nmsg", "heap_recv_per_msg")]

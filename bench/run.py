@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""umqtt-rs benchmark: our native umqtt.simple2 vs the pure-Python umqtt.simple2 2.2.0 vs the
-floor (prebuilt packets written by MicroPython's own socket) vs the C clients mosquitto_pub and
-mosquitto_sub, all on one firmware, against a private mosquitto on 127.0.0.1; plus the heap
-figures of the other facades next to their pure-Python originals.
+"""umqtt-rs benchmark: our native umqtt.simple2 vs the pure-Python umqtt.simple2 2.2.0 (frozen
+into a firmware of its own, and loaded from the filesystem) vs the floor (prebuilt packets
+written by MicroPython's own socket) vs the C clients mosquitto_pub and mosquitto_sub, against a
+private mosquitto on 127.0.0.1; the smallest heap an app needs with each client, on unix and on
+rv32 under QEMU; plus the heap figures of the other facades next to their pure-Python originals.
 
     python3 bench/run.py --micropython PATH [--trials 5] [--quick] [--no-chart]
 
@@ -17,43 +18,33 @@ import argparse
 import select
 import datetime
 import hashlib
-import io
 import json
 import os
 import platform
-import re
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-import urllib.request
+import urllib.error
+
+from pure import LIB, BenchError, install_pure, log  # bench/ is sys.path[0]
+import heapfit
+import qemu_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DOCS = os.path.join(ROOT, "docs")
 VENV = os.path.join(ROOT, "build", "venv-bench")
 MP_DIR = os.path.join(HERE, "mp")
-CACHE = os.path.join(HERE, ".cache")
-LIB = os.path.join(CACHE, "lib")  # holds the renamed pure-Python package "pyumqtt"
 SCRIPT = os.path.join(MP_DIR, "bench.py")
 
-PKG, VER = "micropython-umqtt.simple2", "2.2.0"
-SDIST_SHA256 = "48fd4da7701b95986293b06d343fbc564ebe7dfa82f5c8c09364c20df755f0e4"
-# The pure-Python originals of the other facades, from PyPI the same way. micropython-lib's
-# umqtt.simple 1.8.0 is not on PyPI (its last upload there is 1.3.4; newer versions are only on
-# micropython.org's mip index): 1.3.4 is used, and the report says so.
-EXTRA_PKGS = [
-    ("micropython-umqtt.simple", "1.3.4", "b6a2520239e3992c63a7de9370ee9b3d9d27819a90359c521f1c0f7ccab8d12f", "simple.py"),
-    ("micropython-umqtt.robust2", "2.2.0", "da3a09a570868d8e4ae6d2fad475230f6f2b130b45711be6873f83b10ebd4a6c", "robust2.py"),
-]
 HEAP_MEASURE = "8M"  # heap figures: gc is disabled while counting, so the heap must hold it all
 HEAP_RUN = "256K"    # timed and callgrind runs: a device-sized heap, see bench/README.md
-CLIENTS = ("native", "pure", "floor")
+CLIENTS = ("native", "frozen", "pure", "floor")
 C_COL = "C"  # mosquitto_pub / mosquitto_sub
 RECV_W = 100  # warm-up messages before a receive figure is taken
 WINDOW = 32
@@ -76,6 +67,21 @@ FIGURES = [
     ("heap_connect_alloc", "heap allocated by create + connect", "B", False),
     ("heap_connect_retained", "heap retained after create + connect + gc", "B", False),
 ]
+# Issue 15: native vs frozen pure simple2, on unix and on rv32 (QEMU, in-memory broker).
+# (key, label); rv32 keys are "rv32_" + key. Smallest heaps: bench/README.md.
+SMALL_FIGURES = [
+    ("heap_import_alloc", "heap to `import umqtt.simple2`, allocated"),
+    ("heap_import_retained", "… retained after gc"),
+    ("heap_connect_alloc", "heap for `MQTTClient(...)` + `connect()`, allocated"),
+    ("heap_connect_retained", "… retained after gc"),
+    ("heap_qos0_per_msg", "heap per QoS0 publish (16 B)"),
+    ("heap_qos1_per_msg", "heap per QoS1 publish + its PUBACK"),
+    ("small", "smallest heap: app subscribes and round-trips a 2 KiB message (QoS1)"),
+    ("small_frag", "the same, the heap fragmented by the app's own objects"),
+    ("small_bare", "baseline: the app without a client"),
+    ("small_bare_frag", "baseline, fragmented"),
+]
+SMALL_CLIENTS = ("native", "frozen")
 TIMED = {"qos0_16_msgps", "qos0_1k_msgps", "qos1_msgps", "qos1w_msgps", "recv_msgps"}
 SPEED_KEYS = ["qos0_16_msgps", "qos0_1k_msgps", "qos1_msgps", "qos1w_msgps"]
 # The other facades: (column, label) pairs, native first, then its pure-Python original.
@@ -101,74 +107,11 @@ CALLS = [
     ("call_check_idle", "`check_msg()`, nothing to read"),
     ("call_check_puback", "`check_msg()` handling a PUBACK"),
 ]
-CALL_CLIENTS = ("native", "pure")
+CALL_CLIENTS = ("native", "frozen", "pure")
 N_CALLS = 20
 # Per-run time limits (s): a stalled client fails the run instead of hanging it.
 TIMEOUT = {"probe": 20, "heap": 60, "calls": 30, "speed": 90, "cg": 120,
            "recv": 60, "recvheap": 60, "cgrecv": 180}
-
-
-class BenchError(Exception):
-    """A failure run.py reports in one message and exits 1 for."""
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-# ---- the pure-Python library ----------------------------------------------------------------
-
-def fetch_sdist(PKG=PKG, VER=VER, SDIST_SHA256=SDIST_SHA256):
-    """Download the sdist like upip did: PyPI JSON API -> sdist URL -> tar.gz (cached)."""
-    path = os.path.join(CACHE, "%s-%s.tar.gz" % (PKG, VER))
-    if not os.path.exists(path):
-        os.makedirs(CACHE, exist_ok=True)
-        try:
-            meta = json.load(urllib.request.urlopen("https://pypi.org/pypi/%s/%s/json" % (PKG, VER), timeout=60))
-            files = meta["urls"]
-        except urllib.error.HTTPError:  # some mirrors only serve the per-project document
-            meta = json.load(urllib.request.urlopen("https://pypi.org/pypi/%s/json" % PKG, timeout=60))
-            files = meta["releases"][VER]
-        url = next(f["url"] for f in files if f["packagetype"] == "sdist")
-        log("downloading", url)
-        data = urllib.request.urlopen(url, timeout=60).read()
-        with open(path + ".part", "wb") as f:
-            f.write(data)
-        os.replace(path + ".part", path)
-    data = open(path, "rb").read()
-    if hashlib.sha256(data).hexdigest() != SDIST_SHA256:
-        raise BenchError("%s: sha256 mismatch (delete it to download again)" % path)
-    return data
-
-
-def install_pure():
-    """Extract umqtt/*.py as package 'pyumqtt' so a built-in 'umqtt' cannot shadow it."""
-    dst = os.path.join(LIB, "pyumqtt")
-    shutil.rmtree(dst, ignore_errors=True)
-    os.makedirs(dst)
-    with tarfile.open(fileobj=io.BytesIO(fetch_sdist())) as tar:
-        for m in tar.getmembers():
-            d, name = os.path.split(m.name)
-            if os.path.basename(d) == "umqtt" and name.endswith(".py"):
-                src = tar.extractfile(m).read().decode()
-                # "from umqtt.errno import X" / "import umqtt.x" -> the renamed package
-                src = re.sub(r"^(\s*(?:from|import)\s+)umqtt\b", r"\1pyumqtt", src, flags=re.M)
-                with open(os.path.join(dst, name), "w") as f:
-                    f.write(src)
-    if not os.path.exists(os.path.join(dst, "simple2.py")):
-        raise BenchError("no umqtt/simple2.py in the sdist")
-    for pkg, ver, sha, want in EXTRA_PKGS:  # into the same renamed package: robust2 needs simple2
-        with tarfile.open(fileobj=io.BytesIO(fetch_sdist(pkg, ver, sha))) as tar:
-            for m in tar.getmembers():
-                d, name = os.path.split(m.name)
-                if os.path.basename(d) == "umqtt" and name == want:
-                    src = tar.extractfile(m).read().decode()
-                    src = re.sub(r"^(\s*(?:from|import)\s+)umqtt\b", r"\1pyumqtt", src, flags=re.M)
-                    with open(os.path.join(dst, name), "w") as f:
-                        f.write(src)
-        if not os.path.exists(os.path.join(dst, want)):
-            raise BenchError("no umqtt/%s in the %s %s sdist" % (want, pkg, ver))
-    return dst
 
 
 # ---- mosquitto ------------------------------------------------------------------------------
@@ -534,7 +477,8 @@ def med(data, c, key):
 
 
 def targets(data):
-    """Issue 7's targets: (target, met, measured, why) rows. `why` is said when missed."""
+    """Issue 7's and issue 15's targets: (target, met, measured, why) rows. `why` is said when
+    missed."""
     T = []
 
     def add(name, ok, measured, why):
@@ -581,7 +525,38 @@ def targets(data):
         "class objects the module defines (MQTTClient and its methods' dict, pid_gen, the "
         "`umqtt` package and `_net`): MicroPython builds these on the heap at import even from "
         "frozen bytecode. Only a module written entirely in C (no Python façade) imports with 0 B.")
+    for key, what in (("heap_import_alloc", "to import"), ("heap_connect_alloc", "for create + connect")):
+        i, f = med(data, "native", key), med(data, "frozen", key)
+        add("≤ 1,024 heap bytes %s (issue 15; unix)" % what, None if i is None else i <= 1024,
+            "—" if i is None else "%s B (frozen pure simple2: %s B)" % (fmt(i), fmt(f)),
+            "See the issue 15 table: the native client's own objects and buffers.")
     return T
+
+
+def small_table(data, info):
+    """Issue 15's table: heap figures and smallest heaps, native vs frozen pure, unix and rv32."""
+    L = ["## Heap: native vs frozen pure simple2, unix and rv32 (issue 15)", "",
+         "| figure (bytes; lower is better) | unix native | unix frozen pure | native/frozen "
+         "| rv32 native | rv32 frozen pure | native/frozen |", "|---|--:|--:|--:|--:|--:|--:|"]
+    for key, label in SMALL_FIGURES:
+        row = []
+        for k in (key, "rv32_" + key):
+            v = [data[c].get(k, []) for c in SMALL_CLIENTS]
+            row += [cell(v[0]), cell(v[1]), ratio(v[0], v[1])]
+        L.append("| %s | %s |" % (label, " | ".join(row)))
+    L += ["", "unix: the native firmware and the frozen-pure one (bench/build-fw.sh unix-pure), x86-64 "
+          "(64-bit objects, 32-byte GC blocks), against mosquitto. Smallest heap: the least "
+          "`-X heapsize` in which bench/mp/app.py completes, bisected to %d B; it includes the "
+          "interpreter's own start-up and the compilation of app.py." % heapfit.STEP,
+          "rv32: qemu VIRT_RV32 firmware (bench/build-fw.sh rv32-native / rv32-pure: ./ports-build.sh's "
+          "qemu-rv32 build, or pure simple2 frozen instead, each with the in-memory broker and the app "
+          "frozen in), 32-bit objects (16-byte GC blocks), whole heap %s B. The broker is "
+          "bench/mp/memsock.py, in the same heap. Smallest heap: the firmware's heap minus a ballast "
+          "allocated first, bisected to %d B (the heap size is fixed at build time); it includes the "
+          "in-memory broker's ~5 KB (see the baseline rows)." % (fmt(info.get("rv32_heap")), heapfit.STEP),
+          "Fragmented: before importing the client, the app allocates 128 `bytearray(64)` in a row and "
+          "keeps every other one. Baseline: the same app stopping before the import (no client)."]
+    return L
 
 
 def report(data, info, params, skipped, chart=None):
@@ -601,20 +576,23 @@ def report(data, info, params, skipped, chart=None):
         L.append("")
     if chart:
         L += ["![benchmark chart](%s)" % chart, ""]
-    L += ["| figure | unit | native | pure | floor | C | native/pure | native/floor | native/C |",
-          "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+    L += ["| figure | unit | native | frozen | pure | floor | C | native/frozen | native/pure | native/floor | native/C |",
+          "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for key, label, unit, higher in FIGURES:
         v = {c: data[c].get(key, []) for c in CLIENTS + (C_COL,)}
         better = "higher" if higher else "lower"
-        L.append("| %s | %s (%s is better) | %s | %s | %s | %s | %s | %s | %s |" % (
-            label, unit, better, cell(v["native"]), cell(v["pure"]), cell(v["floor"]), cell(v[C_COL]),
-            ratio(v["native"], v["pure"]), ratio(v["native"], v["floor"]), ratio(v["native"], v[C_COL])))
+        L.append("| %s | %s (%s is better) | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, unit, better, *[cell(v[c]) for c in CLIENTS + (C_COL,)],
+            *[ratio(v["native"], v[c]) for c in ("frozen", "pure", "floor", C_COL)]))
     L += ["", "Timed rows: median (min–max) of the trials; other rows are deterministic single runs.",
+          "frozen: pure simple2 2.2.0 frozen into a unix firmware of its own (bench/build-fw.sh, same "
+          "MicroPython source, no umqtt-rs); pure: the same code loaded from the filesystem (as `pyumqtt`) "
+          "on the native firmware.",
           "C: mosquitto_pub -l (QoS0 publish) and mosquitto_sub (receive), the C clients of mosquitto-clients.",
           "The floor has no library, so it allocates nothing at import. A ratio is — when its denominator is 0.",
           "Rows with connect() can differ by up to ~100 B between runs: it depends on whether the CONNACK",
           "is already there at the client's first read.",
-          "", "## Targets (issue 7)", "",
+          ""] + small_table(data, info) + ["", "## Targets (issues 7 and 15)", "",
           "| target | result | measured | why, when missed |", "|---|---|---|---|"]
     for row in targets(data):
         L.append("| %s | %s | %s | %s |" % row)
@@ -631,9 +609,9 @@ def report(data, info, params, skipped, chart=None):
           "(1.8.0 adds the `ssl` context parameter and a reconnect on OSError -1).",
           "", "## Heap bytes allocated by single calls", "",
           "gc disabled around each call; the per-message calls are the mean of %d calls after 3 warm-up calls:" % N_CALLS,
-          "", "| call | native | pure |", "|---|--:|--:|"]
+          "", "| call | native | frozen | pure |", "|---|--:|--:|--:|"]
     for key, label in CALLS:
-        L.append("| %s | %s | %s |" % (label, cell(data["native"].get(key, [])), cell(data["pure"].get(key, []))))
+        L.append("| %s | %s |" % (label, " | ".join(cell(data[c].get(key, [])) for c in CALL_CLIENTS)))
     return "\n".join(L) + "\n"
 
 
@@ -645,19 +623,29 @@ def summary(data, info):
             ("instructions / QoS0 publish", "cg_instr_per_msg", "instr"),
             ("instructions / received msg", "cg_instr_per_recv", "instr"),
             ("heap / QoS0 publish", "heap_qos0_per_msg", "B"), ("heap / received msg", "heap_recv_per_msg", "B"),
-            ("heap to import", "heap_import_alloc", "B"), ("heap for create + connect", "heap_connect_alloc", "B")]
-    L = ["Measured %s on %s; %s; %s; pure-Python umqtt.simple2 2.2.0 from PyPI on the same firmware; "
-         "C = mosquitto_pub / mosquitto_sub. Timed rows are medians of %s trials on a shared, noisy VM "
-         "(min–max in [docs/bench.md](docs/bench.md)); instruction and heap rows are deterministic."
+            ("heap to import", "heap_import_alloc", "B"), ("heap for create + connect", "heap_connect_alloc", "B"),
+            ("smallest heap: subscribe + 2 KiB round trip", "small", "B"),
+            ("… heap fragmented by the app", "small_frag", "B"),
+            ("rv32: heap to import", "rv32_heap_import_alloc", "B"),
+            ("rv32: heap for create + connect", "rv32_heap_connect_alloc", "B"),
+            ("rv32: smallest heap: subscribe + 2 KiB round trip", "rv32_small", "B"),
+            ("rv32: … heap fragmented by the app", "rv32_small_frag", "B")]
+    L = ["Measured %s on %s; %s; %s; frozen = pure-Python umqtt.simple2 2.2.0 from PyPI frozen into a "
+         "firmware of its own (same MicroPython source), pure = the same loaded from the filesystem; "
+         "C = mosquitto_pub / mosquitto_sub; rv32 = qemu VIRT_RV32 with an in-memory broker. Timed rows "
+         "are medians of %s trials on a shared, noisy VM (min–max in [docs/bench.md](docs/bench.md)); "
+         "instruction and heap rows are deterministic."
          % (info["date"], info["machine"], info["micropython_short"], info["mosquitto"], info["trials"]), "",
-         "| figure | native | pure | floor | C | native/pure |", "|---|--:|--:|--:|--:|--:|"]
+         "| figure | native | frozen | pure | floor | C | native/frozen | native/pure |",
+         "|---|--:|--:|--:|--:|--:|--:|--:|"]
     for label, key, unit in rows:
         m = [med(data, c, key) for c in CLIENTS + (C_COL,)]
-        L.append("| %s (%s) | %s | %s | %s | %s | %s |" % (
-            label, unit, *[fmt(x) for x in m], ratio(data["native"].get(key, []), data["pure"].get(key, []))))
+        L.append("| %s (%s) | %s | %s | %s | %s | %s | %s | %s |" % (
+            label, unit, *[fmt(x) for x in m], ratio(data["native"].get(key, []), data["frozen"].get(key, [])),
+            ratio(data["native"].get(key, []), data["pure"].get(key, []))))
     met = [t for t in targets(data) if t[1] == "**met**"]
     missed = [t for t in targets(data) if t[1] == "**missed**"]
-    L += ["", "Targets met: %s. Missed: %s (by how much and why: [docs/bench.md](docs/bench.md#targets-issue-7))."
+    L += ["", "Targets met: %s. Missed: %s (by how much and why: [docs/bench.md](docs/bench.md#targets-issues-7-and-15))."
           % (", ".join(t[0] for t in met) or "none", "; ".join("%s — %s" % (t[0], t[2]) for t in missed) or "none"),
           "", "![benchmark chart](docs/bench.png)"]
     return "\n".join(L) + "\n"
@@ -707,8 +695,11 @@ def main():
     ap.add_argument("--docs", default=DOCS, help="where bench.md and bench.png go (default docs/)")
     ap.add_argument("--no-chart", action="store_true", help="skip docs/bench.png (no matplotlib)")
     ap.add_argument("--no-readme", action="store_true", help="leave README.md's Performance table alone")
-    ap.add_argument("--clients", default=",".join(CLIENTS + (C_COL, "facades")),
-                    help="subset, e.g. pure,floor (C: mosquitto_pub/sub; facades: the other facades)")
+    ap.add_argument("--clients", default=",".join(CLIENTS + (C_COL, "facades", "smallest", "rv32")),
+                    help="subset, e.g. pure,floor (C: mosquitto_pub/sub; facades: the other facades; "
+                         "smallest: the smallest heaps on unix; rv32: heap figures under QEMU)")
+    ap.add_argument("--frozen-micropython", help="unix firmware with pure simple2 frozen in as umqtt "
+                    "(default: built by bench/build-fw.sh unix-pure)")
     ap.add_argument("--run-heapsize", default=HEAP_RUN,
                     help="MicroPython heap for the timed and callgrind runs (default %s; heap "
                          "figures always use %s)" % (HEAP_RUN, HEAP_MEASURE))
@@ -739,6 +730,40 @@ def main():
     log("written to %s and %s (%.0f s)" % (a.out, a.docs, time.time() - t_start))
 
 
+def build_fw(target):
+    """bench/build-fw.sh TARGET (incremental): the path of the firmware it built."""
+    log("building the %s firmware (bench/build-fw.sh)" % target)
+    r = subprocess.run([os.path.join(HERE, "build-fw.sh"), target], capture_output=True, text=True)
+    if r.returncode:
+        raise BenchError("bench/build-fw.sh %s: exit code %d\n%s%s" % (target, r.returncode, r.stdout, r.stderr))
+    return r.stdout.strip().splitlines()[-1]
+
+
+def bench_small(data, info, runners, clients):
+    """The smallest heaps on unix (bisecting -X heapsize), per client and variant."""
+    for c in clients:
+        r = runners[c]
+        for key, frag, bare in (("small", 0, False), ("small_frag", 1, False),
+                                ("small_bare", 0, True), ("small_bare_frag", 1, True)):
+            log("smallest heap: %s %s" % (c, key))
+            data[c].setdefault(key, []).append(heapfit.unix_smallest(r.mp, r.env, r.port, frag, bare, log=log))
+
+
+def bench_rv32(data, info, elfs, n_heap, n_qos1):
+    """Heap figures and smallest heaps on rv32 under QEMU (in-memory broker)."""
+    for c, elf in elfs.items():
+        log("rv32 heap:", c)
+        for k, v in qemu_bench.results(elf, c, "heap", n_heap, n_qos1).items():
+            data[c].setdefault("rv32_" + k, []).append(v)
+        for key, frag, bare in (("small", 0, False), ("small_frag", 1, False),
+                                ("small_bare", 0, True), ("small_bare_frag", 1, True)):
+            log("rv32 smallest heap: %s %s" % (c, key))
+            eff, total = qemu_bench.smallest(elf, frag, bare, log=log)
+            data[c].setdefault("rv32_" + key, []).append(eff)
+            if info.setdefault("rv32_heap", total) != total:
+                raise BenchError("the rv32 firmwares have different heaps: %d and %d B" % (info["rv32_heap"], total))
+
+
 def bench(a, tmp):
     tools = {}
     for tool in ("mosquitto", "valgrind", "mosquitto_pub", "mosquitto_sub"):
@@ -749,23 +774,32 @@ def bench(a, tmp):
         tools[tool] = path
     mp_path = os.path.abspath(a.micropython)
     mp, mp_id = snapshot_firmware(mp_path, tmp)
+    sel = a.clients.split(",")
+    frozen_mp = None
+    if "frozen" in sel or "smallest" in sel:
+        frozen_path = os.path.abspath(a.frozen_micropython or build_fw("unix-pure"))
+        os.makedirs(os.path.join(tmp, "frozen"))
+        frozen_mp, frozen_id = snapshot_firmware(frozen_path, os.path.join(tmp, "frozen"))
+    rv32 = {}
+    if "rv32" in sel:
+        rv32 = {"native": build_fw("rv32-native"), "frozen": build_fw("rv32-pure")}
     if a.quick:
-        n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 500, 10, 100, 100, (100, 300), 500, 2000
+        n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 500, 10, 100, 100, (100, 300), 500, 20000
     else:
         n_qos0, n_qos1, n_win, n_heap, n_cg, n_recv, n_cpub = 20000, 100, 2000, 1000, (1000, 3000), 20000, 100000
     params = ("heapsize %s for timed and callgrind runs, %s for heap figures; QoS0 N=%d (after 100 "
               "warm-up), QoS1 N=%d (timed and heap), QoS1 window %d: N=%d, receive N=%d (after %d "
               "warm-up), mosquitto_pub N=%d, QoS0 heap and receive heap N=%d, callgrind N=%d and %d "
-              "(publish and receive); %d trials%s"
+              "(publish and receive); smallest heaps bisected to %d B; %d trials%s"
               % (a.run_heapsize, HEAP_MEASURE, n_qos0, n_qos1, WINDOW, n_win, n_recv, RECV_W, n_cpub,
-                 n_heap, n_cg[0], n_cg[1], a.trials, ", QUICK" if a.quick else ""))
+                 n_heap, n_cg[0], n_cg[1], heapfit.STEP, a.trials, ", QUICK" if a.quick else ""))
     try:
         install_pure()
     except (OSError, urllib.error.URLError) as e:
         raise BenchError("cannot get the pure-Python packages from PyPI: %s" % e)
-    sel = a.clients.split(",")
     clients = [c for c in CLIENTS if c in sel]
-    skipped = {c: "not selected (--clients)" for c in CLIENTS + (C_COL, "facades") if c not in sel}
+    skipped = {c: "not selected (--clients)" for c in CLIENTS + (C_COL, "facades", "smallest", "rv32")
+               if c not in sel}
     facades = [c for c, _ in FACADES] if "facades" in sel else []
     data = {c: {} for c in CLIENTS + (C_COL,) + tuple(c for c, _ in FACADES)}
     info = machine_info(mp, mp_path, mp_id, a.mosquitto)
@@ -773,13 +807,18 @@ def bench(a, tmp):
     info["clients"] = "mosquitto_pub / mosquitto_sub (Debian mosquitto-clients): " + (ver[0] if ver else "?")
     info["micropython_short"] = info["micropython"].split(" (")[0]
     info["trials"] = a.trials
+    if frozen_mp:
+        info["micropython"] += "; frozen: %s (%s)" % (frozen_path, frozen_id)
     if info["load_start"] > 0.5:
         log("warning: load average %.2f: other work will skew the timed rows" % info["load_start"])
 
     broker = start_broker(tmp, a.mosquitto)
     try:
         runner = Runner(mp, broker, a.run_heapsize)
-        if ("native" in clients or facades) and not has_native(runner):
+        runners = {c: runner for c in CLIENTS + tuple(c for c, _ in FACADES)}
+        if frozen_mp:
+            runners["frozen"] = Runner(frozen_mp, broker, a.run_heapsize)
+        if ("native" in clients or facades or "smallest" in sel) and not has_native(runner):
             skipped["native"] = "this firmware has no built-in `_umqtt` (stock MicroPython?)"
             if "native" in clients:
                 clients.remove("native")
@@ -793,40 +832,45 @@ def bench(a, tmp):
 
         for c in clients:
             log("heap:", c)
-            add(c, runner.results(c, "heap", n_heap, n_qos1, want=[k for k, *_ in FIGURES
+            add(c, runners[c].results(c, "heap", n_heap, n_qos1, want=[k for k, *_ in FIGURES
                                                                    if k.startswith("heap_")
                                                                    and "recv" not in k]))
             if True:
-                add(c, runner.results(c, "recvheap", RECV_W, n_heap, flood_n=RECV_W + n_heap,
+                add(c, runners[c].results(c, "recvheap", RECV_W, n_heap, flood_n=RECV_W + n_heap,
                                       want=["heap_recv_per_msg", "heap_recv_objects"]))
             if c in CALL_CLIENTS:
-                add(c, runner.results(c, "calls", N_CALLS, want=[k for k, _ in CALLS]))
+                add(c, runners[c].results(c, "calls", N_CALLS, want=[k for k, _ in CALLS]))
         for c in facades:
             log("heap:", c)
             want = [k for k, _ in FACADE_FIGURES]
             if c == "n-mqtt_as":
-                add(c, runner.results(c, "heap", n_heap, n_qos1, RECV_W, n_heap, flood_n=RECV_W + n_heap,
+                add(c, runners[c].results(c, "heap", n_heap, n_qos1, RECV_W, n_heap, flood_n=RECV_W + n_heap,
                                       want=want))
             else:
-                add(c, runner.results(c, "heap", n_heap, n_qos1, want=want[:-1]))
-                add(c, runner.results(c, "recvheap", RECV_W, n_heap, flood_n=RECV_W + n_heap,
+                add(c, runners[c].results(c, "heap", n_heap, n_qos1, want=want[:-1]))
+                add(c, runners[c].results(c, "recvheap", RECV_W, n_heap, flood_n=RECV_W + n_heap,
                                       want=want[-1:]))
         for c in clients:
             log("callgrind:", c)
-            i1, i2 = (runner.callgrind(c, n, tmp) for n in n_cg)
+            i1, i2 = (runners[c].callgrind(c, n, tmp) for n in n_cg)
             add(c, {"cg_instr_per_msg": (i2 - i1) / (n_cg[1] - n_cg[0])})
-            i1, i2 = (runner.callgrind(c, n, tmp, recv=True) for n in n_cg)
+            i1, i2 = (runners[c].callgrind(c, n, tmp, recv=True) for n in n_cg)
             add(c, {"cg_instr_per_recv": (i2 - i1) / (n_cg[1] - n_cg[0])})
         for t in range(a.trials):  # clients interleaved, so slow drifts hit all of them
             for c in clients:
                 log("speed: trial %d/%d %s" % (t + 1, a.trials, c))
-                add(c, runner.results(c, "speed", n_qos0, n_qos1, n_win, want=SPEED_KEYS))
-                add(c, runner.results(c, "recv", RECV_W, n_recv, flood_n=RECV_W + n_recv,
+                add(c, runners[c].results(c, "speed", n_qos0, n_qos1, n_win, want=SPEED_KEYS))
+                add(c, runners[c].results(c, "recv", RECV_W, n_recv, flood_n=RECV_W + n_recv,
                                       want=["recv_msgps"]))
             if C_COL in sel:
                 log("speed: trial %d/%d mosquitto_pub/sub" % (t + 1, a.trials))
                 add(C_COL, {"qos0_16_msgps": c_pub_rate(broker, tools["mosquitto_pub"], n_cpub, tmp),
                             "recv_msgps": c_sub_rate(broker, tools["mosquitto_sub"], RECV_W, n_recv, tmp)})
+        if "smallest" in sel:
+            bench_small(data, info, runners, [c for c in SMALL_CLIENTS if c in runners and
+                                              (c != "native" or "native" not in skipped)])
+        if rv32:
+            bench_rv32(data, info, rv32, n_heap, n_qos1)
     finally:
         stop_broker(broker)
     return data, info, params, skipped

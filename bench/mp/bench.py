@@ -3,6 +3,8 @@
 #   micropython -X heapsize=8M bench.py CLIENT MODE PORT [ARGS...]
 #
 # CLIENT: native   -> from umqtt.simple2 import MQTTClient   (frozen facade over built-in _umqtt)
+#         frozen   -> from umqtt.simple2 import MQTTClient   (PyPI umqtt.simple2 2.2.0 frozen in
+#                     as package umqtt: the firmware of bench/build-pure.sh, without umqtt-rs)
 #         pure     -> from pyumqtt.simple2 import MQTTClient (PyPI umqtt.simple2 2.2.0, renamed)
 #         floor    -> no library: CONNECT by hand, then prebuilt packets via sock.write()
 #         n-simple / p-simple   -> umqtt.simple: native facade / PyPI micropython-umqtt.simple
@@ -47,6 +49,9 @@ def result(name, value):
     print("RESULT", name, value)
 
 
+NATIVE_BASE = [None]  # _umqtt.Client when the firmware has it (main() looks, before counting)
+
+
 def load():
     if CLIENT in ("native", "n-simple", "n-robust2"):
         if CLIENT == "native":
@@ -58,6 +63,10 @@ def load():
         import _umqtt
         if not issubclass(MQTTClient, _umqtt.Client):  # never measure a pure copy as "native"
             raise RuntimeError("%s: MQTTClient is not built on _umqtt.Client" % CLIENT)
+    elif CLIENT == "frozen":
+        from umqtt.simple2 import MQTTClient
+        if NATIVE_BASE[0] and issubclass(MQTTClient, NATIVE_BASE[0]):  # never measure ours as "frozen"
+            raise RuntimeError("frozen: umqtt.simple2 is the native client, not pure simple2")
     elif CLIENT == "pure":
         from pyumqtt.simple2 import MQTTClient
     elif CLIENT == "p-simple":
@@ -558,6 +567,12 @@ def calls(k):
 
 
 def main():
+    if CLIENT == "frozen":  # here, not in load(): a failed import allocates its exception
+        try:
+            import _umqtt
+            NATIVE_BASE[0] = _umqtt.Client
+        except ImportError:
+            pass
     if MODE == "probe":
         # The native client: _umqtt is built in, and umqtt.simple2 is the facade over it.
         try:
