@@ -221,10 +221,13 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
         mp_load_attr(sock, MP_QSTR_read);
         mp_load_attr(sock, MP_QSTR_write);
     }
-    // A poller lets reads and writes wait with a timeout. Objects that cannot
-    // be polled (duck-typed test sockets) are treated as always ready.
+    // A Python-level stream waits through a select.poll object; one that
+    // cannot be polled (duck-typed test sockets) counts as always ready. A
+    // native stream is waited for without one (umqtt_port.c).
     nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
+    if (self->port.native) {
+        self->port.poller = MP_OBJ_NULL;
+    } else if (nlr_push(&nlr) == 0) {
         mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
         mp_obj_t poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
         mp_obj_t dest[4];
