@@ -535,7 +535,7 @@ impl<'a> Reader<'a> {
 
     /// A length-prefixed UTF-8 string.
     pub(crate) fn str(&mut self) -> Result<&'a str, DecodeError> {
-        core::str::from_utf8(self.field()?).map_err(|_| DecodeError::InvalidUtf8)
+        crate::topic::utf8(self.field()?).ok_or(DecodeError::InvalidUtf8)
     }
 
     /// Everything not read yet.
