@@ -83,8 +83,8 @@ enum {
 
 // The buffers inside every client object (umqtt_buffers.c): a packet larger
 // than these gets a heap block of its own size while it needs one.
-#define UMQTT_RX_INLINE (64)
-#define UMQTT_TX_INLINE (64)
+#define UMQTT_RX_INLINE (48)
+#define UMQTT_TX_INLINE (48)
 // The non-blocking queue grows to hold several packets up to this size.
 #define UMQTT_TX_QUEUE (1024)
 

@@ -32,6 +32,18 @@ def _ignore_status(pid, status):
 
 
 class MQTTClient(_Client):
+    # Attributes simple2 sets in __init__ whose defaults stay until a program
+    # sets them live in the class: 17 per-instance attributes fit the
+    # 17-slot table of the instance's dict (23 would take 23 slots, 96 bytes
+    # more on a 64-bit port, and make every failed attribute lookup -- each
+    # method call -- probe all of them).
+    poller_r = None  # simple2's pollers; the native client polls itself
+    poller_w = None
+    lw_topic = None  # set_last_will() sets them
+    lw_msg = None
+    lw_qos = 0
+    lw_retain = False
+
     def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
                  ssl=False, ssl_params=None, socket_timeout=5, message_timeout=10,
                  *, max_packet_size=16384):
@@ -43,8 +55,6 @@ class MQTTClient(_Client):
             port = 8883 if ssl else 1883
         self.client_id = client_id
         self.sock_raw = None
-        self.poller_r = None  # simple2's pollers; the native client polls itself
-        self.poller_w = None
         self.server = server
         self.port = port
         self.ssl = ssl
@@ -60,10 +70,6 @@ class MQTTClient(_Client):
         self.user = user
         self.pswd = password
         self.keepalive = keepalive
-        self.lw_topic = None
-        self.lw_msg = None
-        self.lw_qos = 0
-        self.lw_retain = False
         self.rcv_pids = self._pending()  # live view of the packet ids awaiting an ack
         self.last_ping = ticks_ms()
         self.last_cpacket = ticks_ms()

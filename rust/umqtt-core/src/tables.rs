@@ -92,10 +92,12 @@ impl<const N: usize> Tables for Inline<N> {
 /// their order from row 0 (oldest first); the acks to send are a ring.
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct Lens {
-    out: usize,
-    inbound: usize,
-    tx_head: usize,
-    tx_len: usize,
+    // u16, not usize: the limit is 32 rows (and `Inline` arrays are small),
+    // and every client keeps these.
+    out: u16,
+    inbound: u16,
+    tx_head: u16,
+    tx_len: u16,
 }
 
 impl Lens {
@@ -108,28 +110,28 @@ impl Lens {
 
     /// Rows needed for one more entry in every table.
     pub(crate) fn rows_for_one_more(&self) -> usize {
-        self.out
-            .max(self.inbound)
-            .max(self.tx_len)
+        usize::from(self.out)
+            .max(usize::from(self.inbound))
+            .max(usize::from(self.tx_len))
             .saturating_add(1)
     }
 
     pub(crate) fn out_len(&self) -> usize {
-        self.out
+        usize::from(self.out)
     }
 
     #[cfg(test)]
     pub(crate) fn inbound_len(&self) -> usize {
-        self.inbound
+        usize::from(self.inbound)
     }
 
     #[cfg(test)]
     pub(crate) fn tx_len(&self) -> usize {
-        self.tx_len
+        usize::from(self.tx_len)
     }
 
     pub(crate) fn out<'r>(&self, rows: &'r [Row]) -> impl Iterator<Item = &'r Outbound> + 'r {
-        rows.iter().take(self.out).map(|r| &r.out)
+        rows.iter().take(usize::from(self.out)).map(|r| &r.out)
     }
 
     pub(crate) fn out_get_mut<'r>(
@@ -137,14 +139,17 @@ impl Lens {
         rows: &'r mut [Row],
         i: usize,
     ) -> Option<&'r mut Outbound> {
-        if i >= self.out {
+        if i >= usize::from(self.out) {
             return None;
         }
         rows.get_mut(i).map(|r| &mut r.out)
     }
 
     pub(crate) fn out_push(&mut self, rows: &mut [Row], entry: Outbound) -> bool {
-        let Some(row) = rows.get_mut(self.out) else {
+        let Some(row) = rows
+            .get_mut(usize::from(self.out))
+            .filter(|_| self.out < u16::MAX)
+        else {
             return false;
         };
         row.out = entry;
@@ -154,11 +159,11 @@ impl Lens {
 
     /// Removes entry `i`, keeping the order of the others.
     pub(crate) fn out_remove(&mut self, rows: &mut [Row], i: usize) -> Option<Outbound> {
-        if i >= self.out {
+        if i >= usize::from(self.out) {
             return None;
         }
         let removed = rows.get(i)?.out;
-        for j in i..self.out.saturating_sub(1) {
+        for j in i..usize::from(self.out).saturating_sub(1) {
             let next = rows.get(j + 1)?.out;
             rows.get_mut(j)?.out = next;
         }
@@ -171,15 +176,20 @@ impl Lens {
     }
 
     pub(crate) fn inbound_contains(&self, rows: &[Row], pid: Pid) -> bool {
-        rows.iter().take(self.inbound).any(|r| r.inbound == pid)
+        rows.iter()
+            .take(usize::from(self.inbound))
+            .any(|r| r.inbound == pid)
     }
 
     pub(crate) fn inbound_is_full(&self, rows: &[Row]) -> bool {
-        self.inbound >= rows.len()
+        usize::from(self.inbound) >= rows.len()
     }
 
     pub(crate) fn inbound_push(&mut self, rows: &mut [Row], pid: Pid) -> bool {
-        let Some(row) = rows.get_mut(self.inbound) else {
+        let Some(row) = rows
+            .get_mut(usize::from(self.inbound))
+            .filter(|_| self.inbound < u16::MAX)
+        else {
             return false;
         };
         row.inbound = pid;
@@ -190,12 +200,12 @@ impl Lens {
     pub(crate) fn inbound_remove(&mut self, rows: &mut [Row], pid: Pid) {
         let Some(i) = rows
             .iter()
-            .take(self.inbound)
+            .take(usize::from(self.inbound))
             .position(|r| r.inbound == pid)
         else {
             return;
         };
-        for j in i..self.inbound.saturating_sub(1) {
+        for j in i..usize::from(self.inbound).saturating_sub(1) {
             let Some(next) = rows.get(j + 1).map(|r| r.inbound) else {
                 break;
             };
@@ -207,10 +217,10 @@ impl Lens {
     }
 
     pub(crate) fn tx_push(&mut self, rows: &mut [Row], transmit: Transmit) -> bool {
-        if self.tx_len >= rows.len() {
+        if usize::from(self.tx_len) >= rows.len() || self.tx_len == u16::MAX {
             return false;
         }
-        let at = (self.tx_head + self.tx_len) % rows.len();
+        let at = (usize::from(self.tx_head) + usize::from(self.tx_len)) % rows.len();
         let Some(row) = rows.get_mut(at) else {
             return false;
         };
@@ -220,15 +230,16 @@ impl Lens {
     }
 
     pub(crate) fn tx_front(&self, rows: &[Row]) -> Option<Transmit> {
-        if self.tx_len == 0 {
+        if usize::from(self.tx_len) == 0 {
             return None;
         }
-        rows.get(self.tx_head).map(|r| r.transmit)
+        rows.get(usize::from(self.tx_head)).map(|r| r.transmit)
     }
 
     pub(crate) fn tx_pop(&mut self, rows: &[Row]) -> Option<Transmit> {
         let front = self.tx_front(rows)?;
-        self.tx_head = (self.tx_head + 1) % rows.len().max(1);
+        self.tx_head =
+            u16::try_from((usize::from(self.tx_head) + 1) % rows.len().max(1)).unwrap_or(0);
         self.tx_len -= 1;
         Some(front)
     }
@@ -241,7 +252,11 @@ impl Lens {
     /// Copies every table from `from` to `to` (at least as many rows as
     /// each table's length), the ring of acks re-laid from row 0.
     pub(crate) fn move_rows(&mut self, from: &[Row], to: &mut [Row]) -> bool {
-        if to.len() < self.out.max(self.inbound).max(self.tx_len) {
+        if to.len()
+            < usize::from(self.out)
+                .max(usize::from(self.inbound))
+                .max(usize::from(self.tx_len))
+        {
             return false;
         }
         for (i, row) in to.iter_mut().enumerate() {

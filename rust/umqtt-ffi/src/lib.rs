@@ -457,8 +457,10 @@ fn qos_of(qos: u8) -> Result<QoS> {
     QoS::from_u8(qos).ok_or(umqtt_status::InvalidQos)
 }
 
+// umqtt_core's validator, not core::str::from_utf8: one UTF-8 check (and
+// no 256-byte table) in the firmware.
 fn str_of(bytes: &[u8]) -> Result<&str> {
-    core::str::from_utf8(bytes).map_err(|_| umqtt_status::InvalidArgument)
+    umqtt_core::topic::utf8(bytes).ok_or(umqtt_status::InvalidArgument)
 }
 
 fn write_ptr<T>(out: *mut T, value: T) {

@@ -107,7 +107,7 @@ pub extern "C" fn umqtt_property_kind_of(id: u8) -> umqtt_property_kind {
 }
 
 fn str_of(bytes: &[u8]) -> Result<&str> {
-    core::str::from_utf8(bytes).map_err(|_| umqtt_status::InvalidProperty)
+    umqtt_core::topic::utf8(bytes).ok_or(umqtt_status::InvalidProperty)
 }
 
 fn narrow<T: TryFrom<u32>>(number: u32) -> Result<T> {
