@@ -568,6 +568,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
         args[ARG_properties].u_obj, false);
     umqtt_io io = umqtt_io_of(self);
+    UMQTT_LEND_STACK(io);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
     umqtt_tx_release(self);
@@ -599,6 +600,7 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
     umqtt_io io = umqtt_io_of(self);
+    UMQTT_LEND_STACK(io);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
     umqtt_tx_release(self);

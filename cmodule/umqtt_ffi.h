@@ -207,6 +207,12 @@ typedef struct {
   uint8_t *tx;
   // Its size (at least 16).
   size_t tx_cap;
+  // For the call only (null with 0 when none): a PUBLISH larger than
+  // `tx` that fits here is encoded here and goes out in one write
+  // (the C glue lends a buffer on its stack).
+  uint8_t *scratch;
+  // Its size.
+  size_t scratch_cap;
   // MQTT 5 inbound topic aliases: room for the Topic Alias Maximum
   // announced in CONNECT (see `umqtt_core::limits::TopicAliases`); null
   // with 0 when none is announced.

@@ -87,6 +87,22 @@ enum {
 #define UMQTT_TX_INLINE (48)
 // The non-blocking queue grows to hold several packets up to this size.
 #define UMQTT_TX_QUEUE (1024)
+// A blocking publish lends the engine this much of the C stack, so that a
+// PUBLISH of up to a 1 KiB payload still goes out in one write (one TCP
+// segment) without a transmit buffer kept per client. A board with a small
+// stack can lower it (0: a PUBLISH larger than UMQTT_TX_INLINE is written as
+// its header, then its payload).
+#ifndef UMQTT_PUBLISH_STACK
+#define UMQTT_PUBLISH_STACK (1152)
+#endif
+#if UMQTT_PUBLISH_STACK > 0
+#define UMQTT_LEND_STACK(io) \
+    uint8_t umqtt_stack_[UMQTT_PUBLISH_STACK]; \
+    (io).scratch = umqtt_stack_; \
+    (io).scratch_cap = sizeof(umqtt_stack_)
+#else
+#define UMQTT_LEND_STACK(io) (void)0
+#endif
 
 // The `api` keyword of _umqtt.Client (see umqtt_conventions_t).
 enum { UMQTT_API_SIMPLE2 = 0, UMQTT_API_MPLIB = 1 };
@@ -256,6 +272,8 @@ static inline umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
         .tx_cap = self->tx_cap,
         .aliases = self->aliases,
         .aliases_cap = self->aliases_cap,
+        .scratch = NULL,
+        .scratch_cap = 0,
     };
     return io;
 }

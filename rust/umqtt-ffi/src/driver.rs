@@ -62,6 +62,8 @@ pub(crate) struct Io<'a, P: Port> {
     tx: &'a mut [u8],
     /// MQTT 5 inbound topic aliases (empty when none were announced).
     aliases: &'a mut [u8],
+    /// Lent for the call: room for a PUBLISH to go out in one write.
+    scratch: &'a mut [u8],
 }
 
 impl<'a, P: Port> Io<'a, P> {
@@ -70,12 +72,14 @@ impl<'a, P: Port> Io<'a, P> {
         rx: &'a mut [u8],
         tx: &'a mut [u8],
         aliases: &'a mut [u8],
+        scratch: &'a mut [u8],
     ) -> Io<'a, P> {
         Io {
             port,
             rx,
             tx,
             aliases,
+            scratch,
         }
     }
 
@@ -117,9 +121,9 @@ impl<'a, P: Port> Io<'a, P> {
         self.send_tx(0, len, deadline)
     }
 
-    /// Sends a PUBLISH in one write when it fits the transmit buffer, else
-    /// its header from the buffer, then its payload from where it lies (no
-    /// copy).
+    /// Sends a PUBLISH in one write when it fits the transmit buffer or the
+    /// scratch buffer lent for the call, else its header from the transmit
+    /// buffer, then its payload from where it lies (no copy).
     #[inline]
     pub(crate) fn send_publish(
         &mut self,
@@ -129,6 +133,11 @@ impl<'a, P: Port> Io<'a, P> {
         // Encoding checks the room first: one length computation when it fits.
         match packet.encode(self.tx) {
             Ok(len) => return self.send_tx(0, len, deadline),
+            Err(EncodeError::BufferTooSmall { needed }) if needed <= self.scratch.len() => {
+                let len = packet.encode(self.scratch).map_err(encode_status)?;
+                let bytes = self.scratch.get(..len).ok_or(umqtt_status::Internal)?;
+                return write_all(self.port, bytes, deadline);
+            }
             Err(EncodeError::BufferTooSmall { .. }) => {}
             Err(err) => return Err(encode_status(err)),
         }

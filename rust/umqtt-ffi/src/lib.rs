@@ -232,6 +232,12 @@ pub struct umqtt_io {
     pub tx: *mut u8,
     /// Its size (at least 16).
     pub tx_cap: usize,
+    /// For the call only (null with 0 when none): a PUBLISH larger than
+    /// `tx` that fits here is encoded here and goes out in one write
+    /// (the C glue lends a buffer on its stack).
+    pub scratch: *mut u8,
+    /// Its size.
+    pub scratch_cap: usize,
     /// MQTT 5 inbound topic aliases: room for the Topic Alias Maximum
     /// announced in CONNECT (see `umqtt_core::limits::TopicAliases`); null
     /// with 0 when none is announced.
@@ -421,6 +427,12 @@ unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a, umqtt_port_t>> {
         // SAFETY: non-null, and the caller owns this buffer for the call.
         unsafe { slice::from_raw_parts_mut(io.aliases, io.aliases_cap) }
     };
+    let scratch: &mut [u8] = if io.scratch.is_null() {
+        &mut []
+    } else {
+        // SAFETY: non-null, and the caller lends this buffer for the call.
+        unsafe { slice::from_raw_parts_mut(io.scratch, io.scratch_cap) }
+    };
     // SAFETY: non-null, and the caller owns these buffers for the call.
     unsafe {
         Ok(Io::new(
@@ -428,6 +440,7 @@ unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a, umqtt_port_t>> {
             slice::from_raw_parts_mut(io.rx, io.rx_cap),
             slice::from_raw_parts_mut(io.tx, io.tx_cap),
             aliases,
+            scratch,
         ))
     }
 }

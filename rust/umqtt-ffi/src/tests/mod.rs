@@ -62,6 +62,8 @@ impl Harness {
             tx_cap: self.tx.len(),
             aliases: self.aliases.as_mut_ptr(),
             aliases_cap: self.aliases.len(),
+            scratch: core::ptr::null_mut(),
+            scratch_cap: 0,
         }
     }
 
