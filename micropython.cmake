@@ -61,6 +61,13 @@ endif()
 if(NOT UMQTT_MQTT5_SEL MATCHES "^[01]$")
     message(FATAL_ERROR "umqtt: UMQTT_MQTT5=${UMQTT_MQTT5_SEL}: use 0 or 1")
 endif()
+# The non-blocking engine calls come with the facade that drives them.
+string(REPLACE "," ";" _umqtt_facades "${UMQTT_FACADES_SEL}")
+if("mqtt_as" IN_LIST _umqtt_facades)
+    set(UMQTT_NONBLOCKING_SEL 1)
+else()
+    set(UMQTT_NONBLOCKING_SEL 0)
+endif()
 message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL}")
 
 # umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
@@ -74,14 +81,18 @@ function(umqtt_write path text)
     file(WRITE ${path} "${text}")
 endfunction()
 
-target_compile_definitions(usermod_umqtt INTERFACE UMQTT_MQTT5=${UMQTT_MQTT5_SEL})
+target_compile_definitions(usermod_umqtt INTERFACE
+    UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
-umqtt_write(${UMQTT_NATIVE_FILE} "UMQTT_MQTT5=${UMQTT_MQTT5_SEL}\n")
-# The cargo feature mqtt5 is one of umqtt-ffi's default features.
-set(UMQTT_CARGO_FEATURES --features micropython)
-if(UMQTT_MQTT5_SEL STREQUAL "0")
-    list(PREPEND UMQTT_CARGO_FEATURES --no-default-features)
+umqtt_write(${UMQTT_NATIVE_FILE} "UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}\n")
+set(_umqtt_features micropython)
+if(UMQTT_MQTT5_SEL STREQUAL "1")
+    string(APPEND _umqtt_features ",mqtt5")
 endif()
+if(UMQTT_NONBLOCKING_SEL STREQUAL "1")
+    string(APPEND _umqtt_features ",nonblocking")
+endif()
+set(UMQTT_CARGO_FEATURES --no-default-features --features ${_umqtt_features})
 
 # The facades: MICROPY_FROZEN_MANIFEST=python/manifest*.py (or a manifest of
 # your own) does include("$(UMQTT_MANIFEST)"), the manifest generated here.

@@ -28,12 +28,15 @@ UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(
 ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
 $(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
 endif
+# The non-blocking engine calls come with the facade that drives them.
+UMQTT_COMMA := ,
+UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(subst $(UMQTT_COMMA), ,$(UMQTT_FACADES_SEL))),1,0)
 
 # The selection is written to files in $(BUILD), each rewritten only when it
 # changes: make tracks them, where it tracks neither CFLAGS nor the manifest.
 UMQTT_BUILD_ABS := $(abspath $(BUILD))
 UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
-UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL)
+UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL)
 ifneq ($(file < $(UMQTT_NATIVE_FILE)),$(UMQTT_NATIVE_TEXT))
 # QSTRs are collected once per source file, not per CFLAGS: a build directory
 # built with the other MQTT 5 setting would miss some. Say so, clearly.
@@ -45,13 +48,12 @@ endif
 $(shell mkdir -p $(UMQTT_BUILD_ABS))
 $(file > $(UMQTT_NATIVE_FILE),$(UMQTT_NATIVE_TEXT))
 endif
-CFLAGS_USERMOD += -D$(UMQTT_NATIVE_TEXT)
-# The cargo feature mqtt5 is one of umqtt-ffi's default features.
-UMQTT_CARGO_FEATURES := $(if $(filter 0,$(UMQTT_MQTT5_SEL)),--no-default-features) --features micropython
+CFLAGS_USERMOD += $(addprefix -D,$(UMQTT_NATIVE_TEXT))
+UMQTT_CARGO_FEATURES := --no-default-features \
+	--features micropython$(if $(filter 1,$(UMQTT_MQTT5_SEL)),$(UMQTT_COMMA)mqtt5)$(if $(filter 1,$(UMQTT_NONBLOCKING_SEL)),$(UMQTT_COMMA)nonblocking)
 
 # The facades: FROZEN_MANIFEST=python/manifest.py (or a manifest of your own)
 # does include("$(UMQTT_MANIFEST)"), the manifest generated here.
-UMQTT_COMMA := ,
 UMQTT_MANIFEST_FILE := $(UMQTT_BUILD_ABS)/umqtt_manifest.py
 UMQTT_MANIFEST_TEXT := include("$(abspath $(UMQTT_DIR))/python/manifest_facades.py"$(UMQTT_COMMA) facades="$(UMQTT_FACADES_SEL)")
 ifneq ($(file < $(UMQTT_MANIFEST_FILE)),$(UMQTT_MANIFEST_TEXT))

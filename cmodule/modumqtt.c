@@ -29,10 +29,12 @@ static const umqtt_receive_conv_t umqtt_receive_mplib = {
 // How _nb_receive() reports, whatever the façade (mqtt_as calls it):
 // cb(topic, msg, retained), acks and refusals to cbstat, every packet's
 // type returned, acks queued for _nb_flush().
+#if defined(UMQTT_NONBLOCKING)
 const umqtt_receive_conv_t umqtt_receive_nb = {
     .cb_fixed_args = 3, .message_result = UMQTT_RESULT_TYPE, .quiet_result = UMQTT_RESULT_TYPE,
     .acks_as_status = true, .queue_acks = true,
 };
+#endif
 
 // API_SIMPLE2: umqtt.simple2 and umqtt.robust2.
 static const umqtt_conventions_t umqtt_conv_simple2 = {

@@ -99,7 +99,7 @@ bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
     // The non-blocking queue may hold packets already: room for this one
     // after them while the queue stays under UMQTT_TX_QUEUE (beyond, the
     // caller flushes and tries again), and for this one alone in any case.
-    size_t pending = queued ? umqtt_client_nb_pending(self->engine) : 0;
+    size_t pending = queued ? umqtt_queued(self) : 0;
     if (pending + need <= UMQTT_TX_QUEUE) {
         need += pending;
     }
@@ -127,7 +127,7 @@ void umqtt_tables_grow(umqtt_client_obj_t *self, size_t rows) {
 }
 
 void umqtt_tx_release(umqtt_client_obj_t *self) {
-    if (self->tx != self->tx_inline && umqtt_client_nb_pending(self->engine) == 0) {
+    if (self->tx != self->tx_inline && umqtt_queued(self) == 0) {
         m_del(uint8_t, self->tx, self->tx_cap);
         self->tx = self->tx_inline;
         self->tx_cap = sizeof(self->tx_inline);

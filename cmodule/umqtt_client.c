@@ -897,6 +897,7 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) },
     { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) },
     { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
+    #if defined(UMQTT_NONBLOCKING)
     { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&umqtt_nb_connack_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_flush), MP_ROM_PTR(&umqtt_nb_flush_obj) },
@@ -907,9 +908,11 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR__nb_ping), MP_ROM_PTR(&umqtt_nb_ping_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_disconnect), MP_ROM_PTR(&umqtt_nb_disconnect_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_receive), MP_ROM_PTR(&umqtt_nb_receive_obj) },
+    #endif
 };
 static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
 
+#if defined(UMQTT_NONBLOCKING)
 MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_client_type,
     MP_QSTR_Client,
@@ -918,5 +921,14 @@ MP_DEFINE_CONST_OBJ_TYPE(
     protocol, &umqtt_client_stream_p,
     locals_dict, &umqtt_client_locals_dict
     );
+#else
+MP_DEFINE_CONST_OBJ_TYPE(
+    umqtt_client_type,
+    MP_QSTR_Client,
+    MP_TYPE_FLAG_NONE,
+    make_new, client_make_new,
+    locals_dict, &umqtt_client_locals_dict
+    );
+#endif
 
 #endif // MICROPY_PY_UMQTT

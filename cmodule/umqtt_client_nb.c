@@ -12,7 +12,7 @@
 
 #include "umqtt_glue.h"
 
-#if MICROPY_PY_UMQTT
+#if MICROPY_PY_UMQTT && defined(UMQTT_NONBLOCKING)
 
 // Raises for an error status; returns false for WOULD_BLOCK, true for OK.
 static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
@@ -252,4 +252,4 @@ const mp_stream_p_t umqtt_client_stream_p = {
     .ioctl = client_stream_ioctl,
 };
 
-#endif // MICROPY_PY_UMQTT
+#endif // MICROPY_PY_UMQTT && UMQTT_NONBLOCKING

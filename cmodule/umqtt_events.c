@@ -92,12 +92,14 @@ static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const 
         return;  // nothing owed
     }
     umqtt_tables_room(self);
+    #if defined(UMQTT_NONBLOCKING)
     if (rc->queue_acks) {
         umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev->qos, ev->pid));
-    } else {
-        umqtt_io io = umqtt_io_of(self);
-        umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev->qos, ev->pid, io_timeout));
+        return;
     }
+    #endif
+    umqtt_io io = umqtt_io_of(self);
+    umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev->qos, ev->pid, io_timeout));
 }
 
 static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {

@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+#if defined(UMQTT_NONBLOCKING)
 // `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 #define UMQTT_NB_UNSUBSCRIBE 255
+#endif
 
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
@@ -522,6 +524,7 @@ umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client,
                                             bool check_dead,
                                             int32_t *wait_ms);
 
+#if defined(UMQTT_NONBLOCKING)
 // Encodes CONNECT into the (emptied) transmit queue and starts a new
 // connection on the attached stream; [`umqtt_client_nb_flush`] sends it
 // and [`umqtt_client_nb_connack`] reads the answer.
@@ -531,7 +534,9 @@ umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client,
 umqtt_status umqtt_client_nb_connect(umqtt_client *client,
                                      const umqtt_io *io,
                                      const umqtt_connect_options *options);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Reads the CONNACK if it has arrived. `*done` is false while it has not
 // (wait for readability and call again); once true, `*session_present`
 // is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
@@ -546,7 +551,9 @@ umqtt_status umqtt_client_nb_connack(umqtt_client *client,
                                      uint8_t *session_present,
                                      uint8_t *return_code,
                                      umqtt_bytes *connack_properties);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Writes as much of the transmit queue as the stream takes now, after
 // adding the acks the session owes. `*left` is the number of bytes still
 // queued (0: all written; otherwise wait for writability and call again).
@@ -554,13 +561,17 @@ umqtt_status umqtt_client_nb_connack(umqtt_client *client,
 // # Safety
 // `client` initialised; `io` valid for the call; `left` null or writable.
 umqtt_status umqtt_client_nb_flush(umqtt_client *client, const umqtt_io *io, size_t *left);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Bytes waiting in the transmit queue.
 //
 // # Safety
 // `client` initialised.
 size_t umqtt_client_nb_pending(const umqtt_client *client);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
 // (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
 // `*detail`) is done only once it is queued. `WouldBlock`: no room now;
@@ -574,7 +585,9 @@ umqtt_status umqtt_client_nb_publish(umqtt_client *client,
                                      const umqtt_message *message,
                                      int32_t ack_timeout,
                                      uint8_t *detail);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
 // or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
 // `pid` goes in flight once it is queued.
@@ -590,13 +603,17 @@ umqtt_status umqtt_client_nb_subscribe(umqtt_client *client,
                                        uint16_t pid,
                                        int32_t ack_timeout,
                                        uint8_t *detail);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
 //
 // # Safety
 // `client` initialised; `io` valid for the call.
 umqtt_status umqtt_client_nb_control(umqtt_client *client, const umqtt_io *io, bool disconnect);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // Handles at most one incoming packet without waiting. `Ok` with
 // `event->kind == None` when no complete packet is there; `Timeout` when
 // a packet has started but not finished (it is kept; the next call
@@ -606,7 +623,9 @@ umqtt_status umqtt_client_nb_control(umqtt_client *client, const umqtt_io *io, b
 // # Safety
 // `client` initialised; `io` valid for the call; `event` writable.
 umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, umqtt_event *event);
+#endif
 
+#if defined(UMQTT_NONBLOCKING)
 // The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
 // has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
 // next flush, once (see [`crate::umqtt_client_accept`]).
@@ -614,6 +633,7 @@ umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, u
 // # Safety
 // `client` initialised.
 umqtt_status umqtt_client_nb_accept(umqtt_client *client, uint8_t qos, uint16_t pid);
+#endif
 
 // Removes one in-flight exchange whose deadline has passed; `false` when
 // there is none.

@@ -56,6 +56,15 @@
 #if !UMQTT_MQTT5
 #undef UMQTT_MQTT5
 #endif
+// The non-blocking calls (_nb_*) and the stream protocol mqtt_as polls come
+// with the mqtt_as façade: -DUMQTT_NONBLOCKING=0 with cargo without the
+// feature nonblocking leaves them out (as for MQTT 5: both or neither).
+#ifndef UMQTT_NONBLOCKING
+#define UMQTT_NONBLOCKING (1)
+#endif
+#if !UMQTT_NONBLOCKING
+#undef UMQTT_NONBLOCKING
+#endif
 
 #include "umqtt_ffi.h"
 
@@ -200,6 +209,7 @@ extern const mp_obj_type_t mp_type_MQTTException;
 extern const mp_obj_type_t umqtt_client_type;
 
 // umqtt_client_nb.c: the entries of Client's locals dict it defines.
+#if defined(UMQTT_NONBLOCKING)
 extern const mp_stream_p_t umqtt_client_stream_p;
 extern const mp_obj_fun_builtin_var_t umqtt_nb_connect_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_nb_connack_obj;
@@ -211,6 +221,7 @@ extern const mp_obj_fun_builtin_var_t umqtt_nb_unsubscribe_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_nb_ping_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_nb_disconnect_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_nb_receive_obj;
+#endif
 
 // ---------------------------------------------------------------------------
 // umqtt_errors.c: statuses -> exceptions.
@@ -335,6 +346,15 @@ mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body);
 bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued);
 static inline bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
     return (queued || need > self->tx_cap) && umqtt_tx_grow(self, need, queued);
+}
+// Bytes the non-blocking queue holds (0 in a firmware without it).
+static inline size_t umqtt_queued(umqtt_client_obj_t *self) {
+    #if defined(UMQTT_NONBLOCKING)
+    return umqtt_client_nb_pending(self->engine);
+    #else
+    (void)self;
+    return 0;
+    #endif
 }
 // Back to tx_inline, once nothing is queued.
 void umqtt_tx_release(umqtt_client_obj_t *self);

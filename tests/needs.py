@@ -5,8 +5,9 @@ A test script declares it in a header line among its first lines:
     # needs: robust client mqtt5
 
 The words are the facades of UMQTT_FACADES beyond umqtt.simple2 (every
-build has simple2, umqtt.errno and the package's own modules) and ``mqtt5``
-(the engine's MQTT 5, UMQTT_MQTT5). tests/run.py and tests/qemu.py probe
+build has simple2, umqtt.errno and the package's own modules), ``mqtt5``
+(the engine's MQTT 5, UMQTT_MQTT5) and ``nonblocking`` (the client's _nb_*
+calls and stream protocol, which come with the mqtt_as facade). tests/run.py and tests/qemu.py probe
 the firmware once (PROBE, run on it) and report a test whose needs it lacks
 as skipped, with the reason, without running it.
 """
@@ -21,6 +22,7 @@ FEATURES = {
     "client": ("umqtt._client", "umqtt.MQTTClient"),
     "mqtt_as": ("mqtt_as", "mqtt_as"),
     "mqtt5": (None, "MQTT 5"),
+    "nonblocking": (None, "the non-blocking calls (built with mqtt_as)"),
 }
 
 NEEDS_RE = re.compile(rb"^#\s*needs:(.*)$", re.M)
@@ -38,9 +40,10 @@ def _have(m):
 try:
     import _umqtt
     _v5 = 1 if getattr(_umqtt, "MQTT5", True) else 0
+    _nb = 1 if hasattr(_umqtt.Client, "_nb_receive") else 0
 except ImportError:
-    _v5 = 0
-print("PROBE", %s, "mqtt5=%%d" %% _v5)
+    _v5 = _nb = 0
+print("PROBE", %s, "mqtt5=%%d" %% _v5, "nonblocking=%%d" %% _nb)
 """ % ", ".join('"%s=%%d" %% _have(%r)' % (n, m) for n, (m, _) in FEATURES.items() if m)
 
 

@@ -5,6 +5,7 @@
 # twice and the queued one never). A callback that queues a large publish
 # (the buffer grows) while the blocking receive that called it still owes
 # an ack: the ack goes out, once, and the queued publish too.
+# needs: nonblocking
 import testenv
 from mqttutil import check, eq, uid, topic, wait_until, Recorder, close_quietly
 from umqtt.simple2 import MQTTClient

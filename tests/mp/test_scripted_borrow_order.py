@@ -3,7 +3,7 @@
 # caller's buffers for the engine. A topic or payload that code resizes is
 # sent as it is then, never from the memory it was moved out of (the
 # properties used to be built after the topic and payload were borrowed).
-# needs: mqtt5
+# needs: mqtt5 nonblocking
 from mqttutil import eq, skip
 from fakesock import FakeSock, owner_settings
 

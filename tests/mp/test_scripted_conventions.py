@@ -4,7 +4,7 @@
 # becomes -- callback arguments, cbstat statuses, the return value, the
 # exception -- on MQTT 3.1.1 and MQTT 5, and how a refused or missing
 # CONNACK is raised (cmodule/umqtt_events.c, umqtt_errors.c).
-# needs: mqtt5
+# needs: mqtt5 nonblocking
 import errno
 from mqttutil import eq, skip
 from fakesock import FakeSock, owner_settings

@@ -99,6 +99,7 @@ impl<'a, P: Port> Io<'a, P> {
     }
 
     /// Encodes `packet` into the transmit buffer at `start`; its length.
+    #[cfg(feature = "nonblocking")]
     pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
         let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
         packet.encode(buf).map_err(encode_status)
@@ -197,6 +198,7 @@ impl<'a, P: Port> Io<'a, P> {
 
     /// Writes what the stream takes now of the transmit buffer's bytes
     /// `start..end`, without waiting: `Ok(0)` when it would block.
+    #[cfg(feature = "nonblocking")]
     pub(crate) fn write_now(&mut self, start: usize, end: usize) -> Result<usize> {
         let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
         if bytes.is_empty() {

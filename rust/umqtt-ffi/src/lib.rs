@@ -50,6 +50,7 @@
 pub mod client;
 mod driver;
 pub mod keepalive;
+#[cfg(feature = "nonblocking")]
 pub mod nonblocking;
 pub mod pending;
 pub mod port;
@@ -62,6 +63,7 @@ pub mod v5;
 
 pub use client::*;
 pub use keepalive::*;
+#[cfg(feature = "nonblocking")]
 pub use nonblocking::*;
 pub use pending::*;
 pub use stream::*;

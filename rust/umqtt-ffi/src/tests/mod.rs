@@ -3,6 +3,7 @@
 //! the C glue does against a MicroPython socket. One file per file tested.
 
 mod client;
+#[cfg(feature = "nonblocking")]
 mod nonblocking;
 mod pending;
 mod tables;
