@@ -37,12 +37,18 @@ UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(subst $(UMQTT_COMMA), ,$(UMQTT_
 UMQTT_BUILD_ABS := $(abspath $(BUILD))
 UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
 UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL)
-ifneq ($(file < $(UMQTT_NATIVE_FILE)),$(UMQTT_NATIVE_TEXT))
+UMQTT_NATIVE_OLD := $(file < $(UMQTT_NATIVE_FILE))
+# A directory from before the non-blocking switch had it on: the same QSTRs.
+ifeq ($(UMQTT_NATIVE_OLD) UMQTT_NONBLOCKING=1,$(UMQTT_NATIVE_TEXT))
+UMQTT_NATIVE_OLD :=
+endif
+ifneq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
 # QSTRs are collected once per source file, not per CFLAGS: a build directory
-# built with the other MQTT 5 setting would miss some. Say so, clearly.
-ifneq ($(wildcard $(UMQTT_NATIVE_FILE)),)
+# built with the other MQTT 5 or non-blocking setting would miss some. Say
+# so, clearly.
+ifneq ($(UMQTT_NATIVE_OLD),)
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
-$(error umqtt: $(BUILD) was built with $(file < $(UMQTT_NATIVE_FILE)), not $(UMQTT_NATIVE_TEXT): use another BUILD= (or make clean))
+$(error umqtt: $(BUILD) was built with $(UMQTT_NATIVE_OLD), not $(UMQTT_NATIVE_TEXT): use another BUILD= (or make clean))
 endif
 endif
 $(shell mkdir -p $(UMQTT_BUILD_ABS))
