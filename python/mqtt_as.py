@@ -547,7 +547,15 @@ class MQTTClient:
                 while True:
                     try:
                         r = eng._nb_receive()
-                    except (OSError, MQTTException):
+                    except MQTTException as e:
+                        if e.args[0] != 54:  # umqtt.errno.EMSGSKIPPED
+                            raise
+                        # A message the free heap could not hold was read
+                        # off the socket and dropped, unacknowledged: the
+                        # connection is in step, no reconnect.
+                        print("mqtt_as: message skipped, too large for the free heap")
+                        r = 0x30
+                    except OSError:
                         raise
                     except Exception as e:  # from subs_cb: not acknowledged
                         print("mqtt_as: subs_cb raised %r" % (e,))
