@@ -42,7 +42,7 @@ _Buffer = Union[bytes, bytearray, memoryview, str]
 VERSION: Tuple[int, int, int]
 """The mqtt_as version whose API this follows."""
 IBUFSIZE: int
-"""Kept for compatibility; the engine's receive buffer is fixed (``max_packet_size``)."""
+"""Kept for compatibility; the engine sizes its buffers per packet (``max_packet_size`` is the limit)."""
 MSG_BYTES: bool
 BUSY_ERRORS: List[int]
 ESP32: bool
