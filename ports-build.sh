@@ -305,7 +305,8 @@ qemu_make() {
         cat "$ROOT/ports/qemu/"* "$ROOT/python/manifest.py" "$ROOT/python/manifest_facades.py"
     } | sha256sum | cut -c1-16)
     fresh_build_dir "$mpy/ports/qemu/$build" "$key"
-    make -s -C "$mpy/ports/qemu" -j"$JOBS" "${args[@]}" >/dev/null
+    # In $(...) errexit does not apply: fail explicitly, or a stale ELF is used.
+    make -s -C "$mpy/ports/qemu" -j"$JOBS" "${args[@]}" >/dev/null || return 1
     echo "$mpy/ports/qemu/$build/firmware.elf"
 }
 
