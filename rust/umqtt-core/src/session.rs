@@ -262,7 +262,7 @@ impl<T: Tables> Session<T> {
         } else {
             let rows = self.tables.rows_mut();
             for i in 0..self.lens.out_len() {
-                let Some(&entry) = self.lens.out(rows).nth(i) else {
+                let Some(entry) = self.lens.out_get(rows, i) else {
                     break;
                 };
                 if entry.awaiting == Awaiting::PubComp {
@@ -300,7 +300,7 @@ impl<T: Tables> Session<T> {
         let Some(index) = self.find(pid) else {
             return Ok(Event::UnknownAck { packet_type, pid });
         };
-        let awaiting = self.lens.out(self.rows()).nth(index).map(|e| e.awaiting);
+        let awaiting = self.lens.out_get(self.rows(), index).map(|e| e.awaiting);
         let fits = matches!(
             (packet_type, awaiting),
             (
@@ -438,7 +438,7 @@ impl<T: Tables> Session<T> {
 
     /// What `pid` awaits and its deadline, if it is in flight.
     pub fn in_flight(&self, pid: Pid) -> Option<(Awaiting, Option<Instant>)> {
-        let entry = self.lens.out(self.rows()).nth(self.find(pid)?)?;
+        let entry = self.lens.out_get(self.rows(), self.find(pid)?)?;
         Some((entry.awaiting, entry.deadline))
     }
 
@@ -621,7 +621,7 @@ impl<T: Tables> Session<T> {
         let Some(index) = self.find(pid) else {
             return Ok(None);
         };
-        let awaiting = self.lens.out(self.rows()).nth(index).map(|e| e.awaiting);
+        let awaiting = self.lens.out_get(self.rows(), index).map(|e| e.awaiting);
         let fits = matches!(
             (packet_type, awaiting),
             (

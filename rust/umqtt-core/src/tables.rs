@@ -134,6 +134,14 @@ impl Lens {
         rows.iter().take(usize::from(self.out)).map(|r| &r.out)
     }
 
+    /// Entry `i` of the outgoing table.
+    pub(crate) fn out_get(&self, rows: &[Row], i: usize) -> Option<Outbound> {
+        if i >= usize::from(self.out) {
+            return None;
+        }
+        rows.get(i).map(|r| r.out)
+    }
+
     pub(crate) fn out_get_mut<'r>(
         &self,
         rows: &'r mut [Row],
