@@ -25,6 +25,8 @@ target_sources(usermod_umqtt INTERFACE
     ${UMQTT_DIR}/cmodule/umqtt_pending.c
     ${UMQTT_DIR}/cmodule/umqtt_props.c
     ${UMQTT_DIR}/cmodule/umqtt_buffers.c
+    ${UMQTT_DIR}/cmodule/umqtt_simple2.c
+    ${UMQTT_DIR}/cmodule/umqtt_net.c
     ${UMQTT_DIR}/cmodule/umqtt_port.c
 )
 target_include_directories(usermod_umqtt INTERFACE ${UMQTT_DIR}/cmodule)

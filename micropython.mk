@@ -70,7 +70,7 @@ MICROPY_MANIFEST_UMQTT_MANIFEST := $(UMQTT_MANIFEST_FILE)
 
 # The C glue (cmodule/umqtt_glue.h describes it) and the trampolines Rust calls.
 UMQTT_GLUE_C := modumqtt.c umqtt_errors.c umqtt_client.c umqtt_client_nb.c \
-	umqtt_events.c umqtt_pending.c umqtt_props.c umqtt_buffers.c
+	umqtt_events.c umqtt_pending.c umqtt_props.c umqtt_buffers.c umqtt_simple2.c umqtt_net.c
 SRC_USERMOD_C += $(addprefix $(UMQTT_DIR)/cmodule/,$(UMQTT_GLUE_C))
 SRC_USERMOD_C += $(UMQTT_DIR)/cmodule/umqtt_port.c
 CFLAGS_USERMOD += -I$(UMQTT_DIR)/cmodule

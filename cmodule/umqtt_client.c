@@ -120,7 +120,7 @@ static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
 static void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
     uint32_t now = umqtt_port_ticks_ms();
     if (force || !self->rx_marked || now != self->rx_mark) {
-        mp_store_attr(self->owner, MP_QSTR_last_cpacket, umqtt_ticks_obj(now));
+        umqtt_owner_store(self, MP_QSTR_last_cpacket, umqtt_ticks_obj(now));
         self->rx_mark = now;
         self->rx_marked = true;
     }
@@ -140,14 +140,30 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 }
 
 // ---------------------------------------------------------------------------
-// Client(owner, *, max_packet_size=16384, max_qos=1, api=API_SIMPLE2, props_dict=False)
+// Client(owner, [client_id, server, port=0, user=None, password=None,
+//        keepalive=0, ssl=False, ssl_params=None, socket_timeout=5,
+//        message_timeout=10,] *, max_packet_size=16384, max_qos=1,
+//        api=API_SIMPLE2, props_dict=False)
 // max_packet_size is the largest incoming packet accepted, not a buffer
-// (umqtt_buffers.c).
+// (umqtt_buffers.c). With client_id (simple2's arguments), the client keeps
+// simple2's attributes itself (umqtt_simple2.c).
 
 static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_owner, ARG_max_packet_size, ARG_max_qos, ARG_api, ARG_props_dict };
+    enum { ARG_owner, ARG_client_id, ARG_server, ARG_max_packet_size = ARG_client_id + UMQTT_SETTING_ARGS,
+           ARG_max_qos, ARG_api, ARG_props_dict };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        // In umqtt_simple2.c's order; MP_OBJ_NULL: not given.
+        { MP_QSTR_client_id, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_PTR(NULL)} },
+        { MP_QSTR_server, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_PTR(NULL)} },
+        { MP_QSTR_port, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
+        { MP_QSTR_user, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_password, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_keepalive, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
+        { MP_QSTR_ssl, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+        { MP_QSTR_ssl_params, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        { MP_QSTR_socket_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(5)} },
+        { MP_QSTR_message_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(10)} },
         { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
         { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
         { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
@@ -161,8 +177,12 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || conv == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
+    if (args[ARG_client_id].u_obj != MP_OBJ_NULL && args[ARG_server].u_obj == MP_OBJ_NULL) {
+        mp_raise_TypeError(MP_ERROR_TEXT("MQTTClient() needs client_id and server"));
+    }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
+    self->settings = NULL;
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     self->conv = conv;
     self->port.stream = MP_OBJ_NULL;
@@ -184,6 +204,10 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     umqtt_check(self, umqtt_client_init(self->engine, engine_size, max_packet), 0);
 
     self->pending_view = umqtt_pending_new(self);
+    self->settings = NULL;
+    if (args[ARG_client_id].u_obj != MP_OBJ_NULL) {
+        umqtt_settings_init(self, &args[ARG_client_id]);
+    }
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -704,7 +728,7 @@ static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
     umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
-    mp_store_attr(self->owner, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
+    umqtt_owner_store(self, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_ping_obj, client_ping);
@@ -897,6 +921,11 @@ static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
     { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) },
     { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) },
     { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_callback_status), MP_ROM_PTR(&umqtt_set_callback_status_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_last_will), MP_ROM_PTR(&umqtt_set_last_will_obj) },
+    { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&umqtt_simple2_connect_obj) },
+    { MP_ROM_QSTR(MP_QSTR_disconnect), MP_ROM_PTR(&umqtt_simple2_disconnect_obj) },
     #if defined(UMQTT_NONBLOCKING)
     { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) },
     { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&umqtt_nb_connack_obj) },
@@ -918,6 +947,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     MP_QSTR_Client,
     MP_TYPE_FLAG_NONE,
     make_new, client_make_new,
+    attr, umqtt_client_attr,
     protocol, &umqtt_client_stream_p,
     locals_dict, &umqtt_client_locals_dict
     );
@@ -927,6 +957,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     MP_QSTR_Client,
     MP_TYPE_FLAG_NONE,
     make_new, client_make_new,
+    attr, umqtt_client_attr,
     locals_dict, &umqtt_client_locals_dict
     );
 #endif

@@ -17,6 +17,10 @@
 //                     -> message callback and ack, cbstat, return value or
 //                     exception, by the caller's conventions
 //   umqtt_pending.c   the type `PendingAcks` (rcv_pids, a live view)
+//   umqtt_net.c       open_conn(): the socket (and TLS) to the broker
+//   umqtt_simple2.c  simple2's attributes (client_id, cb, lw_*...) kept
+//                     in the client until user code replaces them, and
+//                     their setters (set_callback, set_last_will)
 //   umqtt_props.c     MQTT 5 properties: dicts <-> the engine's blocks
 //                     (only with UMQTT_MQTT5, see below)
 //   umqtt_port.{h,c}  the non-raising trampolines Rust calls (nothing here
@@ -179,6 +183,7 @@ typedef struct _umqtt_client_obj_t {
     mp_obj_base_t base;
     mp_obj_t owner;           // the Python instance (façade) that holds us
     mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
+    mp_obj_t *settings;       // simple2's attributes until replaced (umqtt_simple2.c; NULL: none)
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
     const umqtt_conventions_t *conv;  // the façade's conventions (`api`, `props_dict`)
@@ -382,6 +387,34 @@ void umqtt_report_expired(umqtt_client_obj_t *self);
 mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     const umqtt_receive_conv_t *rc, int32_t io_timeout);
 
+// ---------------------------------------------------------------------------
+// umqtt_simple2.c: simple2's attributes in the client (see there).
+// Indices into settings: the constructor's arguments after owner first.
+enum {
+    UMQTT_SET_CLIENT_ID, UMQTT_SET_SERVER, UMQTT_SET_PORT, UMQTT_SET_USER, UMQTT_SET_PSWD,
+    UMQTT_SET_KEEPALIVE, UMQTT_SET_SSL, UMQTT_SET_SSL_PARAMS, UMQTT_SET_SOCKET_TIMEOUT,
+    UMQTT_SET_MESSAGE_TIMEOUT,
+    UMQTT_SETTING_ARGS,
+    UMQTT_SET_SOCK_RAW = UMQTT_SETTING_ARGS, UMQTT_SET_CB, UMQTT_SET_CBSTAT, UMQTT_SET_NEWPID,
+    UMQTT_SET_LAST_PING, UMQTT_SET_LAST_CPACKET, UMQTT_SET_LW_TOPIC, UMQTT_SET_LW_MSG,
+    UMQTT_SET_LW_QOS, UMQTT_SET_LW_RETAIN, UMQTT_SET_POLLER_R, UMQTT_SET_POLLER_W,
+    UMQTT_SETTINGS_N
+};
+// The settings from the constructor's arguments (UMQTT_SETTING_ARGS of them).
+void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args);
+// Client's attr slot: a setting the owner has not replaced.
+void umqtt_client_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
+// owner.attr = value for what the client updates itself (last_ping...):
+// into its setting unless the owner has an attribute of its own by that name.
+void umqtt_owner_store(umqtt_client_obj_t *self, qstr attr, mp_obj_t value);
+extern const mp_obj_fun_builtin_fixed_t umqtt_set_callback_obj;
+extern const mp_obj_fun_builtin_fixed_t umqtt_set_callback_status_obj;
+extern const mp_obj_fun_builtin_var_t umqtt_set_last_will_obj;
+extern const mp_obj_fun_builtin_var_t umqtt_simple2_connect_obj;  // (KW)
+extern const mp_obj_fun_builtin_fixed_t umqtt_simple2_disconnect_obj;
+// umqtt_net.c: _umqtt.open_conn (the broker connection every façade opens).
+extern const mp_obj_fun_builtin_var_t umqtt_open_conn_obj;
+mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args);
 // ---------------------------------------------------------------------------
 // umqtt_pending.c: rcv_pids.
 
