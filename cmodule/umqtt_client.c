@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "py/objstr.h"
+#include "py/objtype.h"
 #include "umqtt_glue.h"
 
 #if MICROPY_PY_UMQTT
@@ -33,12 +34,25 @@
 // of a façade instance (an explicit base-class call, MQTTClient.publish(self,
 // ...), passes the instance). TypeError for anything else, and for an
 // instance whose __init__ did not call super().__init__().
+mp_obj_t umqtt_native_client_or_null(mp_obj_t obj) {
+    if (umqtt_is_native_client(obj)) {
+        return obj;
+    }
+    // Only a Python instance has a native base to cast to (a native object
+    // of another type must not be read as one).
+    if (!mp_obj_is_instance_type(mp_obj_get_type(obj))) {
+        return MP_OBJ_NULL;
+    }
+    mp_obj_t native = mp_obj_cast_to_native_base(obj, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    return native != MP_OBJ_NULL && umqtt_is_native_client(native) ? native : MP_OBJ_NULL;
+}
+
 umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
-    if (mp_obj_is_exact_type(self_in, &umqtt_client_type)) {
+    if (umqtt_is_native_client(self_in)) {
         return MP_OBJ_TO_PTR(self_in);  // the usual call: the native base itself
     }
-    mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
-    if (native == MP_OBJ_NULL || !mp_obj_is_exact_type(native, &umqtt_client_type)) {
+    mp_obj_t native = umqtt_native_client_or_null(self_in);
+    if (native == MP_OBJ_NULL) {
         mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an initialised MQTT client"));
     }
     return MP_OBJ_TO_PTR(native);
@@ -140,15 +154,16 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 }
 
 // ---------------------------------------------------------------------------
-// Client(owner, [client_id, server, port=0, user=None, password=None,
+// Client(owner, *, ...)
+// Simple2(owner, client_id, server, port=0, user=None, password=None,
 //        keepalive=0, ssl=False, ssl_params=None, socket_timeout=5,
-//        message_timeout=10,] *, max_packet_size=16384, max_qos=1,
+//        message_timeout=10, *, max_packet_size=16384, max_qos=1,
 //        api=API_SIMPLE2, props_dict=False)
 // max_packet_size is the largest incoming packet accepted, not a buffer
-// (umqtt_buffers.c). With client_id (simple2's arguments), the client keeps
-// simple2's attributes itself (umqtt_simple2.c).
+// (umqtt_buffers.c). Simple2 takes simple2's arguments after owner and
+// keeps simple2's attributes itself (umqtt_simple2.c); Client takes none.
 
-static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
+mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     enum { ARG_owner, ARG_client_id, ARG_server, ARG_max_packet_size = ARG_client_id + UMQTT_SETTING_ARGS,
            ARG_max_qos, ARG_api, ARG_props_dict };
     static const mp_arg_t allowed_args[] = {
@@ -177,8 +192,9 @@ static mp_obj_t client_make_new(const mp_obj_type_t *type, size_t n_args, size_t
     if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || conv == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
-    if (args[ARG_client_id].u_obj != MP_OBJ_NULL && args[ARG_server].u_obj == MP_OBJ_NULL) {
-        mp_raise_TypeError(MP_ERROR_TEXT("MQTTClient() needs client_id and server"));
+    if ((args[ARG_client_id].u_obj == MP_OBJ_NULL) != (type != &umqtt_simple2_type)
+        || (args[ARG_client_id].u_obj != MP_OBJ_NULL && args[ARG_server].u_obj == MP_OBJ_NULL)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("Simple2(owner, client_id, server, ...), Client(owner, *, ...)"));
     }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
@@ -234,7 +250,7 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     }
     // A client's stream ioctl forwards to its socket: a client as a socket
     // (itself, or two clients each other's) would forward forever.
-    if (mp_obj_cast_to_native_base(sock, MP_OBJ_FROM_PTR(&umqtt_client_type)) != MP_OBJ_NULL) {
+    if (umqtt_native_client_or_null(sock) != MP_OBJ_NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("umqtt: an MQTT client cannot be a client's socket"));
     }
     // Not mp_get_stream(): a plain Python class has no protocol slot at all.
@@ -899,46 +915,55 @@ static mp_obj_t client_del(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
 
-static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
-    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&client_del_obj) },
-    { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) },
-    { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) },
-    { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&client_unsubscribe_obj) },
-    { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) },
-    { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) },
-    { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) },
-    { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) },
-    { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) },
-    { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) },
-    { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) },
-    { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) },
-    { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) },
-    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) },
-    { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) },
-    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) },
-    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) },
-    { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) },
-    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) },
-    { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) },
+// Client's methods; Simple2's table repeats them (a lookup through a
+// façade instance then stops at Simple2 instead of walking on to Client).
+#define UMQTT_CLIENT_METHODS \
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&client_del_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&client_unsubscribe_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
-    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) },
-    { MP_ROM_QSTR(MP_QSTR_set_callback_status), MP_ROM_PTR(&umqtt_set_callback_status_obj) },
-    { MP_ROM_QSTR(MP_QSTR_set_last_will), MP_ROM_PTR(&umqtt_set_last_will_obj) },
-    { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&umqtt_simple2_connect_obj) },
-    { MP_ROM_QSTR(MP_QSTR_disconnect), MP_ROM_PTR(&umqtt_simple2_disconnect_obj) },
-    #if defined(UMQTT_NONBLOCKING)
-    { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&umqtt_nb_connack_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_flush), MP_ROM_PTR(&umqtt_nb_flush_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_pending), MP_ROM_PTR(&umqtt_nb_pending_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_publish), MP_ROM_PTR(&umqtt_nb_publish_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_subscribe), MP_ROM_PTR(&umqtt_nb_subscribe_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_unsubscribe), MP_ROM_PTR(&umqtt_nb_unsubscribe_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_ping), MP_ROM_PTR(&umqtt_nb_ping_obj) },
-    { MP_ROM_QSTR(MP_QSTR__nb_disconnect), MP_ROM_PTR(&umqtt_nb_disconnect_obj) },
+#if defined(UMQTT_NONBLOCKING)
+#define UMQTT_CLIENT_NB_METHODS \
+    { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_connack), MP_ROM_PTR(&umqtt_nb_connack_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_flush), MP_ROM_PTR(&umqtt_nb_flush_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_pending), MP_ROM_PTR(&umqtt_nb_pending_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_publish), MP_ROM_PTR(&umqtt_nb_publish_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_subscribe), MP_ROM_PTR(&umqtt_nb_subscribe_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_unsubscribe), MP_ROM_PTR(&umqtt_nb_unsubscribe_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_ping), MP_ROM_PTR(&umqtt_nb_ping_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__nb_disconnect), MP_ROM_PTR(&umqtt_nb_disconnect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__nb_receive), MP_ROM_PTR(&umqtt_nb_receive_obj) },
-    #endif
+#else
+#define UMQTT_CLIENT_NB_METHODS
+#endif
+static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
+    UMQTT_CLIENT_METHODS
+    UMQTT_CLIENT_NB_METHODS
 };
+static const mp_rom_map_elem_t umqtt_simple2_locals_dict_table[] = {
+    UMQTT_CLIENT_METHODS
+    UMQTT_CLIENT_NB_METHODS
+    UMQTT_SIMPLE2_METHODS
+};
+MP_DEFINE_CONST_DICT(umqtt_simple2_locals_dict, umqtt_simple2_locals_dict_table);
 static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
 
 #if defined(UMQTT_NONBLOCKING)
@@ -946,8 +971,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_client_type,
     MP_QSTR_Client,
     MP_TYPE_FLAG_NONE,
-    make_new, client_make_new,
-    attr, umqtt_client_attr,
+    make_new, umqtt_client_make_new,
     protocol, &umqtt_client_stream_p,
     locals_dict, &umqtt_client_locals_dict
     );
@@ -956,8 +980,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_client_type,
     MP_QSTR_Client,
     MP_TYPE_FLAG_NONE,
-    make_new, client_make_new,
-    attr, umqtt_client_attr,
+    make_new, umqtt_client_make_new,
     locals_dict, &umqtt_client_locals_dict
     );
 #endif

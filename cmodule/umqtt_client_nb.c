@@ -213,7 +213,7 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
 // copies the base's protocol) and call it with the instance, hence the
 // cast to the native base.
 static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
-    mp_obj_t native = mp_obj_cast_to_native_base(self_in, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    mp_obj_t native = umqtt_native_client_or_null(self_in);
     if (native == MP_OBJ_NULL) {
         *errcode = MP_EINVAL;
         return MP_STREAM_ERROR;

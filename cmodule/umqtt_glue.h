@@ -184,6 +184,7 @@ typedef struct _umqtt_client_obj_t {
     mp_obj_t owner;           // the Python instance (façade) that holds us
     mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
     mp_obj_t *settings;       // simple2's attributes until replaced (umqtt_simple2.c; NULL: none)
+    uint32_t shadowed;        // bit i: a class of the owner defines setting i
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
     const umqtt_conventions_t *conv;  // the façade's conventions (`api`, `props_dict`)
@@ -212,6 +213,16 @@ typedef struct {
 
 extern const mp_obj_type_t mp_type_MQTTException;
 extern const mp_obj_type_t umqtt_client_type;
+// Client with simple2's attributes and methods (umqtt_simple2.c).
+extern const mp_obj_type_t umqtt_simple2_type;
+mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args);
+// Whether `obj` is a native client (not a façade instance holding one).
+static inline bool umqtt_is_native_client(mp_obj_t obj) {
+    return mp_obj_is_exact_type(obj, &umqtt_client_type) || mp_obj_is_exact_type(obj, &umqtt_simple2_type);
+}
+// The native client of `obj` (itself, or the native base of a façade
+// instance), or MP_OBJ_NULL.
+mp_obj_t umqtt_native_client_or_null(mp_obj_t obj);
 
 // umqtt_client_nb.c: the entries of Client's locals dict it defines.
 #if defined(UMQTT_NONBLOCKING)
@@ -268,7 +279,7 @@ umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in);
 umqtt_client_obj_t *umqtt_idle_client_of_slow(mp_obj_t self_in);
 static inline umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
     // The usual call (the native base itself, not busy) without a function call.
-    if (mp_obj_is_exact_type(self_in, &umqtt_client_type)) {
+    if (umqtt_is_native_client(self_in)) {
         umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
         if (!self->port.busy) {
             return self;
@@ -294,7 +305,16 @@ static inline umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
     return io;
 }
 
+// owner.attr. A simple2 setting the owner has not replaced is read from the
+// client without Python's attribute lookup (umqtt_simple2.c).
+mp_obj_t umqtt_setting_of(umqtt_client_obj_t *self, qstr attr);
 static inline mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
+    if (self->settings != NULL) {
+        mp_obj_t v = umqtt_setting_of(self, attr);
+        if (v != MP_OBJ_NULL) {
+            return v;
+        }
+    }
     return mp_load_attr(self->owner, attr);
 }
 
@@ -402,16 +422,21 @@ enum {
 };
 // The settings from the constructor's arguments (UMQTT_SETTING_ARGS of them).
 void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args);
-// Client's attr slot: a setting the owner has not replaced.
-void umqtt_client_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
 // owner.attr = value for what the client updates itself (last_ping...):
 // into its setting unless the owner has an attribute of its own by that name.
 void umqtt_owner_store(umqtt_client_obj_t *self, qstr attr, mp_obj_t value);
 extern const mp_obj_fun_builtin_fixed_t umqtt_set_callback_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_set_callback_status_obj;
 extern const mp_obj_fun_builtin_var_t umqtt_set_last_will_obj;
-extern const mp_obj_fun_builtin_var_t umqtt_simple2_connect_obj;  // (KW)
+extern const mp_obj_fun_builtin_var_t umqtt_simple2_connect_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_simple2_disconnect_obj;
+extern const mp_obj_dict_t umqtt_simple2_locals_dict;
+#define UMQTT_SIMPLE2_METHODS \
+    { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&umqtt_simple2_connect_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_disconnect), MP_ROM_PTR(&umqtt_simple2_disconnect_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_set_callback_status), MP_ROM_PTR(&umqtt_set_callback_status_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR_set_last_will), MP_ROM_PTR(&umqtt_set_last_will_obj) },
 // umqtt_net.c: _umqtt.open_conn (the broker connection every façade opens).
 extern const mp_obj_fun_builtin_var_t umqtt_open_conn_obj;
 mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args);

@@ -35,6 +35,19 @@ class MQTTException(Exception):
     :mod:`umqtt.errno` (or, for the micropython-lib façades, a CONNACK return
     code or ``0x80``)."""
 
+def open_conn(
+    server: str, port: int, ssl: Any, ssl_params: Optional[Dict[str, Any]], timeout: Optional[float],
+    hostname: Optional[str] = None, socket: Any = None,
+) -> Tuple[Any, Any]:
+    """Opens the broker connection every façade uses; returns ``(raw socket,
+    stream)``. TCP connect and TLS handshake are blocking, bounded by
+    *timeout* (s; ``None``: no limit); the raw socket is then made
+    non-blocking, and closed if anything fails. *ssl*: false, ``True``
+    (*ssl_params* are the old ``ssl.wrap_socket()`` keywords, a dict), or an
+    SSLContext-like object (its ``wrap_socket(sock, server_hostname=...)``).
+    *hostname*: the TLS server name (default: ``ssl_params["server_hostname"]``).
+    *socket*: the module to use (default: the port's)."""
+
 def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
     """MQTT wildcard matching (``+``, ``#``; ``$`` topics are not matched by a
     leading wildcard). Raises ``ValueError`` if *filter* or *topic* is not a
@@ -156,3 +169,38 @@ class Client:
 
     def _clear_pending(self) -> None:
         """Forgets every packet id in flight (clean session)."""
+
+
+class Simple2(Client):
+    """:class:`Client` with umqtt.simple2's attributes and methods: the native
+    base of ``umqtt.simple2.MQTTClient``. It keeps simple2's attributes
+    (``client_id`` ... ``message_timeout``, ``cb``, ``cbstat``, ``newpid``,
+    ``rcv_pids``, ``last_ping``, ``last_cpacket``, ``sock_raw``, ``lw_*``)
+    itself, read through the owner while the owner has none of its own."""
+
+    def __init__(
+        self,
+        owner: Any,
+        client_id: _Buffer,
+        server: str,
+        port: int = 0,
+        user: Optional[_Buffer] = None,
+        password: Optional[_Buffer] = None,
+        keepalive: int = 0,
+        ssl: Any = False,
+        ssl_params: Optional[Dict[str, Any]] = None,
+        socket_timeout: Optional[float] = 5,
+        message_timeout: Optional[float] = 10,
+        *,
+        max_packet_size: int = 16384,
+        max_qos: int = 1,
+        api: int = ...,
+        props_dict: bool = False,
+    ) -> None: ...
+    def connect(self, clean_session: bool = True) -> int:
+        """simple2's: ``disconnect()``, :func:`open_conn`, CONNECT/CONNACK."""
+    def disconnect(self) -> None:
+        """simple2's: DISCONNECT (best effort), close, detach."""
+    def set_callback(self, f: Any) -> None: ...
+    def set_callback_status(self, f: Any) -> None: ...
+    def set_last_will(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> None: ...

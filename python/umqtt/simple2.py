@@ -1,19 +1,22 @@
 # umqtt.simple2 API (fizista micropython-umqtt.simple2 2.2.0) over umqtt-rs.
 #
 # The MQTT protocol -- publish, subscribe, unsubscribe, ping, check_msg,
-# wait_msg, CONNECT/CONNACK, acks and timeouts -- lives in the native
-# _umqtt.Client, which this class inherits. Only what needs the socket and
-# TLS modules stays in Python: opening the connection and closing it.
+# wait_msg, CONNECT/CONNACK, acks and timeouts -- and simple2's attributes,
+# setters, connect() and disconnect() live in the native _umqtt.Simple2
+# (cmodule/umqtt_simple2.c), which this class inherits: importing it builds
+# no function objects, and a client's instance dict stays empty until the
+# program assigns something.
 #
 # The native client reads the attributes simple2 users replace (newpid, cb,
 # cbstat, socket_timeout, message_timeout, client_id, user, pswd, keepalive,
-# lw_*) from this instance, and keeps last_ping/last_cpacket up to date on it.
+# lw_*) from this instance when it has its own, and keeps last_ping and
+# last_cpacket up to date.
 #
 # A subclass may override _read(n) and _write(buf, length=-1): all I/O then
 # goes through them. simple2's other private helpers (_send_str, _recv_len,
 # _varlen_encode, _sock_timeout, _message_timeout) do not exist here.
 
-from _umqtt import Client as _Client, MQTTException  # noqa: F401 (simple2's API)
+from _umqtt import Simple2 as _Client, MQTTException  # noqa: F401 (simple2's API)
 
 
 def pid_gen(pid=0):

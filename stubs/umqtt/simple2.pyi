@@ -5,14 +5,13 @@ Programs written for simple2 keep their code::
 
     from umqtt.simple2 import MQTTClient, MQTTException
 
-The protocol runs in the native ``_umqtt.Client``. See docs/api/umqtt.simple2.md
+The protocol runs in the native ``_umqtt.Simple2`` (a ``_umqtt.Client``). See docs/api/umqtt.simple2.md
 and docs/migrating/simple2.md.
 """
 
-from time import ticks_ms
 from typing import Any, Callable, Dict, Generator, Optional, Union
 
-from _umqtt import Client as _Client, MQTTException as MQTTException, _Buffer, _PendingAcks
+from _umqtt import Simple2 as _Client, MQTTException as MQTTException, _Buffer, _PendingAcks
 
 def pid_gen(pid: int = 0) -> Generator[int, None, None]:
     """Packet ids 1..65535 after *pid*, wrapping to 1 (never 0)."""
