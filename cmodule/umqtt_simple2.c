@@ -107,6 +107,7 @@ static uint32_t umqtt_settings_shadowed(mp_obj_t owner) {
 }
 
 void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args) {
+    MP_STATIC_ASSERT(UMQTT_SETTINGS_N <= 32);  // one bit each in `shadowed`
     mp_obj_t *s = m_new(mp_obj_t, UMQTT_SETTINGS_N);
     for (size_t i = 0; i < UMQTT_SETTING_ARGS; i++) {
         s[i] = args[i].u_obj;
@@ -137,7 +138,7 @@ void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args) {
     self->shadowed = self->owner == MP_OBJ_FROM_PTR(self) ? 0 : umqtt_settings_shadowed(self->owner);
 }
 
-// The attr slot of Client: loads of a setting (see the top of this file).
+// Simple2's attr slot: loads of a setting (see the top of this file).
 // Stores and deletes are not handled here: a façade instance keeps what
 // user code assigns in its own dict.
 static void simple2_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
@@ -152,7 +153,7 @@ static void simple2_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         return;
     }
     if (*slot == MP_OBJ_NULL) {
-        *slot = attr == MP_QSTR_newpid ? umqtt_pids_new(self) : mp_obj_new_dict(0);
+        *slot = attr == MP_QSTR_newpid ? umqtt_pids_new(MP_OBJ_FROM_PTR(self)) : mp_obj_new_dict(0);
     }
     dest[0] = *slot;
 }
