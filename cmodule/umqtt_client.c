@@ -199,6 +199,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
     self->settings = NULL;
+    self->topic_ok = MP_OBJ_NULL;
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     self->conv = conv;
     self->port.stream = MP_OBJ_NULL;
@@ -506,7 +507,8 @@ static inline mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t m
 
 // The engine's message for publish()/_republish()/_nb_publish(), with room
 // for it in the transmit buffer: up to the payload, or (`queued`, for the
-// non-blocking queue) with it.
+// non-blocking queue) with it. The topic is not checked again if it is the
+// very object an earlier publish sent (umqtt_topic_sent).
 umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
     umqtt_require_v5(self, props);
@@ -518,6 +520,7 @@ umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_
         .retain = retain,
         .dup = dup,
         .pid = pid,
+        .topic_checked = topic == self->topic_ok,
     };
     m.properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
     if (props != mp_const_none) {
@@ -530,6 +533,16 @@ umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_
         m.msg = umqtt_bytes_of(msg);
     }
     return m;
+}
+
+// A topic the engine accepted. Bytes and str (not a bytearray, a memoryview
+// or a subclass, whose bytes may change) never change: the same object
+// next time holds the same valid topic. The client keeps it, so that its
+// address cannot be reused by another object meanwhile.
+static inline void umqtt_topic_sent(umqtt_client_obj_t *self, mp_obj_t topic) {
+    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
+        self->topic_ok = topic;
+    }
 }
 
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
@@ -613,6 +626,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
     umqtt_tx_release(self);
     umqtt_check_limit(self, st, limit);
+    umqtt_topic_sent(self, args[ARG_topic].u_obj);
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
