@@ -500,32 +500,24 @@ static inline mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t m
     if (!python_io || mp_obj_is_str_or_bytes(msg)) {
         return msg;
     }
-    mp_buffer_info_t bi;
-    mp_get_buffer_raise(msg, &bi, MP_BUFFER_READ);
-    return mp_obj_new_bytes(bi.buf, bi.len);
+    umqtt_bytes b = umqtt_bytes_of(msg);
+    return mp_obj_new_bytes(b.ptr, b.len);
 }
 
-// The bytes of a topic or payload, borrowed: a bytes or str (the usual
-// case) read directly, anything else through the buffer protocol.
+// A topic's or payload's bytes, borrowed: a bytes or str read directly.
 static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
-    if (mp_obj_is_str_or_bytes(obj)) {
-        GET_STR_DATA_LEN(obj, data, len);
-        umqtt_bytes b = {.ptr = data, .len = len};
-        return b;
+    if (!mp_obj_is_str_or_bytes(obj)) {
+        return umqtt_bytes_of(obj);
     }
-    return umqtt_bytes_of(obj);
-}
-
-static void umqtt_message_borrow(umqtt_message *m, mp_obj_t topic, mp_obj_t msg) {
-    m->topic = umqtt_data_of(topic);
-    m->msg = umqtt_data_of(msg);
+    GET_STR_DATA_LEN(obj, data, len);
+    return (umqtt_bytes) {.ptr = data, .len = len};
 }
 
 // The engine's message for publish()/_republish()/_nb_publish(), in *m,
 // with room for it in the transmit buffer: up to the payload, or (`queued`,
 // for the non-blocking queue) with it. The topic is not checked again if it
-// is the very object an earlier publish sent (umqtt_topic_sent).
-static void umqtt_message_fill(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
+// is the very object an earlier publish sent (umqtt_publish_message).
+void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
     umqtt_require_v5(self, props);
     msg = umqtt_stable_payload(self, msg);
@@ -535,38 +527,37 @@ static void umqtt_message_fill(umqtt_message *m, umqtt_client_obj_t *self, mp_ob
     m->dup = dup;
     m->pid = pid;
     m->topic_checked = topic == self->topic_ok;
-    m->properties.ptr = NULL;
-    m->properties.len = 0;
-    if (props != mp_const_none) {
-        // A user property's iterable may run Python code: before borrowing.
-        m->properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
-    }
-    umqtt_message_borrow(m, topic, msg);
+    // A user property's iterable may run Python code: before borrowing.
+    m->properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
+        : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
+    m->topic = umqtt_data_of(topic);
+    m->msg = umqtt_data_of(msg);
     if (umqtt_tx_reserve(self, m->topic.len + m->properties.len + 16 + (queued ? m->msg.len : 0), queued)) {
-        umqtt_message_borrow(m, topic, msg);  // the allocation may have run finalisers
-    }
-}
-
-umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
-    umqtt_message m;
-    umqtt_message_fill(&m, self, topic, msg, qos, retain, dup, pid, props, queued);
-    return m;
-}
-
-// A topic the engine accepted. Bytes and str (not a bytearray, a memoryview
-// or a subclass, whose bytes may change) never change: the same object
-// next time holds the same valid topic. The client keeps it, so that its
-// address cannot be reused by another object meanwhile.
-static inline void umqtt_topic_sent(umqtt_client_obj_t *self, mp_obj_t topic) {
-    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
-        self->topic_ok = topic;
+        m->topic = umqtt_data_of(topic);  // the allocation may have run finalisers
+        m->msg = umqtt_data_of(msg);
     }
 }
 
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
 static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+}
+
+// Sends the PUBLISH of umqtt_message_of; raises if it failed. A bytes or
+// str topic it accepted is kept: such an object never changes (unlike a
+// bytearray, a memoryview or a subclass), so the same object next time is
+// the same valid topic; keeping it stops another object taking its address.
+static void umqtt_publish_message(umqtt_client_obj_t *self, umqtt_message *m, mp_obj_t topic,
+    int32_t ack_timeout, int32_t io_timeout) {
+    umqtt_io io = umqtt_io_of(self);
+    UMQTT_LEND_STACK(io);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, m, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
+    umqtt_check_limit(self, st, limit);
+    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
+        self->topic_ok = topic;
+    }
 }
 
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout);
@@ -616,12 +607,9 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     if (n_args != 3 || kw_args->used != 0) {
         mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
         mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
-        topic = args[ARG_topic].u_obj;
-        msg = args[ARG_msg].u_obj;
-        retain = mp_obj_is_true(args[ARG_retain].u_obj);
+        topic = args[ARG_topic].u_obj, msg = args[ARG_msg].u_obj, props = args[ARG_properties].u_obj;
+        retain = mp_obj_is_true(args[ARG_retain].u_obj), dup = mp_obj_is_true(args[ARG_dup].u_obj);
         qos = args[ARG_qos].u_int;
-        dup = mp_obj_is_true(args[ARG_dup].u_obj);
-        props = args[ARG_properties].u_obj;
     }
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
@@ -638,14 +626,8 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_message m;
-    umqtt_message_fill(&m, self, topic, msg, qos, retain, dup, pid, props, false);
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
-    umqtt_topic_sent(self, topic);
+    umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
+    umqtt_publish_message(self, &m, topic, ack_timeout, io_timeout);
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
@@ -670,14 +652,10 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_tables_room(self);
-    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
+    umqtt_message m;
+    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
+    umqtt_publish_message(self, &m, args[1], ack_timeout, io_timeout);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
