@@ -5,7 +5,7 @@
 //! packets leave in the order they were made.
 
 use crate::tables::Grown;
-use umqtt_core::client::{qos_pid, Client, Message, Outgoing, PublishPacket};
+use umqtt_core::client::{qos_pid, Client, Message, Outgoing, PublishPacket, Tracking};
 use umqtt_core::codec::{Connect, LastWill, PingReq};
 use umqtt_core::{Packet, Pid, ProtocolVersion, TopicName};
 
@@ -335,24 +335,23 @@ unsafe fn publish(
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
-    if let Some(packet) = unsafe { qos0_packet(c, message) }? {
-        // QoS 0: nothing to track, nothing to undo.
-        return io
-            .send_publish(&packet, &mut deadline)
-            .map_err(|status| send_failed(c, status));
-    }
-    // SAFETY: forwarded contract.
-    let m = unsafe { message_of(message) }?;
-    let packet = c
-        .prepare_publish(&m)
-        .map_err(|e| status_with_detail(e, detail))?;
-    let publish = packet.publish;
-    let ack_deadline = match m.pid {
-        Some(_) => Deadline::instant_after(ack_timeout),
-        None => None, // QoS 0: no ack, and no clock read
-    };
-    let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
-        return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
+    let (packet, tracking) = match unsafe { qos0_packet(c, message) }? {
+        Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
+        None => {
+            // SAFETY: forwarded contract.
+            let m = unsafe { message_of(message) }?;
+            let packet = c
+                .prepare_publish(&m)
+                .map_err(|e| status_with_detail(e, detail))?;
+            let ack_deadline = match m.pid {
+                Some(_) => Deadline::instant_after(ack_timeout),
+                None => None, // QoS 0: no ack, and no clock read
+            };
+            let Some(tracking) = c.track_publish(&packet.publish, ack_deadline)? else {
+                return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
+            };
+            (packet, tracking)
+        }
     };
     if let Err(status) = io.send_publish(&packet, &mut deadline) {
         tracking.undo(c);
