@@ -516,7 +516,7 @@ static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
 // The engine's message for publish()/_republish()/_nb_publish(), in *m,
 // with room for it in the transmit buffer: up to the payload, or (`queued`,
 // for the non-blocking queue) with it. The topic is not checked again if it
-// is the very object an earlier publish sent (umqtt_publish_message).
+// is the very object an earlier publish() sent (client_publish).
 void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
     umqtt_require_v5(self, props);
@@ -541,23 +541,6 @@ void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
 static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
-}
-
-// Sends the PUBLISH of umqtt_message_of; raises if it failed. A bytes or
-// str topic it accepted is kept: such an object never changes (unlike a
-// bytearray, a memoryview or a subclass), so the same object next time is
-// the same valid topic; keeping it stops another object taking its address.
-static void umqtt_publish_message(umqtt_client_obj_t *self, umqtt_message *m, mp_obj_t topic,
-    int32_t ack_timeout, int32_t io_timeout) {
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
-    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
-        self->topic_ok = topic;
-    }
 }
 
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout);
@@ -627,7 +610,19 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     umqtt_require_socket(self);
     umqtt_message m;
     umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
-    umqtt_publish_message(self, &m, topic, ack_timeout, io_timeout);
+    umqtt_io io = umqtt_io_of(self);
+    UMQTT_LEND_STACK(io);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
+    umqtt_check_limit(self, st, limit);
+    // A bytes or str topic the engine accepted is kept: such an object never
+    // changes (unlike a bytearray, a memoryview or a subclass), so the same
+    // object next time is the same valid topic (umqtt_message_of); keeping
+    // it stops another object from taking its address meanwhile.
+    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
+        self->topic_ok = topic;
+    }
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
@@ -655,7 +650,12 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     umqtt_message m;
     umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
-    umqtt_publish_message(self, &m, args[1], ack_timeout, io_timeout);
+    umqtt_io io = umqtt_io_of(self);
+    UMQTT_LEND_STACK(io);
+    uint8_t limit = 0;
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
+    umqtt_check_limit(self, st, limit);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);

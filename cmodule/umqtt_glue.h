@@ -184,7 +184,7 @@ typedef struct _umqtt_client_obj_t {
     mp_obj_t owner;           // the Python instance (façade) that holds us
     mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
     mp_obj_t *settings;       // simple2's attributes until replaced (umqtt_simple2.c; NULL: none)
-    mp_obj_t topic_ok;        // the last topic a publish sent, if bytes or str (umqtt_publish_message)
+    mp_obj_t topic_ok;        // the last topic publish() sent, if bytes or str (client_publish)
     uint32_t shadowed;        // bit i: a class of the owner defines setting i
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
