@@ -199,6 +199,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
     self->settings = NULL;
+    self->topic_ok = MP_OBJ_NULL;
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     self->conv = conv;
     self->port.stream = MP_OBJ_NULL;
@@ -499,37 +500,42 @@ static inline mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t m
     if (!python_io || mp_obj_is_str_or_bytes(msg)) {
         return msg;
     }
-    mp_buffer_info_t bi;
-    mp_get_buffer_raise(msg, &bi, MP_BUFFER_READ);
-    return mp_obj_new_bytes(bi.buf, bi.len);
+    umqtt_bytes b = umqtt_bytes_of(msg);
+    return mp_obj_new_bytes(b.ptr, b.len);
 }
 
-// The engine's message for publish()/_republish()/_nb_publish(), with room
-// for it in the transmit buffer: up to the payload, or (`queued`, for the
-// non-blocking queue) with it.
-umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
+// A topic's or payload's bytes, borrowed: a bytes or str read directly.
+static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
+    if (!mp_obj_is_str_or_bytes(obj)) {
+        return umqtt_bytes_of(obj);
+    }
+    GET_STR_DATA_LEN(obj, data, len);
+    return (umqtt_bytes) {.ptr = data, .len = len};
+}
+
+// The engine's message for publish()/_republish()/_nb_publish(), in *m,
+// with room for it in the transmit buffer: up to the payload, or (`queued`,
+// for the non-blocking queue) with it. The topic is not checked again if it
+// is the very object an earlier publish() sent (client_publish).
+void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
     umqtt_require_v5(self, props);
     msg = umqtt_stable_payload(self, msg);
-    umqtt_message m = {
-        .topic = umqtt_bytes_of(topic),
-        .msg = umqtt_bytes_of(msg),
-        .qos = (uint8_t)qos,
-        .retain = retain,
-        .dup = dup,
-        .pid = pid,
-    };
-    m.properties = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
-    if (props != mp_const_none) {
-        // A user property's iterable may have run Python code: borrow again.
-        m.topic = umqtt_bytes_of(topic);
-        m.msg = umqtt_bytes_of(msg);
+    // Field by field: a struct literal would clear the whole struct first.
+    m->qos = (uint8_t)qos;
+    m->retain = retain;
+    m->dup = dup;
+    m->pid = pid;
+    m->topic_checked = topic == self->topic_ok;
+    // A user property's iterable may run Python code: before borrowing.
+    m->properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
+        : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
+    m->topic = umqtt_data_of(topic);
+    m->msg = umqtt_data_of(msg);
+    if (umqtt_tx_reserve(self, m->topic.len + m->properties.len + 16 + (queued ? m->msg.len : 0), queued)) {
+        m->topic = umqtt_data_of(topic);  // the allocation may have run finalisers
+        m->msg = umqtt_data_of(msg);
     }
-    if (umqtt_tx_reserve(self, m.topic.len + m.properties.len + 16 + (queued ? m.msg.len : 0), queued)) {
-        m.topic = umqtt_bytes_of(topic);  // the allocation may have run finalisers
-        m.msg = umqtt_bytes_of(msg);
-    }
-    return m;
 }
 
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
@@ -577,19 +583,17 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
     };
     umqtt_client_obj_t *self = umqtt_idle_client_of(pos_args[0]);
-    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    if (n_args == 3 && kw_args->used == 0) {
-        // publish(topic, msg), the common call: the defaults without parsing.
-        args[ARG_topic].u_obj = pos_args[1];
-        args[ARG_msg].u_obj = pos_args[2];
-        args[ARG_retain].u_obj = mp_const_false;
-        args[ARG_qos].u_int = 0;
-        args[ARG_dup].u_obj = mp_const_false;
-        args[ARG_properties].u_obj = mp_const_none;
-    } else {
+    // publish(topic, msg), the common call: the defaults without parsing.
+    mp_obj_t topic = pos_args[1], msg = pos_args[2], props = mp_const_none;
+    mp_int_t qos = 0;
+    bool retain = false, dup = false;
+    if (n_args != 3 || kw_args->used != 0) {
+        mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
         mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+        topic = args[ARG_topic].u_obj, msg = args[ARG_msg].u_obj, props = args[ARG_properties].u_obj;
+        retain = mp_obj_is_true(args[ARG_retain].u_obj), dup = mp_obj_is_true(args[ARG_dup].u_obj);
+        qos = args[ARG_qos].u_int;
     }
-    mp_int_t qos = args[ARG_qos].u_int;
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
     // Python code (callbacks while waiting for room, newpid, timeouts a
@@ -604,15 +608,21 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
-    umqtt_message m = umqtt_message_of(self, args[ARG_topic].u_obj, args[ARG_msg].u_obj, qos,
-        mp_obj_is_true(args[ARG_retain].u_obj), mp_obj_is_true(args[ARG_dup].u_obj), pid,
-        args[ARG_properties].u_obj, false);
+    umqtt_message m;
+    umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
     umqtt_io io = umqtt_io_of(self);
     UMQTT_LEND_STACK(io);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
     umqtt_tx_release(self);
     umqtt_check_limit(self, st, limit);
+    // A bytes or str topic the engine accepted is kept: such an object never
+    // changes (unlike a bytearray, a memoryview or a subclass), so the same
+    // object next time is the same valid topic (umqtt_message_of); keeping
+    // it stops another object from taking its address meanwhile.
+    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
+        self->topic_ok = topic;
+    }
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
@@ -637,7 +647,8 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
     umqtt_tables_room(self);
-    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
+    umqtt_message m;
+    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
     umqtt_io io = umqtt_io_of(self);
     UMQTT_LEND_STACK(io);

@@ -101,7 +101,8 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
     umqtt_tables_room(self);
-    umqtt_message m = umqtt_message_of(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
+    umqtt_message m;
+    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]),
         mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none, true);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;

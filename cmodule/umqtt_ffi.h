@@ -282,6 +282,11 @@ typedef struct {
   uint16_t pid;
   // MQTT 5: the PUBLISH's property block; empty on MQTT 3.
   umqtt_bytes properties;
+  // `topic` holds the very bytes an earlier publish accepted as a topic
+  // name, which cannot have changed since (the C glue sets it for the
+  // same immutable object it keeps): a QoS 0 publish does not check
+  // them again. Never set it for anything else.
+  bool topic_checked;
 } umqtt_message;
 
 // An event; borrowed fields point into the receive buffer and are valid

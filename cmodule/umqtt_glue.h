@@ -184,6 +184,7 @@ typedef struct _umqtt_client_obj_t {
     mp_obj_t owner;           // the Python instance (façade) that holds us
     mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
     mp_obj_t *settings;       // simple2's attributes until replaced (umqtt_simple2.c; NULL: none)
+    mp_obj_t topic_ok;        // the last topic publish() sent, if bytes or str (client_publish)
     uint32_t shadowed;        // bit i: a class of the owner defines setting i
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
@@ -341,9 +342,9 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props);
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
-// The engine's message for publish()/_republish()/_nb_publish(), with room
-// in the transmit buffer (`queued`: the payload too).
-umqtt_message umqtt_message_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
+// The engine's message for publish()/_republish()/_nb_publish(), in *m,
+// with room in the transmit buffer (`queued`: the payload too).
+void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued);
 // The CONNECT the owner's attributes describe (_connect and _nb_connect).
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props);

@@ -124,6 +124,19 @@ impl<'a> TopicName<'a> {
         Ok(TopicName(text))
     }
 
+    /// `bytes` as a topic name without checking them again: for a driver
+    /// that publishes to the very bytes it had accepted before (the same
+    /// immutable object), where the check would repeat the same answer.
+    ///
+    /// # Safety
+    /// [`TopicName::new`] accepted these exact bytes, and they have not
+    /// changed since (in particular they are valid UTF-8).
+    pub unsafe fn new_unchecked(bytes: &'a [u8]) -> TopicName<'a> {
+        debug_assert!(TopicName::new(bytes).is_ok());
+        // SAFETY: per the contract above, `bytes` is valid UTF-8.
+        TopicName(unsafe { core::str::from_utf8_unchecked(bytes) })
+    }
+
     /// The name as text.
     pub fn as_str(&self) -> &'a str {
         self.0

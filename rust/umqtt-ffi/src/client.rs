@@ -5,7 +5,7 @@
 //! packets leave in the order they were made.
 
 use crate::tables::Grown;
-use umqtt_core::client::{qos_pid, Client, Message, Outgoing};
+use umqtt_core::client::{qos_pid, Client, Message, Outgoing, PublishPacket, Tracking};
 use umqtt_core::codec::{Connect, LastWill, PingReq};
 use umqtt_core::{Packet, Pid, ProtocolVersion, TopicName};
 
@@ -71,6 +71,11 @@ pub struct umqtt_message {
     pub pid: u16,
     /// MQTT 5: the PUBLISH's property block; empty on MQTT 3.
     pub properties: umqtt_bytes,
+    /// `topic` holds the very bytes an earlier publish accepted as a topic
+    /// name, which cannot have changed since (the C glue sets it for the
+    /// same immutable object it keeps): a QoS 0 publish does not check
+    /// them again. Never set it for anything else.
+    pub topic_checked: bool,
 }
 
 /// Sends CONNECT and waits up to `io_timeout` for the CONNACK.
@@ -328,26 +333,64 @@ unsafe fn publish(
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
     // SAFETY: forwarded contract.
-    let m = unsafe { message_of(message.as_ref().ok_or(umqtt_status::InvalidArgument)?) }?;
-    let packet = c
-        .prepare_publish(&m)
-        .map_err(|e| status_with_detail(e, detail))?;
-    let publish = packet.publish;
-    let ack_deadline = match m.pid {
-        Some(_) => Deadline::instant_after(ack_timeout),
-        None => None, // QoS 0: no ack, and no clock read
-    };
-    let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
-        return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
+    let message = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    // SAFETY: forwarded contract.
+    let (packet, tracking) = match unsafe { qos0_packet(c, message) }? {
+        Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
+        None => {
+            // SAFETY: forwarded contract.
+            let m = unsafe { message_of(message) }?;
+            let packet = c
+                .prepare_publish(&m)
+                .map_err(|e| status_with_detail(e, detail))?;
+            let ack_deadline = match m.pid {
+                Some(_) => Deadline::instant_after(ack_timeout),
+                None => None, // QoS 0: no ack, and no clock read
+            };
+            let Some(tracking) = c.track_publish(&packet.publish, ack_deadline)? else {
+                return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
+            };
+            (packet, tracking)
+        }
     };
     if let Err(status) = io.send_publish(&packet, &mut deadline) {
         tracking.undo(c);
-        return Err(match status {
-            umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
-            other => c.fail(other),
-        });
+        return Err(send_failed(c, status));
     }
     Ok(())
+}
+
+/// The PUBLISH of a QoS 0 message without properties or DUP on MQTT 3, by
+/// the engine's shortcut ([`Client::prepare_publish_qos0`]): the checks of
+/// `prepare_publish` that apply to it, the topic's skipped when
+/// `topic_checked` says an earlier publish made it. `Ok(None)` for any
+/// other message.
+///
+/// # Safety
+/// The byte strings of `m` are valid for `'a`; `topic_checked` as documented.
+#[inline]
+unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Result<Option<PublishPacket<'a>>> {
+    if m.qos != 0 || m.dup || m.properties.len != 0 || c.is_v5() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract.
+    let (topic, payload) = unsafe { (m.topic.as_slice(), m.msg.as_slice()) };
+    let topic = if m.topic_checked && !topic.is_empty() {
+        // SAFETY: the caller vouches that an earlier publish accepted these bytes.
+        unsafe { TopicName::new_unchecked(topic) }
+    } else {
+        TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?
+    };
+    Ok(c.prepare_publish_qos0(topic, payload, m.retain))
+}
+
+/// A PUBLISH that did not go out: an argument the encoder refused leaves
+/// the connection as it was; anything else breaks it (bytes may be half sent).
+fn send_failed(c: &mut Engine, status: umqtt_status) -> umqtt_status {
+    match status {
+        umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
+        other => c.fail(other),
+    }
 }
 
 /// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.

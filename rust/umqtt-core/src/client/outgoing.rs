@@ -18,7 +18,7 @@ use crate::time::Instant;
 use crate::topic::{TopicFilter, TopicName};
 #[cfg(feature = "mqtt5")]
 use crate::types::PacketType;
-use crate::types::{Pid, ProtocolVersion, QoS};
+use crate::types::{Pid, ProtocolVersion, QoS, QosPid};
 
 use super::{qos_pid, Client, ClientError, Link};
 
@@ -292,6 +292,34 @@ impl<T: Tables> Client<T> {
         Ok(PublishPacket {
             publish,
             properties,
+        })
+    }
+
+    /// The common case of [`Client::prepare_publish`] without its layers: a
+    /// QoS 0 message without properties or DUP to a topic already checked,
+    /// on an MQTT 3 connection. The packet `prepare_publish` returns for
+    /// it, which needs no [`Client::track_publish`]. `None` on MQTT 5,
+    /// where the broker's limits apply: use `prepare_publish` there.
+    #[inline]
+    pub fn prepare_publish_qos0<'a>(
+        &self,
+        topic: TopicName<'a>,
+        payload: &'a [u8],
+        retain: bool,
+    ) -> Option<PublishPacket<'a>> {
+        if self.is_v5() {
+            return None;
+        }
+        let publish = Publish {
+            dup: false,
+            qos_pid: QosPid::AtMostOnce,
+            retain,
+            topic,
+            payload,
+        };
+        Some(PublishPacket {
+            publish,
+            properties: None,
         })
     }
 

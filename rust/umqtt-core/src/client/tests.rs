@@ -291,6 +291,42 @@ fn publish_arguments_are_checked() {
 }
 
 #[test]
+fn publish_qos0_shortcut_is_prepare_publish() {
+    let c = connected();
+    for retain in [false, true] {
+        let m = Message {
+            topic: b"a/b",
+            payload: b"hi",
+            qos: QoS::AtMostOnce,
+            pid: None,
+            retain,
+            dup: false,
+            properties: &[],
+        };
+        let full = c.prepare_publish(&m).unwrap();
+        let topic = TopicName::new(b"a/b").unwrap();
+        let short = c.prepare_publish_qos0(topic, b"hi", retain).unwrap();
+        assert_eq!(short.publish, full.publish);
+        assert_eq!(short.properties, None);
+        let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+        assert_eq!(short.encode(&mut a), full.encode(&mut b));
+        assert_eq!(a, b);
+    }
+    #[cfg(feature = "mqtt5")]
+    {
+        // MQTT 5: the broker's limits apply, so no shortcut.
+        let mut c = C::new(4096);
+        let connect = Connect {
+            version: ProtocolVersion::V5,
+            ..connect_packet(true)
+        };
+        c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+        let topic = TopicName::new(b"a").unwrap();
+        assert!(c.prepare_publish_qos0(topic, b"", false).is_none());
+    }
+}
+
+#[test]
 fn subscribe_and_suback() {
     let mut c = connected();
     let packet = c.prepare_subscribe(pid(2), b"a/#", 1, &[]).unwrap();

@@ -1,7 +1,7 @@
 //! PUBLISH (MQTT 3.1.1 §3.3).
 
-use super::properties::{check_properties, put_properties, Context, Properties, PropertyId};
-use super::{field_len, topic_error, DecodeError, EncodeError, Reader, Writer};
+use super::properties::{check_properties, Context, Properties, PropertyId};
+use super::{field_len, topic_error, DecodeError, EncodeError, Reader};
 use crate::topic::TopicName;
 use crate::types::{PacketType, QoS, QosPid};
 use crate::varint;
@@ -80,10 +80,7 @@ impl<'a> Publish<'a> {
         properties: Option<Properties<'_>>,
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        let remaining_len = self.remaining_len(properties);
-        let mut writer = self.start(buf, properties, remaining_len)?;
-        writer.put_bytes(self.payload)?;
-        Ok(writer.finish())
+        self.encode_parts(properties, buf, true)
     }
 
     /// Encodes only the fixed header, topic and packet id; the remaining
@@ -100,44 +97,69 @@ impl<'a> Publish<'a> {
         properties: Option<Properties<'_>>,
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        let writer = self.start(buf, properties, self.variable_header_len(properties))?;
-        Ok(writer.finish())
+        self.encode_parts(properties, buf, false)
     }
 
     /// Checks the flags (and MQTT 5 `properties`, which must be valid for
-    /// PUBLISH and name a Topic Alias if the topic is empty) and writes
-    /// everything up to the payload; the buffer must have room for
-    /// `written_body_len` body bytes.
-    fn start<'b>(
+    /// PUBLISH and name a Topic Alias if the topic is empty), then writes
+    /// the packet, its payload only `with_payload` (the remaining length
+    /// counts it either way). The room is checked once, then each part is
+    /// copied in turn: the hot path of every publish.
+    fn encode_parts(
         &self,
-        buf: &'b mut [u8],
         properties: Option<Properties<'_>>,
-        written_body_len: usize,
-    ) -> Result<Writer<'b>, EncodeError> {
-        if self.dup && self.qos_pid.pid().is_none() {
+        buf: &mut [u8],
+        with_payload: bool,
+    ) -> Result<usize, EncodeError> {
+        let pid = self.qos_pid.pid();
+        if self.dup && pid.is_none() {
             return Err(EncodeError::DupWithoutQos);
         }
+        let topic = self.topic.as_bytes();
+        let (mut block, mut block_len, mut block_len_used): (&[u8], _, _) = (&[], [0; 4], 0);
         if let Some(properties) = properties {
             check_properties(properties, Context::Publish)?;
-            if self.topic.as_bytes().is_empty() && properties.get(PropertyId::TopicAlias).is_none()
-            {
+            if topic.is_empty() && properties.get(PropertyId::TopicAlias).is_none() {
                 return Err(EncodeError::EmptyTopicWithoutAlias);
             }
+            block = properties.as_bytes();
+            (block_len, block_len_used) =
+                varint::encode(block.len()).map_err(|_| EncodeError::PacketTooLarge)?;
         }
-        let mut writer = Writer::start(
-            buf,
-            self.first_byte(),
-            self.remaining_len(properties),
-            written_body_len,
-        )?;
-        writer.put_field(self.topic.as_bytes())?;
-        if let Some(pid) = self.qos_pid.pid() {
-            writer.put_pid(pid)?;
+        let remaining_len = self.remaining_len(properties);
+        let ([b0, b1, b2, b3], length_len) =
+            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
+        let (payload, body_len): (&[u8], _) = if with_payload {
+            (self.payload, remaining_len)
+        } else {
+            (&[], remaining_len.saturating_sub(self.payload.len()))
+        };
+        // At most 268,435,455 + 5: no overflow.
+        let needed = 1 + length_len + body_len;
+        let out = buf
+            .get_mut(..needed)
+            .ok_or(EncodeError::BufferTooSmall { needed })?;
+        let topic_len = u16::try_from(topic.len()).map_err(|_| EncodeError::FieldTooLong)?;
+        // The room is checked: `put` cannot fail from here on.
+        let too_small = EncodeError::BufferTooSmall { needed };
+        let header = [self.first_byte(), b0, b1, b2, b3];
+        let mut rest = out;
+        // Byte by byte: a copy of 2 to 5 bytes would be a call.
+        for &byte in header.get(..1 + length_len).unwrap_or_default() {
+            rest = put(rest, &[byte]).ok_or(too_small)?;
         }
-        if let Some(properties) = properties {
-            put_properties(&mut writer, properties)?;
+        rest = put(rest, &topic_len.to_be_bytes()).ok_or(too_small)?;
+        rest = put(rest, topic).ok_or(too_small)?;
+        if let Some(pid) = pid {
+            rest = put(rest, &pid.get().to_be_bytes()).ok_or(too_small)?;
         }
-        Ok(writer)
+        if properties.is_some() {
+            let block_len = block_len.get(..block_len_used).unwrap_or_default();
+            rest = put(rest, block_len).ok_or(too_small)?;
+            rest = put(rest, block).ok_or(too_small)?;
+        }
+        put(rest, payload).ok_or(too_small)?;
+        Ok(needed)
     }
 
     pub(crate) fn decode(flags: u8, body: &'a [u8]) -> Result<Publish<'a>, DecodeError> {
@@ -153,6 +175,14 @@ impl<'a> Publish<'a> {
             payload: reader.rest(),
         })
     }
+}
+
+/// Copies `bytes` to the start of `out`; the rest of `out`.
+#[inline]
+fn put<'b>(out: &'b mut [u8], bytes: &[u8]) -> Option<&'b mut [u8]> {
+    let (head, rest) = out.split_at_mut_checked(bytes.len())?;
+    head.copy_from_slice(bytes);
+    Some(rest)
 }
 
 /// DUP, QoS and RETAIN from the flags of a PUBLISH's first byte; QoS 3 and
@@ -320,6 +350,35 @@ mod tests {
             shorter,
             Packet::Publish(publish(QosPid::AtLeastOnce(pid(3)), b"x"))
         );
+    }
+
+    /// The header alone is the whole packet's first bytes, whatever the
+    /// QoS and the length of the remaining length; both need exactly
+    /// their size.
+    #[test]
+    fn header_is_the_start_of_the_packet() {
+        let payload = std::vec![5u8; 20_000];
+        for qos_pid in [QosPid::AtMostOnce, QosPid::ExactlyOnce(pid(9))] {
+            for len in [0, 1, 120, 121, 122, 16_376, 16_377, 20_000] {
+                let packet = publish(qos_pid, &payload[..len]);
+                let mut whole = std::vec![0u8; packet.encoded_len()];
+                assert_eq!(packet.encode(&mut whole), Ok(whole.len()));
+                let mut header = std::vec![0u8; packet.header_len()];
+                assert_eq!(packet.encode_header(&mut header), Ok(header.len()));
+                assert_eq!(&whole[..header.len()], &header[..], "{qos_pid:?} {len}");
+                assert_eq!(&whole[header.len()..], &payload[..len]);
+                let short = whole.len() - 1;
+                assert_eq!(
+                    packet.encode(&mut whole[..short]),
+                    Err(EncodeError::BufferTooSmall { needed: short + 1 })
+                );
+                let short = header.len() - 1;
+                assert_eq!(
+                    packet.encode_header(&mut header[..short]),
+                    Err(EncodeError::BufferTooSmall { needed: short + 1 })
+                );
+            }
+        }
     }
 
     #[test]

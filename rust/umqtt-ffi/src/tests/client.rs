@@ -61,6 +61,50 @@ fn publish_qos0_is_one_write_of_the_exact_bytes() {
 }
 
 #[test]
+fn qos0_shortcut_keeps_the_checks_of_publish() {
+    let mut h = Harness::connected(256, 64);
+    let send = |h: &mut Harness, m: &umqtt_message| {
+        let io = h.io();
+        let mut detail = 0;
+        unsafe { umqtt_client_publish(h.c(), &io, m, 0, 1000, &mut detail) }
+    };
+    // A topic checked before goes out as it is, retain flag and all.
+    let m = umqtt_message {
+        retain: true,
+        topic_checked: true,
+        ..message(b"a/b", b"hi", 0, 0)
+    };
+    assert_eq!(send(&mut h, &m), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x31\x07\x00\x03a/bhi");
+    // Unchecked, a wildcard or an empty topic is refused and nothing is sent.
+    for topic in [&b"a/+"[..], b""] {
+        assert_eq!(h.publish(topic, b"x", 0, 0), umqtt_status::InvalidTopic);
+    }
+    // An empty topic is never taken as checked.
+    let empty = umqtt_message {
+        topic_checked: true,
+        ..message(b"", b"x", 0, 0)
+    };
+    assert_eq!(send(&mut h, &empty), umqtt_status::InvalidTopic);
+    // DUP needs a pid; properties need MQTT 5: the full path refuses both.
+    let dup = umqtt_message {
+        dup: true,
+        ..message(b"a", b"x", 0, 0)
+    };
+    assert_eq!(send(&mut h, &dup), umqtt_status::InvalidArgument);
+    let props = [0x01u8, 0x01];
+    let v5_props = umqtt_message {
+        properties: umqtt_bytes::of(&props),
+        ..message(b"a", b"x", 0, 0)
+    };
+    assert_eq!(send(&mut h, &v5_props), umqtt_status::InvalidProperty);
+    assert!(h.sent().is_empty());
+    // The link still works.
+    assert_eq!(h.publish(b"a", b"m", 0, 0), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x30\x04\x00\x01am");
+}
+
+#[test]
 fn large_publish_sends_its_payload_from_where_it_lies() {
     let mut h = Harness::connected(256, 32);
     let payload: Vec<u8> = (0..200u8).collect();

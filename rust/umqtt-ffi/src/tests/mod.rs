@@ -171,6 +171,7 @@ pub(super) fn message(topic: &[u8], msg: &[u8], qos: u8, pid: u16) -> umqtt_mess
         dup: false,
         pid,
         properties: umqtt_bytes::EMPTY,
+        topic_checked: false,
     }
 }
 
