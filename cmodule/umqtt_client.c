@@ -489,21 +489,6 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
-// The payload to borrow for a publish. A PUBLISH larger than the transmit
-// buffer sends its payload from where it lies after writing its header; if
-// the stream runs Python code (a _read/_write hook, a duck-typed socket),
-// that code could resize a bytearray payload in between. Then a mutable
-// payload is copied first: the engine only ever reads bytes nobody can
-// change while it uses them. Native sockets run no Python code: no copy.
-static inline mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
-    bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
-    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
-        return msg;
-    }
-    umqtt_bytes b = umqtt_bytes_of(msg);
-    return mp_obj_new_bytes(b.ptr, b.len);
-}
-
 // A topic's or payload's bytes, borrowed: a bytes or str read directly.
 static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
     if (!mp_obj_is_str_or_bytes(obj)) {

@@ -356,6 +356,8 @@ void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
 
 // Points the client at the inline buffers (construction).
 void umqtt_buffers_init(umqtt_client_obj_t *self);
+// A publish's payload, copied if Python-level I/O could resize it meanwhile.
+mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg);
 // After NEED_BUFFER: a receive buffer for the pending body (see the file).
 void umqtt_rx_grow(umqtt_client_obj_t *self);
 // The block holding the packet just handled, taken from the client (whose
