@@ -281,13 +281,18 @@ add_custom_command(
 
 # One relocatable object, hidden symbols local, no debug info (binutils' ld
 # chokes on rustup's DWARF5) and no .ARM.exidx* (port linker scripts lack it).
+# compiler_builtins' own memcpy, memmove, memset and memcmp are left out: Rust
+# calls the port's (ports/cmake/drop_libc_mem.cmake).
 add_custom_command(
     OUTPUT ${UMQTT_RUST_OBJ}
-    BYPRODUCTS ${UMQTT_RUST_OBJ}.partial
-    COMMAND ${UMQTT_LLD} -flavor gnu -r --whole-archive ${UMQTT_RUST_LIB} -o ${UMQTT_RUST_OBJ}.partial
+    BYPRODUCTS ${UMQTT_RUST_OBJ}.partial ${UMQTT_RUST_OBJ}.a
+    COMMAND ${CMAKE_COMMAND} -DNM=${UMQTT_LLVM_BIN}/llvm-nm${CMAKE_HOST_EXECUTABLE_SUFFIX}
+        -DAR=${UMQTT_LLVM_BIN}/llvm-ar${CMAKE_HOST_EXECUTABLE_SUFFIX}
+        -DIN=${UMQTT_RUST_LIB} -DOUT=${UMQTT_RUST_OBJ}.a -P ${UMQTT_DIR}/ports/cmake/drop_libc_mem.cmake
+    COMMAND ${UMQTT_LLD} -flavor gnu -r --whole-archive ${UMQTT_RUST_OBJ}.a -o ${UMQTT_RUST_OBJ}.partial
     COMMAND ${UMQTT_OBJCOPY} --localize-hidden --strip-debug --remove-section=.ARM.exidx*
         ${UMQTT_RUST_OBJ}.partial ${UMQTT_RUST_OBJ}
-    DEPENDS ${UMQTT_RUST_LIB}
+    DEPENDS ${UMQTT_RUST_LIB} ${UMQTT_DIR}/ports/cmake/drop_libc_mem.cmake
     COMMENT "LINK ${UMQTT_RUST_OBJ}"
     VERBATIM
 )

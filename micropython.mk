@@ -110,12 +110,24 @@ $(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(HEADER_BUILD)/qstrde
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
 	$(Q)touch $@
 
+# On bare-metal targets compiler_builtins brings weak memcpy, memmove, memset,
+# memcmp (and ARM's __aeabi_mem*) of its own, 1.3 KB on rv32imc and 2.4 KB on
+# Cortex-M3, that would shadow the C library's or sit beside them: its archive
+# members that define them are dropped, so Rust calls the port's (modumqtt.c
+# forwards __aeabi_mem* to it). Each sits alone in its member; hosted targets
+# have none.
+UMQTT_LIBC_MEM := memcpy|memmove|memset|memcmp|__aeabi_mem(cpy|move|set|clr)[48]?
+
 $(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)
 	$(ECHO) "LINK $@"
-	$(Q)$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --whole-archive $< -o $@.tmp
+	$(Q)cp $< $@.a
+	$(Q)drop=$$($(UMQTT_LLVM_BIN)/llvm-nm -A --defined-only $@.a 2>/dev/null | \
+		sed -n -E 's/^.*:([^:]+): +[0-9a-f]+ W ($(UMQTT_LIBC_MEM))$$/\1/p'); \
+		[ -z "$$drop" ] || $(UMQTT_LLVM_BIN)/llvm-ar d $@.a $$drop
+	$(Q)$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --whole-archive $@.a -o $@.tmp
 	$(Q)$(UMQTT_LLVM_BIN)/llvm-objcopy --localize-hidden --strip-debug \
 		--remove-section='.ARM.exidx*' $@.tmp $@
-	$(Q)rm -f $@.tmp
+	$(Q)rm -f $@.tmp $@.a
 
 # An object (not an archive) is linked whole wherever it stands on the line.
 LDFLAGS_USERMOD += $(UMQTT_RUST_OBJ)

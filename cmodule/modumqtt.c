@@ -106,5 +106,35 @@ const mp_obj_module_t umqtt_native_module = {
 
 MP_REGISTER_MODULE(MP_QSTR__umqtt, umqtt_native_module);
 
+#if defined(__ARM_EABI__)
+// The Rust object calls the ARM EABI's memory helpers, but micropython.mk /
+// micropython.cmake leave compiler_builtins' copies out (2.4 KB on Cortex-M3)
+// so that the C library's memcpy & co. serve it. GCC calls memcpy by name, so
+// a port's C library may lack these: forward them. Weak, so that a C library
+// object that has them wins. (memset's are (dest, n, c); memclr: c = 0.)
+#include <string.h>
+#define UMQTT_AEABI_ALIAS(name, of, params) void name params __attribute__((weak, alias(#of)))
+__attribute__((weak)) void __aeabi_memcpy(void *dest, const void *src, size_t n) {
+    memcpy(dest, src, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memcpy4, __aeabi_memcpy, (void *, const void *, size_t));
+UMQTT_AEABI_ALIAS(__aeabi_memcpy8, __aeabi_memcpy, (void *, const void *, size_t));
+__attribute__((weak)) void __aeabi_memmove(void *dest, const void *src, size_t n) {
+    memmove(dest, src, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memmove4, __aeabi_memmove, (void *, const void *, size_t));
+UMQTT_AEABI_ALIAS(__aeabi_memmove8, __aeabi_memmove, (void *, const void *, size_t));
+__attribute__((weak)) void __aeabi_memset(void *dest, size_t n, int c) {
+    memset(dest, c, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memset4, __aeabi_memset, (void *, size_t, int));
+UMQTT_AEABI_ALIAS(__aeabi_memset8, __aeabi_memset, (void *, size_t, int));
+__attribute__((weak)) void __aeabi_memclr(void *dest, size_t n) {
+    memset(dest, 0, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memclr4, __aeabi_memclr, (void *, size_t));
+UMQTT_AEABI_ALIAS(__aeabi_memclr8, __aeabi_memclr, (void *, size_t));
+#endif
+
 #endif // MICROPY_PY_UMQTT
 
