@@ -63,13 +63,23 @@ endif()
 if(NOT UMQTT_MQTT5_SEL MATCHES "^[01]$")
     message(FATAL_ERROR "umqtt: UMQTT_MQTT5=${UMQTT_MQTT5_SEL}: use 0 or 1")
 endif()
-# The non-blocking engine calls come with the facade that drives them.
+# The non-blocking engine calls come with the facade that drives them; the
+# micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
+# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
+# (cmodule/umqtt_glue.h).
 string(REPLACE "," ";" _umqtt_facades "${UMQTT_FACADES_SEL}")
-if("mqtt_as" IN_LIST _umqtt_facades)
-    set(UMQTT_NONBLOCKING_SEL 1)
-else()
-    set(UMQTT_NONBLOCKING_SEL 0)
-endif()
+# umqtt_with OUT FACADE...: OUT is 1 if one of the facades is selected, else 0.
+function(umqtt_with out)
+    set(${out} 0 PARENT_SCOPE)
+    foreach(_facade IN LISTS ARGN)
+        if(_facade IN_LIST _umqtt_facades)
+            set(${out} 1 PARENT_SCOPE)
+        endif()
+    endforeach()
+endfunction()
+umqtt_with(UMQTT_NONBLOCKING_SEL mqtt_as)
+umqtt_with(UMQTT_MPLIB_SEL simple robust client mqtt_as)
+umqtt_with(UMQTT_KEEPALIVE_SEL robust2 client mqtt_as)
 message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL}")
 
 # umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
@@ -83,10 +93,12 @@ function(umqtt_write path text)
     file(WRITE ${path} "${text}")
 endfunction()
 
-target_compile_definitions(usermod_umqtt INTERFACE
-    UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL})
+set(_umqtt_native UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}
+    UMQTT_MPLIB=${UMQTT_MPLIB_SEL} UMQTT_KEEPALIVE=${UMQTT_KEEPALIVE_SEL})
+target_compile_definitions(usermod_umqtt INTERFACE ${_umqtt_native})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
-umqtt_write(${UMQTT_NATIVE_FILE} "UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}\n")
+list(JOIN _umqtt_native " " _umqtt_native_text)
+umqtt_write(${UMQTT_NATIVE_FILE} "${_umqtt_native_text}\n")
 set(_umqtt_features micropython)
 if(UMQTT_MQTT5_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",mqtt5")

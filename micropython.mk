@@ -28,18 +28,29 @@ UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(
 ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
 $(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
 endif
-# The non-blocking engine calls come with the facade that drives them.
+# The non-blocking engine calls come with the facade that drives them; the
+# micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
+# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
+# (cmodule/umqtt_glue.h).
 UMQTT_COMMA := ,
-UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(subst $(UMQTT_COMMA), ,$(UMQTT_FACADES_SEL))),1,0)
+UMQTT_FACADE_LIST := $(subst $(UMQTT_COMMA), ,$(UMQTT_FACADES_SEL))
+UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
+UMQTT_MPLIB_SEL := $(if $(filter simple robust client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
+UMQTT_KEEPALIVE_SEL := $(if $(filter robust2 client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
 
 # The selection is written to files in $(BUILD), each rewritten only when it
 # changes: make tracks them, where it tracks neither CFLAGS nor the manifest.
 UMQTT_BUILD_ABS := $(abspath $(BUILD))
 UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
-UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL)
+UMQTT_NATIVE_SWITCHES := UMQTT_MPLIB=$(UMQTT_MPLIB_SEL) UMQTT_KEEPALIVE=$(UMQTT_KEEPALIVE_SEL)
+UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL) $(UMQTT_NATIVE_SWITCHES)
 UMQTT_NATIVE_OLD := $(file < $(UMQTT_NATIVE_FILE))
-# A directory from before the non-blocking switch had it on: the same QSTRs.
-ifeq ($(UMQTT_NATIVE_OLD) UMQTT_NONBLOCKING=1,$(UMQTT_NATIVE_TEXT))
+# A directory from before a switch had it on, so it holds every QSTR: the
+# non-blocking one, then UMQTT_MPLIB and UMQTT_KEEPALIVE.
+ifeq ($(UMQTT_NATIVE_OLD) UMQTT_NONBLOCKING=1 $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
+UMQTT_NATIVE_OLD :=
+endif
+ifeq ($(UMQTT_NATIVE_OLD) $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
 UMQTT_NATIVE_OLD :=
 endif
 ifneq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
