@@ -72,6 +72,7 @@ const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
     }
 }
 
+#if defined(UMQTT_MPLIB)
 // topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $
 // topics) by the core's matcher. ValueError if either is not a valid filter /
 // topic name (empty, or a wildcard misplaced).
@@ -84,17 +85,18 @@ static mp_obj_t umqtt_topic_matches_fn(mp_obj_t filter_in, mp_obj_t topic_in) {
     return mp_obj_new_bool(matched);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_topic_matches_obj, umqtt_topic_matches_fn);
+#endif
 
 static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__umqtt) },
     { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
     { MP_ROM_QSTR(MP_QSTR_Simple2), MP_ROM_PTR(&umqtt_simple2_type) },
     { MP_ROM_QSTR(MP_QSTR_MQTTException), MP_ROM_PTR(&mp_type_MQTTException) },
-    { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
     { MP_ROM_QSTR(MP_QSTR_open_conn), MP_ROM_PTR(&umqtt_open_conn_obj) },
     { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },
     #if defined(UMQTT_MPLIB)
     { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
+    { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
     #endif
     // Whether MQTT 5 is built in (UMQTT_MQTT5): façades and tests check it.
     #if defined(UMQTT_MQTT5)

@@ -70,9 +70,9 @@
 #undef UMQTT_NONBLOCKING
 #endif
 // micropython-lib's conventions (api=API_MPLIB) and the calls only the
-// façades built on them make (_receive, _pending, _take_pid, _pids) come with
-// umqtt.simple, umqtt.robust, umqtt.MQTTClient or mqtt_as: -DUMQTT_MPLIB=0
-// leaves them out (a simple2/robust2 firmware).
+// façades built on them make (_receive, _pending, _take_pid, _pids,
+// topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
+// mqtt_as: -DUMQTT_MPLIB=0 leaves them out (a simple2/robust2 firmware).
 #ifndef UMQTT_MPLIB
 #define UMQTT_MPLIB (1)
 #endif

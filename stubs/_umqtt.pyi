@@ -53,7 +53,8 @@ def open_conn(
 def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
     """MQTT wildcard matching (``+``, ``#``; ``$`` topics are not matched by a
     leading wildcard). Raises ``ValueError`` if *filter* or *topic* is not a
-    valid filter / topic name."""
+    valid filter / topic name. Like :data:`API_MPLIB`, only in a firmware with
+    the façades built on micropython-lib's conventions."""
 
 class _PendingAcks:
     """``rcv_pids``: a live, dict-like view ``pid -> deadline`` (``ticks_ms``)
