@@ -193,14 +193,14 @@ if(NOT IS_DIRECTORY ${UMQTT_RUST_SYSROOT}/lib/rustlib/${UMQTT_RUST_TARGET})
         "${UMQTT_RUST_SYSROOT}: run 'rustup target add ${UMQTT_RUST_TARGET}' in ${UMQTT_DIR}")
 endif()
 
-# The partial link uses the linker and objcopy that ship with rustc (llvm-tools).
+# The partial link uses the linker and tools that ship with rustc (llvm-tools).
 set(UMQTT_LLVM_BIN ${UMQTT_RUST_SYSROOT}/lib/rustlib/${UMQTT_RUST_HOST}/bin)
-set(UMQTT_LLD ${UMQTT_LLVM_BIN}/rust-lld${CMAKE_HOST_EXECUTABLE_SUFFIX})
-set(UMQTT_OBJCOPY ${UMQTT_LLVM_BIN}/llvm-objcopy${CMAKE_HOST_EXECUTABLE_SUFFIX})
-if(NOT EXISTS ${UMQTT_LLD} OR NOT EXISTS ${UMQTT_OBJCOPY})
-    message(FATAL_ERROR "umqtt: rust-lld/llvm-objcopy not found in ${UMQTT_LLVM_BIN}: "
-        "rustup component add llvm-tools")
-endif()
+foreach(_tool IN ITEMS rust-lld llvm-objcopy llvm-nm llvm-ar)
+    if(NOT EXISTS ${UMQTT_LLVM_BIN}/${_tool}${CMAKE_HOST_EXECUTABLE_SUFFIX})
+        message(FATAL_ERROR "umqtt: ${_tool} not found in ${UMQTT_LLVM_BIN}: "
+            "rustup component add llvm-tools")
+    endif()
+endforeach()
 message(STATUS "umqtt: Rust target ${UMQTT_RUST_TARGET} (${UMQTT_RUST_SYSROOT})")
 
 # The MicroPython target whose flags bindgen must see. rp2 names it before
@@ -291,20 +291,14 @@ add_custom_command(
     VERBATIM
 )
 
-# One relocatable object, hidden symbols local, no debug info (binutils' ld
-# chokes on rustup's DWARF5) and no .ARM.exidx* (port linker scripts lack it).
-# compiler_builtins' own memcpy, memmove, memset and memcmp are left out: Rust
-# calls the port's (ports/cmake/drop_libc_mem.cmake).
+# One relocatable object: what the C ABI reaches, hidden symbols local, the
+# C library's memcpy & co. for Rust, no debug info, no .ARM.exidx*
+# (ports/cmake/partial_link.cmake).
 add_custom_command(
     OUTPUT ${UMQTT_RUST_OBJ}
-    BYPRODUCTS ${UMQTT_RUST_OBJ}.partial ${UMQTT_RUST_OBJ}.a
-    COMMAND ${CMAKE_COMMAND} -DNM=${UMQTT_LLVM_BIN}/llvm-nm${CMAKE_HOST_EXECUTABLE_SUFFIX}
-        -DAR=${UMQTT_LLVM_BIN}/llvm-ar${CMAKE_HOST_EXECUTABLE_SUFFIX}
-        -DIN=${UMQTT_RUST_LIB} -DOUT=${UMQTT_RUST_OBJ}.a -P ${UMQTT_DIR}/ports/cmake/drop_libc_mem.cmake
-    COMMAND ${UMQTT_LLD} -flavor gnu -r --whole-archive ${UMQTT_RUST_OBJ}.a -o ${UMQTT_RUST_OBJ}.partial
-    COMMAND ${UMQTT_OBJCOPY} --localize-hidden --strip-debug --remove-section=.ARM.exidx*
-        ${UMQTT_RUST_OBJ}.partial ${UMQTT_RUST_OBJ}
-    DEPENDS ${UMQTT_RUST_LIB} ${UMQTT_DIR}/ports/cmake/drop_libc_mem.cmake
+    COMMAND ${CMAKE_COMMAND} -DLLVM_BIN=${UMQTT_LLVM_BIN} -DEXE=${CMAKE_HOST_EXECUTABLE_SUFFIX}
+        -DIN=${UMQTT_RUST_LIB} -DOUT=${UMQTT_RUST_OBJ} -P ${UMQTT_DIR}/ports/cmake/partial_link.cmake
+    DEPENDS ${UMQTT_RUST_LIB} ${UMQTT_DIR}/ports/cmake/partial_link.cmake
     COMMENT "LINK ${UMQTT_RUST_OBJ}"
     VERBATIM
 )

@@ -121,6 +121,10 @@ $(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(HEADER_BUILD)/qstrde
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
 	$(Q)touch $@
 
+# The partial link keeps what the C ABI (every umqtt_* symbol) reaches: the
+# constants LLVM merges into one section per size (.rodata.cst16...) then
+# come only from live code, not from every compiler_builtins member.
+#
 # On bare-metal targets compiler_builtins brings weak memcpy, memmove, memset,
 # memcmp (and ARM's __aeabi_mem*) of its own, 1.3 KB on rv32imc and 2.4 KB on
 # Cortex-M3, that would shadow the C library's or sit beside them: its archive
@@ -135,7 +139,9 @@ $(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)
 	$(Q)drop=$$($(UMQTT_LLVM_BIN)/llvm-nm -A --defined-only $@.a 2>/dev/null | \
 		sed -n -E 's/^.*:([^:]+): +[0-9a-f]+ W ($(UMQTT_LIBC_MEM))$$/\1/p'); \
 		[ -z "$$drop" ] || $(UMQTT_LLVM_BIN)/llvm-ar d $@.a $$drop
-	$(Q)$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --whole-archive $@.a -o $@.tmp
+	$(Q)roots=$$($(UMQTT_LLVM_BIN)/llvm-nm --defined-only --extern-only -j $@.a 2>/dev/null | \
+		sed -n 's/^umqtt_.*/-u &/p' | sort -u); \
+		$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --gc-sections $$roots --whole-archive $@.a -o $@.tmp
 	$(Q)$(UMQTT_LLVM_BIN)/llvm-objcopy --localize-hidden --strip-debug \
 		--remove-section='.ARM.exidx*' $@.tmp $@
 	$(Q)rm -f $@.tmp $@.a
