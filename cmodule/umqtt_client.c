@@ -937,24 +937,14 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
     { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) }, \
-    UMQTT_CLIENT_MPLIB_METHODS \
-    UMQTT_CLIENT_KEEPALIVE_METHODS
-#if defined(UMQTT_MPLIB)
-#define UMQTT_CLIENT_MPLIB_METHODS \
+    UMQTT_WITH_MPLIB( \
     { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) },
-#else
-#define UMQTT_CLIENT_MPLIB_METHODS
-#endif
-#if defined(UMQTT_KEEPALIVE)
-#define UMQTT_CLIENT_KEEPALIVE_METHODS \
+    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) }, ) \
+    UMQTT_WITH_KEEPALIVE( \
     { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
-#else
-#define UMQTT_CLIENT_KEEPALIVE_METHODS
-#endif
+    { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) }, )
 #if defined(UMQTT_NONBLOCKING)
 #define UMQTT_CLIENT_NB_METHODS \
     { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) }, \

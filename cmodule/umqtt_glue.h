@@ -73,11 +73,16 @@
 // façades built on them make (_receive, _pending, _take_pid, _pids,
 // topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
 // mqtt_as: -DUMQTT_MPLIB=0 leaves them out (a simple2/robust2 firmware).
+// UMQTT_WITH_MPLIB(x): x in a firmware with them, nothing without (a method
+// table's entries).
 #ifndef UMQTT_MPLIB
 #define UMQTT_MPLIB (1)
 #endif
-#if !UMQTT_MPLIB
+#if UMQTT_MPLIB
+#define UMQTT_WITH_MPLIB(...) __VA_ARGS__
+#else
 #undef UMQTT_MPLIB
+#define UMQTT_WITH_MPLIB(...)
 #endif
 // _keepalive_set/_keepalive_due, the keep-alive timer the reconnecting
 // façades drive (umqtt.robust2, umqtt.MQTTClient, mqtt_as): -DUMQTT_KEEPALIVE=0
@@ -85,8 +90,11 @@
 #ifndef UMQTT_KEEPALIVE
 #define UMQTT_KEEPALIVE (1)
 #endif
-#if !UMQTT_KEEPALIVE
+#if UMQTT_KEEPALIVE
+#define UMQTT_WITH_KEEPALIVE(...) __VA_ARGS__
+#else
 #undef UMQTT_KEEPALIVE
+#define UMQTT_WITH_KEEPALIVE(...)
 #endif
 
 #include "umqtt_ffi.h"
