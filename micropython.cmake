@@ -63,13 +63,23 @@ endif()
 if(NOT UMQTT_MQTT5_SEL MATCHES "^[01]$")
     message(FATAL_ERROR "umqtt: UMQTT_MQTT5=${UMQTT_MQTT5_SEL}: use 0 or 1")
 endif()
-# The non-blocking engine calls come with the facade that drives them.
+# The non-blocking engine calls come with the facade that drives them; the
+# micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
+# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
+# (cmodule/umqtt_glue.h).
 string(REPLACE "," ";" _umqtt_facades "${UMQTT_FACADES_SEL}")
-if("mqtt_as" IN_LIST _umqtt_facades)
-    set(UMQTT_NONBLOCKING_SEL 1)
-else()
-    set(UMQTT_NONBLOCKING_SEL 0)
-endif()
+# umqtt_with OUT FACADE...: OUT is 1 if one of the facades is selected, else 0.
+function(umqtt_with out)
+    set(${out} 0 PARENT_SCOPE)
+    foreach(_facade IN LISTS ARGN)
+        if(_facade IN_LIST _umqtt_facades)
+            set(${out} 1 PARENT_SCOPE)
+        endif()
+    endforeach()
+endfunction()
+umqtt_with(UMQTT_NONBLOCKING_SEL mqtt_as)
+umqtt_with(UMQTT_MPLIB_SEL simple robust client mqtt_as)
+umqtt_with(UMQTT_KEEPALIVE_SEL robust2 client mqtt_as)
 message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL}")
 
 # umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
@@ -83,10 +93,12 @@ function(umqtt_write path text)
     file(WRITE ${path} "${text}")
 endfunction()
 
-target_compile_definitions(usermod_umqtt INTERFACE
-    UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL})
+set(_umqtt_native UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}
+    UMQTT_MPLIB=${UMQTT_MPLIB_SEL} UMQTT_KEEPALIVE=${UMQTT_KEEPALIVE_SEL})
+target_compile_definitions(usermod_umqtt INTERFACE ${_umqtt_native})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
-umqtt_write(${UMQTT_NATIVE_FILE} "UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}\n")
+list(JOIN _umqtt_native " " _umqtt_native_text)
+umqtt_write(${UMQTT_NATIVE_FILE} "${_umqtt_native_text}\n")
 set(_umqtt_features micropython)
 if(UMQTT_MQTT5_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",mqtt5")
@@ -181,14 +193,14 @@ if(NOT IS_DIRECTORY ${UMQTT_RUST_SYSROOT}/lib/rustlib/${UMQTT_RUST_TARGET})
         "${UMQTT_RUST_SYSROOT}: run 'rustup target add ${UMQTT_RUST_TARGET}' in ${UMQTT_DIR}")
 endif()
 
-# The partial link uses the linker and objcopy that ship with rustc (llvm-tools).
+# The partial link uses the linker and tools that ship with rustc (llvm-tools).
 set(UMQTT_LLVM_BIN ${UMQTT_RUST_SYSROOT}/lib/rustlib/${UMQTT_RUST_HOST}/bin)
-set(UMQTT_LLD ${UMQTT_LLVM_BIN}/rust-lld${CMAKE_HOST_EXECUTABLE_SUFFIX})
-set(UMQTT_OBJCOPY ${UMQTT_LLVM_BIN}/llvm-objcopy${CMAKE_HOST_EXECUTABLE_SUFFIX})
-if(NOT EXISTS ${UMQTT_LLD} OR NOT EXISTS ${UMQTT_OBJCOPY})
-    message(FATAL_ERROR "umqtt: rust-lld/llvm-objcopy not found in ${UMQTT_LLVM_BIN}: "
-        "rustup component add llvm-tools")
-endif()
+foreach(_tool IN ITEMS rust-lld llvm-objcopy llvm-nm llvm-ar)
+    if(NOT EXISTS ${UMQTT_LLVM_BIN}/${_tool}${CMAKE_HOST_EXECUTABLE_SUFFIX})
+        message(FATAL_ERROR "umqtt: ${_tool} not found in ${UMQTT_LLVM_BIN}: "
+            "rustup component add llvm-tools")
+    endif()
+endforeach()
 message(STATUS "umqtt: Rust target ${UMQTT_RUST_TARGET} (${UMQTT_RUST_SYSROOT})")
 
 # The MicroPython target whose flags bindgen must see. rp2 names it before
@@ -279,15 +291,14 @@ add_custom_command(
     VERBATIM
 )
 
-# One relocatable object, hidden symbols local, no debug info (binutils' ld
-# chokes on rustup's DWARF5) and no .ARM.exidx* (port linker scripts lack it).
+# One relocatable object: what the C ABI reaches, hidden symbols local, the
+# C library's memcpy & co. for Rust, no debug info, no .ARM.exidx*
+# (ports/cmake/partial_link.cmake).
 add_custom_command(
     OUTPUT ${UMQTT_RUST_OBJ}
-    BYPRODUCTS ${UMQTT_RUST_OBJ}.partial
-    COMMAND ${UMQTT_LLD} -flavor gnu -r --whole-archive ${UMQTT_RUST_LIB} -o ${UMQTT_RUST_OBJ}.partial
-    COMMAND ${UMQTT_OBJCOPY} --localize-hidden --strip-debug --remove-section=.ARM.exidx*
-        ${UMQTT_RUST_OBJ}.partial ${UMQTT_RUST_OBJ}
-    DEPENDS ${UMQTT_RUST_LIB}
+    COMMAND ${CMAKE_COMMAND} -DLLVM_BIN=${UMQTT_LLVM_BIN} -DEXE=${CMAKE_HOST_EXECUTABLE_SUFFIX}
+        -DIN=${UMQTT_RUST_LIB} -DOUT=${UMQTT_RUST_OBJ} -P ${UMQTT_DIR}/ports/cmake/partial_link.cmake
+    DEPENDS ${UMQTT_RUST_LIB} ${UMQTT_DIR}/ports/cmake/partial_link.cmake
     COMMENT "LINK ${UMQTT_RUST_OBJ}"
     VERBATIM
 )

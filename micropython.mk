@@ -28,18 +28,29 @@ UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(
 ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
 $(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
 endif
-# The non-blocking engine calls come with the facade that drives them.
+# The non-blocking engine calls come with the facade that drives them; the
+# micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
+# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
+# (cmodule/umqtt_glue.h).
 UMQTT_COMMA := ,
-UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(subst $(UMQTT_COMMA), ,$(UMQTT_FACADES_SEL))),1,0)
+UMQTT_FACADE_LIST := $(subst $(UMQTT_COMMA), ,$(UMQTT_FACADES_SEL))
+UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
+UMQTT_MPLIB_SEL := $(if $(filter simple robust client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
+UMQTT_KEEPALIVE_SEL := $(if $(filter robust2 client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
 
 # The selection is written to files in $(BUILD), each rewritten only when it
 # changes: make tracks them, where it tracks neither CFLAGS nor the manifest.
 UMQTT_BUILD_ABS := $(abspath $(BUILD))
 UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
-UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL)
+UMQTT_NATIVE_SWITCHES := UMQTT_MPLIB=$(UMQTT_MPLIB_SEL) UMQTT_KEEPALIVE=$(UMQTT_KEEPALIVE_SEL)
+UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL) $(UMQTT_NATIVE_SWITCHES)
 UMQTT_NATIVE_OLD := $(file < $(UMQTT_NATIVE_FILE))
-# A directory from before the non-blocking switch had it on: the same QSTRs.
-ifeq ($(UMQTT_NATIVE_OLD) UMQTT_NONBLOCKING=1,$(UMQTT_NATIVE_TEXT))
+# A directory from before a switch had it on, so it holds every QSTR: the
+# non-blocking one, then UMQTT_MPLIB and UMQTT_KEEPALIVE.
+ifeq ($(UMQTT_NATIVE_OLD) UMQTT_NONBLOCKING=1 $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
+UMQTT_NATIVE_OLD :=
+endif
+ifeq ($(UMQTT_NATIVE_OLD) $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
 UMQTT_NATIVE_OLD :=
 endif
 ifneq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
@@ -110,12 +121,30 @@ $(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(HEADER_BUILD)/qstrde
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
 	$(Q)touch $@
 
+# The partial link keeps what the C ABI (every umqtt_* symbol) reaches: the
+# constants LLVM merges into one section per size (.rodata.cst16...) then
+# come only from live code, not from every compiler_builtins member.
+#
+# On bare-metal targets compiler_builtins brings weak memcpy, memmove, memset,
+# memcmp (and ARM's __aeabi_mem*) of its own, 1.3 KB on rv32imc and 2.4 KB on
+# Cortex-M3, that would shadow the C library's or sit beside them: its archive
+# members that define them are dropped, so Rust calls the port's (modumqtt.c
+# forwards __aeabi_mem* to it). Each sits alone in its member; hosted targets
+# have none.
+UMQTT_LIBC_MEM := memcpy|memmove|memset|memcmp|__aeabi_mem(cpy|move|set|clr)[48]?
+
 $(UMQTT_RUST_OBJ): $(UMQTT_RUST_LIB)
 	$(ECHO) "LINK $@"
-	$(Q)$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --whole-archive $< -o $@.tmp
+	$(Q)cp $< $@.a
+	$(Q)drop=$$($(UMQTT_LLVM_BIN)/llvm-nm -A --defined-only $@.a 2>/dev/null | \
+		sed -n -E 's/^.*:([^:]+): +[0-9a-f]+ W ($(UMQTT_LIBC_MEM))$$/\1/p'); \
+		[ -z "$$drop" ] || $(UMQTT_LLVM_BIN)/llvm-ar d $@.a $$drop
+	$(Q)roots=$$($(UMQTT_LLVM_BIN)/llvm-nm --defined-only --extern-only -j $@.a 2>/dev/null | \
+		sed -n 's/^umqtt_.*/-u &/p' | sort -u); \
+		$(UMQTT_LLVM_BIN)/rust-lld -flavor gnu -r --gc-sections $$roots --whole-archive $@.a -o $@.tmp
 	$(Q)$(UMQTT_LLVM_BIN)/llvm-objcopy --localize-hidden --strip-debug \
 		--remove-section='.ARM.exidx*' $@.tmp $@
-	$(Q)rm -f $@.tmp
+	$(Q)rm -f $@.tmp $@.a
 
 # An object (not an archive) is linked whole wherever it stands on the line.
 LDFLAGS_USERMOD += $(UMQTT_RUST_OBJ)

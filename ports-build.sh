@@ -94,6 +94,8 @@ deps_table=(
     rustfmt                  rustup           # cargo fmt
     rust-lld                 llvm-tools
     llvm-objcopy             llvm-tools
+    llvm-nm                  llvm-tools       # the partial link's roots, compiler_builtins' memcpy
+    llvm-ar                  llvm-tools
     cbindgen                 cargo:cbindgen@0.29.2
     cargo-fuzz               cargo:cargo-fuzz@0.13.1
 )

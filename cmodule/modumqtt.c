@@ -15,16 +15,15 @@ MP_DEFINE_EXCEPTION(MQTTException, Exception)
 // What API_SIMPLE2 and API_MPLIB stand for (the fields: umqtt_glue.h).
 
 // How check_msg()/wait_msg() report: fizista's umqtt.simple2 ...
-static const umqtt_receive_conv_t umqtt_receive_simple2 = {
-    .cb_fixed_args = 4, .message_result = UMQTT_RESULT_NONE, .quiet_result = UMQTT_RESULT_NONE,
-    .acks_as_status = false, .queue_acks = false,
-};
+static const umqtt_receive_conv_t umqtt_receive_simple2 = UMQTT_RECEIVE_SIMPLE2;
 
+#if defined(UMQTT_MPLIB)
 // ... and micropython-lib's umqtt.simple.
 static const umqtt_receive_conv_t umqtt_receive_mplib = {
     .cb_fixed_args = 2, .message_result = UMQTT_RESULT_FIRST_BYTE, .quiet_result = UMQTT_RESULT_NONE,
     .acks_as_status = false, .queue_acks = false,
 };
+#endif
 
 // How _nb_receive() reports, whatever the façade (mqtt_as calls it):
 // cb(topic, msg, retained), acks and refusals to cbstat, every packet's
@@ -41,6 +40,7 @@ static const umqtt_conventions_t umqtt_conv_simple2 = {
     .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = false,
 };
 
+#if defined(UMQTT_MPLIB)
 // API_MPLIB: umqtt.simple, umqtt.robust and umqtt.MQTTClient (built on them).
 static const umqtt_conventions_t umqtt_conv_mplib = {
     .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = false,
@@ -50,24 +50,29 @@ static const umqtt_conventions_t umqtt_conv_mplib = {
 static const umqtt_conventions_t umqtt_conv_mqtt_as = {
     .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = true,
 };
+#endif
 
 // API_SIMPLE2 with props_dict=True: no façade uses it, but the keywords combine.
 static const umqtt_conventions_t umqtt_conv_simple2_props_dict = {
     .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = true,
 };
 
-// The conventions for Client(api=..., props_dict=...); NULL for an unknown api.
+// The conventions for Client(api=..., props_dict=...); NULL for an unknown
+// api (API_MPLIB in a firmware without UMQTT_MPLIB).
 const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
     switch (api) {
         case UMQTT_API_SIMPLE2:
             return props_dict ? &umqtt_conv_simple2_props_dict : &umqtt_conv_simple2;
+        #if defined(UMQTT_MPLIB)
         case UMQTT_API_MPLIB:
             return props_dict ? &umqtt_conv_mqtt_as : &umqtt_conv_mplib;
+        #endif
         default:
             return NULL;
     }
 }
 
+#if defined(UMQTT_MPLIB)
 // topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $
 // topics) by the core's matcher. ValueError if either is not a valid filter /
 // topic name (empty, or a wildcard misplaced).
@@ -80,16 +85,19 @@ static mp_obj_t umqtt_topic_matches_fn(mp_obj_t filter_in, mp_obj_t topic_in) {
     return mp_obj_new_bool(matched);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_topic_matches_obj, umqtt_topic_matches_fn);
+#endif
 
 static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__umqtt) },
     { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
     { MP_ROM_QSTR(MP_QSTR_Simple2), MP_ROM_PTR(&umqtt_simple2_type) },
     { MP_ROM_QSTR(MP_QSTR_MQTTException), MP_ROM_PTR(&mp_type_MQTTException) },
-    { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
     { MP_ROM_QSTR(MP_QSTR_open_conn), MP_ROM_PTR(&umqtt_open_conn_obj) },
     { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },
+    #if defined(UMQTT_MPLIB)
     { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
+    { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
+    #endif
     // Whether MQTT 5 is built in (UMQTT_MQTT5): façades and tests check it.
     #if defined(UMQTT_MQTT5)
     { MP_ROM_QSTR(MP_QSTR_MQTT5), MP_ROM_TRUE },
@@ -105,6 +113,36 @@ const mp_obj_module_t umqtt_native_module = {
 };
 
 MP_REGISTER_MODULE(MP_QSTR__umqtt, umqtt_native_module);
+
+#if defined(__ARM_EABI__)
+// The Rust object calls the ARM EABI's memory helpers, but micropython.mk /
+// micropython.cmake leave compiler_builtins' copies out (2.4 KB on Cortex-M3)
+// so that the C library's memcpy & co. serve it. GCC calls memcpy by name, so
+// a port's C library may lack these: forward them. Weak, so that a C library
+// object that has them wins. (memset's are (dest, n, c); memclr: c = 0.)
+#include <string.h>
+#define UMQTT_AEABI_ALIAS(name, of, params) void name params __attribute__((weak, alias(#of)))
+__attribute__((weak)) void __aeabi_memcpy(void *dest, const void *src, size_t n) {
+    memcpy(dest, src, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memcpy4, __aeabi_memcpy, (void *, const void *, size_t));
+UMQTT_AEABI_ALIAS(__aeabi_memcpy8, __aeabi_memcpy, (void *, const void *, size_t));
+__attribute__((weak)) void __aeabi_memmove(void *dest, const void *src, size_t n) {
+    memmove(dest, src, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memmove4, __aeabi_memmove, (void *, const void *, size_t));
+UMQTT_AEABI_ALIAS(__aeabi_memmove8, __aeabi_memmove, (void *, const void *, size_t));
+__attribute__((weak)) void __aeabi_memset(void *dest, size_t n, int c) {
+    memset(dest, c, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memset4, __aeabi_memset, (void *, size_t, int));
+UMQTT_AEABI_ALIAS(__aeabi_memset8, __aeabi_memset, (void *, size_t, int));
+__attribute__((weak)) void __aeabi_memclr(void *dest, size_t n) {
+    memset(dest, 0, n);
+}
+UMQTT_AEABI_ALIAS(__aeabi_memclr4, __aeabi_memclr, (void *, size_t));
+UMQTT_AEABI_ALIAS(__aeabi_memclr8, __aeabi_memclr, (void *, size_t));
+#endif
 
 #endif // MICROPY_PY_UMQTT
 

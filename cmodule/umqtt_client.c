@@ -820,6 +820,7 @@ static mp_obj_t client_wait_msg(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
 
+#if defined(UMQTT_MPLIB)
 // _receive(timeout_ms): like check_msg, but waits up to timeout_ms for a packet
 // to begin (None: forever). The façades' bounded waits for an ack use it.
 static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
@@ -858,7 +859,9 @@ static mp_obj_t client_pids(mp_obj_t self_in) {
     return umqtt_pids_new(self_in);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_pids_obj, client_pids);
+#endif
 
+#if defined(UMQTT_KEEPALIVE)
 // _keepalive_set(ping_every_ms, dead_after_ms): the façade's keep-alive numbers
 // (0 turns either off); the engine keeps the timestamps (every packet
 // received, every PINGREQ sent) and counts from each connect.
@@ -892,6 +895,7 @@ static mp_obj_t client_keepalive_due(size_t n_args, const mp_obj_t *args) {
     }
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, client_keepalive_due);
+#endif
 
 // _clear_pending(): forget every in-flight pid (clean session).
 static mp_obj_t client_clear_pending(mp_obj_t self_in) {
@@ -921,7 +925,6 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
     { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) }, \
@@ -929,12 +932,15 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
     { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) }, \
+    UMQTT_WITH_MPLIB( \
+    { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) }, ) \
+    UMQTT_WITH_KEEPALIVE( \
     { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) },
+    { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) }, )
 #if defined(UMQTT_NONBLOCKING)
 #define UMQTT_CLIENT_NB_METHODS \
     { MP_ROM_QSTR(MP_QSTR__nb_connect), MP_ROM_PTR(&umqtt_nb_connect_obj) }, \

@@ -16,7 +16,7 @@ MP_NORETURN void umqtt_raise_code(mp_int_t code) {
 // Raises simple2's code, or the OSError micropython-lib raises for it
 // (errors_as_oserror).
 MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code) {
-    if (self->conv->errors_as_oserror) {
+    if (UMQTT_MPLIB_CONV(self, errors_as_oserror)) {
         switch (code) {
             case UMQTT_ECONCLOSE:
                 mp_raise_OSError(-1);
@@ -34,7 +34,7 @@ MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code) {
 // A refused SUBACK, `code` its first refusal: simple2 ESUBACKFAIL;
 // micropython-lib (broker_codes) 0x80, on MQTT 5 the reason code (e.g. 0x87).
 MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t code) {
-    if (!self->conv->broker_codes) {
+    if (!UMQTT_MPLIB_CONV(self, broker_codes)) {
         umqtt_raise_code(UMQTT_ESUBACKFAIL);
     }
     umqtt_raise_code(self->version == 5 ? code : 0x80);
@@ -59,7 +59,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         case UMQTT_STATUS_CONNACK_INVALID:
             umqtt_raise_code(UMQTT_ECONLENGTH);
         case UMQTT_STATUS_CONNACK_REFUSED:
-            if (self->conv->broker_codes) {
+            if (UMQTT_MPLIB_CONV(self, broker_codes)) {
                 umqtt_raise_code(detail);  // micropython-lib: MQTTException(rc)
             }
             if (detail >= 1 && detail <= 5) {
@@ -113,7 +113,7 @@ MP_NORETURN void umqtt_raise_no_mqtt5(void) {
 // _connect()'s status, `return_code` the CONNACK's. micropython-lib 1.8.0
 // (broker_codes) raises MQTTException(-1) for a missing or short CONNACK.
 void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code) {
-    if (self->conv->broker_codes && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
+    if (UMQTT_MPLIB_CONV(self, broker_codes) && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
         umqtt_raise_code(UMQTT_EUNKNOWN);
     }
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
@@ -128,7 +128,7 @@ MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_
     mp_obj_t info[2] = {MP_OBJ_NEW_SMALL_INT(ev->reason), umqtt_props_to_dict(self, ev->properties)};
     mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
     #if defined(UMQTT_MQTT5) // (only an MQTT 5 broker sends DISCONNECT)
-    if (self->conv->errors_as_oserror) {
+    if (UMQTT_MPLIB_CONV(self, errors_as_oserror)) {
         umqtt_bytes name = umqtt_reason_text(ev->reason);
         mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
         nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));

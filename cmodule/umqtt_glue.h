@@ -69,6 +69,33 @@
 #if !UMQTT_NONBLOCKING
 #undef UMQTT_NONBLOCKING
 #endif
+// micropython-lib's conventions (api=API_MPLIB) and the calls only the
+// façades built on them make (_receive, _pending, _take_pid, _pids,
+// topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
+// mqtt_as: -DUMQTT_MPLIB=0 leaves them out (a simple2/robust2 firmware).
+// UMQTT_WITH_MPLIB(x): x in a firmware with them, nothing without (a method
+// table's entries).
+#ifndef UMQTT_MPLIB
+#define UMQTT_MPLIB (1)
+#endif
+#if UMQTT_MPLIB
+#define UMQTT_WITH_MPLIB(...) __VA_ARGS__
+#else
+#undef UMQTT_MPLIB
+#define UMQTT_WITH_MPLIB(...)
+#endif
+// _keepalive_set/_keepalive_due, the keep-alive timer the reconnecting
+// façades drive (umqtt.robust2, umqtt.MQTTClient, mqtt_as): -DUMQTT_KEEPALIVE=0
+// leaves them out. (simple2's own keep-alive is the program's ping().)
+#ifndef UMQTT_KEEPALIVE
+#define UMQTT_KEEPALIVE (1)
+#endif
+#if UMQTT_KEEPALIVE
+#define UMQTT_WITH_KEEPALIVE(...) __VA_ARGS__
+#else
+#undef UMQTT_KEEPALIVE
+#define UMQTT_WITH_KEEPALIVE(...)
+#endif
 
 #include "umqtt_ffi.h"
 
@@ -153,6 +180,12 @@ typedef struct {
     bool queue_acks;
 } umqtt_receive_conv_t;
 
+// simple2's (modumqtt.c: umqtt_receive_simple2).
+#define UMQTT_RECEIVE_SIMPLE2 { \
+        .cb_fixed_args = 4, .message_result = UMQTT_RESULT_NONE, .quiet_result = UMQTT_RESULT_NONE, \
+        .acks_as_status = false, .queue_acks = false, \
+}
+
 // The conventions of a façade, chosen at construction from the `api` and
 // `props_dict` keywords (modumqtt.c: umqtt_conv_of).
 typedef struct {
@@ -178,6 +211,15 @@ typedef struct {
 
 extern const umqtt_receive_conv_t umqtt_receive_nb;
 const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict);
+
+// A micropython-lib convention of `self` (errors_as_oserror, broker_codes):
+// constant false in a firmware without them (UMQTT_MPLIB), for the compiler
+// to drop what depends on it.
+#if defined(UMQTT_MPLIB)
+#define UMQTT_MPLIB_CONV(self, field) ((self)->conv->field)
+#else
+#define UMQTT_MPLIB_CONV(self, field) ((void)(self), false)
+#endif
 
 typedef struct _umqtt_client_obj_t {
     mp_obj_base_t base;

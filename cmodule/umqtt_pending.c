@@ -46,32 +46,35 @@ static bool umqtt_pid_key(mp_obj_t key, uint16_t *pid) {
     return true;
 }
 
-static uint16_t umqtt_pid_arg(mp_obj_t pid_in) {
+// The deadline of pid `key` (removed from the table if `remove`); if there
+// is none, `dflt`, or KeyError(key) for MP_OBJ_NULL. For get, pop, [] and del.
+static MP_NOINLINE mp_obj_t umqtt_pending_lookup(mp_obj_t self_in, mp_obj_t key, bool remove, mp_obj_t dflt) {
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     uint16_t pid;
-    if (!umqtt_pid_key(pid_in, &pid)) {
-        mp_raise_type_arg(&mp_type_KeyError, pid_in);
+    uint32_t deadline;
+    if (umqtt_pid_key(key, &pid) && (remove ? umqtt_client_pending_remove(client->engine, pid, &deadline)
+                                            : umqtt_client_pending_get(client->engine, pid, &deadline))) {
+        return umqtt_ticks_obj(deadline);
     }
-    return pid;
+    if (dflt == MP_OBJ_NULL) {
+        mp_raise_type_arg(&mp_type_KeyError, key);
+    }
+    return dflt;
 }
 
 static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t value) {
-    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
-    uint16_t pid = umqtt_pid_arg(index);
-    uint32_t deadline;
     if (value == MP_OBJ_SENTINEL) {
-        // load
-        if (!umqtt_client_pending_get(client->engine, pid, &deadline)) {
-            mp_raise_type_arg(&mp_type_KeyError, index);
-        }
-        return umqtt_ticks_obj(deadline);
+        return umqtt_pending_lookup(self_in, index, false, MP_OBJ_NULL);  // load
     } else if (value == MP_OBJ_NULL) {
-        // delete
-        if (!umqtt_client_pending_remove(client->engine, pid, &deadline)) {
-            mp_raise_type_arg(&mp_type_KeyError, index);
-        }
+        umqtt_pending_lookup(self_in, index, true, MP_OBJ_NULL);  // delete
         return mp_const_none;
     }
     // store
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
+    uint16_t pid;
+    if (!umqtt_pid_key(index, &pid)) {
+        mp_raise_type_arg(&mp_type_KeyError, index);
+    }
     uint32_t ticks = umqtt_ticks_from_obj(value);
     umqtt_tables_room(client);
     umqtt_check(client, umqtt_client_pending_insert(client->engine, pid, ticks), 0);
@@ -174,27 +177,12 @@ static mp_obj_t umqtt_pending_items(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_items_obj, umqtt_pending_items);
 
 static mp_obj_t umqtt_pending_get(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *client = umqtt_pending_client(args[0]);
-    uint16_t pid;
-    uint32_t deadline;
-    if (umqtt_pid_key(args[1], &pid) && umqtt_client_pending_get(client->engine, pid, &deadline)) {
-        return umqtt_ticks_obj(deadline);
-    }
-    return n_args > 2 ? args[2] : mp_const_none;
+    return umqtt_pending_lookup(args[0], args[1], false, n_args > 2 ? args[2] : mp_const_none);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_get_obj, 2, 3, umqtt_pending_get);
 
 static mp_obj_t umqtt_pending_pop(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *client = umqtt_pending_client(args[0]);
-    uint16_t pid;
-    uint32_t deadline;
-    if (umqtt_pid_key(args[1], &pid) && umqtt_client_pending_remove(client->engine, pid, &deadline)) {
-        return umqtt_ticks_obj(deadline);
-    }
-    if (n_args > 2) {
-        return args[2];
-    }
-    mp_raise_type_arg(&mp_type_KeyError, args[1]);
+    return umqtt_pending_lookup(args[0], args[1], true, n_args > 2 ? args[2] : MP_OBJ_NULL);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_pop_obj, 2, 3, umqtt_pending_pop);
 

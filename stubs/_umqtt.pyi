@@ -22,7 +22,9 @@ API_SIMPLE2: int
 API_MPLIB: int
 """Conventions of micropython-lib's umqtt.simple: ``cb(topic, msg)``,
 ``check_msg()`` returns the PUBLISH's first byte, connection errors are
-``OSError``, a refused CONNACK is ``MQTTException(rc)``."""
+``OSError``, a refused CONNACK is ``MQTTException(rc)``. Only in a firmware
+with one of the façades built on them (umqtt.simple, umqtt.robust,
+umqtt.MQTTClient, mqtt_as: C define ``UMQTT_MPLIB``)."""
 
 MQTT5: bool
 """Whether MQTT 5 is built in. A firmware built without it (cargo
@@ -51,7 +53,8 @@ def open_conn(
 def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
     """MQTT wildcard matching (``+``, ``#``; ``$`` topics are not matched by a
     leading wildcard). Raises ``ValueError`` if *filter* or *topic* is not a
-    valid filter / topic name."""
+    valid filter / topic name. Like :data:`API_MPLIB`, only in a firmware with
+    the façades built on micropython-lib's conventions."""
 
 class _PendingAcks:
     """``rcv_pids``: a live, dict-like view ``pid -> deadline`` (``ticks_ms``)
@@ -126,7 +129,8 @@ class Client:
 
     def _receive(self, timeout_ms: Optional[int]) -> Optional[int]:
         """Like :meth:`check_msg`, waiting up to *timeout_ms* for a packet to
-        start (``None``: forever)."""
+        start (``None``: forever). Like :meth:`_pending`, only in a firmware
+        with :data:`API_MPLIB`."""
 
     def _republish(
         self, topic: _Buffer, msg: _Buffer, retain: bool, qos: int, pid: int,

@@ -5,6 +5,7 @@
 # Values user code hands over are checked where they are used: NaN timeouts
 # (they meant "wait forever"), newpid that resizes the payload (it was
 # borrowed before newpid ran), pids no dict would hold in rcv_pids.
+import time
 import testenv
 from mqttutil import check, eq, raises, uid, topic, wait_until, Recorder, close_quietly
 from umqtt.simple2 import MQTTClient
@@ -79,5 +80,26 @@ eq(c.rcv_pids.get(big, "d"), "d", "get(huge int)")
 eq(c.rcv_pids.pop(big, "d"), "d", "pop(huge int)")
 raises(KeyError, lambda: c.rcv_pids[big])
 eq("x" in c.rcv_pids, False, "str in rcv_pids")
+
+# ... and like a dict for pids, present or not: get, pop, [] and del.
+def delitem(d, k):
+    del d[k]
+
+
+deadline = time.ticks_add(time.ticks_ms(), 60000)
+c.rcv_pids[900] = deadline
+eq(c.rcv_pids.get(900), deadline, "get(present)")
+eq(c.rcv_pids[900], deadline, "[present]")
+eq(c.rcv_pids.get(901), None, "get(absent)")
+eq(c.rcv_pids.get(901, "d"), "d", "get(absent, default)")
+raises(KeyError, lambda: c.rcv_pids[901])
+raises(KeyError, lambda: c.rcv_pids.pop(901))
+raises(KeyError, lambda: delitem(c.rcv_pids, 901))
+raises(KeyError, lambda: delitem(c.rcv_pids, "x"))
+eq(c.rcv_pids.pop(900), deadline, "pop(present)")
+eq(c.rcv_pids.pop(900, "d"), "d", "pop(absent, default)")
+c.rcv_pids[902] = deadline
+delitem(c.rcv_pids, 902)
+eq(902 in c.rcv_pids, False, "del removed it")
 close_quietly(c)
 print("OK")

@@ -725,7 +725,7 @@ fn check_len(bytes: &[u8]) -> Result<(), PropertyError> {
 #[cfg(feature = "mqtt5")]
 fn check_str(text: &str) -> Result<(), PropertyError> {
     check_len(text.as_bytes())?;
-    if text.contains('\0') {
+    if has_nul(text) {
         return Err(PropertyError::InvalidValue);
     }
     Ok(())
@@ -821,10 +821,17 @@ pub(crate) fn varint_bytes(value: usize) -> ([u8; varint::MAX_LEN], usize) {
 /// A UTF-8 string as MQTT 5 allows it: valid UTF-8 without U+0000 (§1.5.4).
 pub(crate) fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
     let text = reader.str()?;
-    if text.contains('\0') {
+    if has_nul(text) {
         return Err(DecodeError::InvalidUtf8);
     }
     Ok(text)
+}
+
+/// Whether `text` holds U+0000. A byte loop: `contains('\0')` brings core's
+/// word-at-a-time memchr, 172 B on rv32imc for strings of a few dozen bytes.
+#[allow(clippy::manual_contains)]
+fn has_nul(text: &str) -> bool {
+    text.as_bytes().iter().any(|&b| b == 0)
 }
 
 /// A property length and the block it announces, validated for `context`.

@@ -25,6 +25,89 @@ const AUTH: u16 = 1 << PacketType::Auth as u16;
 /// Unspecified error, Implementation specific error, Not authorized.
 const GENERAL_ERROR: u16 = CONNACK | PUBACK | PUBREC | SUBACK | UNSUBACK | DISCONNECT;
 
+/// The names of §2.4 (0x00 as "Success": see [`ReasonCode::name_for`]).
+const NAME_LIST: &[(u8, &str)] = &[
+    (0x00, "Success"),
+    (0x01, "Granted QoS 1"),
+    (0x02, "Granted QoS 2"),
+    (0x04, "Disconnect with Will Message"),
+    (0x10, "No matching subscribers"),
+    (0x11, "No subscription existed"),
+    (0x18, "Continue authentication"),
+    (0x19, "Re-authenticate"),
+    (0x80, "Unspecified error"),
+    (0x81, "Malformed Packet"),
+    (0x82, "Protocol Error"),
+    (0x83, "Implementation specific error"),
+    (0x84, "Unsupported Protocol Version"),
+    (0x85, "Client Identifier not valid"),
+    (0x86, "Bad User Name or Password"),
+    (0x87, "Not authorized"),
+    (0x88, "Server unavailable"),
+    (0x89, "Server busy"),
+    (0x8A, "Banned"),
+    (0x8B, "Server shutting down"),
+    (0x8C, "Bad authentication method"),
+    (0x8D, "Keep Alive timeout"),
+    (0x8E, "Session taken over"),
+    (0x8F, "Topic Filter invalid"),
+    (0x90, "Topic Name invalid"),
+    (0x91, "Packet Identifier in use"),
+    (0x92, "Packet Identifier not found"),
+    (0x93, "Receive Maximum exceeded"),
+    (0x94, "Topic Alias invalid"),
+    (0x95, "Packet too large"),
+    (0x96, "Message rate too high"),
+    (0x97, "Quota exceeded"),
+    (0x98, "Administrative action"),
+    (0x99, "Payload format invalid"),
+    (0x9A, "Retain not supported"),
+    (0x9B, "QoS not supported"),
+    (0x9C, "Use another server"),
+    (0x9D, "Server moved"),
+    (0x9E, "Shared Subscriptions not supported"),
+    (0x9F, "Connection rate exceeded"),
+    (0xA0, "Maximum connect time"),
+    (0xA1, "Subscription Identifiers not supported"),
+    (0xA2, "Wildcard Subscriptions not supported"),
+];
+
+/// NAME_LIST packed as [code, length, name bytes] per entry.
+static NAMES: [u8; names_len(NAME_LIST)] = names_packed(NAME_LIST);
+
+const fn names_len(list: &[(u8, &str)]) -> usize {
+    let mut n = 0;
+    let mut rest = list;
+    while let [(_, name), tail @ ..] = rest {
+        n += 2 + name.len();
+        rest = tail;
+    }
+    n
+}
+
+// Evaluated only at compile time (NAMES): an index out of range fails the
+// build, it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const fn names_packed<const N: usize>(list: &[(u8, &str)]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut o = 0;
+    let mut rest = list;
+    while let [(code, name), tail @ ..] = rest {
+        let name = name.as_bytes();
+        assert!(name.len() < 256);
+        out[o] = *code;
+        out[o + 1] = name.len() as u8;
+        let mut j = 0;
+        while j < name.len() {
+            out[o + 2 + j] = name[j];
+            j += 1;
+        }
+        o += 2 + name.len();
+        rest = tail;
+    }
+    out
+}
+
 impl ReasonCode {
     /// 0x00 in CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, AUTH.
     pub const SUCCESS: ReasonCode = ReasonCode(0x00);
@@ -158,52 +241,21 @@ impl ReasonCode {
     /// [`ReasonCode::name_for`]); "Unknown reason code" for a code MQTT 5
     /// does not define.
     pub fn name(self) -> &'static str {
-        match self.0 {
-            0x00 => "Success",
-            0x01 => "Granted QoS 1",
-            0x02 => "Granted QoS 2",
-            0x04 => "Disconnect with Will Message",
-            0x10 => "No matching subscribers",
-            0x11 => "No subscription existed",
-            0x18 => "Continue authentication",
-            0x19 => "Re-authenticate",
-            0x80 => "Unspecified error",
-            0x81 => "Malformed Packet",
-            0x82 => "Protocol Error",
-            0x83 => "Implementation specific error",
-            0x84 => "Unsupported Protocol Version",
-            0x85 => "Client Identifier not valid",
-            0x86 => "Bad User Name or Password",
-            0x87 => "Not authorized",
-            0x88 => "Server unavailable",
-            0x89 => "Server busy",
-            0x8A => "Banned",
-            0x8B => "Server shutting down",
-            0x8C => "Bad authentication method",
-            0x8D => "Keep Alive timeout",
-            0x8E => "Session taken over",
-            0x8F => "Topic Filter invalid",
-            0x90 => "Topic Name invalid",
-            0x91 => "Packet Identifier in use",
-            0x92 => "Packet Identifier not found",
-            0x93 => "Receive Maximum exceeded",
-            0x94 => "Topic Alias invalid",
-            0x95 => "Packet too large",
-            0x96 => "Message rate too high",
-            0x97 => "Quota exceeded",
-            0x98 => "Administrative action",
-            0x99 => "Payload format invalid",
-            0x9A => "Retain not supported",
-            0x9B => "QoS not supported",
-            0x9C => "Use another server",
-            0x9D => "Server moved",
-            0x9E => "Shared Subscriptions not supported",
-            0x9F => "Connection rate exceeded",
-            0xA0 => "Maximum connect time",
-            0xA1 => "Subscription Identifiers not supported",
-            0xA2 => "Wildcard Subscriptions not supported",
-            _ => "Unknown reason code",
+        // A scan of NAMES (900 B of packed text) rather than a match, which
+        // compiled to a jump table and a (pointer, length) load per code.
+        let mut rest: &'static [u8] = &NAMES;
+        while let [code, len, tail @ ..] = rest {
+            let Some((name, next)) = tail.split_at_checked(*len as usize) else {
+                break;
+            };
+            if *code == self.0 {
+                // SAFETY: `name` is one of the `&str` NAMES was built from,
+                // whole (names_packed writes each at its own length).
+                return unsafe { core::str::from_utf8_unchecked(name) };
+            }
+            rest = next;
         }
+        "Unknown reason code"
     }
 
     /// The name in a packet of type `packet_type`: 0x00 is "Normal
@@ -352,6 +404,15 @@ mod tests {
             "Quota exceeded"
         );
         assert_eq!(ReasonCode(0x03).name(), "Unknown reason code");
+        // The packed table reads back every name, the last one included.
+        for &(code, name) in NAME_LIST {
+            assert_eq!(ReasonCode(code).name(), name, "{code:#04x}");
+        }
+        assert_eq!(
+            ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED.name(),
+            "Wildcard Subscriptions not supported"
+        );
+        assert_eq!(ReasonCode(0xA3).name(), "Unknown reason code");
         assert!(!ReasonCode::NO_MATCHING_SUBSCRIBERS.is_error());
         assert!(!ReasonCode(0x7f).is_error());
         assert!(ReasonCode::UNSPECIFIED_ERROR.is_error());
