@@ -160,8 +160,8 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 //        message_timeout=10, *, max_packet_size=16384, max_qos=1,
 //        api=API_SIMPLE2, props_dict=False)
 // max_packet_size is the largest incoming packet accepted, not a buffer
-// (umqtt_buffers.c). Simple2 takes simple2's arguments after owner and
-// keeps simple2's attributes itself (umqtt_simple2.c); Client takes none.
+// (umqtt_buffers.c). Simple2 and Simple take these arguments after owner and
+// keep the façade's attributes themselves (umqtt_simple2.c); Client none.
 
 mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     enum { ARG_owner, ARG_client_id, ARG_server, ARG_max_packet_size = ARG_client_id + UMQTT_SETTING_ARGS,
@@ -192,7 +192,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || conv == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
-    if ((args[ARG_client_id].u_obj == MP_OBJ_NULL) != (type != &umqtt_simple2_type)
+    if ((args[ARG_client_id].u_obj == MP_OBJ_NULL) != (type == &umqtt_client_type)
         || (args[ARG_client_id].u_obj != MP_OBJ_NULL && args[ARG_server].u_obj == MP_OBJ_NULL)) {
         mp_raise_TypeError(MP_ERROR_TEXT("Simple2(owner, client_id, server, ...), Client(owner, *, ...)"));
     }

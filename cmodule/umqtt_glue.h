@@ -258,10 +258,18 @@ extern const mp_obj_type_t mp_type_MQTTException;
 extern const mp_obj_type_t umqtt_client_type;
 // Client with simple2's attributes and methods (umqtt_simple2.c).
 extern const mp_obj_type_t umqtt_simple2_type;
+#if defined(UMQTT_MPLIB)
+// Client with micropython-lib umqtt.simple's attributes (umqtt_simple2.c).
+extern const mp_obj_type_t umqtt_simple_type;
+#define UMQTT_IS_SIMPLE(obj) mp_obj_is_exact_type(obj, &umqtt_simple_type)
+#else
+#define UMQTT_IS_SIMPLE(obj) false
+#endif
 mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args);
 // Whether `obj` is a native client (not a façade instance holding one).
 static inline bool umqtt_is_native_client(mp_obj_t obj) {
-    return mp_obj_is_exact_type(obj, &umqtt_client_type) || mp_obj_is_exact_type(obj, &umqtt_simple2_type);
+    return mp_obj_is_exact_type(obj, &umqtt_client_type) || mp_obj_is_exact_type(obj, &umqtt_simple2_type)
+           || UMQTT_IS_SIMPLE(obj);
 }
 // The native client of `obj` (itself, or the native base of a façade
 // instance), or MP_OBJ_NULL.

@@ -28,8 +28,15 @@
 // run from a lookup (a property, a callback) can change a setting but never
 // a buffer in use.
 //
-// A façade that passes only `owner` (all but simple2 and its subclasses)
-// gets no array and keeps its attributes on its instance.
+// Simple, the native base of umqtt.simple (and so of umqtt.robust and
+// umqtt.MQTTClient), keeps micropython-lib's attributes the same way: the
+// same array, its attr slot serving only the names umqtt.simple has (not
+// sock_raw, last_ping, last_cpacket, poller_*, rcv_pids), and the façade's
+// own defaults for cbstat (owner._status) and newpid (owner._next_pid()),
+// made when first read. Its __init__ passes every argument explicitly.
+//
+// A façade that passes only `owner` (mqtt_as) gets no array and keeps its
+// attributes on its instance.
 
 #include "py/objtype.h"
 #include "umqtt_glue.h"
@@ -72,11 +79,6 @@ static int umqtt_setting_index(qstr attr) {
         default: return -1;
     }
     return i;
-}
-
-static mp_obj_t *umqtt_setting_slot(umqtt_client_obj_t *self, qstr attr) {
-    int i = umqtt_setting_index(attr);
-    return i < 0 || self->settings == NULL ? NULL : &self->settings[i];
 }
 
 // The settings the owner's Python classes define (a subclass's method or
@@ -123,7 +125,8 @@ void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args) {
     mp_obj_t now = umqtt_ticks_obj(umqtt_port_ticks_ms());
     s[UMQTT_SET_SOCK_RAW] = mp_const_none;
     s[UMQTT_SET_CB] = mp_const_none;
-    s[UMQTT_SET_CBSTAT] = MP_OBJ_FROM_PTR(&umqtt_ignore_status_obj);
+    // umqtt.simple's default is owner._status: made when first read.
+    s[UMQTT_SET_CBSTAT] = UMQTT_IS_SIMPLE(MP_OBJ_FROM_PTR(self)) ? MP_OBJ_NULL : MP_OBJ_FROM_PTR(&umqtt_ignore_status_obj);
     s[UMQTT_SET_NEWPID] = MP_OBJ_NULL;  // the engine's allocator, made when first read
     s[UMQTT_SET_LAST_PING] = now;
     s[UMQTT_SET_LAST_CPACKET] = now;
@@ -138,22 +141,40 @@ void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args) {
     self->shadowed = self->owner == MP_OBJ_FROM_PTR(self) ? 0 : umqtt_settings_shadowed(self->owner);
 }
 
-// Simple2's attr slot: loads of a setting (see the top of this file).
-// Stores and deletes are not handled here: a façade instance keeps what
-// user code assigns in its own dict.
+// The settings umqtt.simple does not have: Simple's attr slot hides them.
+#define UMQTT_SIMPLE_HIDDEN ((1u << UMQTT_SET_SOCK_RAW) | (1u << UMQTT_SET_LAST_PING) \
+    | (1u << UMQTT_SET_LAST_CPACKET) | (1u << UMQTT_SET_POLLER_R) | (1u << UMQTT_SET_POLLER_W))
+
+// Simple2's and Simple's attr slot: loads of a setting (see the top of this
+// file). Stores and deletes are not handled here: a façade instance keeps
+// what user code assigns in its own dict.
 static void simple2_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
-    mp_obj_t *slot = dest[0] == MP_OBJ_NULL ? umqtt_setting_slot(self, attr) : NULL;
-    if (slot == NULL) {
-        if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_rcv_pids && self->settings != NULL) {
+    bool simple = UMQTT_IS_SIMPLE(self_in);
+    int idx = dest[0] == MP_OBJ_NULL && self->settings != NULL ? umqtt_setting_index(attr) : -1;
+    if (idx >= 0 && simple && ((UMQTT_SIMPLE_HIDDEN >> idx) & 1)) {
+        idx = -1;
+    }
+    if (idx < 0) {
+        if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_rcv_pids && self->settings != NULL && !simple) {
             dest[0] = self->pending_view;  // simple2's dict pid -> deadline, a live view
             return;
         }
         dest[1] = MP_OBJ_SENTINEL;  // not a setting: go on to the locals dict
         return;
     }
+    mp_obj_t *slot = &self->settings[idx];
     if (*slot == MP_OBJ_NULL) {
-        *slot = attr == MP_QSTR_newpid ? umqtt_pids_new(MP_OBJ_FROM_PTR(self)) : mp_obj_new_dict(0);
+        mp_obj_t v;
+        if (attr == MP_QSTR_newpid) {
+            v = simple ? mp_call_function_0(mp_load_attr(self->owner, MP_QSTR__next_pid))
+                : umqtt_pids_new(MP_OBJ_FROM_PTR(self));
+        } else if (attr == MP_QSTR_cbstat) {
+            v = mp_load_attr(self->owner, MP_QSTR__status);  // Simple only
+        } else {
+            v = mp_obj_new_dict(0);  // ssl_params
+        }
+        *slot = v;
     }
     dest[0] = *slot;
 }
@@ -329,5 +350,27 @@ MP_DEFINE_CONST_OBJ_TYPE(
     parent, &umqtt_client_type,
     locals_dict, &umqtt_simple2_locals_dict
     );
+
+#if defined(UMQTT_MPLIB)
+// Simple(owner, client_id, server, port, user, password, keepalive, ssl,
+// ssl_params, socket_timeout, message_timeout, *, ...): Client with
+// umqtt.simple's attributes, the native base of umqtt.simple.MQTTClient.
+// Of simple2's methods only set_callback (the same: cb = f); connect,
+// disconnect and set_last_will are the façade's.
+static const mp_rom_map_elem_t umqtt_simple_locals_dict_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) },
+};
+static MP_DEFINE_CONST_DICT(umqtt_simple_locals_dict, umqtt_simple_locals_dict_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    umqtt_simple_type,
+    MP_QSTR_Simple,
+    MP_TYPE_FLAG_NONE,
+    make_new, umqtt_client_make_new,
+    attr, simple2_attr,
+    parent, &umqtt_client_type,
+    locals_dict, &umqtt_simple_locals_dict
+    );
+#endif
 
 #endif // MICROPY_PY_UMQTT

@@ -208,3 +208,34 @@ class Simple2(Client):
     def set_callback(self, f: Any) -> None: ...
     def set_callback_status(self, f: Any) -> None: ...
     def set_last_will(self, topic: _Buffer, msg: _Buffer, retain: bool = False, qos: int = 0) -> None: ...
+
+class Simple(Client):
+    """:class:`Client` with micropython-lib umqtt.simple's attributes: the
+    native base of ``umqtt.simple.MQTTClient`` (so of umqtt.robust and
+    ``umqtt.MQTTClient``); only in a firmware with umqtt.simple. It keeps
+    the façade's attributes (``client_id`` ... ``message_timeout``, ``cb``,
+    ``cbstat``, ``newpid``, ``lw_*``) itself, read through the owner while
+    the owner has none of its own; ``cbstat`` and ``newpid`` default to the
+    owner's ``_status`` and ``_next_pid()``. The façade passes every
+    argument (the defaults here are Simple2's)."""
+
+    def __init__(
+        self,
+        owner: Any,
+        client_id: _Buffer,
+        server: str,
+        port: int = 0,
+        user: Optional[_Buffer] = None,
+        password: Optional[_Buffer] = None,
+        keepalive: int = 0,
+        ssl: Any = False,
+        ssl_params: Optional[Dict[str, Any]] = None,
+        socket_timeout: Optional[float] = 5,
+        message_timeout: Optional[float] = 10,
+        *,
+        max_packet_size: int = 16384,
+        max_qos: int = 1,
+        api: int = ...,
+        props_dict: bool = False,
+    ) -> None: ...
+    def set_callback(self, f: Any) -> None: ...

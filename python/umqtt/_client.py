@@ -572,7 +572,7 @@ class MQTTClient(robust.MQTTClient):
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
         # being re-established (which resubscribes and resends).
         lk = self._lk
-        acks = self._acks
+        acks = self._pending()
         while True:
             with lk:
                 if self._offline():

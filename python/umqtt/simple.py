@@ -22,6 +22,8 @@
 #   timeout, not MQTTException(-1); a closed or short CONNACK is
 #   MQTTException(-1) as in 1.8.0;
 # - disconnect() never raises and leaves sock None.
+# - a subclass's class attribute named as one of the attributes below wins
+#   over the constructor's value (they are kept in the native client).
 
 from time import ticks_diff, ticks_ms
 
@@ -30,7 +32,7 @@ try:
 except ImportError:  # no network on this firmware: connect() says so
     socket = None
 
-from _umqtt import API_MPLIB, Client as _Client, MQTTException
+from _umqtt import API_MPLIB, Simple as _Client, MQTTException
 
 from . import _net
 
@@ -38,37 +40,26 @@ _ETIMEDOUT = 110
 
 
 class MQTTClient(_Client):
+    # The native Simple (cmodule/umqtt_simple2.c) keeps micropython-lib's
+    # attributes (client_id, server, port, ssl, ssl_params, cb, user, pswd,
+    # keepalive, lw_*, and ours: newpid, cbstat, socket_timeout,
+    # message_timeout) until the program assigns them: a client's instance
+    # dict stays empty until then. Reading and assigning them works as on
+    # micropython-lib's instance attributes.
     _MAX_QOS = 1  # umqtt.MQTTClient: 2
     _VERSION = 4  # MQTT 3.1.1; 3: MQTT 3.1 ("MQIsdp"); 5: MQTT 5 (umqtt.MQTTClient)
     _conn_props = None  # MQTT 5: the CONNECT's properties
+    pid = 0  # the last packet id used (the instance's own once one is)
+    _lost = 0  # the last pid whose ack did not come in time
 
     def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0,
                  ssl=None, ssl_params={}, *, socket_timeout=30, message_timeout=10,
                  max_packet_size=16384):
-        super().__init__(self, max_packet_size=max_packet_size, api=API_MPLIB, max_qos=self._MAX_QOS)
-        if port == 0:
-            port = 8883 if ssl else 1883
-        self.client_id = client_id
-        self.server = server
-        self.port = port
-        self.ssl = ssl
-        self.ssl_params = ssl_params
-        self.pid = 0  # the last packet id used
-        self.newpid = self._next_pid()  # read by the native client
-        if not getattr(self, "cb", None):
-            self.cb = None
-        self.cbstat = self._status
-        self.user = user
-        self.pswd = password
-        self.keepalive = keepalive
-        self.lw_topic = None
-        self.lw_msg = None
-        self.lw_qos = 0
-        self.lw_retain = False
-        self.socket_timeout = socket_timeout
-        self.message_timeout = message_timeout
-        self._acks = self._pending()  # live pid -> deadline of what is unacknowledged
-        self._lost = 0  # the last pid whose ack did not come in time
+        # (port 0: 8883 with ssl, else 1883; newpid: self._next_pid(),
+        # cbstat: self._status, both made when first read)
+        super().__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params,
+                         socket_timeout, message_timeout, max_packet_size=max_packet_size,
+                         api=API_MPLIB, max_qos=self._MAX_QOS)
 
     def _next_pid(self):
         # The engine's allocator: wraps, and skips ids still awaiting an ack.
@@ -83,13 +74,17 @@ class MQTTClient(_Client):
     def _await(self, pid):
         # Handles incoming packets (messages go to the callback) until pid's
         # ack has come, or its deadline has passed: then OSError(ETIMEDOUT).
-        acks = self._acks
+        acks = self._pending()  # live pid -> deadline of what is unacknowledged
         while pid in acks:
             deadline = acks.get(pid)
             self._receive(None if deadline is None else max(0, ticks_diff(deadline, ticks_ms())))
         if self._lost == pid:
             self._lost = 0
             raise OSError(_ETIMEDOUT)
+
+    @property
+    def _acks(self):  # live pid -> deadline of what is unacknowledged
+        return self._pending()
 
     # The socket the native client talks through; assigning any object with
     # read(n) and write(buf) makes the client use it.
@@ -101,8 +96,7 @@ class MQTTClient(_Client):
     def sock(self, sock):
         self._attach(sock)
 
-    def set_callback(self, f):
-        self.cb = f
+    # set_callback(f): native (self.cb = f).
 
     def set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 only, read at connect as lw_properties)
@@ -123,10 +117,11 @@ class MQTTClient(_Client):
         if self.keepalive:
             assert self.keepalive < 65536
         t = self.socket_timeout
-        if timeout is not None:
+        if timeout is not None:  # (else no store: the instance dict stays empty)
             self.socket_timeout = timeout
         try:
-            sock = _net.open_conn(self.server, self.port, self.ssl, self.ssl_params,
+            ssl = self.ssl  # (ssl_params only with ssl: an unread {} is not made)
+            sock = _net.open_conn(self.server, self.port, ssl, self.ssl_params if ssl else None,
                                   self.socket_timeout, self.server, socket)[1]
             self._attach(sock)
             if clean_session:
@@ -138,7 +133,8 @@ class MQTTClient(_Client):
                 _net.close(sock)
                 raise
         finally:
-            self.socket_timeout = t
+            if timeout is not None:
+                self.socket_timeout = t
 
     def disconnect(self, reason=0, properties=None):
         # (reason and properties: MQTT 5 only)
