@@ -169,8 +169,10 @@ static void simple2_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         if (attr == MP_QSTR_newpid) {
             v = simple ? mp_call_function_0(mp_load_attr(self->owner, MP_QSTR__next_pid))
                 : umqtt_pids_new(MP_OBJ_FROM_PTR(self));
+        #if defined(UMQTT_MPLIB)
         } else if (attr == MP_QSTR_cbstat) {
             v = mp_load_attr(self->owner, MP_QSTR__status);  // Simple only
+        #endif
         } else {
             v = mp_obj_new_dict(0);  // ssl_params
         }
