@@ -8,8 +8,7 @@
 
 #if MICROPY_PY_UMQTT
 
-// obj.name(*args), at most 3 of them.
-static mp_obj_t umqtt_call_method(mp_obj_t obj, qstr name, size_t n_args, const mp_obj_t *args) {
+mp_obj_t umqtt_call_method(mp_obj_t obj, qstr name, size_t n_args, const mp_obj_t *args) {
     mp_obj_t dest[2 + 3];
     assert(n_args <= 3);
     mp_load_method(obj, name, dest);
@@ -34,8 +33,18 @@ static void umqtt_nodelay(mp_obj_t socket_mod, mp_obj_t raw) {
         opt[2] = MP_OBJ_NEW_SMALL_INT(1);
         umqtt_call_method(raw, MP_QSTR_setsockopt, 3, opt);
         nlr_pop();
-    } else if (!mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(((mp_obj_base_t *)nlr.ret_val)->type), MP_OBJ_FROM_PTR(&mp_type_OSError))
-               && !mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(((mp_obj_base_t *)nlr.ret_val)->type), MP_OBJ_FROM_PTR(&mp_type_AttributeError))) {
+    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))
+               && !mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_AttributeError))) {
+        nlr_jump(nlr.ret_val);
+    }
+}
+
+void umqtt_close_quietly(mp_obj_t sock) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        umqtt_call_method(sock, MP_QSTR_close, 0, NULL);
+        nlr_pop();
+    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))) {
         nlr_jump(nlr.ret_val);
     }
 }

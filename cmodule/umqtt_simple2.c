@@ -254,23 +254,9 @@ static mp_obj_t client_set_last_will(size_t n_args, const mp_obj_t *pos_args, mp
 }
 MP_DEFINE_CONST_FUN_OBJ_KW(umqtt_set_last_will_obj, 1, client_set_last_will);
 
+// owner.name() (n_args 0) or owner.name(arg) (n_args 1).
 static mp_obj_t umqtt_owner_call(umqtt_client_obj_t *self, qstr name, size_t n_args, mp_obj_t arg) {
-    mp_obj_t dest[3];
-    mp_load_method(self->owner, name, dest);
-    dest[2] = arg;
-    return mp_call_method_n_kw(n_args, 0, dest);
-}
-
-static void umqtt_close_quietly(mp_obj_t sock) {
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
-        mp_obj_t dest[2];
-        mp_load_method(sock, MP_QSTR_close, dest);
-        mp_call_method_n_kw(0, 0, dest);
-        nlr_pop();
-    } else if (!mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(((mp_obj_base_t *)nlr.ret_val)->type), MP_OBJ_FROM_PTR(&mp_type_OSError))) {
-        nlr_jump(nlr.ret_val);
-    }
+    return umqtt_call_method(self->owner, name, n_args, &arg);
 }
 
 // disconnect(): simple2's: DISCONNECT (best effort), close the socket,
