@@ -34,13 +34,15 @@ target_link_libraries(usermod INTERFACE usermod_umqtt)
 
 # Profiles (docs/building.md): -DUMQTT_PROFILE=full (the default: MQTT 3.1,
 # 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
-# -DUMQTT_MQTT5=0|1 and -DUMQTT_FACADES=simple2,mqtt_as,... (or none) override
+# -DUMQTT_MQTT5=0|1, -DUMQTT_FACADES=simple2,mqtt_as,... (or none) and
+# -DUMQTT_RUST_OPT=s|z (the Rust opt-level: full s, minimal z) override
 # the profile's choice. Each is also read from the environment, as make does:
 # that is how `make -C ports/esp32 UMQTT_PROFILE=minimal` reaches idf.py's
 # CMake (configure a fresh build directory after changing them there).
 set(UMQTT_PROFILE "" CACHE STRING "umqtt-rs profile: full or minimal (empty: full)")
 set(UMQTT_MQTT5 "" CACHE STRING "umqtt-rs: 1 MQTT 5 in the engine, 0 without (empty: the profile's)")
 set(UMQTT_FACADES "" CACHE STRING "umqtt-rs: facades to freeze, e.g. simple2,mqtt_as, or none (empty: the profile's)")
+set(UMQTT_RUST_OPT "" CACHE STRING "umqtt-rs: the Rust code's opt-level, s (faster) or z (smaller) (empty: the profile's)")
 function(umqtt_setting out name default)
     if(NOT "${${name}}" STREQUAL "")
         set(${out} "${${name}}" PARENT_SCOPE)
@@ -54,9 +56,11 @@ umqtt_setting(UMQTT_PROFILE_SEL UMQTT_PROFILE full)
 if(UMQTT_PROFILE_SEL STREQUAL "full")
     umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 1)
     umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES "simple2,robust2,simple,robust,client,mqtt_as")
+    umqtt_setting(UMQTT_RUST_OPT_SEL UMQTT_RUST_OPT s)
 elseif(UMQTT_PROFILE_SEL STREQUAL "minimal")
     umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 0)
     umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES simple2)
+    umqtt_setting(UMQTT_RUST_OPT_SEL UMQTT_RUST_OPT z)
 else()
     message(FATAL_ERROR "umqtt: UMQTT_PROFILE=${UMQTT_PROFILE_SEL}: choose full or minimal")
 endif()
@@ -80,7 +84,7 @@ endfunction()
 umqtt_with(UMQTT_NONBLOCKING_SEL mqtt_as)
 umqtt_with(UMQTT_MPLIB_SEL simple robust client mqtt_as)
 umqtt_with(UMQTT_KEEPALIVE_SEL robust2 client mqtt_as)
-message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL}")
+message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL} UMQTT_RUST_OPT=${UMQTT_RUST_OPT_SEL}")
 
 # umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
 function(umqtt_write path text)
@@ -99,6 +103,9 @@ target_compile_definitions(usermod_umqtt INTERFACE ${_umqtt_native})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
 list(JOIN _umqtt_native " " _umqtt_native_text)
 umqtt_write(${UMQTT_NATIVE_FILE} "${_umqtt_native_text}\n")
+# The Rust opt-level, in a file of its own: cargo rebuilds when it changes.
+set(UMQTT_RUST_OPT_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_rust_opt.txt)
+umqtt_write(${UMQTT_RUST_OPT_FILE} "${UMQTT_RUST_OPT_SEL}\n")
 set(_umqtt_features micropython)
 if(UMQTT_MQTT5_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",mqtt5")
@@ -274,7 +281,8 @@ list(APPEND UMQTT_CARGO_ENV
     UMQTT_MP_CFLAGS_FILE=${UMQTT_CFLAGS_FILE}
     UMQTT_MP_BUILD_DIR=${CMAKE_CURRENT_BINARY_DIR}
     TARGET_CC=${CMAKE_C_COMPILER}
-    TARGET_AR=${CMAKE_AR})
+    TARGET_AR=${CMAKE_AR}
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=${UMQTT_RUST_OPT_SEL})
 
 add_custom_command(
     OUTPUT ${UMQTT_RUST_LIB}
@@ -285,7 +293,7 @@ add_custom_command(
     COMMAND ${CMAKE_COMMAND} -E touch ${UMQTT_RUST_LIB}
     DEPENDS ${UMQTT_RUST_SRC} ${UMQTT_DIR}/Cargo.toml ${UMQTT_DIR}/Cargo.lock
         ${UMQTT_DIR}/rust-toolchain.toml ${UMQTT_DIR}/cmodule/umqtt_port.h
-        ${UMQTT_CFLAGS_FILE} ${UMQTT_NATIVE_FILE} ${UMQTT_GENHDRS}
+        ${UMQTT_CFLAGS_FILE} ${UMQTT_NATIVE_FILE} ${UMQTT_RUST_OPT_FILE} ${UMQTT_GENHDRS}
     WORKING_DIRECTORY ${UMQTT_DIR}
     COMMENT "CARGO umqtt-ffi (${UMQTT_RUST_TARGET}, UMQTT_MQTT5=${UMQTT_MQTT5_SEL})"
     VERBATIM

@@ -13,20 +13,28 @@ UMQTT_DIR := $(USERMOD_DIR)
 # 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
 # UMQTT_MQTT5=0|1 and UMQTT_FACADES=simple2,mqtt_as,... (or none) override
 # the profile's choice; empty means the profile's.
+# UMQTT_RUST_OPT=s|z sets the Rust code's opt-level: full's "s" is faster,
+# minimal's "z" smaller (docs/building.md has the figures).
 UMQTT_PROFILE ?= full
 ifeq ($(UMQTT_PROFILE),full)
 UMQTT_PROFILE_MQTT5 := 1
 UMQTT_PROFILE_FACADES := simple2,robust2,simple,robust,client,mqtt_as
+UMQTT_PROFILE_RUST_OPT := s
 else ifeq ($(UMQTT_PROFILE),minimal)
 UMQTT_PROFILE_MQTT5 := 0
 UMQTT_PROFILE_FACADES := simple2
+UMQTT_PROFILE_RUST_OPT := z
 else
 $(error umqtt: UMQTT_PROFILE=$(UMQTT_PROFILE): choose full or minimal)
 endif
 UMQTT_MQTT5_SEL := $(if $(strip $(UMQTT_MQTT5)),$(strip $(UMQTT_MQTT5)),$(UMQTT_PROFILE_MQTT5))
 UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(UMQTT_PROFILE_FACADES))
+UMQTT_RUST_OPT_SEL := $(if $(strip $(UMQTT_RUST_OPT)),$(strip $(UMQTT_RUST_OPT)),$(UMQTT_PROFILE_RUST_OPT))
 ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
 $(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
+endif
+ifeq ($(filter s z,$(UMQTT_RUST_OPT_SEL)),)
+$(error umqtt: UMQTT_RUST_OPT=$(UMQTT_RUST_OPT_SEL): use s or z)
 endif
 # The non-blocking engine calls come with the facade that drives them; the
 # micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
@@ -66,6 +74,12 @@ $(shell mkdir -p $(UMQTT_BUILD_ABS))
 $(file > $(UMQTT_NATIVE_FILE),$(UMQTT_NATIVE_TEXT))
 endif
 CFLAGS_USERMOD += $(addprefix -D,$(UMQTT_NATIVE_TEXT))
+# The Rust opt-level, in a file of its own: cargo rebuilds when it changes.
+UMQTT_RUST_OPT_FILE := $(UMQTT_BUILD_ABS)/umqtt_rust_opt.txt
+ifneq ($(file < $(UMQTT_RUST_OPT_FILE)),$(UMQTT_RUST_OPT_SEL))
+$(shell mkdir -p $(UMQTT_BUILD_ABS))
+$(file > $(UMQTT_RUST_OPT_FILE),$(UMQTT_RUST_OPT_SEL))
+endif
 UMQTT_CARGO_FEATURES := --no-default-features \
 	--features micropython$(if $(filter 1,$(UMQTT_MQTT5_SEL)),$(UMQTT_COMMA)mqtt5)$(if $(filter 1,$(UMQTT_NONBLOCKING_SEL)),$(UMQTT_COMMA)nonblocking)
 
@@ -113,11 +127,11 @@ UMQTT_RUST_SRC := $(shell find $(UMQTT_DIR)/rust -name '*.rs' -o -name Cargo.tom
 UMQTT_LLVM_BIN := $(shell rustc --print sysroot)/lib/rustlib/$(shell rustc -vV | sed -n 's/^host: //p')/bin
 
 # bindgen needs the generated QSTR header, and the port's flags (one per line).
-$(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
+$(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(UMQTT_RUST_OPT_FILE) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
 	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET), UMQTT_MQTT5=$(UMQTT_MQTT5_SEL))"
 	$(Q)printf '%s\n' $(CFLAGS) > $(UMQTT_CFLAGS_FILE)
 	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) TARGET_CC="$(CC)" \
-		cargo build --quiet --locked --release -p umqtt-ffi $(UMQTT_CARGO_FEATURES) --target $(RUST_TARGET) \
+		CARGO_PROFILE_RELEASE_OPT_LEVEL=$(UMQTT_RUST_OPT_SEL) cargo build --quiet --locked --release -p umqtt-ffi $(UMQTT_CARGO_FEATURES) --target $(RUST_TARGET) \
 		--manifest-path $(UMQTT_DIR)/Cargo.toml --target-dir $(UMQTT_CARGO_DIR)
 	$(Q)touch $@
 

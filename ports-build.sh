@@ -22,7 +22,7 @@
 #   UMQTT_PROFILE=full|minimal     what goes in (docs/building.md): full (the default; esp8266:
 #                                  minimal) or minimal (MQTT 3.1.1, umqtt.simple2); a profile
 #                                  other than full builds into build/<target>-<profile>/
-#   UMQTT_MQTT5=0|1 UMQTT_FACADES=simple2,mqtt_as,...   override the profile's choice
+#   UMQTT_MQTT5=0|1 UMQTT_FACADES=simple2,mqtt_as,... UMQTT_RUST_OPT=s|z   override the profile's choice
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")" && pwd)
@@ -238,7 +238,7 @@ usercmods_dir() {
 }
 
 # selection PROFILE: the profile and the overrides in the environment
-# (UMQTT_MQTT5, UMQTT_FACADES) as make arguments, SEL_ARGS, and SEL_TAG, the
+# (UMQTT_MQTT5, UMQTT_FACADES, UMQTT_RUST_OPT) as make arguments, SEL_ARGS, and SEL_TAG, the
 # suffix of build directories and firmware paths: "" (full), -minimal, or
 # -PROFILE-HASH with overrides. micropython.mk reads the same variables.
 selection() {
@@ -246,12 +246,13 @@ selection() {
     full | minimal) ;;
     *) die "UMQTT_PROFILE=$1: choose full or minimal" ;;
     esac
-    SEL_ARGS=(UMQTT_PROFILE="$1" UMQTT_MQTT5="${UMQTT_MQTT5:-}" UMQTT_FACADES="${UMQTT_FACADES:-}")
+    SEL_ARGS=(UMQTT_PROFILE="$1" UMQTT_MQTT5="${UMQTT_MQTT5:-}" UMQTT_FACADES="${UMQTT_FACADES:-}"
+        UMQTT_RUST_OPT="${UMQTT_RUST_OPT:-}")
     SEL_TAG=-$1 SEL_DESC="profile $1"
     [ "$1" = full ] && SEL_TAG=
-    if [ -n "${UMQTT_MQTT5:-}${UMQTT_FACADES:-}" ]; then
+    if [ -n "${UMQTT_MQTT5:-}${UMQTT_FACADES:-}${UMQTT_RUST_OPT:-}" ]; then
         SEL_TAG=-$1-$(printf '%s\n' "${SEL_ARGS[@]}" | sha256sum | cut -c1-8)
-        SEL_DESC+=" with UMQTT_MQTT5='${UMQTT_MQTT5:-}' UMQTT_FACADES='${UMQTT_FACADES:-}' (-> *$SEL_TAG)"
+        SEL_DESC+=" with UMQTT_MQTT5='${UMQTT_MQTT5:-}' UMQTT_FACADES='${UMQTT_FACADES:-}' UMQTT_RUST_OPT='${UMQTT_RUST_OPT:-}' (-> *$SEL_TAG)"
     fi
 }
 
@@ -473,7 +474,7 @@ frozen_facades_bytes() {
 
 cmd_size() {
     # The two profiles as defined, whatever overrides the environment holds.
-    unset UMQTT_MQTT5 UMQTT_FACADES
+    unset UMQTT_MQTT5 UMQTT_FACADES UMQTT_RUST_OPT
     cmd_deps
     local mpy sdir profile
     mpy=$(cmd_source)
@@ -550,7 +551,7 @@ cmd_demo() {
 
 cmd_test() {
     # The two profiles as defined, whatever overrides the environment holds.
-    unset UMQTT_PROFILE UMQTT_MQTT5 UMQTT_FACADES
+    unset UMQTT_PROFILE UMQTT_MQTT5 UMQTT_FACADES UMQTT_RUST_OPT
     cmd_deps
     cd "$ROOT"
     log "deps_table lists every program the scripts run; the deb-src entry from sample apt configurations"
