@@ -612,6 +612,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
 
+#if defined(UMQTT_MPLIB)
 // _republish(topic, msg, retain, qos, pid, properties=None): sends a QoS 1/2 publish again with
 // DUP set and the same pid (after a reconnect on a resumed session). The
 // engine renews the pid's deadline if it is in flight at that QoS, sends
@@ -644,6 +645,7 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
+#endif
 
 // A SUBSCRIBE's options byte: the QoS (bits 0-1) within the façade's limit;
 // MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling (<< 4).
@@ -925,7 +927,6 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
     { MP_ROM_QSTR(MP_QSTR_ping), MP_ROM_PTR(&client_ping_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_check_msg), MP_ROM_PTR(&client_check_msg_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_wait_msg), MP_ROM_PTR(&client_wait_msg_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__attach), MP_ROM_PTR(&client_attach_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) }, \
@@ -934,6 +935,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) }, \
     UMQTT_WITH_MPLIB( \
+    { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) }, \

@@ -71,7 +71,7 @@
 #endif
 // micropython-lib's conventions (api=API_MPLIB) and the calls only the
 // façades built on them make (_receive, _pending, _take_pid, _pids,
-// topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
+// _republish, topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
 // mqtt_as: -DUMQTT_MPLIB=0 leaves them out (a simple2/robust2 firmware).
 // UMQTT_WITH_MPLIB(x): x in a firmware with them, nothing without (a method
 // table's entries).

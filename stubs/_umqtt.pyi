@@ -136,7 +136,8 @@ class Client:
         self, topic: _Buffer, msg: _Buffer, retain: bool, qos: int, pid: int,
         properties: Optional[Dict[int, Any]] = None,
     ) -> Optional[int]:
-        """Resends an unacknowledged publish with DUP and its packet id."""
+        """Resends an unacknowledged publish with DUP and its packet id. Only
+        in a firmware with :data:`API_MPLIB`."""
 
     def _attach(self, sock: Any) -> None:
         """Makes the client talk through *sock* (``None``: no socket)."""
