@@ -148,7 +148,7 @@ static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
 }
 
 void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
-    if (props != mp_const_none && self->version != 5) {
+    if (props != mp_const_none && !UMQTT_IS_V5(self)) {
         mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
     }
 }
@@ -472,7 +472,7 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
         st = umqtt_client_connack(self->engine, &io, io_timeout, &session_present, &return_code, &connack_props);
     }
     umqtt_body_t body = umqtt_rx_take(self);
-    if (version == 5 && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
     umqtt_body_free(&body);
@@ -653,7 +653,7 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     if (options < 0) {
         umqtt_check_qos(self, options);  // a negative QoS: simple2's AssertionError
     }
-    if (options > 3 && self->version != 5) {
+    if (options > 3 && !UMQTT_IS_V5(self)) {
         mp_raise_ValueError(MP_ERROR_TEXT("subscription options need MQTT 5 (version=5)"));
     }
     if (options > 0x3f) {
@@ -758,7 +758,7 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     if (reason < 0 || reason > 255) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
     }
-    if (reason != 0 && self->version != 5) {
+    if (reason != 0 && !UMQTT_IS_V5(self)) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);

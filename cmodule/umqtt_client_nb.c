@@ -58,7 +58,7 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
     umqtt_body_t body = umqtt_rx_take(self);
-    if (self->version == 5 && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+    if (UMQTT_IS_V5(self) && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
     umqtt_body_free(&body);

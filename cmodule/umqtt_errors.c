@@ -37,7 +37,7 @@ MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t co
     if (!UMQTT_MPLIB_CONV(self, broker_codes)) {
         umqtt_raise_code(UMQTT_ESUBACKFAIL);
     }
-    umqtt_raise_code(self->version == 5 ? code : 0x80);
+    umqtt_raise_code(UMQTT_IS_V5(self) ? code : 0x80);
 }
 
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {

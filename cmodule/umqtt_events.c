@@ -52,7 +52,7 @@ static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt
         mp_obj_new_bool(ev->dup),
     };
     size_t n = n_fixed;
-    if (self->version == 5) {
+    if (UMQTT_IS_V5(self)) {
         cb_args[n++] = umqtt_props_to_dict(self, ev->properties);
     }
     cb_args[1] = umqtt_rx_payload(ev->payload, body);

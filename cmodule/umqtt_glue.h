@@ -60,6 +60,13 @@
 #if !UMQTT_MQTT5
 #undef UMQTT_MQTT5
 #endif
+// Whether the client's connection speaks MQTT 5: never in a firmware
+// without it, so the compiler drops the MQTT 5 branches.
+#if defined(UMQTT_MQTT5)
+#define UMQTT_IS_V5(self) ((self)->version == 5)
+#else
+#define UMQTT_IS_V5(self) (false)
+#endif
 // The non-blocking calls (_nb_*) and the stream protocol mqtt_as polls come
 // with the mqtt_as façade: -DUMQTT_NONBLOCKING=0 with cargo without the
 // feature nonblocking leaves them out (as for MQTT 5: both or neither).
