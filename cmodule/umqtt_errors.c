@@ -124,18 +124,18 @@ void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t retu
 // (reason, properties); the exception is the one for a closed connection
 // (micropython-lib: OSError(-1, text), so umqtt.robust reconnects;
 // simple2: MQTTException(1, reason)).
+#if defined(UMQTT_MQTT5) // (only an MQTT 5 broker sends DISCONNECT)
 MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev) {
     mp_obj_t info[2] = {MP_OBJ_NEW_SMALL_INT(ev->reason), umqtt_props_to_dict(self, ev->properties)};
     mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
-    #if defined(UMQTT_MQTT5) // (only an MQTT 5 broker sends DISCONNECT)
     if (UMQTT_MPLIB_CONV(self, errors_as_oserror)) {
         umqtt_bytes name = umqtt_reason_text(ev->reason);
         mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
         nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
     }
-    #endif
     mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason)};
     nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
 }
+#endif
 
 #endif // MICROPY_PY_UMQTT

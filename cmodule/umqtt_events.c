@@ -138,6 +138,7 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
                 umqtt_raise_suback_failed(self, status);
             }
             break;
+        #if defined(UMQTT_MQTT5) // (events of MQTT 5 reason codes and DISCONNECT)
         case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
             status = umqtt_first_error(ev->codes);
             if (!rc->acks_as_status) {
@@ -154,6 +155,7 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
             return umqtt_result(UMQTT_RESULT_TYPE, ev);
         case UMQTT_EVENT_KIND_DISCONNECTED:
             umqtt_raise_disconnected(self, ev);
+        #endif
         case UMQTT_EVENT_KIND_UNKNOWN_ACK:
             // simple2 status 2: an ack for a pid that is not (or no longer) in flight.
             status = 2;
