@@ -100,8 +100,10 @@ class MQTTClient(_Client):
 
     def set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 only, read at connect as lw_properties)
-        assert 0 <= qos <= 2
-        assert topic
+        # Explicit raises, not assert: the façades are frozen with -O3, which
+        # drops asserts, and AssertionError is micropython-lib's API here.
+        if not (0 <= qos <= 2 and topic):
+            raise AssertionError
         if properties is not None:
             self.lw_properties = properties
         self.lw_topic = topic
@@ -114,8 +116,8 @@ class MQTTClient(_Client):
         # None: socket_timeout.
         _net.close(self._sock())
         self._attach(None)
-        if self.keepalive:
-            assert self.keepalive < 65536
+        if self.keepalive and self.keepalive >= 65536:  # (AssertionError, as micropython-lib's assert)
+            raise AssertionError
         t = self.socket_timeout
         if timeout is not None:  # (else no store: the instance dict stays empty)
             self.socket_timeout = timeout
