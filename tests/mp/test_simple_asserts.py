@@ -3,6 +3,7 @@
 # with -O3, which drops assert statements, so they raise it explicitly; this
 # proves it survives (no broker: the checks come before any I/O).
 # needs: simple robust client
+# offline
 import umqtt.robust
 import umqtt.simple
 from umqtt import MQTTClient as Client
