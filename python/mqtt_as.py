@@ -83,7 +83,7 @@ RP2 = platform == "rp2"
 ESP8266 = platform == "esp8266"
 PYBOARD = platform == "pyboard"
 
-_MAX_INFLIGHT = 32  # the engine's in-flight table
+_MAX_INFLIGHT = const(32)  # the engine's in-flight table (const: folded by the compiler)
 
 
 async def eliza(*_):  # the null coroutine of the config defaults

@@ -30,8 +30,9 @@
 
 
 from . import simple2
-from .errno import EINFLIGHT as _EINFLIGHT
 from .simple2 import MQTTException
+
+_EINFLIGHT = const(53)  # umqtt.errno.EINFLIGHT (const: folded by the compiler, no import needed)
 
 _FAIL = (OSError, MQTTException)
 

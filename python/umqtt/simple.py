@@ -36,7 +36,7 @@ from _umqtt import API_MPLIB, Simple as _Client, MQTTException
 
 from . import _net
 
-_ETIMEDOUT = 110
+_ETIMEDOUT = const(110)  # (const: folded by the compiler, no import needed)
 
 
 class MQTTClient(_Client):
@@ -81,10 +81,6 @@ class MQTTClient(_Client):
         if self._lost == pid:
             self._lost = 0
             raise OSError(_ETIMEDOUT)
-
-    @property
-    def _acks(self):  # live pid -> deadline of what is unacknowledged
-        return self._pending()
 
     # The socket the native client talks through; assigning any object with
     # read(n) and write(buf) makes the client use it.
