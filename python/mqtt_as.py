@@ -326,12 +326,12 @@ class MQTTClient:
     async def _wait(self, obj, write, t0, what):
         # One bounded wait, used only while no connection task runs.
         ms = self._timeleft(t0)
-        if ms <= 0:
-            raise OSError(-1, "Timeout on socket %s" % what)
-        try:
-            await asyncio.wait_for_ms(_io_wait(obj, write), ms)
-        except asyncio.TimeoutError:
-            raise OSError(-1, "Timeout on socket %s" % what)
+        if ms > 0:
+            try:
+                return await asyncio.wait_for_ms(_io_wait(obj, write), ms)
+            except asyncio.TimeoutError:
+                pass
+        raise OSError(-1, "Timeout on socket %s" % what)
 
     async def _flush_direct(self, t0):
         eng = self._eng
@@ -436,19 +436,16 @@ class MQTTClient:
                 await asyncio.sleep_ms(100)
                 clean = False
             await self._connect(clean)
-        except MQTTException as e:
+        except BaseException as e:
+            self._close_sock()
+            self._in_connect = False
+            if not isinstance(e, MQTTException):
+                raise
             # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
-            # 29: not a valid CONNACK; MQTT 5: the reason code).
-            self._close_sock()
-            self._in_connect = False
+            # 29, the engine's ECONLENGTH: not a valid CONNACK at all; MQTT 5:
+            # the reason code).
             code = e.args[0]
-            if code == 29:  # the engine's ECONLENGTH: no valid CONNACK at all
-                raise OSError(-1, "Invalid CONNACK")
-            raise OSError(-1, "CONNACK reason code 0x%x" % code)
-        except BaseException:
-            self._close_sock()
-            self._in_connect = False
-            raise
+            raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
         self._gen += 1
         self._isconnected = True
         self._in_connect = False
@@ -470,6 +467,19 @@ class MQTTClient:
             self.up.set()
         else:
             asyncio.create_task(self._connect_handler(self))
+
+    def _stop(self):
+        # disconnect() and close(): no more reconnects, every task of ours
+        # cancelled (but the caller's own). True if a connection was up.
+        self._has_connected = False
+        was = self._isconnected
+        self._isconnected = False
+        self._upev.clear()
+        if self._keeper is not None:
+            self._tasks.append(self._keeper)
+            self._keeper = None
+        self._kill_tasks()
+        return was
 
     def _kill_tasks(self):
         try:
@@ -609,10 +619,10 @@ class MQTTClient:
                 why = "broker fail"
                 break
             if self._tx_since is not None and ticks_diff(now, self._tx_since) > rt:
-                why = "Timeout on socket write"
+                why = "Timeout on socket %s" % "write"  # (one format string in flash)
                 break
             if self._partial is not None and ticks_diff(now, self._partial) > rt:
-                why = "Timeout on socket read"
+                why = "Timeout on socket %s" % "read"
                 break
             if due == 0:
                 try:
@@ -707,9 +717,8 @@ class MQTTClient:
             await self._connection()
             try:
                 return await self._publish(topic, msg, retain, qos, props)
-            except OSError:
-                pass
-            self._reconnect("publish failed")
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
 
     async def _request(self, fn, topic, *args, props=None):
         await self._room_for_pid()
@@ -731,18 +740,16 @@ class MQTTClient:
             await self._connection()
             try:
                 return await self._request(self._eng._nb_subscribe, topic, qos, props=properties)
-            except OSError:
-                pass
-            self._reconnect("subscribe failed")
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
 
     async def unsubscribe(self, topic, properties=None):
         while True:
             await self._connection()
             try:
                 return await self._request(self._eng._nb_unsubscribe, topic, props=properties)
-            except OSError:
-                pass
-            self._reconnect("unsubscribe failed")
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
 
     async def _ping(self):
         await self._enqueue(self._eng._nb_ping)
@@ -789,19 +796,7 @@ class MQTTClient:
 
     async def disconnect(self):
         # DISCONNECT (the will is not sent), then close; connect() may follow.
-        self._has_connected = False
-        keeper, self._keeper = self._keeper, None
-        try:
-            me = asyncio.current_task()
-        except RuntimeError:
-            me = None
-        if keeper is not None and keeper is not me:
-            keeper.cancel()
-        was = self._isconnected
-        self._isconnected = False
-        self._upev.clear()
-        self._kill_tasks()
-        if was and self._sock is not None:
+        if self._stop() and self._sock is not None:
             try:
                 async with self.lock:
                     if self._eng._nb_disconnect():
@@ -815,13 +810,7 @@ class MQTTClient:
     def close(self):
         # Closes the socket and ends the background tasks (and brings WiFi
         # down where there is WLAN, as mqtt_as does).
-        self._has_connected = False
-        self._isconnected = False
-        self._upev.clear()
-        if self._keeper is not None:
-            self._keeper.cancel()
-            self._keeper = None
-        self._kill_tasks()
+        self._stop()
         self._close_sock()
         if self._sta_if is not None:
             try:
