@@ -183,12 +183,12 @@ def _pulse(ev):
     ev.clear()
 
 
-async def _io_wait(obj, write):
-    # Parks the task until obj is readable / writable (asyncio's IOQueue).
+async def _io_wait(sock, write):
+    # Parks the task until sock is readable / writable (asyncio's IOQueue).
     if write:
-        yield _core._io_queue.queue_write(obj)
+        yield _core._io_queue.queue_write(sock)
     else:
-        yield _core._io_queue.queue_read(obj)
+        yield _core._io_queue.queue_read(sock)
 
 
 class MQTTClient:
@@ -304,17 +304,17 @@ class MQTTClient:
 
     # --- engine callbacks (run from the reader task) ------------------------
 
-    def _on_message(self, topic, msg, retained, *props):
+    def _on_message(self, topic, msg, retain, *props):
         # MQTT 5: a 4th argument, the message's properties; None (not {})
         # when the PUBLISH carries none, as mqtt_as gives it.
         if props:
-            self._cb(topic, msg, retained, props[0] or None)
+            self._cb(topic, msg, retain, props[0] or None)
         else:
-            self._cb(topic, msg, retained)
+            self._cb(topic, msg, retain)
 
-    def _on_ack(self, pid, status):
-        if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
-            self._failed[pid] = status
+    def _on_ack(self, pid, stat):
+        if stat >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
+            self._failed[pid] = stat
         self.rcv_pids.discard(pid)
         _pulse(self._ackev)
 
@@ -323,15 +323,15 @@ class MQTTClient:
     def _timeleft(self, t0):
         return self._response_time - ticks_diff(ticks_ms(), t0)
 
-    async def _wait(self, obj, write, t0, what):
+    async def _wait(self, sock, write, t0, msg):
         # One bounded wait, used only while no connection task runs.
         ms = self._timeleft(t0)
         if ms > 0:
             try:
-                return await asyncio.wait_for_ms(_io_wait(obj, write), ms)
+                return await asyncio.wait_for_ms(_io_wait(sock, write), ms)
             except asyncio.TimeoutError:
                 pass
-        raise OSError(-1, "Timeout on socket %s" % what)
+        raise OSError(-1, "Timeout on socket %s" % msg)
 
     async def _flush_direct(self, t0):
         eng = self._eng
@@ -491,10 +491,10 @@ class MQTTClient:
                 t.cancel()
         self._tasks = []
 
-    def _reconnect(self, why=None):
+    def _reconnect(self, msg=None):
         # Schedules a reconnection unless one is under way.
         if self._isconnected:
-            self.dprint("Connection lost: %s", why)
+            self.dprint("Connection lost: %s", msg)
             self._isconnected = False
             self._upev.clear()
             self._kill_tasks()
@@ -648,12 +648,12 @@ class MQTTClient:
         self._failed.pop(pid, None)
         self._eng._pending().pop(pid, None)
 
-    async def _enqueue(self, fn, *args):
+    async def _enqueue(self, f, *args):
         # Queues one packet on the current connection (OSError if there is none).
         while True:
             if not self._isconnected:
                 raise OSError(-1, "Not connected")
-            if fn(*args):
+            if f(*args):
                 self._txev.set()
                 return
             self._txev.set()
@@ -720,13 +720,13 @@ class MQTTClient:
             except OSError as e:
                 self._reconnect(e)  # (DEBUG prints e)
 
-    async def _request(self, fn, topic, *args, props=None):
+    async def _request(self, f, topic, *args, props=None):
         await self._room_for_pid()
         pid = self._newpid()
         gen = self._gen
         self.rcv_pids.add(pid)
         try:
-            await self._enqueue(fn, topic, *args, pid, props if self._v5 else None)
+            await self._enqueue(f, topic, *args, pid, props if self._v5 else None)
             if not await self._await_pid(pid, gen):
                 raise OSError(-1, "ack not received")
             if pid in self._failed:

@@ -146,11 +146,13 @@ def _post(f):
         return False
 
 
-def _run(handler, data):
+def _run(f, *args):
+    # A callback or handler: an error in it is printed, not raised (the
+    # handlers after it still run).
     try:
-        handler(data)
-    except Exception as e:  # reported; the handlers after it still run
-        print("umqtt: handler error: %r" % (e,))
+        f(*args)
+    except Exception as e:
+        print("umqtt: callback error: %r" % (e,))
 
 
 class MQTTClient(robust.MQTTClient):
@@ -211,14 +213,14 @@ class MQTTClient(robust.MQTTClient):
     def error_register_cb(self, f):
         self._err_cb = f
 
-    def _error(self, what):
+    def _error(self, msg):
         if self._err_cb is not None:
-            self._err_cb(what)
+            self._err_cb(msg)
 
-    def _status(self, pid, status):
-        super()._status(pid, status)
+    def _status(self, pid, stat):
+        super()._status(pid, stat)
         self._npk += 1
-        if status:  # 1: acked; 2: an ack for a pid the engine had given up on
+        if stat:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
 
     def _dispatch(self, topic, msg, *props):
@@ -227,10 +229,7 @@ class MQTTClient(robust.MQTTClient):
         self._npk += 1
         f = self._user_cb
         if f is not None:
-            try:
-                f(topic, msg, *props)
-            except Exception as e:  # QuecPython: logged, not raised
-                print("umqtt: callback error: %r" % (e,))
+            _run(f, topic, msg, *props)  # QuecPython: logged, not raised
         for h in self._handlers:
             if h[1] is not None and topic_matches(h[0], topic):
                 if _schedule is None:
@@ -501,8 +500,8 @@ class MQTTClient(robust.MQTTClient):
             except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
 
-    def _readable(self, ms, cache):
-        # Waits up to ms, without the lock, for the socket to have data;
+    def _readable(self, timeout, cache):
+        # Waits up to timeout ms, without the lock, for the socket to have data;
         # True if it has.
         s = self._sock()
         if s is not cache[0]:
@@ -517,24 +516,24 @@ class MQTTClient(robust.MQTTClient):
                     pass
         p = cache[1]
         if p is None:
-            sleep_ms(ms if s is None else 1)
+            sleep_ms(timeout if s is None else 1)
             return s is not None
         try:
-            return bool(p.poll(ms))
+            return bool(p.poll(timeout))
         except Exception:  # closed under us
-            sleep_ms(ms)
+            sleep_ms(timeout)
             return False
 
-    def _step(self, ms):
-        # Handles at most one packet, waiting up to ms (None: forever) for
+    def _step(self, timeout):
+        # Handles at most one packet, waiting up to timeout ms (None: forever) for
         # one to begin. With threads the wait polls the socket without the
         # lock, for at most _SLICE ms (the callers loop), and ends early when
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
         if _thread is None or lk.held():  # no threads, or inside a callback
-            return self._receive(ms)
-        left = _SLICE if ms is None else min(ms, _SLICE)
+            return self._receive(timeout)
+        left = _SLICE if timeout is None else min(timeout, _SLICE)
         npk, last = self._npk, self.last_cpacket
         cache = [None, None]
         piece = 1
