@@ -174,8 +174,13 @@ def qos_check(qos):
 
 
 class _Owner:
-    # The attributes the native engine reads (CONNECT fields, callbacks).
-    pass
+    # The attributes the native engine reads (CONNECT fields, callbacks);
+    # no will unless config["will"] sets one.
+    lw_topic = None
+    lw_msg = b""
+    lw_qos = 0
+    lw_retain = False
+    lw_properties = None
 
 
 def _pulse(ev):
@@ -262,13 +267,7 @@ class MQTTClient:
         o.user = user if user else None
         o.pswd = config["password"] if user else None
         o.keepalive = keepalive
-        o.socket_timeout = self._response_time / 1000
-        o.message_timeout = self._response_time / 1000
-        o.lw_topic = None
-        o.lw_msg = b""
-        o.lw_qos = 0
-        o.lw_retain = False
-        o.lw_properties = None
+        o.socket_timeout = o.message_timeout = self._response_time / 1000
         o.connack_properties = {}
         will = config["will"]
         if will is not None:

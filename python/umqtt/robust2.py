@@ -145,21 +145,16 @@ class MQTTClient(simple2.MQTTClient):
             self.subscribe(topic, qos, False)
 
     def things_to_do(self):
-        n = len(self.msg_to_send) + len(self.sub_to_send)
-        for pids in self.msg_to_confirm.values():
-            n += len(pids)
-        for pids in self.sub_to_confirm.values():
-            n += len(pids)
-        return n
+        return (len(self.msg_to_send) + len(self.sub_to_send)
+                + sum(map(len, self.msg_to_confirm.values()))
+                + sum(map(len, self.sub_to_confirm.values())))
 
     def add_msg_to_send(self, data):
         # Queue limit: queued plus unconfirmed messages stay below
         # MSG_QUEUE_MAX; make room by forgetting the unconfirmed message with
         # the lowest pid, else the oldest queued one. Meant to be overridden.
         confirm = self.msg_to_confirm
-        n = len(self.msg_to_send)
-        for pids in confirm.values():
-            n += len(pids)
+        n = len(self.msg_to_send) + sum(map(len, confirm.values()))
         while n >= self.MSG_QUEUE_MAX and n > 0:
             oldest = min((pids[0] for pids in confirm.values() if pids), default=0)
             if oldest:
