@@ -37,10 +37,13 @@ for _name in _names:
     for _f in ("__init__.py", "_net.py", "errno.py") + _PACKAGE_FILES[_name]:
         if _f not in _files:
             _files.append(_f)
+# opt=3 (mpy-cross -O3): no line-number tables (tracebacks through a façade
+# show no line numbers) and no assert statements, which the façades do not
+# use: the AssertionErrors of their API are raised explicitly.
 if _files:
-    package("umqtt", files=_files)
+    package("umqtt", files=_files, opt=3)
 if "mqtt_as" in _names:
     # mqtt_as runs on asyncio; a manifest that already froze it is not
     # frozen twice (include() skips a manifest seen before).
     include("$(MPY_DIR)/extmod/asyncio")
-    module("mqtt_as.py")
+    module("mqtt_as.py", opt=3)

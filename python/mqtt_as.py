@@ -83,7 +83,7 @@ RP2 = platform == "rp2"
 ESP8266 = platform == "esp8266"
 PYBOARD = platform == "pyboard"
 
-_MAX_INFLIGHT = 32  # the engine's in-flight table
+_MAX_INFLIGHT = const(32)  # the engine's in-flight table (const: folded by the compiler)
 
 
 async def eliza(*_):  # the null coroutine of the config defaults
@@ -174,8 +174,13 @@ def qos_check(qos):
 
 
 class _Owner:
-    # The attributes the native engine reads (CONNECT fields, callbacks).
-    pass
+    # The attributes the native engine reads (CONNECT fields, callbacks);
+    # no will unless config["will"] sets one.
+    lw_topic = None
+    lw_msg = b""
+    lw_qos = 0
+    lw_retain = False
+    lw_properties = None
 
 
 def _pulse(ev):
@@ -183,12 +188,12 @@ def _pulse(ev):
     ev.clear()
 
 
-async def _io_wait(obj, write):
-    # Parks the task until obj is readable / writable (asyncio's IOQueue).
+async def _io_wait(sock, write):
+    # Parks the task until sock is readable / writable (asyncio's IOQueue).
     if write:
-        yield _core._io_queue.queue_write(obj)
+        yield _core._io_queue.queue_write(sock)
     else:
-        yield _core._io_queue.queue_read(obj)
+        yield _core._io_queue.queue_read(sock)
 
 
 class MQTTClient:
@@ -262,13 +267,7 @@ class MQTTClient:
         o.user = user if user else None
         o.pswd = config["password"] if user else None
         o.keepalive = keepalive
-        o.socket_timeout = self._response_time / 1000
-        o.message_timeout = self._response_time / 1000
-        o.lw_topic = None
-        o.lw_msg = b""
-        o.lw_qos = 0
-        o.lw_retain = False
-        o.lw_properties = None
+        o.socket_timeout = o.message_timeout = self._response_time / 1000
         o.connack_properties = {}
         will = config["will"]
         if will is not None:
@@ -304,17 +303,17 @@ class MQTTClient:
 
     # --- engine callbacks (run from the reader task) ------------------------
 
-    def _on_message(self, topic, msg, retained, *props):
+    def _on_message(self, topic, msg, retain, *props):
         # MQTT 5: a 4th argument, the message's properties; None (not {})
         # when the PUBLISH carries none, as mqtt_as gives it.
         if props:
-            self._cb(topic, msg, retained, props[0] or None)
+            self._cb(topic, msg, retain, props[0] or None)
         else:
-            self._cb(topic, msg, retained)
+            self._cb(topic, msg, retain)
 
-    def _on_ack(self, pid, status):
-        if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
-            self._failed[pid] = status
+    def _on_ack(self, pid, stat):
+        if stat >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
+            self._failed[pid] = stat
         self.rcv_pids.discard(pid)
         _pulse(self._ackev)
 
@@ -323,15 +322,15 @@ class MQTTClient:
     def _timeleft(self, t0):
         return self._response_time - ticks_diff(ticks_ms(), t0)
 
-    async def _wait(self, obj, write, t0, what):
+    async def _wait(self, sock, write, t0, msg):
         # One bounded wait, used only while no connection task runs.
         ms = self._timeleft(t0)
-        if ms <= 0:
-            raise OSError(-1, "Timeout on socket %s" % what)
-        try:
-            await asyncio.wait_for_ms(_io_wait(obj, write), ms)
-        except asyncio.TimeoutError:
-            raise OSError(-1, "Timeout on socket %s" % what)
+        if ms > 0:
+            try:
+                return await asyncio.wait_for_ms(_io_wait(sock, write), ms)
+            except asyncio.TimeoutError:
+                pass
+        raise OSError(-1, "Timeout on socket %s" % msg)
 
     async def _flush_direct(self, t0):
         eng = self._eng
@@ -436,19 +435,16 @@ class MQTTClient:
                 await asyncio.sleep_ms(100)
                 clean = False
             await self._connect(clean)
-        except MQTTException as e:
+        except BaseException as e:
+            self._close_sock()
+            self._in_connect = False
+            if not isinstance(e, MQTTException):
+                raise
             # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
-            # 29: not a valid CONNACK; MQTT 5: the reason code).
-            self._close_sock()
-            self._in_connect = False
+            # 29, the engine's ECONLENGTH: not a valid CONNACK at all; MQTT 5:
+            # the reason code).
             code = e.args[0]
-            if code == 29:  # the engine's ECONLENGTH: no valid CONNACK at all
-                raise OSError(-1, "Invalid CONNACK")
-            raise OSError(-1, "CONNACK reason code 0x%x" % code)
-        except BaseException:
-            self._close_sock()
-            self._in_connect = False
-            raise
+            raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
         self._gen += 1
         self._isconnected = True
         self._in_connect = False
@@ -471,6 +467,19 @@ class MQTTClient:
         else:
             asyncio.create_task(self._connect_handler(self))
 
+    def _stop(self):
+        # disconnect() and close(): no more reconnects, every task of ours
+        # cancelled (but the caller's own). True if a connection was up.
+        self._has_connected = False
+        was = self._isconnected
+        self._isconnected = False
+        self._upev.clear()
+        if self._keeper is not None:
+            self._tasks.append(self._keeper)
+            self._keeper = None
+        self._kill_tasks()
+        return was
+
     def _kill_tasks(self):
         try:
             me = asyncio.current_task()
@@ -481,10 +490,10 @@ class MQTTClient:
                 t.cancel()
         self._tasks = []
 
-    def _reconnect(self, why=None):
+    def _reconnect(self, msg=None):
         # Schedules a reconnection unless one is under way.
         if self._isconnected:
-            self.dprint("Connection lost: %s", why)
+            self.dprint("Connection lost: %s", msg)
             self._isconnected = False
             self._upev.clear()
             self._kill_tasks()
@@ -609,10 +618,10 @@ class MQTTClient:
                 why = "broker fail"
                 break
             if self._tx_since is not None and ticks_diff(now, self._tx_since) > rt:
-                why = "Timeout on socket write"
+                why = "Timeout on socket %s" % "write"  # (one format string in flash)
                 break
             if self._partial is not None and ticks_diff(now, self._partial) > rt:
-                why = "Timeout on socket read"
+                why = "Timeout on socket %s" % "read"
                 break
             if due == 0:
                 try:
@@ -638,12 +647,12 @@ class MQTTClient:
         self._failed.pop(pid, None)
         self._eng._pending().pop(pid, None)
 
-    async def _enqueue(self, fn, *args):
+    async def _enqueue(self, f, *args):
         # Queues one packet on the current connection (OSError if there is none).
         while True:
             if not self._isconnected:
                 raise OSError(-1, "Not connected")
-            if fn(*args):
+            if f(*args):
                 self._txev.set()
                 return
             self._txev.set()
@@ -707,17 +716,16 @@ class MQTTClient:
             await self._connection()
             try:
                 return await self._publish(topic, msg, retain, qos, props)
-            except OSError:
-                pass
-            self._reconnect("publish failed")
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
 
-    async def _request(self, fn, topic, *args, props=None):
+    async def _request(self, f, topic, *args, props=None):
         await self._room_for_pid()
         pid = self._newpid()
         gen = self._gen
         self.rcv_pids.add(pid)
         try:
-            await self._enqueue(fn, topic, *args, pid, props if self._v5 else None)
+            await self._enqueue(f, topic, *args, pid, props if self._v5 else None)
             if not await self._await_pid(pid, gen):
                 raise OSError(-1, "ack not received")
             if pid in self._failed:
@@ -731,18 +739,16 @@ class MQTTClient:
             await self._connection()
             try:
                 return await self._request(self._eng._nb_subscribe, topic, qos, props=properties)
-            except OSError:
-                pass
-            self._reconnect("subscribe failed")
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
 
     async def unsubscribe(self, topic, properties=None):
         while True:
             await self._connection()
             try:
                 return await self._request(self._eng._nb_unsubscribe, topic, props=properties)
-            except OSError:
-                pass
-            self._reconnect("unsubscribe failed")
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
 
     async def _ping(self):
         await self._enqueue(self._eng._nb_ping)
@@ -789,19 +795,7 @@ class MQTTClient:
 
     async def disconnect(self):
         # DISCONNECT (the will is not sent), then close; connect() may follow.
-        self._has_connected = False
-        keeper, self._keeper = self._keeper, None
-        try:
-            me = asyncio.current_task()
-        except RuntimeError:
-            me = None
-        if keeper is not None and keeper is not me:
-            keeper.cancel()
-        was = self._isconnected
-        self._isconnected = False
-        self._upev.clear()
-        self._kill_tasks()
-        if was and self._sock is not None:
+        if self._stop() and self._sock is not None:
             try:
                 async with self.lock:
                     if self._eng._nb_disconnect():
@@ -815,13 +809,7 @@ class MQTTClient:
     def close(self):
         # Closes the socket and ends the background tasks (and brings WiFi
         # down where there is WLAN, as mqtt_as does).
-        self._has_connected = False
-        self._isconnected = False
-        self._upev.clear()
-        if self._keeper is not None:
-            self._keeper.cancel()
-            self._keeper = None
-        self._kill_tasks()
+        self._stop()
         self._close_sock()
         if self._sta_if is not None:
             try:

@@ -83,8 +83,8 @@ from _umqtt import MQTT5 as _MQTT5, MQTTException, topic_matches
 from . import _net, robust
 
 try:
-    from micropython import schedule as _schedule
-except ImportError:
+    from micropython import const, schedule as _schedule
+except ImportError:  # (const is the compiler's: it needs no import)
     _schedule = None
 
 try:
@@ -92,8 +92,8 @@ try:
 except ImportError:
     _thread = None
 
-_QUEUE = 8  # handler calls waiting before the background thread holds back
-_SLICE = 50  # ms: the longest a wait polls the socket before looking again
+_QUEUE = const(8)  # handler calls waiting before the background thread holds back
+_SLICE = const(50)  # ms: the longest a wait polls the socket before looking again
 
 
 def pid_gen(pid=0):
@@ -102,56 +102,38 @@ def pid_gen(pid=0):
         yield pid
 
 
+_ident = _thread.get_ident if _thread else (lambda: 0)
+
+
 class _RLock:
-    # One _thread lock that the thread holding it may take again (a message
-    # callback, run inside the native client, that publishes).
+    # A lock that the thread holding it may take again (a message callback,
+    # run inside the native client, that publishes). Without _thread calls
+    # are already serialised and nothing is locked, but held() still tells
+    # code inside a with block (a callback of the native client) from the
+    # rest.
 
     def __init__(self):
-        self._lock = _thread.allocate_lock()
+        self._lock = _thread and _thread.allocate_lock()
         self._owner = None
         self._depth = 0
 
     def held(self):
-        return self._owner == _thread.get_ident()
+        return self._owner == _ident()
 
     def __enter__(self):
-        me = _thread.get_ident()
+        me = _ident()
         if self._owner != me:
-            self._lock.acquire()
+            if self._lock:
+                self._lock.acquire()
             self._owner = me
         self._depth += 1
-        return self
 
     def __exit__(self, *exc):
         self._depth -= 1
         if not self._depth:
             self._owner = None
-            self._lock.release()
-
-
-class _NoLock:
-    # No threads: calls are already serialised; held() still tells code
-    # inside a with block (a callback of the native client) from the rest.
-
-    def __init__(self):
-        self._depth = 0
-
-    def held(self):
-        return self._depth > 0
-
-    def __enter__(self):
-        self._depth += 1
-        return self
-
-    def __exit__(self, *exc):
-        self._depth -= 1
-
-
-_ident = _thread.get_ident if _thread else (lambda: 0)
-
-
-def _lock():
-    return _RLock() if _thread else _NoLock()
+            if self._lock:
+                self._lock.release()
 
 
 def _post(f):
@@ -164,11 +146,13 @@ def _post(f):
         return False
 
 
-def _run(handler, data):
+def _run(f, *args):
+    # A callback or handler: an error in it is printed, not raised (the
+    # handlers after it still run).
     try:
-        handler(data)
-    except Exception as e:  # reported; the handlers after it still run
-        print("umqtt: handler error: %r" % (e,))
+        f(*args)
+    except Exception as e:
+        print("umqtt: callback error: %r" % (e,))
 
 
 class MQTTClient(robust.MQTTClient):
@@ -208,9 +192,9 @@ class MQTTClient(robust.MQTTClient):
         self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self._lk = _lock()  # around every call into the native client
-        self._cl = _lock()  # held by a connect() or a reconnect attempt
-        self._ql = _lock()  # guards _calls (never held while waiting for _lk)
+        self._lk = _RLock()  # around every call into the native client
+        self._cl = _RLock()  # held by a connect() or a reconnect attempt
+        self._ql = _RLock()  # guards _calls (never held while waiting for _lk)
         self._bg = bool(thread) and _thread is not None  # may run the background thread
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
@@ -229,14 +213,14 @@ class MQTTClient(robust.MQTTClient):
     def error_register_cb(self, f):
         self._err_cb = f
 
-    def _error(self, what):
+    def _error(self, msg):
         if self._err_cb is not None:
-            self._err_cb(what)
+            self._err_cb(msg)
 
-    def _status(self, pid, status):
-        super()._status(pid, status)
+    def _status(self, pid, stat):
+        super()._status(pid, stat)
         self._npk += 1
-        if status:  # 1: acked; 2: an ack for a pid the engine had given up on
+        if stat:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
 
     def _dispatch(self, topic, msg, *props):
@@ -245,10 +229,7 @@ class MQTTClient(robust.MQTTClient):
         self._npk += 1
         f = self._user_cb
         if f is not None:
-            try:
-                f(topic, msg, *props)
-            except Exception as e:  # QuecPython: logged, not raised
-                print("umqtt: callback error: %r" % (e,))
+            _run(f, topic, msg, *props)  # QuecPython: logged, not raised
         for h in self._handlers:
             if h[1] is not None and topic_matches(h[0], topic):
                 if _schedule is None:
@@ -372,7 +353,7 @@ class MQTTClient(robust.MQTTClient):
                 with self._lk:
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
-                        simple_subscribe(self, flt, opts, props)
+                        robust.simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
                     self._resend()
                     self._sta = 0
             except (OSError, MQTTException) as e:
@@ -519,8 +500,8 @@ class MQTTClient(robust.MQTTClient):
             except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
 
-    def _readable(self, ms, cache):
-        # Waits up to ms, without the lock, for the socket to have data;
+    def _readable(self, timeout, cache):
+        # Waits up to timeout ms, without the lock, for the socket to have data;
         # True if it has.
         s = self._sock()
         if s is not cache[0]:
@@ -535,24 +516,24 @@ class MQTTClient(robust.MQTTClient):
                     pass
         p = cache[1]
         if p is None:
-            sleep_ms(ms if s is None else 1)
+            sleep_ms(timeout if s is None else 1)
             return s is not None
         try:
-            return bool(p.poll(ms))
+            return bool(p.poll(timeout))
         except Exception:  # closed under us
-            sleep_ms(ms)
+            sleep_ms(timeout)
             return False
 
-    def _step(self, ms):
-        # Handles at most one packet, waiting up to ms (None: forever) for
+    def _step(self, timeout):
+        # Handles at most one packet, waiting up to timeout ms (None: forever) for
         # one to begin. With threads the wait polls the socket without the
         # lock, for at most _SLICE ms (the callers loop), and ends early when
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
         if _thread is None or lk.held():  # no threads, or inside a callback
-            return self._receive(ms)
-        left = _SLICE if ms is None else min(ms, _SLICE)
+            return self._receive(timeout)
+        left = _SLICE if timeout is None else min(timeout, _SLICE)
         npk, last = self._npk, self.last_cpacket
         cache = [None, None]
         piece = 1
@@ -617,7 +598,7 @@ class MQTTClient(robust.MQTTClient):
                     off = self._offline()
                     if not off:
                         self._keepalive()
-                        r = simple_check(self)
+                        r = super(robust.simple.MQTTClient, self).check_msg()  # no reconnect
                 if not off or self._alive or not self._retry():
                     break
             except OSError as e:
@@ -669,7 +650,7 @@ class MQTTClient(robust.MQTTClient):
                     with lk:  # recorded before another thread can see its ack
                         off = self._offline()
                         if not off:
-                            pid = simple_publish(self, topic, msg, retain, qos, properties)
+                            pid = super(robust.simple.MQTTClient, self).publish(topic, msg, retain, qos, properties=properties)
                             if qos:
                                 self._unacked[pid] = (topic, msg, retain, qos, properties)
                     if not off:
@@ -724,15 +705,3 @@ class MQTTClient(robust.MQTTClient):
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
         self._wait_ack(pid)
 
-
-# The plain (non-reconnecting, blocking) operations of umqtt.simple.
-def simple_publish(c, topic, msg, retain, qos, props=None):
-    return super(robust.simple.MQTTClient, c).publish(topic, msg, retain, qos, properties=props)
-
-
-def simple_subscribe(c, topic, qos, props=None):
-    robust.simple.MQTTClient.subscribe(c, topic, qos, props)
-
-
-def simple_check(c):
-    return super(robust.simple.MQTTClient, c).check_msg()

@@ -10,13 +10,13 @@
 from _umqtt import open_conn  # noqa: F401 (umqtt.simple, umqtt.MQTTClient)
 
 
-def _data(v):
+def _data(data):
     # A str names a file (UIFlow passes "/flash/certificate/..."), unless it
     # is PEM text; bytes are the certificate or key itself (DER or PEM).
-    if isinstance(v, str) and not v.startswith("-----"):
-        with open(v, "rb") as f:
+    if isinstance(data, str) and not data.startswith("-----"):
+        with open(data, "rb") as f:
             return f.read()
-    return v
+    return data
 
 
 def tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,

@@ -30,8 +30,9 @@
 
 
 from . import simple2
-from .errno import EINFLIGHT as _EINFLIGHT
 from .simple2 import MQTTException
+
+_EINFLIGHT = const(53)  # umqtt.errno.EINFLIGHT (const: folded by the compiler, no import needed)
 
 _FAIL = (OSError, MQTTException)
 
@@ -144,21 +145,16 @@ class MQTTClient(simple2.MQTTClient):
             self.subscribe(topic, qos, False)
 
     def things_to_do(self):
-        n = len(self.msg_to_send) + len(self.sub_to_send)
-        for pids in self.msg_to_confirm.values():
-            n += len(pids)
-        for pids in self.sub_to_confirm.values():
-            n += len(pids)
-        return n
+        return (len(self.msg_to_send) + len(self.sub_to_send)
+                + sum(map(len, self.msg_to_confirm.values()))
+                + sum(map(len, self.sub_to_confirm.values())))
 
     def add_msg_to_send(self, data):
         # Queue limit: queued plus unconfirmed messages stay below
         # MSG_QUEUE_MAX; make room by forgetting the unconfirmed message with
         # the lowest pid, else the oldest queued one. Meant to be overridden.
         confirm = self.msg_to_confirm
-        n = len(self.msg_to_send)
-        for pids in confirm.values():
-            n += len(pids)
+        n = len(self.msg_to_send) + sum(map(len, confirm.values()))
         while n >= self.MSG_QUEUE_MAX and n > 0:
             oldest = min((pids[0] for pids in confirm.values() if pids), default=0)
             if oldest:
@@ -234,39 +230,28 @@ class MQTTClient(simple2.MQTTClient):
         return pid
 
     def send_queue(self):
-        # Sends what is queued, with new pids and DUP=0; True once all is out.
-        ok = True
-        sent = []
-        for data in self.msg_to_send:
-            topic, msg, retain, qos = data
-            try:
-                pid = super().publish(topic, msg, retain, qos, False)
-            except _FAIL as e:
-                if _issue(e):
-                    self.conn_issue = (e, 5)
-                ok = False
-                break
-            if qos == 1:
-                self.msg_to_confirm.setdefault(data, []).append(pid)
-            sent.append(data)
-        if sent:
-            self.msg_to_send[:] = [m for m in self.msg_to_send if m not in sent]
-        if not ok:
-            return False
-        sent = []
-        for data in self.sub_to_send:
-            try:
-                pid = super().subscribe(data[0], data[1])
-            except _FAIL as e:
-                if _issue(e):
-                    self.conn_issue = (e, 5)
-                ok = False
-                break
-            self.sub_to_confirm.setdefault(data, []).append(pid)
-            sent.append(data)
-        if sent:
-            self.sub_to_send[:] = [s for s in self.sub_to_send if s not in sent]
-        return ok
+        # Sends what is queued, messages first, with new pids and DUP=0; True
+        # once all is out.
+        for queue, table, pub in ((self.msg_to_send, self.msg_to_confirm, True),
+                                  (self.sub_to_send, self.sub_to_confirm, False)):
+            sent = []
+            ok = True
+            for data in queue:
+                try:
+                    pid = super().publish(*data, False) if pub else super().subscribe(*data)
+                except _FAIL as e:
+                    if _issue(e):
+                        self.conn_issue = (e, 5)
+                    ok = False
+                    break
+                if not pub or data[3] == 1:
+                    table.setdefault(data, []).append(pid)
+                sent.append(data)
+            if sent:
+                queue[:] = [m for m in queue if m not in sent]
+            if not ok:
+                return False
+        return True
 
     def is_conn_issue(self):
         self.is_keepalive()

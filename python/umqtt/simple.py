@@ -36,7 +36,7 @@ from _umqtt import API_MPLIB, Simple as _Client, MQTTException
 
 from . import _net
 
-_ETIMEDOUT = 110
+_ETIMEDOUT = const(110)  # (const: folded by the compiler, no import needed)
 
 
 class MQTTClient(_Client):
@@ -67,8 +67,8 @@ class MQTTClient(_Client):
             self.pid = self._take_pid(self.pid)
             yield self.pid
 
-    def _status(self, pid, status):
-        if status == 0:
+    def _status(self, pid, stat):
+        if stat == 0:
             self._lost = pid
 
     def _await(self, pid):
@@ -81,10 +81,6 @@ class MQTTClient(_Client):
         if self._lost == pid:
             self._lost = 0
             raise OSError(_ETIMEDOUT)
-
-    @property
-    def _acks(self):  # live pid -> deadline of what is unacknowledged
-        return self._pending()
 
     # The socket the native client talks through; assigning any object with
     # read(n) and write(buf) makes the client use it.
@@ -100,8 +96,10 @@ class MQTTClient(_Client):
 
     def set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 only, read at connect as lw_properties)
-        assert 0 <= qos <= 2
-        assert topic
+        # Explicit raises, not assert: the façades are frozen with -O3, which
+        # drops asserts, and AssertionError is micropython-lib's API here.
+        if not (0 <= qos <= 2 and topic):
+            raise AssertionError
         if properties is not None:
             self.lw_properties = properties
         self.lw_topic = topic
@@ -114,8 +112,8 @@ class MQTTClient(_Client):
         # None: socket_timeout.
         _net.close(self._sock())
         self._attach(None)
-        if self.keepalive:
-            assert self.keepalive < 65536
+        if self.keepalive and self.keepalive >= 65536:  # (AssertionError, as micropython-lib's assert)
+            raise AssertionError
         t = self.socket_timeout
         if timeout is not None:  # (else no store: the instance dict stays empty)
             self.socket_timeout = timeout

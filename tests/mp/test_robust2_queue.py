@@ -54,6 +54,19 @@ check(c.is_conn_issue(), "is_conn_issue")
 eq(c.send_queue(), False, "send_queue offline")
 eq(c.conn_issue[1], 5, "place: sendqueue")
 eq(len(c.msg_to_send), 3, "nothing lost by a failed send_queue")
+# Connected (keeping the queue: clean_session=False), send_queue() sends
+# it all, messages first, with new pids; only the QoS1 message and the
+# subscription wait for their acks.
+c.connect(False)
+eq(c.conn_issue, None, "reconnected")
+eq(c.send_queue(), True, "send_queue connected")
+eq((c.msg_to_send, c.sub_to_send), ([], []), "queues sent")
+eq(list(c.msg_to_confirm), [(b"t/a", b"m1", False, 1)], "QoS1 message awaiting its PUBACK")
+eq(list(c.sub_to_confirm), [(b"t/s", 1)], "subscription awaiting its SUBACK")
+check(all(len(p) == 1 and p[0] for p in c.msg_to_confirm.values()), "one pid each")
+check(c.sub_to_confirm[(b"t/s", 1)][0] != c.msg_to_confirm[(b"t/a", b"m1", False, 1)][0], "new pids")
+check(wait_until(c, lambda: not c.msg_to_confirm and not c.sub_to_confirm, 5), "acks processed")
+c.disconnect()
 
 # KEEP_QOS0 = False: QoS0 is dropped offline; the instance attribute overrides
 d = new()

@@ -27,10 +27,10 @@ eq(MQTTClient("d", "h", ssl=True).port, 8883, "port 0 with ssl -> 8883")
 
 t = topic("simple")
 eq(c.subscribe(t), None, "subscribe returns None once the SUBACK is in")
-eq(len(c._acks), 0, "nothing in flight after a blocking subscribe")
+eq(len(c._pending()), 0, "nothing in flight after a blocking subscribe")
 eq(c.publish(t, b"q0"), None, "QoS0 publish")
 eq(c.publish(t, b"q1", qos=1), None, "QoS1 publish returns None")
-eq(len(c._acks), 0, "QoS1 publish returned after its PUBACK")
+eq(len(c._pending()), 0, "QoS1 publish returned after its PUBACK")
 eq(c.pid, 2, "pid counts SUBSCRIBE and QoS1 PUBLISH")
 
 # Messages that arrive while publish() waits for its PUBACK go to the

@@ -24,7 +24,7 @@ eq((c.client_id, c.server, c.port, c.ssl, c.ssl_params, c.pid, c.cb, c.user, c.p
 eq((c.lw_topic, c.lw_msg, c.lw_qos, c.lw_retain), (None, None, 0, False), "last-will defaults")
 eq((c.socket_timeout, c.message_timeout), (30, 10), "timeouts")
 eq(c.cbstat, c._status, "cbstat: the façade's status handler")
-eq(len(c._acks), 0, "_acks: nothing in flight")
+eq(len(c._pending()), 0, "_pending(): nothing in flight")
 check(c.newpid is c.newpid, "newpid: one generator per client")
 eq(MQTTClient("d", "h", 0, "u", "p", 60, True, {"a": 1}).__dict__, {}, "no dict with every argument")
 d = MQTTClient("d", "h", 0, "u", "p", 60, True, {"a": 1})
