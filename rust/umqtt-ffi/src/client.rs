@@ -6,8 +6,8 @@
 
 use crate::tables::Grown;
 use umqtt_core::client::{qos_pid, Client, Message, Outgoing, PublishPacket, Tracking};
-use umqtt_core::codec::{Connect, LastWill, PingReq};
-use umqtt_core::{Packet, Pid, ProtocolVersion, TopicName};
+use umqtt_core::codec::{Connect, LastWill};
+use umqtt_core::{Pid, ProtocolVersion, TopicName};
 
 use crate::driver::{Deadline, Io};
 use crate::port::{now, umqtt_port_t};
@@ -522,9 +522,7 @@ pub unsafe extern "C" fn umqtt_client_ping(
     io_timeout: i32,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    let status = result_status(unsafe {
-        send_simple(client, io, Packet::PingReq(PingReq).into(), io_timeout)
-    });
+    let status = result_status(unsafe { send_simple(client, io, Outgoing::PingReq, io_timeout) });
     if status == umqtt_status::Ok {
         // SAFETY: forwarded contract.
         if let Ok(c) = unsafe { client_mut(client) } {
@@ -772,7 +770,7 @@ fn flush_acks(
     deadline: &mut Deadline,
 ) -> Result<()> {
     while let Some(transmit) = c.poll_transmit() {
-        io.send(&Outgoing::V3(transmit.packet()), deadline)
+        io.send(&Outgoing::Ack(transmit), deadline)
             .map_err(|s| c.fail(s))?;
     }
     Ok(())

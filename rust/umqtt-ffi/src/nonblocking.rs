@@ -17,8 +17,6 @@
 
 use crate::tables::Grown;
 use umqtt_core::client::{Client, Outgoing, QueueError};
-use umqtt_core::codec::{Disconnect, PingReq};
-use umqtt_core::Packet;
 
 use crate::client::{
     close_delivery, finish_connack, message_of, receive_in, request_packet, start_connect,
@@ -65,7 +63,7 @@ fn enqueue(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, packet: &Outgoing<'_>)
 /// Moves the acks the session owes into the queue while they fit.
 fn queue_acks(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>) -> Result<()> {
     while let Some(transmit) = c.peek_transmit() {
-        match enqueue(c, io, &Outgoing::V3(transmit.packet())) {
+        match enqueue(c, io, &Outgoing::Ack(transmit)) {
             Ok(()) => {
                 c.poll_transmit();
             }
@@ -295,14 +293,14 @@ pub unsafe extern "C" fn umqtt_client_nb_control(
     disconnect: bool,
 ) -> umqtt_status {
     let packet = if disconnect {
-        Packet::Disconnect(Disconnect)
+        Outgoing::Disconnect
     } else {
-        Packet::PingReq(PingReq)
+        Outgoing::PingReq
     };
     // SAFETY: forwarded contract.
     result_status(unsafe {
         usable_client(client, io).and_then(|(c, mut io)| {
-            enqueue(c, &mut io, &packet.into())?;
+            enqueue(c, &mut io, &packet)?;
             if !disconnect {
                 c.handle_ping_sent(now());
             }
