@@ -500,11 +500,10 @@ unsafe fn request_ack(
     let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    if packet.encoded_len() > io.tx().len() {
-        return Err(umqtt_status::BufferTooSmall);
-    }
+    // Encoded first (it checks the room): a refusal leaves the session as it was.
+    let len = io.encode_at(&packet, 0)?;
     let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
-    if let Err(status) = io.send(&packet, &mut deadline) {
+    if let Err(status) = io.send_tx(0, len, &mut deadline) {
         tracking.undo(c);
         return Err(c.fail(status));
     }

@@ -94,12 +94,12 @@ impl<'a, P: Port> Io<'a, P> {
     }
 
     /// The transmit buffer (the non-blocking driver's queue lives in it).
+    #[cfg(feature = "nonblocking")]
     pub(crate) fn tx(&mut self) -> &mut [u8] {
         self.tx
     }
 
     /// Encodes `packet` into the transmit buffer at `start`; its length.
-    #[cfg(feature = "nonblocking")]
     pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
         let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
         packet.encode(buf).map_err(encode_status)
@@ -118,7 +118,7 @@ impl<'a, P: Port> Io<'a, P> {
 
     /// Sends `packet` in one write (it must fit the transmit buffer).
     pub(crate) fn send(&mut self, packet: &Outgoing<'_>, deadline: &mut Deadline) -> Result<()> {
-        let len = packet.encode(self.tx).map_err(encode_status)?;
+        let len = self.encode_at(packet, 0)?;
         self.send_tx(0, len, deadline)
     }
 
