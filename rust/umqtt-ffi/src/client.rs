@@ -753,7 +753,8 @@ fn send_queued(
     io: &mut Io<'_, umqtt_port_t>,
     deadline: &mut Deadline,
 ) -> Result<()> {
-    if c.queue_pending() == 0 {
+    // Only the non-blocking entry points queue packets.
+    if !cfg!(feature = "nonblocking") || c.queue_pending() == 0 {
         return Ok(());
     }
     let (start, end) = c.queue().range();
