@@ -101,8 +101,18 @@ impl<'a, P: Port> Io<'a, P> {
 
     /// Encodes `packet` into the transmit buffer at `start`; its length.
     pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
-        let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
-        packet.encode(buf).map_err(encode_status)
+        self.encode_raw(packet, start).map_err(encode_status)
+    }
+
+    /// [`Io::encode_at`] with the encoder's own error (a start past the
+    /// buffer's end is no room at all).
+    pub(crate) fn encode_raw(
+        &mut self,
+        packet: &Outgoing<'_>,
+        start: usize,
+    ) -> core::result::Result<usize, EncodeError> {
+        let buf = self.tx.get_mut(start..).unwrap_or_default();
+        packet.encode(buf)
     }
 
     /// Sends bytes `start..end` of the transmit buffer.

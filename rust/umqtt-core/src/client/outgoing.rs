@@ -397,11 +397,10 @@ impl<T: Tables> Client<T> {
     ) -> Result<Outgoing<'a>, ClientError> {
         let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
         let props = self.properties(properties, Context::Unsubscribe)?;
-        let packet = Outgoing::Unsubscribe(pid, filter, props);
-        if props.is_some() {
-            self.check_packet_limit(packet.encoded_len())?;
+        if let Some(props) = props {
+            self.check_unsubscribe_limit(pid, filter, props)?;
         }
-        Ok(packet)
+        Ok(Outgoing::Unsubscribe(pid, filter, props))
     }
 
     /// Puts a prepared SUBSCRIBE's or UNSUBSCRIBE's id in flight until
@@ -478,16 +477,23 @@ impl<T: Tables> Client<T> {
         if options.no_local && filter.shared().is_some() {
             return Err(ClientError::InvalidArgument);
         }
-        let packet = Outgoing::Subscribe(pid, filter, options, Some(props));
+        // The packet's length straight from the v5 codec (`Outgoing::encoded_len`
+        // would bring every packet's into the firmware).
+        let len = v5::subscribe_len(pid, &[(filter, options)], props);
         self.limits
-            .check_subscribe(&filter, &props, packet.encoded_len())
+            .check_subscribe(&filter, &props, len)
             .map_err(ClientError::BrokerLimit)?;
-        Ok(packet)
+        Ok(Outgoing::Subscribe(pid, filter, options, Some(props)))
     }
 
-    fn check_packet_limit(&self, len: usize) -> Result<(), ClientError> {
+    fn check_unsubscribe_limit(
+        &self,
+        pid: Pid,
+        filter: TopicFilter<'_>,
+        props: Properties<'_>,
+    ) -> Result<(), ClientError> {
         self.limits
-            .check_packet(len)
+            .check_packet(v5::unsubscribe_len(pid, &[filter], props))
             .map_err(ClientError::BrokerLimit)
     }
 
@@ -522,7 +528,12 @@ impl<T: Tables> Client<T> {
         Err(ClientError::InvalidProperty)
     }
 
-    fn check_packet_limit(&self, _: usize) -> Result<(), ClientError> {
+    fn check_unsubscribe_limit(
+        &self,
+        _: Pid,
+        _: TopicFilter<'_>,
+        _: Properties<'_>,
+    ) -> Result<(), ClientError> {
         Err(ClientError::InvalidProperty)
     }
 
