@@ -10,7 +10,7 @@ use umqtt_core::codec::{Connect, LastWill};
 use umqtt_core::{Pid, ProtocolVersion, TopicName};
 
 use crate::driver::{Deadline, Io};
-use crate::port::{now, umqtt_port_t};
+use crate::port::now;
 use crate::{
     client_mut, io_of, pid_of, qos_of, result_status, status_with_detail, str_of, umqtt_bytes,
     umqtt_client, umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn umqtt_client_connack(
 /// simple2's ECONLENGTH), and handles it.
 fn await_connack(
     c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
+    io: &mut Io<'_>,
     mut deadline: Deadline,
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
@@ -170,7 +170,7 @@ fn await_connack(
 /// Returns the session-present flag.
 pub(crate) fn finish_connack(
     c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
+    io: &mut Io<'_>,
     frame: umqtt_core::Frame,
     (_, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<bool> {
@@ -198,7 +198,7 @@ pub(crate) unsafe fn start_connect<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     options: *const umqtt_connect_options,
-) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>, Outgoing<'a>)> {
+) -> Result<(&'a mut Engine, Io<'a>, Outgoing<'a>)> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
     // SAFETY: forwarded contract.
@@ -613,7 +613,7 @@ pub unsafe extern "C" fn umqtt_client_receive(
 /// acks the session queues are left for the caller to send.
 pub(crate) fn receive_in(
     c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
+    io: &mut Io<'_>,
     first: Deadline,
     io_timeout: i32,
 ) -> Result<umqtt_event> {
@@ -739,7 +739,7 @@ unsafe fn sending_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     deadline: &mut Deadline,
-) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>)> {
+) -> Result<(&'a mut Engine, Io<'a>)> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     send_queued(c, &mut io, deadline)?;
@@ -748,11 +748,7 @@ unsafe fn sending_client<'a>(
 
 /// Writes the non-blocking transmit queue out (see [`sending_client`]).
 #[inline]
-fn send_queued(
-    c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
-    deadline: &mut Deadline,
-) -> Result<()> {
+fn send_queued(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {
     // Only the non-blocking entry points queue packets.
     if !cfg!(feature = "nonblocking") || c.queue_pending() == 0 {
         return Ok(());
@@ -764,11 +760,7 @@ fn send_queued(
 }
 
 /// Sends the acks the session owes.
-fn flush_acks(
-    c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
-    deadline: &mut Deadline,
-) -> Result<()> {
+fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {
     while let Some(transmit) = c.poll_transmit() {
         io.send(&Outgoing::Ack(transmit), deadline)
             .map_err(|s| c.fail(s))?;

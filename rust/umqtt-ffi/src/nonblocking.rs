@@ -24,7 +24,7 @@ use crate::client::{
     umqtt_connect_options, umqtt_message, Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
-use crate::port::{now, umqtt_port_t};
+use crate::port::now;
 use crate::{
     client_mut, client_ref, pid_of, result_status, status_with_detail, umqtt_bytes, umqtt_client,
     umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
@@ -39,11 +39,7 @@ type Engine = Client<Grown>;
 /// it never fits) queues nothing.
 ///
 /// [`TxQueue::commit`]: umqtt_core::client::TxQueue::commit
-fn encode_tail(
-    c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
-    packet: &Outgoing<'_>,
-) -> Result<(usize, usize)> {
+fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<(usize, usize)> {
     let mut need = 0;
     loop {
         let start = c.queue().reserve(io.tx(), need).map_err(|err| match err {
@@ -60,14 +56,14 @@ fn encode_tail(
 }
 
 /// Appends `packet` to the transmit queue.
-fn enqueue(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, packet: &Outgoing<'_>) -> Result<()> {
+fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
     let (start, len) = encode_tail(c, io, packet)?;
     c.queue().commit(start, len);
     Ok(())
 }
 
 /// Moves the acks the session owes into the queue while they fit.
-fn queue_acks(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>) -> Result<()> {
+fn queue_acks(c: &mut Engine, io: &mut Io<'_>) -> Result<()> {
     while let Some(transmit) = c.peek_transmit() {
         match enqueue(c, io, &Outgoing::Ack(transmit)) {
             Ok(()) => {
