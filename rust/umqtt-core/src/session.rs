@@ -70,9 +70,20 @@ impl Transmit {
         }
     }
 
-    /// Encodes the packet (4 bytes) into `buf`.
+    /// Length of every acknowledgement: type, length 2, packet id.
+    pub const ENCODED_LEN: usize = 4;
+
+    /// Encodes the packet (4 bytes) into `buf`: the bytes of
+    /// [`Transmit::packet`], without the whole codec behind them.
     pub fn encode(self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.packet().encode(buf)
+        let (packet_type, pid) = match self {
+            Transmit::PubAck(pid) => (PacketType::PubAck, pid),
+            Transmit::PubRec(pid) => (PacketType::PubRec, pid),
+            Transmit::PubRel(pid) => (PacketType::PubRel, pid),
+            Transmit::PubComp(pid) => (PacketType::PubComp, pid),
+        };
+        let [high, low] = pid.get().to_be_bytes();
+        crate::codec::put_all(buf, &[packet_type.fixed_first_byte(), 2, high, low])
     }
 }
 

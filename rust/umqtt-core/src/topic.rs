@@ -203,8 +203,10 @@ impl<'a> TopicFilter<'a> {
     /// and for a malformed one (see [`TopicFilter::check_shared`]).
     pub fn shared(&self) -> Option<(&'a str, TopicFilter<'a>)> {
         let rest = self.0.strip_prefix(SHARED_PREFIX)?;
-        let (share_name, inner) = rest.split_once('/')?;
-        if share_name.is_empty() || share_name.contains(['+', '#']) {
+        // Byte loops, not `str` patterns: core's searchers cost flash.
+        let slash = rest.bytes().position(|b| b == b'/')?;
+        let (share_name, inner) = (rest.get(..slash)?, rest.get(slash + 1..)?);
+        if share_name.is_empty() || has_wildcard(share_name) {
             return None;
         }
         let inner = TopicFilter::new(inner.as_bytes()).ok()?;
@@ -224,6 +226,11 @@ impl<'a> TopicFilter<'a> {
     }
 }
 
+/// Whether `text` holds a wildcard, `+` or `#`.
+pub(crate) fn has_wildcard(text: &str) -> bool {
+    text.bytes().any(|b| b == b'+' || b == b'#')
+}
+
 /// The prefix of an MQTT 5 shared subscription's filter (§4.8.2).
 pub const SHARED_PREFIX: &str = "$share/";
 
@@ -233,7 +240,9 @@ pub const SHARED_PREFIX: &str = "$share/";
 /// one level (possibly empty), and a filter starting with a wildcard does not
 /// match names starting with `$` (those are server topics such as `$SYS`).
 pub fn matches(filter: &TopicFilter<'_>, name: &TopicName<'_>) -> bool {
-    if name.as_str().starts_with('$') && filter.as_str().starts_with(['+', '#']) {
+    if name.as_bytes().first() == Some(&b'$')
+        && matches!(filter.as_bytes().first(), Some(b'+' | b'#'))
+    {
         return false;
     }
     let mut filter_levels = filter.as_bytes().split(|&b| b == b'/');

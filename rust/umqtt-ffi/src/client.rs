@@ -6,11 +6,11 @@
 
 use crate::tables::Grown;
 use umqtt_core::client::{qos_pid, Client, Message, Outgoing, PublishPacket, Tracking};
-use umqtt_core::codec::{Connect, LastWill, PingReq};
-use umqtt_core::{Packet, Pid, ProtocolVersion, TopicName};
+use umqtt_core::codec::{Connect, LastWill};
+use umqtt_core::{Pid, ProtocolVersion, TopicName};
 
 use crate::driver::{Deadline, Io};
-use crate::port::{now, umqtt_port_t};
+use crate::port::now;
 use crate::{
     client_mut, io_of, pid_of, qos_of, result_status, status_with_detail, str_of, umqtt_bytes,
     umqtt_client, umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn umqtt_client_connack(
 /// simple2's ECONLENGTH), and handles it.
 fn await_connack(
     c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
+    io: &mut Io<'_>,
     mut deadline: Deadline,
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
@@ -170,7 +170,7 @@ fn await_connack(
 /// Returns the session-present flag.
 pub(crate) fn finish_connack(
     c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
+    io: &mut Io<'_>,
     frame: umqtt_core::Frame,
     (_, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<bool> {
@@ -198,7 +198,7 @@ pub(crate) unsafe fn start_connect<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     options: *const umqtt_connect_options,
-) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>, Outgoing<'a>)> {
+) -> Result<(&'a mut Engine, Io<'a>, Outgoing<'a>)> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
     // SAFETY: forwarded contract.
@@ -500,11 +500,10 @@ unsafe fn request_ack(
     let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    if packet.encoded_len() > io.tx().len() {
-        return Err(umqtt_status::BufferTooSmall);
-    }
+    // Encoded first (it checks the room): a refusal leaves the session as it was.
+    let len = io.encode_at(&packet, 0)?;
     let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
-    if let Err(status) = io.send(&packet, &mut deadline) {
+    if let Err(status) = io.send_tx(0, len, &mut deadline) {
         tracking.undo(c);
         return Err(c.fail(status));
     }
@@ -522,9 +521,7 @@ pub unsafe extern "C" fn umqtt_client_ping(
     io_timeout: i32,
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
-    let status = result_status(unsafe {
-        send_simple(client, io, Packet::PingReq(PingReq).into(), io_timeout)
-    });
+    let status = result_status(unsafe { send_simple(client, io, Outgoing::PingReq, io_timeout) });
     if status == umqtt_status::Ok {
         // SAFETY: forwarded contract.
         if let Ok(c) = unsafe { client_mut(client) } {
@@ -616,7 +613,7 @@ pub unsafe extern "C" fn umqtt_client_receive(
 /// acks the session queues are left for the caller to send.
 pub(crate) fn receive_in(
     c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
+    io: &mut Io<'_>,
     first: Deadline,
     io_timeout: i32,
 ) -> Result<umqtt_event> {
@@ -742,7 +739,7 @@ unsafe fn sending_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     deadline: &mut Deadline,
-) -> Result<(&'a mut Engine, Io<'a, umqtt_port_t>)> {
+) -> Result<(&'a mut Engine, Io<'a>)> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     send_queued(c, &mut io, deadline)?;
@@ -751,12 +748,9 @@ unsafe fn sending_client<'a>(
 
 /// Writes the non-blocking transmit queue out (see [`sending_client`]).
 #[inline]
-fn send_queued(
-    c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
-    deadline: &mut Deadline,
-) -> Result<()> {
-    if c.queue_pending() == 0 {
+fn send_queued(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {
+    // Only the non-blocking entry points queue packets.
+    if !cfg!(feature = "nonblocking") || c.queue_pending() == 0 {
         return Ok(());
     }
     let (start, end) = c.queue().range();
@@ -766,13 +760,9 @@ fn send_queued(
 }
 
 /// Sends the acks the session owes.
-fn flush_acks(
-    c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
-    deadline: &mut Deadline,
-) -> Result<()> {
+fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {
     while let Some(transmit) = c.poll_transmit() {
-        io.send(&Outgoing::V3(transmit.packet()), deadline)
+        io.send(&Outgoing::Ack(transmit), deadline)
             .map_err(|s| c.fail(s))?;
     }
     Ok(())

@@ -11,8 +11,10 @@
 use umqtt_core::client::{Outgoing, PublishPacket};
 use umqtt_core::{Duration, EncodeError, Frame, FrameError, FrameReader, Instant};
 
-use crate::port::{now, Port, PortError, Ready, FOREVER};
-use crate::{umqtt_status, Result};
+use core::slice;
+
+use crate::port::{now, umqtt_port_t, Port, PortError, Ready, FOREVER};
+use crate::{umqtt_io, umqtt_status, Result};
 
 /// When a wait must give up (see the module doc: started lazily).
 #[derive(Clone, Copy, Debug)]
@@ -55,54 +57,99 @@ impl Deadline {
     }
 }
 
-/// The stream and the caller's buffers for one call.
-pub(crate) struct Io<'a, P: Port> {
-    port: &'a mut P,
-    rx: &'a mut [u8],
-    tx: &'a mut [u8],
-    /// MQTT 5 inbound topic aliases (empty when none were announced).
-    aliases: &'a mut [u8],
-    /// Lent for the call: room for a PUBLISH to go out in one write.
-    scratch: &'a mut [u8],
+/// The stream and the caller's buffers for one call: the caller's
+/// [`umqtt_io`], checked by [`Io::of`]. One pointer, not the five slices
+/// (they were copied through every call's `Result`): each method makes the
+/// slices it uses, from [`Io::parts`].
+pub(crate) struct Io<'a> {
+    raw: &'a umqtt_io,
 }
 
-impl<'a, P: Port> Io<'a, P> {
-    pub(crate) fn new(
-        port: &'a mut P,
-        rx: &'a mut [u8],
-        tx: &'a mut [u8],
-        aliases: &'a mut [u8],
-        scratch: &'a mut [u8],
-    ) -> Io<'a, P> {
-        Io {
-            port,
-            rx,
-            tx,
-            aliases,
-            scratch,
+/// The stream and the buffers of an [`Io`]: rx, tx, aliases, scratch.
+type Parts<'b> = (
+    &'b mut umqtt_port_t,
+    &'b mut [u8],
+    &'b mut [u8],
+    &'b mut [u8],
+    &'b mut [u8],
+);
+
+impl<'a> Io<'a> {
+    /// Checks `raw`: a stream, and receive and transmit buffers of at
+    /// least 16 bytes.
+    ///
+    /// # Safety
+    /// `raw`'s buffers are valid for their capacities, do not overlap, and
+    /// are used by nothing else for `'a`; `port` is valid for `'a`.
+    pub(crate) unsafe fn of(raw: &'a umqtt_io) -> Result<Io<'a>> {
+        if raw.port.is_null() || raw.rx.is_null() || raw.tx.is_null() {
+            return Err(umqtt_status::InvalidArgument);
+        }
+        if raw.rx_cap < 16 || raw.tx_cap < 16 {
+            return Err(umqtt_status::InvalidArgument);
+        }
+        Ok(Io { raw })
+    }
+
+    /// The stream and every buffer, borrowed from `self` (a null optional
+    /// buffer is empty).
+    fn parts(&mut self) -> Parts<'_> {
+        let raw = self.raw;
+        let optional = |ptr: *mut u8, cap: usize| -> &mut [u8] {
+            if ptr.is_null() {
+                &mut []
+            } else {
+                // SAFETY: per `Io::of`; one borrow of `self` at a time.
+                unsafe { slice::from_raw_parts_mut(ptr, cap) }
+            }
+        };
+        // SAFETY: non-null (checked by `Io::of`), valid and disjoint per
+        // its contract; these borrows end with the borrow of `self`.
+        unsafe {
+            (
+                &mut *raw.port,
+                slice::from_raw_parts_mut(raw.rx, raw.rx_cap),
+                slice::from_raw_parts_mut(raw.tx, raw.tx_cap),
+                optional(raw.aliases, raw.aliases_cap),
+                optional(raw.scratch, raw.scratch_cap),
+            )
         }
     }
 
     /// Size of the inbound topic alias store.
     pub(crate) fn aliases_len(&self) -> usize {
-        self.aliases.len()
+        if self.raw.aliases.is_null() {
+            0
+        } else {
+            self.raw.aliases_cap
+        }
     }
 
     /// Forgets the inbound topic aliases (a new connection).
     pub(crate) fn clear_aliases(&mut self) {
-        self.aliases.fill(0);
+        self.parts().3.fill(0);
     }
 
     /// The transmit buffer (the non-blocking driver's queue lives in it).
+    #[cfg(feature = "nonblocking")]
     pub(crate) fn tx(&mut self) -> &mut [u8] {
-        self.tx
+        self.parts().2
     }
 
     /// Encodes `packet` into the transmit buffer at `start`; its length.
-    #[cfg(feature = "nonblocking")]
     pub(crate) fn encode_at(&mut self, packet: &Outgoing<'_>, start: usize) -> Result<usize> {
-        let buf = self.tx.get_mut(start..).ok_or(umqtt_status::Internal)?;
-        packet.encode(buf).map_err(encode_status)
+        self.encode_raw(packet, start).map_err(encode_status)
+    }
+
+    /// [`Io::encode_at`] with the encoder's own error (a start past the
+    /// buffer's end is no room at all).
+    pub(crate) fn encode_raw(
+        &mut self,
+        packet: &Outgoing<'_>,
+        start: usize,
+    ) -> core::result::Result<usize, EncodeError> {
+        let buf = self.parts().2.get_mut(start..).unwrap_or_default();
+        packet.encode(buf)
     }
 
     /// Sends bytes `start..end` of the transmit buffer.
@@ -112,13 +159,14 @@ impl<'a, P: Port> Io<'a, P> {
         end: usize,
         deadline: &mut Deadline,
     ) -> Result<()> {
-        let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
-        write_all(self.port, bytes, deadline)
+        let (port, _, tx, _, _) = self.parts();
+        let bytes = tx.get(start..end).ok_or(umqtt_status::Internal)?;
+        write_all(port, bytes, deadline)
     }
 
     /// Sends `packet` in one write (it must fit the transmit buffer).
     pub(crate) fn send(&mut self, packet: &Outgoing<'_>, deadline: &mut Deadline) -> Result<()> {
-        let len = packet.encode(self.tx).map_err(encode_status)?;
+        let len = self.encode_at(packet, 0)?;
         self.send_tx(0, len, deadline)
     }
 
@@ -132,19 +180,22 @@ impl<'a, P: Port> Io<'a, P> {
         deadline: &mut Deadline,
     ) -> Result<()> {
         // Encoding checks the room first: one length computation when it fits.
-        match packet.encode(self.tx) {
+        let (port, _, tx, _, scratch) = self.parts();
+        match packet.encode(tx) {
             Ok(len) => return self.send_tx(0, len, deadline),
-            Err(EncodeError::BufferTooSmall { needed }) if needed <= self.scratch.len() => {
-                let len = packet.encode(self.scratch).map_err(encode_status)?;
-                let bytes = self.scratch.get(..len).ok_or(umqtt_status::Internal)?;
-                return write_all(self.port, bytes, deadline);
+            Err(EncodeError::BufferTooSmall { needed }) if needed <= scratch.len() => {
+                let len = packet.encode(scratch).map_err(encode_status)?;
+                let bytes = scratch.get(..len).ok_or(umqtt_status::Internal)?;
+                return write_all(port, bytes, deadline);
             }
             Err(EncodeError::BufferTooSmall { .. }) => {}
             Err(err) => return Err(encode_status(err)),
         }
-        let len = packet.encode_header(self.tx).map_err(encode_status)?;
+        let len = packet
+            .encode_header(self.parts().2)
+            .map_err(encode_status)?;
         self.send_tx(0, len, deadline)?;
-        write_all(self.port, packet.publish.payload, deadline)
+        write_all(self.parts().0, packet.publish.payload, deadline)
     }
 
     /// Reads one packet into the receive buffer. Waits until `first` for
@@ -165,13 +216,14 @@ impl<'a, P: Port> Io<'a, P> {
         };
         loop {
             let was_idle = reader.is_idle();
-            let buf = reader.read_buf(self.rx);
+            let (port, rx, ..) = self.parts();
+            let buf = reader.read_buf(rx);
             if buf.is_empty() {
                 // A body larger than the receive buffer: the caller brings
                 // one of its size, or skips it, and calls again.
                 return Err(umqtt_status::NeedBuffer);
             }
-            match read_some(self.port, buf, &mut deadline) {
+            match read_some(port, buf, &mut deadline) {
                 Ok(n) => match reader.handle_read(n) {
                     Ok(Some(frame)) => return Ok(Some(frame)),
                     Ok(None) if was_idle => deadline = Deadline::after(rest_ms),
@@ -189,22 +241,21 @@ impl<'a, P: Port> Io<'a, P> {
     /// The body of the frame `read_frame` returned, and the alias store, for
     /// `Client::handle_frame`.
     pub(crate) fn frame_parts(&mut self, frame: Frame) -> Result<(&[u8], &mut [u8])> {
-        let body = self
-            .rx
-            .get(..frame.body_len)
-            .ok_or(umqtt_status::Internal)?;
-        Ok((body, &mut *self.aliases))
+        let (_, rx, _, aliases, _) = self.parts();
+        let body = rx.get(..frame.body_len).ok_or(umqtt_status::Internal)?;
+        Ok((body, aliases))
     }
 
     /// Writes what the stream takes now of the transmit buffer's bytes
     /// `start..end`, without waiting: `Ok(0)` when it would block.
     #[cfg(feature = "nonblocking")]
     pub(crate) fn write_now(&mut self, start: usize, end: usize) -> Result<usize> {
-        let bytes = self.tx.get(start..end).ok_or(umqtt_status::Internal)?;
+        let (port, _, tx, _, _) = self.parts();
+        let bytes = tx.get(start..end).ok_or(umqtt_status::Internal)?;
         if bytes.is_empty() {
             return Ok(0);
         }
-        match self.port.write(bytes) {
+        match port.write(bytes) {
             Ok(n) => Ok(n),
             Err(PortError::WouldBlock) => Ok(0),
             Err(err) => Err(port_status(err)),

@@ -414,37 +414,11 @@ unsafe fn client_ref<'a>(client: *const umqtt_client) -> Option<&'a Client<Grown
 /// # Safety
 /// `io` is null or valid; its buffers are valid for their capacities and
 /// `port` for the call.
-unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a, umqtt_port_t>> {
+unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a>> {
     // SAFETY: per the contract above.
     let io = unsafe { io.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
-    if io.port.is_null() || io.rx.is_null() || io.tx.is_null() {
-        return Err(umqtt_status::InvalidArgument);
-    }
-    if io.rx_cap < 16 || io.tx_cap < 16 {
-        return Err(umqtt_status::InvalidArgument);
-    }
-    let aliases: &mut [u8] = if io.aliases.is_null() {
-        &mut []
-    } else {
-        // SAFETY: non-null, and the caller owns this buffer for the call.
-        unsafe { slice::from_raw_parts_mut(io.aliases, io.aliases_cap) }
-    };
-    let scratch: &mut [u8] = if io.scratch.is_null() {
-        &mut []
-    } else {
-        // SAFETY: non-null, and the caller lends this buffer for the call.
-        unsafe { slice::from_raw_parts_mut(io.scratch, io.scratch_cap) }
-    };
-    // SAFETY: non-null, and the caller owns these buffers for the call.
-    unsafe {
-        Ok(Io::new(
-            &mut *io.port,
-            slice::from_raw_parts_mut(io.rx, io.rx_cap),
-            slice::from_raw_parts_mut(io.tx, io.tx_cap),
-            aliases,
-            scratch,
-        ))
-    }
+    // SAFETY: per the contract above.
+    unsafe { Io::of(io) }
 }
 
 /// The client, if its connection is usable, and the call's stream and
@@ -455,7 +429,7 @@ unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a, umqtt_port_t>> {
 unsafe fn usable_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-) -> Result<(&'a mut Client<Grown>, Io<'a, umqtt_port_t>)> {
+) -> Result<(&'a mut Client<Grown>, Io<'a>)> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
     c.usable()?;

@@ -17,15 +17,14 @@
 
 use crate::tables::Grown;
 use umqtt_core::client::{Client, Outgoing, QueueError};
-use umqtt_core::codec::{Disconnect, PingReq};
-use umqtt_core::Packet;
+use umqtt_core::EncodeError;
 
 use crate::client::{
     close_delivery, finish_connack, message_of, receive_in, request_packet, start_connect,
     umqtt_connect_options, umqtt_message, Request,
 };
-use crate::driver::{Deadline, Io};
-use crate::port::{now, umqtt_port_t};
+use crate::driver::{encode_status, Deadline, Io};
+use crate::port::now;
 use crate::{
     client_mut, client_ref, pid_of, result_status, status_with_detail, umqtt_bytes, umqtt_client,
     umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
@@ -33,39 +32,40 @@ use crate::{
 
 type Engine = Client<Grown>;
 
-/// Room for `packet` at the end of the transmit queue: the offset to
-/// encode it at, or `WouldBlock` / `BufferTooSmall`.
-fn reserve(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, packet: &Outgoing<'_>) -> Result<usize> {
-    c.queue()
-        .reserve(io.tx(), packet.encoded_len())
-        .map_err(|err| match err {
+/// Encodes `packet` after the queued bytes (moved to the front first when
+/// that makes room), without queueing it yet: its start and length, for
+/// [`TxQueue::commit`]. The encoder checks the room, so no length is
+/// computed apart. A refusal (`WouldBlock`: flush first; `BufferTooSmall`:
+/// it never fits) queues nothing.
+///
+/// [`TxQueue::commit`]: umqtt_core::client::TxQueue::commit
+fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<(usize, usize)> {
+    let mut need = 0;
+    loop {
+        let start = c.queue().reserve(io.tx(), need).map_err(|err| match err {
             QueueError::Full => umqtt_status::WouldBlock,
             QueueError::TooLarge => umqtt_status::BufferTooSmall,
-        })
+        })?;
+        match io.encode_raw(packet, start) {
+            Ok(len) => return Ok((start, len)),
+            // Once: `reserve` then makes room for the whole packet or refuses.
+            Err(EncodeError::BufferTooSmall { needed }) if need == 0 => need = needed,
+            Err(err) => return Err(encode_status(err)),
+        }
+    }
 }
 
-/// Encodes `packet` at `start` (from [`reserve`]) and adds it to the queue.
-fn commit(
-    c: &mut Engine,
-    io: &mut Io<'_, umqtt_port_t>,
-    packet: &Outgoing<'_>,
-    start: usize,
-) -> Result<()> {
-    let len = io.encode_at(packet, start)?;
+/// Appends `packet` to the transmit queue.
+fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
+    let (start, len) = encode_tail(c, io, packet)?;
     c.queue().commit(start, len);
     Ok(())
 }
 
-/// Appends `packet` to the transmit queue.
-fn enqueue(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>, packet: &Outgoing<'_>) -> Result<()> {
-    let start = reserve(c, io, packet)?;
-    commit(c, io, packet, start)
-}
-
 /// Moves the acks the session owes into the queue while they fit.
-fn queue_acks(c: &mut Engine, io: &mut Io<'_, umqtt_port_t>) -> Result<()> {
+fn queue_acks(c: &mut Engine, io: &mut Io<'_>) -> Result<()> {
     while let Some(transmit) = c.peek_transmit() {
-        match enqueue(c, io, &Outgoing::V3(transmit.packet())) {
+        match enqueue(c, io, &Outgoing::Ack(transmit)) {
             Ok(()) => {
                 c.poll_transmit();
             }
@@ -222,16 +222,18 @@ unsafe fn nb_publish(
         .map_err(|e| status_with_detail(e, detail))?;
     let publish = packet.publish;
     let packet = Outgoing::from(packet);
-    // Room first: a refusal leaves the session unchanged.
-    let start = reserve(c, &mut io, &packet)?;
+    // Encoded first: a refusal leaves the session unchanged.
+    let (start, len) = encode_tail(c, &mut io, &packet)?;
     let ack_deadline = match m.pid {
         Some(_) => Deadline::instant_after(ack_timeout),
         None => None,
     };
-    let Some(tracking) = c.track_publish(&publish, ack_deadline)? else {
-        return Ok(());
-    };
-    commit(c, &mut io, &packet, start).inspect_err(|_| tracking.undo(c))
+    // Nothing can fail after the tracking: no undo.
+    if c.track_publish(&publish, ack_deadline)?.is_none() {
+        return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
+    }
+    c.queue().commit(start, len);
+    Ok(())
 }
 
 /// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
@@ -279,9 +281,11 @@ unsafe fn nb_request(
     let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    let start = reserve(c, &mut io, &packet)?;
-    let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
-    commit(c, &mut io, &packet, start).inspect_err(|_| tracking.undo(c))
+    let (start, len) = encode_tail(c, &mut io, &packet)?;
+    // Nothing can fail after the tracking: no undo.
+    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    c.queue().commit(start, len);
+    Ok(())
 }
 
 /// Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
@@ -295,14 +299,14 @@ pub unsafe extern "C" fn umqtt_client_nb_control(
     disconnect: bool,
 ) -> umqtt_status {
     let packet = if disconnect {
-        Packet::Disconnect(Disconnect)
+        Outgoing::Disconnect
     } else {
-        Packet::PingReq(PingReq)
+        Outgoing::PingReq
     };
     // SAFETY: forwarded contract.
     result_status(unsafe {
         usable_client(client, io).and_then(|(c, mut io)| {
-            enqueue(c, &mut io, &packet.into())?;
+            enqueue(c, &mut io, &packet)?;
             if !disconnect {
                 c.handle_ping_sent(now());
             }

@@ -291,10 +291,16 @@ impl<T: Tables> Client<T> {
     /// Marks the connection broken (an I/O error, or bytes the engine
     /// refused) and returns `err`.
     pub fn fail<E>(&mut self, err: E) -> E {
+        self.break_link();
+        err
+    }
+
+    /// Out of line: `fail` is on every error path of every call.
+    #[inline(never)]
+    fn break_link(&mut self) {
         self.link = Link::Broken;
         self.reader.reset();
         self.queue.clear();
-        err
     }
 
     /// `Err(Broken)` after an error, until the next connect.

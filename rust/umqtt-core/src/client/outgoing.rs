@@ -7,33 +7,32 @@
 use crate::codec::properties::{Context, Properties, PropertyId};
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5::{self, PropertyValue, ReasonCode};
-use crate::codec::{
-    Connect, Disconnect, EncodeError, Packet, Publish, Subscribe, SubscribeFilters,
-    SubscriptionOptions, Unsubscribe, UnsubscribeFilters,
-};
+use crate::codec::{field_len, packet_len, put_all, Writer};
+use crate::codec::{Connect, EncodeError, Publish, SubscriptionOptions};
 #[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, TopicAliases};
+use crate::session::Transmit;
 use crate::tables::Tables;
 use crate::time::Instant;
 use crate::topic::{TopicFilter, TopicName};
-#[cfg(feature = "mqtt5")]
-use crate::types::PacketType;
-use crate::types::{Pid, ProtocolVersion, QoS, QosPid};
+use crate::types::{PacketType, Pid, ProtocolVersion, QoS, QosPid};
 
 use super::{qos_pid, Client, ClientError, Link};
 
-/// A packet to send: the 3.1.1 form of any packet, or the MQTT 5 form of
-/// those that differ (properties, reason codes, subscription options).
-/// Acks and PINGREQ are the same bytes in both.
+/// A packet to send, in the form the connection speaks: only what a
+/// client sends, each encoded straight (no detour through [`Packet`], whose
+/// encoder also carries the server's packets and filter lists).
+///
+/// [`Packet`]: crate::Packet
 #[derive(Clone, Copy, Debug)]
 pub enum Outgoing<'a> {
-    /// Any packet in its MQTT 3.1 / 3.1.1 form.
-    V3(Packet<'a>),
+    /// CONNECT in its MQTT 3.1 / 3.1.1 form.
+    Connect(Connect<'a>),
     /// MQTT 5 CONNECT with its properties and the will's.
     #[cfg(feature = "mqtt5")]
     Connect5(Connect<'a>, Properties<'a>, Properties<'a>),
-    /// MQTT 5 PUBLISH with its properties.
-    Publish5(Publish<'a>, Properties<'a>),
+    /// PUBLISH (MQTT 5: with its properties).
+    Publish(PublishPacket<'a>),
     /// SUBSCRIBE of one filter; MQTT 5 when it has properties (refused
     /// by `encode` without feature `mqtt5`).
     Subscribe(
@@ -44,6 +43,13 @@ pub enum Outgoing<'a> {
     ),
     /// UNSUBSCRIBE of one filter; MQTT 5 when it has properties.
     Unsubscribe(Pid, TopicFilter<'a>, Option<Properties<'a>>),
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP the session owes (the same bytes
+    /// in every version).
+    Ack(Transmit),
+    /// PINGREQ (the same bytes in every version).
+    PingReq,
+    /// DISCONNECT in its MQTT 3.1 / 3.1.1 form.
+    Disconnect,
     /// MQTT 5 DISCONNECT with a reason code and properties.
     #[cfg(feature = "mqtt5")]
     Disconnect5(ReasonCode, Properties<'a>),
@@ -53,45 +59,39 @@ impl<'a> Outgoing<'a> {
     /// The exact number of bytes [`Outgoing::encode`] writes.
     pub fn encoded_len(&self) -> usize {
         match self {
-            Outgoing::V3(packet) => packet.encoded_len(),
+            Outgoing::Connect(connect) => connect.encoded_len(),
             #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => v5::connect_len(connect, *props, *will),
-            Outgoing::Publish5(publish, props) => publish
-                .header_len_with(Some(*props))
-                .saturating_add(publish.payload.len()),
+            Outgoing::Publish(p) => p
+                .publish
+                .header_len_with(p.properties)
+                .saturating_add(p.publish.payload.len()),
             #[cfg(feature = "mqtt5")]
             Outgoing::Subscribe(pid, filter, options, Some(props)) => {
                 v5::subscribe_len(*pid, &[(*filter, *options)], *props)
             }
-            Outgoing::Subscribe(pid, filter, options, _) => {
-                let list = [(*filter, options.qos)];
-                let filters = SubscribeFilters::new(&list);
-                Packet::Subscribe(Subscribe { pid: *pid, filters }).encoded_len()
-            }
+            Outgoing::Subscribe(_, filter, ..) => packet_len(one_filter_len(filter, 1)),
             #[cfg(feature = "mqtt5")]
             Outgoing::Unsubscribe(pid, filter, Some(props)) => {
                 v5::unsubscribe_len(*pid, &[*filter], *props)
             }
-            Outgoing::Unsubscribe(pid, filter, _) => {
-                let list = [*filter];
-                let filters = UnsubscribeFilters::new(&list);
-                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encoded_len()
-            }
+            Outgoing::Unsubscribe(_, filter, _) => packet_len(one_filter_len(filter, 0)),
+            Outgoing::Ack(_) => Transmit::ENCODED_LEN,
+            Outgoing::PingReq | Outgoing::Disconnect => 2,
             #[cfg(feature = "mqtt5")]
             Outgoing::Disconnect5(reason, props) => v5::disconnect_len(*reason, *props),
         }
     }
 
     /// Encodes the whole packet into `buf`; returns its length.
-    #[inline]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         match self {
-            Outgoing::V3(packet) => packet.encode(buf),
+            Outgoing::Connect(connect) => connect.encode(buf),
             #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => {
                 v5::encode_connect(connect, *props, *will, buf)
             }
-            Outgoing::Publish5(publish, props) => publish.encode_with(Some(*props), buf),
+            Outgoing::Publish(p) => p.encode(buf),
             #[cfg(feature = "mqtt5")]
             Outgoing::Subscribe(pid, filter, options, Some(props)) => {
                 v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
@@ -101,29 +101,47 @@ impl<'a> Outgoing<'a> {
                 Err(EncodeError::Unsupported)
             }
             Outgoing::Subscribe(pid, filter, options, None) => {
-                let list = [(*filter, options.qos)];
-                let filters = SubscribeFilters::new(&list);
-                Packet::Subscribe(Subscribe { pid: *pid, filters }).encode(buf)
+                encode_one_filter(PacketType::Subscribe, *pid, filter, Some(options.qos), buf)
             }
             #[cfg(feature = "mqtt5")]
             Outgoing::Unsubscribe(pid, filter, Some(props)) => {
                 v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
             }
             Outgoing::Unsubscribe(pid, filter, None) => {
-                let list = [*filter];
-                let filters = UnsubscribeFilters::new(&list);
-                Packet::Unsubscribe(Unsubscribe { pid: *pid, filters }).encode(buf)
+                encode_one_filter(PacketType::Unsubscribe, *pid, filter, None, buf)
             }
+            Outgoing::Ack(transmit) => transmit.encode(buf),
+            Outgoing::PingReq => put_all(buf, &[PacketType::PingReq.fixed_first_byte(), 0]),
+            Outgoing::Disconnect => put_all(buf, &[PacketType::Disconnect.fixed_first_byte(), 0]),
             #[cfg(feature = "mqtt5")]
             Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
         }
     }
 }
 
-impl<'a> From<Packet<'a>> for Outgoing<'a> {
-    fn from(packet: Packet<'a>) -> Self {
-        Outgoing::V3(packet)
+/// Body length of a 3.1.1 SUBSCRIBE (`options_len` 1) or UNSUBSCRIBE (0)
+/// of one filter: packet id, filter, options byte.
+fn one_filter_len(filter: &TopicFilter<'_>, options_len: usize) -> usize {
+    field_len(filter.as_bytes()).saturating_add(2 + options_len)
+}
+
+/// A 3.1.1 SUBSCRIBE (with the QoS byte) or UNSUBSCRIBE of one filter:
+/// the bytes [`Packet::encode`] writes for a list of that one filter.
+fn encode_one_filter(
+    packet_type: PacketType,
+    pid: Pid,
+    filter: &TopicFilter<'_>,
+    qos: Option<QoS>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let remaining_len = one_filter_len(filter, usize::from(qos.is_some()));
+    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
+    writer.put_pid(pid)?;
+    writer.put_field(filter.as_bytes())?;
+    if let Some(qos) = qos {
+        writer.put_u8(qos.as_u8())?;
     }
+    Ok(writer.finish())
 }
 
 /// A PUBLISH as [`Client::prepare_publish`] checked it: the packet, and on
@@ -152,10 +170,7 @@ impl<'a> PublishPacket<'a> {
 
 impl<'a> From<PublishPacket<'a>> for Outgoing<'a> {
     fn from(p: PublishPacket<'a>) -> Self {
-        match p.properties {
-            None => Outgoing::V3(Packet::Publish(p.publish)),
-            Some(props) => Outgoing::Publish5(p.publish, props),
-        }
+        Outgoing::Publish(p)
     }
 }
 
@@ -237,7 +252,7 @@ impl<T: Tables> Client<T> {
             if !properties.is_empty() || !will_properties.is_empty() {
                 return Err(ClientError::InvalidProperty);
             }
-            (Outgoing::V3(Packet::Connect(connect)), 0)
+            (Outgoing::Connect(connect), 0)
         };
         #[cfg(not(feature = "mqtt5"))]
         let packet = {
@@ -245,7 +260,7 @@ impl<T: Tables> Client<T> {
                 return Err(ClientError::InvalidProperty);
             }
             let _ = alias_store;
-            Outgoing::V3(Packet::Connect(connect))
+            Outgoing::Connect(connect)
         };
         self.detach();
         self.version = connect.version;
@@ -382,11 +397,10 @@ impl<T: Tables> Client<T> {
     ) -> Result<Outgoing<'a>, ClientError> {
         let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
         let props = self.properties(properties, Context::Unsubscribe)?;
-        let packet = Outgoing::Unsubscribe(pid, filter, props);
-        if props.is_some() {
-            self.check_packet_limit(packet.encoded_len())?;
+        if let Some(props) = props {
+            self.check_unsubscribe_limit(pid, filter, props)?;
         }
-        Ok(packet)
+        Ok(Outgoing::Unsubscribe(pid, filter, props))
     }
 
     /// Puts a prepared SUBSCRIBE's or UNSUBSCRIBE's id in flight until
@@ -419,7 +433,7 @@ impl<T: Tables> Client<T> {
     ) -> Result<Outgoing<'a>, ClientError> {
         match self.properties(properties, Context::Disconnect)? {
             Some(props) => self.disconnect5(reason, props),
-            None if reason == 0 => Ok(Outgoing::V3(Packet::Disconnect(Disconnect))),
+            None if reason == 0 => Ok(Outgoing::Disconnect),
             None => Err(ClientError::InvalidArgument),
         }
     }
@@ -463,16 +477,23 @@ impl<T: Tables> Client<T> {
         if options.no_local && filter.shared().is_some() {
             return Err(ClientError::InvalidArgument);
         }
-        let packet = Outgoing::Subscribe(pid, filter, options, Some(props));
+        // The packet's length straight from the v5 codec (`Outgoing::encoded_len`
+        // would bring every packet's into the firmware).
+        let len = v5::subscribe_len(pid, &[(filter, options)], props);
         self.limits
-            .check_subscribe(&filter, &props, packet.encoded_len())
+            .check_subscribe(&filter, &props, len)
             .map_err(ClientError::BrokerLimit)?;
-        Ok(packet)
+        Ok(Outgoing::Subscribe(pid, filter, options, Some(props)))
     }
 
-    fn check_packet_limit(&self, len: usize) -> Result<(), ClientError> {
+    fn check_unsubscribe_limit(
+        &self,
+        pid: Pid,
+        filter: TopicFilter<'_>,
+        props: Properties<'_>,
+    ) -> Result<(), ClientError> {
         self.limits
-            .check_packet(len)
+            .check_packet(v5::unsubscribe_len(pid, &[filter], props))
             .map_err(ClientError::BrokerLimit)
     }
 
@@ -507,7 +528,12 @@ impl<T: Tables> Client<T> {
         Err(ClientError::InvalidProperty)
     }
 
-    fn check_packet_limit(&self, _: usize) -> Result<(), ClientError> {
+    fn check_unsubscribe_limit(
+        &self,
+        _: Pid,
+        _: TopicFilter<'_>,
+        _: Properties<'_>,
+    ) -> Result<(), ClientError> {
         Err(ClientError::InvalidProperty)
     }
 

@@ -66,7 +66,8 @@ impl TxQueue {
         {
             return Ok(self.len);
         }
-        if self.off > 0 && self.len <= buf.len() {
+        // `off <= len` always holds; checking it leaves no panic path.
+        if self.off > 0 && self.off <= self.len && self.len <= buf.len() {
             buf.copy_within(self.off..self.len, 0);
             self.len = self.len.saturating_sub(self.off);
             self.off = 0;

@@ -446,3 +446,85 @@ fn property_blocks_are_not_encoded_without_mqtt5() {
     let subscribe = Outgoing::Subscribe(pid(1), filter, options, Some(Properties::EMPTY));
     assert_eq!(subscribe.encode(&mut buf), Err(EncodeError::Unsupported));
 }
+
+/// Each 3.1.1 [`Outgoing`] writes the bytes of the [`Packet`] it stands
+/// for (its own encoder, not `Packet::encode`), with its exact length, and
+/// refuses a buffer one byte short.
+#[test]
+fn outgoing_encodes_the_bytes_of_its_packet() {
+    use crate::codec::tests::{assert_encodes, connect_full, filter};
+    use crate::codec::{
+        Disconnect, PingReq, PubComp, PubRec, Subscribe, SubscribeFilters, SubscriptionOptions,
+        Unsubscribe, UnsubscribeFilters,
+    };
+    let publish = Publish {
+        dup: true,
+        qos_pid: QosPid::ExactlyOnce(pid(7)),
+        retain: true,
+        topic: TopicName::new(b"a/b").unwrap(),
+        payload: b"xyz",
+    };
+    // Over 127 bytes: the remaining length takes two bytes.
+    let long = filter(concat!(
+        "a/+/that/is/longer/than/one/hundred/and/twenty/eight/bytes/",
+        "so/that/the/remaining/length/takes/two/bytes/on/the/wire/x"
+    ));
+    let subscribed = [(long, QoS::ExactlyOnce)];
+    let unsubscribed = [filter("b/#")];
+    let cases = [
+        (
+            Outgoing::Connect(connect_full(ProtocolVersion::V311)),
+            Packet::Connect(connect_full(ProtocolVersion::V311)),
+        ),
+        (
+            Outgoing::Publish(PublishPacket {
+                publish,
+                properties: None,
+            }),
+            Packet::Publish(publish),
+        ),
+        (
+            Outgoing::Subscribe(
+                pid(2),
+                long,
+                SubscriptionOptions::new(QoS::ExactlyOnce),
+                None,
+            ),
+            Packet::Subscribe(Subscribe {
+                pid: pid(2),
+                filters: SubscribeFilters::new(&subscribed),
+            }),
+        ),
+        (
+            Outgoing::Unsubscribe(pid(3), unsubscribed[0], None),
+            Packet::Unsubscribe(Unsubscribe {
+                pid: pid(3),
+                filters: UnsubscribeFilters::new(&unsubscribed),
+            }),
+        ),
+        (
+            Outgoing::Ack(Transmit::PubAck(pid(4))),
+            Packet::PubAck(PubAck { pid: pid(4) }),
+        ),
+        (
+            Outgoing::Ack(Transmit::PubRec(pid(5))),
+            Packet::PubRec(PubRec { pid: pid(5) }),
+        ),
+        (
+            Outgoing::Ack(Transmit::PubRel(pid(0x1234))),
+            Packet::PubRel(PubRel { pid: pid(0x1234) }),
+        ),
+        (
+            Outgoing::Ack(Transmit::PubComp(pid(0xffff))),
+            Packet::PubComp(PubComp { pid: pid(0xffff) }),
+        ),
+        (Outgoing::PingReq, Packet::PingReq(PingReq)),
+        (Outgoing::Disconnect, Packet::Disconnect(Disconnect)),
+    ];
+    for (outgoing, packet) in cases {
+        let expected = encoded(packet);
+        assert_encodes(&expected, outgoing.encoded_len(), |buf| {
+            outgoing.encode(buf)
+        });
+    }
+}

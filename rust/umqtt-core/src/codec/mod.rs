@@ -28,7 +28,7 @@ mod subscribe;
 pub mod v5;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use core::fmt;
 
@@ -398,6 +398,15 @@ pub(crate) const fn packet_len(remaining_len: usize) -> usize {
 /// Bytes a length-prefixed string or binary field takes (§1.5.3).
 pub(crate) const fn field_len(bytes: &[u8]) -> usize {
     bytes.len().saturating_add(2)
+}
+
+/// Copies `bytes`, a whole packet, to the start of `buf`; their length.
+pub(crate) fn put_all(buf: &mut [u8], bytes: &[u8]) -> Result<usize, EncodeError> {
+    let needed = bytes.len();
+    buf.get_mut(..needed)
+        .ok_or(EncodeError::BufferTooSmall { needed })?
+        .copy_from_slice(bytes);
+    Ok(needed)
 }
 
 /// Sequential writer over a caller buffer whose size was checked up front.

@@ -741,11 +741,12 @@ struct Out<'t> {
 #[cfg(feature = "mqtt5")]
 impl Out<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        let end = self.position.saturating_add(bytes.len());
-        if let Some(slot) = self.target.get_mut(self.position..end) {
+        // Sliced to `bytes.len()` exactly: no length-mismatch panic path.
+        let slot = self.target.get_mut(self.position..);
+        if let Some(slot) = slot.and_then(|slot| slot.get_mut(..bytes.len())) {
             slot.copy_from_slice(bytes);
         }
-        self.position = end;
+        self.position = self.position.saturating_add(bytes.len());
     }
 
     /// Lengths were checked by `check_len` before.

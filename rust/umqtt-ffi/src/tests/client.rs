@@ -277,3 +277,33 @@ fn arguments_mqtt_forbids() {
     assert_eq!(h.publish(b"a", b"m", 3, 1), umqtt_status::InvalidQos);
     assert!(h.sent().is_empty());
 }
+
+/// A SUBSCRIBE larger than the transmit buffer is refused before its pid
+/// goes in flight: nothing is sent, the link stays up and the pid is free.
+#[test]
+fn subscribe_too_large_for_tx_leaves_the_session_as_it_was() {
+    let mut h = Harness::connected(256, 16);
+    let subscribe = |h: &mut Harness, topic: &[u8]| {
+        let io = h.io();
+        let topic = umqtt_bytes::of(topic);
+        let mut detail = 0;
+        unsafe {
+            umqtt_client_subscribe(
+                h.c(),
+                &io,
+                topic,
+                1,
+                umqtt_bytes::EMPTY,
+                7,
+                1000,
+                1000,
+                &mut detail,
+            )
+        }
+    };
+    let long = b"a/filter/longer/than/the/transmit/buffer";
+    assert_eq!(subscribe(&mut h, long), umqtt_status::BufferTooSmall);
+    assert_eq!(h.sent(), b"");
+    assert_eq!(subscribe(&mut h, b"a/#"), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x82\x08\x00\x07\x00\x03a/#\x01");
+}

@@ -113,3 +113,32 @@ fn nb_connect_and_connack() {
     assert!(done);
     assert_eq!(present, 1);
 }
+
+/// A packet that fits only once the queued bytes move to the front is
+/// encoded there whole; one that does not fit now is refused before its
+/// pid goes in flight.
+#[test]
+fn the_queue_compacts_for_a_packet_and_a_refusal_keeps_its_pid_free() {
+    let mut h = Harness::connected(256, 16);
+    let qos1 = |h: &mut Harness, msg: &[u8], pid: u16| {
+        let m = message(b"a", msg, 1, pid);
+        let io = h.io();
+        let mut detail = 0;
+        unsafe { umqtt_client_nb_publish(h.c(), &io, &m, -1, &mut detail) }
+    };
+    h.port.write_chunk = 0;
+    // 12 bytes queued, 8 of them written as by a flush (the scripted port
+    // writes all it can, so the test consumes them itself).
+    assert_eq!(nb_publish(&mut h, b"a", b"0123456"), umqtt_status::Ok);
+    let c = unsafe { crate::client_mut(h.c()) }.unwrap();
+    c.queue().consume(8);
+    // 10 bytes: not after the 12, but after the 4 left once moved to the front.
+    assert_eq!(qos1(&mut h, b"xyz", 5), umqtt_status::Ok);
+    assert_eq!(qos1(&mut h, b"xyz", 6), umqtt_status::WouldBlock);
+    h.port.write_chunk = usize::MAX;
+    assert_eq!(nb_flush(&mut h), (umqtt_status::Ok, 0));
+    let mut expected = std::vec::Vec::from(&b"3456"[..]);
+    expected.extend_from_slice(b"\x32\x08\x00\x01a\x00\x05xyz");
+    assert_eq!(h.sent(), expected);
+    assert_eq!(qos1(&mut h, b"xyz", 6), umqtt_status::Ok, "pid 6 is free");
+}
