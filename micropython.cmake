@@ -34,15 +34,15 @@ target_link_libraries(usermod INTERFACE usermod_umqtt)
 
 # Profiles (docs/building.md): -DUMQTT_PROFILE=full (the default: MQTT 3.1,
 # 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
-# -DUMQTT_MQTT5=0|1, -DUMQTT_FACADES=simple2,mqtt_as,... (or none) and
-# -DUMQTT_RUST_OPT=s|z (the Rust opt-level: full s, minimal z) override
-# the profile's choice. Each is also read from the environment, as make does:
-# that is how `make -C ports/esp32 UMQTT_PROFILE=minimal` reaches idf.py's
-# CMake (configure a fresh build directory after changing them there).
+# -DUMQTT_MQTT5=0|1 and -DUMQTT_FACADES=simple2,mqtt_as,... (or none) override
+# the profile's choice; -DUMQTT_RUST_OPT=s|z is the Rust opt-level (s unless
+# given). Each is also read from the environment, as make does: that is how
+# `make -C ports/esp32 UMQTT_PROFILE=minimal` reaches idf.py's CMake
+# (configure a fresh build directory after changing them there).
 set(UMQTT_PROFILE "" CACHE STRING "umqtt-rs profile: full or minimal (empty: full)")
 set(UMQTT_MQTT5 "" CACHE STRING "umqtt-rs: 1 MQTT 5 in the engine, 0 without (empty: the profile's)")
 set(UMQTT_FACADES "" CACHE STRING "umqtt-rs: facades to freeze, e.g. simple2,mqtt_as, or none (empty: the profile's)")
-set(UMQTT_RUST_OPT "" CACHE STRING "umqtt-rs: the Rust code's opt-level, s (faster) or z (smaller) (empty: the profile's)")
+set(UMQTT_RUST_OPT "" CACHE STRING "umqtt-rs: the Rust code's opt-level, s (faster) or z (smaller in full) (empty: s)")
 function(umqtt_setting out name default)
     if(NOT "${${name}}" STREQUAL "")
         set(${out} "${${name}}" PARENT_SCOPE)
@@ -56,11 +56,9 @@ umqtt_setting(UMQTT_PROFILE_SEL UMQTT_PROFILE full)
 if(UMQTT_PROFILE_SEL STREQUAL "full")
     umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 1)
     umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES "simple2,robust2,simple,robust,client,mqtt_as")
-    umqtt_setting(UMQTT_RUST_OPT_SEL UMQTT_RUST_OPT s)
 elseif(UMQTT_PROFILE_SEL STREQUAL "minimal")
     umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 0)
     umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES simple2)
-    umqtt_setting(UMQTT_RUST_OPT_SEL UMQTT_RUST_OPT z)
 else()
     message(FATAL_ERROR "umqtt: UMQTT_PROFILE=${UMQTT_PROFILE_SEL}: choose full or minimal")
 endif()

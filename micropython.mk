@@ -13,23 +13,21 @@ UMQTT_DIR := $(USERMOD_DIR)
 # 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
 # UMQTT_MQTT5=0|1 and UMQTT_FACADES=simple2,mqtt_as,... (or none) override
 # the profile's choice; empty means the profile's.
-# UMQTT_RUST_OPT=s|z sets the Rust code's opt-level: full's "s" is faster,
-# minimal's "z" smaller (docs/building.md has the figures).
+# UMQTT_RUST_OPT=s|z sets the Rust code's opt-level: "s" (the default) is
+# faster, "z" smaller in full only (docs/building.md has the figures).
 UMQTT_PROFILE ?= full
 ifeq ($(UMQTT_PROFILE),full)
 UMQTT_PROFILE_MQTT5 := 1
 UMQTT_PROFILE_FACADES := simple2,robust2,simple,robust,client,mqtt_as
-UMQTT_PROFILE_RUST_OPT := s
 else ifeq ($(UMQTT_PROFILE),minimal)
 UMQTT_PROFILE_MQTT5 := 0
 UMQTT_PROFILE_FACADES := simple2
-UMQTT_PROFILE_RUST_OPT := z
 else
 $(error umqtt: UMQTT_PROFILE=$(UMQTT_PROFILE): choose full or minimal)
 endif
 UMQTT_MQTT5_SEL := $(if $(strip $(UMQTT_MQTT5)),$(strip $(UMQTT_MQTT5)),$(UMQTT_PROFILE_MQTT5))
 UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(UMQTT_PROFILE_FACADES))
-UMQTT_RUST_OPT_SEL := $(if $(strip $(UMQTT_RUST_OPT)),$(strip $(UMQTT_RUST_OPT)),$(UMQTT_PROFILE_RUST_OPT))
+UMQTT_RUST_OPT_SEL := $(if $(strip $(UMQTT_RUST_OPT)),$(strip $(UMQTT_RUST_OPT)),s)
 ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
 $(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
 endif
