@@ -385,14 +385,26 @@ impl<T: Tables> Session<T> {
         qos: QoS,
         deadline: Option<Instant>,
     ) -> Result<bool, SessionError> {
+        Ok(self.resend(pid, qos, deadline)?.is_some())
+    }
+
+    /// [`Session::resend_publish`], saying also whether `pid` was in
+    /// flight: `Some(true)` resent, `Some(false)` newly tracked, `None` not
+    /// to be sent (one lookup of `pid` for the client's `track_publish`).
+    pub(crate) fn resend(
+        &mut self,
+        pid: Pid,
+        qos: QoS,
+        deadline: Option<Instant>,
+    ) -> Result<Option<bool>, SessionError> {
         let awaiting = match qos {
-            QoS::AtMostOnce => return Ok(true),
+            QoS::AtMostOnce => return Ok(Some(false)),
             QoS::AtLeastOnce => Awaiting::PubAck,
             QoS::ExactlyOnce => Awaiting::PubRec,
         };
         let Some(index) = self.find(pid) else {
             self.insert(pid, awaiting, deadline)?;
-            return Ok(true);
+            return Ok(Some(false));
         };
         let entry = self
             .lens
@@ -401,9 +413,9 @@ impl<T: Tables> Session<T> {
         match (entry.awaiting, qos) {
             (current, _) if current == awaiting => {
                 entry.deadline = deadline;
-                Ok(true)
+                Ok(Some(true))
             }
-            (Awaiting::PubComp, QoS::ExactlyOnce) => Ok(false),
+            (Awaiting::PubComp, QoS::ExactlyOnce) => Ok(None),
             _ => Err(SessionError::PidInUse),
         }
     }
