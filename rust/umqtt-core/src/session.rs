@@ -16,7 +16,9 @@
 
 use core::fmt;
 
-use crate::codec::{ConnAck, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Publish};
+use crate::codec::{
+    ConnAck, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Publish, UnsubAck,
+};
 use crate::tables::{Inline, Lens, Outbound, Row, Tables};
 use crate::time::Instant;
 use crate::types::{PacketType, Pid, QoS, QosPid};
@@ -383,14 +385,26 @@ impl<T: Tables> Session<T> {
         qos: QoS,
         deadline: Option<Instant>,
     ) -> Result<bool, SessionError> {
+        Ok(self.resend(pid, qos, deadline)?.is_some())
+    }
+
+    /// [`Session::resend_publish`], saying also whether `pid` was in
+    /// flight: `Some(true)` resent, `Some(false)` newly tracked, `None` not
+    /// to be sent (one lookup of `pid` for the client's `track_publish`).
+    pub(crate) fn resend(
+        &mut self,
+        pid: Pid,
+        qos: QoS,
+        deadline: Option<Instant>,
+    ) -> Result<Option<bool>, SessionError> {
         let awaiting = match qos {
-            QoS::AtMostOnce => return Ok(true),
+            QoS::AtMostOnce => return Ok(Some(false)),
             QoS::AtLeastOnce => Awaiting::PubAck,
             QoS::ExactlyOnce => Awaiting::PubRec,
         };
         let Some(index) = self.find(pid) else {
             self.insert(pid, awaiting, deadline)?;
-            return Ok(true);
+            return Ok(Some(false));
         };
         let entry = self
             .lens
@@ -399,9 +413,9 @@ impl<T: Tables> Session<T> {
         match (entry.awaiting, qos) {
             (current, _) if current == awaiting => {
                 entry.deadline = deadline;
-                Ok(true)
+                Ok(Some(true))
             }
-            (Awaiting::PubComp, QoS::ExactlyOnce) => Ok(false),
+            (Awaiting::PubComp, QoS::ExactlyOnce) => Ok(None),
             _ => Err(SessionError::PidInUse),
         }
     }
@@ -487,77 +501,62 @@ impl<T: Tables> Session<T> {
                 _ => Err(ProtocolError::UnexpectedPacket(packet_type)),
             };
         }
-        match packet {
-            Packet::Publish(publish) => self.handle_publish(publish),
-            Packet::PubAck(PubAck { pid }) => match self.complete(pid, packet_type)? {
-                Some(_) => Ok(Event::Delivered {
-                    pid,
-                    qos: QoS::AtLeastOnce,
-                }),
-                None => Ok(Event::UnknownAck { packet_type, pid }),
-            },
-            Packet::PubRec(PubRec { pid }) => match self.find(pid) {
-                Some(index) => {
-                    let entry = self
-                        .lens
-                        .out_get_mut(self.tables.rows_mut(), index)
-                        .ok_or(ProtocolError::UnexpectedPacket(packet_type))?;
-                    // A repeated PUBREC (the broker did not get our PUBREL,
-                    // e.g. across a reconnect) is answered with PUBREL again.
-                    if !matches!(entry.awaiting, Awaiting::PubRec | Awaiting::PubComp) {
-                        return Err(ProtocolError::WrongAck { packet_type, pid });
-                    }
-                    entry.awaiting = Awaiting::PubComp;
-                    self.queue(Transmit::PubRel(pid))?;
-                    Ok(Event::Received(pid))
-                }
-                None => Ok(Event::UnknownAck { packet_type, pid }),
-            },
-            Packet::PubComp(PubComp { pid }) => match self.complete(pid, packet_type)? {
-                Some(_) => Ok(Event::Delivered {
-                    pid,
-                    qos: QoS::ExactlyOnce,
-                }),
-                None => Ok(Event::UnknownAck { packet_type, pid }),
-            },
+        let (pid, return_codes) = match packet {
+            Packet::Publish(publish) => return self.handle_publish(publish),
             Packet::PubRel(PubRel { pid }) => {
                 // PUBCOMP is due even for an id we no longer hold (§4.3.3):
                 // the broker may resend PUBREL after a reconnect.
                 self.lens.inbound_remove(self.tables.rows_mut(), pid);
                 self.queue(Transmit::PubComp(pid))?;
-                Ok(Event::Released(pid))
+                return Ok(Event::Released(pid));
             }
-            Packet::SubAck(ack) => {
-                let pid = ack.pid;
-                match self.complete(pid, packet_type)? {
-                    Some(Awaiting::SubAck { filters })
-                        if usize::from(filters) != ack.return_codes.len() =>
-                    {
-                        Err(ProtocolError::SubAckCount)
-                    }
-                    Some(_) => Ok(Event::Subscribed {
-                        pid,
-                        return_codes: ack.return_codes,
-                    }),
-                    None => Ok(Event::UnknownAck { packet_type, pid }),
-                }
-            }
-            Packet::UnsubAck(ack) => match self.complete(ack.pid, packet_type)? {
-                Some(_) => Ok(Event::Unsubscribed(ack.pid)),
-                None => Ok(Event::UnknownAck {
-                    packet_type,
-                    pid: ack.pid,
-                }),
-            },
-            Packet::PingResp(_) => Ok(Event::Pong),
+            Packet::PubAck(PubAck { pid })
+            | Packet::PubRec(PubRec { pid })
+            | Packet::PubComp(PubComp { pid })
+            | Packet::UnsubAck(UnsubAck { pid }) => (pid, &[][..]),
+            Packet::SubAck(ack) => (ack.pid, ack.return_codes),
+            Packet::PingResp(_) => return Ok(Event::Pong),
             Packet::Connect(_)
             | Packet::ConnAck(_)
             | Packet::Subscribe(_)
             | Packet::Unsubscribe(_)
             | Packet::PingReq(_)
             | Packet::Disconnect(_)
-            | Packet::Auth(_) => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            | Packet::Auth(_) => return Err(ProtocolError::UnexpectedPacket(packet_type)),
+        };
+        // One path for every ack: its exchange, else it is stale.
+        let Some(index) = self.find(pid) else {
+            return Ok(Event::UnknownAck { packet_type, pid });
+        };
+        if packet_type == PacketType::PubRec {
+            let entry = self
+                .lens
+                .out_get_mut(self.tables.rows_mut(), index)
+                .ok_or(ProtocolError::UnexpectedPacket(packet_type))?;
+            // A repeated PUBREC (the broker did not get our PUBREL,
+            // e.g. across a reconnect) is answered with PUBREL again.
+            if !matches!(entry.awaiting, Awaiting::PubRec | Awaiting::PubComp) {
+                return Err(ProtocolError::WrongAck { packet_type, pid });
+            }
+            entry.awaiting = Awaiting::PubComp;
+            self.queue(Transmit::PubRel(pid))?;
+            return Ok(Event::Received(pid));
         }
+        Ok(match self.complete(index, pid, packet_type)? {
+            Awaiting::SubAck { filters } if usize::from(filters) != return_codes.len() => {
+                return Err(ProtocolError::SubAckCount)
+            }
+            _ if packet_type == PacketType::SubAck => Event::Subscribed { pid, return_codes },
+            _ if packet_type == PacketType::UnsubAck => Event::Unsubscribed(pid),
+            _ => Event::Delivered {
+                pid,
+                qos: if packet_type == PacketType::PubAck {
+                    QoS::AtLeastOnce
+                } else {
+                    QoS::ExactlyOnce
+                },
+            },
+        })
     }
 
     /// The application has the message `Event::Message` announced: queue
@@ -623,15 +622,14 @@ impl<T: Tables> Session<T> {
         }
     }
 
-    /// Removes the exchange a PUBACK, PUBCOMP, SUBACK or UNSUBACK completes.
+    /// Removes exchange `index` (`pid`), which a PUBACK, PUBCOMP, SUBACK or
+    /// UNSUBACK completes, and returns what it awaited.
     fn complete(
         &mut self,
+        index: usize,
         pid: Pid,
         packet_type: PacketType,
-    ) -> Result<Option<Awaiting>, ProtocolError> {
-        let Some(index) = self.find(pid) else {
-            return Ok(None);
-        };
+    ) -> Result<Awaiting, ProtocolError> {
         let awaiting = self.lens.out_get(self.rows(), index).map(|e| e.awaiting);
         let fits = matches!(
             (packet_type, awaiting),
@@ -645,11 +643,13 @@ impl<T: Tables> Session<T> {
                 )
                 | (PacketType::UnsubAck, Some(Awaiting::UnsubAck))
         );
-        if !fits {
-            return Err(ProtocolError::WrongAck { packet_type, pid });
+        match awaiting {
+            Some(awaiting) if fits => {
+                self.lens.out_remove(self.tables.rows_mut(), index);
+                Ok(awaiting)
+            }
+            _ => Err(ProtocolError::WrongAck { packet_type, pid }),
         }
-        self.lens.out_remove(self.tables.rows_mut(), index);
-        Ok(awaiting)
     }
 
     fn handle_publish<'a>(&mut self, publish: Publish<'a>) -> Result<Event<'a>, ProtocolError> {
@@ -670,6 +670,8 @@ impl<T: Tables> Session<T> {
         Ok(Event::Message(publish))
     }
 
+    /// Out of line: every ack the session owes goes through here.
+    #[inline(never)]
     fn queue(&mut self, transmit: Transmit) -> Result<(), ProtocolError> {
         if self.lens.tx_push(self.tables.rows_mut(), transmit) {
             Ok(())

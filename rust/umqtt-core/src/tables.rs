@@ -267,10 +267,11 @@ impl Lens {
         {
             return false;
         }
-        for (i, row) in to.iter_mut().enumerate() {
-            let old = from.get(i).copied().unwrap_or(Row::EMPTY);
-            row.out = old.out;
-            row.inbound = old.inbound;
+        // Whole rows in one copy (the acks' column is re-laid below); rows
+        // past every table's length are never read before written.
+        let n = from.len().min(to.len());
+        if let (Some(to), Some(from)) = (to.get_mut(..n), from.get(..n)) {
+            to.copy_from_slice(from);
         }
         let mut ring = *self;
         self.tx_clear();

@@ -734,7 +734,10 @@ pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8,
 ///
 /// # Safety
 /// As [`usable_client`].
-#[inline]
+// Out of line when the queue exists (its flush is then real code in every
+// blocking call); without it this is `usable_client` alone.
+#[cfg_attr(feature = "nonblocking", inline(never))]
+#[cfg_attr(not(feature = "nonblocking"), inline)]
 unsafe fn sending_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,

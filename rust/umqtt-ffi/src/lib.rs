@@ -210,7 +210,9 @@ impl umqtt_bytes {
     /// # Safety
     /// `ptr` must be valid for `len` bytes for `'a`, or `len` must be 0.
     unsafe fn as_slice<'a>(self) -> &'a [u8] {
-        if self.ptr.is_null() || self.len == 0 {
+        // Null is the only pointer a slice cannot take: an empty string
+        // with another pointer is a valid empty slice (u8 has alignment 1).
+        if self.ptr.is_null() {
             &[]
         } else {
             // SAFETY: the caller guarantees ptr/len describe live memory.

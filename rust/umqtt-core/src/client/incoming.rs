@@ -269,17 +269,15 @@ impl<T: Tables> Client<T> {
         body: &'a [u8],
         alias_store: &'a mut [u8],
     ) -> Result<(Packet<'a>, Extra<'a>), V5Error> {
-        let (packet, extra) = v5::decode(frame.first_byte, body).map_err(V5Error::Decode)?;
-        let Packet::Publish(mut publish) = packet else {
-            return Ok((packet, extra));
-        };
-        if extra.topic_alias.is_some() {
+        let (mut packet, extra) = v5::decode(frame.first_byte, body).map_err(V5Error::Decode)?;
+        // Resolved in place: the packet is not moved out and back.
+        if let (Packet::Publish(publish), Some(_)) = (&mut packet, extra.topic_alias) {
             publish.topic = self
                 .aliases
                 .resolve(alias_store, publish.topic, extra.topic_alias)
                 .map_err(|_| V5Error::Alias)?;
         }
-        Ok((Packet::Publish(publish), extra))
+        Ok((packet, extra))
     }
 
     /// Without MQTT 5 no connection is v5 (`Client::is_v5`): never called.

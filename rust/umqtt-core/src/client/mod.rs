@@ -280,6 +280,8 @@ impl<T: Tables> Client<T> {
     /// Forgets the connection (the stream was replaced or closed): partial
     /// packets, queued bytes and acks, open deliveries, error state. The
     /// in-flight ids stay, as simple2 keeps `rcv_pids` across reconnects.
+    // Out of line: every connect, disconnect and close goes through it.
+    #[inline(never)]
     pub fn detach(&mut self) {
         self.reader.reset();
         self.session.handle_disconnect();

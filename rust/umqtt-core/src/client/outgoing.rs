@@ -355,13 +355,11 @@ impl<T: Tables> Client<T> {
             self.session.start_publish(pid, qos, ack_deadline)?;
             return Ok(Some(Tracking::New(pid)));
         }
-        let was_in_flight = self.session.in_flight(pid).is_some();
-        let send = self.session.resend_publish(pid, qos, ack_deadline)?;
-        Ok(send.then_some(if was_in_flight {
-            Tracking::Resent
-        } else {
-            Tracking::New(pid)
-        }))
+        Ok(match self.session.resend(pid, qos, ack_deadline)? {
+            Some(true) => Some(Tracking::Resent),
+            Some(false) => Some(Tracking::New(pid)),
+            None => None,
+        })
     }
 
     /// SUBSCRIBE to one filter. `options`: the QoS in bits 0-1; MQTT 5 adds

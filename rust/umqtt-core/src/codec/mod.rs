@@ -470,6 +470,8 @@ impl<'b> Writer<'b> {
         self.put_bytes(&[value])
     }
 
+    // Out of line: lengths and packet ids, in every encoder.
+    #[inline(never)]
     pub(crate) fn put_u16(&mut self, value: u16) -> Result<(), EncodeError> {
         self.put_bytes(&value.to_be_bytes())
     }

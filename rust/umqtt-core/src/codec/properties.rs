@@ -503,6 +503,8 @@ impl<'a> Properties<'a> {
     }
 
     /// The value of the first property `id`, if any.
+    // Out of line: the limits and the prepare_* checks each look up a few.
+    #[inline(never)]
     pub fn get(&self, id: PropertyId) -> Option<PropertyValue<'a>> {
         self.iter()
             .find(|property| property.id == id)
