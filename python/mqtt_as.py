@@ -303,17 +303,19 @@ class MQTTClient:
 
     # --- engine callbacks (run from the reader task) ------------------------
 
-    def _on_message(self, topic, msg, retain, *props):
+    # `retained` and `status`, the names of the callbacks' parameters in the
+    # docs, stay QSTRs in flash this way: an app using them interns nothing.
+    def _on_message(self, topic, msg, retained, *props):
         # MQTT 5: a 4th argument, the message's properties; None (not {})
         # when the PUBLISH carries none, as mqtt_as gives it.
         if props:
-            self._cb(topic, msg, retain, props[0] or None)
+            self._cb(topic, msg, retained, props[0] or None)
         else:
-            self._cb(topic, msg, retain)
+            self._cb(topic, msg, retained)
 
-    def _on_ack(self, pid, stat):
-        if stat >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
-            self._failed[pid] = stat
+    def _on_ack(self, pid, status):
+        if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
+            self._failed[pid] = status
         self.rcv_pids.discard(pid)
         _pulse(self._ackev)
 

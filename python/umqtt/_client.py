@@ -217,10 +217,10 @@ class MQTTClient(robust.MQTTClient):
         if self._err_cb is not None:
             self._err_cb(msg)
 
-    def _status(self, pid, stat):
-        super()._status(pid, stat)
+    def _status(self, pid, status):
+        super()._status(pid, status)
         self._npk += 1
-        if stat:  # 1: acked; 2: an ack for a pid the engine had given up on
+        if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
 
     def _dispatch(self, topic, msg, *props):

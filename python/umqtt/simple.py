@@ -67,8 +67,8 @@ class MQTTClient(_Client):
             self.pid = self._take_pid(self.pid)
             yield self.pid
 
-    def _status(self, pid, stat):
-        if stat == 0:
+    def _status(self, pid, status):
+        if status == 0:
             self._lost = pid
 
     def _await(self, pid):
