@@ -241,15 +241,23 @@ class MQTTClient(robust.MQTTClient):
 
     def _kick(self):
         # Schedules _drain if handler calls wait and it is not scheduled.
-        if self._calls and not self._sched:
+        # _sched is set before posting and cleared only if the post failed:
+        # the drain may run (and end, clearing it) before _post returns.
+        with self._ql:
+            if not self._calls or self._sched:
+                return
             self._sched = True
-            self._sched = _post(self._run_calls)
+        self._repost()
+
+    def _repost(self):
+        if not _post(self._run_calls):
+            self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):
         if self._lk.held() or self._cl.held() or _ident() == self._bg_id:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later.
-            self._sched = _post(self._run_calls)
+            self._repost()
             return
         calls = self._calls
         while True:
