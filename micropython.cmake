@@ -65,6 +65,10 @@ endif()
 if(NOT UMQTT_MQTT5_SEL MATCHES "^[01]$")
     message(FATAL_ERROR "umqtt: UMQTT_MQTT5=${UMQTT_MQTT5_SEL}: use 0 or 1")
 endif()
+umqtt_setting(UMQTT_RUST_OPT_SEL UMQTT_RUST_OPT s)
+if(NOT UMQTT_RUST_OPT_SEL MATCHES "^[sz]$")
+    message(FATAL_ERROR "umqtt: UMQTT_RUST_OPT=${UMQTT_RUST_OPT_SEL}: use s or z")
+endif()
 # The non-blocking engine calls come with the facade that drives them; the
 # micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
 # on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
@@ -101,9 +105,6 @@ target_compile_definitions(usermod_umqtt INTERFACE ${_umqtt_native})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
 list(JOIN _umqtt_native " " _umqtt_native_text)
 umqtt_write(${UMQTT_NATIVE_FILE} "${_umqtt_native_text}\n")
-# The Rust opt-level, in a file of its own: cargo rebuilds when it changes.
-set(UMQTT_RUST_OPT_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_rust_opt.txt)
-umqtt_write(${UMQTT_RUST_OPT_FILE} "${UMQTT_RUST_OPT_SEL}\n")
 set(_umqtt_features micropython)
 if(UMQTT_MQTT5_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",mqtt5")
@@ -252,6 +253,21 @@ file(GENERATE
 )
 set(UMQTT_CFLAGS_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_cflags_C.txt)
 
+# RISC-V: the Rust code saves and restores registers through libgcc's shared
+# __riscv_save_N/__riscv_restore_N, and its calls are marked relaxable so the
+# linker shortens them (micropython.mk has the figures). make ports build our
+# C files with -msave-restore too; here they compile in the port's own target,
+# whose flags this file does not change.
+set(UMQTT_RUSTFLAGS_ENV)
+if(UMQTT_RUST_TARGET MATCHES "^riscv")
+    string(TOUPPER "${UMQTT_RUST_TARGET}" _umqtt_triple)
+    string(REGEX REPLACE "[-.]" "_" _umqtt_triple "${_umqtt_triple}")
+    set(UMQTT_RUSTFLAGS_ENV "CARGO_TARGET_${_umqtt_triple}_RUSTFLAGS=-C target-feature=+relax,+save-restore")
+endif()
+# The Rust opt-level and flags, in a file of their own: cargo rebuilds when they change.
+set(UMQTT_RUST_OPT_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_rust_opt.txt)
+umqtt_write(${UMQTT_RUST_OPT_FILE} "${UMQTT_RUST_OPT_SEL} ${UMQTT_RUSTFLAGS_ENV}\n")
+
 set(UMQTT_CARGO_DIR ${CMAKE_BINARY_DIR}/umqtt-cargo)
 set(UMQTT_RUST_LIB ${UMQTT_CARGO_DIR}/${UMQTT_RUST_TARGET}/release/libumqtt_ffi.a)
 set(UMQTT_RUST_OBJ ${CMAKE_CURRENT_BINARY_DIR}/umqtt_rust.o)
@@ -280,7 +296,8 @@ list(APPEND UMQTT_CARGO_ENV
     UMQTT_MP_BUILD_DIR=${CMAKE_CURRENT_BINARY_DIR}
     TARGET_CC=${CMAKE_C_COMPILER}
     TARGET_AR=${CMAKE_AR}
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=${UMQTT_RUST_OPT_SEL})
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=${UMQTT_RUST_OPT_SEL}
+    ${UMQTT_RUSTFLAGS_ENV})
 
 add_custom_command(
     OUTPUT ${UMQTT_RUST_LIB}

@@ -578,6 +578,8 @@ cmd_test() {
         UMQTT_MP_BUILD_DIR="$mpy/ports/unix" \
         cargo clippy --locked -q --release -p umqtt-ffi --features micropython \
         --target-dir "$BUILD_ROOT/clippy-ffi" -- -D warnings
+    log "micropython.cmake (the ESP32/rp2 build) in a harness that mimics those ports: targets, flags, two Rust builds"
+    MPY_SRC="$mpy" tests/cmake/run.sh "$BUILD_ROOT/cmake-harness"
     log "firmware tests against mosquitto"
     python3 tests/run.py --micropython "$UNIX_FIRMWARE" -j 2
     log "mqtt_as two-process test: a target on the firmware challenged over raw MQTT 3.1.1 and 5"

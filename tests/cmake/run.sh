@@ -3,6 +3,8 @@
 # CMakeLists.txt: it mimics the esp32 and rp2 ports, it is not one).
 #
 #   tests/cmake/run.sh [OUT_DIR]     (default /tmp/umqtt-cmake-harness)
+#   MPY_SRC=/path/to/micropython     the MicroPython 1.26.1 tree (default: the one
+#                                    ./ports-build.sh source unpacks, which test passes)
 #
 # 1. configure only: the Rust target derived for each IDF_TARGET / PICO_PLATFORM,
 #    the overrides, the errors, and the flags file handed to bindgen;
@@ -31,7 +33,7 @@ bad() { printf '  FAIL %s\n' "$*"; fails=$((fails + 1)); }
 configure() {
     local name=$1
     shift
-    cmake -S "$HERE" -B "$OUT/$name" "$@" >"$OUT/$name.log" 2>&1
+    cmake -S "$HERE" -B "$OUT/$name" -DMICROPY_DIR="$MP" "$@" >"$OUT/$name.log" 2>&1
 }
 
 # expect_target NAME TRIPLE ARGS...
@@ -75,7 +77,8 @@ RP2=(-G "Unix Makefiles" -DHARNESS_PORT=rp2)
 V6M=-DHARNESS_CLANG_TARGET=thumbv6m-none-eabi
 V8M=-DHARNESS_CLANG_TARGET=thumbv8m.main-none-eabi
 RV32=-DHARNESS_CLANG_TARGET=riscv32-unknown-elf
-MP=/opt/mpsrc/micropython-1.26.1+ds
+MP=${MPY_SRC:-$REPO/build/src/micropython-1.26.1+ds}
+[ -f "$MP/py/py.cmake" ] || { echo "tests/cmake/run.sh: no MicroPython tree at $MP (MPY_SRC=, or ./ports-build.sh source)" >&2; exit 1; }
 
 echo "== Rust target derivation"
 expect_target esp32c3 riscv32imc-unknown-none-elf "${ESP[@]}" -DIDF_TARGET=esp32c3 \
@@ -188,6 +191,12 @@ build() {
 echo "== build: esp32 mimic, esp32c3 ($GEN_NINJA)"
 build esp32c3
 check_object esp32c3 "$OUT/esp32c3/esp-idf/main/umqtt_rust.o" RISC-V
+# RISC-V: built with +relax,+save-restore (micropython.cmake): the linker may
+# shorten the calls, and register saves go through libgcc's __riscv_save_N.
+relocs=$(readelf -r -W "$OUT/esp32c3/esp-idf/main/umqtt_rust.o" 2>/dev/null)
+[ "$(grep -c R_RISCV_RELAX <<<"$relocs")" -gt 50 ] && grep -q '__riscv_save_' <<<"$relocs" &&
+    ok "esp32c3: calls relaxable, register saves through __riscv_save_N" ||
+    bad "esp32c3: Rust object built without +relax/+save-restore"
 if [ "$GEN_NINJA" = Ninja ]; then
     line=$(grep -A3 '^build app:' "$OUT/esp32c3/build.ninja")
     grep -q 'LINK_LIBRARIES = esp-idf/main/umqtt_rust.o' <<<"$line" &&
