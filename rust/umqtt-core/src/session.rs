@@ -501,29 +501,65 @@ impl<T: Tables> Session<T> {
                 _ => Err(ProtocolError::UnexpectedPacket(packet_type)),
             };
         }
-        let (pid, return_codes) = match packet {
-            Packet::Publish(publish) => return self.handle_publish(publish),
+        match packet {
+            Packet::Publish(publish) => Ok(if self.handle_publish(&publish)? {
+                Event::Duplicate(publish)
+            } else {
+                Event::Message(publish)
+            }),
             Packet::PubRel(PubRel { pid }) => {
-                // PUBCOMP is due even for an id we no longer hold (§4.3.3):
-                // the broker may resend PUBREL after a reconnect.
-                self.lens.inbound_remove(self.tables.rows_mut(), pid);
-                self.queue(Transmit::PubComp(pid))?;
-                return Ok(Event::Released(pid));
+                self.handle_pubrel(pid)?;
+                Ok(Event::Released(pid))
             }
             Packet::PubAck(PubAck { pid })
             | Packet::PubRec(PubRec { pid })
             | Packet::PubComp(PubComp { pid })
-            | Packet::UnsubAck(UnsubAck { pid }) => (pid, &[][..]),
-            Packet::SubAck(ack) => (ack.pid, ack.return_codes),
-            Packet::PingResp(_) => return Ok(Event::Pong),
+            | Packet::UnsubAck(UnsubAck { pid }) => self.handle_ack(packet_type, pid, &[]),
+            Packet::SubAck(ack) => self.handle_ack(packet_type, ack.pid, ack.return_codes),
+            Packet::PingResp(_) => Ok(Event::Pong),
             Packet::Connect(_)
             | Packet::ConnAck(_)
             | Packet::Subscribe(_)
             | Packet::Unsubscribe(_)
             | Packet::PingReq(_)
             | Packet::Disconnect(_)
-            | Packet::Auth(_) => return Err(ProtocolError::UnexpectedPacket(packet_type)),
-        };
+            | Packet::Auth(_) => Err(ProtocolError::UnexpectedPacket(packet_type)),
+        }
+    }
+
+    /// Whether the CONNACK is still awaited: until it comes, any other
+    /// packet is [`ProtocolError::UnexpectedPacket`].
+    pub(crate) fn awaiting_connack(&self) -> bool {
+        self.awaiting_connack
+    }
+
+    /// A CONNACK arrived: whether it was awaited (it no longer is).
+    pub(crate) fn take_connack(&mut self) -> bool {
+        core::mem::replace(&mut self.awaiting_connack, false)
+    }
+
+    /// A PUBREL for `pid` arrived (the CONNACK came): its PUBCOMP is queued.
+    // Always inlined, as `handle_publish`: the firmware calls each once
+    // (`Client::handle_frame`), and LLVM kept them out of line (80 B more).
+    #[inline(always)]
+    pub(crate) fn handle_pubrel(&mut self, pid: Pid) -> Result<(), ProtocolError> {
+        // PUBCOMP is due even for an id we no longer hold (§4.3.3):
+        // the broker may resend PUBREL after a reconnect.
+        self.lens.inbound_remove(self.tables.rows_mut(), pid);
+        self.queue(Transmit::PubComp(pid))
+    }
+
+    /// A PUBACK, PUBREC, PUBCOMP, SUBACK (with its `return_codes`) or
+    /// UNSUBACK for `pid` arrived (the CONNACK came): the event it makes.
+    // Inlined into `Client::handle_frame` in a firmware without MQTT 5
+    // (60 B less); with it, inlining made the larger receive path grow.
+    #[cfg_attr(not(feature = "mqtt5"), inline(always))]
+    pub(crate) fn handle_ack<'a>(
+        &mut self,
+        packet_type: PacketType,
+        pid: Pid,
+        return_codes: &'a [u8],
+    ) -> Result<Event<'a>, ProtocolError> {
         // One path for every ack: its exchange, else it is stale.
         let Some(index) = self.find(pid) else {
             return Ok(Event::UnknownAck { packet_type, pid });
@@ -652,7 +688,11 @@ impl<T: Tables> Session<T> {
         }
     }
 
-    fn handle_publish<'a>(&mut self, publish: Publish<'a>) -> Result<Event<'a>, ProtocolError> {
+    /// A PUBLISH arrived (the CONNACK came): `Ok(true)` if it is a QoS 2
+    /// message already delivered and not yet released (its PUBREC is
+    /// queued again), `Ok(false)` for a new message.
+    #[inline(always)]
+    pub(crate) fn handle_publish(&mut self, publish: &Publish<'_>) -> Result<bool, ProtocolError> {
         // An MQTT 5 topic given by alias only must be resolved before it
         // gets here (limits::TopicAliases); never deliver an empty topic.
         if publish.topic.as_bytes().is_empty() {
@@ -661,13 +701,13 @@ impl<T: Tables> Session<T> {
         if let QosPid::ExactlyOnce(pid) = publish.qos_pid {
             if self.lens.inbound_contains(self.rows(), pid) {
                 self.queue(Transmit::PubRec(pid))?;
-                return Ok(Event::Duplicate(publish));
+                return Ok(true);
             }
             if self.lens.inbound_is_full(self.rows()) {
                 return Err(ProtocolError::TooManyInFlight);
             }
         }
-        Ok(Event::Message(publish))
+        Ok(false)
     }
 
     /// Out of line: every ack the session owes goes through here.

@@ -5,9 +5,9 @@
 //! packets leave in the order they were made.
 
 use crate::tables::Grown;
-use umqtt_core::client::{qos_pid, Client, Message, Outgoing, PublishPacket, Tracking};
+use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
 use umqtt_core::codec::{Connect, LastWill};
-use umqtt_core::{Pid, ProtocolVersion, TopicName};
+use umqtt_core::{Pid, ProtocolVersion, QosPid, TopicName};
 
 use crate::driver::{Deadline, Io};
 use crate::port::now;
@@ -710,7 +710,20 @@ pub unsafe extern "C" fn umqtt_client_accept(
 /// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
 /// was open on this connection.
 pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
-    Ok(c.accept(qos_pid(qos_of(qos)?, Pid::new(pid))?)?)
+    Ok(c.accept(qos_pid_of(qos, pid)?)?)
+}
+
+/// `qos` and `pid` as the engine pairs them: `InvalidQos` above 2,
+/// `InvalidArgument` for QoS 0 with a pid or QoS 1/2 without (as
+/// `qos_of` then `qos_pid`, in one match).
+fn qos_pid_of(qos: u8, pid: u16) -> Result<QosPid> {
+    Ok(match (qos, Pid::new(pid)) {
+        (0, None) => QosPid::AtMostOnce,
+        (1, Some(pid)) => QosPid::AtLeastOnce(pid),
+        (2, Some(pid)) => QosPid::ExactlyOnce(pid),
+        (0..=2, _) => return Err(umqtt_status::InvalidArgument),
+        _ => return Err(umqtt_status::InvalidQos),
+    })
 }
 
 /// The callback of the message reported with `qos` and `pid` raised (or
@@ -722,10 +735,8 @@ pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> 
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8, pid: u16) {
     // SAFETY: forwarded contract.
-    if let (Ok(c), Ok(qos)) = (unsafe { client_mut(client) }, qos_of(qos)) {
-        if let Ok(qos_pid) = qos_pid(qos, Pid::new(pid)) {
-            c.forget(qos_pid);
-        }
+    if let (Ok(c), Ok(qos_pid)) = (unsafe { client_mut(client) }, qos_pid_of(qos, pid)) {
+        c.forget(qos_pid);
     }
 }
 
@@ -769,4 +780,22 @@ fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Resul
             .map_err(|s| c.fail(s))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod qos_pid_tests {
+    use super::*;
+
+    /// `qos_pid_of` answers as `qos_of` then the engine's `qos_pid` did.
+    #[test]
+    fn qos_pid_of_matches_qos_of_then_qos_pid() {
+        for qos in 0..=4u8 {
+            for pid in [0u16, 1, 7, 65535] {
+                let composed = qos_of(qos).and_then(|q| {
+                    umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(umqtt_status::from)
+                });
+                assert_eq!(qos_pid_of(qos, pid), composed, "qos {qos} pid {pid}");
+            }
+        }
+    }
 }

@@ -6,7 +6,9 @@ use crate::codec::properties::{Extra, Properties};
 use crate::codec::reason::ReasonCode;
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5;
-use crate::codec::{decode, ConnAck, DecodeError, Packet, Publish};
+use crate::codec::{
+    decode, ConnAck, DecodeError, Packet, PubAck, PubComp, PubRec, Publish, UnsubAck,
+};
 use crate::framing::Frame;
 #[cfg(feature = "mqtt5")]
 use crate::limits::BrokerLimits;
@@ -149,9 +151,8 @@ impl<T: Tables> Client<T> {
             Ok((Packet::ConnAck(ack), properties)) => (ack, properties),
             _ => return Err(self.fail(ClientError::ConnackInvalid)),
         };
-        match self.session.handle_packet(now, Packet::ConnAck(ack)) {
-            Ok(Event::Connected(_)) => {}
-            _ => return Err(self.fail(ClientError::ConnackInvalid)),
+        if !self.session.take_connack() {
+            return Err(self.fail(ClientError::ConnackInvalid));
         }
         let connack = Connack {
             session_present: ack.session_present,
@@ -209,6 +210,9 @@ impl<T: Tables> Client<T> {
             properties: extra.properties,
             received,
         };
+        // The session's handlers, straight from the packet (no detour
+        // through `Session::handle_packet` and its events).
+        let packet_type = packet.packet_type();
         let handled = match packet {
             // MQTT 5: a refused publish ends its exchange (no PUBREL follows).
             Packet::PubAck(ack) if extra.reason.is_error() => {
@@ -221,17 +225,44 @@ impl<T: Tables> Client<T> {
                 // The broker closes the connection and says why.
                 return Ok(incoming(self.fail(Received::Disconnected)));
             }
-            packet => self.session.handle_packet(now, packet),
+            Packet::ConnAck(_) if self.session.take_connack() => {
+                return Ok(incoming(Received::Other { pid: None }));
+            }
+            _ if self.session.awaiting_connack() => {
+                Err(ProtocolError::UnexpectedPacket(packet_type))
+            }
+            Packet::Publish(publish) => match self.session.handle_publish(&publish) {
+                Ok(true) => return Ok(incoming(Received::Duplicate(publish))),
+                Ok(false) => {
+                    // Every open delivery keeps its record until its ack.
+                    self.deliveries
+                        .open(publish.qos_pid)
+                        .map_err(|_| ClientError::NestedTooDeep)?;
+                    return Ok(incoming(Received::Message(publish)));
+                }
+                Err(err) => Err(err),
+            },
+            Packet::PubRel(ack) => match self.session.handle_pubrel(ack.pid) {
+                Ok(()) => return Ok(incoming(Received::Other { pid: Some(ack.pid) })),
+                Err(err) => Err(err),
+            },
+            Packet::PubAck(PubAck { pid })
+            | Packet::PubRec(PubRec { pid })
+            | Packet::PubComp(PubComp { pid })
+            | Packet::UnsubAck(UnsubAck { pid }) => self.session.handle_ack(packet_type, pid, &[]),
+            Packet::SubAck(ack) => self
+                .session
+                .handle_ack(packet_type, ack.pid, ack.return_codes),
+            Packet::PingResp(_) => return Ok(incoming(Received::Pong)),
+            _ => Err(ProtocolError::UnexpectedPacket(packet_type)),
         };
         let event = match handled {
-            Ok(event) => self.handle_event(event)?,
+            Ok(event) => event,
             Err(ProtocolError::SubAckCount) => return Err(self.fail(ClientError::SubackInvalid)),
             Err(_) => return Err(self.fail(ClientError::ProtocolViolation)),
         };
         let refused = |codes: &[u8]| codes.iter().any(|&code| code >= 0x80);
         Ok(incoming(match event {
-            Event::Message(publish) => Received::Message(publish),
-            Event::Duplicate(publish) => Received::Duplicate(publish),
             Event::Delivered { pid, qos } => Received::Delivered { pid, qos },
             Event::Subscribed { pid, return_codes } if refused(return_codes) => {
                 Received::SubscribeFailed {
@@ -254,10 +285,12 @@ impl<T: Tables> Client<T> {
                 codes: extra.reason_codes,
             },
             Event::Refused { pid, .. } => Received::Refused { pid },
-            Event::Pong => Received::Pong,
             Event::UnknownAck { pid, .. } => Received::UnknownAck { pid },
             Event::Received(pid) | Event::Released(pid) => Received::Other { pid: Some(pid) },
-            Event::Connected(_) => Received::Other { pid: None },
+            // Not made by the handlers above.
+            Event::Message(_) | Event::Duplicate(_) | Event::Connected(_) | Event::Pong => {
+                Received::Other { pid: None }
+            }
         }))
     }
 

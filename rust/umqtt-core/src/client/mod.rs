@@ -68,7 +68,7 @@ use crate::deliveries::Deliveries;
 use crate::framing::FrameReader;
 #[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, LimitError, TopicAliases};
-use crate::session::{Awaiting, Event, Session, SessionError, Transmit};
+use crate::session::{Awaiting, Session, SessionError, Transmit};
 use crate::tables::{Inline, Tables};
 use crate::time::Instant;
 use crate::types::{Pid, ProtocolVersion, QoS, QosPid};
@@ -379,15 +379,6 @@ impl<T: Tables> Client<T> {
         } else {
             Err(ClientError::InvalidProperty)
         }
-    }
-
-    fn handle_event<'a>(&mut self, event: Event<'a>) -> Result<Event<'a>, ClientError> {
-        if let Event::Message(publish) = &event {
-            self.deliveries
-                .open(publish.qos_pid)
-                .map_err(|_| ClientError::NestedTooDeep)?;
-        }
-        Ok(event)
     }
 }
 
