@@ -140,12 +140,14 @@ static void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
     }
 }
 
+#if defined(UMQTT_MQTT5)
 // The owner's attribute `attr`, or None if it has none.
 static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
     mp_obj_t dest[2];
     mp_load_method_maybe(self->owner, attr, dest);
     return dest[0] == MP_OBJ_NULL ? mp_const_none : dest[0];
 }
+#endif
 
 void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
     if (props != mp_const_none && !UMQTT_IS_V5(self)) {
@@ -367,13 +369,13 @@ static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
 // the will's come from the owner's lw_properties; inbound topic aliases
 // get storage if `props` announce a Topic Alias Maximum.
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
+    umqtt_bytes no_props = {.ptr = NULL, .len = 0};
+    umqtt_bytes conn_props = no_props, will_props = no_props;
     #if !defined(UMQTT_MQTT5)
     if (version == 5) {
         umqtt_raise_no_mqtt5();
     }
-    #endif
-    umqtt_bytes no_props = {.ptr = NULL, .len = 0};
-    umqtt_bytes conn_props = no_props, will_props = no_props;
+    #else
     if (version == 5) {
         conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->max_packet);
         will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),
@@ -391,7 +393,9 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
             self->aliases = need ? m_new(uint8_t, need) : NULL;
             self->aliases_cap = need;
         }
-    } else if (props != mp_const_none) {
+    } else
+    #endif
+    if (props != mp_const_none) {
         mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
     }
     self->version = (uint8_t)version;
@@ -444,10 +448,12 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
     return opts;
 }
 
+#if defined(UMQTT_MQTT5)
 // MQTT 5: the CONNACK's properties become the owner's connack_properties.
 void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
     mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
 }
+#endif
 
 // _connect(clean_session, version=4, properties=None): CONNECT on the
 // attached socket, wait for CONNACK (socket_timeout); returns the

@@ -406,7 +406,12 @@ void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic
 // The CONNECT the owner's attributes describe (_connect and _nb_connect).
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props);
 // MQTT 5: the CONNACK's properties become the owner's connack_properties.
+#if defined(UMQTT_MQTT5)
 void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
+#else
+// Only MQTT 5 has CONNACK properties; callers test UMQTT_IS_V5 first.
+#define umqtt_store_connack(self, props) ((void)(self), (void)(props))
+#endif
 
 // ---------------------------------------------------------------------------
 // umqtt_buffers.c: the receive and transmit buffers.

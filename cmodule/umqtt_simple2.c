@@ -167,8 +167,12 @@ static void simple2_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     if (*slot == MP_OBJ_NULL) {
         mp_obj_t v;
         if (attr == MP_QSTR_newpid) {
+            #if defined(UMQTT_MPLIB)
             v = simple ? mp_call_function_0(mp_load_attr(self->owner, MP_QSTR__next_pid))
                 : umqtt_pids_new(MP_OBJ_FROM_PTR(self));
+            #else
+            v = umqtt_pids_new(MP_OBJ_FROM_PTR(self));  // only Simple (UMQTT_MPLIB) has _next_pid
+            #endif
         #if defined(UMQTT_MPLIB)
         } else if (attr == MP_QSTR_cbstat) {
             v = mp_load_attr(self->owner, MP_QSTR__status);  // Simple only
