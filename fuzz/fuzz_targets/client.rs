@@ -188,15 +188,18 @@ fuzz_target!(|input: Input| {
             }
             Op::Forget(_) => {}
             Op::Publish(q, p, dup) => {
+                let pid = match qos(*q) {
+                    QoS::AtMostOnce => None,
+                    _ => pid(*p),
+                };
+                // QoS 1/2 without a pid cannot be a Message.
+                let Some(qos_pid) = QosPid::new(qos(*q), pid) else {
+                    continue;
+                };
                 let msg = Message {
                     topic: b"t",
                     payload: b"p",
-                    qos: qos(*q),
-                    pid: if qos(*q) == QoS::AtMostOnce {
-                        None
-                    } else {
-                        pid(*p)
-                    },
+                    qos_pid,
                     retain: false,
                     dup: *dup,
                     properties: &[],

@@ -17,7 +17,7 @@
 
 use crate::tables::Grown;
 use umqtt_core::client::{Client, Outgoing, QueueError};
-use umqtt_core::EncodeError;
+use umqtt_core::{EncodeError, QosPid};
 
 use crate::client::{
     close_delivery, finish_connack, message_of, receive_in, request_packet, start_connect,
@@ -224,9 +224,9 @@ unsafe fn nb_publish(
     let packet = Outgoing::from(packet);
     // Encoded first: a refusal leaves the session unchanged.
     let (start, len) = encode_tail(c, &mut io, &packet)?;
-    let ack_deadline = match m.pid {
-        Some(_) => Deadline::instant_after(ack_timeout),
-        None => None,
+    let ack_deadline = match m.qos_pid {
+        QosPid::AtMostOnce => None,
+        _ => Deadline::instant_after(ack_timeout),
     };
     // Nothing can fail after the tracking: no undo.
     if c.track_publish(&publish, ack_deadline)?.is_none() {

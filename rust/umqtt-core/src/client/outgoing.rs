@@ -17,7 +17,7 @@ use crate::time::Instant;
 use crate::topic::{TopicFilter, TopicName};
 use crate::types::{PacketType, Pid, ProtocolVersion, QoS, QosPid};
 
-use super::{qos_pid, Client, ClientError, Link};
+use super::{Client, ClientError, Link};
 
 /// A packet to send, in the form the connection speaks: only what a
 /// client sends, each encoded straight (no detour through [`Packet`], whose
@@ -181,10 +181,8 @@ pub struct Message<'a> {
     pub topic: &'a [u8],
     /// Payload.
     pub payload: &'a [u8],
-    /// QoS.
-    pub qos: QoS,
-    /// Packet id: `Some` for QoS 1/2 only.
-    pub pid: Option<Pid>,
+    /// QoS with its packet id (QoS 1/2).
+    pub qos_pid: QosPid,
     /// Retain flag.
     pub retain: bool,
     /// DUP: a resend after a resumed reconnect (MQTT §4.4).
@@ -291,12 +289,12 @@ impl<T: Tables> Client<T> {
         } else {
             TopicName::new(m.topic).map_err(|_| ClientError::InvalidTopic)?
         };
-        if m.dup && m.pid.is_none() {
+        if m.dup && m.qos_pid == QosPid::AtMostOnce {
             return Err(ClientError::InvalidArgument);
         }
         let publish = Publish {
             dup: m.dup,
-            qos_pid: qos_pid(m.qos, m.pid)?,
+            qos_pid: m.qos_pid,
             retain: m.retain,
             topic,
             payload: m.payload,

@@ -228,8 +228,7 @@ fn publish_prepare_track_ack() {
     let m = Message {
         topic: b"a/b",
         payload: b"hi",
-        qos: QoS::AtLeastOnce,
-        pid: Some(pid(1)),
+        qos_pid: QosPid::AtLeastOnce(pid(1)),
         retain: false,
         dup: false,
         properties: &[],
@@ -253,8 +252,7 @@ fn publish_arguments_are_checked() {
     let base = Message {
         topic: b"a/b",
         payload: b"",
-        qos: QoS::AtMostOnce,
-        pid: None,
+        qos_pid: QosPid::AtMostOnce,
         retain: false,
         dup: false,
         properties: &[],
@@ -280,14 +278,6 @@ fn publish_arguments_are_checked() {
         c.prepare_publish(&props_on_v3).unwrap_err(),
         ClientError::InvalidProperty
     );
-    let qos1_without_pid = Message {
-        qos: QoS::AtLeastOnce,
-        ..base
-    };
-    assert_eq!(
-        c.prepare_publish(&qos1_without_pid).unwrap_err(),
-        ClientError::InvalidArgument
-    );
 }
 
 #[test]
@@ -297,8 +287,7 @@ fn publish_qos0_shortcut_is_prepare_publish() {
         let m = Message {
             topic: b"a/b",
             payload: b"hi",
-            qos: QoS::AtMostOnce,
-            pid: None,
+            qos_pid: QosPid::AtMostOnce,
             retain,
             dup: false,
             properties: &[],

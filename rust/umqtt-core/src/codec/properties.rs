@@ -194,6 +194,8 @@ impl PropertyId {
     }
 
     /// How the value of this property is encoded (§2.2.2.2).
+    // Out of line: each inlined copy brought its own 42-byte lookup table.
+    #[inline(never)]
     pub const fn kind(self) -> PropertyKind {
         match self {
             PropertyId::PayloadFormatIndicator
