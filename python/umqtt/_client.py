@@ -136,16 +136,6 @@ class _RLock:
                 self._lock.release()
 
 
-def _post(f):
-    # True once f is scheduled; False if the scheduler's queue is full (the
-    # next _kick tries again).
-    try:
-        _schedule(f, None)
-        return True
-    except RuntimeError:
-        return False
-
-
 def _run(f, *args):
     # A callback or handler: an error in it is printed, not raised (the
     # handlers after it still run).
@@ -242,7 +232,7 @@ class MQTTClient(robust.MQTTClient):
     def _kick(self):
         # Schedules _drain if handler calls wait and it is not scheduled.
         # _sched is set before posting and cleared only if the post failed:
-        # the drain may run (and end, clearing it) before _post returns.
+        # the drain may run (and end, clearing it) before _schedule returns.
         with self._ql:
             if not self._calls or self._sched:
                 return
@@ -250,7 +240,9 @@ class MQTTClient(robust.MQTTClient):
         self._repost()
 
     def _repost(self):
-        if not _post(self._run_calls):
+        try:
+            _schedule(self._run_calls, None)
+        except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):
