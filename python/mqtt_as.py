@@ -161,11 +161,7 @@ class MsgQueue:
         return r
 
 
-def pid_gen():
-    pid = 0
-    while True:
-        pid = pid + 1 if pid < 65535 else 1
-        yield pid
+pid_gen = _net.pid_gen  # 1..65535, wrapping (umqtt/_net.py)
 
 
 def qos_check(qos):
