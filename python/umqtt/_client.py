@@ -83,8 +83,8 @@ from _umqtt import MQTT5 as _MQTT5, MQTTException, topic_matches
 from . import _net, robust
 
 try:
-    from micropython import const, schedule as _schedule
-except ImportError:  # (const is the compiler's: it needs no import)
+    from micropython import schedule as _schedule
+except ImportError:
     _schedule = None
 
 try:
@@ -92,6 +92,7 @@ try:
 except ImportError:
     _thread = None
 
+# (const() is the compiler's: no import needed)
 _QUEUE = const(8)  # handler calls waiting before the background thread holds back
 _SLICE = const(50)  # ms: the longest a wait polls the socket before looking again
 
