@@ -147,7 +147,11 @@ class MsgQueue:
         return r
 
 
-pid_gen = _net.pid_gen  # 1..65535, wrapping (umqtt/_net.py)
+def pid_gen():
+    pid = 0
+    while True:
+        pid = pid + 1 if pid < 65535 else 1
+        yield pid
 
 
 def qos_check(qos):

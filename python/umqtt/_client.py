@@ -97,7 +97,11 @@ _QUEUE = const(8)  # handler calls waiting before the background thread holds ba
 _SLICE = const(50)  # ms: the longest a wait polls the socket before looking again
 
 
-pid_gen = _net.pid_gen  # QuecPython's umqtt.pid_gen (1..65535, wrapping)
+def pid_gen(pid=0):
+    while True:
+        pid = pid + 1 if pid < 65535 else 1
+        yield pid
+
 
 _ident = _thread.get_ident if _thread else (lambda: 0)
 

@@ -1,6 +1,5 @@
 # umqtt-rs: TLS for the umqtt façades' ssl=True (the old ssl.wrap_socket()
-# keywords as a tls.SSLContext), closing a socket, and the one pid_gen()
-# that umqtt.MQTTClient's module and mqtt_as export. Private module.
+# keywords as a tls.SSLContext), and closing a socket. Private module.
 #
 # The connection itself is opened by the native _umqtt.open_conn (re-exported
 # here), which imports this module only to call tls_wrap. Only the socket
@@ -37,13 +36,6 @@ def tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,
     ctx.verify_mode = tls.CERT_NONE if cert_reqs is None else cert_reqs
     return ctx.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,
                            server_hostname=server_hostname)
-
-
-def pid_gen(pid=0):
-    # Packet ids pid+1..65535, wrapping to 1: 0 is not a valid MQTT packet id.
-    while True:
-        pid = pid + 1 if pid < 65535 else 1
-        yield pid
 
 
 def close(sock):
