@@ -61,15 +61,10 @@ from umqtt import _net
 
 try:
     import network
-    _WLAN = getattr(network, "WLAN", None)
-except ImportError:
-    network = None
-    _WLAN = None
 
-try:
-    from machine import unique_id as _unique_id
-except ImportError:
-    _unique_id = None
+    network.WLAN
+except (ImportError, AttributeError):  # no WLAN here (unix, Ethernet)
+    network = None
 
 from binascii import hexlify
 from sys import platform
@@ -90,19 +85,7 @@ async def eliza(*_):  # the null coroutine of the config defaults
     await asyncio.sleep_ms(0)
 
 
-def _default_id():
-    if _unique_id is not None:
-        try:
-            return hexlify(_unique_id())
-        except Exception:
-            pass
-    import random
-
-    return b"mqtt_as-%08x" % random.getrandbits(32)
-
-
 config = {
-    "client_id": _default_id(),
     "server": None,
     "port": 0,
     "user": "",
@@ -126,6 +109,10 @@ config = {
     "mqttv5": False,
     "mqttv5_con_props": None,
 }
+try:
+    config["client_id"] = hexlify(__import__("machine").unique_id())
+except Exception:  # the default client id; random without machine.unique_id (unix)
+    config["client_id"] = b"mqtt_as-%08x" % __import__("random").getrandbits(32)
 
 
 class MsgQueue:
@@ -133,7 +120,6 @@ class MsgQueue:
     # and counts it in `discards`.
     def __init__(self, size):
         self._q = [None] * (size + 1)
-        self._size = size + 1
         self._wi = 0
         self._ri = 0
         self._evt = asyncio.Event()
@@ -142,10 +128,10 @@ class MsgQueue:
     def put(self, *v):
         self._q[self._wi] = v
         self._evt.set()
-        self._wi = (self._wi + 1) % self._size
+        self._wi = (self._wi + 1) % len(self._q)
         if self._wi == self._ri:
             self._q[self._ri] = None
-            self._ri = (self._ri + 1) % self._size
+            self._ri = (self._ri + 1) % len(self._q)
             self.discards += 1
 
     def __aiter__(self):
@@ -157,7 +143,7 @@ class MsgQueue:
             await self._evt.wait()
         r = self._q[self._ri]
         self._q[self._ri] = None
-        self._ri = (self._ri + 1) % self._size
+        self._ri = (self._ri + 1) % len(self._q)
         return r
 
 
@@ -225,8 +211,8 @@ class MQTTClient:
             raise ValueError("no server specified.")
         self._addr = None
         self._sta_if = None
-        if _WLAN is not None:
-            self._sta_if = _WLAN(network.STA_IF)
+        if network is not None:
+            self._sta_if = network.WLAN(network.STA_IF)
             self._sta_if.active(True)
         self._ping_i = config["ping_interval"] * 1000
         self._set_keepalive(keepalive)
@@ -536,10 +522,6 @@ class MQTTClient:
                 self.dprint("Error in reconnect. %s", e)
                 await asyncio.sleep(1)
 
-    async def _connection(self):
-        while not self._isconnected:
-            await self._upev.wait()
-
     def isconnected(self):
         if self._in_connect:
             return True
@@ -637,11 +619,19 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    def _newpid(self):
+    async def _claim_pid(self):
+        # A pid for a packet awaiting its ack, once fewer than _MAX_INFLIGHT
+        # do (OSError if the connection is lost meanwhile); it is in rcv_pids
+        # until the ack comes or _forget(pid).
+        while len(self.rcv_pids) >= _MAX_INFLIGHT:
+            await self._ackev.wait()
+            if not self._isconnected:
+                raise OSError(-1, "Not connected")
         pending = self._eng._pending()
         while True:
             pid = next(self.newpid)
             if pid not in self.rcv_pids and pid not in pending:
+                self.rcv_pids.add(pid)
                 return pid
 
     def _forget(self, pid):
@@ -676,21 +666,13 @@ class MQTTClient:
                 pass
         return True
 
-    async def _room_for_pid(self):
-        while len(self.rcv_pids) >= _MAX_INFLIGHT:
-            await self._ackev.wait()
-            if not self._isconnected:
-                raise OSError(-1, "Not connected")
-
     async def _publish(self, topic, msg, retain, qos, props):
         eng = self._eng
         if qos == 0:
             await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0, props)
             return
-        await self._room_for_pid()
-        pid = self._newpid()
+        pid = await self._claim_pid()
         gen = self._gen
-        self.rcv_pids.add(pid)
         try:
             await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid, props)
             count = 0
@@ -709,25 +691,29 @@ class MQTTClient:
             self._forget(pid)
             raise
 
+    async def _until_done(self, op, *args):
+        # await op(*args) on a connection; after an OSError, a reconnect and
+        # again on the next connection.
+        while True:
+            while not self._isconnected:
+                await self._upev.wait()
+            try:
+                return await op(*args)
+            except OSError as e:
+                self._reconnect(e)  # (DEBUG prints e)
+
     async def publish(self, topic, msg, retain=False, qos=0, properties=None):
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        props = properties if self._v5 else None
-        while True:
-            await self._connection()
-            try:
-                return await self._publish(topic, msg, retain, qos, props)
-            except OSError as e:
-                self._reconnect(e)  # (DEBUG prints e)
+        return await self._until_done(self._publish, topic, msg, retain, qos,
+                                      properties if self._v5 else None)
 
-    async def _request(self, f, topic, *args, props=None):
-        await self._room_for_pid()
-        pid = self._newpid()
+    async def _request(self, f, props, *args):
+        pid = await self._claim_pid()
         gen = self._gen
-        self.rcv_pids.add(pid)
         try:
-            await self._enqueue(f, topic, *args, pid, props if self._v5 else None)
+            await self._enqueue(f, *args, pid, props if self._v5 else None)
             if not await self._await_pid(pid, gen):
                 raise OSError(-1, "ack not received")
             if pid in self._failed:
@@ -737,23 +723,10 @@ class MQTTClient:
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        while True:
-            await self._connection()
-            try:
-                return await self._request(self._eng._nb_subscribe, topic, qos, props=properties)
-            except OSError as e:
-                self._reconnect(e)  # (DEBUG prints e)
+        await self._until_done(self._request, self._eng._nb_subscribe, properties, topic, qos)
 
     async def unsubscribe(self, topic, properties=None):
-        while True:
-            await self._connection()
-            try:
-                return await self._request(self._eng._nb_unsubscribe, topic, props=properties)
-            except OSError as e:
-                self._reconnect(e)  # (DEBUG prints e)
-
-    async def _ping(self):
-        await self._enqueue(self._eng._nb_ping)
+        await self._until_done(self._request, self._eng._nb_unsubscribe, properties, topic)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -764,7 +737,7 @@ class MQTTClient:
         if ticks_diff(ticks_ms(), tlast) < 1000:
             return True
         try:
-            await self._ping()
+            await self._enqueue(self._eng._nb_ping)
         except OSError:
             return False
         t0 = ticks_ms()

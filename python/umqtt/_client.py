@@ -83,8 +83,8 @@ from _umqtt import MQTT5 as _MQTT5, MQTTException, topic_matches
 from . import _net, robust
 
 try:
-    from micropython import const, schedule as _schedule
-except ImportError:  # (const is the compiler's: it needs no import)
+    from micropython import schedule as _schedule
+except ImportError:
     _schedule = None
 
 try:
@@ -92,6 +92,7 @@ try:
 except ImportError:
     _thread = None
 
+# (const() is the compiler's: no import needed)
 _QUEUE = const(8)  # handler calls waiting before the background thread holds back
 _SLICE = const(50)  # ms: the longest a wait polls the socket before looking again
 
@@ -134,16 +135,6 @@ class _RLock:
             self._owner = None
             if self._lock:
                 self._lock.release()
-
-
-def _post(f):
-    # True once f is scheduled; False if the scheduler's queue is full (the
-    # next _kick tries again).
-    try:
-        _schedule(f, None)
-        return True
-    except RuntimeError:
-        return False
 
 
 def _run(f, *args):
@@ -242,7 +233,7 @@ class MQTTClient(robust.MQTTClient):
     def _kick(self):
         # Schedules _drain if handler calls wait and it is not scheduled.
         # _sched is set before posting and cleared only if the post failed:
-        # the drain may run (and end, clearing it) before _post returns.
+        # the drain may run (and end, clearing it) before _schedule returns.
         with self._ql:
             if not self._calls or self._sched:
                 return
@@ -250,7 +241,9 @@ class MQTTClient(robust.MQTTClient):
         self._repost()
 
     def _repost(self):
-        if not _post(self._run_calls):
+        try:
+            _schedule(self._run_calls, None)
+        except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):

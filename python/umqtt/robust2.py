@@ -183,35 +183,29 @@ class MQTTClient(simple2.MQTTClient):
         except _FAIL as e:
             self.conn_issue = (e, 7)
 
-    # publish() is the hot path: its frame must stay small enough for
-    # MicroPython to keep it on the C stack (a larger one is heap-allocated
-    # on every call), so the rare branches live in helper methods.
+    # publish() is the hot path: a QoS 0 publish that goes out builds no
+    # tuple, and the list comprehension over `topic` lives in a helper (in
+    # publish() it would make topic a closure cell, allocated on every call).
     def publish(self, topic, msg, retain=False, qos=0):
         if retain and self.msg_to_send:
             self._unqueue_retained(topic)
         try:
             pid = super().publish(topic, msg, retain, qos, False)
         except _FAIL as e:
-            return self._publish_failed(e, (topic, msg, retain, qos))
+            if _issue(e):
+                self.conn_issue = (e, 2)
+            data = (topic, msg, retain, qos)
+            if not (self.NO_QUEUE_DUPS and data in self.msg_to_send) and (
+                    qos == 1 or (qos == 0 and self.KEEP_QOS0)):
+                self.add_msg_to_send(data)
+            return None
         if qos == 1:
-            self._remember_publish((topic, msg, retain, qos), pid)
+            _remember(self.msg_to_confirm, (topic, msg, retain, qos), pid, self.CONFIRM_QUEUE_MAX)
         return pid
 
     def _unqueue_retained(self, topic):
         # A newer retained message replaces a queued one for the topic.
         self.msg_to_send[:] = [m for m in self.msg_to_send if not (m[0] == topic and m[2])]
-
-    def _publish_failed(self, e, data):
-        if _issue(e):
-            self.conn_issue = (e, 2)
-        if self.NO_QUEUE_DUPS and data in self.msg_to_send:
-            return None
-        if data[3] == 1 or (data[3] == 0 and self.KEEP_QOS0):
-            self.add_msg_to_send(data)
-        return None
-
-    def _remember_publish(self, data, pid):
-        _remember(self.msg_to_confirm, data, pid, self.CONFIRM_QUEUE_MAX)
 
     def subscribe(self, topic, qos=0, resubscribe=True):
         data = (topic, qos)

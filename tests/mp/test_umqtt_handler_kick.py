@@ -1,11 +1,11 @@
 # `from umqtt import MQTTClient`: the per-topic handlers run from a drain
 # that _kick schedules with micropython.schedule, once, while it is not
-# already scheduled. The scheduled drain may run before _post returns (a
-# thread switch, or a pending check on the scheduling thread) and end,
+# already scheduled. The scheduled drain may run before schedule() returns
+# (a thread switch, or a pending check on the scheduling thread) and end,
 # clearing the flag; the flag must not then be set again, or no drain is
 # ever scheduled after it and every later handler call waits forever (a
-# flake of test_umqtt_handlers under load). Here _post runs the drain at
-# once, which is that order, every time.
+# flake of test_umqtt_handlers under load). Here the module's _schedule
+# runs the drain at once, which is that order, every time.
 # needs: client
 # offline
 import umqtt._client as impl
@@ -19,31 +19,30 @@ def handler(data):
     ran.append(data[1])
 
 
-def post_runs_at_once(f):
-    f(None)
-    return True
+def post_runs_at_once(f, arg):
+    f(arg)
 
 
-def post_queue_full(f):
-    return False
+def post_queue_full(f, arg):
+    raise RuntimeError("schedule queue full")
 
 
-real_post = impl._post
+real_schedule = impl._schedule
 try:
     c = MQTTClient("kick", "127.0.0.1", thread=False)
-    impl._post = post_runs_at_once
+    impl._schedule = post_runs_at_once
     for i in range(3):
         c._calls.append((handler, (b"t", i)))
         c._kick()
         eq(ran, list(range(i + 1)), "handler call %d ran" % i)
     # A full scheduler queue: nothing runs, the next _kick posts again.
-    impl._post = post_queue_full
+    impl._schedule = post_queue_full
     c._calls.append((handler, (b"t", 3)))
     c._kick()
     eq(ran, [0, 1, 2], "queue full: the call waits")
-    impl._post = post_runs_at_once
+    impl._schedule = post_runs_at_once
     c._kick()
     eq(ran, [0, 1, 2, 3], "the next _kick runs it")
 finally:
-    impl._post = real_post
+    impl._schedule = real_schedule
 print("OK")
