@@ -37,6 +37,11 @@ for _name in _names:
     for _f in ("__init__.py", "_net.py", "errno.py") + _PACKAGE_FILES[_name]:
         if _f not in _files:
             _files.append(_f)
+# umqtt/__init__.py loads `from umqtt import MQTTClient` lazily: without the
+# client façade the package gets an empty one instead (umqtt_plain/).
+if _files and "client" not in _names:
+    _files.remove("__init__.py")
+    module("umqtt/__init__.py", base_path="umqtt_plain", opt=3)
 # opt=3 (mpy-cross -O3): no line-number tables (tracebacks through a façade
 # show no line numbers) and no assert statements, which the façades do not
 # use: the AssertionErrors of their API are raised explicitly.
