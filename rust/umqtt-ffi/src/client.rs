@@ -507,9 +507,11 @@ unsafe fn request_ack(
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
     // Encoded first (it checks the room): a refusal leaves the session as it was.
     let len = io.encode_at(&packet, 0)?;
-    let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    // A request's id is always new: `Tracking::New(pid)` (rebuilt below
+    // rather than carried through the `Result`, which costs a repack).
+    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
     if let Err(status) = io.send_tx(0, len, &mut deadline) {
-        tracking.undo(c);
+        Tracking::New(pid).undo(c);
         return Err(c.fail(status));
     }
     Ok(())
