@@ -340,6 +340,9 @@ impl<T: Tables> Client<T> {
     /// publish resends an id in flight (a resumed session). `Ok(None)`: a
     /// QoS 2 publish past its PUBREC, whose PUBREL is due instead of the
     /// PUBLISH: send nothing.
+    // Inlined: out of line, its `Result<Option<Tracking>, _>` is packed into
+    // one word and taken apart again by the caller (106 B on rv32imc).
+    #[inline(always)]
     pub fn track_publish(
         &mut self,
         publish: &Publish<'_>,
