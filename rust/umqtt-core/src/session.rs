@@ -551,9 +551,8 @@ impl<T: Tables> Session<T> {
 
     /// A PUBACK, PUBREC, PUBCOMP, SUBACK (with its `return_codes`) or
     /// UNSUBACK for `pid` arrived (the CONNACK came): the event it makes.
-    // Inlined into `Client::handle_frame` in a firmware without MQTT 5
-    // (60 B less); with it, inlining made the larger receive path grow.
-    #[cfg_attr(not(feature = "mqtt5"), inline(always))]
+    // `Client::handle_frame` calls it once for every ack, and LLVM inlines
+    // it there by itself (forcing it made the MQTT 5 receive path grow).
     pub(crate) fn handle_ack<'a>(
         &mut self,
         packet_type: PacketType,

@@ -126,6 +126,19 @@ enum V5Error {
     Alias,
 }
 
+/// The id of a PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK, with a
+/// SUBACK's return codes (empty for the others).
+fn ack_of<'a>(packet: &Packet<'a>) -> Option<(Pid, &'a [u8])> {
+    match *packet {
+        Packet::PubAck(PubAck { pid })
+        | Packet::PubRec(PubRec { pid })
+        | Packet::PubComp(PubComp { pid })
+        | Packet::UnsubAck(UnsubAck { pid }) => Some((pid, &[])),
+        Packet::SubAck(ack) => Some((ack.pid, ack.return_codes)),
+        _ => None,
+    }
+}
+
 impl<T: Tables> Client<T> {
     /// Handles the answer to CONNECT, read into `body`: it must be a
     /// CONNACK. Accepted: the link is up (MQTT 5: the broker's limits and
@@ -246,15 +259,14 @@ impl<T: Tables> Client<T> {
                 Ok(()) => return Ok(incoming(Received::Other { pid: Some(ack.pid) })),
                 Err(err) => Err(err),
             },
-            Packet::PubAck(PubAck { pid })
-            | Packet::PubRec(PubRec { pid })
-            | Packet::PubComp(PubComp { pid })
-            | Packet::UnsubAck(UnsubAck { pid }) => self.session.handle_ack(packet_type, pid, &[]),
-            Packet::SubAck(ack) => self
-                .session
-                .handle_ack(packet_type, ack.pid, ack.return_codes),
             Packet::PingResp(_) => return Ok(incoming(Received::Pong)),
-            _ => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            // Every ack through one call of `handle_ack` (it is inlined).
+            _ => match ack_of(&packet) {
+                Some((pid, return_codes)) => {
+                    self.session.handle_ack(packet_type, pid, return_codes)
+                }
+                None => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            },
         };
         let event = match handled {
             Ok(event) => event,
