@@ -15,7 +15,7 @@ use crate::limits::BrokerLimits;
 use crate::session::{Event, ProtocolError};
 use crate::tables::Tables;
 use crate::time::Instant;
-use crate::types::{PacketType, Pid, QoS};
+use crate::types::{Pid, QoS};
 
 use super::{Client, ClientError, Link};
 
@@ -228,11 +228,10 @@ impl<T: Tables> Client<T> {
         let packet_type = packet.packet_type();
         let handled = match packet {
             // MQTT 5: a refused publish ends its exchange (no PUBREL follows).
-            Packet::PubAck(ack) if extra.reason.is_error() => {
-                self.session.handle_refused_ack(PacketType::PubAck, ack.pid)
-            }
-            Packet::PubRec(ack) if extra.reason.is_error() => {
-                self.session.handle_refused_ack(PacketType::PubRec, ack.pid)
+            Packet::PubAck(PubAck { pid }) | Packet::PubRec(PubRec { pid })
+                if extra.reason.is_error() =>
+            {
+                self.session.handle_refused_ack(packet_type, pid)
             }
             Packet::Disconnect(_) if self.is_v5() => {
                 // The broker closes the connection and says why.
