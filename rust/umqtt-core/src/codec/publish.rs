@@ -198,11 +198,17 @@ pub(crate) fn read_flags(flags: u8) -> Result<(bool, QoS, bool), DecodeError> {
 
 /// The packet id a PUBLISH of QoS 1 or 2 carries after its topic.
 pub(crate) fn read_qos_pid(reader: &mut Reader<'_>, qos: QoS) -> Result<QosPid, DecodeError> {
-    let pid = match qos {
-        QoS::AtMostOnce => None,
-        QoS::AtLeastOnce | QoS::ExactlyOnce => Some(reader.pid()?),
-    };
-    QosPid::new(qos, pid).ok_or(DecodeError::InvalidQos)
+    // Paired straight from the QoS (`QosPid::new` would check a pairing
+    // that cannot fail here, through an `Option` packed and unpacked).
+    if qos == QoS::AtMostOnce {
+        return Ok(QosPid::AtMostOnce);
+    }
+    let pid = reader.pid()?;
+    Ok(if qos == QoS::AtLeastOnce {
+        QosPid::AtLeastOnce(pid)
+    } else {
+        QosPid::ExactlyOnce(pid)
+    })
 }
 
 #[cfg(test)]
