@@ -340,7 +340,7 @@ unsafe fn publish(
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
-    let (packet, tracking) = match unsafe { qos0_packet(c, message) }? {
+    let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
         Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
         None => {
             // SAFETY: forwarded contract.
@@ -365,28 +365,28 @@ unsafe fn publish(
     Ok(())
 }
 
-/// The PUBLISH of a QoS 0 message without properties or DUP on MQTT 3, by
-/// the engine's shortcut ([`Client::prepare_publish_qos0`]): the checks of
-/// `prepare_publish` that apply to it, the topic's skipped when
-/// `topic_checked` says an earlier publish made it. `Ok(None)` for any
-/// other message.
+/// The PUBLISH of a QoS 0 message without properties or DUP on MQTT 3 to
+/// a topic `topic_checked` says an earlier publish made, by the engine's
+/// shortcut ([`Client::prepare_publish_qos0`]): the checks of
+/// `prepare_publish` that apply to it pass, the topic's skipped. `None`
+/// for any other message (`prepare_publish` checks it, one topic check in
+/// the code).
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`; `topic_checked` as documented.
 #[inline]
-unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Result<Option<PublishPacket<'a>>> {
-    if m.qos != 0 || m.dup || m.properties.len != 0 || c.is_v5() {
-        return Ok(None);
+unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Option<PublishPacket<'a>> {
+    if m.qos != 0 || m.dup || m.properties.len != 0 || !m.topic_checked {
+        return None;
     }
     // SAFETY: forwarded contract.
     let (topic, payload) = unsafe { (m.topic.as_slice(), m.msg.as_slice()) };
-    let topic = if m.topic_checked && !topic.is_empty() {
-        // SAFETY: the caller vouches that an earlier publish accepted these bytes.
-        unsafe { TopicName::new_unchecked(topic) }
-    } else {
-        TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?
-    };
-    Ok(c.prepare_publish_qos0(topic, payload, m.retain))
+    if topic.is_empty() {
+        return None;
+    }
+    // SAFETY: the caller vouches that an earlier publish accepted these bytes.
+    let topic = unsafe { TopicName::new_unchecked(topic) };
+    c.prepare_publish_qos0(topic, payload, m.retain)
 }
 
 /// A PUBLISH that did not go out: an argument the encoder refused leaves
