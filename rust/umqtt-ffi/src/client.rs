@@ -419,7 +419,7 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     io_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
-    let request = Request::Subscribe(topic, options);
+    let request = (topic, Some(options));
     // SAFETY: forwarded contract.
     result_status(unsafe {
         request_ack(
@@ -447,7 +447,7 @@ pub unsafe extern "C" fn umqtt_client_unsubscribe(
     ack_timeout: i32,
     io_timeout: i32,
 ) -> umqtt_status {
-    let request = Request::Unsubscribe(topic);
+    let request = (topic, None);
     // SAFETY: forwarded contract.
     result_status(unsafe {
         request_ack(
@@ -460,11 +460,9 @@ pub unsafe extern "C" fn umqtt_client_unsubscribe(
     })
 }
 
-/// A SUBSCRIBE (filter, options) or UNSUBSCRIBE (filter) of one filter.
-pub(crate) enum Request {
-    Subscribe(umqtt_bytes, u8),
-    Unsubscribe(umqtt_bytes),
-}
+/// A SUBSCRIBE (filter, `Some(options)`) or UNSUBSCRIBE (filter, `None`)
+/// of one filter, as [`Client::prepare_request`] takes it.
+pub(crate) type Request = (umqtt_bytes, Option<u8>);
 
 /// The packet of `request`, prepared by the engine.
 ///
@@ -475,19 +473,11 @@ pub(crate) unsafe fn request_packet<'a>(
     (request, properties, pid): (Request, umqtt_bytes, Pid),
     detail: *mut u8,
 ) -> Result<Outgoing<'a>> {
+    let (filter, options) = request;
     // SAFETY: forwarded contract.
-    let props = unsafe { properties.as_slice() };
-    let prepared = match request {
-        // SAFETY: forwarded contract.
-        Request::Subscribe(filter, options) => {
-            c.prepare_subscribe(pid, unsafe { filter.as_slice() }, options, props)
-        }
-        // SAFETY: forwarded contract.
-        Request::Unsubscribe(filter) => {
-            c.prepare_unsubscribe(pid, unsafe { filter.as_slice() }, props)
-        }
-    };
-    prepared.map_err(|e| status_with_detail(e, detail))
+    let (filter, props) = unsafe { (filter.as_slice(), properties.as_slice()) };
+    c.prepare_request(pid, filter, options, props)
+        .map_err(|e| status_with_detail(e, detail))
 }
 
 /// Prepares the request, puts `pid` in flight, sends; forgets the pid if

@@ -368,6 +368,7 @@ impl<T: Tables> Client<T> {
     /// 4-5), and `properties` (e.g. a Subscription Identifier). A `$share/`
     /// filter must be well formed and may not ask for No Local (§4.8.2,
     /// §3.8.3.1); the broker's limits apply.
+    #[inline]
     pub fn prepare_subscribe<'a>(
         &self,
         pid: Pid,
@@ -375,7 +376,38 @@ impl<T: Tables> Client<T> {
         options: u8,
         properties: &'a [u8],
     ) -> Result<Outgoing<'a>, ClientError> {
+        self.prepare_request(pid, filter, Some(options), properties)
+    }
+
+    /// UNSUBSCRIBE from one filter (MQTT 5: with `properties`).
+    #[inline]
+    pub fn prepare_unsubscribe<'a>(
+        &self,
+        pid: Pid,
+        filter: &'a [u8],
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
+        self.prepare_request(pid, filter, None, properties)
+    }
+
+    /// [`Client::prepare_subscribe`] with `Some(options)`,
+    /// [`Client::prepare_unsubscribe`] with `None`: for a driver that
+    /// takes both the same way (their common checks once in its code).
+    pub fn prepare_request<'a>(
+        &self,
+        pid: Pid,
+        filter: &'a [u8],
+        options: Option<u8>,
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
         let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
+        let Some(options) = options else {
+            let props = self.properties(properties, Context::Unsubscribe)?;
+            if let Some(props) = props {
+                self.check_unsubscribe_limit(pid, filter, props)?;
+            }
+            return Ok(Outgoing::Unsubscribe(pid, filter, props));
+        };
         match self.properties(properties, Context::Subscribe)? {
             Some(props) => self.subscribe5(pid, filter, options, props),
             None => {
@@ -385,21 +417,6 @@ impl<T: Tables> Client<T> {
                 Ok(Outgoing::Subscribe(pid, filter, options, None))
             }
         }
-    }
-
-    /// UNSUBSCRIBE from one filter (MQTT 5: with `properties`).
-    pub fn prepare_unsubscribe<'a>(
-        &self,
-        pid: Pid,
-        filter: &'a [u8],
-        properties: &'a [u8],
-    ) -> Result<Outgoing<'a>, ClientError> {
-        let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
-        let props = self.properties(properties, Context::Unsubscribe)?;
-        if let Some(props) = props {
-            self.check_unsubscribe_limit(pid, filter, props)?;
-        }
-        Ok(Outgoing::Unsubscribe(pid, filter, props))
     }
 
     /// Puts a prepared SUBSCRIBE's or UNSUBSCRIBE's id in flight until
