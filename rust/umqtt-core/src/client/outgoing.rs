@@ -21,7 +21,9 @@ use super::{Client, ClientError, Link};
 
 /// A packet to send, in the form the connection speaks: only what a
 /// client sends, each encoded straight (no detour through [`Packet`], whose
-/// encoder also carries the server's packets and filter lists).
+/// encoder also carries the server's packets and filter lists). Its MQTT 5
+/// property blocks, reason codes and subscription options are encoded as
+/// the `prepare_*` that made it checked them, not parsed again.
 ///
 /// [`Packet`]: crate::Packet
 #[derive(Clone, Copy, Debug)]
@@ -89,12 +91,12 @@ impl<'a> Outgoing<'a> {
             Outgoing::Connect(connect) => connect.encode(buf),
             #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => {
-                v5::encode_connect(connect, *props, *will, buf)
+                v5::encode_connect_prepared(connect, *props, *will, buf)
             }
             Outgoing::Publish(p) => p.encode(buf),
             #[cfg(feature = "mqtt5")]
             Outgoing::Subscribe(pid, filter, options, Some(props)) => {
-                v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
+                v5::encode_subscribe_prepared(*pid, &[(*filter, *options)], *props, buf)
             }
             #[cfg(not(feature = "mqtt5"))]
             Outgoing::Subscribe(.., Some(_)) | Outgoing::Unsubscribe(.., Some(_)) => {
@@ -105,7 +107,7 @@ impl<'a> Outgoing<'a> {
             }
             #[cfg(feature = "mqtt5")]
             Outgoing::Unsubscribe(pid, filter, Some(props)) => {
-                v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
+                v5::encode_unsubscribe_prepared(*pid, filter, *props, buf)
             }
             Outgoing::Unsubscribe(pid, filter, None) => {
                 encode_one_filter(PacketType::Unsubscribe, *pid, filter, None, buf)
@@ -114,7 +116,9 @@ impl<'a> Outgoing<'a> {
             Outgoing::PingReq => put_all(buf, &[PacketType::PingReq.fixed_first_byte(), 0]),
             Outgoing::Disconnect => put_all(buf, &[PacketType::Disconnect.fixed_first_byte(), 0]),
             #[cfg(feature = "mqtt5")]
-            Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
+            Outgoing::Disconnect5(reason, props) => {
+                v5::encode_disconnect_prepared(*reason, *props, buf)
+            }
         }
     }
 }
@@ -145,7 +149,8 @@ fn encode_one_filter(
 }
 
 /// A PUBLISH as [`Client::prepare_publish`] checked it: the packet, and on
-/// MQTT 5 its properties. Smaller than an [`Outgoing`], for the hot path.
+/// MQTT 5 its properties (encoded as checked, not parsed again). Smaller
+/// than an [`Outgoing`], for the hot path.
 #[derive(Clone, Copy, Debug)]
 pub struct PublishPacket<'a> {
     /// The packet.

@@ -517,3 +517,99 @@ fn outgoing_encodes_the_bytes_of_its_packet() {
         });
     }
 }
+
+/// An MQTT 5 packet the `prepare_*` checked encodes (without parsing its
+/// property blocks again) to the bytes of the checked `v5::encode_*`.
+#[test]
+#[cfg(feature = "mqtt5")]
+fn prepared_v5_packets_encode_as_the_checked_encoders() {
+    use crate::codec::v5;
+    use crate::codec::{EncodeError, LastWill};
+    fn same(
+        prepared: impl Fn(&mut [u8]) -> Result<usize, EncodeError>,
+        checked: impl Fn(&mut [u8]) -> Result<usize, EncodeError>,
+    ) {
+        let (mut a, mut b) = ([0u8; 128], [0u8; 128]);
+        let len = prepared(&mut a).unwrap();
+        assert_eq!(checked(&mut b), Ok(len));
+        assert_eq!(a[..len], b[..len]);
+    }
+    let mut c = C::new(4096);
+    let connect = Connect {
+        version: ProtocolVersion::V5,
+        will: Some(LastWill {
+            topic: TopicName::new(b"w").unwrap(),
+            message: b"bye",
+            qos: QoS::AtLeastOnce,
+            retain: true,
+        }),
+        ..connect_packet(true)
+    };
+    // Session Expiry Interval; Will Delay Interval.
+    let (props, will_props) = ([0x11, 0, 0, 0, 10], [0x18, 0, 0, 0, 5]);
+    let packet = c
+        .prepare_connect(T0, connect, &props, &will_props, 0)
+        .unwrap();
+    let Outgoing::Connect5(connect, props, will_props) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_connect(&connect, props, will_props, buf),
+    );
+    // Message Expiry Interval.
+    let m = Message {
+        topic: b"a/b",
+        payload: b"xyz",
+        qos_pid: QosPid::ExactlyOnce(pid(1)),
+        retain: true,
+        dup: true,
+        properties: &[0x02, 0, 0, 0, 9],
+    };
+    let p = c.prepare_publish(&m).unwrap();
+    let props = p.properties.unwrap();
+    same(
+        |buf| p.encode(buf),
+        |buf| v5::encode_publish(&p.publish, props, buf),
+    );
+    same(
+        |buf| p.encode_header(buf),
+        |buf| v5::encode_publish_header(&p.publish, props, buf),
+    );
+    // QoS 2 with No Local; a Subscription Identifier.
+    let packet = c
+        .prepare_subscribe(pid(2), b"a/+", 0b0110, &[0x0b, 5])
+        .unwrap();
+    let Outgoing::Subscribe(pid2, filter, options, Some(props)) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_subscribe(pid2, &[(filter, options)], props, buf),
+    );
+    // A User Property.
+    let user = [0x26, 0, 1, b'k', 0, 1, b'v'];
+    let packet = c.prepare_unsubscribe(pid(3), b"a/#", &user).unwrap();
+    let Outgoing::Unsubscribe(pid3, filter, Some(props)) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_unsubscribe(pid3, &[filter], props, buf),
+    );
+    // `prepare_unsubscribe` leaves a shared filter's form to the encoder.
+    let packet = c.prepare_unsubscribe(pid(4), b"$share/g", &[]).unwrap();
+    assert_eq!(
+        packet.encode(&mut [0u8; 64]),
+        Err(EncodeError::InvalidSubscription)
+    );
+    // Disconnect with Will Message; Session Expiry Interval.
+    let packet = c.prepare_disconnect(0x04, &[0x11, 0, 0, 0, 1]).unwrap();
+    let Outgoing::Disconnect5(reason, props) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_disconnect(reason, props, buf),
+    );
+}

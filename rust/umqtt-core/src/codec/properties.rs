@@ -481,8 +481,11 @@ impl<'a> Properties<'a> {
     /// Wraps a block without validating it, for reading one that was
     /// validated before (e.g. handed back across an FFI boundary).
     /// [`Properties::iter`] stops at the first malformed property and never
-    /// panics; an encoder given such a block validates it again and refuses
-    /// it if it is not valid for that packet.
+    /// panics; the `v5::encode_*` functions given such a block validate it
+    /// again and refuse it if it is not valid for that packet (the client
+    /// engine's [`Outgoing`] only carries blocks it parsed itself).
+    ///
+    /// [`Outgoing`]: crate::client::Outgoing
     pub const fn trusted(block: &'a [u8]) -> Properties<'a> {
         Properties { bytes: block }
     }
@@ -860,14 +863,6 @@ pub(crate) fn check_properties(
     Properties::parse(properties.as_bytes(), context)
         .map(|_| ())
         .map_err(|_| EncodeError::InvalidProperties)
-}
-
-/// Without MQTT 5 no property block goes out: the shared encoders' MQTT 5
-/// branch (PUBLISH with properties) stops here, and parsing stays out of
-/// the firmware.
-#[cfg(not(feature = "mqtt5"))]
-pub(crate) fn check_properties(_: Properties<'_>, _: Context) -> Result<(), EncodeError> {
-    Err(EncodeError::Unsupported)
 }
 
 /// Writes the property length and the block.

@@ -67,6 +67,17 @@ pub fn encode_subscribe(
         check_filter(filter, options.no_local)?;
     }
     check_properties(properties, Context::Subscribe)?;
+    encode_subscribe_prepared(pid, filters, properties, buf)
+}
+
+/// [`encode_subscribe`] without its checks, for a packet
+/// `Client::prepare_subscribe` checked (its filter, options and properties).
+pub(crate) fn encode_subscribe_prepared(
+    pid: Pid,
+    filters: &[(TopicFilter<'_>, SubscriptionOptions)],
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
     encode_filter_list(
         PacketType::Subscribe,
         pid,
@@ -108,6 +119,25 @@ pub fn encode_unsubscribe(
         pid,
         Some(properties),
         || unsubscribe_entries(filters),
+        buf,
+    )
+}
+
+/// [`encode_unsubscribe`] of one filter without the properties check, for
+/// a packet `Client::prepare_unsubscribe` checked; the filter's shared
+/// form is checked here (`prepare_unsubscribe` leaves it to the encoder).
+pub(crate) fn encode_unsubscribe_prepared(
+    pid: Pid,
+    filter: &TopicFilter<'_>,
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    check_filter(filter, false)?;
+    encode_filter_list(
+        PacketType::Unsubscribe,
+        pid,
+        Some(properties),
+        || unsubscribe_entries(core::slice::from_ref(filter)),
         buf,
     )
 }
