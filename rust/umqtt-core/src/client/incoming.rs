@@ -226,13 +226,11 @@ impl<T: Tables> Client<T> {
         // The session's handlers, straight from the packet (no detour
         // through `Session::handle_packet` and its events).
         let packet_type = packet.packet_type();
+        // MQTT 5: a refused publish ends its exchange (no PUBREL follows),
+        // even before the CONNACK.
+        let refused =
+            extra.reason.is_error() && matches!(packet, Packet::PubAck(_) | Packet::PubRec(_));
         let handled = match packet {
-            // MQTT 5: a refused publish ends its exchange (no PUBREL follows).
-            Packet::PubAck(PubAck { pid }) | Packet::PubRec(PubRec { pid })
-                if extra.reason.is_error() =>
-            {
-                self.session.handle_refused_ack(packet_type, pid)
-            }
             Packet::Disconnect(_) if self.is_v5() => {
                 // The broker closes the connection and says why.
                 return Ok(incoming(self.fail(Received::Disconnected)));
@@ -240,7 +238,7 @@ impl<T: Tables> Client<T> {
             Packet::ConnAck(_) if self.session.take_connack() => {
                 return Ok(incoming(Received::Other { pid: None }));
             }
-            _ if self.session.awaiting_connack() => {
+            _ if self.session.awaiting_connack() && !refused => {
                 Err(ProtocolError::UnexpectedPacket(packet_type))
             }
             Packet::Publish(publish) => match self.session.handle_publish(&publish) {
@@ -262,7 +260,8 @@ impl<T: Tables> Client<T> {
             // Every ack through one call of `handle_ack` (it is inlined).
             _ => match ack_of(&packet) {
                 Some((pid, return_codes)) => {
-                    self.session.handle_ack(packet_type, pid, return_codes)
+                    self.session
+                        .handle_ack(packet_type, pid, return_codes, refused)
                 }
                 None => Err(ProtocolError::UnexpectedPacket(packet_type)),
             },
