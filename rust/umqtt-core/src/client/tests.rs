@@ -613,3 +613,73 @@ fn prepared_v5_packets_encode_as_the_checked_encoders() {
         |buf| v5::encode_disconnect(reason, props, buf),
     );
 }
+
+/// MQTT 5: a PUBACK or PUBREC with an error reason ends its exchange
+/// (`Received::Refused`), even before the CONNACK; a stale one is
+/// `UnknownAck`; one that does not fit its exchange breaks the link.
+#[test]
+#[cfg(feature = "mqtt5")]
+fn refused_acks_end_their_exchange() {
+    use crate::codec::v5;
+    use crate::codec::v5::{Properties, ReasonCode};
+    use crate::types::PacketType;
+    fn ack(packet_type: PacketType, n: u16, reason: u8) -> Vec<u8> {
+        let mut buf = [0u8; 8];
+        let len = v5::encode_ack(
+            packet_type,
+            pid(n),
+            ReasonCode(reason),
+            Properties::EMPTY,
+            &mut buf,
+        );
+        buf[..len.unwrap()].to_vec()
+    }
+    fn received(c: &mut C, bytes: &[u8]) -> Result<Received<'static>, ClientError> {
+        let (frame, body) = framed(bytes);
+        let incoming = c.handle_frame(T0, frame, &body, &mut [])?;
+        Ok(match incoming.received {
+            Received::Refused { pid } => Received::Refused { pid },
+            Received::UnknownAck { pid } => Received::UnknownAck { pid },
+            Received::Delivered { pid, qos } => Received::Delivered { pid, qos },
+            other => panic!("{other:?}"),
+        })
+    }
+    let mut c = C::new(4096);
+    let connect = Connect {
+        version: ProtocolVersion::V5,
+        ..connect_packet(true)
+    };
+    c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+    c.session_mut()
+        .start_publish(pid(1), QoS::AtLeastOnce, None)
+        .unwrap();
+    c.session_mut()
+        .start_publish(pid(2), QoS::ExactlyOnce, None)
+        .unwrap();
+    c.session_mut()
+        .start_publish(pid(3), QoS::AtLeastOnce, None)
+        .unwrap();
+    // Before the CONNACK (a broker resending after a reconnect).
+    let refused = received(&mut c, &ack(PacketType::PubAck, 1, 0x87));
+    assert!(matches!(refused, Ok(Received::Refused { pid: p }) if p == pid(1)));
+    assert_eq!(c.session().in_flight(pid(1)), None);
+    let mut buf = [0u8; 16];
+    let len = v5::encode_connack(false, ReasonCode::SUCCESS, Properties::EMPTY, &mut buf);
+    let (frame, body) = framed(&buf[..len.unwrap()]);
+    c.handle_connack(T0, frame, &body).unwrap();
+    let refused = received(&mut c, &ack(PacketType::PubRec, 2, 0x80));
+    assert!(matches!(refused, Ok(Received::Refused { pid: p }) if p == pid(2)));
+    let stale = received(&mut c, &ack(PacketType::PubAck, 9, 0x87));
+    assert!(matches!(stale, Ok(Received::UnknownAck { pid: p }) if p == pid(9)));
+    // A success reason is an ordinary ack.
+    let done = received(&mut c, &ack(PacketType::PubAck, 3, 0x10));
+    assert!(matches!(done, Ok(Received::Delivered { pid: p, .. }) if p == pid(3)));
+    assert_eq!(c.session().in_flight_len(), 0);
+    // A refused PUBREC for a QoS 1 publish: the wrong ack.
+    c.session_mut()
+        .start_publish(pid(4), QoS::AtLeastOnce, None)
+        .unwrap();
+    let wrong = received(&mut c, &ack(PacketType::PubRec, 4, 0x80));
+    assert_eq!(wrong.err(), Some(ClientError::ProtocolViolation));
+    assert_eq!(c.link(), Link::Broken);
+}
