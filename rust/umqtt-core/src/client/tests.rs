@@ -683,3 +683,23 @@ fn refused_acks_end_their_exchange() {
     assert_eq!(wrong.err(), Some(ClientError::ProtocolViolation));
     assert_eq!(c.link(), Link::Broken);
 }
+
+/// `init_in_place` makes the client `with_tables` makes, whatever the
+/// block held.
+#[test]
+fn init_in_place_is_with_tables() {
+    let mut block = core::mem::MaybeUninit::<C>::uninit();
+    // SAFETY: a `C` is plain data; any bytes may be overwritten.
+    unsafe {
+        block
+            .as_mut_ptr()
+            .cast::<u8>()
+            .write_bytes(0xa5, size_of::<C>())
+    };
+    // SAFETY: the block is valid for writes and aligned.
+    unsafe { Client::init_in_place(block.as_mut_ptr(), 1234, Inline::new()) };
+    // SAFETY: every field was written.
+    let c = unsafe { block.assume_init() };
+    let expected: C = Client::with_tables(1234, Inline::new());
+    assert_eq!(std::format!("{c:?}"), std::format!("{expected:?}"));
+}
