@@ -209,6 +209,9 @@ impl umqtt_bytes {
 
     /// # Safety
     /// `ptr` must be valid for `len` bytes for `'a`, or `len` must be 0.
+    // Out of line with MQTT 5's property blocks (58 B less); without them
+    // the fewer call sites make it 8 B larger.
+    #[cfg_attr(feature = "mqtt5", inline(never))]
     unsafe fn as_slice<'a>(self) -> &'a [u8] {
         // Null is the only pointer a slice cannot take: an empty string
         // with another pointer is a valid empty slice (u8 has alignment 1).
