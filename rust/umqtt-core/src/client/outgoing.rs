@@ -4,6 +4,7 @@
 //! driver knows the bytes fit. A send that fails is undone with
 //! [`Tracking::undo`].
 
+use crate::codec::properties::put_properties;
 use crate::codec::properties::{Context, Properties, PropertyId};
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5::{self, PropertyValue, ReasonCode};
@@ -94,23 +95,34 @@ impl<'a> Outgoing<'a> {
                 v5::encode_connect_prepared(connect, *props, *will, buf)
             }
             Outgoing::Publish(p) => p.encode(buf),
-            #[cfg(feature = "mqtt5")]
-            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
-                v5::encode_subscribe_prepared(*pid, &[(*filter, *options)], *props, buf)
-            }
             #[cfg(not(feature = "mqtt5"))]
             Outgoing::Subscribe(.., Some(_)) | Outgoing::Unsubscribe(.., Some(_)) => {
                 Err(EncodeError::Unsupported)
             }
-            Outgoing::Subscribe(pid, filter, options, None) => {
-                encode_one_filter(PacketType::Subscribe, *pid, filter, Some(options.qos), buf)
+            // Both versions through one encoder: MQTT 5 adds the properties,
+            // and its options byte has more than the QoS.
+            Outgoing::Subscribe(pid, filter, options, props) => {
+                let options = match props {
+                    Some(_) => options.to_byte(),
+                    None => options.qos.as_u8(),
+                };
+                encode_one_filter(
+                    PacketType::Subscribe,
+                    *pid,
+                    filter,
+                    Some(options),
+                    *props,
+                    buf,
+                )
             }
-            #[cfg(feature = "mqtt5")]
-            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
-                v5::encode_unsubscribe_prepared(*pid, filter, *props, buf)
-            }
-            Outgoing::Unsubscribe(pid, filter, None) => {
-                encode_one_filter(PacketType::Unsubscribe, *pid, filter, None, buf)
+            Outgoing::Unsubscribe(pid, filter, props) => {
+                // `prepare_unsubscribe` leaves an MQTT 5 shared filter's
+                // form to the encoder.
+                #[cfg(feature = "mqtt5")]
+                if props.is_some() {
+                    v5::check_filter(filter, false)?;
+                }
+                encode_one_filter(PacketType::Unsubscribe, *pid, filter, None, *props, buf)
             }
             Outgoing::Ack(transmit) => transmit.encode(buf),
             Outgoing::PingReq => put_all(buf, &[PacketType::PingReq.fixed_first_byte(), 0]),
@@ -129,21 +141,29 @@ fn one_filter_len(filter: &TopicFilter<'_>, options_len: usize) -> usize {
     field_len(filter.as_bytes()).saturating_add(2 + options_len)
 }
 
-/// A 3.1.1 SUBSCRIBE (with the QoS byte) or UNSUBSCRIBE of one filter:
-/// the bytes [`Packet::encode`] writes for a list of that one filter.
+/// A SUBSCRIBE (with its options byte) or UNSUBSCRIBE of one filter, MQTT
+/// 5 with `properties`: the bytes [`Packet::encode`] (MQTT 5:
+/// `v5::encode_subscribe`, `v5::encode_unsubscribe`) writes for a list of
+/// that one filter.
 fn encode_one_filter(
     packet_type: PacketType,
     pid: Pid,
     filter: &TopicFilter<'_>,
-    qos: Option<QoS>,
+    options: Option<u8>,
+    properties: Option<Properties<'_>>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let remaining_len = one_filter_len(filter, usize::from(qos.is_some()));
+    let properties_len = properties.map_or(0, |properties| properties.encoded_len());
+    let remaining_len =
+        one_filter_len(filter, usize::from(options.is_some())).saturating_add(properties_len);
     let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
     writer.put_pid(pid)?;
+    if let Some(properties) = properties {
+        put_properties(&mut writer, properties)?;
+    }
     writer.put_field(filter.as_bytes())?;
-    if let Some(qos) = qos {
-        writer.put_u8(qos.as_u8())?;
+    if let Some(options) = options {
+        writer.put_u8(options)?;
     }
     Ok(writer.finish())
 }

@@ -37,11 +37,11 @@ pub use connect::{connack_len, connect_len, encode_connack, encode_connect};
 pub(crate) use disconnect::encode_disconnect_prepared;
 pub use disconnect::{auth_len, disconnect_len, encode_auth, encode_disconnect};
 pub use publish::{encode_publish, encode_publish_header, publish_header_len};
+pub(crate) use subscribe::check_filter;
 pub use subscribe::{
     encode_suback, encode_subscribe, encode_unsuback, encode_unsubscribe, suback_len,
     subscribe_len, unsuback_len, unsubscribe_len,
 };
-pub(crate) use subscribe::{encode_subscribe_prepared, encode_unsubscribe_prepared};
 // The vocabulary MQTT 5 shares with the 3.1.1 codec and the client engine
 // lives one level up (no import circle; it stays without feature `mqtt5`).
 pub(crate) use super::properties::{check_properties, put_properties, read_properties};

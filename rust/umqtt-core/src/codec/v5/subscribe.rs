@@ -16,7 +16,7 @@ use crate::types::{PacketType, Pid};
 
 /// A filter valid for MQTT 5: a `$share/` filter must be a well-formed
 /// shared subscription, and may not ask for No Local (§3.8.3.1).
-fn check_filter(filter: &TopicFilter<'_>, no_local: bool) -> Result<(), EncodeError> {
+pub(crate) fn check_filter(filter: &TopicFilter<'_>, no_local: bool) -> Result<(), EncodeError> {
     filter
         .check_shared()
         .map_err(|_| EncodeError::InvalidSubscription)?;
@@ -67,17 +67,6 @@ pub fn encode_subscribe(
         check_filter(filter, options.no_local)?;
     }
     check_properties(properties, Context::Subscribe)?;
-    encode_subscribe_prepared(pid, filters, properties, buf)
-}
-
-/// [`encode_subscribe`] without its checks, for a packet
-/// `Client::prepare_subscribe` checked (its filter, options and properties).
-pub(crate) fn encode_subscribe_prepared(
-    pid: Pid,
-    filters: &[(TopicFilter<'_>, SubscriptionOptions)],
-    properties: Properties<'_>,
-    buf: &mut [u8],
-) -> Result<usize, EncodeError> {
     encode_filter_list(
         PacketType::Subscribe,
         pid,
@@ -119,25 +108,6 @@ pub fn encode_unsubscribe(
         pid,
         Some(properties),
         || unsubscribe_entries(filters),
-        buf,
-    )
-}
-
-/// [`encode_unsubscribe`] of one filter without the properties check, for
-/// a packet `Client::prepare_unsubscribe` checked; the filter's shared
-/// form is checked here (`prepare_unsubscribe` leaves it to the encoder).
-pub(crate) fn encode_unsubscribe_prepared(
-    pid: Pid,
-    filter: &TopicFilter<'_>,
-    properties: Properties<'_>,
-    buf: &mut [u8],
-) -> Result<usize, EncodeError> {
-    check_filter(filter, false)?;
-    encode_filter_list(
-        PacketType::Unsubscribe,
-        pid,
-        Some(properties),
-        || unsubscribe_entries(core::slice::from_ref(filter)),
         buf,
     )
 }
