@@ -218,10 +218,17 @@ impl<'a> TopicFilter<'a> {
     /// `#` (or `/`), then `/` and a non-empty filter (§4.8.2). In 3.1.1 such
     /// a filter is an ordinary one.
     pub fn check_shared(&self) -> Result<(), TopicError> {
-        if self.0.starts_with(SHARED_PREFIX) && self.shared().is_none() {
-            Err(TopicError::InvalidSharedSubscription)
-        } else {
-            Ok(())
+        self.is_shared().map(|_| ())
+    }
+
+    /// MQTT 5: whether this is a shared subscription; a filter that starts
+    /// with `$share/` but is not a valid one is refused as by
+    /// [`TopicFilter::check_shared`] (one parse for both answers).
+    pub fn is_shared(&self) -> Result<bool, TopicError> {
+        match self.shared() {
+            Some(_) => Ok(true),
+            None if self.0.starts_with(SHARED_PREFIX) => Err(TopicError::InvalidSharedSubscription),
+            None => Ok(false),
         }
     }
 }
@@ -528,6 +535,10 @@ mod tests {
         fn shared_parsing_agrees_with_validation(text in "\\$share[/a+#]{0,6}") {
             if let Ok(filter) = TopicFilter::new(text.as_bytes()) {
                 let shared = filter.shared();
+                prop_assert_eq!(
+                    filter.is_shared(),
+                    filter.check_shared().map(|()| shared.is_some())
+                );
                 if text.starts_with(SHARED_PREFIX) {
                     prop_assert_eq!(shared.is_some(), filter.check_shared().is_ok());
                 } else {

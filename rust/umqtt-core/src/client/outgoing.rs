@@ -510,12 +510,10 @@ impl<T: Tables> Client<T> {
         options: u8,
         props: Properties<'a>,
     ) -> Result<Outgoing<'a>, ClientError> {
-        filter
-            .check_shared()
-            .map_err(|_| ClientError::InvalidTopic)?;
+        let shared = filter.is_shared().map_err(|_| ClientError::InvalidTopic)?;
         let options =
             SubscriptionOptions::from_byte(options).map_err(|_| ClientError::InvalidArgument)?;
-        if options.no_local && filter.shared().is_some() {
+        if options.no_local && shared {
             return Err(ClientError::InvalidArgument);
         }
         // The packet's length straight from the v5 codec (`Outgoing::encoded_len`
