@@ -43,6 +43,8 @@ use crate::varint;
 /// The smallest packet is two bytes (type and a zero length), so the reader
 /// can ask for two bytes at first without over-reading.
 const MIN_PACKET_LEN: usize = 2;
+// `bytes_needed` asks for the rest of the two at once only when it is 1.
+const _: () = assert!(MIN_PACKET_LEN == 2);
 
 /// First byte plus at most four length bytes.
 const MAX_HEADER_LEN: usize = 1 + varint::MAX_LEN;
@@ -153,8 +155,11 @@ impl FrameReader {
     /// then 1 per further length byte, then the rest of the body. Never 0.
     pub fn bytes_needed(&self) -> usize {
         match self.state {
-            State::Header { received } => MIN_PACKET_LEN.saturating_sub(received).max(1),
-            State::Body { len, received, .. } => len.saturating_sub(received),
+            // MIN_PACKET_LEN (2) at first, then 1 at a time.
+            State::Header { received: 0 } => MIN_PACKET_LEN,
+            State::Header { .. } => 1,
+            // A body being read has `received < len` (`handle_read`).
+            State::Body { len, received, .. } => len.wrapping_sub(received),
             State::Skip { remaining, .. } => remaining,
         }
     }
@@ -224,13 +229,15 @@ impl FrameReader {
             return Ok(None);
         }
         let result = match self.state {
-            State::Header { received } => self.header_read(received.saturating_add(n)),
+            // `n` is at most `bytes_needed` (checked above): these cannot
+            // overflow, and wrap-around arithmetic is simpler than saturating.
+            State::Header { received } => self.header_read(received.wrapping_add(n)),
             State::Body {
                 first_byte,
                 len,
                 received,
             } => {
-                let received = received.saturating_add(n);
+                let received = received.wrapping_add(n);
                 if received >= len {
                     self.reset();
                     Ok(Some(Frame {
@@ -250,7 +257,7 @@ impl FrameReader {
                 first_byte,
                 remaining,
             } => {
-                let remaining = remaining.saturating_sub(n);
+                let remaining = remaining.wrapping_sub(n);
                 self.state = State::Skip {
                     first_byte,
                     remaining,

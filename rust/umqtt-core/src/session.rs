@@ -313,6 +313,16 @@ impl<T: Tables> Session<T> {
         let Some(index) = self.find(pid) else {
             return Ok(Event::UnknownAck { packet_type, pid });
         };
+        self.refuse(index, packet_type, pid)
+    }
+
+    /// [`Session::handle_refused_ack`] for the exchange at `index`.
+    fn refuse(
+        &mut self,
+        index: usize,
+        packet_type: PacketType,
+        pid: Pid,
+    ) -> Result<Event<'static>, ProtocolError> {
         let awaiting = self.lens.out_get(self.rows(), index).map(|e| e.awaiting);
         let fits = matches!(
             (packet_type, awaiting),
@@ -514,8 +524,8 @@ impl<T: Tables> Session<T> {
             Packet::PubAck(PubAck { pid })
             | Packet::PubRec(PubRec { pid })
             | Packet::PubComp(PubComp { pid })
-            | Packet::UnsubAck(UnsubAck { pid }) => self.handle_ack(packet_type, pid, &[]),
-            Packet::SubAck(ack) => self.handle_ack(packet_type, ack.pid, ack.return_codes),
+            | Packet::UnsubAck(UnsubAck { pid }) => self.handle_ack(packet_type, pid, &[], false),
+            Packet::SubAck(ack) => self.handle_ack(packet_type, ack.pid, ack.return_codes, false),
             Packet::PingResp(_) => Ok(Event::Pong),
             Packet::Connect(_)
             | Packet::ConnAck(_)
@@ -551,19 +561,24 @@ impl<T: Tables> Session<T> {
 
     /// A PUBACK, PUBREC, PUBCOMP, SUBACK (with its `return_codes`) or
     /// UNSUBACK for `pid` arrived (the CONNACK came): the event it makes.
-    // Inlined into `Client::handle_frame` in a firmware without MQTT 5
-    // (60 B less); with it, inlining made the larger receive path grow.
-    #[cfg_attr(not(feature = "mqtt5"), inline(always))]
+    /// `refused`: a PUBACK or PUBREC with an error reason (MQTT 5), as
+    /// [`Session::handle_refused_ack`] (one lookup of `pid` for both).
+    // `Client::handle_frame` calls it once for every ack, and LLVM inlines
+    // it there by itself (forcing it made the MQTT 5 receive path grow).
     pub(crate) fn handle_ack<'a>(
         &mut self,
         packet_type: PacketType,
         pid: Pid,
         return_codes: &'a [u8],
+        refused: bool,
     ) -> Result<Event<'a>, ProtocolError> {
         // One path for every ack: its exchange, else it is stale.
         let Some(index) = self.find(pid) else {
             return Ok(Event::UnknownAck { packet_type, pid });
         };
+        if refused {
+            return self.refuse(index, packet_type, pid);
+        }
         if packet_type == PacketType::PubRec {
             let entry = self
                 .lens

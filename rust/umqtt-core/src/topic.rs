@@ -218,10 +218,17 @@ impl<'a> TopicFilter<'a> {
     /// `#` (or `/`), then `/` and a non-empty filter (§4.8.2). In 3.1.1 such
     /// a filter is an ordinary one.
     pub fn check_shared(&self) -> Result<(), TopicError> {
-        if self.0.starts_with(SHARED_PREFIX) && self.shared().is_none() {
-            Err(TopicError::InvalidSharedSubscription)
-        } else {
-            Ok(())
+        self.is_shared().map(|_| ())
+    }
+
+    /// MQTT 5: whether this is a shared subscription; a filter that starts
+    /// with `$share/` but is not a valid one is refused as by
+    /// [`TopicFilter::check_shared`] (one parse for both answers).
+    pub fn is_shared(&self) -> Result<bool, TopicError> {
+        match self.shared() {
+            Some(_) => Ok(true),
+            None if self.0.starts_with(SHARED_PREFIX) => Err(TopicError::InvalidSharedSubscription),
+            None => Ok(false),
         }
     }
 }
@@ -240,18 +247,31 @@ pub const SHARED_PREFIX: &str = "$share/";
 /// one level (possibly empty), and a filter starting with a wildcard does not
 /// match names starting with `$` (those are server topics such as `$SYS`).
 pub fn matches(filter: &TopicFilter<'_>, name: &TopicName<'_>) -> bool {
-    if name.as_bytes().first() == Some(&b'$')
-        && matches!(filter.as_bytes().first(), Some(b'+' | b'#'))
-    {
+    let (filter, name) = (filter.as_bytes(), name.as_bytes());
+    if name.first() == Some(&b'$') && matches!(filter.first(), Some(b'+' | b'#')) {
         return false;
     }
-    let mut filter_levels = filter.as_bytes().split(|&b| b == b'/');
-    let mut name_levels = name.as_bytes().split(|&b| b == b'/');
+    // Byte by byte (slice splitting and level comparisons cost 150 B more):
+    // a valid filter's wildcards are whole levels, `#` the last one, and a
+    // name has none.
+    let (mut f, mut n) = (0, 0);
     loop {
-        match (filter_levels.next(), name_levels.next()) {
-            (Some(b"#"), _) => return true,
-            (Some(b"+"), Some(_)) => {}
-            (Some(filter_level), Some(name_level)) if filter_level == name_level => {}
+        match (filter.get(f), name.get(n)) {
+            (Some(b'#'), _) => return true,
+            (Some(b'+'), _) => {
+                // The name's level, possibly empty.
+                while name.get(n).is_some_and(|&b| b != b'/') {
+                    n += 1;
+                }
+                f += 1;
+            }
+            (Some(a), Some(b)) if a == b => {
+                f += 1;
+                n += 1;
+            }
+            // The name ends where the filter goes on with `/#`, which also
+            // matches the parent level.
+            (Some(b'/'), None) => return filter.get(f + 1) == Some(&b'#'),
             (None, None) => return true,
             _ => return false,
         }
@@ -269,6 +289,26 @@ mod tests {
 
     fn filter(text: &str) -> TopicFilter<'_> {
         TopicFilter::new(text.as_bytes()).unwrap()
+    }
+
+    /// `matches` as it was written first: level by level.
+    fn matches_by_levels(filter: &TopicFilter<'_>, name: &TopicName<'_>) -> bool {
+        if name.as_bytes().first() == Some(&b'$')
+            && core::matches!(filter.as_bytes().first(), Some(b'+' | b'#'))
+        {
+            return false;
+        }
+        let mut filter_levels = filter.as_bytes().split(|&b| b == b'/');
+        let mut name_levels = name.as_bytes().split(|&b| b == b'/');
+        loop {
+            match (filter_levels.next(), name_levels.next()) {
+                (Some(b"#"), _) => return true,
+                (Some(b"+"), Some(_)) => {}
+                (Some(filter_level), Some(name_level)) if filter_level == name_level => {}
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
     }
 
     fn is_match(filter_text: &str, name_text: &str) -> bool {
@@ -495,6 +535,10 @@ mod tests {
         fn shared_parsing_agrees_with_validation(text in "\\$share[/a+#]{0,6}") {
             if let Ok(filter) = TopicFilter::new(text.as_bytes()) {
                 let shared = filter.shared();
+                prop_assert_eq!(
+                    filter.is_shared(),
+                    filter.check_shared().map(|()| shared.is_some())
+                );
                 if text.starts_with(SHARED_PREFIX) {
                     prop_assert_eq!(shared.is_some(), filter.check_shared().is_ok());
                 } else {
@@ -529,6 +573,14 @@ mod tests {
         fn matching_never_panics(f in "[a+#/$]{1,8}", n in "[a/$]{1,8}") {
             if let (Ok(f), Ok(n)) = (TopicFilter::new(f.as_bytes()), TopicName::new(n.as_bytes())) {
                 let _ = matches(&f, &n);
+            }
+        }
+
+        /// The byte loop answers as matching level by level does.
+        #[test]
+        fn matching_agrees_with_levels(f in "[ab+#/$]{1,9}", n in "[ab/$]{1,9}") {
+            if let (Ok(f), Ok(n)) = (TopicFilter::new(f.as_bytes()), TopicName::new(n.as_bytes())) {
+                prop_assert_eq!(matches(&f, &n), matches_by_levels(&f, &n), "{:?} {:?}", f, n);
             }
         }
     }

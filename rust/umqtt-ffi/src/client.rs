@@ -340,7 +340,7 @@ unsafe fn publish(
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
-    let (packet, tracking) = match unsafe { qos0_packet(c, message) }? {
+    let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
         Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
         None => {
             // SAFETY: forwarded contract.
@@ -365,28 +365,28 @@ unsafe fn publish(
     Ok(())
 }
 
-/// The PUBLISH of a QoS 0 message without properties or DUP on MQTT 3, by
-/// the engine's shortcut ([`Client::prepare_publish_qos0`]): the checks of
-/// `prepare_publish` that apply to it, the topic's skipped when
-/// `topic_checked` says an earlier publish made it. `Ok(None)` for any
-/// other message.
+/// The PUBLISH of a QoS 0 message without properties or DUP on MQTT 3 to
+/// a topic `topic_checked` says an earlier publish made, by the engine's
+/// shortcut ([`Client::prepare_publish_qos0`]): the checks of
+/// `prepare_publish` that apply to it pass, the topic's skipped. `None`
+/// for any other message (`prepare_publish` checks it, one topic check in
+/// the code).
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`; `topic_checked` as documented.
 #[inline]
-unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Result<Option<PublishPacket<'a>>> {
-    if m.qos != 0 || m.dup || m.properties.len != 0 || c.is_v5() {
-        return Ok(None);
+unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Option<PublishPacket<'a>> {
+    if m.qos != 0 || m.dup || m.properties.len != 0 || !m.topic_checked {
+        return None;
     }
     // SAFETY: forwarded contract.
     let (topic, payload) = unsafe { (m.topic.as_slice(), m.msg.as_slice()) };
-    let topic = if m.topic_checked && !topic.is_empty() {
-        // SAFETY: the caller vouches that an earlier publish accepted these bytes.
-        unsafe { TopicName::new_unchecked(topic) }
-    } else {
-        TopicName::new(topic).map_err(|_| umqtt_status::InvalidTopic)?
-    };
-    Ok(c.prepare_publish_qos0(topic, payload, m.retain))
+    if topic.is_empty() {
+        return None;
+    }
+    // SAFETY: the caller vouches that an earlier publish accepted these bytes.
+    let topic = unsafe { TopicName::new_unchecked(topic) };
+    c.prepare_publish_qos0(topic, payload, m.retain)
 }
 
 /// A PUBLISH that did not go out: an argument the encoder refused leaves
@@ -419,7 +419,7 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     io_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
-    let request = Request::Subscribe(topic, options);
+    let request = (topic, Some(options));
     // SAFETY: forwarded contract.
     result_status(unsafe {
         request_ack(
@@ -447,7 +447,7 @@ pub unsafe extern "C" fn umqtt_client_unsubscribe(
     ack_timeout: i32,
     io_timeout: i32,
 ) -> umqtt_status {
-    let request = Request::Unsubscribe(topic);
+    let request = (topic, None);
     // SAFETY: forwarded contract.
     result_status(unsafe {
         request_ack(
@@ -460,11 +460,9 @@ pub unsafe extern "C" fn umqtt_client_unsubscribe(
     })
 }
 
-/// A SUBSCRIBE (filter, options) or UNSUBSCRIBE (filter) of one filter.
-pub(crate) enum Request {
-    Subscribe(umqtt_bytes, u8),
-    Unsubscribe(umqtt_bytes),
-}
+/// A SUBSCRIBE (filter, `Some(options)`) or UNSUBSCRIBE (filter, `None`)
+/// of one filter, as [`Client::prepare_request`] takes it.
+pub(crate) type Request = (umqtt_bytes, Option<u8>);
 
 /// The packet of `request`, prepared by the engine.
 ///
@@ -475,19 +473,11 @@ pub(crate) unsafe fn request_packet<'a>(
     (request, properties, pid): (Request, umqtt_bytes, Pid),
     detail: *mut u8,
 ) -> Result<Outgoing<'a>> {
+    let (filter, options) = request;
     // SAFETY: forwarded contract.
-    let props = unsafe { properties.as_slice() };
-    let prepared = match request {
-        // SAFETY: forwarded contract.
-        Request::Subscribe(filter, options) => {
-            c.prepare_subscribe(pid, unsafe { filter.as_slice() }, options, props)
-        }
-        // SAFETY: forwarded contract.
-        Request::Unsubscribe(filter) => {
-            c.prepare_unsubscribe(pid, unsafe { filter.as_slice() }, props)
-        }
-    };
-    prepared.map_err(|e| status_with_detail(e, detail))
+    let (filter, props) = unsafe { (filter.as_slice(), properties.as_slice()) };
+    c.prepare_request(pid, filter, options, props)
+        .map_err(|e| status_with_detail(e, detail))
 }
 
 /// Prepares the request, puts `pid` in flight, sends; forgets the pid if
@@ -507,9 +497,11 @@ unsafe fn request_ack(
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
     // Encoded first (it checks the room): a refusal leaves the session as it was.
     let len = io.encode_at(&packet, 0)?;
-    let tracking = c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    // A request's id is always new: `Tracking::New(pid)` (rebuilt below
+    // rather than carried through the `Result`, which costs a repack).
+    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
     if let Err(status) = io.send_tx(0, len, &mut deadline) {
-        tracking.undo(c);
+        Tracking::New(pid).undo(c);
         return Err(c.fail(status));
     }
     Ok(())

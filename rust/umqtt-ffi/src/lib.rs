@@ -209,6 +209,9 @@ impl umqtt_bytes {
 
     /// # Safety
     /// `ptr` must be valid for `len` bytes for `'a`, or `len` must be 0.
+    // Out of line with MQTT 5's property blocks (58 B less); without them
+    // the fewer call sites make it 8 B larger.
+    #[cfg_attr(feature = "mqtt5", inline(never))]
     unsafe fn as_slice<'a>(self) -> &'a [u8] {
         // Null is the only pointer a slice cannot take: an empty string
         // with another pointer is a valid empty slice (u8 has alignment 1).
@@ -484,19 +487,15 @@ pub unsafe extern "C" fn umqtt_client_init(
     if client.is_null() || size < size_of::<umqtt_client>() || !client.is_aligned() {
         return umqtt_status::InvalidArgument;
     }
-    // The initial state is built at compile time, so its unused bytes
-    // (padding) are zeros. Built at run time they would be
-    // whatever the stack held: stale pointers that MicroPython's conservative
-    // GC, which scans this block, takes for live references (it kept every
-    // earlier client alive).
-    const INITIAL: umqtt_client = umqtt_client {
-        engine: Client::with_tables(0, Grown::NONE),
-    };
+    // The block is zeroed, then the engine is initialised in it field by
+    // field, so its unused bytes (padding) stay zeros. A client built on
+    // the stack and copied in would bring whatever the stack held: stale
+    // pointers that MicroPython's conservative GC, which scans this block,
+    // takes for live references (it kept every earlier client alive).
     // SAFETY: checked non-null, large and aligned enough above.
     unsafe {
         ptr::write_bytes(client, 0, 1);
-        ptr::write(client, INITIAL);
-        (*client).engine.set_max_body(rx_max);
+        Client::init_in_place(ptr::addr_of_mut!((*client).engine), rx_max, Grown::NONE);
     }
     umqtt_status::Ok
 }

@@ -255,11 +255,7 @@ pub unsafe extern "C" fn umqtt_client_nb_subscribe(
     ack_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
-    let request = if options == UMQTT_NB_UNSUBSCRIBE {
-        Request::Unsubscribe(topic)
-    } else {
-        Request::Subscribe(topic, options)
-    };
+    let request = (topic, (options != UMQTT_NB_UNSUBSCRIBE).then_some(options));
     // SAFETY: forwarded contract.
     result_status(unsafe {
         nb_request(client, io, (request, properties, pid), ack_timeout, detail)

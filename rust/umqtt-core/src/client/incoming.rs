@@ -15,7 +15,7 @@ use crate::limits::BrokerLimits;
 use crate::session::{Event, ProtocolError};
 use crate::tables::Tables;
 use crate::time::Instant;
-use crate::types::{PacketType, Pid, QoS};
+use crate::types::{Pid, QoS};
 
 use super::{Client, ClientError, Link};
 
@@ -126,6 +126,19 @@ enum V5Error {
     Alias,
 }
 
+/// The id of a PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK, with a
+/// SUBACK's return codes (empty for the others).
+fn ack_of<'a>(packet: &Packet<'a>) -> Option<(Pid, &'a [u8])> {
+    match *packet {
+        Packet::PubAck(PubAck { pid })
+        | Packet::PubRec(PubRec { pid })
+        | Packet::PubComp(PubComp { pid })
+        | Packet::UnsubAck(UnsubAck { pid }) => Some((pid, &[])),
+        Packet::SubAck(ack) => Some((ack.pid, ack.return_codes)),
+        _ => None,
+    }
+}
+
 impl<T: Tables> Client<T> {
     /// Handles the answer to CONNECT, read into `body`: it must be a
     /// CONNACK. Accepted: the link is up (MQTT 5: the broker's limits and
@@ -213,14 +226,11 @@ impl<T: Tables> Client<T> {
         // The session's handlers, straight from the packet (no detour
         // through `Session::handle_packet` and its events).
         let packet_type = packet.packet_type();
+        // MQTT 5: a refused publish ends its exchange (no PUBREL follows),
+        // even before the CONNACK.
+        let refused =
+            extra.reason.is_error() && matches!(packet, Packet::PubAck(_) | Packet::PubRec(_));
         let handled = match packet {
-            // MQTT 5: a refused publish ends its exchange (no PUBREL follows).
-            Packet::PubAck(ack) if extra.reason.is_error() => {
-                self.session.handle_refused_ack(PacketType::PubAck, ack.pid)
-            }
-            Packet::PubRec(ack) if extra.reason.is_error() => {
-                self.session.handle_refused_ack(PacketType::PubRec, ack.pid)
-            }
             Packet::Disconnect(_) if self.is_v5() => {
                 // The broker closes the connection and says why.
                 return Ok(incoming(self.fail(Received::Disconnected)));
@@ -228,7 +238,7 @@ impl<T: Tables> Client<T> {
             Packet::ConnAck(_) if self.session.take_connack() => {
                 return Ok(incoming(Received::Other { pid: None }));
             }
-            _ if self.session.awaiting_connack() => {
+            _ if self.session.awaiting_connack() && !refused => {
                 Err(ProtocolError::UnexpectedPacket(packet_type))
             }
             Packet::Publish(publish) => match self.session.handle_publish(&publish) {
@@ -246,15 +256,15 @@ impl<T: Tables> Client<T> {
                 Ok(()) => return Ok(incoming(Received::Other { pid: Some(ack.pid) })),
                 Err(err) => Err(err),
             },
-            Packet::PubAck(PubAck { pid })
-            | Packet::PubRec(PubRec { pid })
-            | Packet::PubComp(PubComp { pid })
-            | Packet::UnsubAck(UnsubAck { pid }) => self.session.handle_ack(packet_type, pid, &[]),
-            Packet::SubAck(ack) => self
-                .session
-                .handle_ack(packet_type, ack.pid, ack.return_codes),
             Packet::PingResp(_) => return Ok(incoming(Received::Pong)),
-            _ => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            // Every ack through one call of `handle_ack` (it is inlined).
+            _ => match ack_of(&packet) {
+                Some((pid, return_codes)) => {
+                    self.session
+                        .handle_ack(packet_type, pid, return_codes, refused)
+                }
+                None => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            },
         };
         let event = match handled {
             Ok(event) => event,

@@ -61,7 +61,7 @@ pub use keepalive::{KeepAlive, KeepAliveAction};
 pub use outgoing::{Message, Outgoing, PublishPacket, Tracking};
 pub use queue::{QueueError, TxQueue};
 
-use core::fmt;
+use core::{fmt, ptr};
 
 use crate::codec::properties::{Context, Properties};
 use crate::deliveries::Deliveries;
@@ -195,6 +195,50 @@ impl<T: Tables> Client<T> {
             #[cfg(feature = "mqtt5")]
             aliases: TopicAliases::new(0),
             keepalive: KeepAlive::OFF,
+        }
+    }
+
+    /// Initialises the client at `this` as [`Client::with_tables`] makes
+    /// it, one field at a time: no whole client is built elsewhere and
+    /// copied in, so the bytes between the fields (padding) keep what
+    /// `this` held. A driver that zeroes a block MicroPython's conservative
+    /// GC scans and initialises the client in it leaves no stale pointer
+    /// there (a client built on the stack brings the stack's leftovers in
+    /// its padding). Smaller too than copying a whole initial client from
+    /// flash.
+    ///
+    /// # Safety
+    /// `this` is valid for writes of a `Client<T>` and aligned; what it
+    /// held is overwritten, not dropped.
+    pub unsafe fn init_in_place(this: *mut Self, max_body: usize, tables: T) {
+        // Every field named: a new one cannot be left out.
+        let Client {
+            session,
+            reader,
+            version,
+            link,
+            deliveries,
+            queue,
+            #[cfg(feature = "mqtt5")]
+            limits,
+            #[cfg(feature = "mqtt5")]
+            aliases,
+            keepalive,
+        } = Client::with_tables(max_body, tables);
+        // SAFETY: `this` is valid for writes and aligned (the contract), so
+        // is each of its fields.
+        unsafe {
+            ptr::addr_of_mut!((*this).session).write(session);
+            ptr::addr_of_mut!((*this).reader).write(reader);
+            ptr::addr_of_mut!((*this).version).write(version);
+            ptr::addr_of_mut!((*this).link).write(link);
+            ptr::addr_of_mut!((*this).deliveries).write(deliveries);
+            ptr::addr_of_mut!((*this).queue).write(queue);
+            #[cfg(feature = "mqtt5")]
+            ptr::addr_of_mut!((*this).limits).write(limits);
+            #[cfg(feature = "mqtt5")]
+            ptr::addr_of_mut!((*this).aliases).write(aliases);
+            ptr::addr_of_mut!((*this).keepalive).write(keepalive);
         }
     }
 

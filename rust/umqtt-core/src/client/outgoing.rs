@@ -4,6 +4,7 @@
 //! driver knows the bytes fit. A send that fails is undone with
 //! [`Tracking::undo`].
 
+use crate::codec::properties::put_properties;
 use crate::codec::properties::{Context, Properties, PropertyId};
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5::{self, PropertyValue, ReasonCode};
@@ -21,7 +22,9 @@ use super::{Client, ClientError, Link};
 
 /// A packet to send, in the form the connection speaks: only what a
 /// client sends, each encoded straight (no detour through [`Packet`], whose
-/// encoder also carries the server's packets and filter lists).
+/// encoder also carries the server's packets and filter lists). Its MQTT 5
+/// property blocks, reason codes and subscription options are encoded as
+/// the `prepare_*` that made it checked them, not parsed again.
 ///
 /// [`Packet`]: crate::Packet
 #[derive(Clone, Copy, Debug)]
@@ -89,32 +92,45 @@ impl<'a> Outgoing<'a> {
             Outgoing::Connect(connect) => connect.encode(buf),
             #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => {
-                v5::encode_connect(connect, *props, *will, buf)
+                v5::encode_connect_prepared(connect, *props, *will, buf)
             }
             Outgoing::Publish(p) => p.encode(buf),
-            #[cfg(feature = "mqtt5")]
-            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
-                v5::encode_subscribe(*pid, &[(*filter, *options)], *props, buf)
-            }
             #[cfg(not(feature = "mqtt5"))]
             Outgoing::Subscribe(.., Some(_)) | Outgoing::Unsubscribe(.., Some(_)) => {
                 Err(EncodeError::Unsupported)
             }
-            Outgoing::Subscribe(pid, filter, options, None) => {
-                encode_one_filter(PacketType::Subscribe, *pid, filter, Some(options.qos), buf)
+            // Both versions through one encoder: MQTT 5 adds the properties,
+            // and its options byte has more than the QoS.
+            Outgoing::Subscribe(pid, filter, options, props) => {
+                let options = match props {
+                    Some(_) => options.to_byte(),
+                    None => options.qos.as_u8(),
+                };
+                encode_one_filter(
+                    PacketType::Subscribe,
+                    *pid,
+                    filter,
+                    Some(options),
+                    *props,
+                    buf,
+                )
             }
-            #[cfg(feature = "mqtt5")]
-            Outgoing::Unsubscribe(pid, filter, Some(props)) => {
-                v5::encode_unsubscribe(*pid, &[*filter], *props, buf)
-            }
-            Outgoing::Unsubscribe(pid, filter, None) => {
-                encode_one_filter(PacketType::Unsubscribe, *pid, filter, None, buf)
+            Outgoing::Unsubscribe(pid, filter, props) => {
+                // `prepare_unsubscribe` leaves an MQTT 5 shared filter's
+                // form to the encoder.
+                #[cfg(feature = "mqtt5")]
+                if props.is_some() {
+                    v5::check_filter(filter, false)?;
+                }
+                encode_one_filter(PacketType::Unsubscribe, *pid, filter, None, *props, buf)
             }
             Outgoing::Ack(transmit) => transmit.encode(buf),
             Outgoing::PingReq => put_all(buf, &[PacketType::PingReq.fixed_first_byte(), 0]),
             Outgoing::Disconnect => put_all(buf, &[PacketType::Disconnect.fixed_first_byte(), 0]),
             #[cfg(feature = "mqtt5")]
-            Outgoing::Disconnect5(reason, props) => v5::encode_disconnect(*reason, *props, buf),
+            Outgoing::Disconnect5(reason, props) => {
+                v5::encode_disconnect_prepared(*reason, *props, buf)
+            }
         }
     }
 }
@@ -125,27 +141,36 @@ fn one_filter_len(filter: &TopicFilter<'_>, options_len: usize) -> usize {
     field_len(filter.as_bytes()).saturating_add(2 + options_len)
 }
 
-/// A 3.1.1 SUBSCRIBE (with the QoS byte) or UNSUBSCRIBE of one filter:
-/// the bytes [`Packet::encode`] writes for a list of that one filter.
+/// A SUBSCRIBE (with its options byte) or UNSUBSCRIBE of one filter, MQTT
+/// 5 with `properties`: the bytes [`Packet::encode`] (MQTT 5:
+/// `v5::encode_subscribe`, `v5::encode_unsubscribe`) writes for a list of
+/// that one filter.
 fn encode_one_filter(
     packet_type: PacketType,
     pid: Pid,
     filter: &TopicFilter<'_>,
-    qos: Option<QoS>,
+    options: Option<u8>,
+    properties: Option<Properties<'_>>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let remaining_len = one_filter_len(filter, usize::from(qos.is_some()));
+    let properties_len = properties.map_or(0, |properties| properties.encoded_len());
+    let remaining_len =
+        one_filter_len(filter, usize::from(options.is_some())).saturating_add(properties_len);
     let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
     writer.put_pid(pid)?;
+    if let Some(properties) = properties {
+        put_properties(&mut writer, properties)?;
+    }
     writer.put_field(filter.as_bytes())?;
-    if let Some(qos) = qos {
-        writer.put_u8(qos.as_u8())?;
+    if let Some(options) = options {
+        writer.put_u8(options)?;
     }
     Ok(writer.finish())
 }
 
 /// A PUBLISH as [`Client::prepare_publish`] checked it: the packet, and on
-/// MQTT 5 its properties. Smaller than an [`Outgoing`], for the hot path.
+/// MQTT 5 its properties (encoded as checked, not parsed again). Smaller
+/// than an [`Outgoing`], for the hot path.
 #[derive(Clone, Copy, Debug)]
 pub struct PublishPacket<'a> {
     /// The packet.
@@ -340,6 +365,9 @@ impl<T: Tables> Client<T> {
     /// publish resends an id in flight (a resumed session). `Ok(None)`: a
     /// QoS 2 publish past its PUBREC, whose PUBREL is due instead of the
     /// PUBLISH: send nothing.
+    // Inlined: out of line, its `Result<Option<Tracking>, _>` is packed into
+    // one word and taken apart again by the caller (106 B on rv32imc).
+    #[inline(always)]
     pub fn track_publish(
         &mut self,
         publish: &Publish<'_>,
@@ -365,6 +393,7 @@ impl<T: Tables> Client<T> {
     /// 4-5), and `properties` (e.g. a Subscription Identifier). A `$share/`
     /// filter must be well formed and may not ask for No Local (§4.8.2,
     /// §3.8.3.1); the broker's limits apply.
+    #[inline]
     pub fn prepare_subscribe<'a>(
         &self,
         pid: Pid,
@@ -372,7 +401,38 @@ impl<T: Tables> Client<T> {
         options: u8,
         properties: &'a [u8],
     ) -> Result<Outgoing<'a>, ClientError> {
+        self.prepare_request(pid, filter, Some(options), properties)
+    }
+
+    /// UNSUBSCRIBE from one filter (MQTT 5: with `properties`).
+    #[inline]
+    pub fn prepare_unsubscribe<'a>(
+        &self,
+        pid: Pid,
+        filter: &'a [u8],
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
+        self.prepare_request(pid, filter, None, properties)
+    }
+
+    /// [`Client::prepare_subscribe`] with `Some(options)`,
+    /// [`Client::prepare_unsubscribe`] with `None`: for a driver that
+    /// takes both the same way (their common checks once in its code).
+    pub fn prepare_request<'a>(
+        &self,
+        pid: Pid,
+        filter: &'a [u8],
+        options: Option<u8>,
+        properties: &'a [u8],
+    ) -> Result<Outgoing<'a>, ClientError> {
         let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
+        let Some(options) = options else {
+            let props = self.properties(properties, Context::Unsubscribe)?;
+            if let Some(props) = props {
+                self.check_unsubscribe_limit(pid, filter, props)?;
+            }
+            return Ok(Outgoing::Unsubscribe(pid, filter, props));
+        };
         match self.properties(properties, Context::Subscribe)? {
             Some(props) => self.subscribe5(pid, filter, options, props),
             None => {
@@ -382,21 +442,6 @@ impl<T: Tables> Client<T> {
                 Ok(Outgoing::Subscribe(pid, filter, options, None))
             }
         }
-    }
-
-    /// UNSUBSCRIBE from one filter (MQTT 5: with `properties`).
-    pub fn prepare_unsubscribe<'a>(
-        &self,
-        pid: Pid,
-        filter: &'a [u8],
-        properties: &'a [u8],
-    ) -> Result<Outgoing<'a>, ClientError> {
-        let filter = TopicFilter::new(filter).map_err(|_| ClientError::InvalidTopic)?;
-        let props = self.properties(properties, Context::Unsubscribe)?;
-        if let Some(props) = props {
-            self.check_unsubscribe_limit(pid, filter, props)?;
-        }
-        Ok(Outgoing::Unsubscribe(pid, filter, props))
     }
 
     /// Puts a prepared SUBSCRIBE's or UNSUBSCRIBE's id in flight until
@@ -465,12 +510,10 @@ impl<T: Tables> Client<T> {
         options: u8,
         props: Properties<'a>,
     ) -> Result<Outgoing<'a>, ClientError> {
-        filter
-            .check_shared()
-            .map_err(|_| ClientError::InvalidTopic)?;
+        let shared = filter.is_shared().map_err(|_| ClientError::InvalidTopic)?;
         let options =
             SubscriptionOptions::from_byte(options).map_err(|_| ClientError::InvalidArgument)?;
-        if options.no_local && filter.shared().is_some() {
+        if options.no_local && shared {
             return Err(ClientError::InvalidArgument);
         }
         // The packet's length straight from the v5 codec (`Outgoing::encoded_len`

@@ -517,3 +517,189 @@ fn outgoing_encodes_the_bytes_of_its_packet() {
         });
     }
 }
+
+/// An MQTT 5 packet the `prepare_*` checked encodes (without parsing its
+/// property blocks again) to the bytes of the checked `v5::encode_*`.
+#[test]
+#[cfg(feature = "mqtt5")]
+fn prepared_v5_packets_encode_as_the_checked_encoders() {
+    use crate::codec::v5;
+    use crate::codec::{EncodeError, LastWill};
+    fn same(
+        prepared: impl Fn(&mut [u8]) -> Result<usize, EncodeError>,
+        checked: impl Fn(&mut [u8]) -> Result<usize, EncodeError>,
+    ) {
+        let (mut a, mut b) = ([0u8; 128], [0u8; 128]);
+        let len = prepared(&mut a).unwrap();
+        assert_eq!(checked(&mut b), Ok(len));
+        assert_eq!(a[..len], b[..len]);
+    }
+    let mut c = C::new(4096);
+    let connect = Connect {
+        version: ProtocolVersion::V5,
+        will: Some(LastWill {
+            topic: TopicName::new(b"w").unwrap(),
+            message: b"bye",
+            qos: QoS::AtLeastOnce,
+            retain: true,
+        }),
+        ..connect_packet(true)
+    };
+    // Session Expiry Interval; Will Delay Interval.
+    let (props, will_props) = ([0x11, 0, 0, 0, 10], [0x18, 0, 0, 0, 5]);
+    let packet = c
+        .prepare_connect(T0, connect, &props, &will_props, 0)
+        .unwrap();
+    let Outgoing::Connect5(connect, props, will_props) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_connect(&connect, props, will_props, buf),
+    );
+    // Message Expiry Interval.
+    let m = Message {
+        topic: b"a/b",
+        payload: b"xyz",
+        qos_pid: QosPid::ExactlyOnce(pid(1)),
+        retain: true,
+        dup: true,
+        properties: &[0x02, 0, 0, 0, 9],
+    };
+    let p = c.prepare_publish(&m).unwrap();
+    let props = p.properties.unwrap();
+    same(
+        |buf| p.encode(buf),
+        |buf| v5::encode_publish(&p.publish, props, buf),
+    );
+    same(
+        |buf| p.encode_header(buf),
+        |buf| v5::encode_publish_header(&p.publish, props, buf),
+    );
+    // QoS 2 with No Local; a Subscription Identifier.
+    let packet = c
+        .prepare_subscribe(pid(2), b"a/+", 0b0110, &[0x0b, 5])
+        .unwrap();
+    let Outgoing::Subscribe(pid2, filter, options, Some(props)) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_subscribe(pid2, &[(filter, options)], props, buf),
+    );
+    // A User Property.
+    let user = [0x26, 0, 1, b'k', 0, 1, b'v'];
+    let packet = c.prepare_unsubscribe(pid(3), b"a/#", &user).unwrap();
+    let Outgoing::Unsubscribe(pid3, filter, Some(props)) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_unsubscribe(pid3, &[filter], props, buf),
+    );
+    // `prepare_unsubscribe` leaves a shared filter's form to the encoder.
+    let packet = c.prepare_unsubscribe(pid(4), b"$share/g", &[]).unwrap();
+    assert_eq!(
+        packet.encode(&mut [0u8; 64]),
+        Err(EncodeError::InvalidSubscription)
+    );
+    // Disconnect with Will Message; Session Expiry Interval.
+    let packet = c.prepare_disconnect(0x04, &[0x11, 0, 0, 0, 1]).unwrap();
+    let Outgoing::Disconnect5(reason, props) = packet else {
+        panic!("{packet:?}");
+    };
+    same(
+        |buf| packet.encode(buf),
+        |buf| v5::encode_disconnect(reason, props, buf),
+    );
+}
+
+/// MQTT 5: a PUBACK or PUBREC with an error reason ends its exchange
+/// (`Received::Refused`), even before the CONNACK; a stale one is
+/// `UnknownAck`; one that does not fit its exchange breaks the link.
+#[test]
+#[cfg(feature = "mqtt5")]
+fn refused_acks_end_their_exchange() {
+    use crate::codec::v5;
+    use crate::codec::v5::{Properties, ReasonCode};
+    use crate::types::PacketType;
+    fn ack(packet_type: PacketType, n: u16, reason: u8) -> Vec<u8> {
+        let mut buf = [0u8; 8];
+        let len = v5::encode_ack(
+            packet_type,
+            pid(n),
+            ReasonCode(reason),
+            Properties::EMPTY,
+            &mut buf,
+        );
+        buf[..len.unwrap()].to_vec()
+    }
+    fn received(c: &mut C, bytes: &[u8]) -> Result<Received<'static>, ClientError> {
+        let (frame, body) = framed(bytes);
+        let incoming = c.handle_frame(T0, frame, &body, &mut [])?;
+        Ok(match incoming.received {
+            Received::Refused { pid } => Received::Refused { pid },
+            Received::UnknownAck { pid } => Received::UnknownAck { pid },
+            Received::Delivered { pid, qos } => Received::Delivered { pid, qos },
+            other => panic!("{other:?}"),
+        })
+    }
+    let mut c = C::new(4096);
+    let connect = Connect {
+        version: ProtocolVersion::V5,
+        ..connect_packet(true)
+    };
+    c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+    c.session_mut()
+        .start_publish(pid(1), QoS::AtLeastOnce, None)
+        .unwrap();
+    c.session_mut()
+        .start_publish(pid(2), QoS::ExactlyOnce, None)
+        .unwrap();
+    c.session_mut()
+        .start_publish(pid(3), QoS::AtLeastOnce, None)
+        .unwrap();
+    // Before the CONNACK (a broker resending after a reconnect).
+    let refused = received(&mut c, &ack(PacketType::PubAck, 1, 0x87));
+    assert!(matches!(refused, Ok(Received::Refused { pid: p }) if p == pid(1)));
+    assert_eq!(c.session().in_flight(pid(1)), None);
+    let mut buf = [0u8; 16];
+    let len = v5::encode_connack(false, ReasonCode::SUCCESS, Properties::EMPTY, &mut buf);
+    let (frame, body) = framed(&buf[..len.unwrap()]);
+    c.handle_connack(T0, frame, &body).unwrap();
+    let refused = received(&mut c, &ack(PacketType::PubRec, 2, 0x80));
+    assert!(matches!(refused, Ok(Received::Refused { pid: p }) if p == pid(2)));
+    let stale = received(&mut c, &ack(PacketType::PubAck, 9, 0x87));
+    assert!(matches!(stale, Ok(Received::UnknownAck { pid: p }) if p == pid(9)));
+    // A success reason is an ordinary ack.
+    let done = received(&mut c, &ack(PacketType::PubAck, 3, 0x10));
+    assert!(matches!(done, Ok(Received::Delivered { pid: p, .. }) if p == pid(3)));
+    assert_eq!(c.session().in_flight_len(), 0);
+    // A refused PUBREC for a QoS 1 publish: the wrong ack.
+    c.session_mut()
+        .start_publish(pid(4), QoS::AtLeastOnce, None)
+        .unwrap();
+    let wrong = received(&mut c, &ack(PacketType::PubRec, 4, 0x80));
+    assert_eq!(wrong.err(), Some(ClientError::ProtocolViolation));
+    assert_eq!(c.link(), Link::Broken);
+}
+
+/// `init_in_place` makes the client `with_tables` makes, whatever the
+/// block held.
+#[test]
+fn init_in_place_is_with_tables() {
+    let mut block = core::mem::MaybeUninit::<C>::uninit();
+    // SAFETY: a `C` is plain data; any bytes may be overwritten.
+    unsafe {
+        block
+            .as_mut_ptr()
+            .cast::<u8>()
+            .write_bytes(0xa5, size_of::<C>())
+    };
+    // SAFETY: the block is valid for writes and aligned.
+    unsafe { Client::init_in_place(block.as_mut_ptr(), 1234, Inline::new()) };
+    // SAFETY: every field was written.
+    let c = unsafe { block.assume_init() };
+    let expected: C = Client::with_tables(1234, Inline::new());
+    assert_eq!(std::format!("{c:?}"), std::format!("{expected:?}"));
+}

@@ -1,6 +1,8 @@
 //! PUBLISH (MQTT 3.1.1 §3.3).
 
-use super::properties::{check_properties, Context, Properties, PropertyId};
+use super::properties::Properties;
+#[cfg(feature = "mqtt5")]
+use super::properties::{check_properties, Context, PropertyId};
 use super::{field_len, topic_error, DecodeError, EncodeError, Reader};
 use crate::topic::TopicName;
 use crate::types::{PacketType, QoS, QosPid};
@@ -100,11 +102,28 @@ impl<'a> Publish<'a> {
         self.encode_parts(properties, buf, false)
     }
 
-    /// Checks the flags (and MQTT 5 `properties`, which must be valid for
-    /// PUBLISH and name a Topic Alias if the topic is empty), then writes
-    /// the packet, its payload only `with_payload` (the remaining length
-    /// counts it either way). The room is checked once, then each part is
-    /// copied in turn: the hot path of every publish.
+    /// The checks of an MQTT 5 PUBLISH with `properties` that
+    /// [`Publish::encode_with`] leaves to its callers: the flags, then the
+    /// properties, valid for PUBLISH and naming a Topic Alias if the topic
+    /// is empty. (A packet `Client::prepare_publish` made has passed them.)
+    #[cfg(feature = "mqtt5")]
+    pub(crate) fn check_with(&self, properties: Properties<'_>) -> Result<(), EncodeError> {
+        if self.dup && self.qos_pid.pid().is_none() {
+            return Err(EncodeError::DupWithoutQos);
+        }
+        check_properties(properties, Context::Publish)?;
+        if self.topic.as_bytes().is_empty() && properties.get(PropertyId::TopicAlias).is_none() {
+            return Err(EncodeError::EmptyTopicWithoutAlias);
+        }
+        Ok(())
+    }
+
+    /// Checks the flags, then writes the packet, its payload only
+    /// `with_payload` (the remaining length counts it either way). MQTT 5
+    /// `properties` are written as they are: [`Publish::check_with`] or
+    /// `Client::prepare_publish` checked them (parsing them again on every
+    /// publish cost time and 80 B of code). The room is checked once, then
+    /// each part is copied in turn: the hot path of every publish.
     fn encode_parts(
         &self,
         properties: Option<Properties<'_>>,
@@ -118,9 +137,9 @@ impl<'a> Publish<'a> {
         let topic = self.topic.as_bytes();
         let (mut block, mut block_len, mut block_len_used): (&[u8], _, _) = (&[], [0; 4], 0);
         if let Some(properties) = properties {
-            check_properties(properties, Context::Publish)?;
-            if topic.is_empty() && properties.get(PropertyId::TopicAlias).is_none() {
-                return Err(EncodeError::EmptyTopicWithoutAlias);
+            // Without MQTT 5 no property block goes out.
+            if !cfg!(feature = "mqtt5") {
+                return Err(EncodeError::Unsupported);
             }
             block = properties.as_bytes();
             (block_len, block_len_used) =
@@ -198,11 +217,17 @@ pub(crate) fn read_flags(flags: u8) -> Result<(bool, QoS, bool), DecodeError> {
 
 /// The packet id a PUBLISH of QoS 1 or 2 carries after its topic.
 pub(crate) fn read_qos_pid(reader: &mut Reader<'_>, qos: QoS) -> Result<QosPid, DecodeError> {
-    let pid = match qos {
-        QoS::AtMostOnce => None,
-        QoS::AtLeastOnce | QoS::ExactlyOnce => Some(reader.pid()?),
-    };
-    QosPid::new(qos, pid).ok_or(DecodeError::InvalidQos)
+    // Paired straight from the QoS (`QosPid::new` would check a pairing
+    // that cannot fail here, through an `Option` packed and unpacked).
+    if qos == QoS::AtMostOnce {
+        return Ok(QosPid::AtMostOnce);
+    }
+    let pid = reader.pid()?;
+    Ok(if qos == QoS::AtLeastOnce {
+        QosPid::AtLeastOnce(pid)
+    } else {
+        QosPid::ExactlyOnce(pid)
+    })
 }
 
 #[cfg(test)]

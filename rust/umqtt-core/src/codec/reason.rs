@@ -25,6 +25,19 @@ const AUTH: u16 = 1 << PacketType::Auth as u16;
 /// Unspecified error, Implementation specific error, Not authorized.
 const GENERAL_ERROR: u16 = CONNACK | PUBACK | PUBREC | SUBACK | UNSUBACK | DISCONNECT;
 
+/// [`ReasonCode::packets`] of the codes from 0x80 on (0xA2 is the last).
+// Evaluated at compile time: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const ERROR_PACKETS: [u16; 0x23] = {
+    let mut table = [0; 0x23];
+    let mut index = 0;
+    while index < table.len() {
+        table[index] = ReasonCode(0x80 + index as u8).packets();
+        index += 1;
+    }
+    table
+};
+
 /// The names of §2.4 (0x00 as "Success": see [`ReasonCode::name_for`]).
 const NAME_LIST: &[(u8, &str)] = &[
     (0x00, "Success"),
@@ -206,6 +219,7 @@ impl ReasonCode {
     }
 
     /// The packet types that may carry this code (bits by type number).
+    /// [`ReasonCode::valid_for`] reads the error codes' from [`ERROR_PACKETS`].
     const fn packets(self) -> u16 {
         match self.0 {
             0x00 => {
@@ -234,7 +248,17 @@ impl ReasonCode {
     /// table of §2.4). Always false for CONNECT, PUBLISH, SUBSCRIBE,
     /// UNSUBSCRIBE, PINGREQ and PINGRESP, which carry none.
     pub fn valid_for(self, packet_type: PacketType) -> bool {
-        self.packets() & (1 << packet_type as u16) != 0
+        // The error codes (0x80..=0xA2, every one defined) from a table
+        // `packets` fills at compile time: 70 B instead of a jump table of
+        // 140 B and code per case.
+        let packets = match self.0.checked_sub(0x80) {
+            Some(index) => ERROR_PACKETS
+                .get(usize::from(index))
+                .copied()
+                .unwrap_or_default(),
+            None => self.packets(),
+        };
+        packets & (1 << packet_type as u16) != 0
     }
 
     /// The code's name as §2.4 writes it; 0x00 is "Success" (see

@@ -36,6 +36,17 @@ pub fn encode_connect(
 ) -> Result<usize, EncodeError> {
     check_properties(properties, Context::Connect)?;
     check_properties(will_properties, Context::Will)?;
+    encode_connect_prepared(c, properties, will_properties, buf)
+}
+
+/// [`encode_connect`] without parsing the property blocks again, for a
+/// CONNECT `Client::prepare_connect` parsed them for.
+pub(crate) fn encode_connect_prepared(
+    c: &Connect<'_>,
+    properties: Properties<'_>,
+    will_properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
     if c.will.is_none() && !will_properties.is_empty() {
         return Err(EncodeError::WillPropertiesWithoutWill);
     }

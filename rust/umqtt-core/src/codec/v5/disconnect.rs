@@ -6,7 +6,8 @@
 
 use super::{
     check_reason, encode_reason_packet, put_properties, read_reason_and_properties,
-    reason_packet_remaining_len, Context, Extra, Properties, PropertyId, ReasonCode,
+    reason_packet_remaining_len, write_reason_packet, Context, Extra, Properties, PropertyId,
+    ReasonCode,
 };
 use crate::codec::{
     packet_len, Auth, DecodeError, Disconnect, EncodeError, Packet, Reader, Writer,
@@ -35,6 +36,16 @@ pub fn encode_disconnect(
         properties,
         buf,
     )
+}
+
+/// [`encode_disconnect`] without its checks, for a DISCONNECT
+/// `Client::prepare_disconnect` checked (its reason and properties).
+pub(crate) fn encode_disconnect_prepared(
+    reason: ReasonCode,
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    write_reason_packet(PacketType::Disconnect, None, reason, properties, buf)
 }
 
 /// AUTH may leave out both reason and properties, never the properties

@@ -32,9 +32,12 @@ mod subscribe;
 mod tests;
 
 pub use ack::{ack_len, encode_ack};
+pub(crate) use connect::encode_connect_prepared;
 pub use connect::{connack_len, connect_len, encode_connack, encode_connect};
+pub(crate) use disconnect::encode_disconnect_prepared;
 pub use disconnect::{auth_len, disconnect_len, encode_auth, encode_disconnect};
 pub use publish::{encode_publish, encode_publish_header, publish_header_len};
+pub(crate) use subscribe::check_filter;
 pub use subscribe::{
     encode_suback, encode_subscribe, encode_unsuback, encode_unsubscribe, suback_len,
     subscribe_len, unsuback_len, unsubscribe_len,
@@ -137,6 +140,18 @@ pub(crate) fn encode_reason_packet(
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     check_reason(packet_type, context, reason, properties)?;
+    write_reason_packet(packet_type, pid, reason, properties, buf)
+}
+
+/// [`encode_reason_packet`] without its checks, for a packet the client
+/// engine checked (`Client::prepare_disconnect`).
+pub(crate) fn write_reason_packet(
+    packet_type: PacketType,
+    pid: Option<Pid>,
+    reason: ReasonCode,
+    properties: Properties<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
     let remaining_len = reason_packet_remaining_len(pid.is_some(), reason, properties);
     let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
     if let Some(pid) = pid {

@@ -24,6 +24,7 @@ pub fn encode_publish(
     properties: Properties<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
+    p.check_with(properties)?;
     p.encode_with(Some(properties), buf)
 }
 
@@ -35,6 +36,7 @@ pub fn encode_publish_header(
     properties: Properties<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
+    p.check_with(properties)?;
     p.encode_header_with(Some(properties), buf)
 }
 

@@ -16,11 +16,11 @@ use crate::types::{PacketType, Pid};
 
 /// A filter valid for MQTT 5: a `$share/` filter must be a well-formed
 /// shared subscription, and may not ask for No Local (§3.8.3.1).
-fn check_filter(filter: &TopicFilter<'_>, no_local: bool) -> Result<(), EncodeError> {
-    filter
-        .check_shared()
+pub(crate) fn check_filter(filter: &TopicFilter<'_>, no_local: bool) -> Result<(), EncodeError> {
+    let shared = filter
+        .is_shared()
         .map_err(|_| EncodeError::InvalidSubscription)?;
-    if no_local && filter.shared().is_some() {
+    if no_local && shared {
         return Err(EncodeError::InvalidSubscription);
     }
     Ok(())
