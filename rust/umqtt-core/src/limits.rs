@@ -94,6 +94,15 @@ impl BrokerLimits {
     /// The limits a CONNACK's (validated) properties announce.
     pub fn from_connack(properties: &Properties<'_>) -> BrokerLimits {
         let mut limits = BrokerLimits::UNLIMITED;
+        limits.set_from_connack(properties);
+        limits
+    }
+
+    /// `*self = BrokerLimits::from_connack(properties)`, built in place
+    /// (the client's limits are not built apart and copied in).
+    pub fn set_from_connack(&mut self, properties: &Properties<'_>) {
+        *self = BrokerLimits::UNLIMITED;
+        let limits = self;
         for property in properties.iter() {
             match (property.id, property.value) {
                 (PropertyId::ReceiveMaximum, PropertyValue::TwoByteInt(n)) => {
@@ -129,7 +138,6 @@ impl BrokerLimits {
                 _ => {}
             }
         }
-        limits
     }
 
     fn check_size(&self, packet_len: usize) -> Result<(), LimitError> {
@@ -355,6 +363,12 @@ mod tests {
         assert_eq!(limits.server_keep_alive, Some(9));
         assert!(!limits.shared_available);
         assert!(limits.wildcard_available);
+        // In place, over limits an earlier CONNACK set: the same limits.
+        let mut again = limits;
+        again.set_from_connack(&p);
+        assert_eq!(again, limits);
+        again.set_from_connack(&Properties::EMPTY);
+        assert_eq!(again, BrokerLimits::UNLIMITED);
 
         let none = Properties::EMPTY;
         assert_eq!(

@@ -181,21 +181,24 @@ impl<'a> Io<'a> {
     ) -> Result<()> {
         // Encoding checks the room first: one length computation when it fits.
         let (port, _, tx, _, scratch) = self.parts();
-        match packet.encode(tx) {
-            Ok(len) => return self.send_tx(0, len, deadline),
-            Err(EncodeError::BufferTooSmall { needed }) if needed <= scratch.len() => {
-                let len = packet.encode(scratch).map_err(encode_status)?;
-                let bytes = scratch.get(..len).ok_or(umqtt_status::Internal)?;
-                return write_all(port, bytes, deadline);
+        let (bytes, payload_apart): (&[u8], &[u8]) = match packet.encode(tx) {
+            Ok(len) => (tx.get(..len).ok_or(umqtt_status::Internal)?, &[]),
+            Err(EncodeError::BufferTooSmall { needed }) => {
+                // One encoder call for both fallbacks: the whole packet in
+                // the scratch buffer, or its header alone in `tx`.
+                let whole = needed <= scratch.len();
+                let (buf, payload_apart) = if whole {
+                    (scratch, &[][..])
+                } else {
+                    (tx, packet.publish.payload)
+                };
+                let len = packet.encode_part(buf, whole).map_err(encode_status)?;
+                (buf.get(..len).ok_or(umqtt_status::Internal)?, payload_apart)
             }
-            Err(EncodeError::BufferTooSmall { .. }) => {}
             Err(err) => return Err(encode_status(err)),
-        }
-        let len = packet
-            .encode_header(self.parts().2)
-            .map_err(encode_status)?;
-        self.send_tx(0, len, deadline)?;
-        write_all(self.parts().0, packet.publish.payload, deadline)
+        };
+        write_all(port, bytes, deadline)?;
+        write_all(port, payload_apart, deadline)
     }
 
     /// Reads one packet into the receive buffer. Waits until `first` for

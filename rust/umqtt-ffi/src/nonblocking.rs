@@ -33,13 +33,14 @@ use crate::{
 type Engine = Client<Grown>;
 
 /// Encodes `packet` after the queued bytes (moved to the front first when
-/// that makes room), without queueing it yet: its start and length, for
-/// [`TxQueue::commit`]. The encoder checks the room, so no length is
-/// computed apart. A refusal (`WouldBlock`: flush first; `BufferTooSmall`:
-/// it never fits) queues nothing.
+/// that makes room), without queueing it yet: its length, for
+/// [`TxQueue::append`] (it starts where the queue ends: the offset is not
+/// carried through the `Result`). The encoder checks the room, so no
+/// length is computed apart. A refusal (`WouldBlock`: flush first;
+/// `BufferTooSmall`: it never fits) queues nothing.
 ///
-/// [`TxQueue::commit`]: umqtt_core::client::TxQueue::commit
-fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<(usize, usize)> {
+/// [`TxQueue::append`]: umqtt_core::client::TxQueue::append
+fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<usize> {
     let mut need = 0;
     loop {
         let start = c.queue().reserve(io.tx(), need).map_err(|err| match err {
@@ -47,7 +48,7 @@ fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result
             QueueError::TooLarge => umqtt_status::BufferTooSmall,
         })?;
         match io.encode_raw(packet, start) {
-            Ok(len) => return Ok((start, len)),
+            Ok(len) => return Ok(len),
             // Once: `reserve` then makes room for the whole packet or refuses.
             Err(EncodeError::BufferTooSmall { needed }) if need == 0 => need = needed,
             Err(err) => return Err(encode_status(err)),
@@ -57,8 +58,8 @@ fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result
 
 /// Appends `packet` to the transmit queue.
 fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
-    let (start, len) = encode_tail(c, io, packet)?;
-    c.queue().commit(start, len);
+    let len = encode_tail(c, io, packet)?;
+    c.queue().append(len);
     Ok(())
 }
 
@@ -223,7 +224,7 @@ unsafe fn nb_publish(
     let publish = packet.publish;
     let packet = Outgoing::from(packet);
     // Encoded first: a refusal leaves the session unchanged.
-    let (start, len) = encode_tail(c, &mut io, &packet)?;
+    let len = encode_tail(c, &mut io, &packet)?;
     let ack_deadline = match m.qos_pid {
         QosPid::AtMostOnce => None,
         _ => Deadline::instant_after(ack_timeout),
@@ -232,7 +233,7 @@ unsafe fn nb_publish(
     if c.track_publish(&publish, ack_deadline)?.is_none() {
         return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
     }
-    c.queue().commit(start, len);
+    c.queue().append(len);
     Ok(())
 }
 
@@ -277,10 +278,10 @@ unsafe fn nb_request(
     let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
     let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    let (start, len) = encode_tail(c, &mut io, &packet)?;
+    let len = encode_tail(c, &mut io, &packet)?;
     // Nothing can fail after the tracking: no undo.
     c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
-    c.queue().commit(start, len);
+    c.queue().append(len);
     Ok(())
 }
 

@@ -10,8 +10,6 @@ use crate::codec::{
     decode, ConnAck, DecodeError, Packet, PubAck, PubComp, PubRec, Publish, UnsubAck,
 };
 use crate::framing::Frame;
-#[cfg(feature = "mqtt5")]
-use crate::limits::BrokerLimits;
 use crate::session::{Event, ProtocolError};
 use crate::tables::Tables;
 use crate::time::Instant;
@@ -178,7 +176,7 @@ impl<T: Tables> Client<T> {
         // Server Keep Alive is the façade's to apply (umqtt_client_set_keepalive).
         #[cfg(feature = "mqtt5")]
         if self.is_v5() {
-            self.limits = BrokerLimits::from_connack(&properties);
+            self.limits.set_from_connack(&properties);
         }
         self.link = Link::Connected;
         Ok(connack)

@@ -189,7 +189,15 @@ impl<'a> PublishPacket<'a> {
     /// Encodes everything but the payload, for a driver that writes the
     /// payload from where it lies.
     pub fn encode_header(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.publish.encode_header_with(self.properties, buf)
+        self.encode_part(buf, false)
+    }
+
+    /// [`PublishPacket::encode`] `with_payload`, else
+    /// [`PublishPacket::encode_header`]: one call for a driver that picks
+    /// at run time.
+    pub fn encode_part(&self, buf: &mut [u8], with_payload: bool) -> Result<usize, EncodeError> {
+        self.publish
+            .encode_parts(self.properties, buf, with_payload)
     }
 }
 

@@ -88,6 +88,13 @@ impl TxQueue {
         self.len = start.saturating_add(len);
     }
 
+    /// `len` bytes were encoded at the offset the last `reserve` gave,
+    /// which is where the queue ends: [`TxQueue::commit`] without carrying
+    /// that offset along.
+    pub fn append(&mut self, len: usize) {
+        self.commit(self.len, len);
+    }
+
     /// `n` queued bytes were written.
     pub fn consume(&mut self, n: usize) {
         self.off = self.off.saturating_add(n).min(self.len);
@@ -112,7 +119,10 @@ mod tests {
         assert_eq!(at, 2, "compacted to the front");
         assert_eq!(q.queued(&buf), b"lo");
         buf[at..at + 4].copy_from_slice(b"abcd");
+        let mut appended = q;
         q.commit(at, 4);
+        appended.append(4);
+        assert_eq!(appended, q, "append: a commit at the reserved offset");
         assert_eq!(q.queued(&buf), b"loabcd");
         assert_eq!(q.pending(), 6);
     }

@@ -124,7 +124,7 @@ impl<'a> Publish<'a> {
     /// `Client::prepare_publish` checked them (parsing them again on every
     /// publish cost time and 80 B of code). The room is checked once, then
     /// each part is copied in turn: the hot path of every publish.
-    fn encode_parts(
+    pub(crate) fn encode_parts(
         &self,
         properties: Option<Properties<'_>>,
         buf: &mut [u8],
