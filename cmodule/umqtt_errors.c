@@ -48,7 +48,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
             if (exc != MP_OBJ_NULL) {
                 nlr_raise(exc);
             }
-            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: lost exception"));
+            break;  // none was caught: an internal error
         }
         case UMQTT_STATUS_OS_ERROR:
             mp_raise_OSError(detail);
@@ -101,8 +101,9 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         }
         #endif
         default:
-            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
+            break;
     }
+    mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
 }
 
 // version=5 (mqtt_as: mqttv5=True) in a firmware built without MQTT 5.
