@@ -8,6 +8,7 @@
 // and the argument checks the non-blocking calls (umqtt_client_nb.c) share.
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "py/objstr.h"
@@ -200,30 +201,19 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
-    self->settings = NULL;
-    self->topic_ok = MP_OBJ_NULL;
+    // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below.
+    memset(&self->owner, 0, sizeof(*self) - offsetof(umqtt_client_obj_t, owner));
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     self->conv = conv;
-    self->port.stream = MP_OBJ_NULL;
-    self->port.poller = MP_OBJ_NULL;
-    self->port.exc = MP_OBJ_NULL;
-    self->port.hooks = MP_OBJ_NULL;
-    self->port.native = false;
-    self->port.os_error = 0;
     umqtt_buffers_init(self);
     self->max_packet = (uint32_t)max_packet;
-    self->aliases = NULL;
-    self->aliases_cap = 0;
     self->max_qos = (uint8_t)max_qos;
     self->version = 4;
-    self->rx_marked = false;
-    self->rx_mark = 0;
     size_t engine_size = umqtt_client_size();
     self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
     umqtt_check(self, umqtt_client_init(self->engine, engine_size, max_packet), 0);
 
     self->pending_view = umqtt_pending_new(self);
-    self->settings = NULL;
     if (args[ARG_client_id].u_obj != MP_OBJ_NULL) {
         umqtt_settings_init(self, &args[ARG_client_id]);
     }
