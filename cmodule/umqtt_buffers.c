@@ -42,8 +42,7 @@ void umqtt_buffers_init(umqtt_client_obj_t *self) {
     self->rx_cap = sizeof(self->rx_inline);
     self->tx = self->tx_inline;
     self->tx_cap = sizeof(self->tx_inline);
-    self->rows = NULL;
-    self->rows_n = 0;
+    // rows: none yet (NULL, 0 from umqtt_client_make_new).
 }
 
 void umqtt_rx_grow(umqtt_client_obj_t *self) {

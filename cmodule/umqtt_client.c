@@ -8,6 +8,7 @@
 // and the argument checks the non-blocking calls (umqtt_client_nb.c) share.
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "py/objstr.h"
@@ -200,30 +201,19 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     }
 
     umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
-    self->settings = NULL;
-    self->topic_ok = MP_OBJ_NULL;
+    // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below.
+    memset(&self->owner, 0, sizeof(*self) - offsetof(umqtt_client_obj_t, owner));
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     self->conv = conv;
-    self->port.stream = MP_OBJ_NULL;
-    self->port.poller = MP_OBJ_NULL;
-    self->port.exc = MP_OBJ_NULL;
-    self->port.hooks = MP_OBJ_NULL;
-    self->port.native = false;
-    self->port.os_error = 0;
     umqtt_buffers_init(self);
     self->max_packet = (uint32_t)max_packet;
-    self->aliases = NULL;
-    self->aliases_cap = 0;
     self->max_qos = (uint8_t)max_qos;
     self->version = 4;
-    self->rx_marked = false;
-    self->rx_mark = 0;
     size_t engine_size = umqtt_client_size();
     self->engine = (umqtt_client *)m_new(uint8_t, engine_size);
     umqtt_check(self, umqtt_client_init(self->engine, engine_size, max_packet), 0);
 
     self->pending_view = umqtt_pending_new(self);
-    self->settings = NULL;
     if (args[ARG_client_id].u_obj != MP_OBJ_NULL) {
         umqtt_settings_init(self, &args[ARG_client_id]);
     }
@@ -362,6 +352,17 @@ static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
     return b;
 }
 
+// CONNECT's strings, borrowed from the owner's client_id, user, pswd,
+// lw_topic and lw_msg (in that order in `objs`).
+#define UMQTT_CONNECT_STRINGS (5)
+static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
+    opts->client_id = umqtt_utf8_field(objs[0], MP_QSTR_client_id);
+    opts->username = umqtt_utf8_field(objs[1], MP_QSTR_user);
+    opts->password = umqtt_optional_bytes_of(objs[2]);
+    opts->will_topic = umqtt_optional_bytes_of(objs[3]);
+    opts->will_message = umqtt_optional_bytes_of(objs[4]);
+}
+
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
 // keepalive). The byte strings borrow the owner's objects.
 // MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
@@ -405,11 +406,14 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
     if (keepalive < 0 || keepalive > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
     }
-    mp_obj_t client_id = umqtt_owner_attr(self, MP_QSTR_client_id);
-    mp_obj_t user = umqtt_owner_attr(self, MP_QSTR_user);
-    mp_obj_t pswd = umqtt_owner_attr(self, MP_QSTR_pswd);
-    mp_obj_t lw_topic = umqtt_owner_attr(self, MP_QSTR_lw_topic);
-    mp_obj_t lw_msg = umqtt_owner_attr(self, MP_QSTR_lw_msg);
+    static const qstr_short_t string_attrs[UMQTT_CONNECT_STRINGS] = {
+        MP_QSTR_client_id, MP_QSTR_user, MP_QSTR_pswd, MP_QSTR_lw_topic, MP_QSTR_lw_msg,
+    };
+    mp_obj_t strings[UMQTT_CONNECT_STRINGS];
+    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
+        strings[i] = umqtt_owner_attr(self, string_attrs[i]);
+    }
+    mp_obj_t user = strings[1], pswd = strings[2], lw_topic = strings[3];
     bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
     mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
     if (has_will && (will_qos < 0 || will_qos > 2)) {
@@ -417,15 +421,10 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
     }
     bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
     umqtt_connect_options opts = {
-        .client_id = umqtt_utf8_field(client_id, MP_QSTR_client_id),
         .has_username = user != mp_const_none,
-        .username = umqtt_utf8_field(user, MP_QSTR_user),
         // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
         .has_password = user != mp_const_none && pswd != mp_const_none,
-        .password = umqtt_optional_bytes_of(pswd),
         .has_will = has_will,
-        .will_topic = umqtt_optional_bytes_of(lw_topic),
-        .will_message = umqtt_optional_bytes_of(lw_msg),
         .will_qos = has_will ? (uint8_t)will_qos : 0,
         .will_retain = will_retain,
         .keepalive = (uint16_t)keepalive,
@@ -434,16 +433,13 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
         .properties = conn_props,
         .will_properties = will_props,
     };
+    umqtt_connect_strings(&opts, strings);
     // The transmit buffer holds the whole CONNECT. Growing it allocates,
     // which may run finalisers: the strings are borrowed again after.
     size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len + opts.will_topic.len
         + opts.will_message.len + opts.properties.len + opts.will_properties.len;
     if (umqtt_tx_reserve(self, need, false)) {
-        opts.client_id = umqtt_optional_bytes_of(client_id);
-        opts.username = umqtt_optional_bytes_of(user);
-        opts.password = umqtt_optional_bytes_of(pswd);
-        opts.will_topic = umqtt_optional_bytes_of(lw_topic);
-        opts.will_message = umqtt_optional_bytes_of(lw_msg);
+        umqtt_connect_strings(&opts, strings);
     }
     return opts;
 }

@@ -48,7 +48,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
             if (exc != MP_OBJ_NULL) {
                 nlr_raise(exc);
             }
-            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: lost exception"));
+            break;  // none was caught: an internal error
         }
         case UMQTT_STATUS_OS_ERROR:
             mp_raise_OSError(detail);
@@ -90,8 +90,10 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
             mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
         case UMQTT_STATUS_BUFFER_TOO_SMALL:
             mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
+        #if defined(UMQTT_MQTT5) // (without it the glue never passes the engine a property block)
         case UMQTT_STATUS_INVALID_PROPERTY:
             mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
+        #endif
         case UMQTT_STATUS_NESTED_TOO_DEEP:
             mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
         #if defined(UMQTT_MQTT5)
@@ -101,8 +103,9 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         }
         #endif
         default:
-            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
+            break;
     }
+    mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
 }
 
 // version=5 (mqtt_as: mqttv5=True) in a firmware built without MQTT 5.
