@@ -109,7 +109,9 @@ unsafe fn connect(
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
     // SAFETY: forwarded contract.
-    let (c, mut io, packet) = unsafe { start_connect(client, io, options) }?;
+    let packet = unsafe { start_connect(client, io, options) }?;
+    // SAFETY: `start_connect` checked both.
+    let (c, mut io) = unsafe { (&mut (*client).engine, Io::of_checked(io)) };
     let mut deadline = Deadline::after(io_timeout);
     io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
     await_connack(c, &mut io, deadline, io_timeout, outputs)
@@ -187,9 +189,10 @@ pub(crate) fn finish_connack(
     Ok(connack.session_present)
 }
 
-/// Starts a connection (blocking and non-blocking paths): the client, its
-/// I/O, and the CONNECT `options` describe, prepared by the engine (the
-/// previous connection forgotten, the inbound aliases cleared).
+/// Starts a connection (blocking and non-blocking paths): the CONNECT
+/// `options` describe, prepared by the engine (the previous connection
+/// forgotten, the inbound aliases cleared). `client` and `io` are checked
+/// here and rebuilt by the caller, not returned beside the packet.
 ///
 /// # Safety
 /// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
@@ -198,7 +201,7 @@ pub(crate) unsafe fn start_connect<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     options: *const umqtt_connect_options,
-) -> Result<(&'a mut Engine, Io<'a>, Outgoing<'a>)> {
+) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
     let c = unsafe { client_mut(client) }?;
     // SAFETY: forwarded contract.
@@ -211,7 +214,7 @@ pub(crate) unsafe fn start_connect<'a>(
     let (props, will) = unsafe { (o.properties.as_slice(), o.will_properties.as_slice()) };
     let packet = c.prepare_connect(now(), connect, props, will, io.aliases_len())?;
     io.clear_aliases();
-    Ok((c, io, packet))
+    Ok(packet)
 }
 
 /// The CONNECT packet `o` describes.

@@ -91,8 +91,11 @@ pub unsafe extern "C" fn umqtt_client_nb_connect(
 ) -> umqtt_status {
     // SAFETY: forwarded contract.
     result_status(unsafe {
-        start_connect(client, io, options)
-            .and_then(|(c, mut io, packet)| enqueue(c, &mut io, &packet))
+        start_connect(client, io, options).and_then(|packet| {
+            // SAFETY: `start_connect` checked both.
+            let (c, mut io) = (&mut (*client).engine, Io::of_checked(io));
+            enqueue(c, &mut io, &packet)
+        })
     })
 }
 

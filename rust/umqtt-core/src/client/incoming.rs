@@ -18,17 +18,20 @@ use crate::types::{Pid, QoS};
 use super::{Client, ClientError, Link};
 
 /// What one incoming packet meant.
+// repr(C), the properties and the event before the bytes: rustc's own
+// layout cost the receive path 16 B of rv32imc code without MQTT 5.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub struct Incoming<'a> {
+    /// MQTT 5: the packet's properties (empty on MQTT 3).
+    pub properties: Properties<'a>,
+    /// What happened.
+    pub received: Received<'a>,
     /// The packet's type (first byte >> 4).
     pub packet_type: u8,
     /// MQTT 5: the reason code of a PUBACK, PUBREC, PUBREL, PUBCOMP or
     /// DISCONNECT (0 otherwise).
     pub reason: ReasonCode,
-    /// MQTT 5: the packet's properties (empty on MQTT 3).
-    pub properties: Properties<'a>,
-    /// What happened.
-    pub received: Received<'a>,
 }
 
 /// The event of an [`Incoming`] packet.

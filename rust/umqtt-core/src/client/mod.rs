@@ -156,19 +156,23 @@ impl From<SessionError> for ClientError {
 
 /// One client's engine; its session keeps its tables in `T` (see
 /// [`Session`] and [`crate::tables`]).
+// repr(C), word-aligned fields first, the bytes last: as large as rustc's
+// own layout (rv32imc: 136 B, 116 B without MQTT 5), whose field order made
+// the engine's code on rv32imc 44 B (84 B with MQTT 5) larger.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Client<T: Tables> {
     session: Session<T>,
     reader: FrameReader,
-    version: ProtocolVersion,
-    link: Link,
-    deliveries: Deliveries<DELIVERY_DEPTH>,
     queue: TxQueue,
     #[cfg(feature = "mqtt5")]
     limits: BrokerLimits,
+    keepalive: KeepAlive,
+    deliveries: Deliveries<DELIVERY_DEPTH>,
     #[cfg(feature = "mqtt5")]
     aliases: TopicAliases,
-    keepalive: KeepAlive,
+    version: ProtocolVersion,
+    link: Link,
 }
 
 impl<const N: usize> Client<Inline<N>> {

@@ -27,7 +27,12 @@ use super::{Client, ClientError, Link};
 /// the `prepare_*` that made it checked them, not parsed again.
 ///
 /// [`Packet`]: crate::Packet
+// A word-sized tag, then each variant's fields in their declared order: the
+// CONNECT sits at the same offset in `Connect` and `Connect5`, so the two
+// ways `prepare_connect` builds it (and the encoders that read it) share
+// one layout instead of shuffling fields between two that rustc chose.
 #[derive(Clone, Copy, Debug)]
+#[repr(u32)]
 pub enum Outgoing<'a> {
     /// CONNECT in its MQTT 3.1 / 3.1.1 form.
     Connect(Connect<'a>),

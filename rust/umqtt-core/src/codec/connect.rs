@@ -25,16 +25,20 @@ pub struct LastWill<'a> {
 }
 
 /// The first packet a client sends (§3.1).
+// repr(C), the flags and keep-alive before the strings: rustc's own layout
+// cost start_connect and the decoders (a Packet can hold a Connect) moves
+// on rv32imc.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(C)]
 pub struct Connect<'a> {
     /// Selects the protocol name and level written (§3.1.2.1, §3.1.2.2).
     pub version: ProtocolVersion,
-    /// Client identifier (§3.1.3.1). 3.1 brokers may reject more than 23 bytes.
-    pub client_id: &'a str,
     /// Start a new session instead of resuming the stored one (§3.1.2.4).
     pub clean_session: bool,
     /// Keep-alive interval in seconds, 0 disables it (§3.1.2.10).
     pub keep_alive: u16,
+    /// Client identifier (§3.1.3.1). 3.1 brokers may reject more than 23 bytes.
+    pub client_id: &'a str,
     /// Optional last will (§3.1.2.5).
     pub will: Option<LastWill<'a>>,
     /// Optional user name (§3.1.3.4).

@@ -355,7 +355,10 @@ impl PropertyValue<'_> {
 }
 
 /// One property: identifier and value.
+// In declared order (repr(C)): rustc's own layout cost read_property,
+// Properties::parse and their callers 16 B of rv32imc code in moves.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[repr(C)]
 pub struct Property<'a> {
     /// Which property.
     pub id: PropertyId,
@@ -768,14 +771,18 @@ impl Out<'_> {
 }
 
 /// What a v5 packet carries beyond its 3.1.1 model.
+// In this order (repr(C)), the properties and reason code first: rustc's
+// own layout cost the MQTT 5 decoders and their caller 22 B of rv32imc
+// code in moves.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[repr(C)]
 pub struct Extra<'a> {
+    /// The packet's properties, validated for its [`Context`].
+    pub properties: Properties<'a>,
     /// CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT, AUTH: the
     /// reason code (0 when the short form omits it). CONNACK's is also in
     /// [`super::ConnAck::return_code`].
     pub reason: ReasonCode,
-    /// The packet's properties, validated for its [`Context`].
-    pub properties: Properties<'a>,
     /// CONNECT only: the will properties.
     pub will_properties: Properties<'a>,
     /// UNSUBACK: one reason code per filter (SUBACK's are in
