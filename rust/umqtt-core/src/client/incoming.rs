@@ -35,7 +35,10 @@ pub struct Incoming<'a> {
 }
 
 /// The event of an [`Incoming`] packet.
+// repr(C, u8), a tag byte before a union: rustc's own layout cost the
+// MQTT 5 receive path 36 B of rv32imc code; the size is the same.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, u8)]
 pub enum Received<'a> {
     /// An application message. Its delivery is recorded: once the
     /// application has it, [`Client::accept`] queues its ack (QoS 1/2).

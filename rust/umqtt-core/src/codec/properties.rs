@@ -607,10 +607,13 @@ impl fmt::Display for PropertyError {
 /// Builds a property block into a caller buffer, enforcing the same rules
 /// as [`Properties::parse`], so [`PropertyWriter::finish`] always yields a
 /// block that parses in its context.
+// repr(C), the length first: rustc's own order cost the writers 14 B of
+// rv32imc code.
 #[cfg(feature = "mqtt5")]
+#[repr(C)]
 pub struct PropertyWriter<'b> {
-    buf: &'b mut [u8],
     len: usize,
+    buf: &'b mut [u8],
     context: Context,
 }
 
