@@ -115,9 +115,11 @@ endif
 # of in every function (GCC's -msave-restore, LLVM's save-restore), and its
 # Rust calls are marked relaxable, so the linker shortens auipc+jalr to jal
 # (LLVM does not mark them for this target unless asked). Flash added, rv32imc:
-# minimal -2,194 B, full -4,282 B; each call of a function that saves
-# registers costs two jumps more. Our C files only (a private target-specific
-# flag, not CFLAGS_USERMOD, which every file of the firmware gets).
+# minimal -2,270 B, full -4,282 B; each call of a function that saves
+# registers costs two jumps more (docs/building.md has the instruction
+# counts). The C flag goes to our C files only, as a private target-specific
+# variable at the end of this file: CFLAGS_USERMOD reaches every file of the
+# firmware.
 ifneq ($(filter riscv%,$(RUST_TARGET)),)
 UMQTT_RUSTFLAGS_ENV := CARGO_TARGET_$(shell echo '$(RUST_TARGET)' | tr 'a-z.-' 'A-Z__')_RUSTFLAGS="-C target-feature=+relax,+save-restore"
 UMQTT_GLUE_CFLAGS := -msave-restore
