@@ -131,7 +131,12 @@ async def main():
              pub.REPUB_COUNT, len(ups), elapsed, gap[1], gap[0], ctl("stats")))
     eq(len(acked), sent, "every publish completed")
     eq(missing, [], "acknowledged but never received")
-    check(len(ups) >= 4, "reconnected after the outages (%d connections)" % len(ups))
+    # At full speed the stall, the reset and the drop each force a reconnect.
+    # Under valgrind (SLOWDOWN 20) a reconnect takes long enough for two of
+    # the plan's faults to fall into one (seen: 3 connections with another
+    # test running beside it): at least one reconnect is then required.
+    want = 4 if testenv.SLOWDOWN == 1 else 2
+    check(len(ups) >= want, "reconnected after the outages (%d connections)" % len(ups))
     check(pub.REPUB_COUNT > 0, "DUP republications happened")
     check(gap[0] < 300 * testenv.SLOWDOWN, "counter starved for %d ms" % gap[0])
     pub.close()
