@@ -255,14 +255,40 @@ set(UMQTT_CFLAGS_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_cflags_C.txt)
 
 # RISC-V: the Rust code saves and restores registers through libgcc's shared
 # __riscv_save_N/__riscv_restore_N, and its calls are marked relaxable so the
-# linker shortens them (micropython.mk has the figures). make ports build our
-# C files with -msave-restore too; here they compile in the port's own target,
-# whose flags this file does not change.
+# linker shortens them (micropython.mk has the figures).
 set(UMQTT_RUSTFLAGS_ENV)
+set(_umqtt_c_options)
 if(UMQTT_RUST_TARGET MATCHES "^riscv")
     string(TOUPPER "${UMQTT_RUST_TARGET}" _umqtt_triple)
     string(REGEX REPLACE "[-.]" "_" _umqtt_triple "${_umqtt_triple}")
     set(UMQTT_RUSTFLAGS_ENV "CARGO_TARGET_${_umqtt_triple}_RUSTFLAGS=-C target-feature=+relax,+save-restore")
+endif()
+if(DEFINED IDF_TARGET)
+    # MicroPython's esp32 port before 1.28 compiles user C modules without
+    # ESP-IDF's component options, the optimisation level among them
+    # (micropython/micropython#18880, fixed by #18884): our C would be built
+    # unoptimised. So it gets -Os and its own sections (for --gc-sections).
+    list(APPEND _umqtt_c_options -Os -ffunction-sections -fdata-sections)
+    # The ESP32-C family (RISC-V): GCC's -msave-restore, as micropython.mk
+    # gives make ports. Not for rp2350's RISC-V cores: their Zcmp push/pop
+    # already save registers compactly.
+    if(UMQTT_RUST_TARGET MATCHES "^riscv")
+        list(APPEND _umqtt_c_options -msave-restore)
+    endif()
+endif()
+# Our C files compile in the port's targets, whose flags stay as they are:
+# these options are properties of our source files only. Such a property
+# holds in the directory that sets it: this one (usermod.cmake includes this
+# file in the directory of the port's target: ports/esp32's main component,
+# ports/rp2's top level) and the top-level one, where ESP-IDF's app
+# executable also compiles the sources it inherits from the main component.
+if(_umqtt_c_options)
+    get_target_property(_umqtt_c_sources usermod_umqtt INTERFACE_SOURCES)
+    set(_umqtt_dirs)
+    if(NOT CMAKE_CURRENT_SOURCE_DIR STREQUAL CMAKE_SOURCE_DIR AND CMAKE_VERSION VERSION_GREATER_EQUAL 3.18)
+        set(_umqtt_dirs DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} ${CMAKE_SOURCE_DIR})
+    endif()
+    set_source_files_properties(${_umqtt_c_sources} ${_umqtt_dirs} PROPERTIES COMPILE_OPTIONS "${_umqtt_c_options}")
 endif()
 # The Rust opt-level and flags, in a file of their own: cargo rebuilds when they change.
 set(UMQTT_RUST_OPT_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_rust_opt.txt)

@@ -143,6 +143,44 @@ else
     bad "rp2040: clang cannot parse wrapper.h (see $OUT/rp2040.build.log)"
 fi
 
+echo "== compile options of our C files (source file properties)"
+# src_flags NAME SOURCE: the flags of each compile statement of SOURCE in $OUT/NAME
+# (Ninja: the statement's FLAGS; Unix Makefiles: the compiler lines of build.make).
+src_flags() {
+    if [ -f "$OUT/$1/build.ninja" ]; then
+        awk -v src="$2" '$1 == "build" { hit = ($4 == src) } hit && $1 == "FLAGS" { print; hit = 0 }' "$OUT/$1/build.ninja"
+    else
+        find "$OUT/$1" -name build.make -exec grep -h -- "-c $2\$" {} +
+    fi
+}
+# c_options NAME SOURCE COUNT OPTION...: SOURCE has COUNT compile statements, each
+# with every OPTION; !OPTION: none has it
+c_options() {
+    local name=$1 src=$2 count=$3 lines opt
+    shift 3
+    lines=$(src_flags "$name" "$src")
+    [ "$(grep -c . <<<"$lines")" -eq "$count" ] || { bad "$name: $count compile statement(s) of ${src##*/} expected"; return; }
+    for opt in "$@"; do
+        if [[ $opt == !* ]]; then
+            grep -qe " ${opt#!}\b" <<<"$lines" && bad "$name: ${src##*/} compiled with ${opt#!}" ||
+                ok "$name: ${src##*/} without ${opt#!}"
+        else
+            [ "$(grep -ce " $opt\b" <<<"$lines")" -eq "$count" ] && ok "$name: ${src##*/} with $opt" ||
+                bad "$name: ${src##*/} not always compiled with $opt"
+        fi
+    done
+}
+# ESP-IDF: the main component and the app both compile our files (the app
+# through the component's link interface); each gets -Os and sections (the
+# esp32 port before MicroPython 1.28 drops the component's options), RISC-V
+# -msave-restore; the port's own files get none of them.
+c_options esp32c3 "$REPO/cmodule/umqtt_client.c" 2 -Os -ffunction-sections -fdata-sections -msave-restore
+c_options esp32c3 "$HERE/app_main.c" 2 '!-Os' '!-msave-restore'
+c_options esp32s3 "$REPO/cmodule/umqtt_net.c" 2 -Os -ffunction-sections '!-msave-restore'
+# rp2: the port's flags apply to our files already; rp2350's RISC-V has Zcmp.
+c_options rp2350-riscv "$REPO/cmodule/umqtt_client.c" 1 '!-msave-restore' '!-Os'
+c_options rp2040 "$REPO/cmodule/umqtt_client.c" 1 '!-msave-restore' '!-Os'
+
 # check_object NAME OBJ MACHINE
 check_object() {
     local name=$1 obj=$2 machine=$3 header sections symbols globals
