@@ -33,14 +33,15 @@ target_include_directories(usermod_umqtt INTERFACE ${UMQTT_DIR}/cmodule)
 target_link_libraries(usermod INTERFACE usermod_umqtt)
 
 # Profiles (docs/building.md): -DUMQTT_PROFILE=full (the default: MQTT 3.1,
-# 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
-# -DUMQTT_MQTT5=0|1 and -DUMQTT_FACADES=simple2,mqtt_as,... (or none) override
-# the profile's choice; -DUMQTT_RUST_OPT=s|z is the Rust opt-level (s unless
-# given). Each is also read from the environment, as make does: that is how
-# `make -C ports/esp32 UMQTT_PROFILE=minimal` reaches idf.py's CMake
-# (configure a fresh build directory after changing them there).
+# 3.1.1 and 5, every facade) or minimal (MQTT 3.1.1, umqtt.simple2).
+# -DUMQTT_MQTT5=0|1, -DUMQTT_MQTT31=0|1 and -DUMQTT_FACADES=simple2,mqtt_as,...
+# (or none) override the profile's choice; -DUMQTT_RUST_OPT=s|z is the Rust
+# opt-level (s unless given). Each is also read from the environment, as
+# make does: that is how `make -C ports/esp32 UMQTT_PROFILE=minimal` reaches
+# idf.py's CMake (configure a fresh build directory after changing them there).
 set(UMQTT_PROFILE "" CACHE STRING "umqtt-rs profile: full or minimal (empty: full)")
 set(UMQTT_MQTT5 "" CACHE STRING "umqtt-rs: 1 MQTT 5 in the engine, 0 without (empty: the profile's)")
+set(UMQTT_MQTT31 "" CACHE STRING "umqtt-rs: 1 MQTT 3.1 in the engine, 0 without (empty: the profile's)")
 set(UMQTT_FACADES "" CACHE STRING "umqtt-rs: facades to freeze, e.g. simple2,mqtt_as, or none (empty: the profile's)")
 set(UMQTT_RUST_OPT "" CACHE STRING "umqtt-rs: the Rust code's opt-level, s (faster) or z (smaller in full) (empty: s)")
 function(umqtt_setting out name default)
@@ -55,15 +56,20 @@ endfunction()
 umqtt_setting(UMQTT_PROFILE_SEL UMQTT_PROFILE full)
 if(UMQTT_PROFILE_SEL STREQUAL "full")
     umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 1)
+    umqtt_setting(UMQTT_MQTT31_SEL UMQTT_MQTT31 1)
     umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES "simple2,robust2,simple,robust,client,mqtt_as")
 elseif(UMQTT_PROFILE_SEL STREQUAL "minimal")
     umqtt_setting(UMQTT_MQTT5_SEL UMQTT_MQTT5 0)
+    umqtt_setting(UMQTT_MQTT31_SEL UMQTT_MQTT31 0)
     umqtt_setting(UMQTT_FACADES_SEL UMQTT_FACADES simple2)
 else()
     message(FATAL_ERROR "umqtt: UMQTT_PROFILE=${UMQTT_PROFILE_SEL}: choose full or minimal")
 endif()
 if(NOT UMQTT_MQTT5_SEL MATCHES "^[01]$")
     message(FATAL_ERROR "umqtt: UMQTT_MQTT5=${UMQTT_MQTT5_SEL}: use 0 or 1")
+endif()
+if(NOT UMQTT_MQTT31_SEL MATCHES "^[01]$")
+    message(FATAL_ERROR "umqtt: UMQTT_MQTT31=${UMQTT_MQTT31_SEL}: use 0 or 1")
 endif()
 umqtt_setting(UMQTT_RUST_OPT_SEL UMQTT_RUST_OPT s)
 if(NOT UMQTT_RUST_OPT_SEL MATCHES "^[sz]$")
@@ -86,7 +92,7 @@ endfunction()
 umqtt_with(UMQTT_NONBLOCKING_SEL mqtt_as)
 umqtt_with(UMQTT_MPLIB_SEL simple robust client mqtt_as)
 umqtt_with(UMQTT_KEEPALIVE_SEL robust2 client mqtt_as)
-message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL} UMQTT_RUST_OPT=${UMQTT_RUST_OPT_SEL}")
+message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_MQTT31=${UMQTT_MQTT31_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL} UMQTT_RUST_OPT=${UMQTT_RUST_OPT_SEL}")
 
 # umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
 function(umqtt_write path text)
@@ -99,7 +105,7 @@ function(umqtt_write path text)
     file(WRITE ${path} "${text}")
 endfunction()
 
-set(_umqtt_native UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}
+set(_umqtt_native UMQTT_MQTT31=${UMQTT_MQTT31_SEL} UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}
     UMQTT_MPLIB=${UMQTT_MPLIB_SEL} UMQTT_KEEPALIVE=${UMQTT_KEEPALIVE_SEL})
 target_compile_definitions(usermod_umqtt INTERFACE ${_umqtt_native})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
@@ -108,6 +114,9 @@ umqtt_write(${UMQTT_NATIVE_FILE} "${_umqtt_native_text}\n")
 set(_umqtt_features micropython)
 if(UMQTT_MQTT5_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",mqtt5")
+endif()
+if(UMQTT_MQTT31_SEL STREQUAL "1")
+    string(APPEND _umqtt_features ",mqtt31")
 endif()
 if(UMQTT_NONBLOCKING_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",nonblocking")
@@ -336,7 +345,7 @@ add_custom_command(
         ${UMQTT_DIR}/rust-toolchain.toml ${UMQTT_DIR}/cmodule/umqtt_port.h
         ${UMQTT_CFLAGS_FILE} ${UMQTT_NATIVE_FILE} ${UMQTT_RUST_OPT_FILE} ${UMQTT_GENHDRS}
     WORKING_DIRECTORY ${UMQTT_DIR}
-    COMMENT "CARGO umqtt-ffi (${UMQTT_RUST_TARGET}, UMQTT_MQTT5=${UMQTT_MQTT5_SEL})"
+    COMMENT "CARGO umqtt-ffi (${UMQTT_RUST_TARGET}, UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_MQTT31=${UMQTT_MQTT31_SEL})"
     VERBATIM
 )
 

@@ -10,26 +10,32 @@
 UMQTT_DIR := $(USERMOD_DIR)
 
 # Profiles (docs/building.md): UMQTT_PROFILE=full (the default: MQTT 3.1,
-# 3.1.1 and 5, every facade) or minimal (MQTT 3.1/3.1.1, umqtt.simple2).
-# UMQTT_MQTT5=0|1 and UMQTT_FACADES=simple2,mqtt_as,... (or none) override
-# the profile's choice; empty means the profile's.
+# 3.1.1 and 5, every facade) or minimal (MQTT 3.1.1, umqtt.simple2).
+# UMQTT_MQTT5=0|1, UMQTT_MQTT31=0|1 and UMQTT_FACADES=simple2,mqtt_as,... (or
+# none) override the profile's choice; empty means the profile's.
 # UMQTT_RUST_OPT=s|z sets the Rust code's opt-level: "s" (the default) is
 # faster, "z" smaller in full only (docs/building.md has the figures).
 UMQTT_PROFILE ?= full
 ifeq ($(UMQTT_PROFILE),full)
 UMQTT_PROFILE_MQTT5 := 1
+UMQTT_PROFILE_MQTT31 := 1
 UMQTT_PROFILE_FACADES := simple2,robust2,simple,robust,client,mqtt_as
 else ifeq ($(UMQTT_PROFILE),minimal)
 UMQTT_PROFILE_MQTT5 := 0
+UMQTT_PROFILE_MQTT31 := 0
 UMQTT_PROFILE_FACADES := simple2
 else
 $(error umqtt: UMQTT_PROFILE=$(UMQTT_PROFILE): choose full or minimal)
 endif
 UMQTT_MQTT5_SEL := $(if $(strip $(UMQTT_MQTT5)),$(strip $(UMQTT_MQTT5)),$(UMQTT_PROFILE_MQTT5))
+UMQTT_MQTT31_SEL := $(if $(strip $(UMQTT_MQTT31)),$(strip $(UMQTT_MQTT31)),$(UMQTT_PROFILE_MQTT31))
 UMQTT_FACADES_SEL := $(if $(strip $(UMQTT_FACADES)),$(strip $(UMQTT_FACADES)),$(UMQTT_PROFILE_FACADES))
 UMQTT_RUST_OPT_SEL := $(if $(strip $(UMQTT_RUST_OPT)),$(strip $(UMQTT_RUST_OPT)),s)
 ifeq ($(filter 0 1,$(UMQTT_MQTT5_SEL)),)
 $(error umqtt: UMQTT_MQTT5=$(UMQTT_MQTT5_SEL): use 0 or 1)
+endif
+ifeq ($(filter 0 1,$(UMQTT_MQTT31_SEL)),)
+$(error umqtt: UMQTT_MQTT31=$(UMQTT_MQTT31_SEL): use 0 or 1)
 endif
 ifeq ($(filter s z,$(UMQTT_RUST_OPT_SEL)),)
 $(error umqtt: UMQTT_RUST_OPT=$(UMQTT_RUST_OPT_SEL): use s or z)
@@ -49,8 +55,20 @@ UMQTT_KEEPALIVE_SEL := $(if $(filter robust2 client mqtt_as,$(UMQTT_FACADE_LIST)
 UMQTT_BUILD_ABS := $(abspath $(BUILD))
 UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
 UMQTT_NATIVE_SWITCHES := UMQTT_MPLIB=$(UMQTT_MPLIB_SEL) UMQTT_KEEPALIVE=$(UMQTT_KEEPALIVE_SEL)
-UMQTT_NATIVE_TEXT := UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL) $(UMQTT_NATIVE_SWITCHES)
-UMQTT_NATIVE_OLD := $(file < $(UMQTT_NATIVE_FILE))
+UMQTT_NATIVE_TEXT := UMQTT_MQTT31=$(UMQTT_MQTT31_SEL) UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL) $(UMQTT_NATIVE_SWITCHES)
+UMQTT_NATIVE_WAS := $(file < $(UMQTT_NATIVE_FILE))
+UMQTT_NATIVE_OLD := $(UMQTT_NATIVE_WAS)
+# A directory from before UMQTT_MQTT31 suits either setting: every file that
+# tests it changed with it, so their strings are collected again. (Empty:
+# the file is rewritten, with the switch.)
+ifneq ($(UMQTT_NATIVE_OLD),)
+ifeq ($(filter UMQTT_MQTT31=%,$(UMQTT_NATIVE_OLD)),)
+UMQTT_NATIVE_OLD := UMQTT_MQTT31=$(UMQTT_MQTT31_SEL) $(UMQTT_NATIVE_OLD)
+ifeq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
+UMQTT_NATIVE_OLD :=
+endif
+endif
+endif
 # A directory from before a switch had it on, so it holds every QSTR: the
 # non-blocking one, then UMQTT_MPLIB and UMQTT_KEEPALIVE.
 ifeq ($(UMQTT_NATIVE_OLD) UMQTT_NONBLOCKING=1 $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
@@ -60,12 +78,12 @@ ifeq ($(UMQTT_NATIVE_OLD) $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
 UMQTT_NATIVE_OLD :=
 endif
 ifneq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
-# QSTRs are collected once per source file, not per CFLAGS: a build directory
-# built with the other MQTT 5 or non-blocking setting would miss some. Say
-# so, clearly.
+# QSTRs (and error texts) are collected once per source file, not per
+# CFLAGS: a build directory built with another MQTT 3.1, MQTT 5 or
+# non-blocking setting would miss some. Say so, clearly.
 ifneq ($(UMQTT_NATIVE_OLD),)
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
-$(error umqtt: $(BUILD) was built with $(UMQTT_NATIVE_OLD), not $(UMQTT_NATIVE_TEXT): use another BUILD= (or make clean))
+$(error umqtt: $(BUILD) was built with $(UMQTT_NATIVE_WAS), not $(UMQTT_NATIVE_TEXT): use another BUILD= (or make clean))
 endif
 endif
 $(shell mkdir -p $(UMQTT_BUILD_ABS))
@@ -73,7 +91,7 @@ $(file > $(UMQTT_NATIVE_FILE),$(UMQTT_NATIVE_TEXT))
 endif
 CFLAGS_USERMOD += $(addprefix -D,$(UMQTT_NATIVE_TEXT))
 UMQTT_CARGO_FEATURES := --no-default-features \
-	--features micropython$(if $(filter 1,$(UMQTT_MQTT5_SEL)),$(UMQTT_COMMA)mqtt5)$(if $(filter 1,$(UMQTT_NONBLOCKING_SEL)),$(UMQTT_COMMA)nonblocking)
+	--features micropython$(if $(filter 1,$(UMQTT_MQTT5_SEL)),$(UMQTT_COMMA)mqtt5)$(if $(filter 1,$(UMQTT_MQTT31_SEL)),$(UMQTT_COMMA)mqtt31)$(if $(filter 1,$(UMQTT_NONBLOCKING_SEL)),$(UMQTT_COMMA)nonblocking)
 
 # The facades: FROZEN_MANIFEST=python/manifest.py (or a manifest of your own)
 # does include("$(UMQTT_MANIFEST)"), the manifest generated here.
@@ -142,7 +160,7 @@ UMQTT_LLVM_BIN := $(shell rustc --print sysroot)/lib/rustlib/$(shell rustc -vV |
 
 # bindgen needs the generated QSTR header, and the port's flags (one per line).
 $(UMQTT_RUST_LIB): $(UMQTT_RUST_SRC) $(UMQTT_NATIVE_FILE) $(UMQTT_RUST_OPT_FILE) $(HEADER_BUILD)/qstrdefs.generated.h $(HEADER_BUILD)/root_pointers.h
-	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET), UMQTT_MQTT5=$(UMQTT_MQTT5_SEL))"
+	$(ECHO) "CARGO umqtt-ffi ($(RUST_TARGET), UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_MQTT31=$(UMQTT_MQTT31_SEL))"
 	$(Q)printf '%s\n' $(CFLAGS) > $(UMQTT_CFLAGS_FILE)
 	$(Q)UMQTT_MP_CFLAGS_FILE=$(UMQTT_CFLAGS_FILE) UMQTT_MP_BUILD_DIR=$(CURDIR) TARGET_CC="$(CC)" \
 		CARGO_PROFILE_RELEASE_OPT_LEVEL=$(UMQTT_RUST_OPT_SEL) $(UMQTT_RUSTFLAGS_ENV) cargo build --quiet --locked --release -p umqtt-ffi $(UMQTT_CARGO_FEATURES) --target $(RUST_TARGET) \

@@ -22,7 +22,8 @@
 #   UMQTT_PROFILE=full|minimal     what goes in (docs/building.md): full (the default; esp8266:
 #                                  minimal) or minimal (MQTT 3.1.1, umqtt.simple2); a profile
 #                                  other than full builds into build/<target>-<profile>/
-#   UMQTT_MQTT5=0|1 UMQTT_FACADES=simple2,mqtt_as,... UMQTT_RUST_OPT=s|z   override the profile's choice
+#   UMQTT_MQTT5=0|1 UMQTT_MQTT31=0|1 UMQTT_FACADES=simple2,mqtt_as,... UMQTT_RUST_OPT=s|z
+#                                  override the profile's choice
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")" && pwd)
@@ -238,7 +239,7 @@ usercmods_dir() {
 }
 
 # selection PROFILE: the profile and the overrides in the environment
-# (UMQTT_MQTT5, UMQTT_FACADES, UMQTT_RUST_OPT) as make arguments, SEL_ARGS, and SEL_TAG, the
+# (UMQTT_MQTT5, UMQTT_MQTT31, UMQTT_FACADES, UMQTT_RUST_OPT) as make arguments, SEL_ARGS, and SEL_TAG, the
 # suffix of build directories and firmware paths: "" (full), -minimal, or
 # -PROFILE-HASH with overrides. micropython.mk reads the same variables.
 selection() {
@@ -246,13 +247,13 @@ selection() {
     full | minimal) ;;
     *) die "UMQTT_PROFILE=$1: choose full or minimal" ;;
     esac
-    SEL_ARGS=(UMQTT_PROFILE="$1" UMQTT_MQTT5="${UMQTT_MQTT5:-}" UMQTT_FACADES="${UMQTT_FACADES:-}"
-        UMQTT_RUST_OPT="${UMQTT_RUST_OPT:-}")
+    SEL_ARGS=(UMQTT_PROFILE="$1" UMQTT_MQTT5="${UMQTT_MQTT5:-}" UMQTT_MQTT31="${UMQTT_MQTT31:-}"
+        UMQTT_FACADES="${UMQTT_FACADES:-}" UMQTT_RUST_OPT="${UMQTT_RUST_OPT:-}")
     SEL_TAG=-$1 SEL_DESC="profile $1"
     [ "$1" = full ] && SEL_TAG=
-    if [ -n "${UMQTT_MQTT5:-}${UMQTT_FACADES:-}${UMQTT_RUST_OPT:-}" ]; then
+    if [ -n "${UMQTT_MQTT5:-}${UMQTT_MQTT31:-}${UMQTT_FACADES:-}${UMQTT_RUST_OPT:-}" ]; then
         SEL_TAG=-$1-$(printf '%s\n' "${SEL_ARGS[@]}" | sha256sum | cut -c1-8)
-        SEL_DESC+=" with UMQTT_MQTT5='${UMQTT_MQTT5:-}' UMQTT_FACADES='${UMQTT_FACADES:-}' UMQTT_RUST_OPT='${UMQTT_RUST_OPT:-}' (-> *$SEL_TAG)"
+        SEL_DESC+=" with UMQTT_MQTT5='${UMQTT_MQTT5:-}' UMQTT_MQTT31='${UMQTT_MQTT31:-}' UMQTT_FACADES='${UMQTT_FACADES:-}' UMQTT_RUST_OPT='${UMQTT_RUST_OPT:-}' (-> *$SEL_TAG)"
     fi
 }
 
@@ -474,7 +475,7 @@ frozen_facades_bytes() {
 
 cmd_size() {
     # The two profiles as defined, whatever overrides the environment holds.
-    unset UMQTT_MQTT5 UMQTT_FACADES UMQTT_RUST_OPT
+    unset UMQTT_MQTT5 UMQTT_MQTT31 UMQTT_FACADES UMQTT_RUST_OPT
     cmd_deps
     local mpy sdir profile
     mpy=$(cmd_source)
@@ -528,7 +529,7 @@ cmd_size() {
         read -r s2 s2all <<<"$pure"
         echo
         echo "full: MQTT 3.1, 3.1.1 and 5; every facade (simple2, robust2, simple, robust, umqtt.MQTTClient, mqtt_as)."
-        echo "minimal: MQTT 3.1 and 3.1.1; umqtt.simple2 (with umqtt.errno)."
+        echo "minimal: MQTT 3.1.1; umqtt.simple2 (with umqtt.errno)."
         # A tree whose engine has no mqtt5 switch yet builds it in regardless.
         if [ "$("$(unix_firmware -minimal)" -c 'import _umqtt; print(getattr(_umqtt, "MQTT5", True))')" != False ]; then
             echo "Note: this tree's minimal firmware still has MQTT 5 (_umqtt.MQTT5 is not False): UMQTT_MQTT5=0 had no effect."
@@ -551,7 +552,7 @@ cmd_demo() {
 
 cmd_test() {
     # The two profiles as defined, whatever overrides the environment holds.
-    unset UMQTT_PROFILE UMQTT_MQTT5 UMQTT_FACADES UMQTT_RUST_OPT
+    unset UMQTT_PROFILE UMQTT_MQTT5 UMQTT_MQTT31 UMQTT_FACADES UMQTT_RUST_OPT
     cmd_deps
     cd "$ROOT"
     log "deps_table lists every program the scripts run; the deb-src entry from sample apt configurations"
@@ -561,6 +562,8 @@ cmd_test() {
     cargo fmt --all --check
     log "cargo test: the core and the C ABI's drivers on a scripted port (no MicroPython build)"
     cargo test --locked -q --workspace --exclude micropython-sys 2>&1 | tail -n 25
+    log "cargo test without the default features (no MQTT 3.1, no MQTT 5, no non-blocking calls: the minimal firmware's)"
+    cargo test --locked -q -p umqtt-core -p umqtt-ffi --no-default-features 2>&1 | tail -n 25
     log "cargo clippy (core, and umqtt-ffi on the host, deny warnings)"
     cargo clippy --locked -q -p umqtt-core -p umqtt-ffi --all-targets -- -D warnings
     log "core builds for bare-metal targets"
@@ -624,7 +627,7 @@ qemu-arm) cmd_qemu arm "${UMQTT_PROFILE:-full}" ;;
 esp32 | esp32c3 | esp32s3 | esp8266) cmd_esp "$1" ;;
 size) cmd_size ;;
 *)
-    sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -99,11 +99,17 @@ static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
     { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
     #endif
-    // Whether MQTT 5 is built in (UMQTT_MQTT5): façades and tests check it.
+    // Whether MQTT 5 and MQTT 3.1 are built in (UMQTT_MQTT5, UMQTT_MQTT31):
+    // façades and tests check it.
     #if defined(UMQTT_MQTT5)
     { MP_ROM_QSTR(MP_QSTR_MQTT5), MP_ROM_TRUE },
     #else
     { MP_ROM_QSTR(MP_QSTR_MQTT5), MP_ROM_FALSE },
+    #endif
+    #if defined(UMQTT_MQTT31)
+    { MP_ROM_QSTR(MP_QSTR_MQTT31), MP_ROM_TRUE },
+    #else
+    { MP_ROM_QSTR(MP_QSTR_MQTT31), MP_ROM_FALSE },
     #endif
 };
 static MP_DEFINE_CONST_DICT(umqtt_module_globals, umqtt_module_globals_table);

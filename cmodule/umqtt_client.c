@@ -372,11 +372,20 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
 umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
-    #if !defined(UMQTT_MQTT5)
-    if (version == 5) {
-        umqtt_raise_no_mqtt5();
+    #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
+    // A version this firmware was built without (one test for both).
+    if (
+        #if !defined(UMQTT_MQTT31)
+        version == 3 ||
+        #endif
+        #if !defined(UMQTT_MQTT5)
+        version == 5 ||
+        #endif
+        false) {
+        umqtt_raise_no_version(version);
     }
-    #else
+    #endif
+    #if defined(UMQTT_MQTT5)
     if (version == 5) {
         conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->max_packet);
         will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),

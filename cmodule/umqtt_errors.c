@@ -108,10 +108,14 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
     mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
 }
 
-// version=5 (mqtt_as: mqttv5=True) in a firmware built without MQTT 5.
-MP_NORETURN void umqtt_raise_no_mqtt5(void) {
-    mp_raise_ValueError(MP_ERROR_TEXT("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)"));
+// version=3 or 5 (mqtt_as: mqttv5=True) in a firmware built without MQTT
+// 3.1 or 5: one message for both.
+#if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
+MP_NORETURN void umqtt_raise_no_version(mp_int_t version) {
+    mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("MQTT version %d is not in this firmware (built without UMQTT_MQTT%d)"),
+        (int)version, version == 3 ? 31 : 5);
 }
+#endif
 
 // _connect()'s status, `return_code` the CONNACK's. micropython-lib 1.8.0
 // (broker_codes) raises MQTTException(-1) for a missing or short CONNACK.

@@ -257,7 +257,8 @@ typedef struct {
   uint16_t keepalive;
   // Clean session flag.
   bool clean_session;
-  // 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5.
+  // 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5. A version
+  // the build left out (features `mqtt31`, `mqtt5`) is `InvalidArgument`.
   uint8_t version;
   // MQTT 5: the CONNECT's property block (see `umqtt_props_put`).
   umqtt_bytes properties;

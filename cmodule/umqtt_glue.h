@@ -60,6 +60,14 @@
 #if !UMQTT_MQTT5
 #undef UMQTT_MQTT5
 #endif
+// MQTT 3.1 (version 3, "MQIsdp") likewise: -DUMQTT_MQTT31=0 with cargo
+// without the feature mqtt31 (the minimal profile) leaves it out.
+#ifndef UMQTT_MQTT31
+#define UMQTT_MQTT31 (1)
+#endif
+#if !UMQTT_MQTT31
+#undef UMQTT_MQTT31
+#endif
 // Whether the client's connection speaks MQTT 5: never in a firmware
 // without it, so the compiler drops the MQTT 5 branches.
 #if defined(UMQTT_MQTT5)
@@ -301,8 +309,9 @@ extern const mp_obj_fun_builtin_fixed_t umqtt_nb_receive_obj;
 // umqtt_errors.c: statuses -> exceptions.
 
 MP_NORETURN void umqtt_raise_code(mp_int_t code);
-// ValueError: MQTT 5 asked of a firmware built without it (UMQTT_MQTT5=0).
-MP_NORETURN void umqtt_raise_no_mqtt5(void);
+// ValueError: MQTT 3.1 (version 3) or MQTT 5 (version 5) asked of a
+// firmware built without it (UMQTT_MQTT31=0, UMQTT_MQTT5=0).
+MP_NORETURN void umqtt_raise_no_version(mp_int_t version);
 // simple2's connection codes (ECONCLOSE, ECONTIMEOUT, ECONNOT), or the
 // OSError micropython-lib raises for them (errors_as_oserror).
 MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code);
@@ -544,7 +553,7 @@ static inline umqtt_bytes umqtt_props_build(mp_obj_t props, umqtt_props_context 
     (void)default_id;
     (void)default_value;
     if (props != mp_const_none) {
-        umqtt_raise_no_mqtt5();
+        umqtt_raise_no_version(5);
     }
     umqtt_bytes none = {.ptr = NULL, .len = 0};
     return none;

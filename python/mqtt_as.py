@@ -191,7 +191,7 @@ class MQTTClient:
         # writes them (user property 0x26: {name: value}).
         self._v5 = bool(config.get("mqttv5"))
         if self._v5 and not _MQTT5:
-            raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
+            raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         self._con_props = config.get("mqttv5_con_props")
         self._events = config["queue_len"] > 0
         keepalive = config["keepalive"]

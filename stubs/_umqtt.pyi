@@ -29,8 +29,15 @@ umqtt.MQTTClient, mqtt_as: C define ``UMQTT_MPLIB``)."""
 MQTT5: bool
 """Whether MQTT 5 is built in. A firmware built without it (cargo
 ``--no-default-features``, ``-DUMQTT_MQTT5=0``) raises
-``ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")``
+``ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")``
 for version 5."""
+
+MQTT31: bool
+"""Whether MQTT 3.1 (version 3, ``MQIsdp``) is built in. A firmware built
+without it (cargo without the feature ``mqtt31``, ``-DUMQTT_MQTT31=0``: the
+minimal profile) raises
+``ValueError("MQTT version 3 is not in this firmware (built without UMQTT_MQTT31)")``
+for version 3."""
 
 class MQTTException(Exception):
     """Raised for MQTT-level errors; ``args[0]`` is a code from
@@ -158,7 +165,8 @@ class Client:
         properties: Optional[Dict[int, Any]] = None,
     ) -> int:
         """Sends CONNECT on the attached socket and reads CONNACK; returns the
-        session-present flag. *version* 3 (MQTT 3.1), 4 (3.1.1) or 5. MQTT 5:
+        session-present flag. *version* 3 (MQTT 3.1, if :data:`MQTT31`), 4
+        (3.1.1) or 5 (if :data:`MQTT5`). MQTT 5:
         *properties* of the CONNECT (a Maximum Packet Size of
         *max_packet_size* is added unless given), the will's from the owner's
         ``lw_properties``; the CONNACK's become the owner's

@@ -6,7 +6,8 @@ A test script declares it in a header line among its first lines:
 
 The words are the facades of UMQTT_FACADES beyond umqtt.simple2 (every
 build has simple2, umqtt.errno and the package's own modules), ``mqtt5``
-(the engine's MQTT 5, UMQTT_MQTT5) and ``nonblocking`` (the client's _nb_*
+(the engine's MQTT 5, UMQTT_MQTT5), ``mqtt31`` (its MQTT 3.1, UMQTT_MQTT31)
+and ``nonblocking`` (the client's _nb_*
 calls and stream protocol, which come with the mqtt_as facade). tests/run.py and tests/qemu.py probe
 the firmware once (PROBE, run on it) and report a test whose needs it lacks
 as skipped, with the reason, without running it.
@@ -22,6 +23,7 @@ FEATURES = {
     "client": ("umqtt._client", "umqtt.MQTTClient"),
     "mqtt_as": ("mqtt_as", "mqtt_as"),
     "mqtt5": (None, "MQTT 5"),
+    "mqtt31": (None, "MQTT 3.1"),
     "nonblocking": (None, "the non-blocking calls (built with mqtt_as)"),
 }
 
@@ -40,10 +42,11 @@ def _have(m):
 try:
     import _umqtt
     _v5 = 1 if getattr(_umqtt, "MQTT5", True) else 0
+    _v31 = 1 if getattr(_umqtt, "MQTT31", True) else 0
     _nb = 1 if hasattr(_umqtt.Client, "_nb_receive") else 0
 except ImportError:
-    _v5 = _nb = 0
-print("PROBE", %s, "mqtt5=%%d" %% _v5, "nonblocking=%%d" %% _nb)
+    _v5 = _v31 = _nb = 0
+print("PROBE", %s, "mqtt5=%%d" %% _v5, "mqtt31=%%d" %% _v31, "nonblocking=%%d" %% _nb)
 """ % ", ".join('"%s=%%d" %% _have(%r)' % (n, m) for n, (m, _) in FEATURES.items() if m)
 
 
@@ -73,9 +76,9 @@ def needs_of(source):
 
 def describe(have):
     """One line: what the probed firmware has."""
-    return "facades simple2%s; MQTT 5 %s" % (
-        "".join(", " + FEATURES[n][1] for n in FEATURES if n != "mqtt5" and n in have),
-        "on" if "mqtt5" in have else "off")
+    return "facades simple2%s; MQTT 5 %s; MQTT 3.1 %s" % (
+        "".join(", " + FEATURES[n][1] for n in FEATURES if n not in ("mqtt5", "mqtt31") and n in have),
+        "on" if "mqtt5" in have else "off", "on" if "mqtt31" in have else "off")
 
 
 def skip_reason(source, have):
@@ -83,5 +86,5 @@ def skip_reason(source, have):
     missing = [FEATURES[n][1] for n in needs_of(source) if n not in have]
     if not missing:
         return None
-    return "needs %s: left out of this firmware (its profile, UMQTT_FACADES, UMQTT_MQTT5)" % (
+    return "needs %s: left out of this firmware (its profile, UMQTT_FACADES, UMQTT_MQTT5, UMQTT_MQTT31)" % (
         ", ".join(missing))

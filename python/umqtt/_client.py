@@ -159,7 +159,7 @@ class MQTTClient(robust.MQTTClient):
         if version not in (3, 4, 5):
             raise ValueError("version must be 3, 4 or 5")
         if version == 5 and not _MQTT5:
-            raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
+            raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn

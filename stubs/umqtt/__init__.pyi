@@ -69,8 +69,9 @@ class MQTTClient(robust.MQTTClient):
         """*keepalive* (s, 0: none) is pinged automatically (background
         thread, or check_msg/wait_msg). *version* 3
         speaks MQTT 3.1 (``MQIsdp``), 5 speaks MQTT 5 (properties on every
-        operation, reason codes; see ``docs/mqtt5.md``). *pingmaxnum* is
-        accepted and ignored.
+        operation, reason codes; see ``docs/mqtt5.md``); a firmware built
+        without one raises ValueError for it (``_umqtt.MQTT5``: here;
+        ``_umqtt.MQTT31``: at connect). *pingmaxnum* is accepted and ignored.
         *thread* False: never start the background thread. *kw*:
         ``socket_timeout``, ``message_timeout``, ``max_packet_size`` (see
         :mod:`umqtt.simple`)."""

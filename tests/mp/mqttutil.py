@@ -147,6 +147,17 @@ def close_quietly(*clients):
             pass
 
 
+def have(module):
+    """Whether the firmware has `module` (frozen or not): an ImportError
+    naming another module it needs (socket on the QEMU boards) still counts
+    as there."""
+    try:
+        __import__(module)
+        return True
+    except ImportError as e:
+        return repr(module) not in str(e)
+
+
 def skip(reason):
     print("SKIP " + reason)
     sys.exit(0)

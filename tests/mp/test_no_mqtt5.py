@@ -4,7 +4,7 @@
 # construction (MQTTClient(version=5), mqtt_as mqttv5=True) and in the engine
 # (_connect / _nb_connect with version 5), before anything is sent.
 import _umqtt
-from mqttutil import eq, raises, skip, ok
+from mqttutil import eq, have, raises, skip, ok
 from fakesock import scripted, finish
 
 if _umqtt.MQTT5:
@@ -12,15 +12,7 @@ if _umqtt.MQTT5:
 
 import umqtt.simple2  # every profile has it; the others as the profile chose
 
-TEXT = "MQTT 5 is not in this firmware (built without UMQTT_MQTT5)"
-
-
-def have(module):
-    try:
-        __import__(module)
-        return True
-    except ImportError as e:
-        return repr(module) not in str(e)  # another module it needs is missing
+TEXT = "MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)"
 
 
 def refused(fn, *args):

@@ -6,7 +6,7 @@
 # reconnect_start/_success, get_mqttsta, close() vs disconnect(), version=3
 # (MQTT 3.1), keepalive default 0.
 # timeout: 60
-# needs: client
+# needs: client mqtt31
 import time
 import testenv
 from mqttutil import check, eq, raises, topic, uid

@@ -4,7 +4,7 @@
 # an overridden _write, then QoS 1 (and 2) round trips between 3.1 clients
 # and a 3.1.1 one, received through the background thread and wait_msg().
 # timeout: 30
-# needs: client
+# needs: client mqtt31
 import time
 import testenv
 from fakesock import CONNACK, FakeSock

@@ -1,5 +1,8 @@
 //! Sans-I/O MQTT 3.1 / 3.1.1 / 5.0 client core for umqtt-rs.
 //!
+//! MQTT 3.1 and 5.0 are the default features `mqtt31` and `mqtt5`; without
+//! both the core speaks MQTT 3.1.1 only.
+//!
 //! This crate does no networking, reads no clock and never allocates: the
 //! caller (the FFI crate driving MicroPython sockets) owns every buffer, reads
 //! and writes the bytes, and passes the current time in. That keeps the

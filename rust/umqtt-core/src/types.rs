@@ -109,7 +109,8 @@ impl QosPid {
 /// the same packet structs plus a [`crate::codec::v5::Extra`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
 pub enum ProtocolVersion {
-    /// MQTT 3.1: protocol name "MQIsdp", level 3.
+    /// MQTT 3.1: protocol name "MQIsdp", level 3 (feature `mqtt31`).
+    #[cfg(feature = "mqtt31")]
     V31,
     /// MQTT 3.1.1: protocol name "MQTT", level 4.
     #[default]
@@ -122,6 +123,7 @@ impl ProtocolVersion {
     /// The protocol name field of CONNECT (§3.1.2.1).
     pub const fn protocol_name(self) -> &'static [u8] {
         match self {
+            #[cfg(feature = "mqtt31")]
             ProtocolVersion::V31 => b"MQIsdp",
             ProtocolVersion::V311 | ProtocolVersion::V5 => b"MQTT",
         }
@@ -130,6 +132,7 @@ impl ProtocolVersion {
     /// The protocol level byte of CONNECT (§3.1.2.2).
     pub const fn level(self) -> u8 {
         match self {
+            #[cfg(feature = "mqtt31")]
             ProtocolVersion::V31 => 3,
             ProtocolVersion::V311 => 4,
             ProtocolVersion::V5 => 5,
@@ -139,6 +142,7 @@ impl ProtocolVersion {
     /// The version a CONNECT's name and level announce, if they agree.
     pub fn from_name_and_level(name: &[u8], level: u8) -> Option<ProtocolVersion> {
         [
+            #[cfg(feature = "mqtt31")]
             ProtocolVersion::V31,
             ProtocolVersion::V311,
             ProtocolVersion::V5,
@@ -268,10 +272,13 @@ mod tests {
             ProtocolVersion::from_name_and_level(b"MQTT", 4),
             Some(ProtocolVersion::V311)
         );
+        #[cfg(feature = "mqtt31")]
         assert_eq!(
             ProtocolVersion::from_name_and_level(b"MQIsdp", 3),
             Some(ProtocolVersion::V31)
         );
+        #[cfg(not(feature = "mqtt31"))]
+        assert_eq!(ProtocolVersion::from_name_and_level(b"MQIsdp", 3), None);
         assert_eq!(
             ProtocolVersion::from_name_and_level(b"MQTT", 5),
             Some(ProtocolVersion::V5)

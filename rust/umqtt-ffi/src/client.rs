@@ -45,7 +45,8 @@ pub struct umqtt_connect_options {
     pub keepalive: u16,
     /// Clean session flag.
     pub clean_session: bool,
-    /// 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5.
+    /// 3 for MQTT 3.1 (`MQIsdp`), 4 for MQTT 3.1.1, 5 for MQTT 5. A version
+    /// the build left out (features `mqtt31`, `mqtt5`) is `InvalidArgument`.
     pub version: u8,
     /// MQTT 5: the CONNECT's property block (see `umqtt_props_put`).
     pub properties: umqtt_bytes,
@@ -223,6 +224,7 @@ pub(crate) unsafe fn start_connect<'a>(
 /// The byte strings of `o` are valid for `'a`.
 unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
     let version = match o.version {
+        #[cfg(feature = "mqtt31")]
         3 => ProtocolVersion::V31,
         4 => ProtocolVersion::V311,
         5 => ProtocolVersion::V5,

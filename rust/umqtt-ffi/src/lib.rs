@@ -12,7 +12,8 @@
 //! - [`keepalive`]: one keep-alive mechanism, each façade's numbers;
 //! - [`stream`]: raw stream I/O for `_read`/`_write` hooks, topic matching;
 //! - [`v5`]: MQTT 5 property blocks and reason texts (feature `mqtt5`,
-//!   on by default; without it the firmware speaks MQTT 3.1 / 3.1.1 only);
+//!   on by default; without it the firmware speaks MQTT 3.1 / 3.1.1 only,
+//!   and 3.1.1 only without the feature `mqtt31` too);
 //! - `driver`: the blocking I/O driver over a [`port::Port`];
 //! - [`port`]: the stream and the clock: MicroPython's trampolines in the
 //!   firmware (feature `micropython`), a scripted stream and a virtual

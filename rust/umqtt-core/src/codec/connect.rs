@@ -290,6 +290,7 @@ impl ConnAck {
         reader.finish()?;
         let session_present = match version {
             // MQTT 3.1 reserves the whole byte and gives it no meaning.
+            #[cfg(feature = "mqtt31")]
             ProtocolVersion::V31 => false,
             // `decode` hands MQTT 5 to `v5::decode`; read it like 3.1.1.
             ProtocolVersion::V311 | ProtocolVersion::V5 => {
@@ -339,6 +340,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "mqtt31")]
     fn golden_connect_minimal_v31() {
         let connect = Connect {
             version: ProtocolVersion::V31,
@@ -500,6 +502,7 @@ mod tests {
             Err(DecodeError::ReservedBitsSet)
         );
         // MQTT 3.1 gives the byte no meaning at all.
+        #[cfg(feature = "mqtt31")]
         assert_eq!(
             decode(0x20, &[0x03, 0x00], ProtocolVersion::V31),
             Ok(Packet::ConnAck(ConnAck {
@@ -511,7 +514,11 @@ mod tests {
 
     #[test]
     fn connect_round_trips_for_both_versions() {
-        for version in [ProtocolVersion::V31, ProtocolVersion::V311] {
+        for version in [
+            #[cfg(feature = "mqtt31")]
+            ProtocolVersion::V31,
+            V311,
+        ] {
             for connect in [minimal(), full()] {
                 let connect = Connect { version, ..connect };
                 let mut buf = [0u8; 64];

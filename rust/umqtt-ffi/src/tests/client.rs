@@ -27,24 +27,31 @@ fn refused_connack_reports_its_code() {
         session_present: false,
         return_code: 5,
     })));
-    let options = options(b"t", true);
-    let io = h.io();
-    let (mut present, mut code) = (9, 0);
-    let mut props = umqtt_bytes::EMPTY;
-    let st = unsafe {
-        umqtt_client_connect(
-            h.c(),
-            &io,
-            &options,
-            1000,
-            &mut present,
-            &mut code,
-            &mut props,
-        )
-    };
+    let (st, _, code) = h.connect_with(&options(b"t", true));
     assert_eq!((st, code), (umqtt_status::ConnackRefused, 5));
     // The link is broken until the next connect.
     assert_eq!(h.publish(b"a", b"m", 0, 0), umqtt_status::Closed);
+}
+
+/// Version 3 is MQTT 3.1 with the feature `mqtt31` (the minimal firmware
+/// builds without it): refused then before anything is sent.
+#[test]
+fn mqtt31_connect_needs_feature_mqtt31() {
+    let mut h = Harness::new(256, 64);
+    // 3.1 gives CONNACK's first byte no meaning: not a session present.
+    h.broker(&[0x20, 0x02, 0x03, 0x00]);
+    let result = h.connect_with(&umqtt_connect_options {
+        version: 3,
+        ..options(b"t", true)
+    });
+    let sent = h.sent();
+    if cfg!(feature = "mqtt31") {
+        assert_eq!(result, (umqtt_status::Ok, 0, 0));
+        assert_eq!(&sent[2..11], b"\x00\x06MQIsdp\x03", "{sent:x?}");
+    } else {
+        assert_eq!(result.0, umqtt_status::InvalidArgument);
+        assert!(sent.is_empty(), "{sent:x?}");
+    }
 }
 
 #[test]

@@ -104,21 +104,32 @@ impl Harness {
     }
 
     pub(super) fn connect(&mut self, clean: bool) -> umqtt_status {
-        let options = options(b"t", clean);
+        self.connect_with(&options(b"t", clean)).0
+    }
+
+    /// CONNECT with `options`: the status, the session-present flag and the
+    /// CONNACK's return code (9 and 9 where the call left them unwritten).
+    pub(super) fn connect_with(
+        &mut self,
+        options: &umqtt_connect_options,
+    ) -> (umqtt_status, u8, u8) {
         let io = self.io();
-        let (mut present, mut code) = (0, 0);
+        let (mut present, mut code) = (9, 9);
         let mut props = umqtt_bytes::EMPTY;
-        unsafe {
+        // SAFETY: the client, `io`'s stream and buffers and `options`
+        // outlive the call.
+        let st = unsafe {
             umqtt_client_connect(
                 self.c(),
                 &io,
-                &options,
+                options,
                 1000,
                 &mut present,
                 &mut code,
                 &mut props,
             )
-        }
+        };
+        (st, present, code)
     }
 
     /// One receive with a first-byte timeout of 0.

@@ -622,7 +622,11 @@ fn decode_routes_every_type() {
     assert_eq!(decode(0xd1, &[]), Err(DecodeError::InvalidFlags));
     // The 3.1.1 decoder keeps AUTH reserved and refuses to do v5.
     use crate::types::ProtocolVersion;
-    for version in [ProtocolVersion::V31, ProtocolVersion::V311] {
+    for version in [
+        #[cfg(feature = "mqtt31")]
+        ProtocolVersion::V31,
+        ProtocolVersion::V311,
+    ] {
         for first_byte in 0xf0..=0xff {
             for body in [&[][..], &[0x00], &[0x18, 0x00]] {
                 assert_eq!(
