@@ -527,8 +527,11 @@ def probe(args):
     env = dict(os.environ)
     env["MICROPYPATH"] = ":".join([".frozen"] + [os.path.abspath(p) for p in args.mpypath])
     env.pop("MICROPYINSPECT", None)
-    r = subprocess.run([args.micropython, "-c", needs.PROBE], env=env, cwd=tempfile.gettempdir(),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    # From an empty directory: `-c` imports from the current one first, and a
+    # stray mqtt_as.mpy in /tmp would pass for a frozen module.
+    with tempfile.TemporaryDirectory(prefix="umqtt-probe-") as empty:
+        r = subprocess.run([args.micropython, "-c", needs.PROBE], env=env, cwd=empty,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
     return needs.parse_probe(r.stdout.decode("utf-8", "replace"))
 
 
