@@ -1,6 +1,8 @@
 // umqtt-rs: rcv_pids, the type PendingAcks: a dict-like live view
 // (pid -> deadline in ticks_ms) over the engine's in-flight table. User
-// code may read it and insert pids that must time out.
+// code may read it and insert pids that must time out. Also the default
+// newpid (PacketIds) and the client's methods on the table and its packet
+// ids (_clear_pending; with UMQTT_MPLIB _pending, _take_pid, _pids).
 
 #include "umqtt_glue.h"
 
@@ -251,5 +253,45 @@ mp_obj_t umqtt_pids_new(mp_obj_t client) {
     pids->client = client;
     return MP_OBJ_FROM_PTR(pids);
 }
+
+// ---------------------------------------------------------------------------
+// The client's methods on its in-flight table and packet ids.
+
+// _clear_pending(): forget every in-flight pid (clean session).
+static mp_obj_t client_clear_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_client_pending_clear(self->engine);
+    return mp_const_none;
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_clear_pending_obj, client_clear_pending);
+
+#if defined(UMQTT_MPLIB)
+// _pending(): the live rcv_pids mapping.
+static mp_obj_t client_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    return self->pending_view;
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_view_obj, client_pending);
+
+// _take_pid(after=0) -> the engine's next free packet id: 1..65535 in
+// turn, wrapping, skipping ids still awaiting an ack; `after` (1..65535)
+// continues after that id (umqtt.simple's settable `pid`). Every façade's
+// default newpid yields these; a newpid the user sets replaces them.
+static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t after = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    uint16_t pid = 0;
+    umqtt_check(self, umqtt_client_next_pid(self->engine, after >= 1 && after <= 65535 ? (uint16_t)after : 0, &pid), 0);
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_take_pid_obj, 1, 2, client_take_pid);
+
+// _pids() -> an iterator of _take_pid() values: the façades' default newpid.
+static mp_obj_t client_pids(mp_obj_t self_in) {
+    umqtt_client_of(self_in);
+    return umqtt_pids_new(self_in);
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pids_obj, client_pids);
+#endif
 
 #endif // MICROPY_PY_UMQTT

@@ -333,13 +333,15 @@ MP_DEFINE_CONST_FUN_OBJ_KW(umqtt_simple2_connect_obj, 1, simple2_connect);
 // and methods, the native base of umqtt.simple2.MQTTClient (and so of
 // robust2's); the other façades derive from Client and do not see them.
 // Its locals (umqtt_client.c) are Client's methods and UMQTT_SIMPLE2_METHODS.
+// Without UMQTT_MPLIB there is no Client: Simple2 stands alone (the macro
+// counts the slots after UMQTT_WITH_MPLIB has expanded).
 MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_simple2_type,
     MP_QSTR_Simple2,
     MP_TYPE_FLAG_NONE,
     make_new, umqtt_client_make_new,
     attr, simple2_attr,
-    parent, &umqtt_client_type,
+    UMQTT_WITH_MPLIB(parent, &umqtt_client_type, )
     locals_dict, &umqtt_simple2_locals_dict
     );
 

@@ -3,7 +3,12 @@ The native MQTT engine of umqtt-rs (built-in C module ``_umqtt``).
 
 Not meant to be used directly: the frozen façades ``umqtt.simple2``,
 ``umqtt.simple``, ``umqtt.robust``, ``umqtt.robust2`` and ``umqtt.MQTTClient``
-subclass :class:`Client`. The native client reads its settings (``client_id``,
+subclass :class:`Client`. A firmware without the façades built on
+micropython-lib's conventions (umqtt.simple, umqtt.robust, umqtt.MQTTClient,
+mqtt_as: C define ``UMQTT_MPLIB``; the minimal profile) has no
+:class:`Client`, :class:`Simple`, :data:`API_SIMPLE2`, :data:`API_MPLIB` or
+:func:`topic_matches`: there :class:`Simple2` stands alone, with every
+method of :class:`Client`. The native client reads its settings (``client_id``,
 ``user``, ``pswd``, ``keepalive``, ``lw_*``, ``newpid``, ``cb``, ``cbstat``,
 ``socket_timeout``, ``message_timeout``) from its *owner*, the Python
 instance passed to the constructor, and stores ``last_ping`` and
@@ -17,7 +22,8 @@ _Buffer = Union[bytes, bytearray, memoryview, str]
 API_SIMPLE2: int
 """Conventions of fizista's umqtt.simple2: ``cb(topic, msg, retained, dup)``,
 ``check_msg()`` returns ``None`` after a PUBLISH, every error is
-``MQTTException(code)``."""
+``MQTTException(code)``. Like the ``api`` keyword, only with ``UMQTT_MPLIB``
+(without, every client has these conventions)."""
 
 API_MPLIB: int
 """Conventions of micropython-lib's umqtt.simple: ``cb(topic, msg)``,
@@ -76,7 +82,8 @@ class _PendingAcks:
 
 class Client:
     """The native client. ``owner`` is the Python object holding the
-    settings (normally ``self`` of a subclass)."""
+    settings (normally ``self`` of a subclass). Only in a firmware with
+    ``UMQTT_MPLIB`` (see above)."""
 
     def __init__(
         self,
@@ -201,7 +208,9 @@ class Simple2(Client):
         max_qos: int = 1,
         api: int = ...,
         props_dict: bool = False,
-    ) -> None: ...
+    ) -> None:
+        """The keywords as :class:`Client`'s; *api* and *props_dict* only
+        with ``UMQTT_MPLIB``."""
     def connect(self, clean_session: bool = True) -> int:
         """simple2's: ``disconnect()``, :func:`open_conn`, CONNECT/CONNACK."""
     def disconnect(self) -> None:
