@@ -357,17 +357,7 @@ void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t retu
 umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in);
 // The same, for every call that uses the engine, the stream or the buffers:
 // RuntimeError while an I/O call of this client runs Python code.
-umqtt_client_obj_t *umqtt_idle_client_of_slow(mp_obj_t self_in);
-static inline umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
-    // The usual call (the native base itself, not busy) without a function call.
-    if (umqtt_is_native_client(self_in)) {
-        umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
-        if (!self->port.busy) {
-            return self;
-        }
-    }
-    return umqtt_idle_client_of_slow(self_in);
-}
+umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in);
 
 // The engine's view of the stream and the buffers, as they are now: take it
 // again after any Python code, which may have replaced them.
@@ -388,16 +378,7 @@ static inline umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
 
 // owner.attr. A simple2 setting the owner has not replaced is read from the
 // client without Python's attribute lookup (umqtt_simple2.c).
-mp_obj_t umqtt_setting_of(umqtt_client_obj_t *self, qstr attr);
-static inline mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
-    if (self->settings != NULL) {
-        mp_obj_t v = umqtt_setting_of(self, attr);
-        if (v != MP_OBJ_NULL) {
-            return v;
-        }
-    }
-    return mp_load_attr(self->owner, attr);
-}
+mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr);
 
 // The ms tick counter as Python's time.ticks_ms() shows it.
 static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
