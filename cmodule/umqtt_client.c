@@ -777,11 +777,12 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    if (reason < 0 || reason > 255) {
-        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
-    }
+    // (in this order, a firmware without MQTT 5 has only the first)
     if (reason != 0 && !UMQTT_IS_V5(self)) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
+    }
+    if (reason < 0 || reason > 255) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
