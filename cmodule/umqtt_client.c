@@ -218,7 +218,9 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     }
     #endif
 
-    umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
+    // No finaliser: nothing is left to release when the client goes (the
+    // socket has its own, every block is the GC's).
+    umqtt_client_obj_t *self = mp_obj_malloc(umqtt_client_obj_t, type);
     // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below.
     memset(&self->owner, 0, sizeof(*self) - offsetof(umqtt_client_obj_t, owner));
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
@@ -896,21 +898,10 @@ static mp_obj_t client_keepalive_due(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, client_keepalive_due);
 #endif
 
-// __del__: drop references; the socket has its own finaliser. Safe twice.
-static mp_obj_t client_del(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_client_of(self_in);
-    self->port.stream = MP_OBJ_NULL;
-    self->port.poller = MP_OBJ_NULL;
-    self->port.exc = MP_OBJ_NULL;
-    return mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
-
 // Client's methods; Simple2's table repeats them (a lookup through a
 // façade instance then stops at Simple2 instead of walking on to Client,
 // and Simple2 is complete without Client).
 #define UMQTT_CLIENT_METHODS \
-    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&client_del_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&client_unsubscribe_obj) }, \
