@@ -12,18 +12,19 @@
 MP_DEFINE_EXCEPTION(MQTTException, Exception)
 
 // ---------------------------------------------------------------------------
-// What API_SIMPLE2 and API_MPLIB stand for (the fields: umqtt_glue.h).
+// What API_SIMPLE2 and API_MPLIB stand for (the fields: umqtt_glue.h). Only
+// with UMQTT_MPLIB: without, the one convention is simple2's, and
+// umqtt_dispatch has it built in.
 
+#if defined(UMQTT_MPLIB)
 // How check_msg()/wait_msg() report: fizista's umqtt.simple2 ...
 static const umqtt_receive_conv_t umqtt_receive_simple2 = UMQTT_RECEIVE_SIMPLE2;
 
-#if defined(UMQTT_MPLIB)
 // ... and micropython-lib's umqtt.simple.
 static const umqtt_receive_conv_t umqtt_receive_mplib = {
     .cb_fixed_args = 2, .message_result = UMQTT_RESULT_FIRST_BYTE, .quiet_result = UMQTT_RESULT_NONE,
     .acks_as_status = false, .queue_acks = false,
 };
-#endif
 
 // How _nb_receive() reports, whatever the façade (mqtt_as calls it):
 // cb(topic, msg, retained), acks and refusals to cbstat, every packet's
@@ -40,7 +41,6 @@ static const umqtt_conventions_t umqtt_conv_simple2 = {
     .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = false,
 };
 
-#if defined(UMQTT_MPLIB)
 // API_MPLIB: umqtt.simple, umqtt.robust and umqtt.MQTTClient (built on them).
 static const umqtt_conventions_t umqtt_conv_mplib = {
     .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = false,
@@ -50,29 +50,24 @@ static const umqtt_conventions_t umqtt_conv_mplib = {
 static const umqtt_conventions_t umqtt_conv_mqtt_as = {
     .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = true,
 };
-#endif
 
 // API_SIMPLE2 with props_dict=True: no façade uses it, but the keywords combine.
 static const umqtt_conventions_t umqtt_conv_simple2_props_dict = {
     .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = true,
 };
 
-// The conventions for Client(api=..., props_dict=...); NULL for an unknown
-// api (API_MPLIB in a firmware without UMQTT_MPLIB).
+// The conventions for Client(api=..., props_dict=...); NULL for an unknown api.
 const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
     switch (api) {
         case UMQTT_API_SIMPLE2:
             return props_dict ? &umqtt_conv_simple2_props_dict : &umqtt_conv_simple2;
-        #if defined(UMQTT_MPLIB)
         case UMQTT_API_MPLIB:
             return props_dict ? &umqtt_conv_mqtt_as : &umqtt_conv_mplib;
-        #endif
         default:
             return NULL;
     }
 }
 
-#if defined(UMQTT_MPLIB)
 // topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $
 // topics) by the core's matcher. ValueError if either is not a valid filter /
 // topic name (empty, or a wildcard misplaced).
@@ -89,13 +84,13 @@ static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_topic_matches_obj, umqtt_topic_matches_fn
 
 static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__umqtt) },
-    { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
     { MP_ROM_QSTR(MP_QSTR_Simple2), MP_ROM_PTR(&umqtt_simple2_type) },
-    UMQTT_WITH_MPLIB({ MP_ROM_QSTR(MP_QSTR_Simple), MP_ROM_PTR(&umqtt_simple_type) }, )
     { MP_ROM_QSTR(MP_QSTR_MQTTException), MP_ROM_PTR(&mp_type_MQTTException) },
     { MP_ROM_QSTR(MP_QSTR_open_conn), MP_ROM_PTR(&umqtt_open_conn_obj) },
-    { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },
     #if defined(UMQTT_MPLIB)
+    { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
+    { MP_ROM_QSTR(MP_QSTR_Simple), MP_ROM_PTR(&umqtt_simple_type) },
+    { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },
     { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
     { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
     #endif

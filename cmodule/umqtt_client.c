@@ -44,7 +44,7 @@ mp_obj_t umqtt_native_client_or_null(mp_obj_t obj) {
     if (!mp_obj_is_instance_type(mp_obj_get_type(obj))) {
         return MP_OBJ_NULL;
     }
-    mp_obj_t native = mp_obj_cast_to_native_base(obj, MP_OBJ_FROM_PTR(&umqtt_client_type));
+    mp_obj_t native = mp_obj_cast_to_native_base(obj, MP_OBJ_FROM_PTR(&UMQTT_BASE_TYPE));
     return native != MP_OBJ_NULL && umqtt_is_native_client(native) ? native : MP_OBJ_NULL;
 }
 
@@ -63,8 +63,10 @@ umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
 // buffers: while an I/O call of this client runs Python code (a _read or
 // _write hook, a duck-typed socket) they are in use, and a call back into
 // the client from there raises RuntimeError instead of changing them.
-umqtt_client_obj_t *umqtt_idle_client_of_slow(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+// (One copy for every caller: GCC -Os inlined it nowhere.)
+umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
+    // The usual call (the native base itself) without umqtt_client_of's.
+    umqtt_client_obj_t *self = umqtt_is_native_client(self_in) ? MP_OBJ_TO_PTR(self_in) : umqtt_client_of(self_in);
     if (self->port.busy) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: client called from inside its own socket I/O"));
     }
@@ -165,6 +167,13 @@ void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 // max_packet_size is the largest incoming packet accepted, not a buffer
 // (umqtt_buffers.c). Simple2 and Simple take these arguments after owner and
 // keep the façade's attributes themselves (umqtt_simple2.c); Client none.
+// Client, Simple, api and props_dict come with UMQTT_MPLIB.
+
+#if defined(UMQTT_MPLIB)
+#define UMQTT_ARG_SETTING_REQUIRED 0  // Client takes none
+#else
+#define UMQTT_ARG_SETTING_REQUIRED MP_ARG_REQUIRED
+#endif
 
 mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
     enum { ARG_owner, ARG_client_id, ARG_server, ARG_max_packet_size = ARG_client_id + UMQTT_SETTING_ARGS,
@@ -172,8 +181,8 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_owner, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         // In umqtt_simple2.c's order; MP_OBJ_NULL: not given.
-        { MP_QSTR_client_id, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_PTR(NULL)} },
-        { MP_QSTR_server, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_PTR(NULL)} },
+        { MP_QSTR_client_id, UMQTT_ARG_SETTING_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_PTR(NULL)} },
+        { MP_QSTR_server, UMQTT_ARG_SETTING_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_PTR(NULL)} },
         { MP_QSTR_port, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
         { MP_QSTR_user, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
         { MP_QSTR_password, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
@@ -184,27 +193,40 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
         { MP_QSTR_message_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(10)} },
         { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
         { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
+        #if defined(UMQTT_MPLIB)
         { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
         { MP_QSTR_props_dict, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
+        #endif
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_int_t max_packet = args[ARG_max_packet_size].u_int;
     mp_int_t max_qos = args[ARG_max_qos].u_int;
+    #if defined(UMQTT_MPLIB)
     const umqtt_conventions_t *conv = umqtt_conv_of(args[ARG_api].u_int, args[ARG_props_dict].u_bool);
-    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || conv == NULL) {
+    bool unknown_api = conv == NULL;
+    #else
+    const bool unknown_api = false;
+    #endif
+    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || unknown_api) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
+    #if defined(UMQTT_MPLIB)
     if ((args[ARG_client_id].u_obj == MP_OBJ_NULL) != (type == &umqtt_client_type)
         || (args[ARG_client_id].u_obj != MP_OBJ_NULL && args[ARG_server].u_obj == MP_OBJ_NULL)) {
         mp_raise_TypeError(MP_ERROR_TEXT("Simple2(owner, client_id, server, ...), Client(owner, *, ...)"));
     }
+    #endif
 
-    umqtt_client_obj_t *self = mp_obj_malloc_with_finaliser(umqtt_client_obj_t, type);
+    // No finaliser: nothing is left to release when the client goes (the
+    // socket has its own, every block is the GC's).
+    umqtt_client_obj_t *self = mp_obj_malloc(umqtt_client_obj_t, type);
     // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below.
     memset(&self->owner, 0, sizeof(*self) - offsetof(umqtt_client_obj_t, owner));
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
+    #if defined(UMQTT_MPLIB)
     self->conv = conv;
+    #endif
     umqtt_buffers_init(self);
     self->max_packet = (uint32_t)max_packet;
     self->max_qos = (uint8_t)max_qos;
@@ -214,7 +236,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     umqtt_check(self, umqtt_client_init(self->engine, engine_size, max_packet), 0);
 
     self->pending_view = umqtt_pending_new(self);
-    if (args[ARG_client_id].u_obj != MP_OBJ_NULL) {
+    if (args[ARG_client_id].u_obj != MP_OBJ_NULL) {  // (always, without Client)
         umqtt_settings_init(self, &args[ARG_client_id]);
     }
     return MP_OBJ_FROM_PTR(self);
@@ -766,11 +788,12 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
     mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    if (reason < 0 || reason > 255) {
-        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
-    }
+    // (in this order, a firmware without MQTT 5 has only the first)
     if (reason != 0 && !UMQTT_IS_V5(self)) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code needs MQTT 5 (version=5)"));
+    }
+    if (reason < 0 || reason > 255) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
@@ -814,7 +837,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     }
     umqtt_body_t body = umqtt_rx_take(self);
     umqtt_mark_received(self, false);
-    return umqtt_dispatch(self, &ev, &body, self->conv->receive, io_timeout);
+    return umqtt_dispatch(self, &ev, &body, UMQTT_RECEIVE_CONV(self), io_timeout);
 }
 
 // check_msg(): handle at most one packet; None when idle. Like simple2 it
@@ -846,32 +869,6 @@ static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_receive_obj, client_receive);
 
-// _pending(): the live rcv_pids mapping.
-static mp_obj_t client_pending(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_client_of(self_in);
-    return self->pending_view;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_pending_obj, client_pending);
-
-// _take_pid(after=0) -> the engine's next free packet id: 1..65535 in
-// turn, wrapping, skipping ids still awaiting an ack; `after` (1..65535)
-// continues after that id (umqtt.simple's settable `pid`). Every façade's
-// default newpid yields these; a newpid the user sets replaces them.
-static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t after = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
-    uint16_t pid = 0;
-    umqtt_check(self, umqtt_client_next_pid(self->engine, after >= 1 && after <= 65535 ? (uint16_t)after : 0, &pid), 0);
-    return MP_OBJ_NEW_SMALL_INT(pid);
-}
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_take_pid_obj, 1, 2, client_take_pid);
-
-// _pids() -> an iterator of _take_pid() values: the façades' default newpid.
-static mp_obj_t client_pids(mp_obj_t self_in) {
-    umqtt_client_of(self_in);
-    return umqtt_pids_new(self_in);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_pids_obj, client_pids);
 #endif
 
 #if defined(UMQTT_KEEPALIVE)
@@ -910,28 +907,10 @@ static mp_obj_t client_keepalive_due(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, client_keepalive_due);
 #endif
 
-// _clear_pending(): forget every in-flight pid (clean session).
-static mp_obj_t client_clear_pending(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
-    umqtt_client_pending_clear(self->engine);
-    return mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_clear_pending_obj, client_clear_pending);
-
-// __del__: drop references; the socket has its own finaliser. Safe twice.
-static mp_obj_t client_del(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_client_of(self_in);
-    self->port.stream = MP_OBJ_NULL;
-    self->port.poller = MP_OBJ_NULL;
-    self->port.exc = MP_OBJ_NULL;
-    return mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
-
 // Client's methods; Simple2's table repeats them (a lookup through a
-// façade instance then stops at Simple2 instead of walking on to Client).
+// façade instance then stops at Simple2 instead of walking on to Client,
+// and Simple2 is complete without Client).
 #define UMQTT_CLIENT_METHODS \
-    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&client_del_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_unsubscribe), MP_ROM_PTR(&client_unsubscribe_obj) }, \
@@ -944,13 +923,13 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
     { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&client_clear_pending_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&umqtt_clear_pending_obj) }, \
     UMQTT_WITH_MPLIB( \
     { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&client_pending_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&client_take_pid_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&client_pids_obj) }, ) \
+    { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&umqtt_pending_view_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__take_pid), MP_ROM_PTR(&umqtt_take_pid_obj) }, \
+    { MP_ROM_QSTR(MP_QSTR__pids), MP_ROM_PTR(&umqtt_pids_obj) }, ) \
     UMQTT_WITH_KEEPALIVE( \
     { MP_ROM_QSTR(MP_QSTR__keepalive_set), MP_ROM_PTR(&client_keepalive_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__keepalive_due), MP_ROM_PTR(&client_keepalive_due_obj) }, )
@@ -969,16 +948,18 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_del_obj, client_del);
 #else
 #define UMQTT_CLIENT_NB_METHODS
 #endif
-static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
-    UMQTT_CLIENT_METHODS
-    UMQTT_CLIENT_NB_METHODS
-};
 static const mp_rom_map_elem_t umqtt_simple2_locals_dict_table[] = {
     UMQTT_CLIENT_METHODS
     UMQTT_CLIENT_NB_METHODS
     UMQTT_SIMPLE2_METHODS
 };
 MP_DEFINE_CONST_DICT(umqtt_simple2_locals_dict, umqtt_simple2_locals_dict_table);
+
+#if defined(UMQTT_MPLIB)
+static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
+    UMQTT_CLIENT_METHODS
+    UMQTT_CLIENT_NB_METHODS
+};
 static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
 
 #if defined(UMQTT_NONBLOCKING)
@@ -999,5 +980,6 @@ MP_DEFINE_CONST_OBJ_TYPE(
     locals_dict, &umqtt_client_locals_dict
     );
 #endif
+#endif // UMQTT_MPLIB
 
 #endif // MICROPY_PY_UMQTT

@@ -176,9 +176,9 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
 // it: nothing else refers to it.
 mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     const umqtt_receive_conv_t *rc, int32_t io_timeout) {
-    #if !defined(UMQTT_MPLIB) && !defined(UMQTT_NONBLOCKING)
+    #if !defined(UMQTT_MPLIB)
     // simple2's are the only receive conventions in this firmware: constants
-    // the compiler folds into the dispatcher.
+    // the compiler folds into the dispatcher (rc is NULL: UMQTT_RECEIVE_CONV).
     static const umqtt_receive_conv_t simple2_only = UMQTT_RECEIVE_SIMPLE2;
     rc = &simple2_only;
     #endif

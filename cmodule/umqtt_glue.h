@@ -16,7 +16,8 @@
 //   umqtt_events.c    the one event dispatcher: a packet the engine handled
 //                     -> message callback and ack, cbstat, return value or
 //                     exception, by the caller's conventions
-//   umqtt_pending.c   the type `PendingAcks` (rcv_pids, a live view)
+//   umqtt_pending.c   the type `PendingAcks` (rcv_pids, a live view), the
+//                     default newpid, _clear_pending/_pending/_take_pid/_pids
 //   umqtt_net.c       open_conn(): the socket (and TLS) to the broker
 //   umqtt_simple2.c  simple2's attributes (client_id, cb, lw_*...) kept
 //                     in the client until user code replaces them, and
@@ -93,6 +94,9 @@
 #ifndef UMQTT_MPLIB
 #define UMQTT_MPLIB (1)
 #endif
+// They also bring the generic type Client (umqtt.MQTTClient and mqtt_as
+// derive from it, Simple from it) and its `api` / `props_dict` keywords:
+// without UMQTT_MPLIB, Simple2 is the one native client type.
 #if UMQTT_MPLIB
 #define UMQTT_WITH_MPLIB(...) __VA_ARGS__
 #else
@@ -110,6 +114,11 @@
 #else
 #undef UMQTT_KEEPALIVE
 #define UMQTT_WITH_KEEPALIVE(...)
+#endif
+// mqtt_as, the one user of the non-blocking calls, is built on the
+// micropython-lib conventions (micropython.mk sets both for it).
+#if defined(UMQTT_NONBLOCKING) && !defined(UMQTT_MPLIB)
+#error "umqtt: UMQTT_NONBLOCKING needs UMQTT_MPLIB (the mqtt_as facade has both)"
 #endif
 
 #include "umqtt_ffi.h"
@@ -159,7 +168,7 @@ enum {
 #define UMQTT_LEND_STACK(io) (void)0
 #endif
 
-// The `api` keyword of _umqtt.Client (see umqtt_conventions_t).
+// The `api` keyword of _umqtt.Client (see umqtt_conventions_t; UMQTT_MPLIB).
 enum { UMQTT_API_SIMPLE2 = 0, UMQTT_API_MPLIB = 1 };
 
 // What a receive call returns for a packet.
@@ -202,7 +211,8 @@ typedef struct {
 }
 
 // The conventions of a façade, chosen at construction from the `api` and
-// `props_dict` keywords (modumqtt.c: umqtt_conv_of).
+// `props_dict` keywords (modumqtt.c: umqtt_conv_of). Only with UMQTT_MPLIB:
+// without, every client keeps simple2's.
 typedef struct {
     // check_msg(), wait_msg(), _receive() (and publishes waiting for room);
     // _nb_receive() reports as umqtt_receive_nb, whatever the façade.
@@ -227,13 +237,17 @@ typedef struct {
 extern const umqtt_receive_conv_t umqtt_receive_nb;
 const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict);
 
-// A micropython-lib convention of `self` (errors_as_oserror, broker_codes):
-// constant false in a firmware without them (UMQTT_MPLIB), for the compiler
-// to drop what depends on it.
+// A convention of `self` beyond simple2's (errors_as_oserror, broker_codes,
+// props_dict): constant false in a firmware without them (UMQTT_MPLIB), for
+// the compiler to drop what depends on it. UMQTT_RECEIVE_CONV: how its
+// blocking receive calls report (without UMQTT_MPLIB, NULL: umqtt_dispatch
+// then uses simple2's, the only ones there).
 #if defined(UMQTT_MPLIB)
 #define UMQTT_MPLIB_CONV(self, field) ((self)->conv->field)
+#define UMQTT_RECEIVE_CONV(self) ((self)->conv->receive)
 #else
 #define UMQTT_MPLIB_CONV(self, field) ((void)(self), false)
+#define UMQTT_RECEIVE_CONV(self) ((void)(self), (const umqtt_receive_conv_t *)NULL)
 #endif
 
 typedef struct _umqtt_client_obj_t {
@@ -245,7 +259,9 @@ typedef struct _umqtt_client_obj_t {
     uint32_t shadowed;        // bit i: a class of the owner defines setting i
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
+    #if defined(UMQTT_MPLIB)
     const umqtt_conventions_t *conv;  // the façade's conventions (`api`, `props_dict`)
+    #endif
     uint8_t *rx;              // receive buffer: rx_inline, or a block for one large packet
     size_t rx_cap;
     uint8_t *tx;              // transmit buffer: tx_inline, or a block for large packets
@@ -270,21 +286,28 @@ typedef struct {
 } umqtt_body_t;
 
 extern const mp_obj_type_t mp_type_MQTTException;
-extern const mp_obj_type_t umqtt_client_type;
 // Client with simple2's attributes and methods (umqtt_simple2.c).
 extern const mp_obj_type_t umqtt_simple2_type;
 #if defined(UMQTT_MPLIB)
+extern const mp_obj_type_t umqtt_client_type;
 // Client with micropython-lib umqtt.simple's attributes (umqtt_simple2.c).
 extern const mp_obj_type_t umqtt_simple_type;
 #define UMQTT_IS_SIMPLE(obj) mp_obj_is_exact_type(obj, &umqtt_simple_type)
+// The native type every client derives from.
+#define UMQTT_BASE_TYPE umqtt_client_type
 #else
 #define UMQTT_IS_SIMPLE(obj) false
+#define UMQTT_BASE_TYPE umqtt_simple2_type
 #endif
 mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args);
 // Whether `obj` is a native client (not a façade instance holding one).
 static inline bool umqtt_is_native_client(mp_obj_t obj) {
+    #if defined(UMQTT_MPLIB)
     return mp_obj_is_exact_type(obj, &umqtt_client_type) || mp_obj_is_exact_type(obj, &umqtt_simple2_type)
            || UMQTT_IS_SIMPLE(obj);
+    #else
+    return mp_obj_is_exact_type(obj, &umqtt_simple2_type);
+    #endif
 }
 // The native client of `obj` (itself, or the native base of a façade
 // instance), or MP_OBJ_NULL.
@@ -343,17 +366,7 @@ void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t retu
 umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in);
 // The same, for every call that uses the engine, the stream or the buffers:
 // RuntimeError while an I/O call of this client runs Python code.
-umqtt_client_obj_t *umqtt_idle_client_of_slow(mp_obj_t self_in);
-static inline umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
-    // The usual call (the native base itself, not busy) without a function call.
-    if (umqtt_is_native_client(self_in)) {
-        umqtt_client_obj_t *self = MP_OBJ_TO_PTR(self_in);
-        if (!self->port.busy) {
-            return self;
-        }
-    }
-    return umqtt_idle_client_of_slow(self_in);
-}
+umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in);
 
 // The engine's view of the stream and the buffers, as they are now: take it
 // again after any Python code, which may have replaced them.
@@ -374,16 +387,7 @@ static inline umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
 
 // owner.attr. A simple2 setting the owner has not replaced is read from the
 // client without Python's attribute lookup (umqtt_simple2.c).
-mp_obj_t umqtt_setting_of(umqtt_client_obj_t *self, qstr attr);
-static inline mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
-    if (self->settings != NULL) {
-        mp_obj_t v = umqtt_setting_of(self, attr);
-        if (v != MP_OBJ_NULL) {
-            return v;
-        }
-    }
-    return mp_load_attr(self->owner, attr);
-}
+mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr);
 
 // The ms tick counter as Python's time.ticks_ms() shows it.
 static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
@@ -525,6 +529,13 @@ void umqtt_close_quietly(mp_obj_t sock);
 mp_obj_t umqtt_pending_new(umqtt_client_obj_t *client);
 // An iterator over the engine's free packet ids (the default newpid).
 mp_obj_t umqtt_pids_new(mp_obj_t client);
+// Client's _clear_pending, _pending, _take_pid and _pids (umqtt_client.c's table).
+extern const mp_obj_fun_builtin_fixed_t umqtt_clear_pending_obj;
+#if defined(UMQTT_MPLIB)
+extern const mp_obj_fun_builtin_fixed_t umqtt_pending_view_obj;
+extern const mp_obj_fun_builtin_var_t umqtt_take_pid_obj;
+extern const mp_obj_fun_builtin_fixed_t umqtt_pids_obj;
+#endif
 
 // ---------------------------------------------------------------------------
 // umqtt_props.c: MQTT 5 properties.

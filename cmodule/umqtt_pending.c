@@ -1,6 +1,8 @@
 // umqtt-rs: rcv_pids, the type PendingAcks: a dict-like live view
 // (pid -> deadline in ticks_ms) over the engine's in-flight table. User
-// code may read it and insert pids that must time out.
+// code may read it and insert pids that must time out. Also the default
+// newpid (PacketIds) and the client's methods on the table and its packet
+// ids (_clear_pending; with UMQTT_MPLIB _pending, _take_pid, _pids).
 
 #include "umqtt_glue.h"
 
@@ -35,10 +37,8 @@ static umqtt_client_obj_t *umqtt_pending_client(mp_obj_t self_in) {
 // Whether `key` is a packet id as a dict key would match one: an int (or
 // bool) 1..65535. Anything else -- a huge int, a str -- matches no pid.
 static bool umqtt_pid_key(mp_obj_t key, uint16_t *pid) {
-    if (!mp_obj_is_small_int(key) && !mp_obj_is_bool(key)) {
-        return false;
-    }
-    mp_int_t v = mp_obj_get_int(key);
+    // (True is 1; False, like 0, is no pid)
+    mp_int_t v = key == mp_const_true ? 1 : mp_obj_is_small_int(key) ? MP_OBJ_SMALL_INT_VALUE(key) : 0;
     if (v < 1 || v > 65535) {
         return false;
     }
@@ -94,87 +94,46 @@ static mp_obj_t umqtt_pending_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
     }
 }
 
+// A dict {pid: deadline} of the table as it is now: what a view's ==,
+// iteration, keys(), values() and items() work on, as on simple2's dict.
+static mp_obj_t umqtt_pending_dict(mp_obj_t self_in) {
+    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
+    mp_obj_t dict = mp_obj_new_dict(umqtt_client_pending_len(client->engine));
+    uint16_t pid;
+    uint32_t deadline;
+    // (an allocation may run a finaliser that changes the table: nth says
+    // when the end is reached)
+    for (size_t i = 0; umqtt_client_pending_nth(client->engine, i, &pid, &deadline); i++) {
+        mp_obj_dict_store(dict, MP_OBJ_NEW_SMALL_INT(pid), umqtt_ticks_obj(deadline));
+    }
+    return dict;
+}
+
 static mp_obj_t umqtt_pending_binary_op(mp_binary_op_t op, mp_obj_t lhs_in, mp_obj_t rhs_in) {
-    umqtt_client_obj_t *client = umqtt_pending_client(lhs_in);
     if (op == MP_BINARY_OP_CONTAINS) {
-        uint16_t pid;
-        uint32_t deadline;
-        return mp_obj_new_bool(umqtt_pid_key(rhs_in, &pid) && umqtt_client_pending_get(client->engine, pid, &deadline));
+        return mp_obj_new_bool(umqtt_pending_lookup(lhs_in, rhs_in, false, MP_OBJ_SENTINEL) != MP_OBJ_SENTINEL);
     }
     if (op == MP_BINARY_OP_EQUAL) {
         // Equal to a dict with the same pids and deadlines, as rcv_pids == {} expects.
-        if (!mp_obj_is_type(rhs_in, &mp_type_dict)) {
-            return mp_obj_new_bool(lhs_in == rhs_in);
-        }
-        mp_map_t *map = mp_obj_dict_get_map(rhs_in);
-        size_t n = umqtt_client_pending_len(client->engine);
-        if (map->used != n) {
-            return mp_const_false;
-        }
-        for (size_t i = 0; i < n; i++) {
-            uint16_t pid;
-            uint32_t deadline;
-            if (!umqtt_client_pending_nth(client->engine, i, &pid, &deadline)) {
-                return mp_const_false;
-            }
-            mp_map_elem_t *elem = mp_map_lookup(map, MP_OBJ_NEW_SMALL_INT(pid), MP_MAP_LOOKUP);
-            if (elem == NULL || !mp_obj_equal(elem->value, umqtt_ticks_obj(deadline))) {
-                return mp_const_false;
-            }
-        }
-        return mp_const_true;
+        return mp_obj_new_bool(mp_obj_equal(umqtt_pending_dict(lhs_in), rhs_in));
     }
     return MP_OBJ_NULL;
 }
 
-// A snapshot list of keys, values or (key, value) tuples.
-enum { UMQTT_VIEW_KEYS, UMQTT_VIEW_VALUES, UMQTT_VIEW_ITEMS };
-
-static mp_obj_t umqtt_pending_snapshot(mp_obj_t self_in, int kind) {
-    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
-    size_t n = umqtt_client_pending_len(client->engine);
-    mp_obj_t list = mp_obj_new_list(n, NULL);
-    mp_obj_list_t *l = MP_OBJ_TO_PTR(list);
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint16_t pid;
-        uint32_t deadline;
-        if (!umqtt_client_pending_nth(client->engine, i, &pid, &deadline)) {
-            break;
-        }
-        mp_obj_t key = MP_OBJ_NEW_SMALL_INT(pid);
-        mp_obj_t value = umqtt_ticks_obj(deadline);
-        if (kind == UMQTT_VIEW_KEYS) {
-            l->items[count++] = key;
-        } else if (kind == UMQTT_VIEW_VALUES) {
-            l->items[count++] = value;
-        } else {
-            mp_obj_t kv[2] = {key, value};
-            l->items[count++] = mp_obj_new_tuple(2, kv);
-        }
-    }
-    l->len = count;
-    return list;
-}
-
 static mp_obj_t umqtt_pending_getiter(mp_obj_t self_in, mp_obj_iter_buf_t *iter_buf) {
-    return mp_getiter(umqtt_pending_snapshot(self_in, UMQTT_VIEW_KEYS), iter_buf);
+    return mp_getiter(umqtt_pending_dict(self_in), iter_buf);
 }
 
-static mp_obj_t umqtt_pending_keys(mp_obj_t self_in) {
-    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_KEYS);
+// keys(), values(), items(): the snapshot dict's (views of a dict the table
+// no longer changes, as iterating simple2's own dict needs). Other names:
+// the locals dict.
+static void umqtt_pending_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    if (dest[0] == MP_OBJ_NULL && (attr == MP_QSTR_keys || attr == MP_QSTR_values || attr == MP_QSTR_items)) {
+        mp_load_method(umqtt_pending_dict(self_in), attr, dest);
+        return;
+    }
+    dest[1] = MP_OBJ_SENTINEL;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_keys_obj, umqtt_pending_keys);
-
-static mp_obj_t umqtt_pending_values(mp_obj_t self_in) {
-    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_VALUES);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_values_obj, umqtt_pending_values);
-
-static mp_obj_t umqtt_pending_items(mp_obj_t self_in) {
-    return umqtt_pending_snapshot(self_in, UMQTT_VIEW_ITEMS);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_items_obj, umqtt_pending_items);
 
 static mp_obj_t umqtt_pending_get(size_t n_args, const mp_obj_t *args) {
     return umqtt_pending_lookup(args[0], args[1], false, n_args > 2 ? args[2] : mp_const_none);
@@ -194,9 +153,6 @@ static mp_obj_t umqtt_pending_clear(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_clear_obj, umqtt_pending_clear);
 
 static const mp_rom_map_elem_t umqtt_pending_locals_dict_table[] = {
-    { MP_ROM_QSTR(MP_QSTR_keys), MP_ROM_PTR(&umqtt_pending_keys_obj) },
-    { MP_ROM_QSTR(MP_QSTR_values), MP_ROM_PTR(&umqtt_pending_values_obj) },
-    { MP_ROM_QSTR(MP_QSTR_items), MP_ROM_PTR(&umqtt_pending_items_obj) },
     { MP_ROM_QSTR(MP_QSTR_get), MP_ROM_PTR(&umqtt_pending_get_obj) },
     { MP_ROM_QSTR(MP_QSTR_pop), MP_ROM_PTR(&umqtt_pending_pop_obj) },
     { MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&umqtt_pending_clear_obj) },
@@ -211,6 +167,7 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     unary_op, umqtt_pending_unary_op,
     binary_op, umqtt_pending_binary_op,
     iter, umqtt_pending_getiter,
+    attr, umqtt_pending_attr,
     locals_dict, &umqtt_pending_locals_dict
     );
 
@@ -251,5 +208,45 @@ mp_obj_t umqtt_pids_new(mp_obj_t client) {
     pids->client = client;
     return MP_OBJ_FROM_PTR(pids);
 }
+
+// ---------------------------------------------------------------------------
+// The client's methods on its in-flight table and packet ids.
+
+// _clear_pending(): forget every in-flight pid (clean session).
+static mp_obj_t client_clear_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
+    umqtt_client_pending_clear(self->engine);
+    return mp_const_none;
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_clear_pending_obj, client_clear_pending);
+
+#if defined(UMQTT_MPLIB)
+// _pending(): the live rcv_pids mapping.
+static mp_obj_t client_pending(mp_obj_t self_in) {
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
+    return self->pending_view;
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_view_obj, client_pending);
+
+// _take_pid(after=0) -> the engine's next free packet id: 1..65535 in
+// turn, wrapping, skipping ids still awaiting an ack; `after` (1..65535)
+// continues after that id (umqtt.simple's settable `pid`). Every façade's
+// default newpid yields these; a newpid the user sets replaces them.
+static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    mp_int_t after = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    uint16_t pid = 0;
+    umqtt_check(self, umqtt_client_next_pid(self->engine, after >= 1 && after <= 65535 ? (uint16_t)after : 0, &pid), 0);
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_take_pid_obj, 1, 2, client_take_pid);
+
+// _pids() -> an iterator of _take_pid() values: the façades' default newpid.
+static mp_obj_t client_pids(mp_obj_t self_in) {
+    umqtt_client_of(self_in);
+    return umqtt_pids_new(self_in);
+}
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pids_obj, client_pids);
+#endif
 
 #endif // MICROPY_PY_UMQTT

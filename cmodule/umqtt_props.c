@@ -135,14 +135,14 @@ mp_obj_t umqtt_props_to_dict(umqtt_client_obj_t *self, umqtt_bytes block) {
                 mp_obj_t item;
                 if (p.kind == UMQTT_PROPERTY_KIND_VAR_INT) {
                     item = mp_obj_new_int_from_uint(p.number);
-                    if (self->conv->props_dict) {
+                    if (UMQTT_MPLIB_CONV(self, props_dict)) {
                         value = item;
                         break;
                     }
                 } else {
                     mp_obj_t name = mp_obj_new_str((const char *)p.a.ptr, p.a.len);
                     item = mp_obj_new_str((const char *)p.b.ptr, p.b.len);
-                    if (self->conv->props_dict) {
+                    if (UMQTT_MPLIB_CONV(self, props_dict)) {
                         mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(dict), key, MP_MAP_LOOKUP);
                         mp_obj_t pairs = e != NULL ? e->value : mp_obj_new_dict(0);
                         mp_obj_dict_store(pairs, name, item);

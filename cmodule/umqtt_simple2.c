@@ -19,7 +19,7 @@
 // class attribute or method of that name (robust2's cbstat) takes
 // precedence. The native client reads a setting straight from the array
 // while the instance has no attribute of that name and its classes defined
-// none when the client was made (umqtt_setting_of: ~100 instructions less
+// none when the client was made (umqtt_owner_attr: ~100 instructions less
 // per publish than Python's lookup); otherwise as owner.attr. What it
 // updates itself (last_ping, last_cpacket, sock_raw) and what the setters
 // store goes to the array under the same condition (umqtt_owner_store).
@@ -208,14 +208,16 @@ void umqtt_owner_store(umqtt_client_obj_t *self, qstr attr, mp_obj_t value) {
     mp_store_attr(self->owner, attr, value);
 }
 
-// The setting `attr` if the owner has not replaced it and it exists; else
-// MP_OBJ_NULL: then the caller reads owner.attr the Python way.
-mp_obj_t umqtt_setting_of(umqtt_client_obj_t *self, qstr attr) {
-    int idx = umqtt_setting_index(attr);
-    if (idx < 0 || self->settings[idx] == MP_OBJ_NULL || !umqtt_owner_keeps_setting(self, attr, idx)) {
-        return MP_OBJ_NULL;
+// owner.attr: the setting `attr` if the owner has not replaced it and it
+// exists, else the Python way.
+mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
+    if (self->settings != NULL) {
+        int idx = umqtt_setting_index(attr);
+        if (idx >= 0 && self->settings[idx] != MP_OBJ_NULL && umqtt_owner_keeps_setting(self, attr, idx)) {
+            return self->settings[idx];
+        }
     }
-    return self->settings[idx];
+    return mp_load_attr(self->owner, attr);
 }
 
 // set_callback(f), set_callback_status(f): simple2's setters of cb and cbstat.
@@ -333,13 +335,15 @@ MP_DEFINE_CONST_FUN_OBJ_KW(umqtt_simple2_connect_obj, 1, simple2_connect);
 // and methods, the native base of umqtt.simple2.MQTTClient (and so of
 // robust2's); the other façades derive from Client and do not see them.
 // Its locals (umqtt_client.c) are Client's methods and UMQTT_SIMPLE2_METHODS.
+// Without UMQTT_MPLIB there is no Client: Simple2 stands alone (the macro
+// counts the slots after UMQTT_WITH_MPLIB has expanded).
 MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_simple2_type,
     MP_QSTR_Simple2,
     MP_TYPE_FLAG_NONE,
     make_new, umqtt_client_make_new,
     attr, simple2_attr,
-    parent, &umqtt_client_type,
+    UMQTT_WITH_MPLIB(parent, &umqtt_client_type, )
     locals_dict, &umqtt_simple2_locals_dict
     );
 

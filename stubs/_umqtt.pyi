@@ -3,21 +3,27 @@ The native MQTT engine of umqtt-rs (built-in C module ``_umqtt``).
 
 Not meant to be used directly: the frozen façades ``umqtt.simple2``,
 ``umqtt.simple``, ``umqtt.robust``, ``umqtt.robust2`` and ``umqtt.MQTTClient``
-subclass :class:`Client`. The native client reads its settings (``client_id``,
+subclass :class:`Client`. A firmware without the façades built on
+micropython-lib's conventions (umqtt.simple, umqtt.robust, umqtt.MQTTClient,
+mqtt_as: C define ``UMQTT_MPLIB``; the minimal profile) has no
+:class:`Client`, :class:`Simple`, :data:`API_SIMPLE2`, :data:`API_MPLIB` or
+:func:`topic_matches`: there :class:`Simple2` stands alone, with every
+method of :class:`Client`. The native client reads its settings (``client_id``,
 ``user``, ``pswd``, ``keepalive``, ``lw_*``, ``newpid``, ``cb``, ``cbstat``,
 ``socket_timeout``, ``message_timeout``) from its *owner*, the Python
 instance passed to the constructor, and stores ``last_ping`` and
 ``last_cpacket`` on it.
 """
 
-from typing import Any, Dict, Iterator, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, Optional, Tuple, Union
 
 _Buffer = Union[bytes, bytearray, memoryview, str]
 
 API_SIMPLE2: int
 """Conventions of fizista's umqtt.simple2: ``cb(topic, msg, retained, dup)``,
 ``check_msg()`` returns ``None`` after a PUBLISH, every error is
-``MQTTException(code)``."""
+``MQTTException(code)``. Like the ``api`` keyword, only with ``UMQTT_MPLIB``
+(without, every client has these conventions)."""
 
 API_MPLIB: int
 """Conventions of micropython-lib's umqtt.simple: ``cb(topic, msg)``,
@@ -66,7 +72,10 @@ def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
 class _PendingAcks:
     """``rcv_pids``: a live, dict-like view ``pid -> deadline`` (``ticks_ms``)
     of the packet ids awaiting an acknowledgement. Assigning ``view[pid] =
-    deadline`` makes a pid time out; ``del view[pid]`` forgets it."""
+    deadline`` makes a pid time out; ``del view[pid]`` forgets it.
+    Iteration, ``==``, ``keys()``, ``values()`` and ``items()`` work on a
+    dict of the table as it is then (the last three return that dict's
+    views, as simple2's own dict does)."""
     def __getitem__(self, pid: int) -> int: ...
     def __setitem__(self, pid: int, deadline: int) -> None: ...
     def __delitem__(self, pid: int) -> None: ...
@@ -74,16 +83,17 @@ class _PendingAcks:
     def __iter__(self) -> Iterator[int]: ...
     def __len__(self) -> int: ...
     def __bool__(self) -> bool: ...
-    def keys(self) -> Iterator[int]: ...
-    def values(self) -> Iterator[int]: ...
-    def items(self) -> Iterator[Tuple[int, int]]: ...
+    def keys(self) -> Iterable[int]: ...
+    def values(self) -> Iterable[int]: ...
+    def items(self) -> Iterable[Tuple[int, int]]: ...
     def get(self, pid: int, default: Any = None) -> Any: ...
     def pop(self, pid: int, default: Any = ...) -> Any: ...
     def clear(self) -> None: ...
 
 class Client:
     """The native client. ``owner`` is the Python object holding the
-    settings (normally ``self`` of a subclass)."""
+    settings (normally ``self`` of a subclass). Only in a firmware with
+    ``UMQTT_MPLIB`` (see above)."""
 
     def __init__(
         self,
@@ -209,7 +219,9 @@ class Simple2(Client):
         max_qos: int = 1,
         api: int = ...,
         props_dict: bool = False,
-    ) -> None: ...
+    ) -> None:
+        """The keywords as :class:`Client`'s; *api* and *props_dict* only
+        with ``UMQTT_MPLIB``."""
     def connect(self, clean_session: bool = True) -> int:
         """simple2's: ``disconnect()``, :func:`open_conn`, CONNECT/CONNACK."""
     def disconnect(self) -> None:

@@ -43,7 +43,8 @@ try:
     import _umqtt
     _v5 = 1 if getattr(_umqtt, "MQTT5", True) else 0
     _v31 = 1 if getattr(_umqtt, "MQTT31", True) else 0
-    _nb = 1 if hasattr(_umqtt.Client, "_nb_receive") else 0
+    # (no Client at all in a firmware without the micropython-lib facades)
+    _nb = 1 if hasattr(getattr(_umqtt, "Client", None), "_nb_receive") else 0
 except ImportError:
     _v5 = _v31 = _nb = 0
 print("PROBE", %s, "mqtt5=%%d" %% _v5, "mqtt31=%%d" %% _v31, "nonblocking=%%d" %% _nb)

@@ -5,7 +5,8 @@ Programs written for simple2 keep their code::
 
     from umqtt.simple2 import MQTTClient, MQTTException
 
-The protocol runs in the native ``_umqtt.Simple2`` (a ``_umqtt.Client``). See docs/api/umqtt.simple2.md
+The protocol runs in the native ``_umqtt.Simple2`` (a ``_umqtt.Client`` in a firmware that has
+one). See docs/api/umqtt.simple2.md
 and docs/migrating/simple2.md.
 """
 

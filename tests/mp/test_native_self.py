@@ -37,7 +37,7 @@ for bad in (5, "x", object(), None):
     raises(TypeError, MQTTClient._attach, bad, None)
     raises(TypeError, MQTTClient.publish, bad, t, b"m")
     raises(TypeError, MQTTClient.check_msg, bad)
-    raises(TypeError, _umqtt.Client.ping, bad)
+    raises(TypeError, _umqtt.Simple2.ping, bad)  # (Client's own, where it exists)
 raises(TypeError, type(c.rcv_pids).get, 5, 1)
 raises(TypeError, type(c.rcv_pids).clear, c)
 
@@ -101,5 +101,16 @@ eq(c.rcv_pids.pop(900, "d"), "d", "pop(absent, default)")
 c.rcv_pids[902] = deadline
 delitem(c.rcv_pids, 902)
 eq(902 in c.rcv_pids, False, "del removed it")
+
+# Iteration, ==, keys(), values() and items() see the table as it is, as a dict's.
+c.rcv_pids[903] = deadline
+eq(list(c.rcv_pids), [903], "iteration")
+eq(c.rcv_pids == {903: deadline}, True, "== the same dict")
+eq(c.rcv_pids == {903: time.ticks_add(deadline, 1)}, False, "== another deadline")
+eq(c.rcv_pids == {903: deadline, 904: deadline}, False, "== more pids")
+eq((list(c.rcv_pids.keys()), list(c.rcv_pids.values()), list(c.rcv_pids.items())),
+   ([903], [deadline], [(903, deadline)]), "keys, values, items")
+c.rcv_pids.clear()
+eq((len(c.rcv_pids), bool(c.rcv_pids), c.rcv_pids == {}), (0, False, True), "clear")
 close_quietly(c)
 print("OK")
