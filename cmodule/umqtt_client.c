@@ -192,7 +192,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     mp_int_t max_packet = args[ARG_max_packet_size].u_int;
     mp_int_t max_qos = args[ARG_max_qos].u_int;
     const umqtt_conventions_t *conv = umqtt_conv_of(args[ARG_api].u_int, args[ARG_props_dict].u_bool);
-    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || conv == NULL) {
+    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > UMQTT_MAX_QOS || conv == NULL) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
     if ((args[ARG_client_id].u_obj == MP_OBJ_NULL) != (type == &umqtt_client_type)

@@ -6,8 +6,10 @@ A test script declares it in a header line among its first lines:
 
 The words are the facades of UMQTT_FACADES beyond umqtt.simple2 (every
 build has simple2, umqtt.errno and the package's own modules), ``mqtt5``
-(the engine's MQTT 5, UMQTT_MQTT5) and ``nonblocking`` (the client's _nb_*
-calls and stream protocol, which come with the mqtt_as facade). tests/run.py and tests/qemu.py probe
+(the engine's MQTT 5, UMQTT_MQTT5), ``nonblocking`` (the client's _nb_*
+calls and stream protocol, which come with the mqtt_as facade) and ``qos2``
+(the engine's QoS 2 flows, UMQTT_QOS2, which come with umqtt.MQTTClient and
+mqtt_as). tests/run.py and tests/qemu.py probe
 the firmware once (PROBE, run on it) and report a test whose needs it lacks
 as skipped, with the reason, without running it.
 """
@@ -23,6 +25,7 @@ FEATURES = {
     "mqtt_as": ("mqtt_as", "mqtt_as"),
     "mqtt5": (None, "MQTT 5"),
     "nonblocking": (None, "the non-blocking calls (built with mqtt_as)"),
+    "qos2": (None, "the QoS 2 flows (built with umqtt.MQTTClient or mqtt_as)"),
 }
 
 NEEDS_RE = re.compile(rb"^#\s*needs:(.*)$", re.M)
@@ -41,9 +44,14 @@ try:
     import _umqtt
     _v5 = 1 if getattr(_umqtt, "MQTT5", True) else 0
     _nb = 1 if hasattr(_umqtt.Client, "_nb_receive") else 0
+    try:  # without the QoS 2 flows a client's max_qos is at most 1
+        _umqtt.Client(None, max_qos=2)
+        _q2 = 1
+    except ValueError:
+        _q2 = 0
 except ImportError:
-    _v5 = _nb = 0
-print("PROBE", %s, "mqtt5=%%d" %% _v5, "nonblocking=%%d" %% _nb)
+    _v5 = _nb = _q2 = 0
+print("PROBE", %s, "mqtt5=%%d" %% _v5, "nonblocking=%%d" %% _nb, "qos2=%%d" %% _q2)
 """ % ", ".join('"%s=%%d" %% _have(%r)' % (n, m) for n, (m, _) in FEATURES.items() if m)
 
 
@@ -73,9 +81,9 @@ def needs_of(source):
 
 def describe(have):
     """One line: what the probed firmware has."""
-    return "facades simple2%s; MQTT 5 %s" % (
-        "".join(", " + FEATURES[n][1] for n in FEATURES if n != "mqtt5" and n in have),
-        "on" if "mqtt5" in have else "off")
+    return "facades simple2%s; MQTT 5 %s; QoS 2 %s" % (
+        "".join(", " + FEATURES[n][1] for n in FEATURES if n not in ("mqtt5", "qos2") and n in have),
+        "on" if "mqtt5" in have else "off", "on" if "qos2" in have else "off")
 
 
 def skip_reason(source, have):

@@ -3,6 +3,8 @@
 //! the C glue does against a MicroPython socket. One file per file tested.
 
 mod client;
+#[cfg(not(feature = "qos2"))]
+mod no_qos2;
 #[cfg(feature = "nonblocking")]
 mod nonblocking;
 mod pending;
@@ -104,7 +106,10 @@ impl Harness {
     }
 
     pub(super) fn connect(&mut self, clean: bool) -> umqtt_status {
-        let options = options(b"t", clean);
+        self.connect_with(&options(b"t", clean))
+    }
+
+    pub(super) fn connect_with(&mut self, options: &umqtt_connect_options) -> umqtt_status {
         let io = self.io();
         let (mut present, mut code) = (0, 0);
         let mut props = umqtt_bytes::EMPTY;
@@ -112,7 +117,7 @@ impl Harness {
             umqtt_client_connect(
                 self.c(),
                 &io,
-                &options,
+                options,
                 1000,
                 &mut present,
                 &mut code,
