@@ -77,8 +77,9 @@ if(NOT UMQTT_RUST_OPT_SEL MATCHES "^[sz]$")
 endif()
 # The non-blocking engine calls come with the facade that drives them; the
 # micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
-# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
-# (cmodule/umqtt_glue.h).
+# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones;
+# the QoS 2 flows (UMQTT_QOS2, cargo feature qos2) with the facades that use
+# them (cmodule/umqtt_glue.h).
 string(REPLACE "," ";" _umqtt_facades "${UMQTT_FACADES_SEL}")
 # umqtt_with OUT FACADE...: OUT is 1 if one of the facades is selected, else 0.
 function(umqtt_with out)
@@ -92,6 +93,7 @@ endfunction()
 umqtt_with(UMQTT_NONBLOCKING_SEL mqtt_as)
 umqtt_with(UMQTT_MPLIB_SEL simple robust client mqtt_as)
 umqtt_with(UMQTT_KEEPALIVE_SEL robust2 client mqtt_as)
+umqtt_with(UMQTT_QOS2_SEL client mqtt_as)
 message(STATUS "umqtt: profile ${UMQTT_PROFILE_SEL}: UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_MQTT31=${UMQTT_MQTT31_SEL} UMQTT_FACADES=${UMQTT_FACADES_SEL} UMQTT_RUST_OPT=${UMQTT_RUST_OPT_SEL}")
 
 # umqtt_write FILE TEXT: writes FILE only when its text changes (a dependency).
@@ -106,7 +108,7 @@ function(umqtt_write path text)
 endfunction()
 
 set(_umqtt_native UMQTT_MQTT31=${UMQTT_MQTT31_SEL} UMQTT_MQTT5=${UMQTT_MQTT5_SEL} UMQTT_NONBLOCKING=${UMQTT_NONBLOCKING_SEL}
-    UMQTT_MPLIB=${UMQTT_MPLIB_SEL} UMQTT_KEEPALIVE=${UMQTT_KEEPALIVE_SEL})
+    UMQTT_MPLIB=${UMQTT_MPLIB_SEL} UMQTT_KEEPALIVE=${UMQTT_KEEPALIVE_SEL} UMQTT_QOS2=${UMQTT_QOS2_SEL})
 target_compile_definitions(usermod_umqtt INTERFACE ${_umqtt_native})
 set(UMQTT_NATIVE_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_native.txt)
 list(JOIN _umqtt_native " " _umqtt_native_text)
@@ -120,6 +122,9 @@ if(UMQTT_MQTT31_SEL STREQUAL "1")
 endif()
 if(UMQTT_NONBLOCKING_SEL STREQUAL "1")
     string(APPEND _umqtt_features ",nonblocking")
+endif()
+if(UMQTT_QOS2_SEL STREQUAL "1")
+    string(APPEND _umqtt_features ",qos2")
 endif()
 set(UMQTT_CARGO_FEATURES --no-default-features --features ${_umqtt_features})
 

@@ -42,19 +42,21 @@ $(error umqtt: UMQTT_RUST_OPT=$(UMQTT_RUST_OPT_SEL): use s or z)
 endif
 # The non-blocking engine calls come with the facade that drives them; the
 # micropython-lib conventions and calls (UMQTT_MPLIB) with the facades built
-# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones
-# (cmodule/umqtt_glue.h).
+# on them; the keep-alive calls (UMQTT_KEEPALIVE) with the reconnecting ones;
+# the QoS 2 flows (UMQTT_QOS2, cargo feature qos2) with the facades that use
+# them (cmodule/umqtt_glue.h).
 UMQTT_COMMA := ,
 UMQTT_FACADE_LIST := $(subst $(UMQTT_COMMA), ,$(UMQTT_FACADES_SEL))
 UMQTT_NONBLOCKING_SEL := $(if $(filter mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
 UMQTT_MPLIB_SEL := $(if $(filter simple robust client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
 UMQTT_KEEPALIVE_SEL := $(if $(filter robust2 client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
+UMQTT_QOS2_SEL := $(if $(filter client mqtt_as,$(UMQTT_FACADE_LIST)),1,0)
 
 # The selection is written to files in $(BUILD), each rewritten only when it
 # changes: make tracks them, where it tracks neither CFLAGS nor the manifest.
 UMQTT_BUILD_ABS := $(abspath $(BUILD))
 UMQTT_NATIVE_FILE := $(UMQTT_BUILD_ABS)/umqtt_native.txt
-UMQTT_NATIVE_SWITCHES := UMQTT_MPLIB=$(UMQTT_MPLIB_SEL) UMQTT_KEEPALIVE=$(UMQTT_KEEPALIVE_SEL)
+UMQTT_NATIVE_SWITCHES := UMQTT_MPLIB=$(UMQTT_MPLIB_SEL) UMQTT_KEEPALIVE=$(UMQTT_KEEPALIVE_SEL) UMQTT_QOS2=$(UMQTT_QOS2_SEL)
 UMQTT_NATIVE_TEXT := UMQTT_MQTT31=$(UMQTT_MQTT31_SEL) UMQTT_MQTT5=$(UMQTT_MQTT5_SEL) UMQTT_NONBLOCKING=$(UMQTT_NONBLOCKING_SEL) $(UMQTT_NATIVE_SWITCHES)
 UMQTT_NATIVE_WAS := $(file < $(UMQTT_NATIVE_FILE))
 UMQTT_NATIVE_OLD := $(UMQTT_NATIVE_WAS)
@@ -77,6 +79,13 @@ endif
 ifeq ($(UMQTT_NATIVE_OLD) $(UMQTT_NATIVE_SWITCHES),$(UMQTT_NATIVE_TEXT))
 UMQTT_NATIVE_OLD :=
 endif
+# UMQTT_QOS2 guards no QSTR: a directory built with the other setting, or
+# before the switch, is fine.
+ifneq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
+ifeq ($(filter-out UMQTT_QOS2=%,$(UMQTT_NATIVE_OLD)),$(filter-out UMQTT_QOS2=%,$(UMQTT_NATIVE_TEXT)))
+UMQTT_NATIVE_OLD :=
+endif
+endif
 ifneq ($(UMQTT_NATIVE_OLD),$(UMQTT_NATIVE_TEXT))
 # QSTRs (and error texts) are collected once per source file, not per
 # CFLAGS: a build directory built with another MQTT 3.1, MQTT 5 or
@@ -91,7 +100,7 @@ $(file > $(UMQTT_NATIVE_FILE),$(UMQTT_NATIVE_TEXT))
 endif
 CFLAGS_USERMOD += $(addprefix -D,$(UMQTT_NATIVE_TEXT))
 UMQTT_CARGO_FEATURES := --no-default-features \
-	--features micropython$(if $(filter 1,$(UMQTT_MQTT5_SEL)),$(UMQTT_COMMA)mqtt5)$(if $(filter 1,$(UMQTT_MQTT31_SEL)),$(UMQTT_COMMA)mqtt31)$(if $(filter 1,$(UMQTT_NONBLOCKING_SEL)),$(UMQTT_COMMA)nonblocking)
+	--features micropython$(if $(filter 1,$(UMQTT_MQTT5_SEL)),$(UMQTT_COMMA)mqtt5)$(if $(filter 1,$(UMQTT_MQTT31_SEL)),$(UMQTT_COMMA)mqtt31)$(if $(filter 1,$(UMQTT_NONBLOCKING_SEL)),$(UMQTT_COMMA)nonblocking)$(if $(filter 1,$(UMQTT_QOS2_SEL)),$(UMQTT_COMMA)qos2)
 
 # The facades: FROZEN_MANIFEST=python/manifest.py (or a manifest of your own)
 # does include("$(UMQTT_MANIFEST)"), the manifest generated here.

@@ -562,10 +562,11 @@ cmd_test() {
     cargo fmt --all --check
     log "cargo test: the core and the C ABI's drivers on a scripted port (no MicroPython build)"
     cargo test --locked -q --workspace --exclude micropython-sys 2>&1 | tail -n 25
-    log "cargo test without the default features (no MQTT 3.1, no MQTT 5, no non-blocking calls: the minimal firmware's)"
+    log "cargo test without the default features (as the minimal firmware: no MQTT 3.1, no MQTT 5, no QoS 2 flows, no non-blocking calls)"
     cargo test --locked -q -p umqtt-core -p umqtt-ffi --no-default-features 2>&1 | tail -n 25
-    log "cargo clippy (core, and umqtt-ffi on the host, deny warnings)"
+    log "cargo clippy (core, and umqtt-ffi on the host, deny warnings; with and without default features)"
     cargo clippy --locked -q -p umqtt-core -p umqtt-ffi --all-targets -- -D warnings
+    cargo clippy --locked -q -p umqtt-core -p umqtt-ffi --all-targets --no-default-features -- -D warnings
     log "core builds for bare-metal targets"
     for t in riscv32imc-unknown-none-elf thumbv7m-none-eabi; do
         cargo build --locked -q -p umqtt-core --release --target "$t"

@@ -208,7 +208,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     #else
     const bool unknown_api = false;
     #endif
-    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > 2 || unknown_api) {
+    if (max_packet < 16 || max_packet > 268435455 || max_qos < 0 || max_qos > UMQTT_MAX_QOS || unknown_api) {
         mp_raise_ValueError(MP_ERROR_TEXT("invalid max_packet_size, max_qos or api"));
     }
     #if defined(UMQTT_MPLIB)

@@ -161,7 +161,9 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
             status = 2;
             break;
         case UMQTT_EVENT_KIND_PONG:
+        #if defined(UMQTT_QOS2)
         case UMQTT_EVENT_KIND_DUPLICATE:
+        #endif
             return umqtt_result(rc->quiet_result, ev);
         default:
             // PUBREC, PUBREL, PUBCOMP: handled by the engine, body consumed.

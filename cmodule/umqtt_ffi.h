@@ -85,7 +85,7 @@ typedef enum {
   // [`umqtt_client_accept`] once it is delivered to send its ack.
   UMQTT_EVENT_KIND_MESSAGE,
   // A QoS 2 message resent by the broker before it was released: already
-  // delivered, not to be delivered again.
+  // delivered, not to be delivered again (never without feature `qos2`).
   UMQTT_EVENT_KIND_DUPLICATE,
   // Our QoS 1/2 publish `pid` is acknowledged.
   UMQTT_EVENT_KIND_DELIVERED,

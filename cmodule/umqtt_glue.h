@@ -85,6 +85,22 @@
 #if !UMQTT_NONBLOCKING
 #undef UMQTT_NONBLOCKING
 #endif
+// The QoS 2 flows (QoS 2 publish and subscribe, PUBREC/PUBREL/PUBCOMP, the
+// engine's incoming QoS 2 messages and duplicates) come with the façades
+// that use them, umqtt.MQTTClient and mqtt_as: -DUMQTT_QOS2=0 with cargo
+// without the feature qos2 leaves them out (both or neither). The engine
+// then refuses QoS 2 (a will's aside), a QoS 2 PUBLISH from the broker is a
+// protocol violation, and Client(max_qos=2) a ValueError (which tells
+// tests/needs.py).
+#ifndef UMQTT_QOS2
+#define UMQTT_QOS2 (1)
+#endif
+#if UMQTT_QOS2
+#define UMQTT_MAX_QOS (2)
+#else
+#undef UMQTT_QOS2
+#define UMQTT_MAX_QOS (1)
+#endif
 // micropython-lib's conventions (api=API_MPLIB) and the calls only the
 // façades built on them make (_receive, _pending, _take_pid, _pids,
 // _republish, topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or

@@ -107,7 +107,9 @@ class Client:
         """*max_packet_size*: the largest incoming packet accepted (a limit,
         not a buffer: a packet is read into a block of its own size, a
         PUBLISH's becoming the payload's ``bytes``). Outgoing packets have no
-        limit beyond MQTT's. *max_qos*: 1 or 2. *api*: :data:`API_SIMPLE2` or
+        limit beyond MQTT's. *max_qos*: 1 or 2 (2 needs the QoS 2 flows, which
+        come with umqtt.MQTTClient and mqtt_as; the ``minimal`` profile lacks
+        them). *api*: :data:`API_SIMPLE2` or
         :data:`API_MPLIB`. *props_dict*: received MQTT 5 user properties as
         ``{name: value}`` (mqtt_as) instead of ``[(name, value), ...]``.
         ``ValueError`` for invalid values.

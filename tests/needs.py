@@ -6,9 +6,10 @@ A test script declares it in a header line among its first lines:
 
 The words are the facades of UMQTT_FACADES beyond umqtt.simple2 (every
 build has simple2, umqtt.errno and the package's own modules), ``mqtt5``
-(the engine's MQTT 5, UMQTT_MQTT5), ``mqtt31`` (its MQTT 3.1, UMQTT_MQTT31)
-and ``nonblocking`` (the client's _nb_*
-calls and stream protocol, which come with the mqtt_as facade). tests/run.py and tests/qemu.py probe
+(the engine's MQTT 5, UMQTT_MQTT5), ``mqtt31`` (its MQTT 3.1, UMQTT_MQTT31),
+``nonblocking`` (the client's _nb_* calls and stream protocol, which come
+with the mqtt_as facade) and ``qos2`` (the engine's QoS 2 flows, UMQTT_QOS2,
+which come with umqtt.MQTTClient and mqtt_as). tests/run.py and tests/qemu.py probe
 the firmware once (PROBE, run on it) and report a test whose needs it lacks
 as skipped, with the reason, without running it.
 """
@@ -25,6 +26,7 @@ FEATURES = {
     "mqtt5": (None, "MQTT 5"),
     "mqtt31": (None, "MQTT 3.1"),
     "nonblocking": (None, "the non-blocking calls (built with mqtt_as)"),
+    "qos2": (None, "the QoS 2 flows (built with umqtt.MQTTClient or mqtt_as)"),
 }
 
 NEEDS_RE = re.compile(rb"^#\s*needs:(.*)$", re.M)
@@ -45,9 +47,14 @@ try:
     _v31 = 1 if getattr(_umqtt, "MQTT31", True) else 0
     # (no Client at all in a firmware without the micropython-lib facades)
     _nb = 1 if hasattr(getattr(_umqtt, "Client", None), "_nb_receive") else 0
+    try:  # without the QoS 2 flows a client's max_qos is at most 1
+        _umqtt.Simple2(None, "c", "h", max_qos=2)
+        _q2 = 1
+    except ValueError:
+        _q2 = 0
 except ImportError:
-    _v5 = _v31 = _nb = 0
-print("PROBE", %s, "mqtt5=%%d" %% _v5, "mqtt31=%%d" %% _v31, "nonblocking=%%d" %% _nb)
+    _v5 = _v31 = _nb = _q2 = 0
+print("PROBE", %s, "mqtt5=%%d" %% _v5, "mqtt31=%%d" %% _v31, "nonblocking=%%d" %% _nb, "qos2=%%d" %% _q2)
 """ % ", ".join('"%s=%%d" %% _have(%r)' % (n, m) for n, (m, _) in FEATURES.items() if m)
 
 
@@ -77,9 +84,10 @@ def needs_of(source):
 
 def describe(have):
     """One line: what the probed firmware has."""
-    return "facades simple2%s; MQTT 5 %s; MQTT 3.1 %s" % (
-        "".join(", " + FEATURES[n][1] for n in FEATURES if n not in ("mqtt5", "mqtt31") and n in have),
-        "on" if "mqtt5" in have else "off", "on" if "mqtt31" in have else "off")
+    return "facades simple2%s; MQTT 5 %s; MQTT 3.1 %s; QoS 2 %s" % (
+        "".join(", " + FEATURES[n][1] for n in FEATURES if n not in ("mqtt5", "mqtt31", "qos2") and n in have),
+        "on" if "mqtt5" in have else "off", "on" if "mqtt31" in have else "off",
+        "on" if "qos2" in have else "off")
 
 
 def skip_reason(source, have):

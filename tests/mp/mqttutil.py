@@ -93,6 +93,25 @@ def big_packets(size):
         return {}
 
 
+def has_qos2():
+    """Whether the firmware has the engine's QoS 2 flows (UMQTT_QOS2, with
+    umqtt.MQTTClient or mqtt_as): only then may a client take max_qos=2
+    (tests/needs.py probes the same). Pure-Python simple2: True (it reads
+    PUBREC & co. as before)."""
+    try:
+        import _umqtt
+    except ImportError:
+        return True
+    try:
+        _umqtt.Simple2(None, "c", "h", max_qos=2)
+    except ValueError:
+        return False
+    return True
+
+
+EPROTOCOL = 52  # umqtt.errno: a packet the broker must not send
+
+
 def connected(tag="c", rec=None, **kw):
     c = client(tag, **kw)
     if rec is not None:

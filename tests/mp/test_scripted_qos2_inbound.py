@@ -5,6 +5,8 @@
 #    callback, PUBREC again
 #  - PUBREL 62 02 <pid> -> PUBCOMP 70 02 <pid>; check_msg returns 0x60
 #  - after the release the pid is free: a new QoS 2 PUBLISH with it is a new message
+# (A firmware without the QoS 2 flows: test_scripted_no_qos2.)
+# needs: qos2
 from mqttutil import eq, Recorder, skip
 from fakesock import scripted, finish, publish_pkt
 

@@ -33,6 +33,10 @@
 //!   limits ([`limits::BrokerLimits`]) and inbound topic aliases
 //!   ([`limits::TopicAliases`], in caller-owned storage).
 //!
+//! Cargo features, both default: `mqtt5` (MQTT 5.0: [`codec::v5`], the
+//! engine's MQTT 5 parts) and `qos2` (the QoS 2 flows: [`session::QOS2`]);
+//! `server` adds the decoders of what only a client sends.
+//!
 //! Nothing reachable from network bytes panics: indexing, `unwrap` and
 //! friends are denied by clippy outside tests.
 #![no_std]

@@ -10,15 +10,16 @@
 //!
 //! Capacities are the rows of the session's [`Tables`]: one row holds an
 //! outgoing exchange (QoS 1/2 publish, subscribe, unsubscribe), an incoming
-//! QoS 2 message awaiting PUBREL and an ack to send; 24 bytes a row. The
+//! QoS 2 message awaiting PUBREL and an ack to send; 24 bytes a row (20
+//! without feature `qos2`, which has no QoS 2 flows: see [`QOS2`]). The
 //! rows are an array inside the session ([`Inline`]) or storage its owner
 //! grows as exchanges open, up to [`Tables::limit`] ([`crate::tables`]).
 
 use core::fmt;
 
-use crate::codec::{
-    ConnAck, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Publish, UnsubAck,
-};
+use crate::codec::{ConnAck, EncodeError, Packet, PubAck, Publish, UnsubAck};
+#[cfg(feature = "qos2")]
+use crate::codec::{PubComp, PubRec, PubRel};
 use crate::tables::{Inline, Lens, Outbound, Row, Tables};
 use crate::time::Instant;
 use crate::types::{PacketType, Pid, QoS, QosPid};
@@ -26,14 +27,24 @@ use crate::types::{PacketType, Pid, QoS, QosPid};
 /// A good in-flight limit: that of most embedded clients.
 pub const DEFAULT_CAPACITY: usize = 32;
 
+/// Whether the QoS 2 flows are built in (feature `qos2`, a default one).
+/// Without them the session refuses to start a QoS 2 publish
+/// (`SessionError::Unsupported`) and a QoS 2 PUBLISH, PUBREC, PUBREL or
+/// PUBCOMP from the broker is [`ProtocolError::UnexpectedPacket`]: a client
+/// that never publishes or subscribes at QoS 2 is never sent one (MQTT
+/// 3.1.1 §3.8.4). A will's QoS is CONNECT's alone and may still be 2.
+pub const QOS2: bool = cfg!(feature = "qos2");
+
 /// The acknowledgement an outgoing exchange waits for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Awaiting {
     /// A QoS 1 PUBLISH was sent.
     PubAck,
     /// A QoS 2 PUBLISH was sent.
+    #[cfg(feature = "qos2")]
     PubRec,
     /// A PUBREL was sent (QoS 2, second half).
+    #[cfg(feature = "qos2")]
     PubComp,
     /// A SUBSCRIBE with this many filters was sent.
     SubAck {
@@ -54,10 +65,13 @@ pub enum Transmit {
     /// Acknowledges a QoS 1 message.
     PubAck(Pid),
     /// First acknowledgement of a QoS 2 message.
+    #[cfg(feature = "qos2")]
     PubRec(Pid),
     /// Releases a QoS 2 message we published.
+    #[cfg(feature = "qos2")]
     PubRel(Pid),
     /// Completes a QoS 2 message we received.
+    #[cfg(feature = "qos2")]
     PubComp(Pid),
 }
 
@@ -66,8 +80,11 @@ impl Transmit {
     pub fn packet(self) -> Packet<'static> {
         match self {
             Transmit::PubAck(pid) => Packet::PubAck(PubAck { pid }),
+            #[cfg(feature = "qos2")]
             Transmit::PubRec(pid) => Packet::PubRec(PubRec { pid }),
+            #[cfg(feature = "qos2")]
             Transmit::PubRel(pid) => Packet::PubRel(PubRel { pid }),
+            #[cfg(feature = "qos2")]
             Transmit::PubComp(pid) => Packet::PubComp(PubComp { pid }),
         }
     }
@@ -80,8 +97,11 @@ impl Transmit {
     pub fn encode(self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let (packet_type, pid) = match self {
             Transmit::PubAck(pid) => (PacketType::PubAck, pid),
+            #[cfg(feature = "qos2")]
             Transmit::PubRec(pid) => (PacketType::PubRec, pid),
+            #[cfg(feature = "qos2")]
             Transmit::PubRel(pid) => (PacketType::PubRel, pid),
+            #[cfg(feature = "qos2")]
             Transmit::PubComp(pid) => (PacketType::PubComp, pid),
         };
         let [high, low] = pid.get().to_be_bytes();
@@ -100,6 +120,7 @@ pub enum Event<'a> {
     Message(Publish<'a>),
     /// A QoS 2 message already delivered and not yet released: the broker
     /// resent it. Not for the application; its PUBREC is queued again.
+    #[cfg(feature = "qos2")]
     Duplicate(Publish<'a>),
     /// Our QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish, or a tracked id, is done.
     Delivered {
@@ -109,8 +130,10 @@ pub enum Event<'a> {
         qos: QoS,
     },
     /// PUBREC for our QoS 2 publish: PUBREL is queued, PUBCOMP awaited.
+    #[cfg(feature = "qos2")]
     Received(Pid),
     /// PUBREL for a QoS 2 message we received: PUBCOMP is queued.
+    #[cfg(feature = "qos2")]
     Released(Pid),
     /// SUBACK for our SUBSCRIBE (or a tracked id); a code 0x80 is a refusal.
     Subscribed {
@@ -147,7 +170,8 @@ pub enum Event<'a> {
 #[non_exhaustive]
 pub enum ProtocolError {
     /// A packet a server never sends (CONNECT, SUBSCRIBE, PINGREQ...), a
-    /// CONNACK we did not ask for, or anything before the CONNACK.
+    /// CONNACK we did not ask for, or anything before the CONNACK; without
+    /// feature `qos2`, a QoS 2 PUBLISH, PUBREC, PUBREL or PUBCOMP.
     UnexpectedPacket(PacketType),
     /// An ack of the wrong type for its id, e.g. PUBACK for a QoS 2 publish.
     WrongAck {
@@ -181,6 +205,11 @@ pub enum SessionError {
     PidInUse,
     /// Every row holds an exchange in flight.
     Full,
+    /// A QoS 2 publish, and the QoS 2 flows are not built in ([`QOS2`]).
+    /// (Only then does it exist: with them, a third error to map cost the
+    /// firmware's callers of `start_*` about 40 B of rv32imc code.)
+    #[cfg(not(feature = "qos2"))]
+    Unsupported,
 }
 
 impl fmt::Display for SessionError {
@@ -188,6 +217,8 @@ impl fmt::Display for SessionError {
         f.write_str(match self {
             SessionError::PidInUse => "packet id already in flight",
             SessionError::Full => "in-flight table full",
+            #[cfg(not(feature = "qos2"))]
+            SessionError::Unsupported => "QoS 2 is not built in",
         })
     }
 }
@@ -272,7 +303,9 @@ impl<T: Tables> Session<T> {
         self.handle_disconnect();
         if clean_session {
             self.clear();
-        } else {
+        }
+        #[cfg(feature = "qos2")]
+        if !clean_session {
             let rows = self.tables.rows_mut();
             for i in 0..self.lens.out_len() {
                 let Some(entry) = self.lens.out_get(rows, i) else {
@@ -292,11 +325,11 @@ impl<T: Tables> Session<T> {
     pub fn publishes_in_flight(&self) -> usize {
         self.lens
             .out(self.rows())
-            .filter(|e| {
-                matches!(
-                    e.awaiting,
-                    Awaiting::PubAck | Awaiting::PubRec | Awaiting::PubComp
-                )
+            .filter(|e| match e.awaiting {
+                Awaiting::PubAck => true,
+                #[cfg(feature = "qos2")]
+                Awaiting::PubRec | Awaiting::PubComp => true,
+                _ => false,
             })
             .count()
     }
@@ -324,13 +357,12 @@ impl<T: Tables> Session<T> {
         pid: Pid,
     ) -> Result<Event<'static>, ProtocolError> {
         let awaiting = self.lens.out_get(self.rows(), index).map(|e| e.awaiting);
-        let fits = matches!(
-            (packet_type, awaiting),
-            (
-                PacketType::PubAck,
-                Some(Awaiting::PubAck | Awaiting::Tracked)
-            ) | (PacketType::PubRec, Some(Awaiting::PubRec))
-        );
+        let fits = match (packet_type, awaiting) {
+            (PacketType::PubAck, Some(Awaiting::PubAck | Awaiting::Tracked)) => true,
+            #[cfg(feature = "qos2")]
+            (PacketType::PubRec, Some(Awaiting::PubRec)) => true,
+            _ => false,
+        };
         if !fits {
             return Err(ProtocolError::WrongAck { packet_type, pid });
         }
@@ -373,7 +405,10 @@ impl<T: Tables> Session<T> {
         let awaiting = match qos {
             QoS::AtMostOnce => return Ok(()),
             QoS::AtLeastOnce => Awaiting::PubAck,
+            #[cfg(feature = "qos2")]
             QoS::ExactlyOnce => Awaiting::PubRec,
+            #[cfg(not(feature = "qos2"))]
+            QoS::ExactlyOnce => return Err(SessionError::Unsupported),
         };
         self.insert(pid, awaiting, deadline)
     }
@@ -410,7 +445,10 @@ impl<T: Tables> Session<T> {
         let awaiting = match qos {
             QoS::AtMostOnce => return Ok(Some(false)),
             QoS::AtLeastOnce => Awaiting::PubAck,
+            #[cfg(feature = "qos2")]
             QoS::ExactlyOnce => Awaiting::PubRec,
+            #[cfg(not(feature = "qos2"))]
+            QoS::ExactlyOnce => return Err(SessionError::Unsupported),
         };
         let Some(index) = self.find(pid) else {
             self.insert(pid, awaiting, deadline)?;
@@ -425,6 +463,7 @@ impl<T: Tables> Session<T> {
                 entry.deadline = deadline;
                 Ok(Some(true))
             }
+            #[cfg(feature = "qos2")]
             (Awaiting::PubComp, QoS::ExactlyOnce) => Ok(None),
             _ => Err(SessionError::PidInUse),
         }
@@ -512,19 +551,29 @@ impl<T: Tables> Session<T> {
             };
         }
         match packet {
+            #[cfg(feature = "qos2")]
             Packet::Publish(publish) => Ok(if self.handle_publish(&publish)? {
                 Event::Duplicate(publish)
             } else {
                 Event::Message(publish)
             }),
+            #[cfg(not(feature = "qos2"))]
+            Packet::Publish(publish) => {
+                self.handle_publish(&publish)?;
+                Ok(Event::Message(publish))
+            }
+            #[cfg(feature = "qos2")]
             Packet::PubRel(PubRel { pid }) => {
                 self.handle_pubrel(pid)?;
                 Ok(Event::Released(pid))
             }
-            Packet::PubAck(PubAck { pid })
-            | Packet::PubRec(PubRec { pid })
-            | Packet::PubComp(PubComp { pid })
-            | Packet::UnsubAck(UnsubAck { pid }) => self.handle_ack(packet_type, pid, &[], false),
+            #[cfg(feature = "qos2")]
+            Packet::PubRec(PubRec { pid }) | Packet::PubComp(PubComp { pid }) => {
+                self.handle_ack(packet_type, pid, &[], false)
+            }
+            Packet::PubAck(PubAck { pid }) | Packet::UnsubAck(UnsubAck { pid }) => {
+                self.handle_ack(packet_type, pid, &[], false)
+            }
             Packet::SubAck(ack) => self.handle_ack(packet_type, ack.pid, ack.return_codes, false),
             Packet::PingResp(_) => Ok(Event::Pong),
             Packet::Connect(_)
@@ -534,6 +583,10 @@ impl<T: Tables> Session<T> {
             | Packet::PingReq(_)
             | Packet::Disconnect(_)
             | Packet::Auth(_) => Err(ProtocolError::UnexpectedPacket(packet_type)),
+            #[cfg(not(feature = "qos2"))]
+            Packet::PubRec(_) | Packet::PubRel(_) | Packet::PubComp(_) => {
+                Err(ProtocolError::UnexpectedPacket(packet_type))
+            }
         }
     }
 
@@ -552,6 +605,7 @@ impl<T: Tables> Session<T> {
     // Always inlined, as `handle_publish`: the firmware calls each once
     // (`Client::handle_frame`), and LLVM kept them out of line (80 B more).
     #[inline(always)]
+    #[cfg(feature = "qos2")]
     pub(crate) fn handle_pubrel(&mut self, pid: Pid) -> Result<(), ProtocolError> {
         // PUBCOMP is due even for an id we no longer hold (§4.3.3):
         // the broker may resend PUBREL after a reconnect.
@@ -579,6 +633,7 @@ impl<T: Tables> Session<T> {
         if refused {
             return self.refuse(index, packet_type, pid);
         }
+        #[cfg(feature = "qos2")]
         if packet_type == PacketType::PubRec {
             let entry = self
                 .lens
@@ -599,13 +654,14 @@ impl<T: Tables> Session<T> {
             }
             _ if packet_type == PacketType::SubAck => Event::Subscribed { pid, return_codes },
             _ if packet_type == PacketType::UnsubAck => Event::Unsubscribed(pid),
+            #[cfg(feature = "qos2")]
+            _ if packet_type == PacketType::PubComp => Event::Delivered {
+                pid,
+                qos: QoS::ExactlyOnce,
+            },
             _ => Event::Delivered {
                 pid,
-                qos: if packet_type == PacketType::PubAck {
-                    QoS::AtLeastOnce
-                } else {
-                    QoS::ExactlyOnce
-                },
+                qos: QoS::AtLeastOnce,
             },
         })
     }
@@ -616,6 +672,10 @@ impl<T: Tables> Session<T> {
         match qos_pid {
             QosPid::AtMostOnce => Ok(()),
             QosPid::AtLeastOnce(pid) => self.queue(Transmit::PubAck(pid)),
+            // Never reported as a message ([`Session::handle_publish`]).
+            #[cfg(not(feature = "qos2"))]
+            QosPid::ExactlyOnce(_) => Err(ProtocolError::UnexpectedPacket(PacketType::Publish)),
+            #[cfg(feature = "qos2")]
             QosPid::ExactlyOnce(pid) => {
                 if !self.lens.inbound_contains(self.rows(), pid)
                     && !self.lens.inbound_push(self.tables.rows_mut(), pid)
@@ -682,18 +742,14 @@ impl<T: Tables> Session<T> {
         packet_type: PacketType,
     ) -> Result<Awaiting, ProtocolError> {
         let awaiting = self.lens.out_get(self.rows(), index).map(|e| e.awaiting);
-        let fits = matches!(
-            (packet_type, awaiting),
-            (
-                PacketType::PubAck,
-                Some(Awaiting::PubAck | Awaiting::Tracked)
-            ) | (PacketType::PubComp, Some(Awaiting::PubComp))
-                | (
-                    PacketType::SubAck,
-                    Some(Awaiting::SubAck { .. } | Awaiting::Tracked)
-                )
-                | (PacketType::UnsubAck, Some(Awaiting::UnsubAck))
-        );
+        let fits = match (packet_type, awaiting) {
+            (PacketType::PubAck, Some(Awaiting::PubAck | Awaiting::Tracked))
+            | (PacketType::SubAck, Some(Awaiting::SubAck { .. } | Awaiting::Tracked))
+            | (PacketType::UnsubAck, Some(Awaiting::UnsubAck)) => true,
+            #[cfg(feature = "qos2")]
+            (PacketType::PubComp, Some(Awaiting::PubComp)) => true,
+            _ => false,
+        };
         match awaiting {
             Some(awaiting) if fits => {
                 self.lens.out_remove(self.tables.rows_mut(), index);
@@ -705,7 +761,8 @@ impl<T: Tables> Session<T> {
 
     /// A PUBLISH arrived (the CONNACK came): `Ok(true)` if it is a QoS 2
     /// message already delivered and not yet released (its PUBREC is
-    /// queued again), `Ok(false)` for a new message.
+    /// queued again), `Ok(false)` for a new message. Without feature
+    /// `qos2` a QoS 2 PUBLISH is [`ProtocolError::UnexpectedPacket`].
     #[inline(always)]
     pub(crate) fn handle_publish(&mut self, publish: &Publish<'_>) -> Result<bool, ProtocolError> {
         // An MQTT 5 topic given by alias only must be resolved before it
@@ -713,6 +770,11 @@ impl<T: Tables> Session<T> {
         if publish.topic.as_bytes().is_empty() {
             return Err(ProtocolError::UnexpectedPacket(PacketType::Publish));
         }
+        #[cfg(not(feature = "qos2"))]
+        if let QosPid::ExactlyOnce(_) = publish.qos_pid {
+            return Err(ProtocolError::UnexpectedPacket(PacketType::Publish));
+        }
+        #[cfg(feature = "qos2")]
         if let QosPid::ExactlyOnce(pid) = publish.qos_pid {
             if self.lens.inbound_contains(self.rows(), pid) {
                 self.queue(Transmit::PubRec(pid))?;

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::codec::{
-    decode, Connect, Disconnect, PingReq, PingResp, SubAck, Subscribe, SubscribeFilters, UnsubAck,
-    Unsubscribe, UnsubscribeFilters,
+    decode, Connect, Disconnect, PingReq, PingResp, PubComp, PubRec, PubRel, SubAck, Subscribe,
+    SubscribeFilters, UnsubAck, Unsubscribe, UnsubscribeFilters,
 };
 use crate::time::Duration;
 use crate::topic::{TopicFilter, TopicName};
@@ -25,6 +25,13 @@ fn pid(value: u16) -> Pid {
 fn at(ms: u32) -> Instant {
     Instant::from_millis(ms)
 }
+
+/// Starting a QoS 2 publish on an id in flight: refused for the id, or for
+/// QoS 2 itself without the QoS 2 flows.
+#[cfg(feature = "qos2")]
+const QOS2_ON_A_PID_IN_USE: SessionError = SessionError::PidInUse;
+#[cfg(not(feature = "qos2"))]
+const QOS2_ON_A_PID_IN_USE: SessionError = SessionError::Unsupported;
 
 /// Decodes a whole packet (one-byte remaining length) as it came off the wire.
 fn wire(bytes: &[u8]) -> Packet<'_> {
@@ -112,7 +119,7 @@ fn next_pid_skips_ids_in_flight() {
         session.next_pid();
     }
     session
-        .start_publish(pid(65535), QoS::ExactlyOnce, None)
+        .start_publish(pid(65535), QoS::AtLeastOnce, None)
         .unwrap();
     session.start_unsubscribe(pid(1), None).unwrap();
     session.track(pid(2), None).unwrap();
@@ -155,6 +162,7 @@ fn qos0_publish_is_not_tracked() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn qos1_and_qos2_publishes_are_tracked() {
     let mut session = Session::<Inline<4>>::new();
     session
@@ -180,7 +188,7 @@ fn start_refuses_ids_in_use_and_a_full_table() {
         .unwrap();
     assert_eq!(
         session.start_publish(pid(7), QoS::ExactlyOnce, None),
-        Err(SessionError::PidInUse)
+        Err(QOS2_ON_A_PID_IN_USE)
     );
     assert_eq!(
         session.start_subscribe(pid(7), 1, None),
@@ -234,6 +242,7 @@ fn qos1_publish_is_delivered_by_puback() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn repeated_pubrec_is_answered_with_pubrel_again() {
     let mut session = connected::<4>();
     session
@@ -251,6 +260,7 @@ fn repeated_pubrec_is_answered_with_pubrel_again() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn qos2_publish_four_way_handshake() {
     let mut session = connected::<4>();
     session
@@ -324,6 +334,7 @@ fn suback_with_the_wrong_count_is_an_error() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn acks_of_the_wrong_type_are_errors() {
     let mut session = connected::<8>();
     session
@@ -448,13 +459,18 @@ fn acks_for_ids_not_in_flight_are_unknown() {
         Packet::UnsubAck(UnsubAck { pid: stale }),
     ];
     for packet in acks {
-        assert_eq!(
-            receive(&mut session, packet),
-            Ok(Event::UnknownAck {
-                packet_type: packet.packet_type(),
-                pid: stale
-            })
-        );
+        let packet_type = packet.packet_type();
+        let expected = match packet_type {
+            // Without QoS 2 flows, acks of them are never expected.
+            PacketType::PubRec | PacketType::PubComp if !QOS2 => {
+                Err(ProtocolError::UnexpectedPacket(packet_type))
+            }
+            _ => Ok(Event::UnknownAck {
+                packet_type,
+                pid: stale,
+            }),
+        };
+        assert_eq!(receive(&mut session, packet), expected);
     }
     assert_eq!(pids(&session), [1]);
     // An unknown PUBREC must not trigger a PUBREL.
@@ -489,6 +505,7 @@ fn tracked_entries_complete_on_puback_or_suback() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn track_updates_an_existing_deadline() {
     let mut session = Session::<Inline<2>>::new();
     session
@@ -529,12 +546,13 @@ fn forget_removes_one_entry() {
     assert_eq!(pids(&session), [1, 3]);
     // The id can be reused at once.
     session
-        .start_publish(pid(2), QoS::ExactlyOnce, None)
+        .start_publish(pid(2), QoS::AtLeastOnce, None)
         .unwrap();
     assert_eq!(pids(&session), [1, 3, 2]);
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn in_flight_iter_is_oldest_first() {
     let mut session = connected::<8>();
     session
@@ -575,6 +593,7 @@ fn in_flight_iter_is_oldest_first() {
 // --- deadlines --------------------------------------------------------
 
 #[test]
+#[cfg(feature = "qos2")]
 fn poll_expired_returns_due_entries_oldest_first() {
     let mut session = Session::<Inline<8>>::new();
     session
@@ -686,6 +705,7 @@ fn inbound_qos0_and_qos1() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn inbound_qos2_exactly_once() {
     let mut session = connected::<4>();
     let qos2 = [0x34, 0x07, 0x00, 0x01, b't', 0x00, 0x07, b'h', b'i'];
@@ -731,6 +751,7 @@ fn inbound_qos2_exactly_once() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn inbound_qos2_not_accepted_is_delivered_again() {
     let mut session = connected::<4>();
     let message = publish(QosPid::ExactlyOnce(pid(3)));
@@ -758,6 +779,7 @@ fn inbound_qos2_not_accepted_is_delivered_again() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn pubrel_for_an_unknown_id_is_still_completed() {
     let mut session = connected::<4>();
     assert_eq!(
@@ -774,6 +796,7 @@ fn pubrel_for_an_unknown_id_is_still_completed() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn too_many_unreleased_inbound_qos2() {
     let mut session = connected::<2>();
     for p in [1, 2] {
@@ -834,7 +857,11 @@ fn too_many_queued_acks() {
     );
     assert_eq!(
         receive(&mut session, Packet::PubRel(PubRel { pid: pid(9) })),
-        Err(ProtocolError::TooManyInFlight)
+        Err(if QOS2 {
+            ProtocolError::TooManyInFlight
+        } else {
+            ProtocolError::UnexpectedPacket(PacketType::PubRel)
+        })
     );
     assert_eq!(
         drain(&mut session),
@@ -846,6 +873,7 @@ fn too_many_queued_acks() {
 // --- connection lifecycle ---------------------------------------------
 
 #[test]
+#[cfg(feature = "qos2")]
 fn clean_connect_forgets_everything() {
     let mut session = connected::<4>();
     session
@@ -878,6 +906,7 @@ fn clean_connect_forgets_everything() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn resumed_connect_resends_pubrel() {
     let mut session = connected::<4>();
     session
@@ -937,6 +966,7 @@ fn resumed_connect_resends_pubrel() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn resumed_connect_with_a_full_table_of_pubrels() {
     let mut session = connected::<3>();
     for p in 1..=3 {
@@ -1085,6 +1115,75 @@ fn packets_a_server_never_sends() {
     }
 }
 
+// --- without the QoS 2 flows (feature `qos2` off) ---------------------
+
+#[test]
+#[cfg(not(feature = "qos2"))]
+fn without_qos2_the_session_refuses_its_flows() {
+    let mut session = connected::<4>();
+    let unexpected = |packet_type| Err(ProtocolError::UnexpectedPacket(packet_type));
+    // From the broker: a QoS 2 PUBLISH (new or DUP), PUBREC, PUBREL, PUBCOMP.
+    let inbound = publish(QosPid::ExactlyOnce(pid(9)));
+    let duplicate = Publish {
+        dup: true,
+        ..inbound
+    };
+    for packet in [
+        Packet::Publish(inbound),
+        Packet::Publish(duplicate),
+        Packet::PubRec(PubRec { pid: pid(9) }),
+        Packet::PubRel(PubRel { pid: pid(9) }),
+        Packet::PubComp(PubComp { pid: pid(9) }),
+    ] {
+        assert_eq!(
+            receive(&mut session, packet),
+            unexpected(packet.packet_type())
+        );
+    }
+    // Also from real bytes (the decoder has them: `server` or tests).
+    for bytes in [&[0x62, 0x02, 0x00, 0x09][..], &[0x50, 0x02, 0x00, 0x09]] {
+        let packet = wire(bytes);
+        assert_eq!(
+            receive(&mut session, packet),
+            unexpected(packet.packet_type())
+        );
+    }
+    assert_eq!(
+        session.poll_transmit(),
+        None,
+        "no PUBREC, PUBREL or PUBCOMP"
+    );
+    // A QoS 2 message is never reported, so never accepted.
+    assert_eq!(
+        session.accept_message(QosPid::ExactlyOnce(pid(9))),
+        Err(ProtocolError::UnexpectedPacket(PacketType::Publish))
+    );
+    assert_eq!(session.poll_transmit(), None);
+    // To the broker: no QoS 2 publish starts, nor resends.
+    assert_eq!(
+        session.start_publish(pid(1), QoS::ExactlyOnce, None),
+        Err(SessionError::Unsupported)
+    );
+    assert_eq!(
+        session.resend_publish(pid(1), QoS::ExactlyOnce, None),
+        Err(SessionError::Unsupported)
+    );
+    assert_eq!(session.in_flight_len(), 0);
+    // A resumed session has no PUBREL to send again.
+    session
+        .start_publish(pid(2), QoS::AtLeastOnce, None)
+        .unwrap();
+    session.handle_connect(false);
+    assert_eq!(session.poll_transmit(), None);
+    assert_eq!(session.in_flight(pid(2)), Some((Awaiting::PubAck, None)));
+    assert_eq!(session.publishes_in_flight(), 1);
+}
+
+#[test]
+fn a_row_is_24_bytes_or_20_without_qos2() {
+    assert_eq!(size_of::<Row>(), if QOS2 { 24 } else { 20 });
+}
+
 // --- keep-alive -------------------------------------------------------
 
 #[test]
@@ -1092,8 +1191,11 @@ fn transmits_encode_to_their_packets() {
     let p = pid(0xabcd);
     let cases = [
         (Transmit::PubAck(p), 0x40),
+        #[cfg(feature = "qos2")]
         (Transmit::PubRec(p), 0x50),
+        #[cfg(feature = "qos2")]
         (Transmit::PubRel(p), 0x62),
+        #[cfg(feature = "qos2")]
         (Transmit::PubComp(p), 0x70),
     ];
     for (transmit, first_byte) in cases {
@@ -1211,6 +1313,7 @@ fn check_invariants<const N: usize>(session: &Session<Inline<N>>) {
         assert!(!all[i + 1..].contains(p), "pid {p:?} twice in flight");
         assert!(session.in_flight(*p).is_some());
     }
+    #[cfg(feature = "qos2")]
     assert!(session.lens.inbound_len() <= N);
     assert!(session.lens.tx_len() <= N);
 }
@@ -1239,7 +1342,14 @@ fn apply<const N: usize>(session: &mut Session<Inline<N>>, now: &mut Instant, op
             match session.next_pid() {
                 Some(p) => {
                     assert!(session.in_flight(p).is_none());
-                    session.start_publish(p, *q, deadline(d)).unwrap();
+                    let started = session.start_publish(p, *q, deadline(d));
+                    #[cfg(not(feature = "qos2"))]
+                    if *q == QoS::ExactlyOnce {
+                        assert_eq!(started, Err(SessionError::Unsupported));
+                        assert!(session.in_flight(p).is_none());
+                        return;
+                    }
+                    started.unwrap();
                 }
                 None => assert!(full),
             }
@@ -1365,6 +1475,7 @@ fn feed<const N: usize>(session: &mut Session<Inline<N>>, now: Instant, packet: 
             assert_eq!(session.in_flight(pid), None);
             assert_eq!(session.in_flight_len(), before - 1);
         }
+        #[cfg(feature = "qos2")]
         Ok(Event::Received(pid)) => {
             assert_eq!(session.in_flight(pid).map(|e| e.0), Some(Awaiting::PubComp));
         }
@@ -1428,6 +1539,7 @@ fn resend_publish_renews_the_deadline_of_a_publish_in_flight() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn resend_publish_of_qos2_before_and_after_pubrec() {
     let mut session = connected::<4>();
     session
@@ -1457,6 +1569,7 @@ fn resend_publish_of_qos2_before_and_after_pubrec() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn resend_publish_of_a_forgotten_pid_tracks_it_again() {
     let mut session = connected::<2>();
     session
@@ -1497,7 +1610,7 @@ fn resend_publish_refuses_a_pid_used_otherwise_or_a_full_table() {
     // Same pid, other QoS.
     assert_eq!(
         session.resend_publish(pid(2), QoS::ExactlyOnce, None),
-        Err(SessionError::PidInUse)
+        Err(QOS2_ON_A_PID_IN_USE)
     );
     // Not in flight, table full.
     assert_eq!(

@@ -9,6 +9,8 @@
 //!  cap | (rows beyond each table's length: unused)                 |
 //! ```
 //!
+//! Without feature `qos2` there is no QoS 2 column (20 bytes a row).
+//!
 //! The rows are storage the session is given ([`Tables`]): an array inside
 //! it ([`Inline`]), or a block its owner allocates and grows while
 //! exchanges open (the firmware starts with none, so a client that only
@@ -32,10 +34,11 @@ pub(crate) struct Outbound {
 }
 
 /// One row of a session's tables (see the module doc): 24 bytes on 32- and
-/// 64-bit targets.
+/// 64-bit targets (20 without feature `qos2`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Row {
     out: Outbound,
+    #[cfg(feature = "qos2")]
     inbound: Pid,
     transmit: Transmit,
 }
@@ -48,6 +51,7 @@ impl Row {
             awaiting: Awaiting::Tracked,
             deadline: None,
         },
+        #[cfg(feature = "qos2")]
         inbound: Pid::FIRST,
         transmit: Transmit::PubAck(Pid::FIRST),
     };
@@ -98,6 +102,7 @@ pub(crate) struct Lens {
     // u16, not usize: the limit is 32 rows (and `Inline` arrays are small),
     // and every client keeps these.
     out: u16,
+    #[cfg(feature = "qos2")]
     inbound: u16,
     tx_head: u16,
     tx_len: u16,
@@ -106,6 +111,7 @@ pub(crate) struct Lens {
 impl Lens {
     pub(crate) const EMPTY: Lens = Lens {
         out: 0,
+        #[cfg(feature = "qos2")]
         inbound: 0,
         tx_head: 0,
         tx_len: 0,
@@ -113,17 +119,22 @@ impl Lens {
 
     /// Rows needed for one more entry in every table.
     pub(crate) fn rows_for_one_more(&self) -> usize {
-        usize::from(self.out)
-            .max(usize::from(self.inbound))
-            .max(usize::from(self.tx_len))
-            .saturating_add(1)
+        self.rows_used().saturating_add(1)
+    }
+
+    /// The length of the longest table: rows that hold something.
+    fn rows_used(&self) -> usize {
+        let used = usize::from(self.out).max(usize::from(self.tx_len));
+        #[cfg(feature = "qos2")]
+        let used = used.max(usize::from(self.inbound));
+        used
     }
 
     pub(crate) fn out_len(&self) -> usize {
         usize::from(self.out)
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, feature = "qos2"))]
     pub(crate) fn inbound_len(&self) -> usize {
         usize::from(self.inbound)
     }
@@ -186,16 +197,19 @@ impl Lens {
         self.out = 0;
     }
 
+    #[cfg(feature = "qos2")]
     pub(crate) fn inbound_contains(&self, rows: &[Row], pid: Pid) -> bool {
         rows.iter()
             .take(usize::from(self.inbound))
             .any(|r| r.inbound == pid)
     }
 
+    #[cfg(feature = "qos2")]
     pub(crate) fn inbound_is_full(&self, rows: &[Row]) -> bool {
         usize::from(self.inbound) >= rows.len()
     }
 
+    #[cfg(feature = "qos2")]
     pub(crate) fn inbound_push(&mut self, rows: &mut [Row], pid: Pid) -> bool {
         let Some(row) = rows
             .get_mut(usize::from(self.inbound))
@@ -208,6 +222,7 @@ impl Lens {
         true
     }
 
+    #[cfg(feature = "qos2")]
     pub(crate) fn inbound_remove(&mut self, rows: &mut [Row], pid: Pid) {
         let Some(i) = rows
             .iter()
@@ -263,11 +278,7 @@ impl Lens {
     /// Copies every table from `from` to `to` (at least as many rows as
     /// each table's length), the ring of acks re-laid from row 0.
     pub(crate) fn move_rows(&mut self, from: &[Row], to: &mut [Row]) -> bool {
-        if to.len()
-            < usize::from(self.out)
-                .max(usize::from(self.inbound))
-                .max(usize::from(self.tx_len))
-        {
+        if to.len() < self.rows_used() {
             return false;
         }
         // Whole rows in one copy (the acks' column is re-laid below); rows
@@ -293,8 +304,15 @@ mod tests {
         Pid::new(n).unwrap()
     }
 
+    /// The second and third acks to send: QoS 2 ones when they are built in.
+    #[cfg(feature = "qos2")]
+    const LATER_ACKS: [fn(Pid) -> Transmit; 2] = [Transmit::PubRec, Transmit::PubComp];
+    #[cfg(not(feature = "qos2"))]
+    const LATER_ACKS: [fn(Pid) -> Transmit; 2] = [Transmit::PubAck, Transmit::PubAck];
+
     #[test]
     fn tables_keep_their_order_and_move_to_more_rows() {
+        let [second, third] = LATER_ACKS;
         let mut small = [Row::EMPTY; 2];
         let mut lens = Lens::EMPTY;
         for n in 1..=2 {
@@ -307,9 +325,10 @@ mod tests {
         }
         assert!(!lens.out_push(&mut small, Row::EMPTY.out), "full");
         assert!(lens.tx_push(&mut small, Transmit::PubAck(pid(7))));
-        assert!(lens.tx_push(&mut small, Transmit::PubRec(pid(8))));
+        assert!(lens.tx_push(&mut small, second(pid(8))));
         assert_eq!(lens.tx_pop(&small), Some(Transmit::PubAck(pid(7))));
-        assert!(lens.tx_push(&mut small, Transmit::PubComp(pid(9)))); // wraps to row 0
+        assert!(lens.tx_push(&mut small, third(pid(9)))); // wraps to row 0
+        #[cfg(feature = "qos2")]
         assert!(lens.inbound_push(&mut small, pid(5)));
         assert_eq!(lens.rows_for_one_more(), 3);
 
@@ -317,13 +336,17 @@ mod tests {
         assert!(lens.move_rows(&small, &mut large));
         let pids: std::vec::Vec<u16> = lens.out(&large).map(|o| o.pid.get()).collect();
         assert_eq!(pids, [1, 2]);
+        #[cfg(feature = "qos2")]
         assert!(lens.inbound_contains(&large, pid(5)));
-        assert_eq!(lens.tx_pop(&large), Some(Transmit::PubRec(pid(8))));
-        assert_eq!(lens.tx_pop(&large), Some(Transmit::PubComp(pid(9))));
+        assert_eq!(lens.tx_pop(&large), Some(second(pid(8))));
+        assert_eq!(lens.tx_pop(&large), Some(third(pid(9))));
         assert_eq!(lens.tx_pop(&large), None);
         assert_eq!(lens.out_remove(&mut large, 0).map(|o| o.pid.get()), Some(1));
         assert_eq!(lens.out(&large).map(|o| o.pid.get()).next(), Some(2));
-        lens.inbound_remove(&mut large, pid(5));
-        assert!(!lens.inbound_contains(&large, pid(5)));
+        #[cfg(feature = "qos2")]
+        {
+            lens.inbound_remove(&mut large, pid(5));
+            assert!(!lens.inbound_contains(&large, pid(5)));
+        }
     }
 }

@@ -266,8 +266,8 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
 }
 
 /// The engine's message for `m`: `InvalidQos` above QoS 2,
-/// `InvalidArgument` for QoS 1/2 without a pid; a QoS 0 message's pid is
-/// ignored.
+/// `InvalidArgument` for QoS 1/2 without a pid, and for QoS 2 without
+/// feature `qos2`; a QoS 0 message's pid is ignored.
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
@@ -278,8 +278,12 @@ pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
     let qos_pid = match (m.qos, Pid::new(m.pid)) {
         (0, _) => QosPid::AtMostOnce,
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
+        #[cfg(feature = "qos2")]
         (2, Some(pid)) => QosPid::ExactlyOnce(pid),
+        #[cfg(feature = "qos2")]
         (1..=2, None) => return Err(umqtt_status::InvalidArgument),
+        #[cfg(not(feature = "qos2"))]
+        (1..=2, _) => return Err(umqtt_status::InvalidArgument),
         _ => return Err(umqtt_status::InvalidQos),
     };
     // SAFETY: forwarded contract.
@@ -717,11 +721,13 @@ pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> 
 
 /// `qos` and `pid` as the engine pairs them: `InvalidQos` above 2,
 /// `InvalidArgument` for QoS 0 with a pid or QoS 1/2 without (as
-/// `qos_of` then `qos_pid`, in one match).
+/// `qos_of` then `qos_pid`, in one match), and for QoS 2 without feature
+/// `qos2` (no QoS 2 message is ever delivered then).
 fn qos_pid_of(qos: u8, pid: u16) -> Result<QosPid> {
     Ok(match (qos, Pid::new(pid)) {
         (0, None) => QosPid::AtMostOnce,
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
+        #[cfg(feature = "qos2")]
         (2, Some(pid)) => QosPid::ExactlyOnce(pid),
         (0..=2, _) => return Err(umqtt_status::InvalidArgument),
         _ => return Err(umqtt_status::InvalidQos),
@@ -796,6 +802,7 @@ mod qos_pid_tests {
                 let composed = qos_of(qos).and_then(|q| {
                     umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(umqtt_status::from)
                 });
+                let composed = without_qos2(qos, composed);
                 assert_eq!(qos_pid_of(qos, pid), composed, "qos {qos} pid {pid}");
             }
         }
@@ -814,11 +821,21 @@ mod qos_pid_tests {
                     };
                     umqtt_core::client::qos_pid(q, pid).map_err(umqtt_status::from)
                 });
+                let composed = without_qos2(qos, composed);
                 let m = crate::tests::message(b"", b"", qos, pid);
                 // SAFETY: empty byte strings.
                 let paired = unsafe { message_of(&m) }.map(|m| m.qos_pid);
                 assert_eq!(paired, composed, "qos {qos} pid {pid}");
             }
         }
+    }
+
+    /// Without the QoS 2 flows, QoS 2 is `InvalidArgument` (once the pair
+    /// is otherwise valid).
+    fn without_qos2(qos: u8, paired: Result<QosPid>) -> Result<QosPid> {
+        if qos == 2 && !umqtt_core::session::QOS2 {
+            return paired.and(Err(umqtt_status::InvalidArgument));
+        }
+        paired
     }
 }

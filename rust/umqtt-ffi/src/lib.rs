@@ -77,6 +77,7 @@ use core::ptr;
 use core::slice;
 
 use umqtt_core::client::{Client, ClientError, Incoming, Received};
+use umqtt_core::codec::Publish;
 use umqtt_core::{Pid, QoS};
 
 use driver::Io;
@@ -264,7 +265,7 @@ pub enum umqtt_event_kind {
     /// [`umqtt_client_accept`] once it is delivered to send its ack.
     Message,
     /// A QoS 2 message resent by the broker before it was released: already
-    /// delivered, not to be delivered again.
+    /// delivered, not to be delivered again (never without feature `qos2`).
     Duplicate,
     /// Our QoS 1/2 publish `pid` is acknowledged.
     Delivered,
@@ -344,18 +345,18 @@ impl umqtt_event {
             ..umqtt_event::NONE
         };
         let (kind, pid, codes) = match incoming.received {
+            #[cfg(not(feature = "qos2"))]
+            Received::Message(publish) => {
+                (umqtt_event_kind::Message, ev.set_message(&publish), &[][..])
+            }
+            #[cfg(feature = "qos2")]
             Received::Message(publish) | Received::Duplicate(publish) => {
-                ev.qos = publish.qos_pid.qos().as_u8();
-                ev.retain = publish.retain;
-                ev.dup = publish.dup;
-                ev.topic = umqtt_bytes::of(publish.topic.as_bytes());
-                ev.payload = umqtt_bytes::of(publish.payload);
                 let kind = if matches!(incoming.received, Received::Message(_)) {
                     umqtt_event_kind::Message
                 } else {
                     umqtt_event_kind::Duplicate
                 };
-                (kind, publish.qos_pid.pid(), &[][..])
+                (kind, ev.set_message(&publish), &[][..])
             }
             Received::Delivered { pid, qos } => {
                 ev.qos = qos.as_u8();
@@ -381,6 +382,17 @@ impl umqtt_event {
         ev.pid = pid.map_or(0, Pid::get);
         ev.codes = umqtt_bytes::of(codes);
         ev
+    }
+
+    /// Fills in the message fields from `publish`; its pid.
+    #[inline(always)]
+    fn set_message(&mut self, publish: &Publish<'_>) -> Option<Pid> {
+        self.qos = publish.qos_pid.qos().as_u8();
+        self.retain = publish.retain;
+        self.dup = publish.dup;
+        self.topic = umqtt_bytes::of(publish.topic.as_bytes());
+        self.payload = umqtt_bytes::of(publish.payload);
+        publish.qos_pid.pid()
     }
 }
 

@@ -6,9 +6,9 @@ use crate::codec::properties::{Extra, Properties};
 use crate::codec::reason::ReasonCode;
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5;
-use crate::codec::{
-    decode, ConnAck, DecodeError, Packet, PubAck, PubComp, PubRec, Publish, UnsubAck,
-};
+use crate::codec::{decode, ConnAck, DecodeError, Packet, PubAck, Publish, UnsubAck};
+#[cfg(feature = "qos2")]
+use crate::codec::{PubComp, PubRec};
 use crate::framing::Frame;
 use crate::session::{Event, ProtocolError};
 use crate::tables::Tables;
@@ -45,6 +45,7 @@ pub enum Received<'a> {
     Message(Publish<'a>),
     /// A QoS 2 message already delivered and not yet released, resent by
     /// the broker: not for the application (its PUBREC is queued again).
+    #[cfg(feature = "qos2")]
     Duplicate(Publish<'a>),
     /// Our QoS 1/2 publish (or an id the application tracks) is done.
     Delivered {
@@ -131,13 +132,13 @@ enum V5Error {
 }
 
 /// The id of a PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK, with a
-/// SUBACK's return codes (empty for the others).
+/// SUBACK's return codes (empty for the others). Without feature `qos2`
+/// PUBREC and PUBCOMP are not acks the engine takes.
 fn ack_of<'a>(packet: &Packet<'a>) -> Option<(Pid, &'a [u8])> {
     match *packet {
-        Packet::PubAck(PubAck { pid })
-        | Packet::PubRec(PubRec { pid })
-        | Packet::PubComp(PubComp { pid })
-        | Packet::UnsubAck(UnsubAck { pid }) => Some((pid, &[])),
+        #[cfg(feature = "qos2")]
+        Packet::PubRec(PubRec { pid }) | Packet::PubComp(PubComp { pid }) => Some((pid, &[])),
+        Packet::PubAck(PubAck { pid }) | Packet::UnsubAck(UnsubAck { pid }) => Some((pid, &[])),
         Packet::SubAck(ack) => Some((ack.pid, ack.return_codes)),
         _ => None,
     }
@@ -246,8 +247,9 @@ impl<T: Tables> Client<T> {
                 Err(ProtocolError::UnexpectedPacket(packet_type))
             }
             Packet::Publish(publish) => match self.session.handle_publish(&publish) {
+                #[cfg(feature = "qos2")]
                 Ok(true) => return Ok(incoming(Received::Duplicate(publish))),
-                Ok(false) => {
+                Ok(_) => {
                     // Every open delivery keeps its record until its ack.
                     self.deliveries
                         .open(publish.qos_pid)
@@ -256,12 +258,14 @@ impl<T: Tables> Client<T> {
                 }
                 Err(err) => Err(err),
             },
+            #[cfg(feature = "qos2")]
             Packet::PubRel(ack) => match self.session.handle_pubrel(ack.pid) {
                 Ok(()) => return Ok(incoming(Received::Other { pid: Some(ack.pid) })),
                 Err(err) => Err(err),
             },
             Packet::PingResp(_) => return Ok(incoming(Received::Pong)),
-            // Every ack through one call of `handle_ack` (it is inlined).
+            // Every ack through one call of `handle_ack` (it is inlined);
+            // without feature `qos2`, PUBREC, PUBREL and PUBCOMP are none.
             _ => match ack_of(&packet) {
                 Some((pid, return_codes)) => {
                     self.session
@@ -300,11 +304,12 @@ impl<T: Tables> Client<T> {
             },
             Event::Refused { pid, .. } => Received::Refused { pid },
             Event::UnknownAck { pid, .. } => Received::UnknownAck { pid },
+            #[cfg(feature = "qos2")]
             Event::Received(pid) | Event::Released(pid) => Received::Other { pid: Some(pid) },
             // Not made by the handlers above.
-            Event::Message(_) | Event::Duplicate(_) | Event::Connected(_) | Event::Pong => {
-                Received::Other { pid: None }
-            }
+            #[cfg(feature = "qos2")]
+            Event::Duplicate(_) => Received::Other { pid: None },
+            Event::Message(_) | Event::Connected(_) | Event::Pong => Received::Other { pid: None },
         }))
     }
 

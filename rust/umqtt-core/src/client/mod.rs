@@ -150,6 +150,8 @@ impl From<SessionError> for ClientError {
         match err {
             SessionError::PidInUse => ClientError::PidInUse,
             SessionError::Full => ClientError::InFlightFull,
+            #[cfg(not(feature = "qos2"))]
+            SessionError::Unsupported => ClientError::InvalidArgument,
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::vec::Vec;
 
 use super::*;
-use crate::codec::{ConnAck, Connect, Packet, PubAck, PubRel, Publish, SubAck};
+use crate::codec::{ConnAck, Connect, Packet, PubAck, Publish, SubAck};
 use crate::framing::Frame;
 use crate::session::Transmit;
 use crate::topic::TopicName;
@@ -121,6 +121,7 @@ fn not_a_connack_is_invalid() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn nested_deliveries_each_ack_once_in_any_order() {
     let mut c = connected();
     let outer = QosPid::AtLeastOnce(pid(7));
@@ -189,7 +190,9 @@ fn reading_stops_at_the_delivery_depth() {
 }
 
 #[test]
+#[cfg(feature = "qos2")]
 fn qos2_duplicate_before_release_is_not_delivered_again() {
+    use crate::codec::PubRel;
     let mut c = connected();
     let m = QosPid::ExactlyOnce(pid(9));
     feed(&mut c, &publish_bytes(m, b"x")).unwrap();
@@ -440,11 +443,12 @@ fn property_blocks_are_not_encoded_without_mqtt5() {
 /// for (its own encoder, not `Packet::encode`), with its exact length, and
 /// refuses a buffer one byte short.
 #[test]
+#[cfg(feature = "qos2")]
 fn outgoing_encodes_the_bytes_of_its_packet() {
     use crate::codec::tests::{assert_encodes, connect_full, filter};
     use crate::codec::{
-        Disconnect, PingReq, PubComp, PubRec, Subscribe, SubscribeFilters, SubscriptionOptions,
-        Unsubscribe, UnsubscribeFilters,
+        Disconnect, PingReq, PubComp, PubRec, PubRel, Subscribe, SubscribeFilters,
+        SubscriptionOptions, Unsubscribe, UnsubscribeFilters,
     };
     let publish = Publish {
         dup: true,
@@ -561,7 +565,7 @@ fn prepared_v5_packets_encode_as_the_checked_encoders() {
     let m = Message {
         topic: b"a/b",
         payload: b"xyz",
-        qos_pid: QosPid::ExactlyOnce(pid(1)),
+        qos_pid: QosPid::AtLeastOnce(pid(1)),
         retain: true,
         dup: true,
         properties: &[0x02, 0, 0, 0, 9],
@@ -576,9 +580,11 @@ fn prepared_v5_packets_encode_as_the_checked_encoders() {
         |buf| p.encode_header(buf),
         |buf| v5::encode_publish_header(&p.publish, props, buf),
     );
-    // QoS 2 with No Local; a Subscription Identifier.
+    // QoS 2 (1 without the QoS 2 flows) with No Local; a Subscription
+    // Identifier.
+    let options = if crate::session::QOS2 { 0b0110 } else { 0b0101 };
     let packet = c
-        .prepare_subscribe(pid(2), b"a/+", 0b0110, &[0x0b, 5])
+        .prepare_subscribe(pid(2), b"a/+", options, &[0x0b, 5])
         .unwrap();
     let Outgoing::Subscribe(pid2, filter, options, Some(props)) = packet else {
         panic!("{packet:?}");
@@ -618,7 +624,7 @@ fn prepared_v5_packets_encode_as_the_checked_encoders() {
 /// (`Received::Refused`), even before the CONNACK; a stale one is
 /// `UnknownAck`; one that does not fit its exchange breaks the link.
 #[test]
-#[cfg(feature = "mqtt5")]
+#[cfg(all(feature = "mqtt5", feature = "qos2"))]
 fn refused_acks_end_their_exchange() {
     use crate::codec::v5;
     use crate::codec::v5::{Properties, ReasonCode};
@@ -702,4 +708,142 @@ fn init_in_place_is_with_tables() {
     let c = unsafe { block.assume_init() };
     let expected: C = Client::with_tables(1234, Inline::new());
     assert_eq!(std::format!("{c:?}"), std::format!("{expected:?}"));
+}
+
+// --- without the QoS 2 flows (feature `qos2` off) ---------------------
+
+/// A message to publish on topic "a/b", without properties.
+#[cfg(not(feature = "qos2"))]
+fn message(qos_pid: QosPid, dup: bool) -> Message<'static> {
+    Message {
+        topic: b"a/b",
+        payload: b"x",
+        qos_pid,
+        retain: false,
+        dup,
+        properties: &[],
+    }
+}
+
+/// A QoS 2 PUBLISH, PUBREC, PUBREL or PUBCOMP from the broker breaks the
+/// link as a protocol violation: nothing is delivered, nothing is owed.
+#[test]
+#[cfg(not(feature = "qos2"))]
+fn without_qos2_its_packets_from_the_broker_are_violations() {
+    use crate::codec::{PubComp, PubRec, PubRel};
+    let p = pid(5);
+    let packets = [
+        publish_bytes(QosPid::ExactlyOnce(p), b"x"),
+        encoded(Packet::PubRec(PubRec { pid: p })),
+        encoded(Packet::PubRel(PubRel { pid: p })),
+        encoded(Packet::PubComp(PubComp { pid: p })),
+    ];
+    for bytes in packets {
+        let mut c = connected();
+        assert_eq!(feed(&mut c, &bytes), Err(ClientError::ProtocolViolation));
+        assert_eq!(c.link(), Link::Broken, "{bytes:?}");
+        assert_eq!(c.open_deliveries(), 0);
+        assert!(acks(&mut c).is_empty());
+        assert_eq!(c.session().in_flight_len(), 0);
+    }
+    // Also for an id in flight at QoS 1: PUBREC is no ack of it.
+    let mut c = connected();
+    let publish = message(QosPid::AtLeastOnce(p), false);
+    let packet = c.prepare_publish(&publish).unwrap();
+    c.track_publish(&packet.publish, None).unwrap();
+    let pubrec = encoded(Packet::PubRec(PubRec { pid: p }));
+    assert_eq!(feed(&mut c, &pubrec), Err(ClientError::ProtocolViolation));
+    assert_eq!(c.session().in_flight_len(), 1);
+}
+
+/// Publishing or subscribing at QoS 2 is refused before anything is sent
+/// or tracked; accepting a QoS 2 delivery sends nothing (none is open).
+#[test]
+#[cfg(not(feature = "qos2"))]
+fn without_qos2_publish_and_subscribe_at_qos2_are_refused() {
+    let mut c = connected();
+    for dup in [false, true] {
+        let publish = message(QosPid::ExactlyOnce(pid(1)), dup);
+        assert_eq!(
+            c.prepare_publish(&publish).err(),
+            Some(ClientError::InvalidArgument)
+        );
+    }
+    // Even a packet built by hand is not tracked.
+    let publish = Publish {
+        dup: false,
+        qos_pid: QosPid::ExactlyOnce(pid(1)),
+        retain: false,
+        topic: TopicName::new(b"a/b").unwrap(),
+        payload: b"x",
+    };
+    assert_eq!(
+        c.track_publish(&publish, None),
+        Err(ClientError::InvalidArgument)
+    );
+    assert_eq!(
+        c.track_publish(
+            &Publish {
+                dup: true,
+                ..publish
+            },
+            None
+        ),
+        Err(ClientError::InvalidArgument)
+    );
+    assert_eq!(
+        c.prepare_subscribe(pid(2), b"a/#", 2, &[]).err(),
+        Some(ClientError::InvalidArgument)
+    );
+    assert!(c.prepare_subscribe(pid(2), b"a/#", 1, &[]).is_ok());
+    assert_eq!(c.session().in_flight_len(), 0);
+    assert_eq!(c.accept(QosPid::ExactlyOnce(pid(3))), Ok(false));
+    assert!(acks(&mut c).is_empty());
+    assert_eq!(c.link(), Link::Connected);
+    #[cfg(feature = "mqtt5")]
+    {
+        // MQTT 5: the QoS bits of the options byte, whatever the others.
+        let mut c = C::new(4096);
+        let connect = Connect {
+            version: ProtocolVersion::V5,
+            ..connect_packet(true)
+        };
+        c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+        for options in [0x02, 0x06, 0x2a] {
+            assert_eq!(
+                c.prepare_subscribe(pid(2), b"a/#", options, &[]).err(),
+                Some(ClientError::InvalidArgument)
+            );
+        }
+        assert!(c.prepare_subscribe(pid(2), b"a/#", 0x05, &[]).is_ok());
+        let publish = message(QosPid::ExactlyOnce(pid(1)), false);
+        assert_eq!(
+            c.prepare_publish(&publish).err(),
+            Some(ClientError::InvalidArgument)
+        );
+    }
+}
+
+/// A will keeps its QoS 2: two bits of CONNECT, no flow of ours.
+#[test]
+#[cfg(not(feature = "qos2"))]
+fn without_qos2_a_will_may_have_qos2() {
+    use crate::codec::LastWill;
+    let mut c = C::new(4096);
+    let connect = Connect {
+        will: Some(LastWill {
+            topic: TopicName::new(b"w").unwrap(),
+            message: b"bye",
+            qos: QoS::ExactlyOnce,
+            retain: false,
+        }),
+        ..connect_packet(true)
+    };
+    let packet = c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+    let mut buf = [0u8; 64];
+    let n = packet.encode(&mut buf).unwrap();
+    assert_eq!(&buf[..n], encoded(Packet::Connect(connect)).as_slice());
+    // Connect flags (after the 2-byte header, "MQTT" and the level): will
+    // flag and will QoS 2, clean session.
+    assert_eq!(buf[9], 0b0001_0110);
 }

@@ -3,6 +3,8 @@
 //! the C glue does against a MicroPython socket. One file per file tested.
 
 mod client;
+#[cfg(not(feature = "qos2"))]
+mod no_qos2;
 #[cfg(feature = "nonblocking")]
 mod nonblocking;
 mod pending;
