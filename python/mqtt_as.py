@@ -55,7 +55,8 @@ from time import ticks_diff, ticks_ms
 
 import asyncio
 from asyncio import core as _core
-from _umqtt import Client as _Engine, MQTTException, API_MPLIB, MQTT5 as _MQTT5
+import _umqtt
+from _umqtt import MQTTException, API_MPLIB
 
 from umqtt import _net
 
@@ -190,7 +191,7 @@ class MQTTClient:
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
         self._v5 = bool(config.get("mqttv5"))
-        if self._v5 and not _MQTT5:
+        if self._v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
         self._con_props = config.get("mqttv5_con_props")
         self._events = config["queue_len"] > 0
@@ -225,8 +226,7 @@ class MQTTClient:
         self.topic_alias_maximum = 0
         self._tasks = []
         self._keeper = None
-        self._sock = None  # the raw socket
-        self._stream = None  # what MQTT is spoken on (the TLS socket with ssl)
+        self._sock = None  # the raw socket; MQTT is spoken on the engine's _sock() (TLS: the wrapped one)
         self._gen = 0  # connection number: a waiter sees the connection it used end
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving
@@ -260,8 +260,8 @@ class MQTTClient:
             self._set_last_will(*will)
         o.cb = self._on_message
         o.cbstat = self._on_ack
-        self._eng = _Engine(o, api=API_MPLIB, props_dict=True,
-                            max_packet_size=config.get("max_packet_size", 16384))
+        self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
+                                  max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
 
     def _set_keepalive(self, keepalive):
@@ -269,7 +269,6 @@ class MQTTClient:
         p_i = self._ping_i
         if p_i and p_i < self._ping_interval:
             self._ping_interval = p_i
-        self._tick = min(self._ping_interval, max(self._response_time // 4, 20), 1000)
 
     def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 will properties, an umqtt-rs extension)
@@ -307,12 +306,9 @@ class MQTTClient:
 
     # --- connection ----------------------------------------------------------
 
-    def _timeleft(self, t0):
-        return self._response_time - ticks_diff(ticks_ms(), t0)
-
     async def _wait(self, sock, write, t0, msg):
         # One bounded wait, used only while no connection task runs.
-        ms = self._timeleft(t0)
+        ms = self._response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
                 return await asyncio.wait_for_ms(_io_wait(sock, write), ms)
@@ -327,7 +323,7 @@ class MQTTClient:
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
-        stream, self._stream = self._stream, None
+        stream = self._eng._sock()
         self._eng._attach(None)
         if stream is not None and stream is not sock:
             _net.close(stream)  # TLS
@@ -359,7 +355,6 @@ class MQTTClient:
                 params = dict(self._ssl_params)
                 params["do_handshake"] = False
                 stream = _net.tls_wrap(sock, **params)
-        self._stream = stream
         eng = self._eng
         eng._attach(stream)
         eng._nb_connect(clean, 5 if self._v5 else 4, self._con_props if self._v5 else None)
@@ -593,6 +588,7 @@ class MQTTClient:
         eng = self._eng
         rt = self._response_time
         pi = self._ping_interval
+        tick = min(pi, max(rt // 4, 20), 1000)
         eng._keepalive_set(pi, 4 * pi)
         why = None
         while self._isconnected:
@@ -614,7 +610,7 @@ class MQTTClient:
                 except (OSError, MQTTException) as e:
                     why = e
                     break
-            await asyncio.sleep_ms(self._tick)
+            await asyncio.sleep_ms(tick)
         self._reconnect(why)
 
     # --- operations -------------------------------------------------------------
@@ -657,7 +653,7 @@ class MQTTClient:
         while pid in self.rcv_pids:
             if not self._isconnected or gen != self._gen:
                 return False
-            ms = self._timeleft(t0)
+            ms = self._response_time - ticks_diff(ticks_ms(), t0)
             if ms <= 0:
                 return False
             try:
@@ -742,7 +738,7 @@ class MQTTClient:
             return False
         t0 = ticks_ms()
         while self._isconnected and ticks_diff(self.last_rx, tlast) <= 0:
-            ms = self._timeleft(t0)
+            ms = self._response_time - ticks_diff(ticks_ms(), t0)
             if ms <= 0:
                 return False
             try:
