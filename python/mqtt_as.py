@@ -587,9 +587,11 @@ class MQTTClient:
         # a packet. Stalled socket I/O past response_time is checked here.
         eng = self._eng
         rt = self._response_time
-        pi = self._ping_interval
-        tick = min(pi, max(rt // 4, 20), 1000)
-        eng._keepalive_set(pi, 4 * pi)
+        tick = self._ping_interval
+        eng._keepalive_set(tick, 4 * tick)
+        # Between two looks: at most a ping interval, a quarter of
+        # response_time (20 ms at least) and 1 s.
+        tick = min(tick, max(rt // 4, 20), 1000)
         why = None
         while self._isconnected:
             now = ticks_ms()
