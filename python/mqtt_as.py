@@ -226,7 +226,7 @@ class MQTTClient:
         self.topic_alias_maximum = 0
         self._tasks = []
         self._keeper = None
-        self._sock = None  # the raw socket; MQTT is spoken on the engine's _sock() (TLS: the wrapped one)
+        self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
         self._gen = 0  # connection number: a waiter sees the connection it used end
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving

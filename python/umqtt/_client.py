@@ -78,7 +78,8 @@
 from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 import select
-from _umqtt import MQTT5 as _MQTT5, MQTTException, topic_matches
+import _umqtt
+from _umqtt import MQTTException, topic_matches
 
 from . import _net, robust
 
@@ -158,7 +159,7 @@ class MQTTClient(robust.MQTTClient):
                  thread=True, **kw):
         if version not in (3, 4, 5):
             raise ValueError("version must be 3, 4 or 5")
-        if version == 5 and not _MQTT5:
+        if version == 5 and not _umqtt.MQTT5:
             raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
@@ -681,7 +682,7 @@ class MQTTClient(robust.MQTTClient):
         # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
-        topic_matches(topic, b"x")  # ValueError for an invalid filter
+        topic_matches(topic, "x")  # ValueError for an invalid filter (any valid name does)
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
