@@ -162,7 +162,8 @@ def qos_check(qos):
 
 class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
-    # no will unless config["will"] sets one.
+    # no will unless config["will"] sets one. MQTTClient also keeps there
+    # the config settings it reads later, under their config keys.
     lw_topic = None
     lw_msg = b""
     lw_qos = 0
@@ -193,20 +194,21 @@ class MQTTClient:
         self._v5 = bool(config.get("mqttv5"))
         if self._v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT 5 is not in this firmware (built without UMQTT_MQTT5)")
-        self._con_props = config.get("mqttv5_con_props")
+        o = self._owner = _Owner()
+        o.mqttv5_con_props = config.get("mqttv5_con_props")
         self._events = config["queue_len"] > 0
         keepalive = config["keepalive"]
         if keepalive >= 65536:
             raise ValueError("invalid keepalive time")
         self._response_time = int(config["response_time"] * 1000)
-        self._max_repubs = config["max_repubs"]
-        self._clean_init = config["clean_init"]
-        self._clean = config["clean"]
-        self._ssl = config["ssl"]
-        self._ssl_params = config["ssl_params"]
-        self._ssid = config["ssid"]
-        self._wifi_pw = config["wifi_pw"]
-        self.port = config["port"] or (8883 if self._ssl else 1883)
+        o.max_repubs = config["max_repubs"]
+        o.clean_init = config["clean_init"]
+        o.clean = config["clean"]
+        o.ssl = config["ssl"]
+        o.ssl_params = config["ssl_params"]
+        o.ssid = config["ssid"]
+        o.wifi_pw = config["wifi_pw"]
+        self.port = config["port"] or (8883 if o.ssl else 1883)
         self.server = config["server"]
         if self.server is None:
             raise ValueError("no server specified.")
@@ -247,7 +249,6 @@ class MQTTClient:
             self._wifi_handler = config["wifi_coro"]
             self._connect_handler = config["connect_coro"]
 
-        o = self._owner = _Owner()
         o.client_id = config["client_id"]
         user = config["user"]
         o.user = user if user else None
@@ -347,17 +348,19 @@ class MQTTClient:
         except (OSError, AttributeError):
             pass
         stream = sock
-        if self._ssl:
-            if hasattr(self._ssl, "wrap_socket"):
-                stream = self._ssl.wrap_socket(sock, server_hostname=self.server,
-                                               do_handshake_on_connect=False)
+        ssl = self._owner.ssl
+        if ssl:
+            if hasattr(ssl, "wrap_socket"):
+                stream = ssl.wrap_socket(sock, server_hostname=self.server,
+                                         do_handshake_on_connect=False)
             else:
-                params = dict(self._ssl_params)
+                params = dict(self._owner.ssl_params)
                 params["do_handshake"] = False
                 stream = _net.tls_wrap(sock, **params)
         eng = self._eng
         eng._attach(stream)
-        eng._nb_connect(clean, 5 if self._v5 else 4, self._con_props if self._v5 else None)
+        eng._nb_connect(clean, 5 if self._v5 else 4,
+                        self._owner.mqttv5_con_props if self._v5 else None)
         # The TLS handshake, if any, runs inside these writes and reads.
         await self._flush_direct(t0)
         while True:
@@ -379,8 +382,9 @@ class MQTTClient:
             return  # no WLAN here (unix, Ethernet): the link is up
         s.active(True)
         if not s.isconnected():
-            if self._ssid is not None:
-                s.connect(self._ssid, self._wifi_pw)
+            o = self._owner
+            if o.ssid is not None:
+                s.connect(o.ssid, o.wifi_pw)
             t0 = ticks_ms()
             while not s.isconnected():
                 if ticks_diff(ticks_ms(), t0) > 30000:
@@ -404,9 +408,10 @@ class MQTTClient:
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
         self._in_connect = True
-        clean = self._clean if self._has_connected else self._clean_init
+        o = self._owner
+        clean = o.clean if self._has_connected else o.clean_init
         try:
-            if not self._has_connected and self._clean_init and not self._clean and not self._v5:
+            if not self._has_connected and o.clean_init and not o.clean and not self._v5:
                 # Start from a clean session, then keep sessions from now on.
                 await self._connect(True)
                 try:
@@ -679,7 +684,7 @@ class MQTTClient:
                     if pid in self._failed:  # MQTT 5: the broker refused it
                         raise MQTTException(self._failed[pid])
                     return
-                if count >= self._max_repubs or not self.isconnected() or gen != self._gen:
+                if count >= self._owner.max_repubs or not self.isconnected() or gen != self._gen:
                     raise OSError(-1, "PUBACK not received")
                 # Same pid, DUP set.
                 await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid, props)
