@@ -775,9 +775,14 @@ class MQTTClient:
         # DISCONNECT (the will is not sent), then close; connect() may follow.
         if self._stop() and self._sock is not None:
             try:
-                async with self.lock:
+                # What `async with self.lock` does, without its two coroutines.
+                lock = self.lock
+                await lock.acquire()
+                try:
                     if self._eng._nb_disconnect():
                         await self._flush_direct(ticks_ms())
+                finally:
+                    lock.release()
             except (OSError, MQTTException):
                 pass
         self._close_sock()
