@@ -112,30 +112,31 @@ class _RLock:
     # run inside the native client, that publishes). Without _thread calls
     # are already serialised and nothing is locked, but held() still tells
     # code inside a with block (a callback of the native client) from the
-    # rest.
+    # rest. (A private class: plain attribute names, strings the firmware
+    # interns already.)
 
     def __init__(self):
-        self._lock = _thread and _thread.allocate_lock()
-        self._owner = None
-        self._depth = 0
+        self.lock = _thread and _thread.allocate_lock()
+        self.owner = None
+        self.count = 0
 
     def held(self):
-        return self._owner == _ident()
+        return self.owner == _ident()
 
     def __enter__(self):
         me = _ident()
-        if self._owner != me:
-            if self._lock:
-                self._lock.acquire()
-            self._owner = me
-        self._depth += 1
+        if self.owner != me:
+            if self.lock:
+                self.lock.acquire()
+            self.owner = me
+        self.count += 1
 
     def __exit__(self, *exc):
-        self._depth -= 1
-        if not self._depth:
-            self._owner = None
-            if self._lock:
-                self._lock.release()
+        self.count -= 1
+        if not self.count:
+            self.owner = None
+            if self.lock:
+                self.lock.release()
 
 
 def _run(f, *args):
