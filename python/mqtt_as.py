@@ -233,15 +233,16 @@ class MQTTClient:
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving
         self._partial = None  # when a partly arrived packet started
-        self._ackev = asyncio.Event()  # pulsed on every ack and on loss of connection
-        self._rxev = asyncio.Event()  # pulsed on every packet received
-        self._room = asyncio.Event()  # pulsed when the transmit queue drains
-        self._txev = asyncio.Event()  # set when there is something to send
-        self._upev = asyncio.Event()  # set while connected
-        self._downev = asyncio.Event()  # set on an outage (wakes the keeper)
+        Event = asyncio.Event
+        self._ackev = Event()  # pulsed on every ack and on loss of connection
+        self._rxev = Event()  # pulsed on every packet received
+        self._room = Event()  # pulsed when the transmit queue drains
+        self._txev = Event()  # set when there is something to send
+        self._upev = Event()  # set while connected
+        self._downev = Event()  # set on an outage (wakes the keeper)
         if self._events:
-            self.up = asyncio.Event()
-            self.down = asyncio.Event()
+            self.up = Event()
+            self.down = Event()
             self.queue = MsgQueue(config["queue_len"])
             self._cb = self.queue.put
         else:
@@ -442,18 +443,17 @@ class MQTTClient:
         self._upev.set()
         self._downev.clear()
         self.dprint("Connected to broker.")
+        spawn = asyncio.create_task
         if not self._events:
-            asyncio.create_task(self._wifi_handler(True))
+            spawn(self._wifi_handler(True))
         if not self._has_connected:
             self._has_connected = True
-            self._keeper = asyncio.create_task(self._keep_connected())
-        self._tasks = [asyncio.create_task(self._reader()),
-                       asyncio.create_task(self._writer()),
-                       asyncio.create_task(self._keep_alive())]
+            self._keeper = spawn(self._keep_connected())
+        self._tasks = [spawn(self._reader()), spawn(self._writer()), spawn(self._keep_alive())]
         if self._events:
             self.up.set()
         else:
-            asyncio.create_task(self._connect_handler(self))
+            spawn(self._connect_handler(self))
 
     def _stop(self):
         # disconnect() and close(): no more reconnects, every task of ours
