@@ -127,12 +127,14 @@ class MsgQueue:
         self.discards = 0
 
     def put(self, *v):
-        self._q[self._wi] = v
+        q = self._q
+        wi = self._wi
+        q[wi] = v
         self._evt.set()
-        self._wi = (self._wi + 1) % len(self._q)
-        if self._wi == self._ri:
-            self._q[self._ri] = None
-            self._ri = (self._ri + 1) % len(self._q)
+        self._wi = wi = (wi + 1) % len(q)
+        if wi == self._ri:
+            q[wi] = None
+            self._ri = (wi + 1) % len(q)
             self.discards += 1
 
     def __aiter__(self):
@@ -267,10 +269,11 @@ class MQTTClient:
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
 
     def _set_keepalive(self, keepalive):
-        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
+        pi = keepalive * 1000 // 4 if keepalive else 20000
         p_i = self._ping_i
-        if p_i and p_i < self._ping_interval:
-            self._ping_interval = p_i
+        if p_i and p_i < pi:
+            pi = p_i
+        self._ping_interval = pi
 
     def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 will properties, an umqtt-rs extension)
@@ -462,8 +465,9 @@ class MQTTClient:
         was = self._isconnected
         self._isconnected = False
         self._upev.clear()
-        if self._keeper is not None:
-            self._tasks.append(self._keeper)
+        keeper = self._keeper
+        if keeper is not None:
+            self._tasks.append(keeper)
             self._keeper = None
         self._kill_tasks()
         return was
@@ -794,9 +798,10 @@ class MQTTClient:
         # down where there is WLAN, as mqtt_as does).
         self._stop()
         self._close_sock()
-        if self._sta_if is not None:
+        s = self._sta_if
+        if s is not None:
             try:
-                self._sta_if.disconnect()
-                self._sta_if.active(False)
+                s.disconnect()
+                s.active(False)
             except OSError:
                 pass
