@@ -214,7 +214,6 @@ class MQTTClient:
         self.server = config["server"]
         if self.server is None:
             raise ValueError("no server specified.")
-        self._addr = None
         self._sta_if = None
         if network is not None:
             self._sta_if = network.WLAN(network.STA_IF)
