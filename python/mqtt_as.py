@@ -55,7 +55,8 @@ from time import ticks_diff, ticks_ms
 
 import asyncio
 from asyncio import core as _core
-from _umqtt import Client as _Engine, MQTTException, API_MPLIB, MQTT5 as _MQTT5
+import _umqtt
+from _umqtt import MQTTException, API_MPLIB
 
 from umqtt import _net
 
@@ -126,12 +127,14 @@ class MsgQueue:
         self.discards = 0
 
     def put(self, *v):
-        self._q[self._wi] = v
+        q = self._q
+        wi = self._wi
+        q[wi] = v
         self._evt.set()
-        self._wi = (self._wi + 1) % len(self._q)
-        if self._wi == self._ri:
-            self._q[self._ri] = None
-            self._ri = (self._ri + 1) % len(self._q)
+        self._wi = wi = (wi + 1) % len(q)
+        if wi == self._ri:
+            q[wi] = None
+            self._ri = (wi + 1) % len(q)
             self.discards += 1
 
     def __aiter__(self):
@@ -161,7 +164,8 @@ def qos_check(qos):
 
 class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
-    # no will unless config["will"] sets one.
+    # no will unless config["will"] sets one. MQTTClient also keeps there
+    # the config settings it reads later, under their config keys.
     lw_topic = None
     lw_msg = b""
     lw_qos = 0
@@ -190,26 +194,26 @@ class MQTTClient:
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
         self._v5 = bool(config.get("mqttv5"))
-        if self._v5 and not _MQTT5:
+        if self._v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
-        self._con_props = config.get("mqttv5_con_props")
+        o = self._owner = _Owner()
+        o.mqttv5_con_props = config.get("mqttv5_con_props")
         self._events = config["queue_len"] > 0
         keepalive = config["keepalive"]
         if keepalive >= 65536:
             raise ValueError("invalid keepalive time")
         self._response_time = int(config["response_time"] * 1000)
-        self._max_repubs = config["max_repubs"]
-        self._clean_init = config["clean_init"]
-        self._clean = config["clean"]
-        self._ssl = config["ssl"]
-        self._ssl_params = config["ssl_params"]
-        self._ssid = config["ssid"]
-        self._wifi_pw = config["wifi_pw"]
-        self.port = config["port"] or (8883 if self._ssl else 1883)
+        o.max_repubs = config["max_repubs"]
+        o.clean_init = config["clean_init"]
+        o.clean = config["clean"]
+        o.ssl = config["ssl"]
+        o.ssl_params = config["ssl_params"]
+        o.ssid = config["ssid"]
+        o.wifi_pw = config["wifi_pw"]
+        self.port = config["port"] or (8883 if o.ssl else 1883)
         self.server = config["server"]
         if self.server is None:
             raise ValueError("no server specified.")
-        self._addr = None
         self._sta_if = None
         if network is not None:
             self._sta_if = network.WLAN(network.STA_IF)
@@ -225,21 +229,21 @@ class MQTTClient:
         self.topic_alias_maximum = 0
         self._tasks = []
         self._keeper = None
-        self._sock = None  # the raw socket
-        self._stream = None  # what MQTT is spoken on (the TLS socket with ssl)
+        self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
         self._gen = 0  # connection number: a waiter sees the connection it used end
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving
         self._partial = None  # when a partly arrived packet started
-        self._ackev = asyncio.Event()  # pulsed on every ack and on loss of connection
-        self._rxev = asyncio.Event()  # pulsed on every packet received
-        self._room = asyncio.Event()  # pulsed when the transmit queue drains
-        self._txev = asyncio.Event()  # set when there is something to send
-        self._upev = asyncio.Event()  # set while connected
-        self._downev = asyncio.Event()  # set on an outage (wakes the keeper)
+        Event = asyncio.Event
+        self._ackev = Event()  # pulsed on every ack and on loss of connection
+        self._rxev = Event()  # pulsed on every packet received
+        self._room = Event()  # pulsed when the transmit queue drains
+        self._txev = Event()  # set when there is something to send
+        self._upev = Event()  # set while connected
+        self._downev = Event()  # set on an outage (wakes the keeper)
         if self._events:
-            self.up = asyncio.Event()
-            self.down = asyncio.Event()
+            self.up = Event()
+            self.down = Event()
             self.queue = MsgQueue(config["queue_len"])
             self._cb = self.queue.put
         else:
@@ -247,7 +251,6 @@ class MQTTClient:
             self._wifi_handler = config["wifi_coro"]
             self._connect_handler = config["connect_coro"]
 
-        o = self._owner = _Owner()
         o.client_id = config["client_id"]
         user = config["user"]
         o.user = user if user else None
@@ -260,16 +263,16 @@ class MQTTClient:
             self._set_last_will(*will)
         o.cb = self._on_message
         o.cbstat = self._on_ack
-        self._eng = _Engine(o, api=API_MPLIB, props_dict=True,
-                            max_packet_size=config.get("max_packet_size", 16384))
+        self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
+                                  max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
 
     def _set_keepalive(self, keepalive):
-        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
+        pi = keepalive * 1000 // 4 if keepalive else 20000
         p_i = self._ping_i
-        if p_i and p_i < self._ping_interval:
-            self._ping_interval = p_i
-        self._tick = min(self._ping_interval, max(self._response_time // 4, 20), 1000)
+        if p_i and p_i < pi:
+            pi = p_i
+        self._ping_interval = pi
 
     def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 will properties, an umqtt-rs extension)
@@ -307,12 +310,9 @@ class MQTTClient:
 
     # --- connection ----------------------------------------------------------
 
-    def _timeleft(self, t0):
-        return self._response_time - ticks_diff(ticks_ms(), t0)
-
     async def _wait(self, sock, write, t0, msg):
         # One bounded wait, used only while no connection task runs.
-        ms = self._timeleft(t0)
+        ms = self._response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
                 return await asyncio.wait_for_ms(_io_wait(sock, write), ms)
@@ -327,7 +327,7 @@ class MQTTClient:
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
-        stream, self._stream = self._stream, None
+        stream = self._eng._sock()
         self._eng._attach(None)
         if stream is not None and stream is not sock:
             _net.close(stream)  # TLS
@@ -351,18 +351,19 @@ class MQTTClient:
         except (OSError, AttributeError):
             pass
         stream = sock
-        if self._ssl:
-            if hasattr(self._ssl, "wrap_socket"):
-                stream = self._ssl.wrap_socket(sock, server_hostname=self.server,
-                                               do_handshake_on_connect=False)
+        ssl = self._owner.ssl
+        if ssl:
+            if hasattr(ssl, "wrap_socket"):
+                stream = ssl.wrap_socket(sock, server_hostname=self.server,
+                                         do_handshake_on_connect=False)
             else:
-                params = dict(self._ssl_params)
+                params = dict(self._owner.ssl_params)
                 params["do_handshake"] = False
                 stream = _net.tls_wrap(sock, **params)
-        self._stream = stream
         eng = self._eng
         eng._attach(stream)
-        eng._nb_connect(clean, 5 if self._v5 else 4, self._con_props if self._v5 else None)
+        eng._nb_connect(clean, 5 if self._v5 else 4,
+                        self._owner.mqttv5_con_props if self._v5 else None)
         # The TLS handshake, if any, runs inside these writes and reads.
         await self._flush_direct(t0)
         while True:
@@ -384,8 +385,9 @@ class MQTTClient:
             return  # no WLAN here (unix, Ethernet): the link is up
         s.active(True)
         if not s.isconnected():
-            if self._ssid is not None:
-                s.connect(self._ssid, self._wifi_pw)
+            o = self._owner
+            if o.ssid is not None:
+                s.connect(o.ssid, o.wifi_pw)
             t0 = ticks_ms()
             while not s.isconnected():
                 if ticks_diff(ticks_ms(), t0) > 30000:
@@ -409,9 +411,10 @@ class MQTTClient:
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
         self._in_connect = True
-        clean = self._clean if self._has_connected else self._clean_init
+        o = self._owner
+        clean = o.clean if self._has_connected else o.clean_init
         try:
-            if not self._has_connected and self._clean_init and not self._clean and not self._v5:
+            if not self._has_connected and o.clean_init and not o.clean and not self._v5:
                 # Start from a clean session, then keep sessions from now on.
                 await self._connect(True)
                 try:
@@ -442,18 +445,17 @@ class MQTTClient:
         self._upev.set()
         self._downev.clear()
         self.dprint("Connected to broker.")
+        spawn = asyncio.create_task
         if not self._events:
-            asyncio.create_task(self._wifi_handler(True))
+            spawn(self._wifi_handler(True))
         if not self._has_connected:
             self._has_connected = True
-            self._keeper = asyncio.create_task(self._keep_connected())
-        self._tasks = [asyncio.create_task(self._reader()),
-                       asyncio.create_task(self._writer()),
-                       asyncio.create_task(self._keep_alive())]
+            self._keeper = spawn(self._keep_connected())
+        self._tasks = [spawn(self._reader()), spawn(self._writer()), spawn(self._keep_alive())]
         if self._events:
             self.up.set()
         else:
-            asyncio.create_task(self._connect_handler(self))
+            spawn(self._connect_handler(self))
 
     def _stop(self):
         # disconnect() and close(): no more reconnects, every task of ours
@@ -462,8 +464,9 @@ class MQTTClient:
         was = self._isconnected
         self._isconnected = False
         self._upev.clear()
-        if self._keeper is not None:
-            self._tasks.append(self._keeper)
+        keeper = self._keeper
+        if keeper is not None:
+            self._tasks.append(keeper)
             self._keeper = None
         self._kill_tasks()
         return was
@@ -592,8 +595,11 @@ class MQTTClient:
         # a packet. Stalled socket I/O past response_time is checked here.
         eng = self._eng
         rt = self._response_time
-        pi = self._ping_interval
-        eng._keepalive_set(pi, 4 * pi)
+        tick = self._ping_interval
+        eng._keepalive_set(tick, 4 * tick)
+        # Between two looks: at most a ping interval, a quarter of
+        # response_time (20 ms at least) and 1 s.
+        tick = min(tick, max(rt // 4, 20), 1000)
         why = None
         while self._isconnected:
             now = ticks_ms()
@@ -614,7 +620,7 @@ class MQTTClient:
                 except (OSError, MQTTException) as e:
                     why = e
                     break
-            await asyncio.sleep_ms(self._tick)
+            await asyncio.sleep_ms(tick)
         self._reconnect(why)
 
     # --- operations -------------------------------------------------------------
@@ -657,7 +663,7 @@ class MQTTClient:
         while pid in self.rcv_pids:
             if not self._isconnected or gen != self._gen:
                 return False
-            ms = self._timeleft(t0)
+            ms = self._response_time - ticks_diff(ticks_ms(), t0)
             if ms <= 0:
                 return False
             try:
@@ -681,7 +687,7 @@ class MQTTClient:
                     if pid in self._failed:  # MQTT 5: the broker refused it
                         raise MQTTException(self._failed[pid])
                     return
-                if count >= self._max_repubs or not self.isconnected() or gen != self._gen:
+                if count >= self._owner.max_repubs or not self.isconnected() or gen != self._gen:
                     raise OSError(-1, "PUBACK not received")
                 # Same pid, DUP set.
                 await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid, props)
@@ -742,7 +748,7 @@ class MQTTClient:
             return False
         t0 = ticks_ms()
         while self._isconnected and ticks_diff(self.last_rx, tlast) <= 0:
-            ms = self._timeleft(t0)
+            ms = self._response_time - ticks_diff(ticks_ms(), t0)
             if ms <= 0:
                 return False
             try:
@@ -772,9 +778,14 @@ class MQTTClient:
         # DISCONNECT (the will is not sent), then close; connect() may follow.
         if self._stop() and self._sock is not None:
             try:
-                async with self.lock:
+                # What `async with self.lock` does, without its two coroutines.
+                lock = self.lock
+                await lock.acquire()
+                try:
                     if self._eng._nb_disconnect():
                         await self._flush_direct(ticks_ms())
+                finally:
+                    lock.release()
             except (OSError, MQTTException):
                 pass
         self._close_sock()
@@ -786,9 +797,10 @@ class MQTTClient:
         # down where there is WLAN, as mqtt_as does).
         self._stop()
         self._close_sock()
-        if self._sta_if is not None:
+        s = self._sta_if
+        if s is not None:
             try:
-                self._sta_if.disconnect()
-                self._sta_if.active(False)
+                s.disconnect()
+                s.active(False)
             except OSError:
                 pass

@@ -78,7 +78,8 @@
 from time import sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 import select
-from _umqtt import MQTT5 as _MQTT5, MQTTException, topic_matches
+import _umqtt
+from _umqtt import MQTTException, topic_matches
 
 from . import _net, robust
 
@@ -111,30 +112,31 @@ class _RLock:
     # run inside the native client, that publishes). Without _thread calls
     # are already serialised and nothing is locked, but held() still tells
     # code inside a with block (a callback of the native client) from the
-    # rest.
+    # rest. (A private class: plain attribute names, strings the firmware
+    # interns already.)
 
     def __init__(self):
-        self._lock = _thread and _thread.allocate_lock()
-        self._owner = None
-        self._depth = 0
+        self.lock = _thread and _thread.allocate_lock()
+        self.owner = None
+        self.count = 0
 
     def held(self):
-        return self._owner == _ident()
+        return self.owner == _ident()
 
     def __enter__(self):
         me = _ident()
-        if self._owner != me:
-            if self._lock:
-                self._lock.acquire()
-            self._owner = me
-        self._depth += 1
+        if self.owner != me:
+            if self.lock:
+                self.lock.acquire()
+            self.owner = me
+        self.count += 1
 
     def __exit__(self, *exc):
-        self._depth -= 1
-        if not self._depth:
-            self._owner = None
-            if self._lock:
-                self._lock.release()
+        self.count -= 1
+        if not self.count:
+            self.owner = None
+            if self.lock:
+                self.lock.release()
 
 
 def _run(f, *args):
@@ -158,7 +160,7 @@ class MQTTClient(robust.MQTTClient):
                  thread=True, **kw):
         if version not in (3, 4, 5):
             raise ValueError("version must be 3, 4 or 5")
-        if version == 5 and not _MQTT5:
+        if version == 5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
@@ -681,7 +683,7 @@ class MQTTClient(robust.MQTTClient):
         # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
-        topic_matches(topic, b"x")  # ValueError for an invalid filter
+        topic_matches(topic, "x")  # ValueError for an invalid filter (any valid name does)
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)

@@ -156,7 +156,10 @@ class MQTTClient(simple2.MQTTClient):
         confirm = self.msg_to_confirm
         n = len(self.msg_to_send) + sum(map(len, confirm.values()))
         while n >= self.MSG_QUEUE_MAX and n > 0:
-            oldest = min((pids[0] for pids in confirm.values() if pids), default=0)
+            oldest = None  # the lowest unconfirmed pid
+            for pids in confirm.values():
+                if pids and (oldest is None or pids[0] < oldest):
+                    oldest = pids[0]
             if oldest:
                 for key, pids in confirm.items():
                     if pids and pids[0] == oldest:
@@ -184,11 +187,10 @@ class MQTTClient(simple2.MQTTClient):
             self.conn_issue = (e, 7)
 
     # publish() is the hot path: a QoS 0 publish that goes out builds no
-    # tuple, and the list comprehension over `topic` lives in a helper (in
-    # publish() it would make topic a closure cell, allocated on every call).
+    # tuple. A newer retained message replaces a queued one for the topic.
     def publish(self, topic, msg, retain=False, qos=0):
-        if retain and self.msg_to_send:
-            self._unqueue_retained(topic)
+        if retain:
+            self._unqueue(self.msg_to_send, topic, True)
         try:
             pid = super().publish(topic, msg, retain, qos, False)
         except _FAIL as e:
@@ -203,15 +205,21 @@ class MQTTClient(simple2.MQTTClient):
             _remember(self.msg_to_confirm, (topic, msg, retain, qos), pid, self.CONFIRM_QUEUE_MAX)
         return pid
 
-    def _unqueue_retained(self, topic):
-        # A newer retained message replaces a queued one for the topic.
-        self.msg_to_send[:] = [m for m in self.msg_to_send if not (m[0] == topic and m[2])]
+    def _unqueue(self, queue, topic, retained):
+        # Drops the queue's entries for topic (retained: only retained
+        # messages), in place and allocating nothing.
+        i = len(queue)
+        while i:
+            i -= 1
+            m = queue[i]
+            if m[0] == topic and (not retained or m[2]):
+                del queue[i]
 
     def subscribe(self, topic, qos=0, resubscribe=True):
         data = (topic, qos)
         if self.RESUBSCRIBE and resubscribe and topic not in dict(self.subs):
             self.subs.append(data)
-        self.sub_to_send[:] = [s for s in self.sub_to_send if s[0] != topic]
+        self._unqueue(self.sub_to_send, topic, False)
         try:
             pid = super().subscribe(topic, qos)
         except _FAIL as e:
@@ -241,8 +249,11 @@ class MQTTClient(simple2.MQTTClient):
                 if not pub or data[3] == 1:
                     table.setdefault(data, []).append(pid)
                 sent.append(data)
-            if sent:
-                queue[:] = [m for m in queue if m not in sent]
+            i = len(queue) if sent else 0
+            while i:  # in place, allocating nothing
+                i -= 1
+                if queue[i] in sent:
+                    del queue[i]
             if not ok:
                 return False
         return True
