@@ -80,6 +80,16 @@ static mp_obj_t umqtt_topic_matches_fn(mp_obj_t filter_in, mp_obj_t topic_in) {
     return mp_obj_new_bool(matched);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_topic_matches_obj, umqtt_topic_matches_fn);
+
+// close(sock): sock.close() unless sock is None, an OSError from it
+// swallowed: the clean-up of the façades that open their own sockets.
+static mp_obj_t umqtt_close_fn(mp_obj_t sock) {
+    if (sock != mp_const_none) {
+        umqtt_close_quietly(sock);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_close_obj, umqtt_close_fn);
 #endif
 
 static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
@@ -93,6 +103,7 @@ static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },
     { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
     { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&umqtt_close_obj) },
     #endif
     // Whether MQTT 5 and MQTT 3.1 are built in (UMQTT_MQTT5, UMQTT_MQTT31):
     // façades and tests check it.

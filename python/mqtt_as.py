@@ -330,8 +330,8 @@ class MQTTClient:
         stream = self._eng._sock()
         self._eng._attach(None)
         if stream is not None and stream is not sock:
-            _net.close(stream)  # TLS
-        _net.close(sock)
+            _umqtt.close(stream)  # TLS
+        _umqtt.close(sock)
 
     async def _connect(self, clean):
         self._close_sock()

@@ -6,8 +6,8 @@ Not meant to be used directly: the frozen façades ``umqtt.simple2``,
 subclass :class:`Client`. A firmware without the façades built on
 micropython-lib's conventions (umqtt.simple, umqtt.robust, umqtt.MQTTClient,
 mqtt_as: C define ``UMQTT_MPLIB``; the minimal profile) has no
-:class:`Client`, :class:`Simple`, :data:`API_SIMPLE2`, :data:`API_MPLIB` or
-:func:`topic_matches`: there :class:`Simple2` stands alone, with every
+:class:`Client`, :class:`Simple`, :data:`API_SIMPLE2`, :data:`API_MPLIB`,
+:func:`topic_matches` or :func:`close`: there :class:`Simple2` stands alone, with every
 method of :class:`Client`. The native client reads its settings (``client_id``,
 ``user``, ``pswd``, ``keepalive``, ``lw_*``, ``newpid``, ``cb``, ``cbstat``,
 ``socket_timeout``, ``message_timeout``) from its *owner*, the Python
@@ -68,6 +68,12 @@ def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
     leading wildcard). Raises ``ValueError`` if *filter* or *topic* is not a
     valid filter / topic name. Like :data:`API_MPLIB`, only in a firmware with
     the façades built on micropython-lib's conventions."""
+
+def close(sock: Any) -> None:
+    """``sock.close()`` unless *sock* is ``None``; an ``OSError`` from it is
+    swallowed (the clean-up of the façades that open their own sockets). Like
+    :func:`topic_matches`, only in a firmware with the façades built on
+    micropython-lib's conventions."""
 
 class _PendingAcks:
     """``rcv_pids``: a live, dict-like view ``pid -> deadline`` (``ticks_ms``)

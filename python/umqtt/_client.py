@@ -81,7 +81,7 @@ import select
 import _umqtt
 from _umqtt import MQTTException, topic_matches
 
-from . import _net, robust
+from . import robust
 
 try:
     from micropython import schedule as _schedule
@@ -311,7 +311,7 @@ class MQTTClient(robust.MQTTClient):
         # Holding the lock: closes and forgets the socket.
         s = self._sock()
         self._attach(None)
-        _net.close(s)
+        _umqtt.close(s)
 
     def _offline(self):
         # Holding the lock: another thread is reconnecting, or nobody is yet:

@@ -1,13 +1,11 @@
 # umqtt-rs: TLS for the umqtt façades' ssl=True (the old ssl.wrap_socket()
-# keywords as a tls.SSLContext), and closing a socket. Private module.
+# keywords as a tls.SSLContext). Private module.
 #
-# The connection itself is opened by the native _umqtt.open_conn (re-exported
-# here), which imports this module only to call tls_wrap. Only the socket
-# and TLS modules, ports' Python-level APIs, are used, and only when
-# connecting: a firmware without `socket` (the QEMU boards) imports every
-# façade, and connect() raises ImportError naming the missing module.
-
-from _umqtt import open_conn  # noqa: F401 (umqtt.simple, umqtt.MQTTClient)
+# The connection itself is opened by the native _umqtt.open_conn, which
+# imports this module only to call tls_wrap (mqtt_as calls it itself). Only
+# the TLS module, a port's Python-level API, is used, and only when
+# connecting: a firmware without it imports every façade, and connect()
+# raises ImportError naming the missing module.
 
 
 def _data(data):
@@ -36,11 +34,3 @@ def tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,
     ctx.verify_mode = tls.CERT_NONE if cert_reqs is None else cert_reqs
     return ctx.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,
                            server_hostname=server_hostname)
-
-
-def close(sock):
-    if sock is not None:
-        try:
-            sock.close()
-        except OSError:
-            pass

@@ -32,9 +32,8 @@ try:
 except ImportError:  # no network on this firmware: connect() says so
     socket = None
 
+import _umqtt
 from _umqtt import API_MPLIB, Simple as _Client, MQTTException
-
-from . import _net
 
 _ETIMEDOUT = const(110)  # (const: folded by the compiler, no import needed)
 
@@ -110,7 +109,7 @@ class MQTTClient(_Client):
     def connect(self, clean_session=True, timeout=None):
         # timeout (s) bounds this connect (TCP, TLS handshake, CONNACK);
         # None: socket_timeout.
-        _net.close(self._sock())
+        _umqtt.close(self._sock())
         self._attach(None)
         if self.keepalive and self.keepalive >= 65536:  # (AssertionError, as micropython-lib's assert)
             raise AssertionError
@@ -119,8 +118,8 @@ class MQTTClient(_Client):
             self.socket_timeout = timeout
         try:
             ssl = self.ssl  # (ssl_params only with ssl: an unread {} is not made)
-            sock = _net.open_conn(self.server, self.port, ssl, self.ssl_params if ssl else None,
-                                  self.socket_timeout, self.server, socket)[1]
+            sock = _umqtt.open_conn(self.server, self.port, ssl, self.ssl_params if ssl else None,
+                                    self.socket_timeout, self.server, socket)[1]
             self._attach(sock)
             if clean_session:
                 self._clear_pending()
@@ -128,7 +127,7 @@ class MQTTClient(_Client):
                 return self._connect(clean_session, self._VERSION, self._conn_props)
             except BaseException:  # refused, timed out, invalid argument: no socket left open
                 self._attach(None)
-                _net.close(sock)
+                _umqtt.close(sock)
                 raise
         finally:
             if timeout is not None:
@@ -138,7 +137,7 @@ class MQTTClient(_Client):
         # (reason and properties: MQTT 5 only)
         sock = self._sock()
         self._send_disconnect(reason, properties)  # best effort
-        _net.close(sock)
+        _umqtt.close(sock)
         self._attach(None)
 
     def publish(self, topic, msg, retain=False, qos=0):
