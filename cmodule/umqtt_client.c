@@ -87,27 +87,23 @@ int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     if (t == mp_const_none) {
         return UMQTT_PORT_FOREVER;
     }
+    mp_int_t s;
     if (mp_obj_is_small_int(t)) {  // the usual value (simple2's 5, 10): no float
-        mp_int_t s = MP_OBJ_SMALL_INT_VALUE(t);
-        return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
+        s = MP_OBJ_SMALL_INT_VALUE(t);
+    } else {
+        #if MICROPY_PY_BUILTINS_FLOAT
+        mp_float_t ms = mp_obj_get_float(t);
+        if (isnan(ms)) {
+            // NaN compares false with everything: it would convert to "no limit".
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be a number of seconds or None, not NaN"), attr);
+        }
+        ms *= 1000;
+        return ms <= 0 ? 0 : (ms >= 2000000000 ? 2000000000 : (int32_t)ms);
+        #else
+        s = mp_obj_get_int(t);
+        #endif
     }
-    #if MICROPY_PY_BUILTINS_FLOAT
-    mp_float_t s = mp_obj_get_float(t);
-    if (isnan(s)) {
-        // NaN compares false with everything: it would convert to "no limit".
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be a number of seconds or None, not NaN"), attr);
-    }
-    if (s < 0) {
-        s = 0;
-    }
-    if (s > 2000000) {
-        s = 2000000;
-    }
-    return (int32_t)(s * 1000);
-    #else
-    mp_int_t s = mp_obj_get_int(t);
     return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
-    #endif
 }
 
 // simple2 raises ECONNOT when there is no socket (never connected, or disconnected).

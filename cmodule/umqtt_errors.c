@@ -56,11 +56,7 @@ static const int8_t umqtt_status_codes[] = {
     [UMQTT_STATUS_SKIPPED] = UMQTT_EMSGSKIPPED,
 };
 
-// (GCC turns the ifs below back into a jump table of every status, larger
-// than the compares on an error path.)
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-jump-tables")))
-#endif
+UMQTT_NO_JUMP_TABLE  // (GCC would turn the ifs below back into one)
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
     if ((size_t)status < MP_ARRAY_SIZE(umqtt_status_codes) && umqtt_status_codes[status] != 0) {
         umqtt_raise_api(self, umqtt_status_codes[status]);

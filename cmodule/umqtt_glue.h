@@ -154,6 +154,13 @@
 #ifndef MP_NORETURN
 #define MP_NORETURN NORETURN // MicroPython < 1.26
 #endif
+// GCC: a switch (or if-chain) of a few cases among many values as compares,
+// not a jump table of every value, which is larger.
+#if defined(__GNUC__) && !defined(__clang__)
+#define UMQTT_NO_JUMP_TABLE __attribute__((optimize("no-jump-tables")))
+#else
+#define UMQTT_NO_JUMP_TABLE
+#endif
 
 // simple2's error codes (umqtt.errno), plus the ones umqtt-rs adds.
 enum {
