@@ -4,7 +4,7 @@
 // (the façade subclass) so that attributes user code replaces -- newpid, cb,
 // cbstat, socket_timeout... -- are honoured exactly as simple2 reads them.
 // Here: construction, _attach and the _read/_write hooks, the blocking calls
-// (connect, publish, subscribe, unsubscribe, ping, check_msg, wait_msg...),
+// (publish, subscribe, unsubscribe, ping, check_msg, wait_msg...),
 // and the argument checks the non-blocking calls (umqtt_client_nb.c) share.
 
 #include <math.h>
@@ -23,13 +23,6 @@
 #ifndef UMQTT_DEFAULT_MAX_PACKET
 #define UMQTT_DEFAULT_MAX_PACKET (16384)
 #endif
-
-// MQTT 5 inbound topic aliases: at most this many may be announced (the
-// Topic Alias Maximum property of connect()), each holding a topic of up
-// to UMQTT_ALIAS_TOPIC bytes; a broker that binds a longer topic to an
-// alias breaks the connection (EPROTOCOL). Storage is allocated at connect.
-#define UMQTT_ALIAS_MAX (32)
-#define UMQTT_ALIAS_TOPIC (128)
 
 // The native client behind `self_in`: the object itself, or the native base
 // of a façade instance (an explicit base-class call, MQTTClient.publish(self,
@@ -73,33 +66,44 @@ umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
     return self;
 }
 
+umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
+    umqtt_io io = {
+        .port = &self->port,
+        .rx = self->rx,
+        .rx_cap = self->rx_cap,
+        .tx = self->tx,
+        .tx_cap = self->tx_cap,
+        .aliases = self->aliases,
+        .aliases_cap = self->aliases_cap,
+        .scratch = NULL,
+        .scratch_cap = 0,
+    };
+    return io;
+}
+
 // socket_timeout in ms; UMQTT_PORT_FOREVER for None.
 int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     mp_obj_t t = umqtt_owner_attr(self, attr);
     if (t == mp_const_none) {
         return UMQTT_PORT_FOREVER;
     }
+    mp_int_t s;
     if (mp_obj_is_small_int(t)) {  // the usual value (simple2's 5, 10): no float
-        mp_int_t s = MP_OBJ_SMALL_INT_VALUE(t);
-        return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
+        s = MP_OBJ_SMALL_INT_VALUE(t);
+    } else {
+        #if MICROPY_PY_BUILTINS_FLOAT
+        mp_float_t ms = mp_obj_get_float(t);
+        if (isnan(ms)) {
+            // NaN compares false with everything: it would convert to "no limit".
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be a number of seconds or None, not NaN"), attr);
+        }
+        ms *= 1000;
+        return ms <= 0 ? 0 : (ms >= 2000000000 ? 2000000000 : (int32_t)ms);
+        #else
+        s = mp_obj_get_int(t);
+        #endif
     }
-    #if MICROPY_PY_BUILTINS_FLOAT
-    mp_float_t s = mp_obj_get_float(t);
-    if (isnan(s)) {
-        // NaN compares false with everything: it would convert to "no limit".
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q must be a number of seconds or None, not NaN"), attr);
-    }
-    if (s < 0) {
-        s = 0;
-    }
-    if (s > 2000000) {
-        s = 2000000;
-    }
-    return (int32_t)(s * 1000);
-    #else
-    mp_int_t s = mp_obj_get_int(t);
     return s < 0 ? 0 : (int32_t)(s > 2000000 ? 2000000000 : s * 1000);
-    #endif
 }
 
 // simple2 raises ECONNOT when there is no socket (never connected, or disconnected).
@@ -107,14 +111,6 @@ void umqtt_require_socket(umqtt_client_obj_t *self) {
     if (self->port.stream == MP_OBJ_NULL) {
         umqtt_raise_api(self, UMQTT_ECONNOT);
     }
-}
-
-static umqtt_bytes umqtt_optional_bytes_of(mp_obj_t obj) {
-    if (obj == mp_const_none) {
-        umqtt_bytes b = {.ptr = NULL, .len = 0};
-        return b;
-    }
-    return umqtt_bytes_of(obj);
 }
 
 static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
@@ -128,29 +124,6 @@ static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
     }
     return (uint16_t)pid;
 }
-
-// The owner's last_cpacket (simple2's attribute: the tick of the last packet
-// received). A store on a Python instance whose class has properties costs
-// about 2,700 instructions, more than the rest of handling a message, so it
-// is skipped while the tick equals the one last stored: the value would not
-// change. connect() always stores it.
-static void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
-    uint32_t now = umqtt_port_ticks_ms();
-    if (force || !self->rx_marked || now != self->rx_mark) {
-        umqtt_owner_store(self, MP_QSTR_last_cpacket, umqtt_ticks_obj(now));
-        self->rx_mark = now;
-        self->rx_marked = true;
-    }
-}
-
-#if defined(UMQTT_MQTT5)
-// The owner's attribute `attr`, or None if it has none.
-static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
-    mp_obj_t dest[2];
-    mp_load_method_maybe(self->owner, attr, dest);
-    return dest[0] == MP_OBJ_NULL ? mp_const_none : dest[0];
-}
-#endif
 
 void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
     if (props != mp_const_none && !UMQTT_IS_V5(self)) {
@@ -363,157 +336,6 @@ static mp_obj_t client_sock(mp_obj_t self_in) {
     return self->port.stream == MP_OBJ_NULL ? mp_const_none : self->port.stream;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
-
-// A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
-// it (§1.5.4), which a Python str may hold; the engine checks the rest.
-static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
-    umqtt_bytes b = umqtt_optional_bytes_of(obj);
-    if (b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"), attr);
-    }
-    return b;
-}
-
-// CONNECT's strings, borrowed from the owner's client_id, user, pswd,
-// lw_topic and lw_msg (in that order in `objs`).
-#define UMQTT_CONNECT_STRINGS (5)
-static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
-    opts->client_id = umqtt_utf8_field(objs[0], MP_QSTR_client_id);
-    opts->username = umqtt_utf8_field(objs[1], MP_QSTR_user);
-    opts->password = umqtt_optional_bytes_of(objs[2]);
-    opts->will_topic = umqtt_optional_bytes_of(objs[3]);
-    opts->will_message = umqtt_optional_bytes_of(objs[4]);
-}
-
-// The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
-// keepalive). The byte strings borrow the owner's objects.
-// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
-// dict; a Maximum Packet Size of the receive buffer is added unless given),
-// the will's come from the owner's lw_properties; inbound topic aliases
-// get storage if `props` announce a Topic Alias Maximum.
-umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
-    umqtt_bytes no_props = {.ptr = NULL, .len = 0};
-    umqtt_bytes conn_props = no_props, will_props = no_props;
-    #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
-    // A version this firmware was built without (one test for both).
-    if (
-        #if !defined(UMQTT_MQTT31)
-        version == 3 ||
-        #endif
-        #if !defined(UMQTT_MQTT5)
-        version == 5 ||
-        #endif
-        false) {
-        umqtt_raise_no_version(version);
-    }
-    #endif
-    #if defined(UMQTT_MQTT5)
-    if (version == 5) {
-        conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->max_packet);
-        will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),
-            UMQTT_PROPS_CONTEXT_WILL, 0, 0);
-        mp_int_t aliases = 0;
-        if (props != mp_const_none) {
-            mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(props), MP_OBJ_NEW_SMALL_INT(0x22), MP_MAP_LOOKUP);
-            aliases = e != NULL ? mp_obj_get_int(e->value) : 0;
-        }
-        if (aliases < 0 || aliases > UMQTT_ALIAS_MAX) {
-            mp_raise_ValueError(MP_ERROR_TEXT("Topic Alias Maximum (0x22) must be 0..32"));
-        }
-        size_t need = (size_t)aliases * (2 + UMQTT_ALIAS_TOPIC);
-        if (need != self->aliases_cap) {
-            self->aliases = need ? m_new(uint8_t, need) : NULL;
-            self->aliases_cap = need;
-        }
-    } else
-    #endif
-    if (props != mp_const_none) {
-        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
-    }
-    self->version = (uint8_t)version;
-    // Every attribute is read (properties of a subclass may run Python
-    // code) before any buffer is borrowed.
-    mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
-    if (keepalive < 0 || keepalive > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
-    }
-    static const qstr_short_t string_attrs[UMQTT_CONNECT_STRINGS] = {
-        MP_QSTR_client_id, MP_QSTR_user, MP_QSTR_pswd, MP_QSTR_lw_topic, MP_QSTR_lw_msg,
-    };
-    mp_obj_t strings[UMQTT_CONNECT_STRINGS];
-    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
-        strings[i] = umqtt_owner_attr(self, string_attrs[i]);
-    }
-    mp_obj_t user = strings[1], pswd = strings[2], lw_topic = strings[3];
-    bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
-    mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
-    if (has_will && (will_qos < 0 || will_qos > 2)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
-    }
-    bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
-    umqtt_connect_options opts = {
-        .has_username = user != mp_const_none,
-        // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
-        .has_password = user != mp_const_none && pswd != mp_const_none,
-        .has_will = has_will,
-        .will_qos = has_will ? (uint8_t)will_qos : 0,
-        .will_retain = will_retain,
-        .keepalive = (uint16_t)keepalive,
-        .clean_session = clean,
-        .version = (uint8_t)version,
-        .properties = conn_props,
-        .will_properties = will_props,
-    };
-    umqtt_connect_strings(&opts, strings);
-    // The transmit buffer holds the whole CONNECT. Growing it allocates,
-    // which may run finalisers: the strings are borrowed again after.
-    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len + opts.will_topic.len
-        + opts.will_message.len + opts.properties.len + opts.will_properties.len;
-    if (umqtt_tx_reserve(self, need, false)) {
-        umqtt_connect_strings(&opts, strings);
-    }
-    return opts;
-}
-
-#if defined(UMQTT_MQTT5)
-// MQTT 5: the CONNACK's properties become the owner's connack_properties.
-void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
-    mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
-}
-#endif
-
-// _connect(clean_session, version=4, properties=None): CONNECT on the
-// attached socket, wait for CONNACK (socket_timeout); returns the
-// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
-// CONNACK's properties become the owner's connack_properties.
-static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    umqtt_require_socket(self);
-    bool clean = mp_obj_is_true(args[1]);
-    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version, n_args > 3 ? args[3] : mp_const_none);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t session_present = 0, return_code = 0;
-    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
-        &session_present, &return_code, &connack_props);
-    umqtt_tx_release(self);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
-        umqtt_rx_grow(self);
-        io = umqtt_io_of(self);
-        st = umqtt_client_connack(self->engine, &io, io_timeout, &session_present, &return_code, &connack_props);
-    }
-    umqtt_body_t body = umqtt_rx_take(self);
-    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
-        umqtt_store_connack(self, connack_props);
-    }
-    umqtt_body_free(&body);
-    umqtt_check_connect(self, st, return_code);
-    umqtt_mark_received(self, true);
-    return MP_OBJ_NEW_SMALL_INT(session_present);
-}
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_connect_obj, 2, 4, client_connect);
 
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     if (qos < 0 || qos > self->max_qos) {
@@ -921,7 +743,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, clien
     { MP_ROM_QSTR(MP_QSTR__read), MP_ROM_PTR(&client_read_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&client_connect_obj) }, \
+    UMQTT_WITH_CONNECT_METHOD({ MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&umqtt_connect_obj) }, ) \
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&umqtt_clear_pending_obj) }, \
     UMQTT_WITH_MPLIB( \

@@ -40,70 +40,62 @@ MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t co
     umqtt_raise_code(UMQTT_IS_V5(self) ? code : 0x80);
 }
 
+// The statuses raised as simple2's MQTTException(code), or the OSError
+// micropython-lib raises for it (umqtt_raise_api); 0: not one of them. (A
+// table: smaller than a case and a call each.)
+static const int8_t umqtt_status_codes[] = {
+    [UMQTT_STATUS_CLOSED] = UMQTT_ECONCLOSE,
+    [UMQTT_STATUS_TIMEOUT] = UMQTT_ECONTIMEOUT,
+    [UMQTT_STATUS_CONNACK_INVALID] = UMQTT_ECONLENGTH,
+    [UMQTT_STATUS_SUBACK_INVALID] = UMQTT_ESUBACKUNKNOWN,
+    [UMQTT_STATUS_INVALID_QOS] = UMQTT_EUNKNOWN,
+    [UMQTT_STATUS_MALFORMED] = UMQTT_EMALFORMED,
+    [UMQTT_STATUS_PACKET_TOO_LARGE] = UMQTT_EPACKETSIZE,
+    [UMQTT_STATUS_PROTOCOL_VIOLATION] = UMQTT_EPROTOCOL,
+    [UMQTT_STATUS_IN_FLIGHT_FULL] = UMQTT_EINFLIGHT,
+    [UMQTT_STATUS_SKIPPED] = UMQTT_EMSGSKIPPED,
+};
+
+UMQTT_NO_JUMP_TABLE  // (GCC would turn the ifs below back into one)
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
-    switch (status) {
-        case UMQTT_STATUS_RAISED: {
-            mp_obj_t exc = self->port.exc;
-            self->port.exc = MP_OBJ_NULL;
-            if (exc != MP_OBJ_NULL) {
-                nlr_raise(exc);
-            }
-            break;  // none was caught: an internal error
+    if ((size_t)status < MP_ARRAY_SIZE(umqtt_status_codes) && umqtt_status_codes[status] != 0) {
+        umqtt_raise_api(self, umqtt_status_codes[status]);
+    }
+    if (status == UMQTT_STATUS_RAISED) {
+        mp_obj_t exc = self->port.exc;
+        self->port.exc = MP_OBJ_NULL;
+        if (exc != MP_OBJ_NULL) {
+            nlr_raise(exc);
         }
-        case UMQTT_STATUS_OS_ERROR:
-            mp_raise_OSError(detail);
-        case UMQTT_STATUS_CLOSED:
-            umqtt_raise_api(self, UMQTT_ECONCLOSE);
-        case UMQTT_STATUS_TIMEOUT:
-            umqtt_raise_api(self, UMQTT_ECONTIMEOUT);
-        case UMQTT_STATUS_CONNACK_INVALID:
-            umqtt_raise_code(UMQTT_ECONLENGTH);
-        case UMQTT_STATUS_CONNACK_REFUSED:
-            if (UMQTT_MPLIB_CONV(self, broker_codes)) {
-                umqtt_raise_code(detail);  // micropython-lib: MQTTException(rc)
-            }
-            if (detail >= 1 && detail <= 5) {
-                umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
-            } else {
-                mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
-                nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
-            }
-        case UMQTT_STATUS_SUBACK_INVALID:
-            umqtt_raise_code(UMQTT_ESUBACKUNKNOWN);
-        case UMQTT_STATUS_INVALID_QOS:
-            umqtt_raise_code(UMQTT_EUNKNOWN);
-        case UMQTT_STATUS_MALFORMED:
-            umqtt_raise_code(UMQTT_EMALFORMED);
-        case UMQTT_STATUS_PACKET_TOO_LARGE:
-            umqtt_raise_code(UMQTT_EPACKETSIZE);
-        case UMQTT_STATUS_PROTOCOL_VIOLATION:
-            umqtt_raise_code(UMQTT_EPROTOCOL);
-        case UMQTT_STATUS_IN_FLIGHT_FULL:
-            umqtt_raise_code(UMQTT_EINFLIGHT);
-        case UMQTT_STATUS_SKIPPED:
-            umqtt_raise_code(UMQTT_EMSGSKIPPED);
-        case UMQTT_STATUS_PID_IN_USE:
-            mp_raise_ValueError(MP_ERROR_TEXT("packet id already in flight"));
-        case UMQTT_STATUS_INVALID_TOPIC:
-            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
-        case UMQTT_STATUS_INVALID_ARGUMENT:
-            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
-        case UMQTT_STATUS_BUFFER_TOO_SMALL:
-            mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
-        #if defined(UMQTT_MQTT5) // (without it the glue never passes the engine a property block)
-        case UMQTT_STATUS_INVALID_PROPERTY:
-            mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
-        #endif
-        case UMQTT_STATUS_NESTED_TOO_DEEP:
-            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
-        #if defined(UMQTT_MQTT5)
-        case UMQTT_STATUS_BROKER_LIMIT: {
-            umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
-            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
+        // none was caught: an internal error
+    } else if (status == UMQTT_STATUS_OS_ERROR) {
+        mp_raise_OSError(detail);
+    } else if (status == UMQTT_STATUS_CONNACK_REFUSED) {
+        if (UMQTT_MPLIB_CONV(self, broker_codes)) {
+            umqtt_raise_code(detail);  // micropython-lib: MQTTException(rc)
         }
-        #endif
-        default:
-            break;
+        if (detail >= 1 && detail <= 5) {
+            umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
+        }
+        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
+        nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+    } else if (status == UMQTT_STATUS_PID_IN_USE) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id already in flight"));
+    } else if (status == UMQTT_STATUS_INVALID_TOPIC) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
+    } else if (status == UMQTT_STATUS_INVALID_ARGUMENT) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
+    } else if (status == UMQTT_STATUS_BUFFER_TOO_SMALL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
+    #if defined(UMQTT_MQTT5) // (without it the glue never passes the engine a property block)
+    } else if (status == UMQTT_STATUS_INVALID_PROPERTY) {
+        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
+    } else if (status == UMQTT_STATUS_BROKER_LIMIT) {
+        umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
+    #endif
+    } else if (status == UMQTT_STATUS_NESTED_TOO_DEEP) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
     }
     mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
 }

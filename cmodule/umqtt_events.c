@@ -114,6 +114,7 @@ static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {
     }
 }
 
+UMQTT_NO_JUMP_TABLE
 static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     const umqtt_receive_conv_t *rc, int32_t io_timeout) {
     mp_int_t status;  // for cbstat(pid, status)
@@ -176,6 +177,7 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
 // The block a packet was in goes back to the heap once it is handled (if
 // the message's payload did not take it). If handling raises, the GC gets
 // it: nothing else refers to it.
+UMQTT_NO_JUMP_TABLE
 mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     const umqtt_receive_conv_t *rc, int32_t io_timeout) {
     #if !defined(UMQTT_MPLIB)

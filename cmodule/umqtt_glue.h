@@ -7,8 +7,8 @@
 //   umqtt_errors.c    statuses and MQTT codes -> exceptions: the one place
 //                     that raises for what the engine reports
 //   umqtt_client.c    the type `Client`: construction, _attach and the
-//                     _read/_write hooks, the blocking calls (connect,
-//                     publish, subscribe, check_msg...), shared argument checks
+//                     _read/_write hooks, the blocking calls (publish,
+//                     subscribe, check_msg...), shared argument checks
 //   umqtt_client_nb.c the non-blocking `_nb_*` calls and the stream protocol
 //                     (ioctl) that mqtt_as polls
 //   umqtt_buffers.c   the receive and transmit buffers: small arrays in the
@@ -19,9 +19,10 @@
 //   umqtt_pending.c   the type `PendingAcks` (rcv_pids, a live view), the
 //                     default newpid, _clear_pending/_pending/_take_pid/_pids
 //   umqtt_net.c       open_conn(): the socket (and TLS) to the broker
-//   umqtt_simple2.c  simple2's attributes (client_id, cb, lw_*...) kept
-//                     in the client until user code replaces them, and
-//                     their setters (set_callback, set_last_will)
+//   umqtt_simple2.c   simple2's attributes (client_id, cb, lw_*...) kept
+//                     in the client until user code replaces them, their
+//                     setters (set_callback, set_last_will), the CONNECT
+//                     they describe (_connect) and simple2's connect()
 //   umqtt_props.c     MQTT 5 properties: dicts <-> the engine's blocks
 //                     (only with UMQTT_MQTT5, see below)
 //   umqtt_port.{h,c}  the non-raising trampolines Rust calls (nothing here
@@ -131,6 +132,17 @@
 #undef UMQTT_KEEPALIVE
 #define UMQTT_WITH_KEEPALIVE(...)
 #endif
+// _connect(clean_session, version, properties), CONNECT/CONNACK on the
+// attached socket, comes with what calls it: the other façades' connect()
+// and the versions simple2's connect() never asks for (MQTT 3.1, MQTT 5).
+// Without (the minimal profile), simple2's connect() runs the same code
+// itself (umqtt_simple2.c).
+#if defined(UMQTT_MPLIB) || defined(UMQTT_KEEPALIVE) || defined(UMQTT_MQTT5) || defined(UMQTT_MQTT31)
+#define UMQTT_CONNECT_METHOD (1)
+#define UMQTT_WITH_CONNECT_METHOD(...) __VA_ARGS__
+#else
+#define UMQTT_WITH_CONNECT_METHOD(...)
+#endif
 // mqtt_as, the one user of the non-blocking calls, is built on the
 // micropython-lib conventions (micropython.mk sets both for it).
 #if defined(UMQTT_NONBLOCKING) && !defined(UMQTT_MPLIB)
@@ -141,6 +153,13 @@
 
 #ifndef MP_NORETURN
 #define MP_NORETURN NORETURN // MicroPython < 1.26
+#endif
+// GCC: a switch (or if-chain) of a few cases among many values as compares,
+// not a jump table of every value, which is larger.
+#if defined(__GNUC__) && !defined(__clang__)
+#define UMQTT_NO_JUMP_TABLE __attribute__((optimize("no-jump-tables")))
+#else
+#define UMQTT_NO_JUMP_TABLE
 #endif
 
 // simple2's error codes (umqtt.errno), plus the ones umqtt-rs adds.
@@ -385,21 +404,9 @@ umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in);
 umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in);
 
 // The engine's view of the stream and the buffers, as they are now: take it
-// again after any Python code, which may have replaced them.
-static inline umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
-    umqtt_io io = {
-        .port = &self->port,
-        .rx = self->rx,
-        .rx_cap = self->rx_cap,
-        .tx = self->tx,
-        .tx_cap = self->tx_cap,
-        .aliases = self->aliases,
-        .aliases_cap = self->aliases_cap,
-        .scratch = NULL,
-        .scratch_cap = 0,
-    };
-    return io;
-}
+// again after any Python code, which may have replaced them. (One copy:
+// inlined, its stores cost more than the call in each of some 20 callers.)
+umqtt_io umqtt_io_of(umqtt_client_obj_t *self);
 
 // owner.attr. A simple2 setting the owner has not replaced is read from the
 // client without Python's attribute lookup (umqtt_simple2.c).
@@ -432,16 +439,6 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
 // with room in the transmit buffer (`queued`: the payload too).
 void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued);
-// The CONNECT the owner's attributes describe (_connect and _nb_connect).
-umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props);
-// MQTT 5: the CONNACK's properties become the owner's connack_properties.
-#if defined(UMQTT_MQTT5)
-void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
-#else
-// Only MQTT 5 has CONNACK properties; callers test UMQTT_IS_V5 first.
-#define umqtt_store_connack(self, props) ((void)(self), (void)(props))
-#endif
-
 // ---------------------------------------------------------------------------
 // umqtt_buffers.c: the receive and transmit buffers.
 
@@ -502,7 +499,8 @@ mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_b
     const umqtt_receive_conv_t *rc, int32_t io_timeout);
 
 // ---------------------------------------------------------------------------
-// umqtt_simple2.c: simple2's attributes in the client (see there).
+// umqtt_simple2.c: simple2's attributes in the client (see there), and
+// CONNECT from the owner's attributes.
 // Indices into settings: the constructor's arguments after owner first.
 enum {
     UMQTT_SET_CLIENT_ID, UMQTT_SET_SERVER, UMQTT_SET_PORT, UMQTT_SET_USER, UMQTT_SET_PSWD,
@@ -519,6 +517,34 @@ void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args);
 // owner.attr = value for what the client updates itself (last_ping...):
 // into its setting unless the owner has an attribute of its own by that name.
 void umqtt_owner_store(umqtt_client_obj_t *self, qstr attr, mp_obj_t value);
+// The owner's last_cpacket (simple2's attribute: the tick of the last packet
+// received). A store on a Python instance whose class has properties costs
+// about 2,700 instructions, more than the rest of handling a message, so it
+// is skipped while the tick equals the one last stored: the value would not
+// change. connect() always stores it (`force`).
+static inline void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
+    uint32_t now = umqtt_port_ticks_ms();
+    if (force || !self->rx_marked || now != self->rx_mark) {
+        umqtt_owner_store(self, MP_QSTR_last_cpacket, umqtt_ticks_obj(now));
+        self->rx_mark = now;
+        self->rx_marked = true;
+    }
+}
+#if defined(UMQTT_NONBLOCKING)
+// The CONNECT the owner's attributes describe (_connect and _nb_connect).
+umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props);
+#endif
+// MQTT 5: the CONNACK's properties become the owner's connack_properties.
+#if defined(UMQTT_MQTT5)
+void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
+#else
+// Only MQTT 5 has CONNACK properties; callers test UMQTT_IS_V5 first.
+#define umqtt_store_connack(self, props) ((void)(self), (void)(props))
+#endif
+#if defined(UMQTT_CONNECT_METHOD)
+// Client's _connect (umqtt_client.c's table).
+extern const mp_obj_fun_builtin_var_t umqtt_connect_obj;
+#endif
 extern const mp_obj_fun_builtin_fixed_t umqtt_set_callback_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_set_callback_status_obj;
 extern const mp_obj_fun_builtin_var_t umqtt_set_last_will_obj;
@@ -576,12 +602,10 @@ typedef enum {
     UMQTT_PROPS_CONTEXT_DISCONNECT,
 } umqtt_props_context;
 static inline umqtt_bytes umqtt_props_build(mp_obj_t props, umqtt_props_context ctx, mp_int_t default_id, mp_uint_t default_value) {
+    (void)props;  // None: every caller refused a dict already
     (void)ctx;
     (void)default_id;
     (void)default_value;
-    if (props != mp_const_none) {
-        umqtt_raise_no_version(5);
-    }
     umqtt_bytes none = {.ptr = NULL, .len = 0};
     return none;
 }

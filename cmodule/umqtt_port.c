@@ -146,18 +146,7 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
     }
     port->busy = true;
     int result = UMQTT_PORT_OK;
-    if (port->hooks != MP_OBJ_NULL) {
-        // A subclass's _read(n) blocks until it has n bytes (simple2's
-        // contract): call it only once data is there, so check_msg stays
-        // non-blocking.
-        if (umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) != 0) {
-            mp_obj_t data = mp_call_function_1(mp_load_attr(port->hooks, MP_QSTR__read),
-                MP_OBJ_NEW_SMALL_INT(len));
-            result = umqtt_port_take_read(data, buf, len, out_len);
-        } else {
-            result = MP_EAGAIN;
-        }
-    } else if (port->native) {
+    if (port->hooks == MP_OBJ_NULL && port->native) {
         int errcode = 0;
         mp_uint_t n = mp_get_stream(port->stream)->read(port->stream, buf, len, &errcode);
         if (n == MP_STREAM_ERROR) {
@@ -167,8 +156,19 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
         }
     } else {
         // Duck-typed socket: read(n) returns bytes, b'' at the end, None when empty.
-        mp_obj_t data = mp_call_function_1(mp_load_attr(port->stream, MP_QSTR_read),
-            MP_OBJ_NEW_SMALL_INT(len));
+        mp_obj_t reader = port->stream;
+        qstr name = MP_QSTR_read;
+        if (port->hooks != MP_OBJ_NULL) {
+            // A subclass's _read(n) blocks until it has n bytes (simple2's
+            // contract): call it only once data is there, so check_msg stays
+            // non-blocking.
+            if (umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) == 0) {
+                return umqtt_port_done(port, MP_EAGAIN);
+            }
+            reader = port->hooks;
+            name = MP_QSTR__read;
+        }
+        mp_obj_t data = mp_call_function_1(mp_load_attr(reader, name), MP_OBJ_NEW_SMALL_INT(len));
         result = umqtt_port_take_read(data, buf, len, out_len);
     }
     return umqtt_port_done(port, result);
@@ -182,11 +182,7 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
     }
     port->busy = true;
     int result = UMQTT_PORT_OK;
-    if (port->hooks != MP_OBJ_NULL) {
-        // A subclass's _write(buf) writes it all or raises; it returns a count.
-        mp_call_function_1(mp_load_attr(port->hooks, MP_QSTR__write), mp_obj_new_bytes(buf, len));
-        *out_len = len;
-    } else if (port->native) {
+    if (port->hooks == MP_OBJ_NULL && port->native) {
         int errcode = 0;
         mp_uint_t n = mp_get_stream(port->stream)->write(port->stream, buf, len, &errcode);
         if (n == MP_STREAM_ERROR) {
@@ -195,11 +191,13 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
             *out_len = n;
         }
     } else {
-        // Duck-typed socket: write(bytes) returns a count, or None (taken whole).
-        // A copy, because such objects may keep what they are given.
-        mp_obj_t ret = mp_call_function_1(mp_load_attr(port->stream, MP_QSTR_write),
-            mp_obj_new_bytes(buf, len));
-        if (ret == mp_const_none) {
+        // A subclass's _write(buf) writes it all or raises (it returns a
+        // count); a duck-typed socket's write(bytes) returns a count, or None
+        // (taken whole). A copy, because such objects may keep what they get.
+        bool hook = port->hooks != MP_OBJ_NULL;
+        mp_obj_t ret = mp_call_function_1(mp_load_attr(hook ? port->hooks : port->stream,
+            hook ? MP_QSTR__write : MP_QSTR_write), mp_obj_new_bytes(buf, len));
+        if (hook || ret == mp_const_none) {
             *out_len = len;
         } else {
             mp_int_t n = mp_obj_get_int(ret);

@@ -1,6 +1,7 @@
 // umqtt-rs: what simple2 adds to the native client: its attributes, kept
 // in the client until user code replaces them; set_callback,
-// set_callback_status and set_last_will; connect() and disconnect().
+// set_callback_status and set_last_will; CONNECT from those attributes
+// (_connect), connect() and disconnect().
 //
 // simple2's __init__ stores 17 attributes on the instance and its class 6
 // more (client_id, server, ..., cb, cbstat, newpid, last_ping, lw_*). As
@@ -38,6 +39,8 @@
 // A façade that passes only `owner` (mqtt_as) gets no array and keeps its
 // attributes on its instance.
 
+#include <string.h>
+
 #include "py/objtype.h"
 #include "umqtt_glue.h"
 
@@ -51,34 +54,44 @@ static mp_obj_t umqtt_ignore_status(mp_obj_t pid, mp_obj_t status) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(umqtt_ignore_status_obj, umqtt_ignore_status);
 
+// The settings' names, scanned from socket_timeout on, wrapping around: the
+// client reads socket_timeout on every call, cb, cbstat, newpid and
+// message_timeout on most, and stores last_cpacket (a table: a third of a
+// switch's size, and faster for those).
+#define UMQTT_SCAN_AT(i) (((i) + UMQTT_SETTINGS_N - UMQTT_SET_SOCKET_TIMEOUT) % UMQTT_SETTINGS_N)
+static const qstr_short_t umqtt_setting_names[UMQTT_SETTINGS_N] = {
+    [UMQTT_SCAN_AT(UMQTT_SET_CLIENT_ID)] = MP_QSTR_client_id,
+    [UMQTT_SCAN_AT(UMQTT_SET_SERVER)] = MP_QSTR_server,
+    [UMQTT_SCAN_AT(UMQTT_SET_PORT)] = MP_QSTR_port,
+    [UMQTT_SCAN_AT(UMQTT_SET_USER)] = MP_QSTR_user,
+    [UMQTT_SCAN_AT(UMQTT_SET_PSWD)] = MP_QSTR_pswd,
+    [UMQTT_SCAN_AT(UMQTT_SET_KEEPALIVE)] = MP_QSTR_keepalive,
+    [UMQTT_SCAN_AT(UMQTT_SET_SSL)] = MP_QSTR_ssl,
+    [UMQTT_SCAN_AT(UMQTT_SET_SSL_PARAMS)] = MP_QSTR_ssl_params,
+    [UMQTT_SCAN_AT(UMQTT_SET_SOCKET_TIMEOUT)] = MP_QSTR_socket_timeout,
+    [UMQTT_SCAN_AT(UMQTT_SET_MESSAGE_TIMEOUT)] = MP_QSTR_message_timeout,
+    [UMQTT_SCAN_AT(UMQTT_SET_SOCK_RAW)] = MP_QSTR_sock_raw,
+    [UMQTT_SCAN_AT(UMQTT_SET_CB)] = MP_QSTR_cb,
+    [UMQTT_SCAN_AT(UMQTT_SET_CBSTAT)] = MP_QSTR_cbstat,
+    [UMQTT_SCAN_AT(UMQTT_SET_NEWPID)] = MP_QSTR_newpid,
+    [UMQTT_SCAN_AT(UMQTT_SET_LAST_PING)] = MP_QSTR_last_ping,
+    [UMQTT_SCAN_AT(UMQTT_SET_LAST_CPACKET)] = MP_QSTR_last_cpacket,
+    [UMQTT_SCAN_AT(UMQTT_SET_LW_TOPIC)] = MP_QSTR_lw_topic,
+    [UMQTT_SCAN_AT(UMQTT_SET_LW_MSG)] = MP_QSTR_lw_msg,
+    [UMQTT_SCAN_AT(UMQTT_SET_LW_QOS)] = MP_QSTR_lw_qos,
+    [UMQTT_SCAN_AT(UMQTT_SET_LW_RETAIN)] = MP_QSTR_lw_retain,
+    [UMQTT_SCAN_AT(UMQTT_SET_POLLER_R)] = MP_QSTR_poller_r,
+    [UMQTT_SCAN_AT(UMQTT_SET_POLLER_W)] = MP_QSTR_poller_w,
+};
+
 static int umqtt_setting_index(qstr attr) {
-    int i;
-    switch (attr) {  // (a switch: the native client asks on every call)
-        case MP_QSTR_client_id: i = UMQTT_SET_CLIENT_ID; break;
-        case MP_QSTR_server: i = UMQTT_SET_SERVER; break;
-        case MP_QSTR_port: i = UMQTT_SET_PORT; break;
-        case MP_QSTR_user: i = UMQTT_SET_USER; break;
-        case MP_QSTR_pswd: i = UMQTT_SET_PSWD; break;
-        case MP_QSTR_keepalive: i = UMQTT_SET_KEEPALIVE; break;
-        case MP_QSTR_ssl: i = UMQTT_SET_SSL; break;
-        case MP_QSTR_ssl_params: i = UMQTT_SET_SSL_PARAMS; break;
-        case MP_QSTR_socket_timeout: i = UMQTT_SET_SOCKET_TIMEOUT; break;
-        case MP_QSTR_message_timeout: i = UMQTT_SET_MESSAGE_TIMEOUT; break;
-        case MP_QSTR_sock_raw: i = UMQTT_SET_SOCK_RAW; break;
-        case MP_QSTR_cb: i = UMQTT_SET_CB; break;
-        case MP_QSTR_cbstat: i = UMQTT_SET_CBSTAT; break;
-        case MP_QSTR_newpid: i = UMQTT_SET_NEWPID; break;
-        case MP_QSTR_last_ping: i = UMQTT_SET_LAST_PING; break;
-        case MP_QSTR_last_cpacket: i = UMQTT_SET_LAST_CPACKET; break;
-        case MP_QSTR_lw_topic: i = UMQTT_SET_LW_TOPIC; break;
-        case MP_QSTR_lw_msg: i = UMQTT_SET_LW_MSG; break;
-        case MP_QSTR_lw_qos: i = UMQTT_SET_LW_QOS; break;
-        case MP_QSTR_lw_retain: i = UMQTT_SET_LW_RETAIN; break;
-        case MP_QSTR_poller_r: i = UMQTT_SET_POLLER_R; break;
-        case MP_QSTR_poller_w: i = UMQTT_SET_POLLER_W; break;
-        default: return -1;
+    for (int k = 0; k < UMQTT_SETTINGS_N; k++) {
+        if (umqtt_setting_names[k] == attr) {
+            int i = k + UMQTT_SET_SOCKET_TIMEOUT;
+            return i < UMQTT_SETTINGS_N ? i : i - UMQTT_SETTINGS_N;
+        }
     }
-    return i;
+    return -1;
 }
 
 // The settings the owner's Python classes define (a subclass's method or
@@ -282,10 +295,194 @@ static mp_obj_t simple2_disconnect(mp_obj_t self_in) {
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_simple2_disconnect_obj, simple2_disconnect);
 
+// ---------------------------------------------------------------------------
+// CONNECT from the owner's attributes: _connect, simple2's connect().
+
+// MQTT 5 inbound topic aliases: at most this many may be announced (the
+// Topic Alias Maximum property of connect()), each holding a topic of up
+// to UMQTT_ALIAS_TOPIC bytes; a broker that binds a longer topic to an
+// alias breaks the connection (EPROTOCOL). Storage is allocated at connect.
+#define UMQTT_ALIAS_MAX (32)
+#define UMQTT_ALIAS_TOPIC (128)
+
+static umqtt_bytes umqtt_optional_bytes_of(mp_obj_t obj) {
+    if (obj == mp_const_none) {
+        umqtt_bytes b = {.ptr = NULL, .len = 0};
+        return b;
+    }
+    return umqtt_bytes_of(obj);
+}
+
+#if defined(UMQTT_MQTT5)
+// The owner's attribute `attr`, or None if it has none.
+static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
+    mp_obj_t dest[2];
+    mp_load_method_maybe(self->owner, attr, dest);
+    return dest[0] == MP_OBJ_NULL ? mp_const_none : dest[0];
+}
+#endif
+
+// A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
+// it (§1.5.4), which a Python str may hold; the engine checks the rest.
+static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
+    umqtt_bytes b = umqtt_optional_bytes_of(obj);
+    if (b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"), attr);
+    }
+    return b;
+}
+
+// CONNECT's strings, borrowed from the owner's client_id, user, pswd,
+// lw_topic and lw_msg (in that order in `objs`).
+#define UMQTT_CONNECT_STRINGS (5)
+static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
+    opts->client_id = umqtt_utf8_field(objs[0], MP_QSTR_client_id);
+    opts->username = umqtt_utf8_field(objs[1], MP_QSTR_user);
+    opts->password = umqtt_optional_bytes_of(objs[2]);
+    opts->will_topic = umqtt_optional_bytes_of(objs[3]);
+    opts->will_message = umqtt_optional_bytes_of(objs[4]);
+}
+
+// The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
+// keepalive). The byte strings borrow the owner's objects.
+// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
+// dict; a Maximum Packet Size of the receive buffer is added unless given),
+// the will's come from the owner's lw_properties; inbound topic aliases
+// get storage if `props` announce a Topic Alias Maximum.
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined, the version known)
+#endif
+umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
+    umqtt_bytes no_props = {.ptr = NULL, .len = 0};
+    umqtt_bytes conn_props = no_props, will_props = no_props;
+    #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
+    // A version this firmware was built without (one test for both).
+    if (
+        #if !defined(UMQTT_MQTT31)
+        version == 3 ||
+        #endif
+        #if !defined(UMQTT_MQTT5)
+        version == 5 ||
+        #endif
+        false) {
+        umqtt_raise_no_version(version);
+    }
+    #endif
+    #if defined(UMQTT_MQTT5)
+    if (version == 5) {
+        conn_props = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_CONNECT, 0x27, self->max_packet);
+        will_props = umqtt_props_build(umqtt_owner_attr_or_none(self, MP_QSTR_lw_properties),
+            UMQTT_PROPS_CONTEXT_WILL, 0, 0);
+        mp_int_t aliases = 0;
+        if (props != mp_const_none) {
+            mp_map_elem_t *e = mp_map_lookup(mp_obj_dict_get_map(props), MP_OBJ_NEW_SMALL_INT(0x22), MP_MAP_LOOKUP);
+            aliases = e != NULL ? mp_obj_get_int(e->value) : 0;
+        }
+        if (aliases < 0 || aliases > UMQTT_ALIAS_MAX) {
+            mp_raise_ValueError(MP_ERROR_TEXT("Topic Alias Maximum (0x22) must be 0..32"));
+        }
+        size_t need = (size_t)aliases * (2 + UMQTT_ALIAS_TOPIC);
+        if (need != self->aliases_cap) {
+            self->aliases = need ? m_new(uint8_t, need) : NULL;
+            self->aliases_cap = need;
+        }
+    } else
+    #endif
+    if (props != mp_const_none) {
+        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+    }
+    self->version = (uint8_t)version;
+    // Every attribute is read (properties of a subclass may run Python
+    // code) before any buffer is borrowed.
+    mp_int_t keepalive = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_keepalive));
+    if (keepalive < 0 || keepalive > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
+    }
+    static const qstr_short_t string_attrs[UMQTT_CONNECT_STRINGS] = {
+        MP_QSTR_client_id, MP_QSTR_user, MP_QSTR_pswd, MP_QSTR_lw_topic, MP_QSTR_lw_msg,
+    };
+    mp_obj_t strings[UMQTT_CONNECT_STRINGS];
+    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
+        strings[i] = umqtt_owner_attr(self, string_attrs[i]);
+    }
+    mp_obj_t user = strings[1], pswd = strings[2], lw_topic = strings[3];
+    bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
+    mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
+    if (has_will && (will_qos < 0 || will_qos > 2)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
+    }
+    bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
+    umqtt_connect_options opts = {
+        .has_username = user != mp_const_none,
+        // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
+        .has_password = user != mp_const_none && pswd != mp_const_none,
+        .has_will = has_will,
+        .will_qos = has_will ? (uint8_t)will_qos : 0,
+        .will_retain = will_retain,
+        .keepalive = (uint16_t)keepalive,
+        .clean_session = clean,
+        .version = (uint8_t)version,
+        .properties = conn_props,
+        .will_properties = will_props,
+    };
+    umqtt_connect_strings(&opts, strings);
+    // The transmit buffer holds the whole CONNECT. Growing it allocates,
+    // which may run finalisers: the strings are borrowed again after.
+    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len + opts.will_topic.len
+        + opts.will_message.len + opts.properties.len + opts.will_properties.len;
+    if (umqtt_tx_reserve(self, need, false)) {
+        umqtt_connect_strings(&opts, strings);
+    }
+    return opts;
+}
+
+#if defined(UMQTT_MQTT5)
+// MQTT 5: the CONNACK's properties become the owner's connack_properties.
+void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
+    mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
+}
+#endif
+
+// _connect(clean_session, version=4, properties=None): CONNECT on the
+// attached socket, wait for CONNACK (socket_timeout); returns the
+// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
+// CONNACK's properties become the owner's connack_properties.
+static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
+    umqtt_require_socket(self);
+    bool clean = mp_obj_is_true(args[1]);
+    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version, n_args > 3 ? args[3] : mp_const_none);
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t session_present = 0, return_code = 0;
+    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
+    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
+        &session_present, &return_code, &connack_props);
+    umqtt_tx_release(self);
+    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
+        umqtt_rx_grow(self);
+        io = umqtt_io_of(self);
+        st = umqtt_client_connack(self->engine, &io, io_timeout, &session_present, &return_code, &connack_props);
+    }
+    umqtt_body_t body = umqtt_rx_take(self);
+    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        umqtt_store_connack(self, connack_props);
+    }
+    umqtt_body_free(&body);
+    umqtt_check_connect(self, st, return_code);
+    umqtt_mark_received(self, true);
+    return MP_OBJ_NEW_SMALL_INT(session_present);
+}
+#if defined(UMQTT_CONNECT_METHOD)
+MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_connect_obj, 2, 4, client_connect);
+#endif
+
 // connect(clean_session=True): simple2's: disconnect() first, open the
 // connection (umqtt_net.c; ssl may be True with ssl_params the old
 // wrap_socket() keywords, or an SSLContext), attach it, CONNECT/CONNACK
-// (the owner's _connect). Returns the session-present flag. Whatever makes
+// (the owner's _connect where the firmware has it, else the same code
+// here). Returns the session-present flag. Whatever makes
 // it fail, no socket is left open.
 static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     static const mp_arg_t allowed_args[] = {
@@ -319,7 +516,12 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
     }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
-        mp_obj_t present = umqtt_owner_call(self, MP_QSTR__connect, 1, clean);
+        #if defined(UMQTT_CONNECT_METHOD)
+        mp_obj_t present = umqtt_owner_call(self, MP_QSTR__connect, 1, clean);  // a façade's own, if any
+        #else
+        mp_obj_t args[2] = {MP_OBJ_FROM_PTR(self), clean};
+        mp_obj_t present = client_connect(2, args);
+        #endif
         nlr_pop();
         return present;
     }

@@ -7,8 +7,9 @@ subclass :class:`Client`. A firmware without the façades built on
 micropython-lib's conventions (umqtt.simple, umqtt.robust, umqtt.MQTTClient,
 mqtt_as: C define ``UMQTT_MPLIB``; the minimal profile) has no
 :class:`Client`, :class:`Simple`, :data:`API_SIMPLE2`, :data:`API_MPLIB`,
-:func:`topic_matches` or :func:`close`: there :class:`Simple2` stands alone, with every
-method of :class:`Client`. The native client reads its settings (``client_id``,
+:func:`topic_matches` or :func:`close`: there :class:`Simple2` stands alone,
+with every method of :class:`Client` but :meth:`Client._connect` (its
+``connect()`` does CONNECT itself). The native client reads its settings (``client_id``,
 ``user``, ``pswd``, ``keepalive``, ``lw_*``, ``newpid``, ``cb``, ``cbstat``,
 ``socket_timeout``, ``message_timeout``) from its *owner*, the Python
 instance passed to the constructor, and stores ``last_ping`` and
@@ -189,7 +190,9 @@ class Client:
         *max_packet_size* is added unless given), the will's from the owner's
         ``lw_properties``; the CONNACK's become the owner's
         ``connack_properties``. A Topic Alias Maximum (``0x22``, at most 32)
-        lets the broker use aliases for topics of up to 128 bytes."""
+        lets the broker use aliases for topics of up to 128 bytes. Only in a
+        firmware with a façade that calls it (all but umqtt.simple2) or with
+        MQTT 3.1 or 5: not in the minimal profile."""
 
     def _send_disconnect(self, reason: int = 0, properties: Optional[Dict[int, Any]] = None) -> None:
         """Sends DISCONNECT (MQTT 5: with *reason* and *properties*), best

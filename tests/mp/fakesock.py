@@ -101,6 +101,9 @@ class FakeSock(io.IOBase):
             raise OSError(11)  # EAGAIN
         return r
 
+    def connect(self, addr):
+        pass
+
     def setblocking(self, flag):
         pass
 
@@ -181,23 +184,49 @@ def owner_settings(o, client_id):
     o.disconnect_reason = o.connack_properties = None
 
 
+class _SocketModule:
+    """A `socket` module whose every connection is `sock` (over_fake_socket)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def getaddrinfo(self, host, port, *args):
+        return [(2, 1, 0, "", (host, port))]
+
+    def socket(self, *args):
+        return self.sock
+
+
+def over_fake_socket(fake, fn, *args):
+    """fn(*args) -- a client's connect() -- with `fake` as the connection
+    that _umqtt.open_conn opens: the module `socket` it imports is, for the
+    call, one whose getaddrinfo() and socket() give `fake`. So simple2's whole
+    connect() runs without a network (open_conn, _attach, CONNECT out,
+    CONNACK in: `fake` must hold the CONNACK)."""
+    import sys
+
+    saved = sys.modules.get("socket")
+    sys.modules["socket"] = _SocketModule(fake)
+    try:
+        return fn(*args)
+    finally:
+        if saved is None:
+            del sys.modules["socket"]
+        else:
+            sys.modules["socket"] = saved
+
+
 def offline_client(tag="c", rec=None, **kw):
     """A client connected without a network (mqttutil.NETWORK false): its
-    connect() runs simple2's protocol part -- the native client's
-    _attach(sock) and _connect(clean_session), i.e. CONNECT out, CONNACK in --
-    on a new FakeSock that holds a CONNACK, instead of opening a socket.
-    umqtt-rs only: pure-Python simple2 has no _attach/_connect.  The CONNECT
-    bytes sent are kept in `connect_tx`."""
+    connect() is simple2's, over a new FakeSock that holds a CONNACK
+    (over_fake_socket) instead of a network socket.  The CONNECT bytes sent
+    are kept in `connect_tx`."""
     from umqtt.simple2 import MQTTClient
 
     class OfflineClient(MQTTClient):
         def connect(self, clean_session=True):
-            self.disconnect()
             fake = FakeSock(CONNACK)
-            self._attach(fake)
-            if clean_session:
-                self._clear_pending()
-            r = self._connect(clean_session)
+            r = over_fake_socket(fake, super().connect, clean_session)
             self.connect_tx = fake.take_tx()
             return r
 

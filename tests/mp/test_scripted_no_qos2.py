@@ -11,7 +11,7 @@
 import _umqtt
 from mqttutil import (eq, raises, mqtt_code, has_qos2, skip, client, EPROTOCOL, MQTTException,
                       NETWORK, Recorder)
-from fakesock import FakeSock, CONNACK, scripted, finish, publish_pkt
+from fakesock import FakeSock, CONNACK, over_fake_socket, scripted, finish, publish_pkt
 
 if has_qos2():
     skip("the QoS 2 flows are built into this firmware")
@@ -39,8 +39,7 @@ from umqtt.simple2 import MQTTClient
 c = MQTTClient("willq2", "offline.invalid")
 c.set_last_will(b"w/q2", b"bye", qos=2)
 fake = FakeSock(CONNACK)
-c._attach(fake)
-eq(c._connect(True), 0, "session present")
+eq(over_fake_socket(fake, c.connect), 0, "session present")
 eq(fake.take_tx()[9], 0x16, "CONNECT flags")
 if NETWORK:  # and the broker takes it
     c = client("willq2")
