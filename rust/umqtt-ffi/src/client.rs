@@ -164,8 +164,12 @@ fn await_connack(
     };
     let present = finish_connack(c, io, frame, outputs)?;
     write_ptr(outputs.0, u8::from(present));
-    // A resumed session re-sends PUBREL for released QoS 2 publishes.
-    flush_acks(c, io, &mut deadline)
+    // A resumed session re-sends PUBREL for released QoS 2 publishes
+    // (without them nothing is ever queued by then).
+    if cfg!(feature = "qos2") {
+        flush_acks(c, io, &mut deadline)?;
+    }
+    Ok(())
 }
 
 /// Handles the answer to CONNECT (blocking and non-blocking paths) and
@@ -608,7 +612,12 @@ pub unsafe extern "C" fn umqtt_client_receive(
         let mut deadline = Deadline::after(io_timeout);
         sending_client(client, io, &mut deadline).and_then(|(c, mut io)| {
             let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
-            flush_acks(c, &mut io, &mut deadline)?;
+            // Without QoS 2 and the non-blocking calls the only ack is a
+            // PUBACK, which `umqtt_client_accept` sends as it queues it (or
+            // breaks the link): none is ever left for here.
+            if ACKS_WAIT {
+                flush_acks(c, &mut io, &mut deadline)?;
+            }
             write_ptr(event, ev);
             Ok(())
         })
@@ -702,19 +711,35 @@ pub unsafe extern "C" fn umqtt_client_accept(
     // SAFETY: forwarded contract.
     result_status(unsafe {
         client_mut(client).and_then(|c| {
-            if !close_delivery(c, qos, pid)? {
-                return Ok(());
+            #[cfg(not(any(feature = "qos2", feature = "nonblocking")))]
+            {
+                // No ack ever waits (`ACKS_WAIT`): this one goes at once,
+                // so the stream is checked before the delivery is closed.
+                let mut io = io_of(io)?;
+                let Some(ack) = c.accept_now(qos_pid_of(qos, pid)?)? else {
+                    return Ok(());
+                };
+                let mut deadline = Deadline::after(io_timeout);
+                io.send(&Outgoing::Ack(ack), &mut deadline)
+                    .map_err(|s| c.fail(s))
             }
-            let mut io = io_of(io)?;
-            let mut deadline = Deadline::after(io_timeout);
-            send_queued(c, &mut io, &mut deadline)?;
-            flush_acks(c, &mut io, &mut deadline)
+            #[cfg(any(feature = "qos2", feature = "nonblocking"))]
+            {
+                if !close_delivery(c, qos, pid)? {
+                    return Ok(());
+                }
+                let mut io = io_of(io)?;
+                let mut deadline = Deadline::after(io_timeout);
+                send_queued(c, &mut io, &mut deadline)?;
+                flush_acks(c, &mut io, &mut deadline)
+            }
         })
     })
 }
 
 /// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
 /// was open on this connection.
+#[cfg(any(feature = "qos2", feature = "nonblocking"))]
 pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
     Ok(c.accept(qos_pid_of(qos, pid)?)?)
 }
@@ -780,6 +805,11 @@ fn send_queued(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Resu
     c.queue().clear();
     Ok(())
 }
+
+/// Whether acks can wait in the session's queue past the call that
+/// queued them: those of QoS 2 (PUBREL, PUBCOMP, a repeated PUBREC), and
+/// any the non-blocking calls queue. Else the receive path has none to send.
+const ACKS_WAIT: bool = cfg!(any(feature = "qos2", feature = "nonblocking"));
 
 /// Sends the acks the session owes.
 fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {

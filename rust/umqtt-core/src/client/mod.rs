@@ -402,6 +402,25 @@ impl<T: Tables> Client<T> {
         Ok(true)
     }
 
+    /// [`Client::accept`] for a driver that sends the ack at once, without
+    /// the QoS 2 flows: the only ack is then a PUBACK, which needs no
+    /// session state, so it is returned rather than queued. `Ok(None)`:
+    /// nothing to send (QoS 0, already closed, or the connection changed
+    /// since). A driver that lets acks wait in the queue (`poll_transmit`)
+    /// uses `accept`, which keeps them in order.
+    #[cfg(not(feature = "qos2"))]
+    pub fn accept_now(&mut self, qos_pid: QosPid) -> Result<Option<Transmit>, ClientError> {
+        if !self.deliveries.take(qos_pid) {
+            return Ok(None);
+        }
+        self.usable()?;
+        Ok(match qos_pid {
+            QosPid::AtLeastOnce(pid) => Some(Transmit::PubAck(pid)),
+            // Never delivered (QoS 0 needs no record; QoS 2 is refused).
+            QosPid::AtMostOnce | QosPid::ExactlyOnce(_) => None,
+        })
+    }
+
     /// The callback of the message reported with `qos_pid` raised: close
     /// its delivery without an ack (the broker redelivers it).
     pub fn forget(&mut self, qos_pid: QosPid) {

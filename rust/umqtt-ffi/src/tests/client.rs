@@ -174,6 +174,42 @@ fn a_message_is_acked_once_after_accept() {
     assert!(h.sent().is_empty(), "a second accept sends nothing");
 }
 
+/// Every build: nested QoS 1 messages, each acked once when its callback
+/// returns, whether acks wait in the queue or go at once.
+#[test]
+fn nested_qos1_receives_ack_each_once() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(1)), b"outer"));
+    let (_, outer) = h.receive();
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(2)), b"inner"));
+    let (_, inner) = h.receive();
+    assert_eq!(inner.kind, umqtt_event_kind::Message);
+    assert_eq!(h.accept(&inner), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(2));
+    // A receive in between sends nothing of its own.
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::None);
+    assert!(h.sent().is_empty());
+    assert_eq!(h.accept(&outer), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(1));
+    assert_eq!(h.accept(&outer), umqtt_status::Ok);
+    assert!(h.sent().is_empty(), "a second accept sends nothing");
+}
+
+/// An accept without a stream loses no ack and sends none twice: where
+/// acks wait in the queue the next receive sends it; where they go at once
+/// the delivery stays open and the next accept sends it.
+#[test]
+fn an_accept_without_a_stream_sends_its_ack_once_later() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(5)), b"cmd"));
+    let (_, ev) = h.receive();
+    let st = unsafe { umqtt_client_accept(h.c(), core::ptr::null(), ev.qos, ev.pid, 1000) };
+    assert_eq!(st, umqtt_status::InvalidArgument);
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::None);
+    assert_eq!(h.accept(&ev), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(5));
+}
+
 #[test]
 #[cfg(feature = "qos2")]
 fn nested_receives_keep_every_ack() {
