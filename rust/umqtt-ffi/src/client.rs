@@ -149,7 +149,7 @@ pub unsafe extern "C" fn umqtt_client_connack(
 fn await_connack(
     c: &mut Engine,
     io: &mut Io<'_>,
-    mut deadline: Deadline,
+    #[cfg_attr(not(feature = "qos2"), allow(unused_mut))] mut deadline: Deadline,
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
@@ -166,9 +166,8 @@ fn await_connack(
     write_ptr(outputs.0, u8::from(present));
     // A resumed session re-sends PUBREL for released QoS 2 publishes
     // (without them nothing is ever queued by then).
-    if cfg!(feature = "qos2") {
-        flush_acks(c, io, &mut deadline)?;
-    }
+    #[cfg(feature = "qos2")]
+    flush_acks(c, io, &mut deadline)?;
     Ok(())
 }
 
@@ -613,11 +612,10 @@ pub unsafe extern "C" fn umqtt_client_receive(
         sending_client(client, io, &mut deadline).and_then(|(c, mut io)| {
             let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
             // Without QoS 2 and the non-blocking calls the only ack is a
-            // PUBACK, which `umqtt_client_accept` sends as it queues it (or
-            // breaks the link): none is ever left for here.
-            if ACKS_WAIT {
-                flush_acks(c, &mut io, &mut deadline)?;
-            }
+            // PUBACK, which `umqtt_client_accept` sends at once (or breaks
+            // the link): there is no queue (see `flush_acks`).
+            #[cfg(any(feature = "qos2", feature = "nonblocking"))]
+            flush_acks(c, &mut io, &mut deadline)?;
             write_ptr(event, ev);
             Ok(())
         })
@@ -713,7 +711,7 @@ pub unsafe extern "C" fn umqtt_client_accept(
         client_mut(client).and_then(|c| {
             #[cfg(not(any(feature = "qos2", feature = "nonblocking")))]
             {
-                // No ack ever waits (`ACKS_WAIT`): this one goes at once,
+                // No ack ever waits (see `flush_acks`): this one goes at once,
                 // so the stream is checked before the delivery is closed.
                 let mut io = io_of(io)?;
                 let Some(ack) = c.accept_now(qos_pid_of(qos, pid)?)? else {
@@ -806,12 +804,14 @@ fn send_queued(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Resu
     Ok(())
 }
 
-/// Whether acks can wait in the session's queue past the call that
-/// queued them: those of QoS 2 (PUBREL, PUBCOMP, a repeated PUBREC), and
-/// any the non-blocking calls queue. Else the receive path has none to send.
-const ACKS_WAIT: bool = cfg!(any(feature = "qos2", feature = "nonblocking"));
+// Acks wait in the session's queue (umqtt-core's feature
+// `ack-queue`) with QoS 2 (PUBREL, PUBCOMP, a repeated PUBREC) and the
+// non-blocking calls (which send them on their flush): only then is there
+// a queue to flush. Without both, `umqtt_client_accept` sends the one ack
+// there is, a PUBACK, at once.
 
 /// Sends the acks the session owes.
+#[cfg(any(feature = "qos2", feature = "nonblocking"))]
 fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {
     while let Some(transmit) = c.poll_transmit() {
         io.send(&Outgoing::Ack(transmit), deadline)

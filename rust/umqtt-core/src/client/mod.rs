@@ -374,11 +374,13 @@ impl<T: Tables> Client<T> {
     }
 
     /// The next ack the session owes, oldest first.
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.session.poll_transmit()
     }
 
     /// The next ack, left queued (a non-blocking sender checks for room).
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn peek_transmit(&self) -> Option<Transmit> {
         self.session.peek_transmit()
     }
@@ -391,6 +393,7 @@ impl<T: Tables> Client<T> {
     /// The message reported with `qos_pid` was delivered (its callback
     /// returned): queue its PUBACK / PUBREC. `Ok(false)`: nothing to send
     /// (QoS 0, already closed, or the connection changed since).
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn accept(&mut self, qos_pid: QosPid) -> Result<bool, ClientError> {
         if !self.deliveries.take(qos_pid) {
             return Ok(false);
