@@ -526,6 +526,13 @@ impl<T: Tables> Session<T> {
             .map(|e| (e.pid, e.awaiting, e.deadline))
     }
 
+    /// The `index`-th in-flight exchange, oldest first (what
+    /// [`Session::in_flight_iter`] yields at `index`, looked up directly).
+    pub fn in_flight_at(&self, index: usize) -> Option<(Pid, Awaiting, Option<Instant>)> {
+        let e = self.lens.out_get(self.rows(), index)?;
+        Some((e.pid, e.awaiting, e.deadline))
+    }
+
     /// How many outgoing exchanges are in flight.
     pub fn in_flight_len(&self) -> usize {
         self.lens.out_len()
