@@ -217,7 +217,10 @@ pub(crate) unsafe fn start_connect<'a>(
     // SAFETY: forwarded contract.
     let (props, will) = unsafe { (o.properties.as_slice(), o.will_properties.as_slice()) };
     let packet = c.prepare_connect(now(), connect, props, will, io.aliases_len())?;
-    io.clear_aliases();
+    // Only MQTT 5 reads the store (`Client::handle_frame`).
+    if cfg!(feature = "mqtt5") {
+        io.clear_aliases();
+    }
     Ok(packet)
 }
 

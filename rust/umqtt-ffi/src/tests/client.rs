@@ -354,3 +354,18 @@ fn subscribe_too_large_for_tx_leaves_the_session_as_it_was() {
     assert_eq!(subscribe(&mut h, b"a/#"), umqtt_status::Ok);
     assert_eq!(h.sent(), b"\x82\x08\x00\x07\x00\x03a/#\x01");
 }
+
+/// The inbound topic alias store is MQTT 5's: a connect clears it where
+/// MQTT 5 is built in, and leaves it alone (nothing reads it) elsewhere.
+#[test]
+fn a_connect_clears_the_alias_store_with_mqtt5_only() {
+    let mut h = Harness::new(256, 64);
+    h.aliases = vec![0xa5; 8];
+    h.broker(&packet(Packet::ConnAck(ConnAck {
+        session_present: false,
+        return_code: 0,
+    })));
+    assert_eq!(h.connect(true), umqtt_status::Ok);
+    let expected = if cfg!(feature = "mqtt5") { 0 } else { 0xa5 };
+    assert_eq!(h.aliases, [expected; 8]);
+}
