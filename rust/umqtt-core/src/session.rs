@@ -439,6 +439,10 @@ impl<T: Tables> Session<T> {
     /// [`Session::resend_publish`], saying also whether `pid` was in
     /// flight: `Some(true)` resent, `Some(false)` newly tracked, `None` not
     /// to be sent (one lookup of `pid` for the client's `track_publish`).
+    // Inlined without QoS 2: its one caller in the firmware
+    // (`Client::track_publish`) then sees that `Ok(None)` and `Unsupported`
+    // never come, and their paths fold away (78 B of rv32imc).
+    #[cfg_attr(not(feature = "qos2"), inline(always))]
     pub(crate) fn resend(
         &mut self,
         pid: Pid,

@@ -369,3 +369,45 @@ fn a_connect_clears_the_alias_store_with_mqtt5_only() {
     let expected = if cfg!(feature = "mqtt5") { 0 } else { 0xa5 };
     assert_eq!(h.aliases, [expected; 8]);
 }
+
+/// A QoS 1 resend (DUP), in every build: an id in flight is sent again and
+/// stays in flight once; an id not in flight goes in flight; an id in
+/// flight for something else is refused.
+#[test]
+fn qos1_resend_renews_its_entry() {
+    let mut h = Harness::connected(256, 64);
+    let dup = |h: &mut Harness, n: u16| {
+        let mut m = message(b"a", b"m", 1, n);
+        m.dup = true;
+        let io = h.io();
+        let mut detail = 0;
+        unsafe { umqtt_client_publish(h.c(), &io, &m, 5000, 1000, &mut detail) }
+    };
+    assert_eq!(h.publish(b"a", b"m", 1, 5), umqtt_status::Ok);
+    h.sent();
+    assert_eq!(dup(&mut h, 5), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x3a\x06\x00\x01a\x00\x05m", "DUP set");
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 1);
+    assert_eq!(dup(&mut h, 6), umqtt_status::Ok, "not in flight: tracked");
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 2);
+    h.sent();
+    let io = h.io();
+    let st = unsafe {
+        umqtt_client_unsubscribe(
+            h.c(),
+            &io,
+            umqtt_bytes::of(b"t"),
+            umqtt_bytes::EMPTY,
+            7,
+            1000,
+            1000,
+        )
+    };
+    assert_eq!(st, umqtt_status::Ok);
+    h.sent();
+    assert_eq!(dup(&mut h, 7), umqtt_status::PidInUse);
+    assert!(h.sent().is_empty());
+    h.broker(&puback(5));
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::Delivered);
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 2);
+}
