@@ -73,9 +73,11 @@ impl<const N: usize> Deliveries<N> {
     /// callback returned, its ack is due), `false` if it was not (QoS 0, or
     /// the connection changed since: nothing to send).
     pub fn take(&mut self, qos_pid: QosPid) -> bool {
-        match self.open.iter().rposition(|&open| open == qos_pid) {
+        // Records of one id are alike and their order tells nothing: the
+        // last record takes the place of the one closed (no shifting).
+        match self.open.iter().position(|&open| open == qos_pid) {
             Some(index) => {
-                self.open.remove(index);
+                self.open.swap_remove(index);
                 true
             }
             None => false,
@@ -159,5 +161,41 @@ mod tests {
         assert!(d.take(q1(3)));
         assert!(d.take(q1(1)));
         assert!(d.is_empty());
+    }
+
+    /// Every order of closing a full set, with an id delivered twice
+    /// (the broker resent it inside its own callback): each record is
+    /// taken exactly once, whatever moved into its place.
+    #[test]
+    fn any_closing_order_takes_each_record_once() {
+        let opened = [q1(1), q1(2), q1(2), q2(3)];
+        let mut order = [0usize, 1, 2, 3];
+        // All 24 permutations (Heap's algorithm, iteratively).
+        let mut c = [0usize; 4];
+        let check = |order: &[usize; 4]| {
+            let mut d = Deliveries::<4>::new();
+            for q in opened {
+                d.open(q).unwrap();
+            }
+            for (n, &i) in order.iter().enumerate() {
+                assert!(d.take(opened[i]), "{order:?}");
+                assert_eq!(d.len(), 3 - n);
+            }
+            assert!(!d.take(q1(2)), "{order:?}");
+        };
+        check(&order);
+        let mut i = 0;
+        while i < 4 {
+            if c[i] < i {
+                let j = if i % 2 == 0 { 0 } else { c[i] };
+                order.swap(j, i);
+                check(&order);
+                c[i] += 1;
+                i = 0;
+            } else {
+                c[i] = 0;
+                i += 1;
+            }
+        }
     }
 }

@@ -11,7 +11,9 @@
 //! Capacities are the rows of the session's [`Tables`]: one row holds an
 //! outgoing exchange (QoS 1/2 publish, subscribe, unsubscribe), an incoming
 //! QoS 2 message awaiting PUBREL and an ack to send; 24 bytes a row (20
-//! without feature `qos2`, which has no QoS 2 flows: see [`QOS2`]). The
+//! without feature `qos2`, which has no QoS 2 flows: see [`QOS2`]; 16
+//! without feature `ack-queue` too, whose driver sends each PUBACK at
+//! once). The
 //! rows are an array inside the session ([`Inline`]) or storage its owner
 //! grows as exchanges open, up to [`Tables::limit`] ([`crate::tables`]).
 
@@ -292,6 +294,7 @@ impl<T: Tables> Session<T> {
     /// The connection is gone. In-flight state is kept for a resumed session;
     /// queued acks are dropped.
     pub fn handle_disconnect(&mut self) {
+        #[cfg(any(test, feature = "ack-queue"))]
         self.lens.tx_clear();
         self.awaiting_connack = false;
     }
@@ -436,6 +439,10 @@ impl<T: Tables> Session<T> {
     /// [`Session::resend_publish`], saying also whether `pid` was in
     /// flight: `Some(true)` resent, `Some(false)` newly tracked, `None` not
     /// to be sent (one lookup of `pid` for the client's `track_publish`).
+    // Inlined without QoS 2: its one caller in the firmware
+    // (`Client::track_publish`) then sees that `Ok(None)` and `Unsupported`
+    // never come, and their paths fold away (78 B of rv32imc).
+    #[cfg_attr(not(feature = "qos2"), inline(always))]
     pub(crate) fn resend(
         &mut self,
         pid: Pid,
@@ -521,6 +528,13 @@ impl<T: Tables> Session<T> {
         self.lens
             .out(self.rows())
             .map(|e| (e.pid, e.awaiting, e.deadline))
+    }
+
+    /// The `index`-th in-flight exchange, oldest first (what
+    /// [`Session::in_flight_iter`] yields at `index`, looked up directly).
+    pub fn in_flight_at(&self, index: usize) -> Option<(Pid, Awaiting, Option<Instant>)> {
+        let e = self.lens.out_get(self.rows(), index)?;
+        Some((e.pid, e.awaiting, e.deadline))
     }
 
     /// How many outgoing exchanges are in flight.
@@ -667,7 +681,10 @@ impl<T: Tables> Session<T> {
     }
 
     /// The application has the message `Event::Message` announced: queue
-    /// its PUBACK (QoS 1) or PUBREC (QoS 2). Nothing for QoS 0.
+    /// its PUBACK (QoS 1) or PUBREC (QoS 2). Nothing for QoS 0. (Without
+    /// feature `ack-queue` there is no queue: the driver sends the PUBACK
+    /// itself, see `Client::accept_now`.)
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn accept_message(&mut self, qos_pid: QosPid) -> Result<(), ProtocolError> {
         match qos_pid {
             QosPid::AtMostOnce => Ok(()),
@@ -689,11 +706,13 @@ impl<T: Tables> Session<T> {
 
     /// The ack [`Session::poll_transmit`] would return next, left queued (a
     /// non-blocking sender checks it has room before taking it).
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn peek_transmit(&self) -> Option<Transmit> {
         self.lens.tx_front(self.rows())
     }
 
     /// The next ack to send, oldest first.
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.lens.tx_pop(self.tables.rows())
     }
@@ -789,6 +808,7 @@ impl<T: Tables> Session<T> {
 
     /// Out of line: every ack the session owes goes through here.
     #[inline(never)]
+    #[cfg(any(test, feature = "ack-queue"))]
     fn queue(&mut self, transmit: Transmit) -> Result<(), ProtocolError> {
         if self.lens.tx_push(self.tables.rows_mut(), transmit) {
             Ok(())

@@ -551,6 +551,42 @@ fn forget_removes_one_entry() {
     assert_eq!(pids(&session), [1, 3, 2]);
 }
 
+/// `in_flight_at(i)` is the `i`-th entry `in_flight_iter` yields, also
+/// after a removal from the middle and past the end.
+#[test]
+fn in_flight_at_is_the_nth_of_in_flight_iter() {
+    let mut session = connected::<8>();
+    session
+        .start_publish(pid(5), QoS::AtLeastOnce, Some(at(50)))
+        .unwrap();
+    session.start_subscribe(pid(3), 2, None).unwrap();
+    session.track(pid(1), Some(at(10))).unwrap();
+    session.start_unsubscribe(pid(7), None).unwrap();
+    let agree = |session: &Session<Inline<8>>| {
+        for i in 0..10 {
+            assert_eq!(
+                session.in_flight_at(i),
+                session.in_flight_iter().nth(i),
+                "{i}"
+            );
+        }
+    };
+    agree(&session);
+    assert_eq!(
+        session.in_flight_at(1),
+        Some((pid(3), Awaiting::SubAck { filters: 2 }, None))
+    );
+    session.forget(pid(3));
+    agree(&session);
+    assert_eq!(
+        session.in_flight_at(1),
+        Some((pid(1), Awaiting::Tracked, Some(at(10))))
+    );
+    assert_eq!(session.in_flight_at(3), None);
+    session.clear_in_flight();
+    agree(&session);
+}
+
 #[test]
 #[cfg(feature = "qos2")]
 fn in_flight_iter_is_oldest_first() {

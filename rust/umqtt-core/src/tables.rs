@@ -9,7 +9,9 @@
 //!  cap | (rows beyond each table's length: unused)                 |
 //! ```
 //!
-//! Without feature `qos2` there is no QoS 2 column (20 bytes a row).
+//! Without feature `qos2` there is no QoS 2 column (20 bytes a row);
+//! without feature `ack-queue` (which `qos2` brings) no column of acks to
+//! send either (16 bytes).
 //!
 //! The rows are storage the session is given ([`Tables`]): an array inside
 //! it ([`Inline`]), or a block its owner allocates and grows while
@@ -18,7 +20,9 @@
 //! a larger block with [`crate::Session::replace_tables`]; what it can
 //! never exceed is [`Tables::limit`].
 
-use crate::session::{Awaiting, Transmit};
+use crate::session::Awaiting;
+#[cfg(any(test, feature = "ack-queue"))]
+use crate::session::Transmit;
 use crate::time::Instant;
 use crate::types::Pid;
 
@@ -34,12 +38,13 @@ pub(crate) struct Outbound {
 }
 
 /// One row of a session's tables (see the module doc): 24 bytes on 32- and
-/// 64-bit targets (20 without feature `qos2`).
+/// 64-bit targets (20 without feature `qos2`, 16 without `ack-queue` too).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Row {
     out: Outbound,
     #[cfg(feature = "qos2")]
     inbound: Pid,
+    #[cfg(any(test, feature = "ack-queue"))]
     transmit: Transmit,
 }
 
@@ -53,6 +58,7 @@ impl Row {
         },
         #[cfg(feature = "qos2")]
         inbound: Pid::FIRST,
+        #[cfg(any(test, feature = "ack-queue"))]
         transmit: Transmit::PubAck(Pid::FIRST),
     };
 }
@@ -104,7 +110,9 @@ pub(crate) struct Lens {
     out: u16,
     #[cfg(feature = "qos2")]
     inbound: u16,
+    #[cfg(any(test, feature = "ack-queue"))]
     tx_head: u16,
+    #[cfg(any(test, feature = "ack-queue"))]
     tx_len: u16,
 }
 
@@ -113,7 +121,9 @@ impl Lens {
         out: 0,
         #[cfg(feature = "qos2")]
         inbound: 0,
+        #[cfg(any(test, feature = "ack-queue"))]
         tx_head: 0,
+        #[cfg(any(test, feature = "ack-queue"))]
         tx_len: 0,
     };
 
@@ -124,7 +134,9 @@ impl Lens {
 
     /// The length of the longest table: rows that hold something.
     fn rows_used(&self) -> usize {
-        let used = usize::from(self.out).max(usize::from(self.tx_len));
+        let used = usize::from(self.out);
+        #[cfg(any(test, feature = "ack-queue"))]
+        let used = used.max(usize::from(self.tx_len));
         #[cfg(feature = "qos2")]
         let used = used.max(usize::from(self.inbound));
         used
@@ -242,6 +254,7 @@ impl Lens {
         self.inbound -= 1;
     }
 
+    #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_push(&mut self, rows: &mut [Row], transmit: Transmit) -> bool {
         if usize::from(self.tx_len) >= rows.len() || self.tx_len == u16::MAX {
             return false;
@@ -255,6 +268,7 @@ impl Lens {
         true
     }
 
+    #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_front(&self, rows: &[Row]) -> Option<Transmit> {
         if usize::from(self.tx_len) == 0 {
             return None;
@@ -262,6 +276,7 @@ impl Lens {
         rows.get(usize::from(self.tx_head)).map(|r| r.transmit)
     }
 
+    #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_pop(&mut self, rows: &[Row]) -> Option<Transmit> {
         let front = self.tx_front(rows)?;
         self.tx_head =
@@ -270,6 +285,7 @@ impl Lens {
         Some(front)
     }
 
+    #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_clear(&mut self) {
         self.tx_head = 0;
         self.tx_len = 0;
@@ -287,10 +303,13 @@ impl Lens {
         if let (Some(to), Some(from)) = (to.get_mut(..n), from.get(..n)) {
             to.copy_from_slice(from);
         }
-        let mut ring = *self;
-        self.tx_clear();
-        while let Some(transmit) = ring.tx_pop(from) {
-            self.tx_push(to, transmit);
+        #[cfg(any(test, feature = "ack-queue"))]
+        {
+            let mut ring = *self;
+            self.tx_clear();
+            while let Some(transmit) = ring.tx_pop(from) {
+                self.tx_push(to, transmit);
+            }
         }
         true
     }

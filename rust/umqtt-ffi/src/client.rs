@@ -149,7 +149,7 @@ pub unsafe extern "C" fn umqtt_client_connack(
 fn await_connack(
     c: &mut Engine,
     io: &mut Io<'_>,
-    mut deadline: Deadline,
+    #[cfg_attr(not(feature = "qos2"), allow(unused_mut))] mut deadline: Deadline,
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
@@ -164,8 +164,11 @@ fn await_connack(
     };
     let present = finish_connack(c, io, frame, outputs)?;
     write_ptr(outputs.0, u8::from(present));
-    // A resumed session re-sends PUBREL for released QoS 2 publishes.
-    flush_acks(c, io, &mut deadline)
+    // A resumed session re-sends PUBREL for released QoS 2 publishes
+    // (without them nothing is ever queued by then).
+    #[cfg(feature = "qos2")]
+    flush_acks(c, io, &mut deadline)?;
+    Ok(())
 }
 
 /// Handles the answer to CONNECT (blocking and non-blocking paths) and
@@ -214,7 +217,10 @@ pub(crate) unsafe fn start_connect<'a>(
     // SAFETY: forwarded contract.
     let (props, will) = unsafe { (o.properties.as_slice(), o.will_properties.as_slice()) };
     let packet = c.prepare_connect(now(), connect, props, will, io.aliases_len())?;
-    io.clear_aliases();
+    // Only MQTT 5 reads the store (`Client::handle_frame`).
+    if cfg!(feature = "mqtt5") {
+        io.clear_aliases();
+    }
     Ok(packet)
 }
 
@@ -608,6 +614,10 @@ pub unsafe extern "C" fn umqtt_client_receive(
         let mut deadline = Deadline::after(io_timeout);
         sending_client(client, io, &mut deadline).and_then(|(c, mut io)| {
             let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
+            // Without QoS 2 and the non-blocking calls the only ack is a
+            // PUBACK, which `umqtt_client_accept` sends at once (or breaks
+            // the link): there is no queue (see `flush_acks`).
+            #[cfg(any(feature = "qos2", feature = "nonblocking"))]
             flush_acks(c, &mut io, &mut deadline)?;
             write_ptr(event, ev);
             Ok(())
@@ -702,19 +712,35 @@ pub unsafe extern "C" fn umqtt_client_accept(
     // SAFETY: forwarded contract.
     result_status(unsafe {
         client_mut(client).and_then(|c| {
-            if !close_delivery(c, qos, pid)? {
-                return Ok(());
+            #[cfg(not(any(feature = "qos2", feature = "nonblocking")))]
+            {
+                // No ack ever waits (see `flush_acks`): this one goes at once,
+                // so the stream is checked before the delivery is closed.
+                let mut io = io_of(io)?;
+                let Some(ack) = c.accept_now(qos_pid_of(qos, pid)?)? else {
+                    return Ok(());
+                };
+                let mut deadline = Deadline::after(io_timeout);
+                io.send(&Outgoing::Ack(ack), &mut deadline)
+                    .map_err(|s| c.fail(s))
             }
-            let mut io = io_of(io)?;
-            let mut deadline = Deadline::after(io_timeout);
-            send_queued(c, &mut io, &mut deadline)?;
-            flush_acks(c, &mut io, &mut deadline)
+            #[cfg(any(feature = "qos2", feature = "nonblocking"))]
+            {
+                if !close_delivery(c, qos, pid)? {
+                    return Ok(());
+                }
+                let mut io = io_of(io)?;
+                let mut deadline = Deadline::after(io_timeout);
+                send_queued(c, &mut io, &mut deadline)?;
+                flush_acks(c, &mut io, &mut deadline)
+            }
         })
     })
 }
 
 /// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
 /// was open on this connection.
+#[cfg(any(feature = "qos2", feature = "nonblocking"))]
 pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
     Ok(c.accept(qos_pid_of(qos, pid)?)?)
 }
@@ -781,7 +807,14 @@ fn send_queued(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Resu
     Ok(())
 }
 
+// Acks wait in the session's queue (umqtt-core's feature
+// `ack-queue`) with QoS 2 (PUBREL, PUBCOMP, a repeated PUBREC) and the
+// non-blocking calls (which send them on their flush): only then is there
+// a queue to flush. Without both, `umqtt_client_accept` sends the one ack
+// there is, a PUBACK, at once.
+
 /// Sends the acks the session owes.
+#[cfg(any(feature = "qos2", feature = "nonblocking"))]
 fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Result<()> {
     while let Some(transmit) = c.poll_transmit() {
         io.send(&Outgoing::Ack(transmit), deadline)

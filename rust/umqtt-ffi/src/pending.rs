@@ -153,7 +153,7 @@ pub unsafe extern "C" fn umqtt_client_pending_nth(
     let Some(c) = (unsafe { client_ref(client) }) else {
         return false;
     };
-    match c.session().in_flight_iter().nth(index) {
+    match c.session().in_flight_at(index) {
         Some((p, _, d)) => {
             write_ptr(pid, p.get());
             write_ptr(deadline, deadline_ms(d));

@@ -374,11 +374,13 @@ impl<T: Tables> Client<T> {
     }
 
     /// The next ack the session owes, oldest first.
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.session.poll_transmit()
     }
 
     /// The next ack, left queued (a non-blocking sender checks for room).
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn peek_transmit(&self) -> Option<Transmit> {
         self.session.peek_transmit()
     }
@@ -391,6 +393,7 @@ impl<T: Tables> Client<T> {
     /// The message reported with `qos_pid` was delivered (its callback
     /// returned): queue its PUBACK / PUBREC. `Ok(false)`: nothing to send
     /// (QoS 0, already closed, or the connection changed since).
+    #[cfg(any(test, feature = "ack-queue"))]
     pub fn accept(&mut self, qos_pid: QosPid) -> Result<bool, ClientError> {
         if !self.deliveries.take(qos_pid) {
             return Ok(false);
@@ -400,6 +403,25 @@ impl<T: Tables> Client<T> {
             .accept_message(qos_pid)
             .map_err(|_| self.fail(ClientError::ProtocolViolation))?;
         Ok(true)
+    }
+
+    /// [`Client::accept`] for a driver that sends the ack at once, without
+    /// the QoS 2 flows: the only ack is then a PUBACK, which needs no
+    /// session state, so it is returned rather than queued. `Ok(None)`:
+    /// nothing to send (QoS 0, already closed, or the connection changed
+    /// since). A driver that lets acks wait in the queue (`poll_transmit`)
+    /// uses `accept`, which keeps them in order.
+    #[cfg(not(feature = "qos2"))]
+    pub fn accept_now(&mut self, qos_pid: QosPid) -> Result<Option<Transmit>, ClientError> {
+        if !self.deliveries.take(qos_pid) {
+            return Ok(None);
+        }
+        self.usable()?;
+        Ok(match qos_pid {
+            QosPid::AtLeastOnce(pid) => Some(Transmit::PubAck(pid)),
+            // Never delivered (QoS 0 needs no record; QoS 2 is refused).
+            QosPid::AtMostOnce | QosPid::ExactlyOnce(_) => None,
+        })
     }
 
     /// The callback of the message reported with `qos_pid` raised: close

@@ -847,3 +847,31 @@ fn without_qos2_a_will_may_have_qos2() {
     // flag and will QoS 2, clean session.
     assert_eq!(buf[9], 0b0001_0110);
 }
+
+/// Without the QoS 2 flows `accept_now` closes a delivery as `accept`
+/// does and returns its PUBACK instead of queueing it.
+#[test]
+#[cfg(not(feature = "qos2"))]
+fn accept_now_returns_the_puback_it_would_queue() {
+    let mut c = connected();
+    let m = QosPid::AtLeastOnce(pid(3));
+    feed(&mut c, &publish_bytes(m, b"x")).unwrap();
+    assert_eq!(c.open_deliveries(), 1);
+    assert_eq!(c.accept_now(m), Ok(Some(Transmit::PubAck(pid(3)))));
+    assert_eq!(c.open_deliveries(), 0);
+    assert!(acks(&mut c).is_empty(), "nothing queued");
+    assert_eq!(c.accept_now(m), Ok(None), "an ack is sent once");
+    // QoS 0 and QoS 2 are never open: nothing to send.
+    assert_eq!(c.accept_now(QosPid::AtMostOnce), Ok(None));
+    assert_eq!(c.accept_now(QosPid::ExactlyOnce(pid(4))), Ok(None));
+    // A delivery of an earlier connection sends nothing.
+    feed(&mut c, &publish_bytes(m, b"x")).unwrap();
+    c.prepare_connect(T0, connect_packet(false), &[], &[], 0)
+        .unwrap();
+    assert_eq!(c.accept_now(m), Ok(None));
+    // A broken link is refused, as by `accept`.
+    let mut c = connected();
+    feed(&mut c, &publish_bytes(m, b"x")).unwrap();
+    c.fail(ClientError::Malformed);
+    assert_eq!(c.accept_now(m), Err(ClientError::Broken));
+}

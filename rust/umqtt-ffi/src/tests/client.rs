@@ -174,6 +174,42 @@ fn a_message_is_acked_once_after_accept() {
     assert!(h.sent().is_empty(), "a second accept sends nothing");
 }
 
+/// Every build: nested QoS 1 messages, each acked once when its callback
+/// returns, whether acks wait in the queue or go at once.
+#[test]
+fn nested_qos1_receives_ack_each_once() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(1)), b"outer"));
+    let (_, outer) = h.receive();
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(2)), b"inner"));
+    let (_, inner) = h.receive();
+    assert_eq!(inner.kind, umqtt_event_kind::Message);
+    assert_eq!(h.accept(&inner), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(2));
+    // A receive in between sends nothing of its own.
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::None);
+    assert!(h.sent().is_empty());
+    assert_eq!(h.accept(&outer), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(1));
+    assert_eq!(h.accept(&outer), umqtt_status::Ok);
+    assert!(h.sent().is_empty(), "a second accept sends nothing");
+}
+
+/// An accept without a stream loses no ack and sends none twice: where
+/// acks wait in the queue the next receive sends it; where they go at once
+/// the delivery stays open and the next accept sends it.
+#[test]
+fn an_accept_without_a_stream_sends_its_ack_once_later() {
+    let mut h = Harness::connected(256, 64);
+    h.broker(&incoming(QosPid::AtLeastOnce(pid(5)), b"cmd"));
+    let (_, ev) = h.receive();
+    let st = unsafe { umqtt_client_accept(h.c(), core::ptr::null(), ev.qos, ev.pid, 1000) };
+    assert_eq!(st, umqtt_status::InvalidArgument);
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::None);
+    assert_eq!(h.accept(&ev), umqtt_status::Ok);
+    assert_eq!(h.sent(), puback(5));
+}
+
 #[test]
 #[cfg(feature = "qos2")]
 fn nested_receives_keep_every_ack() {
@@ -317,4 +353,61 @@ fn subscribe_too_large_for_tx_leaves_the_session_as_it_was() {
     assert_eq!(h.sent(), b"");
     assert_eq!(subscribe(&mut h, b"a/#"), umqtt_status::Ok);
     assert_eq!(h.sent(), b"\x82\x08\x00\x07\x00\x03a/#\x01");
+}
+
+/// The inbound topic alias store is MQTT 5's: a connect clears it where
+/// MQTT 5 is built in, and leaves it alone (nothing reads it) elsewhere.
+#[test]
+fn a_connect_clears_the_alias_store_with_mqtt5_only() {
+    let mut h = Harness::new(256, 64);
+    h.aliases = vec![0xa5; 8];
+    h.broker(&packet(Packet::ConnAck(ConnAck {
+        session_present: false,
+        return_code: 0,
+    })));
+    assert_eq!(h.connect(true), umqtt_status::Ok);
+    let expected = if cfg!(feature = "mqtt5") { 0 } else { 0xa5 };
+    assert_eq!(h.aliases, [expected; 8]);
+}
+
+/// A QoS 1 resend (DUP), in every build: an id in flight is sent again and
+/// stays in flight once; an id not in flight goes in flight; an id in
+/// flight for something else is refused.
+#[test]
+fn qos1_resend_renews_its_entry() {
+    let mut h = Harness::connected(256, 64);
+    let dup = |h: &mut Harness, n: u16| {
+        let mut m = message(b"a", b"m", 1, n);
+        m.dup = true;
+        let io = h.io();
+        let mut detail = 0;
+        unsafe { umqtt_client_publish(h.c(), &io, &m, 5000, 1000, &mut detail) }
+    };
+    assert_eq!(h.publish(b"a", b"m", 1, 5), umqtt_status::Ok);
+    h.sent();
+    assert_eq!(dup(&mut h, 5), umqtt_status::Ok);
+    assert_eq!(h.sent(), b"\x3a\x06\x00\x01a\x00\x05m", "DUP set");
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 1);
+    assert_eq!(dup(&mut h, 6), umqtt_status::Ok, "not in flight: tracked");
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 2);
+    h.sent();
+    let io = h.io();
+    let st = unsafe {
+        umqtt_client_unsubscribe(
+            h.c(),
+            &io,
+            umqtt_bytes::of(b"t"),
+            umqtt_bytes::EMPTY,
+            7,
+            1000,
+            1000,
+        )
+    };
+    assert_eq!(st, umqtt_status::Ok);
+    h.sent();
+    assert_eq!(dup(&mut h, 7), umqtt_status::PidInUse);
+    assert!(h.sent().is_empty());
+    h.broker(&puback(5));
+    assert_eq!(h.receive().1.kind, umqtt_event_kind::Delivered);
+    assert_eq!(unsafe { umqtt_client_pending_len(h.c()) }, 2);
 }

@@ -67,3 +67,18 @@ fn rows_stop_at_the_limit_and_refuse_a_block_too_small() {
     );
     assert_eq!(rows_of(&mut h), DEFAULT_CAPACITY, "nothing moved");
 }
+
+/// A row holds an exchange, a QoS 2 message awaiting PUBREL (feature
+/// `qos2`) and an ack to send (a queue only with QoS 2 or the non-blocking
+/// calls; without both each PUBACK goes out at once).
+#[test]
+fn a_row_is_as_large_as_its_columns() {
+    let expected = if cfg!(feature = "qos2") {
+        24
+    } else if cfg!(feature = "nonblocking") {
+        20
+    } else {
+        16
+    };
+    assert_eq!(umqtt_row_size(), expected);
+}
