@@ -251,11 +251,10 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     }
     // A Python-level stream waits through a select.poll object; one that
     // cannot be polled (duck-typed test sockets) counts as always ready. A
-    // native stream is waited for without one (umqtt_port.c).
+    // native stream is waited for without one (umqtt_port.c). The poller
+    // stays MP_OBJ_NULL (set above) unless one is made.
     nlr_buf_t nlr;
-    if (self->port.native) {
-        self->port.poller = MP_OBJ_NULL;
-    } else if (nlr_push(&nlr) == 0) {
+    if (!self->port.native && nlr_push(&nlr) == 0) {
         mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
         mp_obj_t poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
         mp_obj_t dest[4];
@@ -265,8 +264,6 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
         mp_call_method_n_kw(2, 0, dest);
         self->port.poller = poller;
         nlr_pop();
-    } else {
-        self->port.poller = MP_OBJ_NULL;
     }
     // A subclass that overrides _read/_write (to log, or to adapt a socket)
     // gets all I/O routed through them, as simple2 does.
