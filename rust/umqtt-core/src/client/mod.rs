@@ -280,7 +280,14 @@ impl<T: Tables> Client<T> {
 
     /// The protocol of the last CONNECT.
     pub fn version(&self) -> ProtocolVersion {
-        self.version
+        // Without `mqtt31` and `mqtt5` `prepare_connect` accepts only 3.1.1,
+        // the version a client starts with: a constant, so that the
+        // decoder's version checks fold away.
+        if cfg!(any(feature = "mqtt31", feature = "mqtt5")) {
+            self.version
+        } else {
+            ProtocolVersion::V311
+        }
     }
 
     /// Whether the last CONNECT was MQTT 5 (never without feature `mqtt5`,
