@@ -393,8 +393,6 @@ fn v5_connect_needs_feature_mqtt5() {
         assert_eq!(prepared.err(), Some(ClientError::InvalidArgument));
         assert_eq!(c.link(), Link::Detached);
         assert!(!c.is_v5());
-        // What `version` answers without reading the field, the field holds.
-        assert_eq!(c.version, ProtocolVersion::V311);
         assert_eq!(c.version(), ProtocolVersion::V311);
     }
 }
