@@ -193,16 +193,19 @@ impl Lens {
 
     /// Removes entry `i`, keeping the order of the others.
     pub(crate) fn out_remove(&mut self, rows: &mut [Row], i: usize) -> Option<Outbound> {
-        if i >= usize::from(self.out) {
+        // Rows `i..` of the table (none if `i` is past it): from the last
+        // one down, each takes the entry carried from its successor, one
+        // bounds check in all; what is carried out of row `i` is its entry.
+        let shifted = rows.get_mut(i..usize::from(self.out))?;
+        if shifted.is_empty() {
             return None;
         }
-        let removed = rows.get(i)?.out;
-        for j in i..usize::from(self.out).saturating_sub(1) {
-            let next = rows.get(j + 1)?.out;
-            rows.get_mut(j)?.out = next;
+        let mut carried = Row::EMPTY.out;
+        for row in shifted.iter_mut().rev() {
+            carried = core::mem::replace(&mut row.out, carried);
         }
         self.out -= 1;
-        Some(removed)
+        Some(carried)
     }
 
     pub(crate) fn out_clear(&mut self) {
@@ -329,19 +332,46 @@ mod tests {
     #[cfg(not(feature = "qos2"))]
     const LATER_ACKS: [fn(Pid) -> Transmit; 2] = [Transmit::PubAck, Transmit::PubAck];
 
-    #[test]
-    fn tables_keep_their_order_and_move_to_more_rows() {
-        let [second, third] = LATER_ACKS;
-        let mut small = [Row::EMPTY; 2];
-        let mut lens = Lens::EMPTY;
-        for n in 1..=2 {
+    /// Puts ids 1..=`count` in flight, awaiting their PUBACKs.
+    fn push_awaiting_puback(lens: &mut Lens, rows: &mut [Row], count: u16) {
+        for n in 1..=count {
             let entry = Outbound {
                 pid: pid(n),
                 awaiting: Awaiting::PubAck,
                 deadline: None,
             };
-            assert!(lens.out_push(&mut small, entry));
+            assert!(lens.out_push(rows, entry));
         }
+    }
+
+    #[test]
+    fn out_remove_keeps_the_order_of_the_others() {
+        let mut rows = [Row::EMPTY; 5];
+        let mut lens = Lens::EMPTY;
+        push_awaiting_puback(&mut lens, &mut rows, 4);
+        let pids = |lens: &Lens, rows: &[Row]| -> std::vec::Vec<u16> {
+            lens.out(rows).map(|o| o.pid.get()).collect()
+        };
+        assert_eq!(lens.out_remove(&mut rows, 4), None, "past the table");
+        assert_eq!(lens.out_remove(&mut rows, 1).map(|o| o.pid.get()), Some(2));
+        assert_eq!(pids(&lens, &rows), [1, 3, 4]);
+        assert_eq!(lens.out_remove(&mut rows, 2).map(|o| o.pid.get()), Some(4));
+        assert_eq!(pids(&lens, &rows), [1, 3]);
+        assert_eq!(lens.out_remove(&mut rows, 0).map(|o| o.pid.get()), Some(1));
+        assert_eq!(lens.out_remove(&mut rows, 0).map(|o| o.pid.get()), Some(3));
+        assert!(pids(&lens, &rows).is_empty());
+        assert_eq!(lens.out_remove(&mut rows, 0), None, "empty");
+        // A table longer than its rows (never made) removes nothing.
+        lens.out = 9;
+        assert_eq!(lens.out_remove(&mut rows, 0), None);
+    }
+
+    #[test]
+    fn tables_keep_their_order_and_move_to_more_rows() {
+        let [second, third] = LATER_ACKS;
+        let mut small = [Row::EMPTY; 2];
+        let mut lens = Lens::EMPTY;
+        push_awaiting_puback(&mut lens, &mut small, 2);
         assert!(!lens.out_push(&mut small, Row::EMPTY.out), "full");
         assert!(lens.tx_push(&mut small, Transmit::PubAck(pid(7))));
         assert!(lens.tx_push(&mut small, second(pid(8))));

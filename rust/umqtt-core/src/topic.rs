@@ -156,19 +156,18 @@ impl<'a> TopicFilter<'a> {
     /// Validates `bytes` as a topic filter.
     pub fn new(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
         let text = validate_common(bytes)?;
-        // A wildcard is a whole level; `#` is also the last one.
-        let mut level_start = true;
-        for (i, &b) in bytes.iter().enumerate() {
-            let next = bytes.get(i + 1);
-            let ok = match b {
-                b'#' => level_start && next.is_none(),
-                b'+' => level_start && matches!(next, None | Some(&b'/')),
-                _ => true,
-            };
-            if !ok {
+        // A wildcard is a whole level; `#` is also the last one. Each byte
+        // is checked against the one before it (no look-ahead): the start
+        // counts as a `/`, a level boundary.
+        let mut previous = b'/';
+        for &b in bytes {
+            let misplaced = (matches!(b, b'+' | b'#') && previous != b'/')
+                || previous == b'#'
+                || (previous == b'+' && b != b'/');
+            if misplaced {
                 return Err(TopicError::MisplacedWildcard);
             }
-            level_start = b == b'/';
+            previous = b;
         }
         Ok(TopicFilter(text))
     }
@@ -574,6 +573,26 @@ mod tests {
             if let (Ok(f), Ok(n)) = (TopicFilter::new(f.as_bytes()), TopicName::new(n.as_bytes())) {
                 let _ = matches(&f, &n);
             }
+        }
+
+        /// The wildcard check answers as looking one byte ahead did: a
+        /// wildcard at a level's start, `#` last, `+` before `/` or the end.
+        #[test]
+        fn filter_check_agrees_with_look_ahead(f in "[ab+#/]{1,9}") {
+            let bytes = f.as_bytes();
+            let mut level_start = true;
+            let mut valid = true;
+            for (i, &b) in bytes.iter().enumerate() {
+                let next = bytes.get(i + 1);
+                valid &= match b {
+                    b'#' => level_start && next.is_none(),
+                    b'+' => level_start && matches!(next, None | Some(&b'/')),
+                    _ => true,
+                };
+                level_start = b == b'/';
+            }
+            let expected = if valid { Ok(f.as_str()) } else { Err(TopicError::MisplacedWildcard) };
+            prop_assert_eq!(TopicFilter::new(bytes).map(|f| f.as_str()), expected);
         }
 
         /// The byte loop answers as matching level by level does.

@@ -160,7 +160,7 @@ impl<T: Tables> Client<T> {
             self.decode_v5(frame, body, &mut [])
                 .map(|(packet, extra)| (packet, extra.properties))
         } else {
-            decode(frame.first_byte, body, self.version)
+            decode(frame.first_byte, body, self.version())
                 .map(|p| (p, Properties::EMPTY))
                 .map_err(V5Error::Decode)
         };
@@ -205,7 +205,7 @@ impl<T: Tables> Client<T> {
         let decoded = if self.is_v5() {
             self.decode_v5(frame, body, alias_store)
         } else {
-            decode(frame.first_byte, body, self.version)
+            decode(frame.first_byte, body, self.version())
                 .map(|packet| (packet, Extra::default()))
                 .map_err(V5Error::Decode)
         };

@@ -173,6 +173,8 @@ pub struct Client<T: Tables> {
     deliveries: Deliveries<DELIVERY_DEPTH>,
     #[cfg(feature = "mqtt5")]
     aliases: TopicAliases,
+    // Without `mqtt31` and `mqtt5` always 3.1.1: `version` answers that.
+    #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
     version: ProtocolVersion,
     link: Link,
 }
@@ -192,6 +194,7 @@ impl<T: Tables> Client<T> {
         Client {
             session: Session::with_tables(tables),
             reader: FrameReader::new(max_body),
+            #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
             version: ProtocolVersion::V311,
             link: Link::Detached,
             deliveries: Deliveries::new(),
@@ -221,6 +224,7 @@ impl<T: Tables> Client<T> {
         let Client {
             session,
             reader,
+            #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
             version,
             link,
             deliveries,
@@ -236,6 +240,7 @@ impl<T: Tables> Client<T> {
         unsafe {
             ptr::addr_of_mut!((*this).session).write(session);
             ptr::addr_of_mut!((*this).reader).write(reader);
+            #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
             ptr::addr_of_mut!((*this).version).write(version);
             ptr::addr_of_mut!((*this).link).write(link);
             ptr::addr_of_mut!((*this).deliveries).write(deliveries);
@@ -280,13 +285,18 @@ impl<T: Tables> Client<T> {
 
     /// The protocol of the last CONNECT.
     pub fn version(&self) -> ProtocolVersion {
-        self.version
+        // Without `mqtt31` and `mqtt5` `prepare_connect` accepts only 3.1.1:
+        // a constant, so that the decoder's version checks fold away.
+        #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
+        return self.version;
+        #[cfg(not(any(feature = "mqtt31", feature = "mqtt5")))]
+        ProtocolVersion::V311
     }
 
     /// Whether the last CONNECT was MQTT 5 (never without feature `mqtt5`,
     /// which refuses such a CONNECT: the MQTT 5 paths then fold away).
     pub fn is_v5(&self) -> bool {
-        cfg!(feature = "mqtt5") && self.version == ProtocolVersion::V5
+        cfg!(feature = "mqtt5") && self.version() == ProtocolVersion::V5
     }
 
     /// The session (in-flight table, keep-alive), read only.

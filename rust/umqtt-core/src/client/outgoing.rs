@@ -311,7 +311,10 @@ impl<T: Tables> Client<T> {
             Outgoing::Connect(connect)
         };
         self.detach();
-        self.version = connect.version;
+        #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
+        {
+            self.version = connect.version;
+        }
         #[cfg(feature = "mqtt5")]
         {
             self.limits = BrokerLimits::UNLIMITED;

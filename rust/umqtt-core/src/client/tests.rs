@@ -393,6 +393,7 @@ fn v5_connect_needs_feature_mqtt5() {
         assert_eq!(prepared.err(), Some(ClientError::InvalidArgument));
         assert_eq!(c.link(), Link::Detached);
         assert!(!c.is_v5());
+        assert_eq!(c.version(), ProtocolVersion::V311);
     }
 }
 

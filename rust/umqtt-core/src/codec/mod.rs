@@ -425,16 +425,28 @@ impl<'b> Writer<'b> {
         remaining_len: usize,
         written_body_len: usize,
     ) -> Result<Writer<'b>, EncodeError> {
-        let (length_bytes, length_len) =
-            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
-        let needed = 1 + length_len + written_body_len;
+        if remaining_len > varint::MAX_VALUE {
+            return Err(EncodeError::PacketTooLarge);
+        }
+        let needed = 1 + varint::encoded_len(remaining_len) + written_body_len;
         if buf.len() < needed {
             return Err(EncodeError::BufferTooSmall { needed });
         }
         let mut writer = Writer { buf, position: 0 };
         writer.put_u8(first_byte)?;
-        writer.put_bytes(length_bytes.get(..length_len).unwrap_or_default())?;
-        Ok(writer)
+        // The remaining length as `varint::encode` writes it, but straight
+        // into place: no copy of it, no call to copy it with.
+        let mut rest = remaining_len;
+        loop {
+            // Truncation keeps exactly the low seven bits we want.
+            let low = (rest % 128) as u8;
+            rest /= 128;
+            if rest == 0 {
+                writer.put_u8(low)?;
+                return Ok(writer);
+            }
+            writer.put_u8(low | 0x80)?;
+        }
     }
 
     /// Starts a packet of a type with fixed flags whose whole

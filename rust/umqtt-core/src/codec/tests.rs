@@ -560,3 +560,40 @@ proptest! {
         });
     }
 }
+
+/// `Writer::start` writes the remaining length in place as
+/// `varint::encode` does, at every length boundary, and refuses what
+/// does not fit or cannot be encoded as it did.
+#[test]
+fn writer_start_writes_the_remaining_length_as_varint_encode() {
+    use crate::varint;
+    for remaining_len in [
+        0,
+        1,
+        127,
+        128,
+        16_383,
+        16_384,
+        2_097_151,
+        2_097_152,
+        varint::MAX_VALUE,
+    ] {
+        let (bytes, used) = varint::encode(remaining_len).unwrap();
+        let mut buf = [0u8; 5];
+        let writer = Writer::start(&mut buf, 0x30, remaining_len, 0).unwrap();
+        assert_eq!(writer.finish(), 1 + used);
+        assert_eq!(buf[0], 0x30);
+        assert_eq!(&buf[1..1 + used], &bytes[..used]);
+        let mut short = [0u8; 8];
+        let needed = 1 + used + 3;
+        assert_eq!(
+            Writer::start(&mut short[..needed - 1], 0x30, remaining_len, 3).err(),
+            Some(EncodeError::BufferTooSmall { needed })
+        );
+    }
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        Writer::start(&mut buf, 0x30, varint::MAX_VALUE + 1, 0).err(),
+        Some(EncodeError::PacketTooLarge)
+    );
+}
