@@ -91,7 +91,7 @@
 // that use them, umqtt.MQTTClient and mqtt_as: -DUMQTT_QOS2=0 with cargo
 // without the feature qos2 leaves them out (both or neither). The engine
 // then refuses QoS 2 (a will's aside), a QoS 2 PUBLISH from the broker is a
-// protocol violation, and Client(max_qos=2) a ValueError (which tells
+// protocol violation, and a client's max_qos=2 a ValueError (which tells
 // tests/needs.py).
 #ifndef UMQTT_QOS2
 #define UMQTT_QOS2 (1)
