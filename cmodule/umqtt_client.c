@@ -640,9 +640,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     umqtt_report_expired(self);
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_require_socket(self);
-    #if defined(UMQTT_RECEIVE_TAKES_ROWS)
     umqtt_tables_room(self);
-    #endif
     umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
     umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);

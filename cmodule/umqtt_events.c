@@ -91,9 +91,7 @@ static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const 
     if (ev->qos == 0) {
         return;  // nothing owed
     }
-    #if defined(UMQTT_RECEIVE_TAKES_ROWS)
     umqtt_tables_room(self);
-    #endif
     #if defined(UMQTT_NONBLOCKING)
     if (rc->queue_acks) {
         umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev->qos, ev->pid));

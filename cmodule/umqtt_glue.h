@@ -485,13 +485,6 @@ static inline void umqtt_tables_room(umqtt_client_obj_t *self) {
         umqtt_tables_grow(self, rows);
     }
 }
-// Only an incoming QoS 2 message or a queued ack (the non-blocking calls)
-// takes a row when a packet is received or a message accepted: without
-// both, those calls need no room (the engine's rows_used counts only the
-// outgoing exchanges then).
-#if defined(UMQTT_QOS2) || defined(UMQTT_NONBLOCKING)
-#define UMQTT_RECEIVE_TAKES_ROWS (1)
-#endif
 
 // ---------------------------------------------------------------------------
 // umqtt_events.c: what the engine received.
