@@ -67,6 +67,18 @@ fn connected() -> C {
     c
 }
 
+/// A client that sent an MQTT 5 CONNECT (no CONNACK yet).
+#[cfg(feature = "mqtt5")]
+fn connecting_v5() -> C {
+    let mut c = C::new(4096);
+    let connect = Connect {
+        version: ProtocolVersion::V5,
+        ..connect_packet(true)
+    };
+    c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+    c
+}
+
 fn publish_bytes(qos_pid: QosPid, payload: &[u8]) -> Vec<u8> {
     encoded(Packet::Publish(Publish {
         dup: false,
@@ -307,12 +319,7 @@ fn publish_qos0_shortcut_is_prepare_publish() {
     #[cfg(feature = "mqtt5")]
     {
         // MQTT 5: the broker's limits apply, so no shortcut.
-        let mut c = C::new(4096);
-        let connect = Connect {
-            version: ProtocolVersion::V5,
-            ..connect_packet(true)
-        };
-        c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+        let c = connecting_v5();
         let topic = TopicName::new(b"a").unwrap();
         assert!(c.prepare_publish_qos0(topic, b"", false).is_none());
     }
@@ -651,12 +658,7 @@ fn refused_acks_end_their_exchange() {
             other => panic!("{other:?}"),
         })
     }
-    let mut c = C::new(4096);
-    let connect = Connect {
-        version: ProtocolVersion::V5,
-        ..connect_packet(true)
-    };
-    c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+    let mut c = connecting_v5();
     c.session_mut()
         .start_publish(pid(1), QoS::AtLeastOnce, None)
         .unwrap();
@@ -804,12 +806,7 @@ fn without_qos2_publish_and_subscribe_at_qos2_are_refused() {
     #[cfg(feature = "mqtt5")]
     {
         // MQTT 5: the QoS bits of the options byte, whatever the others.
-        let mut c = C::new(4096);
-        let connect = Connect {
-            version: ProtocolVersion::V5,
-            ..connect_packet(true)
-        };
-        c.prepare_connect(T0, connect, &[], &[], 0).unwrap();
+        let c = connecting_v5();
         for options in [0x02, 0x06, 0x2a] {
             assert_eq!(
                 c.prepare_subscribe(pid(2), b"a/#", options, &[]).err(),
