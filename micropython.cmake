@@ -43,7 +43,7 @@ set(UMQTT_PROFILE "" CACHE STRING "umqtt-rs profile: full or minimal (empty: ful
 set(UMQTT_MQTT5 "" CACHE STRING "umqtt-rs: 1 MQTT 5 in the engine, 0 without (empty: the profile's)")
 set(UMQTT_MQTT31 "" CACHE STRING "umqtt-rs: 1 MQTT 3.1 in the engine, 0 without (empty: the profile's)")
 set(UMQTT_FACADES "" CACHE STRING "umqtt-rs: facades to freeze, e.g. simple2,mqtt_as, or none (empty: the profile's)")
-set(UMQTT_RUST_OPT "" CACHE STRING "umqtt-rs: the Rust code's opt-level, s (faster) or z (smaller in full) (empty: s)")
+set(UMQTT_RUST_OPT "" CACHE STRING "umqtt-rs: the Rust code's opt-level, s (faster) or z (docs/building.md) (empty: s)")
 function(umqtt_setting out name default)
     if(NOT "${${name}}" STREQUAL "")
         set(${out} "${${name}}" PARENT_SCOPE)

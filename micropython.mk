@@ -14,7 +14,7 @@ UMQTT_DIR := $(USERMOD_DIR)
 # UMQTT_MQTT5=0|1, UMQTT_MQTT31=0|1 and UMQTT_FACADES=simple2,mqtt_as,... (or
 # none) override the profile's choice; empty means the profile's.
 # UMQTT_RUST_OPT=s|z sets the Rust code's opt-level: "s" (the default) is
-# faster, "z" smaller in full only (docs/building.md has the figures).
+# faster, "z" slower and smaller only in Cortex-M3 full (docs/building.md).
 UMQTT_PROFILE ?= full
 ifeq ($(UMQTT_PROFILE),full)
 UMQTT_PROFILE_MQTT5 := 1

@@ -562,7 +562,7 @@ extern const mp_obj_fun_builtin_var_t umqtt_open_conn_obj;
 mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args);
 // obj.name(*args), at most 3 of them.
 mp_obj_t umqtt_call_method(mp_obj_t obj, qstr name, size_t n_args, const mp_obj_t *args);
-// sock.close(), an OSError from it swallowed (umqtt._net.close's twin).
+// sock.close(), an OSError from it swallowed (`_umqtt.close`).
 void umqtt_close_quietly(mp_obj_t sock);
 // ---------------------------------------------------------------------------
 // umqtt_pending.c: rcv_pids.
