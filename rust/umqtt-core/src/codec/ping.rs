@@ -8,8 +8,7 @@ use crate::types::PacketType;
 pub const ENCODED_LEN: usize = 2;
 
 pub(crate) fn encode_empty(packet_type: PacketType, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let writer = Writer::packet(buf, packet_type, 0)?;
-    Ok(writer.finish())
+    Writer::packet(buf, packet_type, 0)?.done()
 }
 
 /// Checks that a body is empty, as these packets require.
