@@ -493,6 +493,7 @@ impl<'b> Writer<'b> {
     // makes `done` fail, as does a field too long for its 16-bit length.
 
     /// Appends `bytes` (see [`Writer::done`]).
+    #[inline(never)]
     pub(crate) fn write(&mut self, bytes: &[u8]) {
         // The target is taken `bytes.len()` long: the copy cannot panic.
         let target = self.buf.get_mut(self.position..);
