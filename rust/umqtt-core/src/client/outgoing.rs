@@ -172,7 +172,8 @@ fn encode_one_filter(
     let properties_len = properties.map_or(0, |properties| properties.encoded_len());
     let remaining_len =
         one_filter_len(filter, usize::from(options.is_some())).saturating_add(properties_len);
-    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, remaining_len)?;
     writer.write_u16(pid.get());
     if let Some(properties) = properties {
         writer.write_properties(properties);

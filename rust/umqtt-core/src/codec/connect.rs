@@ -148,7 +148,8 @@ impl<'a> Connect<'a> {
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
         let remaining_len = self.remaining_len_as(version, properties);
-        let mut writer = Writer::packet(buf, PacketType::Connect, remaining_len)?;
+        let mut writer = Writer::new(buf);
+        writer.packet_header(PacketType::Connect, remaining_len)?;
         writer.write_field(version.protocol_name());
         writer.write_u8(version.level());
         writer.write_u8(self.flags());
@@ -277,7 +278,8 @@ impl ConnAck {
     /// Encodes the CONNACK (3.1.1 layout; a broker's job, used by tests).
     #[cfg(any(test, feature = "server"))]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut writer = Writer::packet(buf, PacketType::ConnAck, 2)?;
+        let mut writer = Writer::new(buf);
+        writer.packet_header(PacketType::ConnAck, 2)?;
         writer.write_u8(u8::from(self.session_present));
         writer.write_u8(self.return_code);
         writer.done()

@@ -417,41 +417,54 @@ pub(crate) struct Writer<'b> {
 }
 
 impl<'b> Writer<'b> {
+    /// A writer at the start of `buf`.
+    pub(crate) fn new(buf: &'b mut [u8]) -> Writer<'b> {
+        Writer { buf, position: 0 }
+    }
+
     /// Starts a packet: checks that the whole `remaining_len` body (of which
     /// the writer will see `written_body_len` bytes) fits, then writes the
-    /// fixed header.
-    pub(crate) fn start(
-        buf: &'b mut [u8],
+    /// fixed header. (A method, not a constructor: its result fits two
+    /// registers, where a `Result<Writer>` is returned through memory.)
+    pub(crate) fn header(
+        &mut self,
         first_byte: u8,
         remaining_len: usize,
         written_body_len: usize,
-    ) -> Result<Writer<'b>, EncodeError> {
+    ) -> Result<(), EncodeError> {
         let ([b0, b1, b2, b3], length_len) =
             varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
         // At most 1 + 4 + 268,435,455: no overflow.
         let needed = 1 + length_len + written_body_len;
-        if buf.len() < needed {
+        if self.buf.len() < needed {
             return Err(EncodeError::BufferTooSmall { needed });
         }
-        let mut writer = Writer { buf, position: 0 };
         let header = [first_byte, b0, b1, b2, b3];
-        writer.write(header.get(..1 + length_len).unwrap_or_default());
-        Ok(writer)
+        self.write(header.get(..1 + length_len).unwrap_or_default());
+        Ok(())
     }
 
-    /// Starts a packet of a type with fixed flags whose whole
+    /// [`Writer::header`] of a type with fixed flags whose whole
     /// `remaining_len` body will be written.
+    pub(crate) fn packet_header(
+        &mut self,
+        packet_type: PacketType,
+        remaining_len: usize,
+    ) -> Result<(), EncodeError> {
+        self.header(packet_type.fixed_first_byte(), remaining_len, remaining_len)
+    }
+
+    /// A writer of `buf` after [`Writer::packet_header`] (the MQTT 5
+    /// encoders).
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     pub(crate) fn packet(
         buf: &'b mut [u8],
         packet_type: PacketType,
         remaining_len: usize,
     ) -> Result<Writer<'b>, EncodeError> {
-        Writer::start(
-            buf,
-            packet_type.fixed_first_byte(),
-            remaining_len,
-            remaining_len,
-        )
+        let mut writer = Writer::new(buf);
+        writer.packet_header(packet_type, remaining_len)?;
+        Ok(writer)
     }
 
     // The checked writes, `?` after each: the MQTT 5 encoders'

@@ -148,7 +148,8 @@ impl<'a> Publish<'a> {
         } else {
             (&[], remaining_len.saturating_sub(self.payload.len()))
         };
-        let mut writer = Writer::start(buf, self.first_byte(), remaining_len, body_len)?;
+        let mut writer = Writer::new(buf);
+        writer.header(self.first_byte(), remaining_len, body_len)?;
         writer.write_field(self.topic.as_bytes());
         if let Some(pid) = pid {
             writer.write_u16(pid.get());

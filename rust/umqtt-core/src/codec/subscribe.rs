@@ -226,7 +226,8 @@ pub(crate) fn encode_filter_list<'f, I: Iterator<Item = Entry<'f>>>(
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     let remaining_len = filter_list_len(properties, entries());
-    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, remaining_len)?;
     writer.write_u16(pid.get());
     if let Some(properties) = properties {
         writer.write_properties(properties);
@@ -314,7 +315,8 @@ impl<'a> SubAck<'a> {
             return Err(EncodeError::InvalidReturnCode);
         }
         let remaining_len = self.return_codes.len().saturating_add(2);
-        let mut writer = Writer::packet(buf, PacketType::SubAck, remaining_len)?;
+        let mut writer = Writer::new(buf);
+        writer.packet_header(PacketType::SubAck, remaining_len)?;
         writer.write_u16(self.pid.get());
         writer.write(self.return_codes);
         writer.done()
