@@ -439,8 +439,14 @@ impl<'b> Writer<'b> {
         if self.buf.len() < needed {
             return Err(EncodeError::BufferTooSmall { needed });
         }
-        let header = [first_byte, b0, b1, b2, b3];
-        self.write(header.get(..1 + length_len).unwrap_or_default());
+        // Byte by byte: a copy of 2 to 5 bytes would be a call.
+        let header_len = 1 + length_len;
+        if let Some(out) = self.buf.get_mut(..header_len) {
+            for (slot, byte) in out.iter_mut().zip([first_byte, b0, b1, b2, b3]) {
+                *slot = byte;
+            }
+        }
+        self.position = header_len;
         Ok(())
     }
 
@@ -523,7 +529,12 @@ impl<'b> Writer<'b> {
     // Out of line: lengths and packet ids, in every encoder.
     #[inline(never)]
     pub(crate) fn write_u16(&mut self, value: u16) {
-        self.write(&value.to_be_bytes());
+        // Two stores, not a copy call: the length is known here.
+        let target = self.buf.get_mut(self.position..);
+        if let Some(target) = target.and_then(|rest| rest.get_mut(..2)) {
+            target.copy_from_slice(&value.to_be_bytes());
+        }
+        self.position = self.position.saturating_add(2);
     }
 
     /// A string or binary field: 16-bit big-endian length, then the bytes.
