@@ -4,7 +4,6 @@
 //! driver knows the bytes fit. A send that fails is undone with
 //! [`Tracking::undo`].
 
-use crate::codec::properties::put_properties;
 use crate::codec::properties::{Context, Properties, PropertyId};
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5::{self, PropertyValue, ReasonCode};
@@ -173,16 +172,17 @@ fn encode_one_filter(
     let properties_len = properties.map_or(0, |properties| properties.encoded_len());
     let remaining_len =
         one_filter_len(filter, usize::from(options.is_some())).saturating_add(properties_len);
-    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
-    writer.put_pid(pid)?;
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, remaining_len)?;
+    writer.write_u16(pid.get());
     if let Some(properties) = properties {
-        put_properties(&mut writer, properties)?;
+        writer.write_properties(properties);
     }
-    writer.put_field(filter.as_bytes())?;
+    writer.write_field(filter.as_bytes());
     if let Some(options) = options {
-        writer.put_u8(options)?;
+        writer.write_u8(options);
     }
-    Ok(writer.finish())
+    writer.done()
 }
 
 /// A PUBLISH as [`Client::prepare_publish`] checked it: the packet, and on

@@ -11,9 +11,10 @@ use crate::types::{PacketType, Pid};
 pub const ENCODED_LEN: usize = 4;
 
 fn encode_ack(packet_type: PacketType, pid: Pid, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let mut writer = Writer::packet(buf, packet_type, 2)?;
-    writer.put_pid(pid)?;
-    Ok(writer.finish())
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, 2)?;
+    writer.write_u16(pid.get());
+    writer.done()
 }
 
 /// Reads a body that must be exactly one non-zero packet id.

@@ -1,6 +1,6 @@
 //! CONNECT (MQTT 3.1.1 §3.1) and CONNACK (§3.2).
 
-use super::properties::{put_properties, Properties};
+use super::properties::Properties;
 #[cfg(any(test, feature = "server"))]
 use super::topic_error;
 use super::{field_len, packet_len, DecodeError, EncodeError, Reader, Writer};
@@ -148,29 +148,30 @@ impl<'a> Connect<'a> {
         buf: &mut [u8],
     ) -> Result<usize, EncodeError> {
         let remaining_len = self.remaining_len_as(version, properties);
-        let mut writer = Writer::packet(buf, PacketType::Connect, remaining_len)?;
-        writer.put_field(version.protocol_name())?;
-        writer.put_u8(version.level())?;
-        writer.put_u8(self.flags())?;
-        writer.put_u16(self.keep_alive)?;
+        let mut writer = Writer::new(buf);
+        writer.packet_header(PacketType::Connect, remaining_len)?;
+        writer.write_field(version.protocol_name());
+        writer.write_u8(version.level());
+        writer.write_u8(self.flags());
+        writer.write_u16(self.keep_alive);
         if let Some((own, _)) = properties {
-            put_properties(&mut writer, own)?;
+            writer.write_properties(own);
         }
-        writer.put_field(self.client_id.as_bytes())?;
+        writer.write_field(self.client_id.as_bytes());
         if let Some(will) = &self.will {
             if let Some((_, will_properties)) = properties {
-                put_properties(&mut writer, will_properties)?;
+                writer.write_properties(will_properties);
             }
-            writer.put_field(will.topic.as_bytes())?;
-            writer.put_field(will.message)?;
+            writer.write_field(will.topic.as_bytes());
+            writer.write_field(will.message);
         }
         if let Some(username) = self.username {
-            writer.put_field(username.as_bytes())?;
+            writer.write_field(username.as_bytes());
         }
         if let Some(password) = self.password {
-            writer.put_field(password)?;
+            writer.write_field(password);
         }
-        Ok(writer.finish())
+        writer.done()
     }
 
     /// Decodes a CONNECT body (what a broker would do; used by tests).
@@ -277,10 +278,11 @@ impl ConnAck {
     /// Encodes the CONNACK (3.1.1 layout; a broker's job, used by tests).
     #[cfg(any(test, feature = "server"))]
     pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut writer = Writer::packet(buf, PacketType::ConnAck, 2)?;
-        writer.put_u8(u8::from(self.session_present))?;
-        writer.put_u8(self.return_code)?;
-        Ok(writer.finish())
+        let mut writer = Writer::new(buf);
+        writer.packet_header(PacketType::ConnAck, 2)?;
+        writer.write_u8(u8::from(self.session_present));
+        writer.write_u8(self.return_code);
+        writer.done()
     }
 
     pub(crate) fn decode(body: &[u8], version: ProtocolVersion) -> Result<ConnAck, DecodeError> {

@@ -43,6 +43,7 @@ pub use subscribe::{
 
 use crate::types::{PacketType, Pid, ProtocolVersion};
 use crate::varint;
+use properties::Properties;
 
 /// Why a packet could not be encoded.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -416,54 +417,65 @@ pub(crate) struct Writer<'b> {
 }
 
 impl<'b> Writer<'b> {
+    /// A writer at the start of `buf`.
+    pub(crate) fn new(buf: &'b mut [u8]) -> Writer<'b> {
+        Writer { buf, position: 0 }
+    }
+
     /// Starts a packet: checks that the whole `remaining_len` body (of which
     /// the writer will see `written_body_len` bytes) fits, then writes the
-    /// fixed header.
-    pub(crate) fn start(
-        buf: &'b mut [u8],
+    /// fixed header. (A method, not a constructor: its result fits two
+    /// registers, where a `Result<Writer>` is returned through memory.)
+    pub(crate) fn header(
+        &mut self,
         first_byte: u8,
         remaining_len: usize,
         written_body_len: usize,
-    ) -> Result<Writer<'b>, EncodeError> {
-        if remaining_len > varint::MAX_VALUE {
-            return Err(EncodeError::PacketTooLarge);
-        }
-        let needed = 1 + varint::encoded_len(remaining_len) + written_body_len;
-        if buf.len() < needed {
+    ) -> Result<(), EncodeError> {
+        let ([b0, b1, b2, b3], length_len) =
+            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
+        // At most 1 + 4 + 268,435,455: no overflow.
+        let needed = 1 + length_len + written_body_len;
+        if self.buf.len() < needed {
             return Err(EncodeError::BufferTooSmall { needed });
         }
-        let mut writer = Writer { buf, position: 0 };
-        writer.put_u8(first_byte)?;
-        // The remaining length as `varint::encode` writes it, but straight
-        // into place: no copy of it, no call to copy it with.
-        let mut rest = remaining_len;
-        loop {
-            // Truncation keeps exactly the low seven bits we want.
-            let low = (rest % 128) as u8;
-            rest /= 128;
-            if rest == 0 {
-                writer.put_u8(low)?;
-                return Ok(writer);
+        // Byte by byte: a copy of 2 to 5 bytes would be a call.
+        let header_len = 1 + length_len;
+        if let Some(out) = self.buf.get_mut(..header_len) {
+            for (slot, byte) in out.iter_mut().zip([first_byte, b0, b1, b2, b3]) {
+                *slot = byte;
             }
-            writer.put_u8(low | 0x80)?;
         }
+        self.position = header_len;
+        Ok(())
     }
 
-    /// Starts a packet of a type with fixed flags whose whole
+    /// [`Writer::header`] of a type with fixed flags whose whole
     /// `remaining_len` body will be written.
+    pub(crate) fn packet_header(
+        &mut self,
+        packet_type: PacketType,
+        remaining_len: usize,
+    ) -> Result<(), EncodeError> {
+        self.header(packet_type.fixed_first_byte(), remaining_len, remaining_len)
+    }
+
+    /// A writer of `buf` after [`Writer::packet_header`] (the MQTT 5
+    /// encoders).
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     pub(crate) fn packet(
         buf: &'b mut [u8],
         packet_type: PacketType,
         remaining_len: usize,
     ) -> Result<Writer<'b>, EncodeError> {
-        Writer::start(
-            buf,
-            packet_type.fixed_first_byte(),
-            remaining_len,
-            remaining_len,
-        )
+        let mut writer = Writer::new(buf);
+        writer.packet_header(packet_type, remaining_len)?;
+        Ok(writer)
     }
 
+    // The checked writes, `?` after each: the MQTT 5 encoders'
+    // (`v5`, `put_properties`), dead code without them.
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     pub(crate) fn put_bytes(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let end = self
             .position
@@ -478,32 +490,91 @@ impl<'b> Writer<'b> {
         Ok(())
     }
 
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     pub(crate) fn put_u8(&mut self, value: u8) -> Result<(), EncodeError> {
         self.put_bytes(&[value])
     }
 
-    // Out of line: lengths and packet ids, in every encoder.
-    #[inline(never)]
-    pub(crate) fn put_u16(&mut self, value: u16) -> Result<(), EncodeError> {
-        self.put_bytes(&value.to_be_bytes())
-    }
-
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     pub(crate) fn put_pid(&mut self, pid: Pid) -> Result<(), EncodeError> {
-        self.put_u16(pid.get())
-    }
-
-    /// A string or binary field: 16-bit big-endian length, then the bytes.
-    pub(crate) fn put_field(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
-        let len = u16::try_from(bytes.len()).map_err(|_| EncodeError::FieldTooLong)?;
-        self.put_u16(len)?;
-        self.put_bytes(bytes)
+        self.put_bytes(&pid.get().to_be_bytes())
     }
 
     /// Bytes written so far.
+    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
     pub(crate) fn finish(self) -> usize {
         self.position
     }
+
+    // The writes below cannot fail at their call sites: `start` checked
+    // the room, so each encoder is straight-line code and checks once, in
+    // `done`. A write past the end (a length miscounted) is dropped and
+    // makes `done` fail, as does a field too long for its 16-bit length.
+
+    /// Appends `bytes` (see [`Writer::done`]).
+    #[inline(never)]
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        // The target is taken `bytes.len()` long: the copy cannot panic.
+        let target = self.buf.get_mut(self.position..);
+        if let Some(target) = target.and_then(|rest| rest.get_mut(..bytes.len())) {
+            target.copy_from_slice(bytes);
+        }
+        self.position = self.position.saturating_add(bytes.len());
+    }
+
+    pub(crate) fn write_u8(&mut self, value: u8) {
+        self.write(&[value]);
+    }
+
+    // Out of line: lengths and packet ids, in every encoder.
+    #[inline(never)]
+    pub(crate) fn write_u16(&mut self, value: u16) {
+        // Two stores, not a copy call: the length is known here.
+        let target = self.buf.get_mut(self.position..);
+        if let Some(target) = target.and_then(|rest| rest.get_mut(..2)) {
+            target.copy_from_slice(&value.to_be_bytes());
+        }
+        self.position = self.position.saturating_add(2);
+    }
+
+    /// A string or binary field: 16-bit big-endian length, then the bytes.
+    /// A longer one poisons the writer: [`Writer::done`] reports it.
+    #[inline(never)]
+    pub(crate) fn write_field(&mut self, bytes: &[u8]) {
+        match u16::try_from(bytes.len()) {
+            Ok(len) => {
+                self.write_u16(len);
+                self.write(bytes);
+            }
+            Err(_) => self.position = FIELD_TOO_LONG,
+        }
+    }
+
+    /// An MQTT 5 property block: its length, then its bytes.
+    pub(crate) fn write_properties(&mut self, properties: Properties<'_>) {
+        let block = properties.as_bytes();
+        match varint::encode(block.len()) {
+            Ok((len, used)) => {
+                self.write(len.get(..used).unwrap_or_default());
+                self.write(block);
+            }
+            // Not reached: `start` refused a body this long.
+            Err(_) => self.position = FIELD_TOO_LONG,
+        }
+    }
+
+    /// The length written, once every write fitted.
+    pub(crate) fn done(self) -> Result<usize, EncodeError> {
+        match self.position {
+            FIELD_TOO_LONG => Err(EncodeError::FieldTooLong),
+            needed if needed > self.buf.len() => Err(EncodeError::BufferTooSmall { needed }),
+            len => Ok(len),
+        }
+    }
 }
+
+/// [`Writer::write_field`]'s poison: a position no buffer reaches.
+const FIELD_TOO_LONG: usize = usize::MAX;
 
 /// Sequential reader over a packet body; running out is [`DecodeError::Truncated`].
 #[derive(Clone)]

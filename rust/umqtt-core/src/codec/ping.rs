@@ -8,8 +8,9 @@ use crate::types::PacketType;
 pub const ENCODED_LEN: usize = 2;
 
 pub(crate) fn encode_empty(packet_type: PacketType, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let writer = Writer::packet(buf, packet_type, 0)?;
-    Ok(writer.finish())
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, 0)?;
+    writer.done()
 }
 
 /// Checks that a body is empty, as these packets require.

@@ -879,6 +879,7 @@ pub(crate) fn check_properties(
 }
 
 /// Writes the property length and the block.
+#[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
 pub(crate) fn put_properties(
     writer: &mut Writer<'_>,
     properties: Properties<'_>,

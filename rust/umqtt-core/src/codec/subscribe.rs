@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use super::properties::{put_properties, Properties};
+use super::properties::Properties;
 use super::{field_len, packet_len, topic_error, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicFilter;
 use crate::types::{PacketType, Pid, QoS};
@@ -226,18 +226,19 @@ pub(crate) fn encode_filter_list<'f, I: Iterator<Item = Entry<'f>>>(
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     let remaining_len = filter_list_len(properties, entries());
-    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
-    writer.put_pid(pid)?;
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, remaining_len)?;
+    writer.write_u16(pid.get());
     if let Some(properties) = properties {
-        put_properties(&mut writer, properties)?;
+        writer.write_properties(properties);
     }
     for (filter, options) in entries() {
-        writer.put_field(filter.as_bytes())?;
+        writer.write_field(filter.as_bytes());
         if let Some(options) = options {
-            writer.put_u8(options)?;
+            writer.write_u8(options);
         }
     }
-    Ok(writer.finish())
+    writer.done()
 }
 
 impl<'a> Subscribe<'a> {
@@ -314,10 +315,11 @@ impl<'a> SubAck<'a> {
             return Err(EncodeError::InvalidReturnCode);
         }
         let remaining_len = self.return_codes.len().saturating_add(2);
-        let mut writer = Writer::packet(buf, PacketType::SubAck, remaining_len)?;
-        writer.put_pid(self.pid)?;
-        writer.put_bytes(self.return_codes)?;
-        Ok(writer.finish())
+        let mut writer = Writer::new(buf);
+        writer.packet_header(PacketType::SubAck, remaining_len)?;
+        writer.write_u16(self.pid.get());
+        writer.write(self.return_codes);
+        writer.done()
     }
 
     pub(crate) fn decode(body: &'a [u8]) -> Result<SubAck<'a>, DecodeError> {

@@ -561,7 +561,7 @@ proptest! {
     }
 }
 
-/// `Writer::start` writes the remaining length in place as
+/// `Writer::header` writes the remaining length in place as
 /// `varint::encode` does, at every length boundary, and refuses what
 /// does not fit or cannot be encoded as it did.
 #[test]
@@ -580,20 +580,25 @@ fn writer_start_writes_the_remaining_length_as_varint_encode() {
     ] {
         let (bytes, used) = varint::encode(remaining_len).unwrap();
         let mut buf = [0u8; 5];
-        let writer = Writer::start(&mut buf, 0x30, remaining_len, 0).unwrap();
+        let mut writer = Writer::new(&mut buf);
+        writer.header(0x30, remaining_len, 0).unwrap();
         assert_eq!(writer.finish(), 1 + used);
         assert_eq!(buf[0], 0x30);
         assert_eq!(&buf[1..1 + used], &bytes[..used]);
         let mut short = [0u8; 8];
         let needed = 1 + used + 3;
         assert_eq!(
-            Writer::start(&mut short[..needed - 1], 0x30, remaining_len, 3).err(),
+            Writer::new(&mut short[..needed - 1])
+                .header(0x30, remaining_len, 3)
+                .err(),
             Some(EncodeError::BufferTooSmall { needed })
         );
     }
     let mut buf = [0u8; 8];
     assert_eq!(
-        Writer::start(&mut buf, 0x30, varint::MAX_VALUE + 1, 0).err(),
+        Writer::new(&mut buf)
+            .header(0x30, varint::MAX_VALUE + 1, 0)
+            .err(),
         Some(EncodeError::PacketTooLarge)
     );
 }
