@@ -11,8 +11,7 @@
 //! CONNACK's) are read with [`umqtt_props_next`].
 
 use umqtt_core::codec::v5::{
-    Context, Properties, Property, PropertyError, PropertyId, PropertyKind, PropertyValue,
-    PropertyWriter,
+    Context, Properties, PropertyError, PropertyId, PropertyKind, PropertyWriter,
 };
 use umqtt_core::limits::LimitError;
 
@@ -106,32 +105,6 @@ pub extern "C" fn umqtt_property_kind_of(id: u8) -> umqtt_property_kind {
     PropertyId::from_u8(id).map_or(umqtt_property_kind::Unknown, kind_of)
 }
 
-fn str_of(bytes: &[u8]) -> Result<&str> {
-    umqtt_core::topic::utf8(bytes).ok_or(umqtt_status::InvalidProperty)
-}
-
-fn narrow<T: TryFrom<u32>>(number: u32) -> Result<T> {
-    T::try_from(number).map_err(|_| umqtt_status::InvalidProperty)
-}
-
-/// # Safety
-/// The byte strings of `p` are valid for `'a`.
-unsafe fn property_of<'a>(p: &umqtt_property) -> Result<Property<'a>> {
-    let id = PropertyId::from_u8(p.id).ok_or(umqtt_status::InvalidProperty)?;
-    // SAFETY: per the contract.
-    let (a, b) = unsafe { (p.a.as_slice(), p.b.as_slice()) };
-    let value = match id.kind() {
-        PropertyKind::Byte => PropertyValue::Byte(narrow(p.number)?),
-        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(narrow(p.number)?),
-        PropertyKind::FourByteInt => PropertyValue::FourByteInt(p.number),
-        PropertyKind::VarInt => PropertyValue::VarInt(p.number),
-        PropertyKind::Utf8String => PropertyValue::Utf8String(str_of(a)?),
-        PropertyKind::BinaryData => PropertyValue::BinaryData(a),
-        PropertyKind::Utf8Pair => PropertyValue::Utf8Pair(str_of(a)?, str_of(b)?),
-    };
-    Ok(Property { id, value })
-}
-
 /// Appends `property` to the block in `buf[..*len]` (capacity `cap`) for
 /// a packet of type `context`; `*len` grows by what was written. Nothing
 /// is written on failure: `InvalidProperty` (unknown id, not allowed in
@@ -175,12 +148,15 @@ unsafe fn props_put(
         )
     };
     // SAFETY: per the contract.
-    let property = unsafe { property_of(property) }?;
+    let (a, b) = unsafe { (property.a.as_slice(), property.b.as_slice()) };
     // SAFETY: buf is writable for cap bytes.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, cap) };
     let mut writer =
         PropertyWriter::resume(buf, used, context.context()).map_err(property_status)?;
-    writer.push(property).map_err(property_status)?;
+    // The writer checks the kind's range of `number` and the UTF-8 of strings.
+    writer
+        .append(property.id, property.number, a, b)
+        .map_err(property_status)?;
     write_ptr(len, writer.len());
     Ok(())
 }
@@ -218,24 +194,14 @@ pub unsafe extern "C" fn umqtt_props_next(
         return false;
     };
     let consumed = rest.len() - iter.remaining();
-    let mut p = umqtt_property {
+    let (_, number, a, b) = property.value.parts();
+    let p = umqtt_property {
         id: property.id as u8,
         kind: kind_of(property.id),
-        number: 0,
-        a: umqtt_bytes::EMPTY,
-        b: umqtt_bytes::EMPTY,
+        number,
+        a: umqtt_bytes::of(a),
+        b: umqtt_bytes::of(b),
     };
-    match property.value {
-        PropertyValue::Byte(n) => p.number = u32::from(n),
-        PropertyValue::TwoByteInt(n) => p.number = u32::from(n),
-        PropertyValue::FourByteInt(n) | PropertyValue::VarInt(n) => p.number = n,
-        PropertyValue::Utf8String(s) => p.a = umqtt_bytes::of(s.as_bytes()),
-        PropertyValue::BinaryData(d) => p.a = umqtt_bytes::of(d),
-        PropertyValue::Utf8Pair(k, v) => {
-            p.a = umqtt_bytes::of(k.as_bytes());
-            p.b = umqtt_bytes::of(v.as_bytes());
-        }
-    }
     write_ptr(out, p);
     write_ptr(offset, start.saturating_add(consumed));
     true
