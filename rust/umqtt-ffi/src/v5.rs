@@ -240,9 +240,15 @@ pub(crate) fn limit_code(err: LimitError) -> u8 {
     }
 }
 
-/// The name of an MQTT 5 reason code ("Not authorized", ...), for
-/// exception messages.
+/// The name of the reason code of a DISCONNECT from the broker ("Not
+/// authorized", ...; 0x00 "Success"), for exception messages; "Unknown
+/// reason code" for a code a DISCONNECT cannot carry (only those are
+/// stored in the firmware).
 #[no_mangle]
 pub extern "C" fn umqtt_reason_text(code: u8) -> umqtt_bytes {
-    umqtt_bytes::of(umqtt_core::codec::v5::ReasonCode(code).name().as_bytes())
+    umqtt_bytes::of(
+        umqtt_core::codec::v5::ReasonCode(code)
+            .disconnect_name()
+            .as_bytes(),
+    )
 }
