@@ -151,13 +151,19 @@ unsafe fn props_put(
     let (a, b) = unsafe { (property.a.as_slice(), property.b.as_slice()) };
     // SAFETY: buf is writable for cap bytes.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, cap) };
-    let mut writer =
-        PropertyWriter::resume(buf, used, context.context()).map_err(property_status)?;
-    // The writer checks the kind's range of `number` and the UTF-8 of strings.
-    writer
-        .append(property.id, property.number, a, b)
-        .map_err(property_status)?;
-    write_ptr(len, writer.len());
+    // The writer checks the kind's range of `number`, the UTF-8 of
+    // strings, and the block before it with it.
+    let grown = PropertyWriter::append_to(
+        buf,
+        used,
+        context.context(),
+        property.id,
+        property.number,
+        a,
+        b,
+    )
+    .map_err(property_status)?;
+    write_ptr(len, grown);
     Ok(())
 }
 

@@ -708,6 +708,24 @@ impl<'b> PropertyWriter<'b> {
         Ok(())
     }
 
+    /// [`PropertyWriter::resume`] then [`PropertyWriter::append`] in one
+    /// validation: the block in `buf[..len]` is parsed with the property
+    /// added (it has to be valid anyway), not apart first. The new length.
+    /// For the C glue, which adds one property per call.
+    pub fn append_to(
+        buf: &'b mut [u8],
+        len: usize,
+        context: Context,
+        id: u8,
+        number: u32,
+        a: &[u8],
+        b: &[u8],
+    ) -> Result<usize, PropertyError> {
+        let mut writer = PropertyWriter { len, buf, context };
+        writer.append(id, number, a, b)?;
+        Ok(writer.len)
+    }
+
     /// Length of the block so far (without the property length prefix).
     pub fn len(&self) -> usize {
         self.len
