@@ -213,22 +213,34 @@ pub unsafe extern "C" fn umqtt_props_next(
     true
 }
 
+/// The texts of [`umqtt_limit_text`], for `detail` 1, 2, ..., each ended
+/// by a NUL: a scan, where a match compiled to two tables (pointers,
+/// lengths) and their code.
+const LIMIT_TEXTS: &str = "QoS above the broker's Maximum QoS\0\
+    the broker does not support retained messages\0\
+    packet larger than the broker's Maximum Packet Size\0\
+    the broker's Receive Maximum is reached\0\
+    topic alias above the broker's Topic Alias Maximum\0\
+    the broker does not support wildcard subscriptions\0\
+    the broker does not support shared subscriptions\0\
+    the broker does not support subscription identifiers\0";
+
 /// Text of the refusal a `BrokerLimit` status reports, by its `detail`
 /// (see [`limit_code`]): for the exception message.
 #[no_mangle]
 pub extern "C" fn umqtt_limit_text(detail: u8) -> umqtt_bytes {
-    let text: &'static str = match detail {
-        1 => "QoS above the broker's Maximum QoS",
-        2 => "the broker does not support retained messages",
-        3 => "packet larger than the broker's Maximum Packet Size",
-        4 => "the broker's Receive Maximum is reached",
-        5 => "topic alias above the broker's Topic Alias Maximum",
-        6 => "the broker does not support wildcard subscriptions",
-        7 => "the broker does not support shared subscriptions",
-        8 => "the broker does not support subscription identifiers",
-        _ => "refused by the broker's limits",
-    };
-    umqtt_bytes::of(text.as_bytes())
+    let texts = LIMIT_TEXTS.as_bytes();
+    let (mut number, mut start) = (1, 0);
+    for (end, &byte) in texts.iter().enumerate() {
+        if byte == 0 {
+            if number == detail {
+                return umqtt_bytes::of(texts.get(start..end).unwrap_or_default());
+            }
+            number += 1;
+            start = end + 1;
+        }
+    }
+    umqtt_bytes::of(b"refused by the broker's limits")
 }
 
 /// The `detail` code of a limit refusal, for [`umqtt_limit_text`].
