@@ -341,8 +341,16 @@ pub enum PropertyValue<'a> {
 
 impl<'a> PropertyValue<'a> {
     /// The kind this value is.
-    pub fn kind(&self) -> PropertyKind {
-        self.parts().0
+    pub const fn kind(&self) -> PropertyKind {
+        match self {
+            PropertyValue::Byte(_) => PropertyKind::Byte,
+            PropertyValue::TwoByteInt(_) => PropertyKind::TwoByteInt,
+            PropertyValue::FourByteInt(_) => PropertyKind::FourByteInt,
+            PropertyValue::VarInt(_) => PropertyKind::VarInt,
+            PropertyValue::Utf8String(_) => PropertyKind::Utf8String,
+            PropertyValue::BinaryData(_) => PropertyKind::BinaryData,
+            PropertyValue::Utf8Pair(_, _) => PropertyKind::Utf8Pair,
+        }
     }
 
     /// The value as the C glue sees it: its kind, the integer (0 for the
