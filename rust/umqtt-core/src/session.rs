@@ -714,7 +714,7 @@ impl<T: Tables> Session<T> {
     /// The next ack to send, oldest first.
     #[cfg(any(test, feature = "ack-queue"))]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.lens.tx_pop(self.tables.rows())
+        self.lens.tx_pop(self.tables.rows_mut())
     }
 
     /// Removes and returns one exchange whose deadline has passed at `now`.
