@@ -234,24 +234,25 @@ impl Lens {
         true
     }
 
+    /// Removes `pid`, keeping the order of the others.
     #[cfg(feature = "qos2")]
     pub(crate) fn inbound_remove(&mut self, rows: &mut [Row], pid: Pid) {
-        let Some(i) = rows
-            .iter()
-            .take(usize::from(self.inbound))
-            .position(|r| r.inbound == pid)
-        else {
-            return;
-        };
-        for j in i..usize::from(self.inbound).saturating_sub(1) {
-            let Some(next) = rows.get(j + 1).map(|r| r.inbound) else {
-                break;
-            };
-            if let Some(row) = rows.get_mut(j) {
-                row.inbound = next;
+        // One pass: from the row that held `pid` on, each row takes its
+        // successor's pid (the last one's stays, past the new length).
+        let mut vacated: Option<&mut Row> = None;
+        for row in rows.iter_mut().take(usize::from(self.inbound)) {
+            match vacated {
+                Some(previous) => {
+                    previous.inbound = row.inbound;
+                    vacated = Some(row);
+                }
+                None if row.inbound == pid => vacated = Some(row),
+                None => {}
             }
         }
-        self.inbound -= 1;
+        if vacated.is_some() {
+            self.inbound -= 1;
+        }
     }
 
     #[cfg(any(test, feature = "ack-queue"))]
