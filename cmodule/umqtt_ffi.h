@@ -789,8 +789,10 @@ umqtt_bytes umqtt_limit_text(uint8_t detail);
 #endif
 
 #if defined(UMQTT_MQTT5)
-// The name of an MQTT 5 reason code ("Not authorized", ...), for
-// exception messages.
+// The name of the reason code of a DISCONNECT from the broker ("Not
+// authorized", ...; 0x00 "Success"), for exception messages; "Unknown
+// reason code" for a code a DISCONNECT cannot carry (only those are
+// stored in the firmware).
 umqtt_bytes umqtt_reason_text(uint8_t code);
 #endif
 

@@ -523,6 +523,13 @@ impl<T: Tables> Session<T> {
         Some((entry.awaiting, entry.deadline))
     }
 
+    /// Whether `pid` is in flight: `in_flight(pid).is_some()` in one lookup
+    /// (the broker's Receive Maximum check of a resend).
+    #[cfg(feature = "mqtt5")]
+    pub(crate) fn is_in_flight(&self, pid: Pid) -> bool {
+        self.find(pid).is_some()
+    }
+
     /// The in-flight exchanges, oldest first: id, what it awaits, deadline.
     pub fn in_flight_iter(&self) -> impl Iterator<Item = (Pid, Awaiting, Option<Instant>)> + '_ {
         self.lens
@@ -714,7 +721,7 @@ impl<T: Tables> Session<T> {
     /// The next ack to send, oldest first.
     #[cfg(any(test, feature = "ack-queue"))]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.lens.tx_pop(self.tables.rows())
+        self.lens.tx_pop(self.tables.rows_mut())
     }
 
     /// Removes and returns one exchange whose deadline has passed at `now`.

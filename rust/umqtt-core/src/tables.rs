@@ -4,8 +4,8 @@
 //! ```text
 //!  row | outgoing exchange (pid, awaits, deadline) | QoS 2 in (pid) | ack to send
 //! -----+-------------------------------------------+----------------+------------
-//!   0  | oldest in flight                          | ...            | ring, from
-//!   1  | ...                                       |                | `tx_head`
+//!   0  | oldest in flight                          | ...            | next to send
+//!   1  | ...                                       |                | ...
 //!  cap | (rows beyond each table's length: unused)                 |
 //! ```
 //!
@@ -101,8 +101,9 @@ impl<const N: usize> Tables for Inline<N> {
     }
 }
 
-/// How much of each table is in use. The outgoing and QoS 2 tables keep
-/// their order from row 0 (oldest first); the acks to send are a ring.
+/// How much of each table is in use. Every table keeps its order from
+/// row 0 (oldest first): the acks to send too, a queue shifted on each pop
+/// (a few acks at most; a ring had to be re-laid when the rows grow).
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct Lens {
     // u16, not usize: the limit is 32 rows (and `Inline` arrays are small),
@@ -110,8 +111,6 @@ pub(crate) struct Lens {
     out: u16,
     #[cfg(feature = "qos2")]
     inbound: u16,
-    #[cfg(any(test, feature = "ack-queue"))]
-    tx_head: u16,
     #[cfg(any(test, feature = "ack-queue"))]
     tx_len: u16,
 }
@@ -121,8 +120,6 @@ impl Lens {
         out: 0,
         #[cfg(feature = "qos2")]
         inbound: 0,
-        #[cfg(any(test, feature = "ack-queue"))]
-        tx_head: 0,
         #[cfg(any(test, feature = "ack-queue"))]
         tx_len: 0,
     };
@@ -237,33 +234,33 @@ impl Lens {
         true
     }
 
+    /// Removes `pid`, keeping the order of the others.
     #[cfg(feature = "qos2")]
     pub(crate) fn inbound_remove(&mut self, rows: &mut [Row], pid: Pid) {
-        let Some(i) = rows
-            .iter()
-            .take(usize::from(self.inbound))
-            .position(|r| r.inbound == pid)
-        else {
-            return;
-        };
-        for j in i..usize::from(self.inbound).saturating_sub(1) {
-            let Some(next) = rows.get(j + 1).map(|r| r.inbound) else {
-                break;
-            };
-            if let Some(row) = rows.get_mut(j) {
-                row.inbound = next;
+        // One pass: from the row that held `pid` on, each row takes its
+        // successor's pid (the last one's stays, past the new length).
+        let mut vacated: Option<&mut Row> = None;
+        for row in rows.iter_mut().take(usize::from(self.inbound)) {
+            match vacated {
+                Some(previous) => {
+                    previous.inbound = row.inbound;
+                    vacated = Some(row);
+                }
+                None if row.inbound == pid => vacated = Some(row),
+                None => {}
             }
         }
-        self.inbound -= 1;
+        if vacated.is_some() {
+            self.inbound -= 1;
+        }
     }
 
     #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_push(&mut self, rows: &mut [Row], transmit: Transmit) -> bool {
-        if usize::from(self.tx_len) >= rows.len() || self.tx_len == u16::MAX {
-            return false;
-        }
-        let at = (usize::from(self.tx_head) + usize::from(self.tx_len)) % rows.len();
-        let Some(row) = rows.get_mut(at) else {
+        let Some(row) = rows
+            .get_mut(usize::from(self.tx_len))
+            .filter(|_| self.tx_len < u16::MAX)
+        else {
             return false;
         };
         row.transmit = transmit;
@@ -273,46 +270,42 @@ impl Lens {
 
     #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_front(&self, rows: &[Row]) -> Option<Transmit> {
-        if usize::from(self.tx_len) == 0 {
+        if self.tx_len == 0 {
             return None;
         }
-        rows.get(usize::from(self.tx_head)).map(|r| r.transmit)
+        rows.first().map(|r| r.transmit)
     }
 
+    /// Removes the first ack, the others moving up one row.
     #[cfg(any(test, feature = "ack-queue"))]
-    pub(crate) fn tx_pop(&mut self, rows: &[Row]) -> Option<Transmit> {
-        let front = self.tx_front(rows)?;
-        self.tx_head =
-            u16::try_from((usize::from(self.tx_head) + 1) % rows.len().max(1)).unwrap_or(0);
+    pub(crate) fn tx_pop(&mut self, rows: &mut [Row]) -> Option<Transmit> {
+        // As `out_remove`: from the last row up, each takes the ack
+        // carried from its successor; what comes out of row 0 is the first.
+        let (last, others) = rows.get_mut(..usize::from(self.tx_len))?.split_last_mut()?;
+        let mut carried = last.transmit;
+        for row in others.iter_mut().rev() {
+            carried = core::mem::replace(&mut row.transmit, carried);
+        }
         self.tx_len -= 1;
-        Some(front)
+        Some(carried)
     }
 
     #[cfg(any(test, feature = "ack-queue"))]
     pub(crate) fn tx_clear(&mut self) {
-        self.tx_head = 0;
         self.tx_len = 0;
     }
 
     /// Copies every table from `from` to `to` (at least as many rows as
-    /// each table's length), the ring of acks re-laid from row 0.
-    pub(crate) fn move_rows(&mut self, from: &[Row], to: &mut [Row]) -> bool {
+    /// each table's length).
+    pub(crate) fn move_rows(&self, from: &[Row], to: &mut [Row]) -> bool {
         if to.len() < self.rows_used() {
             return false;
         }
-        // Whole rows in one copy (the acks' column is re-laid below); rows
-        // past every table's length are never read before written.
+        // Whole rows in one copy; rows past every table's length are never
+        // read before written.
         let n = from.len().min(to.len());
         if let (Some(to), Some(from)) = (to.get_mut(..n), from.get(..n)) {
             to.copy_from_slice(from);
-        }
-        #[cfg(any(test, feature = "ack-queue"))]
-        {
-            let mut ring = *self;
-            self.tx_clear();
-            while let Some(transmit) = ring.tx_pop(from) {
-                self.tx_push(to, transmit);
-            }
         }
         true
     }
@@ -375,8 +368,9 @@ mod tests {
         assert!(!lens.out_push(&mut small, Row::EMPTY.out), "full");
         assert!(lens.tx_push(&mut small, Transmit::PubAck(pid(7))));
         assert!(lens.tx_push(&mut small, second(pid(8))));
-        assert_eq!(lens.tx_pop(&small), Some(Transmit::PubAck(pid(7))));
-        assert!(lens.tx_push(&mut small, third(pid(9)))); // wraps to row 0
+        assert_eq!(lens.tx_pop(&mut small), Some(Transmit::PubAck(pid(7))));
+        assert!(lens.tx_push(&mut small, third(pid(9)))); // after 8, moved up to row 0
+        assert!(!lens.tx_push(&mut small, third(pid(10))), "full");
         #[cfg(feature = "qos2")]
         assert!(lens.inbound_push(&mut small, pid(5)));
         assert_eq!(lens.rows_for_one_more(), 3);
@@ -387,9 +381,15 @@ mod tests {
         assert_eq!(pids, [1, 2]);
         #[cfg(feature = "qos2")]
         assert!(lens.inbound_contains(&large, pid(5)));
-        assert_eq!(lens.tx_pop(&large), Some(second(pid(8))));
-        assert_eq!(lens.tx_pop(&large), Some(third(pid(9))));
-        assert_eq!(lens.tx_pop(&large), None);
+        assert_eq!(lens.tx_pop(&mut large), Some(second(pid(8))));
+        assert!(lens.tx_push(&mut large, Transmit::PubAck(pid(11))));
+        assert_eq!(lens.tx_pop(&mut large), Some(third(pid(9))));
+        assert_eq!(lens.tx_pop(&mut large), Some(Transmit::PubAck(pid(11))));
+        assert_eq!(lens.tx_pop(&mut large), None);
+        // A queue longer than its rows (never made) pops nothing.
+        lens.tx_len = 9;
+        assert_eq!(lens.tx_pop(&mut large), None);
+        lens.tx_clear();
         assert_eq!(lens.out_remove(&mut large, 0).map(|o| o.pid.get()), Some(1));
         assert_eq!(lens.out(&large).map(|o| o.pid.get()).next(), Some(2));
         #[cfg(feature = "qos2")]

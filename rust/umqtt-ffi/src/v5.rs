@@ -11,8 +11,7 @@
 //! CONNACK's) are read with [`umqtt_props_next`].
 
 use umqtt_core::codec::v5::{
-    Context, Properties, Property, PropertyError, PropertyId, PropertyKind, PropertyValue,
-    PropertyWriter,
+    Context, Properties, PropertyError, PropertyId, PropertyKind, PropertyWriter,
 };
 use umqtt_core::limits::LimitError;
 
@@ -106,32 +105,6 @@ pub extern "C" fn umqtt_property_kind_of(id: u8) -> umqtt_property_kind {
     PropertyId::from_u8(id).map_or(umqtt_property_kind::Unknown, kind_of)
 }
 
-fn str_of(bytes: &[u8]) -> Result<&str> {
-    umqtt_core::topic::utf8(bytes).ok_or(umqtt_status::InvalidProperty)
-}
-
-fn narrow<T: TryFrom<u32>>(number: u32) -> Result<T> {
-    T::try_from(number).map_err(|_| umqtt_status::InvalidProperty)
-}
-
-/// # Safety
-/// The byte strings of `p` are valid for `'a`.
-unsafe fn property_of<'a>(p: &umqtt_property) -> Result<Property<'a>> {
-    let id = PropertyId::from_u8(p.id).ok_or(umqtt_status::InvalidProperty)?;
-    // SAFETY: per the contract.
-    let (a, b) = unsafe { (p.a.as_slice(), p.b.as_slice()) };
-    let value = match id.kind() {
-        PropertyKind::Byte => PropertyValue::Byte(narrow(p.number)?),
-        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(narrow(p.number)?),
-        PropertyKind::FourByteInt => PropertyValue::FourByteInt(p.number),
-        PropertyKind::VarInt => PropertyValue::VarInt(p.number),
-        PropertyKind::Utf8String => PropertyValue::Utf8String(str_of(a)?),
-        PropertyKind::BinaryData => PropertyValue::BinaryData(a),
-        PropertyKind::Utf8Pair => PropertyValue::Utf8Pair(str_of(a)?, str_of(b)?),
-    };
-    Ok(Property { id, value })
-}
-
 /// Appends `property` to the block in `buf[..*len]` (capacity `cap`) for
 /// a packet of type `context`; `*len` grows by what was written. Nothing
 /// is written on failure: `InvalidProperty` (unknown id, not allowed in
@@ -175,13 +148,22 @@ unsafe fn props_put(
         )
     };
     // SAFETY: per the contract.
-    let property = unsafe { property_of(property) }?;
+    let (a, b) = unsafe { (property.a.as_slice(), property.b.as_slice()) };
     // SAFETY: buf is writable for cap bytes.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf, cap) };
-    let mut writer =
-        PropertyWriter::resume(buf, used, context.context()).map_err(property_status)?;
-    writer.push(property).map_err(property_status)?;
-    write_ptr(len, writer.len());
+    // The writer checks the kind's range of `number`, the UTF-8 of
+    // strings, and the block before it with it.
+    let grown = PropertyWriter::append_to(
+        buf,
+        used,
+        context.context(),
+        property.id,
+        property.number,
+        a,
+        b,
+    )
+    .map_err(property_status)?;
+    write_ptr(len, grown);
     Ok(())
 }
 
@@ -218,45 +200,47 @@ pub unsafe extern "C" fn umqtt_props_next(
         return false;
     };
     let consumed = rest.len() - iter.remaining();
-    let mut p = umqtt_property {
+    let (_, number, a, b) = property.value.parts();
+    let p = umqtt_property {
         id: property.id as u8,
         kind: kind_of(property.id),
-        number: 0,
-        a: umqtt_bytes::EMPTY,
-        b: umqtt_bytes::EMPTY,
+        number,
+        a: umqtt_bytes::of(a),
+        b: umqtt_bytes::of(b),
     };
-    match property.value {
-        PropertyValue::Byte(n) => p.number = u32::from(n),
-        PropertyValue::TwoByteInt(n) => p.number = u32::from(n),
-        PropertyValue::FourByteInt(n) | PropertyValue::VarInt(n) => p.number = n,
-        PropertyValue::Utf8String(s) => p.a = umqtt_bytes::of(s.as_bytes()),
-        PropertyValue::BinaryData(d) => p.a = umqtt_bytes::of(d),
-        PropertyValue::Utf8Pair(k, v) => {
-            p.a = umqtt_bytes::of(k.as_bytes());
-            p.b = umqtt_bytes::of(v.as_bytes());
-        }
-    }
     write_ptr(out, p);
     write_ptr(offset, start.saturating_add(consumed));
     true
 }
 
+/// The texts of [`umqtt_limit_text`], for `detail` 1, 2, ..., each ended
+/// by a NUL: a scan, where a match compiled to two tables (pointers,
+/// lengths) and their code.
+const LIMIT_TEXTS: &str = "QoS above the broker's Maximum QoS\0\
+    the broker does not support retained messages\0\
+    packet larger than the broker's Maximum Packet Size\0\
+    the broker's Receive Maximum is reached\0\
+    topic alias above the broker's Topic Alias Maximum\0\
+    the broker does not support wildcard subscriptions\0\
+    the broker does not support shared subscriptions\0\
+    the broker does not support subscription identifiers\0";
+
 /// Text of the refusal a `BrokerLimit` status reports, by its `detail`
 /// (see [`limit_code`]): for the exception message.
 #[no_mangle]
 pub extern "C" fn umqtt_limit_text(detail: u8) -> umqtt_bytes {
-    let text: &'static str = match detail {
-        1 => "QoS above the broker's Maximum QoS",
-        2 => "the broker does not support retained messages",
-        3 => "packet larger than the broker's Maximum Packet Size",
-        4 => "the broker's Receive Maximum is reached",
-        5 => "topic alias above the broker's Topic Alias Maximum",
-        6 => "the broker does not support wildcard subscriptions",
-        7 => "the broker does not support shared subscriptions",
-        8 => "the broker does not support subscription identifiers",
-        _ => "refused by the broker's limits",
-    };
-    umqtt_bytes::of(text.as_bytes())
+    let texts = LIMIT_TEXTS.as_bytes();
+    let (mut number, mut start) = (1, 0);
+    for (end, &byte) in texts.iter().enumerate() {
+        if byte == 0 {
+            if number == detail {
+                return umqtt_bytes::of(texts.get(start..end).unwrap_or_default());
+            }
+            number += 1;
+            start = end + 1;
+        }
+    }
+    umqtt_bytes::of(b"refused by the broker's limits")
 }
 
 /// The `detail` code of a limit refusal, for [`umqtt_limit_text`].
@@ -274,9 +258,15 @@ pub(crate) fn limit_code(err: LimitError) -> u8 {
     }
 }
 
-/// The name of an MQTT 5 reason code ("Not authorized", ...), for
-/// exception messages.
+/// The name of the reason code of a DISCONNECT from the broker ("Not
+/// authorized", ...; 0x00 "Success"), for exception messages; "Unknown
+/// reason code" for a code a DISCONNECT cannot carry (only those are
+/// stored in the firmware).
 #[no_mangle]
 pub extern "C" fn umqtt_reason_text(code: u8) -> umqtt_bytes {
-    umqtt_bytes::of(umqtt_core::codec::v5::ReasonCode(code).name().as_bytes())
+    umqtt_bytes::of(
+        umqtt_core::codec::v5::ReasonCode(code)
+            .disconnect_name()
+            .as_bytes(),
+    )
 }

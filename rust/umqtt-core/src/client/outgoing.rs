@@ -529,7 +529,7 @@ impl<T: Tables> Client<T> {
         // A resend (DUP) of an id in flight does not take another slot.
         let in_flight = self.session.publishes_in_flight();
         let others = match publish.qos_pid.pid() {
-            Some(pid) if publish.dup && self.session.in_flight(pid).is_some() => {
+            Some(pid) if publish.dup && self.session.is_in_flight(pid) => {
                 in_flight.saturating_sub(1)
             }
             _ => in_flight,

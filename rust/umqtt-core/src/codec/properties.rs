@@ -339,7 +339,7 @@ pub enum PropertyValue<'a> {
     Utf8Pair(&'a str, &'a str),
 }
 
-impl PropertyValue<'_> {
+impl<'a> PropertyValue<'a> {
     /// The kind this value is.
     pub const fn kind(&self) -> PropertyKind {
         match self {
@@ -350,6 +350,23 @@ impl PropertyValue<'_> {
             PropertyValue::Utf8String(_) => PropertyKind::Utf8String,
             PropertyValue::BinaryData(_) => PropertyKind::BinaryData,
             PropertyValue::Utf8Pair(_, _) => PropertyKind::Utf8Pair,
+        }
+    }
+
+    /// The value as the C glue sees it: its kind, the integer (0 for the
+    /// others), the string or binary data (a pair's name), a pair's value.
+    /// One match for the writer, the range check and the FFI.
+    pub fn parts(&self) -> (PropertyKind, u32, &'a [u8], &'a [u8]) {
+        match *self {
+            PropertyValue::Byte(n) => (PropertyKind::Byte, u32::from(n), &[], &[]),
+            PropertyValue::TwoByteInt(n) => (PropertyKind::TwoByteInt, u32::from(n), &[], &[]),
+            PropertyValue::FourByteInt(n) => (PropertyKind::FourByteInt, n, &[], &[]),
+            PropertyValue::VarInt(n) => (PropertyKind::VarInt, n, &[], &[]),
+            PropertyValue::Utf8String(text) => (PropertyKind::Utf8String, 0, text.as_bytes(), &[]),
+            PropertyValue::BinaryData(bytes) => (PropertyKind::BinaryData, 0, bytes, &[]),
+            PropertyValue::Utf8Pair(name, value) => {
+                (PropertyKind::Utf8Pair, 0, name.as_bytes(), value.as_bytes())
+            }
         }
     }
 }
@@ -388,50 +405,43 @@ impl Property<'_> {
 }
 
 /// Whether `value` is within the range the spec gives property `id`
-/// (its kind is checked separately).
+/// (its kind is checked separately): every one-byte property (the flags,
+/// Payload Format Indicator, Maximum QoS) 0 or 1; Receive Maximum, Topic
+/// Alias, Maximum Packet Size and Subscription Identifier not 0 (the
+/// reader keeps a variable byte integer within 268_435_455); a Response
+/// Topic a Topic Name, without wildcards (§3.3.2.3.5).
 fn value_in_range(id: PropertyId, value: &PropertyValue<'_>) -> bool {
-    match (id, *value) {
-        // Every one-byte property (those of kind `Byte`) is 0 or 1: the
-        // flags, Payload Format Indicator and Maximum QoS.
-        (id, PropertyValue::Byte(byte)) if matches!(id.kind(), PropertyKind::Byte) => byte <= 1,
-        (PropertyId::ReceiveMaximum | PropertyId::TopicAlias, PropertyValue::TwoByteInt(value)) => {
-            value != 0
-        }
-        (PropertyId::MaximumPacketSize, PropertyValue::FourByteInt(value)) => value != 0,
-        (PropertyId::SubscriptionIdentifier, PropertyValue::VarInt(value)) => {
-            value != 0 && usize::try_from(value).is_ok_and(|value| value <= varint::MAX_VALUE)
-        }
-        // A Response Topic is a Topic Name: no wildcards (§3.3.2.3.5).
-        (PropertyId::ResponseTopic, PropertyValue::Utf8String(text)) => {
-            TopicName::new(text.as_bytes()).is_ok()
-        }
-        _ => true,
-    }
+    let (kind, number, text, _) = value.parts();
+    let nonzero = matches!(
+        id,
+        PropertyId::ReceiveMaximum
+            | PropertyId::TopicAlias
+            | PropertyId::MaximumPacketSize
+            | PropertyId::SubscriptionIdentifier
+    );
+    (kind != PropertyKind::Byte || number <= 1)
+        && (!nonzero || number != 0)
+        && (id != PropertyId::ResponseTopic || TopicName::new(text).is_ok())
 }
 
-/// Reads one property. Any shortfall or bad integer inside the block is
-/// [`DecodeError::InvalidProperty`]; bad UTF-8 is [`DecodeError::InvalidUtf8`].
+/// Reads one property. Errors as the readers report them: [`Properties::parse`]
+/// turns all but bad UTF-8 into [`DecodeError::InvalidProperty`].
 fn read_property<'a>(reader: &mut Reader<'a>) -> Result<Property<'a>, DecodeError> {
-    let invalid = |error: DecodeError| match error {
-        DecodeError::InvalidUtf8 => DecodeError::InvalidUtf8,
-        _ => DecodeError::InvalidProperty,
-    };
-    let id =
-        PropertyId::from_u8(reader.u8().map_err(invalid)?).ok_or(DecodeError::InvalidProperty)?;
+    let id = PropertyId::from_u8(reader.u8()?).ok_or(DecodeError::InvalidProperty)?;
     let value = match id.kind() {
-        PropertyKind::Byte => PropertyValue::Byte(reader.u8().map_err(invalid)?),
-        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(reader.u16().map_err(invalid)?),
+        PropertyKind::Byte => PropertyValue::Byte(reader.u8()?),
+        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(reader.u16()?),
         PropertyKind::FourByteInt => {
-            let high = reader.u16().map_err(invalid)?;
-            let low = reader.u16().map_err(invalid)?;
+            let high = reader.u16()?;
+            let low = reader.u16()?;
             PropertyValue::FourByteInt((u32::from(high) << 16) | u32::from(low))
         }
-        PropertyKind::VarInt => PropertyValue::VarInt(read_varint(reader).map_err(invalid)?),
-        PropertyKind::Utf8String => PropertyValue::Utf8String(read_str(reader).map_err(invalid)?),
-        PropertyKind::BinaryData => PropertyValue::BinaryData(reader.field().map_err(invalid)?),
+        PropertyKind::VarInt => PropertyValue::VarInt(read_varint(reader)?),
+        PropertyKind::Utf8String => PropertyValue::Utf8String(read_str(reader)?),
+        PropertyKind::BinaryData => PropertyValue::BinaryData(reader.field()?),
         PropertyKind::Utf8Pair => {
-            let name = read_str(reader).map_err(invalid)?;
-            let value = read_str(reader).map_err(invalid)?;
+            let name = read_str(reader)?;
+            let value = read_str(reader)?;
             PropertyValue::Utf8Pair(name, value)
         }
     };
@@ -467,7 +477,12 @@ impl<'a> Properties<'a> {
         // Bit n: property id n seen (ids are below 64).
         let mut seen = 0u64;
         while !reader.is_empty() {
-            let property = read_property(&mut reader)?;
+            // Any shortfall or bad integer inside the block is an invalid
+            // property; bad UTF-8 keeps its own error.
+            let property = read_property(&mut reader).map_err(|error| match error {
+                DecodeError::InvalidUtf8 => DecodeError::InvalidUtf8,
+                _ => DecodeError::InvalidProperty,
+            })?;
             let id = property.id;
             if !id.allowed_in(context) {
                 return Err(DecodeError::PropertyNotAllowed);
@@ -632,11 +647,7 @@ impl<'b> PropertyWriter<'b> {
     /// lets a caller add one property per call across FFI calls.
     pub fn resume(buf: &'b mut [u8], len: usize, context: Context) -> Result<Self, PropertyError> {
         let block = buf.get(..len).ok_or(PropertyError::BufferTooSmall)?;
-        Properties::parse(block, context).map_err(|error| match error {
-            DecodeError::PropertyNotAllowed => PropertyError::NotAllowed,
-            DecodeError::DuplicateProperty => PropertyError::Duplicate,
-            _ => PropertyError::InvalidValue,
-        })?;
+        check_block(block, context)?;
         Ok(PropertyWriter { buf, len, context })
     }
 
@@ -651,63 +662,76 @@ impl<'b> PropertyWriter<'b> {
     /// the context, in range, not already present unless repeatable, and fit
     /// the buffer; otherwise nothing is written.
     pub fn push(&mut self, property: Property<'_>) -> Result<(), PropertyError> {
-        let Property { id, value } = property;
-        if value.kind() != id.kind() {
+        let (kind, number, a, b) = property.value.parts();
+        if kind != property.id.kind() {
             return Err(PropertyError::InvalidValue);
         }
+        self.append(property.id as u8, number, a, b)
+    }
+
+    /// Appends the property with identifier `id` and the value in parts
+    /// (see [`PropertyValue::parts`]: `number` for the integer kinds, `a`
+    /// for strings and binary data, `a` and `b` for a pair; the rest is
+    /// ignored), under the rules of [`PropertyWriter::push`]: an unknown
+    /// `id`, a `number` too large for the kind or bytes that are not UTF-8
+    /// where a string is due are [`PropertyError::InvalidValue`].
+    ///
+    /// The property is encoded after the block, then the block with it is
+    /// parsed: [`Properties::parse`] is the one place the rules live. The
+    /// length only grows once it passed.
+    pub fn append(&mut self, id: u8, number: u32, a: &[u8], b: &[u8]) -> Result<(), PropertyError> {
+        let id = PropertyId::from_u8(id).ok_or(PropertyError::InvalidValue)?;
+        // Before the room: a property the packet cannot carry says so
+        // whatever the buffer.
         if !id.allowed_in(self.context) {
             return Err(PropertyError::NotAllowed);
         }
-        match value {
-            PropertyValue::Utf8String(text) => check_str(text)?,
-            PropertyValue::BinaryData(bytes) => check_len(bytes)?,
-            PropertyValue::Utf8Pair(name, value) => {
-                check_str(name)?;
-                check_str(value)?;
+        let mut out = Writer {
+            buf: self
+                .buf
+                .get_mut(self.len..)
+                .ok_or(PropertyError::BufferTooSmall)?,
+            position: 0,
+        };
+        out.put_u8(id as u8).map_err(writer_error)?;
+        let written = match id.kind() {
+            PropertyKind::Byte => out.put_u8(u8::try_from(number).map_err(invalid)?),
+            PropertyKind::TwoByteInt => out.put_u16(u16::try_from(number).map_err(invalid)?),
+            PropertyKind::FourByteInt => out.put_bytes(&number.to_be_bytes()),
+            PropertyKind::VarInt => {
+                let number = usize::try_from(number).unwrap_or(usize::MAX);
+                let (bytes, used) = varint::encode(number).map_err(invalid)?;
+                out.put_bytes(bytes.get(..used).unwrap_or_default())
             }
-            _ => {}
-        }
-        // Also keeps a variable byte integer (Subscription Identifier, the
-        // only one) within 268_435_455.
-        if !value_in_range(id, &value) {
-            return Err(PropertyError::InvalidValue);
-        }
-        if !id.repeatable_in(self.context) && self.properties().get(id).is_some() {
-            return Err(PropertyError::Duplicate);
-        }
-        let end = self
-            .len
-            .checked_add(property.encoded_len())
-            .ok_or(PropertyError::FieldTooLong)?;
+            PropertyKind::Utf8String | PropertyKind::BinaryData => out.put_field(a),
+            PropertyKind::Utf8Pair => out.put_field(a).and_then(|()| out.put_field(b)),
+        };
+        written.map_err(writer_error)?;
+        let end = self.len.saturating_add(out.finish());
         if end > varint::MAX_VALUE {
             return Err(PropertyError::FieldTooLong);
         }
-        let target = self
-            .buf
-            .get_mut(self.len..end)
-            .ok_or(PropertyError::BufferTooSmall)?;
-        let mut out = Out {
-            target,
-            position: 0,
-        };
-        out.put(&[id as u8]);
-        match value {
-            PropertyValue::Byte(byte) => out.put(&[byte]),
-            PropertyValue::TwoByteInt(number) => out.put(&number.to_be_bytes()),
-            PropertyValue::FourByteInt(number) => out.put(&number.to_be_bytes()),
-            PropertyValue::VarInt(number) => {
-                let (bytes, used) = varint_bytes(usize::try_from(number).unwrap_or(usize::MAX));
-                out.put(bytes.get(..used).unwrap_or_default());
-            }
-            PropertyValue::Utf8String(text) => out.put_field(text.as_bytes()),
-            PropertyValue::BinaryData(bytes) => out.put_field(bytes),
-            PropertyValue::Utf8Pair(name, value) => {
-                out.put_field(name.as_bytes());
-                out.put_field(value.as_bytes());
-            }
-        }
+        check_block(self.buf.get(..end).unwrap_or_default(), self.context)?;
         self.len = end;
         Ok(())
+    }
+
+    /// [`PropertyWriter::resume`] then [`PropertyWriter::append`] in one
+    /// validation: the block in `buf[..len]` is parsed with the property
+    /// added (it has to be valid anyway), not apart first. The new length.
+    /// For the C glue, which adds one property per call.
+    pub fn append_to(
+        buf: &'b mut [u8],
+        len: usize,
+        context: Context,
+        id: u8,
+        number: u32,
+        a: &[u8],
+        b: &[u8],
+    ) -> Result<usize, PropertyError> {
+        let mut writer = PropertyWriter { len, buf, context };
+        writer.append(id, number, a, b)?;
+        Ok(writer.len)
     }
 
     /// Length of the block so far (without the property length prefix).
@@ -729,47 +753,29 @@ impl<'b> PropertyWriter<'b> {
     }
 }
 
+/// [`Properties::parse`] for the writer: its refusals as [`PropertyError`].
 #[cfg(feature = "mqtt5")]
-fn check_len(bytes: &[u8]) -> Result<(), PropertyError> {
-    if bytes.len() > usize::from(u16::MAX) {
-        Err(PropertyError::FieldTooLong)
-    } else {
-        Ok(())
+fn check_block(block: &[u8], context: Context) -> Result<(), PropertyError> {
+    match Properties::parse(block, context) {
+        Ok(_) => Ok(()),
+        Err(DecodeError::PropertyNotAllowed) => Err(PropertyError::NotAllowed),
+        Err(DecodeError::DuplicateProperty) => Err(PropertyError::Duplicate),
+        Err(_) => Err(PropertyError::InvalidValue),
     }
 }
 
+/// A value out of its kind's range, for `map_err`.
 #[cfg(feature = "mqtt5")]
-fn check_str(text: &str) -> Result<(), PropertyError> {
-    check_len(text.as_bytes())?;
-    if has_nul(text) {
-        return Err(PropertyError::InvalidValue);
-    }
-    Ok(())
+fn invalid<E>(_: E) -> PropertyError {
+    PropertyError::InvalidValue
 }
 
-/// Writes into a slice already sized for the property.
+/// The writer's [`Writer`] refusals: out of room, or a field over 65535 bytes.
 #[cfg(feature = "mqtt5")]
-struct Out<'t> {
-    target: &'t mut [u8],
-    position: usize,
-}
-
-#[cfg(feature = "mqtt5")]
-impl Out<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        // Sliced to `bytes.len()` exactly: no length-mismatch panic path.
-        let slot = self.target.get_mut(self.position..);
-        if let Some(slot) = slot.and_then(|slot| slot.get_mut(..bytes.len())) {
-            slot.copy_from_slice(bytes);
-        }
-        self.position = self.position.saturating_add(bytes.len());
-    }
-
-    /// Lengths were checked by `check_len` before.
-    fn put_field(&mut self, bytes: &[u8]) {
-        let len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
-        self.put(&len.to_be_bytes());
-        self.put(bytes);
+fn writer_error(error: EncodeError) -> PropertyError {
+    match error {
+        EncodeError::FieldTooLong => PropertyError::FieldTooLong,
+        _ => PropertyError::BufferTooSmall,
     }
 }
 
@@ -830,13 +836,6 @@ pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
         }
     }
     Err(DecodeError::MalformedLength)
-}
-
-/// The encoding of `value`, which the caller checked is at most
-/// [`varint::MAX_VALUE`] (otherwise no bytes).
-#[cfg(feature = "mqtt5")]
-pub(crate) fn varint_bytes(value: usize) -> ([u8; varint::MAX_LEN], usize) {
-    varint::encode(value).unwrap_or(([0; varint::MAX_LEN], 0))
 }
 
 /// A UTF-8 string as MQTT 5 allows it: valid UTF-8 without U+0000 (§1.5.4).

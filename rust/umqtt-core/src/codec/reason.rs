@@ -86,13 +86,22 @@ const NAME_LIST: &[(u8, &str)] = &[
 ];
 
 /// NAME_LIST packed as [code, length, name bytes] per entry.
-static NAMES: [u8; names_len(NAME_LIST)] = names_packed(NAME_LIST);
+static NAMES: [u8; names_len(NAME_LIST, u16::MAX)] = names_packed(NAME_LIST, u16::MAX);
 
-const fn names_len(list: &[(u8, &str)]) -> usize {
+/// The names of the codes a DISCONNECT may carry, packed the same way: all
+/// the C glue's messages need (a third of NAMES less in a firmware).
+static DISCONNECT_NAMES: [u8; names_len(NAME_LIST, DISCONNECT)] =
+    names_packed(NAME_LIST, DISCONNECT);
+
+/// Bytes the entries of `list` whose code some packet of `packets` may
+/// carry take packed.
+const fn names_len(list: &[(u8, &str)], packets: u16) -> usize {
     let mut n = 0;
     let mut rest = list;
-    while let [(_, name), tail @ ..] = rest {
-        n += 2 + name.len();
+    while let [(code, name), tail @ ..] = rest {
+        if ReasonCode(*code).packets() & packets != 0 {
+            n += 2 + name.len();
+        }
         rest = tail;
     }
     n
@@ -101,11 +110,15 @@ const fn names_len(list: &[(u8, &str)]) -> usize {
 // Evaluated only at compile time (NAMES): an index out of range fails the
 // build, it cannot panic at run time.
 #[allow(clippy::indexing_slicing)]
-const fn names_packed<const N: usize>(list: &[(u8, &str)]) -> [u8; N] {
+const fn names_packed<const N: usize>(list: &[(u8, &str)], packets: u16) -> [u8; N] {
     let mut out = [0u8; N];
     let mut o = 0;
     let mut rest = list;
     while let [(code, name), tail @ ..] = rest {
+        rest = tail;
+        if ReasonCode(*code).packets() & packets == 0 {
+            continue;
+        }
         let name = name.as_bytes();
         assert!(name.len() < 256);
         out[o] = *code;
@@ -116,9 +129,27 @@ const fn names_packed<const N: usize>(list: &[(u8, &str)]) -> [u8; N] {
             j += 1;
         }
         o += 2 + name.len();
-        rest = tail;
     }
     out
+}
+
+/// The name of `code` in a table `names_packed` built.
+fn name_in(names: &'static [u8], code: u8) -> &'static str {
+    // A scan of packed text rather than a match, which compiled to a jump
+    // table and a (pointer, length) load per code.
+    let mut rest = names;
+    while let [entry, len, tail @ ..] = rest {
+        let Some((name, next)) = tail.split_at_checked(*len as usize) else {
+            break;
+        };
+        if *entry == code {
+            // SAFETY: `name` is one of the `&str` the table was built from,
+            // whole (names_packed writes each at its own length).
+            return unsafe { core::str::from_utf8_unchecked(name) };
+        }
+        rest = next;
+    }
+    "Unknown reason code"
 }
 
 impl ReasonCode {
@@ -265,21 +296,14 @@ impl ReasonCode {
     /// [`ReasonCode::name_for`]); "Unknown reason code" for a code MQTT 5
     /// does not define.
     pub fn name(self) -> &'static str {
-        // A scan of NAMES (900 B of packed text) rather than a match, which
-        // compiled to a jump table and a (pointer, length) load per code.
-        let mut rest: &'static [u8] = &NAMES;
-        while let [code, len, tail @ ..] = rest {
-            let Some((name, next)) = tail.split_at_checked(*len as usize) else {
-                break;
-            };
-            if *code == self.0 {
-                // SAFETY: `name` is one of the `&str` NAMES was built from,
-                // whole (names_packed writes each at its own length).
-                return unsafe { core::str::from_utf8_unchecked(name) };
-            }
-            rest = next;
-        }
-        "Unknown reason code"
+        name_in(&NAMES, self.0)
+    }
+
+    /// [`ReasonCode::name`] for a code a DISCONNECT may carry (0x00 is
+    /// "Success" here too); "Unknown reason code" for any other. Its table
+    /// is the part of [`ReasonCode::name`]'s that a firmware needs.
+    pub fn disconnect_name(self) -> &'static str {
+        name_in(&DISCONNECT_NAMES, self.0)
     }
 
     /// The name in a packet of type `packet_type`: 0x00 is "Normal
@@ -402,6 +426,17 @@ mod tests {
             ] {
                 assert!(!ReasonCode(code).valid_for(packet_type));
             }
+            // A DISCONNECT's codes have the same name in its table.
+            let in_disconnect = ReasonCode(code).valid_for(PacketType::Disconnect);
+            assert_eq!(
+                ReasonCode(code).disconnect_name(),
+                if in_disconnect {
+                    ReasonCode(code).name()
+                } else {
+                    "Unknown reason code"
+                },
+                "{code:#04x}"
+            );
             // Every defined code has a name, every other one the fallback.
             assert_eq!(
                 ReasonCode(code).name() == "Unknown reason code",

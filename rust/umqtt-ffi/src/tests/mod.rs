@@ -9,6 +9,8 @@ mod no_qos2;
 mod nonblocking;
 mod pending;
 mod tables;
+#[cfg(feature = "mqtt5")]
+mod v5;
 
 use std::vec;
 use std::vec::Vec;

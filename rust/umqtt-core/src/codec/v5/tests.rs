@@ -576,6 +576,57 @@ fn writer_resumes_one_property_per_call() {
 }
 
 #[test]
+fn append_to_validates_the_block_with_the_new_property() {
+    let mut buf = [0u8; 24];
+    // Session Expiry Interval 30, then a user property "a" = "b".
+    let len = PropertyWriter::append_to(&mut buf, 0, Context::Connect, 0x11, 30, &[], &[]).unwrap();
+    let len =
+        PropertyWriter::append_to(&mut buf, len, Context::Connect, 0x26, 0, b"a", b"b").unwrap();
+    assert_eq!(
+        &buf[..len],
+        &[0x11, 0, 0, 0, 30, 0x26, 0, 1, b'a', 0, 1, b'b']
+    );
+    let refusals: [(u8, u32, &[u8], PropertyError); 7] = [
+        // Unknown id; a number too large for its kind; out of range.
+        (0x05, 0, b"", PropertyError::InvalidValue),
+        (0x17, 256, b"", PropertyError::InvalidValue),
+        (0x17, 2, b"", PropertyError::InvalidValue),
+        (0x21, 65_536, b"", PropertyError::InvalidValue),
+        // Not UTF-8; not allowed in CONNECT; already there.
+        (0x15, 0, &[0xff], PropertyError::InvalidValue),
+        (0x23, 1, b"", PropertyError::NotAllowed),
+        (0x11, 1, b"", PropertyError::Duplicate),
+    ];
+    for (id, number, a, expected) in refusals {
+        assert_eq!(
+            PropertyWriter::append_to(&mut buf, len, Context::Connect, id, number, a, b""),
+            Err(expected),
+            "{id:#04x}"
+        );
+    }
+    // No room, or a length past the buffer.
+    assert_eq!(
+        PropertyWriter::append_to(&mut buf, len, Context::Connect, 0x15, 0, b"0123456789", b""),
+        Err(PropertyError::BufferTooSmall)
+    );
+    assert_eq!(
+        PropertyWriter::append_to(&mut buf, 25, Context::Connect, 0x17, 1, b"", b""),
+        Err(PropertyError::BufferTooSmall)
+    );
+    // The block before the new property is checked too: a duplicate in it,
+    // or properties the context does not allow.
+    buf[5..10].copy_from_slice(&[0x11, 0, 0, 0, 1]);
+    assert_eq!(
+        PropertyWriter::append_to(&mut buf, 10, Context::Connect, 0x17, 1, b"", b""),
+        Err(PropertyError::Duplicate)
+    );
+    assert_eq!(
+        PropertyWriter::append_to(&mut buf, 5, Context::Publish, 0x01, 1, b"", b""),
+        Err(PropertyError::NotAllowed)
+    );
+}
+
+#[test]
 fn trusted_blocks_iterate_without_panicking() {
     // A Topic Alias, then a property cut short.
     let block = Properties::trusted(&[0x23, 0x00, 0x05, 0x02, 0x00]);
