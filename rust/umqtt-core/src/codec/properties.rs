@@ -693,21 +693,25 @@ impl<'b> PropertyWriter<'b> {
                 .ok_or(PropertyError::BufferTooSmall)?,
             position: 0,
         };
-        out.put_u8(id as u8).map_err(writer_error)?;
-        let written = match id.kind() {
-            PropertyKind::Byte => out.put_u8(u8::try_from(number).map_err(invalid)?),
-            PropertyKind::TwoByteInt => out.put_u16(u16::try_from(number).map_err(invalid)?),
-            PropertyKind::FourByteInt => out.put_bytes(&number.to_be_bytes()),
+        // Unchecked writes, checked once by `done` (the codec Writer's rule).
+        out.write_u8(id as u8);
+        match id.kind() {
+            PropertyKind::Byte => out.write_u8(u8::try_from(number).map_err(invalid)?),
+            PropertyKind::TwoByteInt => out.write_u16(u16::try_from(number).map_err(invalid)?),
+            PropertyKind::FourByteInt => out.write(&number.to_be_bytes()),
             PropertyKind::VarInt => {
                 let number = usize::try_from(number).unwrap_or(usize::MAX);
                 let (bytes, used) = varint::encode(number).map_err(invalid)?;
-                out.put_bytes(bytes.get(..used).unwrap_or_default())
+                out.write(bytes.get(..used).unwrap_or_default())
             }
-            PropertyKind::Utf8String | PropertyKind::BinaryData => out.put_field(a),
-            PropertyKind::Utf8Pair => out.put_field(a).and_then(|()| out.put_field(b)),
-        };
-        written.map_err(writer_error)?;
-        let end = self.len.saturating_add(out.finish());
+            PropertyKind::Utf8String | PropertyKind::BinaryData => out.write_field(a),
+            PropertyKind::Utf8Pair => {
+                out.write_field(a);
+                out.write_field(b);
+            }
+        }
+        let written = out.done().map_err(writer_error)?;
+        let end = self.len.saturating_add(written);
         if end > varint::MAX_VALUE {
             return Err(PropertyError::FieldTooLong);
         }
