@@ -113,6 +113,19 @@ void umqtt_require_socket(umqtt_client_obj_t *self) {
     }
 }
 
+// A blocking call's last Python code before it borrows the buffers: its
+// I/O bound (socket_timeout, which a subclass may compute), then the checks
+// that code could undo (a socket still there; with `room`, room in the
+// session's tables for the entry it may add). One helper: six callers.
+int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room) {
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    if (room) {
+        umqtt_tables_room(self);
+    }
+    return timeout;
+}
+
 static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
     mp_obj_t pid_obj = mp_iternext(umqtt_owner_attr(self, MP_QSTR_newpid));
     if (pid_obj == MP_OBJ_STOP_ITERATION) {
@@ -441,10 +454,8 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-        umqtt_tables_room(self);
     }
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
+    int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
     umqtt_message m;
     umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
     umqtt_io io = umqtt_io_of(self);
@@ -482,9 +493,7 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
     int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_tables_room(self);
+    int32_t io_timeout = umqtt_io_timeout(self, true);
     umqtt_message m;
     umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
@@ -533,9 +542,7 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
     umqtt_request_t r;
     r.pid = umqtt_next_pid(self);
     r.ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    r.io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_tables_room(self);
+    r.io_timeout = umqtt_io_timeout(self, true);
     r.topic = umqtt_bytes_of(topic);
     r.block = umqtt_props_build(props, context, 0, 0);
     if (props != mp_const_none) {
@@ -590,8 +597,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_
 // ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
 static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
+    int32_t io_timeout = umqtt_io_timeout(self, false);
     umqtt_io io = umqtt_io_of(self);
     umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
     umqtt_owner_store(self, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
@@ -638,16 +644,16 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, cli
 // socket_timeout.
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_tables_room(self);
-    umqtt_io io = umqtt_io_of(self);
+    int32_t io_timeout = umqtt_io_timeout(self, true);
     umqtt_event ev;
-    umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {
-        umqtt_rx_grow(self);
-        io = umqtt_io_of(self);
+    umqtt_status st;
+    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
+        umqtt_io io = umqtt_io_of(self);
         st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);
     }
     umqtt_check_io(self, st);
     if (ev.kind == UMQTT_EVENT_KIND_NONE) {
