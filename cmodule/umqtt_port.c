@@ -138,7 +138,9 @@ static int umqtt_port_take_read(mp_obj_t data, uint8_t *buf, size_t len, size_t 
     return UMQTT_PORT_OK;
 }
 
-int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
+// umqtt_port_read and umqtt_port_write: one body (they differ only where
+// the stream is called), smaller than two (GCC would inline it into both).
+static MP_NOINLINE int umqtt_port_io(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len, bool write) {
     *out_len = 0;
     nlr_buf_t nlr;
     if (nlr_push(&nlr) != 0) {
@@ -146,55 +148,32 @@ int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_le
     }
     port->busy = true;
     int result = UMQTT_PORT_OK;
-    if (port->hooks == MP_OBJ_NULL && port->native) {
+    bool hook = port->hooks != MP_OBJ_NULL;
+    if (!hook && port->native) {
+        const mp_stream_p_t *proto = mp_get_stream(port->stream);
         int errcode = 0;
-        mp_uint_t n = mp_get_stream(port->stream)->read(port->stream, buf, len, &errcode);
+        mp_uint_t n = write ? proto->write(port->stream, buf, len, &errcode)
+            : proto->read(port->stream, buf, len, &errcode);
         if (n == MP_STREAM_ERROR) {
             result = port->os_error = errcode;
         } else {
             *out_len = n;
         }
-    } else {
+    } else if (!write) {
         // Duck-typed socket: read(n) returns bytes, b'' at the end, None when empty.
-        mp_obj_t reader = port->stream;
-        qstr name = MP_QSTR_read;
-        if (port->hooks != MP_OBJ_NULL) {
-            // A subclass's _read(n) blocks until it has n bytes (simple2's
-            // contract): call it only once data is there, so check_msg stays
-            // non-blocking.
-            if (umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) == 0) {
-                return umqtt_port_done(port, MP_EAGAIN);
-            }
-            reader = port->hooks;
-            name = MP_QSTR__read;
+        // A subclass's _read(n) blocks until it has n bytes (simple2's
+        // contract): call it only once data is there, so check_msg stays
+        // non-blocking.
+        if (hook && umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) == 0) {
+            return umqtt_port_done(port, MP_EAGAIN);
         }
-        mp_obj_t data = mp_call_function_1(mp_load_attr(reader, name), MP_OBJ_NEW_SMALL_INT(len));
+        mp_obj_t data = mp_call_function_1(mp_load_attr(hook ? port->hooks : port->stream,
+            hook ? MP_QSTR__read : MP_QSTR_read), MP_OBJ_NEW_SMALL_INT(len));
         result = umqtt_port_take_read(data, buf, len, out_len);
-    }
-    return umqtt_port_done(port, result);
-}
-
-int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
-    *out_len = 0;
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) != 0) {
-        return umqtt_port_caught(port, &nlr);
-    }
-    port->busy = true;
-    int result = UMQTT_PORT_OK;
-    if (port->hooks == MP_OBJ_NULL && port->native) {
-        int errcode = 0;
-        mp_uint_t n = mp_get_stream(port->stream)->write(port->stream, buf, len, &errcode);
-        if (n == MP_STREAM_ERROR) {
-            result = port->os_error = errcode;
-        } else {
-            *out_len = n;
-        }
     } else {
         // A subclass's _write(buf) writes it all or raises (it returns a
         // count); a duck-typed socket's write(bytes) returns a count, or None
         // (taken whole). A copy, because such objects may keep what they get.
-        bool hook = port->hooks != MP_OBJ_NULL;
         mp_obj_t ret = mp_call_function_1(mp_load_attr(hook ? port->hooks : port->stream,
             hook ? MP_QSTR__write : MP_QSTR_write), mp_obj_new_bytes(buf, len));
         if (hook || ret == mp_const_none) {
@@ -205,6 +184,15 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
         }
     }
     return umqtt_port_done(port, result);
+}
+
+int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
+    return umqtt_port_io(port, buf, len, out_len, false);
+}
+
+int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
+    // (the stream's write takes it as const: only read writes into buf)
+    return umqtt_port_io(port, (uint8_t *)buf, len, out_len, true);
 }
 
 int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events) {
