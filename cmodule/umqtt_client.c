@@ -288,17 +288,16 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
 
-// The port for _read/_write: the socket itself, never the hooks that call them.
-static umqtt_port_t umqtt_raw_port(umqtt_client_obj_t *self) {
+// _read's and _write's I/O (one copy for both): all `len` bytes within
+// `timeout`, on the socket itself, never through the hooks that call them.
+static void umqtt_raw_io(umqtt_client_obj_t *self, uint8_t *buf, size_t len, int32_t timeout, bool write) {
     umqtt_port_t raw = self->port;
     raw.hooks = MP_OBJ_NULL;
-    return raw;
-}
-
-static void umqtt_check_raw(umqtt_client_obj_t *self, umqtt_port_t *raw, umqtt_status st) {
-    self->port.exc = raw->exc;
-    self->port.os_error = raw->os_error;
-    umqtt_check(self, st, raw->os_error);
+    umqtt_status st = write ? umqtt_stream_write_all(&raw, buf, len, timeout)
+        : umqtt_stream_read_exact(&raw, buf, len, timeout);
+    self->port.exc = raw.exc;
+    self->port.os_error = raw.os_error;
+    umqtt_check(self, st, raw.os_error);
 }
 
 // _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
@@ -311,10 +310,8 @@ static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
     umqtt_require_socket(self);
     vstr_t vstr;
     vstr_init_len(&vstr, n);
-    umqtt_port_t raw = umqtt_raw_port(self);
-    umqtt_status st = umqtt_stream_read_exact(&raw, (uint8_t *)vstr.buf, n,
-        umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
-    umqtt_check_raw(self, &raw, st);
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_raw_io(self, (uint8_t *)vstr.buf, n, timeout, false);
     return mp_obj_new_bytes_from_vstr(&vstr);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
@@ -333,9 +330,7 @@ static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
     if (length >= 0 && (size_t)length < len) {
         len = length;
     }
-    umqtt_port_t raw = umqtt_raw_port(self);
-    umqtt_status st = umqtt_stream_write_all(&raw, bufinfo.buf, len, timeout);
-    umqtt_check_raw(self, &raw, st);
+    umqtt_raw_io(self, bufinfo.buf, len, timeout, true);
     return MP_OBJ_NEW_SMALL_INT(len);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write);

@@ -138,9 +138,14 @@ static int umqtt_port_take_read(mp_obj_t data, uint8_t *buf, size_t len, size_t 
     return UMQTT_PORT_OK;
 }
 
-// umqtt_port_read and umqtt_port_write: one body (they differ only where
-// the stream is called), smaller than two (GCC would inline it into both).
-static MP_NOINLINE int umqtt_port_io(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len, bool write) {
+enum { UMQTT_PORT_IO_READ, UMQTT_PORT_IO_WRITE, UMQTT_PORT_IO_WAIT };
+
+// umqtt_port_read, umqtt_port_write and umqtt_port_wait: one body (they
+// share the catching and the busy flag), smaller than three (GCC would
+// inline it into each). UMQTT_PORT_IO_WAIT: `len` holds the events, the
+// ready ones go to *out_len.
+static MP_NOINLINE int umqtt_port_io(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len, int op,
+    int32_t timeout_ms) {
     *out_len = 0;
     nlr_buf_t nlr;
     if (nlr_push(&nlr) != 0) {
@@ -149,7 +154,10 @@ static MP_NOINLINE int umqtt_port_io(umqtt_port_t *port, uint8_t *buf, size_t le
     port->busy = true;
     int result = UMQTT_PORT_OK;
     bool hook = port->hooks != MP_OBJ_NULL;
-    if (!hook && port->native) {
+    bool write = op == UMQTT_PORT_IO_WRITE;
+    if (op == UMQTT_PORT_IO_WAIT) {
+        *out_len = umqtt_port_poll(port, (uint32_t)len, timeout_ms);
+    } else if (!hook && port->native) {
         const mp_stream_p_t *proto = mp_get_stream(port->stream);
         int errcode = 0;
         mp_uint_t n = write ? proto->write(port->stream, buf, len, &errcode)
@@ -187,23 +195,19 @@ static MP_NOINLINE int umqtt_port_io(umqtt_port_t *port, uint8_t *buf, size_t le
 }
 
 int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
-    return umqtt_port_io(port, buf, len, out_len, false);
+    return umqtt_port_io(port, buf, len, out_len, UMQTT_PORT_IO_READ, 0);
 }
 
 int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
     // (the stream's write takes it as const: only read writes into buf)
-    return umqtt_port_io(port, (uint8_t *)buf, len, out_len, true);
+    return umqtt_port_io(port, (uint8_t *)buf, len, out_len, UMQTT_PORT_IO_WRITE, 0);
 }
 
 int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events) {
-    *out_events = 0;
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) != 0) {
-        return umqtt_port_caught(port, &nlr);
-    }
-    port->busy = true;
-    *out_events = umqtt_port_poll(port, events, timeout_ms);
-    return umqtt_port_done(port, UMQTT_PORT_OK);
+    size_t ready;
+    int result = umqtt_port_io(port, NULL, events, &ready, UMQTT_PORT_IO_WAIT, timeout_ms);
+    *out_events = (uint32_t)ready;
+    return result;
 }
 
 void umqtt_port_panic(const char *msg, size_t len) {
