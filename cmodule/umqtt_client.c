@@ -255,7 +255,9 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
         mp_raise_ValueError(MP_ERROR_TEXT("umqtt: an MQTT client cannot be a client's socket"));
     }
     // Not mp_get_stream(): a plain Python class has no protocol slot at all.
-    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(mp_obj_get_type(sock), protocol);
+    // (the type once: the macro names it three times)
+    const mp_obj_type_t *type = mp_obj_get_type(sock);
+    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, protocol);
     self->port.native = proto != NULL && proto->read != NULL && proto->write != NULL;
     if (!self->port.native) {
         // Duck-typed: needs read(n) and write(buf); AttributeError otherwise.
@@ -269,12 +271,9 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     nlr_buf_t nlr;
     if (!self->port.native && nlr_push(&nlr) == 0) {
         mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-        mp_obj_t poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
-        mp_obj_t dest[4];
-        mp_load_method(poller, MP_QSTR_register, dest);
-        dest[2] = sock;
-        dest[3] = MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD);
-        mp_call_method_n_kw(2, 0, dest);
+        mp_obj_t poller = umqtt_call_method(select, MP_QSTR_poll, 0, NULL);
+        mp_obj_t args[2] = {sock, MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD)};
+        umqtt_call_method(poller, MP_QSTR_register, 2, args);
         self->port.poller = poller;
         nlr_pop();
     }

@@ -8,7 +8,7 @@
 #include "py/nlr.h"
 #include "py/runtime.h"
 #include "py/stream.h"
-#include "umqtt_port.h"
+#include "umqtt_glue.h"  // umqtt_port.h, and umqtt_call_method
 
 #if MICROPY_PY_UMQTT
 
@@ -107,15 +107,11 @@ static uint32_t umqtt_port_poll(umqtt_port_t *port, uint32_t events, int32_t tim
     if (port->poller == MP_OBJ_NULL) {
         return events;
     }
-    mp_obj_t dest[4];
-    mp_load_method(port->poller, MP_QSTR_modify, dest);
-    dest[2] = port->stream;
-    dest[3] = MP_OBJ_NEW_SMALL_INT(events);
-    mp_call_method_n_kw(2, 0, dest);
+    mp_obj_t args[2] = {port->stream, MP_OBJ_NEW_SMALL_INT(events)};
+    umqtt_call_method(port->poller, MP_QSTR_modify, 2, args);
     // ipoll reuses one result tuple: no allocation per wait.
-    mp_load_method(port->poller, MP_QSTR_ipoll, dest);
-    dest[2] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
-    mp_obj_t item = mp_iternext(mp_call_method_n_kw(1, 0, dest));
+    args[0] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
+    mp_obj_t item = mp_iternext(umqtt_call_method(port->poller, MP_QSTR_ipoll, 1, args));
     if (item == MP_OBJ_STOP_ITERATION) {
         return 0;
     }
