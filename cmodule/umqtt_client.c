@@ -539,9 +539,11 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
     r.io_timeout = umqtt_io_timeout(self, true);
     r.topic = umqtt_bytes_of(topic);
     r.block = umqtt_props_build(props, context, 0, 0);
+    #if defined(UMQTT_MQTT5) // (without, umqtt_props_build allocates nothing)
     if (props != mp_const_none) {
         r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_message_of
     }
+    #endif
     if (umqtt_tx_reserve(self, r.topic.len + r.block.len + 16, false)) {
         r.topic = umqtt_bytes_of(topic);
     }
@@ -616,7 +618,9 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
+    #if defined(UMQTT_MQTT5) // (without, DISCONNECT's 2 bytes fit the inline buffer)
     umqtt_tx_reserve(self, block.len + 16, false);
+    #endif
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
         umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
