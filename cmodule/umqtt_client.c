@@ -113,6 +113,19 @@ void umqtt_require_socket(umqtt_client_obj_t *self) {
     }
 }
 
+// A blocking call's last Python code before it borrows the buffers: its
+// I/O bound (socket_timeout, which a subclass may compute), then the checks
+// that code could undo (a socket still there; with `room`, room in the
+// session's tables for the entry it may add). One helper: six callers.
+int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room) {
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_require_socket(self);
+    if (room) {
+        umqtt_tables_room(self);
+    }
+    return timeout;
+}
+
 static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
     mp_obj_t pid_obj = mp_iternext(umqtt_owner_attr(self, MP_QSTR_newpid));
     if (pid_obj == MP_OBJ_STOP_ITERATION) {
@@ -242,7 +255,9 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
         mp_raise_ValueError(MP_ERROR_TEXT("umqtt: an MQTT client cannot be a client's socket"));
     }
     // Not mp_get_stream(): a plain Python class has no protocol slot at all.
-    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(mp_obj_get_type(sock), protocol);
+    // (the type once: the macro names it three times)
+    const mp_obj_type_t *type = mp_obj_get_type(sock);
+    const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, protocol);
     self->port.native = proto != NULL && proto->read != NULL && proto->write != NULL;
     if (!self->port.native) {
         // Duck-typed: needs read(n) and write(buf); AttributeError otherwise.
@@ -256,12 +271,9 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
     nlr_buf_t nlr;
     if (!self->port.native && nlr_push(&nlr) == 0) {
         mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-        mp_obj_t poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
-        mp_obj_t dest[4];
-        mp_load_method(poller, MP_QSTR_register, dest);
-        dest[2] = sock;
-        dest[3] = MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD);
-        mp_call_method_n_kw(2, 0, dest);
+        mp_obj_t poller = umqtt_call_method(select, MP_QSTR_poll, 0, NULL);
+        mp_obj_t args[2] = {sock, MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD)};
+        umqtt_call_method(poller, MP_QSTR_register, 2, args);
         self->port.poller = poller;
         nlr_pop();
     }
@@ -275,17 +287,16 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
 
-// The port for _read/_write: the socket itself, never the hooks that call them.
-static umqtt_port_t umqtt_raw_port(umqtt_client_obj_t *self) {
+// _read's and _write's I/O (one copy for both): all `len` bytes within
+// `timeout`, on the socket itself, never through the hooks that call them.
+static void umqtt_raw_io(umqtt_client_obj_t *self, uint8_t *buf, size_t len, int32_t timeout, bool write) {
     umqtt_port_t raw = self->port;
     raw.hooks = MP_OBJ_NULL;
-    return raw;
-}
-
-static void umqtt_check_raw(umqtt_client_obj_t *self, umqtt_port_t *raw, umqtt_status st) {
-    self->port.exc = raw->exc;
-    self->port.os_error = raw->os_error;
-    umqtt_check(self, st, raw->os_error);
+    umqtt_status st = write ? umqtt_stream_write_all(&raw, buf, len, timeout)
+        : umqtt_stream_read_exact(&raw, buf, len, timeout);
+    self->port.exc = raw.exc;
+    self->port.os_error = raw.os_error;
+    umqtt_check(self, st, raw.os_error);
 }
 
 // _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
@@ -298,10 +309,8 @@ static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
     umqtt_require_socket(self);
     vstr_t vstr;
     vstr_init_len(&vstr, n);
-    umqtt_port_t raw = umqtt_raw_port(self);
-    umqtt_status st = umqtt_stream_read_exact(&raw, (uint8_t *)vstr.buf, n,
-        umqtt_timeout_ms(self, MP_QSTR_socket_timeout));
-    umqtt_check_raw(self, &raw, st);
+    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    umqtt_raw_io(self, (uint8_t *)vstr.buf, n, timeout, false);
     return mp_obj_new_bytes_from_vstr(&vstr);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
@@ -320,9 +329,7 @@ static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
     if (length >= 0 && (size_t)length < len) {
         len = length;
     }
-    umqtt_port_t raw = umqtt_raw_port(self);
-    umqtt_status st = umqtt_stream_write_all(&raw, bufinfo.buf, len, timeout);
-    umqtt_check_raw(self, &raw, st);
+    umqtt_raw_io(self, bufinfo.buf, len, timeout, true);
     return MP_OBJ_NEW_SMALL_INT(len);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write);
@@ -441,10 +448,8 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-        umqtt_tables_room(self);
     }
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
+    int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
     umqtt_message m;
     umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
     umqtt_io io = umqtt_io_of(self);
@@ -482,9 +487,7 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
         mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
     }
     int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_tables_room(self);
+    int32_t io_timeout = umqtt_io_timeout(self, true);
     umqtt_message m;
     umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
         (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
@@ -533,14 +536,14 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
     umqtt_request_t r;
     r.pid = umqtt_next_pid(self);
     r.ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    r.io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_tables_room(self);
+    r.io_timeout = umqtt_io_timeout(self, true);
     r.topic = umqtt_bytes_of(topic);
     r.block = umqtt_props_build(props, context, 0, 0);
+    #if defined(UMQTT_MQTT5) // (without, umqtt_props_build allocates nothing)
     if (props != mp_const_none) {
         r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_message_of
     }
+    #endif
     if (umqtt_tx_reserve(self, r.topic.len + r.block.len + 16, false)) {
         r.topic = umqtt_bytes_of(topic);
     }
@@ -590,8 +593,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_
 // ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
 static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
+    int32_t io_timeout = umqtt_io_timeout(self, false);
     umqtt_io io = umqtt_io_of(self);
     umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
     umqtt_owner_store(self, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
@@ -616,7 +618,9 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     }
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
+    #if defined(UMQTT_MQTT5) // (without, DISCONNECT's 2 bytes fit the inline buffer)
     umqtt_tx_reserve(self, block.len + 16, false);
+    #endif
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
         umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
@@ -638,16 +642,16 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, cli
 // socket_timeout.
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_require_socket(self);
-    umqtt_tables_room(self);
-    umqtt_io io = umqtt_io_of(self);
+    int32_t io_timeout = umqtt_io_timeout(self, true);
     umqtt_event ev;
-    umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {
-        umqtt_rx_grow(self);
-        io = umqtt_io_of(self);
+    umqtt_status st;
+    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
+        umqtt_io io = umqtt_io_of(self);
         st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);
     }
     umqtt_check_io(self, st);
     if (ev.kind == UMQTT_EVENT_KIND_NONE) {

@@ -29,8 +29,8 @@ static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    umqtt_connect_options opts = umqtt_connect_opts(self, mp_obj_is_true(args[1]), version,
-        n_args > 3 ? args[3] : mp_const_none);
+    umqtt_connect_options opts;
+    umqtt_connect_opts(&opts, self, mp_obj_is_true(args[1]), version, n_args > 3 ? args[3] : mp_const_none);
     // umqtt_connect_opts made room for CONNECT (it goes into an emptied queue).
     umqtt_io io = umqtt_io_of(self);
     umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
@@ -51,8 +51,8 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
         &connack_props);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
-        io = umqtt_io_of(self);
-        st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code, &connack_props);
+        umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
+        st = umqtt_client_nb_connack(self->engine, &grown, &done, &session_present, &return_code, &connack_props);
     }
     if (!done && st == UMQTT_STATUS_OK) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
@@ -184,13 +184,15 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_tables_room(self);
-    umqtt_io io = umqtt_io_of(self);
     umqtt_event ev;
-    umqtt_status st = umqtt_client_nb_receive(self->engine, &io, &ev);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {
-        umqtt_rx_grow(self);
-        io = umqtt_io_of(self);
+    umqtt_status st;
+    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
+        umqtt_io io = umqtt_io_of(self);
         st = umqtt_client_nb_receive(self->engine, &io, &ev);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);
     }
     if (st == UMQTT_STATUS_TIMEOUT) {
         return MP_OBJ_NEW_SMALL_INT(-1);  // a partial packet keeps its buffer

@@ -69,16 +69,15 @@ static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt
 // sends the ack (umqtt_accept).
 static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     size_t n_fixed) {
-    if (ev->qos == 0) {
-        umqtt_call_cb(self, ev, body, n_fixed);  // no ack, no delivery record to close
-        return;
-    }
+    // (QoS 0 too, through the one call site: it has no record to close)
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         umqtt_call_cb(self, ev, body, n_fixed);
         nlr_pop();
     } else {
-        umqtt_client_forget(self->engine, ev->qos, ev->pid);
+        if (ev->qos != 0) {
+            umqtt_client_forget(self->engine, ev->qos, ev->pid);
+        }
         nlr_jump(nlr.ret_val);
     }
 }

@@ -429,6 +429,9 @@ static inline umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
 int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr);
 // ECONNOT (its micropython-lib OSError) when no socket is attached.
 void umqtt_require_socket(umqtt_client_obj_t *self);
+// socket_timeout in ms, then umqtt_require_socket (and, with `room`,
+// umqtt_tables_room): the last steps before a blocking call borrows.
+int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room);
 // ValueError for properties on a connection that is not MQTT 5.
 void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props);
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
@@ -531,8 +534,9 @@ static inline void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
     }
 }
 #if defined(UMQTT_NONBLOCKING)
-// The CONNECT the owner's attributes describe (_connect and _nb_connect).
-umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props);
+// The CONNECT the owner's attributes describe (_connect and _nb_connect), in *opts.
+void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
+    mp_obj_t props);
 #endif
 // MQTT 5: the CONNACK's properties become the owner's connack_properties.
 #if defined(UMQTT_MQTT5)

@@ -8,7 +8,7 @@
 #include "py/nlr.h"
 #include "py/runtime.h"
 #include "py/stream.h"
-#include "umqtt_port.h"
+#include "umqtt_glue.h"  // umqtt_port.h, and umqtt_call_method
 
 #if MICROPY_PY_UMQTT
 
@@ -107,15 +107,11 @@ static uint32_t umqtt_port_poll(umqtt_port_t *port, uint32_t events, int32_t tim
     if (port->poller == MP_OBJ_NULL) {
         return events;
     }
-    mp_obj_t dest[4];
-    mp_load_method(port->poller, MP_QSTR_modify, dest);
-    dest[2] = port->stream;
-    dest[3] = MP_OBJ_NEW_SMALL_INT(events);
-    mp_call_method_n_kw(2, 0, dest);
+    mp_obj_t args[2] = {port->stream, MP_OBJ_NEW_SMALL_INT(events)};
+    umqtt_call_method(port->poller, MP_QSTR_modify, 2, args);
     // ipoll reuses one result tuple: no allocation per wait.
-    mp_load_method(port->poller, MP_QSTR_ipoll, dest);
-    dest[2] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
-    mp_obj_t item = mp_iternext(mp_call_method_n_kw(1, 0, dest));
+    args[0] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
+    mp_obj_t item = mp_iternext(umqtt_call_method(port->poller, MP_QSTR_ipoll, 1, args));
     if (item == MP_OBJ_STOP_ITERATION) {
         return 0;
     }
@@ -138,43 +134,14 @@ static int umqtt_port_take_read(mp_obj_t data, uint8_t *buf, size_t len, size_t 
     return UMQTT_PORT_OK;
 }
 
-int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
-    *out_len = 0;
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) != 0) {
-        return umqtt_port_caught(port, &nlr);
-    }
-    port->busy = true;
-    int result = UMQTT_PORT_OK;
-    if (port->hooks == MP_OBJ_NULL && port->native) {
-        int errcode = 0;
-        mp_uint_t n = mp_get_stream(port->stream)->read(port->stream, buf, len, &errcode);
-        if (n == MP_STREAM_ERROR) {
-            result = port->os_error = errcode;
-        } else {
-            *out_len = n;
-        }
-    } else {
-        // Duck-typed socket: read(n) returns bytes, b'' at the end, None when empty.
-        mp_obj_t reader = port->stream;
-        qstr name = MP_QSTR_read;
-        if (port->hooks != MP_OBJ_NULL) {
-            // A subclass's _read(n) blocks until it has n bytes (simple2's
-            // contract): call it only once data is there, so check_msg stays
-            // non-blocking.
-            if (umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) == 0) {
-                return umqtt_port_done(port, MP_EAGAIN);
-            }
-            reader = port->hooks;
-            name = MP_QSTR__read;
-        }
-        mp_obj_t data = mp_call_function_1(mp_load_attr(reader, name), MP_OBJ_NEW_SMALL_INT(len));
-        result = umqtt_port_take_read(data, buf, len, out_len);
-    }
-    return umqtt_port_done(port, result);
-}
+enum { UMQTT_PORT_IO_READ, UMQTT_PORT_IO_WRITE, UMQTT_PORT_IO_WAIT };
 
-int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
+// umqtt_port_read, umqtt_port_write and umqtt_port_wait: one body (they
+// share the catching and the busy flag), smaller than three (GCC would
+// inline it into each). UMQTT_PORT_IO_WAIT: `len` holds the events, the
+// ready ones go to *out_len.
+static MP_NOINLINE int umqtt_port_io(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len, int op,
+    int32_t timeout_ms) {
     *out_len = 0;
     nlr_buf_t nlr;
     if (nlr_push(&nlr) != 0) {
@@ -182,19 +149,35 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
     }
     port->busy = true;
     int result = UMQTT_PORT_OK;
-    if (port->hooks == MP_OBJ_NULL && port->native) {
+    bool hook = port->hooks != MP_OBJ_NULL;
+    bool write = op == UMQTT_PORT_IO_WRITE;
+    if (op == UMQTT_PORT_IO_WAIT) {
+        *out_len = umqtt_port_poll(port, (uint32_t)len, timeout_ms);
+    } else if (!hook && port->native) {
+        const mp_stream_p_t *proto = mp_get_stream(port->stream);
         int errcode = 0;
-        mp_uint_t n = mp_get_stream(port->stream)->write(port->stream, buf, len, &errcode);
+        mp_uint_t n = write ? proto->write(port->stream, buf, len, &errcode)
+            : proto->read(port->stream, buf, len, &errcode);
         if (n == MP_STREAM_ERROR) {
             result = port->os_error = errcode;
         } else {
             *out_len = n;
         }
+    } else if (!write) {
+        // Duck-typed socket: read(n) returns bytes, b'' at the end, None when empty.
+        // A subclass's _read(n) blocks until it has n bytes (simple2's
+        // contract): call it only once data is there, so check_msg stays
+        // non-blocking.
+        if (hook && umqtt_port_poll(port, MP_STREAM_POLL_RD, 0) == 0) {
+            return umqtt_port_done(port, MP_EAGAIN);
+        }
+        mp_obj_t data = mp_call_function_1(mp_load_attr(hook ? port->hooks : port->stream,
+            hook ? MP_QSTR__read : MP_QSTR_read), MP_OBJ_NEW_SMALL_INT(len));
+        result = umqtt_port_take_read(data, buf, len, out_len);
     } else {
         // A subclass's _write(buf) writes it all or raises (it returns a
         // count); a duck-typed socket's write(bytes) returns a count, or None
         // (taken whole). A copy, because such objects may keep what they get.
-        bool hook = port->hooks != MP_OBJ_NULL;
         mp_obj_t ret = mp_call_function_1(mp_load_attr(hook ? port->hooks : port->stream,
             hook ? MP_QSTR__write : MP_QSTR_write), mp_obj_new_bytes(buf, len));
         if (hook || ret == mp_const_none) {
@@ -207,15 +190,20 @@ int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t 
     return umqtt_port_done(port, result);
 }
 
+int umqtt_port_read(umqtt_port_t *port, uint8_t *buf, size_t len, size_t *out_len) {
+    return umqtt_port_io(port, buf, len, out_len, UMQTT_PORT_IO_READ, 0);
+}
+
+int umqtt_port_write(umqtt_port_t *port, const uint8_t *buf, size_t len, size_t *out_len) {
+    // (the stream's write takes it as const: only read writes into buf)
+    return umqtt_port_io(port, (uint8_t *)buf, len, out_len, UMQTT_PORT_IO_WRITE, 0);
+}
+
 int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uint32_t *out_events) {
-    *out_events = 0;
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) != 0) {
-        return umqtt_port_caught(port, &nlr);
-    }
-    port->busy = true;
-    *out_events = umqtt_port_poll(port, events, timeout_ms);
-    return umqtt_port_done(port, UMQTT_PORT_OK);
+    size_t ready;
+    int result = umqtt_port_io(port, NULL, events, &ready, UMQTT_PORT_IO_WAIT, timeout_ms);
+    *out_events = (uint32_t)ready;
+    return result;
 }
 
 void umqtt_port_panic(const char *msg, size_t len) {

@@ -352,7 +352,8 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
 #if !defined(UMQTT_NONBLOCKING)
 static  // (one caller: inlined, the version known)
 #endif
-umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props) {
+void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
+    mp_obj_t props) {
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
     #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
@@ -412,28 +413,27 @@ umqtt_connect_options umqtt_connect_opts(umqtt_client_obj_t *self, bool clean, m
         mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
     }
     bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
-    umqtt_connect_options opts = {
-        .has_username = user != mp_const_none,
-        // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
-        .has_password = user != mp_const_none && pswd != mp_const_none,
-        .has_will = has_will,
-        .will_qos = has_will ? (uint8_t)will_qos : 0,
-        .will_retain = will_retain,
-        .keepalive = (uint16_t)keepalive,
-        .clean_session = clean,
-        .version = (uint8_t)version,
-        .properties = conn_props,
-        .will_properties = will_props,
-    };
-    umqtt_connect_strings(&opts, strings);
+    // Field by field into the caller's struct (every field is set): a
+    // struct returned by value is copied once more.
+    opts->has_username = user != mp_const_none;
+    // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
+    opts->has_password = user != mp_const_none && pswd != mp_const_none;
+    opts->has_will = has_will;
+    opts->will_qos = has_will ? (uint8_t)will_qos : 0;
+    opts->will_retain = will_retain;
+    opts->keepalive = (uint16_t)keepalive;
+    opts->clean_session = clean;
+    opts->version = (uint8_t)version;
+    opts->properties = conn_props;
+    opts->will_properties = will_props;
+    umqtt_connect_strings(opts, strings);
     // The transmit buffer holds the whole CONNECT. Growing it allocates,
     // which may run finalisers: the strings are borrowed again after.
-    size_t need = 64 + opts.client_id.len + opts.username.len + opts.password.len + opts.will_topic.len
-        + opts.will_message.len + opts.properties.len + opts.will_properties.len;
+    size_t need = 64 + opts->client_id.len + opts->username.len + opts->password.len + opts->will_topic.len
+        + opts->will_message.len + opts->properties.len + opts->will_properties.len;
     if (umqtt_tx_reserve(self, need, false)) {
-        umqtt_connect_strings(&opts, strings);
+        umqtt_connect_strings(opts, strings);
     }
-    return opts;
 }
 
 #if defined(UMQTT_MQTT5)
@@ -453,7 +453,8 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_connect_options opts = umqtt_connect_opts(self, clean, version, n_args > 3 ? args[3] : mp_const_none);
+    umqtt_connect_options opts;
+    umqtt_connect_opts(&opts, self, clean, version, n_args > 3 ? args[3] : mp_const_none);
     umqtt_io io = umqtt_io_of(self);
     uint8_t session_present = 0, return_code = 0;
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
@@ -462,8 +463,8 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_tx_release(self);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
-        io = umqtt_io_of(self);
-        st = umqtt_client_connack(self->engine, &io, io_timeout, &session_present, &return_code, &connack_props);
+        umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
+        st = umqtt_client_connack(self->engine, &grown, io_timeout, &session_present, &return_code, &connack_props);
     }
     umqtt_body_t body = umqtt_rx_take(self);
     if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
