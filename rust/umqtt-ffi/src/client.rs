@@ -233,6 +233,9 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
         #[cfg(feature = "mqtt31")]
         3 => ProtocolVersion::V31,
         4 => ProtocolVersion::V311,
+        // Without feature `mqtt5` refused here, before the strings are
+        // checked: the version is then a constant and its checks fold away.
+        #[cfg(feature = "mqtt5")]
         5 => ProtocolVersion::V5,
         _ => return Err(umqtt_status::InvalidArgument),
     };
