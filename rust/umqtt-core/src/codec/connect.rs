@@ -71,8 +71,7 @@ impl<'a> Connect<'a> {
         let (properties_len, will_properties_len) = properties.map_or((0, 0), |(own, will)| {
             (own.encoded_len(), will.encoded_len())
         });
-        let mut len = field_len(version.protocol_name())
-            .saturating_add(1 + 1 + 2) // level, flags, keep-alive
+        let mut len = (version.connect_prefix().len() + 1 + 2) // flags, keep-alive
             .saturating_add(properties_len)
             .saturating_add(field_len(self.client_id.as_bytes()));
         if let Some(will) = &self.will {
@@ -150,8 +149,7 @@ impl<'a> Connect<'a> {
         let remaining_len = self.remaining_len_as(version, properties);
         let mut writer = Writer::new(buf);
         writer.packet_header(PacketType::Connect, remaining_len)?;
-        writer.write_field(version.protocol_name());
-        writer.write_u8(version.level());
+        writer.write(version.connect_prefix());
         writer.write_u8(self.flags());
         writer.write_u16(self.keep_alive);
         if let Some((own, _)) = properties {
