@@ -4,6 +4,8 @@
 //! none. Whatever the non-blocking entry points queued is sent first, so
 //! packets leave in the order they were made.
 
+use core::ptr;
+
 use crate::tables::Grown;
 use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
 use umqtt_core::codec::{Connect, LastWill};
@@ -97,25 +99,19 @@ pub unsafe extern "C" fn umqtt_client_connect(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
-    let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe { connect(client, io, options, io_timeout, outputs) })
-}
-
-unsafe fn connect(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-    io_timeout: i32,
-    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let packet = unsafe { start_connect(client, io, options) }?;
-    // SAFETY: `start_connect` checked both.
-    let (c, mut io) = unsafe { (&mut (*client).engine, Io::of_checked(io)) };
-    let mut deadline = Deadline::after(io_timeout);
-    io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
-    await_connack(c, &mut io, deadline, io_timeout, outputs)
+    unsafe {
+        connect_or_resume(
+            client,
+            io,
+            options,
+            io_timeout,
+            session_present,
+            return_code,
+            connack_properties,
+            false,
+        )
+    }
 }
 
 /// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
@@ -133,15 +129,70 @@ pub unsafe extern "C" fn umqtt_client_connack(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
+    // SAFETY: forwarded contract (`options` is not read when resuming).
+    unsafe {
+        connect_or_resume(
+            client,
+            io,
+            ptr::null(),
+            io_timeout,
+            session_present,
+            return_code,
+            connack_properties,
+            true,
+        )
+    }
+}
+
+/// The body of both entry points, which only forward to it: CONNECT sent
+/// (unless `resume`), then the CONNACK awaited. The outputs come one by
+/// one, in registers, as the entry points received them.
+///
+/// # Safety
+/// As [`umqtt_client_connect`]; `options` is only read when not `resume`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn connect_or_resume(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+    io_timeout: i32,
+    session_present: *mut u8,
+    return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
+    resume: bool,
+) -> umqtt_status {
     let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe {
-        client_mut(client).and_then(|c| {
-            let mut io = io_of(io)?;
-            let deadline = Deadline::after(io_timeout);
-            await_connack(c, &mut io, deadline, io_timeout, outputs)
-        })
-    })
+    result_status(unsafe { connect(client, io, options, io_timeout, outputs, resume) })
+}
+
+unsafe fn connect(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+    io_timeout: i32,
+    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
+    resume: bool,
+) -> Result<()> {
+    let packet = if resume {
+        // SAFETY: forwarded contract; only checked here, rebuilt below.
+        unsafe {
+            client_mut(client)?;
+            io_of(io)?;
+        }
+        None
+    } else {
+        // SAFETY: forwarded contract.
+        Some(unsafe { start_connect(client, io, options) }?)
+    };
+    // SAFETY: checked above (`start_connect` checks both).
+    let (c, mut io) = unsafe { (&mut (*client).engine, Io::of_checked(io)) };
+    let mut deadline = Deadline::after(io_timeout);
+    if let Some(packet) = packet {
+        io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
+    }
+    await_connack(c, &mut io, deadline, io_timeout, outputs)
 }
 
 /// Reads the answer to CONNECT, which must be a CONNACK (anything else is
