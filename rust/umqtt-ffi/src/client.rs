@@ -175,19 +175,14 @@ unsafe fn connect(
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
     resume: bool,
 ) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
     let packet = if resume {
-        // SAFETY: forwarded contract; only checked here, rebuilt below.
-        unsafe {
-            client_mut(client)?;
-            io_of(io)?;
-        }
         None
     } else {
         // SAFETY: forwarded contract.
-        Some(unsafe { start_connect(client, io, options) }?)
+        Some(unsafe { prepare_connect(c, &mut io, options) }?)
     };
-    // SAFETY: checked above (`start_connect` checks both).
-    let (c, mut io) = unsafe { (&mut (*client).engine, Io::of_checked(io)) };
     let mut deadline = Deadline::after(io_timeout);
     if let Some(packet) = packet {
         io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
@@ -244,23 +239,35 @@ pub(crate) fn finish_connack(
     Ok(connack.session_present)
 }
 
-/// Starts a connection (blocking and non-blocking paths): the CONNECT
-/// `options` describe, prepared by the engine (the previous connection
-/// forgotten, the inbound aliases cleared). `client` and `io` are checked
-/// here and rebuilt by the caller, not returned beside the packet.
+/// Starts a connection (the non-blocking path): [`prepare_connect`] after
+/// `client` and `io` are checked, which the caller rebuilds rather than
+/// having them returned beside the packet.
 ///
 /// # Safety
 /// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
 /// for `'a`.
+#[cfg(feature = "nonblocking")]
 pub(crate) unsafe fn start_connect<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     options: *const umqtt_connect_options,
 ) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
+    let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
     // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(io) }?;
+    unsafe { prepare_connect(c, &mut io, options) }
+}
+
+/// The CONNECT `options` describe, prepared by the engine (the previous
+/// connection forgotten, the inbound aliases cleared).
+///
+/// # Safety
+/// `options` null or valid, and its byte strings valid for `'a`.
+unsafe fn prepare_connect<'a>(
+    c: &mut Engine,
+    io: &mut Io<'_>,
+    options: *const umqtt_connect_options,
+) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
     let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
