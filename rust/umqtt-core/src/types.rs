@@ -129,6 +129,17 @@ impl ProtocolVersion {
         }
     }
 
+    /// What a CONNECT's variable header starts with: the protocol name
+    /// field (§3.1.2.1) and the level byte (§3.1.2.2), one write.
+    pub(crate) const fn connect_prefix(self) -> &'static [u8] {
+        match self {
+            #[cfg(feature = "mqtt31")]
+            ProtocolVersion::V31 => b"\0\x06MQIsdp\x03",
+            ProtocolVersion::V311 => b"\0\x04MQTT\x04",
+            ProtocolVersion::V5 => b"\0\x04MQTT\x05",
+        }
+    }
+
     /// The protocol level byte of CONNECT (§3.1.2.2).
     pub const fn level(self) -> u8 {
         match self {

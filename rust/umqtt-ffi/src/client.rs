@@ -4,6 +4,8 @@
 //! none. Whatever the non-blocking entry points queued is sent first, so
 //! packets leave in the order they were made.
 
+use core::ptr;
+
 use crate::tables::Grown;
 use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
 use umqtt_core::codec::{Connect, LastWill};
@@ -97,25 +99,19 @@ pub unsafe extern "C" fn umqtt_client_connect(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
-    let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe { connect(client, io, options, io_timeout, outputs) })
-}
-
-unsafe fn connect(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-    io_timeout: i32,
-    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let packet = unsafe { start_connect(client, io, options) }?;
-    // SAFETY: `start_connect` checked both.
-    let (c, mut io) = unsafe { (&mut (*client).engine, Io::of_checked(io)) };
-    let mut deadline = Deadline::after(io_timeout);
-    io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
-    await_connack(c, &mut io, deadline, io_timeout, outputs)
+    unsafe {
+        connect_or_resume(
+            client,
+            io,
+            options,
+            io_timeout,
+            session_present,
+            return_code,
+            connack_properties,
+            false,
+        )
+    }
 }
 
 /// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
@@ -133,15 +129,65 @@ pub unsafe extern "C" fn umqtt_client_connack(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
+    // SAFETY: forwarded contract (`options` is not read when resuming).
+    unsafe {
+        connect_or_resume(
+            client,
+            io,
+            ptr::null(),
+            io_timeout,
+            session_present,
+            return_code,
+            connack_properties,
+            true,
+        )
+    }
+}
+
+/// The body of both entry points, which only forward to it: CONNECT sent
+/// (unless `resume`), then the CONNACK awaited. The outputs come one by
+/// one, in registers, as the entry points received them.
+///
+/// # Safety
+/// As [`umqtt_client_connect`]; `options` is only read when not `resume`.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+unsafe fn connect_or_resume(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+    io_timeout: i32,
+    session_present: *mut u8,
+    return_code: *mut u8,
+    connack_properties: *mut umqtt_bytes,
+    resume: bool,
+) -> umqtt_status {
     let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe {
-        client_mut(client).and_then(|c| {
-            let mut io = io_of(io)?;
-            let deadline = Deadline::after(io_timeout);
-            await_connack(c, &mut io, deadline, io_timeout, outputs)
-        })
-    })
+    result_status(unsafe { connect(client, io, options, io_timeout, outputs, resume) })
+}
+
+unsafe fn connect(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    options: *const umqtt_connect_options,
+    io_timeout: i32,
+    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
+    resume: bool,
+) -> Result<()> {
+    // SAFETY: forwarded contract.
+    let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
+    let packet = if resume {
+        None
+    } else {
+        // SAFETY: forwarded contract.
+        Some(unsafe { prepare_connect(c, &mut io, options) }?)
+    };
+    let mut deadline = Deadline::after(io_timeout);
+    if let Some(packet) = packet {
+        io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
+    }
+    await_connack(c, &mut io, deadline, io_timeout, outputs)
 }
 
 /// Reads the answer to CONNECT, which must be a CONNACK (anything else is
@@ -193,23 +239,35 @@ pub(crate) fn finish_connack(
     Ok(connack.session_present)
 }
 
-/// Starts a connection (blocking and non-blocking paths): the CONNECT
-/// `options` describe, prepared by the engine (the previous connection
-/// forgotten, the inbound aliases cleared). `client` and `io` are checked
-/// here and rebuilt by the caller, not returned beside the packet.
+/// Starts a connection (the non-blocking path): [`prepare_connect`] after
+/// `client` and `io` are checked, which the caller rebuilds rather than
+/// having them returned beside the packet.
 ///
 /// # Safety
 /// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
 /// for `'a`.
+#[cfg(feature = "nonblocking")]
 pub(crate) unsafe fn start_connect<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     options: *const umqtt_connect_options,
 ) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
-    let c = unsafe { client_mut(client) }?;
+    let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
     // SAFETY: forwarded contract.
-    let mut io = unsafe { io_of(io) }?;
+    unsafe { prepare_connect(c, &mut io, options) }
+}
+
+/// The CONNECT `options` describe, prepared by the engine (the previous
+/// connection forgotten, the inbound aliases cleared).
+///
+/// # Safety
+/// `options` null or valid, and its byte strings valid for `'a`.
+unsafe fn prepare_connect<'a>(
+    c: &mut Engine,
+    io: &mut Io<'_>,
+    options: *const umqtt_connect_options,
+) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
     let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
     // SAFETY: forwarded contract.
@@ -233,6 +291,9 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
         #[cfg(feature = "mqtt31")]
         3 => ProtocolVersion::V31,
         4 => ProtocolVersion::V311,
+        // Without feature `mqtt5` refused here, before the strings are
+        // checked: the version is then a constant and its checks fold away.
+        #[cfg(feature = "mqtt5")]
         5 => ProtocolVersion::V5,
         _ => return Err(umqtt_status::InvalidArgument),
     };

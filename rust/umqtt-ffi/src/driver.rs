@@ -96,6 +96,7 @@ impl<'a> Io<'a> {
     ///
     /// # Safety
     /// `raw` is non-null and [`Io::of`] accepted it; its contract holds.
+    #[cfg(feature = "nonblocking")]
     pub(crate) unsafe fn of_checked(raw: *const umqtt_io) -> Io<'a> {
         // SAFETY: non-null, valid for `'a` (the contract).
         Io {

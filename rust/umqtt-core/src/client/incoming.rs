@@ -13,7 +13,7 @@ use crate::framing::Frame;
 use crate::session::{Event, ProtocolError};
 use crate::tables::Tables;
 use crate::time::Instant;
-use crate::types::{Pid, QoS};
+use crate::types::{PacketType, Pid, QoS};
 
 use super::{Client, ClientError, Link};
 
@@ -157,17 +157,22 @@ impl<T: Tables> Client<T> {
     ) -> Result<Connack<'a>, ClientError> {
         let decoded = if self.is_v5() {
             // A CONNACK never names a topic alias: no alias store needed.
-            self.decode_v5(frame, body, &mut [])
-                .map(|(packet, extra)| (packet, extra.properties))
+            match self.decode_v5(frame, body, &mut []) {
+                Ok((Packet::ConnAck(ack), extra)) => Some((ack, extra.properties)),
+                _ => None,
+            }
+        } else if frame.first_byte == PacketType::ConnAck.fixed_first_byte() {
+            // Straight to the CONNACK decoder, not through `decode`'s
+            // dispatch: any other first byte is refused all the same.
+            ConnAck::decode(body, self.version())
+                .ok()
+                .map(|ack| (ack, Properties::EMPTY))
         } else {
-            decode(frame.first_byte, body, self.version())
-                .map(|p| (p, Properties::EMPTY))
-                .map_err(V5Error::Decode)
+            None
         };
         self.keepalive.handle_received(now);
-        let (ack, properties): (ConnAck, _) = match decoded {
-            Ok((Packet::ConnAck(ack), properties)) => (ack, properties),
-            _ => return Err(self.fail(ClientError::ConnackInvalid)),
+        let Some((ack, properties)) = decoded else {
+            return Err(self.fail(ClientError::ConnackInvalid));
         };
         if !self.session.take_connack() {
             return Err(self.fail(ClientError::ConnackInvalid));

@@ -3,7 +3,7 @@
 use super::properties::Properties;
 #[cfg(any(test, feature = "server"))]
 use super::topic_error;
-use super::{field_len, packet_len, DecodeError, EncodeError, Reader, Writer};
+use super::{packet_len, DecodeError, EncodeError, Reader, Writer};
 use crate::topic::TopicName;
 use crate::types::{PacketType, ProtocolVersion, QoS};
 
@@ -71,21 +71,24 @@ impl<'a> Connect<'a> {
         let (properties_len, will_properties_len) = properties.map_or((0, 0), |(own, will)| {
             (own.encoded_len(), will.encoded_len())
         });
-        let mut len = field_len(version.protocol_name())
-            .saturating_add(1 + 1 + 2) // level, flags, keep-alive
-            .saturating_add(properties_len)
-            .saturating_add(field_len(self.client_id.as_bytes()));
+        // Wrapping, not saturating (48 B less on rv32imc): the sum can only
+        // wrap when a field is over 65,535 bytes (five fields of at most
+        // 65,537 bytes stay far below usize::MAX on 32-bit targets), and
+        // such a field makes the encoder fail (`Writer::done`) whatever
+        // the header says.
+        let field = |len: usize, bytes: &[u8]| len.wrapping_add(bytes.len()).wrapping_add(2);
+        let mut len = (version.connect_prefix().len() + 1 + 2) // flags, keep-alive
+            .wrapping_add(properties_len);
+        len = field(len, self.client_id.as_bytes());
         if let Some(will) = &self.will {
-            len = len
-                .saturating_add(will_properties_len)
-                .saturating_add(field_len(will.topic.as_bytes()))
-                .saturating_add(field_len(will.message));
+            len = field(len.wrapping_add(will_properties_len), will.topic.as_bytes());
+            len = field(len, will.message);
         }
         if let Some(username) = self.username {
-            len = len.saturating_add(field_len(username.as_bytes()));
+            len = field(len, username.as_bytes());
         }
         if let Some(password) = self.password {
-            len = len.saturating_add(field_len(password));
+            len = field(len, password);
         }
         len
     }
@@ -150,8 +153,7 @@ impl<'a> Connect<'a> {
         let remaining_len = self.remaining_len_as(version, properties);
         let mut writer = Writer::new(buf);
         writer.packet_header(PacketType::Connect, remaining_len)?;
-        writer.write_field(version.protocol_name());
-        writer.write_u8(version.level());
+        writer.write(version.connect_prefix());
         writer.write_u8(self.flags());
         writer.write_u16(self.keep_alive);
         if let Some((own, _)) = properties {
