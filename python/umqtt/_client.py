@@ -104,7 +104,7 @@ def pid_gen(pid=0):
         yield pid
 
 
-_ident = _thread.get_ident if _thread else (lambda: 0)
+_ident = _thread.get_ident if _thread else int  # (int() is 0: no function of ours)
 
 
 class _RLock:
@@ -240,9 +240,6 @@ class MQTTClient(robust.MQTTClient):
             if not self._calls or self._sched:
                 return
             self._sched = True
-        self._repost()
-
-    def _repost(self):
         try:
             _schedule(self._run_calls, None)
         except RuntimeError:
@@ -251,8 +248,11 @@ class MQTTClient(robust.MQTTClient):
     def _drain(self, _):
         if self._lk.held() or self._cl.held() or _ident() == self._bg_id:
             # Not inside the client's lock, nor on the background thread (a
-            # port with a GIL lets any thread run it): again, for later.
-            self._repost()
+            # port with a GIL lets any thread run it): again, for later (as
+            # not scheduled, so that _kick posts it, unless another thread
+            # just has).
+            self._sched = False
+            self._kick()
             return
         calls = self._calls
         while True:
