@@ -166,7 +166,7 @@ class MQTTClient(robust.MQTTClient):
         self._VERSION = version
         self.reconn = reconn
         self.cb = self._dispatch  # bound once; user callbacks are below
-        self._user_cb = None
+        self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
         self._err_cb = None
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
         self._unacked = {}  # pid -> (topic, msg, retain, qos, properties), QoS 1/2 not yet acked
@@ -201,7 +201,7 @@ class MQTTClient(robust.MQTTClient):
     # --- callbacks and handlers ----------------------------------------------
 
     def set_callback(self, f):
-        self._user_cb = f
+        self._cb = f
 
     def error_register_cb(self, f):
         self._err_cb = f
@@ -220,7 +220,7 @@ class MQTTClient(robust.MQTTClient):
         # MQTT 5: props is (properties,), passed on to the callback and the
         # handlers as a third item.
         self._npk += 1
-        f = self._user_cb
+        f = self._cb
         if f is not None:
             _run(f, topic, msg, *props)  # QuecPython: logged, not raised
         for h in self._handlers:
@@ -307,8 +307,8 @@ class MQTTClient(robust.MQTTClient):
         for pid, (topic, msg, retain, qos, props) in list(self._unacked.items()):
             self._republish(topic, msg, retain, qos, pid, props)
 
-    def _drop(self):
-        # Holding the lock: closes and forgets the socket.
+    def _close_sock(self):
+        # Holding the lock: closes and forgets the socket. (mqtt_as's name.)
         s = self._sock()
         self._attach(None)
         _umqtt.close(s)
@@ -329,7 +329,7 @@ class MQTTClient(robust.MQTTClient):
                 if self.reconn and not self._ended:
                     self._sta = 1
                     self._next_try = ticks_ms()
-                    self._drop()
+                    self._close_sock()
                 else:
                     self._sta = 2 if e.args and e.args[0] == -1 else -1
         if self._sta == 1:
@@ -362,7 +362,7 @@ class MQTTClient(robust.MQTTClient):
             except (OSError, MQTTException) as e:
                 self.log(True, e)
                 with self._lk:
-                    self._drop()
+                    self._close_sock()
                 return False
             finally:
                 self._rc = None
@@ -391,7 +391,7 @@ class MQTTClient(robust.MQTTClient):
             self._ended = False
             if self._sta != 1:
                 self._sta = 1
-                self._drop()
+                self._close_sock()
         if self.reconn:
             self._error("reconnect_start")
         attempt = 0
@@ -408,7 +408,7 @@ class MQTTClient(robust.MQTTClient):
         # Only the socket (QuecPython): connect() may be called again.
         self._stop()
         with self._cl, self._lk:
-            self._drop()
+            self._close_sock()
             self._sta = -1
 
     def disconnect(self, reason=0, properties=None):
