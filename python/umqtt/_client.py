@@ -165,7 +165,7 @@ class MQTTClient(robust.MQTTClient):
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn
-        self.cb = self._dispatch  # bound once; user callbacks are below
+        self.cb = self._on_message  # bound once; user callbacks are below
         self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
         self._err_cb = None
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
@@ -216,7 +216,7 @@ class MQTTClient(robust.MQTTClient):
         if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
 
-    def _dispatch(self, topic, msg, *props):
+    def _on_message(self, topic, msg, *props):
         # MQTT 5: props is (properties,), passed on to the callback and the
         # handlers as a third item.
         self._npk += 1
@@ -550,7 +550,7 @@ class MQTTClient(robust.MQTTClient):
         with lk:
             return None if self._offline() else self._receive(0)
 
-    def _wait_ack(self, pid, lost=True):
+    def _await_pid(self, pid, lost=True):
         # Until pid's ack has come (whichever thread handles it), its
         # deadline has passed (then, if lost, OSError(ETIMEDOUT) as
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
@@ -667,7 +667,7 @@ class MQTTClient(robust.MQTTClient):
             if not qos:
                 return True
             try:
-                self._wait_ack(pid, False)
+                self._await_pid(pid, False)
             except OSError as e:
                 self._failed(e)
             with lk:
@@ -698,7 +698,7 @@ class MQTTClient(robust.MQTTClient):
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
-        self._wait_ack(pid)
+        self._await_pid(pid)
 
     def unsubscribe(self, topic, properties=None):
         with self._lk:
@@ -706,5 +706,5 @@ class MQTTClient(robust.MQTTClient):
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
-        self._wait_ack(pid)
+        self._await_pid(pid)
 
