@@ -475,7 +475,7 @@ class MQTTClient(robust.MQTTClient):
             with lk:
                 try:
                     # Not reading while handlers back up: no keepalive timeout.
-                    due = self._keepalive(room)
+                    due = self._keep_alive(room)
                 except OSError as e:
                     err = e
             if err is None:
@@ -572,7 +572,7 @@ class MQTTClient(robust.MQTTClient):
                 deadline = acks.get(pid)
             self._step(None if deadline is None else max(0, ticks_diff(deadline, ticks_ms())))
 
-    def _keepalive(self, strict=True):
+    def _keep_alive(self, strict=True):
         # Holding the lock: pings when due; returns ms until the next ping is
         # due (None: no keepalive). strict: OSError(ETIMEDOUT) when nothing
         # came from the broker for 1.5 keepalive periods. The engine keeps
@@ -600,7 +600,7 @@ class MQTTClient(robust.MQTTClient):
                     self._mark = self._bgn
                     off = self._offline()
                     if not off:
-                        self._keepalive()
+                        self._keep_alive()
                         r = super(robust.simple.MQTTClient, self).check_msg()  # no reconnect
                 if not off or self._alive or not self._retry():
                     break
@@ -622,7 +622,7 @@ class MQTTClient(robust.MQTTClient):
                     with lk:
                         off = self._offline()
                         if not off:
-                            due = self._keepalive()
+                            due = self._keep_alive()
                             npk, last = self._npk, self.last_cpacket
                     if off:
                         if self._alive or not self._retry():
