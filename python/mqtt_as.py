@@ -481,7 +481,7 @@ class MQTTClient:
                 t.cancel()
         self._tasks = []
 
-    def _reconnect(self, msg=None):
+    def _reconnect(self, msg):
         # Schedules a reconnection unless one is under way.
         if self._isconnected:
             self.dprint("Connection lost: %s", msg)

@@ -550,7 +550,7 @@ class MQTTClient(robust.MQTTClient):
         with lk:
             return None if self._offline() else self._receive(0)
 
-    def _await_pid(self, pid, lost=True):
+    def _await_pid(self, pid, lost):
         # Until pid's ack has come (whichever thread handles it), its
         # deadline has passed (then, if lost, OSError(ETIMEDOUT) as
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
@@ -572,7 +572,7 @@ class MQTTClient(robust.MQTTClient):
                 deadline = acks.get(pid)
             self._step(None if deadline is None else max(0, ticks_diff(deadline, ticks_ms())))
 
-    def _keep_alive(self, strict=True):
+    def _keep_alive(self, strict):
         # Holding the lock: pings when due; returns ms until the next ping is
         # due (None: no keepalive). strict: OSError(ETIMEDOUT) when nothing
         # came from the broker for 1.5 keepalive periods. The engine keeps
@@ -600,7 +600,7 @@ class MQTTClient(robust.MQTTClient):
                     self._mark = self._bgn
                     off = self._offline()
                     if not off:
-                        self._keep_alive()
+                        self._keep_alive(True)
                         r = super(robust.simple.MQTTClient, self).check_msg()  # no reconnect
                 if not off or self._alive or not self._retry():
                     break
@@ -622,7 +622,7 @@ class MQTTClient(robust.MQTTClient):
                     with lk:
                         off = self._offline()
                         if not off:
-                            due = self._keep_alive()
+                            due = self._keep_alive(True)
                             npk, last = self._npk, self.last_cpacket
                     if off:
                         if self._alive or not self._retry():
@@ -698,7 +698,7 @@ class MQTTClient(robust.MQTTClient):
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
-        self._await_pid(pid)
+        self._await_pid(pid, True)
 
     def unsubscribe(self, topic, properties=None):
         with self._lk:
@@ -706,5 +706,5 @@ class MQTTClient(robust.MQTTClient):
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
-        self._await_pid(pid)
+        self._await_pid(pid, True)
 
