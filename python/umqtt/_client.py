@@ -193,7 +193,7 @@ class MQTTClient(robust.MQTTClient):
         self._alive = False  # it has been started and has not ended
         self._bg_id = None  # its ident
         self._rc = None  # ident of the thread making a reconnect attempt
-        self._subfail = None  # a refused SUBACK the background thread read
+        self._failed = None  # a refused SUBACK the background thread read
         # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
         self.connack_properties = {}
         self.disconnect_reason = None  # (reason, properties) of a broker DISCONNECT
@@ -318,7 +318,7 @@ class MQTTClient(robust.MQTTClient):
         # the native client is not to be used.
         return self._sta == 1 and self._rc != _ident()
 
-    def _failed(self, e):
+    def _reconnect(self, e):
         # A connection error in a call or the background thread. Returns
         # while reconnecting (or once the error callback reconnected); raises
         # e otherwise, after reporting a loss to the error callback once.
@@ -494,12 +494,12 @@ class MQTTClient(robust.MQTTClient):
                             except MQTTException as e:
                                 if not (e.args and e.args[0] == 0x80):
                                     raise
-                                self._subfail = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
+                                self._failed = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
                     continue
                 except Exception as e:
                     err = e
             try:
-                self._failed(err)
+                self._reconnect(err)
             except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
 
@@ -565,7 +565,7 @@ class MQTTClient(robust.MQTTClient):
                     if lost and self._lost == pid:
                         self._lost = 0
                         raise OSError(110)
-                    e, self._subfail = self._subfail, None
+                    e, self._failed = self._failed, None
                     if lost and e is not None:
                         raise e
                     return
@@ -605,7 +605,7 @@ class MQTTClient(robust.MQTTClient):
                 if not off or self._alive or not self._retry():
                     break
             except OSError as e:
-                self._failed(e)  # reconn=False: raises, unless the error callback reconnected
+                self._reconnect(e)  # reconn=False: raises, unless the error callback reconnected
         self._kick()
         return r
 
@@ -632,7 +632,7 @@ class MQTTClient(robust.MQTTClient):
                     if r is not None or self._npk != npk or self.last_cpacket != last:
                         return r  # handled here or by another program thread
                 except OSError as e:
-                    self._failed(e)
+                    self._reconnect(e)
                     if not self.reconn:
                         return None  # the error callback reconnected
         finally:
@@ -661,7 +661,7 @@ class MQTTClient(robust.MQTTClient):
                     if self._alive or not self._retry():
                         return False
                 except OSError as e:
-                    self._failed(e)
+                    self._reconnect(e)
             else:
                 return False
             if not qos:
@@ -669,7 +669,7 @@ class MQTTClient(robust.MQTTClient):
             try:
                 self._await_pid(pid, False)
             except OSError as e:
-                self._failed(e)
+                self._reconnect(e)
             with lk:
                 return pid not in self._unacked
         except (OSError, MQTTException):
@@ -694,7 +694,7 @@ class MQTTClient(robust.MQTTClient):
                     break
             else:
                 self._handlers.append([topic, handler, opts, properties])
-            self._subfail = None
+            self._failed = None
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
