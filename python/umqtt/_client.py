@@ -483,7 +483,7 @@ class MQTTClient(robust.MQTTClient):
                 if self._inside or not room:  # the program receives, or the main thread is behind
                     sleep_ms(ms)
                     continue
-                if not self._readable(ms, cache):
+                if not self._io_wait(ms, cache):
                     continue
                 try:
                     with lk:
@@ -503,7 +503,7 @@ class MQTTClient(robust.MQTTClient):
             except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
 
-    def _readable(self, timeout, cache):
+    def _io_wait(self, timeout, cache):
         # Waits up to timeout ms, without the lock, for the socket to have data;
         # True if it has.
         s = self._sock()
@@ -541,7 +541,7 @@ class MQTTClient(robust.MQTTClient):
         cache = [None, None]
         piece = 1
         while left > 0:
-            if self._readable(min(piece, left), cache):
+            if self._io_wait(min(piece, left), cache):
                 break
             if self._npk != npk or self.last_cpacket != last:
                 return None
