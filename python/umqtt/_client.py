@@ -104,7 +104,7 @@ def pid_gen(pid=0):
         yield pid
 
 
-_ident = _thread.get_ident if _thread else int  # (int() is 0: no function of ours)
+get_ident = _thread.get_ident if _thread else int  # (int() is 0: no function of ours)
 
 
 class _RLock:
@@ -121,10 +121,10 @@ class _RLock:
         self.count = 0
 
     def held(self):
-        return self.owner == _ident()
+        return self.owner == get_ident()
 
     def __enter__(self):
-        me = _ident()
+        me = get_ident()
         if self.owner != me:
             if self.lock:
                 self.lock.acquire()
@@ -171,7 +171,7 @@ class MQTTClient(robust.MQTTClient):
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
         self._unacked = {}  # pid -> (topic, msg, retain, qos, properties), QoS 1/2 not yet acked
         self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
-        self._run_calls = self._drain  # bound once
+        self._drain = self._drain  # bound once (in the instance: schedule() gets the same object each time)
         self._sched = False  # _drain is scheduled (or running)
         self._clean = True
         self._sp = 0  # session present, of the last reconnect
@@ -241,12 +241,12 @@ class MQTTClient(robust.MQTTClient):
                 return
             self._sched = True
         try:
-            _schedule(self._run_calls, None)
+            _schedule(self._drain, None)
         except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):
-        if self._lk.held() or self._cl.held() or _ident() == self._bg_id:
+        if self._lk.held() or self._cl.held() or get_ident() == self._bg_id:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later (as
             # not scheduled, so that _kick posts it, unless another thread
@@ -316,7 +316,7 @@ class MQTTClient(robust.MQTTClient):
     def _offline(self):
         # Holding the lock: another thread is reconnecting, or nobody is yet:
         # the native client is not to be used.
-        return self._sta == 1 and self._rc != _ident()
+        return self._sta == 1 and self._rc != get_ident()
 
     def _reconnect(self, e):
         # A connection error in a call or the background thread. Returns
@@ -349,7 +349,7 @@ class MQTTClient(robust.MQTTClient):
         with self._cl:
             if self._sta != 1:
                 return self._sta == 0
-            self._rc = _ident()
+            self._rc = get_ident()
             try:
                 # Unlocked: _offline() keeps every other thread away meanwhile.
                 self._sp = super().connect(self._clean)
@@ -445,7 +445,7 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         with lk:
             self._run = False
-        if not self._alive or self._bg_id == _ident() or lk.held():
+        if not self._alive or self._bg_id == get_ident() or lk.held():
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -456,7 +456,7 @@ class MQTTClient(robust.MQTTClient):
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
         with lk:
-            self._bg_id = _ident()
+            self._bg_id = get_ident()
         while True:
             with lk:
                 if not self._run or self._ended or self._sta not in (0, 1):
