@@ -503,21 +503,21 @@ class MQTTClient(robust.MQTTClient):
             except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
 
-    def _io_wait(self, timeout, cache):
+    def _io_wait(self, timeout, poll):
         # Waits up to timeout ms, without the lock, for the socket to have data;
-        # True if it has.
+        # True if it has. poll: the caller's [socket polled, its poller].
         s = self._sock()
-        if s is not cache[0]:
-            cache[0] = s
-            cache[1] = None
+        if s is not poll[0]:
+            poll[0] = s
+            poll[1] = None
             if s is not None:
                 try:
                     p = select.poll()
                     p.register(s, select.POLLIN)
-                    cache[1] = p
+                    poll[1] = p
                 except Exception:
                     pass
-        p = cache[1]
+        p = poll[1]
         if p is None:
             sleep_ms(timeout if s is None else 1)
             return s is not None
@@ -550,9 +550,9 @@ class MQTTClient(robust.MQTTClient):
         with lk:
             return None if self._offline() else self._receive(0)
 
-    def _await_pid(self, pid, lost):
+    def _await_pid(self, pid, strict):
         # Until pid's ack has come (whichever thread handles it), its
-        # deadline has passed (then, if lost, OSError(ETIMEDOUT) as
+        # deadline has passed (then, if strict, OSError(ETIMEDOUT) as
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
         # being re-established (which resubscribes and resends).
         lk = self._lk
@@ -562,11 +562,11 @@ class MQTTClient(robust.MQTTClient):
                 if self._offline():
                     return
                 if pid not in acks:
-                    if lost and self._lost == pid:
+                    if strict and self._lost == pid:
                         self._lost = 0
                         raise OSError(110)
                     e, self._failed = self._failed, None
-                    if lost and e is not None:
+                    if strict and e is not None:
                         raise e
                     return
                 deadline = acks.get(pid)
@@ -683,7 +683,7 @@ class MQTTClient(robust.MQTTClient):
         # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
-        topic_matches(topic, "x")  # ValueError for an invalid filter (any valid name does)
+        topic_matches(topic, "_")  # ValueError for an invalid filter (any valid name does; "_" is a name in flash already)
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
