@@ -173,9 +173,9 @@ class _Owner:
     lw_properties = None
 
 
-def _pulse(ev):
-    ev.set()
-    ev.clear()
+def _pulse(event):
+    event.set()
+    event.clear()
 
 
 async def _io_wait(sock, write):
@@ -700,14 +700,14 @@ class MQTTClient:
             self._forget(pid)
             raise
 
-    async def _until_done(self, op, *args):
-        # await op(*args) on a connection; after an OSError, a reconnect and
+    async def _until_done(self, f, *args):
+        # await f(*args) on a connection; after an OSError, a reconnect and
         # again on the next connection.
         while True:
             while not self._isconnected:
                 await self._upev.wait()
             try:
-                return await op(*args)
+                return await f(*args)
             except OSError as e:
                 self._reconnect(e)  # (DEBUG prints e)
 
