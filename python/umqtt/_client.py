@@ -434,7 +434,7 @@ class MQTTClient(robust.MQTTClient):
             return
         self._alive = True
         try:
-            _thread.start_new_thread(self._loop, ())
+            _thread.start_new_thread(self._keep_connected, ())
         except Exception as e:  # no thread: the calls do its work
             self._alive = self._run = False
             self.log(False, e)
@@ -451,7 +451,8 @@ class MQTTClient(robust.MQTTClient):
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
             sleep_ms(5)
 
-    def _loop(self):
+    def _keep_connected(self):
+        # The background thread (named as mqtt_as's keeper task).
         lk = self._lk
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
