@@ -70,7 +70,7 @@ class MQTTClient(_Client):
         if status == 0:
             self._lost = pid
 
-    def _await(self, pid):
+    def _wait(self, pid):
         # Handles incoming packets (messages go to the callback) until pid's
         # ack has come, or its deadline has passed: then OSError(ETIMEDOUT).
         acks = self._pending()  # live pid -> deadline of what is unacknowledged
@@ -133,14 +133,14 @@ class MQTTClient(_Client):
     def publish(self, topic, msg, retain=False, qos=0):
         pid = super().publish(topic, msg, retain, qos)
         if qos:
-            self._await(pid)
+            self._wait(pid)
 
     def subscribe(self, topic, qos=0, properties=None):
         # (properties and the option bits of qos: MQTT 5, umqtt.MQTTClient)
-        self._await(super().subscribe(topic, qos, properties))
+        self._wait(super().subscribe(topic, qos, properties))
 
     def unsubscribe(self, topic, properties=None):
-        self._await(super().unsubscribe(topic, properties))
+        self._wait(super().unsubscribe(topic, properties))
 
 
 # The socket the native client talks through; assigning any object with
