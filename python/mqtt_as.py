@@ -173,9 +173,9 @@ class _Owner:
     lw_properties = None
 
 
-def _pulse(ev):
-    ev.set()
-    ev.clear()
+def _pulse(event):
+    event.set()
+    event.clear()
 
 
 async def _io_wait(sock, write):
@@ -262,7 +262,7 @@ class MQTTClient:
         if will is not None:
             self._set_last_will(*will)
         o.cb = self._on_message
-        o.cbstat = self._on_ack
+        o.cbstat = self._status
         self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
                                   max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
@@ -302,7 +302,7 @@ class MQTTClient:
         else:
             self._cb(topic, msg, retained)
 
-    def _on_ack(self, pid, status):
+    def _status(self, pid, status):
         if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
             self._failed[pid] = status
         self.rcv_pids.discard(pid)
@@ -451,7 +451,7 @@ class MQTTClient:
         if not self._has_connected:
             self._has_connected = True
             self._keeper = spawn(self._keep_connected())
-        self._tasks = [spawn(self._reader()), spawn(self._writer()), spawn(self._keep_alive())]
+        self._tasks = [spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive())]
         if self._events:
             self.up.set()
         else:
@@ -481,7 +481,7 @@ class MQTTClient:
                 t.cancel()
         self._tasks = []
 
-    def _reconnect(self, msg=None):
+    def _reconnect(self, msg):
         # Schedules a reconnection unless one is under way.
         if self._isconnected:
             self.dprint("Connection lost: %s", msg)
@@ -534,7 +534,10 @@ class MQTTClient:
 
     # --- connection tasks ------------------------------------------------------
 
-    async def _reader(self):
+    async def _receive(self):
+        # The reader task. (Its name, and _write's, _status's and
+        # _take_pid's, are the native client's: strings the firmware has
+        # already. This class is not the engine, nor its owner.)
         eng = self._eng
         try:
             while True:
@@ -571,7 +574,7 @@ class MQTTClient:
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
-    async def _writer(self):
+    async def _write(self):
         eng = self._eng
         try:
             while True:
@@ -625,7 +628,7 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _claim_pid(self):
+    async def _take_pid(self):
         # A pid for a packet awaiting its ack, once fewer than _MAX_INFLIGHT
         # do (OSError if the connection is lost meanwhile); it is in rcv_pids
         # until the ack comes or _forget(pid).
@@ -677,7 +680,7 @@ class MQTTClient:
         if qos == 0:
             await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0, props)
             return
-        pid = await self._claim_pid()
+        pid = await self._take_pid()
         gen = self._gen
         try:
             await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid, props)
@@ -697,14 +700,14 @@ class MQTTClient:
             self._forget(pid)
             raise
 
-    async def _until_done(self, op, *args):
-        # await op(*args) on a connection; after an OSError, a reconnect and
+    async def _until_done(self, f, *args):
+        # await f(*args) on a connection; after an OSError, a reconnect and
         # again on the next connection.
         while True:
             while not self._isconnected:
                 await self._upev.wait()
             try:
-                return await op(*args)
+                return await f(*args)
             except OSError as e:
                 self._reconnect(e)  # (DEBUG prints e)
 
@@ -716,7 +719,7 @@ class MQTTClient:
                                       properties if self._v5 else None)
 
     async def _request(self, f, props, *args):
-        pid = await self._claim_pid()
+        pid = await self._take_pid()
         gen = self._gen
         try:
             await self._enqueue(f, *args, pid, props if self._v5 else None)

@@ -104,7 +104,7 @@ def pid_gen(pid=0):
         yield pid
 
 
-_ident = _thread.get_ident if _thread else (lambda: 0)
+get_ident = _thread.get_ident if _thread else int  # (int() is 0: no function of ours)
 
 
 class _RLock:
@@ -121,10 +121,10 @@ class _RLock:
         self.count = 0
 
     def held(self):
-        return self.owner == _ident()
+        return self.owner == get_ident()
 
     def __enter__(self):
-        me = _ident()
+        me = get_ident()
         if self.owner != me:
             if self.lock:
                 self.lock.acquire()
@@ -165,13 +165,13 @@ class MQTTClient(robust.MQTTClient):
         super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn
-        self.cb = self._dispatch  # bound once; user callbacks are below
-        self._user_cb = None
+        self.cb = self._on_message  # bound once; user callbacks are below
+        self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
         self._err_cb = None
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
         self._unacked = {}  # pid -> (topic, msg, retain, qos, properties), QoS 1/2 not yet acked
         self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
-        self._run_calls = self._drain  # bound once
+        self._drain = self._drain  # bound once (in the instance: schedule() gets the same object each time)
         self._sched = False  # _drain is scheduled (or running)
         self._clean = True
         self._sp = 0  # session present, of the last reconnect
@@ -193,7 +193,7 @@ class MQTTClient(robust.MQTTClient):
         self._alive = False  # it has been started and has not ended
         self._bg_id = None  # its ident
         self._rc = None  # ident of the thread making a reconnect attempt
-        self._subfail = None  # a refused SUBACK the background thread read
+        self._failed = None  # a refused SUBACK the background thread read
         # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
         self.connack_properties = {}
         self.disconnect_reason = None  # (reason, properties) of a broker DISCONNECT
@@ -201,7 +201,7 @@ class MQTTClient(robust.MQTTClient):
     # --- callbacks and handlers ----------------------------------------------
 
     def set_callback(self, f):
-        self._user_cb = f
+        self._cb = f
 
     def error_register_cb(self, f):
         self._err_cb = f
@@ -216,11 +216,11 @@ class MQTTClient(robust.MQTTClient):
         if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
 
-    def _dispatch(self, topic, msg, *props):
+    def _on_message(self, topic, msg, *props):
         # MQTT 5: props is (properties,), passed on to the callback and the
         # handlers as a third item.
         self._npk += 1
-        f = self._user_cb
+        f = self._cb
         if f is not None:
             _run(f, topic, msg, *props)  # QuecPython: logged, not raised
         for h in self._handlers:
@@ -240,19 +240,19 @@ class MQTTClient(robust.MQTTClient):
             if not self._calls or self._sched:
                 return
             self._sched = True
-        self._repost()
-
-    def _repost(self):
         try:
-            _schedule(self._run_calls, None)
+            _schedule(self._drain, None)
         except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):
-        if self._lk.held() or self._cl.held() or _ident() == self._bg_id:
+        if self._lk.held() or self._cl.held() or get_ident() == self._bg_id:
             # Not inside the client's lock, nor on the background thread (a
-            # port with a GIL lets any thread run it): again, for later.
-            self._repost()
+            # port with a GIL lets any thread run it): again, for later (as
+            # not scheduled, so that _kick posts it, unless another thread
+            # just has).
+            self._sched = False
+            self._kick()
             return
         calls = self._calls
         while True:
@@ -307,8 +307,8 @@ class MQTTClient(robust.MQTTClient):
         for pid, (topic, msg, retain, qos, props) in list(self._unacked.items()):
             self._republish(topic, msg, retain, qos, pid, props)
 
-    def _drop(self):
-        # Holding the lock: closes and forgets the socket.
+    def _close_sock(self):
+        # Holding the lock: closes and forgets the socket. (mqtt_as's name.)
         s = self._sock()
         self._attach(None)
         _umqtt.close(s)
@@ -316,9 +316,9 @@ class MQTTClient(robust.MQTTClient):
     def _offline(self):
         # Holding the lock: another thread is reconnecting, or nobody is yet:
         # the native client is not to be used.
-        return self._sta == 1 and self._rc != _ident()
+        return self._sta == 1 and self._rc != get_ident()
 
-    def _failed(self, e):
+    def _reconnect(self, e):
         # A connection error in a call or the background thread. Returns
         # while reconnecting (or once the error callback reconnected); raises
         # e otherwise, after reporting a loss to the error callback once.
@@ -329,7 +329,7 @@ class MQTTClient(robust.MQTTClient):
                 if self.reconn and not self._ended:
                     self._sta = 1
                     self._next_try = ticks_ms()
-                    self._drop()
+                    self._close_sock()
                 else:
                     self._sta = 2 if e.args and e.args[0] == -1 else -1
         if self._sta == 1:
@@ -349,7 +349,7 @@ class MQTTClient(robust.MQTTClient):
         with self._cl:
             if self._sta != 1:
                 return self._sta == 0
-            self._rc = _ident()
+            self._rc = get_ident()
             try:
                 # Unlocked: _offline() keeps every other thread away meanwhile.
                 self._sp = super().connect(self._clean)
@@ -362,7 +362,7 @@ class MQTTClient(robust.MQTTClient):
             except (OSError, MQTTException) as e:
                 self.log(True, e)
                 with self._lk:
-                    self._drop()
+                    self._close_sock()
                 return False
             finally:
                 self._rc = None
@@ -391,7 +391,7 @@ class MQTTClient(robust.MQTTClient):
             self._ended = False
             if self._sta != 1:
                 self._sta = 1
-                self._drop()
+                self._close_sock()
         if self.reconn:
             self._error("reconnect_start")
         attempt = 0
@@ -408,7 +408,7 @@ class MQTTClient(robust.MQTTClient):
         # Only the socket (QuecPython): connect() may be called again.
         self._stop()
         with self._cl, self._lk:
-            self._drop()
+            self._close_sock()
             self._sta = -1
 
     def disconnect(self, reason=0, properties=None):
@@ -434,7 +434,7 @@ class MQTTClient(robust.MQTTClient):
             return
         self._alive = True
         try:
-            _thread.start_new_thread(self._loop, ())
+            _thread.start_new_thread(self._keep_connected, ())
         except Exception as e:  # no thread: the calls do its work
             self._alive = self._run = False
             self.log(False, e)
@@ -445,18 +445,19 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         with lk:
             self._run = False
-        if not self._alive or self._bg_id == _ident() or lk.held():
+        if not self._alive or self._bg_id == get_ident() or lk.held():
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
             sleep_ms(5)
 
-    def _loop(self):
+    def _keep_connected(self):
+        # The background thread (named as mqtt_as's keeper task).
         lk = self._lk
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
         with lk:
-            self._bg_id = _ident()
+            self._bg_id = get_ident()
         while True:
             with lk:
                 if not self._run or self._ended or self._sta not in (0, 1):
@@ -475,7 +476,7 @@ class MQTTClient(robust.MQTTClient):
             with lk:
                 try:
                     # Not reading while handlers back up: no keepalive timeout.
-                    due = self._keepalive(room)
+                    due = self._keep_alive(room)
                 except OSError as e:
                     err = e
             if err is None:
@@ -483,7 +484,7 @@ class MQTTClient(robust.MQTTClient):
                 if self._inside or not room:  # the program receives, or the main thread is behind
                     sleep_ms(ms)
                     continue
-                if not self._readable(ms, cache):
+                if not self._io_wait(ms, cache):
                     continue
                 try:
                     with lk:
@@ -494,30 +495,30 @@ class MQTTClient(robust.MQTTClient):
                             except MQTTException as e:
                                 if not (e.args and e.args[0] == 0x80):
                                     raise
-                                self._subfail = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
+                                self._failed = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
                     continue
                 except Exception as e:
                     err = e
             try:
-                self._failed(err)
+                self._reconnect(err)
             except Exception as e:  # reconn=False: reported; the thread ends
                 self.log(False, e)
 
-    def _readable(self, timeout, cache):
+    def _io_wait(self, timeout, poll):
         # Waits up to timeout ms, without the lock, for the socket to have data;
-        # True if it has.
+        # True if it has. poll: the caller's [socket polled, its poller].
         s = self._sock()
-        if s is not cache[0]:
-            cache[0] = s
-            cache[1] = None
+        if s is not poll[0]:
+            poll[0] = s
+            poll[1] = None
             if s is not None:
                 try:
                     p = select.poll()
                     p.register(s, select.POLLIN)
-                    cache[1] = p
+                    poll[1] = p
                 except Exception:
                     pass
-        p = cache[1]
+        p = poll[1]
         if p is None:
             sleep_ms(timeout if s is None else 1)
             return s is not None
@@ -541,7 +542,7 @@ class MQTTClient(robust.MQTTClient):
         cache = [None, None]
         piece = 1
         while left > 0:
-            if self._readable(min(piece, left), cache):
+            if self._io_wait(min(piece, left), cache):
                 break
             if self._npk != npk or self.last_cpacket != last:
                 return None
@@ -550,9 +551,9 @@ class MQTTClient(robust.MQTTClient):
         with lk:
             return None if self._offline() else self._receive(0)
 
-    def _wait_ack(self, pid, lost=True):
+    def _await_pid(self, pid, strict):
         # Until pid's ack has come (whichever thread handles it), its
-        # deadline has passed (then, if lost, OSError(ETIMEDOUT) as
+        # deadline has passed (then, if strict, OSError(ETIMEDOUT) as
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
         # being re-established (which resubscribes and resends).
         lk = self._lk
@@ -562,17 +563,17 @@ class MQTTClient(robust.MQTTClient):
                 if self._offline():
                     return
                 if pid not in acks:
-                    if lost and self._lost == pid:
+                    if strict and self._lost == pid:
                         self._lost = 0
                         raise OSError(110)
-                    e, self._subfail = self._subfail, None
-                    if lost and e is not None:
+                    e, self._failed = self._failed, None
+                    if strict and e is not None:
                         raise e
                     return
                 deadline = acks.get(pid)
             self._step(None if deadline is None else max(0, ticks_diff(deadline, ticks_ms())))
 
-    def _keepalive(self, strict=True):
+    def _keep_alive(self, strict):
         # Holding the lock: pings when due; returns ms until the next ping is
         # due (None: no keepalive). strict: OSError(ETIMEDOUT) when nothing
         # came from the broker for 1.5 keepalive periods. The engine keeps
@@ -600,12 +601,12 @@ class MQTTClient(robust.MQTTClient):
                     self._mark = self._bgn
                     off = self._offline()
                     if not off:
-                        self._keepalive()
+                        self._keep_alive(True)
                         r = super(robust.simple.MQTTClient, self).check_msg()  # no reconnect
                 if not off or self._alive or not self._retry():
                     break
             except OSError as e:
-                self._failed(e)  # reconn=False: raises, unless the error callback reconnected
+                self._reconnect(e)  # reconn=False: raises, unless the error callback reconnected
         self._kick()
         return r
 
@@ -622,7 +623,7 @@ class MQTTClient(robust.MQTTClient):
                     with lk:
                         off = self._offline()
                         if not off:
-                            due = self._keepalive()
+                            due = self._keep_alive(True)
                             npk, last = self._npk, self.last_cpacket
                     if off:
                         if self._alive or not self._retry():
@@ -632,7 +633,7 @@ class MQTTClient(robust.MQTTClient):
                     if r is not None or self._npk != npk or self.last_cpacket != last:
                         return r  # handled here or by another program thread
                 except OSError as e:
-                    self._failed(e)
+                    self._reconnect(e)
                     if not self.reconn:
                         return None  # the error callback reconnected
         finally:
@@ -661,15 +662,15 @@ class MQTTClient(robust.MQTTClient):
                     if self._alive or not self._retry():
                         return False
                 except OSError as e:
-                    self._failed(e)
+                    self._reconnect(e)
             else:
                 return False
             if not qos:
                 return True
             try:
-                self._wait_ack(pid, False)
+                self._await_pid(pid, False)
             except OSError as e:
-                self._failed(e)
+                self._reconnect(e)
             with lk:
                 return pid not in self._unacked
         except (OSError, MQTTException):
@@ -683,7 +684,7 @@ class MQTTClient(robust.MQTTClient):
         # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
-        topic_matches(topic, "x")  # ValueError for an invalid filter (any valid name does)
+        topic_matches(topic, "_")  # ValueError for an invalid filter (any valid name does; "_" is a name in flash already)
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
@@ -694,11 +695,11 @@ class MQTTClient(robust.MQTTClient):
                     break
             else:
                 self._handlers.append([topic, handler, opts, properties])
-            self._subfail = None
+            self._failed = None
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
-        self._wait_ack(pid)
+        self._await_pid(pid, True)
 
     def unsubscribe(self, topic, properties=None):
         with self._lk:
@@ -706,5 +707,5 @@ class MQTTClient(robust.MQTTClient):
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
-        self._wait_ack(pid)
+        self._await_pid(pid, True)
 

@@ -70,7 +70,7 @@ class MQTTClient(_Client):
         if status == 0:
             self._lost = pid
 
-    def _await(self, pid):
+    def _wait(self, pid):
         # Handles incoming packets (messages go to the callback) until pid's
         # ack has come, or its deadline has passed: then OSError(ETIMEDOUT).
         acks = self._pending()  # live pid -> deadline of what is unacknowledged
@@ -81,17 +81,7 @@ class MQTTClient(_Client):
             self._lost = 0
             raise OSError(_ETIMEDOUT)
 
-    # The socket the native client talks through; assigning any object with
-    # read(n) and write(buf) makes the client use it.
-    @property
-    def sock(self):
-        return self._sock()
-
-    @sock.setter
-    def sock(self, sock):
-        self._attach(sock)
-
-    # set_callback(f): native (self.cb = f).
+    # sock: below the class. set_callback(f): native (self.cb = f).
 
     def set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 only, read at connect as lw_properties)
@@ -143,11 +133,19 @@ class MQTTClient(_Client):
     def publish(self, topic, msg, retain=False, qos=0):
         pid = super().publish(topic, msg, retain, qos)
         if qos:
-            self._await(pid)
+            self._wait(pid)
 
     def subscribe(self, topic, qos=0, properties=None):
         # (properties and the option bits of qos: MQTT 5, umqtt.MQTTClient)
-        self._await(super().subscribe(topic, qos, properties))
+        self._wait(super().subscribe(topic, qos, properties))
 
     def unsubscribe(self, topic, properties=None):
-        self._await(super().unsubscribe(topic, properties))
+        self._wait(super().unsubscribe(topic, properties))
+
+
+# The socket the native client talks through; assigning any object with
+# read(n) and write(buf) makes the client use it. The native methods
+# themselves, no functions of ours to freeze or make at import; read from
+# our class, where a native method is the plain function (read from
+# _Client it would check that self's type is exactly _Client).
+MQTTClient.sock = property(MQTTClient._sock, MQTTClient._attach)

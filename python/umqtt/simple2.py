@@ -43,12 +43,10 @@ class MQTTClient(_Client):
     def __init__(self, *args, **kw):
         super().__init__(self, *args, **kw)  # the native client reads its settings from us
 
-    # The socket the native client talks through. Assigning it works as in
-    # simple2: `client.sock = other` makes the client use `other`.
-    @property
-    def sock(self):
-        return self._sock()
 
-    @sock.setter
-    def sock(self, sock):
-        self._attach(sock)
+# The socket the native client talks through. Assigning it works as in
+# simple2: `client.sock = other` makes the client use `other`. The native
+# methods themselves, no functions of ours to freeze or make at import;
+# read from our class, where a native method is the plain function (read
+# from _Client it would check that self's type is exactly _Client).
+MQTTClient.sock = property(MQTTClient._sock, MQTTClient._attach)
