@@ -138,10 +138,8 @@ static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
     return (uint16_t)pid;
 }
 
-void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
-    if (props != mp_const_none && !UMQTT_IS_V5(self)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
-    }
+void umqtt_raise_props_need_v5(void) {
+    mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
 }
 
 // ---------------------------------------------------------------------------
@@ -414,7 +412,8 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
 }
 
 // publish(topic, msg, retain=False, qos=0, dup=False, properties=None)
-// -> pid for QoS > 0, else None. MQTT 5: properties is a dict (see above);
+// -> pid for QoS > 0, else None (properties: with UMQTT_V5_ARGS, as for
+// subscribe and unsubscribe). MQTT 5: properties is a dict (see above);
 // with a Topic Alias (0x23) in it, an empty topic sends the alias alone.
 static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup, ARG_properties };
@@ -424,7 +423,9 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
         { MP_QSTR_qos, MP_ARG_INT, {.u_int = 0} },
         { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+        #if UMQTT_V5_ARGS
         { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+        #endif
     };
     umqtt_client_obj_t *self = umqtt_idle_client_of(pos_args[0]);
     // publish(topic, msg), the common call: the defaults without parsing.
@@ -434,7 +435,10 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     if (n_args != 3 || kw_args->used != 0) {
         mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
         mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
-        topic = args[ARG_topic].u_obj, msg = args[ARG_msg].u_obj, props = args[ARG_properties].u_obj;
+        topic = args[ARG_topic].u_obj, msg = args[ARG_msg].u_obj;
+        #if UMQTT_V5_ARGS
+        props = args[ARG_properties].u_obj;
+        #endif
         retain = mp_obj_is_true(args[ARG_retain].u_obj), dup = mp_obj_is_true(args[ARG_dup].u_obj);
         qos = args[ARG_qos].u_int;
     }
@@ -556,7 +560,7 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
 static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
-    mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
+    mp_obj_t props = UMQTT_V5_ARGS && n_args > 3 ? args[3] : mp_const_none;
     umqtt_check_sub_options(self, options);
     umqtt_require_v5(self, props);
     if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
@@ -572,13 +576,13 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_check_limit(self, st, limit);
     return MP_OBJ_NEW_SMALL_INT(r.pid);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 4, client_subscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3 + UMQTT_V5_ARGS, client_subscribe);
 
 // unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
 // check_msg (0xB0).
 static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
+    mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
     umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
     umqtt_io io = umqtt_io_of(self);
@@ -588,7 +592,7 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_check_io(self, st);
     return MP_OBJ_NEW_SMALL_INT(r.pid);
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 3, client_unsubscribe);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_V5_ARGS, client_unsubscribe);
 
 // ping(): PINGREQ; the PINGRESP is consumed by check_msg (which returns None).
 static mp_obj_t client_ping(mp_obj_t self_in) {
@@ -604,10 +608,10 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_ping_obj, client_ping);
 // _send_disconnect(reason=0, properties=None): DISCONNECT, best effort
 // (errors are swallowed, as in simple2). MQTT 5: with a reason code (0x04:
 // publish the will) and properties (e.g. 0x11 Session Expiry Interval).
-static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
+mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t reason = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
-    mp_obj_t props = n_args > 2 ? args[2] : mp_const_none;
+    mp_int_t reason = UMQTT_V5_ARGS && n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
     // (in this order, a firmware without MQTT 5 has only the first)
     if (reason != 0 && !UMQTT_IS_V5(self)) {
@@ -634,7 +638,9 @@ static mp_obj_t client_send_disconnect(size_t n_args, const mp_obj_t *args) {
     }
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, client_send_disconnect);
+#if defined(UMQTT_MPLIB)
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, umqtt_send_disconnect);
+#endif
 
 // One incoming packet, handled as the façade's check_msg does (see
 // umqtt_dispatch). first_byte_timeout: how long to wait for a packet to start
@@ -745,9 +751,9 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, clien
     { MP_ROM_QSTR(MP_QSTR__write), MP_ROM_PTR(&client_write_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__sock), MP_ROM_PTR(&client_sock_obj) }, \
     UMQTT_WITH_CONNECT_METHOD({ MP_ROM_QSTR(MP_QSTR__connect), MP_ROM_PTR(&umqtt_connect_obj) }, ) \
+    UMQTT_WITH_MPLIB( \
     { MP_ROM_QSTR(MP_QSTR__send_disconnect), MP_ROM_PTR(&client_send_disconnect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__clear_pending), MP_ROM_PTR(&umqtt_clear_pending_obj) }, \
-    UMQTT_WITH_MPLIB( \
     { MP_ROM_QSTR(MP_QSTR__republish), MP_ROM_PTR(&client_republish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__receive), MP_ROM_PTR(&client_receive_obj) }, \
     { MP_ROM_QSTR(MP_QSTR__pending), MP_ROM_PTR(&umqtt_pending_view_obj) }, \

@@ -104,7 +104,7 @@
 #endif
 // micropython-lib's conventions (api=API_MPLIB) and the calls only the
 // façades built on them make (_receive, _pending, _take_pid, _pids,
-// _republish, topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
+// _republish, _send_disconnect, _clear_pending, topic_matches) come with umqtt.simple, umqtt.robust, umqtt.MQTTClient or
 // mqtt_as: -DUMQTT_MPLIB=0 leaves them out (a simple2/robust2 firmware).
 // UMQTT_WITH_MPLIB(x): x in a firmware with them, nothing without (a method
 // table's entries).
@@ -119,6 +119,15 @@
 #else
 #undef UMQTT_MPLIB
 #define UMQTT_WITH_MPLIB(...)
+#endif
+// MQTT 5's arguments of publish/subscribe/unsubscribe/_send_disconnect
+// (properties, a DISCONNECT reason code): taken with MQTT 5, and with the
+// micropython-lib façades, which pass theirs through (None, 0 without MQTT
+// 5). A simple2-only firmware without MQTT 5 has simple2's signatures.
+#if defined(UMQTT_MQTT5) || defined(UMQTT_MPLIB)
+#define UMQTT_V5_ARGS (1)
+#else
+#define UMQTT_V5_ARGS (0)
 #endif
 // _keepalive_set/_keepalive_due, the keep-alive timer the reconnecting
 // façades drive (umqtt.robust2, umqtt.MQTTClient, mqtt_as): -DUMQTT_KEEPALIVE=0
@@ -432,8 +441,14 @@ void umqtt_require_socket(umqtt_client_obj_t *self);
 // socket_timeout in ms, then umqtt_require_socket (and, with `room`,
 // umqtt_tables_room): the last steps before a blocking call borrows.
 int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room);
-// ValueError for properties on a connection that is not MQTT 5.
-void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props);
+// ValueError for properties on a connection that is not MQTT 5 (inline:
+// without UMQTT_V5_ARGS the properties are a constant None).
+MP_NORETURN void umqtt_raise_props_need_v5(void);
+static inline void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
+    if (props != mp_const_none && !UMQTT_IS_V5(self)) {
+        umqtt_raise_props_need_v5();
+    }
+}
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
@@ -442,6 +457,10 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
 // with room in the transmit buffer (`queued`: the payload too).
 void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
     mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued);
+// _send_disconnect(self, reason=0, properties=None): DISCONNECT, best effort.
+// simple2's disconnect() calls it directly; with UMQTT_MPLIB it is also
+// the method umqtt.simple calls.
+mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args);
 // ---------------------------------------------------------------------------
 // umqtt_buffers.c: the receive and transmit buffers.
 
@@ -575,9 +594,13 @@ void umqtt_close_quietly(mp_obj_t sock);
 mp_obj_t umqtt_pending_new(umqtt_client_obj_t *client);
 // An iterator over the engine's free packet ids (the default newpid).
 mp_obj_t umqtt_pids_new(mp_obj_t client);
-// Client's _clear_pending, _pending, _take_pid and _pids (umqtt_client.c's table).
-extern const mp_obj_fun_builtin_fixed_t umqtt_clear_pending_obj;
+// _clear_pending(self): forget every in-flight pid (a clean session's
+// connect: simple2's calls it directly).
+mp_obj_t umqtt_clear_pending(mp_obj_t self_in);
+// With UMQTT_MPLIB, Client's _clear_pending, _pending, _take_pid and _pids
+// (umqtt_client.c's table).
 #if defined(UMQTT_MPLIB)
+extern const mp_obj_fun_builtin_fixed_t umqtt_clear_pending_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_pending_view_obj;
 extern const mp_obj_fun_builtin_var_t umqtt_take_pid_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_pids_obj;

@@ -2,7 +2,8 @@
 // (pid -> deadline in ticks_ms) over the engine's in-flight table. User
 // code may read it and insert pids that must time out. Also the default
 // newpid (PacketIds) and the client's methods on the table and its packet
-// ids (_clear_pending; with UMQTT_MPLIB _pending, _take_pid, _pids).
+// ids (a clean session's clear; with UMQTT_MPLIB the methods _clear_pending,
+// _pending, _take_pid, _pids).
 
 #include "umqtt_glue.h"
 
@@ -213,14 +214,15 @@ mp_obj_t umqtt_pids_new(mp_obj_t client) {
 // The client's methods on its in-flight table and packet ids.
 
 // _clear_pending(): forget every in-flight pid (clean session).
-static mp_obj_t client_clear_pending(mp_obj_t self_in) {
+mp_obj_t umqtt_clear_pending(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_client_pending_clear(self->engine);
     return mp_const_none;
 }
-MP_DEFINE_CONST_FUN_OBJ_1(umqtt_clear_pending_obj, client_clear_pending);
 
 #if defined(UMQTT_MPLIB)
+MP_DEFINE_CONST_FUN_OBJ_1(umqtt_clear_pending_obj, umqtt_clear_pending);
+
 // _pending(): the live rcv_pids mapping.
 static mp_obj_t client_pending(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_client_of(self_in);

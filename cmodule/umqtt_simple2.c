@@ -279,15 +279,15 @@ static mp_obj_t umqtt_owner_call(umqtt_client_obj_t *self, qstr name, size_t n_a
 }
 
 // disconnect(): simple2's: DISCONNECT (best effort), close the socket,
-// detach. Nothing to do without a socket. Every step is the owner's method,
-// so a subclass's _send_disconnect or _attach is used.
+// detach. Nothing to do without a socket. The socket is the owner's _sock()
+// and is detached by its _attach (a subclass's, if any, as `sock` is).
 static mp_obj_t simple2_disconnect(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_client_of(self_in);
     mp_obj_t sock = umqtt_owner_call(self, MP_QSTR__sock, 0, MP_OBJ_NULL);
     if (sock == mp_const_none) {
         return mp_const_none;
     }
-    umqtt_owner_call(self, MP_QSTR__send_disconnect, 0, MP_OBJ_NULL);  // errors swallowed
+    umqtt_send_disconnect(1, &self_in);  // errors swallowed
     umqtt_close_quietly(sock);
     umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
     umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
@@ -513,7 +513,7 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
     umqtt_owner_store(self, MP_QSTR_sock_raw, pair[0]);
     umqtt_owner_call(self, MP_QSTR__attach, 1, sock);
     if (mp_obj_is_true(clean)) {
-        umqtt_owner_call(self, MP_QSTR__clear_pending, 0, MP_OBJ_NULL);
+        umqtt_clear_pending(pos_args[0]);
     }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {

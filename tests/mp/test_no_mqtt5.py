@@ -3,7 +3,7 @@
 # still imports, and asking for MQTT 5 is one clear ValueError -- at
 # construction (MQTTClient(version=5), mqtt_as mqttv5=True) and in the engine
 # (_connect / _nb_connect with version 5, where the firmware has them),
-# before anything is sent.
+# before anything is sent; so are properties (see below).
 import _umqtt
 from mqttutil import eq, have, raises, skip, ok
 from fakesock import scripted, finish
@@ -38,6 +38,13 @@ if hasattr(c, "_connect"):
     refused(c._connect, True, 5)
 if hasattr(c, "_nb_connect"):  # the non-blocking calls come with mqtt_as
     refused(c._nb_connect, True, 5)
+# The calls' properties: with the micropython-lib façades (which pass
+# theirs through) the argument is there and anything but None is a
+# ValueError; a simple2-only firmware has simple2's signatures: TypeError.
+exc = ValueError if hasattr(_umqtt, "Client") else TypeError
+raises(exc, lambda: c.publish("t", b"x", properties={1: 1}))
+raises(exc, c.subscribe, "t", 0, {1: 1})
+raises(exc, c.unsubscribe, "t", {1: 1})
 eq(bytes(fake.tx), b"", "nothing sent")
 finish(c, real)
 ok()
