@@ -19,19 +19,15 @@ mp_obj_t umqtt_call_method(mp_obj_t obj, qstr name, size_t n_args, const mp_obj_
 }
 
 // setsockopt(IPPROTO_TCP, TCP_NODELAY, 1), best effort: MQTT packets are
-// small and latency-bound, Nagle must not hold a PUBLISH back. Not every
-// port has the constants or the option (OSError, AttributeError: ignored).
-static void umqtt_nodelay(mp_obj_t socket_mod, mp_obj_t raw) {
+// small and latency-bound, Nagle must not hold a PUBLISH back. The numbers
+// are the same everywhere (6, 1: POSIX, lwIP, Windows), so they are not
+// looked up; not every socket has the option (OSError, AttributeError:
+// ignored).
+static void umqtt_nodelay(mp_obj_t raw) {
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
-        mp_obj_t dest[2];
-        mp_obj_t opt[3];
-        mp_load_method_maybe(socket_mod, MP_QSTR_IPPROTO_TCP, dest);
-        opt[0] = dest[0] != MP_OBJ_NULL ? dest[0] : MP_OBJ_NEW_SMALL_INT(6);
-        mp_load_method_maybe(socket_mod, MP_QSTR_TCP_NODELAY, dest);
-        opt[1] = dest[0] != MP_OBJ_NULL ? dest[0] : MP_OBJ_NEW_SMALL_INT(1);
-        opt[2] = MP_OBJ_NEW_SMALL_INT(1);
-        umqtt_call_method(raw, MP_QSTR_setsockopt, 3, opt);
+        static const mp_rom_obj_t opt[3] = {MP_ROM_INT(6), MP_ROM_INT(1), MP_ROM_INT(1)};
+        umqtt_call_method(raw, MP_QSTR_setsockopt, 3, (const mp_obj_t *)opt);
         nlr_pop();
     } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))
                && !mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_AttributeError))) {
@@ -66,20 +62,13 @@ static mp_obj_t umqtt_tls(mp_obj_t raw, mp_obj_t ssl, mp_obj_t ssl_params, mp_ob
     }
     mp_obj_t umqtt = mp_import_name(MP_QSTR_umqtt, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
     mp_obj_t tls_wrap = mp_load_attr(mp_import_from(umqtt, MP_QSTR__net), MP_QSTR_tls_wrap);
-    // tls_wrap(raw, **ssl_params)
-    mp_map_t *params = ssl_params == mp_const_none ? NULL : mp_obj_dict_get_map(ssl_params);
-    size_t n_kw = params == NULL ? 0 : params->used;
-    mp_obj_t *call = m_new(mp_obj_t, 1 + 2 * n_kw);
-    call[0] = raw;
-    size_t k = 0;
-    for (size_t i = 0; params != NULL && i < params->alloc && k < n_kw; i++) {
-        if (mp_map_slot_is_filled(params, i)) {
-            call[1 + 2 * k] = MP_OBJ_NEW_QSTR(mp_obj_str_get_qstr(params->table[i].key));
-            call[2 + 2 * k] = params->table[i].value;
-            k++;
-        }
+    if (ssl_params == mp_const_none) {
+        return mp_call_function_1(tls_wrap, raw);
     }
-    return mp_call_function_n_kw(tls_wrap, 1, k, call);
+    // tls_wrap(raw, **ssl_params): one keyword slot whose key MP_OBJ_NULL
+    // marks a dict to unpack, then the bitmap of *args (none).
+    mp_obj_t call[5] = {tls_wrap, raw, MP_OBJ_NULL, ssl_params, MP_OBJ_NEW_SMALL_INT(0)};
+    return mp_call_method_n_kw_var(false, 1 | (1 << 8), call);
 }
 
 // open_conn(server, port, ssl, ssl_params, timeout, hostname=None, socket=None)
@@ -113,7 +102,7 @@ mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args) {
     if (nlr_push(&nlr) == 0) {
         umqtt_call_method(raw, MP_QSTR_settimeout, 1, &timeout);
         umqtt_call_method(raw, MP_QSTR_connect, 1, &sockaddr);
-        umqtt_nodelay(socket_mod, raw);
+        umqtt_nodelay(raw);
         mp_obj_t sock = raw;
         if (mp_obj_is_true(ssl)) {
             if (hostname == mp_const_none && mp_obj_is_dict_or_ordereddict(ssl_params)) {
