@@ -90,13 +90,10 @@ mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args) {
     mp_obj_t where[2] = {server, port};
     mp_obj_t ai = mp_call_function_n_kw(mp_load_attr(socket_mod, MP_QSTR_getaddrinfo), 2, 0, where);
     ai = mp_obj_subscr(ai, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL);
-    size_t n;
+    // (family, type, proto, canonname, sockaddr); another length: ValueError
     mp_obj_t *items;
-    mp_obj_get_array(ai, &n, &items);
-    if (n < 3) {
-        mp_raise_ValueError(MP_ERROR_TEXT("getaddrinfo() result too short"));
-    }
-    mp_obj_t sockaddr = items[n - 1];
+    mp_obj_get_array_fixed_n(ai, 5, &items);
+    mp_obj_t sockaddr = items[4];
     mp_obj_t raw = mp_call_function_n_kw(mp_load_attr(socket_mod, MP_QSTR_socket), 3, 0, items);
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
