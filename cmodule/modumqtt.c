@@ -96,8 +96,8 @@ static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__umqtt) },
     { MP_ROM_QSTR(MP_QSTR_Simple2), MP_ROM_PTR(&umqtt_simple2_type) },
     { MP_ROM_QSTR(MP_QSTR_MQTTException), MP_ROM_PTR(&mp_type_MQTTException) },
-    { MP_ROM_QSTR(MP_QSTR_open_conn), MP_ROM_PTR(&umqtt_open_conn_obj) },
     #if defined(UMQTT_MPLIB)
+    { MP_ROM_QSTR(MP_QSTR_open_conn), MP_ROM_PTR(&umqtt_open_conn_obj) },  // umqtt.simple's
     { MP_ROM_QSTR(MP_QSTR_Client), MP_ROM_PTR(&umqtt_client_type) },
     { MP_ROM_QSTR(MP_QSTR_Simple), MP_ROM_PTR(&umqtt_simple_type) },
     { MP_ROM_QSTR(MP_QSTR_API_SIMPLE2), MP_ROM_INT(UMQTT_API_SIMPLE2) },

@@ -580,7 +580,8 @@ extern const mp_obj_dict_t umqtt_simple2_locals_dict;
     { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_set_callback_status), MP_ROM_PTR(&umqtt_set_callback_status_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_set_last_will), MP_ROM_PTR(&umqtt_set_last_will_obj) },
-// umqtt_net.c: _umqtt.open_conn (the broker connection every façade opens).
+// umqtt_net.c: open_conn, the broker connection every façade opens (simple2's
+// connect() calls it; `_umqtt.open_conn` with UMQTT_MPLIB, for umqtt.simple).
 extern const mp_obj_fun_builtin_var_t umqtt_open_conn_obj;
 mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args);
 // obj.name(*args), at most 3 of them.

@@ -119,6 +119,8 @@ mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args) {
         nlr_jump(nlr.ret_val);
     }
 }
+#if defined(UMQTT_MPLIB)
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_open_conn_obj, 5, 7, umqtt_open_conn);
+#endif
 
 #endif // MICROPY_PY_UMQTT

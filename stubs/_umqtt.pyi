@@ -62,7 +62,9 @@ def open_conn(
     (*ssl_params* are the old ``ssl.wrap_socket()`` keywords, a dict), or an
     SSLContext-like object (its ``wrap_socket(sock, server_hostname=...)``).
     *hostname*: the TLS server name (default: ``ssl_params["server_hostname"]``).
-    *socket*: the module to use (default: the port's)."""
+    *socket*: the module to use (default: the port's). Like :func:`close`,
+    only in a firmware with the façades built on micropython-lib's
+    conventions (``Simple2.connect()`` opens its connection itself)."""
 
 def topic_matches(filter: _Buffer, topic: _Buffer) -> bool:
     """MQTT wildcard matching (``+``, ``#``; ``$`` topics are not matched by a

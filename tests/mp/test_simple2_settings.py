@@ -9,7 +9,6 @@ import time
 import testenv
 from mqttutil import check, eq, raises, uid, topic, wait_until, Recorder, close_quietly, connected, mqtt_code
 from umqtt.simple2 import MQTTClient
-import _umqtt
 
 # Nothing per client in the instance dict: the settings live in the native client.
 c = connected("settings")
@@ -89,7 +88,7 @@ close_quietly(st)
 
 # Arguments.
 raises(TypeError, MQTTClient, "only-an-id")
-raises(TypeError, _umqtt.open_conn, testenv.HOST, testenv.PORT, True, [1], 5)  # ssl_params not a dict
+raises(TypeError, MQTTClient(uid("p"), testenv.HOST, port=testenv.PORT, ssl=True, ssl_params=[1]).connect)  # not a dict
 try:
     MQTTClient(uid("r"), testenv.HOST, port=1, socket_timeout=2).connect()  # nothing listens on 1
     check(False, "connect to a closed port")
