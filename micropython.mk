@@ -19,7 +19,7 @@ UMQTT_PROFILE ?= full
 ifeq ($(UMQTT_PROFILE),full)
 UMQTT_PROFILE_MQTT5 := 1
 UMQTT_PROFILE_MQTT31 := 1
-UMQTT_PROFILE_FACADES := simple2,robust2,simple,robust,client,mqtt_as
+UMQTT_PROFILE_FACADES := simple2,robust2,simple,robust,client,mqtt_as,tls
 else ifeq ($(UMQTT_PROFILE),minimal)
 UMQTT_PROFILE_MQTT5 := 0
 UMQTT_PROFILE_MQTT31 := 0

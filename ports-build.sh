@@ -270,6 +270,12 @@ cmd_unix() {
     mpy=$(cmd_source)
     firmware=$(unix_firmware "$SEL_TAG")
     log "building the unix firmware, $SEL_DESC ($mpy)"
+    # makemanifest remakes frozen_content.c only when a frozen file is newer
+    # than it: after a manifest change that drops a file it would stay stale.
+    local frozen="$mpy/ports/unix/build-umqtt-rs$SEL_TAG/frozen_content.c"
+    if [ -e "$frozen" ] && [ -n "$(find "$ROOT/python" -name 'manifest*.py' -newer "$frozen")" ]; then
+        rm -f "$frozen"
+    fi
     make -s -C "$mpy/mpy-cross" -j"$JOBS" >/dev/null
     make -s -C "$mpy/ports/unix" -j"$JOBS" \
         BUILD="build-umqtt-rs$SEL_TAG" "${SEL_ARGS[@]}" \
@@ -528,7 +534,7 @@ cmd_size() {
         done
         read -r s2 s2all <<<"$pure"
         echo
-        echo "full: MQTT 3.1, 3.1.1 and 5; every facade (simple2, robust2, simple, robust, umqtt.MQTTClient, mqtt_as)."
+        echo "full: MQTT 3.1, 3.1.1 and 5; every facade (simple2, robust2, simple, robust, umqtt.MQTTClient, mqtt_as) and umqtt._net (ssl=True with ssl_params)."
         echo "minimal: MQTT 3.1.1; umqtt.simple2 (with umqtt.errno)."
         # A tree whose engine has no mqtt5 switch yet builds it in regardless.
         if [ "$("$(unix_firmware -minimal)" -c 'import _umqtt; print(getattr(_umqtt, "MQTT5", True))')" != False ]; then

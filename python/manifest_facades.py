@@ -8,10 +8,14 @@
 #     include("/path/to/umqtt-rs/python/manifest_facades.py", facades="simple2,mqtt_as")
 #
 # options.facades: names separated by commas or spaces, "none" for none.
-options.defaults(facades="simple2 robust2 simple robust client mqtt_as")
+options.defaults(facades="simple2 robust2 simple robust client mqtt_as tls")
 
-# The umqtt package's files each facade imports (besides __init__, _net and
-# errno, which every facade has). mqtt_as is a top-level module of its own.
+# The umqtt package's files each facade imports (besides __init__ and errno,
+# which every facade has). mqtt_as is a top-level module of its own. `tls`
+# is not a facade but umqtt._net: ssl=True with ssl_params (the old
+# ssl.wrap_socket() keywords) for every facade; mqtt_as imports it itself.
+# Without it ssl=True raises the ImportError that names umqtt._net, and an
+# SSLContext passed as ssl works as everywhere.
 _PACKAGE_FILES = {
     "simple2": ("simple2.py",),
     "robust2": ("robust2.py", "simple2.py"),
@@ -19,7 +23,8 @@ _PACKAGE_FILES = {
     "robust": ("robust.py", "simple.py"),
     # `from umqtt import MQTTClient` (umqtt/_client.py) reconnects with robust.
     "client": ("_client.py", "robust.py", "simple.py"),
-    "mqtt_as": (),
+    "mqtt_as": ("_net.py",),
+    "tls": ("_net.py",),
 }
 
 _names = options.facades.replace(",", " ").split()
@@ -34,7 +39,7 @@ for _name in _names:
 
 _files = []
 for _name in _names:
-    for _f in ("__init__.py", "_net.py", "errno.py") + _PACKAGE_FILES[_name]:
+    for _f in ("__init__.py", "errno.py") + _PACKAGE_FILES[_name]:
         if _f not in _files:
             _files.append(_f)
 # umqtt/__init__.py loads `from umqtt import MQTTClient` lazily: without the

@@ -5,7 +5,8 @@ A test script declares it in a header line among its first lines:
     # needs: robust client mqtt5
 
 The words are the facades of UMQTT_FACADES beyond umqtt.simple2 (every
-build has simple2, umqtt.errno and the package's own modules), ``mqtt5``
+build has simple2, umqtt.errno and the package's __init__), ``tls``
+(umqtt._net: ssl=True with ssl_params; UMQTT_FACADES' tls), ``mqtt5``
 (the engine's MQTT 5, UMQTT_MQTT5), ``mqtt31`` (its MQTT 3.1, UMQTT_MQTT31),
 ``nonblocking`` (the client's _nb_* calls and stream protocol, which come
 with the mqtt_as facade) and ``qos2`` (the engine's QoS 2 flows, UMQTT_QOS2,
@@ -23,6 +24,7 @@ FEATURES = {
     "robust": ("umqtt.robust", "umqtt.robust"),
     "client": ("umqtt._client", "umqtt.MQTTClient"),
     "mqtt_as": ("mqtt_as", "mqtt_as"),
+    "tls": ("umqtt._net", "umqtt._net (tls: ssl=True with ssl_params)"),
     "mqtt5": (None, "MQTT 5"),
     "mqtt31": (None, "MQTT 3.1"),
     "nonblocking": (None, "the non-blocking calls (built with mqtt_as)"),

@@ -1,3 +1,4 @@
+# needs: tls
 # Mutual TLS: the 4th listener requires a client certificate signed by the
 # test CA.  ssl_params as for ssl.wrap_socket() on MicroPython 1.26:
 # key/cert (DER or PEM bytes, as tls.SSLContext.load_cert_chain takes),

@@ -9,12 +9,6 @@ import testenv
 from mqttutil import check, eq, raises, uid, topic, wait_until, Recorder, close_quietly
 from umqtt.simple2 import MQTTClient
 
-try:
-    import ssl as _ssl
-    _ssl.CERT_REQUIRED
-except (ImportError, AttributeError):
-    import tls as _ssl
-
 
 class Hooked(MQTTClient):
     action = None  # what the next _write/_read does to the client, once
@@ -54,9 +48,14 @@ if not hasattr(MQTTClient, "_nb_publish"):  # a firmware without mqtt_as
 def new(tls):
     if not tls:
         return Hooked(uid("re"), testenv.HOST, port=testenv.PORT)
-    params = {"server_hostname": testenv.SERVER_HOSTNAME, "cert_reqs": _ssl.CERT_REQUIRED,
-              "cadata": testenv.read(testenv.CA_DER)}
-    return Hooked(uid("re"), testenv.HOST, port=testenv.PORT_TLS, ssl=True, ssl_params=params)
+    # An SSLContext as ssl (every firmware; ssl=True needs umqtt._net).
+    import tls
+
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    ctx.verify_mode = tls.CERT_REQUIRED
+    ctx.load_verify_locations(testenv.read(testenv.CA_DER))  # (positional only on 1.26)
+    return Hooked(uid("re"), testenv.HOST, port=testenv.PORT_TLS, ssl=ctx,
+                  ssl_params={"server_hostname": testenv.SERVER_HOSTNAME})
 
 
 for tls in (False, True):

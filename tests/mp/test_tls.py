@@ -1,3 +1,4 @@
+# needs: tls
 # TLS: ssl=True with ssl_params against the TLS listener (server auth only).
 #
 # ssl_params are written the way a MicroPython 1.26 user writes them for

@@ -1,3 +1,4 @@
+# needs: tls
 # TLS certificate verification (cert_reqs=CERT_REQUIRED): the right CA and
 # host name connect; a wrong CA, a wrong host name or an expired server
 # certificate are refused -- an exception from connect() that names the
