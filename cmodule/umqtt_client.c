@@ -148,6 +148,7 @@ void umqtt_raise_props_need_v5(void) {
 //        keepalive=0, ssl=False, ssl_params=None, socket_timeout=5,
 //        message_timeout=10, *, max_packet_size=16384, max_qos=1,
 //        api=API_SIMPLE2, props_dict=False)
+// (max_qos with UMQTT_MAX_QOS_ARG.)
 // max_packet_size is the largest incoming packet accepted, not a buffer
 // (umqtt_buffers.c). Simple2 and Simple take these arguments after owner and
 // keep the façade's attributes themselves (umqtt_simple2.c); Client none.
@@ -176,7 +177,9 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
         { MP_QSTR_socket_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(5)} },
         { MP_QSTR_message_timeout, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(10)} },
         { MP_QSTR_max_packet_size, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_DEFAULT_MAX_PACKET} },
+        #if UMQTT_MAX_QOS_ARG
         { MP_QSTR_max_qos, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1} },
+        #endif
         #if defined(UMQTT_MPLIB)
         { MP_QSTR_api, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = UMQTT_API_SIMPLE2} },
         { MP_QSTR_props_dict, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
@@ -185,7 +188,11 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
     mp_int_t max_packet = args[ARG_max_packet_size].u_int;
+    #if UMQTT_MAX_QOS_ARG
     mp_int_t max_qos = args[ARG_max_qos].u_int;
+    #else
+    const mp_int_t max_qos = 1;
+    #endif
     #if defined(UMQTT_MPLIB)
     const umqtt_conventions_t *conv = umqtt_conv_of(args[ARG_api].u_int, args[ARG_props_dict].u_bool);
     bool unknown_api = conv == NULL;
@@ -507,8 +514,11 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_re
 #endif
 
 // A SUBSCRIBE's options byte: the QoS (bits 0-1) within the façade's limit;
-// MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling (<< 4).
+// MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling
+// (<< 4). Without UMQTT_V5_ARGS (simple2 only, no MQTT 5) it is simple2's
+// qos: AssertionError outside 0..1.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
+    #if UMQTT_V5_ARGS
     if (options < 0) {
         umqtt_check_qos(self, options);  // a negative QoS: simple2's AssertionError
     }
@@ -518,7 +528,9 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     if (options > 0x3f) {
         mp_raise_ValueError(MP_ERROR_TEXT("subscription options must be at most 0x3f"));
     }
-    umqtt_check_qos(self, options & 3);
+    options &= 3;
+    #endif
+    umqtt_check_qos(self, options);
 }
 
 // What a SUBSCRIBE or UNSUBSCRIBE takes, gathered in the order the glue's

@@ -16,7 +16,7 @@
 //   umqtt_events.c    the one event dispatcher: a packet the engine handled
 //                     -> message callback and ack, cbstat, return value or
 //                     exception, by the caller's conventions
-//   umqtt_pending.c   the type `PendingAcks` (rcv_pids, a live view), the
+//   umqtt_pending.c   the type `rcv_pids` (a live view), the
 //                     default newpid, _clear_pending/_pending/_take_pid/_pids
 //   umqtt_net.c       open_conn(): the socket (and TLS) to the broker
 //   umqtt_simple2.c   simple2's attributes (client_id, cb, lw_*...) kept
@@ -92,7 +92,8 @@
 // without the feature qos2 leaves them out (both or neither). The engine
 // then refuses QoS 2 (a will's aside), a QoS 2 PUBLISH from the broker is a
 // protocol violation, and a client's max_qos=2 a ValueError (which tells
-// tests/needs.py).
+// tests/needs.py; without UMQTT_MPLIB as well there is no max_qos keyword:
+// a TypeError).
 #ifndef UMQTT_QOS2
 #define UMQTT_QOS2 (1)
 #endif
@@ -128,6 +129,13 @@
 #define UMQTT_V5_ARGS (1)
 #else
 #define UMQTT_V5_ARGS (0)
+#endif
+// A client's max_qos keyword: umqtt.simple's (QoS 2 with the QoS 2 flows);
+// simple2's clients are always max_qos=1, so a firmware with neither has none.
+#if defined(UMQTT_QOS2) || defined(UMQTT_MPLIB)
+#define UMQTT_MAX_QOS_ARG (1)
+#else
+#define UMQTT_MAX_QOS_ARG (0)
 #endif
 // _keepalive_set/_keepalive_due, the keep-alive timer the reconnecting
 // façades drive (umqtt.robust2, umqtt.MQTTClient, mqtt_as): -DUMQTT_KEEPALIVE=0

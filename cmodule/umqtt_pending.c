@@ -1,7 +1,7 @@
-// umqtt-rs: rcv_pids, the type PendingAcks: a dict-like live view
+// umqtt-rs: rcv_pids, the type `rcv_pids` (stubs: _PendingAcks): a dict-like live view
 // (pid -> deadline in ticks_ms) over the engine's in-flight table. User
 // code may read it and insert pids that must time out. Also the default
-// newpid (PacketIds) and the client's methods on the table and its packet
+// newpid (type `newpid`) and the client's methods on the table and its packet
 // ids (a clean session's clear; with UMQTT_MPLIB the methods _clear_pending,
 // _pending, _take_pid, _pids).
 
@@ -162,7 +162,7 @@ static MP_DEFINE_CONST_DICT(umqtt_pending_locals_dict, umqtt_pending_locals_dict
 
 static MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_pending_type,
-    MP_QSTR_PendingAcks,
+    MP_QSTR_rcv_pids,  // (its attribute's name: no name of its own in flash)
     MP_TYPE_FLAG_ITER_IS_GETITER | MP_TYPE_FLAG_EQ_CHECKS_OTHER_TYPE,
     subscr, umqtt_pending_subscr,
     unary_op, umqtt_pending_unary_op,
@@ -199,7 +199,7 @@ static mp_obj_t umqtt_pids_iternext(mp_obj_t self_in) {
 
 static MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_pids_type,
-    MP_QSTR_PacketIds,
+    MP_QSTR_newpid,  // (likewise)
     MP_TYPE_FLAG_ITER_IS_ITERNEXT,
     iter, umqtt_pids_iternext
     );

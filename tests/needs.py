@@ -52,7 +52,7 @@ try:
     try:  # without the QoS 2 flows a client's max_qos is at most 1
         _umqtt.Simple2(None, "c", "h", max_qos=2)
         _q2 = 1
-    except ValueError:
+    except (ValueError, TypeError):  # (TypeError: no max_qos keyword at all)
         _q2 = 0
 except ImportError:
     _v5 = _v31 = _nb = _q2 = 0

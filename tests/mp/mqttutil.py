@@ -104,7 +104,7 @@ def has_qos2():
         return True
     try:
         _umqtt.Simple2(None, "c", "h", max_qos=2)
-    except ValueError:
+    except (ValueError, TypeError):  # (TypeError: no max_qos keyword at all)
         return False
     return True
 

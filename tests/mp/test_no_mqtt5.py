@@ -45,6 +45,10 @@ exc = ValueError if hasattr(_umqtt, "Client") else TypeError
 raises(exc, lambda: c.publish("t", b"x", properties={1: 1}))
 raises(exc, c.subscribe, "t", 0, {1: 1})
 raises(exc, c.unsubscribe, "t", {1: 1})
+# Subscription options beyond the QoS: MQTT 5's (ValueError) where the
+# calls take MQTT 5's arguments, else simple2's qos (AssertionError).
+c.set_callback(lambda *a: None)
+raises(ValueError if hasattr(_umqtt, "Client") else AssertionError, c.subscribe, "t", 4)
 eq(bytes(fake.tx), b"", "nothing sent")
 finish(c, real)
 ok()
