@@ -98,7 +98,8 @@ static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const 
     }
     #endif
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev->qos, ev->pid, io_timeout));
+    // (the receive call acks *ev with UMQTT_ACCEPT: it reads, never writes, it)
+    umqtt_check_io(self, umqtt_client_receive(self->engine, &io, UMQTT_ACCEPT, io_timeout, (umqtt_event *)ev));
 }
 
 static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {

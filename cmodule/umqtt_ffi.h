@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+// `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
+// in `*event` instead of reading.
+#define UMQTT_ACCEPT INT32_MIN
+
 #if defined(UMQTT_NONBLOCKING)
 // `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 #define UMQTT_NB_UNSUBSCRIBE 255
@@ -82,7 +86,7 @@ typedef enum {
   // Nothing arrived in time.
   UMQTT_EVENT_KIND_NONE,
   // An application message: topic, payload, qos, pid, retain, dup. Call
-  // [`umqtt_client_accept`] once it is delivered to send its ack.
+  // [`umqtt_client_receive`] again with `UMQTT_ACCEPT` once it is delivered, to send its ack.
   UMQTT_EVENT_KIND_MESSAGE,
   // A QoS 2 message resent by the broker before it was released: already
   // delivered, not to be delivered again (never without feature `qos2`).
@@ -460,11 +464,19 @@ umqtt_status umqtt_client_disconnect(umqtt_client *client,
 // one to start (0: only if bytes are already there); once started, the
 // rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 // packet is kept and the next call continues it). Acks the engine owes
-// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; a
-// message's own ack waits for [`umqtt_client_accept`].
+// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+//
+// A message's own ack waits until it is delivered (its callback
+// returned): then the caller calls again with `first_byte_timeout`
+// [`UMQTT_ACCEPT`] and the same `*event`, which sends its PUBACK (QoS 1)
+// or PUBREC (QoS 2), once, within `io_timeout`, and reads nothing.
+// Nothing is sent for QoS 0, for a delivery already closed, or when the
+// connection changed since it was reported. (One entry point for both:
+// they share their checks.)
 //
 // # Safety
-// `client` initialised; `io` valid for the call; `event` writable.
+// `client` initialised; `io` valid for the call; `event` writable (and,
+// with `UMQTT_ACCEPT`, what the receive wrote there).
 umqtt_status umqtt_client_receive(umqtt_client *client,
                                   const umqtt_io *io,
                                   int32_t first_byte_timeout,
@@ -487,19 +499,6 @@ bool umqtt_client_pending_body(umqtt_client *client, uint8_t *first_byte, size_t
 // # Safety
 // `client` initialised.
 bool umqtt_client_skip_body(umqtt_client *client);
-
-// The message [`umqtt_client_receive`] reported with `qos` and `pid` has
-// been delivered (its callback returned): send its PUBACK (QoS 1) or
-// PUBREC (QoS 2), once. Nothing is sent for QoS 0, for a delivery already
-// closed, or when the connection changed since it was reported.
-//
-// # Safety
-// `client` initialised; `io` valid for the call.
-umqtt_status umqtt_client_accept(umqtt_client *client,
-                                 const umqtt_io *io,
-                                 uint8_t qos,
-                                 uint16_t pid,
-                                 int32_t io_timeout);
 
 // The callback of the message reported with `qos` and `pid` raised (or
 // it could not be handed over): close its delivery without an ack, so the
@@ -634,7 +633,7 @@ umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, u
 #if defined(UMQTT_NONBLOCKING)
 // The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
 // has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
-// next flush, once (see [`crate::umqtt_client_accept`]).
+// next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 //
 // # Safety
 // `client` initialised.

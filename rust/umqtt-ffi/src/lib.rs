@@ -262,7 +262,7 @@ pub enum umqtt_event_kind {
     /// Nothing arrived in time.
     None,
     /// An application message: topic, payload, qos, pid, retain, dup. Call
-    /// [`umqtt_client_accept`] once it is delivered to send its ack.
+    /// [`umqtt_client_receive`] again with `UMQTT_ACCEPT` once it is delivered, to send its ack.
     Message,
     /// A QoS 2 message resent by the broker before it was released: already
     /// delivered, not to be delivered again (never without feature `qos2`).
