@@ -116,7 +116,11 @@ bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
     return true;
 }
 
-void umqtt_tables_grow(umqtt_client_obj_t *self, size_t rows) {
+void umqtt_tables_room(umqtt_client_obj_t *self) {
+    size_t rows = umqtt_client_rows_wanted(self->engine);
+    if (rows == 0) {
+        return;
+    }
     uint8_t *block = m_new(uint8_t, rows * umqtt_row_size());
     umqtt_check(self, umqtt_client_move_tables(self->engine, block, rows), 0);
     if (self->rows != NULL) {
