@@ -16,7 +16,8 @@ static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t s
     }
 }
 
-// The first refusal (>= 0x80) among MQTT 5 SUBACK/UNSUBACK reason codes.
+// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes.
+#if defined(UMQTT_MQTT5)
 static mp_int_t umqtt_first_error(umqtt_bytes codes) {
     for (size_t i = 0; i < codes.len; i++) {
         if (codes.ptr[i] >= 0x80) {
@@ -25,6 +26,7 @@ static mp_int_t umqtt_first_error(umqtt_bytes codes) {
     }
     return 0x80;
 }
+#endif
 
 // Reports acks whose time ran out: cbstat(pid, 0). At most as many as were
 // in flight when it started: a cbstat that puts an expired pid back into
@@ -129,7 +131,11 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
             status = 1;
             break;
         case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
+            #if defined(UMQTT_MQTT5)
             status = umqtt_first_error(ev->codes);
+            #else
+            status = 0x80;  // MQTT 3's one refusal (the engine leaves codes empty)
+            #endif
             if (!rc->acks_as_status) {
                 umqtt_raise_suback_failed(self, status);
             }

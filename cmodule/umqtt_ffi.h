@@ -313,7 +313,8 @@ typedef struct {
   umqtt_bytes topic;
   // Payload of a message.
   umqtt_bytes payload;
-  // SUBACK return codes; MQTT 5 UNSUBACK reason codes.
+  // MQTT 5: SUBACK and UNSUBACK reason codes (empty without feature
+  // `mqtt5`: an MQTT 3 SUBACK refuses with 0x80 alone).
   umqtt_bytes codes;
   // MQTT 5: the reason code of a PUBACK, PUBREC, PUBCOMP or DISCONNECT.
   uint8_t reason;

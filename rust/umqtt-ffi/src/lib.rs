@@ -313,7 +313,8 @@ pub struct umqtt_event {
     pub topic: umqtt_bytes,
     /// Payload of a message.
     pub payload: umqtt_bytes,
-    /// SUBACK return codes; MQTT 5 UNSUBACK reason codes.
+    /// MQTT 5: SUBACK and UNSUBACK reason codes (empty without feature
+    /// `mqtt5`: an MQTT 3 SUBACK refuses with 0x80 alone).
     pub codes: umqtt_bytes,
     /// MQTT 5: the reason code of a PUBACK, PUBREC, PUBCOMP or DISCONNECT.
     pub reason: u8,
@@ -380,7 +381,10 @@ impl umqtt_event {
         };
         ev.kind = kind;
         ev.pid = pid.map_or(0, Pid::get);
-        ev.codes = umqtt_bytes::of(codes);
+        // Only MQTT 5's are read (the C glue: MQTT 3 refuses with 0x80 alone).
+        if cfg!(feature = "mqtt5") {
+            ev.codes = umqtt_bytes::of(codes);
+        }
         ev
     }
 
