@@ -71,10 +71,10 @@ typedef enum {
   UMQTT_STATUS_NESTED_TOO_DEEP,
   // Receive calls: the packet being read has a body larger than the
   // receive buffer (`umqtt_client_pending_body` says how large). Call
-  // again with a buffer that size, or after `umqtt_client_skip_body`;
+  // again with a buffer that size, or after skipping it (`skip`);
   // nothing of the body has been read.
   UMQTT_STATUS_NEED_BUFFER,
-  // Receive calls: the PUBLISH `umqtt_client_skip_body` dropped has gone
+  // Receive calls: the PUBLISH `umqtt_client_pending_body` skipped has gone
   // by; the stream is in step and the connection usable. Nothing was
   // delivered and nothing acknowledged (a QoS 1/2 message comes again
   // when the broker resends it, on the next connection).
@@ -484,22 +484,19 @@ umqtt_status umqtt_client_receive(umqtt_client *client,
                                   int32_t io_timeout,
                                   umqtt_event *event);
 
-// After `NeedBuffer`: the first byte and body length of the packet being
-// read, for a receive buffer of that size. `false` if none is pending.
+// After `NeedBuffer`: the body length of the packet being read, in
+// `*len`, for a receive buffer of that size. `false` if none is pending.
+//
+// With `skip`, for a PUBLISH no buffer can be found for (`len` is not
+// written): the next receive calls read its body through the buffer they
+// are given and drop it, then return `Skipped` (see
+// [`umqtt_status::Skipped`]). `false` if no PUBLISH body is pending
+// (other packets cannot be skipped: the session needs them). (One entry
+// point for both: they share their checks.)
 //
 // # Safety
-// `client` initialised; outputs null or writable.
-bool umqtt_client_pending_body(umqtt_client *client, uint8_t *first_byte, size_t *len);
-
-// After `NeedBuffer` for a PUBLISH no buffer can be found for: the next
-// receive calls read its body through the buffer they are given and drop
-// it, then return `Skipped` (see [`umqtt_status::Skipped`]). `false` if
-// no PUBLISH body is pending (other packets cannot be skipped: the
-// session needs them).
-//
-// # Safety
-// `client` initialised.
-bool umqtt_client_skip_body(umqtt_client *client);
+// `client` initialised; `len` null or writable.
+bool umqtt_client_pending_body(umqtt_client *client, bool skip, size_t *len);
 
 // The callback of the message reported with `qos` and `pid` raised (or
 // it could not be handed over): close its delivery without an ack, so the

@@ -762,48 +762,36 @@ pub(crate) fn receive_in(
     Ok(umqtt_event::of(&incoming))
 }
 
-/// After `NeedBuffer`: the first byte and body length of the packet being
-/// read, for a receive buffer of that size. `false` if none is pending.
+/// After `NeedBuffer`: the body length of the packet being read, in
+/// `*len`, for a receive buffer of that size. `false` if none is pending.
+///
+/// With `skip`, for a PUBLISH no buffer can be found for (`len` is not
+/// written): the next receive calls read its body through the buffer they
+/// are given and drop it, then return `Skipped` (see
+/// [`umqtt_status::Skipped`]). `false` if no PUBLISH body is pending
+/// (other packets cannot be skipped: the session needs them). (One entry
+/// point for both: they share their checks.)
 ///
 /// # Safety
-/// `client` initialised; outputs null or writable.
+/// `client` initialised; `len` null or writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_pending_body(
     client: *mut umqtt_client,
-    first_byte: *mut u8,
+    skip: bool,
     len: *mut usize,
 ) -> bool {
-    // SAFETY: forwarded contract.
-    let Some((first, body_len)) = (unsafe { client_mut(client) })
-        .ok()
-        .and_then(|c| c.reader().pending_body())
-    else {
-        return false;
-    };
-    write_ptr(first_byte, first);
-    write_ptr(len, body_len);
-    true
-}
-
-/// After `NeedBuffer` for a PUBLISH no buffer can be found for: the next
-/// receive calls read its body through the buffer they are given and drop
-/// it, then return `Skipped` (see [`umqtt_status::Skipped`]). `false` if
-/// no PUBLISH body is pending (other packets cannot be skipped: the
-/// session needs them).
-///
-/// # Safety
-/// `client` initialised.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_skip_body(client: *mut umqtt_client) -> bool {
     // SAFETY: forwarded contract.
     let Ok(c) = (unsafe { client_mut(client) }) else {
         return false;
     };
-    let is_publish = c
-        .reader()
-        .pending_body()
-        .is_some_and(|(first, _)| first >> 4 == 3);
-    is_publish && c.reader().skip_body()
+    let Some((first, body_len)) = c.reader().pending_body() else {
+        return false;
+    };
+    if skip {
+        return first >> 4 == 3 && c.reader().skip_body();
+    }
+    write_ptr(len, body_len);
+    true
 }
 
 /// The ack of the message reported with `qos` and `pid` (see

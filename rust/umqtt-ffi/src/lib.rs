@@ -139,10 +139,10 @@ pub enum umqtt_status {
     NestedTooDeep,
     /// Receive calls: the packet being read has a body larger than the
     /// receive buffer (`umqtt_client_pending_body` says how large). Call
-    /// again with a buffer that size, or after `umqtt_client_skip_body`;
+    /// again with a buffer that size, or after skipping it (`skip`);
     /// nothing of the body has been read.
     NeedBuffer,
-    /// Receive calls: the PUBLISH `umqtt_client_skip_body` dropped has gone
+    /// Receive calls: the PUBLISH `umqtt_client_pending_body` skipped has gone
     /// by; the stream is in step and the connection usable. Nothing was
     /// delivered and nothing acknowledged (a QoS 1/2 message comes again
     /// when the broker resends it, on the next connection).
