@@ -46,9 +46,8 @@ void umqtt_buffers_init(umqtt_client_obj_t *self) {
 }
 
 void umqtt_rx_grow(umqtt_client_obj_t *self) {
-    uint8_t first_byte = 0;
     size_t len = 0;
-    if (!umqtt_client_pending_body(self->engine, &first_byte, &len)) {
+    if (!umqtt_client_pending_body(self->engine, false, &len)) {
         umqtt_raise_status(self, UMQTT_STATUS_INTERNAL, 0);
     }
     // A block still attached belonged to a packet a reset abandoned.
@@ -57,7 +56,7 @@ void umqtt_rx_grow(umqtt_client_obj_t *self) {
     // +1: the NUL a bytes object made from the block gets.
     uint8_t *block = m_malloc_maybe(len + 1);
     if (block == NULL) {
-        if (umqtt_client_skip_body(self->engine)) {
+        if (umqtt_client_pending_body(self->engine, true, NULL)) {
             return;  // a PUBLISH: read through rx_inline and dropped
         }
         block = m_malloc(len + 1);  // raises MemoryError; the packet waits, unread
@@ -116,7 +115,11 @@ bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
     return true;
 }
 
-void umqtt_tables_grow(umqtt_client_obj_t *self, size_t rows) {
+void umqtt_tables_room(umqtt_client_obj_t *self) {
+    size_t rows = umqtt_client_rows_wanted(self->engine);
+    if (rows == 0) {
+        return;
+    }
     uint8_t *block = m_new(uint8_t, rows * umqtt_row_size());
     umqtt_check(self, umqtt_client_move_tables(self->engine, block, rows), 0);
     if (self->rows != NULL) {

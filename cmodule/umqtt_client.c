@@ -657,28 +657,39 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_send_disconnect_obj, 1, 3, umq
 // One incoming packet, handled as the façade's check_msg does (see
 // umqtt_dispatch). first_byte_timeout: how long to wait for a packet to start
 // (1 ms for check_msg); once one has started, the rest must arrive within
-// socket_timeout.
+// socket_timeout. A message's ack, once its callback returned, goes out by
+// the same call (UMQTT_ACCEPT) within socket_timeout, before this returns.
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout) {
     umqtt_report_expired(self);
     int32_t io_timeout = umqtt_io_timeout(self, true);
     umqtt_event ev;
-    umqtt_status st;
-    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
+    mp_obj_t result = mp_const_none;
+    for (;;) {  // again with a larger buffer after NEED_BUFFER, then the ack (one call site)
         umqtt_io io = umqtt_io_of(self);
-        st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
-        if (st != UMQTT_STATUS_NEED_BUFFER) {
-            break;
+        umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
+        if (st == UMQTT_STATUS_NEED_BUFFER) {
+            umqtt_rx_grow(self);
+            continue;
         }
-        umqtt_rx_grow(self);
+        umqtt_check_io(self, st);
+        if (first_byte_timeout == UMQTT_ACCEPT) {
+            return result;  // the ack is out
+        }
+        if (ev.kind == UMQTT_EVENT_KIND_NONE) {
+            umqtt_report_expired(self);
+            return mp_const_none;
+        }
+        umqtt_body_t body = umqtt_rx_take(self);
+        umqtt_mark_received(self, false);
+        result = umqtt_dispatch(self, &ev, &body, UMQTT_RECEIVE_CONV(self));
+        if (ev.kind != UMQTT_EVENT_KIND_MESSAGE || ev.qos == 0) {
+            return result;  // nothing owed
+        }
+        #if UMQTT_QOS2 || defined(UMQTT_NONBLOCKING)
+        umqtt_tables_room(self);  // the ack waits in the session's queue first
+        #endif
+        first_byte_timeout = UMQTT_ACCEPT;
     }
-    umqtt_check_io(self, st);
-    if (ev.kind == UMQTT_EVENT_KIND_NONE) {
-        umqtt_report_expired(self);
-        return mp_const_none;
-    }
-    umqtt_body_t body = umqtt_rx_take(self);
-    umqtt_mark_received(self, false);
-    return umqtt_dispatch(self, &ev, &body, UMQTT_RECEIVE_CONV(self), io_timeout);
 }
 
 // check_msg(): handle at most one packet; None when idle. Like simple2 it

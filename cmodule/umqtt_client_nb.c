@@ -202,7 +202,7 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
         return MP_OBJ_NEW_SMALL_INT(0);
     }
     umqtt_body_t body = umqtt_rx_take(self);
-    return umqtt_dispatch(self, &ev, &body, &umqtt_receive_nb, 0);
+    return umqtt_dispatch(self, &ev, &body, &umqtt_receive_nb);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
 

@@ -16,7 +16,8 @@ static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t s
     }
 }
 
-// The first refusal (>= 0x80) among MQTT 5 SUBACK/UNSUBACK reason codes.
+// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes.
+#if defined(UMQTT_MQTT5)
 static mp_int_t umqtt_first_error(umqtt_bytes codes) {
     for (size_t i = 0; i < codes.len; i++) {
         if (codes.ptr[i] >= 0x80) {
@@ -25,6 +26,7 @@ static mp_int_t umqtt_first_error(umqtt_bytes codes) {
     }
     return 0x80;
 }
+#endif
 
 // Reports acks whose time ran out: cbstat(pid, 0). At most as many as were
 // in flight when it started: a cbstat that puts an expired pid back into
@@ -65,8 +67,8 @@ static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt
 // Hands the message to the callback. For QoS 1/2 the engine has recorded
 // the delivery; if anything raises before the callback returns (the
 // callback, an allocation), the delivery is closed without an ack, so the
-// broker redelivers, and the exception propagates. On return, the caller
-// sends the ack (umqtt_accept).
+// broker redelivers, and the exception propagates. On return, the ack is
+// sent (client_receive_one) or queued (umqtt_accept).
 static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     size_t n_fixed) {
     // (QoS 0 too, through the one call site: it has no record to close)
@@ -82,23 +84,19 @@ static void umqtt_deliver(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt
     }
 }
 
-// The ack a delivered message owes, once its callback has returned: on the
-// I/O as the callback left it (it may have published or disconnected),
-// written now (blocking calls) or queued for _nb_flush().
-static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc,
-    int32_t io_timeout) {
-    if (ev->qos == 0) {
-        return;  // nothing owed
-    }
-    umqtt_tables_room(self);
+// The ack a delivered message owes, once its callback has returned, when
+// _nb_receive() handled it: queued for _nb_flush(). A blocking receive
+// sends it itself, written on the I/O as the callback left it
+// (client_receive_one: UMQTT_ACCEPT).
+static void umqtt_accept(umqtt_client_obj_t *self, const umqtt_event *ev, const umqtt_receive_conv_t *rc) {
     #if defined(UMQTT_NONBLOCKING)
-    if (rc->queue_acks) {
+    if (rc->queue_acks && ev->qos != 0) {
+        umqtt_tables_room(self);
         umqtt_check_io(self, umqtt_client_nb_accept(self->engine, ev->qos, ev->pid));
-        return;
     }
+    #else
+    (void)self, (void)ev, (void)rc;
     #endif
-    umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_accept(self->engine, &io, ev->qos, ev->pid, io_timeout));
 }
 
 static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {
@@ -115,12 +113,12 @@ static mp_obj_t umqtt_result(uint8_t result, const umqtt_event *ev) {
 
 UMQTT_NO_JUMP_TABLE
 static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
-    const umqtt_receive_conv_t *rc, int32_t io_timeout) {
+    const umqtt_receive_conv_t *rc) {
     mp_int_t status;  // for cbstat(pid, status)
     switch (ev->kind) {
         case UMQTT_EVENT_KIND_MESSAGE:
             umqtt_deliver(self, ev, body, rc->cb_fixed_args);
-            umqtt_accept(self, ev, rc, io_timeout);
+            umqtt_accept(self, ev, rc);
             return umqtt_result(rc->message_result, ev);
         case UMQTT_EVENT_KIND_DELIVERED:
         case UMQTT_EVENT_KIND_SUBSCRIBED:
@@ -133,7 +131,11 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
             status = 1;
             break;
         case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
+            #if defined(UMQTT_MQTT5)
             status = umqtt_first_error(ev->codes);
+            #else
+            status = 0x80;  // MQTT 3's one refusal (the engine leaves codes empty)
+            #endif
             if (!rc->acks_as_status) {
                 umqtt_raise_suback_failed(self, status);
             }
@@ -178,14 +180,14 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
 // it: nothing else refers to it.
 UMQTT_NO_JUMP_TABLE
 mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
-    const umqtt_receive_conv_t *rc, int32_t io_timeout) {
+    const umqtt_receive_conv_t *rc) {
     #if !defined(UMQTT_MPLIB)
     // simple2's are the only receive conventions in this firmware: constants
     // the compiler folds into the dispatcher (rc is NULL: UMQTT_RECEIVE_CONV).
     static const umqtt_receive_conv_t simple2_only = UMQTT_RECEIVE_SIMPLE2;
     rc = &simple2_only;
     #endif
-    mp_obj_t result = umqtt_dispatch_event(self, ev, body, rc, io_timeout);
+    mp_obj_t result = umqtt_dispatch_event(self, ev, body, rc);
     umqtt_body_free(body);
     return result;
 }

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+// `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
+// in `*event` instead of reading.
+#define UMQTT_ACCEPT INT32_MIN
+
 #if defined(UMQTT_NONBLOCKING)
 // `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
 #define UMQTT_NB_UNSUBSCRIBE 255
@@ -67,10 +71,10 @@ typedef enum {
   UMQTT_STATUS_NESTED_TOO_DEEP,
   // Receive calls: the packet being read has a body larger than the
   // receive buffer (`umqtt_client_pending_body` says how large). Call
-  // again with a buffer that size, or after `umqtt_client_skip_body`;
+  // again with a buffer that size, or after skipping it (`skip`);
   // nothing of the body has been read.
   UMQTT_STATUS_NEED_BUFFER,
-  // Receive calls: the PUBLISH `umqtt_client_skip_body` dropped has gone
+  // Receive calls: the PUBLISH `umqtt_client_pending_body` skipped has gone
   // by; the stream is in step and the connection usable. Nothing was
   // delivered and nothing acknowledged (a QoS 1/2 message comes again
   // when the broker resends it, on the next connection).
@@ -82,7 +86,7 @@ typedef enum {
   // Nothing arrived in time.
   UMQTT_EVENT_KIND_NONE,
   // An application message: topic, payload, qos, pid, retain, dup. Call
-  // [`umqtt_client_accept`] once it is delivered to send its ack.
+  // [`umqtt_client_receive`] again with `UMQTT_ACCEPT` once it is delivered, to send its ack.
   UMQTT_EVENT_KIND_MESSAGE,
   // A QoS 2 message resent by the broker before it was released: already
   // delivered, not to be delivered again (never without feature `qos2`).
@@ -309,7 +313,8 @@ typedef struct {
   umqtt_bytes topic;
   // Payload of a message.
   umqtt_bytes payload;
-  // SUBACK return codes; MQTT 5 UNSUBACK reason codes.
+  // MQTT 5: SUBACK and UNSUBACK reason codes (empty without feature
+  // `mqtt5`: an MQTT 3 SUBACK refuses with 0x80 alone).
   umqtt_bytes codes;
   // MQTT 5: the reason code of a PUBACK, PUBREC, PUBCOMP or DISCONNECT.
   uint8_t reason;
@@ -460,46 +465,38 @@ umqtt_status umqtt_client_disconnect(umqtt_client *client,
 // one to start (0: only if bytes are already there); once started, the
 // rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 // packet is kept and the next call continues it). Acks the engine owes
-// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; a
-// message's own ack waits for [`umqtt_client_accept`].
+// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+//
+// A message's own ack waits until it is delivered (its callback
+// returned): then the caller calls again with `first_byte_timeout`
+// [`UMQTT_ACCEPT`] and the same `*event`, which sends its PUBACK (QoS 1)
+// or PUBREC (QoS 2), once, within `io_timeout`, and reads nothing.
+// Nothing is sent for QoS 0, for a delivery already closed, or when the
+// connection changed since it was reported. (One entry point for both:
+// they share their checks.)
 //
 // # Safety
-// `client` initialised; `io` valid for the call; `event` writable.
+// `client` initialised; `io` valid for the call; `event` writable (and,
+// with `UMQTT_ACCEPT`, what the receive wrote there).
 umqtt_status umqtt_client_receive(umqtt_client *client,
                                   const umqtt_io *io,
                                   int32_t first_byte_timeout,
                                   int32_t io_timeout,
                                   umqtt_event *event);
 
-// After `NeedBuffer`: the first byte and body length of the packet being
-// read, for a receive buffer of that size. `false` if none is pending.
+// After `NeedBuffer`: the body length of the packet being read, in
+// `*len`, for a receive buffer of that size. `false` if none is pending.
+//
+// With `skip`, for a PUBLISH no buffer can be found for (`len` is not
+// written): the next receive calls read its body through the buffer they
+// are given and drop it, then return `Skipped` (see
+// [`umqtt_status::Skipped`]). `false` if no PUBLISH body is pending
+// (other packets cannot be skipped: the session needs them). (One entry
+// point for both: they share their checks.)
 //
 // # Safety
-// `client` initialised; outputs null or writable.
-bool umqtt_client_pending_body(umqtt_client *client, uint8_t *first_byte, size_t *len);
-
-// After `NeedBuffer` for a PUBLISH no buffer can be found for: the next
-// receive calls read its body through the buffer they are given and drop
-// it, then return `Skipped` (see [`umqtt_status::Skipped`]). `false` if
-// no PUBLISH body is pending (other packets cannot be skipped: the
-// session needs them).
-//
-// # Safety
-// `client` initialised.
-bool umqtt_client_skip_body(umqtt_client *client);
-
-// The message [`umqtt_client_receive`] reported with `qos` and `pid` has
-// been delivered (its callback returned): send its PUBACK (QoS 1) or
-// PUBREC (QoS 2), once. Nothing is sent for QoS 0, for a delivery already
-// closed, or when the connection changed since it was reported.
-//
-// # Safety
-// `client` initialised; `io` valid for the call.
-umqtt_status umqtt_client_accept(umqtt_client *client,
-                                 const umqtt_io *io,
-                                 uint8_t qos,
-                                 uint16_t pid,
-                                 int32_t io_timeout);
+// `client` initialised; `len` null or writable.
+bool umqtt_client_pending_body(umqtt_client *client, bool skip, size_t *len);
 
 // The callback of the message reported with `qos` and `pid` raised (or
 // it could not be handed over): close its delivery without an ack, so the
@@ -634,7 +631,7 @@ umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, u
 #if defined(UMQTT_NONBLOCKING)
 // The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
 // has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
-// next flush, once (see [`crate::umqtt_client_accept`]).
+// next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 //
 // # Safety
 // `client` initialised.

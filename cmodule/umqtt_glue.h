@@ -318,7 +318,7 @@ typedef struct _umqtt_client_obj_t {
     size_t rx_cap;
     uint8_t *tx;              // transmit buffer: tx_inline, or a block for large packets
     size_t tx_cap;
-    uint8_t *rows;            // the session's tables (umqtt_tables_grow; NULL: none yet)
+    uint8_t *rows;            // the session's tables (umqtt_tables_room; NULL: none yet)
     size_t rows_n;
     uint8_t *aliases;         // MQTT 5 inbound topic aliases (NULL: none announced)
     size_t aliases_cap;
@@ -504,17 +504,11 @@ static inline size_t umqtt_queued(umqtt_client_obj_t *self) {
 }
 // Back to tx_inline, once nothing is queued.
 void umqtt_tx_release(umqtt_client_obj_t *self);
-// Moves the session's tables to a block of `rows` rows.
-void umqtt_tables_grow(umqtt_client_obj_t *self, size_t rows);
-// Room in the session's tables for one more entry each: call before a call
-// that may add one (a QoS 1/2 publish, a subscribe or unsubscribe, a
-// receive, an accepted message, an rcv_pids store), before borrowing.
-static inline void umqtt_tables_room(umqtt_client_obj_t *self) {
-    size_t rows = umqtt_client_rows_wanted(self->engine);
-    if (rows != 0) {
-        umqtt_tables_grow(self, rows);
-    }
-}
+// Room in the session's tables for one more entry each (moved to a larger
+// block if needed): call before a call that may add one (a QoS 1/2
+// publish, a subscribe or unsubscribe, a receive, an accepted message, an
+// rcv_pids store), before borrowing.
+void umqtt_tables_room(umqtt_client_obj_t *self);
 
 // ---------------------------------------------------------------------------
 // umqtt_events.c: what the engine received.
@@ -526,7 +520,7 @@ void umqtt_report_expired(umqtt_client_obj_t *self);
 // `body`: the block the packet is in (umqtt_rx_take), freed or handed over
 // as the message's payload.
 mp_obj_t umqtt_dispatch(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
-    const umqtt_receive_conv_t *rc, int32_t io_timeout);
+    const umqtt_receive_conv_t *rc);
 
 // ---------------------------------------------------------------------------
 // umqtt_simple2.c: simple2's attributes in the client (see there), and

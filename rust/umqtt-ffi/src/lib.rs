@@ -139,10 +139,10 @@ pub enum umqtt_status {
     NestedTooDeep,
     /// Receive calls: the packet being read has a body larger than the
     /// receive buffer (`umqtt_client_pending_body` says how large). Call
-    /// again with a buffer that size, or after `umqtt_client_skip_body`;
+    /// again with a buffer that size, or after skipping it (`skip`);
     /// nothing of the body has been read.
     NeedBuffer,
-    /// Receive calls: the PUBLISH `umqtt_client_skip_body` dropped has gone
+    /// Receive calls: the PUBLISH `umqtt_client_pending_body` skipped has gone
     /// by; the stream is in step and the connection usable. Nothing was
     /// delivered and nothing acknowledged (a QoS 1/2 message comes again
     /// when the broker resends it, on the next connection).
@@ -262,7 +262,7 @@ pub enum umqtt_event_kind {
     /// Nothing arrived in time.
     None,
     /// An application message: topic, payload, qos, pid, retain, dup. Call
-    /// [`umqtt_client_accept`] once it is delivered to send its ack.
+    /// [`umqtt_client_receive`] again with `UMQTT_ACCEPT` once it is delivered, to send its ack.
     Message,
     /// A QoS 2 message resent by the broker before it was released: already
     /// delivered, not to be delivered again (never without feature `qos2`).
@@ -313,7 +313,8 @@ pub struct umqtt_event {
     pub topic: umqtt_bytes,
     /// Payload of a message.
     pub payload: umqtt_bytes,
-    /// SUBACK return codes; MQTT 5 UNSUBACK reason codes.
+    /// MQTT 5: SUBACK and UNSUBACK reason codes (empty without feature
+    /// `mqtt5`: an MQTT 3 SUBACK refuses with 0x80 alone).
     pub codes: umqtt_bytes,
     /// MQTT 5: the reason code of a PUBACK, PUBREC, PUBCOMP or DISCONNECT.
     pub reason: u8,
@@ -380,7 +381,10 @@ impl umqtt_event {
         };
         ev.kind = kind;
         ev.pid = pid.map_or(0, Pid::get);
-        ev.codes = umqtt_bytes::of(codes);
+        // Only MQTT 5's are read (the C glue: MQTT 3 refuses with 0x80 alone).
+        if cfg!(feature = "mqtt5") {
+            ev.codes = umqtt_bytes::of(codes);
+        }
         ev
     }
 

@@ -344,7 +344,7 @@ pub unsafe extern "C" fn umqtt_client_nb_receive(
 
 /// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
 /// has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
-/// next flush, once (see [`crate::umqtt_client_accept`]).
+/// next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 ///
 /// # Safety
 /// `client` initialised.

@@ -203,7 +203,7 @@ fn an_accept_without_a_stream_sends_its_ack_once_later() {
     let mut h = Harness::connected(256, 64);
     h.broker(&incoming(QosPid::AtLeastOnce(pid(5)), b"cmd"));
     let (_, ev) = h.receive();
-    let st = unsafe { umqtt_client_accept(h.c(), core::ptr::null(), ev.qos, ev.pid, 1000) };
+    let st = accept(h.c(), core::ptr::null(), ev.qos, ev.pid);
     assert_eq!(st, umqtt_status::InvalidArgument);
     assert_eq!(h.receive().1.kind, umqtt_event_kind::None);
     assert_eq!(h.accept(&ev), umqtt_status::Ok);

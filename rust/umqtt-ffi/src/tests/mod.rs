@@ -146,7 +146,7 @@ impl Harness {
 
     pub(super) fn accept(&mut self, ev: &umqtt_event) -> umqtt_status {
         let io = self.io();
-        unsafe { umqtt_client_accept(self.c(), &io, ev.qos, ev.pid, 1000) }
+        accept(self.c(), &io, ev.qos, ev.pid)
     }
 
     pub(super) fn publish(&mut self, topic: &[u8], msg: &[u8], qos: u8, pid: u16) -> umqtt_status {
@@ -155,6 +155,16 @@ impl Harness {
         let mut detail = 0;
         unsafe { umqtt_client_publish(self.c(), &io, &m, -1, 1000, &mut detail) }
     }
+}
+
+/// The ack of (`qos`, `pid`): a receive call with `UMQTT_ACCEPT`.
+pub(super) fn accept(c: *mut umqtt_client, io: *const umqtt_io, qos: u8, pid: u16) -> umqtt_status {
+    let mut ev = umqtt_event {
+        qos,
+        pid,
+        ..umqtt_event::NONE
+    };
+    unsafe { umqtt_client_receive(c, io, UMQTT_ACCEPT, 1000, &mut ev) }
 }
 
 pub(super) fn options(client_id: &'static [u8], clean: bool) -> umqtt_connect_options {

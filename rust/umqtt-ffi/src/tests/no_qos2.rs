@@ -67,7 +67,7 @@ fn qos2_packets_from_the_broker_are_protocol_violations() {
 fn accepting_a_qos2_message_is_refused() {
     let mut h = Harness::connected(256, 64);
     let io = h.io();
-    let st = unsafe { umqtt_client_accept(h.c(), &io, 2, 6, 1000) };
+    let st = accept(h.c(), &io, 2, 6);
     assert_eq!(st, umqtt_status::InvalidArgument);
     unsafe { umqtt_client_forget(h.c(), 2, 6) }; // nothing to forget
     assert_eq!(h.sent(), b"");
