@@ -3,7 +3,7 @@
 use super::properties::Properties;
 #[cfg(feature = "mqtt5")]
 use super::properties::{check_properties, Context, PropertyId};
-use super::{field_len, topic_error, DecodeError, EncodeError, Reader, Writer};
+use super::{field_len, topic_error, DecodeError, EncodeError, Reader};
 use crate::topic::TopicName;
 use crate::types::{PacketType, QoS, QosPid};
 use crate::varint;
@@ -138,27 +138,51 @@ impl<'a> Publish<'a> {
         if self.dup && pid.is_none() {
             return Err(EncodeError::DupWithoutQos);
         }
-        // Without MQTT 5 no property block goes out.
-        if properties.is_some() && !cfg!(feature = "mqtt5") {
-            return Err(EncodeError::Unsupported);
+        let topic = self.topic.as_bytes();
+        let (mut block, mut block_len, mut block_len_used): (&[u8], _, _) = (&[], [0; 4], 0);
+        if let Some(properties) = properties {
+            // Without MQTT 5 no property block goes out.
+            if !cfg!(feature = "mqtt5") {
+                return Err(EncodeError::Unsupported);
+            }
+            block = properties.as_bytes();
+            (block_len, block_len_used) =
+                varint::encode(block.len()).map_err(|_| EncodeError::PacketTooLarge)?;
         }
         let remaining_len = self.remaining_len(properties);
+        let ([b0, b1, b2, b3], length_len) =
+            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
         let (payload, body_len): (&[u8], _) = if with_payload {
             (self.payload, remaining_len)
         } else {
             (&[], remaining_len.saturating_sub(self.payload.len()))
         };
-        let mut writer = Writer::new(buf);
-        writer.header(self.first_byte(), remaining_len, body_len)?;
-        writer.write_field(self.topic.as_bytes());
+        // At most 268,435,455 + 5: no overflow.
+        let needed = 1 + length_len + body_len;
+        let out = buf
+            .get_mut(..needed)
+            .ok_or(EncodeError::BufferTooSmall { needed })?;
+        let topic_len = u16::try_from(topic.len()).map_err(|_| EncodeError::FieldTooLong)?;
+        // The room is checked: `put` cannot fail from here on.
+        let too_small = EncodeError::BufferTooSmall { needed };
+        let header = [self.first_byte(), b0, b1, b2, b3];
+        let mut rest = out;
+        // Byte by byte: a copy of 2 to 5 bytes would be a call.
+        for &byte in header.get(..1 + length_len).unwrap_or_default() {
+            rest = put(rest, &[byte]).ok_or(too_small)?;
+        }
+        rest = put(rest, &topic_len.to_be_bytes()).ok_or(too_small)?;
+        rest = put(rest, topic).ok_or(too_small)?;
         if let Some(pid) = pid {
-            writer.write_u16(pid.get());
+            rest = put(rest, &pid.get().to_be_bytes()).ok_or(too_small)?;
         }
-        if let Some(properties) = properties {
-            writer.write_properties(properties);
+        if properties.is_some() {
+            let block_len = block_len.get(..block_len_used).unwrap_or_default();
+            rest = put(rest, block_len).ok_or(too_small)?;
+            rest = put(rest, block).ok_or(too_small)?;
         }
-        writer.write(payload);
-        writer.done()
+        put(rest, payload).ok_or(too_small)?;
+        Ok(needed)
     }
 
     pub(crate) fn decode(flags: u8, body: &'a [u8]) -> Result<Publish<'a>, DecodeError> {
@@ -174,6 +198,14 @@ impl<'a> Publish<'a> {
             payload: reader.rest(),
         })
     }
+}
+
+/// Copies `bytes` to the start of `out`; the rest of `out`.
+#[inline]
+fn put<'b>(out: &'b mut [u8], bytes: &[u8]) -> Option<&'b mut [u8]> {
+    let (head, rest) = out.split_at_mut_checked(bytes.len())?;
+    head.copy_from_slice(bytes);
+    Some(rest)
 }
 
 /// DUP, QoS and RETAIN from the flags of a PUBLISH's first byte; QoS 3 and
