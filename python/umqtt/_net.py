@@ -1,11 +1,12 @@
 # umqtt-rs: TLS for the umqtt façades' ssl=True (the old ssl.wrap_socket()
 # keywords as a tls.SSLContext). Private module.
 #
-# The connection itself is opened by the native _umqtt.open_conn, which
-# imports this module only to call tls_wrap (mqtt_as calls it itself). Only
-# the TLS module, a port's Python-level API, is used, and only when
-# connecting: a firmware without it imports every façade, and connect()
-# raises ImportError naming the missing module.
+# The connection itself is opened by the native open_conn, which imports
+# this module only to call tls_wrap (mqtt_as calls it itself). Frozen with
+# `tls` in UMQTT_FACADES (and with mqtt_as): without it ssl=True raises the
+# ImportError that names this module. Only the TLS module, a port's
+# Python-level API, is used, and only when connecting: a firmware without
+# it imports every façade, and connect() raises ImportError naming it.
 
 
 def _data(data):

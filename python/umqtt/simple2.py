@@ -37,7 +37,7 @@ class MQTTClient(_Client):
     # default newpid is the engine's allocator (1..65535, wrapping, and
     # unlike pid_gen never an id still awaiting its ack); set_callback,
     # set_callback_status, set_last_will, connect and disconnect are native
-    # too (connect opens the socket with _umqtt.open_conn).
+    # too (connect opens the socket with the native open_conn).
     # umqtt-rs addition: max_packet_size bounds an incoming packet (a limit,
     # not a buffer); a larger one raises MQTTException(EPACKETSIZE) unread.
     def __init__(self, *args, **kw):
