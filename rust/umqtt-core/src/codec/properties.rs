@@ -796,8 +796,6 @@ pub struct Extra<'a> {
     /// reason code (0 when the short form omits it). CONNACK's is also in
     /// [`super::ConnAck::return_code`].
     pub reason: ReasonCode,
-    /// CONNECT only: the will properties.
-    pub will_properties: Properties<'a>,
     /// UNSUBACK: one reason code per filter (SUBACK's are in
     /// [`super::SubAck::return_codes`]).
     pub reason_codes: &'a [u8],
