@@ -153,17 +153,20 @@ pub(crate) fn write_reason_packet(
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     let remaining_len = reason_packet_remaining_len(pid.is_some(), reason, properties);
-    let mut writer = Writer::packet(buf, packet_type, remaining_len)?;
+    // The header checked the room: the unchecked writes, one check in `done`
+    // (the checked ones, inlined, cost the DISCONNECT 150 B of rv32imc code).
+    let mut writer = Writer::new(buf);
+    writer.packet_header(packet_type, remaining_len)?;
     if let Some(pid) = pid {
-        writer.put_pid(pid)?;
+        writer.write_u16(pid.get());
     }
     if reason_body_len(reason, properties) > 0 {
-        writer.put_u8(reason.0)?;
+        writer.write_u8(reason.0);
     }
     if !properties.is_empty() {
-        put_properties(&mut writer, properties)?;
+        writer.write_properties(properties);
     }
-    Ok(writer.finish())
+    writer.done()
 }
 
 /// The rest of a body: an optional reason (0 when absent) valid for
