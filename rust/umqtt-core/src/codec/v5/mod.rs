@@ -56,7 +56,7 @@ pub use super::Auth;
 use super::ping::decode_empty;
 #[cfg(doc)]
 use super::SubAck;
-use super::{check_flags, DecodeError, EncodeError, Packet, PingResp, Reader, Writer};
+use super::{DecodeError, EncodeError, Packet, PingResp, Reader, Writer};
 #[cfg(doc)]
 use crate::topic::TopicName;
 use crate::types::{PacketType, Pid};
@@ -68,13 +68,25 @@ use crate::types::{PacketType, Pid};
 pub fn decode(first_byte: u8, body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
     let packet_type =
         PacketType::from_first_byte(first_byte).ok_or(DecodeError::ReservedPacketType)?;
-    if matches!(
-        packet_type,
-        PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe | PacketType::PingReq
-    ) {
+    // One bit per type only a client sends: a bit test, not a jump table.
+    const CLIENT_ONLY: u16 = (1 << PacketType::Connect as u16)
+        | (1 << PacketType::Subscribe as u16)
+        | (1 << PacketType::Unsubscribe as u16)
+        | (1 << PacketType::PingReq as u16);
+    if (CLIENT_ONLY >> packet_type as u16) & 1 != 0 {
         return Err(DecodeError::UnexpectedPacket);
     }
-    let flags = check_flags(packet_type, first_byte)?;
+    // The fixed-header flags (§2.2.2): PUBLISH's are its own, PUBREL's
+    // 0b0010, every other type's left here 0.
+    let flags = first_byte & 0x0f;
+    let required = if packet_type == PacketType::PubRel {
+        0b0010
+    } else {
+        0
+    };
+    if packet_type != PacketType::Publish && flags != required {
+        return Err(DecodeError::InvalidFlags);
+    }
     match packet_type {
         PacketType::ConnAck => connect::decode_connack(body),
         PacketType::Publish => publish::decode_publish(flags, body),

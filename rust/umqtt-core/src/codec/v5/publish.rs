@@ -40,6 +40,7 @@ pub fn encode_publish_header(
     p.encode_header_with(Some(properties), buf)
 }
 
+#[inline(always)]
 pub(super) fn decode_publish(
     flags: u8,
     body: &[u8],
