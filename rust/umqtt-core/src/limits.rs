@@ -185,7 +185,7 @@ impl BrokerLimits {
         if text.starts_with("$share/") && !self.shared_available {
             return Err(LimitError::SharedNotSupported);
         }
-        if crate::topic::has_wildcard(text) && !self.wildcard_available {
+        if crate::topic::has_wildcard(text.as_bytes()) && !self.wildcard_available {
             return Err(LimitError::WildcardNotSupported);
         }
         if properties.get(PropertyId::SubscriptionIdentifier).is_some()

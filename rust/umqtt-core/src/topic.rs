@@ -202,14 +202,12 @@ impl<'a> TopicFilter<'a> {
     /// and for a malformed one (see [`TopicFilter::check_shared`]).
     pub fn shared(&self) -> Option<(&'a str, TopicFilter<'a>)> {
         let rest = self.0.strip_prefix(SHARED_PREFIX)?;
-        // Byte loops, not `str` patterns: core's searchers cost flash.
-        let slash = rest.bytes().position(|b| b == b'/')?;
+        let slash = share_name_len(rest.as_bytes())?;
         let (share_name, inner) = (rest.get(..slash)?, rest.get(slash + 1..)?);
-        if share_name.is_empty() || has_wildcard(share_name) {
-            return None;
-        }
-        let inner = TopicFilter::new(inner.as_bytes()).ok()?;
-        Some((share_name, inner))
+        // Not validated again: the levels after a `/` of a valid filter are
+        // one (UTF-8 split at an ASCII byte, wildcards placed as before,
+        // since a level boundary is where `new` starts too).
+        Some((share_name, TopicFilter(inner)))
     }
 
     /// MQTT 5: a filter that starts with `$share/` must be a valid shared
@@ -224,17 +222,28 @@ impl<'a> TopicFilter<'a> {
     /// with `$share/` but is not a valid one is refused as by
     /// [`TopicFilter::check_shared`] (one parse for both answers).
     pub fn is_shared(&self) -> Result<bool, TopicError> {
-        match self.shared() {
-            Some(_) => Ok(true),
-            None if self.0.starts_with(SHARED_PREFIX) => Err(TopicError::InvalidSharedSubscription),
+        match self.as_bytes().strip_prefix(SHARED_PREFIX.as_bytes()) {
             None => Ok(false),
+            Some(rest) if share_name_len(rest).is_some() => Ok(true),
+            Some(_) => Err(TopicError::InvalidSharedSubscription),
         }
     }
 }
 
+/// What follows `$share/` in a shared subscription (§4.8.2): the share
+/// name's length, if it is at least one byte without `+` or `#`, then a
+/// `/` and a filter of at least one byte. Bytes, not `str` patterns:
+/// core's searchers cost flash.
+fn share_name_len(rest: &[u8]) -> Option<usize> {
+    let slash = rest.iter().position(|&b| b == b'/')?;
+    let share_name = rest.get(..slash)?;
+    let valid = slash > 0 && slash + 1 < rest.len() && !has_wildcard(share_name);
+    valid.then_some(slash)
+}
+
 /// Whether `text` holds a wildcard, `+` or `#`.
-pub(crate) fn has_wildcard(text: &str) -> bool {
-    text.bytes().any(|b| b == b'+' || b == b'#')
+pub(crate) fn has_wildcard(text: &[u8]) -> bool {
+    text.iter().any(|&b| b == b'+' || b == b'#')
 }
 
 /// The prefix of an MQTT 5 shared subscription's filter (§4.8.2).
