@@ -157,13 +157,27 @@ impl BrokerLimits {
         packet_len: usize,
         publishes_in_flight: usize,
     ) -> Result<(), LimitError> {
+        let alias = properties.get(PropertyId::TopicAlias);
+        self.check_publish_aliased(qos, retain, alias, packet_len, publishes_in_flight)
+    }
+
+    /// [`BrokerLimits::check_publish`] given the value of the Topic Alias
+    /// property, which `Client::prepare_publish` has looked up already.
+    pub(crate) fn check_publish_aliased(
+        &self,
+        qos: QoS,
+        retain: bool,
+        alias: Option<PropertyValue<'_>>,
+        packet_len: usize,
+        publishes_in_flight: usize,
+    ) -> Result<(), LimitError> {
         if qos > self.maximum_qos {
             return Err(LimitError::QosNotSupported);
         }
         if retain && !self.retain_available {
             return Err(LimitError::RetainNotSupported);
         }
-        if let Some(PropertyValue::TwoByteInt(alias)) = properties.get(PropertyId::TopicAlias) {
+        if let Some(PropertyValue::TwoByteInt(alias)) = alias {
             if alias > self.topic_alias_maximum {
                 return Err(LimitError::TopicAliasInvalid);
             }

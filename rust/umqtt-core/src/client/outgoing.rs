@@ -337,8 +337,8 @@ impl<T: Tables> Client<T> {
         if properties.is_some_and(|p| p.get(PropertyId::SubscriptionIdentifier).is_some()) {
             return Err(ClientError::InvalidProperty);
         }
-        let aliased = properties.is_some_and(|p| p.get(PropertyId::TopicAlias).is_some());
-        let topic = if m.topic.is_empty() && aliased {
+        let alias = properties.and_then(|p| p.get(PropertyId::TopicAlias));
+        let topic = if m.topic.is_empty() && alias.is_some() {
             TopicName::EMPTY
         } else {
             TopicName::new(m.topic).map_err(|_| ClientError::InvalidTopic)?
@@ -358,7 +358,7 @@ impl<T: Tables> Client<T> {
             payload: m.payload,
         };
         if let Some(props) = properties {
-            self.check_publish_limits(&publish, props)?;
+            self.check_publish_limits(&publish, props, alias)?;
         }
         Ok(PublishPacket {
             publish,
@@ -524,6 +524,7 @@ impl<T: Tables> Client<T> {
         &self,
         publish: &Publish<'_>,
         props: Properties<'_>,
+        alias: Option<PropertyValue<'_>>,
     ) -> Result<(), ClientError> {
         let len = v5::publish_header_len(publish, props).saturating_add(publish.payload.len());
         // A resend (DUP) of an id in flight does not take another slot.
@@ -535,7 +536,7 @@ impl<T: Tables> Client<T> {
             _ => in_flight,
         };
         self.limits
-            .check_publish(publish.qos_pid.qos(), publish.retain, &props, len, others)
+            .check_publish_aliased(publish.qos_pid.qos(), publish.retain, alias, len, others)
             .map_err(ClientError::BrokerLimit)
     }
 
@@ -591,7 +592,12 @@ impl<T: Tables> Client<T> {
 /// returns `None` or an error), so these are never reached.
 #[cfg(not(feature = "mqtt5"))]
 impl<T: Tables> Client<T> {
-    fn check_publish_limits(&self, _: &Publish<'_>, _: Properties<'_>) -> Result<(), ClientError> {
+    fn check_publish_limits(
+        &self,
+        _: &Publish<'_>,
+        _: Properties<'_>,
+        _: Option<crate::codec::properties::PropertyValue<'_>>,
+    ) -> Result<(), ClientError> {
         Err(ClientError::InvalidProperty)
     }
 
