@@ -123,14 +123,6 @@ impl Connack<'_> {
     }
 }
 
-/// Why a received MQTT 5 packet is unusable.
-enum V5Error {
-    Decode(DecodeError),
-    /// A topic alias the broker may not use, or one we cannot hold.
-    #[cfg_attr(not(feature = "mqtt5"), allow(dead_code))]
-    Alias,
-}
-
 /// The id of a PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK, with a
 /// SUBACK's return codes (empty for the others). Without feature `qos2`
 /// PUBREC and PUBCOMP are not acks the engine takes.
@@ -210,22 +202,24 @@ impl<T: Tables> Client<T> {
         let decoded = if self.is_v5() {
             self.decode_v5(frame, body, alias_store)
         } else {
-            decode(frame.first_byte, body, self.version())
-                .map(|packet| (packet, Extra::default()))
-                .map_err(V5Error::Decode)
+            decode(frame.first_byte, body, self.version()).map(|packet| (packet, Extra::default()))
         };
         let (packet, extra) = match decoded {
             Ok(decoded) => decoded,
-            Err(V5Error::Decode(DecodeError::InvalidQos)) if frame.first_byte >> 4 == 3 => {
+            Err(DecodeError::InvalidQos) if frame.first_byte >> 4 == 3 => {
                 return Err(self.fail(ClientError::InvalidQos))
             }
-            Err(V5Error::Alias) => return Err(self.fail(ClientError::ProtocolViolation)),
-            // 3.1.1: a packet only a client sends (CONNECT, SUBSCRIBE...),
-            // not decoded in the firmware: the session would refuse it.
-            Err(V5Error::Decode(DecodeError::UnexpectedPacket)) if !self.is_v5() => {
+            // Only `decode_v5` reports it.
+            #[cfg(feature = "mqtt5")]
+            Err(DecodeError::TopicAliasInvalid) => {
                 return Err(self.fail(ClientError::ProtocolViolation))
             }
-            Err(V5Error::Decode(_)) => return Err(self.fail(ClientError::Malformed)),
+            // 3.1.1: a packet only a client sends (CONNECT, SUBSCRIBE...),
+            // not decoded in the firmware: the session would refuse it.
+            Err(DecodeError::UnexpectedPacket) if !self.is_v5() => {
+                return Err(self.fail(ClientError::ProtocolViolation))
+            }
+            Err(_) => return Err(self.fail(ClientError::Malformed)),
         };
         let incoming = |received| Incoming {
             packet_type: frame.first_byte >> 4,
@@ -325,16 +319,22 @@ impl<T: Tables> Client<T> {
         frame: Frame,
         body: &'a [u8],
         alias_store: &'a mut [u8],
-    ) -> Result<(Packet<'a>, Extra<'a>), V5Error> {
-        let (mut packet, extra) = v5::decode(frame.first_byte, body).map_err(V5Error::Decode)?;
-        // Resolved in place: the packet is not moved out and back.
-        if let (Packet::Publish(publish), Some(_)) = (&mut packet, extra.topic_alias) {
-            publish.topic = self
-                .aliases
-                .resolve(alias_store, publish.topic, extra.topic_alias)
-                .map_err(|_| V5Error::Alias)?;
+    ) -> Result<(Packet<'a>, Extra<'a>), DecodeError> {
+        let mut decoded = v5::decode(frame.first_byte, body);
+        // Resolved in place: the result is not taken apart and rebuilt
+        // (copies of the packet, 120 B of rv32imc code).
+        if let Ok((Packet::Publish(publish), extra)) = &mut decoded {
+            if extra.topic_alias.is_some() {
+                match self
+                    .aliases
+                    .resolve(alias_store, publish.topic, extra.topic_alias)
+                {
+                    Ok(topic) => publish.topic = topic,
+                    Err(_) => return Err(DecodeError::TopicAliasInvalid),
+                }
+            }
         }
-        Ok((packet, extra))
+        decoded
     }
 
     /// Without MQTT 5 no connection is v5 (`Client::is_v5`): never called.
@@ -344,7 +344,7 @@ impl<T: Tables> Client<T> {
         _: Frame,
         _: &'a [u8],
         _: &'a mut [u8],
-    ) -> Result<(Packet<'a>, Extra<'a>), V5Error> {
-        Err(V5Error::Decode(DecodeError::InvalidProtocol))
+    ) -> Result<(Packet<'a>, Extra<'a>), DecodeError> {
+        Err(DecodeError::InvalidProtocol)
     }
 }

@@ -162,6 +162,11 @@ pub enum DecodeError {
     UnexpectedPacket,
     /// MQTT 5: subscription option Retain Handling 3 (§3.8.3.1).
     InvalidRetainHandling,
+    /// MQTT 5: a PUBLISH's Topic Alias is 0, above the Topic Alias Maximum
+    /// the client announced, unknown, or names a topic too long for its
+    /// slot (§3.3.2.3.4). Not from the codec: the client engine reports it
+    /// when it resolves the alias.
+    TopicAliasInvalid,
 }
 
 impl fmt::Display for DecodeError {
@@ -187,6 +192,7 @@ impl fmt::Display for DecodeError {
             DecodeError::InvalidReasonCode => "reason code not valid for this packet",
             DecodeError::UnexpectedPacket => "packet a server never sends",
             DecodeError::InvalidRetainHandling => "invalid retain handling",
+            DecodeError::TopicAliasInvalid => "topic alias invalid",
         })
     }
 }
