@@ -438,18 +438,27 @@ impl<'b> Writer<'b> {
         remaining_len: usize,
         written_body_len: usize,
     ) -> Result<(), EncodeError> {
-        let ([b0, b1, b2, b3], length_len) =
-            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
+        if remaining_len > varint::MAX_VALUE {
+            return Err(EncodeError::PacketTooLarge);
+        }
+        let header_len = 1 + varint::encoded_len(remaining_len);
         // At most 1 + 4 + 268,435,455: no overflow.
-        let needed = 1 + length_len + written_body_len;
+        let needed = header_len + written_body_len;
         if self.buf.len() < needed {
             return Err(EncodeError::BufferTooSmall { needed });
         }
-        // Byte by byte: a copy of 2 to 5 bytes would be a call.
-        let header_len = 1 + length_len;
-        if let Some(out) = self.buf.get_mut(..header_len) {
-            for (slot, byte) in out.iter_mut().zip([first_byte, b0, b1, b2, b3]) {
-                *slot = byte;
+        // Straight into the buffer (not through `varint::encode`'s array,
+        // 40 B more on rv32imc): the first byte, then the remaining length
+        // seven bits a byte, low first, the high bit set on all but the last.
+        let mut rest = remaining_len;
+        let mut byte = first_byte;
+        for slot in self.buf.iter_mut().take(header_len) {
+            *slot = byte;
+            // Truncation keeps exactly the low seven bits.
+            byte = (rest % 128) as u8;
+            rest /= 128;
+            if rest > 0 {
+                byte |= 0x80;
             }
         }
         self.position = header_len;
