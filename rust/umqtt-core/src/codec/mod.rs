@@ -568,13 +568,28 @@ impl<'b> Writer<'b> {
     /// An MQTT 5 property block: its length, then its bytes.
     pub(crate) fn write_properties(&mut self, properties: Properties<'_>) {
         let block = properties.as_bytes();
-        match varint::encode(block.len()) {
-            Ok((len, used)) => {
-                self.write(len.get(..used).unwrap_or_default());
-                self.write(block);
+        self.write_varint(block.len());
+        self.write(block);
+    }
+
+    /// A variable byte integer (§1.5.5), a byte at a time (not through
+    /// `varint::encode`'s array). One above 268,435,455 poisons the writer
+    /// (not reached: the header refused a body this long).
+    pub(crate) fn write_varint(&mut self, value: usize) {
+        if value > varint::MAX_VALUE {
+            self.position = FIELD_TOO_LONG;
+            return;
+        }
+        let mut rest = value;
+        loop {
+            // Truncation keeps exactly the low seven bits.
+            let byte = (rest % 128) as u8;
+            rest /= 128;
+            if rest == 0 {
+                self.write_u8(byte);
+                return;
             }
-            // Not reached: `start` refused a body this long.
-            Err(_) => self.position = FIELD_TOO_LONG,
+            self.write_u8(byte | 0x80);
         }
     }
 

@@ -701,8 +701,10 @@ impl<'b> PropertyWriter<'b> {
             PropertyKind::FourByteInt => out.write(&number.to_be_bytes()),
             PropertyKind::VarInt => {
                 let number = usize::try_from(number).unwrap_or(usize::MAX);
-                let (bytes, used) = varint::encode(number).map_err(invalid)?;
-                out.write(bytes.get(..used).unwrap_or_default())
+                if number > varint::MAX_VALUE {
+                    return Err(PropertyError::InvalidValue);
+                }
+                out.write_varint(number)
             }
             PropertyKind::Utf8String | PropertyKind::BinaryData => out.write_field(a),
             PropertyKind::Utf8Pair => {
