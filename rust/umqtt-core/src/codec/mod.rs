@@ -447,19 +447,10 @@ impl<'b> Writer<'b> {
         if self.buf.len() < needed {
             return Err(EncodeError::BufferTooSmall { needed });
         }
-        // Straight into the buffer (not through `varint::encode`'s array,
-        // 40 B more on rv32imc): the first byte, then the remaining length
-        // seven bits a byte, low first, the high bit set on all but the last.
-        let mut rest = remaining_len;
-        let mut byte = first_byte;
-        for slot in self.buf.iter_mut().take(header_len) {
-            *slot = byte;
-            // Truncation keeps exactly the low seven bits.
-            byte = (rest % 128) as u8;
-            rest /= 128;
-            if rest > 0 {
-                byte |= 0x80;
-            }
+        let header = self.buf.get_mut(..header_len);
+        if let Some((first, length)) = header.and_then(|header| header.split_first_mut()) {
+            *first = first_byte;
+            varint::write_into(length, remaining_len);
         }
         self.position = header_len;
         Ok(())

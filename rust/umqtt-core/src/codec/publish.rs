@@ -139,19 +139,20 @@ impl<'a> Publish<'a> {
             return Err(EncodeError::DupWithoutQos);
         }
         let topic = self.topic.as_bytes();
-        let (mut block, mut block_len, mut block_len_used): (&[u8], _, _) = (&[], [0; 4], 0);
+        let mut block: &[u8] = &[];
         if let Some(properties) = properties {
             // Without MQTT 5 no property block goes out.
             if !cfg!(feature = "mqtt5") {
                 return Err(EncodeError::Unsupported);
             }
+            // Too long a block makes the remaining length too large below.
             block = properties.as_bytes();
-            (block_len, block_len_used) =
-                varint::encode(block.len()).map_err(|_| EncodeError::PacketTooLarge)?;
         }
         let remaining_len = self.remaining_len(properties);
-        let ([b0, b1, b2, b3], length_len) =
-            varint::encode(remaining_len).map_err(|_| EncodeError::PacketTooLarge)?;
+        if remaining_len > varint::MAX_VALUE {
+            return Err(EncodeError::PacketTooLarge);
+        }
+        let length_len = varint::encoded_len(remaining_len);
         let (payload, body_len): (&[u8], _) = if with_payload {
             (self.payload, remaining_len)
         } else {
@@ -165,21 +166,22 @@ impl<'a> Publish<'a> {
         let topic_len = u16::try_from(topic.len()).map_err(|_| EncodeError::FieldTooLong)?;
         // The room is checked: `put` cannot fail from here on.
         let too_small = EncodeError::BufferTooSmall { needed };
-        let header = [self.first_byte(), b0, b1, b2, b3];
-        let mut rest = out;
-        // Byte by byte: a copy of 2 to 5 bytes would be a call.
-        for &byte in header.get(..1 + length_len).unwrap_or_default() {
-            rest = put(rest, &[byte]).ok_or(too_small)?;
-        }
+        let (first, rest) = out.split_first_mut().ok_or(too_small)?;
+        *first = self.first_byte();
+        // Byte by byte: a copy of 1 to 4 bytes would be a call.
+        let (length, mut rest) = rest.split_at_mut_checked(length_len).ok_or(too_small)?;
+        varint::write_into(length, remaining_len);
         rest = put(rest, &topic_len.to_be_bytes()).ok_or(too_small)?;
         rest = put(rest, topic).ok_or(too_small)?;
         if let Some(pid) = pid {
             rest = put(rest, &pid.get().to_be_bytes()).ok_or(too_small)?;
         }
         if properties.is_some() {
-            let block_len = block_len.get(..block_len_used).unwrap_or_default();
-            rest = put(rest, block_len).ok_or(too_small)?;
-            rest = put(rest, block).ok_or(too_small)?;
+            let (block_len, tail) = rest
+                .split_at_mut_checked(varint::encoded_len(block.len()))
+                .ok_or(too_small)?;
+            varint::write_into(block_len, block.len());
+            rest = put(tail, block).ok_or(too_small)?;
         }
         put(rest, payload).ok_or(too_small)?;
         Ok(needed)
