@@ -77,6 +77,31 @@ pub enum PropertyId {
     SharedSubscriptionAvailable = 0x2A,
 }
 
+/// Bit n: n is a property identifier (all are below 64), which
+/// `PropertyId::lookup` maps to the variant of that discriminant.
+const KNOWN: u64 = {
+    let mut bits = 0u64;
+    let mut value = 0u8;
+    while value < 64 {
+        if let Some(id) = PropertyId::lookup(value) {
+            // What `from_u8`'s transmute relies on.
+            assert!(id as u8 == value);
+            bits |= 1 << value;
+        }
+        value += 1;
+    }
+    // None from 64 on either.
+    let mut value = 64u8;
+    loop {
+        assert!(PropertyId::lookup(value).is_none());
+        if value == u8::MAX {
+            break;
+        }
+        value += 1;
+    }
+    bits
+};
+
 /// How a property's value is encoded (MQTT 5 §1.5, §2.2.2.2).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PropertyKind {
@@ -161,9 +186,26 @@ const EVERY: u16 = contexts(&Context::ALL);
 impl PropertyId {
     /// The property with identifier `value`; `None` for one MQTT 5 does not define.
     // Out of line: inlined into `read_property` it became a 168-byte jump
-    // table; here it is a 42-byte lookup table.
+    // table. A bit test and the value itself, not the 42-byte lookup table
+    // the match below compiles to (only `KNOWN` evaluates it, at compile time).
     #[inline(never)]
     pub const fn from_u8(value: u8) -> Option<PropertyId> {
+        let word = if value < 32 {
+            KNOWN as u32
+        } else {
+            (KNOWN >> 32) as u32
+        };
+        if value >= 64 || (word >> (value % 32)) & 1 == 0 {
+            return None;
+        }
+        // SAFETY: `PropertyId` is `repr(u8)` and `value` is one of its
+        // discriminants: `KNOWN` has the bit of each `lookup` maps to
+        // itself, and no other.
+        Some(unsafe { core::mem::transmute::<u8, PropertyId>(value) })
+    }
+
+    /// [`PropertyId::from_u8`] as a match: the list `KNOWN` is built from.
+    const fn lookup(value: u8) -> Option<PropertyId> {
         Some(match value {
             0x01 => PropertyId::PayloadFormatIndicator,
             0x02 => PropertyId::MessageExpiryInterval,
