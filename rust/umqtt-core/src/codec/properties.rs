@@ -934,3 +934,16 @@ pub(crate) fn put_properties(
     writer.put_bytes(bytes.get(..used).unwrap_or_default())?;
     writer.put_bytes(block)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PropertyId;
+
+    /// The bit test and the match agree on every byte.
+    #[test]
+    fn from_u8_is_the_match() {
+        for value in 0..=255u8 {
+            assert_eq!(PropertyId::from_u8(value), PropertyId::lookup(value));
+        }
+    }
+}
