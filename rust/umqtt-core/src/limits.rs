@@ -195,11 +195,23 @@ impl BrokerLimits {
         properties: &Properties<'_>,
         packet_len: usize,
     ) -> Result<(), LimitError> {
-        let text = filter.as_str();
-        if text.starts_with("$share/") && !self.shared_available {
+        let shared = filter.as_str().starts_with(crate::topic::SHARED_PREFIX);
+        self.check_subscribe_shared(filter, shared, properties, packet_len)
+    }
+
+    /// [`BrokerLimits::check_subscribe`] told whether `filter` is a shared
+    /// subscription, which `Client::prepare_subscribe` has found already.
+    pub(crate) fn check_subscribe_shared(
+        &self,
+        filter: &TopicFilter<'_>,
+        shared: bool,
+        properties: &Properties<'_>,
+        packet_len: usize,
+    ) -> Result<(), LimitError> {
+        if shared && !self.shared_available {
             return Err(LimitError::SharedNotSupported);
         }
-        if crate::topic::has_wildcard(text.as_bytes()) && !self.wildcard_available {
+        if crate::topic::has_wildcard(filter.as_bytes()) && !self.wildcard_available {
             return Err(LimitError::WildcardNotSupported);
         }
         if properties.get(PropertyId::SubscriptionIdentifier).is_some()

@@ -559,7 +559,7 @@ impl<T: Tables> Client<T> {
         // would bring every packet's into the firmware).
         let len = v5::subscribe_len(pid, &[(filter, options)], props);
         self.limits
-            .check_subscribe(&filter, &props, len)
+            .check_subscribe_shared(&filter, shared, &props, len)
             .map_err(ClientError::BrokerLimit)?;
         Ok(Outgoing::Subscribe(pid, filter, options, Some(props)))
     }
