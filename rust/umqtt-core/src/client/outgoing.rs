@@ -7,8 +7,10 @@
 use crate::codec::properties::{Context, Properties, PropertyId};
 #[cfg(feature = "mqtt5")]
 use crate::codec::v5::{self, PropertyValue, ReasonCode};
+#[cfg(feature = "mqtt5")]
+use crate::codec::SubscriptionOptions;
 use crate::codec::{field_len, packet_len, put_all, Writer};
-use crate::codec::{Connect, EncodeError, Publish, SubscriptionOptions};
+use crate::codec::{Connect, EncodeError, Publish};
 #[cfg(feature = "mqtt5")]
 use crate::limits::{BrokerLimits, TopicAliases};
 use crate::session::Transmit;
@@ -40,14 +42,11 @@ pub enum Outgoing<'a> {
     Connect5(Connect<'a>, Properties<'a>, Properties<'a>),
     /// PUBLISH (MQTT 5: with its properties).
     Publish(PublishPacket<'a>),
-    /// SUBSCRIBE of one filter; MQTT 5 when it has properties (refused
-    /// by `encode` without feature `mqtt5`).
-    Subscribe(
-        Pid,
-        TopicFilter<'a>,
-        SubscriptionOptions,
-        Option<Properties<'a>>,
-    ),
+    /// SUBSCRIBE of one filter with its options byte as sent (the QoS on
+    /// MQTT 3; MQTT 5 adds No Local, Retain As Published and Retain
+    /// Handling, [`SubscriptionOptions::to_byte`]); MQTT 5 when it has
+    /// properties (refused by `encode` without feature `mqtt5`).
+    Subscribe(Pid, TopicFilter<'a>, u8, Option<Properties<'a>>),
     /// UNSUBSCRIBE of one filter; MQTT 5 when it has properties.
     Unsubscribe(Pid, TopicFilter<'a>, Option<Properties<'a>>),
     /// PUBACK, PUBREC, PUBREL or PUBCOMP the session owes (the same bytes
@@ -74,8 +73,10 @@ impl<'a> Outgoing<'a> {
                 .header_len_with(p.properties)
                 .saturating_add(p.publish.payload.len()),
             #[cfg(feature = "mqtt5")]
-            Outgoing::Subscribe(pid, filter, options, Some(props)) => {
-                v5::subscribe_len(*pid, &[(*filter, *options)], *props)
+            Outgoing::Subscribe(pid, filter, _, Some(props)) => {
+                // The options do not change the length.
+                let options = SubscriptionOptions::new(QoS::AtMostOnce);
+                v5::subscribe_len(*pid, &[(*filter, options)], *props)
             }
             Outgoing::Subscribe(_, filter, ..) => packet_len(one_filter_len(filter, 1)),
             #[cfg(feature = "mqtt5")]
@@ -103,22 +104,15 @@ impl<'a> Outgoing<'a> {
             Outgoing::Subscribe(.., Some(_)) | Outgoing::Unsubscribe(.., Some(_)) => {
                 Err(EncodeError::Unsupported)
             }
-            // Both versions through one encoder: MQTT 5 adds the properties,
-            // and its options byte has more than the QoS.
-            Outgoing::Subscribe(pid, filter, options, props) => {
-                let options = match props {
-                    Some(_) => options.to_byte(),
-                    None => options.qos.as_u8(),
-                };
-                encode_one_filter(
-                    PacketType::Subscribe,
-                    *pid,
-                    filter,
-                    Some(options),
-                    *props,
-                    buf,
-                )
-            }
+            // Both versions through one encoder: MQTT 5 adds the properties.
+            Outgoing::Subscribe(pid, filter, options, props) => encode_one_filter(
+                PacketType::Subscribe,
+                *pid,
+                filter,
+                Some(*options),
+                *props,
+                buf,
+            ),
             Outgoing::Unsubscribe(pid, filter, props) => {
                 // `prepare_unsubscribe` leaves an MQTT 5 shared filter's
                 // form to the encoder.
@@ -474,8 +468,7 @@ impl<T: Tables> Client<T> {
                 let qos = QoS::from_u8(options).ok_or(ClientError::InvalidArgument)?;
                 #[cfg(not(feature = "qos2"))]
                 check_qos(qos)?;
-                let options = SubscriptionOptions::new(qos);
-                Ok(Outgoing::Subscribe(pid, filter, options, None))
+                Ok(Outgoing::Subscribe(pid, filter, qos.as_u8(), None))
             }
         }
     }
@@ -548,16 +541,17 @@ impl<T: Tables> Client<T> {
         props: Properties<'a>,
     ) -> Result<Outgoing<'a>, ClientError> {
         let shared = filter.is_shared().map_err(|_| ClientError::InvalidTopic)?;
-        let options =
+        // Checked here, sent as given (`to_byte` gives back a valid byte).
+        let parsed =
             SubscriptionOptions::from_byte(options).map_err(|_| ClientError::InvalidArgument)?;
-        if options.no_local && shared {
+        if parsed.no_local && shared {
             return Err(ClientError::InvalidArgument);
         }
         #[cfg(not(feature = "qos2"))]
-        check_qos(options.qos)?;
+        check_qos(parsed.qos)?;
         // The packet's length straight from the v5 codec (`Outgoing::encoded_len`
         // would bring every packet's into the firmware).
-        let len = v5::subscribe_len(pid, &[(filter, options)], props);
+        let len = v5::subscribe_len(pid, &[(filter, parsed)], props);
         self.limits
             .check_subscribe_shared(&filter, shared, &props, len)
             .map_err(ClientError::BrokerLimit)?;

@@ -443,7 +443,7 @@ fn property_blocks_are_not_encoded_without_mqtt5() {
     assert_eq!(packet.encode(&mut buf), Err(EncodeError::Unsupported));
     let filter = TopicFilter::new(b"a").unwrap();
     let options = SubscriptionOptions::new(QoS::AtMostOnce);
-    let subscribe = Outgoing::Subscribe(pid(1), filter, options, Some(Properties::EMPTY));
+    let subscribe = Outgoing::Subscribe(pid(1), filter, options.to_byte(), Some(Properties::EMPTY));
     assert_eq!(subscribe.encode(&mut buf), Err(EncodeError::Unsupported));
 }
 
@@ -488,7 +488,7 @@ fn outgoing_encodes_the_bytes_of_its_packet() {
             Outgoing::Subscribe(
                 pid(2),
                 long,
-                SubscriptionOptions::new(QoS::ExactlyOnce),
+                SubscriptionOptions::new(QoS::ExactlyOnce).to_byte(),
                 None,
             ),
             Packet::Subscribe(Subscribe {
@@ -597,6 +597,7 @@ fn prepared_v5_packets_encode_as_the_checked_encoders() {
     let Outgoing::Subscribe(pid2, filter, options, Some(props)) = packet else {
         panic!("{packet:?}");
     };
+    let options = crate::codec::SubscriptionOptions::from_byte(options).unwrap();
     same(
         |buf| packet.encode(buf),
         |buf| v5::encode_subscribe(pid2, &[(filter, options)], props, buf),
