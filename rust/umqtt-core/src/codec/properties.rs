@@ -453,7 +453,6 @@ impl Property<'_> {
 /// reader keeps a variable byte integer within 268_435_455); a Response
 /// Topic a Topic Name, without wildcards (§3.3.2.3.5).
 fn value_in_range(id: PropertyId, value: &PropertyValue<'_>) -> bool {
-    let (kind, number, text, _) = value.parts();
     let nonzero = matches!(
         id,
         PropertyId::ReceiveMaximum
@@ -461,9 +460,18 @@ fn value_in_range(id: PropertyId, value: &PropertyValue<'_>) -> bool {
             | PropertyId::MaximumPacketSize
             | PropertyId::SubscriptionIdentifier
     );
-    (kind != PropertyKind::Byte || number <= 1)
-        && (!nonzero || number != 0)
-        && (id != PropertyId::ResponseTopic || TopicName::new(text).is_ok())
+    // On the value itself, not its `parts` (a jump table more).
+    match *value {
+        PropertyValue::Byte(number) => number <= 1,
+        PropertyValue::TwoByteInt(number) => !nonzero || number != 0,
+        PropertyValue::FourByteInt(number) | PropertyValue::VarInt(number) => {
+            !nonzero || number != 0
+        }
+        PropertyValue::Utf8String(text) => {
+            id != PropertyId::ResponseTopic || TopicName::new(text.as_bytes()).is_ok()
+        }
+        PropertyValue::BinaryData(_) | PropertyValue::Utf8Pair(..) => true,
+    }
 }
 
 /// Reads one property. Errors as the readers report them: [`Properties::parse`]
