@@ -68,10 +68,7 @@ impl<'a> Outgoing<'a> {
             Outgoing::Connect(connect) => connect.encoded_len(),
             #[cfg(feature = "mqtt5")]
             Outgoing::Connect5(connect, props, will) => v5::connect_len(connect, *props, *will),
-            Outgoing::Publish(p) => p
-                .publish
-                .header_len_with(p.properties)
-                .saturating_add(p.publish.payload.len()),
+            Outgoing::Publish(p) => p.publish.encoded_len_with(p.properties),
             #[cfg(feature = "mqtt5")]
             Outgoing::Subscribe(pid, filter, _, Some(props)) => {
                 // The options do not change the length.
@@ -519,7 +516,7 @@ impl<T: Tables> Client<T> {
         props: Properties<'_>,
         alias: Option<PropertyValue<'_>>,
     ) -> Result<(), ClientError> {
-        let len = v5::publish_header_len(publish, props).saturating_add(publish.payload.len());
+        let len = publish.encoded_len_with(Some(props));
         // A resend (DUP) of an id in flight does not take another slot.
         let in_flight = self.session.publishes_in_flight();
         let others = match publish.qos_pid.pid() {

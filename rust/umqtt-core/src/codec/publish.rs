@@ -45,6 +45,9 @@ impl<'a> Publish<'a> {
 
     /// Topic, packet id and, for MQTT 5, `properties`: everything in the
     /// body before the payload.
+    // Inlined, as `remaining_len`: out of line they are one more call on
+    // every publish (14 instructions on x86-64).
+    #[inline(always)]
     fn variable_header_len(&self, properties: Option<Properties<'_>>) -> usize {
         let pid_len = if self.qos_pid.pid().is_some() { 2 } else { 0 };
         field_len(self.topic.as_bytes())
@@ -52,6 +55,7 @@ impl<'a> Publish<'a> {
             .saturating_add(properties.map_or(0, |properties| properties.encoded_len()))
     }
 
+    #[inline(always)]
     fn remaining_len(&self, properties: Option<Properties<'_>>) -> usize {
         self.variable_header_len(properties)
             .saturating_add(self.payload.len())
@@ -59,7 +63,12 @@ impl<'a> Publish<'a> {
 
     /// The exact number of bytes [`Publish::encode`] writes.
     pub fn encoded_len(&self) -> usize {
-        super::packet_len(self.remaining_len(None))
+        self.encoded_len_with(None)
+    }
+
+    /// [`Publish::encoded_len`] with `properties` for MQTT 5.
+    pub(crate) fn encoded_len_with(&self, properties: Option<Properties<'_>>) -> usize {
+        super::packet_len(self.remaining_len(properties))
     }
 
     /// The exact number of bytes [`Publish::encode_header`] writes: the whole
