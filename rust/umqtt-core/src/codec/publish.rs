@@ -45,9 +45,10 @@ impl<'a> Publish<'a> {
 
     /// Topic, packet id and, for MQTT 5, `properties`: everything in the
     /// body before the payload.
-    // Inlined, as `remaining_len`: out of line they are one more call on
-    // every publish (14 instructions on x86-64).
-    #[inline(always)]
+    // Inlined with MQTT 5, as `remaining_len`: out of line they are one
+    // more call on every publish (14 instructions on x86-64). Without it
+    // LLVM inlines them by itself, in 10 B less of rv32imc code.
+    #[cfg_attr(feature = "mqtt5", inline(always))]
     fn variable_header_len(&self, properties: Option<Properties<'_>>) -> usize {
         let pid_len = if self.qos_pid.pid().is_some() { 2 } else { 0 };
         field_len(self.topic.as_bytes())
@@ -55,7 +56,7 @@ impl<'a> Publish<'a> {
             .saturating_add(properties.map_or(0, |properties| properties.encoded_len()))
     }
 
-    #[inline(always)]
+    #[cfg_attr(feature = "mqtt5", inline(always))]
     fn remaining_len(&self, properties: Option<Properties<'_>>) -> usize {
         self.variable_header_len(properties)
             .saturating_add(self.payload.len())
