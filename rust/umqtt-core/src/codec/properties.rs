@@ -102,6 +102,28 @@ const KNOWN: u64 = {
     bits
 };
 
+/// Where an `ID_TABLE` entry keeps the kind (as `PropertyKind as u16`),
+/// above the 11 context bits.
+const KIND_SHIFT: u16 = 11;
+
+/// Per identifier (0 for the undefined ones): the contexts the property
+/// may appear in, one bit each ([`PropertyId::allowed_in`]), and its kind
+/// from bit `KIND_SHIFT` on ([`PropertyId::kind`]).
+// Evaluated at compile time: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const ID_TABLE: [u16; 43] = {
+    assert!(Context::ALL.len() <= KIND_SHIFT as usize);
+    let mut table = [0; 43];
+    let mut value = 0;
+    while value < table.len() {
+        if let Some(id) = PropertyId::lookup(value as u8) {
+            table[value] = id.contexts() | ((id.kind_of() as u16) << KIND_SHIFT);
+        }
+        value += 1;
+    }
+    table
+};
+
 /// How a property's value is encoded (MQTT 5 §1.5, §2.2.2.2).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum PropertyKind {
@@ -239,9 +261,25 @@ impl PropertyId {
     }
 
     /// How the value of this property is encoded (§2.2.2.2).
-    // Out of line: each inlined copy brought its own 42-byte lookup table.
+    // Out of line: each inlined copy brought its own lookup.
     #[inline(never)]
     pub const fn kind(self) -> PropertyKind {
+        // From `ID_TABLE`, which also holds the contexts: one 86-byte
+        // table, not two of 84 and 42 bytes.
+        #[allow(clippy::indexing_slicing)] // every identifier is below 43
+        match ID_TABLE[self as usize] >> KIND_SHIFT {
+            0 => PropertyKind::Byte,
+            1 => PropertyKind::TwoByteInt,
+            2 => PropertyKind::FourByteInt,
+            3 => PropertyKind::VarInt,
+            4 => PropertyKind::Utf8String,
+            5 => PropertyKind::BinaryData,
+            _ => PropertyKind::Utf8Pair,
+        }
+    }
+
+    /// [`PropertyId::kind`] as a match: what `ID_TABLE` is built from.
+    const fn kind_of(self) -> PropertyKind {
         match self {
             PropertyId::PayloadFormatIndicator
             | PropertyId::RequestProblemInformation
@@ -314,7 +352,9 @@ impl PropertyId {
 
     /// Whether a packet of this context may carry the property (§2.2.2.2).
     pub fn allowed_in(self, context: Context) -> bool {
-        self.contexts() & context.bit() != 0
+        #[allow(clippy::indexing_slicing)] // every identifier is below 43
+        let entry = ID_TABLE[self as usize];
+        entry & context.bit() != 0
     }
 
     /// Whether the property may appear more than once in this context:
@@ -945,13 +985,28 @@ pub(crate) fn put_properties(
 
 #[cfg(test)]
 mod tests {
-    use super::PropertyId;
+    use super::{Context, PropertyId};
 
     /// The bit test and the match agree on every byte.
     #[test]
     fn from_u8_is_the_match() {
         for value in 0..=255u8 {
             assert_eq!(PropertyId::from_u8(value), PropertyId::lookup(value));
+        }
+    }
+
+    /// The table and the matches agree on every identifier.
+    #[test]
+    fn id_table_is_the_matches() {
+        for id in (0..=255u8).filter_map(PropertyId::lookup) {
+            assert_eq!(id.kind(), id.kind_of(), "{id:?}");
+            for context in Context::ALL {
+                assert_eq!(
+                    id.allowed_in(context),
+                    id.contexts() & context.bit() != 0,
+                    "{id:?} {context:?}"
+                );
+            }
         }
     }
 }
