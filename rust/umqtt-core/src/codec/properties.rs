@@ -77,46 +77,25 @@ pub enum PropertyId {
     SharedSubscriptionAvailable = 0x2A,
 }
 
-/// Bit n: n is a property identifier (all are below 64), which
-/// `PropertyId::lookup` maps to the variant of that discriminant.
-const KNOWN: u64 = {
-    let mut bits = 0u64;
-    let mut value = 0u8;
-    while value < 64 {
-        if let Some(id) = PropertyId::lookup(value) {
-            // What `from_u8`'s transmute relies on.
-            assert!(id as u8 == value);
-            bits |= 1 << value;
-        }
-        value += 1;
-    }
-    // None from 64 on either.
-    let mut value = 64u8;
-    loop {
-        assert!(PropertyId::lookup(value).is_none());
-        if value == u8::MAX {
-            break;
-        }
-        value += 1;
-    }
-    bits
-};
-
 /// Where an `ID_TABLE` entry keeps the kind (as `PropertyKind as u16`),
 /// above the 11 context bits.
 const KIND_SHIFT: u16 = 11;
 
-/// Per identifier (0 for the undefined ones): the contexts the property
-/// may appear in, one bit each ([`PropertyId::allowed_in`]), and its kind
-/// from bit `KIND_SHIFT` on ([`PropertyId::kind`]).
+/// Per identifier (0 for the undefined ones; none is 43 or above): the
+/// contexts the property may appear in, one bit each
+/// ([`PropertyId::allowed_in`]), and its kind from bit `KIND_SHIFT` on
+/// ([`PropertyId::kind`]); non-zero is defined ([`PropertyId::from_u8`]).
 // Evaluated at compile time: an index out of range fails the build.
 #[allow(clippy::indexing_slicing)]
 const ID_TABLE: [u16; 43] = {
     assert!(Context::ALL.len() <= KIND_SHIFT as usize);
     let mut table = [0; 43];
     let mut value = 0;
-    while value < table.len() {
+    while value < 256 {
         if let Some(id) = PropertyId::lookup(value as u8) {
+            // What `from_u8` relies on: a non-zero entry at the identifier
+            // of each variant, its discriminant.
+            assert!(id as usize == value && id.contexts() != 0);
             table[value] = id.contexts() | ((id.kind_of() as u16) << KIND_SHIFT);
         }
         value += 1;
@@ -208,25 +187,23 @@ const EVERY: u16 = contexts(&Context::ALL);
 impl PropertyId {
     /// The property with identifier `value`; `None` for one MQTT 5 does not define.
     // Out of line: inlined into `read_property` it became a 168-byte jump
-    // table. A bit test and the value itself, not the 42-byte lookup table
-    // the match below compiles to (only `KNOWN` evaluates it, at compile time).
+    // table. A look at `ID_TABLE` and the value itself, not the 42-byte
+    // lookup table the match below compiles to (only `ID_TABLE` evaluates
+    // it, at compile time).
     #[inline(never)]
     pub const fn from_u8(value: u8) -> Option<PropertyId> {
-        let word = if value < 32 {
-            KNOWN as u32
-        } else {
-            (KNOWN >> 32) as u32
-        };
-        if value >= 64 || (word >> (value % 32)) & 1 == 0 {
+        let index = value as usize;
+        #[allow(clippy::indexing_slicing)] // `index` is checked first
+        if index >= ID_TABLE.len() || ID_TABLE[index] == 0 {
             return None;
         }
         // SAFETY: `PropertyId` is `repr(u8)` and `value` is one of its
-        // discriminants: `KNOWN` has the bit of each `lookup` maps to
-        // itself, and no other.
+        // discriminants: `ID_TABLE` has a non-zero entry exactly where
+        // `lookup` maps a byte to the variant of that discriminant.
         Some(unsafe { core::mem::transmute::<u8, PropertyId>(value) })
     }
 
-    /// [`PropertyId::from_u8`] as a match: the list `KNOWN` is built from.
+    /// [`PropertyId::from_u8`] as a match: what `ID_TABLE` is built from.
     const fn lookup(value: u8) -> Option<PropertyId> {
         Some(match value {
             0x01 => PropertyId::PayloadFormatIndicator,
