@@ -38,7 +38,7 @@ pub const fn encoded_len(value: usize) -> usize {
 
 /// Writes `value` into `out`, [`encoded_len`]`(value)` bytes long (the
 /// caller checked `value` and the room): seven bits a byte, low first, the
-/// high bit set on all but the last. Straight into the packet, not through
+/// high bit set on all but the last (§2.2.3). Straight into the packet, not through
 /// [`encode`]'s array and a copy (40 to 80 B less a caller on rv32imc).
 #[inline]
 pub(crate) fn write_into(out: &mut [u8], value: usize) {
@@ -120,6 +120,9 @@ mod tests {
             let (out, used) = encode(value).unwrap();
             assert_eq!(&out[..used], bytes, "value {value}");
             assert_eq!(encoded_len(value), bytes.len());
+            let mut written = [0xaa; MAX_LEN];
+            write_into(&mut written[..bytes.len()], value);
+            assert_eq!(&written[..bytes.len()], bytes, "value {value}");
         }
     }
 
@@ -165,6 +168,9 @@ mod tests {
             let (out, used) = encode(value).unwrap();
             prop_assert_eq!(used, encoded_len(value));
             prop_assert_eq!(decode(&out[..used]), Ok(Some((value, used))));
+            let mut written = [0u8; MAX_LEN];
+            write_into(&mut written[..used], value);
+            prop_assert_eq!(&written[..used], &out[..used]);
         }
 
         #[test]
