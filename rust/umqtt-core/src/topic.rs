@@ -540,7 +540,7 @@ mod tests {
         }
 
         #[test]
-        fn shared_parsing_agrees_with_validation(text in "\\$share[/a+#]{0,6}") {
+        fn shared_parsing_agrees_with_validation(text in "\\$share[/a+#é]{0,6}") {
             if let Ok(filter) = TopicFilter::new(text.as_bytes()) {
                 let shared = filter.shared();
                 prop_assert_eq!(
@@ -553,6 +553,8 @@ mod tests {
                     prop_assert!(shared.is_none() && filter.check_shared().is_ok());
                 }
                 if let Some((share_name, inner)) = shared {
+                    // `shared` does not validate it again: it is valid.
+                    prop_assert_eq!(TopicFilter::new(inner.as_bytes()), Ok(inner));
                     prop_assert_eq!(
                         std::format!("$share/{share_name}/{}", inner.as_str()),
                         text
