@@ -54,7 +54,6 @@ import socket
 from time import ticks_diff, ticks_ms
 
 import asyncio
-from asyncio import core as _core
 import _umqtt
 from _umqtt import MQTTException, API_MPLIB
 
@@ -181,9 +180,9 @@ def _pulse(event):
 async def _io_wait(sock, write):
     # Parks the task until sock is readable / writable (asyncio's IOQueue).
     if write:
-        yield _core._io_queue.queue_write(sock)
+        yield asyncio.core._io_queue.queue_write(sock)
     else:
-        yield _core._io_queue.queue_read(sock)
+        yield asyncio.core._io_queue.queue_read(sock)
 
 
 class MQTTClient:
@@ -218,7 +217,7 @@ class MQTTClient:
         if network is not None:
             self._sta_if = network.WLAN(network.STA_IF)
             self._sta_if.active(True)
-        self._ping_i = config["ping_interval"] * 1000
+        o.ping_interval = config["ping_interval"] * 1000
         self._set_keepalive(keepalive)
         self._in_connect = False
         self._has_connected = False
@@ -269,7 +268,7 @@ class MQTTClient:
 
     def _set_keepalive(self, keepalive):
         pi = keepalive * 1000 // 4 if keepalive else 20000
-        p_i = self._ping_i
+        p_i = self._owner.ping_interval
         if p_i and p_i < pi:
             pi = p_i
         self._ping_interval = pi
@@ -347,7 +346,7 @@ class MQTTClient:
                 raise
         await self._wait(sock, True, t0, "connect")
         try:
-            sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+            sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
         except (OSError, AttributeError):
             pass
         stream = sock
@@ -541,7 +540,7 @@ class MQTTClient:
         eng = self._eng
         try:
             while True:
-                yield _core._io_queue.queue_read(eng)
+                yield asyncio.core._io_queue.queue_read(eng)
                 got = False
                 while True:
                     try:
@@ -588,7 +587,7 @@ class MQTTClient:
                     continue
                 if self._tx_since is None or left < before:
                     self._tx_since = ticks_ms()
-                yield _core._io_queue.queue_write(eng)
+                yield asyncio.core._io_queue.queue_write(eng)
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
