@@ -247,8 +247,8 @@ class MQTTClient:
             self._cb = self.queue.put
         else:
             self._cb = config["subs_cb"]
-            self._wifi_handler = config["wifi_coro"]
-            self._connect_handler = config["connect_coro"]
+            o.wifi_coro = config["wifi_coro"]
+            o.connect_coro = config["connect_coro"]
 
         o.client_id = config["client_id"]
         user = config["user"]
@@ -446,7 +446,7 @@ class MQTTClient:
         self.dprint("Connected to broker.")
         spawn = asyncio.create_task
         if not self._events:
-            spawn(self._wifi_handler(True))
+            spawn(self._owner.wifi_coro(True))
         if not self._has_connected:
             self._has_connected = True
             self._keeper = spawn(self._keep_connected())
@@ -454,7 +454,7 @@ class MQTTClient:
         if self._events:
             self.up.set()
         else:
-            spawn(self._connect_handler(self))
+            spawn(self._owner.connect_coro(self))
 
     def _stop(self):
         # disconnect() and close(): no more reconnects, every task of ours
@@ -495,7 +495,7 @@ class MQTTClient:
             if self._events:
                 self.down.set()
             else:
-                asyncio.create_task(self._wifi_handler(False))
+                asyncio.create_task(self._owner.wifi_coro(False))
 
     async def _keep_connected(self):
         while self._has_connected:
