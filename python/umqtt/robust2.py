@@ -172,19 +172,21 @@ class MQTTClient(simple2.MQTTClient):
             n -= 1
         self.msg_to_send.append(data)
 
-    def disconnect(self):
+    def _guarded(self, f, place):
+        # f(self), simple2's method: a connection error becomes conn_issue
+        # (error, place) and the result None.
         try:
-            return super().disconnect()
+            return f(self)
         except _FAIL as e:
-            self.conn_issue = (e, 6)
+            self.conn_issue = (e, place)
+
+    def disconnect(self):
+        return self._guarded(simple2.MQTTClient.disconnect, 6)
 
     def ping(self):
         if not self.is_keepalive():
             return None
-        try:
-            return super().ping()
-        except _FAIL as e:
-            self.conn_issue = (e, 7)
+        return self._guarded(simple2.MQTTClient.ping, 7)
 
     # publish() is the hot path: a QoS 0 publish that goes out builds no
     # tuple. A newer retained message replaces a queued one for the topic.
@@ -266,14 +268,8 @@ class MQTTClient(simple2.MQTTClient):
 
     def wait_msg(self):
         self.is_keepalive()
-        try:
-            return super().wait_msg()
-        except _FAIL as e:
-            self.conn_issue = (e, 8)
+        return self._guarded(simple2.MQTTClient.wait_msg, 8)
 
     def check_msg(self):
         self.is_keepalive()
-        try:
-            return super().check_msg()
-        except _FAIL as e:
-            self.conn_issue = (e, 10)
+        return self._guarded(simple2.MQTTClient.check_msg, 10)
