@@ -170,6 +170,8 @@ class _Owner:
     lw_qos = 0
     lw_retain = False
     lw_properties = None
+    user = None
+    pswd = None
 
 
 def _pulse(event):
@@ -217,7 +219,7 @@ class MQTTClient:
         if network is not None:
             self._sta_if = network.WLAN(network.STA_IF)
             self._sta_if.active(True)
-        o.ping_interval = config["ping_interval"] * 1000
+        self._ping_i = config["ping_interval"] * 1000
         self._set_keepalive(keepalive)
         self._in_connect = False
         self._has_connected = False
@@ -247,13 +249,14 @@ class MQTTClient:
             self._cb = self.queue.put
         else:
             self._cb = config["subs_cb"]
-            o.wifi_coro = config["wifi_coro"]
-            o.connect_coro = config["connect_coro"]
+            self._wifi_handler = config["wifi_coro"]
+            self._connect_handler = config["connect_coro"]
 
         o.client_id = config["client_id"]
         user = config["user"]
-        o.user = user if user else None
-        o.pswd = config["password"] if user else None
+        if user:  # (else the class's None: no user name, no password)
+            o.user = user
+            o.pswd = config["password"]
         o.keepalive = keepalive
         o.socket_timeout = o.message_timeout = self._response_time / 1000
         o.connack_properties = {}
@@ -268,7 +271,7 @@ class MQTTClient:
 
     def _set_keepalive(self, keepalive):
         pi = keepalive * 1000 // 4 if keepalive else 20000
-        p_i = self._owner.ping_interval
+        p_i = self._ping_i
         if p_i and p_i < pi:
             pi = p_i
         self._ping_interval = pi
@@ -446,7 +449,7 @@ class MQTTClient:
         self.dprint("Connected to broker.")
         spawn = asyncio.create_task
         if not self._events:
-            spawn(self._owner.wifi_coro(True))
+            spawn(self._wifi_handler(True))
         if not self._has_connected:
             self._has_connected = True
             self._keeper = spawn(self._keep_connected())
@@ -454,7 +457,7 @@ class MQTTClient:
         if self._events:
             self.up.set()
         else:
-            spawn(self._owner.connect_coro(self))
+            spawn(self._connect_handler(self))
 
     def _stop(self):
         # disconnect() and close(): no more reconnects, every task of ours
@@ -495,7 +498,7 @@ class MQTTClient:
             if self._events:
                 self.down.set()
             else:
-                asyncio.create_task(self._owner.wifi_coro(False))
+                asyncio.create_task(self._wifi_handler(False))
 
     async def _keep_connected(self):
         while self._has_connected:
