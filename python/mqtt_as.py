@@ -163,8 +163,10 @@ def qos_check(qos):
 
 class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
-    # no will unless config["will"] sets one. MQTTClient also keeps there
-    # the config settings it reads later, under their config keys.
+    # no will unless config["will"] sets one, no user name unless
+    # config["user"] does. MQTTClient also keeps there the config settings
+    # it reads later, under their config keys. (connack_properties: stored
+    # by the engine at each MQTT 5 CONNACK, read only after one.)
     lw_topic = None
     lw_msg = b""
     lw_qos = 0
@@ -219,7 +221,7 @@ class MQTTClient:
         if network is not None:
             self._sta_if = network.WLAN(network.STA_IF)
             self._sta_if.active(True)
-        self._ping_i = config["ping_interval"] * 1000
+        o.ping_interval = config["ping_interval"] * 1000
         self._set_keepalive(keepalive)
         self._in_connect = False
         self._has_connected = False
@@ -259,7 +261,6 @@ class MQTTClient:
             o.pswd = config["password"]
         o.keepalive = keepalive
         o.socket_timeout = o.message_timeout = self._response_time / 1000
-        o.connack_properties = {}
         will = config["will"]
         if will is not None:
             self._set_last_will(*will)
@@ -271,7 +272,7 @@ class MQTTClient:
 
     def _set_keepalive(self, keepalive):
         pi = keepalive * 1000 // 4 if keepalive else 20000
-        p_i = self._ping_i
+        p_i = self._owner.ping_interval
         if p_i and p_i < pi:
             pi = p_i
         self._ping_interval = pi
