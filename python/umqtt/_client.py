@@ -460,7 +460,7 @@ class MQTTClient(robust.MQTTClient):
             self._bg_id = get_ident()
         while True:
             with lk:
-                if not self._run or self._ended or self._sta not in (0, 1):
+                if not self._run or self._ended or not 0 <= self._sta <= 1:
                     self._run = self._alive = False
                     self._bg_id = None  # idents are reused
                     return

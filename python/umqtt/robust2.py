@@ -41,7 +41,7 @@ def _issue(e):
     # Whether e is a connection issue. EINFLIGHT (every packet id awaits an
     # ack) is not: the publish or subscribe is queued, and send_queue() sends
     # it once check_msg() has handled acks; reconnecting would not help.
-    return not (isinstance(e, MQTTException) and e.args[:1] == (_EINFLIGHT,))
+    return not (isinstance(e, MQTTException) and e.args and e.args[0] == _EINFLIGHT)
 _PLACES = ("?", "connect", "publish", "subscribe", "reconnect", "sendqueue", "disconnect",
            "ping", "wait_msg", "keepalive", "check_msg")
 
@@ -67,7 +67,7 @@ def _settle(table, queue, pid, stat, front):
                 pids.remove(pid)
                 if not pids:
                     table.pop(key)
-            elif stat in (1, 2):
+            elif 1 <= stat <= 2:
                 table.pop(key)
             return True
     return False
