@@ -560,7 +560,7 @@ class MQTTClient:
                     except OSError:
                         raise
                     except Exception as e:  # from subs_cb: not acknowledged
-                        print("mqtt_as: subs_cb raised %r" % (e,))
+                        print("mqtt_as: subs_cb raised %r" % e)
                         r = 0x30
                     if r == 0:
                         break

@@ -145,7 +145,7 @@ def _run(f, *args):
     try:
         f(*args)
     except Exception as e:
-        print("umqtt: callback error: %r" % (e,))
+        print("umqtt: callback error: %r" % e)
 
 
 class MQTTClient(robust.MQTTClient):

@@ -156,17 +156,14 @@ class MQTTClient(simple2.MQTTClient):
         confirm = self.msg_to_confirm
         n = len(self.msg_to_send) + sum(map(len, confirm.values()))
         while n >= self.MSG_QUEUE_MAX and n > 0:
-            oldest = None  # the lowest unconfirmed pid
-            for pids in confirm.values():
-                if pids and (oldest is None or pids[0] < oldest):
-                    oldest = pids[0]
+            oldest = None  # the pid list that starts with the lowest unconfirmed pid
+            for key, pids in confirm.items():
+                if pids and (oldest is None or pids[0] < oldest[0]):
+                    oldest, oldest_key = pids, key
             if oldest:
-                for key, pids in confirm.items():
-                    if pids and pids[0] == oldest:
-                        del pids[0]
-                        if not pids:
-                            confirm.pop(key)
-                        break
+                del oldest[0]
+                if not oldest:
+                    confirm.pop(oldest_key)
             elif self.msg_to_send:
                 self.msg_to_send.pop(0)
             n -= 1
