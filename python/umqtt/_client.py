@@ -110,18 +110,15 @@ get_ident = _thread.get_ident if _thread else int  # (int() is 0: no function of
 class _RLock:
     # A lock that the thread holding it may take again (a message callback,
     # run inside the native client, that publishes). Without _thread calls
-    # are already serialised and nothing is locked, but held() still tells
-    # code inside a with block (a callback of the native client) from the
-    # rest. (A private class: plain attribute names, strings the firmware
-    # interns already.)
+    # are already serialised and nothing is locked, but `owner ==
+    # get_ident()` (held by this thread) still tells code inside a with block
+    # (a callback of the native client) from the rest. (A private class:
+    # plain attribute names, strings the firmware interns already.)
 
     def __init__(self):
         self.lock = _thread and _thread.allocate_lock()
         self.owner = None
         self.count = 0
-
-    def held(self):
-        return self.owner == get_ident()
 
     def __enter__(self):
         me = get_ident()
@@ -246,7 +243,8 @@ class MQTTClient(robust.MQTTClient):
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):
-        if self._lk.held() or self._cl.held() or get_ident() == self._bg_id:
+        me = get_ident()
+        if me == self._lk.owner or me == self._cl.owner or me == self._bg_id:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later (as
             # not scheduled, so that _kick posts it, unless another thread
@@ -373,7 +371,7 @@ class MQTTClient(robust.MQTTClient):
         # Without the background thread: one reconnect attempt if it is due
         # (DELAY s after a failed one), never from inside a callback of the
         # native client (this thread holds the lock). True once connected.
-        if self._lk.held() or ticks_diff(ticks_ms(), self._next_try) < 0:
+        if self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
             return False
         if self._attempt():
             return True
@@ -385,7 +383,7 @@ class MQTTClient(robust.MQTTClient):
         # until connected (returns the session-present flag, as UIFlow2's
         # does), or close()/disconnect() (None). None at once from a
         # callback of the native client, which cannot reconnect.
-        if self._lk.held():
+        if self._lk.owner == get_ident():
             return None
         with self._lk:
             self._ended = False
@@ -445,7 +443,8 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         with lk:
             self._run = False
-        if not self._alive or self._bg_id == get_ident() or lk.held():
+        me = get_ident()
+        if not self._alive or self._bg_id == me or lk.owner == me:
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -535,7 +534,7 @@ class MQTTClient(robust.MQTTClient):
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
-        if _thread is None or lk.held():  # no threads, or inside a callback
+        if _thread is None or lk.owner == get_ident():  # no threads, or inside a callback
             return self._receive(timeout)
         left = _SLICE if timeout is None else min(timeout, _SLICE)
         npk, last = self._npk, self.last_cpacket
