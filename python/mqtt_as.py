@@ -163,17 +163,15 @@ def qos_check(qos):
 
 class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
-    # no will unless config["will"] sets one, no user name unless
-    # config["user"] does. MQTTClient also keeps there the config settings
-    # it reads later, under their config keys. (connack_properties: stored
-    # by the engine at each MQTT 5 CONNACK, read only after one.)
+    # no will unless config["will"] sets one. MQTTClient also keeps there
+    # the config settings it reads later, under their config keys.
+    # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
+    # only after one.)
     lw_topic = None
     lw_msg = b""
     lw_qos = 0
     lw_retain = False
     lw_properties = None
-    user = None
-    pswd = None
 
 
 def _pulse(event):
@@ -256,9 +254,8 @@ class MQTTClient:
 
         o.client_id = config["client_id"]
         user = config["user"]
-        if user:  # (else the class's None: no user name, no password)
-            o.user = user
-            o.pswd = config["password"]
+        o.user = user if user else None
+        o.pswd = config["password"] if user else None
         o.keepalive = keepalive
         o.socket_timeout = o.message_timeout = self._response_time / 1000
         will = config["will"]
