@@ -143,9 +143,11 @@ class MsgQueue:
         while self._ri == self._wi:
             self._evt.clear()
             await self._evt.wait()
-        r = self._q[self._ri]
-        self._q[self._ri] = None
-        self._ri = (self._ri + 1) % len(self._q)
+        q = self._q
+        ri = self._ri
+        r = q[ri]
+        q[ri] = None
+        self._ri = (ri + 1) % len(q)
         return r
 
 
@@ -327,10 +329,11 @@ class MQTTClient:
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
-        stream = self._eng._sock()
-        self._eng._attach(None)
-        if stream is not None and stream is not sock:
-            _umqtt.close(stream)  # TLS
+        eng = self._eng
+        stream = eng._sock()
+        eng._attach(None)
+        if stream is not sock:
+            _umqtt.close(stream)  # TLS (close(None) does nothing)
         _umqtt.close(sock)
 
     async def _connect(self, clean):
@@ -351,19 +354,20 @@ class MQTTClient:
         except (OSError, AttributeError):
             pass
         stream = sock
-        ssl = self._owner.ssl
+        o = self._owner
+        ssl = o.ssl
         if ssl:
             if hasattr(ssl, "wrap_socket"):
                 stream = ssl.wrap_socket(sock, server_hostname=self.server,
                                          do_handshake_on_connect=False)
             else:
-                params = dict(self._owner.ssl_params)
+                params = dict(o.ssl_params)
                 params["do_handshake"] = False
                 stream = _net.tls_wrap(sock, **params)
         eng = self._eng
         eng._attach(stream)
         eng._nb_connect(clean, 5 if self._v5 else 4,
-                        self._owner.mqttv5_con_props if self._v5 else None)
+                        o.mqttv5_con_props if self._v5 else None)
         # The TLS handshake, if any, runs inside these writes and reads.
         await self._flush_direct(t0)
         while True:
@@ -373,7 +377,7 @@ class MQTTClient:
             await self._wait(eng, False, t0, "read")
         self.last_rx = ticks_ms()
         if self._v5:
-            props = self._owner.connack_properties
+            props = o.connack_properties
             self.topic_alias_maximum = props.get(0x22, 0)
             if 0x13 in props:  # Server Keep Alive replaces ours
                 self._set_keepalive(props[0x13])
