@@ -383,9 +383,10 @@ class MQTTClient(robust.MQTTClient):
         # until connected (returns the session-present flag, as UIFlow2's
         # does), or close()/disconnect() (None). None at once from a
         # callback of the native client, which cannot reconnect.
-        if self._lk.owner == get_ident():
+        lk = self._lk
+        if lk.owner == get_ident():
             return None
-        with self._lk:
+        with lk:
             self._ended = False
             if self._sta != 1:
                 self._sta = 1
@@ -398,7 +399,7 @@ class MQTTClient(robust.MQTTClient):
                 return None
             attempt += 1
             self.delay(attempt)
-        with self._lk:
+        with lk:
             self._start()  # after close(), or without one
         return self._sp
 

@@ -153,8 +153,9 @@ class MQTTClient(simple2.MQTTClient):
         # Queue limit: queued plus unconfirmed messages stay below
         # MSG_QUEUE_MAX; make room by forgetting the unconfirmed message with
         # the lowest pid, else the oldest queued one. Meant to be overridden.
+        queue = self.msg_to_send
         confirm = self.msg_to_confirm
-        n = len(self.msg_to_send) + sum(map(len, confirm.values()))
+        n = len(queue) + sum(map(len, confirm.values()))
         while n >= self.MSG_QUEUE_MAX and n > 0:
             oldest = None  # the pid list that starts with the lowest unconfirmed pid
             for key, pids in confirm.items():
@@ -164,10 +165,10 @@ class MQTTClient(simple2.MQTTClient):
                 del oldest[0]
                 if not oldest:
                     confirm.pop(oldest_key)
-            elif self.msg_to_send:
-                self.msg_to_send.pop(0)
+            elif queue:
+                queue.pop(0)
             n -= 1
-        self.msg_to_send.append(data)
+        queue.append(data)
 
     def _guarded(self, f, place):
         # f(self), simple2's method: a connection error becomes conn_issue
