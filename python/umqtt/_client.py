@@ -684,7 +684,7 @@ class MQTTClient(robust.MQTTClient):
         # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
-        topic_matches(topic, "_")  # ValueError for an invalid filter (any valid name does; "_" is a name in flash already)
+        topic_matches(topic, "topic")  # ValueError for an invalid filter (any valid topic name does)
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
@@ -703,7 +703,11 @@ class MQTTClient(robust.MQTTClient):
 
     def unsubscribe(self, topic, properties=None):
         with self._lk:
-            self._handlers = [h for h in self._handlers if h[0] != topic]
+            keep = []  # a new list: a _on_message loop over the old one goes on unchanged
+            for h in self._handlers:
+                if h[0] != topic:
+                    keep.append(h)
+            self._handlers = keep
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
