@@ -146,6 +146,10 @@ def _run(f, *args):
 
 
 class MQTTClient(robust.MQTTClient):
+    # The parent's methods are called as robust.MQTTClient.name(self, ...), not
+    # through super(): the same lookup (MicroPython's super() searches the
+    # bases of the class it is written in), and no method is a closure over
+    # __class__.
     _MAX_QOS = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
@@ -159,7 +163,7 @@ class MQTTClient(robust.MQTTClient):
             raise ValueError("version must be 3, 4 or 5")
         if version == 5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
-        super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
+        robust.MQTTClient.__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn
         self.cb = self._on_message  # bound once; user callbacks are below
@@ -208,7 +212,7 @@ class MQTTClient(robust.MQTTClient):
             self._err_cb(msg)
 
     def _status(self, pid, status):
-        super()._status(pid, status)
+        robust.MQTTClient._status(self, pid, status)
         self._npk += 1
         if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
@@ -273,7 +277,7 @@ class MQTTClient(robust.MQTTClient):
             if clean_session:
                 self._unacked.clear()
             try:
-                r = super().connect(clean_session, timeout)
+                r = robust.MQTTClient.connect(self, clean_session, timeout)
             except Exception:
                 self._sta = -1
                 raise
@@ -288,7 +292,7 @@ class MQTTClient(robust.MQTTClient):
     def _connect(self, clean, version=4, props=None):
         # Every connect and reconnect: MQTT 5 brokers may assign the client
         # id and impose the keepalive (CONNACK properties 0x12, 0x13).
-        r = super()._connect(clean, version, props)
+        r = robust.MQTTClient._connect(self, clean, version, props)
         if version == 5:
             p = self.connack_properties
             if 0x12 in p:
@@ -350,7 +354,7 @@ class MQTTClient(robust.MQTTClient):
             self._rc = get_ident()
             try:
                 # Unlocked: _offline() keeps every other thread away meanwhile.
-                self._sp = super().connect(self._clean)
+                self._sp = robust.MQTTClient.connect(self, self._clean)
                 with self._lk:
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
@@ -415,7 +419,7 @@ class MQTTClient(robust.MQTTClient):
         self._ended = True
         self._stop()
         with self._cl, self._lk:
-            super().disconnect(reason, properties)
+            robust.MQTTClient.disconnect(self, reason, properties)
             self._sta = -1
 
     def get_mqttsta(self):
@@ -591,7 +595,7 @@ class MQTTClient(robust.MQTTClient):
     def ping(self):
         with self._lk:
             if not self._offline():
-                super().ping()
+                robust.MQTTClient.ping(self)
 
     def check_msg(self, attempts=2):
         r = None
@@ -602,7 +606,7 @@ class MQTTClient(robust.MQTTClient):
                     off = self._offline()
                     if not off:
                         self._keep_alive(True)
-                        r = super(robust.simple.MQTTClient, self).check_msg()  # no reconnect
+                        r = robust.simple.MQTTClient.check_msg(self)  # the native one: no reconnect
                 if not off or self._alive or not self._retry():
                     break
             except OSError as e:

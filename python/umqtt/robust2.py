@@ -74,6 +74,10 @@ def _settle(table, queue, pid, stat, front):
 
 
 class MQTTClient(simple2.MQTTClient):
+    # The parent's methods are called as simple2.MQTTClient.name(self, ...), not
+    # through super(): the same lookup (MicroPython's super() searches the
+    # bases of the class it is written in), and no method is a closure over
+    # __class__.
     DEBUG = False
     KEEP_QOS0 = True
     NO_QUEUE_DUPS = True
@@ -82,7 +86,7 @@ class MQTTClient(simple2.MQTTClient):
     RESUBSCRIBE = True
 
     def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
+        simple2.MQTTClient.__init__(self, *args, **kw)
         self.subs = []
         self.msg_to_send = []
         self.sub_to_send = []
@@ -93,7 +97,7 @@ class MQTTClient(simple2.MQTTClient):
     def _connect(self, clean_session, *args):
         # The engine's keep-alive, with 2.2.0's rule: a connection issue once
         # nothing came from the broker for more than keepalive whole seconds.
-        r = super()._connect(clean_session, *args)
+        r = simple2.MQTTClient._connect(self, clean_session, *args)
         ka = self.keepalive
         self._keepalive_set(0, (ka + 1) * 1000 if ka > 0 else 0)
         return r
@@ -121,7 +125,7 @@ class MQTTClient(simple2.MQTTClient):
             self.msg_to_send[:] = []
             self.msg_to_confirm.clear()
         try:
-            r = super().connect(clean_session)
+            r = simple2.MQTTClient.connect(self, clean_session)
         except _FAIL as e:
             self.conn_issue = (e, 1)
             return None
@@ -137,7 +141,7 @@ class MQTTClient(simple2.MQTTClient):
     def reconnect(self):
         r = self.connect(False)
         if self.conn_issue:
-            super().disconnect()
+            simple2.MQTTClient.disconnect(self)
         return r
 
     def resubscribe(self):
@@ -192,7 +196,7 @@ class MQTTClient(simple2.MQTTClient):
         if retain:
             self._unqueue(self.msg_to_send, topic, True)
         try:
-            pid = super().publish(topic, msg, retain, qos, False)
+            pid = simple2.MQTTClient.publish(self, topic, msg, retain, qos, False)
         except _FAIL as e:
             if _issue(e):
                 self.conn_issue = (e, 2)
@@ -221,7 +225,7 @@ class MQTTClient(simple2.MQTTClient):
             self.subs.append(data)
         self._unqueue(self.sub_to_send, topic, False)
         try:
-            pid = super().subscribe(topic, qos)
+            pid = simple2.MQTTClient.subscribe(self, topic, qos)
         except _FAIL as e:
             if _issue(e):
                 self.conn_issue = (e, 3)
@@ -240,7 +244,7 @@ class MQTTClient(simple2.MQTTClient):
             ok = True
             for data in queue:
                 try:
-                    pid = super().publish(*data, False) if pub else super().subscribe(*data)
+                    pid = simple2.MQTTClient.publish(self, *data, False) if pub else simple2.MQTTClient.subscribe(self, *data)
                 except _FAIL as e:
                     if _issue(e):
                         self.conn_issue = (e, 5)
