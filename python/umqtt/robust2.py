@@ -122,7 +122,7 @@ class MQTTClient(simple2.MQTTClient):
 
     def connect(self, clean_session=True):
         if clean_session:
-            self.msg_to_send[:] = []
+            self.msg_to_send.clear()
             self.msg_to_confirm.clear()
         try:
             r = simple2.MQTTClient.connect(self, clean_session)
