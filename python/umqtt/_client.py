@@ -149,7 +149,8 @@ class MQTTClient(robust.MQTTClient):
     # The parent's methods are called as robust.MQTTClient.name(self, ...), not
     # through super(): the same lookup (MicroPython's super() searches the
     # bases of the class it is written in), and no method is a closure over
-    # __class__.
+    # __class__. The native publish/subscribe/unsubscribe, which
+    # umqtt.simple's wrap, through super(robust.simple.MQTTClient, self).
     _MAX_QOS = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
