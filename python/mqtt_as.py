@@ -54,7 +54,6 @@ import socket
 from time import ticks_diff, ticks_ms
 
 import asyncio
-from asyncio import core as _core
 import _umqtt
 from _umqtt import MQTTException, API_MPLIB
 
@@ -144,9 +143,11 @@ class MsgQueue:
         while self._ri == self._wi:
             self._evt.clear()
             await self._evt.wait()
-        r = self._q[self._ri]
-        self._q[self._ri] = None
-        self._ri = (self._ri + 1) % len(self._q)
+        q = self._q
+        ri = self._ri
+        r = q[ri]
+        q[ri] = None
+        self._ri = (ri + 1) % len(q)
         return r
 
 
@@ -166,6 +167,8 @@ class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
     # no will unless config["will"] sets one. MQTTClient also keeps there
     # the config settings it reads later, under their config keys.
+    # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
+    # only after one.)
     lw_topic = None
     lw_msg = b""
     lw_qos = 0
@@ -181,9 +184,9 @@ def _pulse(event):
 async def _io_wait(sock, write):
     # Parks the task until sock is readable / writable (asyncio's IOQueue).
     if write:
-        yield _core._io_queue.queue_write(sock)
+        yield asyncio.core._io_queue.queue_write(sock)
     else:
-        yield _core._io_queue.queue_read(sock)
+        yield asyncio.core._io_queue.queue_read(sock)
 
 
 class MQTTClient:
@@ -218,7 +221,7 @@ class MQTTClient:
         if network is not None:
             self._sta_if = network.WLAN(network.STA_IF)
             self._sta_if.active(True)
-        self._ping_i = config["ping_interval"] * 1000
+        o.ping_interval = config["ping_interval"] * 1000
         self._set_keepalive(keepalive)
         self._in_connect = False
         self._has_connected = False
@@ -257,7 +260,6 @@ class MQTTClient:
         o.pswd = config["password"] if user else None
         o.keepalive = keepalive
         o.socket_timeout = o.message_timeout = self._response_time / 1000
-        o.connack_properties = {}
         will = config["will"]
         if will is not None:
             self._set_last_will(*will)
@@ -269,7 +271,7 @@ class MQTTClient:
 
     def _set_keepalive(self, keepalive):
         pi = keepalive * 1000 // 4 if keepalive else 20000
-        p_i = self._ping_i
+        p_i = self._owner.ping_interval
         if p_i and p_i < pi:
             pi = p_i
         self._ping_interval = pi
@@ -327,10 +329,11 @@ class MQTTClient:
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
-        stream = self._eng._sock()
-        self._eng._attach(None)
-        if stream is not None and stream is not sock:
-            _umqtt.close(stream)  # TLS
+        eng = self._eng
+        stream = eng._sock()
+        eng._attach(None)
+        if stream is not sock:
+            _umqtt.close(stream)  # TLS (close(None) does nothing)
         _umqtt.close(sock)
 
     async def _connect(self, clean):
@@ -347,23 +350,24 @@ class MQTTClient:
                 raise
         await self._wait(sock, True, t0, "connect")
         try:
-            sock.setsockopt(getattr(socket, "IPPROTO_TCP", 6), getattr(socket, "TCP_NODELAY", 1), 1)
+            sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
         except (OSError, AttributeError):
             pass
         stream = sock
-        ssl = self._owner.ssl
+        o = self._owner
+        ssl = o.ssl
         if ssl:
             if hasattr(ssl, "wrap_socket"):
                 stream = ssl.wrap_socket(sock, server_hostname=self.server,
                                          do_handshake_on_connect=False)
             else:
-                params = dict(self._owner.ssl_params)
+                params = dict(o.ssl_params)
                 params["do_handshake"] = False
                 stream = _net.tls_wrap(sock, **params)
         eng = self._eng
         eng._attach(stream)
         eng._nb_connect(clean, 5 if self._v5 else 4,
-                        self._owner.mqttv5_con_props if self._v5 else None)
+                        o.mqttv5_con_props if self._v5 else None)
         # The TLS handshake, if any, runs inside these writes and reads.
         await self._flush_direct(t0)
         while True:
@@ -373,7 +377,7 @@ class MQTTClient:
             await self._wait(eng, False, t0, "read")
         self.last_rx = ticks_ms()
         if self._v5:
-            props = self._owner.connack_properties
+            props = o.connack_properties
             self.topic_alias_maximum = props.get(0x22, 0)
             if 0x13 in props:  # Server Keep Alive replaces ours
                 self._set_keepalive(props[0x13])
@@ -541,7 +545,7 @@ class MQTTClient:
         eng = self._eng
         try:
             while True:
-                yield _core._io_queue.queue_read(eng)
+                yield asyncio.core._io_queue.queue_read(eng)
                 got = False
                 while True:
                     try:
@@ -557,7 +561,7 @@ class MQTTClient:
                     except OSError:
                         raise
                     except Exception as e:  # from subs_cb: not acknowledged
-                        print("mqtt_as: subs_cb raised %r" % (e,))
+                        print("mqtt_as: subs_cb raised %r" % e)
                         r = 0x30
                     if r == 0:
                         break
@@ -588,7 +592,7 @@ class MQTTClient:
                     continue
                 if self._tx_since is None or left < before:
                     self._tx_since = ticks_ms()
-                yield _core._io_queue.queue_write(eng)
+                yield asyncio.core._io_queue.queue_write(eng)
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 

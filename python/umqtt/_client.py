@@ -110,18 +110,15 @@ get_ident = _thread.get_ident if _thread else int  # (int() is 0: no function of
 class _RLock:
     # A lock that the thread holding it may take again (a message callback,
     # run inside the native client, that publishes). Without _thread calls
-    # are already serialised and nothing is locked, but held() still tells
-    # code inside a with block (a callback of the native client) from the
-    # rest. (A private class: plain attribute names, strings the firmware
-    # interns already.)
+    # are already serialised and nothing is locked, but `owner ==
+    # get_ident()` (held by this thread) still tells code inside a with block
+    # (a callback of the native client) from the rest. (A private class:
+    # plain attribute names, strings the firmware interns already.)
 
     def __init__(self):
         self.lock = _thread and _thread.allocate_lock()
         self.owner = None
         self.count = 0
-
-    def held(self):
-        return self.owner == get_ident()
 
     def __enter__(self):
         me = get_ident()
@@ -145,10 +142,15 @@ def _run(f, *args):
     try:
         f(*args)
     except Exception as e:
-        print("umqtt: callback error: %r" % (e,))
+        print("umqtt: callback error: %r" % e)
 
 
 class MQTTClient(robust.MQTTClient):
+    # The parent's methods are called as robust.MQTTClient.name(self, ...), not
+    # through super(): the same lookup (MicroPython's super() searches the
+    # bases of the class it is written in), and no method is a closure over
+    # __class__. The native publish/subscribe/unsubscribe, which
+    # umqtt.simple's wrap, through super(robust.simple.MQTTClient, self).
     _MAX_QOS = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
@@ -162,7 +164,7 @@ class MQTTClient(robust.MQTTClient):
             raise ValueError("version must be 3, 4 or 5")
         if version == 5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
-        super().__init__(client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
+        robust.MQTTClient.__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn
         self.cb = self._on_message  # bound once; user callbacks are below
@@ -211,7 +213,7 @@ class MQTTClient(robust.MQTTClient):
             self._err_cb(msg)
 
     def _status(self, pid, status):
-        super()._status(pid, status)
+        robust.MQTTClient._status(self, pid, status)
         self._npk += 1
         if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
@@ -246,7 +248,8 @@ class MQTTClient(robust.MQTTClient):
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
     def _drain(self, _):
-        if self._lk.held() or self._cl.held() or get_ident() == self._bg_id:
+        me = get_ident()
+        if me == self._lk.owner or me == self._cl.owner or me == self._bg_id:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later (as
             # not scheduled, so that _kick posts it, unless another thread
@@ -275,7 +278,7 @@ class MQTTClient(robust.MQTTClient):
             if clean_session:
                 self._unacked.clear()
             try:
-                r = super().connect(clean_session, timeout)
+                r = robust.MQTTClient.connect(self, clean_session, timeout)
             except Exception:
                 self._sta = -1
                 raise
@@ -290,7 +293,7 @@ class MQTTClient(robust.MQTTClient):
     def _connect(self, clean, version=4, props=None):
         # Every connect and reconnect: MQTT 5 brokers may assign the client
         # id and impose the keepalive (CONNACK properties 0x12, 0x13).
-        r = super()._connect(clean, version, props)
+        r = robust.MQTTClient._connect(self, clean, version, props)
         if version == 5:
             p = self.connack_properties
             if 0x12 in p:
@@ -352,7 +355,7 @@ class MQTTClient(robust.MQTTClient):
             self._rc = get_ident()
             try:
                 # Unlocked: _offline() keeps every other thread away meanwhile.
-                self._sp = super().connect(self._clean)
+                self._sp = robust.MQTTClient.connect(self, self._clean)
                 with self._lk:
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
@@ -373,7 +376,7 @@ class MQTTClient(robust.MQTTClient):
         # Without the background thread: one reconnect attempt if it is due
         # (DELAY s after a failed one), never from inside a callback of the
         # native client (this thread holds the lock). True once connected.
-        if self._lk.held() or ticks_diff(ticks_ms(), self._next_try) < 0:
+        if self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
             return False
         if self._attempt():
             return True
@@ -385,9 +388,10 @@ class MQTTClient(robust.MQTTClient):
         # until connected (returns the session-present flag, as UIFlow2's
         # does), or close()/disconnect() (None). None at once from a
         # callback of the native client, which cannot reconnect.
-        if self._lk.held():
+        lk = self._lk
+        if lk.owner == get_ident():
             return None
-        with self._lk:
+        with lk:
             self._ended = False
             if self._sta != 1:
                 self._sta = 1
@@ -400,7 +404,7 @@ class MQTTClient(robust.MQTTClient):
                 return None
             attempt += 1
             self.delay(attempt)
-        with self._lk:
+        with lk:
             self._start()  # after close(), or without one
         return self._sp
 
@@ -416,7 +420,7 @@ class MQTTClient(robust.MQTTClient):
         self._ended = True
         self._stop()
         with self._cl, self._lk:
-            super().disconnect(reason, properties)
+            robust.MQTTClient.disconnect(self, reason, properties)
             self._sta = -1
 
     def get_mqttsta(self):
@@ -445,7 +449,8 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         with lk:
             self._run = False
-        if not self._alive or self._bg_id == get_ident() or lk.held():
+        me = get_ident()
+        if not self._alive or self._bg_id == me or lk.owner == me:
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -460,7 +465,7 @@ class MQTTClient(robust.MQTTClient):
             self._bg_id = get_ident()
         while True:
             with lk:
-                if not self._run or self._ended or self._sta not in (0, 1):
+                if not self._run or self._ended or not 0 <= self._sta <= 1:
                     self._run = self._alive = False
                     self._bg_id = None  # idents are reused
                     return
@@ -535,7 +540,7 @@ class MQTTClient(robust.MQTTClient):
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
-        if _thread is None or lk.held():  # no threads, or inside a callback
+        if _thread is None or lk.owner == get_ident():  # no threads, or inside a callback
             return self._receive(timeout)
         left = _SLICE if timeout is None else min(timeout, _SLICE)
         npk, last = self._npk, self.last_cpacket
@@ -591,7 +596,7 @@ class MQTTClient(robust.MQTTClient):
     def ping(self):
         with self._lk:
             if not self._offline():
-                super().ping()
+                robust.MQTTClient.ping(self)
 
     def check_msg(self, attempts=2):
         r = None
@@ -602,7 +607,7 @@ class MQTTClient(robust.MQTTClient):
                     off = self._offline()
                     if not off:
                         self._keep_alive(True)
-                        r = super(robust.simple.MQTTClient, self).check_msg()  # no reconnect
+                        r = robust.simple.MQTTClient.check_msg(self)  # the native one: no reconnect
                 if not off or self._alive or not self._retry():
                     break
             except OSError as e:
@@ -684,7 +689,7 @@ class MQTTClient(robust.MQTTClient):
         # recorded: the reconnect subscribes it.
         if isinstance(handler, int):
             handler, qos = None, handler
-        topic_matches(topic, "_")  # ValueError for an invalid filter (any valid name does; "_" is a name in flash already)
+        topic_matches(topic, "topic")  # ValueError for an invalid filter (any valid topic name does)
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
@@ -703,7 +708,11 @@ class MQTTClient(robust.MQTTClient):
 
     def unsubscribe(self, topic, properties=None):
         with self._lk:
-            self._handlers = [h for h in self._handlers if h[0] != topic]
+            keep = []  # a new list: a _on_message loop over the old one goes on unchanged
+            for h in self._handlers:
+                if h[0] != topic:
+                    keep.append(h)
+            self._handlers = keep
             if self._offline():
                 return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)

@@ -15,6 +15,10 @@ from . import simple
 
 
 class MQTTClient(simple.MQTTClient):
+    # The parent's methods are called as simple.MQTTClient.name(self, ...), not
+    # through super(): the same lookup (MicroPython's super() searches the
+    # bases of the class it is written in), and no method is a closure over
+    # __class__.
     DELAY = 2
     DEBUG = False
 
@@ -39,7 +43,7 @@ class MQTTClient(simple.MQTTClient):
     def publish(self, topic, msg, retain=False, qos=0):
         while True:
             try:
-                return super().publish(topic, msg, retain, qos)
+                return simple.MQTTClient.publish(self, topic, msg, retain, qos)
             except OSError as e:
                 self.log(False, e)
             self.reconnect()
@@ -47,7 +51,7 @@ class MQTTClient(simple.MQTTClient):
     def wait_msg(self):
         while True:
             try:
-                return super().wait_msg()
+                return simple.MQTTClient.wait_msg(self)
             except OSError as e:
                 self.log(False, e)
             self.reconnect()
@@ -56,7 +60,7 @@ class MQTTClient(simple.MQTTClient):
         # Returns None once every attempt failed (each followed by a reconnect).
         while attempts:
             try:
-                return super().check_msg()
+                return simple.MQTTClient.check_msg(self)
             except OSError as e:
                 self.log(False, e)
             self.reconnect()

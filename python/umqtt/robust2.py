@@ -41,7 +41,7 @@ def _issue(e):
     # Whether e is a connection issue. EINFLIGHT (every packet id awaits an
     # ack) is not: the publish or subscribe is queued, and send_queue() sends
     # it once check_msg() has handled acks; reconnecting would not help.
-    return not (isinstance(e, MQTTException) and e.args[:1] == (_EINFLIGHT,))
+    return not (isinstance(e, MQTTException) and e.args and e.args[0] == _EINFLIGHT)
 _PLACES = ("?", "connect", "publish", "subscribe", "reconnect", "sendqueue", "disconnect",
            "ping", "wait_msg", "keepalive", "check_msg")
 
@@ -67,13 +67,17 @@ def _settle(table, queue, pid, stat, front):
                 pids.remove(pid)
                 if not pids:
                     table.pop(key)
-            elif stat in (1, 2):
+            elif 1 <= stat <= 2:
                 table.pop(key)
             return True
     return False
 
 
 class MQTTClient(simple2.MQTTClient):
+    # The parent's methods are called as simple2.MQTTClient.name(self, ...), not
+    # through super(): the same lookup (MicroPython's super() searches the
+    # bases of the class it is written in), and no method is a closure over
+    # __class__.
     DEBUG = False
     KEEP_QOS0 = True
     NO_QUEUE_DUPS = True
@@ -82,7 +86,7 @@ class MQTTClient(simple2.MQTTClient):
     RESUBSCRIBE = True
 
     def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
+        simple2.MQTTClient.__init__(self, *args, **kw)
         self.subs = []
         self.msg_to_send = []
         self.sub_to_send = []
@@ -93,7 +97,7 @@ class MQTTClient(simple2.MQTTClient):
     def _connect(self, clean_session, *args):
         # The engine's keep-alive, with 2.2.0's rule: a connection issue once
         # nothing came from the broker for more than keepalive whole seconds.
-        r = super()._connect(clean_session, *args)
+        r = simple2.MQTTClient._connect(self, clean_session, *args)
         ka = self.keepalive
         self._keepalive_set(0, (ka + 1) * 1000 if ka > 0 else 0)
         return r
@@ -118,10 +122,10 @@ class MQTTClient(simple2.MQTTClient):
 
     def connect(self, clean_session=True):
         if clean_session:
-            self.msg_to_send[:] = []
+            self.msg_to_send.clear()
             self.msg_to_confirm.clear()
         try:
-            r = super().connect(clean_session)
+            r = simple2.MQTTClient.connect(self, clean_session)
         except _FAIL as e:
             self.conn_issue = (e, 1)
             return None
@@ -137,7 +141,7 @@ class MQTTClient(simple2.MQTTClient):
     def reconnect(self):
         r = self.connect(False)
         if self.conn_issue:
-            super().disconnect()
+            simple2.MQTTClient.disconnect(self)
         return r
 
     def resubscribe(self):
@@ -153,38 +157,38 @@ class MQTTClient(simple2.MQTTClient):
         # Queue limit: queued plus unconfirmed messages stay below
         # MSG_QUEUE_MAX; make room by forgetting the unconfirmed message with
         # the lowest pid, else the oldest queued one. Meant to be overridden.
+        queue = self.msg_to_send
         confirm = self.msg_to_confirm
-        n = len(self.msg_to_send) + sum(map(len, confirm.values()))
+        n = len(queue) + sum(map(len, confirm.values()))
         while n >= self.MSG_QUEUE_MAX and n > 0:
-            oldest = None  # the lowest unconfirmed pid
-            for pids in confirm.values():
-                if pids and (oldest is None or pids[0] < oldest):
-                    oldest = pids[0]
+            oldest = None  # the pid list that starts with the lowest unconfirmed pid
+            for key, pids in confirm.items():
+                if pids and (oldest is None or pids[0] < oldest[0]):
+                    oldest, oldest_key = pids, key
             if oldest:
-                for key, pids in confirm.items():
-                    if pids and pids[0] == oldest:
-                        del pids[0]
-                        if not pids:
-                            confirm.pop(key)
-                        break
-            elif self.msg_to_send:
-                self.msg_to_send.pop(0)
+                del oldest[0]
+                if not oldest:
+                    confirm.pop(oldest_key)
+            elif queue:
+                queue.pop(0)
             n -= 1
-        self.msg_to_send.append(data)
+        queue.append(data)
+
+    def _guarded(self, f, place):
+        # f(self), simple2's method: a connection error becomes conn_issue
+        # (error, place) and the result None.
+        try:
+            return f(self)
+        except _FAIL as e:
+            self.conn_issue = (e, place)
 
     def disconnect(self):
-        try:
-            return super().disconnect()
-        except _FAIL as e:
-            self.conn_issue = (e, 6)
+        return self._guarded(simple2.MQTTClient.disconnect, 6)
 
     def ping(self):
         if not self.is_keepalive():
             return None
-        try:
-            return super().ping()
-        except _FAIL as e:
-            self.conn_issue = (e, 7)
+        return self._guarded(simple2.MQTTClient.ping, 7)
 
     # publish() is the hot path: a QoS 0 publish that goes out builds no
     # tuple. A newer retained message replaces a queued one for the topic.
@@ -192,7 +196,7 @@ class MQTTClient(simple2.MQTTClient):
         if retain:
             self._unqueue(self.msg_to_send, topic, True)
         try:
-            pid = super().publish(topic, msg, retain, qos, False)
+            pid = simple2.MQTTClient.publish(self, topic, msg, retain, qos, False)
         except _FAIL as e:
             if _issue(e):
                 self.conn_issue = (e, 2)
@@ -221,7 +225,7 @@ class MQTTClient(simple2.MQTTClient):
             self.subs.append(data)
         self._unqueue(self.sub_to_send, topic, False)
         try:
-            pid = super().subscribe(topic, qos)
+            pid = simple2.MQTTClient.subscribe(self, topic, qos)
         except _FAIL as e:
             if _issue(e):
                 self.conn_issue = (e, 3)
@@ -240,7 +244,7 @@ class MQTTClient(simple2.MQTTClient):
             ok = True
             for data in queue:
                 try:
-                    pid = super().publish(*data, False) if pub else super().subscribe(*data)
+                    pid = simple2.MQTTClient.publish(self, *data, False) if pub else simple2.MQTTClient.subscribe(self, *data)
                 except _FAIL as e:
                     if _issue(e):
                         self.conn_issue = (e, 5)
@@ -266,14 +270,8 @@ class MQTTClient(simple2.MQTTClient):
 
     def wait_msg(self):
         self.is_keepalive()
-        try:
-            return super().wait_msg()
-        except _FAIL as e:
-            self.conn_issue = (e, 8)
+        return self._guarded(simple2.MQTTClient.wait_msg, 8)
 
     def check_msg(self):
         self.is_keepalive()
-        try:
-            return super().check_msg()
-        except _FAIL as e:
-            self.conn_issue = (e, 10)
+        return self._guarded(simple2.MQTTClient.check_msg, 10)
