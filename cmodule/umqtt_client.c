@@ -759,9 +759,10 @@ static mp_obj_t client_keepalive_due(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, client_keepalive_due);
 #endif
 
-// Client's methods; Simple2's table repeats them (a lookup through a
+// Client's methods; Simple2's table holds them too (a lookup through a
 // façade instance then stops at Simple2 instead of walking on to Client,
-// and Simple2 is complete without Client).
+// and Simple2 is complete without Client): Client's dict is the start of
+// Simple2's table, not a copy of it.
 #define UMQTT_CLIENT_METHODS \
     { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) }, \
@@ -808,11 +809,13 @@ static const mp_rom_map_elem_t umqtt_simple2_locals_dict_table[] = {
 MP_DEFINE_CONST_DICT(umqtt_simple2_locals_dict, umqtt_simple2_locals_dict_table);
 
 #if defined(UMQTT_MPLIB)
-static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
-    UMQTT_CLIENT_METHODS
-    UMQTT_CLIENT_NB_METHODS
-};
-static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
+// (sizeof only counts Client's entries: the literal is never made)
+#define UMQTT_CLIENT_METHODS_N \
+    MP_ARRAY_SIZE(((const mp_rom_map_elem_t[]) {UMQTT_CLIENT_METHODS UMQTT_CLIENT_NB_METHODS}))
+static MP_DEFINE_CONST_DICT_WITH_SIZE(umqtt_client_locals_dict, umqtt_simple2_locals_dict_table,
+    UMQTT_CLIENT_METHODS_N);
+// Simple's one method, set_callback: the first of UMQTT_SIMPLE2_METHODS.
+MP_DEFINE_CONST_DICT_WITH_SIZE(umqtt_simple_locals_dict, &umqtt_simple2_locals_dict_table[UMQTT_CLIENT_METHODS_N], 1);
 
 #if defined(UMQTT_NONBLOCKING)
 MP_DEFINE_CONST_OBJ_TYPE(

@@ -576,10 +576,14 @@ extern const mp_obj_fun_builtin_var_t umqtt_set_last_will_obj;
 extern const mp_obj_fun_builtin_var_t umqtt_simple2_connect_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_simple2_disconnect_obj;
 extern const mp_obj_dict_t umqtt_simple2_locals_dict;
+#if defined(UMQTT_MPLIB)
+extern const mp_obj_dict_t umqtt_simple_locals_dict;
+#endif
+// (set_callback first: Simple's dict is that one entry of Simple2's table)
 #define UMQTT_SIMPLE2_METHODS \
+    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&umqtt_simple2_connect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_disconnect), MP_ROM_PTR(&umqtt_simple2_disconnect_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_set_callback_status), MP_ROM_PTR(&umqtt_set_callback_status_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_set_last_will), MP_ROM_PTR(&umqtt_set_last_will_obj) },
 // umqtt_net.c: open_conn, the broker connection every façade opens (simple2's

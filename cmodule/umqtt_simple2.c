@@ -555,11 +555,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
 // ssl_params, socket_timeout, message_timeout, *, ...): Client with
 // umqtt.simple's attributes, the native base of umqtt.simple.MQTTClient.
 // Of simple2's methods only set_callback (the same: cb = f); connect,
-// disconnect and set_last_will are the façade's.
-static const mp_rom_map_elem_t umqtt_simple_locals_dict_table[] = {
-    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) },
-};
-static MP_DEFINE_CONST_DICT(umqtt_simple_locals_dict, umqtt_simple_locals_dict_table);
+// disconnect and set_last_will are the façade's (its locals: umqtt_client.c).
 
 MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_simple_type,
