@@ -81,6 +81,13 @@ umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
     return io;
 }
 
+umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
+    mp_buffer_info_t bi;
+    mp_get_buffer_raise(obj, &bi, MP_BUFFER_READ);
+    umqtt_bytes b = {.ptr = bi.buf, .len = bi.len};
+    return b;
+}
+
 // socket_timeout in ms; UMQTT_PORT_FOREVER for None.
 int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     mp_obj_t t = umqtt_owner_attr(self, attr);
@@ -126,16 +133,23 @@ int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room) {
     return timeout;
 }
 
+#if !defined(UMQTT_MPLIB)
+static  // (one caller without _republish and _nb_*: inlined)
+#endif
+uint16_t umqtt_pid_of(mp_obj_t pid_in) {
+    mp_int_t pid = mp_obj_get_int(pid_in);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    return (uint16_t)pid;
+}
+
 static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
     mp_obj_t pid_obj = mp_iternext(umqtt_owner_attr(self, MP_QSTR_newpid));
     if (pid_obj == MP_OBJ_STOP_ITERATION) {
         mp_raise_ValueError(MP_ERROR_TEXT("newpid is exhausted"));
     }
-    mp_int_t pid = mp_obj_get_int(pid_obj);
-    if (pid < 1 || pid > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
-    return (uint16_t)pid;
+    return umqtt_pid_of(pid_obj);
 }
 
 void umqtt_raise_props_need_v5(void) {
@@ -493,15 +507,12 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     if (qos == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
     }
-    mp_int_t pid = mp_obj_get_int(args[5]);
-    if (pid < 1 || pid > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
+    uint16_t pid = umqtt_pid_of(args[5]);
     int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     int32_t io_timeout = umqtt_io_timeout(self, true);
     umqtt_message m;
     umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
-        (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
+        pid, n_args > 6 ? args[6] : mp_const_none, false);
     umqtt_io io = umqtt_io_of(self);
     UMQTT_LEND_STACK(io);
     uint8_t limit = 0;

@@ -57,11 +57,7 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     if (!done && st == UMQTT_STATUS_OK) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
-    umqtt_body_t body = umqtt_rx_take(self);
-    if (UMQTT_IS_V5(self) && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
-        umqtt_store_connack(self, connack_props);
-    }
-    umqtt_body_free(&body);
+    umqtt_connack_done(self, st, connack_props);  // (st OK: done)
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
     return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
 }
@@ -96,14 +92,12 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
     mp_int_t qos = mp_obj_get_int(args[4]);
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
-    mp_int_t pid = mp_obj_get_int(args[6]);
-    if (qos > 0 && (pid < 1 || pid > 65535)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
+    // (QoS 0 has no pid, but the argument must still be an int)
+    uint16_t pid = qos > 0 ? umqtt_pid_of(args[6]) : (mp_obj_get_int(args[6]), 0);
     umqtt_tables_room(self);
     umqtt_message m;
     umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]),
-        mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none, true);
+        mp_obj_is_true(args[5]), pid, n_args > 7 ? args[7] : mp_const_none, true);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
@@ -120,10 +114,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     umqtt_require_v5(self, props);
     umqtt_tables_room(self);
     umqtt_bytes topic = umqtt_bytes_of(topic_in);
-    mp_int_t pid = mp_obj_get_int(pid_in);
-    if (pid < 1 || pid > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
+    uint16_t pid = umqtt_pid_of(pid_in);
     umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
     if (props != mp_const_none) {
         topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_message_of
@@ -133,7 +124,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
+    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, pid,
         UMQTT_PORT_FOREVER, &limit);
     if (st == UMQTT_STATUS_BROKER_LIMIT) {
         umqtt_check(self, st, limit);
@@ -161,19 +152,21 @@ static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 
 // _nb_ping() / _nb_disconnect() -> True if queued, False if no room now.
-static mp_obj_t client_nb_ping(mp_obj_t self_in) {
+// (One body for both: GCC would copy it into each.)
+static MP_NOINLINE mp_obj_t umqtt_nb_control(mp_obj_t self_in, bool disconnect) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
-    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, false)));
+    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, disconnect)));
+}
+
+static mp_obj_t client_nb_ping(mp_obj_t self_in) {
+    return umqtt_nb_control(self_in, false);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_ping_obj, client_nb_ping);
 
 static mp_obj_t client_nb_disconnect(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
-    umqtt_require_socket(self);
-    umqtt_io io = umqtt_io_of(self);
-    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, true)));
+    return umqtt_nb_control(self_in, true);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_disconnect_obj, client_nb_disconnect);
 

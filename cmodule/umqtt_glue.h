@@ -435,12 +435,8 @@ static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
 }
 
 // A buffer's bytes, borrowed: take them after any Python code has run.
-static inline umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
-    mp_buffer_info_t bi;
-    mp_get_buffer_raise(obj, &bi, MP_BUFFER_READ);
-    umqtt_bytes b = {.ptr = bi.buf, .len = bi.len};
-    return b;
-}
+// (One copy: GCC left one in each file.)
+umqtt_bytes umqtt_bytes_of(mp_obj_t obj);
 
 // The owner's timeout attribute `attr` (seconds) in ms; UMQTT_PORT_FOREVER for None.
 int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr);
@@ -457,6 +453,10 @@ static inline void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
         umqtt_raise_props_need_v5();
     }
 }
+#if defined(UMQTT_MPLIB)
+// A packet id argument; ValueError outside 1..65535.
+uint16_t umqtt_pid_of(mp_obj_t pid_in);
+#endif
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
@@ -558,13 +558,10 @@ static inline void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
 // The CONNECT the owner's attributes describe (_connect and _nb_connect), in *opts.
 void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
     mp_obj_t props);
-#endif
-// MQTT 5: the CONNACK's properties become the owner's connack_properties.
-#if defined(UMQTT_MQTT5)
-void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
-#else
-// Only MQTT 5 has CONNACK properties; callers test UMQTT_IS_V5 first.
-#define umqtt_store_connack(self, props) ((void)(self), (void)(props))
+// A CONNACK handled (_connect and _nb_connack: accepted, refused, or an
+// error `st`): its MQTT 5 properties, if accepted or refused, become the
+// owner's connack_properties; the receive buffer's block, if any, goes back.
+void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes props);
 #endif
 #if defined(UMQTT_CONNECT_METHOD)
 // Client's _connect (umqtt_client.c's table).

@@ -436,12 +436,21 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
     }
 }
 
-#if defined(UMQTT_MQTT5)
-// MQTT 5: the CONNACK's properties become the owner's connack_properties.
-void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
-    mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
-}
+// A CONNACK handled: its MQTT 5 properties to the owner, the block back.
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined)
 #endif
+void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes props) {
+    umqtt_body_t body = umqtt_rx_take(self);
+    #if defined(UMQTT_MQTT5)
+    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
+    }
+    #else
+    (void)st, (void)props;  // only MQTT 5 has CONNACK properties
+    #endif
+    umqtt_body_free(&body);
+}
 
 // _connect(clean_session, version=4, properties=None): CONNECT on the
 // attached socket, wait for CONNACK (socket_timeout); returns the
@@ -466,11 +475,7 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
         st = umqtt_client_connack(self->engine, &grown, io_timeout, &session_present, &return_code, &connack_props);
     }
-    umqtt_body_t body = umqtt_rx_take(self);
-    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
-        umqtt_store_connack(self, connack_props);
-    }
-    umqtt_body_free(&body);
+    umqtt_connack_done(self, st, connack_props);
     umqtt_check_connect(self, st, return_code);
     umqtt_mark_received(self, true);
     return MP_OBJ_NEW_SMALL_INT(session_present);
