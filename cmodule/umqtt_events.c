@@ -16,9 +16,10 @@ static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t s
     }
 }
 
-// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes.
+// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes. (One
+// copy: GCC would inline it into both cases.)
 #if defined(UMQTT_MQTT5)
-static mp_int_t umqtt_first_error(umqtt_bytes codes) {
+static MP_NOINLINE mp_int_t umqtt_first_error(umqtt_bytes codes) {
     for (size_t i = 0; i < codes.len; i++) {
         if (codes.ptr[i] >= 0x80) {
             return codes.ptr[i];

@@ -88,13 +88,13 @@ mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args) {
         socket_mod = mp_import_name(MP_QSTR_socket, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
     }
     mp_obj_t where[2] = {server, port};
-    mp_obj_t ai = mp_call_function_n_kw(mp_load_attr(socket_mod, MP_QSTR_getaddrinfo), 2, 0, where);
+    mp_obj_t ai = umqtt_call_method(socket_mod, MP_QSTR_getaddrinfo, 2, where);
     ai = mp_obj_subscr(ai, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL);
     // (family, type, proto, canonname, sockaddr); another length: ValueError
     mp_obj_t *items;
     mp_obj_get_array_fixed_n(ai, 5, &items);
     mp_obj_t sockaddr = items[4];
-    mp_obj_t raw = mp_call_function_n_kw(mp_load_attr(socket_mod, MP_QSTR_socket), 3, 0, items);
+    mp_obj_t raw = umqtt_call_method(socket_mod, MP_QSTR_socket, 3, items);
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         umqtt_call_method(raw, MP_QSTR_settimeout, 1, &timeout);

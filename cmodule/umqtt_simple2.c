@@ -233,16 +233,20 @@ mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
     return mp_load_attr(self->owner, attr);
 }
 
-// set_callback(f), set_callback_status(f): simple2's setters of cb and cbstat.
-static mp_obj_t client_set_callback(mp_obj_t self_in, mp_obj_t f) {
-    umqtt_owner_store(umqtt_client_of(self_in), MP_QSTR_cb, f);
+// set_callback(f), set_callback_status(f): simple2's setters of cb and
+// cbstat. (One body: GCC would copy it into both.)
+static MP_NOINLINE mp_obj_t umqtt_set_setting(mp_obj_t self_in, qstr attr, mp_obj_t f) {
+    umqtt_owner_store(umqtt_client_of(self_in), attr, f);
     return mp_const_none;
+}
+
+static mp_obj_t client_set_callback(mp_obj_t self_in, mp_obj_t f) {
+    return umqtt_set_setting(self_in, MP_QSTR_cb, f);
 }
 MP_DEFINE_CONST_FUN_OBJ_2(umqtt_set_callback_obj, client_set_callback);
 
 static mp_obj_t client_set_callback_status(mp_obj_t self_in, mp_obj_t f) {
-    umqtt_owner_store(umqtt_client_of(self_in), MP_QSTR_cbstat, f);
-    return mp_const_none;
+    return umqtt_set_setting(self_in, MP_QSTR_cbstat, f);
 }
 MP_DEFINE_CONST_FUN_OBJ_2(umqtt_set_callback_status_obj, client_set_callback_status);
 
