@@ -14,13 +14,14 @@
 
 #if MICROPY_PY_UMQTT && defined(UMQTT_NONBLOCKING)
 
-// Raises for an error status; returns false for WOULD_BLOCK, true for OK.
-static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
+// Raises for an error status (`limit`: the detail of a BROKER_LIMIT
+// refusal); returns False for WOULD_BLOCK, True for OK.
+static mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
     if (st == UMQTT_STATUS_WOULD_BLOCK) {
-        return false;
+        return mp_const_false;
     }
-    umqtt_check(self, st, self->port.os_error);
-    return true;
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+    return mp_const_true;
 }
 
 // _nb_connect(clean, version=4, properties=None): queue CONNECT on the
@@ -101,10 +102,7 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
-    if (st == UMQTT_STATUS_BROKER_LIMIT) {
-        umqtt_check(self, st, limit);
-    }
-    return mp_obj_new_bool(umqtt_nb_check(self, st));
+    return umqtt_nb_queued(self, st, limit);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publish);
 
@@ -126,10 +124,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     uint8_t limit = 0;
     umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, pid,
         UMQTT_PORT_FOREVER, &limit);
-    if (st == UMQTT_STATUS_BROKER_LIMIT) {
-        umqtt_check(self, st, limit);
-    }
-    return mp_obj_new_bool(umqtt_nb_check(self, st));
+    return umqtt_nb_queued(self, st, limit);
 }
 
 // _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
@@ -157,7 +152,7 @@ static MP_NOINLINE mp_obj_t umqtt_nb_control(mp_obj_t self_in, bool disconnect) 
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
-    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, disconnect)));
+    return umqtt_nb_queued(self, umqtt_client_nb_control(self->engine, &io, disconnect), 0);
 }
 
 static mp_obj_t client_nb_ping(mp_obj_t self_in) {
