@@ -436,32 +436,34 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
 // -> pid for QoS > 0, else None (properties: with UMQTT_V5_ARGS, as for
 // subscribe and unsubscribe). MQTT 5: properties is a dict (see above);
 // with a Topic Alias (0x23) in it, an empty topic sends the alias alone.
+// (set_last_will(topic, msg, retain=False, qos=0) takes the first four)
+const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS] = {
+    { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+    { MP_QSTR_qos, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
+    { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+    #if UMQTT_V5_ARGS
+    { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    #endif
+};
+
 static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup, ARG_properties };
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
-        { MP_QSTR_qos, MP_ARG_INT, {.u_int = 0} },
-        { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
-        #if UMQTT_V5_ARGS
-        { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        #endif
-    };
     umqtt_client_obj_t *self = umqtt_idle_client_of(pos_args[0]);
     // publish(topic, msg), the common call: the defaults without parsing.
     mp_obj_t topic = pos_args[1], msg = pos_args[2], props = mp_const_none;
     mp_int_t qos = 0;
     bool retain = false, dup = false;
     if (n_args != 3 || kw_args->used != 0) {
-        mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+        mp_arg_val_t args[UMQTT_PUBLISH_ARGS];
+        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, UMQTT_PUBLISH_ARGS, umqtt_publish_args, args);
         topic = args[ARG_topic].u_obj, msg = args[ARG_msg].u_obj;
         #if UMQTT_V5_ARGS
         props = args[ARG_properties].u_obj;
         #endif
+        qos = mp_obj_get_int(args[ARG_qos].u_obj);
         retain = mp_obj_is_true(args[ARG_retain].u_obj), dup = mp_obj_is_true(args[ARG_dup].u_obj);
-        qos = args[ARG_qos].u_int;
     }
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);

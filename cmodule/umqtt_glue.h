@@ -457,6 +457,10 @@ static inline void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
 // A packet id argument; ValueError outside 1..65535.
 uint16_t umqtt_pid_of(mp_obj_t pid_in);
 #endif
+// publish()'s arguments: topic, msg, retain, qos, dup (and properties
+// with UMQTT_V5_ARGS); set_last_will() takes the first four.
+#define UMQTT_PUBLISH_ARGS (5 + UMQTT_V5_ARGS)
+extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.

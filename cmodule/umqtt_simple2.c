@@ -253,16 +253,10 @@ MP_DEFINE_CONST_FUN_OBJ_2(umqtt_set_callback_status_obj, client_set_callback_sta
 // set_last_will(topic, msg, retain=False, qos=0): AssertionError for a qos
 // outside 0..2 or an empty topic, as simple2's asserts.
 static mp_obj_t client_set_last_will(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos };
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
-        { MP_QSTR_qos, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
-    };
+    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_N };  // publish()'s first four
     umqtt_client_obj_t *self = umqtt_client_of(pos_args[0]);
-    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_arg_val_t args[ARG_N];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, ARG_N, umqtt_publish_args, args);
     mp_obj_t qos = args[ARG_qos].u_obj;
     if (!mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, MP_OBJ_NEW_SMALL_INT(0), qos))
         || !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, qos, MP_OBJ_NEW_SMALL_INT(2)))
