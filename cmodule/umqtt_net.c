@@ -18,31 +18,32 @@ mp_obj_t umqtt_call_method(mp_obj_t obj, qstr name, size_t n_args, const mp_obj_
     return mp_call_method_n_kw(n_args, 0, dest);
 }
 
+// sock.name(*args), an OSError from it swallowed, and an AttributeError
+// too if `or_missing` (a socket without that method).
+static void umqtt_call_quietly(mp_obj_t sock, qstr name, size_t n_args, const mp_obj_t *args, bool or_missing) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        umqtt_call_method(sock, name, n_args, args);
+        nlr_pop();
+    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))
+               && !(or_missing
+                    && mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_AttributeError)))) {
+        nlr_jump(nlr.ret_val);
+    }
+}
+
 // setsockopt(IPPROTO_TCP, TCP_NODELAY, 1), best effort: MQTT packets are
 // small and latency-bound, Nagle must not hold a PUBLISH back. The numbers
 // are the same everywhere (6, 1: POSIX, lwIP, Windows), so they are not
 // looked up; not every socket has the option (OSError, AttributeError:
 // ignored).
 static void umqtt_nodelay(mp_obj_t raw) {
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
-        static const mp_rom_obj_t opt[3] = {MP_ROM_INT(6), MP_ROM_INT(1), MP_ROM_INT(1)};
-        umqtt_call_method(raw, MP_QSTR_setsockopt, 3, (const mp_obj_t *)opt);
-        nlr_pop();
-    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))
-               && !mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_AttributeError))) {
-        nlr_jump(nlr.ret_val);
-    }
+    static const mp_rom_obj_t opt[3] = {MP_ROM_INT(6), MP_ROM_INT(1), MP_ROM_INT(1)};
+    umqtt_call_quietly(raw, MP_QSTR_setsockopt, 3, (const mp_obj_t *)opt, true);
 }
 
 void umqtt_close_quietly(mp_obj_t sock) {
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
-        umqtt_call_method(sock, MP_QSTR_close, 0, NULL);
-        nlr_pop();
-    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))) {
-        nlr_jump(nlr.ret_val);
-    }
+    umqtt_call_quietly(sock, MP_QSTR_close, 0, NULL, false);
 }
 
 // The TLS stream over raw: `ssl` is an SSLContext-like object (its

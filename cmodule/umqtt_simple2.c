@@ -388,7 +388,7 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
     } else
     #endif
     if (props != mp_const_none) {
-        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+        umqtt_raise_props_need_v5();
     }
     self->version = (uint8_t)version;
     // Every attribute is read (properties of a subclass may run Python
