@@ -355,8 +355,13 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
 // Whether `obj` is a native client (not a façade instance holding one).
 static inline bool umqtt_is_native_client(mp_obj_t obj) {
     #if defined(UMQTT_MPLIB)
-    return mp_obj_is_exact_type(obj, &umqtt_client_type) || mp_obj_is_exact_type(obj, &umqtt_simple2_type)
-           || UMQTT_IS_SIMPLE(obj);
+    // Client, Simple2 and Simple: the types made by umqtt_client_make_new
+    // (one test for the three).
+    if (!mp_obj_is_obj(obj)) {
+        return false;
+    }
+    const mp_obj_type_t *type = ((mp_obj_base_t *)MP_OBJ_TO_PTR(obj))->type;
+    return MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, make_new) == umqtt_client_make_new;
     #else
     return mp_obj_is_exact_type(obj, &umqtt_simple2_type);
     #endif
