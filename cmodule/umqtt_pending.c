@@ -189,12 +189,20 @@ typedef struct _umqtt_pids_obj_t {
     mp_obj_t client;
 } umqtt_pids_obj_t;
 
+// The engine's next free packet id after `after` (0: after the last one
+// taken), for newpid and _take_pid.
+#if defined(UMQTT_MPLIB) // (one body for both; without _take_pid, inlined)
+MP_NOINLINE
+#endif
+static mp_obj_t umqtt_take_pid(umqtt_client_obj_t *client, uint16_t after) {
+    uint16_t pid = 0;
+    umqtt_check(client, umqtt_client_next_pid(client->engine, after, &pid), 0);
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
+
 static mp_obj_t umqtt_pids_iternext(mp_obj_t self_in) {
     umqtt_pids_obj_t *pids = MP_OBJ_TO_PTR(self_in);
-    umqtt_client_obj_t *client = umqtt_idle_client_of(pids->client);
-    uint16_t pid = 0;
-    umqtt_check(client, umqtt_client_next_pid(client->engine, 0, &pid), 0);
-    return MP_OBJ_NEW_SMALL_INT(pid);
+    return umqtt_take_pid(umqtt_idle_client_of(pids->client), 0);
 }
 
 static MP_DEFINE_CONST_OBJ_TYPE(
@@ -237,9 +245,7 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_view_obj, client_pending);
 static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t after = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
-    uint16_t pid = 0;
-    umqtt_check(self, umqtt_client_next_pid(self->engine, after >= 1 && after <= 65535 ? (uint16_t)after : 0, &pid), 0);
-    return MP_OBJ_NEW_SMALL_INT(pid);
+    return umqtt_take_pid(self, after >= 1 && after <= 65535 ? (uint16_t)after : 0);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_take_pid_obj, 1, 2, client_take_pid);
 
