@@ -376,34 +376,52 @@ static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
     return (umqtt_bytes) {.ptr = data, .len = len};
 }
 
-// The engine's message for publish()/_republish()/_nb_publish(), in *m,
-// with room for it in the transmit buffer: up to the payload, or (`queued`,
-// for the non-blocking queue) with it. The topic is not checked again if it
-// is the very object an earlier publish() sent (client_publish).
-void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
-    umqtt_require_v5(self, props);
-    msg = umqtt_stable_payload(self, msg);
-    // Field by field: a struct literal would clear the whole struct first.
-    m->qos = (uint8_t)qos;
-    m->retain = retain;
-    m->dup = dup;
-    m->pid = pid;
-    m->topic_checked = topic == self->topic_ok;
-    // A user property's iterable may run Python code: before borrowing.
-    m->properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
-        : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
-    m->topic = umqtt_data_of(topic);
-    m->msg = umqtt_data_of(msg);
-    if (umqtt_tx_reserve(self, m->topic.len + m->properties.len + 16 + (queued ? m->msg.len : 0), queued)) {
-        m->topic = umqtt_data_of(topic);  // the allocation may have run finalisers
-        m->msg = umqtt_data_of(msg);
-    }
-}
-
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
 static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+}
+
+// The PUBLISH of publish()/_republish() (raises for its status), or
+// (`queued`) the one _nb_publish() queues (its status returned, *limit the
+// detail of a BROKER_LIMIT refusal). The message gets room in the transmit
+// buffer: up to the payload, or (queued) with it. The topic is not checked
+// again if it is the very object an earlier publish() sent (client_publish).
+#if !defined(UMQTT_MPLIB)
+static  // (one caller: inlined)
+#endif
+umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg, mp_int_t qos,
+    bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued, int32_t ack_timeout, int32_t io_timeout,
+    uint8_t *limit) {
+    umqtt_require_v5(self, props);
+    msg = umqtt_stable_payload(self, msg);
+    umqtt_message m;
+    // Field by field: a struct literal would clear the whole struct first.
+    m.qos = (uint8_t)qos;
+    m.retain = retain;
+    m.dup = dup;
+    m.pid = pid;
+    m.topic_checked = topic == self->topic_ok;
+    // A user property's iterable may run Python code: before borrowing.
+    m.properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
+        : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
+    m.topic = umqtt_data_of(topic);
+    m.msg = umqtt_data_of(msg);
+    if (umqtt_tx_reserve(self, m.topic.len + m.properties.len + 16 + (queued ? m.msg.len : 0), queued)) {
+        m.topic = umqtt_data_of(topic);  // the allocation may have run finalisers
+        m.msg = umqtt_data_of(msg);
+    }
+    umqtt_io io = umqtt_io_of(self);
+    *limit = 0;
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        return umqtt_client_nb_publish(self->engine, &io, &m, ack_timeout, limit);
+    }
+    #endif
+    UMQTT_LEND_STACK(io);
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, limit);
+    umqtt_tx_release(self);
+    umqtt_check_limit(self, st, *limit);
+    return st;
 }
 
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout);
@@ -477,17 +495,11 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     }
     int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
-    umqtt_message m;
-    umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
+    uint8_t limit;
+    umqtt_publish_message(self, topic, msg, qos, retain, dup, pid, props, false, ack_timeout, io_timeout, &limit);
     // A bytes or str topic the engine accepted is kept: such an object never
     // changes (unlike a bytearray, a memoryview or a subclass), so the same
-    // object next time is the same valid topic (umqtt_message_of); keeping
+    // object next time is the same valid topic (umqtt_publish_message); keeping
     // it stops another object from taking its address meanwhile.
     if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
         self->topic_ok = topic;
@@ -512,15 +524,9 @@ static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
     uint16_t pid = umqtt_pid_of(args[5]);
     int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     int32_t io_timeout = umqtt_io_timeout(self, true);
-    umqtt_message m;
-    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
-        pid, n_args > 6 ? args[6] : mp_const_none, false);
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
+    uint8_t limit;
+    umqtt_publish_message(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
+        pid, n_args > 6 ? args[6] : mp_const_none, false, ack_timeout, io_timeout, &limit);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
@@ -570,7 +576,7 @@ static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic
     r.block = umqtt_props_build(props, context, 0, 0);
     #if defined(UMQTT_MQTT5) // (without, umqtt_props_build allocates nothing)
     if (props != mp_const_none) {
-        r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_message_of
+        r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_publish_message
     }
     #endif
     if (umqtt_tx_reserve(self, r.topic.len + r.block.len + 16, false)) {

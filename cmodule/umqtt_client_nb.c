@@ -96,12 +96,9 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
     // (QoS 0 has no pid, but the argument must still be an int)
     uint16_t pid = qos > 0 ? umqtt_pid_of(args[6]) : (mp_obj_get_int(args[6]), 0);
     umqtt_tables_room(self);
-    umqtt_message m;
-    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]),
-        mp_obj_is_true(args[5]), pid, n_args > 7 ? args[7] : mp_const_none, true);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
+    uint8_t limit;
+    umqtt_status st = umqtt_publish_message(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
+        mp_obj_is_true(args[5]), pid, n_args > 7 ? args[7] : mp_const_none, true, UMQTT_PORT_FOREVER, 0, &limit);
     return umqtt_nb_queued(self, st, limit);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publish);
@@ -115,7 +112,7 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     uint16_t pid = umqtt_pid_of(pid_in);
     umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
     if (props != mp_const_none) {
-        topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_message_of
+        topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_publish_message
     }
     if (umqtt_tx_reserve(self, topic.len + block.len + 16, true)) {
         topic = umqtt_bytes_of(topic_in);

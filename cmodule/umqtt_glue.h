@@ -470,10 +470,14 @@ extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
-// The engine's message for publish()/_republish()/_nb_publish(), in *m,
-// with room in the transmit buffer (`queued`: the payload too).
-void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued);
+#if defined(UMQTT_MPLIB)
+// The PUBLISH of publish()/_republish() (raises for its status) or
+// (`queued`) the one _nb_publish() queues (returns its status; *limit: a
+// BROKER_LIMIT refusal's detail).
+umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg, mp_int_t qos,
+    bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued, int32_t ack_timeout, int32_t io_timeout,
+    uint8_t *limit);
+#endif
 // _send_disconnect(self, reason=0, properties=None): DISCONNECT, best effort.
 // simple2's disconnect() calls it directly; with UMQTT_MPLIB it is also
 // the method umqtt.simple calls.
