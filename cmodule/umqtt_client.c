@@ -552,37 +552,38 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     umqtt_check_qos(self, options);
 }
 
-// What a SUBSCRIBE or UNSUBSCRIBE takes, gathered in the order the glue's
-// rule asks: the Python code a request runs (waiting for room, newpid,
-// timeouts a subclass computes, properties from iterables) before the topic
-// is borrowed for the engine.
-typedef struct {
-    uint16_t pid;
-    int32_t ack_timeout;
-    int32_t io_timeout;
-    umqtt_bytes topic;
-    umqtt_bytes block;
-} umqtt_request_t;
-
-static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
-    umqtt_props_context context) {
+// A SUBSCRIBE of `options`, or (options < 0) an UNSUBSCRIBE, of `topic`,
+// sent; the ack is reported by check_msg. Returns the pid. The Python code
+// a request runs (waiting for room, newpid, timeouts a subclass computes,
+// properties from iterables) comes first, as the glue's rule asks, then
+// the topic is borrowed for the engine.
+static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, mp_int_t options) {
+    bool unsubscribe = options < 0;
     umqtt_require_socket(self);
     umqtt_make_room(self);
-    umqtt_request_t r;
-    r.pid = umqtt_next_pid(self);
-    r.ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    r.io_timeout = umqtt_io_timeout(self, true);
-    r.topic = umqtt_bytes_of(topic);
-    r.block = umqtt_props_build(props, context, 0, 0);
+    uint16_t pid = umqtt_next_pid(self);
+    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+    int32_t io_timeout = umqtt_io_timeout(self, true);
+    umqtt_bytes t = umqtt_bytes_of(topic);
+    umqtt_bytes block = umqtt_props_build(props,
+        unsubscribe ? UMQTT_PROPS_CONTEXT_UNSUBSCRIBE : UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
     #if defined(UMQTT_MQTT5) // (without, umqtt_props_build allocates nothing)
     if (props != mp_const_none) {
-        r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_publish_message
+        t = umqtt_bytes_of(topic);  // borrowed again: see umqtt_publish_message
     }
     #endif
-    if (umqtt_tx_reserve(self, r.topic.len + r.block.len + 16, false)) {
-        r.topic = umqtt_bytes_of(topic);
+    if (umqtt_tx_reserve(self, t.len + block.len + 16, false)) {
+        t = umqtt_bytes_of(topic);
     }
-    return r;
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    umqtt_status st = unsubscribe
+        ? umqtt_client_unsubscribe(self->engine, &io, t, block, pid, ack_timeout, io_timeout)
+        : umqtt_client_subscribe(self->engine, &io, t, (uint8_t)options, block, pid, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
+    // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
+    return MP_OBJ_NEW_SMALL_INT(pid);
 }
 
 // subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
@@ -598,14 +599,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
         // simple2: "Subscribe callback is not set"
         mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
     }
-    umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_SUBSCRIBE);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_subscribe(self->engine, &io, r.topic, (uint8_t)options, r.block, r.pid,
-        r.ack_timeout, r.io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
-    return MP_OBJ_NEW_SMALL_INT(r.pid);
+    return umqtt_request(self, args[1], props, options);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3 + UMQTT_V5_ARGS, client_subscribe);
 
@@ -615,13 +609,7 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
-    umqtt_io io = umqtt_io_of(self);
-    umqtt_status st = umqtt_client_unsubscribe(self->engine, &io, r.topic, r.block, r.pid,
-        r.ack_timeout, r.io_timeout);
-    umqtt_tx_release(self);
-    umqtt_check_io(self, st);
-    return MP_OBJ_NEW_SMALL_INT(r.pid);
+    return umqtt_request(self, args[1], props, -1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_V5_ARGS, client_unsubscribe);
 
