@@ -225,9 +225,10 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
 
     // No finaliser: nothing is left to release when the client goes (the
     // socket has its own, every block is the GC's).
-    umqtt_client_obj_t *self = mp_obj_malloc(umqtt_client_obj_t, type);
-    // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below.
-    memset(&self->owner, 0, sizeof(*self) - offsetof(umqtt_client_obj_t, owner));
+    // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below
+    // (m_new0: not cleared twice where the GC clears every block).
+    umqtt_client_obj_t *self = m_new0(umqtt_client_obj_t, 1);
+    self->base.type = type;
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     #if defined(UMQTT_MPLIB)
     self->conv = conv;
