@@ -276,6 +276,13 @@ static mp_obj_t umqtt_owner_call(umqtt_client_obj_t *self, qstr name, size_t n_a
     return umqtt_call_method(self->owner, name, n_args, &arg);
 }
 
+// The owner's _attach(None), and sock_raw None (disconnect(), a failed
+// connect()). (One body: GCC would copy it into both.)
+static MP_NOINLINE void umqtt_detach(umqtt_client_obj_t *self) {
+    umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
+    umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
+}
+
 // disconnect(): simple2's: DISCONNECT (best effort), close the socket,
 // detach. Nothing to do without a socket. The socket is the owner's _sock()
 // and is detached by its _attach (a subclass's, if any, as `sock` is).
@@ -287,8 +294,7 @@ static mp_obj_t simple2_disconnect(mp_obj_t self_in) {
     }
     umqtt_send_disconnect(1, &self_in);  // errors swallowed
     umqtt_close_quietly(sock);
-    umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
-    umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
+    umqtt_detach(self);
     return mp_const_none;
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_simple2_disconnect_obj, simple2_disconnect);
@@ -530,8 +536,7 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
         return present;
     }
     // Refused, timed out, invalid argument: detach and close, then re-raise.
-    umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
-    umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
+    umqtt_detach(self);
     umqtt_close_quietly(sock);
     nlr_jump(nlr.ret_val);
 }
