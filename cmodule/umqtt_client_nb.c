@@ -30,11 +30,9 @@ static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    umqtt_connect_options opts;
-    umqtt_connect_opts(&opts, self, mp_obj_is_true(args[1]), version, n_args > 3 ? args[3] : mp_const_none);
-    // umqtt_connect_opts made room for CONNECT (it goes into an emptied queue).
-    umqtt_io io = umqtt_io_of(self);
-    umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
+    bool clean = mp_obj_is_true(args[1]);
+    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, 0, NULL);
+    umqtt_check(self, st, self->port.os_error);
     return mp_const_none;
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connect);

@@ -567,10 +567,17 @@ static inline void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
         self->rx_marked = true;
     }
 }
+// What a CONNACK brings (_connect).
+typedef struct {
+    uint8_t session_present;
+    uint8_t return_code;
+    umqtt_bytes props;
+} umqtt_connack_t;
 #if defined(UMQTT_NONBLOCKING)
-// The CONNECT the owner's attributes describe (_connect and _nb_connect), in *opts.
-void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
-    mp_obj_t props);
+// The CONNECT the owner's attributes describe, sent (_connect; its CONNACK
+// in *ack) or, with ack NULL, queued (_nb_connect).
+umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
+    int32_t io_timeout, umqtt_connack_t *ack);
 // A CONNACK handled (_connect and _nb_connack: accepted, refused, or an
 // error `st`): its MQTT 5 properties, if accepted or refused, become the
 // owner's connack_properties; the receive buffer's block, if any, goes back.
@@ -634,7 +641,7 @@ umqtt_bytes umqtt_props_build(mp_obj_t props, umqtt_props_context ctx, mp_int_t 
 // A received block as a dict, by the façade's conventions (props_dict).
 mp_obj_t umqtt_props_to_dict(umqtt_client_obj_t *self, umqtt_bytes block);
 #else
-// Without MQTT 5 no connection is version 5 (umqtt_connect_opts refuses
+// Without MQTT 5 no connection is version 5 (umqtt_connect_send refuses
 // it), so the callers' "properties need MQTT 5" checks already refused any
 // dict and no block is ever read: these keep the call sites as they are.
 typedef enum {

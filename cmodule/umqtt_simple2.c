@@ -348,16 +348,20 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
 }
 
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
-// keepalive). The byte strings borrow the owner's objects.
-// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
+// keepalive), sent within io_timeout, the CONNACK read into *ack (_connect:
+// the engine's status; NEED_BUFFER, the caller grows the buffer and reads
+// on), or, with ack NULL, queued (_nb_connect). The byte strings borrow
+// the owner's objects. MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
 // dict; a Maximum Packet Size of the receive buffer is added unless given),
 // the will's come from the owner's lw_properties; inbound topic aliases
 // get storage if `props` announce a Topic Alias Maximum.
 #if !defined(UMQTT_NONBLOCKING)
 static  // (one caller: inlined, the version known)
 #endif
-void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
-    mp_obj_t props) {
+umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
+    int32_t io_timeout, umqtt_connack_t *ack) {
+    umqtt_connect_options options;
+    umqtt_connect_options *opts = &options;
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
     #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
@@ -417,8 +421,7 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
         mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
     }
     bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
-    // Field by field into the caller's struct (every field is set): a
-    // struct returned by value is copied once more.
+    // Field by field (every field is set): no initialiser clearing it first.
     opts->has_username = user != mp_const_none;
     // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
     opts->has_password = user != mp_const_none && pswd != mp_const_none;
@@ -438,6 +441,16 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
     if (umqtt_tx_reserve(self, need, false)) {
         umqtt_connect_strings(opts, strings);
     }
+    umqtt_io io = umqtt_io_of(self);
+    #if defined(UMQTT_NONBLOCKING)
+    if (ack == NULL) {
+        return umqtt_client_nb_connect(self->engine, &io, opts);  // queued (it goes into an emptied queue)
+    }
+    #endif
+    umqtt_status st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
+        &ack->session_present, &ack->return_code, &ack->props);
+    umqtt_tx_release(self);
+    return st;
 }
 
 // A CONNACK handled: its MQTT 5 properties to the owner, the block back.
@@ -458,7 +471,7 @@ void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes p
 
 // _connect(clean_session, version=4, properties=None): CONNECT on the
 // attached socket, wait for CONNACK (socket_timeout); returns the
-// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
+// session-present flag (int). MQTT 5: see umqtt_connect_send; the
 // CONNACK's properties become the owner's connack_properties.
 static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
@@ -466,23 +479,17 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_connect_options opts;
-    umqtt_connect_opts(&opts, self, clean, version, n_args > 3 ? args[3] : mp_const_none);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t session_present = 0, return_code = 0;
-    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
-        &session_present, &return_code, &connack_props);
-    umqtt_tx_release(self);
+    umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
+    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connack(self->engine, &grown, io_timeout, &session_present, &return_code, &connack_props);
+        st = umqtt_client_connack(self->engine, &grown, io_timeout, &ack.session_present, &ack.return_code, &ack.props);
     }
-    umqtt_connack_done(self, st, connack_props);
-    umqtt_check_connect(self, st, return_code);
+    umqtt_connack_done(self, st, ack.props);
+    umqtt_check_connect(self, st, ack.return_code);
     umqtt_mark_received(self, true);
-    return MP_OBJ_NEW_SMALL_INT(session_present);
+    return MP_OBJ_NEW_SMALL_INT(ack.session_present);
 }
 #if defined(UMQTT_CONNECT_METHOD)
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_connect_obj, 2, 4, client_connect);
