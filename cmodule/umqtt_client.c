@@ -553,18 +553,50 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     umqtt_check_qos(self, options);
 }
 
-// A SUBSCRIBE of `options`, or (options < 0) an UNSUBSCRIBE, of `topic`,
-// sent; the ack is reported by check_msg. Returns the pid. The Python code
-// a request runs (waiting for room, newpid, timeouts a subclass computes,
-// properties from iterables) comes first, as the glue's rule asks, then
-// the topic is borrowed for the engine.
-static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, mp_int_t options) {
-    bool unsubscribe = options < 0;
+#if defined(UMQTT_NONBLOCKING)
+mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
+    if (st == UMQTT_STATUS_WOULD_BLOCK) {
+        return mp_const_false;
+    }
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+    return mp_const_true;
+}
+#endif
+
+// A SUBSCRIBE of `options`, or (options UMQTT_UNSUBSCRIBE) an
+// UNSUBSCRIBE, of `topic`. subscribe()/unsubscribe() (pid_in MP_OBJ_NULL):
+// sent, the pid from newpid returned, the ack reported by check_msg;
+// _nb_subscribe()/_nb_unsubscribe() (their pid_in): queued, True, or
+// False if the queue has no room now. The Python code a request runs
+// (waiting for room, newpid, timeouts a subclass computes, properties from
+// iterables) comes first, as the glue's rule asks, then the topic is
+// borrowed for the engine.
+#if !defined(UMQTT_NONBLOCKING)
+static
+#endif
+mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
+    bool unsubscribe = options == UMQTT_UNSUBSCRIBE;
+    #if defined(UMQTT_NONBLOCKING)
+    MP_STATIC_ASSERT(UMQTT_UNSUBSCRIBE == UMQTT_NB_UNSUBSCRIBE);  // the engine's marker
+    bool queued = pid_in != MP_OBJ_NULL;
+    #else
+    const bool queued = false;
+    (void)pid_in;
+    #endif
     umqtt_require_socket(self);
-    umqtt_make_room(self);
-    uint16_t pid = umqtt_next_pid(self);
-    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_io_timeout(self, true);
+    uint16_t pid;
+    int32_t ack_timeout = UMQTT_PORT_FOREVER, io_timeout = 0;
+    if (queued) {
+        umqtt_require_v5(self, props);
+        umqtt_tables_room(self);
+        umqtt_bytes_of(topic);  // (a TypeError for the topic before one for the pid)
+        pid = umqtt_pid_of(pid_in);
+    } else {
+        umqtt_make_room(self);
+        pid = umqtt_next_pid(self);
+        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        io_timeout = umqtt_io_timeout(self, true);
+    }
     umqtt_bytes t = umqtt_bytes_of(topic);
     umqtt_bytes block = umqtt_props_build(props,
         unsubscribe ? UMQTT_PROPS_CONTEXT_UNSUBSCRIBE : UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
@@ -573,14 +605,21 @@ static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t
         t = umqtt_bytes_of(topic);  // borrowed again: see umqtt_publish_message
     }
     #endif
-    if (umqtt_tx_reserve(self, t.len + block.len + 16, false)) {
+    if (umqtt_tx_reserve(self, t.len + block.len + 16, queued)) {
         t = umqtt_bytes_of(topic);
     }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, t, options, block, pid,
+            UMQTT_PORT_FOREVER, &limit);
+        return umqtt_nb_queued(self, st, limit);
+    }
+    #endif
     umqtt_status st = unsubscribe
         ? umqtt_client_unsubscribe(self->engine, &io, t, block, pid, ack_timeout, io_timeout)
-        : umqtt_client_subscribe(self->engine, &io, t, (uint8_t)options, block, pid, ack_timeout, io_timeout, &limit);
+        : umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout, &limit);
     umqtt_tx_release(self);
     // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
@@ -600,7 +639,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
         // simple2: "Subscribe callback is not set"
         mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
     }
-    return umqtt_request(self, args[1], props, options);
+    return umqtt_request(self, args[1], props, (uint8_t)options, MP_OBJ_NULL);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3 + UMQTT_V5_ARGS, client_subscribe);
 
@@ -610,7 +649,7 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    return umqtt_request(self, args[1], props, -1);
+    return umqtt_request(self, args[1], props, UMQTT_UNSUBSCRIBE, MP_OBJ_NULL);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_V5_ARGS, client_unsubscribe);
 

@@ -14,16 +14,6 @@
 
 #if MICROPY_PY_UMQTT && defined(UMQTT_NONBLOCKING)
 
-// Raises for an error status (`limit`: the detail of a BROKER_LIMIT
-// refusal); returns False for WOULD_BLOCK, True for OK.
-static mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
-    if (st == UMQTT_STATUS_WOULD_BLOCK) {
-        return mp_const_false;
-    }
-    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
-    return mp_const_true;
-}
-
 // _nb_connect(clean, version=4, properties=None): queue CONNECT on the
 // attached socket (MQTT 5 as for _connect).
 static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
@@ -101,43 +91,21 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publish);
 
-static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_t options, mp_obj_t pid_in,
-    mp_obj_t props, umqtt_props_context ctx) {
-    umqtt_require_socket(self);
-    umqtt_require_v5(self, props);
-    umqtt_tables_room(self);
-    umqtt_bytes topic = umqtt_bytes_of(topic_in);
-    uint16_t pid = umqtt_pid_of(pid_in);
-    umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
-    if (props != mp_const_none) {
-        topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_publish_message
-    }
-    if (umqtt_tx_reserve(self, topic.len + block.len + 16, true)) {
-        topic = umqtt_bytes_of(topic_in);
-    }
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, pid,
-        UMQTT_PORT_FOREVER, &limit);
-    return umqtt_nb_queued(self, st, limit);
-}
-
 // _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
 // if no room now. MQTT 5: qos may carry subscription options (see subscribe).
 static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t options = mp_obj_get_int(args[2]);
     umqtt_check_sub_options(self, options);
-    return umqtt_nb_sub(self, args[1], (uint8_t)options, args[3], n_args > 4 ? args[4] : mp_const_none,
-        UMQTT_PROPS_CONTEXT_SUBSCRIBE);
+    return umqtt_request(self, args[1], n_args > 4 ? args[4] : mp_const_none, (uint8_t)options, args[3]);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_subscribe_obj, 4, 5, client_nb_subscribe);
 
 // _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
 // no room now.
 static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    return umqtt_nb_sub(umqtt_idle_client_of(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
-        n_args > 3 ? args[3] : mp_const_none, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
+    return umqtt_request(umqtt_idle_client_of(args[0]), args[1], n_args > 3 ? args[3] : mp_const_none,
+        UMQTT_UNSUBSCRIBE, args[2]);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 

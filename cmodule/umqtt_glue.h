@@ -468,8 +468,19 @@ uint16_t umqtt_pid_of(mp_obj_t pid_in);
 extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
+// umqtt_request's `options` for an UNSUBSCRIBE (no SUBSCRIBE's options
+// exceed 0x3f).
+#define UMQTT_UNSUBSCRIBE (255)
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
+#if defined(UMQTT_NONBLOCKING)
+// A non-blocking call's result: False for WOULD_BLOCK, True for OK; raises
+// for an error status (`limit`: the detail of a BROKER_LIMIT refusal).
+mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit);
+// A SUBSCRIBE or UNSUBSCRIBE: subscribe()/unsubscribe() (pid_in
+// MP_OBJ_NULL) or _nb_subscribe()/_nb_unsubscribe() (see umqtt_client.c).
+mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in);
+#endif
 #if defined(UMQTT_MPLIB)
 // The PUBLISH of publish()/_republish() (raises for its status) or
 // (`queued`) the one _nb_publish() queues (returns its status; *limit: a
