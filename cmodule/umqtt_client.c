@@ -515,20 +515,48 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
 // engine renews the pid's deadline if it is in flight at that QoS, sends
 // nothing for a QoS 2 publish that already got its PUBREC, and raises
 // ValueError if the pid is in flight for anything else.
-static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
+// With `queued`, _nb_publish(topic, msg, retain, qos, dup, pid,
+// properties=None) (umqtt_client_nb.c) instead: one body for both.
+mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued) {
+    #if !defined(UMQTT_NONBLOCKING)
+    queued = false;  // (no _nb_publish: the compiler drops its branches)
+    #endif
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t qos = mp_obj_get_int(args[4]);
     umqtt_check_qos(self, qos);
-    if (qos == 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
+    const mp_obj_t *pid_and_props = args + 5 + queued;  // (_nb_publish has dup before them)
+    mp_obj_t props = n_args > 6u + queued ? pid_and_props[1] : mp_const_none;
+    int32_t ack_timeout = UMQTT_PORT_FOREVER, io_timeout = 0;
+    uint16_t pid;
+    if (queued) {
+        umqtt_require_socket(self);
+        // (QoS 0 has no pid, but the argument must still be an int)
+        pid = qos > 0 ? umqtt_pid_of(pid_and_props[0]) : (mp_obj_get_int(pid_and_props[0]), 0);
+        umqtt_tables_room(self);
+    } else {
+        if (qos == 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
+        }
+        pid = umqtt_pid_of(pid_and_props[0]);
+        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        io_timeout = umqtt_io_timeout(self, true);
     }
-    uint16_t pid = umqtt_pid_of(args[5]);
-    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_io_timeout(self, true);
+    bool dup = !queued || mp_obj_is_true(args[5]);
     uint8_t limit;
-    umqtt_publish_message(self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
-        pid, n_args > 6 ? args[6] : mp_const_none, false, ack_timeout, io_timeout, &limit);
+    umqtt_status st = umqtt_publish_message(self, args[1], args[2], qos, mp_obj_is_true(args[3]), dup,
+        pid, props, queued, ack_timeout, io_timeout, &limit);
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        return umqtt_nb_queued(self, st, limit);
+    }
+    #else
+    (void)st;
+    #endif
     return mp_const_none;
+}
+
+static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
+    return umqtt_publish_with_pid(n_args, args, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
 #endif

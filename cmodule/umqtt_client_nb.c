@@ -77,17 +77,7 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_pending_obj, client_nb_pending);
 // drained: umqtt_tx_release). The pid stays in flight
 // without deadline until its PUBACK (the caller times republication).
 static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t qos = mp_obj_get_int(args[4]);
-    umqtt_check_qos(self, qos);
-    umqtt_require_socket(self);
-    // (QoS 0 has no pid, but the argument must still be an int)
-    uint16_t pid = qos > 0 ? umqtt_pid_of(args[6]) : (mp_obj_get_int(args[6]), 0);
-    umqtt_tables_room(self);
-    uint8_t limit;
-    umqtt_status st = umqtt_publish_message(self, args[1], args[2], qos, mp_obj_is_true(args[3]),
-        mp_obj_is_true(args[5]), pid, n_args > 7 ? args[7] : mp_const_none, true, UMQTT_PORT_FOREVER, 0, &limit);
-    return umqtt_nb_queued(self, st, limit);
+    return umqtt_publish_with_pid(n_args, args, true);  // (umqtt_client.c: one body with _republish)
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publish);
 

@@ -482,6 +482,8 @@ mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limi
 mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in);
 #endif
 #if defined(UMQTT_MPLIB)
+// _republish(...) or (`queued`) _nb_publish(...): their arguments as passed.
+mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued);
 // The PUBLISH of publish()/_republish() (raises for its status) or
 // (`queued`) the one _nb_publish() queues (returns its status; *limit: a
 // BROKER_LIMIT refusal's detail).
