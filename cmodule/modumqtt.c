@@ -36,36 +36,28 @@ const umqtt_receive_conv_t umqtt_receive_nb = {
 };
 #endif
 
-// API_SIMPLE2: umqtt.simple2 and umqtt.robust2.
-static const umqtt_conventions_t umqtt_conv_simple2 = {
-    .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = false,
-};
-
-// API_MPLIB: umqtt.simple, umqtt.robust and umqtt.MQTTClient (built on them).
-static const umqtt_conventions_t umqtt_conv_mplib = {
-    .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = false,
-};
-
-// API_MPLIB with props_dict=True: mqtt_as.
-static const umqtt_conventions_t umqtt_conv_mqtt_as = {
-    .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = true,
-};
-
-// API_SIMPLE2 with props_dict=True: no façade uses it, but the keywords combine.
-static const umqtt_conventions_t umqtt_conv_simple2_props_dict = {
-    .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = true,
+// By [api][props_dict] (a table: smaller than a switch).
+static const umqtt_conventions_t umqtt_conventions[2][2] = {
+    [UMQTT_API_SIMPLE2] = {
+        // API_SIMPLE2: umqtt.simple2 and umqtt.robust2.
+        { .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = false },
+        // With props_dict=True: no façade uses it, but the keywords combine.
+        { .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = true },
+    },
+    [UMQTT_API_MPLIB] = {
+        // API_MPLIB: umqtt.simple, umqtt.robust and umqtt.MQTTClient (built on them).
+        { .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = false },
+        // With props_dict=True: mqtt_as.
+        { .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = true },
+    },
 };
 
 // The conventions for Client(api=..., props_dict=...); NULL for an unknown api.
 const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
-    switch (api) {
-        case UMQTT_API_SIMPLE2:
-            return props_dict ? &umqtt_conv_simple2_props_dict : &umqtt_conv_simple2;
-        case UMQTT_API_MPLIB:
-            return props_dict ? &umqtt_conv_mqtt_as : &umqtt_conv_mplib;
-        default:
-            return NULL;
+    if ((mp_uint_t)api >= MP_ARRAY_SIZE(umqtt_conventions)) {
+        return NULL;
     }
+    return &umqtt_conventions[api][props_dict];
 }
 
 // topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $

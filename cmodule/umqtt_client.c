@@ -81,6 +81,13 @@ umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
     return io;
 }
 
+umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
+    mp_buffer_info_t bi;
+    mp_get_buffer_raise(obj, &bi, MP_BUFFER_READ);
+    umqtt_bytes b = {.ptr = bi.buf, .len = bi.len};
+    return b;
+}
+
 // socket_timeout in ms; UMQTT_PORT_FOREVER for None.
 int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
     mp_obj_t t = umqtt_owner_attr(self, attr);
@@ -126,16 +133,23 @@ int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room) {
     return timeout;
 }
 
+#if !defined(UMQTT_MPLIB)
+static  // (one caller without _republish and _nb_*: inlined)
+#endif
+uint16_t umqtt_pid_of(mp_obj_t pid_in) {
+    mp_int_t pid = mp_obj_get_int(pid_in);
+    if (pid < 1 || pid > 65535) {
+        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    }
+    return (uint16_t)pid;
+}
+
 static uint16_t umqtt_next_pid(umqtt_client_obj_t *self) {
     mp_obj_t pid_obj = mp_iternext(umqtt_owner_attr(self, MP_QSTR_newpid));
     if (pid_obj == MP_OBJ_STOP_ITERATION) {
         mp_raise_ValueError(MP_ERROR_TEXT("newpid is exhausted"));
     }
-    mp_int_t pid = mp_obj_get_int(pid_obj);
-    if (pid < 1 || pid > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
-    return (uint16_t)pid;
+    return umqtt_pid_of(pid_obj);
 }
 
 void umqtt_raise_props_need_v5(void) {
@@ -211,9 +225,10 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
 
     // No finaliser: nothing is left to release when the client goes (the
     // socket has its own, every block is the GC's).
-    umqtt_client_obj_t *self = mp_obj_malloc(umqtt_client_obj_t, type);
-    // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below.
-    memset(&self->owner, 0, sizeof(*self) - offsetof(umqtt_client_obj_t, owner));
+    // Every field starts zero (MP_OBJ_NULL, NULL, false) unless set below
+    // (m_new0: not cleared twice where the GC clears every block).
+    umqtt_client_obj_t *self = m_new0(umqtt_client_obj_t, 1);
+    self->base.type = type;
     self->owner = args[ARG_owner].u_obj == mp_const_none ? MP_OBJ_FROM_PTR(self) : args[ARG_owner].u_obj;
     #if defined(UMQTT_MPLIB)
     self->conv = conv;
@@ -362,34 +377,52 @@ static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
     return (umqtt_bytes) {.ptr = data, .len = len};
 }
 
-// The engine's message for publish()/_republish()/_nb_publish(), in *m,
-// with room for it in the transmit buffer: up to the payload, or (`queued`,
-// for the non-blocking queue) with it. The topic is not checked again if it
-// is the very object an earlier publish() sent (client_publish).
-void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued) {
-    umqtt_require_v5(self, props);
-    msg = umqtt_stable_payload(self, msg);
-    // Field by field: a struct literal would clear the whole struct first.
-    m->qos = (uint8_t)qos;
-    m->retain = retain;
-    m->dup = dup;
-    m->pid = pid;
-    m->topic_checked = topic == self->topic_ok;
-    // A user property's iterable may run Python code: before borrowing.
-    m->properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
-        : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
-    m->topic = umqtt_data_of(topic);
-    m->msg = umqtt_data_of(msg);
-    if (umqtt_tx_reserve(self, m->topic.len + m->properties.len + 16 + (queued ? m->msg.len : 0), queued)) {
-        m->topic = umqtt_data_of(topic);  // the allocation may have run finalisers
-        m->msg = umqtt_data_of(msg);
-    }
-}
-
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
 static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+}
+
+// The PUBLISH of publish()/_republish() (raises for its status), or
+// (`queued`) the one _nb_publish() queues (its status returned, *limit the
+// detail of a BROKER_LIMIT refusal). The message gets room in the transmit
+// buffer: up to the payload, or (queued) with it. The topic is not checked
+// again if it is the very object an earlier publish() sent (client_publish).
+#if !defined(UMQTT_MPLIB)
+static  // (one caller: inlined)
+#endif
+umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg, mp_int_t qos,
+    bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued, int32_t ack_timeout, int32_t io_timeout,
+    uint8_t *limit) {
+    umqtt_require_v5(self, props);
+    msg = umqtt_stable_payload(self, msg);
+    umqtt_message m;
+    // Field by field: a struct literal would clear the whole struct first.
+    m.qos = (uint8_t)qos;
+    m.retain = retain;
+    m.dup = dup;
+    m.pid = pid;
+    m.topic_checked = topic == self->topic_ok;
+    // A user property's iterable may run Python code: before borrowing.
+    m.properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
+        : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
+    m.topic = umqtt_data_of(topic);
+    m.msg = umqtt_data_of(msg);
+    if (umqtt_tx_reserve(self, m.topic.len + m.properties.len + 16 + (queued ? m.msg.len : 0), queued)) {
+        m.topic = umqtt_data_of(topic);  // the allocation may have run finalisers
+        m.msg = umqtt_data_of(msg);
+    }
+    umqtt_io io = umqtt_io_of(self);
+    *limit = 0;
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        return umqtt_client_nb_publish(self->engine, &io, &m, ack_timeout, limit);
+    }
+    #endif
+    UMQTT_LEND_STACK(io);
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, limit);
+    umqtt_tx_release(self);
+    umqtt_check_limit(self, st, *limit);
+    return st;
 }
 
 static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_timeout);
@@ -422,32 +455,34 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
 // -> pid for QoS > 0, else None (properties: with UMQTT_V5_ARGS, as for
 // subscribe and unsubscribe). MQTT 5: properties is a dict (see above);
 // with a Topic Alias (0x23) in it, an empty topic sends the alias alone.
+// (set_last_will(topic, msg, retain=False, qos=0) takes the first four)
+const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS] = {
+    { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+    { MP_QSTR_qos, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
+    { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
+    #if UMQTT_V5_ARGS
+    { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
+    #endif
+};
+
 static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_dup, ARG_properties };
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
-        { MP_QSTR_qos, MP_ARG_INT, {.u_int = 0} },
-        { MP_QSTR_dup, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
-        #if UMQTT_V5_ARGS
-        { MP_QSTR_properties, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        #endif
-    };
     umqtt_client_obj_t *self = umqtt_idle_client_of(pos_args[0]);
     // publish(topic, msg), the common call: the defaults without parsing.
     mp_obj_t topic = pos_args[1], msg = pos_args[2], props = mp_const_none;
     mp_int_t qos = 0;
     bool retain = false, dup = false;
     if (n_args != 3 || kw_args->used != 0) {
-        mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+        mp_arg_val_t args[UMQTT_PUBLISH_ARGS];
+        mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, UMQTT_PUBLISH_ARGS, umqtt_publish_args, args);
         topic = args[ARG_topic].u_obj, msg = args[ARG_msg].u_obj;
         #if UMQTT_V5_ARGS
         props = args[ARG_properties].u_obj;
         #endif
+        qos = mp_obj_get_int(args[ARG_qos].u_obj);
         retain = mp_obj_is_true(args[ARG_retain].u_obj), dup = mp_obj_is_true(args[ARG_dup].u_obj);
-        qos = args[ARG_qos].u_int;
     }
     umqtt_check_qos(self, qos);
     umqtt_require_socket(self);
@@ -461,17 +496,11 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
         ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
     }
     int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
-    umqtt_message m;
-    umqtt_message_of(&m, self, topic, msg, qos, retain, dup, pid, props, false);
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
+    uint8_t limit;
+    umqtt_publish_message(self, topic, msg, qos, retain, dup, pid, props, false, ack_timeout, io_timeout, &limit);
     // A bytes or str topic the engine accepted is kept: such an object never
     // changes (unlike a bytearray, a memoryview or a subclass), so the same
-    // object next time is the same valid topic (umqtt_message_of); keeping
+    // object next time is the same valid topic (umqtt_publish_message); keeping
     // it stops another object from taking its address meanwhile.
     if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
         self->topic_ok = topic;
@@ -486,29 +515,48 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(client_publish_obj, 3, client_publish);
 // engine renews the pid's deadline if it is in flight at that QoS, sends
 // nothing for a QoS 2 publish that already got its PUBREC, and raises
 // ValueError if the pid is in flight for anything else.
-static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
+// With `queued`, _nb_publish(topic, msg, retain, qos, dup, pid,
+// properties=None) (umqtt_client_nb.c) instead: one body for both.
+mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued) {
+    #if !defined(UMQTT_NONBLOCKING)
+    queued = false;  // (no _nb_publish: the compiler drops its branches)
+    #endif
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t qos = mp_obj_get_int(args[4]);
     umqtt_check_qos(self, qos);
-    if (qos == 0) {
-        mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
+    const mp_obj_t *pid_and_props = args + 5 + queued;  // (_nb_publish has dup before them)
+    mp_obj_t props = n_args > 6u + queued ? pid_and_props[1] : mp_const_none;
+    int32_t ack_timeout = UMQTT_PORT_FOREVER, io_timeout = 0;
+    uint16_t pid;
+    if (queued) {
+        umqtt_require_socket(self);
+        // (QoS 0 has no pid, but the argument must still be an int)
+        pid = qos > 0 ? umqtt_pid_of(pid_and_props[0]) : (mp_obj_get_int(pid_and_props[0]), 0);
+        umqtt_tables_room(self);
+    } else {
+        if (qos == 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
+        }
+        pid = umqtt_pid_of(pid_and_props[0]);
+        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        io_timeout = umqtt_io_timeout(self, true);
     }
-    mp_int_t pid = mp_obj_get_int(args[5]);
-    if (pid < 1 || pid > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
+    bool dup = !queued || mp_obj_is_true(args[5]);
+    uint8_t limit;
+    umqtt_status st = umqtt_publish_message(self, args[1], args[2], qos, mp_obj_is_true(args[3]), dup,
+        pid, props, queued, ack_timeout, io_timeout, &limit);
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        return umqtt_nb_queued(self, st, limit);
     }
-    int32_t ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    int32_t io_timeout = umqtt_io_timeout(self, true);
-    umqtt_message m;
-    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]), true,
-        (uint16_t)pid, n_args > 6 ? args[6] : mp_const_none, false);
-    umqtt_io io = umqtt_io_of(self);
-    UMQTT_LEND_STACK(io);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
+    #else
+    (void)st;
+    #endif
     return mp_const_none;
+}
+
+static mp_obj_t client_republish(size_t n_args, const mp_obj_t *args) {
+    return umqtt_publish_with_pid(n_args, args, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_republish);
 #endif
@@ -533,37 +581,77 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     umqtt_check_qos(self, options);
 }
 
-// What a SUBSCRIBE or UNSUBSCRIBE takes, gathered in the order the glue's
-// rule asks: the Python code a request runs (waiting for room, newpid,
-// timeouts a subclass computes, properties from iterables) before the topic
-// is borrowed for the engine.
-typedef struct {
-    uint16_t pid;
-    int32_t ack_timeout;
-    int32_t io_timeout;
-    umqtt_bytes topic;
-    umqtt_bytes block;
-} umqtt_request_t;
+#if defined(UMQTT_NONBLOCKING)
+mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
+    if (st == UMQTT_STATUS_WOULD_BLOCK) {
+        return mp_const_false;
+    }
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+    return mp_const_true;
+}
+#endif
 
-static umqtt_request_t umqtt_request_of(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
-    umqtt_props_context context) {
+// A SUBSCRIBE of `options`, or (options UMQTT_UNSUBSCRIBE) an
+// UNSUBSCRIBE, of `topic`. subscribe()/unsubscribe() (pid_in MP_OBJ_NULL):
+// sent, the pid from newpid returned, the ack reported by check_msg;
+// _nb_subscribe()/_nb_unsubscribe() (their pid_in): queued, True, or
+// False if the queue has no room now. The Python code a request runs
+// (waiting for room, newpid, timeouts a subclass computes, properties from
+// iterables) comes first, as the glue's rule asks, then the topic is
+// borrowed for the engine.
+#if !defined(UMQTT_NONBLOCKING)
+static
+#endif
+mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
+    bool unsubscribe = options == UMQTT_UNSUBSCRIBE;
+    #if defined(UMQTT_NONBLOCKING)
+    MP_STATIC_ASSERT(UMQTT_UNSUBSCRIBE == UMQTT_NB_UNSUBSCRIBE);  // the engine's marker
+    bool queued = pid_in != MP_OBJ_NULL;
+    #else
+    const bool queued = false;
+    (void)pid_in;
+    #endif
     umqtt_require_socket(self);
-    umqtt_make_room(self);
-    umqtt_request_t r;
-    r.pid = umqtt_next_pid(self);
-    r.ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
-    r.io_timeout = umqtt_io_timeout(self, true);
-    r.topic = umqtt_bytes_of(topic);
-    r.block = umqtt_props_build(props, context, 0, 0);
+    uint16_t pid;
+    int32_t ack_timeout = UMQTT_PORT_FOREVER, io_timeout = 0;
+    if (queued) {
+        umqtt_require_v5(self, props);
+        umqtt_tables_room(self);
+        umqtt_bytes_of(topic);  // (a TypeError for the topic before one for the pid)
+        pid = umqtt_pid_of(pid_in);
+    } else {
+        umqtt_make_room(self);
+        pid = umqtt_next_pid(self);
+        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        io_timeout = umqtt_io_timeout(self, true);
+    }
+    umqtt_bytes t = umqtt_bytes_of(topic);
+    umqtt_bytes block = umqtt_props_build(props,
+        unsubscribe ? UMQTT_PROPS_CONTEXT_UNSUBSCRIBE : UMQTT_PROPS_CONTEXT_SUBSCRIBE, 0, 0);
     #if defined(UMQTT_MQTT5) // (without, umqtt_props_build allocates nothing)
     if (props != mp_const_none) {
-        r.topic = umqtt_bytes_of(topic);  // borrowed again: see umqtt_message_of
+        t = umqtt_bytes_of(topic);  // borrowed again: see umqtt_publish_message
     }
     #endif
-    if (umqtt_tx_reserve(self, r.topic.len + r.block.len + 16, false)) {
-        r.topic = umqtt_bytes_of(topic);
+    if (umqtt_tx_reserve(self, t.len + block.len + 16, queued)) {
+        t = umqtt_bytes_of(topic);
     }
-    return r;
+    umqtt_io io = umqtt_io_of(self);
+    uint8_t limit = 0;
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, t, options, block, pid,
+            UMQTT_PORT_FOREVER, &limit);
+        return umqtt_nb_queued(self, st, limit);
+    }
+    #endif
+    umqtt_status st = unsubscribe
+        ? umqtt_client_unsubscribe(self->engine, &io, t, block, pid, ack_timeout, io_timeout)
+        : umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout, &limit);
+    umqtt_tx_release(self);
+    // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
+    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
+    return MP_OBJ_NEW_SMALL_INT(pid);
 }
 
 // subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
@@ -579,14 +667,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
         // simple2: "Subscribe callback is not set"
         mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
     }
-    umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_SUBSCRIBE);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_subscribe(self->engine, &io, r.topic, (uint8_t)options, r.block, r.pid,
-        r.ack_timeout, r.io_timeout, &limit);
-    umqtt_tx_release(self);
-    umqtt_check_limit(self, st, limit);
-    return MP_OBJ_NEW_SMALL_INT(r.pid);
+    return umqtt_request(self, args[1], props, (uint8_t)options, MP_OBJ_NULL);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3 + UMQTT_V5_ARGS, client_subscribe);
 
@@ -596,13 +677,7 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
     umqtt_require_v5(self, props);
-    umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
-    umqtt_io io = umqtt_io_of(self);
-    umqtt_status st = umqtt_client_unsubscribe(self->engine, &io, r.topic, r.block, r.pid,
-        r.ack_timeout, r.io_timeout);
-    umqtt_tx_release(self);
-    umqtt_check_io(self, st);
-    return MP_OBJ_NEW_SMALL_INT(r.pid);
+    return umqtt_request(self, args[1], props, UMQTT_UNSUBSCRIBE, MP_OBJ_NULL);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_V5_ARGS, client_unsubscribe);
 
@@ -759,9 +834,10 @@ static mp_obj_t client_keepalive_due(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_keepalive_due_obj, 1, 2, client_keepalive_due);
 #endif
 
-// Client's methods; Simple2's table repeats them (a lookup through a
+// Client's methods; Simple2's table holds them too (a lookup through a
 // façade instance then stops at Simple2 instead of walking on to Client,
-// and Simple2 is complete without Client).
+// and Simple2 is complete without Client): Client's dict is the start of
+// Simple2's table, not a copy of it.
 #define UMQTT_CLIENT_METHODS \
     { MP_ROM_QSTR(MP_QSTR_publish), MP_ROM_PTR(&client_publish_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_subscribe), MP_ROM_PTR(&client_subscribe_obj) }, \
@@ -808,11 +884,13 @@ static const mp_rom_map_elem_t umqtt_simple2_locals_dict_table[] = {
 MP_DEFINE_CONST_DICT(umqtt_simple2_locals_dict, umqtt_simple2_locals_dict_table);
 
 #if defined(UMQTT_MPLIB)
-static const mp_rom_map_elem_t umqtt_client_locals_dict_table[] = {
-    UMQTT_CLIENT_METHODS
-    UMQTT_CLIENT_NB_METHODS
-};
-static MP_DEFINE_CONST_DICT(umqtt_client_locals_dict, umqtt_client_locals_dict_table);
+// (sizeof only counts Client's entries: the literal is never made)
+#define UMQTT_CLIENT_METHODS_N \
+    MP_ARRAY_SIZE(((const mp_rom_map_elem_t[]) {UMQTT_CLIENT_METHODS UMQTT_CLIENT_NB_METHODS}))
+static MP_DEFINE_CONST_DICT_WITH_SIZE(umqtt_client_locals_dict, umqtt_simple2_locals_dict_table,
+    UMQTT_CLIENT_METHODS_N);
+// Simple's one method, set_callback: the first of UMQTT_SIMPLE2_METHODS.
+MP_DEFINE_CONST_DICT_WITH_SIZE(umqtt_simple_locals_dict, &umqtt_simple2_locals_dict_table[UMQTT_CLIENT_METHODS_N], 1);
 
 #if defined(UMQTT_NONBLOCKING)
 MP_DEFINE_CONST_OBJ_TYPE(

@@ -14,26 +14,15 @@
 
 #if MICROPY_PY_UMQTT && defined(UMQTT_NONBLOCKING)
 
-// Raises for an error status; returns false for WOULD_BLOCK, true for OK.
-static bool umqtt_nb_check(umqtt_client_obj_t *self, umqtt_status st) {
-    if (st == UMQTT_STATUS_WOULD_BLOCK) {
-        return false;
-    }
-    umqtt_check(self, st, self->port.os_error);
-    return true;
-}
-
 // _nb_connect(clean, version=4, properties=None): queue CONNECT on the
 // attached socket (MQTT 5 as for _connect).
 static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    umqtt_connect_options opts;
-    umqtt_connect_opts(&opts, self, mp_obj_is_true(args[1]), version, n_args > 3 ? args[3] : mp_const_none);
-    // umqtt_connect_opts made room for CONNECT (it goes into an emptied queue).
-    umqtt_io io = umqtt_io_of(self);
-    umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
+    bool clean = mp_obj_is_true(args[1]);
+    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, 0, NULL);
+    umqtt_check(self, st, self->port.os_error);
     return mp_const_none;
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connect);
@@ -57,11 +46,7 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     if (!done && st == UMQTT_STATUS_OK) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
-    umqtt_body_t body = umqtt_rx_take(self);
-    if (UMQTT_IS_V5(self) && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
-        umqtt_store_connack(self, connack_props);
-    }
-    umqtt_body_free(&body);
+    umqtt_connack_done(self, st, connack_props);  // (st OK: done)
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
     return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
 }
@@ -92,54 +77,9 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_pending_obj, client_nb_pending);
 // drained: umqtt_tx_release). The pid stays in flight
 // without deadline until its PUBACK (the caller times republication).
 static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t qos = mp_obj_get_int(args[4]);
-    umqtt_check_qos(self, qos);
-    umqtt_require_socket(self);
-    mp_int_t pid = mp_obj_get_int(args[6]);
-    if (qos > 0 && (pid < 1 || pid > 65535)) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
-    umqtt_tables_room(self);
-    umqtt_message m;
-    umqtt_message_of(&m, self, args[1], args[2], qos, mp_obj_is_true(args[3]),
-        mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none, true);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
-    if (st == UMQTT_STATUS_BROKER_LIMIT) {
-        umqtt_check(self, st, limit);
-    }
-    return mp_obj_new_bool(umqtt_nb_check(self, st));
+    return umqtt_publish_with_pid(n_args, args, true);  // (umqtt_client.c: one body with _republish)
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publish);
-
-static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_t options, mp_obj_t pid_in,
-    mp_obj_t props, umqtt_props_context ctx) {
-    umqtt_require_socket(self);
-    umqtt_require_v5(self, props);
-    umqtt_tables_room(self);
-    umqtt_bytes topic = umqtt_bytes_of(topic_in);
-    mp_int_t pid = mp_obj_get_int(pid_in);
-    if (pid < 1 || pid > 65535) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id must be 1..65535"));
-    }
-    umqtt_bytes block = umqtt_props_build(props, ctx, 0, 0);
-    if (props != mp_const_none) {
-        topic = umqtt_bytes_of(topic_in);  // borrowed again: see umqtt_message_of
-    }
-    if (umqtt_tx_reserve(self, topic.len + block.len + 16, true)) {
-        topic = umqtt_bytes_of(topic_in);
-    }
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
-        UMQTT_PORT_FOREVER, &limit);
-    if (st == UMQTT_STATUS_BROKER_LIMIT) {
-        umqtt_check(self, st, limit);
-    }
-    return mp_obj_new_bool(umqtt_nb_check(self, st));
-}
 
 // _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
 // if no room now. MQTT 5: qos may carry subscription options (see subscribe).
@@ -147,33 +87,34 @@ static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t options = mp_obj_get_int(args[2]);
     umqtt_check_sub_options(self, options);
-    return umqtt_nb_sub(self, args[1], (uint8_t)options, args[3], n_args > 4 ? args[4] : mp_const_none,
-        UMQTT_PROPS_CONTEXT_SUBSCRIBE);
+    return umqtt_request(self, args[1], n_args > 4 ? args[4] : mp_const_none, (uint8_t)options, args[3]);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_subscribe_obj, 4, 5, client_nb_subscribe);
 
 // _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
 // no room now.
 static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    return umqtt_nb_sub(umqtt_idle_client_of(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
-        n_args > 3 ? args[3] : mp_const_none, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
+    return umqtt_request(umqtt_idle_client_of(args[0]), args[1], n_args > 3 ? args[3] : mp_const_none,
+        UMQTT_UNSUBSCRIBE, args[2]);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 
 // _nb_ping() / _nb_disconnect() -> True if queued, False if no room now.
-static mp_obj_t client_nb_ping(mp_obj_t self_in) {
+// (One body for both: GCC would copy it into each.)
+static MP_NOINLINE mp_obj_t umqtt_nb_control(mp_obj_t self_in, bool disconnect) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
-    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, false)));
+    return umqtt_nb_queued(self, umqtt_client_nb_control(self->engine, &io, disconnect), 0);
+}
+
+static mp_obj_t client_nb_ping(mp_obj_t self_in) {
+    return umqtt_nb_control(self_in, false);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_ping_obj, client_nb_ping);
 
 static mp_obj_t client_nb_disconnect(mp_obj_t self_in) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
-    umqtt_require_socket(self);
-    umqtt_io io = umqtt_io_of(self);
-    return mp_obj_new_bool(umqtt_nb_check(self, umqtt_client_nb_control(self->engine, &io, true)));
+    return umqtt_nb_control(self_in, true);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_disconnect_obj, client_nb_disconnect);
 

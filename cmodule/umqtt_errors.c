@@ -56,10 +56,35 @@ static const int8_t umqtt_status_codes[] = {
     [UMQTT_STATUS_SKIPPED] = UMQTT_EMSGSKIPPED,
 };
 
+// The statuses raised as ValueError (the caller's argument): GCC makes
+// the switch a table, smaller than a test and a call each.
+static mp_rom_error_text_t umqtt_value_error_text(umqtt_status status) {
+    switch (status) {
+        case UMQTT_STATUS_PID_IN_USE:
+            return MP_ERROR_TEXT("packet id already in flight");
+        case UMQTT_STATUS_INVALID_TOPIC:
+            return MP_ERROR_TEXT("invalid MQTT topic");
+        case UMQTT_STATUS_INVALID_ARGUMENT:
+            return MP_ERROR_TEXT("invalid MQTT argument");
+        case UMQTT_STATUS_BUFFER_TOO_SMALL:
+            return MP_ERROR_TEXT("packet too large for the transmit buffer");
+        #if defined(UMQTT_MQTT5) // (without it the glue never passes the engine a property block)
+        case UMQTT_STATUS_INVALID_PROPERTY:
+            return MP_ERROR_TEXT("invalid MQTT 5 properties for this packet");
+        #endif
+        default:
+            return NULL;
+    }
+}
+
 UMQTT_NO_JUMP_TABLE  // (GCC would turn the ifs below back into one)
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
     if ((size_t)status < MP_ARRAY_SIZE(umqtt_status_codes) && umqtt_status_codes[status] != 0) {
         umqtt_raise_api(self, umqtt_status_codes[status]);
+    }
+    mp_rom_error_text_t value_error = umqtt_value_error_text(status);
+    if (value_error != NULL) {
+        mp_raise_ValueError(value_error);
     }
     if (status == UMQTT_STATUS_RAISED) {
         mp_obj_t exc = self->port.exc;
@@ -79,17 +104,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         }
         mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
         nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
-    } else if (status == UMQTT_STATUS_PID_IN_USE) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet id already in flight"));
-    } else if (status == UMQTT_STATUS_INVALID_TOPIC) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
-    } else if (status == UMQTT_STATUS_INVALID_ARGUMENT) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT argument"));
-    } else if (status == UMQTT_STATUS_BUFFER_TOO_SMALL) {
-        mp_raise_ValueError(MP_ERROR_TEXT("packet too large for the transmit buffer"));
-    #if defined(UMQTT_MQTT5) // (without it the glue never passes the engine a property block)
-    } else if (status == UMQTT_STATUS_INVALID_PROPERTY) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT 5 properties for this packet"));
+    #if defined(UMQTT_MQTT5)
     } else if (status == UMQTT_STATUS_BROKER_LIMIT) {
         umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);

@@ -16,9 +16,10 @@ static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t s
     }
 }
 
-// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes.
+// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes. (One
+// copy: GCC would inline it into both cases.)
 #if defined(UMQTT_MQTT5)
-static mp_int_t umqtt_first_error(umqtt_bytes codes) {
+static MP_NOINLINE mp_int_t umqtt_first_error(umqtt_bytes codes) {
     for (size_t i = 0; i < codes.len; i++) {
         if (codes.ptr[i] >= 0x80) {
             return codes.ptr[i];
@@ -47,12 +48,11 @@ void umqtt_report_expired(umqtt_client_obj_t *self) {
 // its bytes object (the packet's own block, if it has one: no copy).
 static void umqtt_call_cb(umqtt_client_obj_t *self, const umqtt_event *ev, umqtt_body_t *body,
     size_t n_fixed) {
-    mp_obj_t cb_args[5] = {
-        mp_obj_new_bytes(ev->topic.ptr, ev->topic.len),
-        MP_OBJ_NULL,
-        mp_obj_new_bool(ev->retain),
-        mp_obj_new_bool(ev->dup),
-    };
+    // (each slot set before the call uses it: no initialiser clearing them all)
+    mp_obj_t cb_args[5];
+    cb_args[0] = mp_obj_new_bytes(ev->topic.ptr, ev->topic.len);
+    cb_args[2] = mp_obj_new_bool(ev->retain);
+    cb_args[3] = mp_obj_new_bool(ev->dup);
     size_t n = n_fixed;
     if (UMQTT_IS_V5(self)) {
         cb_args[n++] = umqtt_props_to_dict(self, ev->properties);

@@ -355,8 +355,13 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
 // Whether `obj` is a native client (not a façade instance holding one).
 static inline bool umqtt_is_native_client(mp_obj_t obj) {
     #if defined(UMQTT_MPLIB)
-    return mp_obj_is_exact_type(obj, &umqtt_client_type) || mp_obj_is_exact_type(obj, &umqtt_simple2_type)
-           || UMQTT_IS_SIMPLE(obj);
+    // Client, Simple2 and Simple: the types made by umqtt_client_make_new
+    // (one test for the three).
+    if (!mp_obj_is_obj(obj)) {
+        return false;
+    }
+    const mp_obj_type_t *type = ((mp_obj_base_t *)MP_OBJ_TO_PTR(obj))->type;
+    return MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, make_new) == umqtt_client_make_new;
     #else
     return mp_obj_is_exact_type(obj, &umqtt_simple2_type);
     #endif
@@ -435,12 +440,8 @@ static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
 }
 
 // A buffer's bytes, borrowed: take them after any Python code has run.
-static inline umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
-    mp_buffer_info_t bi;
-    mp_get_buffer_raise(obj, &bi, MP_BUFFER_READ);
-    umqtt_bytes b = {.ptr = bi.buf, .len = bi.len};
-    return b;
-}
+// (One copy: GCC left one in each file.)
+umqtt_bytes umqtt_bytes_of(mp_obj_t obj);
 
 // The owner's timeout attribute `attr` (seconds) in ms; UMQTT_PORT_FOREVER for None.
 int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr);
@@ -457,14 +458,39 @@ static inline void umqtt_require_v5(umqtt_client_obj_t *self, mp_obj_t props) {
         umqtt_raise_props_need_v5();
     }
 }
+#if defined(UMQTT_MPLIB)
+// A packet id argument; ValueError outside 1..65535.
+uint16_t umqtt_pid_of(mp_obj_t pid_in);
+#endif
+// publish()'s arguments: topic, msg, retain, qos, dup (and properties
+// with UMQTT_V5_ARGS); set_last_will() takes the first four.
+#define UMQTT_PUBLISH_ARGS (5 + UMQTT_V5_ARGS)
+extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
+// umqtt_request's `options` for an UNSUBSCRIBE (no SUBSCRIBE's options
+// exceed 0x3f).
+#define UMQTT_UNSUBSCRIBE (255)
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
-// The engine's message for publish()/_republish()/_nb_publish(), in *m,
-// with room in the transmit buffer (`queued`: the payload too).
-void umqtt_message_of(umqtt_message *m, umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg,
-    mp_int_t qos, bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued);
+#if defined(UMQTT_NONBLOCKING)
+// A non-blocking call's result: False for WOULD_BLOCK, True for OK; raises
+// for an error status (`limit`: the detail of a BROKER_LIMIT refusal).
+mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit);
+// A SUBSCRIBE or UNSUBSCRIBE: subscribe()/unsubscribe() (pid_in
+// MP_OBJ_NULL) or _nb_subscribe()/_nb_unsubscribe() (see umqtt_client.c).
+mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in);
+#endif
+#if defined(UMQTT_MPLIB)
+// _republish(...) or (`queued`) _nb_publish(...): their arguments as passed.
+mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued);
+// The PUBLISH of publish()/_republish() (raises for its status) or
+// (`queued`) the one _nb_publish() queues (returns its status; *limit: a
+// BROKER_LIMIT refusal's detail).
+umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg, mp_int_t qos,
+    bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued, int32_t ack_timeout, int32_t io_timeout,
+    uint8_t *limit);
+#endif
 // _send_disconnect(self, reason=0, properties=None): DISCONNECT, best effort.
 // simple2's disconnect() calls it directly; with UMQTT_MPLIB it is also
 // the method umqtt.simple calls.
@@ -554,17 +580,21 @@ static inline void umqtt_mark_received(umqtt_client_obj_t *self, bool force) {
         self->rx_marked = true;
     }
 }
+// What a CONNACK brings (_connect).
+typedef struct {
+    uint8_t session_present;
+    uint8_t return_code;
+    umqtt_bytes props;
+} umqtt_connack_t;
 #if defined(UMQTT_NONBLOCKING)
-// The CONNECT the owner's attributes describe (_connect and _nb_connect), in *opts.
-void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
-    mp_obj_t props);
-#endif
-// MQTT 5: the CONNACK's properties become the owner's connack_properties.
-#if defined(UMQTT_MQTT5)
-void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props);
-#else
-// Only MQTT 5 has CONNACK properties; callers test UMQTT_IS_V5 first.
-#define umqtt_store_connack(self, props) ((void)(self), (void)(props))
+// The CONNECT the owner's attributes describe, sent (_connect; its CONNACK
+// in *ack) or, with ack NULL, queued (_nb_connect).
+umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
+    int32_t io_timeout, umqtt_connack_t *ack);
+// A CONNACK handled (_connect and _nb_connack: accepted, refused, or an
+// error `st`): its MQTT 5 properties, if accepted or refused, become the
+// owner's connack_properties; the receive buffer's block, if any, goes back.
+void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes props);
 #endif
 #if defined(UMQTT_CONNECT_METHOD)
 // Client's _connect (umqtt_client.c's table).
@@ -576,10 +606,14 @@ extern const mp_obj_fun_builtin_var_t umqtt_set_last_will_obj;
 extern const mp_obj_fun_builtin_var_t umqtt_simple2_connect_obj;
 extern const mp_obj_fun_builtin_fixed_t umqtt_simple2_disconnect_obj;
 extern const mp_obj_dict_t umqtt_simple2_locals_dict;
+#if defined(UMQTT_MPLIB)
+extern const mp_obj_dict_t umqtt_simple_locals_dict;
+#endif
+// (set_callback first: Simple's dict is that one entry of Simple2's table)
 #define UMQTT_SIMPLE2_METHODS \
+    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_connect), MP_ROM_PTR(&umqtt_simple2_connect_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_disconnect), MP_ROM_PTR(&umqtt_simple2_disconnect_obj) }, \
-    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_set_callback_status), MP_ROM_PTR(&umqtt_set_callback_status_obj) }, \
     { MP_ROM_QSTR(MP_QSTR_set_last_will), MP_ROM_PTR(&umqtt_set_last_will_obj) },
 // umqtt_net.c: open_conn, the broker connection every façade opens (simple2's
@@ -620,7 +654,7 @@ umqtt_bytes umqtt_props_build(mp_obj_t props, umqtt_props_context ctx, mp_int_t 
 // A received block as a dict, by the façade's conventions (props_dict).
 mp_obj_t umqtt_props_to_dict(umqtt_client_obj_t *self, umqtt_bytes block);
 #else
-// Without MQTT 5 no connection is version 5 (umqtt_connect_opts refuses
+// Without MQTT 5 no connection is version 5 (umqtt_connect_send refuses
 // it), so the callers' "properties need MQTT 5" checks already refused any
 // dict and no block is ever read: these keep the call sites as they are.
 typedef enum {

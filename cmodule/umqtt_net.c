@@ -18,31 +18,32 @@ mp_obj_t umqtt_call_method(mp_obj_t obj, qstr name, size_t n_args, const mp_obj_
     return mp_call_method_n_kw(n_args, 0, dest);
 }
 
+// sock.name(*args), an OSError from it swallowed, and an AttributeError
+// too if `or_missing` (a socket without that method).
+static void umqtt_call_quietly(mp_obj_t sock, qstr name, size_t n_args, const mp_obj_t *args, bool or_missing) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        umqtt_call_method(sock, name, n_args, args);
+        nlr_pop();
+    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))
+               && !(or_missing
+                    && mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_AttributeError)))) {
+        nlr_jump(nlr.ret_val);
+    }
+}
+
 // setsockopt(IPPROTO_TCP, TCP_NODELAY, 1), best effort: MQTT packets are
 // small and latency-bound, Nagle must not hold a PUBLISH back. The numbers
 // are the same everywhere (6, 1: POSIX, lwIP, Windows), so they are not
 // looked up; not every socket has the option (OSError, AttributeError:
 // ignored).
 static void umqtt_nodelay(mp_obj_t raw) {
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
-        static const mp_rom_obj_t opt[3] = {MP_ROM_INT(6), MP_ROM_INT(1), MP_ROM_INT(1)};
-        umqtt_call_method(raw, MP_QSTR_setsockopt, 3, (const mp_obj_t *)opt);
-        nlr_pop();
-    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))
-               && !mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_AttributeError))) {
-        nlr_jump(nlr.ret_val);
-    }
+    static const mp_rom_obj_t opt[3] = {MP_ROM_INT(6), MP_ROM_INT(1), MP_ROM_INT(1)};
+    umqtt_call_quietly(raw, MP_QSTR_setsockopt, 3, (const mp_obj_t *)opt, true);
 }
 
 void umqtt_close_quietly(mp_obj_t sock) {
-    nlr_buf_t nlr;
-    if (nlr_push(&nlr) == 0) {
-        umqtt_call_method(sock, MP_QSTR_close, 0, NULL);
-        nlr_pop();
-    } else if (!mp_obj_exception_match(MP_OBJ_FROM_PTR(nlr.ret_val), MP_OBJ_FROM_PTR(&mp_type_OSError))) {
-        nlr_jump(nlr.ret_val);
-    }
+    umqtt_call_quietly(sock, MP_QSTR_close, 0, NULL, false);
 }
 
 // The TLS stream over raw: `ssl` is an SSLContext-like object (its
@@ -88,13 +89,13 @@ mp_obj_t umqtt_open_conn(size_t n_args, const mp_obj_t *args) {
         socket_mod = mp_import_name(MP_QSTR_socket, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
     }
     mp_obj_t where[2] = {server, port};
-    mp_obj_t ai = mp_call_function_n_kw(mp_load_attr(socket_mod, MP_QSTR_getaddrinfo), 2, 0, where);
+    mp_obj_t ai = umqtt_call_method(socket_mod, MP_QSTR_getaddrinfo, 2, where);
     ai = mp_obj_subscr(ai, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL);
     // (family, type, proto, canonname, sockaddr); another length: ValueError
     mp_obj_t *items;
     mp_obj_get_array_fixed_n(ai, 5, &items);
     mp_obj_t sockaddr = items[4];
-    mp_obj_t raw = mp_call_function_n_kw(mp_load_attr(socket_mod, MP_QSTR_socket), 3, 0, items);
+    mp_obj_t raw = umqtt_call_method(socket_mod, MP_QSTR_socket, 3, items);
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         umqtt_call_method(raw, MP_QSTR_settimeout, 1, &timeout);

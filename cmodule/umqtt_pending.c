@@ -9,10 +9,18 @@
 
 #if MICROPY_PY_UMQTT
 
-typedef struct _umqtt_pending_obj_t {
+// An rcv_pids view or a newpid iterator: its type and the client it serves
+// (one shape, one constructor).
+typedef struct _umqtt_client_ref_t {
     mp_obj_base_t base;
-    umqtt_client_obj_t *client;
-} umqtt_pending_obj_t;
+    mp_obj_t client;
+} umqtt_client_ref_t;
+
+static MP_NOINLINE mp_obj_t umqtt_client_ref_new(const mp_obj_type_t *type, mp_obj_t client) {
+    umqtt_client_ref_t *ref = mp_obj_malloc(umqtt_client_ref_t, type);
+    ref->client = client;
+    return MP_OBJ_FROM_PTR(ref);
+}
 
 static const mp_obj_type_t umqtt_pending_type;
 
@@ -31,8 +39,8 @@ static umqtt_client_obj_t *umqtt_pending_client(mp_obj_t self_in) {
     if (!mp_obj_is_type(self_in, &umqtt_pending_type)) {
         mp_raise_TypeError(MP_ERROR_TEXT("umqtt: not an rcv_pids view"));
     }
-    umqtt_pending_obj_t *view = MP_OBJ_TO_PTR(self_in);
-    return umqtt_idle_client_of(MP_OBJ_FROM_PTR(view->client));
+    umqtt_client_ref_t *view = MP_OBJ_TO_PTR(self_in);
+    return umqtt_idle_client_of(view->client);
 }
 
 // Whether `key` is a packet id as a dict key would match one: an int (or
@@ -147,9 +155,7 @@ static mp_obj_t umqtt_pending_pop(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_pending_pop_obj, 2, 3, umqtt_pending_pop);
 
 static mp_obj_t umqtt_pending_clear(mp_obj_t self_in) {
-    umqtt_client_obj_t *client = umqtt_pending_client(self_in);
-    umqtt_client_pending_clear(client->engine);
-    return mp_const_none;
+    return umqtt_clear_pending(MP_OBJ_FROM_PTR(umqtt_pending_client(self_in)));  // the client's _clear_pending
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_clear_obj, umqtt_pending_clear);
 
@@ -174,9 +180,7 @@ static MP_DEFINE_CONST_OBJ_TYPE(
 
 // The view of `client`'s in-flight table (one per client, made with it).
 mp_obj_t umqtt_pending_new(umqtt_client_obj_t *client) {
-    umqtt_pending_obj_t *view = mp_obj_malloc(umqtt_pending_obj_t, &umqtt_pending_type);
-    view->client = client;
-    return MP_OBJ_FROM_PTR(view);
+    return umqtt_client_ref_new(&umqtt_pending_type, MP_OBJ_FROM_PTR(client));
 }
 
 // ---------------------------------------------------------------------------
@@ -184,17 +188,20 @@ mp_obj_t umqtt_pending_new(umqtt_client_obj_t *client) {
 // (what _take_pid() returns): 1..65535 in turn, wrapping, skipping ids still
 // in flight. A generator doing the same took 96 bytes of heap per client.
 
-typedef struct _umqtt_pids_obj_t {
-    mp_obj_base_t base;
-    mp_obj_t client;
-} umqtt_pids_obj_t;
+// The engine's next free packet id after `after` (0: after the last one
+// taken), for newpid and _take_pid.
+#if defined(UMQTT_MPLIB) // (one body for both; without _take_pid, inlined)
+MP_NOINLINE
+#endif
+static mp_obj_t umqtt_take_pid(umqtt_client_obj_t *client, uint16_t after) {
+    uint16_t pid = 0;
+    umqtt_check(client, umqtt_client_next_pid(client->engine, after, &pid), 0);
+    return MP_OBJ_NEW_SMALL_INT(pid);
+}
 
 static mp_obj_t umqtt_pids_iternext(mp_obj_t self_in) {
-    umqtt_pids_obj_t *pids = MP_OBJ_TO_PTR(self_in);
-    umqtt_client_obj_t *client = umqtt_idle_client_of(pids->client);
-    uint16_t pid = 0;
-    umqtt_check(client, umqtt_client_next_pid(client->engine, 0, &pid), 0);
-    return MP_OBJ_NEW_SMALL_INT(pid);
+    umqtt_client_ref_t *pids = MP_OBJ_TO_PTR(self_in);
+    return umqtt_take_pid(umqtt_idle_client_of(pids->client), 0);
 }
 
 static MP_DEFINE_CONST_OBJ_TYPE(
@@ -205,9 +212,7 @@ static MP_DEFINE_CONST_OBJ_TYPE(
     );
 
 mp_obj_t umqtt_pids_new(mp_obj_t client) {
-    umqtt_pids_obj_t *pids = mp_obj_malloc(umqtt_pids_obj_t, &umqtt_pids_type);
-    pids->client = client;
-    return MP_OBJ_FROM_PTR(pids);
+    return umqtt_client_ref_new(&umqtt_pids_type, client);
 }
 
 // ---------------------------------------------------------------------------
@@ -237,9 +242,7 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_pending_view_obj, client_pending);
 static mp_obj_t client_take_pid(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     mp_int_t after = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
-    uint16_t pid = 0;
-    umqtt_check(self, umqtt_client_next_pid(self->engine, after >= 1 && after <= 65535 ? (uint16_t)after : 0, &pid), 0);
-    return MP_OBJ_NEW_SMALL_INT(pid);
+    return umqtt_take_pid(self, after >= 1 && after <= 65535 ? (uint16_t)after : 0);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_take_pid_obj, 1, 2, client_take_pid);
 

@@ -233,32 +233,30 @@ mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
     return mp_load_attr(self->owner, attr);
 }
 
-// set_callback(f), set_callback_status(f): simple2's setters of cb and cbstat.
-static mp_obj_t client_set_callback(mp_obj_t self_in, mp_obj_t f) {
-    umqtt_owner_store(umqtt_client_of(self_in), MP_QSTR_cb, f);
+// set_callback(f), set_callback_status(f): simple2's setters of cb and
+// cbstat. (One body: GCC would copy it into both.)
+static MP_NOINLINE mp_obj_t umqtt_set_setting(mp_obj_t self_in, qstr attr, mp_obj_t f) {
+    umqtt_owner_store(umqtt_client_of(self_in), attr, f);
     return mp_const_none;
+}
+
+static mp_obj_t client_set_callback(mp_obj_t self_in, mp_obj_t f) {
+    return umqtt_set_setting(self_in, MP_QSTR_cb, f);
 }
 MP_DEFINE_CONST_FUN_OBJ_2(umqtt_set_callback_obj, client_set_callback);
 
 static mp_obj_t client_set_callback_status(mp_obj_t self_in, mp_obj_t f) {
-    umqtt_owner_store(umqtt_client_of(self_in), MP_QSTR_cbstat, f);
-    return mp_const_none;
+    return umqtt_set_setting(self_in, MP_QSTR_cbstat, f);
 }
 MP_DEFINE_CONST_FUN_OBJ_2(umqtt_set_callback_status_obj, client_set_callback_status);
 
 // set_last_will(topic, msg, retain=False, qos=0): AssertionError for a qos
 // outside 0..2 or an empty topic, as simple2's asserts.
 static mp_obj_t client_set_last_will(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos };
-    static const mp_arg_t allowed_args[] = {
-        { MP_QSTR_topic, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_msg, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_NONE} },
-        { MP_QSTR_retain, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_FALSE} },
-        { MP_QSTR_qos, MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
-    };
+    enum { ARG_topic, ARG_msg, ARG_retain, ARG_qos, ARG_N };  // publish()'s first four
     umqtt_client_obj_t *self = umqtt_client_of(pos_args[0]);
-    mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
-    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
+    mp_arg_val_t args[ARG_N];
+    mp_arg_parse_all(n_args - 1, pos_args + 1, kw_args, ARG_N, umqtt_publish_args, args);
     mp_obj_t qos = args[ARG_qos].u_obj;
     if (!mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, MP_OBJ_NEW_SMALL_INT(0), qos))
         || !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, qos, MP_OBJ_NEW_SMALL_INT(2)))
@@ -278,6 +276,13 @@ static mp_obj_t umqtt_owner_call(umqtt_client_obj_t *self, qstr name, size_t n_a
     return umqtt_call_method(self->owner, name, n_args, &arg);
 }
 
+// The owner's _attach(None), and sock_raw None (disconnect(), a failed
+// connect()). (One body: GCC would copy it into both.)
+static MP_NOINLINE void umqtt_detach(umqtt_client_obj_t *self) {
+    umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
+    umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
+}
+
 // disconnect(): simple2's: DISCONNECT (best effort), close the socket,
 // detach. Nothing to do without a socket. The socket is the owner's _sock()
 // and is detached by its _attach (a subclass's, if any, as `sock` is).
@@ -289,8 +294,7 @@ static mp_obj_t simple2_disconnect(mp_obj_t self_in) {
     }
     umqtt_send_disconnect(1, &self_in);  // errors swallowed
     umqtt_close_quietly(sock);
-    umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
-    umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
+    umqtt_detach(self);
     return mp_const_none;
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_simple2_disconnect_obj, simple2_disconnect);
@@ -344,16 +348,20 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
 }
 
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
-// keepalive). The byte strings borrow the owner's objects.
-// MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
+// keepalive), sent within io_timeout, the CONNACK read into *ack (_connect:
+// the engine's status; NEED_BUFFER, the caller grows the buffer and reads
+// on), or, with ack NULL, queued (_nb_connect). The byte strings borrow
+// the owner's objects. MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
 // dict; a Maximum Packet Size of the receive buffer is added unless given),
 // the will's come from the owner's lw_properties; inbound topic aliases
 // get storage if `props` announce a Topic Alias Maximum.
 #if !defined(UMQTT_NONBLOCKING)
 static  // (one caller: inlined, the version known)
 #endif
-void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, bool clean, mp_int_t version,
-    mp_obj_t props) {
+umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
+    int32_t io_timeout, umqtt_connack_t *ack) {
+    umqtt_connect_options options;
+    umqtt_connect_options *opts = &options;
     umqtt_bytes no_props = {.ptr = NULL, .len = 0};
     umqtt_bytes conn_props = no_props, will_props = no_props;
     #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
@@ -390,7 +398,7 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
     } else
     #endif
     if (props != mp_const_none) {
-        mp_raise_ValueError(MP_ERROR_TEXT("properties need MQTT 5 (version=5)"));
+        umqtt_raise_props_need_v5();
     }
     self->version = (uint8_t)version;
     // Every attribute is read (properties of a subclass may run Python
@@ -413,8 +421,7 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
         mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
     }
     bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
-    // Field by field into the caller's struct (every field is set): a
-    // struct returned by value is copied once more.
+    // Field by field (every field is set): no initialiser clearing it first.
     opts->has_username = user != mp_const_none;
     // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
     opts->has_password = user != mp_const_none && pswd != mp_const_none;
@@ -434,18 +441,37 @@ void umqtt_connect_opts(umqtt_connect_options *opts, umqtt_client_obj_t *self, b
     if (umqtt_tx_reserve(self, need, false)) {
         umqtt_connect_strings(opts, strings);
     }
+    umqtt_io io = umqtt_io_of(self);
+    #if defined(UMQTT_NONBLOCKING)
+    if (ack == NULL) {
+        return umqtt_client_nb_connect(self->engine, &io, opts);  // queued (it goes into an emptied queue)
+    }
+    #endif
+    umqtt_status st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
+        &ack->session_present, &ack->return_code, &ack->props);
+    umqtt_tx_release(self);
+    return st;
 }
 
-#if defined(UMQTT_MQTT5)
-// MQTT 5: the CONNACK's properties become the owner's connack_properties.
-void umqtt_store_connack(umqtt_client_obj_t *self, umqtt_bytes props) {
-    mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
-}
+// A CONNACK handled: its MQTT 5 properties to the owner, the block back.
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined)
 #endif
+void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes props) {
+    umqtt_body_t body = umqtt_rx_take(self);
+    #if defined(UMQTT_MQTT5)
+    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+        mp_store_attr(self->owner, MP_QSTR_connack_properties, umqtt_props_to_dict(self, props));
+    }
+    #else
+    (void)st, (void)props;  // only MQTT 5 has CONNACK properties
+    #endif
+    umqtt_body_free(&body);
+}
 
 // _connect(clean_session, version=4, properties=None): CONNECT on the
 // attached socket, wait for CONNACK (socket_timeout); returns the
-// session-present flag (int). MQTT 5: see umqtt_connect_opts; the
+// session-present flag (int). MQTT 5: see umqtt_connect_send; the
 // CONNACK's properties become the owner's connack_properties.
 static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
@@ -453,27 +479,17 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
     int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
-    umqtt_connect_options opts;
-    umqtt_connect_opts(&opts, self, clean, version, n_args > 3 ? args[3] : mp_const_none);
-    umqtt_io io = umqtt_io_of(self);
-    uint8_t session_present = 0, return_code = 0;
-    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_connect(self->engine, &io, &opts, io_timeout,
-        &session_present, &return_code, &connack_props);
-    umqtt_tx_release(self);
+    umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
+    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connack(self->engine, &grown, io_timeout, &session_present, &return_code, &connack_props);
+        st = umqtt_client_connack(self->engine, &grown, io_timeout, &ack.session_present, &ack.return_code, &ack.props);
     }
-    umqtt_body_t body = umqtt_rx_take(self);
-    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
-        umqtt_store_connack(self, connack_props);
-    }
-    umqtt_body_free(&body);
-    umqtt_check_connect(self, st, return_code);
+    umqtt_connack_done(self, st, ack.props);
+    umqtt_check_connect(self, st, ack.return_code);
     umqtt_mark_received(self, true);
-    return MP_OBJ_NEW_SMALL_INT(session_present);
+    return MP_OBJ_NEW_SMALL_INT(ack.session_present);
 }
 #if defined(UMQTT_CONNECT_METHOD)
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_connect_obj, 2, 4, client_connect);
@@ -527,8 +543,7 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
         return present;
     }
     // Refused, timed out, invalid argument: detach and close, then re-raise.
-    umqtt_owner_call(self, MP_QSTR__attach, 1, mp_const_none);
-    umqtt_owner_store(self, MP_QSTR_sock_raw, mp_const_none);
+    umqtt_detach(self);
     umqtt_close_quietly(sock);
     nlr_jump(nlr.ret_val);
 }
@@ -555,11 +570,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
 // ssl_params, socket_timeout, message_timeout, *, ...): Client with
 // umqtt.simple's attributes, the native base of umqtt.simple.MQTTClient.
 // Of simple2's methods only set_callback (the same: cb = f); connect,
-// disconnect and set_last_will are the façade's.
-static const mp_rom_map_elem_t umqtt_simple_locals_dict_table[] = {
-    { MP_ROM_QSTR(MP_QSTR_set_callback), MP_ROM_PTR(&umqtt_set_callback_obj) },
-};
-static MP_DEFINE_CONST_DICT(umqtt_simple_locals_dict, umqtt_simple_locals_dict_table);
+// disconnect and set_last_will are the façade's (its locals: umqtt_client.c).
 
 MP_DEFINE_CONST_OBJ_TYPE(
     umqtt_simple_type,
