@@ -7,6 +7,7 @@
 use core::ptr;
 
 use crate::tables::Grown;
+use crate::Error;
 use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
 use umqtt_core::codec::{Connect, LastWill};
 use umqtt_core::{Pid, ProtocolVersion, QosPid, TopicName};
@@ -201,11 +202,9 @@ fn await_connack(
 ) -> Result<()> {
     let frame = match io.read_frame(c.reader(), deadline, io_timeout) {
         Ok(Some(frame)) => frame,
-        Ok(None) => return Err(c.fail(umqtt_status::Timeout)),
-        Err(umqtt_status::NeedBuffer) => return Err(umqtt_status::NeedBuffer),
-        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
-            return Err(c.fail(umqtt_status::ConnackInvalid))
-        }
+        Ok(None) => return Err(c.fail(Error::Timeout)),
+        Err(Error::NeedBuffer) => return Err(Error::NeedBuffer),
+        Err(Error::Malformed | Error::PacketTooLarge) => return Err(c.fail(Error::ConnackInvalid)),
         Err(status) => return Err(c.fail(status)),
     };
     let present = finish_connack(c, io, frame, outputs)?;
@@ -234,7 +233,7 @@ pub(crate) fn finish_connack(
         umqtt_bytes::of(connack.properties.as_bytes()),
     );
     if !connack.is_accepted() {
-        return Err(umqtt_status::ConnackRefused);
+        return Err(Error::ConnackRefused);
     }
     Ok(connack.session_present)
 }
@@ -269,7 +268,7 @@ unsafe fn prepare_connect<'a>(
     options: *const umqtt_connect_options,
 ) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
-    let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    let o = unsafe { options.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let connect = unsafe { connect_packet(o) }?;
     // SAFETY: forwarded contract.
@@ -295,7 +294,7 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
         // checked: the version is then a constant and its checks fold away.
         #[cfg(feature = "mqtt5")]
         5 => ProtocolVersion::V5,
-        _ => return Err(umqtt_status::InvalidArgument),
+        _ => return Err(Error::InvalidArgument),
     };
     // SAFETY: the option strings are valid for the call.
     let (client_id, username, password, will_topic, will_message) = unsafe {
@@ -309,7 +308,7 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
     };
     let will = if o.has_will {
         Some(LastWill {
-            topic: TopicName::new(will_topic).map_err(|_| umqtt_status::InvalidTopic)?,
+            topic: TopicName::new(will_topic).map_err(|_| Error::InvalidTopic)?,
             message: will_message,
             qos: qos_of(o.will_qos)?,
             retain: o.will_retain,
@@ -348,10 +347,10 @@ pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
         #[cfg(feature = "qos2")]
         (2, Some(pid)) => QosPid::ExactlyOnce(pid),
         #[cfg(feature = "qos2")]
-        (1..=2, None) => return Err(umqtt_status::InvalidArgument),
+        (1..=2, None) => return Err(Error::InvalidArgument),
         #[cfg(not(feature = "qos2"))]
-        (1..=2, _) => return Err(umqtt_status::InvalidArgument),
-        _ => return Err(umqtt_status::InvalidQos),
+        (1..=2, _) => return Err(Error::InvalidArgument),
+        _ => return Err(Error::InvalidQos),
     };
     // SAFETY: forwarded contract.
     let (topic, payload, properties) = unsafe {
@@ -414,7 +413,7 @@ unsafe fn publish(
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
     // SAFETY: forwarded contract.
-    let message = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
         Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
@@ -467,9 +466,9 @@ unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Option<PublishPac
 
 /// A PUBLISH that did not go out: an argument the encoder refused leaves
 /// the connection as it was; anything else breaks it (bytes may be half sent).
-fn send_failed(c: &mut Engine, status: umqtt_status) -> umqtt_status {
+fn send_failed(c: &mut Engine, status: Error) -> Error {
     match status {
-        umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
+        Error::BufferTooSmall | Error::InvalidArgument => status,
         other => c.fail(other),
     }
 }
@@ -750,9 +749,7 @@ pub(crate) fn receive_in(
     let frame = match io.read_frame(c.reader(), first, io_timeout) {
         Ok(Some(frame)) => frame,
         Ok(None) => return Ok(umqtt_event::NONE),
-        Err(
-            status @ (umqtt_status::Timeout | umqtt_status::NeedBuffer | umqtt_status::Skipped),
-        ) => {
+        Err(status @ (Error::Timeout | Error::NeedBuffer | Error::Skipped)) => {
             return Err(status); // the stream is in step: the connection stays usable
         }
         Err(status) => return Err(c.fail(status)),
@@ -850,8 +847,8 @@ fn qos_pid_of(qos: u8, pid: u16) -> Result<QosPid> {
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
         #[cfg(feature = "qos2")]
         (2, Some(pid)) => QosPid::ExactlyOnce(pid),
-        (0..=2, _) => return Err(umqtt_status::InvalidArgument),
-        _ => return Err(umqtt_status::InvalidQos),
+        (0..=2, _) => return Err(Error::InvalidArgument),
+        _ => return Err(Error::InvalidQos),
     })
 }
 
@@ -928,7 +925,7 @@ mod qos_pid_tests {
         for qos in 0..=4u8 {
             for pid in [0u16, 1, 7, 65535] {
                 let composed = qos_of(qos).and_then(|q| {
-                    umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(umqtt_status::from)
+                    umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(Error::from)
                 });
                 let composed = without_qos2(qos, composed);
                 assert_eq!(qos_pid_of(qos, pid), composed, "qos {qos} pid {pid}");
@@ -947,7 +944,7 @@ mod qos_pid_tests {
                         0 => None,
                         _ => Some(pid_of(pid)?),
                     };
-                    umqtt_core::client::qos_pid(q, pid).map_err(umqtt_status::from)
+                    umqtt_core::client::qos_pid(q, pid).map_err(Error::from)
                 });
                 let composed = without_qos2(qos, composed);
                 let m = crate::tests::message(b"", b"", qos, pid);
@@ -962,7 +959,7 @@ mod qos_pid_tests {
     /// is otherwise valid).
     fn without_qos2(qos: u8, paired: Result<QosPid>) -> Result<QosPid> {
         if qos == 2 && !umqtt_core::session::QOS2 {
-            return paired.and(Err(umqtt_status::InvalidArgument));
+            return paired.and(Err(Error::InvalidArgument));
         }
         paired
     }

@@ -16,6 +16,7 @@
 //! flush, when there is room for them.
 
 use crate::tables::Grown;
+use crate::Error;
 use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::{EncodeError, QosPid};
 
@@ -44,8 +45,8 @@ fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result
     let mut need = 0;
     loop {
         let start = c.queue().reserve(io.tx(), need).map_err(|err| match err {
-            QueueError::Full => umqtt_status::WouldBlock,
-            QueueError::TooLarge => umqtt_status::BufferTooSmall,
+            QueueError::Full => Error::WouldBlock,
+            QueueError::TooLarge => Error::BufferTooSmall,
         })?;
         match io.encode_raw(packet, start) {
             Ok(len) => return Ok(len),
@@ -70,7 +71,7 @@ fn queue_acks(c: &mut Engine, io: &mut Io<'_>) -> Result<()> {
             Ok(()) => {
                 c.poll_transmit();
             }
-            Err(umqtt_status::WouldBlock) => break,
+            Err(Error::WouldBlock) => break,
             Err(status) => return Err(status),
         }
     }
@@ -132,11 +133,9 @@ unsafe fn nb_connack(
     write_ptr(done, false);
     let frame = match io.read_frame(c.reader(), Deadline::after(0), 0) {
         Ok(Some(frame)) => frame,
-        Ok(None) | Err(umqtt_status::Timeout) => return Ok(()),
-        Err(umqtt_status::NeedBuffer) => return Err(umqtt_status::NeedBuffer),
-        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
-            return Err(c.fail(umqtt_status::ConnackInvalid))
-        }
+        Ok(None) | Err(Error::Timeout) => return Ok(()),
+        Err(Error::NeedBuffer) => return Err(Error::NeedBuffer),
+        Err(Error::Malformed | Error::PacketTooLarge) => return Err(c.fail(Error::ConnackInvalid)),
         Err(status) => return Err(c.fail(status)),
     };
     let present = finish_connack(c, &mut io, frame, outputs)?;
@@ -220,7 +219,7 @@ unsafe fn nb_publish(
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
-    let m = unsafe { message_of(message.as_ref().ok_or(umqtt_status::InvalidArgument)?) }?;
+    let m = unsafe { message_of(message.as_ref().ok_or(Error::InvalidArgument)?) }?;
     let packet = c
         .prepare_publish(&m)
         .map_err(|e| status_with_detail(e, detail))?;

@@ -104,11 +104,11 @@ pub unsafe extern "C" fn umqtt_client_pending_insert(
     // SAFETY: forwarded contract.
     let c = match unsafe { client_mut(client) } {
         Ok(c) => c,
-        Err(status) => return status,
+        Err(status) => return status.into(),
     };
     let pid = match pid_of(pid) {
         Ok(pid) => pid,
-        Err(status) => return status,
+        Err(status) => return status.into(),
     };
     let instant = Instant::from_millis(deadline);
     result_status(
@@ -193,7 +193,7 @@ pub unsafe extern "C" fn umqtt_client_next_pid(
     // SAFETY: forwarded contract.
     let c = match unsafe { client_mut(client) } {
         Ok(c) => c,
-        Err(status) => return status,
+        Err(status) => return status.into(),
     };
     if after != 0 {
         c.session_mut().continue_after(after);
