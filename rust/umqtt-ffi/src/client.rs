@@ -200,15 +200,10 @@ fn await_connack(
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
-    let frame = match io.read_frame(c.reader(), deadline, io_timeout) {
-        Ok(Some(frame)) => frame,
-        Ok(None) => return Err(c.fail(Error::Timeout)),
-        Err(Error::NeedBuffer) => return Err(Error::NeedBuffer),
-        Err(Error::Malformed | Error::PacketTooLarge) => return Err(c.fail(Error::ConnackInvalid)),
-        Err(status) => return Err(c.fail(status)),
-    };
-    let present = finish_connack(c, io, frame, outputs)?;
-    write_ptr(outputs.0, u8::from(present));
+    read_connack(c, io, deadline, io_timeout, outputs).map_err(|status| match status {
+        Error::Timeout => c.fail(status),
+        _ => status,
+    })?;
     // A resumed session re-sends PUBREL for released QoS 2 publishes
     // (without them nothing is ever queued by then).
     #[cfg(feature = "qos2")]
@@ -216,15 +211,24 @@ fn await_connack(
     Ok(())
 }
 
-/// Handles the answer to CONNECT (blocking and non-blocking paths) and
-/// writes the return code and MQTT 5 properties out (also on a refusal).
-/// Returns the session-present flag.
-pub(crate) fn finish_connack(
+/// Reads and handles the answer to CONNECT (blocking and non-blocking
+/// paths): `Timeout` if it has not come (also mid-packet), the connection
+/// left to the caller; the return code and MQTT 5 properties are written
+/// out (also on a refusal), then the session-present flag.
+pub(crate) fn read_connack(
     c: &mut Engine,
     io: &mut Io<'_>,
-    frame: umqtt_core::Frame,
-    (_, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
-) -> Result<bool> {
+    first: Deadline,
+    rest_ms: i32,
+    (session_present, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
+) -> Result<()> {
+    let frame = match io.read_frame(c.reader(), first, rest_ms) {
+        Ok(Some(frame)) => frame,
+        Ok(None) | Err(Error::Timeout) => return Err(Error::Timeout),
+        Err(Error::NeedBuffer) => return Err(Error::NeedBuffer),
+        Err(Error::Malformed | Error::PacketTooLarge) => return Err(c.fail(Error::ConnackInvalid)),
+        Err(status) => return Err(c.fail(status)),
+    };
     let (body, _) = io.frame_parts(frame)?;
     let connack = c.handle_connack(now(), frame, body)?;
     write_ptr(return_code, connack.return_code);
@@ -235,7 +239,8 @@ pub(crate) fn finish_connack(
     if !connack.is_accepted() {
         return Err(Error::ConnackRefused);
     }
-    Ok(connack.session_present)
+    write_ptr(session_present, u8::from(connack.session_present));
+    Ok(())
 }
 
 /// Starts a connection (the non-blocking path): [`prepare_connect`] after
@@ -337,10 +342,8 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
-// Shared by the blocking and non-blocking publish: 66 B smaller out of line
-// with both, 4 B larger with the one.
-#[cfg_attr(feature = "nonblocking", inline(never))]
-pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
+#[inline]
+unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
     let qos_pid = match (m.qos, Pid::new(m.pid)) {
         (0, _) => QosPid::AtMostOnce,
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
@@ -368,6 +371,24 @@ pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
         dup: m.dup,
         properties,
     })
+}
+
+/// The PUBLISH of `m`, checked and prepared by the engine (the blocking
+/// and non-blocking publish); `*detail` as [`umqtt_client_publish`] says.
+///
+/// # Safety
+/// The byte strings of `m` are valid for `'a`.
+// Shared: out of line when both call it.
+#[cfg_attr(feature = "nonblocking", inline(never))]
+pub(crate) unsafe fn publish_packet<'a>(
+    c: &Engine,
+    m: &'a umqtt_message,
+    detail: *mut u8,
+) -> Result<PublishPacket<'a>> {
+    // SAFETY: forwarded contract.
+    let m = unsafe { message_of(m) }?;
+    c.prepare_publish(&m)
+        .map_err(|e| status_with_detail(e, detail))
 }
 
 /// Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
@@ -419,11 +440,8 @@ unsafe fn publish(
         Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
         None => {
             // SAFETY: forwarded contract.
-            let m = unsafe { message_of(message) }?;
-            let packet = c
-                .prepare_publish(&m)
-                .map_err(|e| status_with_detail(e, detail))?;
-            let ack_deadline = match m.qos_pid {
+            let packet = unsafe { publish_packet(c, message, detail) }?;
+            let ack_deadline = match packet.publish.qos_pid {
                 QosPid::AtMostOnce => None, // QoS 0: no ack, and no clock read
                 _ => Deadline::instant_after(ack_timeout),
             };

@@ -21,14 +21,14 @@ use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::{EncodeError, QosPid};
 
 use crate::client::{
-    close_delivery, finish_connack, message_of, receive_in, request_packet, start_connect,
+    close_delivery, publish_packet, read_connack, receive_in, request_packet, start_connect,
     umqtt_connect_options, umqtt_message, Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
 use crate::{
-    client_mut, client_ref, pid_of, result_status, status_with_detail, umqtt_bytes, umqtt_client,
-    umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
+    client_mut, client_ref, pid_of, result_status, umqtt_bytes, umqtt_client, umqtt_event,
+    umqtt_io, umqtt_status, usable_client, write_ptr, Result,
 };
 
 type Engine = Client<Grown>;
@@ -131,17 +131,13 @@ unsafe fn nb_connack(
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     write_ptr(done, false);
-    let frame = match io.read_frame(c.reader(), Deadline::after(0), 0) {
-        Ok(Some(frame)) => frame,
-        Ok(None) | Err(Error::Timeout) => return Ok(()),
-        Err(Error::NeedBuffer) => return Err(Error::NeedBuffer),
-        Err(Error::Malformed | Error::PacketTooLarge) => return Err(c.fail(Error::ConnackInvalid)),
-        Err(status) => return Err(c.fail(status)),
-    };
-    let present = finish_connack(c, &mut io, frame, outputs)?;
-    write_ptr(outputs.0, u8::from(present));
-    write_ptr(done, true);
-    Ok(())
+    match read_connack(c, &mut io, Deadline::after(0), 0, outputs) {
+        Err(Error::Timeout) => Ok(()),
+        result => {
+            write_ptr(done, result.is_ok());
+            result
+        }
+    }
 }
 
 /// Writes as much of the transmit queue as the stream takes now, after
@@ -219,15 +215,14 @@ unsafe fn nb_publish(
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
     // SAFETY: forwarded contract.
-    let m = unsafe { message_of(message.as_ref().ok_or(Error::InvalidArgument)?) }?;
-    let packet = c
-        .prepare_publish(&m)
-        .map_err(|e| status_with_detail(e, detail))?;
+    let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
+    // SAFETY: forwarded contract.
+    let packet = unsafe { publish_packet(c, message, detail) }?;
     let publish = packet.publish;
     let packet = Outgoing::from(packet);
     // Encoded first: a refusal leaves the session unchanged.
     let len = encode_tail(c, &mut io, &packet)?;
-    let ack_deadline = match m.qos_pid {
+    let ack_deadline = match publish.qos_pid {
         QosPid::AtMostOnce => None,
         _ => Deadline::instant_after(ack_timeout),
     };
