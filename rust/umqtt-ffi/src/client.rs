@@ -557,20 +557,36 @@ pub unsafe extern "C" fn umqtt_client_unsubscribe(
 /// of one filter, as [`Client::prepare_request`] takes it.
 pub(crate) type Request = (umqtt_bytes, Option<u8>);
 
-/// The packet of `request`, prepared by the engine.
+/// The packet of `request`, prepared by the engine, encoded at the start
+/// of the transmit buffer's free room (blocking and non-blocking paths),
+/// with `pid` put in flight until `ack_timeout`: its length. Encoded
+/// first (it checks the room): a refusal leaves the session as it was.
 ///
 /// # Safety
-/// The byte strings are valid for `'a`.
-pub(crate) unsafe fn request_packet<'a>(
-    c: &Engine,
-    (request, properties, pid): (Request, umqtt_bytes, Pid),
+/// The byte strings are valid for the call.
+// Shared: out of line when both call it.
+#[cfg_attr(feature = "nonblocking", inline(never))]
+pub(crate) unsafe fn tracked_request(
+    c: &mut Engine,
+    io: &mut Io<'_>,
+    (request, properties, pid): (Request, umqtt_bytes, u16),
+    ack_timeout: i32,
     detail: *mut u8,
-) -> Result<Outgoing<'a>> {
+) -> Result<usize> {
+    let pid = pid_of(pid)?;
     let (filter, options) = request;
     // SAFETY: forwarded contract.
     let (filter, props) = unsafe { (filter.as_slice(), properties.as_slice()) };
-    c.prepare_request(pid, filter, options, props)
-        .map_err(|e| status_with_detail(e, detail))
+    let packet = c
+        .prepare_request(pid, filter, options, props)
+        .map_err(|e| status_with_detail(e, detail))?;
+    // The queue's tail; the blocking calls have sent the queue (at 0 then).
+    #[cfg(feature = "nonblocking")]
+    let len = crate::nonblocking::encode_tail(c, io, &packet)?;
+    #[cfg(not(feature = "nonblocking"))]
+    let len = io.encode_at(&packet, 0)?;
+    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    Ok(len)
 }
 
 /// Prepares the request, puts `pid` in flight, sends; forgets the pid if
@@ -578,23 +594,20 @@ pub(crate) unsafe fn request_packet<'a>(
 unsafe fn request_ack(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    (request, properties, pid): (Request, umqtt_bytes, u16),
+    request: (Request, umqtt_bytes, u16),
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
-    let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
-    let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    // Encoded first (it checks the room): a refusal leaves the session as it was.
-    let len = io.encode_at(&packet, 0)?;
-    // A request's id is always new: `Tracking::New(pid)` (rebuilt below
-    // rather than carried through the `Result`, which costs a repack).
-    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    let len = unsafe { tracked_request(c, &mut io, request, ack_timeout, detail) }?;
     if let Err(status) = io.send_tx(0, len, &mut deadline) {
-        Tracking::New(pid).undo(c);
+        // A request's id is always new (`tracked_request` checked it).
+        if let Some(pid) = Pid::new(request.2) {
+            Tracking::New(pid).undo(c);
+        }
         return Err(c.fail(status));
     }
     Ok(())

@@ -520,6 +520,7 @@ unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a>> {
 ///
 /// # Safety
 /// As [`client_mut`] and [`io_of`].
+#[cfg_attr(feature = "nonblocking", inline(never))]
 unsafe fn usable_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,

@@ -21,14 +21,14 @@ use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::{EncodeError, QosPid};
 
 use crate::client::{
-    close_delivery, publish_packet, read_connack, receive_in, request_packet, start_connect,
+    close_delivery, publish_packet, read_connack, receive_in, start_connect, tracked_request,
     umqtt_connect_options, umqtt_message, Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
 use crate::{
-    client_mut, client_ref, pid_of, result_status, umqtt_bytes, umqtt_client, umqtt_event,
-    umqtt_io, umqtt_status, usable_client, write_ptr, Result,
+    client_mut, client_ref, result_status, umqtt_bytes, umqtt_client, umqtt_event, umqtt_io,
+    umqtt_status, usable_client, write_ptr, Result,
 };
 
 type Engine = Client<Grown>;
@@ -41,7 +41,7 @@ type Engine = Client<Grown>;
 /// `BufferTooSmall`: it never fits) queues nothing.
 ///
 /// [`TxQueue::append`]: umqtt_core::client::TxQueue::append
-fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<usize> {
+pub(crate) fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<usize> {
     let mut need = 0;
     loop {
         let start = c.queue().reserve(io.tx(), need).map_err(|err| match err {
@@ -266,18 +266,15 @@ pub const UMQTT_NB_UNSUBSCRIBE: u8 = 255;
 unsafe fn nb_request(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    (request, properties, pid): (Request, umqtt_bytes, u16),
+    request: (Request, umqtt_bytes, u16),
     ack_timeout: i32,
     detail: *mut u8,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { usable_client(client, io) }?;
-    let pid = pid_of(pid)?;
     // SAFETY: forwarded contract.
-    let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    let len = encode_tail(c, &mut io, &packet)?;
+    let len = unsafe { tracked_request(c, &mut io, request, ack_timeout, detail) }?;
     // Nothing can fail after the tracking: no undo.
-    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
     c.queue().append(len);
     Ok(())
 }
