@@ -9,7 +9,7 @@ use core::ptr;
 use crate::tables::Grown;
 use crate::Error;
 use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
-use umqtt_core::codec::{Connect, LastWill};
+use umqtt_core::codec::{Connect, LastWill, Publish};
 use umqtt_core::{Pid, ProtocolVersion, QosPid, TopicName};
 
 use crate::driver::{Deadline, Io};
@@ -391,6 +391,22 @@ pub(crate) unsafe fn publish_packet<'a>(
         .map_err(|e| status_with_detail(e, detail))
 }
 
+/// Puts a QoS 1/2 publish's id in flight until `ack_timeout` (blocking and
+/// non-blocking paths), as [`Client::track_publish`].
+// Shared: out of line when both call it.
+#[cfg_attr(feature = "nonblocking", inline(never))]
+pub(crate) fn track_publish(
+    c: &mut Engine,
+    publish: &Publish<'_>,
+    ack_timeout: i32,
+) -> Result<Option<Tracking>> {
+    let ack_deadline = match publish.qos_pid {
+        QosPid::AtMostOnce => None, // QoS 0: no ack, and no clock read
+        _ => Deadline::instant_after(ack_timeout),
+    };
+    Ok(c.track_publish(publish, ack_deadline)?)
+}
+
 /// Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
 /// ack deadline of `ack_timeout` ms. A packet larger than the transmit
 /// buffer sends its payload straight from `msg` in a second write.
@@ -441,11 +457,7 @@ unsafe fn publish(
         None => {
             // SAFETY: forwarded contract.
             let packet = unsafe { publish_packet(c, message, detail) }?;
-            let ack_deadline = match packet.publish.qos_pid {
-                QosPid::AtMostOnce => None, // QoS 0: no ack, and no clock read
-                _ => Deadline::instant_after(ack_timeout),
-            };
-            let Some(tracking) = c.track_publish(&packet.publish, ack_deadline)? else {
+            let Some(tracking) = track_publish(c, &packet.publish, ack_timeout)? else {
                 return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
             };
             (packet, tracking)

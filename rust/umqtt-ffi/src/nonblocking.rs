@@ -18,11 +18,11 @@
 use crate::tables::Grown;
 use crate::Error;
 use umqtt_core::client::{Client, Outgoing, QueueError};
-use umqtt_core::{EncodeError, QosPid};
+use umqtt_core::EncodeError;
 
 use crate::client::{
-    close_delivery, publish_packet, read_connack, receive_in, start_connect, tracked_request,
-    umqtt_connect_options, umqtt_message, Request,
+    close_delivery, publish_packet, read_connack, receive_in, start_connect, track_publish,
+    tracked_request, umqtt_connect_options, umqtt_message, Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
@@ -222,12 +222,8 @@ unsafe fn nb_publish(
     let packet = Outgoing::from(packet);
     // Encoded first: a refusal leaves the session unchanged.
     let len = encode_tail(c, &mut io, &packet)?;
-    let ack_deadline = match publish.qos_pid {
-        QosPid::AtMostOnce => None,
-        _ => Deadline::instant_after(ack_timeout),
-    };
     // Nothing can fail after the tracking: no undo.
-    if c.track_publish(&publish, ack_deadline)?.is_none() {
+    if track_publish(c, &publish, ack_timeout)?.is_none() {
         return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
     }
     c.queue().append(len);
