@@ -696,7 +696,9 @@ unsafe fn send_simple(
 /// one to start (0: only if bytes are already there); once started, the
 /// rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 /// packet is kept and the next call continues it). Acks the engine owes
-/// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+/// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; `*event`
+/// is written before they are (an exception to the crate's convention):
+/// read it only when the call succeeds.
 ///
 /// A message's own ack waits until it is delivered (its callback
 /// returned): then the caller calls again with `first_byte_timeout`
@@ -765,33 +767,46 @@ unsafe fn receive_or_accept(
         send_queued(c, &mut io, &mut deadline)?;
         (deadline, io)
     };
-    let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
+    receive_in(
+        c,
+        &mut io,
+        (Deadline::after(first_byte_timeout), io_timeout),
+        event,
+    )?;
     // Without QoS 2 and the non-blocking calls the only ack is a
     // PUBACK, which the `UMQTT_ACCEPT` call sends at once (or breaks
     // the link): there is no queue (see `flush_acks`).
     #[cfg(any(feature = "qos2", feature = "nonblocking"))]
-    flush_acks(c, &mut io, &mut deadline)?;
-    write_ptr(event, ev);
-    Ok(())
+    {
+        flush_acks(c, &mut io, &mut deadline)
+    }
+    #[cfg(not(any(feature = "qos2", feature = "nonblocking")))]
+    {
+        Ok(())
+    }
 }
 
 /// `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
 /// in `*event` instead of reading.
 pub const UMQTT_ACCEPT: i32 = i32::MIN;
 
-/// Reads and handles at most one packet (blocking and non-blocking paths);
-/// acks the session queues are left for the caller to send.
+/// Reads and handles at most one packet (blocking and non-blocking paths)
+/// and writes its event to `event` (without a packet: `None`); acks the
+/// session queues are left for the caller to send.
 pub(crate) fn receive_in(
     c: &mut Engine,
     io: &mut Io<'_>,
-    first: Deadline,
-    io_timeout: i32,
-) -> Result<umqtt_event> {
+    (first, io_timeout): (Deadline, i32),
+    event: *mut umqtt_event,
+) -> Result<()> {
     // Every open delivery keeps its record until its callback returns.
     c.can_read()?;
     let frame = match io.read_frame(c.reader(), first, io_timeout) {
         Ok(Some(frame)) => frame,
-        Ok(None) => return Ok(umqtt_event::NONE),
+        Ok(None) => {
+            write_ptr(event, umqtt_event::NONE);
+            return Ok(());
+        }
         Err(status @ (Error::Timeout | Error::NeedBuffer | Error::Skipped)) => {
             return Err(status); // the stream is in step: the connection stays usable
         }
@@ -799,7 +814,9 @@ pub(crate) fn receive_in(
     };
     let (body, aliases) = io.frame_parts(frame)?;
     let incoming = c.handle_frame(now(), frame, body, aliases)?;
-    Ok(umqtt_event::of(&incoming))
+    // Written here, not returned: one copy of the event, not three.
+    write_ptr(event, umqtt_event::of(&incoming));
+    Ok(())
 }
 
 /// After `NeedBuffer`: the body length of the packet being read, in

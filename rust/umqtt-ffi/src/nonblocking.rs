@@ -321,11 +321,8 @@ pub unsafe extern "C" fn umqtt_client_nb_receive(
     }
     // SAFETY: forwarded contract.
     result_status(unsafe {
-        usable_client(client, io).and_then(|(c, mut io)| {
-            let ev = receive_in(c, &mut io, Deadline::after(0), 0)?;
-            write_ptr(event, ev);
-            Ok(())
-        })
+        usable_client(client, io)
+            .and_then(|(c, mut io)| receive_in(c, &mut io, (Deadline::after(0), 0), event))
     })
 }
 
