@@ -217,13 +217,15 @@ unsafe fn nb_publish(
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
-    let packet = unsafe { publish_packet(c, message, detail) }?;
-    let publish = packet.publish;
-    let packet = Outgoing::from(packet);
+    let packet = Outgoing::Publish(unsafe { publish_packet(c, message, detail) }?);
     // Encoded first: a refusal leaves the session unchanged.
     let len = encode_tail(c, &mut io, &packet)?;
+    // Read back from the packet, not copied beside it (the check folds away).
+    let Outgoing::Publish(publish) = &packet else {
+        return Err(Error::Internal);
+    };
     // Nothing can fail after the tracking: no undo.
-    if track_publish(c, &publish, ack_timeout)?.is_none() {
+    if track_publish(c, &publish.publish, ack_timeout)?.is_none() {
         return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
     }
     c.queue().append(len);
