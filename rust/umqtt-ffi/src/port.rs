@@ -79,6 +79,8 @@ mod micropython {
     }
 
     /// EAGAIN and friends: the stream is not ready, wait on the poller.
+    // Out of line: off the fast path, and in each of the three callers.
+    #[inline(never)]
     fn would_block(code: i32) -> bool {
         [MP_EAGAIN, MP_EWOULDBLOCK, MP_EINPROGRESS, MP_ETIMEDOUT]
             .iter()
