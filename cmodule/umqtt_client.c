@@ -598,8 +598,8 @@ static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_require_v5(self, props);
     umqtt_request_t r = umqtt_request_of(self, args[1], props, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_status st = umqtt_client_unsubscribe(self->engine, &io, r.topic, r.block, r.pid,
-        r.ack_timeout, r.io_timeout);
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, r.topic, UMQTT_UNSUBSCRIBE, r.block, r.pid,
+        r.ack_timeout, r.io_timeout, NULL);
     umqtt_tx_release(self);
     umqtt_check_io(self, st);
     return MP_OBJ_NEW_SMALL_INT(r.pid);

@@ -155,7 +155,7 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_subscribe_obj, 4, 5, client_nb_subs
 // _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
 // no room now.
 static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    return umqtt_nb_sub(umqtt_idle_client_of(args[0]), args[1], UMQTT_NB_UNSUBSCRIBE, args[2],
+    return umqtt_nb_sub(umqtt_idle_client_of(args[0]), args[1], UMQTT_UNSUBSCRIBE, args[2],
         n_args > 3 ? args[3] : mp_const_none, UMQTT_PROPS_CONTEXT_UNSUBSCRIBE);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);

@@ -8,14 +8,13 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+// `options` value that makes [`umqtt_client_subscribe`] (and
+// `umqtt_client_nb_subscribe`) unsubscribe.
+#define UMQTT_UNSUBSCRIBE 255
+
 // `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
 // in `*event` instead of reading.
 #define UMQTT_ACCEPT INT32_MIN
-
-#if defined(UMQTT_NONBLOCKING)
-// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
-#define UMQTT_NB_UNSUBSCRIBE 255
-#endif
 
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
@@ -414,7 +413,10 @@ umqtt_status umqtt_client_publish(umqtt_client *client,
 // Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
 // `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
 // As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
-// (e.g. a Subscription Identifier). `*detail` as for publish.
+// (e.g. a Subscription Identifier). `*detail` as for publish. `options`
+// [`UMQTT_UNSUBSCRIBE`] sends UNSUBSCRIBE instead (MQTT 5: with
+// `properties`), `pid` in flight until its UNSUBACK. (One entry point for
+// both: they share their code.)
 //
 // # Safety
 // `client` initialised; `io`, `topic` and `properties` valid for the
@@ -428,19 +430,6 @@ umqtt_status umqtt_client_subscribe(umqtt_client *client,
                                     int32_t ack_timeout,
                                     int32_t io_timeout,
                                     uint8_t *detail);
-
-// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
-// goes in flight until its UNSUBACK.
-//
-// # Safety
-// `client` initialised; `io`, `topic` and `properties` valid for the call.
-umqtt_status umqtt_client_unsubscribe(umqtt_client *client,
-                                      const umqtt_io *io,
-                                      umqtt_bytes topic,
-                                      umqtt_bytes properties,
-                                      uint16_t pid,
-                                      int32_t ack_timeout,
-                                      int32_t io_timeout);
 
 // Sends PINGREQ.
 //
@@ -465,7 +454,9 @@ umqtt_status umqtt_client_disconnect(umqtt_client *client,
 // one to start (0: only if bytes are already there); once started, the
 // rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 // packet is kept and the next call continues it). Acks the engine owes
-// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; `*event`
+// is written before they are (an exception to the crate's convention):
+// read it only when the call succeeds.
 //
 // A message's own ack waits until it is delivered (its callback
 // returned): then the caller calls again with `first_byte_timeout`
@@ -592,7 +583,7 @@ umqtt_status umqtt_client_nb_publish(umqtt_client *client,
 
 #if defined(UMQTT_NONBLOCKING)
 // Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
-// or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
+// or UNSUBSCRIBE (`options` [`UMQTT_UNSUBSCRIBE`]) of one filter, with MQTT 5 `properties`;
 // `pid` goes in flight once it is queued.
 //
 // # Safety

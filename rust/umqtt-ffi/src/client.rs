@@ -506,7 +506,10 @@ fn send_failed(c: &mut Engine, status: Error) -> Error {
 /// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
 /// `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
 /// As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
-/// (e.g. a Subscription Identifier). `*detail` as for publish.
+/// (e.g. a Subscription Identifier). `*detail` as for publish. `options`
+/// [`UMQTT_UNSUBSCRIBE`] sends UNSUBSCRIBE instead (MQTT 5: with
+/// `properties`), `pid` in flight until its UNSUBACK. (One entry point for
+/// both: they share their code.)
 ///
 /// # Safety
 /// `client` initialised; `io`, `topic` and `properties` valid for the
@@ -524,7 +527,7 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     io_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
-    let request = (topic, Some(options));
+    let request = (topic, (options != UMQTT_UNSUBSCRIBE).then_some(options));
     // SAFETY: forwarded contract.
     result_status(unsafe {
         request_ack(
@@ -537,33 +540,9 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     })
 }
 
-/// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
-/// goes in flight until its UNSUBACK.
-///
-/// # Safety
-/// `client` initialised; `io`, `topic` and `properties` valid for the call.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_unsubscribe(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    topic: umqtt_bytes,
-    properties: umqtt_bytes,
-    pid: u16,
-    ack_timeout: i32,
-    io_timeout: i32,
-) -> umqtt_status {
-    let request = (topic, None);
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        request_ack(
-            client,
-            io,
-            (request, properties, pid),
-            (ack_timeout, io_timeout),
-            core::ptr::null_mut(),
-        )
-    })
-}
+/// `options` value that makes [`umqtt_client_subscribe`] (and
+/// `umqtt_client_nb_subscribe`) unsubscribe.
+pub const UMQTT_UNSUBSCRIBE: u8 = 255;
 
 /// A SUBSCRIBE (filter, `Some(options)`) or UNSUBSCRIBE (filter, `None`)
 /// of one filter, as [`Client::prepare_request`] takes it.

@@ -22,7 +22,7 @@ use umqtt_core::EncodeError;
 
 use crate::client::{
     close_delivery, publish_packet, read_connack, receive_in, start_connect, track_publish,
-    tracked_request, umqtt_connect_options, umqtt_message, Request,
+    tracked_request, umqtt_connect_options, umqtt_message, Request, UMQTT_UNSUBSCRIBE,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
@@ -233,7 +233,7 @@ unsafe fn nb_publish(
 }
 
 /// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
-/// or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
+/// or UNSUBSCRIBE (`options` [`UMQTT_UNSUBSCRIBE`]) of one filter, with MQTT 5 `properties`;
 /// `pid` goes in flight once it is queued.
 ///
 /// # Safety
@@ -251,15 +251,12 @@ pub unsafe extern "C" fn umqtt_client_nb_subscribe(
     ack_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
-    let request = (topic, (options != UMQTT_NB_UNSUBSCRIBE).then_some(options));
+    let request = (topic, (options != UMQTT_UNSUBSCRIBE).then_some(options));
     // SAFETY: forwarded contract.
     result_status(unsafe {
         nb_request(client, io, (request, properties, pid), ack_timeout, detail)
     })
 }
-
-/// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
-pub const UMQTT_NB_UNSUBSCRIBE: u8 = 255;
 
 unsafe fn nb_request(
     client: *mut umqtt_client,
