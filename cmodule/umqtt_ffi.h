@@ -360,25 +360,17 @@ void umqtt_client_reset(umqtt_client *client);
 // MQTT 5, `*connack_properties` the CONNACK's property block (in the
 // receive buffer, valid until the next read; also on `ConnackRefused`).
 //
+// With `options` null, continues a call that returned `NeedBuffer` (a
+// CONNACK larger than the receive buffer): reads the rest of the CONNACK
+// into `io`'s buffer, within `io_timeout`, with the same outputs. (One
+// entry point for both: they share their code.)
+//
 // # Safety
-// `client` initialised; `io` and `options` valid for the call, with their
-// byte strings; outputs null or writable.
+// `client` initialised; `io` and `options` (unless null) valid for the
+// call, with their byte strings; outputs null or writable.
 umqtt_status umqtt_client_connect(umqtt_client *client,
                                   const umqtt_io *io,
                                   const umqtt_connect_options *options,
-                                  int32_t io_timeout,
-                                  uint8_t *session_present,
-                                  uint8_t *return_code,
-                                  umqtt_bytes *connack_properties);
-
-// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
-// CONNACK larger than the receive buffer): reads the rest of the CONNACK
-// into `io`'s buffer, within `io_timeout`, with the same outputs.
-//
-// # Safety
-// As [`umqtt_client_connect`].
-umqtt_status umqtt_client_connack(umqtt_client *client,
-                                  const umqtt_io *io,
                                   int32_t io_timeout,
                                   uint8_t *session_present,
                                   uint8_t *return_code,

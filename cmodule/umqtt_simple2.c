@@ -464,7 +464,7 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connack(self->engine, &grown, io_timeout, &session_present, &return_code, &connack_props);
+        st = umqtt_client_connect(self->engine, &grown, NULL, io_timeout, &session_present, &return_code, &connack_props);
     }
     umqtt_body_t body = umqtt_rx_take(self);
     if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {

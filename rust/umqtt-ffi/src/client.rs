@@ -4,8 +4,6 @@
 //! none. Whatever the non-blocking entry points queued is sent first, so
 //! packets leave in the order they were made.
 
-use core::ptr;
-
 use crate::tables::Grown;
 use crate::Error;
 use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
@@ -87,9 +85,14 @@ pub struct umqtt_message {
 /// MQTT 5, `*connack_properties` the CONNACK's property block (in the
 /// receive buffer, valid until the next read; also on `ConnackRefused`).
 ///
+/// With `options` null, continues a call that returned `NeedBuffer` (a
+/// CONNACK larger than the receive buffer): reads the rest of the CONNACK
+/// into `io`'s buffer, within `io_timeout`, with the same outputs. (One
+/// entry point for both: they share their code.)
+///
 /// # Safety
-/// `client` initialised; `io` and `options` valid for the call, with their
-/// byte strings; outputs null or writable.
+/// `client` initialised; `io` and `options` (unless null) valid for the
+/// call, with their byte strings; outputs null or writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_connect(
     client: *mut umqtt_client,
@@ -100,72 +103,9 @@ pub unsafe extern "C" fn umqtt_client_connect(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    unsafe {
-        connect_or_resume(
-            client,
-            io,
-            options,
-            io_timeout,
-            session_present,
-            return_code,
-            connack_properties,
-            false,
-        )
-    }
-}
-
-/// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
-/// CONNACK larger than the receive buffer): reads the rest of the CONNACK
-/// into `io`'s buffer, within `io_timeout`, with the same outputs.
-///
-/// # Safety
-/// As [`umqtt_client_connect`].
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_connack(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    io_timeout: i32,
-    session_present: *mut u8,
-    return_code: *mut u8,
-    connack_properties: *mut umqtt_bytes,
-) -> umqtt_status {
-    // SAFETY: forwarded contract (`options` is not read when resuming).
-    unsafe {
-        connect_or_resume(
-            client,
-            io,
-            ptr::null(),
-            io_timeout,
-            session_present,
-            return_code,
-            connack_properties,
-            true,
-        )
-    }
-}
-
-/// The body of both entry points, which only forward to it: CONNECT sent
-/// (unless `resume`), then the CONNACK awaited. The outputs come one by
-/// one, in registers, as the entry points received them.
-///
-/// # Safety
-/// As [`umqtt_client_connect`]; `options` is only read when not `resume`.
-#[allow(clippy::too_many_arguments)]
-#[inline(never)]
-unsafe fn connect_or_resume(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-    io_timeout: i32,
-    session_present: *mut u8,
-    return_code: *mut u8,
-    connack_properties: *mut umqtt_bytes,
-    resume: bool,
-) -> umqtt_status {
     let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe { connect(client, io, options, io_timeout, outputs, resume) })
+    result_status(unsafe { connect(client, io, options, io_timeout, outputs) })
 }
 
 unsafe fn connect(
@@ -174,12 +114,11 @@ unsafe fn connect(
     options: *const umqtt_connect_options,
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
-    resume: bool,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
-    let packet = if resume {
-        None
+    let packet = if options.is_null() {
+        None // resumed: the CONNECT has gone
     } else {
         // SAFETY: forwarded contract.
         Some(unsafe { prepare_connect(c, &mut io, options) }?)
