@@ -638,11 +638,13 @@ size_t umqtt_client_pending_capacity(void);
 // `client` initialised.
 size_t umqtt_client_pending_len(const umqtt_client *client);
 
-// The deadline of in-flight `pid`; `false` if it is not in flight.
+// The deadline of in-flight `pid`; `false` if it is not in flight. With
+// `remove`, `pid` is removed too. (One entry point for both: the C glue
+// picks at run time.)
 //
 // # Safety
 // `client` initialised; `deadline` writable.
-bool umqtt_client_pending_get(const umqtt_client *client, uint16_t pid, uint32_t *deadline);
+bool umqtt_client_pending_get(umqtt_client *client, uint16_t pid, bool remove, uint32_t *deadline);
 
 // Sets the deadline of `pid`, adding it to the table if absent: when it
 // passes, `umqtt_client_poll_expired` reports it.
@@ -650,12 +652,6 @@ bool umqtt_client_pending_get(const umqtt_client *client, uint16_t pid, uint32_t
 // # Safety
 // `client` initialised.
 umqtt_status umqtt_client_pending_insert(umqtt_client *client, uint16_t pid, uint32_t deadline);
-
-// Removes `pid`; `false` if it was not in flight.
-//
-// # Safety
-// `client` initialised; `deadline` writable.
-bool umqtt_client_pending_remove(umqtt_client *client, uint16_t pid, uint32_t *deadline);
 
 // The `index`-th in-flight exchange, oldest first; `false` past the end.
 //

@@ -9,12 +9,12 @@ fn insert_get_remove_like_a_dict() {
     unsafe {
         assert_eq!(umqtt_client_pending_insert(c, 7, 123), umqtt_status::Ok);
         let mut deadline = 0;
-        assert!(umqtt_client_pending_get(c, 7, &mut deadline));
+        assert!(umqtt_client_pending_get(c, 7, false, &mut deadline));
         assert_eq!(deadline, 123);
-        assert!(!umqtt_client_pending_get(c, 8, &mut deadline));
+        assert!(!umqtt_client_pending_get(c, 8, false, &mut deadline));
         assert_eq!(umqtt_client_pending_len(c), 1);
-        assert!(umqtt_client_pending_remove(c, 7, &mut deadline));
-        assert!(!umqtt_client_pending_remove(c, 7, &mut deadline));
+        assert!(umqtt_client_pending_get(c, 7, true, &mut deadline));
+        assert!(!umqtt_client_pending_get(c, 7, true, &mut deadline));
         assert_eq!(
             umqtt_client_pending_insert(c, 0, 1),
             umqtt_status::InvalidArgument
