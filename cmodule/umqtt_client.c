@@ -611,7 +611,7 @@ static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     int32_t io_timeout = umqtt_io_timeout(self, false);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
+    umqtt_check_io(self, umqtt_client_control(self->engine, &io, false, 0, (umqtt_bytes){NULL, 0}, io_timeout));
     umqtt_owner_store(self, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return mp_const_none;
 }
@@ -639,7 +639,7 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
     #endif
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
-        umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
+        umqtt_status st = umqtt_client_control(self->engine, &io, true, (uint8_t)reason, block, io_timeout);
         umqtt_tx_release(self);
         if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
             umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error

@@ -423,24 +423,21 @@ umqtt_status umqtt_client_subscribe(umqtt_client *client,
                                     int32_t io_timeout,
                                     uint8_t *detail);
 
-// Sends PINGREQ.
-//
-// # Safety
-// `client` initialised; `io` valid for the call.
-umqtt_status umqtt_client_ping(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
-
-// Sends DISCONNECT and forgets the connection (not the in-flight ids).
-// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
-// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
-// 0 / empty.
+// Sends PINGREQ (`disconnect` false; `reason` and `properties` unused)
+// or DISCONNECT (true), which then forgets the connection (not the
+// in-flight ids). MQTT 5: a DISCONNECT with `reason` (e.g. 0x04,
+// "disconnect with will message") and `properties` (e.g. a Session
+// Expiry Interval); on MQTT 3 both must be 0 / empty. (One entry point
+// for both, as [`crate::umqtt_client_nb_control`]: they share their code.)
 //
 // # Safety
 // `client` initialised; `io` and `properties` valid for the call.
-umqtt_status umqtt_client_disconnect(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     uint8_t reason,
-                                     umqtt_bytes properties,
-                                     int32_t io_timeout);
+umqtt_status umqtt_client_control(umqtt_client *client,
+                                  const umqtt_io *io,
+                                  bool disconnect,
+                                  uint8_t reason,
+                                  umqtt_bytes properties,
+                                  int32_t io_timeout);
 
 // Handles at most one incoming packet. Waits `first_byte_timeout` ms for
 // one to start (0: only if bytes are already there); once started, the
@@ -500,7 +497,7 @@ void umqtt_client_set_keepalive(umqtt_client *client,
                                 uint32_t dead_after_ms);
 
 // What keep-alive asks for now; with `Wait`, `*wait_ms` says how long.
-// PINGREQs sent by `umqtt_client_ping` / `umqtt_client_nb_control` count.
+// PINGREQs sent by `umqtt_client_control` / `umqtt_client_nb_control` count.
 // `check_dead` false: the caller is not reading, so the broker's silence
 // proves nothing: only pings are due.
 //

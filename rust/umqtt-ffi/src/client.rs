@@ -543,38 +543,20 @@ unsafe fn request_ack(
     Ok(())
 }
 
-/// Sends PINGREQ.
-///
-/// # Safety
-/// `client` initialised; `io` valid for the call.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_ping(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    io_timeout: i32,
-) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    let status = result_status(unsafe { send_simple(client, io, Outgoing::PingReq, io_timeout) });
-    if status == umqtt_status::Ok {
-        // SAFETY: forwarded contract.
-        if let Ok(c) = unsafe { client_mut(client) } {
-            c.handle_ping_sent(now());
-        }
-    }
-    status
-}
-
-/// Sends DISCONNECT and forgets the connection (not the in-flight ids).
-/// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
-/// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
-/// 0 / empty.
+/// Sends PINGREQ (`disconnect` false; `reason` and `properties` unused)
+/// or DISCONNECT (true), which then forgets the connection (not the
+/// in-flight ids). MQTT 5: a DISCONNECT with `reason` (e.g. 0x04,
+/// "disconnect with will message") and `properties` (e.g. a Session
+/// Expiry Interval); on MQTT 3 both must be 0 / empty. (One entry point
+/// for both, as [`crate::umqtt_client_nb_control`]: they share their code.)
 ///
 /// # Safety
 /// `client` initialised; `io` and `properties` valid for the call.
 #[no_mangle]
-pub unsafe extern "C" fn umqtt_client_disconnect(
+pub unsafe extern "C" fn umqtt_client_control(
     client: *mut umqtt_client,
     io: *const umqtt_io,
+    disconnect: bool,
     reason: u8,
     properties: umqtt_bytes,
     io_timeout: i32,
@@ -583,8 +565,12 @@ pub unsafe extern "C" fn umqtt_client_disconnect(
     let Ok(c) = (unsafe { client_mut(client) }) else {
         return umqtt_status::InvalidArgument;
     };
-    // SAFETY: forwarded contract.
-    let packet = c.prepare_disconnect(reason, unsafe { properties.as_slice() });
+    let packet = if disconnect {
+        // SAFETY: forwarded contract.
+        c.prepare_disconnect(reason, unsafe { properties.as_slice() })
+    } else {
+        Ok(Outgoing::PingReq)
+    };
     // SAFETY: forwarded contract.
     let status = match packet {
         Ok(packet) => result_status(unsafe { send_simple(client, io, packet, io_timeout) }),
@@ -592,7 +578,11 @@ pub unsafe extern "C" fn umqtt_client_disconnect(
     };
     // SAFETY: forwarded contract.
     if let Ok(c) = unsafe { client_mut(client) } {
-        c.detach();
+        if disconnect {
+            c.detach();
+        } else if status == umqtt_status::Ok {
+            c.handle_ping_sent(now());
+        }
     }
     status
 }

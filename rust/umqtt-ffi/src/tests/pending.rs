@@ -110,7 +110,7 @@ fn keepalive_pings_then_gives_the_broker_up() {
     assert_eq!(poll(c).0, umqtt_keepalive::Ping);
     let io = h.io();
     assert_eq!(
-        unsafe { umqtt_client_ping(h.c(), &io, 1000) },
+        unsafe { umqtt_client_control(h.c(), &io, false, 0, umqtt_bytes::EMPTY, 1000) },
         umqtt_status::Ok
     );
     assert_eq!(h.sent(), b"\xc0\x00");
