@@ -106,7 +106,7 @@ static mp_obj_t client_nb_publish(size_t n_args, const mp_obj_t *args) {
         mp_obj_is_true(args[5]), (uint16_t)(qos > 0 ? pid : 0), n_args > 7 ? args[7] : mp_const_none, true);
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, &limit);
+    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, UMQTT_PORT_FOREVER, UMQTT_QUEUE, &limit);
     if (st == UMQTT_STATUS_BROKER_LIMIT) {
         umqtt_check(self, st, limit);
     }
@@ -133,8 +133,8 @@ static mp_obj_t umqtt_nb_sub(umqtt_client_obj_t *self, mp_obj_t topic_in, uint8_
     }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
-        UMQTT_PORT_FOREVER, &limit);
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, topic, options, block, (uint16_t)pid,
+        UMQTT_PORT_FOREVER, UMQTT_QUEUE, &limit);
     if (st == UMQTT_STATUS_BROKER_LIMIT) {
         umqtt_check(self, st, limit);
     }

@@ -8,13 +8,22 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
-// `options` value that makes [`umqtt_client_subscribe`] (and
-// `umqtt_client_nb_subscribe`) unsubscribe.
+// `options` value that makes [`umqtt_client_subscribe`] unsubscribe.
 #define UMQTT_UNSUBSCRIBE 255
 
 // `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
 // in `*event` instead of reading.
 #define UMQTT_ACCEPT INT32_MIN
+
+#if defined(UMQTT_NONBLOCKING)
+// `io_timeout` of [`crate::umqtt_client_publish`] and
+// [`crate::umqtt_client_subscribe`] that queues the packet instead of
+// sending it, as the other non-blocking calls do (`WouldBlock` when the
+// queue has no room now, `BufferTooSmall` when it never has); its `pid`
+// goes in flight once it is queued. (One entry point for both ways:
+// they share their code.)
+#define UMQTT_QUEUE INT32_MIN
+#endif
 
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
@@ -269,8 +278,7 @@ typedef struct {
   umqtt_bytes will_properties;
 } umqtt_connect_options;
 
-// An outgoing PUBLISH, as [`umqtt_client_publish`] and
-// [`crate::umqtt_client_nb_publish`] take it.
+// An outgoing PUBLISH, as [`umqtt_client_publish`] takes it.
 typedef struct {
   // Topic name (empty: MQTT 5, sent by its Topic Alias).
   umqtt_bytes topic;
@@ -552,40 +560,6 @@ umqtt_status umqtt_client_nb_flush(umqtt_client *client, const umqtt_io *io, siz
 // # Safety
 // `client` initialised.
 size_t umqtt_client_nb_pending(const umqtt_client *client);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
-// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
-// (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
-// `*detail`) is done only once it is queued. `WouldBlock`: no room now;
-// `BufferTooSmall`: larger than the transmit buffer.
-//
-// # Safety
-// `client` initialised; `io` and `message` valid for the call; `detail`
-// null or writable.
-umqtt_status umqtt_client_nb_publish(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     const umqtt_message *message,
-                                     int32_t ack_timeout,
-                                     uint8_t *detail);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
-// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
-// or UNSUBSCRIBE (`options` [`UMQTT_UNSUBSCRIBE`]) of one filter, with MQTT 5 `properties`;
-// `pid` goes in flight once it is queued.
-//
-// # Safety
-// `client` initialised; `io`, `topic` and `properties` valid for the
-// call; `detail` null or writable.
-umqtt_status umqtt_client_nb_subscribe(umqtt_client *client,
-                                       const umqtt_io *io,
-                                       umqtt_bytes topic,
-                                       uint8_t options,
-                                       umqtt_bytes properties,
-                                       uint16_t pid,
-                                       int32_t ack_timeout,
-                                       uint8_t *detail);
 #endif
 
 #if defined(UMQTT_NONBLOCKING)

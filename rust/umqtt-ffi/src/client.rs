@@ -55,8 +55,7 @@ pub struct umqtt_connect_options {
     pub will_properties: umqtt_bytes,
 }
 
-/// An outgoing PUBLISH, as [`umqtt_client_publish`] and
-/// [`crate::umqtt_client_nb_publish`] take it.
+/// An outgoing PUBLISH, as [`umqtt_client_publish`] takes it.
 #[repr(C)]
 pub struct umqtt_message {
     /// Topic name (empty: MQTT 5, sent by its Topic Alias).
@@ -385,6 +384,13 @@ unsafe fn publish(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
+    #[cfg(feature = "nonblocking")]
+    if io_timeout == crate::UMQTT_QUEUE {
+        // SAFETY: forwarded contract.
+        return unsafe {
+            crate::nonblocking::queue_publish(client, io, message, ack_timeout, detail)
+        };
+    }
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
@@ -479,8 +485,7 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     })
 }
 
-/// `options` value that makes [`umqtt_client_subscribe`] (and
-/// `umqtt_client_nb_subscribe`) unsubscribe.
+/// `options` value that makes [`umqtt_client_subscribe`] unsubscribe.
 pub const UMQTT_UNSUBSCRIBE: u8 = 255;
 
 /// A SUBSCRIBE (filter, `Some(options)`) or UNSUBSCRIBE (filter, `None`)
@@ -528,6 +533,13 @@ unsafe fn request_ack(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
+    #[cfg(feature = "nonblocking")]
+    if io_timeout == crate::UMQTT_QUEUE {
+        // SAFETY: forwarded contract.
+        return unsafe {
+            crate::nonblocking::queue_request(client, io, request, ack_timeout, detail)
+        };
+    }
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;

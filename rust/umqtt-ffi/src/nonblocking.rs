@@ -1,5 +1,6 @@
-//! The non-blocking entry points (`umqtt_client_nb_*`), for callers that
-//! wait on the stream themselves (the asyncio client `mqtt_as`).
+//! The non-blocking entry points (`umqtt_client_nb_*`, and the blocking
+//! publish and subscribe with `io_timeout` [`UMQTT_QUEUE`]), for callers
+//! that wait on the stream themselves (the asyncio client `mqtt_as`).
 //!
 //! No call here waits. Outgoing packets are encoded into the engine's
 //! transmit queue (`umqtt_core::client::TxQueue`), which lives in the
@@ -22,7 +23,7 @@ use umqtt_core::EncodeError;
 
 use crate::client::{
     close_delivery, publish_packet, read_connack, receive_in, start_connect, track_publish,
-    tracked_request, umqtt_connect_options, umqtt_message, Request, UMQTT_UNSUBSCRIBE,
+    tracked_request, umqtt_connect_options, umqtt_message, Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
@@ -185,27 +186,15 @@ pub unsafe extern "C" fn umqtt_client_nb_pending(client: *const umqtt_client) ->
     unsafe { client_ref(client) }.map_or(0, |c| c.queue_pending())
 }
 
-/// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
-/// (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
-/// `*detail`) is done only once it is queued. `WouldBlock`: no room now;
-/// `BufferTooSmall`: larger than the transmit buffer.
+/// The non-blocking half of [`crate::umqtt_client_publish`]
+/// ([`UMQTT_QUEUE`]): queues the PUBLISH; the bookkeeping of the blocking
+/// publish (start or, with `dup`, resend the `pid`; MQTT 5: the broker's
+/// limits, `*detail`) is done only once it is queued. `WouldBlock`: no room
+/// now; `BufferTooSmall`: larger than the transmit buffer.
 ///
 /// # Safety
-/// `client` initialised; `io` and `message` valid for the call; `detail`
-/// null or writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_publish(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    message: *const umqtt_message,
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    result_status(unsafe { nb_publish(client, io, message, ack_timeout, detail) })
-}
-
-unsafe fn nb_publish(
+/// As [`crate::umqtt_client_publish`].
+pub(crate) unsafe fn queue_publish(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     message: *const umqtt_message,
@@ -232,33 +221,20 @@ unsafe fn nb_publish(
     Ok(())
 }
 
-/// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
-/// or UNSUBSCRIBE (`options` [`UMQTT_UNSUBSCRIBE`]) of one filter, with MQTT 5 `properties`;
-/// `pid` goes in flight once it is queued.
+/// `io_timeout` of [`crate::umqtt_client_publish`] and
+/// [`crate::umqtt_client_subscribe`] that queues the packet instead of
+/// sending it, as the other non-blocking calls do (`WouldBlock` when the
+/// queue has no room now, `BufferTooSmall` when it never has); its `pid`
+/// goes in flight once it is queued. (One entry point for both ways:
+/// they share their code.)
+pub const UMQTT_QUEUE: i32 = i32::MIN;
+
+/// The non-blocking half of [`crate::umqtt_client_subscribe`] (one entry
+/// point for both: they share their code).
 ///
 /// # Safety
-/// `client` initialised; `io`, `topic` and `properties` valid for the
-/// call; `detail` null or writable.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn umqtt_client_nb_subscribe(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    topic: umqtt_bytes,
-    options: u8,
-    properties: umqtt_bytes,
-    pid: u16,
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> umqtt_status {
-    let request = (topic, (options != UMQTT_UNSUBSCRIBE).then_some(options));
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        nb_request(client, io, (request, properties, pid), ack_timeout, detail)
-    })
-}
-
-unsafe fn nb_request(
+/// As [`crate::umqtt_client_subscribe`].
+pub(crate) unsafe fn queue_request(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     request: (Request, umqtt_bytes, u16),

@@ -9,7 +9,7 @@ fn nb_publish(h: &mut Harness, topic: &[u8], msg: &[u8]) -> umqtt_status {
     let m = message(topic, msg, 0, 0);
     let io = h.io();
     let mut detail = 0;
-    unsafe { umqtt_client_nb_publish(h.c(), &io, &m, -1, &mut detail) }
+    unsafe { umqtt_client_publish(h.c(), &io, &m, -1, UMQTT_QUEUE, &mut detail) }
 }
 
 fn nb_flush(h: &mut Harness) -> (umqtt_status, usize) {
@@ -124,7 +124,7 @@ fn the_queue_compacts_for_a_packet_and_a_refusal_keeps_its_pid_free() {
         let m = message(b"a", msg, 1, pid);
         let io = h.io();
         let mut detail = 0;
-        unsafe { umqtt_client_nb_publish(h.c(), &io, &m, -1, &mut detail) }
+        unsafe { umqtt_client_publish(h.c(), &io, &m, -1, UMQTT_QUEUE, &mut detail) }
     };
     h.port.write_chunk = 0;
     // 12 bytes queued, 8 of them written as by a flush (the scripted port
