@@ -33,7 +33,7 @@ static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_connect_opts(&opts, self, mp_obj_is_true(args[1]), version, n_args > 3 ? args[3] : mp_const_none);
     // umqtt_connect_opts made room for CONNECT (it goes into an emptied queue).
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check(self, umqtt_client_nb_connect(self->engine, &io, &opts), self->port.os_error);
+    umqtt_check(self, umqtt_client_connect(self->engine, &io, &opts, UMQTT_QUEUE, NULL, NULL, NULL), self->port.os_error);
     return mp_const_none;
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connect);

@@ -16,12 +16,12 @@
 #define UMQTT_ACCEPT INT32_MIN
 
 #if defined(UMQTT_NONBLOCKING)
-// `io_timeout` of [`crate::umqtt_client_publish`] and
-// [`crate::umqtt_client_subscribe`] that queues the packet instead of
-// sending it, as the other non-blocking calls do (`WouldBlock` when the
-// queue has no room now, `BufferTooSmall` when it never has); its `pid`
-// goes in flight once it is queued. (One entry point for both ways:
-// they share their code.)
+// `io_timeout` of [`crate::umqtt_client_connect`],
+// [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
+// that queues the packet instead of sending it, as the other non-blocking
+// calls do (`WouldBlock` when the queue has no room now, `BufferTooSmall`
+// when it never has); a `pid` goes in flight once it is queued. (One
+// entry point for both ways: they share their code.)
 #define UMQTT_QUEUE INT32_MIN
 #endif
 
@@ -370,8 +370,12 @@ void umqtt_client_reset(umqtt_client *client);
 //
 // With `options` null, continues a call that returned `NeedBuffer` (a
 // CONNACK larger than the receive buffer): reads the rest of the CONNACK
-// into `io`'s buffer, within `io_timeout`, with the same outputs. (One
-// entry point for both: they share their code.)
+// into `io`'s buffer, within `io_timeout`, with the same outputs. With
+// `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), encodes CONNECT
+// into the (emptied) transmit queue and starts a new connection on the
+// attached stream, and returns: `umqtt_client_nb_flush` sends it and
+// `umqtt_client_nb_connack` reads the answer (the outputs are not
+// written). (One entry point for the three: they share their code.)
 //
 // # Safety
 // `client` initialised; `io` and `options` (unless null) valid for the
@@ -514,18 +518,6 @@ void umqtt_client_set_keepalive(umqtt_client *client,
 umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client,
                                             bool check_dead,
                                             int32_t *wait_ms);
-
-#if defined(UMQTT_NONBLOCKING)
-// Encodes CONNECT into the (emptied) transmit queue and starts a new
-// connection on the attached stream; [`umqtt_client_nb_flush`] sends it
-// and [`umqtt_client_nb_connack`] reads the answer.
-//
-// # Safety
-// `client` initialised; `io` and `options` valid for the call.
-umqtt_status umqtt_client_nb_connect(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     const umqtt_connect_options *options);
-#endif
 
 #if defined(UMQTT_NONBLOCKING)
 // Reads the CONNACK if it has arrived. `*done` is false while it has not

@@ -86,8 +86,12 @@ pub struct umqtt_message {
 ///
 /// With `options` null, continues a call that returned `NeedBuffer` (a
 /// CONNACK larger than the receive buffer): reads the rest of the CONNACK
-/// into `io`'s buffer, within `io_timeout`, with the same outputs. (One
-/// entry point for both: they share their code.)
+/// into `io`'s buffer, within `io_timeout`, with the same outputs. With
+/// `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), encodes CONNECT
+/// into the (emptied) transmit queue and starts a new connection on the
+/// attached stream, and returns: `umqtt_client_nb_flush` sends it and
+/// `umqtt_client_nb_connack` reads the answer (the outputs are not
+/// written). (One entry point for the three: they share their code.)
 ///
 /// # Safety
 /// `client` initialised; `io` and `options` (unless null) valid for the
@@ -116,12 +120,21 @@ unsafe fn connect(
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
-    let packet = if options.is_null() {
+    #[cfg(feature = "nonblocking")]
+    let queue = io_timeout == crate::UMQTT_QUEUE;
+    #[cfg(not(feature = "nonblocking"))]
+    let queue = false;
+    let packet = if options.is_null() && !queue {
         None // resumed: the CONNECT has gone
     } else {
         // SAFETY: forwarded contract.
         Some(unsafe { prepare_connect(c, &mut io, options) }?)
     };
+    // The non-blocking connect: queued (`umqtt_client_nb_flush` sends it).
+    #[cfg(feature = "nonblocking")]
+    if let (true, Some(packet)) = (queue, &packet) {
+        return crate::nonblocking::enqueue(c, &mut io, packet);
+    }
     let mut deadline = Deadline::after(io_timeout);
     if let Some(packet) = packet {
         io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
@@ -179,25 +192,6 @@ pub(crate) fn read_connack(
     }
     write_ptr(session_present, u8::from(connack.session_present));
     Ok(())
-}
-
-/// Starts a connection (the non-blocking path): [`prepare_connect`] after
-/// `client` and `io` are checked, which the caller rebuilds rather than
-/// having them returned beside the packet.
-///
-/// # Safety
-/// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
-/// for `'a`.
-#[cfg(feature = "nonblocking")]
-pub(crate) unsafe fn start_connect<'a>(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-) -> Result<Outgoing<'a>> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
-    // SAFETY: forwarded contract.
-    unsafe { prepare_connect(c, &mut io, options) }
 }
 
 /// The CONNECT `options` describe, prepared by the engine (the previous

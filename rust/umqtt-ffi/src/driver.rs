@@ -92,19 +92,6 @@ impl<'a> Io<'a> {
         Ok(Io { raw })
     }
 
-    /// The `Io` of `raw`, which [`Io::of`] accepted: a checked client's
-    /// `Io` is rebuilt by its caller rather than returned beside it.
-    ///
-    /// # Safety
-    /// `raw` is non-null and [`Io::of`] accepted it; its contract holds.
-    #[cfg(feature = "nonblocking")]
-    pub(crate) unsafe fn of_checked(raw: *const umqtt_io) -> Io<'a> {
-        // SAFETY: non-null, valid for `'a` (the contract).
-        Io {
-            raw: unsafe { &*raw },
-        }
-    }
-
     /// The stream and every buffer, borrowed from `self` (a null optional
     /// buffer is empty).
     fn parts(&mut self) -> Parts<'_> {

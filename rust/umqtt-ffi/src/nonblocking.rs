@@ -1,4 +1,4 @@
-//! The non-blocking entry points (`umqtt_client_nb_*`, and the blocking
+//! The non-blocking entry points (`umqtt_client_nb_*`, and connect,
 //! publish and subscribe with `io_timeout` [`UMQTT_QUEUE`]), for callers
 //! that wait on the stream themselves (the asyncio client `mqtt_as`).
 //!
@@ -22,8 +22,8 @@ use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::EncodeError;
 
 use crate::client::{
-    close_delivery, publish_packet, read_connack, receive_in, start_connect, track_publish,
-    tracked_request, umqtt_connect_options, umqtt_message, Request,
+    close_delivery, publish_packet, read_connack, receive_in, track_publish, tracked_request,
+    umqtt_message, Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
@@ -59,7 +59,7 @@ pub(crate) fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>
 }
 
 /// Appends `packet` to the transmit queue.
-fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
+pub(crate) fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
     let len = encode_tail(c, io, packet)?;
     c.queue().append(len);
     Ok(())
@@ -77,28 +77,6 @@ fn queue_acks(c: &mut Engine, io: &mut Io<'_>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Encodes CONNECT into the (emptied) transmit queue and starts a new
-/// connection on the attached stream; [`umqtt_client_nb_flush`] sends it
-/// and [`umqtt_client_nb_connack`] reads the answer.
-///
-/// # Safety
-/// `client` initialised; `io` and `options` valid for the call.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_connect(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        start_connect(client, io, options).and_then(|packet| {
-            // SAFETY: `start_connect` checked both.
-            let (c, mut io) = (&mut (*client).engine, Io::of_checked(io));
-            enqueue(c, &mut io, &packet)
-        })
-    })
 }
 
 /// Reads the CONNACK if it has arrived. `*done` is false while it has not
@@ -221,12 +199,12 @@ pub(crate) unsafe fn queue_publish(
     Ok(())
 }
 
-/// `io_timeout` of [`crate::umqtt_client_publish`] and
-/// [`crate::umqtt_client_subscribe`] that queues the packet instead of
-/// sending it, as the other non-blocking calls do (`WouldBlock` when the
-/// queue has no room now, `BufferTooSmall` when it never has); its `pid`
-/// goes in flight once it is queued. (One entry point for both ways:
-/// they share their code.)
+/// `io_timeout` of [`crate::umqtt_client_connect`],
+/// [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
+/// that queues the packet instead of sending it, as the other non-blocking
+/// calls do (`WouldBlock` when the queue has no room now, `BufferTooSmall`
+/// when it never has); a `pid` goes in flight once it is queued. (One
+/// entry point for both ways: they share their code.)
 pub const UMQTT_QUEUE: i32 = i32::MIN;
 
 /// The non-blocking half of [`crate::umqtt_client_subscribe`] (one entry

@@ -82,7 +82,17 @@ fn nb_connect_and_connack() {
     let options = options(b"nb", true);
     let io = h.io();
     assert_eq!(
-        unsafe { umqtt_client_nb_connect(h.c(), &io, &options) },
+        unsafe {
+            umqtt_client_connect(
+                h.c(),
+                &io,
+                &options,
+                UMQTT_QUEUE,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        },
         umqtt_status::Ok
     );
     assert_eq!(nb_flush(&mut h).0, umqtt_status::Ok);
