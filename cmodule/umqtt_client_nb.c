@@ -44,26 +44,26 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
-    bool done = false;
     uint8_t session_present = 0, return_code = 0;
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code,
+    umqtt_status st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
         &connack_props);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_nb_connack(self->engine, &grown, &done, &session_present, &return_code, &connack_props);
+        st = umqtt_client_connect(self->engine, &grown, NULL, UMQTT_QUEUE, &session_present, &return_code,
+            &connack_props);
     }
-    if (!done && st == UMQTT_STATUS_OK) {
+    if (st == UMQTT_STATUS_TIMEOUT) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
     umqtt_body_t body = umqtt_rx_take(self);
-    if (UMQTT_IS_V5(self) && ((st == UMQTT_STATUS_OK && done) || st == UMQTT_STATUS_CONNACK_REFUSED)) {
+    if (UMQTT_IS_V5(self) && (st == UMQTT_STATUS_OK || st == UMQTT_STATUS_CONNACK_REFUSED)) {
         umqtt_store_connack(self, connack_props);
     }
     umqtt_body_free(&body);
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
-    return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
+    return MP_OBJ_NEW_SMALL_INT(session_present);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
 

@@ -370,12 +370,15 @@ void umqtt_client_reset(umqtt_client *client);
 //
 // With `options` null, continues a call that returned `NeedBuffer` (a
 // CONNACK larger than the receive buffer): reads the rest of the CONNACK
-// into `io`'s buffer, within `io_timeout`, with the same outputs. With
-// `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), encodes CONNECT
-// into the (emptied) transmit queue and starts a new connection on the
-// attached stream, and returns: `umqtt_client_nb_flush` sends it and
-// `umqtt_client_nb_connack` reads the answer (the outputs are not
-// written). (One entry point for the three: they share their code.)
+// into `io`'s buffer, within `io_timeout`, with the same outputs.
+//
+// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), nothing
+// waits: with `options`, encodes CONNECT into the (emptied) transmit
+// queue and starts a new connection on the attached stream (the outputs
+// are not written; `umqtt_client_nb_flush` sends it); with `options`
+// null, reads the CONNACK if it has arrived: `Timeout` while it has not
+// (wait for readability and call again; a partial CONNACK is kept), else
+// as above. (One entry point for the four: they share their code.)
 //
 // # Safety
 // `client` initialised; `io` and `options` (unless null) valid for the
@@ -518,23 +521,6 @@ void umqtt_client_set_keepalive(umqtt_client *client,
 umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client,
                                             bool check_dead,
                                             int32_t *wait_ms);
-
-#if defined(UMQTT_NONBLOCKING)
-// Reads the CONNACK if it has arrived. `*done` is false while it has not
-// (wait for readability and call again); once true, `*session_present`
-// is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
-// `*connack_properties` the MQTT 5 properties, as for
-// [`crate::umqtt_client_connect`].
-//
-// # Safety
-// `client` initialised; `io` valid for the call; outputs null or writable.
-umqtt_status umqtt_client_nb_connack(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     bool *done,
-                                     uint8_t *session_present,
-                                     uint8_t *return_code,
-                                     umqtt_bytes *connack_properties);
-#endif
 
 #if defined(UMQTT_NONBLOCKING)
 // Writes as much of the transmit queue as the stream takes now, after

@@ -86,12 +86,15 @@ pub struct umqtt_message {
 ///
 /// With `options` null, continues a call that returned `NeedBuffer` (a
 /// CONNACK larger than the receive buffer): reads the rest of the CONNACK
-/// into `io`'s buffer, within `io_timeout`, with the same outputs. With
-/// `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), encodes CONNECT
-/// into the (emptied) transmit queue and starts a new connection on the
-/// attached stream, and returns: `umqtt_client_nb_flush` sends it and
-/// `umqtt_client_nb_connack` reads the answer (the outputs are not
-/// written). (One entry point for the three: they share their code.)
+/// into `io`'s buffer, within `io_timeout`, with the same outputs.
+///
+/// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), nothing
+/// waits: with `options`, encodes CONNECT into the (emptied) transmit
+/// queue and starts a new connection on the attached stream (the outputs
+/// are not written; `umqtt_client_nb_flush` sends it); with `options`
+/// null, reads the CONNACK if it has arrived: `Timeout` while it has not
+/// (wait for readability and call again; a partial CONNACK is kept), else
+/// as above. (One entry point for the four: they share their code.)
 ///
 /// # Safety
 /// `client` initialised; `io` and `options` (unless null) valid for the
@@ -124,6 +127,12 @@ unsafe fn connect(
     let queue = io_timeout == crate::UMQTT_QUEUE;
     #[cfg(not(feature = "nonblocking"))]
     let queue = false;
+    // The non-blocking CONNACK: read if it has come (`Timeout`: not yet).
+    #[cfg(feature = "nonblocking")]
+    if queue && options.is_null() {
+        c.usable()?;
+        return read_connack(c, &mut io, Deadline::after(0), 0, outputs);
+    }
     let packet = if options.is_null() && !queue {
         None // resumed: the CONNECT has gone
     } else {
@@ -166,7 +175,7 @@ fn await_connack(
 /// paths): `Timeout` if it has not come (also mid-packet), the connection
 /// left to the caller; the return code and MQTT 5 properties are written
 /// out (also on a refusal), then the session-present flag.
-pub(crate) fn read_connack(
+fn read_connack(
     c: &mut Engine,
     io: &mut Io<'_>,
     first: Deadline,

@@ -22,8 +22,8 @@ use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::EncodeError;
 
 use crate::client::{
-    close_delivery, publish_packet, read_connack, receive_in, track_publish, tracked_request,
-    umqtt_message, Request,
+    close_delivery, publish_packet, receive_in, track_publish, tracked_request, umqtt_message,
+    Request,
 };
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
@@ -77,46 +77,6 @@ fn queue_acks(c: &mut Engine, io: &mut Io<'_>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Reads the CONNACK if it has arrived. `*done` is false while it has not
-/// (wait for readability and call again); once true, `*session_present`
-/// is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
-/// `*connack_properties` the MQTT 5 properties, as for
-/// [`crate::umqtt_client_connect`].
-///
-/// # Safety
-/// `client` initialised; `io` valid for the call; outputs null or writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_connack(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    done: *mut bool,
-    session_present: *mut u8,
-    return_code: *mut u8,
-    connack_properties: *mut umqtt_bytes,
-) -> umqtt_status {
-    let outputs = (session_present, return_code, connack_properties);
-    // SAFETY: forwarded contract.
-    result_status(unsafe { nb_connack(client, io, done, outputs) })
-}
-
-unsafe fn nb_connack(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    done: *mut bool,
-    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
-    write_ptr(done, false);
-    match read_connack(c, &mut io, Deadline::after(0), 0, outputs) {
-        Err(Error::Timeout) => Ok(()),
-        result => {
-            write_ptr(done, result.is_ok());
-            result
-        }
-    }
 }
 
 /// Writes as much of the transmit queue as the stream takes now, after
