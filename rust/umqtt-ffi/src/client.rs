@@ -123,10 +123,7 @@ unsafe fn connect(
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
-    #[cfg(feature = "nonblocking")]
-    let queue = io_timeout == crate::UMQTT_QUEUE;
-    #[cfg(not(feature = "nonblocking"))]
-    let queue = false;
+    let queue = queues(io_timeout);
     // The non-blocking CONNACK: read if it has come (`Timeout`: not yet).
     #[cfg(feature = "nonblocking")]
     if queue && options.is_null() {
@@ -319,9 +316,7 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
-// Shared: out of line when both call it.
-#[cfg_attr(feature = "nonblocking", inline(never))]
-pub(crate) unsafe fn publish_packet<'a>(
+unsafe fn publish_packet<'a>(
     c: &Engine,
     m: &'a umqtt_message,
     detail: *mut u8,
@@ -334,9 +329,7 @@ pub(crate) unsafe fn publish_packet<'a>(
 
 /// Puts a QoS 1/2 publish's id in flight until `ack_timeout` (blocking and
 /// non-blocking paths), as [`Client::track_publish`].
-// Shared: out of line when both call it.
-#[cfg_attr(feature = "nonblocking", inline(never))]
-pub(crate) fn track_publish(
+fn track_publish(
     c: &mut Engine,
     publish: &Publish<'_>,
     ack_timeout: i32,
@@ -387,27 +380,35 @@ unsafe fn publish(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
-    #[cfg(feature = "nonblocking")]
-    if io_timeout == crate::UMQTT_QUEUE {
-        // SAFETY: forwarded contract.
-        return unsafe {
-            crate::nonblocking::queue_publish(client, io, message, ack_timeout, detail)
-        };
-    }
+    // The non-blocking publish queues the PUBLISH; its bookkeeping is done
+    // only once it is queued.
+    let queue = queues(io_timeout);
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
+    let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
-        Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
-        None => {
+        Some(packet) if !queue => (packet, Tracking::None), // QoS 0: nothing to track
+        _ => {
             // SAFETY: forwarded contract.
             let packet = unsafe { publish_packet(c, message, detail) }?;
+            // Queued, it is encoded first: a refusal leaves the session unchanged.
+            #[cfg(feature = "nonblocking")]
+            let queued = match queue {
+                true => crate::nonblocking::encode_tail(c, &mut io, &Outgoing::Publish(packet))?,
+                false => 0,
+            };
             let Some(tracking) = track_publish(c, &packet.publish, ack_timeout)? else {
                 return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
             };
+            // Nothing can fail after the tracking: no undo.
+            #[cfg(feature = "nonblocking")]
+            if queue {
+                c.queue().append(queued);
+                return Ok(());
+            }
             (packet, tracking)
         }
     };
@@ -493,7 +494,7 @@ pub const UMQTT_UNSUBSCRIBE: u8 = 255;
 
 /// A SUBSCRIBE (filter, `Some(options)`) or UNSUBSCRIBE (filter, `None`)
 /// of one filter, as [`Client::prepare_request`] takes it.
-pub(crate) type Request = (umqtt_bytes, Option<u8>);
+type Request = (umqtt_bytes, Option<u8>);
 
 /// The packet of `request`, prepared by the engine, encoded at the start
 /// of the transmit buffer's free room (blocking and non-blocking paths),
@@ -502,9 +503,7 @@ pub(crate) type Request = (umqtt_bytes, Option<u8>);
 ///
 /// # Safety
 /// The byte strings are valid for the call.
-// Shared: out of line when both call it.
-#[cfg_attr(feature = "nonblocking", inline(never))]
-pub(crate) unsafe fn tracked_request(
+unsafe fn tracked_request(
     c: &mut Engine,
     io: &mut Io<'_>,
     (request, properties, pid): (Request, umqtt_bytes, u16),
@@ -536,18 +535,18 @@ unsafe fn request_ack(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
-    #[cfg(feature = "nonblocking")]
-    if io_timeout == crate::UMQTT_QUEUE {
-        // SAFETY: forwarded contract.
-        return unsafe {
-            crate::nonblocking::queue_request(client, io, request, ack_timeout, detail)
-        };
-    }
+    let queue = queues(io_timeout);
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
+    let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
     // SAFETY: forwarded contract.
     let len = unsafe { tracked_request(c, &mut io, request, ack_timeout, detail) }?;
+    // Nothing can fail after the tracking: no undo.
+    #[cfg(feature = "nonblocking")]
+    if queue {
+        c.queue().append(len);
+        return Ok(());
+    }
     if let Err(status) = io.send_tx(0, len, &mut deadline) {
         // A request's id is always new (`tracked_request` checked it).
         if let Some(pid) = Pid::new(request.2) {
@@ -846,6 +845,42 @@ pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8,
     // SAFETY: forwarded contract.
     if let (Ok(c), Ok(qos_pid)) = (unsafe { client_mut(client) }, qos_pid_of(qos, pid)) {
         c.forget(qos_pid);
+    }
+}
+
+/// Whether `io_timeout` is [`crate::UMQTT_QUEUE`]: a non-blocking call,
+/// which queues its packet (never without the non-blocking calls).
+fn queues(io_timeout: i32) -> bool {
+    #[cfg(feature = "nonblocking")]
+    {
+        io_timeout == crate::UMQTT_QUEUE
+    }
+    #[cfg(not(feature = "nonblocking"))]
+    {
+        let _ = io_timeout;
+        false
+    }
+}
+
+/// The client and the call's stream and buffers: [`usable_client`] for a
+/// call that `queue`s its packet, else [`sending_client`].
+///
+/// # Safety
+/// As [`usable_client`].
+#[inline(always)]
+unsafe fn calling_client<'a>(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    queue: bool,
+    deadline: &mut Deadline,
+) -> Result<(&'a mut Engine, Io<'a>)> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        if queue {
+            usable_client(client, io)
+        } else {
+            sending_client(client, io, deadline)
+        }
     }
 }
 

@@ -21,15 +21,12 @@ use crate::Error;
 use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::EncodeError;
 
-use crate::client::{
-    close_delivery, publish_packet, receive_in, track_publish, tracked_request, umqtt_message,
-    Request,
-};
+use crate::client::{close_delivery, receive_in};
 use crate::driver::{encode_status, Deadline, Io};
 use crate::port::now;
 use crate::{
-    client_mut, client_ref, result_status, umqtt_bytes, umqtt_client, umqtt_event, umqtt_io,
-    umqtt_status, usable_client, write_ptr, Result,
+    client_mut, client_ref, result_status, umqtt_client, umqtt_event, umqtt_io, umqtt_status,
+    usable_client, write_ptr, Result,
 };
 
 type Engine = Client<Grown>;
@@ -124,41 +121,6 @@ pub unsafe extern "C" fn umqtt_client_nb_pending(client: *const umqtt_client) ->
     unsafe { client_ref(client) }.map_or(0, |c| c.queue_pending())
 }
 
-/// The non-blocking half of [`crate::umqtt_client_publish`]
-/// ([`UMQTT_QUEUE`]): queues the PUBLISH; the bookkeeping of the blocking
-/// publish (start or, with `dup`, resend the `pid`; MQTT 5: the broker's
-/// limits, `*detail`) is done only once it is queued. `WouldBlock`: no room
-/// now; `BufferTooSmall`: larger than the transmit buffer.
-///
-/// # Safety
-/// As [`crate::umqtt_client_publish`].
-pub(crate) unsafe fn queue_publish(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    message: *const umqtt_message,
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
-    // SAFETY: forwarded contract.
-    let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
-    // SAFETY: forwarded contract.
-    let packet = Outgoing::Publish(unsafe { publish_packet(c, message, detail) }?);
-    // Encoded first: a refusal leaves the session unchanged.
-    let len = encode_tail(c, &mut io, &packet)?;
-    // Read back from the packet, not copied beside it (the check folds away).
-    let Outgoing::Publish(publish) = &packet else {
-        return Err(Error::Internal);
-    };
-    // Nothing can fail after the tracking: no undo.
-    if track_publish(c, &publish.publish, ack_timeout)?.is_none() {
-        return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
-    }
-    c.queue().append(len);
-    Ok(())
-}
-
 /// `io_timeout` of [`crate::umqtt_client_connect`],
 /// [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
 /// that queues the packet instead of sending it, as the other non-blocking
@@ -166,27 +128,6 @@ pub(crate) unsafe fn queue_publish(
 /// when it never has); a `pid` goes in flight once it is queued. (One
 /// entry point for both ways: they share their code.)
 pub const UMQTT_QUEUE: i32 = i32::MIN;
-
-/// The non-blocking half of [`crate::umqtt_client_subscribe`] (one entry
-/// point for both: they share their code).
-///
-/// # Safety
-/// As [`crate::umqtt_client_subscribe`].
-pub(crate) unsafe fn queue_request(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    request: (Request, umqtt_bytes, u16),
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
-    // SAFETY: forwarded contract.
-    let len = unsafe { tracked_request(c, &mut io, request, ack_timeout, detail) }?;
-    // Nothing can fail after the tracking: no undo.
-    c.queue().append(len);
-    Ok(())
-}
 
 /// Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
 ///
