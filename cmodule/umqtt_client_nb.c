@@ -188,7 +188,7 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_status st;
     for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
         umqtt_io io = umqtt_io_of(self);
-        st = umqtt_client_nb_receive(self->engine, &io, &ev);
+        st = umqtt_client_receive(self->engine, &io, 0, UMQTT_QUEUE, &ev);
         if (st != UMQTT_STATUS_NEED_BUFFER) {
             break;
         }

@@ -20,8 +20,9 @@
 // [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
 // that queues the packet instead of sending it, as the other non-blocking
 // calls do (`WouldBlock` when the queue has no room now, `BufferTooSmall`
-// when it never has); a `pid` goes in flight once it is queued. (One
-// entry point for both ways: they share their code.)
+// when it never has); a `pid` goes in flight once it is queued. Of
+// [`crate::umqtt_client_receive`]: reads without waiting, acks queued.
+// (One entry point for both ways: they share their code.)
 #define UMQTT_QUEUE INT32_MIN
 #endif
 
@@ -470,6 +471,12 @@ umqtt_status umqtt_client_control(umqtt_client *client,
 // connection changed since it was reported. (One entry point for both:
 // they share their checks.)
 //
+// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls;
+// `first_byte_timeout` 0), nothing waits: `Ok` with `event->kind == None`
+// when no complete packet is there, `Timeout` when one has started but not
+// finished (it is kept; the next call continues it); nothing is sent, the
+// acks owed wait for `umqtt_client_nb_flush`.
+//
 // # Safety
 // `client` initialised; `io` valid for the call; `event` writable (and,
 // with `UMQTT_ACCEPT`, what the receive wrote there).
@@ -549,19 +556,7 @@ umqtt_status umqtt_client_nb_control(umqtt_client *client, const umqtt_io *io, b
 #endif
 
 #if defined(UMQTT_NONBLOCKING)
-// Handles at most one incoming packet without waiting. `Ok` with
-// `event->kind == None` when no complete packet is there; `Timeout` when
-// a packet has started but not finished (it is kept; the next call
-// continues it). Acks are queued, not sent: call
-// [`umqtt_client_nb_flush`].
-//
-// # Safety
-// `client` initialised; `io` valid for the call; `event` writable.
-umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, umqtt_event *event);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
-// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
+// The message a receive with [`UMQTT_QUEUE`] reported with `qos` and `pid`
 // has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
 // next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 //

@@ -630,6 +630,12 @@ unsafe fn send_simple(
 /// connection changed since it was reported. (One entry point for both:
 /// they share their checks.)
 ///
+/// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls;
+/// `first_byte_timeout` 0), nothing waits: `Ok` with `event->kind == None`
+/// when no complete packet is there, `Timeout` when one has started but not
+/// finished (it is kept; the next call continues it); nothing is sent, the
+/// acks owed wait for `umqtt_client_nb_flush`.
+///
 /// # Safety
 /// `client` initialised; `io` valid for the call; `event` writable (and,
 /// with `UMQTT_ACCEPT`, what the receive wrote there).
@@ -674,11 +680,16 @@ unsafe fn receive_or_accept(
     }
     // With the queue, the `sending_client` every blocking call shares
     // (20 B smaller on rv32); without, its checks on the `c` above (110 B).
+    // `UMQTT_QUEUE`: the non-blocking receive, which waits for nothing.
+    #[cfg(feature = "nonblocking")]
+    let queue = queues(io_timeout);
     #[cfg(feature = "nonblocking")]
     let mut deadline = Deadline::after(io_timeout);
     #[cfg(feature = "nonblocking")]
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
+    let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
+    #[cfg(feature = "nonblocking")]
+    let io_timeout = if queue { 0 } else { io_timeout };
     #[cfg(not(feature = "nonblocking"))]
     #[cfg_attr(not(feature = "qos2"), allow(unused_mut, unused_variables))]
     let (mut deadline, mut io) = {
@@ -695,6 +706,11 @@ unsafe fn receive_or_accept(
         (Deadline::after(first_byte_timeout), io_timeout),
         event,
     )?;
+    // Queued: the acks wait for `umqtt_client_nb_flush`.
+    #[cfg(feature = "nonblocking")]
+    if queue {
+        return Ok(());
+    }
     // Without QoS 2 and the non-blocking calls the only ack is a
     // PUBACK, which the `UMQTT_ACCEPT` call sends at once (or breaks
     // the link): there is no queue (see `flush_acks`).
@@ -715,7 +731,9 @@ pub const UMQTT_ACCEPT: i32 = i32::MIN;
 /// Reads and handles at most one packet (blocking and non-blocking paths)
 /// and writes its event to `event` (without a packet: `None`); acks the
 /// session queues are left for the caller to send.
-pub(crate) fn receive_in(
+// Out of line: the receive itself, whatever called it.
+#[cfg_attr(feature = "nonblocking", inline(never))]
+fn receive_in(
     c: &mut Engine,
     io: &mut Io<'_>,
     (first, io_timeout): (Deadline, i32),

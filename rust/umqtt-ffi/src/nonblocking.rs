@@ -1,6 +1,6 @@
 //! The non-blocking entry points (`umqtt_client_nb_*`, and connect,
-//! publish and subscribe with `io_timeout` [`UMQTT_QUEUE`]), for callers
-//! that wait on the stream themselves (the asyncio client `mqtt_as`).
+//! publish, subscribe and receive with `io_timeout` [`UMQTT_QUEUE`]), for
+//! callers that wait on the stream themselves (the asyncio client `mqtt_as`).
 //!
 //! No call here waits. Outgoing packets are encoded into the engine's
 //! transmit queue (`umqtt_core::client::TxQueue`), which lives in the
@@ -21,12 +21,12 @@ use crate::Error;
 use umqtt_core::client::{Client, Outgoing, QueueError};
 use umqtt_core::EncodeError;
 
-use crate::client::{close_delivery, receive_in};
-use crate::driver::{encode_status, Deadline, Io};
+use crate::client::close_delivery;
+use crate::driver::{encode_status, Io};
 use crate::port::now;
 use crate::{
-    client_mut, client_ref, result_status, umqtt_client, umqtt_event, umqtt_io, umqtt_status,
-    usable_client, write_ptr, Result,
+    client_mut, client_ref, result_status, umqtt_client, umqtt_io, umqtt_status, usable_client,
+    write_ptr, Result,
 };
 
 type Engine = Client<Grown>;
@@ -125,8 +125,9 @@ pub unsafe extern "C" fn umqtt_client_nb_pending(client: *const umqtt_client) ->
 /// [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
 /// that queues the packet instead of sending it, as the other non-blocking
 /// calls do (`WouldBlock` when the queue has no room now, `BufferTooSmall`
-/// when it never has); a `pid` goes in flight once it is queued. (One
-/// entry point for both ways: they share their code.)
+/// when it never has); a `pid` goes in flight once it is queued. Of
+/// [`crate::umqtt_client_receive`]: reads without waiting, acks queued.
+/// (One entry point for both ways: they share their code.)
 pub const UMQTT_QUEUE: i32 = i32::MIN;
 
 /// Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
@@ -156,31 +157,7 @@ pub unsafe extern "C" fn umqtt_client_nb_control(
     })
 }
 
-/// Handles at most one incoming packet without waiting. `Ok` with
-/// `event->kind == None` when no complete packet is there; `Timeout` when
-/// a packet has started but not finished (it is kept; the next call
-/// continues it). Acks are queued, not sent: call
-/// [`umqtt_client_nb_flush`].
-///
-/// # Safety
-/// `client` initialised; `io` valid for the call; `event` writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_receive(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    event: *mut umqtt_event,
-) -> umqtt_status {
-    if event.is_null() {
-        return umqtt_status::InvalidArgument;
-    }
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        usable_client(client, io)
-            .and_then(|(c, mut io)| receive_in(c, &mut io, (Deadline::after(0), 0), event))
-    })
-}
-
-/// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
+/// The message a receive with [`UMQTT_QUEUE`] reported with `qos` and `pid`
 /// has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
 /// next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 ///

@@ -64,7 +64,7 @@ fn nb_receive_accept_queues_the_ack() {
     let io = h.io();
     let mut ev = umqtt_event::NONE;
     assert_eq!(
-        unsafe { umqtt_client_nb_receive(h.c(), &io, &mut ev) },
+        unsafe { umqtt_client_receive(h.c(), &io, 0, UMQTT_QUEUE, &mut ev) },
         umqtt_status::Ok
     );
     assert_eq!(ev.kind, umqtt_event_kind::Message);
