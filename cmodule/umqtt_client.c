@@ -400,7 +400,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
 // callbacks run, acks and expired pids free slots -- for at most
 // socket_timeout, then MQTTException(EINFLIGHT).
 static void umqtt_make_room(umqtt_client_obj_t *self) {
-    size_t capacity = umqtt_client_pending_capacity();
+    size_t capacity = UMQTT_PENDING_CAPACITY;
     if (umqtt_client_pending_len(self->engine) < capacity) {
         return;
     }

@@ -26,6 +26,12 @@
 #define UMQTT_QUEUE INT32_MIN
 #endif
 
+// How many exchanges may be in flight at once: the size of the in-flight
+// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
+// A constant in the header, not a call: the engine's `DEFAULT_CAPACITY`
+// (kept equal by the assertion after it).
+#define UMQTT_PENDING_CAPACITY 32
+
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
   // Success.
@@ -571,10 +577,6 @@ umqtt_status umqtt_client_nb_accept(umqtt_client *client, uint8_t qos, uint16_t 
 // # Safety
 // `client` initialised; `pid` writable.
 bool umqtt_client_poll_expired(umqtt_client *client, uint16_t *pid);
-
-// How many exchanges may be in flight at once: the size of the in-flight
-// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
-size_t umqtt_client_pending_capacity(void);
 
 // How many exchanges are in flight.
 //

@@ -55,10 +55,10 @@ pub unsafe extern "C" fn umqtt_client_poll_expired(
 
 /// How many exchanges may be in flight at once: the size of the in-flight
 /// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
-#[no_mangle]
-pub extern "C" fn umqtt_client_pending_capacity() -> usize {
-    DEFAULT_CAPACITY
-}
+/// A constant in the header, not a call: the engine's `DEFAULT_CAPACITY`
+/// (kept equal by the assertion after it).
+pub const UMQTT_PENDING_CAPACITY: usize = 32;
+const _: () = assert!(UMQTT_PENDING_CAPACITY == DEFAULT_CAPACITY);
 
 /// How many exchanges are in flight.
 ///

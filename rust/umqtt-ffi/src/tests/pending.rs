@@ -26,7 +26,7 @@ fn insert_get_remove_like_a_dict() {
 fn the_table_holds_capacity_entries() {
     let mut h = Harness::connected(256, 64);
     let c = h.c();
-    let cap = umqtt_client_pending_capacity();
+    let cap = UMQTT_PENDING_CAPACITY;
     for n in 1..=cap as u16 {
         h.room();
         assert_eq!(
@@ -82,7 +82,7 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
         umqtt_status::Ok
     );
     assert_eq!(pid, 1, "after 65535 comes 1");
-    for n in 4..=umqtt_client_pending_capacity() as u16 + 2 {
+    for n in 4..=UMQTT_PENDING_CAPACITY as u16 + 2 {
         h.room();
         unsafe { umqtt_client_pending_insert(c, n, 0) };
     }
