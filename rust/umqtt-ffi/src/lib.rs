@@ -417,41 +417,42 @@ impl umqtt_event {
             properties: umqtt_bytes::of(incoming.properties.as_bytes()),
             ..umqtt_event::NONE
         };
-        let (kind, pid, codes) = match incoming.received {
+        // The kind by the variant alone, the fields by their shape: one
+        // arm for the variants that share one.
+        ev.kind = match incoming.received {
+            Received::Message(_) => umqtt_event_kind::Message,
+            #[cfg(feature = "qos2")]
+            Received::Duplicate(_) => umqtt_event_kind::Duplicate,
+            Received::Delivered { .. } => umqtt_event_kind::Delivered,
+            Received::Subscribed { .. } => umqtt_event_kind::Subscribed,
+            Received::SubscribeFailed { .. } => umqtt_event_kind::SubscribeFailed,
+            Received::Unsubscribed { .. } => umqtt_event_kind::Unsubscribed,
+            Received::UnsubscribeFailed { .. } => umqtt_event_kind::UnsubscribeFailed,
+            Received::Refused { .. } => umqtt_event_kind::Refused,
+            Received::Disconnected => umqtt_event_kind::Disconnected,
+            Received::Pong => umqtt_event_kind::Pong,
+            Received::UnknownAck { .. } => umqtt_event_kind::UnknownAck,
+            Received::Other { .. } => umqtt_event_kind::Other,
+        };
+        let (pid, codes) = match incoming.received {
             #[cfg(not(feature = "qos2"))]
-            Received::Message(publish) => {
-                (umqtt_event_kind::Message, ev.set_message(&publish), &[][..])
-            }
+            Received::Message(publish) => (ev.set_message(&publish), &[][..]),
             #[cfg(feature = "qos2")]
             Received::Message(publish) | Received::Duplicate(publish) => {
-                let kind = if matches!(incoming.received, Received::Message(_)) {
-                    umqtt_event_kind::Message
-                } else {
-                    umqtt_event_kind::Duplicate
-                };
-                (kind, ev.set_message(&publish), &[][..])
+                (ev.set_message(&publish), &[][..])
             }
             Received::Delivered { pid, qos } => {
                 ev.qos = qos.as_u8();
-                (umqtt_event_kind::Delivered, Some(pid), &[][..])
+                (Some(pid), &[][..])
             }
-            Received::Subscribed { pid, codes } => (umqtt_event_kind::Subscribed, Some(pid), codes),
-            Received::SubscribeFailed { pid, codes } => {
-                (umqtt_event_kind::SubscribeFailed, Some(pid), codes)
-            }
-            Received::Unsubscribed { pid, codes } => {
-                (umqtt_event_kind::Unsubscribed, Some(pid), codes)
-            }
-            Received::UnsubscribeFailed { pid, codes } => {
-                (umqtt_event_kind::UnsubscribeFailed, Some(pid), codes)
-            }
-            Received::Refused { pid } => (umqtt_event_kind::Refused, Some(pid), &[][..]),
-            Received::Disconnected => (umqtt_event_kind::Disconnected, None, &[][..]),
-            Received::Pong => (umqtt_event_kind::Pong, None, &[][..]),
-            Received::UnknownAck { pid } => (umqtt_event_kind::UnknownAck, Some(pid), &[][..]),
-            Received::Other { pid } => (umqtt_event_kind::Other, pid, &[][..]),
+            Received::Subscribed { pid, codes }
+            | Received::SubscribeFailed { pid, codes }
+            | Received::Unsubscribed { pid, codes }
+            | Received::UnsubscribeFailed { pid, codes } => (Some(pid), codes),
+            Received::Refused { pid } | Received::UnknownAck { pid } => (Some(pid), &[][..]),
+            Received::Other { pid } => (pid, &[][..]),
+            Received::Disconnected | Received::Pong => (None, &[][..]),
         };
-        ev.kind = kind;
         ev.pid = pid.map_or(0, Pid::get);
         // Only MQTT 5's are read (the C glue: MQTT 3 refuses with 0x80 alone).
         if cfg!(feature = "mqtt5") {
