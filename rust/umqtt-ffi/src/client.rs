@@ -676,7 +676,7 @@ unsafe fn receive_or_accept(
         // SAFETY: `event` is what the receive wrote; its plain fields only.
         let (qos, pid) = unsafe { ((*event).qos, (*event).pid) };
         // SAFETY: forwarded contract.
-        return unsafe { accept(c, io, qos, pid, io_timeout) };
+        return unsafe { accept(c, (client, io), qos, pid, io_timeout) };
     }
     // With the queue, the `sending_client` every blocking call shares
     // (20 B smaller on rv32); without, its checks on the `c` above (110 B).
@@ -795,11 +795,16 @@ pub unsafe extern "C" fn umqtt_client_pending_body(
 /// [`umqtt_client_receive`], `UMQTT_ACCEPT`).
 ///
 /// # Safety
-/// `io` valid for the call.
+/// `c` is `client`'s engine, not used after the call; `io` valid for the
+/// call.
 #[inline(always)]
 unsafe fn accept(
     c: &mut Engine,
-    io: *const umqtt_io,
+    #[cfg_attr(
+        not(any(feature = "qos2", feature = "nonblocking")),
+        allow(unused_variables)
+    )]
+    (client, io): (*mut umqtt_client, *const umqtt_io),
     qos: u8,
     pid: u16,
     io_timeout: i32,
@@ -822,10 +827,11 @@ unsafe fn accept(
         if !close_delivery(c, qos, pid)? {
             return Ok(());
         }
-        // SAFETY: forwarded contract.
-        let mut io = unsafe { io_of(io) }?;
         let mut deadline = Deadline::after(io_timeout);
-        send_queued(c, &mut io, &mut deadline)?;
+        // The checks and the queue every blocking call shares (the link is
+        // usable: `close_delivery` checked it).
+        // SAFETY: forwarded contract (`c` is not used again).
+        let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
         flush_acks(c, &mut io, &mut deadline)
     }
 }
