@@ -415,7 +415,7 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
     *limit = 0;
     #if defined(UMQTT_NONBLOCKING)
     if (queued) {
-        return umqtt_client_nb_publish(self->engine, &io, &m, ack_timeout, limit);
+        return umqtt_client_publish(self->engine, &io, &m, ack_timeout, UMQTT_QUEUE, limit);
     }
     #endif
     UMQTT_LEND_STACK(io);
@@ -433,7 +433,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
 // callbacks run, acks and expired pids free slots -- for at most
 // socket_timeout, then MQTTException(EINFLIGHT).
 static void umqtt_make_room(umqtt_client_obj_t *self) {
-    size_t capacity = umqtt_client_pending_capacity();
+    size_t capacity = UMQTT_PENDING_CAPACITY;
     if (umqtt_client_pending_len(self->engine) < capacity) {
         return;
     }
@@ -605,7 +605,6 @@ static
 mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
     bool unsubscribe = options == UMQTT_UNSUBSCRIBE;
     #if defined(UMQTT_NONBLOCKING)
-    MP_STATIC_ASSERT(UMQTT_UNSUBSCRIBE == UMQTT_NB_UNSUBSCRIBE);  // the engine's marker
     bool queued = pid_in != MP_OBJ_NULL;
     #else
     const bool queued = false;
@@ -640,14 +639,13 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
     uint8_t limit = 0;
     #if defined(UMQTT_NONBLOCKING)
     if (queued) {
-        umqtt_status st = umqtt_client_nb_subscribe(self->engine, &io, t, options, block, pid,
-            UMQTT_PORT_FOREVER, &limit);
+        umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid,
+            UMQTT_PORT_FOREVER, UMQTT_QUEUE, &limit);
         return umqtt_nb_queued(self, st, limit);
     }
     #endif
-    umqtt_status st = unsubscribe
-        ? umqtt_client_unsubscribe(self->engine, &io, t, block, pid, ack_timeout, io_timeout)
-        : umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout, &limit);
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout,
+        &limit);
     umqtt_tx_release(self);
     // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
@@ -686,7 +684,7 @@ static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     int32_t io_timeout = umqtt_io_timeout(self, false);
     umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_ping(self->engine, &io, io_timeout));
+    umqtt_check_io(self, umqtt_client_control(self->engine, &io, false, 0, (umqtt_bytes){NULL, 0}, io_timeout));
     umqtt_owner_store(self, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return mp_const_none;
 }
@@ -714,7 +712,7 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
     #endif
     if (self->port.stream != MP_OBJ_NULL) {
         umqtt_io io = umqtt_io_of(self);
-        umqtt_status st = umqtt_client_disconnect(self->engine, &io, (uint8_t)reason, block, io_timeout);
+        umqtt_status st = umqtt_client_control(self->engine, &io, true, (uint8_t)reason, block, io_timeout);
         umqtt_tx_release(self);
         if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
             umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error

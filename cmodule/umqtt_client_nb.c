@@ -33,22 +33,22 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     umqtt_io io = umqtt_io_of(self);
-    bool done = false;
     uint8_t session_present = 0, return_code = 0;
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_nb_connack(self->engine, &io, &done, &session_present, &return_code,
+    umqtt_status st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
         &connack_props);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_nb_connack(self->engine, &grown, &done, &session_present, &return_code, &connack_props);
+        st = umqtt_client_connect(self->engine, &grown, NULL, UMQTT_QUEUE, &session_present, &return_code,
+            &connack_props);
     }
-    if (!done && st == UMQTT_STATUS_OK) {
+    if (st == UMQTT_STATUS_TIMEOUT) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
     umqtt_connack_done(self, st, connack_props);  // (st OK: done)
     umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
-    return done ? MP_OBJ_NEW_SMALL_INT(session_present) : mp_const_none;
+    return MP_OBJ_NEW_SMALL_INT(session_present);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
 
@@ -129,7 +129,7 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_status st;
     for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
         umqtt_io io = umqtt_io_of(self);
-        st = umqtt_client_nb_receive(self->engine, &io, &ev);
+        st = umqtt_client_receive(self->engine, &io, 0, UMQTT_QUEUE, &ev);
         if (st != UMQTT_STATUS_NEED_BUFFER) {
             break;
         }

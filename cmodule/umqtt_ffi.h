@@ -8,14 +8,29 @@
 #include <stdint.h>
 #include "umqtt_port.h"
 
+// `options` value that makes [`umqtt_client_subscribe`] unsubscribe.
+#define UMQTT_UNSUBSCRIBE 255
+
 // `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
 // in `*event` instead of reading.
 #define UMQTT_ACCEPT INT32_MIN
 
 #if defined(UMQTT_NONBLOCKING)
-// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
-#define UMQTT_NB_UNSUBSCRIBE 255
+// `io_timeout` of [`crate::umqtt_client_connect`],
+// [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
+// that queues the packet instead of sending it, as the other non-blocking
+// calls do (`WouldBlock` when the queue has no room now, `BufferTooSmall`
+// when it never has); a `pid` goes in flight once it is queued. Of
+// [`crate::umqtt_client_receive`]: reads without waiting, acks queued.
+// (One entry point for both ways: they share their code.)
+#define UMQTT_QUEUE INT32_MIN
 #endif
+
+// How many exchanges may be in flight at once: the size of the in-flight
+// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
+// A constant in the header, not a call: the engine's `DEFAULT_CAPACITY`
+// (kept equal by the assertion after it).
+#define UMQTT_PENDING_CAPACITY 32
 
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
@@ -270,8 +285,7 @@ typedef struct {
   umqtt_bytes will_properties;
 } umqtt_connect_options;
 
-// An outgoing PUBLISH, as [`umqtt_client_publish`] and
-// [`crate::umqtt_client_nb_publish`] take it.
+// An outgoing PUBLISH, as [`umqtt_client_publish`] takes it.
 typedef struct {
   // Topic name (empty: MQTT 5, sent by its Topic Alias).
   umqtt_bytes topic;
@@ -361,25 +375,24 @@ void umqtt_client_reset(umqtt_client *client);
 // MQTT 5, `*connack_properties` the CONNACK's property block (in the
 // receive buffer, valid until the next read; also on `ConnackRefused`).
 //
-// # Safety
-// `client` initialised; `io` and `options` valid for the call, with their
-// byte strings; outputs null or writable.
-umqtt_status umqtt_client_connect(umqtt_client *client,
-                                  const umqtt_io *io,
-                                  const umqtt_connect_options *options,
-                                  int32_t io_timeout,
-                                  uint8_t *session_present,
-                                  uint8_t *return_code,
-                                  umqtt_bytes *connack_properties);
-
-// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
+// With `options` null, continues a call that returned `NeedBuffer` (a
 // CONNACK larger than the receive buffer): reads the rest of the CONNACK
 // into `io`'s buffer, within `io_timeout`, with the same outputs.
 //
+// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), nothing
+// waits: with `options`, encodes CONNECT into the (emptied) transmit
+// queue and starts a new connection on the attached stream (the outputs
+// are not written; `umqtt_client_nb_flush` sends it); with `options`
+// null, reads the CONNACK if it has arrived: `Timeout` while it has not
+// (wait for readability and call again; a partial CONNACK is kept), else
+// as above. (One entry point for the four: they share their code.)
+//
 // # Safety
-// As [`umqtt_client_connect`].
-umqtt_status umqtt_client_connack(umqtt_client *client,
+// `client` initialised; `io` and `options` (unless null) valid for the
+// call, with their byte strings; outputs null or writable.
+umqtt_status umqtt_client_connect(umqtt_client *client,
                                   const umqtt_io *io,
+                                  const umqtt_connect_options *options,
                                   int32_t io_timeout,
                                   uint8_t *session_present,
                                   uint8_t *return_code,
@@ -414,7 +427,10 @@ umqtt_status umqtt_client_publish(umqtt_client *client,
 // Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
 // `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
 // As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
-// (e.g. a Subscription Identifier). `*detail` as for publish.
+// (e.g. a Subscription Identifier). `*detail` as for publish. `options`
+// [`UMQTT_UNSUBSCRIBE`] sends UNSUBSCRIBE instead (MQTT 5: with
+// `properties`), `pid` in flight until its UNSUBACK. (One entry point for
+// both: they share their code.)
 //
 // # Safety
 // `client` initialised; `io`, `topic` and `properties` valid for the
@@ -429,43 +445,29 @@ umqtt_status umqtt_client_subscribe(umqtt_client *client,
                                     int32_t io_timeout,
                                     uint8_t *detail);
 
-// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
-// goes in flight until its UNSUBACK.
-//
-// # Safety
-// `client` initialised; `io`, `topic` and `properties` valid for the call.
-umqtt_status umqtt_client_unsubscribe(umqtt_client *client,
-                                      const umqtt_io *io,
-                                      umqtt_bytes topic,
-                                      umqtt_bytes properties,
-                                      uint16_t pid,
-                                      int32_t ack_timeout,
-                                      int32_t io_timeout);
-
-// Sends PINGREQ.
-//
-// # Safety
-// `client` initialised; `io` valid for the call.
-umqtt_status umqtt_client_ping(umqtt_client *client, const umqtt_io *io, int32_t io_timeout);
-
-// Sends DISCONNECT and forgets the connection (not the in-flight ids).
-// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
-// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
-// 0 / empty.
+// Sends PINGREQ (`disconnect` false; `reason` and `properties` unused)
+// or DISCONNECT (true), which then forgets the connection (not the
+// in-flight ids). MQTT 5: a DISCONNECT with `reason` (e.g. 0x04,
+// "disconnect with will message") and `properties` (e.g. a Session
+// Expiry Interval); on MQTT 3 both must be 0 / empty. (One entry point
+// for both, as [`crate::umqtt_client_nb_control`]: they share their code.)
 //
 // # Safety
 // `client` initialised; `io` and `properties` valid for the call.
-umqtt_status umqtt_client_disconnect(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     uint8_t reason,
-                                     umqtt_bytes properties,
-                                     int32_t io_timeout);
+umqtt_status umqtt_client_control(umqtt_client *client,
+                                  const umqtt_io *io,
+                                  bool disconnect,
+                                  uint8_t reason,
+                                  umqtt_bytes properties,
+                                  int32_t io_timeout);
 
 // Handles at most one incoming packet. Waits `first_byte_timeout` ms for
 // one to start (0: only if bytes are already there); once started, the
 // rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 // packet is kept and the next call continues it). Acks the engine owes
-// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; `*event`
+// is written before they are (an exception to the crate's convention):
+// read it only when the call succeeds.
 //
 // A message's own ack waits until it is delivered (its callback
 // returned): then the caller calls again with `first_byte_timeout`
@@ -474,6 +476,12 @@ umqtt_status umqtt_client_disconnect(umqtt_client *client,
 // Nothing is sent for QoS 0, for a delivery already closed, or when the
 // connection changed since it was reported. (One entry point for both:
 // they share their checks.)
+//
+// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls;
+// `first_byte_timeout` 0), nothing waits: `Ok` with `event->kind == None`
+// when no complete packet is there, `Timeout` when one has started but not
+// finished (it is kept; the next call continues it); nothing is sent, the
+// acks owed wait for `umqtt_client_nb_flush`.
 //
 // # Safety
 // `client` initialised; `io` valid for the call; `event` writable (and,
@@ -517,7 +525,7 @@ void umqtt_client_set_keepalive(umqtt_client *client,
                                 uint32_t dead_after_ms);
 
 // What keep-alive asks for now; with `Wait`, `*wait_ms` says how long.
-// PINGREQs sent by `umqtt_client_ping` / `umqtt_client_nb_control` count.
+// PINGREQs sent by `umqtt_client_control` / `umqtt_client_nb_control` count.
 // `check_dead` false: the caller is not reading, so the broker's silence
 // proves nothing: only pings are due.
 //
@@ -526,35 +534,6 @@ void umqtt_client_set_keepalive(umqtt_client *client,
 umqtt_keepalive umqtt_client_poll_keepalive(const umqtt_client *client,
                                             bool check_dead,
                                             int32_t *wait_ms);
-
-#if defined(UMQTT_NONBLOCKING)
-// Encodes CONNECT into the (emptied) transmit queue and starts a new
-// connection on the attached stream; [`umqtt_client_nb_flush`] sends it
-// and [`umqtt_client_nb_connack`] reads the answer.
-//
-// # Safety
-// `client` initialised; `io` and `options` valid for the call.
-umqtt_status umqtt_client_nb_connect(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     const umqtt_connect_options *options);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
-// Reads the CONNACK if it has arrived. `*done` is false while it has not
-// (wait for readability and call again); once true, `*session_present`
-// is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
-// `*connack_properties` the MQTT 5 properties, as for
-// [`crate::umqtt_client_connect`].
-//
-// # Safety
-// `client` initialised; `io` valid for the call; outputs null or writable.
-umqtt_status umqtt_client_nb_connack(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     bool *done,
-                                     uint8_t *session_present,
-                                     uint8_t *return_code,
-                                     umqtt_bytes *connack_properties);
-#endif
 
 #if defined(UMQTT_NONBLOCKING)
 // Writes as much of the transmit queue as the stream takes now, after
@@ -575,40 +554,6 @@ size_t umqtt_client_nb_pending(const umqtt_client *client);
 #endif
 
 #if defined(UMQTT_NONBLOCKING)
-// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
-// (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
-// `*detail`) is done only once it is queued. `WouldBlock`: no room now;
-// `BufferTooSmall`: larger than the transmit buffer.
-//
-// # Safety
-// `client` initialised; `io` and `message` valid for the call; `detail`
-// null or writable.
-umqtt_status umqtt_client_nb_publish(umqtt_client *client,
-                                     const umqtt_io *io,
-                                     const umqtt_message *message,
-                                     int32_t ack_timeout,
-                                     uint8_t *detail);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
-// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
-// or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
-// `pid` goes in flight once it is queued.
-//
-// # Safety
-// `client` initialised; `io`, `topic` and `properties` valid for the
-// call; `detail` null or writable.
-umqtt_status umqtt_client_nb_subscribe(umqtt_client *client,
-                                       const umqtt_io *io,
-                                       umqtt_bytes topic,
-                                       uint8_t options,
-                                       umqtt_bytes properties,
-                                       uint16_t pid,
-                                       int32_t ack_timeout,
-                                       uint8_t *detail);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
 // Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
 //
 // # Safety
@@ -617,19 +562,7 @@ umqtt_status umqtt_client_nb_control(umqtt_client *client, const umqtt_io *io, b
 #endif
 
 #if defined(UMQTT_NONBLOCKING)
-// Handles at most one incoming packet without waiting. `Ok` with
-// `event->kind == None` when no complete packet is there; `Timeout` when
-// a packet has started but not finished (it is kept; the next call
-// continues it). Acks are queued, not sent: call
-// [`umqtt_client_nb_flush`].
-//
-// # Safety
-// `client` initialised; `io` valid for the call; `event` writable.
-umqtt_status umqtt_client_nb_receive(umqtt_client *client, const umqtt_io *io, umqtt_event *event);
-#endif
-
-#if defined(UMQTT_NONBLOCKING)
-// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
+// The message a receive with [`UMQTT_QUEUE`] reported with `qos` and `pid`
 // has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
 // next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 //
@@ -645,21 +578,19 @@ umqtt_status umqtt_client_nb_accept(umqtt_client *client, uint8_t qos, uint16_t 
 // `client` initialised; `pid` writable.
 bool umqtt_client_poll_expired(umqtt_client *client, uint16_t *pid);
 
-// How many exchanges may be in flight at once: the size of the in-flight
-// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
-size_t umqtt_client_pending_capacity(void);
-
 // How many exchanges are in flight.
 //
 // # Safety
 // `client` initialised.
 size_t umqtt_client_pending_len(const umqtt_client *client);
 
-// The deadline of in-flight `pid`; `false` if it is not in flight.
+// The deadline of in-flight `pid`; `false` if it is not in flight. With
+// `remove`, `pid` is removed too. (One entry point for both: the C glue
+// picks at run time.)
 //
 // # Safety
 // `client` initialised; `deadline` writable.
-bool umqtt_client_pending_get(const umqtt_client *client, uint16_t pid, uint32_t *deadline);
+bool umqtt_client_pending_get(umqtt_client *client, uint16_t pid, bool remove, uint32_t *deadline);
 
 // Sets the deadline of `pid`, adding it to the table if absent: when it
 // passes, `umqtt_client_poll_expired` reports it.
@@ -667,12 +598,6 @@ bool umqtt_client_pending_get(const umqtt_client *client, uint16_t pid, uint32_t
 // # Safety
 // `client` initialised.
 umqtt_status umqtt_client_pending_insert(umqtt_client *client, uint16_t pid, uint32_t deadline);
-
-// Removes `pid`; `false` if it was not in flight.
-//
-// # Safety
-// `client` initialised; `deadline` writable.
-bool umqtt_client_pending_remove(umqtt_client *client, uint16_t pid, uint32_t *deadline);
 
 // The `index`-th in-flight exchange, oldest first; `false` past the end.
 //

@@ -468,9 +468,6 @@ uint16_t umqtt_pid_of(mp_obj_t pid_in);
 extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
-// umqtt_request's `options` for an UNSUBSCRIBE (no SUBSCRIBE's options
-// exceed 0x3f).
-#define UMQTT_UNSUBSCRIBE (255)
 // A SUBSCRIBE's QoS and MQTT 5 subscription options.
 void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
 #if defined(UMQTT_NONBLOCKING)

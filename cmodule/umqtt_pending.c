@@ -61,8 +61,7 @@ static MP_NOINLINE mp_obj_t umqtt_pending_lookup(mp_obj_t self_in, mp_obj_t key,
     umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     uint16_t pid;
     uint32_t deadline;
-    if (umqtt_pid_key(key, &pid) && (remove ? umqtt_client_pending_remove(client->engine, pid, &deadline)
-                                            : umqtt_client_pending_get(client->engine, pid, &deadline))) {
+    if (umqtt_pid_key(key, &pid) && umqtt_client_pending_get(client->engine, pid, remove, &deadline)) {
         return umqtt_ticks_obj(deadline);
     }
     if (dflt == MP_OBJ_NULL) {

@@ -444,7 +444,8 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     umqtt_io io = umqtt_io_of(self);
     #if defined(UMQTT_NONBLOCKING)
     if (ack == NULL) {
-        return umqtt_client_nb_connect(self->engine, &io, opts);  // queued (it goes into an emptied queue)
+        // queued (it goes into an emptied queue)
+        return umqtt_client_connect(self->engine, &io, opts, UMQTT_QUEUE, NULL, NULL, NULL);
     }
     #endif
     umqtt_status st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
@@ -484,7 +485,8 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
         umqtt_rx_grow(self);
         umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connack(self->engine, &grown, io_timeout, &ack.session_present, &ack.return_code, &ack.props);
+        st = umqtt_client_connect(self->engine, &grown, NULL, io_timeout, &ack.session_present, &ack.return_code,
+            &ack.props);
     }
     umqtt_connack_done(self, st, ack.props);
     umqtt_check_connect(self, st, ack.return_code);

@@ -4,11 +4,10 @@
 //! none. Whatever the non-blocking entry points queued is sent first, so
 //! packets leave in the order they were made.
 
-use core::ptr;
-
 use crate::tables::Grown;
+use crate::Error;
 use umqtt_core::client::{Client, Message, Outgoing, PublishPacket, Tracking};
-use umqtt_core::codec::{Connect, LastWill};
+use umqtt_core::codec::{Connect, LastWill, Publish};
 use umqtt_core::{Pid, ProtocolVersion, QosPid, TopicName};
 
 use crate::driver::{Deadline, Io};
@@ -56,8 +55,7 @@ pub struct umqtt_connect_options {
     pub will_properties: umqtt_bytes,
 }
 
-/// An outgoing PUBLISH, as [`umqtt_client_publish`] and
-/// [`crate::umqtt_client_nb_publish`] take it.
+/// An outgoing PUBLISH, as [`umqtt_client_publish`] takes it.
 #[repr(C)]
 pub struct umqtt_message {
     /// Topic name (empty: MQTT 5, sent by its Topic Alias).
@@ -86,9 +84,21 @@ pub struct umqtt_message {
 /// MQTT 5, `*connack_properties` the CONNACK's property block (in the
 /// receive buffer, valid until the next read; also on `ConnackRefused`).
 ///
+/// With `options` null, continues a call that returned `NeedBuffer` (a
+/// CONNACK larger than the receive buffer): reads the rest of the CONNACK
+/// into `io`'s buffer, within `io_timeout`, with the same outputs.
+///
+/// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls), nothing
+/// waits: with `options`, encodes CONNECT into the (emptied) transmit
+/// queue and starts a new connection on the attached stream (the outputs
+/// are not written; `umqtt_client_nb_flush` sends it); with `options`
+/// null, reads the CONNACK if it has arrived: `Timeout` while it has not
+/// (wait for readability and call again; a partial CONNACK is kept), else
+/// as above. (One entry point for the four: they share their code.)
+///
 /// # Safety
-/// `client` initialised; `io` and `options` valid for the call, with their
-/// byte strings; outputs null or writable.
+/// `client` initialised; `io` and `options` (unless null) valid for the
+/// call, with their byte strings; outputs null or writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_connect(
     client: *mut umqtt_client,
@@ -99,72 +109,9 @@ pub unsafe extern "C" fn umqtt_client_connect(
     return_code: *mut u8,
     connack_properties: *mut umqtt_bytes,
 ) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    unsafe {
-        connect_or_resume(
-            client,
-            io,
-            options,
-            io_timeout,
-            session_present,
-            return_code,
-            connack_properties,
-            false,
-        )
-    }
-}
-
-/// Continues [`umqtt_client_connect`] after it returned `NeedBuffer` (a
-/// CONNACK larger than the receive buffer): reads the rest of the CONNACK
-/// into `io`'s buffer, within `io_timeout`, with the same outputs.
-///
-/// # Safety
-/// As [`umqtt_client_connect`].
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_connack(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    io_timeout: i32,
-    session_present: *mut u8,
-    return_code: *mut u8,
-    connack_properties: *mut umqtt_bytes,
-) -> umqtt_status {
-    // SAFETY: forwarded contract (`options` is not read when resuming).
-    unsafe {
-        connect_or_resume(
-            client,
-            io,
-            ptr::null(),
-            io_timeout,
-            session_present,
-            return_code,
-            connack_properties,
-            true,
-        )
-    }
-}
-
-/// The body of both entry points, which only forward to it: CONNECT sent
-/// (unless `resume`), then the CONNACK awaited. The outputs come one by
-/// one, in registers, as the entry points received them.
-///
-/// # Safety
-/// As [`umqtt_client_connect`]; `options` is only read when not `resume`.
-#[allow(clippy::too_many_arguments)]
-#[inline(never)]
-unsafe fn connect_or_resume(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-    io_timeout: i32,
-    session_present: *mut u8,
-    return_code: *mut u8,
-    connack_properties: *mut umqtt_bytes,
-    resume: bool,
-) -> umqtt_status {
     let outputs = (session_present, return_code, connack_properties);
     // SAFETY: forwarded contract.
-    result_status(unsafe { connect(client, io, options, io_timeout, outputs, resume) })
+    result_status(unsafe { connect(client, io, options, io_timeout, outputs) })
 }
 
 unsafe fn connect(
@@ -173,16 +120,27 @@ unsafe fn connect(
     options: *const umqtt_connect_options,
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
-    resume: bool,
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
-    let packet = if resume {
-        None
+    let queue = queues(io_timeout);
+    // The non-blocking CONNACK: read if it has come (`Timeout`: not yet).
+    #[cfg(feature = "nonblocking")]
+    if queue && options.is_null() {
+        c.usable()?;
+        return read_connack(c, &mut io, Deadline::after(0), 0, outputs);
+    }
+    let packet = if options.is_null() && !queue {
+        None // resumed: the CONNECT has gone
     } else {
         // SAFETY: forwarded contract.
         Some(unsafe { prepare_connect(c, &mut io, options) }?)
     };
+    // The non-blocking connect: queued (`umqtt_client_nb_flush` sends it).
+    #[cfg(feature = "nonblocking")]
+    if let (true, Some(packet)) = (queue, &packet) {
+        return crate::nonblocking::enqueue(c, &mut io, packet);
+    }
     let mut deadline = Deadline::after(io_timeout);
     if let Some(packet) = packet {
         io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
@@ -199,17 +157,10 @@ fn await_connack(
     io_timeout: i32,
     outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
 ) -> Result<()> {
-    let frame = match io.read_frame(c.reader(), deadline, io_timeout) {
-        Ok(Some(frame)) => frame,
-        Ok(None) => return Err(c.fail(umqtt_status::Timeout)),
-        Err(umqtt_status::NeedBuffer) => return Err(umqtt_status::NeedBuffer),
-        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
-            return Err(c.fail(umqtt_status::ConnackInvalid))
-        }
-        Err(status) => return Err(c.fail(status)),
-    };
-    let present = finish_connack(c, io, frame, outputs)?;
-    write_ptr(outputs.0, u8::from(present));
+    read_connack(c, io, deadline, io_timeout, outputs).map_err(|status| match status {
+        Error::Timeout => c.fail(status),
+        _ => status,
+    })?;
     // A resumed session re-sends PUBREL for released QoS 2 publishes
     // (without them nothing is ever queued by then).
     #[cfg(feature = "qos2")]
@@ -217,15 +168,24 @@ fn await_connack(
     Ok(())
 }
 
-/// Handles the answer to CONNECT (blocking and non-blocking paths) and
-/// writes the return code and MQTT 5 properties out (also on a refusal).
-/// Returns the session-present flag.
-pub(crate) fn finish_connack(
+/// Reads and handles the answer to CONNECT (blocking and non-blocking
+/// paths): `Timeout` if it has not come (also mid-packet), the connection
+/// left to the caller; the return code and MQTT 5 properties are written
+/// out (also on a refusal), then the session-present flag.
+fn read_connack(
     c: &mut Engine,
     io: &mut Io<'_>,
-    frame: umqtt_core::Frame,
-    (_, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
-) -> Result<bool> {
+    first: Deadline,
+    rest_ms: i32,
+    (session_present, return_code, connack_properties): (*mut u8, *mut u8, *mut umqtt_bytes),
+) -> Result<()> {
+    let frame = match io.read_frame(c.reader(), first, rest_ms) {
+        Ok(Some(frame)) => frame,
+        Ok(None) | Err(Error::Timeout) => return Err(Error::Timeout),
+        Err(Error::NeedBuffer) => return Err(Error::NeedBuffer),
+        Err(Error::Malformed | Error::PacketTooLarge) => return Err(c.fail(Error::ConnackInvalid)),
+        Err(status) => return Err(c.fail(status)),
+    };
     let (body, _) = io.frame_parts(frame)?;
     let connack = c.handle_connack(now(), frame, body)?;
     write_ptr(return_code, connack.return_code);
@@ -234,28 +194,10 @@ pub(crate) fn finish_connack(
         umqtt_bytes::of(connack.properties.as_bytes()),
     );
     if !connack.is_accepted() {
-        return Err(umqtt_status::ConnackRefused);
+        return Err(Error::ConnackRefused);
     }
-    Ok(connack.session_present)
-}
-
-/// Starts a connection (the non-blocking path): [`prepare_connect`] after
-/// `client` and `io` are checked, which the caller rebuilds rather than
-/// having them returned beside the packet.
-///
-/// # Safety
-/// As [`client_mut`] and [`io_of`]; `options` and its byte strings valid
-/// for `'a`.
-#[cfg(feature = "nonblocking")]
-pub(crate) unsafe fn start_connect<'a>(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-) -> Result<Outgoing<'a>> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
-    // SAFETY: forwarded contract.
-    unsafe { prepare_connect(c, &mut io, options) }
+    write_ptr(session_present, u8::from(connack.session_present));
+    Ok(())
 }
 
 /// The CONNECT `options` describe, prepared by the engine (the previous
@@ -269,7 +211,7 @@ unsafe fn prepare_connect<'a>(
     options: *const umqtt_connect_options,
 ) -> Result<Outgoing<'a>> {
     // SAFETY: forwarded contract.
-    let o = unsafe { options.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    let o = unsafe { options.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let connect = unsafe { connect_packet(o) }?;
     // SAFETY: forwarded contract.
@@ -295,7 +237,7 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
         // checked: the version is then a constant and its checks fold away.
         #[cfg(feature = "mqtt5")]
         5 => ProtocolVersion::V5,
-        _ => return Err(umqtt_status::InvalidArgument),
+        _ => return Err(Error::InvalidArgument),
     };
     // SAFETY: the option strings are valid for the call.
     let (client_id, username, password, will_topic, will_message) = unsafe {
@@ -309,7 +251,7 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
     };
     let will = if o.has_will {
         Some(LastWill {
-            topic: TopicName::new(will_topic).map_err(|_| umqtt_status::InvalidTopic)?,
+            topic: TopicName::new(will_topic).map_err(|_| Error::InvalidTopic)?,
             message: will_message,
             qos: qos_of(o.will_qos)?,
             retain: o.will_retain,
@@ -338,20 +280,18 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
-// Shared by the blocking and non-blocking publish: 66 B smaller out of line
-// with both, 4 B larger with the one.
-#[cfg_attr(feature = "nonblocking", inline(never))]
-pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
+#[inline]
+unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
     let qos_pid = match (m.qos, Pid::new(m.pid)) {
         (0, _) => QosPid::AtMostOnce,
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
         #[cfg(feature = "qos2")]
         (2, Some(pid)) => QosPid::ExactlyOnce(pid),
         #[cfg(feature = "qos2")]
-        (1..=2, None) => return Err(umqtt_status::InvalidArgument),
+        (1..=2, None) => return Err(Error::InvalidArgument),
         #[cfg(not(feature = "qos2"))]
-        (1..=2, _) => return Err(umqtt_status::InvalidArgument),
-        _ => return Err(umqtt_status::InvalidQos),
+        (1..=2, _) => return Err(Error::InvalidArgument),
+        _ => return Err(Error::InvalidQos),
     };
     // SAFETY: forwarded contract.
     let (topic, payload, properties) = unsafe {
@@ -369,6 +309,36 @@ pub(crate) unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
         dup: m.dup,
         properties,
     })
+}
+
+/// The PUBLISH of `m`, checked and prepared by the engine (the blocking
+/// and non-blocking publish); `*detail` as [`umqtt_client_publish`] says.
+///
+/// # Safety
+/// The byte strings of `m` are valid for `'a`.
+unsafe fn publish_packet<'a>(
+    c: &Engine,
+    m: &'a umqtt_message,
+    detail: *mut u8,
+) -> Result<PublishPacket<'a>> {
+    // SAFETY: forwarded contract.
+    let m = unsafe { message_of(m) }?;
+    c.prepare_publish(&m)
+        .map_err(|e| status_with_detail(e, detail))
+}
+
+/// Puts a QoS 1/2 publish's id in flight until `ack_timeout` (blocking and
+/// non-blocking paths), as [`Client::track_publish`].
+fn track_publish(
+    c: &mut Engine,
+    publish: &Publish<'_>,
+    ack_timeout: i32,
+) -> Result<Option<Tracking>> {
+    let ack_deadline = match publish.qos_pid {
+        QosPid::AtMostOnce => None, // QoS 0: no ack, and no clock read
+        _ => Deadline::instant_after(ack_timeout),
+    };
+    Ok(c.track_publish(publish, ack_deadline)?)
 }
 
 /// Sends a PUBLISH. For QoS 1/2, `pid` (1..=65535) goes in flight with an
@@ -410,27 +380,35 @@ unsafe fn publish(
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
+    // The non-blocking publish queues the PUBLISH; its bookkeeping is done
+    // only once it is queued.
+    let queue = queues(io_timeout);
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
+    let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
     // SAFETY: forwarded contract.
-    let message = unsafe { message.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
-        Some(packet) => (packet, Tracking::None), // QoS 0: nothing to track
-        None => {
+        Some(packet) if !queue => (packet, Tracking::None), // QoS 0: nothing to track
+        _ => {
             // SAFETY: forwarded contract.
-            let m = unsafe { message_of(message) }?;
-            let packet = c
-                .prepare_publish(&m)
-                .map_err(|e| status_with_detail(e, detail))?;
-            let ack_deadline = match m.qos_pid {
-                QosPid::AtMostOnce => None, // QoS 0: no ack, and no clock read
-                _ => Deadline::instant_after(ack_timeout),
+            let packet = unsafe { publish_packet(c, message, detail) }?;
+            // Queued, it is encoded first: a refusal leaves the session unchanged.
+            #[cfg(feature = "nonblocking")]
+            let queued = match queue {
+                true => crate::nonblocking::encode_tail(c, &mut io, &Outgoing::Publish(packet))?,
+                false => 0,
             };
-            let Some(tracking) = c.track_publish(&packet.publish, ack_deadline)? else {
+            let Some(tracking) = track_publish(c, &packet.publish, ack_timeout)? else {
                 return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
             };
+            // Nothing can fail after the tracking: no undo.
+            #[cfg(feature = "nonblocking")]
+            if queue {
+                c.queue().append(queued);
+                return Ok(());
+            }
             (packet, tracking)
         }
     };
@@ -467,9 +445,9 @@ unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Option<PublishPac
 
 /// A PUBLISH that did not go out: an argument the encoder refused leaves
 /// the connection as it was; anything else breaks it (bytes may be half sent).
-fn send_failed(c: &mut Engine, status: umqtt_status) -> umqtt_status {
+fn send_failed(c: &mut Engine, status: Error) -> Error {
     match status {
-        umqtt_status::BufferTooSmall | umqtt_status::InvalidArgument => status,
+        Error::BufferTooSmall | Error::InvalidArgument => status,
         other => c.fail(other),
     }
 }
@@ -477,7 +455,10 @@ fn send_failed(c: &mut Engine, status: umqtt_status) -> umqtt_status {
 /// Sends SUBSCRIBE for one filter; `pid` goes in flight until its SUBACK.
 /// `options`: the QoS in bits 0-1; MQTT 5 adds No Local (bit 2), Retain
 /// As Published (bit 3) and Retain Handling (bits 4-5), and `properties`
-/// (e.g. a Subscription Identifier). `*detail` as for publish.
+/// (e.g. a Subscription Identifier). `*detail` as for publish. `options`
+/// [`UMQTT_UNSUBSCRIBE`] sends UNSUBSCRIBE instead (MQTT 5: with
+/// `properties`), `pid` in flight until its UNSUBACK. (One entry point for
+/// both: they share their code.)
 ///
 /// # Safety
 /// `client` initialised; `io`, `topic` and `properties` valid for the
@@ -495,7 +476,7 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     io_timeout: i32,
     detail: *mut u8,
 ) -> umqtt_status {
-    let request = (topic, Some(options));
+    let request = (topic, (options != UMQTT_UNSUBSCRIBE).then_some(options));
     // SAFETY: forwarded contract.
     result_status(unsafe {
         request_ack(
@@ -508,52 +489,41 @@ pub unsafe extern "C" fn umqtt_client_subscribe(
     })
 }
 
-/// Sends UNSUBSCRIBE for one filter (MQTT 5: with `properties`); `pid`
-/// goes in flight until its UNSUBACK.
-///
-/// # Safety
-/// `client` initialised; `io`, `topic` and `properties` valid for the call.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_unsubscribe(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    topic: umqtt_bytes,
-    properties: umqtt_bytes,
-    pid: u16,
-    ack_timeout: i32,
-    io_timeout: i32,
-) -> umqtt_status {
-    let request = (topic, None);
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        request_ack(
-            client,
-            io,
-            (request, properties, pid),
-            (ack_timeout, io_timeout),
-            core::ptr::null_mut(),
-        )
-    })
-}
+/// `options` value that makes [`umqtt_client_subscribe`] unsubscribe.
+pub const UMQTT_UNSUBSCRIBE: u8 = 255;
 
 /// A SUBSCRIBE (filter, `Some(options)`) or UNSUBSCRIBE (filter, `None`)
 /// of one filter, as [`Client::prepare_request`] takes it.
-pub(crate) type Request = (umqtt_bytes, Option<u8>);
+type Request = (umqtt_bytes, Option<u8>);
 
-/// The packet of `request`, prepared by the engine.
+/// The packet of `request`, prepared by the engine, encoded at the start
+/// of the transmit buffer's free room (blocking and non-blocking paths),
+/// with `pid` put in flight until `ack_timeout`: its length. Encoded
+/// first (it checks the room): a refusal leaves the session as it was.
 ///
 /// # Safety
-/// The byte strings are valid for `'a`.
-pub(crate) unsafe fn request_packet<'a>(
-    c: &Engine,
-    (request, properties, pid): (Request, umqtt_bytes, Pid),
+/// The byte strings are valid for the call.
+unsafe fn tracked_request(
+    c: &mut Engine,
+    io: &mut Io<'_>,
+    (request, properties, pid): (Request, umqtt_bytes, u16),
+    ack_timeout: i32,
     detail: *mut u8,
-) -> Result<Outgoing<'a>> {
+) -> Result<usize> {
+    let pid = pid_of(pid)?;
     let (filter, options) = request;
     // SAFETY: forwarded contract.
     let (filter, props) = unsafe { (filter.as_slice(), properties.as_slice()) };
-    c.prepare_request(pid, filter, options, props)
-        .map_err(|e| status_with_detail(e, detail))
+    let packet = c
+        .prepare_request(pid, filter, options, props)
+        .map_err(|e| status_with_detail(e, detail))?;
+    // The queue's tail; the blocking calls have sent the queue (at 0 then).
+    #[cfg(feature = "nonblocking")]
+    let len = crate::nonblocking::encode_tail(c, io, &packet)?;
+    #[cfg(not(feature = "nonblocking"))]
+    let len = io.encode_at(&packet, 0)?;
+    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    Ok(len)
 }
 
 /// Prepares the request, puts `pid` in flight, sends; forgets the pid if
@@ -561,60 +531,46 @@ pub(crate) unsafe fn request_packet<'a>(
 unsafe fn request_ack(
     client: *mut umqtt_client,
     io: *const umqtt_io,
-    (request, properties, pid): (Request, umqtt_bytes, u16),
+    request: (Request, umqtt_bytes, u16),
     (ack_timeout, io_timeout): (i32, i32),
     detail: *mut u8,
 ) -> Result<()> {
+    let queue = queues(io_timeout);
     let mut deadline = Deadline::after(io_timeout);
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
-    let pid = pid_of(pid)?;
+    let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
     // SAFETY: forwarded contract.
-    let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    // Encoded first (it checks the room): a refusal leaves the session as it was.
-    let len = io.encode_at(&packet, 0)?;
-    // A request's id is always new: `Tracking::New(pid)` (rebuilt below
-    // rather than carried through the `Result`, which costs a repack).
-    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
+    let len = unsafe { tracked_request(c, &mut io, request, ack_timeout, detail) }?;
+    // Nothing can fail after the tracking: no undo.
+    #[cfg(feature = "nonblocking")]
+    if queue {
+        c.queue().append(len);
+        return Ok(());
+    }
     if let Err(status) = io.send_tx(0, len, &mut deadline) {
-        Tracking::New(pid).undo(c);
+        // A request's id is always new (`tracked_request` checked it).
+        if let Some(pid) = Pid::new(request.2) {
+            Tracking::New(pid).undo(c);
+        }
         return Err(c.fail(status));
     }
     Ok(())
 }
 
-/// Sends PINGREQ.
-///
-/// # Safety
-/// `client` initialised; `io` valid for the call.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_ping(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    io_timeout: i32,
-) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    let status = result_status(unsafe { send_simple(client, io, Outgoing::PingReq, io_timeout) });
-    if status == umqtt_status::Ok {
-        // SAFETY: forwarded contract.
-        if let Ok(c) = unsafe { client_mut(client) } {
-            c.handle_ping_sent(now());
-        }
-    }
-    status
-}
-
-/// Sends DISCONNECT and forgets the connection (not the in-flight ids).
-/// MQTT 5: with `reason` (e.g. 0x04, "disconnect with will message") and
-/// `properties` (e.g. a Session Expiry Interval); on MQTT 3 both must be
-/// 0 / empty.
+/// Sends PINGREQ (`disconnect` false; `reason` and `properties` unused)
+/// or DISCONNECT (true), which then forgets the connection (not the
+/// in-flight ids). MQTT 5: a DISCONNECT with `reason` (e.g. 0x04,
+/// "disconnect with will message") and `properties` (e.g. a Session
+/// Expiry Interval); on MQTT 3 both must be 0 / empty. (One entry point
+/// for both, as [`crate::umqtt_client_nb_control`]: they share their code.)
 ///
 /// # Safety
 /// `client` initialised; `io` and `properties` valid for the call.
 #[no_mangle]
-pub unsafe extern "C" fn umqtt_client_disconnect(
+pub unsafe extern "C" fn umqtt_client_control(
     client: *mut umqtt_client,
     io: *const umqtt_io,
+    disconnect: bool,
     reason: u8,
     properties: umqtt_bytes,
     io_timeout: i32,
@@ -623,8 +579,12 @@ pub unsafe extern "C" fn umqtt_client_disconnect(
     let Ok(c) = (unsafe { client_mut(client) }) else {
         return umqtt_status::InvalidArgument;
     };
-    // SAFETY: forwarded contract.
-    let packet = c.prepare_disconnect(reason, unsafe { properties.as_slice() });
+    let packet = if disconnect {
+        // SAFETY: forwarded contract.
+        c.prepare_disconnect(reason, unsafe { properties.as_slice() })
+    } else {
+        Ok(Outgoing::PingReq)
+    };
     // SAFETY: forwarded contract.
     let status = match packet {
         Ok(packet) => result_status(unsafe { send_simple(client, io, packet, io_timeout) }),
@@ -632,7 +592,11 @@ pub unsafe extern "C" fn umqtt_client_disconnect(
     };
     // SAFETY: forwarded contract.
     if let Ok(c) = unsafe { client_mut(client) } {
-        c.detach();
+        if disconnect {
+            c.detach();
+        } else if status == umqtt_status::Ok {
+            c.handle_ping_sent(now());
+        }
     }
     status
 }
@@ -654,7 +618,9 @@ unsafe fn send_simple(
 /// one to start (0: only if bytes are already there); once started, the
 /// rest must arrive within `io_timeout` ms, else `Timeout` (the partial
 /// packet is kept and the next call continues it). Acks the engine owes
-/// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning.
+/// (PUBREL, PUBCOMP, a repeated PUBREC) are sent before returning; `*event`
+/// is written before they are (an exception to the crate's convention):
+/// read it only when the call succeeds.
 ///
 /// A message's own ack waits until it is delivered (its callback
 /// returned): then the caller calls again with `first_byte_timeout`
@@ -663,6 +629,12 @@ unsafe fn send_simple(
 /// Nothing is sent for QoS 0, for a delivery already closed, or when the
 /// connection changed since it was reported. (One entry point for both:
 /// they share their checks.)
+///
+/// With `io_timeout` `UMQTT_QUEUE` (the non-blocking calls;
+/// `first_byte_timeout` 0), nothing waits: `Ok` with `event->kind == None`
+/// when no complete packet is there, `Timeout` when one has started but not
+/// finished (it is kept; the next call continues it); nothing is sent, the
+/// acks owed wait for `umqtt_client_nb_flush`.
 ///
 /// # Safety
 /// `client` initialised; `io` valid for the call; `event` writable (and,
@@ -704,15 +676,20 @@ unsafe fn receive_or_accept(
         // SAFETY: `event` is what the receive wrote; its plain fields only.
         let (qos, pid) = unsafe { ((*event).qos, (*event).pid) };
         // SAFETY: forwarded contract.
-        return unsafe { accept(c, io, qos, pid, io_timeout) };
+        return unsafe { accept(c, (client, io), qos, pid, io_timeout) };
     }
     // With the queue, the `sending_client` every blocking call shares
     // (20 B smaller on rv32); without, its checks on the `c` above (110 B).
+    // `UMQTT_QUEUE`: the non-blocking receive, which waits for nothing.
+    #[cfg(feature = "nonblocking")]
+    let queue = queues(io_timeout);
     #[cfg(feature = "nonblocking")]
     let mut deadline = Deadline::after(io_timeout);
     #[cfg(feature = "nonblocking")]
     // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
+    let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
+    #[cfg(feature = "nonblocking")]
+    let io_timeout = if queue { 0 } else { io_timeout };
     #[cfg(not(feature = "nonblocking"))]
     #[cfg_attr(not(feature = "qos2"), allow(unused_mut, unused_variables))]
     let (mut deadline, mut io) = {
@@ -723,43 +700,63 @@ unsafe fn receive_or_accept(
         send_queued(c, &mut io, &mut deadline)?;
         (deadline, io)
     };
-    let ev = receive_in(c, &mut io, Deadline::after(first_byte_timeout), io_timeout)?;
+    receive_in(
+        c,
+        &mut io,
+        (Deadline::after(first_byte_timeout), io_timeout),
+        event,
+    )?;
+    // Queued: the acks wait for `umqtt_client_nb_flush`.
+    #[cfg(feature = "nonblocking")]
+    if queue {
+        return Ok(());
+    }
     // Without QoS 2 and the non-blocking calls the only ack is a
     // PUBACK, which the `UMQTT_ACCEPT` call sends at once (or breaks
     // the link): there is no queue (see `flush_acks`).
     #[cfg(any(feature = "qos2", feature = "nonblocking"))]
-    flush_acks(c, &mut io, &mut deadline)?;
-    write_ptr(event, ev);
-    Ok(())
+    {
+        flush_acks(c, &mut io, &mut deadline)
+    }
+    #[cfg(not(any(feature = "qos2", feature = "nonblocking")))]
+    {
+        Ok(())
+    }
 }
 
 /// `first_byte_timeout` of [`umqtt_client_receive`] that acks the message
 /// in `*event` instead of reading.
 pub const UMQTT_ACCEPT: i32 = i32::MIN;
 
-/// Reads and handles at most one packet (blocking and non-blocking paths);
-/// acks the session queues are left for the caller to send.
-pub(crate) fn receive_in(
+/// Reads and handles at most one packet (blocking and non-blocking paths)
+/// and writes its event to `event` (without a packet: `None`); acks the
+/// session queues are left for the caller to send.
+// Out of line: the receive itself, whatever called it.
+#[cfg_attr(feature = "nonblocking", inline(never))]
+fn receive_in(
     c: &mut Engine,
     io: &mut Io<'_>,
-    first: Deadline,
-    io_timeout: i32,
-) -> Result<umqtt_event> {
+    (first, io_timeout): (Deadline, i32),
+    event: *mut umqtt_event,
+) -> Result<()> {
     // Every open delivery keeps its record until its callback returns.
     c.can_read()?;
     let frame = match io.read_frame(c.reader(), first, io_timeout) {
         Ok(Some(frame)) => frame,
-        Ok(None) => return Ok(umqtt_event::NONE),
-        Err(
-            status @ (umqtt_status::Timeout | umqtt_status::NeedBuffer | umqtt_status::Skipped),
-        ) => {
+        Ok(None) => {
+            write_ptr(event, umqtt_event::NONE);
+            return Ok(());
+        }
+        Err(status @ (Error::Timeout | Error::NeedBuffer | Error::Skipped)) => {
             return Err(status); // the stream is in step: the connection stays usable
         }
         Err(status) => return Err(c.fail(status)),
     };
     let (body, aliases) = io.frame_parts(frame)?;
     let incoming = c.handle_frame(now(), frame, body, aliases)?;
-    Ok(umqtt_event::of(&incoming))
+    // Written here, not returned: one copy of the event, not three.
+    write_ptr(event, umqtt_event::of(&incoming));
+    Ok(())
 }
 
 /// After `NeedBuffer`: the body length of the packet being read, in
@@ -798,11 +795,16 @@ pub unsafe extern "C" fn umqtt_client_pending_body(
 /// [`umqtt_client_receive`], `UMQTT_ACCEPT`).
 ///
 /// # Safety
-/// `io` valid for the call.
+/// `c` is `client`'s engine, not used after the call; `io` valid for the
+/// call.
 #[inline(always)]
 unsafe fn accept(
     c: &mut Engine,
-    io: *const umqtt_io,
+    #[cfg_attr(
+        not(any(feature = "qos2", feature = "nonblocking")),
+        allow(unused_variables)
+    )]
+    (client, io): (*mut umqtt_client, *const umqtt_io),
     qos: u8,
     pid: u16,
     io_timeout: i32,
@@ -825,10 +827,11 @@ unsafe fn accept(
         if !close_delivery(c, qos, pid)? {
             return Ok(());
         }
-        // SAFETY: forwarded contract.
-        let mut io = unsafe { io_of(io) }?;
         let mut deadline = Deadline::after(io_timeout);
-        send_queued(c, &mut io, &mut deadline)?;
+        // The checks and the queue every blocking call shares (the link is
+        // usable: `close_delivery` checked it).
+        // SAFETY: forwarded contract (`c` is not used again).
+        let (c, mut io) = unsafe { sending_client(client, io, &mut deadline) }?;
         flush_acks(c, &mut io, &mut deadline)
     }
 }
@@ -850,8 +853,8 @@ fn qos_pid_of(qos: u8, pid: u16) -> Result<QosPid> {
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
         #[cfg(feature = "qos2")]
         (2, Some(pid)) => QosPid::ExactlyOnce(pid),
-        (0..=2, _) => return Err(umqtt_status::InvalidArgument),
-        _ => return Err(umqtt_status::InvalidQos),
+        (0..=2, _) => return Err(Error::InvalidArgument),
+        _ => return Err(Error::InvalidQos),
     })
 }
 
@@ -866,6 +869,42 @@ pub unsafe extern "C" fn umqtt_client_forget(client: *mut umqtt_client, qos: u8,
     // SAFETY: forwarded contract.
     if let (Ok(c), Ok(qos_pid)) = (unsafe { client_mut(client) }, qos_pid_of(qos, pid)) {
         c.forget(qos_pid);
+    }
+}
+
+/// Whether `io_timeout` is [`crate::UMQTT_QUEUE`]: a non-blocking call,
+/// which queues its packet (never without the non-blocking calls).
+fn queues(io_timeout: i32) -> bool {
+    #[cfg(feature = "nonblocking")]
+    {
+        io_timeout == crate::UMQTT_QUEUE
+    }
+    #[cfg(not(feature = "nonblocking"))]
+    {
+        let _ = io_timeout;
+        false
+    }
+}
+
+/// The client and the call's stream and buffers: [`usable_client`] for a
+/// call that `queue`s its packet, else [`sending_client`].
+///
+/// # Safety
+/// As [`usable_client`].
+#[inline(always)]
+unsafe fn calling_client<'a>(
+    client: *mut umqtt_client,
+    io: *const umqtt_io,
+    queue: bool,
+    deadline: &mut Deadline,
+) -> Result<(&'a mut Engine, Io<'a>)> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        if queue {
+            usable_client(client, io)
+        } else {
+            sending_client(client, io, deadline)
+        }
     }
 }
 
@@ -928,7 +967,7 @@ mod qos_pid_tests {
         for qos in 0..=4u8 {
             for pid in [0u16, 1, 7, 65535] {
                 let composed = qos_of(qos).and_then(|q| {
-                    umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(umqtt_status::from)
+                    umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(Error::from)
                 });
                 let composed = without_qos2(qos, composed);
                 assert_eq!(qos_pid_of(qos, pid), composed, "qos {qos} pid {pid}");
@@ -947,7 +986,7 @@ mod qos_pid_tests {
                         0 => None,
                         _ => Some(pid_of(pid)?),
                     };
-                    umqtt_core::client::qos_pid(q, pid).map_err(umqtt_status::from)
+                    umqtt_core::client::qos_pid(q, pid).map_err(Error::from)
                 });
                 let composed = without_qos2(qos, composed);
                 let m = crate::tests::message(b"", b"", qos, pid);
@@ -962,7 +1001,7 @@ mod qos_pid_tests {
     /// is otherwise valid).
     fn without_qos2(qos: u8, paired: Result<QosPid>) -> Result<QosPid> {
         if qos == 2 && !umqtt_core::session::QOS2 {
-            return paired.and(Err(umqtt_status::InvalidArgument));
+            return paired.and(Err(Error::InvalidArgument));
         }
         paired
     }

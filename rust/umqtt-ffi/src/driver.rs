@@ -14,7 +14,8 @@ use umqtt_core::{Duration, EncodeError, Frame, FrameError, FrameReader, Instant}
 use core::slice;
 
 use crate::port::{now, umqtt_port_t, Port, PortError, Ready, FOREVER};
-use crate::{umqtt_io, umqtt_status, Result};
+use crate::Error;
+use crate::{umqtt_io, Result};
 
 /// When a wait must give up (see the module doc: started lazily).
 #[derive(Clone, Copy, Debug)]
@@ -83,25 +84,12 @@ impl<'a> Io<'a> {
     /// are used by nothing else for `'a`; `port` is valid for `'a`.
     pub(crate) unsafe fn of(raw: &'a umqtt_io) -> Result<Io<'a>> {
         if raw.port.is_null() || raw.rx.is_null() || raw.tx.is_null() {
-            return Err(umqtt_status::InvalidArgument);
+            return Err(Error::InvalidArgument);
         }
         if raw.rx_cap < 16 || raw.tx_cap < 16 {
-            return Err(umqtt_status::InvalidArgument);
+            return Err(Error::InvalidArgument);
         }
         Ok(Io { raw })
-    }
-
-    /// The `Io` of `raw`, which [`Io::of`] accepted: a checked client's
-    /// `Io` is rebuilt by its caller rather than returned beside it.
-    ///
-    /// # Safety
-    /// `raw` is non-null and [`Io::of`] accepted it; its contract holds.
-    #[cfg(feature = "nonblocking")]
-    pub(crate) unsafe fn of_checked(raw: *const umqtt_io) -> Io<'a> {
-        // SAFETY: non-null, valid for `'a` (the contract).
-        Io {
-            raw: unsafe { &*raw },
-        }
     }
 
     /// The stream and every buffer, borrowed from `self` (a null optional
@@ -173,7 +161,7 @@ impl<'a> Io<'a> {
         deadline: &mut Deadline,
     ) -> Result<()> {
         let (port, _, tx, _, _) = self.parts();
-        let bytes = tx.get(start..end).ok_or(umqtt_status::Internal)?;
+        let bytes = tx.get(start..end).ok_or(Error::Internal)?;
         write_all(port, bytes, deadline)
     }
 
@@ -195,7 +183,7 @@ impl<'a> Io<'a> {
         // Encoding checks the room first: one length computation when it fits.
         let (port, _, tx, _, scratch) = self.parts();
         let (bytes, payload_apart): (&[u8], &[u8]) = match packet.encode(tx) {
-            Ok(len) => (tx.get(..len).ok_or(umqtt_status::Internal)?, &[]),
+            Ok(len) => (tx.get(..len).ok_or(Error::Internal)?, &[]),
             Err(EncodeError::BufferTooSmall { needed }) => {
                 // One encoder call for both fallbacks: the whole packet in
                 // the scratch buffer, or its header alone in `tx`.
@@ -206,7 +194,7 @@ impl<'a> Io<'a> {
                     (tx, packet.publish.payload)
                 };
                 let len = packet.encode_part(buf, whole).map_err(encode_status)?;
-                (buf.get(..len).ok_or(umqtt_status::Internal)?, payload_apart)
+                (buf.get(..len).ok_or(Error::Internal)?, payload_apart)
             }
             Err(err) => return Err(encode_status(err)),
         };
@@ -237,18 +225,18 @@ impl<'a> Io<'a> {
             if buf.is_empty() {
                 // A body larger than the receive buffer: the caller brings
                 // one of its size, or skips it, and calls again.
-                return Err(umqtt_status::NeedBuffer);
+                return Err(Error::NeedBuffer);
             }
             match read_some(port, buf, &mut deadline) {
                 Ok(n) => match reader.handle_read(n) {
                     Ok(Some(frame)) => return Ok(Some(frame)),
                     Ok(None) if was_idle => deadline = Deadline::after(rest_ms),
                     Ok(None) => {}
-                    Err(FrameError::TooLarge { .. }) => return Err(umqtt_status::PacketTooLarge),
-                    Err(FrameError::Skipped { .. }) => return Err(umqtt_status::Skipped),
-                    Err(_) => return Err(umqtt_status::Malformed),
+                    Err(FrameError::TooLarge { .. }) => return Err(Error::PacketTooLarge),
+                    Err(FrameError::Skipped { .. }) => return Err(Error::Skipped),
+                    Err(_) => return Err(Error::Malformed),
                 },
-                Err(umqtt_status::Timeout) if reader.is_idle() => return Ok(None),
+                Err(Error::Timeout) if reader.is_idle() => return Ok(None),
                 Err(status) => return Err(status),
             }
         }
@@ -258,7 +246,7 @@ impl<'a> Io<'a> {
     /// `Client::handle_frame`.
     pub(crate) fn frame_parts(&mut self, frame: Frame) -> Result<(&[u8], &mut [u8])> {
         let (_, rx, _, aliases, _) = self.parts();
-        let body = rx.get(..frame.body_len).ok_or(umqtt_status::Internal)?;
+        let body = rx.get(..frame.body_len).ok_or(Error::Internal)?;
         Ok((body, aliases))
     }
 
@@ -267,7 +255,7 @@ impl<'a> Io<'a> {
     #[cfg(feature = "nonblocking")]
     pub(crate) fn write_now(&mut self, start: usize, end: usize) -> Result<usize> {
         let (port, _, tx, _, _) = self.parts();
-        let bytes = tx.get(start..end).ok_or(umqtt_status::Internal)?;
+        let bytes = tx.get(start..end).ok_or(Error::Internal)?;
         if bytes.is_empty() {
             return Ok(0);
         }
@@ -279,20 +267,18 @@ impl<'a> Io<'a> {
     }
 }
 
-pub(crate) fn encode_status(err: EncodeError) -> umqtt_status {
+pub(crate) fn encode_status(err: EncodeError) -> Error {
     match err {
-        EncodeError::BufferTooSmall { .. } | EncodeError::PacketTooLarge => {
-            umqtt_status::BufferTooSmall
-        }
-        _ => umqtt_status::InvalidArgument,
+        EncodeError::BufferTooSmall { .. } | EncodeError::PacketTooLarge => Error::BufferTooSmall,
+        _ => Error::InvalidArgument,
     }
 }
 
-fn port_status(err: PortError) -> umqtt_status {
+fn port_status(err: PortError) -> Error {
     match err {
-        PortError::Raised => umqtt_status::Raised,
+        PortError::Raised => Error::Raised,
         // WouldBlock only reaches here from a wait, which reports readiness.
-        PortError::Os | PortError::WouldBlock => umqtt_status::OsError,
+        PortError::Os | PortError::WouldBlock => Error::OsError,
     }
 }
 
@@ -304,7 +290,7 @@ pub(crate) fn read_some<P: Port>(
 ) -> Result<usize> {
     loop {
         match port.read(buf) {
-            Ok(0) => return Err(umqtt_status::Closed),
+            Ok(0) => return Err(Error::Closed),
             Ok(n) => return Ok(n),
             Err(PortError::WouldBlock) => wait(port, false, deadline)?,
             Err(err) => return Err(port_status(err)),
@@ -334,11 +320,11 @@ fn wait<P: Port>(port: &mut P, writable: bool, deadline: &mut Deadline) -> Resul
     loop {
         let remaining = deadline.remaining_ms();
         if remaining == 0 {
-            return Err(umqtt_status::Timeout);
+            return Err(Error::Timeout);
         }
         match port.wait(writable, remaining).map_err(port_status)? {
             Ready::Yes => return Ok(()),
-            Ready::Hangup => return Err(umqtt_status::Closed),
+            Ready::Hangup => return Err(Error::Closed),
             // Nothing ready: loop to check the deadline (poll may return early).
             Ready::No => {}
         }

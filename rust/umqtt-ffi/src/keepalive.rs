@@ -38,7 +38,7 @@ pub unsafe extern "C" fn umqtt_client_set_keepalive(
 }
 
 /// What keep-alive asks for now; with `Wait`, `*wait_ms` says how long.
-/// PINGREQs sent by `umqtt_client_ping` / `umqtt_client_nb_control` count.
+/// PINGREQs sent by `umqtt_client_control` / `umqtt_client_nb_control` count.
 /// `check_dead` false: the caller is not reading, so the broker's silence
 /// proves nothing: only pings are due.
 ///

@@ -149,31 +149,103 @@ pub enum umqtt_status {
     Skipped,
 }
 
+/// The failures among [`umqtt_status`] (all but `Ok`, with the same
+/// values), as the error of the crate's `Result`s. Without a 0 of its own,
+/// `Result<(), Error>` takes 0 for `Ok(())`: it is the `umqtt_status` an
+/// entry point returns as it is, where `Result<(), umqtt_status>` (`Ok(())`
+/// then 24) was compared and rewritten at every return.
+#[repr(u32)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+// Every status keeps its value (and name), the features' own too.
+#[allow(dead_code, clippy::enum_variant_names)]
+pub(crate) enum Error {
+    Raised = 1,
+    OsError,
+    Closed,
+    Timeout,
+    ConnackInvalid,
+    ConnackRefused,
+    SubackInvalid,
+    InvalidQos,
+    Malformed,
+    PacketTooLarge,
+    ProtocolViolation,
+    InFlightFull,
+    PidInUse,
+    InvalidTopic,
+    InvalidArgument,
+    BufferTooSmall,
+    Internal,
+    WouldBlock,
+    InvalidProperty,
+    BrokerLimit,
+    NestedTooDeep,
+    NeedBuffer,
+    Skipped,
+}
+
+impl From<Error> for umqtt_status {
+    fn from(err: Error) -> umqtt_status {
+        // Same values: this compiles to nothing.
+        match err {
+            Error::Raised => umqtt_status::Raised,
+            Error::OsError => umqtt_status::OsError,
+            Error::Closed => umqtt_status::Closed,
+            Error::Timeout => umqtt_status::Timeout,
+            Error::ConnackInvalid => umqtt_status::ConnackInvalid,
+            Error::ConnackRefused => umqtt_status::ConnackRefused,
+            Error::SubackInvalid => umqtt_status::SubackInvalid,
+            Error::InvalidQos => umqtt_status::InvalidQos,
+            Error::Malformed => umqtt_status::Malformed,
+            Error::PacketTooLarge => umqtt_status::PacketTooLarge,
+            Error::ProtocolViolation => umqtt_status::ProtocolViolation,
+            Error::InFlightFull => umqtt_status::InFlightFull,
+            Error::PidInUse => umqtt_status::PidInUse,
+            Error::InvalidTopic => umqtt_status::InvalidTopic,
+            Error::InvalidArgument => umqtt_status::InvalidArgument,
+            Error::BufferTooSmall => umqtt_status::BufferTooSmall,
+            Error::Internal => umqtt_status::Internal,
+            Error::WouldBlock => umqtt_status::WouldBlock,
+            Error::InvalidProperty => umqtt_status::InvalidProperty,
+            Error::BrokerLimit => umqtt_status::BrokerLimit,
+            Error::NestedTooDeep => umqtt_status::NestedTooDeep,
+            Error::NeedBuffer => umqtt_status::NeedBuffer,
+            Error::Skipped => umqtt_status::Skipped,
+        }
+    }
+}
+
+impl From<ClientError> for Error {
+    fn from(err: ClientError) -> Error {
+        match err {
+            ClientError::Broken => Error::Closed,
+            ClientError::ConnackInvalid => Error::ConnackInvalid,
+            ClientError::SubackInvalid => Error::SubackInvalid,
+            ClientError::InvalidQos => Error::InvalidQos,
+            ClientError::Malformed => Error::Malformed,
+            ClientError::ProtocolViolation => Error::ProtocolViolation,
+            ClientError::InFlightFull => Error::InFlightFull,
+            ClientError::PidInUse => Error::PidInUse,
+            ClientError::InvalidTopic => Error::InvalidTopic,
+            ClientError::InvalidArgument => Error::InvalidArgument,
+            ClientError::InvalidProperty => Error::InvalidProperty,
+            #[cfg(feature = "mqtt5")]
+            ClientError::BrokerLimit(_) => Error::BrokerLimit,
+            ClientError::NestedTooDeep => Error::NestedTooDeep,
+        }
+    }
+}
+
 impl From<ClientError> for umqtt_status {
     fn from(err: ClientError) -> umqtt_status {
-        match err {
-            ClientError::Broken => umqtt_status::Closed,
-            ClientError::ConnackInvalid => umqtt_status::ConnackInvalid,
-            ClientError::SubackInvalid => umqtt_status::SubackInvalid,
-            ClientError::InvalidQos => umqtt_status::InvalidQos,
-            ClientError::Malformed => umqtt_status::Malformed,
-            ClientError::ProtocolViolation => umqtt_status::ProtocolViolation,
-            ClientError::InFlightFull => umqtt_status::InFlightFull,
-            ClientError::PidInUse => umqtt_status::PidInUse,
-            ClientError::InvalidTopic => umqtt_status::InvalidTopic,
-            ClientError::InvalidArgument => umqtt_status::InvalidArgument,
-            ClientError::InvalidProperty => umqtt_status::InvalidProperty,
-            #[cfg(feature = "mqtt5")]
-            ClientError::BrokerLimit(_) => umqtt_status::BrokerLimit,
-            ClientError::NestedTooDeep => umqtt_status::NestedTooDeep,
-        }
+        Error::from(err).into()
     }
 }
 
 /// The status of `err`; a broker-limit refusal also writes its code (for
 /// `umqtt_limit_text`) to `detail`.
 #[cfg(feature = "mqtt5")]
-fn status_with_detail(err: ClientError, detail: *mut u8) -> umqtt_status {
+fn status_with_detail(err: ClientError, detail: *mut u8) -> Error {
     if let ClientError::BrokerLimit(limit) = err {
         write_ptr(detail, v5::limit_code(limit));
     }
@@ -182,7 +254,7 @@ fn status_with_detail(err: ClientError, detail: *mut u8) -> umqtt_status {
 
 /// Without MQTT 5 no error has a detail.
 #[cfg(not(feature = "mqtt5"))]
-fn status_with_detail(err: ClientError, _detail: *mut u8) -> umqtt_status {
+fn status_with_detail(err: ClientError, _detail: *mut u8) -> Error {
     err.into()
 }
 
@@ -345,41 +417,42 @@ impl umqtt_event {
             properties: umqtt_bytes::of(incoming.properties.as_bytes()),
             ..umqtt_event::NONE
         };
-        let (kind, pid, codes) = match incoming.received {
+        // The kind by the variant alone, the fields by their shape: one
+        // arm for the variants that share one.
+        ev.kind = match incoming.received {
+            Received::Message(_) => umqtt_event_kind::Message,
+            #[cfg(feature = "qos2")]
+            Received::Duplicate(_) => umqtt_event_kind::Duplicate,
+            Received::Delivered { .. } => umqtt_event_kind::Delivered,
+            Received::Subscribed { .. } => umqtt_event_kind::Subscribed,
+            Received::SubscribeFailed { .. } => umqtt_event_kind::SubscribeFailed,
+            Received::Unsubscribed { .. } => umqtt_event_kind::Unsubscribed,
+            Received::UnsubscribeFailed { .. } => umqtt_event_kind::UnsubscribeFailed,
+            Received::Refused { .. } => umqtt_event_kind::Refused,
+            Received::Disconnected => umqtt_event_kind::Disconnected,
+            Received::Pong => umqtt_event_kind::Pong,
+            Received::UnknownAck { .. } => umqtt_event_kind::UnknownAck,
+            Received::Other { .. } => umqtt_event_kind::Other,
+        };
+        let (pid, codes) = match incoming.received {
             #[cfg(not(feature = "qos2"))]
-            Received::Message(publish) => {
-                (umqtt_event_kind::Message, ev.set_message(&publish), &[][..])
-            }
+            Received::Message(publish) => (ev.set_message(&publish), &[][..]),
             #[cfg(feature = "qos2")]
             Received::Message(publish) | Received::Duplicate(publish) => {
-                let kind = if matches!(incoming.received, Received::Message(_)) {
-                    umqtt_event_kind::Message
-                } else {
-                    umqtt_event_kind::Duplicate
-                };
-                (kind, ev.set_message(&publish), &[][..])
+                (ev.set_message(&publish), &[][..])
             }
             Received::Delivered { pid, qos } => {
                 ev.qos = qos.as_u8();
-                (umqtt_event_kind::Delivered, Some(pid), &[][..])
+                (Some(pid), &[][..])
             }
-            Received::Subscribed { pid, codes } => (umqtt_event_kind::Subscribed, Some(pid), codes),
-            Received::SubscribeFailed { pid, codes } => {
-                (umqtt_event_kind::SubscribeFailed, Some(pid), codes)
-            }
-            Received::Unsubscribed { pid, codes } => {
-                (umqtt_event_kind::Unsubscribed, Some(pid), codes)
-            }
-            Received::UnsubscribeFailed { pid, codes } => {
-                (umqtt_event_kind::UnsubscribeFailed, Some(pid), codes)
-            }
-            Received::Refused { pid } => (umqtt_event_kind::Refused, Some(pid), &[][..]),
-            Received::Disconnected => (umqtt_event_kind::Disconnected, None, &[][..]),
-            Received::Pong => (umqtt_event_kind::Pong, None, &[][..]),
-            Received::UnknownAck { pid } => (umqtt_event_kind::UnknownAck, Some(pid), &[][..]),
-            Received::Other { pid } => (umqtt_event_kind::Other, pid, &[][..]),
+            Received::Subscribed { pid, codes }
+            | Received::SubscribeFailed { pid, codes }
+            | Received::Unsubscribed { pid, codes }
+            | Received::UnsubscribeFailed { pid, codes } => (Some(pid), codes),
+            Received::Refused { pid } | Received::UnknownAck { pid } => (Some(pid), &[][..]),
+            Received::Other { pid } => (pid, &[][..]),
+            Received::Disconnected | Received::Pong => (None, &[][..]),
         };
-        ev.kind = kind;
         ev.pid = pid.map_or(0, Pid::get);
         // Only MQTT 5's are read (the C glue: MQTT 3 refuses with 0x80 alone).
         if cfg!(feature = "mqtt5") {
@@ -409,12 +482,12 @@ pub struct umqtt_client {
 // ---------------------------------------------------------------------------
 // Argument conversion.
 
-type Result<T, E = umqtt_status> = core::result::Result<T, E>;
+type Result<T, E = Error> = core::result::Result<T, E>;
 
 fn result_status(result: Result<()>) -> umqtt_status {
     match result {
         Ok(()) => umqtt_status::Ok,
-        Err(status) => status,
+        Err(err) => err.into(),
     }
 }
 
@@ -422,7 +495,7 @@ fn result_status(result: Result<()>) -> umqtt_status {
 /// `client` is null or points to a client initialised by [`umqtt_client_init`].
 unsafe fn client_mut<'a>(client: *mut umqtt_client) -> Result<&'a mut Client<Grown>> {
     // SAFETY: per the contract above.
-    let c = unsafe { client.as_mut() }.ok_or(umqtt_status::InvalidArgument)?;
+    let c = unsafe { client.as_mut() }.ok_or(Error::InvalidArgument)?;
     Ok(&mut c.engine)
 }
 
@@ -438,7 +511,7 @@ unsafe fn client_ref<'a>(client: *const umqtt_client) -> Option<&'a Client<Grown
 /// `port` for the call.
 unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a>> {
     // SAFETY: per the contract above.
-    let io = unsafe { io.as_ref() }.ok_or(umqtt_status::InvalidArgument)?;
+    let io = unsafe { io.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: per the contract above.
     unsafe { Io::of(io) }
 }
@@ -448,6 +521,7 @@ unsafe fn io_of<'a>(io: *const umqtt_io) -> Result<Io<'a>> {
 ///
 /// # Safety
 /// As [`client_mut`] and [`io_of`].
+#[cfg_attr(feature = "nonblocking", inline(never))]
 unsafe fn usable_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
@@ -461,17 +535,17 @@ unsafe fn usable_client<'a>(
 }
 
 fn pid_of(pid: u16) -> Result<Pid> {
-    Pid::new(pid).ok_or(umqtt_status::InvalidArgument)
+    Pid::new(pid).ok_or(Error::InvalidArgument)
 }
 
 fn qos_of(qos: u8) -> Result<QoS> {
-    QoS::from_u8(qos).ok_or(umqtt_status::InvalidQos)
+    QoS::from_u8(qos).ok_or(Error::InvalidQos)
 }
 
 // umqtt_core's validator, not core::str::from_utf8: one UTF-8 check (and
 // no 256-byte table) in the firmware.
 fn str_of(bytes: &[u8]) -> Result<&str> {
-    umqtt_core::topic::utf8(bytes).ok_or(umqtt_status::InvalidArgument)
+    umqtt_core::topic::utf8(bytes).ok_or(Error::InvalidArgument)
 }
 
 fn write_ptr<T>(out: *mut T, value: T) {

@@ -1,5 +1,6 @@
-//! The non-blocking entry points (`umqtt_client_nb_*`), for callers that
-//! wait on the stream themselves (the asyncio client `mqtt_as`).
+//! The non-blocking entry points (`umqtt_client_nb_*`, and connect,
+//! publish, subscribe and receive with `io_timeout` [`UMQTT_QUEUE`]), for
+//! callers that wait on the stream themselves (the asyncio client `mqtt_as`).
 //!
 //! No call here waits. Outgoing packets are encoded into the engine's
 //! transmit queue (`umqtt_core::client::TxQueue`), which lives in the
@@ -16,18 +17,16 @@
 //! flush, when there is room for them.
 
 use crate::tables::Grown;
+use crate::Error;
 use umqtt_core::client::{Client, Outgoing, QueueError};
-use umqtt_core::{EncodeError, QosPid};
+use umqtt_core::EncodeError;
 
-use crate::client::{
-    close_delivery, finish_connack, message_of, receive_in, request_packet, start_connect,
-    umqtt_connect_options, umqtt_message, Request,
-};
-use crate::driver::{encode_status, Deadline, Io};
+use crate::client::close_delivery;
+use crate::driver::{encode_status, Io};
 use crate::port::now;
 use crate::{
-    client_mut, client_ref, pid_of, result_status, status_with_detail, umqtt_bytes, umqtt_client,
-    umqtt_event, umqtt_io, umqtt_status, usable_client, write_ptr, Result,
+    client_mut, client_ref, result_status, umqtt_client, umqtt_io, umqtt_status, usable_client,
+    write_ptr, Result,
 };
 
 type Engine = Client<Grown>;
@@ -40,12 +39,12 @@ type Engine = Client<Grown>;
 /// `BufferTooSmall`: it never fits) queues nothing.
 ///
 /// [`TxQueue::append`]: umqtt_core::client::TxQueue::append
-fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<usize> {
+pub(crate) fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<usize> {
     let mut need = 0;
     loop {
         let start = c.queue().reserve(io.tx(), need).map_err(|err| match err {
-            QueueError::Full => umqtt_status::WouldBlock,
-            QueueError::TooLarge => umqtt_status::BufferTooSmall,
+            QueueError::Full => Error::WouldBlock,
+            QueueError::TooLarge => Error::BufferTooSmall,
         })?;
         match io.encode_raw(packet, start) {
             Ok(len) => return Ok(len),
@@ -57,7 +56,7 @@ fn encode_tail(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result
 }
 
 /// Appends `packet` to the transmit queue.
-fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
+pub(crate) fn enqueue(c: &mut Engine, io: &mut Io<'_>, packet: &Outgoing<'_>) -> Result<()> {
     let len = encode_tail(c, io, packet)?;
     c.queue().append(len);
     Ok(())
@@ -70,78 +69,10 @@ fn queue_acks(c: &mut Engine, io: &mut Io<'_>) -> Result<()> {
             Ok(()) => {
                 c.poll_transmit();
             }
-            Err(umqtt_status::WouldBlock) => break,
+            Err(Error::WouldBlock) => break,
             Err(status) => return Err(status),
         }
     }
-    Ok(())
-}
-
-/// Encodes CONNECT into the (emptied) transmit queue and starts a new
-/// connection on the attached stream; [`umqtt_client_nb_flush`] sends it
-/// and [`umqtt_client_nb_connack`] reads the answer.
-///
-/// # Safety
-/// `client` initialised; `io` and `options` valid for the call.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_connect(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    options: *const umqtt_connect_options,
-) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        start_connect(client, io, options).and_then(|packet| {
-            // SAFETY: `start_connect` checked both.
-            let (c, mut io) = (&mut (*client).engine, Io::of_checked(io));
-            enqueue(c, &mut io, &packet)
-        })
-    })
-}
-
-/// Reads the CONNACK if it has arrived. `*done` is false while it has not
-/// (wait for readability and call again); once true, `*session_present`
-/// is set. `*return_code` gets the code of a refusal (`ConnackRefused`),
-/// `*connack_properties` the MQTT 5 properties, as for
-/// [`crate::umqtt_client_connect`].
-///
-/// # Safety
-/// `client` initialised; `io` valid for the call; outputs null or writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_connack(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    done: *mut bool,
-    session_present: *mut u8,
-    return_code: *mut u8,
-    connack_properties: *mut umqtt_bytes,
-) -> umqtt_status {
-    let outputs = (session_present, return_code, connack_properties);
-    // SAFETY: forwarded contract.
-    result_status(unsafe { nb_connack(client, io, done, outputs) })
-}
-
-unsafe fn nb_connack(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    done: *mut bool,
-    outputs: (*mut u8, *mut u8, *mut umqtt_bytes),
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
-    write_ptr(done, false);
-    let frame = match io.read_frame(c.reader(), Deadline::after(0), 0) {
-        Ok(Some(frame)) => frame,
-        Ok(None) | Err(umqtt_status::Timeout) => return Ok(()),
-        Err(umqtt_status::NeedBuffer) => return Err(umqtt_status::NeedBuffer),
-        Err(umqtt_status::Malformed | umqtt_status::PacketTooLarge) => {
-            return Err(c.fail(umqtt_status::ConnackInvalid))
-        }
-        Err(status) => return Err(c.fail(status)),
-    };
-    let present = finish_connack(c, &mut io, frame, outputs)?;
-    write_ptr(outputs.0, u8::from(present));
-    write_ptr(done, true);
     Ok(())
 }
 
@@ -190,103 +121,14 @@ pub unsafe extern "C" fn umqtt_client_nb_pending(client: *const umqtt_client) ->
     unsafe { client_ref(client) }.map_or(0, |c| c.queue_pending())
 }
 
-/// Queues a PUBLISH; the bookkeeping of [`crate::umqtt_client_publish`]
-/// (start or, with `dup`, resend the `pid`; MQTT 5: the broker's limits,
-/// `*detail`) is done only once it is queued. `WouldBlock`: no room now;
-/// `BufferTooSmall`: larger than the transmit buffer.
-///
-/// # Safety
-/// `client` initialised; `io` and `message` valid for the call; `detail`
-/// null or writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_publish(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    message: *const umqtt_message,
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> umqtt_status {
-    // SAFETY: forwarded contract.
-    result_status(unsafe { nb_publish(client, io, message, ack_timeout, detail) })
-}
-
-unsafe fn nb_publish(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    message: *const umqtt_message,
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
-    // SAFETY: forwarded contract.
-    let m = unsafe { message_of(message.as_ref().ok_or(umqtt_status::InvalidArgument)?) }?;
-    let packet = c
-        .prepare_publish(&m)
-        .map_err(|e| status_with_detail(e, detail))?;
-    let publish = packet.publish;
-    let packet = Outgoing::from(packet);
-    // Encoded first: a refusal leaves the session unchanged.
-    let len = encode_tail(c, &mut io, &packet)?;
-    let ack_deadline = match m.qos_pid {
-        QosPid::AtMostOnce => None,
-        _ => Deadline::instant_after(ack_timeout),
-    };
-    // Nothing can fail after the tracking: no undo.
-    if c.track_publish(&publish, ack_deadline)?.is_none() {
-        return Ok(()); // QoS 2 past its PUBREC: the PUBREL is due instead
-    }
-    c.queue().append(len);
-    Ok(())
-}
-
-/// Queues a SUBSCRIBE (`options` as for [`crate::umqtt_client_subscribe`])
-/// or UNSUBSCRIBE (`options` 255) of one filter, with MQTT 5 `properties`;
-/// `pid` goes in flight once it is queued.
-///
-/// # Safety
-/// `client` initialised; `io`, `topic` and `properties` valid for the
-/// call; `detail` null or writable.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn umqtt_client_nb_subscribe(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    topic: umqtt_bytes,
-    options: u8,
-    properties: umqtt_bytes,
-    pid: u16,
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> umqtt_status {
-    let request = (topic, (options != UMQTT_NB_UNSUBSCRIBE).then_some(options));
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        nb_request(client, io, (request, properties, pid), ack_timeout, detail)
-    })
-}
-
-/// `options` value that makes [`umqtt_client_nb_subscribe`] unsubscribe.
-pub const UMQTT_NB_UNSUBSCRIBE: u8 = 255;
-
-unsafe fn nb_request(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    (request, properties, pid): (Request, umqtt_bytes, u16),
-    ack_timeout: i32,
-    detail: *mut u8,
-) -> Result<()> {
-    // SAFETY: forwarded contract.
-    let (c, mut io) = unsafe { usable_client(client, io) }?;
-    let pid = pid_of(pid)?;
-    // SAFETY: forwarded contract.
-    let packet = unsafe { request_packet(c, (request, properties, pid), detail) }?;
-    let len = encode_tail(c, &mut io, &packet)?;
-    // Nothing can fail after the tracking: no undo.
-    c.track_request(&packet, Deadline::instant_after(ack_timeout))?;
-    c.queue().append(len);
-    Ok(())
-}
+/// `io_timeout` of [`crate::umqtt_client_connect`],
+/// [`crate::umqtt_client_publish`] and [`crate::umqtt_client_subscribe`]
+/// that queues the packet instead of sending it, as the other non-blocking
+/// calls do (`WouldBlock` when the queue has no room now, `BufferTooSmall`
+/// when it never has); a `pid` goes in flight once it is queued. Of
+/// [`crate::umqtt_client_receive`]: reads without waiting, acks queued.
+/// (One entry point for both ways: they share their code.)
+pub const UMQTT_QUEUE: i32 = i32::MIN;
 
 /// Queues a PINGREQ (`disconnect` false) or a DISCONNECT (true).
 ///
@@ -315,34 +157,7 @@ pub unsafe extern "C" fn umqtt_client_nb_control(
     })
 }
 
-/// Handles at most one incoming packet without waiting. `Ok` with
-/// `event->kind == None` when no complete packet is there; `Timeout` when
-/// a packet has started but not finished (it is kept; the next call
-/// continues it). Acks are queued, not sent: call
-/// [`umqtt_client_nb_flush`].
-///
-/// # Safety
-/// `client` initialised; `io` valid for the call; `event` writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_nb_receive(
-    client: *mut umqtt_client,
-    io: *const umqtt_io,
-    event: *mut umqtt_event,
-) -> umqtt_status {
-    if event.is_null() {
-        return umqtt_status::InvalidArgument;
-    }
-    // SAFETY: forwarded contract.
-    result_status(unsafe {
-        usable_client(client, io).and_then(|(c, mut io)| {
-            let ev = receive_in(c, &mut io, Deadline::after(0), 0)?;
-            write_ptr(event, ev);
-            Ok(())
-        })
-    })
-}
-
-/// The message [`umqtt_client_nb_receive`] reported with `qos` and `pid`
+/// The message a receive with [`UMQTT_QUEUE`] reported with `qos` and `pid`
 /// has been delivered: queue its PUBACK (QoS 1) or PUBREC (QoS 2) for the
 /// next flush, once (see [`crate::umqtt_client_receive`], `UMQTT_ACCEPT`).
 ///

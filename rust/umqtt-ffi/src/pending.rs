@@ -55,10 +55,10 @@ pub unsafe extern "C" fn umqtt_client_poll_expired(
 
 /// How many exchanges may be in flight at once: the size of the in-flight
 /// table (a QoS 1/2 publish, a subscribe or an unsubscribe each takes one).
-#[no_mangle]
-pub extern "C" fn umqtt_client_pending_capacity() -> usize {
-    DEFAULT_CAPACITY
-}
+/// A constant in the header, not a call: the engine's `DEFAULT_CAPACITY`
+/// (kept equal by the assertion after it).
+pub const UMQTT_PENDING_CAPACITY: usize = 32;
+const _: () = assert!(UMQTT_PENDING_CAPACITY == DEFAULT_CAPACITY);
 
 /// How many exchanges are in flight.
 ///
@@ -70,24 +70,28 @@ pub unsafe extern "C" fn umqtt_client_pending_len(client: *const umqtt_client) -
     unsafe { client_ref(client) }.map_or(0, |c| c.session().in_flight_len())
 }
 
-/// The deadline of in-flight `pid`; `false` if it is not in flight.
+/// The deadline of in-flight `pid`; `false` if it is not in flight. With
+/// `remove`, `pid` is removed too. (One entry point for both: the C glue
+/// picks at run time.)
 ///
 /// # Safety
 /// `client` initialised; `deadline` writable.
 #[no_mangle]
 pub unsafe extern "C" fn umqtt_client_pending_get(
-    client: *const umqtt_client,
+    client: *mut umqtt_client,
     pid: u16,
+    remove: bool,
     deadline: *mut u32,
 ) -> bool {
     // SAFETY: forwarded contract.
-    let Some(c) = (unsafe { client_ref(client) }) else {
+    let Ok(c) = (unsafe { client_mut(client) }) else {
         return false;
     };
-    report_deadline(
-        Pid::new(pid).and_then(|pid| c.session().in_flight(pid)),
-        deadline,
-    )
+    let entry = Pid::new(pid).and_then(|pid| match remove {
+        true => c.session_mut().forget(pid),
+        false => c.session().in_flight(pid),
+    });
+    report_deadline(entry, deadline)
 }
 
 /// Sets the deadline of `pid`, adding it to the table if absent: when it
@@ -104,37 +108,17 @@ pub unsafe extern "C" fn umqtt_client_pending_insert(
     // SAFETY: forwarded contract.
     let c = match unsafe { client_mut(client) } {
         Ok(c) => c,
-        Err(status) => return status,
+        Err(status) => return status.into(),
     };
     let pid = match pid_of(pid) {
         Ok(pid) => pid,
-        Err(status) => return status,
+        Err(status) => return status.into(),
     };
     let instant = Instant::from_millis(deadline);
     result_status(
         c.session_mut()
             .track(pid, Some(instant))
             .map_err(|e| umqtt_core::client::ClientError::from(e).into()),
-    )
-}
-
-/// Removes `pid`; `false` if it was not in flight.
-///
-/// # Safety
-/// `client` initialised; `deadline` writable.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_client_pending_remove(
-    client: *mut umqtt_client,
-    pid: u16,
-    deadline: *mut u32,
-) -> bool {
-    // SAFETY: forwarded contract.
-    let Ok(c) = (unsafe { client_mut(client) }) else {
-        return false;
-    };
-    report_deadline(
-        Pid::new(pid).and_then(|pid| c.session_mut().forget(pid)),
-        deadline,
     )
 }
 
@@ -193,7 +177,7 @@ pub unsafe extern "C" fn umqtt_client_next_pid(
     // SAFETY: forwarded contract.
     let c = match unsafe { client_mut(client) } {
         Ok(c) => c,
-        Err(status) => return status,
+        Err(status) => return status.into(),
     };
     if after != 0 {
         c.session_mut().continue_after(after);

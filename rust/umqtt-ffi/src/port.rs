@@ -79,10 +79,16 @@ mod micropython {
     }
 
     /// EAGAIN and friends: the stream is not ready, wait on the poller.
+    // Out of line: off the fast path, and in each of the three callers.
+    #[inline(never)]
     fn would_block(code: i32) -> bool {
-        [MP_EAGAIN, MP_EWOULDBLOCK, MP_EINPROGRESS, MP_ETIMEDOUT]
-            .iter()
-            .any(|&e| i32::try_from(e) == Ok(code))
+        // Compares, not a scan of a table (EAGAIN and EWOULDBLOCK fold).
+        u32::try_from(code).is_ok_and(|code| {
+            code == MP_EAGAIN
+                || code == MP_EWOULDBLOCK
+                || code == MP_EINPROGRESS
+                || code == MP_ETIMEDOUT
+        })
     }
 
     impl Port for umqtt_port_t {

@@ -39,7 +39,7 @@ pub unsafe extern "C" fn umqtt_stream_read_exact(
     while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
         match driver::read_some(port, rest, &mut deadline) {
             Ok(n) => filled += n,
-            Err(status) => return status,
+            Err(status) => return status.into(),
         }
     }
     umqtt_status::Ok

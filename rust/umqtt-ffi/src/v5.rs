@@ -15,7 +15,8 @@ use umqtt_core::codec::v5::{
 };
 use umqtt_core::limits::LimitError;
 
-use crate::{umqtt_bytes, umqtt_status, write_ptr, Result};
+use crate::Error;
+use crate::{result_status, umqtt_bytes, umqtt_status, write_ptr, Result};
 
 /// The packet a property block is for.
 #[repr(C)]
@@ -123,11 +124,7 @@ pub unsafe extern "C" fn umqtt_props_put(
     property: *const umqtt_property,
 ) -> umqtt_status {
     // SAFETY: per the contract.
-    let result = unsafe { props_put(buf, cap, len, context, property) };
-    match result {
-        Ok(()) => umqtt_status::Ok,
-        Err(status) => status,
-    }
+    result_status(unsafe { props_put(buf, cap, len, context, property) })
 }
 
 unsafe fn props_put(
@@ -138,13 +135,13 @@ unsafe fn props_put(
     property: *const umqtt_property,
 ) -> Result<()> {
     if buf.is_null() {
-        return Err(umqtt_status::InvalidArgument);
+        return Err(Error::InvalidArgument);
     }
     // SAFETY: per the contract.
     let (property, used) = unsafe {
         (
-            property.as_ref().ok_or(umqtt_status::InvalidArgument)?,
-            *len.as_ref().ok_or(umqtt_status::InvalidArgument)?,
+            property.as_ref().ok_or(Error::InvalidArgument)?,
+            *len.as_ref().ok_or(Error::InvalidArgument)?,
         )
     };
     // SAFETY: per the contract.
@@ -167,10 +164,10 @@ unsafe fn props_put(
     Ok(())
 }
 
-fn property_status(err: PropertyError) -> umqtt_status {
+fn property_status(err: PropertyError) -> Error {
     match err {
-        PropertyError::BufferTooSmall => umqtt_status::BufferTooSmall,
-        _ => umqtt_status::InvalidProperty,
+        PropertyError::BufferTooSmall => Error::BufferTooSmall,
+        _ => Error::InvalidProperty,
     }
 }
 

@@ -393,14 +393,16 @@ fn qos1_resend_renews_its_entry() {
     h.sent();
     let io = h.io();
     let st = unsafe {
-        umqtt_client_unsubscribe(
+        umqtt_client_subscribe(
             h.c(),
             &io,
             umqtt_bytes::of(b"t"),
+            UMQTT_UNSUBSCRIBE,
             umqtt_bytes::EMPTY,
             7,
             1000,
             1000,
+            ptr::null_mut(),
         )
     };
     assert_eq!(st, umqtt_status::Ok);

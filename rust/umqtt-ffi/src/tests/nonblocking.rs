@@ -9,7 +9,7 @@ fn nb_publish(h: &mut Harness, topic: &[u8], msg: &[u8]) -> umqtt_status {
     let m = message(topic, msg, 0, 0);
     let io = h.io();
     let mut detail = 0;
-    unsafe { umqtt_client_nb_publish(h.c(), &io, &m, -1, &mut detail) }
+    unsafe { umqtt_client_publish(h.c(), &io, &m, -1, UMQTT_QUEUE, &mut detail) }
 }
 
 fn nb_flush(h: &mut Harness) -> (umqtt_status, usize) {
@@ -64,7 +64,7 @@ fn nb_receive_accept_queues_the_ack() {
     let io = h.io();
     let mut ev = umqtt_event::NONE;
     assert_eq!(
-        unsafe { umqtt_client_nb_receive(h.c(), &io, &mut ev) },
+        unsafe { umqtt_client_receive(h.c(), &io, 0, UMQTT_QUEUE, &mut ev) },
         umqtt_status::Ok
     );
     assert_eq!(ev.kind, umqtt_event_kind::Message);
@@ -82,35 +82,40 @@ fn nb_connect_and_connack() {
     let options = options(b"nb", true);
     let io = h.io();
     assert_eq!(
-        unsafe { umqtt_client_nb_connect(h.c(), &io, &options) },
+        unsafe {
+            umqtt_client_connect(
+                h.c(),
+                &io,
+                &options,
+                UMQTT_QUEUE,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            )
+        },
         umqtt_status::Ok
     );
     assert_eq!(nb_flush(&mut h).0, umqtt_status::Ok);
     assert_eq!(h.sent()[0], 0x10);
-    let (mut done, mut present, mut code) = (true, 0, 0);
+    let (mut present, mut code) = (0, 0);
     let mut props = umqtt_bytes::EMPTY;
     let io = h.io();
-    let connack = |h: &mut Harness,
-                   done: &mut bool,
-                   present: &mut u8,
-                   code: &mut u8,
-                   props: &mut umqtt_bytes| unsafe {
-        umqtt_client_nb_connack(h.c(), &io, done, present, code, props)
+    let connack = |h: &mut Harness, present: &mut u8, code: &mut u8, props: &mut umqtt_bytes| unsafe {
+        umqtt_client_connect(h.c(), &io, ptr::null(), UMQTT_QUEUE, present, code, props)
     };
     assert_eq!(
-        connack(&mut h, &mut done, &mut present, &mut code, &mut props),
-        umqtt_status::Ok
+        connack(&mut h, &mut present, &mut code, &mut props),
+        umqtt_status::Timeout,
+        "not arrived yet"
     );
-    assert!(!done, "not arrived yet");
     h.broker(&packet(Packet::ConnAck(umqtt_core::codec::ConnAck {
         session_present: true,
         return_code: 0,
     })));
     assert_eq!(
-        connack(&mut h, &mut done, &mut present, &mut code, &mut props),
+        connack(&mut h, &mut present, &mut code, &mut props),
         umqtt_status::Ok
     );
-    assert!(done);
     assert_eq!(present, 1);
 }
 
@@ -124,7 +129,7 @@ fn the_queue_compacts_for_a_packet_and_a_refusal_keeps_its_pid_free() {
         let m = message(b"a", msg, 1, pid);
         let io = h.io();
         let mut detail = 0;
-        unsafe { umqtt_client_nb_publish(h.c(), &io, &m, -1, &mut detail) }
+        unsafe { umqtt_client_publish(h.c(), &io, &m, -1, UMQTT_QUEUE, &mut detail) }
     };
     h.port.write_chunk = 0;
     // 12 bytes queued, 8 of them written as by a flush (the scripted port

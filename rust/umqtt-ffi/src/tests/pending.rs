@@ -9,12 +9,12 @@ fn insert_get_remove_like_a_dict() {
     unsafe {
         assert_eq!(umqtt_client_pending_insert(c, 7, 123), umqtt_status::Ok);
         let mut deadline = 0;
-        assert!(umqtt_client_pending_get(c, 7, &mut deadline));
+        assert!(umqtt_client_pending_get(c, 7, false, &mut deadline));
         assert_eq!(deadline, 123);
-        assert!(!umqtt_client_pending_get(c, 8, &mut deadline));
+        assert!(!umqtt_client_pending_get(c, 8, false, &mut deadline));
         assert_eq!(umqtt_client_pending_len(c), 1);
-        assert!(umqtt_client_pending_remove(c, 7, &mut deadline));
-        assert!(!umqtt_client_pending_remove(c, 7, &mut deadline));
+        assert!(umqtt_client_pending_get(c, 7, true, &mut deadline));
+        assert!(!umqtt_client_pending_get(c, 7, true, &mut deadline));
         assert_eq!(
             umqtt_client_pending_insert(c, 0, 1),
             umqtt_status::InvalidArgument
@@ -26,7 +26,7 @@ fn insert_get_remove_like_a_dict() {
 fn the_table_holds_capacity_entries() {
     let mut h = Harness::connected(256, 64);
     let c = h.c();
-    let cap = umqtt_client_pending_capacity();
+    let cap = UMQTT_PENDING_CAPACITY;
     for n in 1..=cap as u16 {
         h.room();
         assert_eq!(
@@ -82,7 +82,7 @@ fn next_pid_counts_up_and_skips_ids_in_flight() {
         umqtt_status::Ok
     );
     assert_eq!(pid, 1, "after 65535 comes 1");
-    for n in 4..=umqtt_client_pending_capacity() as u16 + 2 {
+    for n in 4..=UMQTT_PENDING_CAPACITY as u16 + 2 {
         h.room();
         unsafe { umqtt_client_pending_insert(c, n, 0) };
     }
@@ -110,7 +110,7 @@ fn keepalive_pings_then_gives_the_broker_up() {
     assert_eq!(poll(c).0, umqtt_keepalive::Ping);
     let io = h.io();
     assert_eq!(
-        unsafe { umqtt_client_ping(h.c(), &io, 1000) },
+        unsafe { umqtt_client_control(h.c(), &io, false, 0, umqtt_bytes::EMPTY, 1000) },
         umqtt_status::Ok
     );
     assert_eq!(h.sent(), b"\xc0\x00");
