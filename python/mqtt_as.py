@@ -322,10 +322,18 @@ class MQTTClient:
                 pass
         raise OSError(-1, "Timeout on socket %s" % msg)
 
-    async def _flush_direct(self, t0):
-        eng = self._eng
-        while eng._nb_flush():
-            await self._wait(eng, True, t0, "write")
+    async def _send_disconnect(self):
+        # DISCONNECT, written within response_time, then the socket closed
+        # (errors ignored: the connection ends either way).
+        try:
+            eng = self._eng
+            if eng._nb_disconnect():
+                t0 = ticks_ms()
+                while eng._nb_flush():
+                    await self._wait(eng, True, t0, "write")
+        except (OSError, MQTTException):
+            pass
+        self._close_sock()
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
@@ -369,7 +377,8 @@ class MQTTClient:
         eng._nb_connect(clean, 5 if self._v5 else 4,
                         o.mqttv5_con_props if self._v5 else None)
         # The TLS handshake, if any, runs inside these writes and reads.
-        await self._flush_direct(t0)
+        while eng._nb_flush():
+            await self._wait(eng, True, t0, "write")
         while True:
             sp = eng._nb_connack()
             if sp is not None:
@@ -421,12 +430,7 @@ class MQTTClient:
             if not self._has_connected and o.clean_init and not o.clean and not self._v5:
                 # Start from a clean session, then keep sessions from now on.
                 await self._connect(True)
-                try:
-                    if self._eng._nb_disconnect():
-                        await self._flush_direct(ticks_ms())
-                except (OSError, MQTTException):
-                    pass
-                self._close_sock()
+                await self._send_disconnect()
                 await asyncio.sleep_ms(100)
                 clean = False
             await self._connect(clean)
@@ -784,17 +788,13 @@ class MQTTClient:
     async def disconnect(self):
         # DISCONNECT (the will is not sent), then close; connect() may follow.
         if self._stop() and self._sock is not None:
+            # What `async with self.lock` does, without its two coroutines.
+            lock = self.lock
+            await lock.acquire()
             try:
-                # What `async with self.lock` does, without its two coroutines.
-                lock = self.lock
-                await lock.acquire()
-                try:
-                    if self._eng._nb_disconnect():
-                        await self._flush_direct(ticks_ms())
-                finally:
-                    lock.release()
-            except (OSError, MQTTException):
-                pass
+                await self._send_disconnect()
+            finally:
+                lock.release()
         self._close_sock()
         _pulse(self._ackev)
         _pulse(self._room)

@@ -210,7 +210,7 @@ async def shutdown():
     if client is None:
         return
     try:
-        # DISCONNECT is written within response_time (mqtt_as._flush_direct).
+        # DISCONNECT is written within response_time (mqtt_as._send_disconnect).
         await bounded(client.disconnect(), (st + 2) * 1000)
     except Exception:
         pass
