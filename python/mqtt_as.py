@@ -222,7 +222,9 @@ class MQTTClient:
             self._sta_if = network.WLAN(network.STA_IF)
             self._sta_if.active(True)
         o.ping_interval = config["ping_interval"] * 1000
-        self._set_keepalive(keepalive)
+        # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
+        # (_keep_alive shortens it to ping_interval).
+        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
         self._in_connect = False
         self._has_connected = False
         self._isconnected = False
@@ -268,13 +270,6 @@ class MQTTClient:
         self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
                                   max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
-
-    def _set_keepalive(self, keepalive):
-        pi = keepalive * 1000 // 4 if keepalive else 20000
-        p_i = self._owner.ping_interval
-        if p_i and p_i < pi:
-            pi = p_i
-        self._ping_interval = pi
 
     def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
         # (properties: MQTT 5 will properties, an umqtt-rs extension)
@@ -388,8 +383,9 @@ class MQTTClient:
         if self._v5:
             props = o.connack_properties
             self.topic_alias_maximum = props.get(0x22, 0)
-            if 0x13 in props:  # Server Keep Alive replaces ours
-                self._set_keepalive(props[0x13])
+            if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
+                keepalive = props[0x13]
+                self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
         return sp
 
     async def wifi_connect(self, quick=False):
@@ -607,6 +603,9 @@ class MQTTClient:
         eng = self._eng
         rt = self._response_time
         tick = self._ping_interval
+        p_i = self._owner.ping_interval
+        if p_i and p_i < tick:
+            tick = p_i
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
         # response_time (20 ms at least) and 1 s.
