@@ -707,9 +707,10 @@ class MQTTClient:
             self._forget(pid)
             raise
 
-    async def _until_done(self, f, *args):
+    async def _retry(self, f, *args):
         # await f(*args) on a connection; after an OSError, a reconnect and
-        # again on the next connection.
+        # again on the next connection. (_retry: a name umqtt.MQTTClient has
+        # in flash already.)
         while True:
             while not self._isconnected:
                 await self._upev.wait()
@@ -722,7 +723,7 @@ class MQTTClient:
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        return await self._until_done(self._publish, topic, msg, retain, qos,
+        return await self._retry(self._publish, topic, msg, retain, qos,
                                       properties if self._v5 else None)
 
     async def _request(self, f, props, *args):
@@ -739,10 +740,10 @@ class MQTTClient:
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._until_done(self._request, self._eng._nb_subscribe, properties, topic, qos)
+        await self._retry(self._request, self._eng._nb_subscribe, properties, topic, qos)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._until_done(self._request, self._eng._nb_unsubscribe, properties, topic)
+        await self._retry(self._request, self._eng._nb_unsubscribe, properties, topic)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
