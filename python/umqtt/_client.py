@@ -84,9 +84,9 @@ from _umqtt import MQTTException, topic_matches
 from . import robust
 
 try:
-    from micropython import schedule as _schedule
+    from micropython import schedule  # (under its own name: a string in flash already)
 except ImportError:
-    _schedule = None
+    schedule = None
 
 try:
     import _thread
@@ -227,7 +227,7 @@ class MQTTClient(robust.MQTTClient):
             _run(f, topic, msg, *props)  # QuecPython: logged, not raised
         for h in self._handlers:
             if h[1] is not None and topic_matches(h[0], topic):
-                if _schedule is None:
+                if schedule is None:
                     _run(h[1], (topic, msg) + props)  # no scheduler: now, in order
                     continue
                 with self._ql:
@@ -237,13 +237,13 @@ class MQTTClient(robust.MQTTClient):
     def _kick(self):
         # Schedules _drain if handler calls wait and it is not scheduled.
         # _sched is set before posting and cleared only if the post failed:
-        # the drain may run (and end, clearing it) before _schedule returns.
+        # the drain may run (and end, clearing it) before schedule returns.
         with self._ql:
             if not self._calls or self._sched:
                 return
             self._sched = True
         try:
-            _schedule(self._drain, None)
+            schedule(self._drain, None)
         except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 

@@ -4,7 +4,7 @@
 # (a thread switch, or a pending check on the scheduling thread) and end,
 # clearing the flag; the flag must not then be set again, or no drain is
 # ever scheduled after it and every later handler call waits forever (a
-# flake of test_umqtt_handlers under load). Here the module's _schedule
+# flake of test_umqtt_handlers under load). Here the module's schedule
 # runs the drain at once, which is that order, every time.
 # needs: client
 # offline
@@ -27,22 +27,22 @@ def post_queue_full(f, arg):
     raise RuntimeError("schedule queue full")
 
 
-real_schedule = impl._schedule
+real_schedule = impl.schedule
 try:
     c = MQTTClient("kick", "127.0.0.1", thread=False)
-    impl._schedule = post_runs_at_once
+    impl.schedule = post_runs_at_once
     for i in range(3):
         c._calls.append((handler, (b"t", i)))
         c._kick()
         eq(ran, list(range(i + 1)), "handler call %d ran" % i)
     # A full scheduler queue: nothing runs, the next _kick posts again.
-    impl._schedule = post_queue_full
+    impl.schedule = post_queue_full
     c._calls.append((handler, (b"t", 3)))
     c._kick()
     eq(ran, [0, 1, 2], "queue full: the call waits")
-    impl._schedule = post_runs_at_once
+    impl.schedule = post_runs_at_once
     c._kick()
     eq(ran, [0, 1, 2, 3], "the next _kick runs it")
 finally:
-    impl._schedule = real_schedule
+    impl.schedule = real_schedule
 print("OK")
