@@ -384,8 +384,7 @@ class MQTTClient:
             props = o.connack_properties
             self.topic_alias_maximum = props.get(0x22, 0)
             if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
-                keepalive = props[0x13]
-                self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
+                self._ping_interval = props[0x13] * 1000 // 4 if props[0x13] else 20000
         return sp
 
     async def wifi_connect(self, quick=False):
@@ -602,10 +601,10 @@ class MQTTClient:
         # a packet. Stalled socket I/O past response_time is checked here.
         eng = self._eng
         rt = self._response_time
+        # A ping_interval (0: none) shorter than keepalive / 4 replaces it.
+        # (No new local: the state of this task keeps its size.)
         tick = self._ping_interval
-        p_i = self._owner.ping_interval
-        if p_i and p_i < tick:
-            tick = p_i
+        tick = min(tick, self._owner.ping_interval or tick)
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
         # response_time (20 ms at least) and 1 s.
