@@ -90,8 +90,7 @@ pub fn decode(first_byte: u8, body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), De
     match packet_type {
         PacketType::ConnAck => connect::decode_connack(body),
         PacketType::Publish => publish::decode_publish(flags, body),
-        PacketType::SubAck => subscribe::decode_suback(body),
-        PacketType::UnsubAck => subscribe::decode_unsuback(body),
+        PacketType::SubAck | PacketType::UnsubAck => subscribe::decode_list_ack(packet_type, body),
         PacketType::PingResp => {
             decode_empty(body)?;
             Ok((Packet::PingResp(PingResp), Extra::default()))
