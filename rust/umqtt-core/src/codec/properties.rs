@@ -495,13 +495,27 @@ fn value_in_range(id: PropertyId, value: &PropertyValue<'_>) -> bool {
 /// turns all but bad UTF-8 into [`DecodeError::InvalidProperty`].
 fn read_property<'a>(reader: &mut Reader<'a>) -> Result<Property<'a>, DecodeError> {
     let id = PropertyId::from_u8(reader.u8()?).ok_or(DecodeError::InvalidProperty)?;
-    let value = match id.kind() {
-        PropertyKind::Byte => PropertyValue::Byte(reader.u8()?),
-        PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(reader.u16()?),
-        PropertyKind::FourByteInt => {
-            let high = reader.u16()?;
-            let low = reader.u16()?;
-            PropertyValue::FourByteInt((u32::from(high) << 16) | u32::from(low))
+    let kind = id.kind();
+    let value = match kind {
+        // The fixed-size integers, big-endian (§1.5.1, §1.5.2, §1.5.3),
+        // through one loop.
+        PropertyKind::Byte | PropertyKind::TwoByteInt | PropertyKind::FourByteInt => {
+            // 1, 2 or 4 bytes: the kinds are declared in that order.
+            const _: () = assert!(
+                1 << PropertyKind::Byte as usize == 1
+                    && 1 << PropertyKind::TwoByteInt as usize == 2
+                    && 1 << PropertyKind::FourByteInt as usize == 4
+            );
+            let width = 1 << kind as usize;
+            let value = reader
+                .take(width)?
+                .iter()
+                .fold(0u32, |value, &byte| (value << 8) | u32::from(byte));
+            match kind {
+                PropertyKind::Byte => PropertyValue::Byte(value as u8),
+                PropertyKind::TwoByteInt => PropertyValue::TwoByteInt(value as u16),
+                _ => PropertyValue::FourByteInt(value),
+            }
         }
         PropertyKind::VarInt => PropertyValue::VarInt(read_varint(reader)?),
         PropertyKind::Utf8String => PropertyValue::Utf8String(read_str(reader)?),
