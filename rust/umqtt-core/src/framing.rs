@@ -155,6 +155,20 @@ impl FrameReader {
         }
     }
 
+    /// Writes `new`, a reader [`FrameReader::new`] made, at `this`, a block
+    /// of zero bytes: only its limit, the rest of a new reader is zero bytes
+    /// (see [`Client::init_in_place`]).
+    ///
+    /// # Safety
+    /// `this` is valid for writes, aligned, and every byte of it is zero.
+    ///
+    /// [`Client::init_in_place`]: crate::client::Client::init_in_place
+    pub(crate) unsafe fn init_in_place(this: *mut FrameReader, new: FrameReader) {
+        let FrameReader { max_body, .. } = new;
+        // SAFETY: `this` is valid for writes and aligned (the contract).
+        unsafe { core::ptr::addr_of_mut!((*this).max_body).write(max_body) };
+    }
+
     /// The largest body this reader accepts.
     pub const fn max_body(&self) -> usize {
         self.max_body

@@ -104,37 +104,30 @@ impl BrokerLimits {
         *self = BrokerLimits::UNLIMITED;
         let limits = self;
         for property in properties.iter() {
-            match (property.id, property.value) {
-                (PropertyId::ReceiveMaximum, PropertyValue::TwoByteInt(n)) => {
-                    limits.receive_maximum = n
+            // Every limit is an integer; an identifier has one kind
+            // (`PropertyId::kind`), so the value is read by kind once and
+            // each limit is picked by identifier alone.
+            let value = match property.value {
+                PropertyValue::Byte(b) => u32::from(b),
+                PropertyValue::TwoByteInt(n) => u32::from(n),
+                PropertyValue::FourByteInt(n) => n,
+                _ => continue,
+            };
+            // The two-byte limits hold a u16 value (their kind).
+            let two_bytes = value as u16;
+            match property.id {
+                PropertyId::ReceiveMaximum => limits.receive_maximum = two_bytes,
+                PropertyId::MaximumQoS if value == 0 => limits.maximum_qos = QoS::AtMostOnce,
+                PropertyId::MaximumQoS => limits.maximum_qos = QoS::AtLeastOnce,
+                PropertyId::RetainAvailable => limits.retain_available = value != 0,
+                PropertyId::MaximumPacketSize => limits.maximum_packet_size = value,
+                PropertyId::TopicAliasMaximum => limits.topic_alias_maximum = two_bytes,
+                PropertyId::WildcardSubscriptionAvailable => limits.wildcard_available = value != 0,
+                PropertyId::SubscriptionIdentifierAvailable => {
+                    limits.subscription_ids_available = value != 0
                 }
-                (PropertyId::MaximumQoS, PropertyValue::Byte(0)) => {
-                    limits.maximum_qos = QoS::AtMostOnce
-                }
-                (PropertyId::MaximumQoS, PropertyValue::Byte(_)) => {
-                    limits.maximum_qos = QoS::AtLeastOnce
-                }
-                (PropertyId::RetainAvailable, PropertyValue::Byte(b)) => {
-                    limits.retain_available = b != 0
-                }
-                (PropertyId::MaximumPacketSize, PropertyValue::FourByteInt(n)) => {
-                    limits.maximum_packet_size = n
-                }
-                (PropertyId::TopicAliasMaximum, PropertyValue::TwoByteInt(n)) => {
-                    limits.topic_alias_maximum = n
-                }
-                (PropertyId::WildcardSubscriptionAvailable, PropertyValue::Byte(b)) => {
-                    limits.wildcard_available = b != 0
-                }
-                (PropertyId::SubscriptionIdentifierAvailable, PropertyValue::Byte(b)) => {
-                    limits.subscription_ids_available = b != 0
-                }
-                (PropertyId::SharedSubscriptionAvailable, PropertyValue::Byte(b)) => {
-                    limits.shared_available = b != 0
-                }
-                (PropertyId::ServerKeepAlive, PropertyValue::TwoByteInt(n)) => {
-                    limits.server_keep_alive = Some(n)
-                }
+                PropertyId::SharedSubscriptionAvailable => limits.shared_available = value != 0,
+                PropertyId::ServerKeepAlive => limits.server_keep_alive = Some(two_bytes),
                 _ => {}
             }
         }

@@ -260,6 +260,20 @@ impl<T: Tables> Session<T> {
         }
     }
 
+    /// Writes `new`, a session [`Session::with_tables`] made, at `this`, a
+    /// block of zero bytes: only its tables, the rest of a new session is
+    /// zero bytes (see [`Client::init_in_place`]).
+    ///
+    /// # Safety
+    /// `this` is valid for writes, aligned, and every byte of it is zero.
+    ///
+    /// [`Client::init_in_place`]: crate::client::Client::init_in_place
+    pub(crate) unsafe fn init_in_place(this: *mut Session<T>, new: Session<T>) {
+        let Session { tables, .. } = new;
+        // SAFETY: `this` is valid for writes and aligned (the contract).
+        unsafe { core::ptr::addr_of_mut!((*this).tables).write(tables) };
+    }
+
     /// Rows the tables need so that each can take one more entry (within
     /// [`Tables::limit`]). More than the rows there are means: give the
     /// session more ([`Session::replace_tables`]) before the next exchange,

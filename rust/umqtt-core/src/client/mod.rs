@@ -207,18 +207,21 @@ impl<T: Tables> Client<T> {
         }
     }
 
-    /// Initialises the client at `this` as [`Client::with_tables`] makes
-    /// it, one field at a time: no whole client is built elsewhere and
-    /// copied in, so the bytes between the fields (padding) keep what
-    /// `this` held. A driver that zeroes a block MicroPython's conservative
-    /// GC scans and initialises the client in it leaves no stale pointer
-    /// there (a client built on the stack brings the stack's leftovers in
-    /// its padding). Smaller too than copying a whole initial client from
-    /// flash.
+    /// Initialises the client at `this`, a block of zero bytes, as
+    /// [`Client::with_tables`] makes it, one field at a time: no whole
+    /// client is built elsewhere and copied in, so the bytes between the
+    /// fields (padding) stay zeros. A driver that zeroes a block
+    /// MicroPython's conservative GC scans and initialises the client in it
+    /// leaves no stale pointer there (a client built on the stack brings
+    /// the stack's leftovers in its padding). Smaller too than copying a
+    /// whole initial client from flash; the fields (and parts of the
+    /// session and the frame reader) whose initial value is all zero bytes
+    /// are left as the block holds them (test `init_in_place_is_with_tables`
+    /// keeps that true).
     ///
     /// # Safety
-    /// `this` is valid for writes of a `Client<T>` and aligned; what it
-    /// held is overwritten, not dropped.
+    /// `this` is valid for writes of a `Client<T>`, aligned, and every byte
+    /// of it is zero; what it held is overwritten, not dropped.
     pub unsafe fn init_in_place(this: *mut Self, max_body: usize, tables: T) {
         // Every field named: a new one cannot be left out.
         let Client {
@@ -227,29 +230,25 @@ impl<T: Tables> Client<T> {
             #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
             version,
             link,
-            deliveries,
-            queue,
+            deliveries: _,
+            queue: _,
             #[cfg(feature = "mqtt5")]
             limits,
             #[cfg(feature = "mqtt5")]
-            aliases,
-            keepalive,
+                aliases: _,
+            keepalive: _,
         } = Client::with_tables(max_body, tables);
         // SAFETY: `this` is valid for writes and aligned (the contract), so
-        // is each of its fields.
+        // is each of its fields; the ones not written are zero bytes, which
+        // is their initial value.
         unsafe {
-            ptr::addr_of_mut!((*this).session).write(session);
-            ptr::addr_of_mut!((*this).reader).write(reader);
+            Session::init_in_place(ptr::addr_of_mut!((*this).session), session);
+            FrameReader::init_in_place(ptr::addr_of_mut!((*this).reader), reader);
             #[cfg(any(feature = "mqtt31", feature = "mqtt5"))]
             ptr::addr_of_mut!((*this).version).write(version);
             ptr::addr_of_mut!((*this).link).write(link);
-            ptr::addr_of_mut!((*this).deliveries).write(deliveries);
-            ptr::addr_of_mut!((*this).queue).write(queue);
             #[cfg(feature = "mqtt5")]
             ptr::addr_of_mut!((*this).limits).write(limits);
-            #[cfg(feature = "mqtt5")]
-            ptr::addr_of_mut!((*this).aliases).write(aliases);
-            ptr::addr_of_mut!((*this).keepalive).write(keepalive);
         }
     }
 

@@ -26,8 +26,8 @@ pub struct LastWill<'a> {
 
 /// The first packet a client sends (§3.1).
 // repr(C), the flags and keep-alive before the strings: rustc's own layout
-// cost start_connect and the decoders (a Packet can hold a Connect) moves
-// on rv32imc.
+// cost `Client::prepare_connect` and the decoders (a Packet can hold a
+// Connect) moves on rv32imc.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(C)]
 pub struct Connect<'a> {

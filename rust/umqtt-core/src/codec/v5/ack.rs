@@ -2,15 +2,12 @@
 //!
 //! Packet id, then a reason code and properties, both of which may be left
 //! out: a remaining length of 2 means Success without properties, 3 a
-//! reason without properties (§3.4.2.1, §3.4.2.2.1).
+//! reason without properties (§3.4.2.1, §3.4.2.2.1). Decoded with
+//! DISCONNECT and AUTH by one decoder (`decode_reason_packet`, in the
+//! parent module).
 
-use super::{
-    encode_reason_packet, read_reason_and_properties, reason_packet_remaining_len, Context, Extra,
-    Properties, ReasonCode,
-};
-use crate::codec::{
-    packet_len, DecodeError, EncodeError, Packet, PubAck, PubComp, PubRec, PubRel, Reader,
-};
+use super::{encode_reason_packet, reason_packet_remaining_len, Context, Properties, ReasonCode};
+use crate::codec::{packet_len, EncodeError};
 use crate::types::{PacketType, Pid};
 
 /// The exact number of bytes [`encode_ack`] writes.
@@ -44,31 +41,13 @@ pub fn encode_ack(
     )
 }
 
-/// The body of any of the four: packet id, optional reason (valid for the
-/// type), optional properties.
-pub(super) fn decode_ack(
-    packet_type: PacketType,
-    body: &[u8],
-) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let mut reader = Reader::new(body);
-    let pid = reader.pid()?;
-    let (reason, properties) = read_reason_and_properties(reader, packet_type, Context::PubAck)?;
-    let packet = match packet_type {
-        PacketType::PubAck => Packet::PubAck(PubAck { pid }),
-        PacketType::PubRec => Packet::PubRec(PubRec { pid }),
-        PacketType::PubRel => Packet::PubRel(PubRel { pid }),
-        PacketType::PubComp => Packet::PubComp(PubComp { pid }),
-        _ => return Err(DecodeError::UnexpectedPacket),
-    };
-    Ok((packet, Extra::with_reason(reason, properties)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codec::tests::{assert_encodes, pid};
     use crate::codec::v5::tests::props;
-    use crate::codec::v5::{decode, Property, PropertyId, PropertyValue};
+    use crate::codec::v5::{decode, Extra, Property, PropertyId, PropertyValue};
+    use crate::codec::DecodeError;
 
     const TYPES: [(PacketType, u8); 4] = [
         (PacketType::PubAck, 0x40),

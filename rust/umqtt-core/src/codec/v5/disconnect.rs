@@ -3,15 +3,14 @@
 //! Both are a reason code and properties, and both may be empty: remaining
 //! length 0 means reason 0 (Normal disconnection / Success) without
 //! properties. DISCONNECT may also stop after the reason (§3.14.2.2.1).
+//! Decoded with the PUBACK family by one decoder (`decode_reason_packet`,
+//! in the parent module).
 
 use super::{
-    check_reason, encode_reason_packet, put_properties, read_reason_and_properties,
-    reason_packet_remaining_len, write_reason_packet, Context, Extra, Properties, PropertyId,
-    ReasonCode,
+    check_reason, encode_reason_packet, put_properties, reason_packet_remaining_len,
+    write_reason_packet, Context, Properties, ReasonCode,
 };
-use crate::codec::{
-    packet_len, Auth, DecodeError, Disconnect, EncodeError, Packet, Reader, Writer,
-};
+use crate::codec::{packet_len, EncodeError, Writer};
 use crate::types::PacketType;
 
 /// The exact number of bytes [`encode_disconnect`] writes.
@@ -81,35 +80,13 @@ pub fn encode_auth(
     Ok(writer.finish())
 }
 
-/// A DISCONNECT from the server, which must not carry a Session Expiry
-/// Interval (§3.14.2.2.2).
-pub(super) fn decode_disconnect(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let (reason, properties) = read_reason_and_properties(
-        Reader::new(body),
-        PacketType::Disconnect,
-        Context::Disconnect,
-    )?;
-    if properties.get(PropertyId::SessionExpiryInterval).is_some() {
-        return Err(DecodeError::PropertyNotAllowed);
-    }
-    Ok((
-        Packet::Disconnect(Disconnect),
-        Extra::with_reason(reason, properties),
-    ))
-}
-
-pub(super) fn decode_auth(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let (reason, properties) =
-        read_reason_and_properties(Reader::new(body), PacketType::Auth, Context::Auth)?;
-    Ok((Packet::Auth(Auth), Extra::with_reason(reason, properties)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codec::tests::assert_encodes;
     use crate::codec::v5::tests::props;
-    use crate::codec::v5::{decode, Property, PropertyValue};
+    use crate::codec::v5::{decode, Extra, Property, PropertyId, PropertyValue};
+    use crate::codec::{Auth, DecodeError, Disconnect, Packet};
 
     fn check_disconnect(reason: ReasonCode, properties: Properties<'_>, expected: &[u8]) {
         let (first_byte, body) =

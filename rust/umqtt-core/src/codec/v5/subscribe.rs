@@ -191,12 +191,19 @@ pub fn encode_unsuback(
     )
 }
 
-/// Packet id, properties and a non-empty list of codes valid for `packet_type`.
-fn decode_list_ack(
+/// A SUBACK (§3.9) or UNSUBACK (§3.11): packet id, properties and a
+/// non-empty list of codes valid for `packet_type`. One decoder for both:
+/// the two differ only in where the codes go.
+pub(super) fn decode_list_ack(
     packet_type: PacketType,
-    context: Context,
     body: &[u8],
-) -> Result<(Pid, Properties<'_>, &[u8]), DecodeError> {
+) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
+    let is_suback = packet_type == PacketType::SubAck;
+    let context = if is_suback {
+        Context::SubAck
+    } else {
+        Context::UnsubAck
+    };
     let mut reader = Reader::new(body);
     let pid = reader.pid()?;
     let properties = read_properties(&mut reader, context)?;
@@ -210,25 +217,20 @@ fn decode_list_ack(
     {
         return Err(DecodeError::InvalidReasonCode);
     }
-    Ok((pid, properties, codes))
-}
-
-pub(super) fn decode_suback(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let (pid, properties, codes) = decode_list_ack(PacketType::SubAck, Context::SubAck, body)?;
-    let packet = Packet::SubAck(SubAck {
-        pid,
-        return_codes: codes,
-    });
-    Ok((packet, Extra::with_properties(properties)))
-}
-
-pub(super) fn decode_unsuback(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let (pid, properties, codes) = decode_list_ack(PacketType::UnsubAck, Context::UnsubAck, body)?;
-    let extra = Extra {
-        reason_codes: codes,
-        ..Extra::with_properties(properties)
-    };
-    Ok((Packet::UnsubAck(UnsubAck { pid }), extra))
+    let extra = Extra::with_properties(properties);
+    Ok(if is_suback {
+        let ack = SubAck {
+            pid,
+            return_codes: codes,
+        };
+        (Packet::SubAck(ack), extra)
+    } else {
+        let extra = Extra {
+            reason_codes: codes,
+            ..extra
+        };
+        (Packet::UnsubAck(UnsubAck { pid }), extra)
+    })
 }
 
 /// A decoded SUBSCRIBE (tests only).
