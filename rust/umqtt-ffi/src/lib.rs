@@ -583,7 +583,8 @@ pub unsafe extern "C" fn umqtt_client_init(
     // the stack and copied in would bring whatever the stack held: stale
     // pointers that MicroPython's conservative GC, which scans this block,
     // takes for live references (it kept every earlier client alive).
-    // SAFETY: checked non-null, large and aligned enough above.
+    // SAFETY: checked non-null, large and aligned enough above; all zero
+    // bytes before `init_in_place`, as it requires.
     unsafe {
         ptr::write_bytes(client, 0, 1);
         Client::init_in_place(ptr::addr_of_mut!((*client).engine), rx_max, Grown::NONE);
