@@ -388,16 +388,25 @@ unsafe fn publish(
     let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
+    // One `Outgoing` both ways, in place: the queue encodes it, the send
+    // takes its packet (not a second copy of the packet for the queue).
+    let out: Outgoing<'_>;
     // SAFETY: forwarded contract.
-    let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
-        Some(packet) if !queue => (packet, Tracking::None), // QoS 0: nothing to track
+    let tracking = match unsafe { qos0_packet(c, message) } {
+        Some(packet) if !queue => {
+            out = Outgoing::Publish(packet);
+            Tracking::None // QoS 0: nothing to track
+        }
         _ => {
             // SAFETY: forwarded contract.
-            let packet = unsafe { publish_packet(c, message, detail) }?;
+            out = Outgoing::Publish(unsafe { publish_packet(c, message, detail) }?);
+            let Outgoing::Publish(packet) = &out else {
+                return Err(Error::Internal);
+            };
             // Queued, it is encoded first: a refusal leaves the session unchanged.
             #[cfg(feature = "nonblocking")]
             let queued = match queue {
-                true => crate::nonblocking::encode_tail(c, &mut io, &Outgoing::Publish(packet))?,
+                true => crate::nonblocking::encode_tail(c, &mut io, &out)?,
                 false => 0,
             };
             let Some(tracking) = track_publish(c, &packet.publish, ack_timeout)? else {
@@ -409,10 +418,13 @@ unsafe fn publish(
                 c.queue().append(queued);
                 return Ok(());
             }
-            (packet, tracking)
+            tracking
         }
     };
-    if let Err(status) = io.send_publish(&packet, &mut deadline) {
+    let Outgoing::Publish(packet) = &out else {
+        return Err(Error::Internal);
+    };
+    if let Err(status) = io.send_publish(packet, &mut deadline) {
         tracking.undo(c);
         return Err(send_failed(c, status));
     }
