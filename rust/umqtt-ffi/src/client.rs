@@ -123,6 +123,7 @@ unsafe fn connect(
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
+    #[cfg(feature = "nonblocking")]
     let queue = queues(io_timeout);
     // The non-blocking CONNACK: read if it has come (`Timeout`: not yet).
     #[cfg(feature = "nonblocking")]
@@ -130,21 +131,18 @@ unsafe fn connect(
         c.usable()?;
         return read_connack(c, &mut io, Deadline::after(0), 0, outputs);
     }
-    let packet = if options.is_null() && !queue {
-        None // resumed: the CONNECT has gone
-    } else {
-        // SAFETY: forwarded contract.
-        Some(unsafe { prepare_connect(c, &mut io, options) }?)
-    };
-    // The non-blocking connect: queued (`umqtt_client_nb_flush` sends it).
-    #[cfg(feature = "nonblocking")]
-    if let (true, Some(packet)) = (queue, &packet) {
-        return crate::nonblocking::enqueue(c, &mut io, packet);
-    }
     let mut deadline = Deadline::after(io_timeout);
-    if let Some(packet) = packet {
+    // SAFETY: forwarded contract.
+    if let Some(options) = unsafe { options.as_ref() } {
+        // SAFETY: forwarded contract.
+        let packet = unsafe { prepare_connect(c, &mut io, options) }?;
+        // The non-blocking connect: queued (`umqtt_client_nb_flush` sends it).
+        #[cfg(feature = "nonblocking")]
+        if queue {
+            return crate::nonblocking::enqueue(c, &mut io, &packet);
+        }
         io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
-    }
+    } // else resumed: the CONNECT has gone
     await_connack(c, &mut io, deadline, io_timeout, outputs)
 }
 
@@ -200,18 +198,16 @@ fn read_connack(
     Ok(())
 }
 
-/// The CONNECT `options` describe, prepared by the engine (the previous
+/// The CONNECT `o` describes, prepared by the engine (the previous
 /// connection forgotten, the inbound aliases cleared).
 ///
 /// # Safety
-/// `options` null or valid, and its byte strings valid for `'a`.
+/// The byte strings of `o` are valid for `'a`.
 unsafe fn prepare_connect<'a>(
     c: &mut Engine,
     io: &mut Io<'_>,
-    options: *const umqtt_connect_options,
+    o: &'a umqtt_connect_options,
 ) -> Result<Outgoing<'a>> {
-    // SAFETY: forwarded contract.
-    let o = unsafe { options.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let connect = unsafe { connect_packet(o) }?;
     // SAFETY: forwarded contract.
