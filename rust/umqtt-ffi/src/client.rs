@@ -270,14 +270,14 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
     })
 }
 
-/// The engine's message for `m`: `InvalidQos` above QoS 2,
-/// `InvalidArgument` for QoS 1/2 without a pid, and for QoS 2 without
-/// feature `qos2`; a QoS 0 message's pid is ignored.
+/// The engine's message for `m`, whose topic and payload are `text`:
+/// `InvalidQos` above QoS 2, `InvalidArgument` for QoS 1/2 without a pid,
+/// and for QoS 2 without feature `qos2`; a QoS 0 message's pid is ignored.
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
 #[inline]
-unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
+unsafe fn message_of<'a>(m: &'a umqtt_message, text: Text<'a>) -> Result<Message<'a>> {
     let qos_pid = match (m.qos, Pid::new(m.pid)) {
         (0, _) => QosPid::AtMostOnce,
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
@@ -289,14 +289,9 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
         (1..=2, _) => return Err(Error::InvalidArgument),
         _ => return Err(Error::InvalidQos),
     };
+    let (topic, payload) = text;
     // SAFETY: forwarded contract.
-    let (topic, payload, properties) = unsafe {
-        (
-            m.topic.as_slice(),
-            m.msg.as_slice(),
-            m.properties.as_slice(),
-        )
-    };
+    let properties = unsafe { m.properties.as_slice() };
     Ok(Message {
         topic,
         payload,
@@ -307,6 +302,9 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
     })
 }
 
+/// A message's topic and payload, as slices.
+type Text<'a> = (&'a [u8], &'a [u8]);
+
 /// The PUBLISH of `m`, checked and prepared by the engine (the blocking
 /// and non-blocking publish); `*detail` as [`umqtt_client_publish`] says.
 ///
@@ -315,10 +313,11 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
 unsafe fn publish_packet<'a>(
     c: &Engine,
     m: &'a umqtt_message,
+    text: Text<'a>,
     detail: *mut u8,
 ) -> Result<PublishPacket<'a>> {
     // SAFETY: forwarded contract.
-    let m = unsafe { message_of(m) }?;
+    let m = unsafe { message_of(m, text) }?;
     c.prepare_publish(&m)
         .map_err(|e| status_with_detail(e, detail))
 }
@@ -388,14 +387,18 @@ unsafe fn publish(
     // takes its packet (not a second copy of the packet for the queue).
     let out: Outgoing<'_>;
     // SAFETY: forwarded contract.
-    let tracking = match unsafe { qos0_packet(c, message) } {
+    // Both ways take them: made once.
+    // SAFETY: forwarded contract.
+    let text = unsafe { (message.topic.as_slice(), message.msg.as_slice()) };
+    // SAFETY: forwarded contract.
+    let tracking = match unsafe { qos0_packet(c, message, text) } {
         Some(packet) if !queue => {
             out = Outgoing::Publish(packet);
             Tracking::None // QoS 0: nothing to track
         }
         _ => {
             // SAFETY: forwarded contract.
-            out = Outgoing::Publish(unsafe { publish_packet(c, message, detail) }?);
+            out = Outgoing::Publish(unsafe { publish_packet(c, message, text, detail) }?);
             let Outgoing::Publish(packet) = &out else {
                 return Err(Error::Internal);
             };
@@ -435,14 +438,16 @@ unsafe fn publish(
 /// the code).
 ///
 /// # Safety
-/// The byte strings of `m` are valid for `'a`; `topic_checked` as documented.
+/// `text` is `m`'s topic and payload; `topic_checked` as documented.
 #[inline]
-unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Option<PublishPacket<'a>> {
+unsafe fn qos0_packet<'a>(
+    c: &Engine,
+    m: &umqtt_message,
+    (topic, payload): Text<'a>,
+) -> Option<PublishPacket<'a>> {
     if m.qos != 0 || m.dup || m.properties.len != 0 || !m.topic_checked {
         return None;
     }
-    // SAFETY: forwarded contract.
-    let (topic, payload) = unsafe { (m.topic.as_slice(), m.msg.as_slice()) };
     if topic.is_empty() {
         return None;
     }

@@ -32,7 +32,7 @@ fn message_of_pairs_as_qos_of_then_pid_of() {
             let composed = without_qos2(qos, composed);
             let m = crate::tests::message(b"", b"", qos, pid);
             // SAFETY: empty byte strings.
-            let paired = unsafe { message_of(&m) }.map(|m| m.qos_pid);
+            let paired = unsafe { message_of(&m, (b"", b"")) }.map(|m| m.qos_pid);
             assert_eq!(paired, composed, "qos {qos} pid {pid}");
         }
     }
