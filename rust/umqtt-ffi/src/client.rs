@@ -930,7 +930,9 @@ unsafe fn calling_client<'a>(
 // blocking call); without it this is `usable_client` alone.
 #[cfg_attr(feature = "nonblocking", inline(never))]
 #[cfg_attr(not(feature = "nonblocking"), inline)]
-unsafe fn sending_client<'a>(
+// `extern "C"`: its result in two registers (see `usable_client`).
+#[allow(improper_ctypes_definitions)]
+unsafe extern "C" fn sending_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     deadline: &mut Deadline,
