@@ -324,7 +324,9 @@ unsafe fn publish_packet<'a>(
 
 /// Puts a QoS 1/2 publish's id in flight until `ack_timeout` (blocking and
 /// non-blocking paths), as [`Client::track_publish`].
-fn track_publish(
+// `extern "C"`: its result in two registers (see `usable_client`).
+#[allow(improper_ctypes_definitions)]
+extern "C" fn track_publish(
     c: &mut Engine,
     publish: &Publish<'_>,
     ack_timeout: i32,
@@ -852,7 +854,9 @@ unsafe fn accept(
 /// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
 /// was open on this connection.
 #[cfg(any(feature = "qos2", feature = "nonblocking"))]
-pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
+// `extern "C"`: its result in two registers (see `usable_client`).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
     Ok(c.accept(qos_pid_of(qos, pid)?)?)
 }
 
