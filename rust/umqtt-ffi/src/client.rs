@@ -718,7 +718,8 @@ unsafe fn receive_or_accept(
     receive_in(
         c,
         &mut io,
-        (Deadline::after(first_byte_timeout), io_timeout),
+        Deadline::after(first_byte_timeout),
+        io_timeout,
         event,
     )?;
     // Queued: the acks wait for `umqtt_client_nb_flush`.
@@ -751,7 +752,8 @@ pub const UMQTT_ACCEPT: i32 = i32::MIN;
 fn receive_in(
     c: &mut Engine,
     io: &mut Io<'_>,
-    (first, io_timeout): (Deadline, i32),
+    first: Deadline,
+    io_timeout: i32,
     event: *mut umqtt_event,
 ) -> Result<()> {
     // Every open delivery keeps its record until its callback returns.
