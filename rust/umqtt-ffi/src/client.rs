@@ -123,6 +123,7 @@ unsafe fn connect(
 ) -> Result<()> {
     // SAFETY: forwarded contract.
     let (c, mut io) = unsafe { (client_mut(client)?, io_of(io)?) };
+    #[cfg(feature = "nonblocking")]
     let queue = queues(io_timeout);
     // The non-blocking CONNACK: read if it has come (`Timeout`: not yet).
     #[cfg(feature = "nonblocking")]
@@ -130,21 +131,18 @@ unsafe fn connect(
         c.usable()?;
         return read_connack(c, &mut io, Deadline::after(0), 0, outputs);
     }
-    let packet = if options.is_null() && !queue {
-        None // resumed: the CONNECT has gone
-    } else {
-        // SAFETY: forwarded contract.
-        Some(unsafe { prepare_connect(c, &mut io, options) }?)
-    };
-    // The non-blocking connect: queued (`umqtt_client_nb_flush` sends it).
-    #[cfg(feature = "nonblocking")]
-    if let (true, Some(packet)) = (queue, &packet) {
-        return crate::nonblocking::enqueue(c, &mut io, packet);
-    }
     let mut deadline = Deadline::after(io_timeout);
-    if let Some(packet) = packet {
+    // SAFETY: forwarded contract.
+    if let Some(options) = unsafe { options.as_ref() } {
+        // SAFETY: forwarded contract.
+        let packet = unsafe { prepare_connect(c, &mut io, options) }?;
+        // The non-blocking connect: queued (`umqtt_client_nb_flush` sends it).
+        #[cfg(feature = "nonblocking")]
+        if queue {
+            return crate::nonblocking::enqueue(c, &mut io, &packet);
+        }
         io.send(&packet, &mut deadline).map_err(|s| c.fail(s))?;
-    }
+    } // else resumed: the CONNECT has gone
     await_connack(c, &mut io, deadline, io_timeout, outputs)
 }
 
@@ -200,18 +198,16 @@ fn read_connack(
     Ok(())
 }
 
-/// The CONNECT `options` describe, prepared by the engine (the previous
+/// The CONNECT `o` describes, prepared by the engine (the previous
 /// connection forgotten, the inbound aliases cleared).
 ///
 /// # Safety
-/// `options` null or valid, and its byte strings valid for `'a`.
+/// The byte strings of `o` are valid for `'a`.
 unsafe fn prepare_connect<'a>(
     c: &mut Engine,
     io: &mut Io<'_>,
-    options: *const umqtt_connect_options,
+    o: &'a umqtt_connect_options,
 ) -> Result<Outgoing<'a>> {
-    // SAFETY: forwarded contract.
-    let o = unsafe { options.as_ref() }.ok_or(Error::InvalidArgument)?;
     // SAFETY: forwarded contract.
     let connect = unsafe { connect_packet(o) }?;
     // SAFETY: forwarded contract.
@@ -274,14 +270,14 @@ unsafe fn connect_packet(o: &umqtt_connect_options) -> Result<Connect<'_>> {
     })
 }
 
-/// The engine's message for `m`: `InvalidQos` above QoS 2,
-/// `InvalidArgument` for QoS 1/2 without a pid, and for QoS 2 without
-/// feature `qos2`; a QoS 0 message's pid is ignored.
+/// The engine's message for `m`, whose topic and payload are `text`:
+/// `InvalidQos` above QoS 2, `InvalidArgument` for QoS 1/2 without a pid,
+/// and for QoS 2 without feature `qos2`; a QoS 0 message's pid is ignored.
 ///
 /// # Safety
 /// The byte strings of `m` are valid for `'a`.
 #[inline]
-unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
+unsafe fn message_of<'a>(m: &'a umqtt_message, text: Text<'a>) -> Result<Message<'a>> {
     let qos_pid = match (m.qos, Pid::new(m.pid)) {
         (0, _) => QosPid::AtMostOnce,
         (1, Some(pid)) => QosPid::AtLeastOnce(pid),
@@ -293,14 +289,9 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
         (1..=2, _) => return Err(Error::InvalidArgument),
         _ => return Err(Error::InvalidQos),
     };
+    let (topic, payload) = text;
     // SAFETY: forwarded contract.
-    let (topic, payload, properties) = unsafe {
-        (
-            m.topic.as_slice(),
-            m.msg.as_slice(),
-            m.properties.as_slice(),
-        )
-    };
+    let properties = unsafe { m.properties.as_slice() };
     Ok(Message {
         topic,
         payload,
@@ -311,6 +302,9 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
     })
 }
 
+/// A message's topic and payload, as slices.
+type Text<'a> = (&'a [u8], &'a [u8]);
+
 /// The PUBLISH of `m`, checked and prepared by the engine (the blocking
 /// and non-blocking publish); `*detail` as [`umqtt_client_publish`] says.
 ///
@@ -319,17 +313,20 @@ unsafe fn message_of(m: &umqtt_message) -> Result<Message<'_>> {
 unsafe fn publish_packet<'a>(
     c: &Engine,
     m: &'a umqtt_message,
+    text: Text<'a>,
     detail: *mut u8,
 ) -> Result<PublishPacket<'a>> {
     // SAFETY: forwarded contract.
-    let m = unsafe { message_of(m) }?;
+    let m = unsafe { message_of(m, text) }?;
     c.prepare_publish(&m)
         .map_err(|e| status_with_detail(e, detail))
 }
 
 /// Puts a QoS 1/2 publish's id in flight until `ack_timeout` (blocking and
 /// non-blocking paths), as [`Client::track_publish`].
-fn track_publish(
+// `extern "C"`: its result in two registers (see `usable_client`).
+#[allow(improper_ctypes_definitions)]
+extern "C" fn track_publish(
     c: &mut Engine,
     publish: &Publish<'_>,
     ack_timeout: i32,
@@ -388,16 +385,29 @@ unsafe fn publish(
     let (c, mut io) = unsafe { calling_client(client, io, queue, &mut deadline) }?;
     // SAFETY: forwarded contract.
     let message = unsafe { message.as_ref() }.ok_or(Error::InvalidArgument)?;
+    // One `Outgoing` both ways, in place: the queue encodes it, the send
+    // takes its packet (not a second copy of the packet for the queue).
+    let out: Outgoing<'_>;
     // SAFETY: forwarded contract.
-    let (packet, tracking) = match unsafe { qos0_packet(c, message) } {
-        Some(packet) if !queue => (packet, Tracking::None), // QoS 0: nothing to track
+    // Both ways take them: made once.
+    // SAFETY: forwarded contract.
+    let text = unsafe { (message.topic.as_slice(), message.msg.as_slice()) };
+    // SAFETY: forwarded contract.
+    let tracking = match unsafe { qos0_packet(c, message, text) } {
+        Some(packet) if !queue => {
+            out = Outgoing::Publish(packet);
+            Tracking::None // QoS 0: nothing to track
+        }
         _ => {
             // SAFETY: forwarded contract.
-            let packet = unsafe { publish_packet(c, message, detail) }?;
+            out = Outgoing::Publish(unsafe { publish_packet(c, message, text, detail) }?);
+            let Outgoing::Publish(packet) = &out else {
+                return Err(Error::Internal);
+            };
             // Queued, it is encoded first: a refusal leaves the session unchanged.
             #[cfg(feature = "nonblocking")]
             let queued = match queue {
-                true => crate::nonblocking::encode_tail(c, &mut io, &Outgoing::Publish(packet))?,
+                true => crate::nonblocking::encode_tail(c, &mut io, &out)?,
                 false => 0,
             };
             let Some(tracking) = track_publish(c, &packet.publish, ack_timeout)? else {
@@ -409,10 +419,13 @@ unsafe fn publish(
                 c.queue().append(queued);
                 return Ok(());
             }
-            (packet, tracking)
+            tracking
         }
     };
-    if let Err(status) = io.send_publish(&packet, &mut deadline) {
+    let Outgoing::Publish(packet) = &out else {
+        return Err(Error::Internal);
+    };
+    if let Err(status) = io.send_publish(packet, &mut deadline) {
         tracking.undo(c);
         return Err(send_failed(c, status));
     }
@@ -427,14 +440,16 @@ unsafe fn publish(
 /// the code).
 ///
 /// # Safety
-/// The byte strings of `m` are valid for `'a`; `topic_checked` as documented.
+/// `text` is `m`'s topic and payload; `topic_checked` as documented.
 #[inline]
-unsafe fn qos0_packet<'a>(c: &Engine, m: &'a umqtt_message) -> Option<PublishPacket<'a>> {
+unsafe fn qos0_packet<'a>(
+    c: &Engine,
+    m: &umqtt_message,
+    (topic, payload): Text<'a>,
+) -> Option<PublishPacket<'a>> {
     if m.qos != 0 || m.dup || m.properties.len != 0 || !m.topic_checked {
         return None;
     }
-    // SAFETY: forwarded contract.
-    let (topic, payload) = unsafe { (m.topic.as_slice(), m.msg.as_slice()) };
     if topic.is_empty() {
         return None;
     }
@@ -703,7 +718,8 @@ unsafe fn receive_or_accept(
     receive_in(
         c,
         &mut io,
-        (Deadline::after(first_byte_timeout), io_timeout),
+        Deadline::after(first_byte_timeout),
+        io_timeout,
         event,
     )?;
     // Queued: the acks wait for `umqtt_client_nb_flush`.
@@ -736,7 +752,8 @@ pub const UMQTT_ACCEPT: i32 = i32::MIN;
 fn receive_in(
     c: &mut Engine,
     io: &mut Io<'_>,
-    (first, io_timeout): (Deadline, i32),
+    first: Deadline,
+    io_timeout: i32,
     event: *mut umqtt_event,
 ) -> Result<()> {
     // Every open delivery keeps its record until its callback returns.
@@ -839,7 +856,9 @@ unsafe fn accept(
 /// Closes the delivery of (`qos`, `pid`) and queues its ack: whether it
 /// was open on this connection.
 #[cfg(any(feature = "qos2", feature = "nonblocking"))]
-pub(crate) fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
+// `extern "C"`: its result in two registers (see `usable_client`).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn close_delivery(c: &mut Engine, qos: u8, pid: u16) -> Result<bool> {
     Ok(c.accept(qos_pid_of(qos, pid)?)?)
 }
 
@@ -917,7 +936,9 @@ unsafe fn calling_client<'a>(
 // blocking call); without it this is `usable_client` alone.
 #[cfg_attr(feature = "nonblocking", inline(never))]
 #[cfg_attr(not(feature = "nonblocking"), inline)]
-unsafe fn sending_client<'a>(
+// `extern "C"`: its result in two registers (see `usable_client`).
+#[allow(improper_ctypes_definitions)]
+unsafe extern "C" fn sending_client<'a>(
     client: *mut umqtt_client,
     io: *const umqtt_io,
     deadline: &mut Deadline,
@@ -957,52 +978,8 @@ fn flush_acks(c: &mut Engine, io: &mut Io<'_>, deadline: &mut Deadline) -> Resul
     Ok(())
 }
 
+// In a file of its own (this one stays under 1,000 lines), as a child
+// module: the tests call the private pairing functions.
 #[cfg(test)]
-mod qos_pid_tests {
-    use super::*;
-
-    /// `qos_pid_of` answers as `qos_of` then the engine's `qos_pid` did.
-    #[test]
-    fn qos_pid_of_matches_qos_of_then_qos_pid() {
-        for qos in 0..=4u8 {
-            for pid in [0u16, 1, 7, 65535] {
-                let composed = qos_of(qos).and_then(|q| {
-                    umqtt_core::client::qos_pid(q, Pid::new(pid)).map_err(Error::from)
-                });
-                let composed = without_qos2(qos, composed);
-                assert_eq!(qos_pid_of(qos, pid), composed, "qos {qos} pid {pid}");
-            }
-        }
-    }
-
-    /// `message_of` pairs qos and pid as `qos_of`, then `pid_of` for QoS
-    /// 1/2 only (a QoS 0 message's pid is ignored), then `qos_pid` did.
-    #[test]
-    fn message_of_pairs_as_qos_of_then_pid_of() {
-        for qos in 0..=4u8 {
-            for pid in [0u16, 1, 7, 65535] {
-                let composed = qos_of(qos).and_then(|q| {
-                    let pid = match q.as_u8() {
-                        0 => None,
-                        _ => Some(pid_of(pid)?),
-                    };
-                    umqtt_core::client::qos_pid(q, pid).map_err(Error::from)
-                });
-                let composed = without_qos2(qos, composed);
-                let m = crate::tests::message(b"", b"", qos, pid);
-                // SAFETY: empty byte strings.
-                let paired = unsafe { message_of(&m) }.map(|m| m.qos_pid);
-                assert_eq!(paired, composed, "qos {qos} pid {pid}");
-            }
-        }
-    }
-
-    /// Without the QoS 2 flows, QoS 2 is `InvalidArgument` (once the pair
-    /// is otherwise valid).
-    fn without_qos2(qos: u8, paired: Result<QosPid>) -> Result<QosPid> {
-        if qos == 2 && !umqtt_core::session::QOS2 {
-            return paired.and(Err(Error::InvalidArgument));
-        }
-        paired
-    }
-}
+#[path = "tests/qos_pid.rs"]
+mod qos_pid_tests;

@@ -17,23 +17,25 @@ use crate::port::{now, umqtt_port_t, Port, PortError, Ready, FOREVER};
 use crate::Error;
 use crate::{umqtt_io, Result};
 
-/// When a wait must give up (see the module doc: started lazily).
+/// When a wait must give up (see the module doc: started lazily): a
+/// timeout in ms (negative, [`FOREVER`]: no limit) until the first wait,
+/// then the instant it ends. One word and a flag, where an enum of the
+/// three states cost every call that makes one a sign test.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Deadline {
-    /// No limit.
-    Forever,
-    /// This many ms from the first wait.
-    In(u32),
-    /// At this instant.
-    At(Instant),
+pub(crate) struct Deadline {
+    /// The timeout in ms before the first wait; the deadline's instant
+    /// (its ms) after it.
+    ms: i32,
+    /// Whether the first wait has come: `ms` holds an instant.
+    started: bool,
 }
 
 impl Deadline {
     /// `timeout_ms` from the first wait; negative ([`FOREVER`]) for no limit.
     pub(crate) fn after(timeout_ms: i32) -> Deadline {
-        match u32::try_from(timeout_ms) {
-            Ok(ms) => Deadline::In(ms),
-            Err(_) => Deadline::Forever,
+        Deadline {
+            ms: timeout_ms,
+            started: false,
         }
     }
 
@@ -47,14 +49,20 @@ impl Deadline {
 
     /// Milliseconds left (0 once passed), or [`FOREVER`]; starts the count.
     fn remaining_ms(&mut self) -> i32 {
-        match *self {
-            Deadline::Forever => FOREVER,
-            Deadline::In(ms) => {
-                *self = Deadline::At(now().wrapping_add(Duration::from_millis(ms)));
-                i32::try_from(ms).unwrap_or(i32::MAX)
-            }
-            Deadline::At(deadline) => deadline.ms_since(now()).max(0),
+        // The instant's bits as they are (`as`: a reinterpretation).
+        if self.started {
+            return Instant::from_millis(self.ms as u32).ms_since(now()).max(0);
         }
+        let timeout = self.ms;
+        let Ok(ms) = u32::try_from(timeout) else {
+            return FOREVER;
+        };
+        let at = now().wrapping_add(Duration::from_millis(ms));
+        *self = Deadline {
+            ms: at.as_millis() as i32,
+            started: true,
+        };
+        timeout
     }
 }
 

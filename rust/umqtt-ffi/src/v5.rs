@@ -88,7 +88,11 @@ pub struct umqtt_property {
 }
 
 fn kind_of(id: PropertyId) -> umqtt_property_kind {
-    match id.kind() {
+    kind_of_value(id.kind())
+}
+
+fn kind_of_value(kind: PropertyKind) -> umqtt_property_kind {
+    match kind {
         PropertyKind::Byte => umqtt_property_kind::Byte,
         PropertyKind::TwoByteInt => umqtt_property_kind::TwoByteInt,
         PropertyKind::FourByteInt => umqtt_property_kind::FourByteInt,
@@ -197,10 +201,12 @@ pub unsafe extern "C" fn umqtt_props_next(
         return false;
     };
     let consumed = rest.len() - iter.remaining();
-    let (_, number, a, b) = property.value.parts();
+    // The value's kind is its id's (the block is read by the ids' kinds):
+    // no second lookup by id.
+    let (kind, number, a, b) = property.value.parts();
     let p = umqtt_property {
         id: property.id as u8,
-        kind: kind_of(property.id),
+        kind: kind_of_value(kind),
         number,
         a: umqtt_bytes::of(a),
         b: umqtt_bytes::of(b),
