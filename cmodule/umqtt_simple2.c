@@ -443,14 +443,22 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     }
     umqtt_io io = umqtt_io_of(self);
     #if defined(UMQTT_NONBLOCKING)
-    if (ack == NULL) {
-        // queued (it goes into an emptied queue)
-        return umqtt_client_connect(self->engine, &io, opts, UMQTT_QUEUE, NULL, NULL, NULL);
+    // Queued (it goes into an emptied queue) through the same call: the
+    // engine leaves the outputs alone, and the buffer holds the CONNECT.
+    umqtt_connack_t unused;
+    bool queued = ack == NULL;
+    if (queued) {
+        ack = &unused;
+        io_timeout = UMQTT_QUEUE;
     }
+    #else
+    const bool queued = false;
     #endif
     umqtt_status st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
         &ack->session_present, &ack->return_code, &ack->props);
-    umqtt_tx_release(self);
+    if (!queued) {
+        umqtt_tx_release(self);
+    }
     return st;
 }
 
