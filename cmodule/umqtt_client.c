@@ -88,8 +88,9 @@ umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
     return b;
 }
 
-// socket_timeout in ms; UMQTT_PORT_FOREVER for None.
-int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
+// socket_timeout (or message_timeout) in ms; UMQTT_PORT_FOREVER for None.
+int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, bool message) {
+    qstr attr = message ? MP_QSTR_message_timeout : MP_QSTR_socket_timeout;
     mp_obj_t t = umqtt_owner_attr(self, attr);
     if (t == mp_const_none) {
         return UMQTT_PORT_FOREVER;
@@ -125,7 +126,7 @@ void umqtt_require_socket(umqtt_client_obj_t *self) {
 // that code could undo (a socket still there; with `room`, room in the
 // session's tables for the entry it may add). One helper: six callers.
 int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room) {
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_require_socket(self);
     if (room) {
         umqtt_tables_room(self);
@@ -329,7 +330,7 @@ static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
     umqtt_require_socket(self);
     vstr_t vstr;
     vstr_init_len(&vstr, n);
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_raw_io(self, (uint8_t *)vstr.buf, n, timeout, false);
     return mp_obj_new_bytes_from_vstr(&vstr);
 }
@@ -343,7 +344,7 @@ static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
     mp_int_t length = n_args > 2 ? mp_obj_get_int(args[2]) : -1;
     // socket_timeout may be a property (Python code): read before borrowing buf.
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
     size_t len = bufinfo.len;
     if (length >= 0 && (size_t)length < len) {
@@ -437,7 +438,7 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
     if (umqtt_client_pending_len(self->engine) < capacity) {
         return;
     }
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     uint32_t start = umqtt_port_ticks_ms();
     while (umqtt_client_pending_len(self->engine) >= capacity) {
         int32_t left = UMQTT_PORT_FOREVER;
@@ -493,7 +494,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     if (qos > 0) {
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
     }
     int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
     uint8_t limit;
@@ -538,7 +539,7 @@ mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued
             mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
         }
         pid = umqtt_pid_of(pid_and_props[0]);
-        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
         io_timeout = umqtt_io_timeout(self, true);
     }
     bool dup = !queued || mp_obj_is_true(args[5]);
@@ -621,7 +622,7 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
     } else {
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
         io_timeout = umqtt_io_timeout(self, true);
     }
     umqtt_bytes t = umqtt_bytes_of(topic);
@@ -705,7 +706,7 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
     if (reason < 0 || reason > 255) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
     }
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
     #if defined(UMQTT_MQTT5) // (without, DISCONNECT's 2 bytes fit the inline buffer)
     umqtt_tx_reserve(self, block.len + 16, false);

@@ -443,8 +443,12 @@ static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
 // (One copy: GCC left one in each file.)
 umqtt_bytes umqtt_bytes_of(mp_obj_t obj);
 
-// The owner's timeout attribute `attr` (seconds) in ms; UMQTT_PORT_FOREVER for None.
-int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr);
+// The owner's socket_timeout or (`message`) message_timeout (seconds) in ms;
+// UMQTT_PORT_FOREVER for None. A flag, not the attribute's qstr: a 2-byte
+// constant at each call site.
+#define UMQTT_SOCKET_TIMEOUT (false)
+#define UMQTT_MESSAGE_TIMEOUT (true)
+int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, bool message);
 // ECONNOT (its micropython-lib OSError) when no socket is attached.
 void umqtt_require_socket(umqtt_client_obj_t *self);
 // socket_timeout in ms, then umqtt_require_socket (and, with `room`,

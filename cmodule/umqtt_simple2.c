@@ -487,7 +487,7 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
     umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
     while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
