@@ -81,7 +81,7 @@ static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t 
     umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     uint16_t pid;
     if (!umqtt_pid_key(index, &pid)) {
-        mp_raise_type_arg(&mp_type_KeyError, index);
+        return umqtt_pending_lookup(self_in, index, false, MP_OBJ_NULL);  // KeyError(index)
     }
     uint32_t ticks = umqtt_ticks_from_obj(value);
     umqtt_tables_room(client);
