@@ -619,6 +619,9 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
         umqtt_tables_room(self);
         umqtt_bytes_of(topic);  // (a TypeError for the topic before one for the pid)
         pid = umqtt_pid_of(pid_in);
+        #if defined(UMQTT_NONBLOCKING)
+        io_timeout = UMQTT_QUEUE;  // (the one call below queues it)
+        #endif
     } else {
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
@@ -638,15 +641,13 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
     }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout,
+        &limit);
     #if defined(UMQTT_NONBLOCKING)
     if (queued) {
-        umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid,
-            UMQTT_PORT_FOREVER, UMQTT_QUEUE, &limit);
         return umqtt_nb_queued(self, st, limit);
     }
     #endif
-    umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout,
-        &limit);
     umqtt_tx_release(self);
     // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
