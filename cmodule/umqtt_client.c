@@ -384,10 +384,11 @@ static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t
 }
 
 // The PUBLISH of publish()/_republish() (raises for its status), or
-// (`queued`) the one _nb_publish() queues (its status returned, *limit the
-// detail of a BROKER_LIMIT refusal). The message gets room in the transmit
-// buffer: up to the payload, or (queued) with it. The topic is not checked
-// again if it is the very object an earlier publish() sent (client_publish).
+// (`queued`, io_timeout UMQTT_QUEUE) the one _nb_publish() queues (its
+// status returned, *limit the detail of a BROKER_LIMIT refusal). The
+// message gets room in the transmit buffer: up to the payload, or (queued)
+// with it. The topic is not checked again if it is the very object an
+// earlier publish() sent (client_publish).
 #if !defined(UMQTT_MPLIB)
 static  // (one caller: inlined)
 #endif
@@ -414,13 +415,15 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
     }
     umqtt_io io = umqtt_io_of(self);
     *limit = 0;
-    #if defined(UMQTT_NONBLOCKING)
-    if (queued) {
-        return umqtt_client_publish(self->engine, &io, &m, ack_timeout, UMQTT_QUEUE, limit);
-    }
+    #if !defined(UMQTT_NONBLOCKING)
+    queued = false;  // (no _nb_publish: the compiler drops its branches)
     #endif
-    UMQTT_LEND_STACK(io);
+    // One call: sent (with the stack lent), or queued (io_timeout UMQTT_QUEUE).
+    UMQTT_LEND_STACK(io, !queued);
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, limit);
+    if (queued) {
+        return st;
+    }
     umqtt_tx_release(self);
     umqtt_check_limit(self, st, *limit);
     return st;
@@ -530,6 +533,9 @@ mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued
     int32_t ack_timeout = UMQTT_PORT_FOREVER, io_timeout = 0;
     uint16_t pid;
     if (queued) {
+        #if defined(UMQTT_NONBLOCKING)
+        io_timeout = UMQTT_QUEUE;
+        #endif
         umqtt_require_socket(self);
         // (QoS 0 has no pid, but the argument must still be an int)
         pid = qos > 0 ? umqtt_pid_of(pid_and_props[0]) : (mp_obj_get_int(pid_and_props[0]), 0);

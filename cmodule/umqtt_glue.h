@@ -212,12 +212,14 @@ enum {
 #define UMQTT_PUBLISH_STACK (1152)
 #endif
 #if UMQTT_PUBLISH_STACK > 0
-#define UMQTT_LEND_STACK(io) \
+#define UMQTT_LEND_STACK(io, when) \
     uint8_t umqtt_stack_[UMQTT_PUBLISH_STACK]; \
-    (io).scratch = umqtt_stack_; \
-    (io).scratch_cap = sizeof(umqtt_stack_)
+    if (when) { \
+        (io).scratch = umqtt_stack_; \
+        (io).scratch_cap = sizeof(umqtt_stack_); \
+    }
 #else
-#define UMQTT_LEND_STACK(io) (void)0
+#define UMQTT_LEND_STACK(io, when) (void)0
 #endif
 
 // The `api` keyword of _umqtt.Client (see umqtt_conventions_t; UMQTT_MPLIB).
@@ -486,8 +488,8 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
 // _republish(...) or (`queued`) _nb_publish(...): their arguments as passed.
 mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued);
 // The PUBLISH of publish()/_republish() (raises for its status) or
-// (`queued`) the one _nb_publish() queues (returns its status; *limit: a
-// BROKER_LIMIT refusal's detail).
+// (`queued`, io_timeout UMQTT_QUEUE) the one _nb_publish() queues (returns
+// its status; *limit: a BROKER_LIMIT refusal's detail).
 umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg, mp_int_t qos,
     bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued, int32_t ack_timeout, int32_t io_timeout,
     uint8_t *limit);
