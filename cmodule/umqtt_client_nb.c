@@ -32,16 +32,17 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connec
 static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
-    umqtt_io io = umqtt_io_of(self);
     uint8_t session_present = 0, return_code = 0;
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
-        &connack_props);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
-        umqtt_rx_grow(self);
-        umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connect(self->engine, &grown, NULL, UMQTT_QUEUE, &session_present, &return_code,
+    umqtt_status st;
+    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
+        umqtt_io io = umqtt_io_of(self);
+        st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
             &connack_props);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);  // a CONNACK with a large property block
     }
     if (st == UMQTT_STATUS_TIMEOUT) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
