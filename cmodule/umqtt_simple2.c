@@ -349,12 +349,13 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
 
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
 // keepalive), sent within io_timeout, the CONNACK read into *ack (_connect:
-// the engine's status; NEED_BUFFER, the caller grows the buffer and reads
-// on), or, with ack NULL, queued (_nb_connect). The byte strings borrow
-// the owner's objects. MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
-// dict; a Maximum Packet Size of the receive buffer is added unless given),
-// the will's come from the owner's lw_properties; inbound topic aliases
-// get storage if `props` announce a Topic Alias Maximum.
+// the engine's status; after NEED_BUFFER the receive buffer grows and the
+// read goes on), or, with ack NULL, queued (_nb_connect). The byte strings
+// borrow the owner's objects. MQTT 5 (version 5): `props` are the
+// CONNECT's properties (None or a dict; a Maximum Packet Size of the
+// receive buffer is added unless given), the will's come from the owner's
+// lw_properties; inbound topic aliases get storage if `props` announce a
+// Topic Alias Maximum.
 #if !defined(UMQTT_NONBLOCKING)
 static  // (one caller: inlined, the version known)
 #endif
@@ -441,7 +442,6 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     if (umqtt_tx_reserve(self, need, false)) {
         umqtt_connect_strings(opts, strings);
     }
-    umqtt_io io = umqtt_io_of(self);
     #if defined(UMQTT_NONBLOCKING)
     // Queued (it goes into an emptied queue) through the same call: the
     // engine leaves the outputs alone, and the buffer holds the CONNECT.
@@ -454,10 +454,20 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     #else
     const bool queued = false;
     #endif
-    umqtt_status st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
-        &ack->session_present, &ack->return_code, &ack->props);
-    if (!queued) {
+    umqtt_status st;
+    for (;;) {  // one call site: CONNECT, then more of a CONNACK after NEED_BUFFER
+        umqtt_io io = umqtt_io_of(self);
+        st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
+            &ack->session_present, &ack->return_code, &ack->props);
+        if (queued) {
+            break;
+        }
         umqtt_tx_release(self);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);  // a CONNACK with a large property block: read on
+        opts = NULL;
     }
     return st;
 }
@@ -490,12 +500,6 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
     umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
-        umqtt_rx_grow(self);
-        umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connect(self->engine, &grown, NULL, io_timeout, &ack.session_present, &ack.return_code,
-            &ack.props);
-    }
     umqtt_connack_done(self, st, ack.props);
     umqtt_check_connect(self, st, ack.return_code);
     umqtt_mark_received(self, true);
