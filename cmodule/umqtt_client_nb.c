@@ -159,9 +159,9 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
 // cast to the native base.
 static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     mp_obj_t native = umqtt_native_client_or_null(self_in);
+    int err = MP_EINVAL;
     if (native == MP_OBJ_NULL) {
-        *errcode = MP_EINVAL;
-        return MP_STREAM_ERROR;
+        goto error;
     }
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(native);
     if (request == MP_STREAM_CLOSE) {
@@ -172,8 +172,8 @@ static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintpt
         if (request == MP_STREAM_POLL) {
             return MP_STREAM_POLL_NVAL;
         }
-        *errcode = MP_EBADF;
-        return MP_STREAM_ERROR;
+        err = MP_EBADF;
+        goto error;
     }
     const mp_obj_type_t *type = mp_obj_get_type(sock);
     const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, protocol);
@@ -181,16 +181,17 @@ static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintpt
         if (request == MP_STREAM_POLL) {
             return arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);  // duck-typed: always ready
         }
-        *errcode = MP_EINVAL;
-        return MP_STREAM_ERROR;
+        goto error;
     }
     #ifdef MP_STREAM_GET_FILENO
     if (request == MP_STREAM_GET_FILENO && type->name != MP_QSTR_socket) {
-        *errcode = MP_EINVAL;
-        return MP_STREAM_ERROR;
+        goto error;
     }
     #endif
     return proto->ioctl(sock, request, arg, errcode);
+error:
+    *errcode = err;
+    return MP_STREAM_ERROR;
 }
 
 const mp_stream_p_t umqtt_client_stream_p = {
