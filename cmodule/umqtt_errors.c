@@ -9,6 +9,12 @@
 
 #if MICROPY_PY_UMQTT
 
+// type(arg0, arg1). (One body: three raises.)
+static MP_NORETURN void umqtt_raise_args(const mp_obj_type_t *type, mp_obj_t arg0, mp_obj_t arg1) {
+    mp_obj_t args[2] = {arg0, arg1};
+    nlr_raise(mp_obj_new_exception_args(type, 2, args));
+}
+
 MP_NORETURN void umqtt_raise_code(mp_int_t code) {
     nlr_raise(mp_obj_new_exception_arg1(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(code)));
 }
@@ -102,8 +108,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         if (detail >= 1 && detail <= 5) {
             umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
         }
-        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
-        nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+        umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail));
     #if defined(UMQTT_MQTT5)
     } else if (status == UMQTT_STATUS_BROKER_LIMIT) {
         umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
@@ -144,11 +149,9 @@ MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_
     mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
     if (UMQTT_MPLIB_CONV(self, errors_as_oserror)) {
         umqtt_bytes name = umqtt_reason_text(ev->reason);
-        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
-        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+        umqtt_raise_args(&mp_type_OSError, MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len));
     }
-    mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason)};
-    nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+    umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason));
 }
 #endif
 
