@@ -120,6 +120,12 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
     mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
 }
 
+void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
+    if (status != UMQTT_STATUS_OK) {
+        umqtt_raise_status(self, status, detail);
+    }
+}
+
 // version=3 or 5 (mqtt_as: mqttv5=True) in a firmware built without MQTT
 // 3.1 or 5: one message for both.
 #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)

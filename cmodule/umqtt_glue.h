@@ -403,11 +403,9 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
 // MQTT 5: the broker sent DISCONNECT (see umqtt_errors.c).
 MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev);
 
-static inline void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
-    if (status != UMQTT_STATUS_OK) {
-        umqtt_raise_status(self, status, detail);
-    }
-}
+// Raises for any status but OK. (Out of line: the test once, not at each
+// of its call sites.)
+void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
 
 // A status of socket I/O: an OS error's detail is the errno the port saw.
 static inline void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
