@@ -408,20 +408,22 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     if (keepalive < 0 || keepalive > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
     }
-    static const qstr_short_t string_attrs[UMQTT_CONNECT_STRINGS] = {
+    // The strings, then lw_qos and lw_retain: read in one loop, converted after.
+    static const qstr_short_t attrs[UMQTT_CONNECT_STRINGS + 2] = {
         MP_QSTR_client_id, MP_QSTR_user, MP_QSTR_pswd, MP_QSTR_lw_topic, MP_QSTR_lw_msg,
+        MP_QSTR_lw_qos, MP_QSTR_lw_retain,
     };
-    mp_obj_t strings[UMQTT_CONNECT_STRINGS];
-    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
-        strings[i] = umqtt_owner_attr(self, string_attrs[i]);
+    mp_obj_t strings[UMQTT_CONNECT_STRINGS + 2];
+    for (size_t i = 0; i < MP_ARRAY_SIZE(attrs); i++) {
+        strings[i] = umqtt_owner_attr(self, attrs[i]);
     }
     mp_obj_t user = strings[1], pswd = strings[2], lw_topic = strings[3];
     bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
-    mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
+    mp_int_t will_qos = mp_obj_get_int(strings[UMQTT_CONNECT_STRINGS]);
     if (has_will && (will_qos < 0 || will_qos > 2)) {
         mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
     }
-    bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
+    bool will_retain = mp_obj_is_true(strings[UMQTT_CONNECT_STRINGS + 1]);
     // Field by field (every field is set): no initialiser clearing it first.
     opts->has_username = user != mp_const_none;
     // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
