@@ -365,7 +365,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     if (qos < 0 || qos > self->max_qos) {
         // simple2 asserts qos in (0, 1): programs and tests rely on AssertionError.
-        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("unsupported qos"));
+        umqtt_raise_assert(MP_ERROR_TEXT("unsupported qos"));
     }
 }
 
@@ -671,7 +671,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_require_v5(self, props);
     if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
         // simple2: "Subscribe callback is not set"
-        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
+        umqtt_raise_assert(MP_ERROR_TEXT("Subscribe callback is not set"));
     }
     return umqtt_request(self, args[1], props, (uint8_t)options, MP_OBJ_NULL);
 }

@@ -19,6 +19,11 @@ MP_NORETURN void umqtt_raise_code(mp_int_t code) {
     nlr_raise(mp_obj_new_exception_arg1(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(code)));
 }
 
+// (One body: four call sites.)
+MP_NORETURN void umqtt_raise_assert(mp_rom_error_text_t msg) {
+    mp_raise_msg(&mp_type_AssertionError, msg);
+}
+
 // Raises simple2's code, or the OSError micropython-lib raises for it
 // (errors_as_oserror).
 MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code) {

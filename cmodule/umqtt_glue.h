@@ -400,6 +400,8 @@ MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code);
 // A refused SUBACK (a blocking call's), `code` its first refusal >= 0x80.
 MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t code);
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
+// AssertionError(msg), or with no message for NULL: simple2's asserts.
+MP_NORETURN void umqtt_raise_assert(mp_rom_error_text_t msg);
 // MQTT 5: the broker sent DISCONNECT (see umqtt_errors.c).
 MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev);
 

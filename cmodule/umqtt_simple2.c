@@ -261,7 +261,7 @@ static mp_obj_t client_set_last_will(size_t n_args, const mp_obj_t *pos_args, mp
     if (!mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, MP_OBJ_NEW_SMALL_INT(0), qos))
         || !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, qos, MP_OBJ_NEW_SMALL_INT(2)))
         || !mp_obj_is_true(args[ARG_topic].u_obj)) {
-        mp_raise_msg(&mp_type_AssertionError, NULL);
+        umqtt_raise_assert(NULL);
     }
     umqtt_owner_store(self, MP_QSTR_lw_topic, args[ARG_topic].u_obj);
     umqtt_owner_store(self, MP_QSTR_lw_msg, args[ARG_msg].u_obj);
@@ -529,7 +529,7 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
     mp_obj_t keepalive = mp_load_attr(self->owner, MP_QSTR_keepalive);
     if (mp_obj_is_true(keepalive)
         && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, keepalive, MP_OBJ_NEW_SMALL_INT(65536)))) {
-        mp_raise_msg(&mp_type_AssertionError, NULL);
+        umqtt_raise_assert(NULL);
     }
     mp_obj_t ssl = mp_load_attr(self->owner, MP_QSTR_ssl);
     mp_obj_t conn[5] = {
