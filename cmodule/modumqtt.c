@@ -67,7 +67,8 @@ static mp_obj_t umqtt_topic_matches_fn(mp_obj_t filter_in, mp_obj_t topic_in) {
     bool matched = false;
     umqtt_status st = umqtt_topic_matches(umqtt_bytes_of(filter_in), umqtt_bytes_of(topic_in), &matched);
     if (st != UMQTT_STATUS_OK) {
-        mp_raise_ValueError(MP_ERROR_TEXT("invalid MQTT topic"));
+        // (its one error; raised as for a client, a ValueError that needs none)
+        umqtt_raise_status(NULL, UMQTT_STATUS_INVALID_TOPIC, 0);
     }
     return mp_obj_new_bool(matched);
 }

@@ -88,8 +88,9 @@ umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
     return b;
 }
 
-// socket_timeout in ms; UMQTT_PORT_FOREVER for None.
-int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr) {
+// socket_timeout (or message_timeout) in ms; UMQTT_PORT_FOREVER for None.
+int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, bool message) {
+    qstr attr = message ? MP_QSTR_message_timeout : MP_QSTR_socket_timeout;
     mp_obj_t t = umqtt_owner_attr(self, attr);
     if (t == mp_const_none) {
         return UMQTT_PORT_FOREVER;
@@ -125,7 +126,7 @@ void umqtt_require_socket(umqtt_client_obj_t *self) {
 // that code could undo (a socket still there; with `room`, room in the
 // session's tables for the entry it may add). One helper: six callers.
 int32_t umqtt_io_timeout(umqtt_client_obj_t *self, bool room) {
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_require_socket(self);
     if (room) {
         umqtt_tables_room(self);
@@ -329,7 +330,7 @@ static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
     umqtt_require_socket(self);
     vstr_t vstr;
     vstr_init_len(&vstr, n);
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_raw_io(self, (uint8_t *)vstr.buf, n, timeout, false);
     return mp_obj_new_bytes_from_vstr(&vstr);
 }
@@ -343,7 +344,7 @@ static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
     mp_int_t length = n_args > 2 ? mp_obj_get_int(args[2]) : -1;
     // socket_timeout may be a property (Python code): read before borrowing buf.
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
     size_t len = bufinfo.len;
     if (length >= 0 && (size_t)length < len) {
@@ -364,7 +365,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(client_sock_obj, client_sock);
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     if (qos < 0 || qos > self->max_qos) {
         // simple2 asserts qos in (0, 1): programs and tests rely on AssertionError.
-        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("unsupported qos"));
+        umqtt_raise_assert(MP_ERROR_TEXT("unsupported qos"));
     }
 }
 
@@ -383,10 +384,11 @@ static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t
 }
 
 // The PUBLISH of publish()/_republish() (raises for its status), or
-// (`queued`) the one _nb_publish() queues (its status returned, *limit the
-// detail of a BROKER_LIMIT refusal). The message gets room in the transmit
-// buffer: up to the payload, or (queued) with it. The topic is not checked
-// again if it is the very object an earlier publish() sent (client_publish).
+// (`queued`, io_timeout UMQTT_QUEUE) the one _nb_publish() queues (its
+// status returned, *limit the detail of a BROKER_LIMIT refusal). The
+// message gets room in the transmit buffer: up to the payload, or (queued)
+// with it. The topic is not checked again if it is the very object an
+// earlier publish() sent (client_publish).
 #if !defined(UMQTT_MPLIB)
 static  // (one caller: inlined)
 #endif
@@ -413,13 +415,15 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
     }
     umqtt_io io = umqtt_io_of(self);
     *limit = 0;
-    #if defined(UMQTT_NONBLOCKING)
-    if (queued) {
-        return umqtt_client_publish(self->engine, &io, &m, ack_timeout, UMQTT_QUEUE, limit);
-    }
+    #if !defined(UMQTT_NONBLOCKING)
+    queued = false;  // (no _nb_publish: the compiler drops its branches)
     #endif
-    UMQTT_LEND_STACK(io);
+    // One call: sent (with the stack lent), or queued (io_timeout UMQTT_QUEUE).
+    UMQTT_LEND_STACK(io, !queued);
     umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, limit);
+    if (queued) {
+        return st;
+    }
     umqtt_tx_release(self);
     umqtt_check_limit(self, st, *limit);
     return st;
@@ -437,7 +441,7 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
     if (umqtt_client_pending_len(self->engine) < capacity) {
         return;
     }
-    int32_t timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     uint32_t start = umqtt_port_ticks_ms();
     while (umqtt_client_pending_len(self->engine) >= capacity) {
         int32_t left = UMQTT_PORT_FOREVER;
@@ -493,7 +497,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     if (qos > 0) {
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
     }
     int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
     uint8_t limit;
@@ -529,6 +533,9 @@ mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued
     int32_t ack_timeout = UMQTT_PORT_FOREVER, io_timeout = 0;
     uint16_t pid;
     if (queued) {
+        #if defined(UMQTT_NONBLOCKING)
+        io_timeout = UMQTT_QUEUE;
+        #endif
         umqtt_require_socket(self);
         // (QoS 0 has no pid, but the argument must still be an int)
         pid = qos > 0 ? umqtt_pid_of(pid_and_props[0]) : (mp_obj_get_int(pid_and_props[0]), 0);
@@ -538,7 +545,7 @@ mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued
             mp_raise_ValueError(MP_ERROR_TEXT("qos 0 has no pid"));
         }
         pid = umqtt_pid_of(pid_and_props[0]);
-        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
         io_timeout = umqtt_io_timeout(self, true);
     }
     bool dup = !queued || mp_obj_is_true(args[5]);
@@ -618,10 +625,13 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
         umqtt_tables_room(self);
         umqtt_bytes_of(topic);  // (a TypeError for the topic before one for the pid)
         pid = umqtt_pid_of(pid_in);
+        #if defined(UMQTT_NONBLOCKING)
+        io_timeout = UMQTT_QUEUE;  // (the one call below queues it)
+        #endif
     } else {
         umqtt_make_room(self);
         pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, MP_QSTR_message_timeout);
+        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
         io_timeout = umqtt_io_timeout(self, true);
     }
     umqtt_bytes t = umqtt_bytes_of(topic);
@@ -637,15 +647,13 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
     }
     umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
+    umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout,
+        &limit);
     #if defined(UMQTT_NONBLOCKING)
     if (queued) {
-        umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid,
-            UMQTT_PORT_FOREVER, UMQTT_QUEUE, &limit);
         return umqtt_nb_queued(self, st, limit);
     }
     #endif
-    umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout,
-        &limit);
     umqtt_tx_release(self);
     // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
@@ -663,7 +671,7 @@ static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
     umqtt_require_v5(self, props);
     if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
         // simple2: "Subscribe callback is not set"
-        mp_raise_msg(&mp_type_AssertionError, MP_ERROR_TEXT("Subscribe callback is not set"));
+        umqtt_raise_assert(MP_ERROR_TEXT("Subscribe callback is not set"));
     }
     return umqtt_request(self, args[1], props, (uint8_t)options, MP_OBJ_NULL);
 }
@@ -705,7 +713,7 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
     if (reason < 0 || reason > 255) {
         mp_raise_ValueError(MP_ERROR_TEXT("a DISCONNECT reason code is 0..255"));
     }
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_bytes block = umqtt_props_build(props, UMQTT_PROPS_CONTEXT_DISCONNECT, 0, 0);
     #if defined(UMQTT_MQTT5) // (without, DISCONNECT's 2 bytes fit the inline buffer)
     umqtt_tx_reserve(self, block.len + 16, false);

@@ -32,16 +32,17 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connec
 static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
-    umqtt_io io = umqtt_io_of(self);
     uint8_t session_present = 0, return_code = 0;
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
-        &connack_props);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
-        umqtt_rx_grow(self);
-        umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connect(self->engine, &grown, NULL, UMQTT_QUEUE, &session_present, &return_code,
+    umqtt_status st;
+    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
+        umqtt_io io = umqtt_io_of(self);
+        st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
             &connack_props);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);  // a CONNACK with a large property block
     }
     if (st == UMQTT_STATUS_TIMEOUT) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
@@ -158,9 +159,9 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_receive_obj, client_nb_receive);
 // cast to the native base.
 static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     mp_obj_t native = umqtt_native_client_or_null(self_in);
+    int err = MP_EINVAL;
     if (native == MP_OBJ_NULL) {
-        *errcode = MP_EINVAL;
-        return MP_STREAM_ERROR;
+        goto error;
     }
     umqtt_client_obj_t *self = MP_OBJ_TO_PTR(native);
     if (request == MP_STREAM_CLOSE) {
@@ -171,8 +172,8 @@ static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintpt
         if (request == MP_STREAM_POLL) {
             return MP_STREAM_POLL_NVAL;
         }
-        *errcode = MP_EBADF;
-        return MP_STREAM_ERROR;
+        err = MP_EBADF;
+        goto error;
     }
     const mp_obj_type_t *type = mp_obj_get_type(sock);
     const mp_stream_p_t *proto = MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, protocol);
@@ -180,16 +181,17 @@ static mp_uint_t client_stream_ioctl(mp_obj_t self_in, mp_uint_t request, uintpt
         if (request == MP_STREAM_POLL) {
             return arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);  // duck-typed: always ready
         }
-        *errcode = MP_EINVAL;
-        return MP_STREAM_ERROR;
+        goto error;
     }
     #ifdef MP_STREAM_GET_FILENO
     if (request == MP_STREAM_GET_FILENO && type->name != MP_QSTR_socket) {
-        *errcode = MP_EINVAL;
-        return MP_STREAM_ERROR;
+        goto error;
     }
     #endif
     return proto->ioctl(sock, request, arg, errcode);
+error:
+    *errcode = err;
+    return MP_STREAM_ERROR;
 }
 
 const mp_stream_p_t umqtt_client_stream_p = {

@@ -9,8 +9,19 @@
 
 #if MICROPY_PY_UMQTT
 
+// type(arg0, arg1). (One body: three raises.)
+static MP_NORETURN void umqtt_raise_args(const mp_obj_type_t *type, mp_obj_t arg0, mp_obj_t arg1) {
+    mp_obj_t args[2] = {arg0, arg1};
+    nlr_raise(mp_obj_new_exception_args(type, 2, args));
+}
+
 MP_NORETURN void umqtt_raise_code(mp_int_t code) {
     nlr_raise(mp_obj_new_exception_arg1(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(code)));
+}
+
+// (One body: four call sites.)
+MP_NORETURN void umqtt_raise_assert(mp_rom_error_text_t msg) {
+    mp_raise_msg(&mp_type_AssertionError, msg);
 }
 
 // Raises simple2's code, or the OSError micropython-lib raises for it
@@ -102,8 +113,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         if (detail >= 1 && detail <= 5) {
             umqtt_raise_code(UMQTT_ECONUNKNOWN + detail);
         }
-        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail)};
-        nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+        umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail));
     #if defined(UMQTT_MQTT5)
     } else if (status == UMQTT_STATUS_BROKER_LIMIT) {
         umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
@@ -113,6 +123,12 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
     }
     mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: internal error"));
+}
+
+void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
+    if (status != UMQTT_STATUS_OK) {
+        umqtt_raise_status(self, status, detail);
+    }
 }
 
 // version=3 or 5 (mqtt_as: mqttv5=True) in a firmware built without MQTT
@@ -144,11 +160,9 @@ MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_
     mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
     if (UMQTT_MPLIB_CONV(self, errors_as_oserror)) {
         umqtt_bytes name = umqtt_reason_text(ev->reason);
-        mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len)};
-        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+        umqtt_raise_args(&mp_type_OSError, MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len));
     }
-    mp_obj_t args[2] = {MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason)};
-    nlr_raise(mp_obj_new_exception_args(&mp_type_MQTTException, 2, args));
+    umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason));
 }
 #endif
 

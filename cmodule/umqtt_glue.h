@@ -212,12 +212,14 @@ enum {
 #define UMQTT_PUBLISH_STACK (1152)
 #endif
 #if UMQTT_PUBLISH_STACK > 0
-#define UMQTT_LEND_STACK(io) \
+#define UMQTT_LEND_STACK(io, when) \
     uint8_t umqtt_stack_[UMQTT_PUBLISH_STACK]; \
-    (io).scratch = umqtt_stack_; \
-    (io).scratch_cap = sizeof(umqtt_stack_)
+    if (when) { \
+        (io).scratch = umqtt_stack_; \
+        (io).scratch_cap = sizeof(umqtt_stack_); \
+    }
 #else
-#define UMQTT_LEND_STACK(io) (void)0
+#define UMQTT_LEND_STACK(io, when) (void)0
 #endif
 
 // The `api` keyword of _umqtt.Client (see umqtt_conventions_t; UMQTT_MPLIB).
@@ -398,14 +400,14 @@ MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code);
 // A refused SUBACK (a blocking call's), `code` its first refusal >= 0x80.
 MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t code);
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
+// AssertionError(msg), or with no message for NULL: simple2's asserts.
+MP_NORETURN void umqtt_raise_assert(mp_rom_error_text_t msg);
 // MQTT 5: the broker sent DISCONNECT (see umqtt_errors.c).
 MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_event *ev);
 
-static inline void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail) {
-    if (status != UMQTT_STATUS_OK) {
-        umqtt_raise_status(self, status, detail);
-    }
-}
+// Raises for any status but OK. (Out of line: the test once, not at each
+// of its call sites.)
+void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
 
 // A status of socket I/O: an OS error's detail is the errno the port saw.
 static inline void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
@@ -443,8 +445,12 @@ static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
 // (One copy: GCC left one in each file.)
 umqtt_bytes umqtt_bytes_of(mp_obj_t obj);
 
-// The owner's timeout attribute `attr` (seconds) in ms; UMQTT_PORT_FOREVER for None.
-int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, qstr attr);
+// The owner's socket_timeout or (`message`) message_timeout (seconds) in ms;
+// UMQTT_PORT_FOREVER for None. A flag, not the attribute's qstr: a 2-byte
+// constant at each call site.
+#define UMQTT_SOCKET_TIMEOUT (false)
+#define UMQTT_MESSAGE_TIMEOUT (true)
+int32_t umqtt_timeout_ms(umqtt_client_obj_t *self, bool message);
 // ECONNOT (its micropython-lib OSError) when no socket is attached.
 void umqtt_require_socket(umqtt_client_obj_t *self);
 // socket_timeout in ms, then umqtt_require_socket (and, with `room`,
@@ -482,8 +488,8 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
 // _republish(...) or (`queued`) _nb_publish(...): their arguments as passed.
 mp_obj_t umqtt_publish_with_pid(size_t n_args, const mp_obj_t *args, bool queued);
 // The PUBLISH of publish()/_republish() (raises for its status) or
-// (`queued`) the one _nb_publish() queues (returns its status; *limit: a
-// BROKER_LIMIT refusal's detail).
+// (`queued`, io_timeout UMQTT_QUEUE) the one _nb_publish() queues (returns
+// its status; *limit: a BROKER_LIMIT refusal's detail).
 umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t msg, mp_int_t qos,
     bool retain, bool dup, uint16_t pid, mp_obj_t props, bool queued, int32_t ack_timeout, int32_t io_timeout,
     uint8_t *limit);

@@ -81,7 +81,7 @@ static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t 
     umqtt_client_obj_t *client = umqtt_pending_client(self_in);
     uint16_t pid;
     if (!umqtt_pid_key(index, &pid)) {
-        mp_raise_type_arg(&mp_type_KeyError, index);
+        return umqtt_pending_lookup(self_in, index, false, MP_OBJ_NULL);  // KeyError(index)
     }
     uint32_t ticks = umqtt_ticks_from_obj(value);
     umqtt_tables_room(client);
@@ -89,17 +89,13 @@ static mp_obj_t umqtt_pending_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t 
     return mp_const_none;
 }
 
+// len(); truth through it too (mp_obj_is_true falls back to len).
 static mp_obj_t umqtt_pending_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
     umqtt_client_obj_t *client = umqtt_pending_client(self_in);
-    size_t n = umqtt_client_pending_len(client->engine);
-    switch (op) {
-        case MP_UNARY_OP_BOOL:
-            return mp_obj_new_bool(n != 0);
-        case MP_UNARY_OP_LEN:
-            return MP_OBJ_NEW_SMALL_INT(n);
-        default:
-            return MP_OBJ_NULL;
+    if (op != MP_UNARY_OP_LEN) {
+        return MP_OBJ_NULL;
     }
+    return MP_OBJ_NEW_SMALL_INT(umqtt_client_pending_len(client->engine));
 }
 
 // A dict {pid: deadline} of the table as it is now: what a view's ==,

@@ -115,10 +115,8 @@ static uint32_t umqtt_port_poll(umqtt_port_t *port, uint32_t events, int32_t tim
     if (item == MP_OBJ_STOP_ITERATION) {
         return 0;
     }
-    size_t n;
-    mp_obj_t *fields;
-    mp_obj_get_array(item, &n, &fields);
-    return n >= 2 ? (uint32_t)mp_obj_get_int(fields[1]) : 0;
+    // (obj, events): the poller is the select.poll() _attach made
+    return (uint32_t)mp_obj_get_int(mp_obj_subscr(item, MP_OBJ_NEW_SMALL_INT(1), MP_OBJ_SENTINEL));
 }
 
 // Copies what a Python read returned: bytes, b'' at the end, None when empty.

@@ -261,7 +261,7 @@ static mp_obj_t client_set_last_will(size_t n_args, const mp_obj_t *pos_args, mp
     if (!mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, MP_OBJ_NEW_SMALL_INT(0), qos))
         || !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS_EQUAL, qos, MP_OBJ_NEW_SMALL_INT(2)))
         || !mp_obj_is_true(args[ARG_topic].u_obj)) {
-        mp_raise_msg(&mp_type_AssertionError, NULL);
+        umqtt_raise_assert(NULL);
     }
     umqtt_owner_store(self, MP_QSTR_lw_topic, args[ARG_topic].u_obj);
     umqtt_owner_store(self, MP_QSTR_lw_msg, args[ARG_msg].u_obj);
@@ -349,12 +349,13 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
 
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
 // keepalive), sent within io_timeout, the CONNACK read into *ack (_connect:
-// the engine's status; NEED_BUFFER, the caller grows the buffer and reads
-// on), or, with ack NULL, queued (_nb_connect). The byte strings borrow
-// the owner's objects. MQTT 5 (version 5): `props` are the CONNECT's properties (None or a
-// dict; a Maximum Packet Size of the receive buffer is added unless given),
-// the will's come from the owner's lw_properties; inbound topic aliases
-// get storage if `props` announce a Topic Alias Maximum.
+// the engine's status; after NEED_BUFFER the receive buffer grows and the
+// read goes on), or, with ack NULL, queued (_nb_connect). The byte strings
+// borrow the owner's objects. MQTT 5 (version 5): `props` are the
+// CONNECT's properties (None or a dict; a Maximum Packet Size of the
+// receive buffer is added unless given), the will's come from the owner's
+// lw_properties; inbound topic aliases get storage if `props` announce a
+// Topic Alias Maximum.
 #if !defined(UMQTT_NONBLOCKING)
 static  // (one caller: inlined, the version known)
 #endif
@@ -407,20 +408,22 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     if (keepalive < 0 || keepalive > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("keepalive must be 0..65535"));
     }
-    static const qstr_short_t string_attrs[UMQTT_CONNECT_STRINGS] = {
+    // The strings, then lw_qos and lw_retain: read in one loop, converted after.
+    static const qstr_short_t attrs[UMQTT_CONNECT_STRINGS + 2] = {
         MP_QSTR_client_id, MP_QSTR_user, MP_QSTR_pswd, MP_QSTR_lw_topic, MP_QSTR_lw_msg,
+        MP_QSTR_lw_qos, MP_QSTR_lw_retain,
     };
-    mp_obj_t strings[UMQTT_CONNECT_STRINGS];
-    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
-        strings[i] = umqtt_owner_attr(self, string_attrs[i]);
+    mp_obj_t strings[UMQTT_CONNECT_STRINGS + 2];
+    for (size_t i = 0; i < MP_ARRAY_SIZE(attrs); i++) {
+        strings[i] = umqtt_owner_attr(self, attrs[i]);
     }
     mp_obj_t user = strings[1], pswd = strings[2], lw_topic = strings[3];
     bool has_will = lw_topic != mp_const_none && mp_obj_is_true(lw_topic);
-    mp_int_t will_qos = mp_obj_get_int(umqtt_owner_attr(self, MP_QSTR_lw_qos));
+    mp_int_t will_qos = mp_obj_get_int(strings[UMQTT_CONNECT_STRINGS]);
     if (has_will && (will_qos < 0 || will_qos > 2)) {
         mp_raise_ValueError(MP_ERROR_TEXT("lw_qos must be 0, 1 or 2"));
     }
-    bool will_retain = mp_obj_is_true(umqtt_owner_attr(self, MP_QSTR_lw_retain));
+    bool will_retain = mp_obj_is_true(strings[UMQTT_CONNECT_STRINGS + 1]);
     // Field by field (every field is set): no initialiser clearing it first.
     opts->has_username = user != mp_const_none;
     // simple2 sends a password only with a user name (MQTT 3.1.1 requires it).
@@ -441,16 +444,33 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     if (umqtt_tx_reserve(self, need, false)) {
         umqtt_connect_strings(opts, strings);
     }
-    umqtt_io io = umqtt_io_of(self);
     #if defined(UMQTT_NONBLOCKING)
-    if (ack == NULL) {
-        // queued (it goes into an emptied queue)
-        return umqtt_client_connect(self->engine, &io, opts, UMQTT_QUEUE, NULL, NULL, NULL);
+    // Queued (it goes into an emptied queue) through the same call: the
+    // engine leaves the outputs alone, and the buffer holds the CONNECT.
+    umqtt_connack_t unused;
+    bool queued = ack == NULL;
+    if (queued) {
+        ack = &unused;
+        io_timeout = UMQTT_QUEUE;
     }
+    #else
+    const bool queued = false;
     #endif
-    umqtt_status st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
-        &ack->session_present, &ack->return_code, &ack->props);
-    umqtt_tx_release(self);
+    umqtt_status st;
+    for (;;) {  // one call site: CONNECT, then more of a CONNACK after NEED_BUFFER
+        umqtt_io io = umqtt_io_of(self);
+        st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
+            &ack->session_present, &ack->return_code, &ack->props);
+        if (queued) {
+            break;
+        }
+        umqtt_tx_release(self);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            break;
+        }
+        umqtt_rx_grow(self);  // a CONNACK with a large property block: read on
+        opts = NULL;
+    }
     return st;
 }
 
@@ -479,15 +499,9 @@ static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    int32_t io_timeout = umqtt_timeout_ms(self, MP_QSTR_socket_timeout);
+    int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
     umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
-    while (st == UMQTT_STATUS_NEED_BUFFER) {  // a CONNACK with a large property block
-        umqtt_rx_grow(self);
-        umqtt_io grown = umqtt_io_of(self);  // (a new variable: no copy)
-        st = umqtt_client_connect(self->engine, &grown, NULL, io_timeout, &ack.session_present, &ack.return_code,
-            &ack.props);
-    }
     umqtt_connack_done(self, st, ack.props);
     umqtt_check_connect(self, st, ack.return_code);
     umqtt_mark_received(self, true);
@@ -515,7 +529,7 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
     mp_obj_t keepalive = mp_load_attr(self->owner, MP_QSTR_keepalive);
     if (mp_obj_is_true(keepalive)
         && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, keepalive, MP_OBJ_NEW_SMALL_INT(65536)))) {
-        mp_raise_msg(&mp_type_AssertionError, NULL);
+        umqtt_raise_assert(NULL);
     }
     mp_obj_t ssl = mp_load_attr(self->owner, MP_QSTR_ssl);
     mp_obj_t conn[5] = {
