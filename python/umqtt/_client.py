@@ -208,10 +208,6 @@ class MQTTClient(robust.MQTTClient):
     def error_register_cb(self, f):
         self._err_cb = f
 
-    def _error(self, msg):
-        if self._err_cb is not None:
-            self._err_cb(msg)
-
     def _status(self, pid, status):
         robust.MQTTClient._status(self, pid, status)
         self._npk += 1
@@ -336,13 +332,13 @@ class MQTTClient(robust.MQTTClient):
                 else:
                     self._sta = 2 if e.args and e.args[0] == -1 else -1
         if self._sta == 1:
-            if first:
-                self._error("reconnect_start")
+            if first and self._err_cb is not None:
+                self._err_cb("reconnect_start")
             if not self._alive:
                 self._retry()
             return
         if first and self._err_cb is not None:
-            self._error(str(e))
+            self._err_cb(str(e))
             if self._sta == 0:
                 return
         raise e
@@ -369,7 +365,8 @@ class MQTTClient(robust.MQTTClient):
                 return False
             finally:
                 self._rc = None
-        self._error("reconnect_success")
+        if self._err_cb is not None:
+            self._err_cb("reconnect_success")
         return True
 
     def _retry(self):
@@ -396,8 +393,8 @@ class MQTTClient(robust.MQTTClient):
             if self._sta != 1:
                 self._sta = 1
                 self._close_sock()
-        if self.reconn:
-            self._error("reconnect_start")
+        if self.reconn and self._err_cb is not None:
+            self._err_cb("reconnect_start")
         attempt = 0
         while not self._attempt():
             if self._sta != 1 or self._ended:
