@@ -209,10 +209,11 @@ class MQTTClient(robust.MQTTClient):
         self._err_cb = f
 
     def _status(self, pid, status):
-        robust.MQTTClient._status(self, pid, status)
         self._npk += 1
         if status:  # 1: acked; 2: an ack for a pid the engine had given up on
             self._unacked.pop(pid, None)
+        else:  # 0: timed out (umqtt.simple's _status, all it does)
+            self._lost = pid
 
     def _on_message(self, topic, msg, *props):
         # MQTT 5: props is (properties,), passed on to the callback and the
@@ -222,12 +223,13 @@ class MQTTClient(robust.MQTTClient):
         if f is not None:
             _run(f, topic, msg, *props)  # QuecPython: logged, not raised
         for h in self._handlers:
-            if h[1] is not None and topic_matches(h[0], topic):
+            f = h[1]
+            if f is not None and topic_matches(h[0], topic):
                 if schedule is None:
-                    _run(h[1], (topic, msg) + props)  # no scheduler: now, in order
+                    _run(f, (topic, msg) + props)  # no scheduler: now, in order
                     continue
                 with self._ql:
-                    self._calls.append((h[1], (topic, msg) + props))
+                    self._calls.append((f, (topic, msg) + props))
                 self._kick()
 
     def _kick(self):
