@@ -225,11 +225,12 @@ class MQTTClient(robust.MQTTClient):
         for h in self._handlers:
             f = h[1]
             if f is not None and topic_matches(h[0], topic):
+                data = (topic, msg) + props
                 if schedule is None:
-                    _run(f, (topic, msg) + props)  # no scheduler: now, in order
+                    _run(f, data)  # no scheduler: now, in order
                     continue
                 with self._ql:
-                    self._calls.append((f, (topic, msg) + props))
+                    self._calls.append((f, data))
                 self._kick()
 
     def _kick(self):
