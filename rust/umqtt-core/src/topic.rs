@@ -86,7 +86,10 @@ pub fn utf8(bytes: &[u8]) -> Option<&str> {
 }
 
 /// Checks the rules names and filters share and returns the text.
-fn validate_common(bytes: &[u8]) -> Result<&str, TopicError> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+extern "C" fn validate_common(bytes: &[u8]) -> Result<&str, TopicError> {
     if bytes.is_empty() {
         return Err(TopicError::Empty);
     }
@@ -116,7 +119,10 @@ impl<'a> TopicName<'a> {
     pub const EMPTY: TopicName<'static> = TopicName("");
 
     /// Validates `bytes` as a topic name.
-    pub fn new(bytes: &'a [u8]) -> Result<TopicName<'a>, TopicError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn new(bytes: &'a [u8]) -> Result<TopicName<'a>, TopicError> {
         let text = validate_common(bytes)?;
         if bytes.iter().any(|&b| b == b'+' || b == b'#') {
             return Err(TopicError::WildcardInName);

@@ -643,7 +643,10 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed binary field.
-    pub(crate) fn field(&mut self) -> Result<&'a [u8], DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn field(&mut self) -> Result<&'a [u8], DecodeError> {
         let len = self.u16()?;
         self.take(usize::from(len))
     }

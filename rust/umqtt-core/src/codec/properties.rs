@@ -553,7 +553,10 @@ impl<'a> Properties<'a> {
     /// Size and Topic Alias not 0; Subscription Identifier 1..=268_435_455;
     /// Response Topic a topic name); and no property repeats unless
     /// [`PropertyId::repeatable_in`] `context`.
-    pub fn parse(block: &'a [u8], context: Context) -> Result<Properties<'a>, DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn parse(block: &'a [u8], context: Context) -> Result<Properties<'a>, DecodeError> {
         if block.len() > varint::MAX_VALUE {
             return Err(DecodeError::InvalidProperty);
         }
@@ -944,7 +947,10 @@ fn has_nul(text: &str) -> bool {
 
 /// A property length and the block it announces, validated for `context`.
 #[cfg(feature = "mqtt5")]
-pub(crate) fn read_properties<'a>(
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn read_properties<'a>(
     reader: &mut Reader<'a>,
     context: Context,
 ) -> Result<Properties<'a>, DecodeError> {
