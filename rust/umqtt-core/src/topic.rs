@@ -54,7 +54,10 @@ impl fmt::Display for TopicError {
 /// `bytes` as text if it is well-formed UTF-8: what `core::str::from_utf8`
 /// accepts (no overlong forms, no surrogates, nothing above U+10FFFF), in a
 /// fraction of its code (about 0.8 KB less flash on rv32imc with its table).
-pub fn utf8(bytes: &[u8]) -> Option<&str> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub extern "C" fn utf8(bytes: &[u8]) -> Option<&str> {
     let mut rest = bytes;
     while let Some((&lead, tail)) = rest.split_first() {
         rest = tail;
@@ -160,7 +163,10 @@ pub struct TopicFilter<'a>(&'a str);
 
 impl<'a> TopicFilter<'a> {
     /// Validates `bytes` as a topic filter.
-    pub fn new(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn new(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
         let text = validate_common(bytes)?;
         // A wildcard is a whole level; `#` is also the last one. Each byte
         // is checked against the one before it (no look-ahead): the start

@@ -556,7 +556,10 @@ impl<'a> Properties<'a> {
     // `extern "C"` (called from Rust only): its two-word result comes back in
     // two registers on rv32, not through a stack slot (Rust ABI).
     #[allow(improper_ctypes_definitions)]
-    pub extern "C" fn parse(block: &'a [u8], context: Context) -> Result<Properties<'a>, DecodeError> {
+    pub extern "C" fn parse(
+        block: &'a [u8],
+        context: Context,
+    ) -> Result<Properties<'a>, DecodeError> {
         if block.len() > varint::MAX_VALUE {
             return Err(DecodeError::InvalidProperty);
         }
@@ -930,7 +933,10 @@ pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
 }
 
 /// A UTF-8 string as MQTT 5 allows it: valid UTF-8 without U+0000 (§1.5.4).
-pub(crate) fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
     let text = reader.str()?;
     if has_nul(text) {
         return Err(DecodeError::InvalidUtf8);
