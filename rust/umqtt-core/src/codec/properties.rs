@@ -916,7 +916,10 @@ impl<'a> Extra<'a> {
 
 /// A variable byte integer inside a body (§1.5.5): at most four bytes and
 /// the shortest encoding of its value, else [`DecodeError::MalformedLength`].
-pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
     let mut value = 0u32;
     for index in 0..varint::MAX_LEN {
         let byte = reader.u8()?;
