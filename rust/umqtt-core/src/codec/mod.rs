@@ -585,7 +585,10 @@ impl<'b> Writer<'b> {
     }
 
     /// The length written, once every write fitted.
-    pub(crate) fn done(self) -> Result<usize, EncodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn done(self) -> Result<usize, EncodeError> {
         match self.position {
             FIELD_TOO_LONG => Err(EncodeError::FieldTooLong),
             needed if needed > self.buf.len() => Err(EncodeError::BufferTooSmall { needed }),
