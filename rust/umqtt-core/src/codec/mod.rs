@@ -620,7 +620,10 @@ impl<'a> Reader<'a> {
         self.rest.len()
     }
 
-    pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
         let (taken, rest) = self
             .rest
             .split_at_checked(len)
@@ -655,7 +658,10 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed UTF-8 string.
-    pub(crate) fn str(&mut self) -> Result<&'a str, DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn str(&mut self) -> Result<&'a str, DecodeError> {
         crate::topic::utf8(self.field()?).ok_or(DecodeError::InvalidUtf8)
     }
 
