@@ -748,7 +748,10 @@ impl<T: Tables> Session<T> {
         Some((entry.pid, entry.awaiting))
     }
 
-    fn find(&self, pid: Pid) -> Option<usize> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    extern "C" fn find(&self, pid: Pid) -> Option<usize> {
         self.lens.out(self.rows()).position(|e| e.pid == pid)
     }
 

@@ -54,7 +54,10 @@ impl fmt::Display for TopicError {
 /// `bytes` as text if it is well-formed UTF-8: what `core::str::from_utf8`
 /// accepts (no overlong forms, no surrogates, nothing above U+10FFFF), in a
 /// fraction of its code (about 0.8 KB less flash on rv32imc with its table).
-pub fn utf8(bytes: &[u8]) -> Option<&str> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub extern "C" fn utf8(bytes: &[u8]) -> Option<&str> {
     let mut rest = bytes;
     while let Some((&lead, tail)) = rest.split_first() {
         rest = tail;
@@ -86,7 +89,10 @@ pub fn utf8(bytes: &[u8]) -> Option<&str> {
 }
 
 /// Checks the rules names and filters share and returns the text.
-fn validate_common(bytes: &[u8]) -> Result<&str, TopicError> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+extern "C" fn validate_common(bytes: &[u8]) -> Result<&str, TopicError> {
     if bytes.is_empty() {
         return Err(TopicError::Empty);
     }
@@ -116,7 +122,10 @@ impl<'a> TopicName<'a> {
     pub const EMPTY: TopicName<'static> = TopicName("");
 
     /// Validates `bytes` as a topic name.
-    pub fn new(bytes: &'a [u8]) -> Result<TopicName<'a>, TopicError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn new(bytes: &'a [u8]) -> Result<TopicName<'a>, TopicError> {
         let text = validate_common(bytes)?;
         if bytes.iter().any(|&b| b == b'+' || b == b'#') {
             return Err(TopicError::WildcardInName);
@@ -154,7 +163,10 @@ pub struct TopicFilter<'a>(&'a str);
 
 impl<'a> TopicFilter<'a> {
     /// Validates `bytes` as a topic filter.
-    pub fn new(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn new(bytes: &'a [u8]) -> Result<TopicFilter<'a>, TopicError> {
         let text = validate_common(bytes)?;
         // A wildcard is a whole level; `#` is also the last one. Each byte
         // is checked against the one before it (no look-ahead): the start

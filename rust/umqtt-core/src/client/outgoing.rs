@@ -89,7 +89,10 @@ impl<'a> Outgoing<'a> {
     }
 
     /// Encodes the whole packet into `buf`; returns its length.
-    pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         match self {
             Outgoing::Connect(connect) => connect.encode(buf),
             #[cfg(feature = "mqtt5")]

@@ -144,7 +144,10 @@ impl<'a> Connect<'a> {
 
     /// Writes the CONNECT as `version`, with `properties` for MQTT 5
     /// (`None` before it); the caller has checked what the version requires.
-    pub(crate) fn encode_as(
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn encode_as(
         &self,
         version: ProtocolVersion,
         properties: Option<ConnectProperties<'_>>,

@@ -585,7 +585,10 @@ impl<'b> Writer<'b> {
     }
 
     /// The length written, once every write fitted.
-    pub(crate) fn done(self) -> Result<usize, EncodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn done(self) -> Result<usize, EncodeError> {
         match self.position {
             FIELD_TOO_LONG => Err(EncodeError::FieldTooLong),
             needed if needed > self.buf.len() => Err(EncodeError::BufferTooSmall { needed }),
@@ -617,7 +620,10 @@ impl<'a> Reader<'a> {
         self.rest.len()
     }
 
-    pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
         let (taken, rest) = self
             .rest
             .split_at_checked(len)
@@ -643,13 +649,19 @@ impl<'a> Reader<'a> {
     }
 
     /// A length-prefixed binary field.
-    pub(crate) fn field(&mut self) -> Result<&'a [u8], DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn field(&mut self) -> Result<&'a [u8], DecodeError> {
         let len = self.u16()?;
         self.take(usize::from(len))
     }
 
     /// A length-prefixed UTF-8 string.
-    pub(crate) fn str(&mut self) -> Result<&'a str, DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn str(&mut self) -> Result<&'a str, DecodeError> {
         crate::topic::utf8(self.field()?).ok_or(DecodeError::InvalidUtf8)
     }
 

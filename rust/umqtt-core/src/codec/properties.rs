@@ -553,7 +553,13 @@ impl<'a> Properties<'a> {
     /// Size and Topic Alias not 0; Subscription Identifier 1..=268_435_455;
     /// Response Topic a topic name); and no property repeats unless
     /// [`PropertyId::repeatable_in`] `context`.
-    pub fn parse(block: &'a [u8], context: Context) -> Result<Properties<'a>, DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn parse(
+        block: &'a [u8],
+        context: Context,
+    ) -> Result<Properties<'a>, DecodeError> {
         if block.len() > varint::MAX_VALUE {
             return Err(DecodeError::InvalidProperty);
         }
@@ -910,7 +916,10 @@ impl<'a> Extra<'a> {
 
 /// A variable byte integer inside a body (§1.5.5): at most four bytes and
 /// the shortest encoding of its value, else [`DecodeError::MalformedLength`].
-pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
     let mut value = 0u32;
     for index in 0..varint::MAX_LEN {
         let byte = reader.u8()?;
@@ -927,7 +936,10 @@ pub(crate) fn read_varint(reader: &mut Reader<'_>) -> Result<u32, DecodeError> {
 }
 
 /// A UTF-8 string as MQTT 5 allows it: valid UTF-8 without U+0000 (§1.5.4).
-pub(crate) fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn read_str<'a>(reader: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
     let text = reader.str()?;
     if has_nul(text) {
         return Err(DecodeError::InvalidUtf8);
@@ -944,7 +956,10 @@ fn has_nul(text: &str) -> bool {
 
 /// A property length and the block it announces, validated for `context`.
 #[cfg(feature = "mqtt5")]
-pub(crate) fn read_properties<'a>(
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn read_properties<'a>(
     reader: &mut Reader<'a>,
     context: Context,
 ) -> Result<Properties<'a>, DecodeError> {

@@ -138,7 +138,10 @@ impl<'a> Publish<'a> {
     /// `Client::prepare_publish` checked them (parsing them again on every
     /// publish cost time and 80 B of code). The room is checked once, then
     /// each part is copied in turn: the hot path of every publish.
-    pub(crate) fn encode_parts(
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn encode_parts(
         &self,
         properties: Option<Properties<'_>>,
         buf: &mut [u8],

@@ -322,7 +322,10 @@ impl<'a> SubAck<'a> {
         writer.done()
     }
 
-    pub(crate) fn decode(body: &'a [u8]) -> Result<SubAck<'a>, DecodeError> {
+    // `extern "C"` (called from Rust only): its two-word result comes back in
+    // two registers on rv32, not through a stack slot (Rust ABI).
+    #[allow(improper_ctypes_definitions)]
+    pub(crate) extern "C" fn decode(body: &'a [u8]) -> Result<SubAck<'a>, DecodeError> {
         let mut reader = Reader::new(body);
         let pid = reader.pid()?;
         let return_codes = reader.rest();

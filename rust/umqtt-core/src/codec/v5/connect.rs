@@ -41,7 +41,10 @@ pub fn encode_connect(
 
 /// [`encode_connect`] without parsing the property blocks again, for a
 /// CONNECT `Client::prepare_connect` parsed them for.
-pub(crate) fn encode_connect_prepared(
+// `extern "C"` (called from Rust only): its two-word result comes back in
+// two registers on rv32, not through a stack slot (Rust ABI).
+#[allow(improper_ctypes_definitions)]
+pub(crate) extern "C" fn encode_connect_prepared(
     c: &Connect<'_>,
     properties: Properties<'_>,
     will_properties: Properties<'_>,
