@@ -593,7 +593,7 @@ mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limi
     if (st == UMQTT_STATUS_WOULD_BLOCK) {
         return mp_const_false;
     }
-    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
+    umqtt_check_limit(self, st, limit);
     return mp_const_true;
 }
 #endif
