@@ -30,47 +30,77 @@
 
 
 from . import simple2
-from .simple2 import MQTTException
+
+MQTTException = simple2.MQTTException
 
 _EINFLIGHT = const(53)  # umqtt.errno.EINFLIGHT (const: folded by the compiler, no import needed)
 
 _FAIL = (OSError, MQTTException)
 
-
-def _issue(e):
-    # Whether e is a connection issue. EINFLIGHT (every packet id awaits an
-    # ack) is not: the publish or subscribe is queued, and send_queue() sends
-    # it once check_msg() has handled acks; reconnecting would not help.
-    return not (isinstance(e, MQTTException) and e.args and e.args[0] == _EINFLIGHT)
-_PLACES = ("?", "connect", "publish", "subscribe", "reconnect", "sendqueue", "disconnect",
-           "ping", "wait_msg", "keepalive", "check_msg")
+# The client's helpers are functions of the module, not methods: a method
+# more would grow the class's dict (heap at import).
 
 
-def _remember(table, key, pid, limit):
-    pids = table.setdefault(key, [])
-    pids.append(pid)
-    if len(pids) > limit:
-        pids.pop(0)
+def _failed(self, e, place):
+    # Records connection error e. EINFLIGHT (every packet id awaits an
+    # ack) is none: the publish or subscribe is queued, and send_queue()
+    # sends it once check_msg() has handled acks; reconnecting would not
+    # help.
+    if not (isinstance(e, MQTTException) and e.args and e.args[0] == _EINFLIGHT):
+        self.conn_issue = (e, place)
 
 
-def _settle(table, queue, pid, stat, front):
-    # The ack of pid arrived (stat 1/2), or it timed out (0): then its entry
-    # goes back on the send queue.
+def _settle(self, table, queue, pid, stat):
+    # The ack of pid arrived (stat 1, or 2: the broker acked a pid given
+    # up on), or it timed out (0): then its entry goes back on the send
+    # queue, a message at the front. Whether pid was table's.
     for key, pids in table.items():
         if pid in pids:
-            if stat == 0:
-                if key not in queue:
-                    if front:
-                        queue.insert(0, key)
-                    else:
-                        queue.append(key)
+            if stat:
+                table.pop(key)
+            else:
                 pids.remove(pid)
                 if not pids:
                     table.pop(key)
-            elif 1 <= stat <= 2:
-                table.pop(key)
+                if key not in queue:
+                    queue.insert(0 if queue is self.msg_to_send else len(queue), key)
             return True
     return False
+
+
+def _forget(queue, topic, retained):
+    # Drops the queue's entries for topic (retained: only retained
+    # messages), in place and allocating nothing.
+    i = len(queue)
+    while i:
+        i -= 1
+        m = queue[i]
+        if m[0] == topic and (not retained or m[2]):
+            del queue[i]
+
+
+def _drain(self, queue, table, f):
+    # f(self, *entry) for each of queue's entries (f: simple2's publish
+    # or subscribe) until one fails; what went out leaves the queue, and
+    # its pid, if it has one (not QoS 0), awaits the ack in table.
+    sent = []
+    ok = True
+    for data in queue:
+        try:
+            pid = f(self, *data)
+        except _FAIL as e:
+            _failed(self, e, 5)
+            ok = False
+            break
+        if pid is not None:
+            table.setdefault(data, []).append(pid)
+        sent.append(data)
+    i = len(queue)
+    while i:  # in place, allocating nothing (acks handled meanwhile may have queued more)
+        i -= 1
+        if queue[i] in sent:
+            del queue[i]
+    return ok
 
 
 class MQTTClient(simple2.MQTTClient):
@@ -94,10 +124,10 @@ class MQTTClient(simple2.MQTTClient):
         self.sub_to_confirm = {}
         self.conn_issue = None
 
-    def _connect(self, clean_session, *args):
+    def _connect(self, *args):
         # The engine's keep-alive, with 2.2.0's rule: a connection issue once
         # nothing came from the broker for more than keepalive whole seconds.
-        r = simple2.MQTTClient._connect(self, clean_session, *args)
+        r = simple2.MQTTClient._connect(self, *args)
         ka = self.keepalive
         self._keepalive_set(0, (ka + 1) * 1000 if ka > 0 else 0)
         return r
@@ -109,16 +139,16 @@ class MQTTClient(simple2.MQTTClient):
         return True
 
     def set_callback_status(self, f):
-        self._cbstat = f
+        self._status = f
 
     # Called by the native client for every ack and timeout (simple2 keeps a
     # cbstat defined by a subclass).
     def cbstat(self, pid, stat):
-        f = getattr(self, "_cbstat", None)
+        f = getattr(self, "_status", None)
         if f is not None:
             f(pid, stat)
-        if not _settle(self.msg_to_confirm, self.msg_to_send, pid, stat, True):
-            _settle(self.sub_to_confirm, self.sub_to_send, pid, stat, False)
+        if not _settle(self, self.msg_to_confirm, self.msg_to_send, pid, stat):
+            _settle(self, self.sub_to_confirm, self.sub_to_send, pid, stat)
 
     def connect(self, clean_session=True):
         if clean_session:
@@ -135,8 +165,9 @@ class MQTTClient(simple2.MQTTClient):
     def log(self):
         if self.DEBUG:
             issue = self.conn_issue
-            e, place = issue if type(issue) is tuple else (issue, 0)
-            print("MQTT (%s): %r" % (_PLACES[place], e))
+            e, place = issue if isinstance(issue, tuple) else (issue, 0)
+            print("MQTT (%s): %r" % (("?", "connect", "publish", "subscribe", "reconnect", "sendqueue",
+                                      "disconnect", "ping", "wait_msg", "keepalive", "check_msg")[place], e))
 
     def reconnect(self):
         r = self.connect(False)
@@ -174,7 +205,7 @@ class MQTTClient(simple2.MQTTClient):
             n -= 1
         queue.append(data)
 
-    def _guarded(self, f, place):
+    def _attempt(self, f, place):
         # f(self), simple2's method: a connection error becomes conn_issue
         # (error, place) and the result None.
         try:
@@ -183,84 +214,57 @@ class MQTTClient(simple2.MQTTClient):
             self.conn_issue = (e, place)
 
     def disconnect(self):
-        return self._guarded(simple2.MQTTClient.disconnect, 6)
+        return self._attempt(simple2.MQTTClient.disconnect, 6)
 
     def ping(self):
         if not self.is_keepalive():
             return None
-        return self._guarded(simple2.MQTTClient.ping, 7)
+        return self._attempt(simple2.MQTTClient.ping, 7)
 
     # publish() is the hot path: a QoS 0 publish that goes out builds no
     # tuple. A newer retained message replaces a queued one for the topic.
     def publish(self, topic, msg, retain=False, qos=0):
         if retain:
-            self._unqueue(self.msg_to_send, topic, True)
+            _forget(self.msg_to_send, topic, True)
         try:
             pid = simple2.MQTTClient.publish(self, topic, msg, retain, qos, False)
         except _FAIL as e:
-            if _issue(e):
-                self.conn_issue = (e, 2)
+            _failed(self, e, 2)
             data = (topic, msg, retain, qos)
-            if not (self.NO_QUEUE_DUPS and data in self.msg_to_send) and (
-                    qos == 1 or (qos == 0 and self.KEEP_QOS0)):
+            # (qos is 0 or 1: the native publish refused any other)
+            if (qos or self.KEEP_QOS0) and not (self.NO_QUEUE_DUPS and data in self.msg_to_send):
                 self.add_msg_to_send(data)
             return None
-        if qos == 1:
-            _remember(self.msg_to_confirm, (topic, msg, retain, qos), pid, self.CONFIRM_QUEUE_MAX)
+        if qos:  # pid awaits its PUBACK; at most CONFIRM_QUEUE_MAX pids per message
+            pids = self.msg_to_confirm.setdefault((topic, msg, retain, qos), [])
+            pids.append(pid)
+            if len(pids) > self.CONFIRM_QUEUE_MAX:
+                pids.pop(0)
         return pid
-
-    def _unqueue(self, queue, topic, retained):
-        # Drops the queue's entries for topic (retained: only retained
-        # messages), in place and allocating nothing.
-        i = len(queue)
-        while i:
-            i -= 1
-            m = queue[i]
-            if m[0] == topic and (not retained or m[2]):
-                del queue[i]
 
     def subscribe(self, topic, qos=0, resubscribe=True):
         data = (topic, qos)
         if self.RESUBSCRIBE and resubscribe and topic not in dict(self.subs):
             self.subs.append(data)
-        self._unqueue(self.sub_to_send, topic, False)
+        _forget(self.sub_to_send, topic, False)
         try:
             pid = simple2.MQTTClient.subscribe(self, topic, qos)
         except _FAIL as e:
-            if _issue(e):
-                self.conn_issue = (e, 3)
+            _failed(self, e, 3)
             if not (self.NO_QUEUE_DUPS and data in self.sub_to_send):
                 self.sub_to_send.append(data)
             return None
-        _remember(self.sub_to_confirm, data, pid, self.CONFIRM_QUEUE_MAX)
+        pids = self.sub_to_confirm.setdefault(data, [])  # awaiting the SUBACK, as in publish()
+        pids.append(pid)
+        if len(pids) > self.CONFIRM_QUEUE_MAX:
+            pids.pop(0)
         return pid
 
     def send_queue(self):
         # Sends what is queued, messages first, with new pids and DUP=0; True
         # once all is out.
-        for queue, table, pub in ((self.msg_to_send, self.msg_to_confirm, True),
-                                  (self.sub_to_send, self.sub_to_confirm, False)):
-            sent = []
-            ok = True
-            for data in queue:
-                try:
-                    pid = simple2.MQTTClient.publish(self, *data, False) if pub else simple2.MQTTClient.subscribe(self, *data)
-                except _FAIL as e:
-                    if _issue(e):
-                        self.conn_issue = (e, 5)
-                    ok = False
-                    break
-                if not pub or data[3] == 1:
-                    table.setdefault(data, []).append(pid)
-                sent.append(data)
-            i = len(queue) if sent else 0
-            while i:  # in place, allocating nothing
-                i -= 1
-                if queue[i] in sent:
-                    del queue[i]
-            if not ok:
-                return False
-        return True
+        return (_drain(self, self.msg_to_send, self.msg_to_confirm, simple2.MQTTClient.publish)
+                and _drain(self, self.sub_to_send, self.sub_to_confirm, simple2.MQTTClient.subscribe))
 
     def is_conn_issue(self):
         self.is_keepalive()
@@ -270,8 +274,8 @@ class MQTTClient(simple2.MQTTClient):
 
     def wait_msg(self):
         self.is_keepalive()
-        return self._guarded(simple2.MQTTClient.wait_msg, 8)
+        return self._attempt(simple2.MQTTClient.wait_msg, 8)
 
     def check_msg(self):
         self.is_keepalive()
-        return self._guarded(simple2.MQTTClient.check_msg, 10)
+        return self._attempt(simple2.MQTTClient.check_msg, 10)
