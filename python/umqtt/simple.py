@@ -67,7 +67,7 @@ class MQTTClient(_Client):
             yield self.pid
 
     def _status(self, pid, status):
-        if status == 0:
+        if not status:  # 0: no ack within message_timeout
             self._lost = pid
 
     def _wait(self, pid):
@@ -87,7 +87,7 @@ class MQTTClient(_Client):
         # (properties: MQTT 5 only, read at connect as lw_properties)
         # Explicit raises, not assert: the façades are frozen with -O3, which
         # drops asserts, and AssertionError is micropython-lib's API here.
-        if not (0 <= qos <= 2 and topic):
+        if not topic or qos < 0 or qos > 2:
             raise AssertionError
         if properties is not None:
             self.lw_properties = properties
@@ -101,7 +101,7 @@ class MQTTClient(_Client):
         # None: socket_timeout.
         _umqtt.close(self._sock())
         self._attach(None)
-        if self.keepalive and self.keepalive >= 65536:  # (AssertionError, as micropython-lib's assert)
+        if (self.keepalive or 0) >= 65536:  # (AssertionError, as micropython-lib's assert)
             raise AssertionError
         t = self.socket_timeout
         if timeout is not None:  # (else no store: the instance dict stays empty)
