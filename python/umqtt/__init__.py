@@ -5,9 +5,7 @@
 
 def __getattr__(name):
     if name in ("MQTTClient", "MQTTException", "pid_gen"):
-        from . import _client
-
-        return getattr(_client, name)
+        return getattr(__getattr__("_client"), name)
     # `from . import simple` asks the package first: load the submodule. An
     # ImportError from inside one of ours (a module the firmware lacks) is
     # the real error and propagates.
