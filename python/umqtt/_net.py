@@ -11,8 +11,9 @@
 
 def _data(data):
     # A str names a file (UIFlow passes "/flash/certificate/..."), unless it
-    # is PEM text; bytes are the certificate or key itself (DER or PEM).
-    if isinstance(data, str) and not data.startswith("-----"):
+    # is PEM text (which has line breaks); bytes are the certificate or key
+    # itself (DER or PEM).
+    if isinstance(data, str) and "\n" not in data:
         with open(data, "rb") as f:
             return f.read()
     return data
