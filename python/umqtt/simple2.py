@@ -22,7 +22,7 @@ from _umqtt import Simple2 as _Client, MQTTException  # noqa: F401 (simple2's AP
 def pid_gen(pid=0):
     # Packet ids 1..65535, wrapping to 1: 0 is not a valid MQTT packet id.
     while True:
-        pid = pid + 1 if pid < 65535 else 1
+        pid = pid % 65535 + 1
         yield pid
 
 
