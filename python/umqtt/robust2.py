@@ -114,6 +114,7 @@ class MQTTClient(simple2.MQTTClient):
     MSG_QUEUE_MAX = 5
     CONFIRM_QUEUE_MAX = 10
     RESUBSCRIBE = True
+    _status = None  # the status callback set_callback_status() sets
 
     def __init__(self, *args, **kw):
         simple2.MQTTClient.__init__(self, *args, **kw)
@@ -144,7 +145,7 @@ class MQTTClient(simple2.MQTTClient):
     # Called by the native client for every ack and timeout (simple2 keeps a
     # cbstat defined by a subclass).
     def cbstat(self, pid, stat):
-        f = getattr(self, "_status", None)
+        f = self._status
         if f is not None:
             f(pid, stat)
         if not _settle(self, self.msg_to_confirm, self.msg_to_send, pid, stat):
