@@ -125,10 +125,10 @@ class MQTTClient(simple2.MQTTClient):
         self.sub_to_confirm = {}
         self.conn_issue = None
 
-    def _connect(self, *args):
+    def _connect(self, clean_session, *args):
         # The engine's keep-alive, with 2.2.0's rule: a connection issue once
         # nothing came from the broker for more than keepalive whole seconds.
-        r = simple2.MQTTClient._connect(self, *args)
+        r = simple2.MQTTClient._connect(self, clean_session, *args)
         ka = self.keepalive
         self._keepalive_set(0, (ka + 1) * 1000 if ka > 0 else 0)
         return r
