@@ -129,11 +129,17 @@ class _RLock:
         self.count += 1
 
     def __exit__(self, *exc):
-        self.count -= 1
-        if not self.count:
+        # The last exit: no branch between its stores and the release. A
+        # scheduled function (the handlers' _drain) runs at a branch, on
+        # this thread, and may take the lock again in between.
+        if self.count > 1 or not self.lock:
+            self.count -= 1
+            if not self.count:
+                self.owner = None
+        else:
+            self.count = 0
             self.owner = None
-            if self.lock:
-                self.lock.release()
+            self.lock.release()
 
 
 def _run(f, *args):
@@ -182,18 +188,17 @@ class MQTTClient(robust.MQTTClient):
         self._next_try = 0  # ticks: no reconnect attempt inside a call before this
         self.last_ping = self.last_cpacket = ticks_ms()
         self._npk = 0  # messages and acks handled, for wait_msg()
-        self._bgn = 0  # packets the background thread handled
-        self._mark = 0  # _bgn when the program last returned from wait_msg/check_msg
+        self._missed = False  # the background thread handled a packet since the program last
+        # returned from wait_msg/check_msg (or connected)
         self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self._lk = _RLock()  # around every call into the native client
+        self._lk = _RLock()  # around every call into the native client, and _calls
         self._cl = _RLock()  # held by a connect() or a reconnect attempt
-        self._ql = _RLock()  # guards _calls (never held while waiting for _lk)
         self._bg = bool(thread) and _thread is not None  # may run the background thread
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
-        self._bg_id = None  # its ident
+        self._keeper = None  # its ident (mqtt_as's name for its task)
         self._rc = None  # ident of the thread making a reconnect attempt
         self._failed = None  # a refused SUBACK the background thread read
         # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
@@ -229,7 +234,7 @@ class MQTTClient(robust.MQTTClient):
                 if schedule is None:
                     _run(f, data)  # no scheduler: now, in order
                     continue
-                with self._ql:
+                with self._lk:
                     self._calls.append((f, data))
                 self._kick()
 
@@ -237,7 +242,7 @@ class MQTTClient(robust.MQTTClient):
         # Schedules _drain if handler calls wait and it is not scheduled.
         # _sched is set before posting and cleared only if the post failed:
         # the drain may run (and end, clearing it) before schedule returns.
-        with self._ql:
+        with self._lk:
             if not self._calls or self._sched:
                 return
             self._sched = True
@@ -248,7 +253,7 @@ class MQTTClient(robust.MQTTClient):
 
     def _drain(self, _):
         me = get_ident()
-        if me == self._lk.owner or me == self._cl.owner or me == self._bg_id:
+        if me == self._lk.owner or me == self._cl.owner or me == self._keeper:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later (as
             # not scheduled, so that _kick posts it, unless another thread
@@ -258,7 +263,7 @@ class MQTTClient(robust.MQTTClient):
             return
         calls = self._calls
         while True:
-            with self._ql:
+            with self._lk:
                 if not calls:
                     self._sched = False
                     return
@@ -282,7 +287,7 @@ class MQTTClient(robust.MQTTClient):
                 self._sta = -1
                 raise
             self._sta = 0
-            self._mark = self._bgn
+            self._missed = False
             self.last_ping = ticks_ms()
             if not clean_session:
                 self._resend()
@@ -337,8 +342,7 @@ class MQTTClient(robust.MQTTClient):
         if self._sta == 1:
             if first and self._err_cb is not None:
                 self._err_cb("reconnect_start")
-            if not self._alive:
-                self._retry()
+            self._retry()
             return
         if first and self._err_cb is not None:
             self._err_cb(str(e))
@@ -373,10 +377,11 @@ class MQTTClient(robust.MQTTClient):
         return True
 
     def _retry(self):
-        # Without the background thread: one reconnect attempt if it is due
-        # (DELAY s after a failed one), never from inside a callback of the
-        # native client (this thread holds the lock). True once connected.
-        if self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
+        # Without the background thread (which reconnects): one reconnect
+        # attempt if it is due (DELAY s after a failed one), never from inside
+        # a callback of the native client (this thread holds the lock). True
+        # once connected.
+        if self._alive or self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
             return False
         if self._attempt():
             return True
@@ -450,7 +455,7 @@ class MQTTClient(robust.MQTTClient):
         with lk:
             self._run = False
         me = get_ident()
-        if not self._alive or self._bg_id == me or lk.owner == me:
+        if not self._alive or self._keeper == me or lk.owner == me:
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -462,12 +467,12 @@ class MQTTClient(robust.MQTTClient):
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
         with lk:
-            self._bg_id = get_ident()
+            self._keeper = get_ident()
         while True:
             with lk:
                 if not self._run or self._ended or not 0 <= self._sta <= 1:
                     self._run = self._alive = False
-                    self._bg_id = None  # idents are reused
+                    self._keeper = None  # idents are reused
                     return
                 sta = self._sta
             if sta == 1:  # reconnect, delay(i) between attempts (umqtt.robust's)
@@ -475,39 +480,30 @@ class MQTTClient(robust.MQTTClient):
                     self.delay(attempt)
                 attempt = 0 if self._run and self._attempt() else attempt + 1
                 continue
-            err = None
             self._kick()  # after a full scheduler queue
             room = len(self._calls) < _QUEUE
-            with lk:
-                try:
+            try:
+                with lk:
                     # Not reading while handlers back up: no keepalive timeout.
                     due = self._keep_alive(room)
-                except OSError as e:
-                    err = e
-            if err is None:
                 ms = _SLICE if due is None else min(due, _SLICE)
                 if self._inside or not room:  # the program receives, or the main thread is behind
                     sleep_ms(ms)
-                    continue
-                if not self._io_wait(ms, cache):
-                    continue
-                try:
+                elif self._io_wait(ms, cache):
                     with lk:
                         if self._sta == 0 and not self._inside:
-                            self._bgn += 1
+                            self._missed = True
                             try:
                                 self._receive(0)
                             except MQTTException as e:
                                 if not (e.args and e.args[0] == 0x80):
                                     raise
                                 self._failed = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
-                    continue
-                except Exception as e:
-                    err = e
-            try:
-                self._reconnect(err)
-            except Exception as e:  # reconn=False: reported; the thread ends
-                self.log(False, e)
+            except Exception as e:
+                try:
+                    self._reconnect(e)
+                except Exception as e:  # reconn=False: reported; the thread ends
+                    self.log(False, e)
 
     def _io_wait(self, timeout, poll):
         # Waits up to timeout ms, without the lock, for the socket to have data;
@@ -603,12 +599,12 @@ class MQTTClient(robust.MQTTClient):
         for _ in range(attempts):
             try:
                 with self._lk:
-                    self._mark = self._bgn
+                    self._missed = False
                     off = self._offline()
                     if not off:
                         self._keep_alive(True)
                         r = robust.simple.MQTTClient.check_msg(self)  # the native one: no reconnect
-                if not off or self._alive or not self._retry():
+                if not off or not self._retry():
                     break
             except OSError as e:
                 self._reconnect(e)  # reconn=False: raises, unless the error callback reconnected
@@ -618,8 +614,8 @@ class MQTTClient(robust.MQTTClient):
     def wait_msg(self):
         lk = self._lk
         with lk:
-            if self._bgn != self._mark:  # what the program waits for may be among them
-                self._mark = self._bgn
+            if self._missed:  # what the program waits for may be among them
+                self._missed = False
                 return None
             self._inside += 1  # the background thread leaves the socket to this call
         try:
@@ -631,7 +627,7 @@ class MQTTClient(robust.MQTTClient):
                             due = self._keep_alive(True)
                             npk, last = self._npk, self.last_cpacket
                     if off:
-                        if self._alive or not self._retry():
+                        if not self._retry():
                             sleep_ms(_SLICE)
                         continue
                     r = self._step(due)
@@ -644,7 +640,7 @@ class MQTTClient(robust.MQTTClient):
         finally:
             with lk:
                 self._inside -= 1
-                self._mark = self._bgn
+                self._missed = False
             self._kick()
 
     def publish(self, topic, msg, retain=False, qos=0, properties=None):
@@ -664,7 +660,7 @@ class MQTTClient(robust.MQTTClient):
                                 self._unacked[pid] = (topic, msg, retain, qos, properties)
                     if not off:
                         break
-                    if self._alive or not self._retry():
+                    if not self._retry():
                         return False
                 except OSError as e:
                     self._reconnect(e)
