@@ -113,12 +113,17 @@ class _RLock:
     # are already serialised and nothing is locked, but `owner ==
     # get_ident()` (held by this thread) still tells code inside a with block
     # (a callback of the native client) from the rest. (A private class:
-    # plain attribute names, strings the firmware interns already.)
+    # attribute names that are strings in the firmware already.)
+    #
+    # `with lock as offline`: offline is True while the client's native
+    # client is not to be used by this thread: another thread is
+    # reconnecting, or nobody is yet.
 
-    def __init__(self):
+    def __init__(self, client):
         self.lock = _thread and _thread.allocate_lock()
         self.owner = None
         self.count = 0
+        self._client = client
 
     def __enter__(self):
         me = get_ident()
@@ -127,6 +132,8 @@ class _RLock:
                 self.lock.acquire()
             self.owner = me
         self.count += 1
+        c = self._client
+        return c._sta == 1 and c._rc != me
 
     def __exit__(self, *exc):
         # The last exit: no branch between its stores and the release. A
@@ -193,9 +200,9 @@ class MQTTClient(robust.MQTTClient):
         self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self._lk = _RLock()  # around every call into the native client, and _calls
-        self._cl = _RLock()  # held by a connect() or a reconnect attempt
-        self._bg = bool(thread) and _thread is not None  # may run the background thread
+        self._lk = _RLock(self)  # around every call into the native client, and _calls
+        self._cl = _RLock(self)  # held by a connect() or a reconnect attempt
+        self._bg = thread and _thread  # may run the background thread
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
         self._keeper = None  # its ident (mqtt_as's name for its task)
@@ -320,11 +327,6 @@ class MQTTClient(robust.MQTTClient):
         self._attach(None)
         _umqtt.close(s)
 
-    def _offline(self):
-        # Holding the lock: another thread is reconnecting, or nobody is yet:
-        # the native client is not to be used.
-        return self._sta == 1 and self._rc != get_ident()
-
     def _reconnect(self, e):
         # A connection error in a call or the background thread. Returns
         # while reconnecting (or once the error callback reconnected); raises
@@ -339,16 +341,13 @@ class MQTTClient(robust.MQTTClient):
                     self._close_sock()
                 else:
                     self._sta = 2 if e.args and e.args[0] == -1 else -1
-        if self._sta == 1:
-            if first and self._err_cb is not None:
-                self._err_cb("reconnect_start")
-            self._retry()
-            return
+        sta = self._sta
         if first and self._err_cb is not None:
-            self._err_cb(str(e))
-            if self._sta == 0:
-                return
-        raise e
+            self._err_cb("reconnect_start" if sta == 1 else str(e))
+        if sta == 1:
+            self._retry()
+        elif not (first and self._sta == 0):  # (0: the error callback reconnected)
+            raise e
 
     def _attempt(self):
         # One reconnect attempt; True once connected (by it or another thread).
@@ -357,7 +356,7 @@ class MQTTClient(robust.MQTTClient):
                 return self._sta == 0
             self._rc = get_ident()
             try:
-                # Unlocked: _offline() keeps every other thread away meanwhile.
+                # Unlocked: `with self._lk as offline` keeps every other thread away meanwhile.
                 self._sp = robust.MQTTClient.connect(self, self._clean)
                 with self._lk:
                     self.last_ping = ticks_ms()
@@ -466,16 +465,15 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
-        with lk:
-            self._keeper = get_ident()
+        self._keeper = get_ident()
         while True:
             with lk:
-                if not self._run or self._ended or not 0 <= self._sta <= 1:
+                sta = self._sta
+                if not (self._run and 0 <= sta <= 1):  # stopped (close(), disconnect()), or lost
                     self._run = self._alive = False
                     self._keeper = None  # idents are reused
                     return
-                sta = self._sta
-            if sta == 1:  # reconnect, delay(i) between attempts (umqtt.robust's)
+            if sta:  # 1: reconnect, delay(i) between attempts (umqtt.robust's)
                 if attempt:
                     self.delay(attempt)
                 attempt = 0 if self._run and self._attempt() else attempt + 1
@@ -549,8 +547,8 @@ class MQTTClient(robust.MQTTClient):
                 return None
             left -= piece
             piece = min(piece * 2, 16)
-        with lk:
-            return None if self._offline() else self._receive(0)
+        with lk as offline:
+            return None if offline else self._receive(0)
 
     def _await_pid(self, pid, strict):
         # Until pid's ack has come (whichever thread handles it), its
@@ -560,8 +558,8 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         acks = self._pending()
         while True:
-            with lk:
-                if self._offline():
+            with lk as offline:
+                if offline:
                     return
                 if pid not in acks:
                     if strict and self._lost == pid:
@@ -590,17 +588,16 @@ class MQTTClient(robust.MQTTClient):
     # --- operations ----------------------------------------------------------
 
     def ping(self):
-        with self._lk:
-            if not self._offline():
+        with self._lk as offline:
+            if not offline:
                 robust.MQTTClient.ping(self)
 
     def check_msg(self, attempts=2):
         r = None
         for _ in range(attempts):
             try:
-                with self._lk:
+                with self._lk as off:
                     self._missed = False
-                    off = self._offline()
                     if not off:
                         self._keep_alive(True)
                         r = robust.simple.MQTTClient.check_msg(self)  # the native one: no reconnect
@@ -621,8 +618,7 @@ class MQTTClient(robust.MQTTClient):
         try:
             while True:
                 try:
-                    with lk:
-                        off = self._offline()
+                    with lk as off:
                         if not off:
                             due = self._keep_alive(True)
                             npk, last = self._npk, self.last_cpacket
@@ -652,14 +648,12 @@ class MQTTClient(robust.MQTTClient):
         try:
             for _ in range(2):
                 try:
-                    with lk:  # recorded before another thread can see its ack
-                        off = self._offline()
-                        if not off:
+                    with lk as offline:  # recorded before another thread can see its ack
+                        if not offline:
                             pid = super(robust.simple.MQTTClient, self).publish(topic, msg, retain, qos, properties=properties)
                             if qos:
                                 self._unacked[pid] = (topic, msg, retain, qos, properties)
-                    if not off:
-                        break
+                            break
                     if not self._retry():
                         return False
                 except OSError as e:
@@ -689,7 +683,7 @@ class MQTTClient(robust.MQTTClient):
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
-        with self._lk:
+        with self._lk as offline:
             for h in self._handlers:
                 if h[0] == topic:
                     h[1], h[2], h[3] = handler, opts, properties
@@ -697,19 +691,19 @@ class MQTTClient(robust.MQTTClient):
             else:
                 self._handlers.append([topic, handler, opts, properties])
             self._failed = None
-            if self._offline():
+            if offline:
                 return
             pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
         self._await_pid(pid, True)
 
     def unsubscribe(self, topic, properties=None):
-        with self._lk:
+        with self._lk as offline:
             keep = []  # a new list: a _on_message loop over the old one goes on unchanged
             for h in self._handlers:
                 if h[0] != topic:
                     keep.append(h)
             self._handlers = keep
-            if self._offline():
+            if offline:
                 return
             pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
         self._await_pid(pid, True)
