@@ -133,7 +133,7 @@ class _RLock:
             self.owner = me
         self.count += 1
         c = self._client
-        return c._sta == 1 and c._rc != me
+        return c._sta == 1 and c._cl.owner != me  # (_cl's owner: the thread reconnecting)
 
     def __exit__(self, *exc):
         # The last exit: no branch between its stores and the release. A
@@ -191,7 +191,6 @@ class MQTTClient(robust.MQTTClient):
         self._clean = True
         self._sp = 0  # session present, of the last reconnect
         self._sta = -1
-        self._ended = False
         self._next_try = 0  # ticks: no reconnect attempt inside a call before this
         self.last_ping = self.last_cpacket = ticks_ms()
         self._npk = 0  # messages and acks handled, for wait_msg()
@@ -206,7 +205,6 @@ class MQTTClient(robust.MQTTClient):
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
         self._keeper = None  # its ident (mqtt_as's name for its task)
-        self._rc = None  # ident of the thread making a reconnect attempt
         self._failed = None  # a refused SUBACK the background thread read
         # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
         self.connack_properties = {}
@@ -285,7 +283,6 @@ class MQTTClient(robust.MQTTClient):
             if properties is not None:
                 self._conn_props = properties
             self._clean = clean_session
-            self._ended = False
             if clean_session:
                 self._unacked.clear()
             try:
@@ -335,7 +332,7 @@ class MQTTClient(robust.MQTTClient):
         with self._lk:
             first = self._sta == 0
             if first:
-                if self.reconn and not self._ended:
+                if self.reconn:
                     self._sta = 1
                     self._next_try = ticks_ms()
                     self._close_sock()
@@ -354,7 +351,6 @@ class MQTTClient(robust.MQTTClient):
         with self._cl:
             if self._sta != 1:
                 return self._sta == 0
-            self._rc = get_ident()
             try:
                 # Unlocked: `with self._lk as offline` keeps every other thread away meanwhile.
                 self._sp = robust.MQTTClient.connect(self, self._clean)
@@ -369,8 +365,6 @@ class MQTTClient(robust.MQTTClient):
                 with self._lk:
                     self._close_sock()
                 return False
-            finally:
-                self._rc = None
         if self._err_cb is not None:
             self._err_cb("reconnect_success")
         return True
@@ -396,7 +390,6 @@ class MQTTClient(robust.MQTTClient):
         if lk.owner == get_ident():
             return None
         with lk:
-            self._ended = False
             if self._sta != 1:
                 self._sta = 1
                 self._close_sock()
@@ -404,7 +397,7 @@ class MQTTClient(robust.MQTTClient):
             self._err_cb("reconnect_start")
         attempt = 0
         while not self._attempt():
-            if self._sta != 1 or self._ended:
+            if self._sta != 1:
                 return None
             attempt += 1
             self.delay(attempt)
@@ -421,7 +414,7 @@ class MQTTClient(robust.MQTTClient):
 
     def disconnect(self, reason=0, properties=None):
         # MQTT 5: reason (e.g. 0x04: publish the will) and properties.
-        self._ended = True
+        self._sta = -1  # at once: no more reconnects (by this thread, another or the background one)
         self._stop()
         with self._cl, self._lk:
             robust.MQTTClient.disconnect(self, reason, properties)
@@ -484,7 +477,7 @@ class MQTTClient(robust.MQTTClient):
                 with lk:
                     # Not reading while handlers back up: no keepalive timeout.
                     due = self._keep_alive(room)
-                ms = _SLICE if due is None else min(due, _SLICE)
+                ms = min(due or _SLICE, _SLICE)  # (due: None or > 0)
                 if self._inside or not room:  # the program receives, or the main thread is behind
                     sleep_ms(ms)
                 elif self._io_wait(ms, cache):
