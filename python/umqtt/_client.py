@@ -81,7 +81,7 @@ import select
 import _umqtt
 from _umqtt import MQTTException, topic_matches
 
-from . import robust
+from . import robust, simple
 
 try:
     from micropython import schedule  # (under its own name: a string in flash already)
@@ -163,7 +163,7 @@ class MQTTClient(robust.MQTTClient):
     # through super(): the same lookup (MicroPython's super() searches the
     # bases of the class it is written in), and no method is a closure over
     # __class__. The native publish/subscribe/unsubscribe, which
-    # umqtt.simple's wrap, through super(robust.simple.MQTTClient, self).
+    # umqtt.simple's wrap, through super(simple.MQTTClient, self).
     _MAX_QOS = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
@@ -184,9 +184,8 @@ class MQTTClient(robust.MQTTClient):
         self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
         self._err_cb = None
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
-        self._unacked = {}  # pid -> (topic, msg, retain, qos, properties), QoS 1/2 not yet acked
+        self._unacked = {}  # pid -> (topic, msg, retain, qos, pid, properties), QoS 1/2 not yet acked
         self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
-        self._drain = self._drain  # bound once (in the instance: schedule() gets the same object each time)
         self._sched = False  # _drain is scheduled (or running)
         self._clean = True
         self._sp = 0  # session present, of the last reconnect
@@ -252,11 +251,11 @@ class MQTTClient(robust.MQTTClient):
                 return
             self._sched = True
         try:
-            schedule(self._drain, None)
+            schedule(MQTTClient._drain, self)  # (the function, not a bound method to make)
         except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
-    def _drain(self, _):
+    def _drain(self):
         me = get_ident()
         if me == self._lk.owner or me == self._cl.owner or me == self._keeper:
             # Not inside the client's lock, nor on the background thread (a
@@ -315,8 +314,8 @@ class MQTTClient(robust.MQTTClient):
     def _resend(self):
         # After a resumed connect: every unacknowledged QoS 1/2 publish again,
         # same pid, DUP set (the engine skips QoS 2 ones already PUBRECed).
-        for pid, (topic, msg, retain, qos, props) in list(self._unacked.items()):
-            self._republish(topic, msg, retain, qos, pid, props)
+        for args in list(self._unacked.values()):
+            self._republish(*args)
 
     def _close_sock(self):
         # Holding the lock: closes and forgets the socket. (mqtt_as's name.)
@@ -357,7 +356,7 @@ class MQTTClient(robust.MQTTClient):
                 with self._lk:
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
-                        robust.simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
+                        simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
                     self._resend()
                     self._sta = 0
             except (OSError, MQTTException) as e:
@@ -527,7 +526,7 @@ class MQTTClient(robust.MQTTClient):
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
-        if _thread is None or lk.owner == get_ident():  # no threads, or inside a callback
+        if not _thread or lk.owner == get_ident():  # no threads, or inside a callback
             return self._receive(timeout)
         left = _SLICE if timeout is None else min(timeout, _SLICE)
         npk, last = self._npk, self.last_cpacket
@@ -593,7 +592,7 @@ class MQTTClient(robust.MQTTClient):
                     self._missed = False
                     if not off:
                         self._keep_alive(True)
-                        r = robust.simple.MQTTClient.check_msg(self)  # the native one: no reconnect
+                        r = simple.MQTTClient.check_msg(self)  # the native one: no reconnect
                 if not off or not self._retry():
                     break
             except OSError as e:
@@ -643,9 +642,9 @@ class MQTTClient(robust.MQTTClient):
                 try:
                     with lk as offline:  # recorded before another thread can see its ack
                         if not offline:
-                            pid = super(robust.simple.MQTTClient, self).publish(topic, msg, retain, qos, properties=properties)
+                            pid = super(simple.MQTTClient, self).publish(topic, msg, retain, qos, properties=properties)
                             if qos:
-                                self._unacked[pid] = (topic, msg, retain, qos, properties)
+                                self._unacked[pid] = (topic, msg, retain, qos, pid, properties)  # _republish's arguments
                             break
                     if not self._retry():
                         return False
@@ -679,14 +678,14 @@ class MQTTClient(robust.MQTTClient):
         with self._lk as offline:
             for h in self._handlers:
                 if h[0] == topic:
-                    h[1], h[2], h[3] = handler, opts, properties
+                    h[1:] = handler, opts, properties
                     break
             else:
                 self._handlers.append([topic, handler, opts, properties])
             self._failed = None
             if offline:
                 return
-            pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
+            pid = super(simple.MQTTClient, self).subscribe(topic, opts, properties)
         self._await_pid(pid, True)
 
     def unsubscribe(self, topic, properties=None):
@@ -698,6 +697,6 @@ class MQTTClient(robust.MQTTClient):
             self._handlers = keep
             if offline:
                 return
-            pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
+            pid = super(simple.MQTTClient, self).unsubscribe(topic, properties)
         self._await_pid(pid, True)
 
