@@ -442,11 +442,9 @@ class MQTTClient(robust.MQTTClient):
     def _stop(self):
         # Ends the background thread and waits for it, unless this is the
         # thread itself or holds the lock it needs to end (a callback).
-        lk = self._lk
-        with lk:
-            self._run = False
+        self._run = False  # (the thread looks under the lock, once per slice)
         me = get_ident()
-        if not self._alive or self._keeper == me or lk.owner == me:
+        if not self._alive or self._keeper == me or self._lk.owner == me:
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -497,7 +495,7 @@ class MQTTClient(robust.MQTTClient):
 
     def _io_wait(self, timeout, poll):
         # Waits up to timeout ms, without the lock, for the socket to have data;
-        # True if it has. poll: the caller's [socket polled, its poller].
+        # true if it has. poll: the caller's [socket polled, its poller].
         s = self._sock()
         if s is not poll[0]:
             poll[0] = s
@@ -514,7 +512,7 @@ class MQTTClient(robust.MQTTClient):
             sleep_ms(timeout if s is None else 1)
             return s is not None
         try:
-            return bool(p.poll(timeout))
+            return p.poll(timeout)  # (a list: empty, false, when nothing came)
         except Exception:  # closed under us
             sleep_ms(timeout)
             return False
@@ -538,7 +536,7 @@ class MQTTClient(robust.MQTTClient):
             if self._npk != npk or self.last_cpacket != last:
                 return None
             left -= piece
-            piece = min(piece * 2, 16)
+            piece *= 2
         with lk as offline:
             return None if offline else self._receive(0)
 
