@@ -119,11 +119,11 @@ class _RLock:
     # client is not to be used by this thread: another thread is
     # reconnecting, or nobody is yet.
 
-    def __init__(self, client):
+    def __init__(self, _client):  # (the MQTTClient; its attribute's name: no other string in flash)
         self.lock = _thread and _thread.allocate_lock()
         self.owner = None
         self.count = 0
-        self._client = client
+        self._client = _client
 
     def __enter__(self):
         me = get_ident()
@@ -292,12 +292,11 @@ class MQTTClient(robust.MQTTClient):
             self._sta = 0
             self._missed = False
             self.last_ping = ticks_ms()
-            if not clean_session:
-                self._resend()
+            self._resend()  # (nothing after a clean one: cleared above)
             self._start()
             return r
 
-    def _connect(self, clean, version=4, props=None):
+    def _connect(self, clean, version, props=None):  # (umqtt.simple passes all three; tests two)
         # Every connect and reconnect: MQTT 5 brokers may assign the client
         # id and impose the keepalive (CONNACK properties 0x12, 0x13).
         r = robust.MQTTClient._connect(self, clean, version, props)
@@ -499,14 +498,11 @@ class MQTTClient(robust.MQTTClient):
         s = self._sock()
         if s is not poll[0]:
             poll[0] = s
-            poll[1] = None
-            if s is not None:
-                try:
-                    p = select.poll()
-                    p.register(s, select.POLLIN)
-                    poll[1] = p
-                except Exception:
-                    pass
+            poll[1] = p = select.poll()
+            try:
+                p.register(s, select.POLLIN)
+            except Exception:  # no socket, or one that cannot be polled (read after 1 ms)
+                poll[1] = None
         p = poll[1]
         if p is None:
             sleep_ms(timeout if s is None else 1)
