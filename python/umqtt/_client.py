@@ -292,7 +292,8 @@ class MQTTClient(robust.MQTTClient):
             self._sta = 0
             self._missed = False
             self.last_ping = ticks_ms()
-            self._resend()  # (nothing after a clean one: cleared above)
+            if not clean_session:  # (a clean one has nothing to resend: no list to make)
+                self._resend()
             self._start()
             return r
 
