@@ -235,12 +235,12 @@ class MQTTClient(robust.MQTTClient):
             f = h[1]
             if f is not None and topic_matches(h[0], topic):
                 data = (topic, msg) + props
-                if schedule is None:
+                if schedule:
+                    with self._lk:
+                        self._calls.append((f, data))
+                    self._kick()
+                else:
                     _run(f, data)  # no scheduler: now, in order
-                    continue
-                with self._lk:
-                    self._calls.append((f, data))
-                self._kick()
 
     def _kick(self):
         # Schedules _drain if handler calls wait and it is not scheduled.
