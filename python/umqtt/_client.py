@@ -81,7 +81,7 @@ import select
 import _umqtt
 from _umqtt import MQTTException, topic_matches
 
-from . import robust
+from . import robust, simple
 
 try:
     from micropython import schedule  # (under its own name: a string in flash already)
@@ -113,12 +113,17 @@ class _RLock:
     # are already serialised and nothing is locked, but `owner ==
     # get_ident()` (held by this thread) still tells code inside a with block
     # (a callback of the native client) from the rest. (A private class:
-    # plain attribute names, strings the firmware interns already.)
+    # attribute names that are strings in the firmware already.)
+    #
+    # `with lock as offline`: offline is True while the client's native
+    # client is not to be used by this thread: another thread is
+    # reconnecting, or nobody is yet.
 
-    def __init__(self):
+    def __init__(self, _client):  # (the MQTTClient; its attribute's name: no other string in flash)
         self.lock = _thread and _thread.allocate_lock()
         self.owner = None
         self.count = 0
+        self._client = _client
 
     def __enter__(self):
         me = get_ident()
@@ -127,13 +132,21 @@ class _RLock:
                 self.lock.acquire()
             self.owner = me
         self.count += 1
+        c = self._client
+        return c._sta == 1 and c._cl.owner != me  # (_cl's owner: the thread reconnecting)
 
     def __exit__(self, *exc):
-        self.count -= 1
-        if not self.count:
+        # The last exit: no branch between its stores and the release. A
+        # scheduled function (the handlers' _drain) runs at a branch, on
+        # this thread, and may take the lock again in between.
+        if self.count > 1 or not self.lock:
+            self.count -= 1
+            if not self.count:
+                self.owner = None
+        else:
+            self.count = 0
             self.owner = None
-            if self.lock:
-                self.lock.release()
+            self.lock.release()
 
 
 def _run(f, *args):
@@ -150,7 +163,7 @@ class MQTTClient(robust.MQTTClient):
     # through super(): the same lookup (MicroPython's super() searches the
     # bases of the class it is written in), and no method is a closure over
     # __class__. The native publish/subscribe/unsubscribe, which
-    # umqtt.simple's wrap, through super(robust.simple.MQTTClient, self).
+    # umqtt.simple's wrap, through super(simple.MQTTClient, self).
     _MAX_QOS = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
@@ -171,30 +184,26 @@ class MQTTClient(robust.MQTTClient):
         self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
         self._err_cb = None
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
-        self._unacked = {}  # pid -> (topic, msg, retain, qos, properties), QoS 1/2 not yet acked
+        self._unacked = {}  # pid -> (topic, msg, retain, qos, pid, properties), QoS 1/2 not yet acked
         self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
-        self._drain = self._drain  # bound once (in the instance: schedule() gets the same object each time)
         self._sched = False  # _drain is scheduled (or running)
         self._clean = True
         self._sp = 0  # session present, of the last reconnect
         self._sta = -1
-        self._ended = False
         self._next_try = 0  # ticks: no reconnect attempt inside a call before this
         self.last_ping = self.last_cpacket = ticks_ms()
         self._npk = 0  # messages and acks handled, for wait_msg()
-        self._bgn = 0  # packets the background thread handled
-        self._mark = 0  # _bgn when the program last returned from wait_msg/check_msg
+        self._missed = False  # the background thread handled a packet since the program last
+        # returned from wait_msg/check_msg (or connected)
         self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self._lk = _RLock()  # around every call into the native client
-        self._cl = _RLock()  # held by a connect() or a reconnect attempt
-        self._ql = _RLock()  # guards _calls (never held while waiting for _lk)
-        self._bg = bool(thread) and _thread is not None  # may run the background thread
+        self._lk = _RLock(self)  # around every call into the native client, and _calls
+        self._cl = _RLock(self)  # held by a connect() or a reconnect attempt
+        self._bg = thread and _thread  # may run the background thread
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
-        self._bg_id = None  # its ident
-        self._rc = None  # ident of the thread making a reconnect attempt
+        self._keeper = None  # its ident (mqtt_as's name for its task)
         self._failed = None  # a refused SUBACK the background thread read
         # MQTT 5 (version=5): what the broker's CONNACK said ({} before).
         self.connack_properties = {}
@@ -226,29 +235,29 @@ class MQTTClient(robust.MQTTClient):
             f = h[1]
             if f is not None and topic_matches(h[0], topic):
                 data = (topic, msg) + props
-                if schedule is None:
+                if schedule:
+                    with self._lk:
+                        self._calls.append((f, data))
+                    self._kick()
+                else:
                     _run(f, data)  # no scheduler: now, in order
-                    continue
-                with self._ql:
-                    self._calls.append((f, data))
-                self._kick()
 
     def _kick(self):
         # Schedules _drain if handler calls wait and it is not scheduled.
         # _sched is set before posting and cleared only if the post failed:
         # the drain may run (and end, clearing it) before schedule returns.
-        with self._ql:
+        with self._lk:
             if not self._calls or self._sched:
                 return
             self._sched = True
         try:
-            schedule(self._drain, None)
+            schedule(MQTTClient._drain, self)  # (the function, not a bound method to make)
         except RuntimeError:
             self._sched = False  # the scheduler's queue is full: the next _kick tries again
 
-    def _drain(self, _):
+    def _drain(self):
         me = get_ident()
-        if me == self._lk.owner or me == self._cl.owner or me == self._bg_id:
+        if me == self._lk.owner or me == self._cl.owner or me == self._keeper:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later (as
             # not scheduled, so that _kick posts it, unless another thread
@@ -258,7 +267,7 @@ class MQTTClient(robust.MQTTClient):
             return
         calls = self._calls
         while True:
-            with self._ql:
+            with self._lk:
                 if not calls:
                     self._sched = False
                     return
@@ -273,7 +282,6 @@ class MQTTClient(robust.MQTTClient):
             if properties is not None:
                 self._conn_props = properties
             self._clean = clean_session
-            self._ended = False
             if clean_session:
                 self._unacked.clear()
             try:
@@ -282,14 +290,14 @@ class MQTTClient(robust.MQTTClient):
                 self._sta = -1
                 raise
             self._sta = 0
-            self._mark = self._bgn
+            self._missed = False
             self.last_ping = ticks_ms()
-            if not clean_session:
+            if not clean_session:  # (a clean one has nothing to resend: no list to make)
                 self._resend()
             self._start()
             return r
 
-    def _connect(self, clean, version=4, props=None):
+    def _connect(self, clean, version, props=None):  # (umqtt.simple passes all three; tests two)
         # Every connect and reconnect: MQTT 5 brokers may assign the client
         # id and impose the keepalive (CONNACK properties 0x12, 0x13).
         r = robust.MQTTClient._connect(self, clean, version, props)
@@ -306,19 +314,14 @@ class MQTTClient(robust.MQTTClient):
     def _resend(self):
         # After a resumed connect: every unacknowledged QoS 1/2 publish again,
         # same pid, DUP set (the engine skips QoS 2 ones already PUBRECed).
-        for pid, (topic, msg, retain, qos, props) in list(self._unacked.items()):
-            self._republish(topic, msg, retain, qos, pid, props)
+        for args in list(self._unacked.values()):
+            self._republish(*args)
 
     def _close_sock(self):
         # Holding the lock: closes and forgets the socket. (mqtt_as's name.)
         s = self._sock()
         self._attach(None)
         _umqtt.close(s)
-
-    def _offline(self):
-        # Holding the lock: another thread is reconnecting, or nobody is yet:
-        # the native client is not to be used.
-        return self._sta == 1 and self._rc != get_ident()
 
     def _reconnect(self, e):
         # A connection error in a call or the background thread. Returns
@@ -328,37 +331,32 @@ class MQTTClient(robust.MQTTClient):
         with self._lk:
             first = self._sta == 0
             if first:
-                if self.reconn and not self._ended:
+                if self.reconn:
                     self._sta = 1
                     self._next_try = ticks_ms()
                     self._close_sock()
                 else:
                     self._sta = 2 if e.args and e.args[0] == -1 else -1
-        if self._sta == 1:
-            if first and self._err_cb is not None:
-                self._err_cb("reconnect_start")
-            if not self._alive:
-                self._retry()
-            return
+        sta = self._sta
         if first and self._err_cb is not None:
-            self._err_cb(str(e))
-            if self._sta == 0:
-                return
-        raise e
+            self._err_cb("reconnect_start" if sta == 1 else str(e))
+        if sta == 1:
+            self._retry()
+        elif not (first and self._sta == 0):  # (0: the error callback reconnected)
+            raise e
 
     def _attempt(self):
         # One reconnect attempt; True once connected (by it or another thread).
         with self._cl:
             if self._sta != 1:
                 return self._sta == 0
-            self._rc = get_ident()
             try:
-                # Unlocked: _offline() keeps every other thread away meanwhile.
+                # Unlocked: `with self._lk as offline` keeps every other thread away meanwhile.
                 self._sp = robust.MQTTClient.connect(self, self._clean)
                 with self._lk:
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
-                        robust.simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
+                        simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
                     self._resend()
                     self._sta = 0
             except (OSError, MQTTException) as e:
@@ -366,17 +364,16 @@ class MQTTClient(robust.MQTTClient):
                 with self._lk:
                     self._close_sock()
                 return False
-            finally:
-                self._rc = None
         if self._err_cb is not None:
             self._err_cb("reconnect_success")
         return True
 
     def _retry(self):
-        # Without the background thread: one reconnect attempt if it is due
-        # (DELAY s after a failed one), never from inside a callback of the
-        # native client (this thread holds the lock). True once connected.
-        if self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
+        # Without the background thread (which reconnects): one reconnect
+        # attempt if it is due (DELAY s after a failed one), never from inside
+        # a callback of the native client (this thread holds the lock). True
+        # once connected.
+        if self._alive or self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
             return False
         if self._attempt():
             return True
@@ -392,7 +389,6 @@ class MQTTClient(robust.MQTTClient):
         if lk.owner == get_ident():
             return None
         with lk:
-            self._ended = False
             if self._sta != 1:
                 self._sta = 1
                 self._close_sock()
@@ -400,7 +396,7 @@ class MQTTClient(robust.MQTTClient):
             self._err_cb("reconnect_start")
         attempt = 0
         while not self._attempt():
-            if self._sta != 1 or self._ended:
+            if self._sta != 1:
                 return None
             attempt += 1
             self.delay(attempt)
@@ -417,7 +413,7 @@ class MQTTClient(robust.MQTTClient):
 
     def disconnect(self, reason=0, properties=None):
         # MQTT 5: reason (e.g. 0x04: publish the will) and properties.
-        self._ended = True
+        self._sta = -1  # at once: no more reconnects (by this thread, another or the background one)
         self._stop()
         with self._cl, self._lk:
             robust.MQTTClient.disconnect(self, reason, properties)
@@ -446,11 +442,9 @@ class MQTTClient(robust.MQTTClient):
     def _stop(self):
         # Ends the background thread and waits for it, unless this is the
         # thread itself or holds the lock it needs to end (a callback).
-        lk = self._lk
-        with lk:
-            self._run = False
+        self._run = False  # (the thread looks under the lock, once per slice)
         me = get_ident()
-        if not self._alive or self._bg_id == me or lk.owner == me:
+        if not self._alive or self._keeper == me or self._lk.owner == me:
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -461,74 +455,61 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
-        with lk:
-            self._bg_id = get_ident()
+        self._keeper = get_ident()
         while True:
             with lk:
-                if not self._run or self._ended or not 0 <= self._sta <= 1:
-                    self._run = self._alive = False
-                    self._bg_id = None  # idents are reused
-                    return
                 sta = self._sta
-            if sta == 1:  # reconnect, delay(i) between attempts (umqtt.robust's)
+                if not (self._run and 0 <= sta <= 1):  # stopped (close(), disconnect()), or lost
+                    self._run = self._alive = False
+                    self._keeper = None  # idents are reused
+                    return
+            if sta:  # 1: reconnect, delay(i) between attempts (umqtt.robust's)
                 if attempt:
                     self.delay(attempt)
                 attempt = 0 if self._run and self._attempt() else attempt + 1
                 continue
-            err = None
             self._kick()  # after a full scheduler queue
             room = len(self._calls) < _QUEUE
-            with lk:
-                try:
+            try:
+                with lk:
                     # Not reading while handlers back up: no keepalive timeout.
                     due = self._keep_alive(room)
-                except OSError as e:
-                    err = e
-            if err is None:
-                ms = _SLICE if due is None else min(due, _SLICE)
+                ms = min(due or _SLICE, _SLICE)  # (due: None or > 0)
                 if self._inside or not room:  # the program receives, or the main thread is behind
                     sleep_ms(ms)
-                    continue
-                if not self._io_wait(ms, cache):
-                    continue
-                try:
+                elif self._io_wait(ms, cache):
                     with lk:
                         if self._sta == 0 and not self._inside:
-                            self._bgn += 1
+                            self._missed = True
                             try:
                                 self._receive(0)
                             except MQTTException as e:
                                 if not (e.args and e.args[0] == 0x80):
                                     raise
                                 self._failed = e  # a refused SUBACK, for subscribe() (under the lock it takes to look)
-                    continue
-                except Exception as e:
-                    err = e
-            try:
-                self._reconnect(err)
-            except Exception as e:  # reconn=False: reported; the thread ends
-                self.log(False, e)
+            except Exception as e:
+                try:
+                    self._reconnect(e)
+                except Exception as e:  # reconn=False: reported; the thread ends
+                    self.log(False, e)
 
     def _io_wait(self, timeout, poll):
         # Waits up to timeout ms, without the lock, for the socket to have data;
-        # True if it has. poll: the caller's [socket polled, its poller].
+        # true if it has. poll: the caller's [socket polled, its poller].
         s = self._sock()
         if s is not poll[0]:
             poll[0] = s
-            poll[1] = None
-            if s is not None:
-                try:
-                    p = select.poll()
-                    p.register(s, select.POLLIN)
-                    poll[1] = p
-                except Exception:
-                    pass
+            poll[1] = p = select.poll()
+            try:
+                p.register(s, select.POLLIN)
+            except Exception:  # no socket, or one that cannot be polled (read after 1 ms)
+                poll[1] = None
         p = poll[1]
         if p is None:
             sleep_ms(timeout if s is None else 1)
             return s is not None
         try:
-            return bool(p.poll(timeout))
+            return p.poll(timeout)  # (a list: empty, false, when nothing came)
         except Exception:  # closed under us
             sleep_ms(timeout)
             return False
@@ -540,7 +521,7 @@ class MQTTClient(robust.MQTTClient):
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
         lk = self._lk
-        if _thread is None or lk.owner == get_ident():  # no threads, or inside a callback
+        if not _thread or lk.owner == get_ident():  # no threads, or inside a callback
             return self._receive(timeout)
         left = _SLICE if timeout is None else min(timeout, _SLICE)
         npk, last = self._npk, self.last_cpacket
@@ -552,9 +533,9 @@ class MQTTClient(robust.MQTTClient):
             if self._npk != npk or self.last_cpacket != last:
                 return None
             left -= piece
-            piece = min(piece * 2, 16)
-        with lk:
-            return None if self._offline() else self._receive(0)
+            piece *= 2
+        with lk as offline:
+            return None if offline else self._receive(0)
 
     def _await_pid(self, pid, strict):
         # Until pid's ack has come (whichever thread handles it), its
@@ -564,8 +545,8 @@ class MQTTClient(robust.MQTTClient):
         lk = self._lk
         acks = self._pending()
         while True:
-            with lk:
-                if self._offline():
+            with lk as offline:
+                if offline:
                     return
                 if pid not in acks:
                     if strict and self._lost == pid:
@@ -594,21 +575,20 @@ class MQTTClient(robust.MQTTClient):
     # --- operations ----------------------------------------------------------
 
     def ping(self):
-        with self._lk:
-            if not self._offline():
+        with self._lk as offline:
+            if not offline:
                 robust.MQTTClient.ping(self)
 
     def check_msg(self, attempts=2):
         r = None
         for _ in range(attempts):
             try:
-                with self._lk:
-                    self._mark = self._bgn
-                    off = self._offline()
+                with self._lk as off:
+                    self._missed = False
                     if not off:
                         self._keep_alive(True)
-                        r = robust.simple.MQTTClient.check_msg(self)  # the native one: no reconnect
-                if not off or self._alive or not self._retry():
+                        r = simple.MQTTClient.check_msg(self)  # the native one: no reconnect
+                if not off or not self._retry():
                     break
             except OSError as e:
                 self._reconnect(e)  # reconn=False: raises, unless the error callback reconnected
@@ -618,20 +598,19 @@ class MQTTClient(robust.MQTTClient):
     def wait_msg(self):
         lk = self._lk
         with lk:
-            if self._bgn != self._mark:  # what the program waits for may be among them
-                self._mark = self._bgn
+            if self._missed:  # what the program waits for may be among them
+                self._missed = False
                 return None
             self._inside += 1  # the background thread leaves the socket to this call
         try:
             while True:
                 try:
-                    with lk:
-                        off = self._offline()
+                    with lk as off:
                         if not off:
                             due = self._keep_alive(True)
                             npk, last = self._npk, self.last_cpacket
                     if off:
-                        if self._alive or not self._retry():
+                        if not self._retry():
                             sleep_ms(_SLICE)
                         continue
                     r = self._step(due)
@@ -644,7 +623,7 @@ class MQTTClient(robust.MQTTClient):
         finally:
             with lk:
                 self._inside -= 1
-                self._mark = self._bgn
+                self._missed = False
             self._kick()
 
     def publish(self, topic, msg, retain=False, qos=0, properties=None):
@@ -656,15 +635,13 @@ class MQTTClient(robust.MQTTClient):
         try:
             for _ in range(2):
                 try:
-                    with lk:  # recorded before another thread can see its ack
-                        off = self._offline()
-                        if not off:
-                            pid = super(robust.simple.MQTTClient, self).publish(topic, msg, retain, qos, properties=properties)
+                    with lk as offline:  # recorded before another thread can see its ack
+                        if not offline:
+                            pid = super(simple.MQTTClient, self).publish(topic, msg, retain, qos, properties=properties)
                             if qos:
-                                self._unacked[pid] = (topic, msg, retain, qos, properties)
-                    if not off:
-                        break
-                    if self._alive or not self._retry():
+                                self._unacked[pid] = (topic, msg, retain, qos, pid, properties)  # _republish's arguments
+                            break
+                    if not self._retry():
                         return False
                 except OSError as e:
                     self._reconnect(e)
@@ -693,28 +670,28 @@ class MQTTClient(robust.MQTTClient):
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
-        with self._lk:
+        with self._lk as offline:
             for h in self._handlers:
                 if h[0] == topic:
-                    h[1], h[2], h[3] = handler, opts, properties
+                    h[1:] = handler, opts, properties
                     break
             else:
                 self._handlers.append([topic, handler, opts, properties])
             self._failed = None
-            if self._offline():
+            if offline:
                 return
-            pid = super(robust.simple.MQTTClient, self).subscribe(topic, opts, properties)
+            pid = super(simple.MQTTClient, self).subscribe(topic, opts, properties)
         self._await_pid(pid, True)
 
     def unsubscribe(self, topic, properties=None):
-        with self._lk:
+        with self._lk as offline:
             keep = []  # a new list: a _on_message loop over the old one goes on unchanged
             for h in self._handlers:
                 if h[0] != topic:
                     keep.append(h)
             self._handlers = keep
-            if self._offline():
+            if offline:
                 return
-            pid = super(robust.simple.MQTTClient, self).unsubscribe(topic, properties)
+            pid = super(simple.MQTTClient, self).unsubscribe(topic, properties)
         self._await_pid(pid, True)
 

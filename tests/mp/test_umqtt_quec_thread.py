@@ -89,7 +89,7 @@ eq(other, [(t_in, b"hello")], "delivered by the thread")
 bg = [k for k in cb_threads if k != MAIN]
 check(len(bg) == 1 and MAIN not in cb_threads, "callback ran on the background thread: %r" % cb_threads)
 BG = bg[0]
-eq(c._bg_id, BG, "the client's thread")
+eq(c._keeper, BG, "the client's thread")
 del other[:]
 
 # 2. Concurrent traffic: the main thread publishes 500 QoS 1 messages (they
@@ -139,7 +139,7 @@ wait_for(lambda: len(errs) == 2, 10000, "reconnect_success")
 eq(errs, ["reconnect_start", "reconnect_success"], "error callback notifications")
 eq(err_threads, [BG, BG], "notified from the background thread")
 eq(c.get_mqttsta(), 0, "connected again")
-check(c._alive and c._bg_id == BG, "the same thread still runs")
+check(c._alive and c._keeper == BG, "the same thread still runs")
 feeder = Simple(uid("qthr-feed2"), testenv.HOST, port)
 feeder.connect()
 feeder.publish(t_in, b"after", qos=1)  # clean session: only if resubscribed
