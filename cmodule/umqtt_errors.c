@@ -116,8 +116,9 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail));
     #if defined(UMQTT_MQTT5)
     } else if (status == UMQTT_STATUS_BROKER_LIMIT) {
-        umqtt_bytes text = umqtt_limit_text((uint8_t)detail);
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)text.len, (const char *)text.ptr);
+        uint8_t text[UMQTT_TEXT_MAX];
+        size_t len = umqtt_text((uint8_t)(UMQTT_TEXT_LIMIT + detail), text);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)len, (const char *)text);
     #endif
     } else if (status == UMQTT_STATUS_NESTED_TOO_DEEP) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));
@@ -159,8 +160,9 @@ MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_
     mp_obj_t info[2] = {MP_OBJ_NEW_SMALL_INT(ev->reason), umqtt_props_to_dict(self, ev->properties)};
     mp_store_attr(self->owner, MP_QSTR_disconnect_reason, mp_obj_new_tuple(2, info));
     if (UMQTT_MPLIB_CONV(self, errors_as_oserror)) {
-        umqtt_bytes name = umqtt_reason_text(ev->reason);
-        umqtt_raise_args(&mp_type_OSError, MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name.ptr, name.len));
+        uint8_t name[UMQTT_TEXT_MAX];
+        size_t len = umqtt_text(ev->reason, name);
+        umqtt_raise_args(&mp_type_OSError, MP_OBJ_NEW_SMALL_INT(-1), mp_obj_new_str((const char *)name, len));
     }
     umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONCLOSE), MP_OBJ_NEW_SMALL_INT(ev->reason));
 }

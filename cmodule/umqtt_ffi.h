@@ -32,6 +32,18 @@
 // (kept equal by the assertion after it).
 #define UMQTT_PENDING_CAPACITY 32
 
+#if defined(UMQTT_MQTT5)
+// The size of the buffer [`umqtt_text`] writes: the longest text fits.
+#define UMQTT_TEXT_MAX 64
+#endif
+
+#if defined(UMQTT_MQTT5)
+// [`umqtt_text`]'s key of a broker-limit refusal: this plus its `detail`
+// (1..=8, 0 for an unnamed limit). No DISCONNECT reason code is in
+// 0x40..=0x48.
+#define UMQTT_TEXT_LIMIT 64
+#endif
+
 // Result of every `umqtt_*` call. The C glue maps each to one exception.
 typedef enum {
   // Success.
@@ -79,7 +91,8 @@ typedef enum {
   // MQTT 5: the packet breaks a limit of the broker's CONNACK (Maximum
   // QoS, Retain Available, Maximum Packet Size, Receive Maximum, Topic
   // Alias Maximum, wildcard / shared / subscription-id support); nothing
-  // was sent. The detail is a code for `umqtt_limit_text`.
+  // was sent. The detail names the limit for `umqtt_text` (see
+  // `UMQTT_TEXT_LIMIT`).
   UMQTT_STATUS_BROKER_LIMIT,
   // A receive nested in `DELIVERY_DEPTH` (8) message callbacks: nothing
   // was read (another delivery could not be tracked to its ack).
@@ -412,7 +425,7 @@ umqtt_status umqtt_client_connect(umqtt_client *client,
 // MQTT 5: `properties` is the PUBLISH's property block (empty on MQTT 3);
 // with a Topic Alias in it, an empty `topic` sends the alias alone. The
 // broker's CONNACK limits are checked first (`BrokerLimit`, `*detail`
-// naming the limit for `umqtt_limit_text`).
+// naming the limit for `umqtt_text`).
 //
 // # Safety
 // `client` initialised; `io` and `message` valid for the call, with its
@@ -672,6 +685,19 @@ size_t umqtt_client_rows_wanted(const umqtt_client *client);
 umqtt_status umqtt_client_move_tables(umqtt_client *client, uint8_t *block, size_t rows);
 
 #if defined(UMQTT_MQTT5)
+// Writes the text of `key` to `out` and returns its length (at most
+// [`UMQTT_TEXT_MAX`]; not NUL-terminated). Keys: a DISCONNECT's reason
+// code, its name ("Not authorized", ...; 0x00 "Success"), for exception
+// messages; [`UMQTT_TEXT_LIMIT`] plus the `detail` of a `BrokerLimit`
+// status, the limit. Any other key: "Unknown reason code".
+//
+// # Safety
+// `out` null (nothing is written, 0 returned) or writable for
+// [`UMQTT_TEXT_MAX`] bytes.
+size_t umqtt_text(uint8_t key, uint8_t *out);
+#endif
+
+#if defined(UMQTT_MQTT5)
 // The kind of value property `id` holds; `Unknown` for an id MQTT 5 does
 // not define.
 umqtt_property_kind umqtt_property_kind_of(uint8_t id);
@@ -702,20 +728,6 @@ umqtt_status umqtt_props_put(uint8_t *buf,
 // `block` valid for the call (and `out`'s byte strings point into it);
 // `offset` and `out` writable.
 bool umqtt_props_next(umqtt_bytes block, size_t *offset, umqtt_property *out);
-#endif
-
-#if defined(UMQTT_MQTT5)
-// Text of the refusal a `BrokerLimit` status reports, by its `detail`
-// (see [`limit_code`]): for the exception message.
-umqtt_bytes umqtt_limit_text(uint8_t detail);
-#endif
-
-#if defined(UMQTT_MQTT5)
-// The name of the reason code of a DISCONNECT from the broker ("Not
-// authorized", ...; 0x00 "Success"), for exception messages; "Unknown
-// reason code" for a code a DISCONNECT cannot carry (only those are
-// stored in the firmware).
-umqtt_bytes umqtt_reason_text(uint8_t code);
 #endif
 
 #endif  /* UMQTT_FFI_H */

@@ -352,7 +352,7 @@ extern "C" fn track_publish(
 /// MQTT 5: `properties` is the PUBLISH's property block (empty on MQTT 3);
 /// with a Topic Alias in it, an empty `topic` sends the alias alone. The
 /// broker's CONNACK limits are checked first (`BrokerLimit`, `*detail`
-/// naming the limit for `umqtt_limit_text`).
+/// naming the limit for `umqtt_text`).
 ///
 /// # Safety
 /// `client` initialised; `io` and `message` valid for the call, with its

@@ -60,6 +60,8 @@ pub mod tables;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "mqtt5")]
+pub mod texts;
+#[cfg(feature = "mqtt5")]
 pub mod v5;
 
 pub use client::*;
@@ -68,6 +70,8 @@ pub use keepalive::*;
 pub use nonblocking::*;
 pub use pending::*;
 pub use stream::*;
+#[cfg(feature = "mqtt5")]
+pub use texts::*;
 #[cfg(feature = "mqtt5")]
 pub use v5::*;
 
@@ -132,7 +136,8 @@ pub enum umqtt_status {
     /// MQTT 5: the packet breaks a limit of the broker's CONNACK (Maximum
     /// QoS, Retain Available, Maximum Packet Size, Receive Maximum, Topic
     /// Alias Maximum, wildcard / shared / subscription-id support); nothing
-    /// was sent. The detail is a code for `umqtt_limit_text`.
+    /// was sent. The detail names the limit for `umqtt_text` (see
+    /// `UMQTT_TEXT_LIMIT`).
     BrokerLimit,
     /// A receive nested in `DELIVERY_DEPTH` (8) message callbacks: nothing
     /// was read (another delivery could not be tracked to its ack).
@@ -243,7 +248,7 @@ impl From<ClientError> for umqtt_status {
 }
 
 /// The status of `err`; a broker-limit refusal also writes its code (for
-/// `umqtt_limit_text`) to `detail`.
+/// `umqtt_text`) to `detail`.
 #[cfg(feature = "mqtt5")]
 fn status_with_detail(err: ClientError, detail: *mut u8) -> Error {
     if let ClientError::BrokerLimit(limit) = err {

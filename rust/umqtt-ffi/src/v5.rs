@@ -216,37 +216,8 @@ pub unsafe extern "C" fn umqtt_props_next(
     true
 }
 
-/// The texts of [`umqtt_limit_text`], for `detail` 1, 2, ..., each ended
-/// by a NUL: a scan, where a match compiled to two tables (pointers,
-/// lengths) and their code.
-const LIMIT_TEXTS: &str = "QoS above the broker's Maximum QoS\0\
-    the broker does not support retained messages\0\
-    packet larger than the broker's Maximum Packet Size\0\
-    the broker's Receive Maximum is reached\0\
-    topic alias above the broker's Topic Alias Maximum\0\
-    the broker does not support wildcard subscriptions\0\
-    the broker does not support shared subscriptions\0\
-    the broker does not support subscription identifiers\0";
-
-/// Text of the refusal a `BrokerLimit` status reports, by its `detail`
-/// (see [`limit_code`]): for the exception message.
-#[no_mangle]
-pub extern "C" fn umqtt_limit_text(detail: u8) -> umqtt_bytes {
-    let texts = LIMIT_TEXTS.as_bytes();
-    let (mut number, mut start) = (1, 0);
-    for (end, &byte) in texts.iter().enumerate() {
-        if byte == 0 {
-            if number == detail {
-                return umqtt_bytes::of(texts.get(start..end).unwrap_or_default());
-            }
-            number += 1;
-            start = end + 1;
-        }
-    }
-    umqtt_bytes::of(b"refused by the broker's limits")
-}
-
-/// The `detail` code of a limit refusal, for [`umqtt_limit_text`].
+/// The `detail` code of a limit refusal, for `umqtt_text`
+/// (`UMQTT_TEXT_LIMIT` plus it).
 pub(crate) fn limit_code(err: LimitError) -> u8 {
     match err {
         LimitError::QosNotSupported => 1,
@@ -259,17 +230,4 @@ pub(crate) fn limit_code(err: LimitError) -> u8 {
         LimitError::SubscriptionIdsNotSupported => 8,
         _ => 0,
     }
-}
-
-/// The name of the reason code of a DISCONNECT from the broker ("Not
-/// authorized", ...; 0x00 "Success"), for exception messages; "Unknown
-/// reason code" for a code a DISCONNECT cannot carry (only those are
-/// stored in the firmware).
-#[no_mangle]
-pub extern "C" fn umqtt_reason_text(code: u8) -> umqtt_bytes {
-    umqtt_bytes::of(
-        umqtt_core::codec::v5::ReasonCode(code)
-            .disconnect_name()
-            .as_bytes(),
-    )
 }

@@ -88,11 +88,6 @@ const NAME_LIST: &[(u8, &str)] = &[
 /// NAME_LIST packed as [code, length, name bytes] per entry.
 static NAMES: [u8; names_len(NAME_LIST, u16::MAX)] = names_packed(NAME_LIST, u16::MAX);
 
-/// The names of the codes a DISCONNECT may carry, packed the same way: all
-/// the C glue's messages need (a third of NAMES less in a firmware).
-static DISCONNECT_NAMES: [u8; names_len(NAME_LIST, DISCONNECT)] =
-    names_packed(NAME_LIST, DISCONNECT);
-
 /// Bytes the entries of `list` whose code some packet of `packets` may
 /// carry take packed.
 const fn names_len(list: &[(u8, &str)], packets: u16) -> usize {
@@ -133,8 +128,10 @@ const fn names_packed<const N: usize>(list: &[(u8, &str)], packets: u16) -> [u8;
     out
 }
 
-/// The name of `code` in a table `names_packed` built.
-fn name_in(names: &'static [u8], code: u8) -> &'static str {
+/// The name of `code` in a table `names_packed` built. `const`: the C
+/// ABI packs the names its messages need at compile time (umqtt-ffi's
+/// `texts.rs`), and the table is then not in a firmware.
+const fn name_in(names: &'static [u8], code: u8) -> &'static str {
     // A scan of packed text rather than a match, which compiled to a jump
     // table and a (pointer, length) load per code.
     let mut rest = names;
@@ -295,15 +292,8 @@ impl ReasonCode {
     /// The code's name as §2.4 writes it; 0x00 is "Success" (see
     /// [`ReasonCode::name_for`]); "Unknown reason code" for a code MQTT 5
     /// does not define.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         name_in(&NAMES, self.0)
-    }
-
-    /// [`ReasonCode::name`] for a code a DISCONNECT may carry (0x00 is
-    /// "Success" here too); "Unknown reason code" for any other. Its table
-    /// is the part of [`ReasonCode::name`]'s that a firmware needs.
-    pub fn disconnect_name(self) -> &'static str {
-        name_in(&DISCONNECT_NAMES, self.0)
     }
 
     /// The name in a packet of type `packet_type`: 0x00 is "Normal
@@ -426,17 +416,6 @@ mod tests {
             ] {
                 assert!(!ReasonCode(code).valid_for(packet_type));
             }
-            // A DISCONNECT's codes have the same name in its table.
-            let in_disconnect = ReasonCode(code).valid_for(PacketType::Disconnect);
-            assert_eq!(
-                ReasonCode(code).disconnect_name(),
-                if in_disconnect {
-                    ReasonCode(code).name()
-                } else {
-                    "Unknown reason code"
-                },
-                "{code:#04x}"
-            );
             // Every defined code has a name, every other one the fallback.
             assert_eq!(
                 ReasonCode(code).name() == "Unknown reason code",

@@ -1,16 +1,22 @@
 //! The MQTT 5 helpers of the C ABI: property blocks and the texts of
 //! refusals.
 
-use std::string::ToString;
+use std::string::{String, ToString};
 
+use umqtt_core::codec::v5::ReasonCode;
 use umqtt_core::limits::LimitError;
+use umqtt_core::PacketType;
 
 use crate::v5::*;
 use crate::*;
 
-fn text(bytes: umqtt_bytes) -> &'static str {
-    // SAFETY: the texts are static.
-    core::str::from_utf8(unsafe { bytes.as_slice() }).unwrap()
+fn text(key: u8) -> String {
+    let mut out = [0xAA; UMQTT_TEXT_MAX + 1];
+    // SAFETY: `out` is writable for UMQTT_TEXT_MAX bytes.
+    let len = unsafe { umqtt_text(key, out.as_mut_ptr()) };
+    assert!(len <= UMQTT_TEXT_MAX);
+    assert_eq!(out[UMQTT_TEXT_MAX], 0xAA, "wrote past the buffer");
+    String::from_utf8(out[..len].to_vec()).unwrap()
 }
 
 #[test]
@@ -25,26 +31,30 @@ fn limit_texts_follow_their_codes() {
         LimitError::SharedNotSupported,
         LimitError::SubscriptionIdsNotSupported,
     ] {
-        assert_eq!(text(umqtt_limit_text(limit_code(limit))), limit.to_string());
-    }
-    for detail in [0, 9, 255] {
         assert_eq!(
-            text(umqtt_limit_text(detail)),
-            "refused by the broker's limits"
+            text(UMQTT_TEXT_LIMIT + limit_code(limit)),
+            limit.to_string()
         );
     }
+    assert_eq!(text(UMQTT_TEXT_LIMIT), "refused by the broker's limits");
 }
 
 #[test]
 fn reason_texts_are_a_disconnects() {
-    assert_eq!(text(umqtt_reason_text(0x00)), "Success");
-    assert_eq!(text(umqtt_reason_text(0x8E)), "Session taken over");
-    assert_eq!(
-        text(umqtt_reason_text(0xA2)),
-        "Wildcard Subscriptions not supported"
-    );
-    // Not a DISCONNECT's.
-    assert_eq!(text(umqtt_reason_text(0x86)), "Unknown reason code");
+    assert_eq!(text(0x00), "Success");
+    assert_eq!(text(0x8E), "Session taken over");
+    assert_eq!(text(0xA2), "Wildcard Subscriptions not supported");
+    for code in 0..=255u8 {
+        let limit = (UMQTT_TEXT_LIMIT..=UMQTT_TEXT_LIMIT + 8).contains(&code);
+        let reason = ReasonCode(code);
+        if reason.valid_for(PacketType::Disconnect) {
+            assert!(!limit, "{code:#04x}");
+            assert_eq!(text(code), reason.name(), "{code:#04x}");
+        } else if !limit && code >= 0x20 {
+            // Not a DISCONNECT's (0x86: CONNACK's alone).
+            assert_eq!(text(code), "Unknown reason code", "{code:#04x}");
+        }
+    }
 }
 
 #[test]
