@@ -176,11 +176,6 @@ class _Owner:
     lw_properties = None
 
 
-def _pulse(event):
-    event.set()
-    event.clear()
-
-
 async def _io_wait(sock, write):
     # Parks the task until sock is readable / writable (asyncio's IOQueue).
     if write:
@@ -201,7 +196,6 @@ class MQTTClient:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         o = self._owner = _Owner()
         o.mqttv5_con_props = config.get("mqttv5_con_props")
-        self._events = config["queue_len"] > 0
         keepalive = config["keepalive"]
         if keepalive >= 65536:
             raise ValueError("invalid keepalive time")
@@ -227,46 +221,44 @@ class MQTTClient:
         self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
         self._in_connect = False
         self._has_connected = False
-        self._isconnected = False
+        self._conn = None  # the socket of the connection while it is up
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
         self.last_rx = ticks_ms()
         self.topic_alias_maximum = 0
-        self._tasks = []
-        self._keeper = None
+        self._tasks = []  # the connection's tasks; during an outage, the reconnecting one
         self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
-        self._gen = 0  # connection number: a waiter sees the connection it used end
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving
         self._partial = None  # when a partly arrived packet started
-        Event = asyncio.Event
-        self._ackev = Event()  # pulsed on every ack and on loss of connection
-        self._rxev = Event()  # pulsed on every packet received
-        self._room = Event()  # pulsed when the transmit queue drains
-        self._txev = Event()  # set when there is something to send
-        self._upev = Event()  # set while connected
-        self._downev = Event()  # set on an outage (wakes the keeper)
+        # Pulsed on every change a task may wait for: a packet received (an
+        # ack among them), the transmit queue drained or given a packet to
+        # send, the connection up or down. Waiters check their condition again.
+        self._changed = asyncio.Event()
+        self._events = config["queue_len"] > 0
         if self._events:
-            self.up = Event()
-            self.down = Event()
+            self.up = asyncio.Event()
+            self.down = asyncio.Event()
             self.queue = MsgQueue(config["queue_len"])
-            self._cb = self.queue.put
+            cb = self.queue.put
         else:
-            self._cb = config["subs_cb"]
-            self._wifi_handler = config["wifi_coro"]
-            self._connect_handler = config["connect_coro"]
-
+            cb = config["subs_cb"]
+            o.wifi_coro = config["wifi_coro"]
+            o.connect_coro = config["connect_coro"]
+        # `retained` and `status`, the names of the callbacks' parameters in
+        # the docs, stay QSTRs in flash this way: an app using them interns
+        # nothing. MQTT 5: a 4th argument, the message's properties; None
+        # (not {}) when the PUBLISH carries none, as mqtt_as gives it.
+        o.cb = (lambda topic, msg, retained, props: cb(topic, msg, retained, props or None)) if self._v5 else cb
+        o.cbstat = self._status
         o.client_id = config["client_id"]
         user = config["user"]
         o.user = user if user else None
         o.pswd = config["password"] if user else None
         o.keepalive = keepalive
-        o.socket_timeout = o.message_timeout = self._response_time / 1000
         will = config["will"]
         if will is not None:
             self._set_last_will(*will)
-        o.cb = self._on_message
-        o.cbstat = self._status
         self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
                                   max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
@@ -287,23 +279,29 @@ class MQTTClient:
         if self.DEBUG:
             print(msg % args)
 
-    # --- engine callbacks (run from the reader task) ------------------------
-
-    # `retained` and `status`, the names of the callbacks' parameters in the
-    # docs, stay QSTRs in flash this way: an app using them interns nothing.
-    def _on_message(self, topic, msg, retained, *props):
-        # MQTT 5: a 4th argument, the message's properties; None (not {})
-        # when the PUBLISH carries none, as mqtt_as gives it.
-        if props:
-            self._cb(topic, msg, retained, props[0] or None)
-        else:
-            self._cb(topic, msg, retained)
+    def _pulse(self):
+        ev = self._changed
+        ev.set()
+        ev.clear()
 
     def _status(self, pid, status):
+        # The engine's status callback (run from the reader task): an ack.
         if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
             self._failed[pid] = status
         self.rcv_pids.discard(pid)
-        _pulse(self._ackev)
+        self._pulse()
+
+    async def _wake(self, t0):
+        # Waits for the next pulse of _changed until response_time after t0
+        # at most; False once that time is up.
+        ms = self._response_time - ticks_diff(ticks_ms(), t0)
+        if ms <= 0:
+            return False
+        try:
+            await asyncio.wait_for_ms(self._changed.wait(), ms)
+        except asyncio.TimeoutError:
+            pass
+        return True
 
     # --- connection ----------------------------------------------------------
 
@@ -374,10 +372,7 @@ class MQTTClient:
         # The TLS handshake, if any, runs inside these writes and reads.
         while eng._nb_flush():
             await self._wait(eng, True, t0, "write")
-        while True:
-            sp = eng._nb_connack()
-            if sp is not None:
-                break
+        while eng._nb_connack() is None:
             await self._wait(eng, False, t0, "read")
         self.last_rx = ticks_ms()
         if self._v5:
@@ -385,7 +380,6 @@ class MQTTClient:
             self.topic_alias_maximum = props.get(0x22, 0)
             if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
                 self._ping_interval = props[0x13] * 1000 // 4 if props[0x13] else 20000
-        return sp
 
     async def wifi_connect(self, quick=False):
         s = self._sta_if
@@ -412,17 +406,18 @@ class MQTTClient:
         # beside the first (mqtt_as would open one, and its keeper spun).
         while self._in_connect:
             await asyncio.sleep_ms(20)
-        if self._isconnected:
+        if self._conn:
             return
-        if not self._has_connected:
+        first = not self._has_connected
+        if first:
             await self.wifi_connect(quick)
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
         self._in_connect = True
         o = self._owner
-        clean = o.clean if self._has_connected else o.clean_init
+        clean = o.clean_init if first else o.clean
         try:
-            if not self._has_connected and o.clean_init and not o.clean and not self._v5:
+            if first and clean and not o.clean and not self._v5:
                 # Start from a clean session, then keep sessions from now on.
                 await self._connect(True)
                 await self._send_disconnect()
@@ -439,38 +434,31 @@ class MQTTClient:
             # the reason code).
             code = e.args[0]
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
-        self._gen += 1
-        self._isconnected = True
+        self._conn = self._sock
+        self._has_connected = True
         self._in_connect = False
         self._tx_since = None
         self._partial = None
         self._failed.clear()
-        self._upev.set()
-        self._downev.clear()
+        self._pulse()
         self.dprint("Connected to broker.")
         spawn = asyncio.create_task
         if not self._events:
-            spawn(self._wifi_handler(True))
-        if not self._has_connected:
-            self._has_connected = True
-            self._keeper = spawn(self._keep_connected())
-        self._tasks = [spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive())]
+            spawn(o.wifi_coro(True))
+        # (Added to the list: a reconnecting task still in it ends by itself,
+        # unless disconnect() or close() cancels it first.)
+        self._tasks += (spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive()))
         if self._events:
             self.up.set()
         else:
-            spawn(self._connect_handler(self))
+            spawn(o.connect_coro(self))
 
     def _stop(self):
         # disconnect() and close(): no more reconnects, every task of ours
-        # cancelled (but the caller's own). True if a connection was up.
+        # cancelled (but the caller's own). The socket if a connection was up.
         self._has_connected = False
-        was = self._isconnected
-        self._isconnected = False
-        self._upev.clear()
-        keeper = self._keeper
-        if keeper is not None:
-            self._tasks.append(keeper)
-            self._keeper = None
+        was = self._conn
+        self._conn = None
         self._kill_tasks()
         return was
 
@@ -485,43 +473,37 @@ class MQTTClient:
         self._tasks = []
 
     def _reconnect(self, msg):
-        # Schedules a reconnection unless one is under way.
-        if self._isconnected:
+        # The connection is lost (unless it is down already): a task
+        # reconnects in the background.
+        if self._conn:
             self.dprint("Connection lost: %s", msg)
-            self._isconnected = False
-            self._upev.clear()
+            self._conn = None
             self._kill_tasks()
             self._close_sock()
-            _pulse(self._ackev)
-            _pulse(self._room)
-            _pulse(self._rxev)
-            self._downev.set()
+            self._pulse()
+            spawn = asyncio.create_task
+            self._tasks = [spawn(self._keep_connected())]
             if self._events:
                 self.down.set()
             else:
-                asyncio.create_task(self._wifi_handler(False))
+                spawn(self._owner.wifi_coro(False))
 
     async def _keep_connected(self):
-        while self._has_connected:
-            if self._in_connect:  # connect() of another task: its outcome decides
-                await asyncio.sleep_ms(100)
-                continue
-            if self.isconnected():
-                await self._downev.wait()
-                gc.collect()
-                continue
-            if self._sta_if is not None and not self._sta_if.isconnected():
+        # Reconnects after an outage (until disconnect() or close()).
+        gc.collect()
+        s = self._sta_if
+        while self._has_connected and not self._conn:
+            if s is not None and not s.isconnected():
                 try:
-                    self._sta_if.disconnect()
+                    s.disconnect()
                 except OSError:
                     pass
                 await asyncio.sleep(1)
                 try:
                     await self.wifi_connect(True)
                 except OSError:
-                    continue
-            if not self._has_connected:
-                break
+                    pass
+                continue
             try:
                 await self.connect(quick=True)
             except (OSError, MQTTException) as e:
@@ -531,21 +513,20 @@ class MQTTClient:
     def isconnected(self):
         if self._in_connect:
             return True
-        if self._isconnected and self._sta_if is not None and not self._sta_if.isconnected():
+        if self._conn and self._sta_if is not None and not self._sta_if.isconnected():
             self._reconnect("WiFi down")
-        return self._isconnected
+        return self._conn is not None
 
     # --- connection tasks ------------------------------------------------------
 
     async def _receive(self):
-        # The reader task. (Its name, and _write's, _status's and
-        # _take_pid's, are the native client's: strings the firmware has
-        # already. This class is not the engine, nor its owner.)
+        # The reader task. (Its name, and _write's, _status's, are the native
+        # client's: strings the firmware has already. This class is not the
+        # engine, nor its owner.)
         eng = self._eng
         try:
             while True:
                 yield asyncio.core._io_queue.queue_read(eng)
-                got = False
                 while True:
                     try:
                         r = eng._nb_receive()
@@ -570,10 +551,8 @@ class MQTTClient:
                             self._partial = self.last_rx
                         break
                     self._partial = None
-                    got = True
-                if got:
-                    _pulse(self._rxev)
-                    self._txev.set()  # acks the engine queued
+                # Acks for the waiters; the writer sends the acks the engine queued.
+                self._pulse()
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
@@ -585,9 +564,9 @@ class MQTTClient:
                 left = eng._nb_flush()
                 if not left:
                     self._tx_since = None
-                    _pulse(self._room)
-                    self._txev.clear()
-                    await self._txev.wait()
+                    if before:  # room in the transmit queue again
+                        self._pulse()
+                    await self._changed.wait()
                     continue
                 if self._tx_since is None or left < before:
                     self._tx_since = ticks_ms()
@@ -610,7 +589,7 @@ class MQTTClient:
         # response_time (20 ms at least) and 1 s.
         tick = min(tick, max(rt // 4, 20), 1000)
         why = None
-        while self._isconnected:
+        while self.isconnected():  # (WiFi too, as in mqtt_as)
             now = ticks_ms()
             due = eng._keepalive_due()
             if due == -1:
@@ -625,7 +604,7 @@ class MQTTClient:
             if due == 0:
                 try:
                     if eng._nb_ping():
-                        self._txev.set()
+                        self._pulse()
                 except (OSError, MQTTException) as e:
                     why = e
                     break
@@ -634,115 +613,73 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _take_pid(self):
-        # A pid for a packet awaiting its ack, once fewer than _MAX_INFLIGHT
-        # do (OSError if the connection is lost meanwhile); it is in rcv_pids
-        # until the ack comes or _forget(pid).
-        while len(self.rcv_pids) >= _MAX_INFLIGHT:
-            await self._ackev.wait()
-            if not self._isconnected:
-                raise OSError(-1, "Not connected")
-        pending = self._eng._pending()
+    async def _send(self, f, args, props, tries=None, refused=OSError):
+        # f(*args, pid, props) on a connection, until done. A QoS 0 PUBLISH
+        # (tries None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
+        # UNSUBSCRIBE: once acknowledged; without an ack within
+        # response_time it is sent again, `tries` times at most (a PUBLISH:
+        # with DUP, args[4], and the same pid), then the connection is
+        # dropped and it goes out on the next one (a new pid). An ack that
+        # refuses it (>= 0x80) raises refused(code).
+        if not self._v5:
+            props = None
+        pids = self.rcv_pids
+        ev = self._changed
         while True:
-            pid = next(self.newpid)
-            if pid not in self.rcv_pids and pid not in pending:
-                self.rcv_pids.add(pid)
-                return pid
-
-    def _forget(self, pid):
-        self.rcv_pids.discard(pid)
-        self._failed.pop(pid, None)
-        self._eng._pending().pop(pid, None)
-
-    async def _enqueue(self, f, *args):
-        # Queues one packet on the current connection (OSError if there is none).
-        while True:
-            if not self._isconnected:
-                raise OSError(-1, "Not connected")
-            if f(*args):
-                self._txev.set()
-                return
-            self._txev.set()
-            await self._room.wait()
-
-    async def _await_pid(self, pid, gen):
-        # True once pid is acknowledged; False after response_time or when the
-        # connection it was sent on is gone.
-        t0 = ticks_ms()
-        while pid in self.rcv_pids:
-            if not self._isconnected or gen != self._gen:
-                return False
-            ms = self._response_time - ticks_diff(ticks_ms(), t0)
-            if ms <= 0:
-                return False
+            # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
+            while not self._conn or tries is not None and len(pids) >= _MAX_INFLIGHT:
+                await ev.wait()
+            conn = self._conn
+            pid = 0
+            if tries is not None:  # a pid in use nowhere; in rcv_pids until acked
+                pending = self._eng._pending()
+                pid = next(self.newpid)
+                while pid in pids or pid in pending:
+                    pid = next(self.newpid)
+                pids.add(pid)
+            n = tries
             try:
-                await asyncio.wait_for_ms(self._ackev.wait(), ms)
-            except asyncio.TimeoutError:
-                pass
-        return True
-
-    async def _publish(self, topic, msg, retain, qos, props):
-        eng = self._eng
-        if qos == 0:
-            await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0, props)
-            return
-        pid = await self._take_pid()
-        gen = self._gen
-        try:
-            await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid, props)
-            count = 0
-            while True:
-                if await self._await_pid(pid, gen):
-                    if pid in self._failed:  # MQTT 5: the broker refused it
-                        raise MQTTException(self._failed[pid])
-                    return
-                if count >= self._owner.max_repubs or not self.isconnected() or gen != self._gen:
-                    raise OSError(-1, "PUBACK not received")
-                # Same pid, DUP set.
-                await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid, props)
-                count += 1
-                self.REPUB_COUNT += 1
-        except BaseException:
-            self._forget(pid)
-            raise
-
-    async def _retry(self, f, *args):
-        # await f(*args) on a connection; after an OSError, a reconnect and
-        # again on the next connection. (_retry: a name umqtt.MQTTClient has
-        # in flash already.)
-        while True:
-            while not self._isconnected:
-                await self._upev.wait()
-            try:
-                return await f(*args)
+                while True:
+                    while not f(*args, pid, props):  # the transmit queue is full
+                        self._pulse()
+                        await ev.wait()
+                        if self._conn is not conn:
+                            raise OSError(-1, "Not connected")
+                    self._pulse()  # (the writer)
+                    if not pid:
+                        return
+                    t0 = ticks_ms()
+                    while pid in pids and self._conn is conn and await self._wake(t0):
+                        pass
+                    if pid not in pids:
+                        if pid in self._failed:
+                            raise refused(self._failed[pid])
+                        return
+                    if not n or self._conn is not conn:
+                        raise OSError(-1, "ack not received")
+                    n -= 1
+                    args[4] = True
+                    self.REPUB_COUNT += 1
             except OSError as e:
                 self._reconnect(e)  # (DEBUG prints e)
+            finally:
+                pids.discard(pid)
+                self._failed.pop(pid, None)
+                self._eng._pending().pop(pid, None)
 
     async def publish(self, topic, msg, retain=False, qos=0, properties=None):
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        return await self._retry(self._publish, topic, msg, retain, qos,
-                                      properties if self._v5 else None)
-
-    async def _request(self, f, props, *args):
-        pid = await self._take_pid()
-        gen = self._gen
-        try:
-            await self._enqueue(f, *args, pid, props if self._v5 else None)
-            if not await self._await_pid(pid, gen):
-                raise OSError(-1, "ack not received")
-            if pid in self._failed:
-                raise OSError(-1, "Subscribe failed")
-        finally:
-            self._forget(pid)
+        await self._send(self._eng._nb_publish, [topic, msg, retain, qos, False], properties,
+                         self._owner.max_repubs if qos else None, MQTTException)
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._retry(self._request, self._eng._nb_subscribe, properties, topic, qos)
+        await self._send(self._eng._nb_subscribe, (topic, qos), properties, 0)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._retry(self._request, self._eng._nb_unsubscribe, properties, topic)
+        await self._send(self._eng._nb_unsubscribe, (topic,), properties, 0)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -752,20 +689,16 @@ class MQTTClient:
         tlast = self.last_rx
         if ticks_diff(ticks_ms(), tlast) < 1000:
             return True
-        try:
-            await self._enqueue(self._eng._nb_ping)
-        except OSError:
-            return False
+        eng = self._eng
         t0 = ticks_ms()
-        while self._isconnected and ticks_diff(self.last_rx, tlast) <= 0:
-            ms = self._response_time - ticks_diff(ticks_ms(), t0)
-            if ms <= 0:
+        while self._conn and not eng._nb_ping():  # the transmit queue is full
+            if not await self._wake(t0):
                 return False
-            try:
-                await asyncio.wait_for_ms(self._rxev.wait(), ms)
-            except asyncio.TimeoutError:
-                pass
-        return self._isconnected
+        self._pulse()
+        while self._conn and ticks_diff(self.last_rx, tlast) <= 0:
+            if not await self._wake(t0):
+                return False
+        return self._conn is not None
 
     async def wan_ok(self, packet=b"$\x1a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x06google\x03com\x00\x00\x01\x00\x01"):
         # True if a DNS query to 8.8.8.8 is answered within response_time.
@@ -776,17 +709,17 @@ class MQTTClient:
         try:
             s.connect(socket.getaddrinfo("8.8.8.8", 53)[0][-1])
             s.send(packet)
-            await asyncio.wait_for_ms(_io_wait(s, False), self._response_time)
+            await self._wait(s, False, ticks_ms(), "read")
             res = s.recv(512)
             return len(res) >= 2 and res[:2] == packet[:2]
-        except (OSError, asyncio.TimeoutError):
+        except OSError:
             return False
         finally:
             s.close()
 
     async def disconnect(self):
         # DISCONNECT (the will is not sent), then close; connect() may follow.
-        if self._stop() and self._sock is not None:
+        if self._stop():
             # What `async with self.lock` does, without its two coroutines.
             lock = self.lock
             await lock.acquire()
@@ -795,8 +728,7 @@ class MQTTClient:
             finally:
                 lock.release()
         self._close_sock()
-        _pulse(self._ackev)
-        _pulse(self._room)
+        self._pulse()
 
     def close(self):
         # Closes the socket and ends the background tasks (and brings WiFi
