@@ -116,39 +116,30 @@ except Exception:  # the default client id; random without machine.unique_id (un
 
 
 class MsgQueue:
-    # A ring of `size` messages; a put into a full queue discards the oldest
-    # and counts it in `discards`.
+    # Messages in arrival order, `size` at most: a put into a full queue
+    # discards the oldest and counts it in `discards`.
     def __init__(self, size):
-        self._q = [None] * (size + 1)
-        self._wi = 0
-        self._ri = 0
+        self._q = []
+        self._size = size
         self._evt = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
         q = self._q
-        wi = self._wi
-        q[wi] = v
-        self._evt.set()
-        self._wi = wi = (wi + 1) % len(q)
-        if wi == self._ri:
-            q[wi] = None
-            self._ri = (wi + 1) % len(q)
+        q.append(v)
+        if len(q) > self._size:
+            q.pop(0)
             self.discards += 1
+        self._evt.set()
 
     def __aiter__(self):
         return self
 
     async def __anext__(self):
-        while self._ri == self._wi:
+        while not self._q:
             self._evt.clear()
             await self._evt.wait()
-        q = self._q
-        ri = self._ri
-        r = q[ri]
-        q[ri] = None
-        self._ri = (ri + 1) % len(q)
-        return r
+        return self._q.pop(0)
 
 
 def pid_gen():
@@ -220,13 +211,15 @@ class MQTTClient:
         # (_keep_alive shortens it to ping_interval).
         self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
         self._in_connect = False
-        self._has_connected = False
         self._conn = None  # the socket of the connection while it is up
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
         self.last_rx = ticks_ms()
         self.topic_alias_maximum = 0
-        self._tasks = []  # the connection's tasks; during an outage, the reconnecting one
+        # The connection's tasks, or during an outage the reconnecting one:
+        # none before the first connect() succeeds and after disconnect() or
+        # close() (no reconnects then).
+        self._tasks = []
         self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._tx_since = None  # when queued bytes last stopped moving
@@ -291,29 +284,24 @@ class MQTTClient:
         self.rcv_pids.discard(pid)
         self._pulse()
 
-    async def _wake(self, t0):
-        # Waits for the next pulse of _changed until response_time after t0
-        # at most; False once that time is up.
+    async def _until(self, aw, t0):
+        # Awaits aw until response_time after t0 at most: False if that time
+        # ran out first.
         ms = self._response_time - ticks_diff(ticks_ms(), t0)
-        if ms <= 0:
-            return False
-        try:
-            await asyncio.wait_for_ms(self._changed.wait(), ms)
-        except asyncio.TimeoutError:
-            pass
-        return True
+        if ms > 0:
+            try:
+                await asyncio.wait_for_ms(aw, ms)
+                return True
+            except asyncio.TimeoutError:
+                pass
+        return False
 
     # --- connection ----------------------------------------------------------
 
     async def _wait(self, sock, write, t0, msg):
-        # One bounded wait, used only while no connection task runs.
-        ms = self._response_time - ticks_diff(ticks_ms(), t0)
-        if ms > 0:
-            try:
-                return await asyncio.wait_for_ms(_io_wait(sock, write), ms)
-            except asyncio.TimeoutError:
-                pass
-        raise OSError(-1, "Timeout on socket %s" % msg)
+        # A bounded I/O wait, used only while no connection task runs.
+        if not await self._until(_io_wait(sock, write), t0):
+            raise OSError(-1, "Timeout on socket %s" % msg)
 
     async def _send_disconnect(self):
         # DISCONNECT, written within response_time, then the socket closed
@@ -408,7 +396,7 @@ class MQTTClient:
             await asyncio.sleep_ms(20)
         if self._conn:
             return
-        first = not self._has_connected
+        first = not self._tasks
         if first:
             await self.wifi_connect(quick)
             # Blocks while resolving: done once, as mqtt_as does.
@@ -435,7 +423,6 @@ class MQTTClient:
             code = e.args[0]
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
         self._conn = self._sock
-        self._has_connected = True
         self._in_connect = False
         self._tx_since = None
         self._partial = None
@@ -454,15 +441,11 @@ class MQTTClient:
             spawn(o.connect_coro(self))
 
     def _stop(self):
-        # disconnect() and close(): no more reconnects, every task of ours
-        # cancelled (but the caller's own). The socket if a connection was up.
-        self._has_connected = False
+        # Not connected, and every task of ours cancelled (but the caller's
+        # own): no reconnects (disconnect(), close(); _reconnect starts one).
+        # The socket if a connection was up.
         was = self._conn
         self._conn = None
-        self._kill_tasks()
-        return was
-
-    def _kill_tasks(self):
         try:
             me = asyncio.current_task()
         except RuntimeError:  # no event loop running (close() at the end)
@@ -471,14 +454,14 @@ class MQTTClient:
             if t is not me:
                 t.cancel()
         self._tasks = []
+        return was
 
     def _reconnect(self, msg):
         # The connection is lost (unless it is down already): a task
         # reconnects in the background.
         if self._conn:
             self.dprint("Connection lost: %s", msg)
-            self._conn = None
-            self._kill_tasks()
+            self._stop()
             self._close_sock()
             self._pulse()
             spawn = asyncio.create_task
@@ -492,7 +475,7 @@ class MQTTClient:
         # Reconnects after an outage (until disconnect() or close()).
         gc.collect()
         s = self._sta_if
-        while self._has_connected and not self._conn:
+        while self._tasks and not self._conn:
             if s is not None and not s.isconnected():
                 try:
                     s.disconnect()
@@ -613,31 +596,31 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _send(self, f, args, props, tries=None, refused=OSError):
+    async def _send(self, f, args, props, limit, exc):
         # f(*args, pid, props) on a connection, until done. A QoS 0 PUBLISH
-        # (tries None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
+        # (limit None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
         # UNSUBSCRIBE: once acknowledged; without an ack within
-        # response_time it is sent again, `tries` times at most (a PUBLISH:
+        # response_time it is sent again, `limit` times at most (a PUBLISH:
         # with DUP, args[4], and the same pid), then the connection is
         # dropped and it goes out on the next one (a new pid). An ack that
-        # refuses it (>= 0x80) raises refused(code).
+        # refuses it (>= 0x80) raises exc(code).
         if not self._v5:
             props = None
         pids = self.rcv_pids
         ev = self._changed
         while True:
             # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
-            while not self._conn or tries is not None and len(pids) >= _MAX_INFLIGHT:
+            while not self._conn or limit is not None and len(pids) >= _MAX_INFLIGHT:
                 await ev.wait()
             conn = self._conn
             pid = 0
-            if tries is not None:  # a pid in use nowhere; in rcv_pids until acked
+            if limit is not None:  # a pid in use nowhere; in rcv_pids until acked
                 pending = self._eng._pending()
                 pid = next(self.newpid)
                 while pid in pids or pid in pending:
                     pid = next(self.newpid)
                 pids.add(pid)
-            n = tries
+            n = limit
             try:
                 while True:
                     while not f(*args, pid, props):  # the transmit queue is full
@@ -649,11 +632,11 @@ class MQTTClient:
                     if not pid:
                         return
                     t0 = ticks_ms()
-                    while pid in pids and self._conn is conn and await self._wake(t0):
+                    while pid in pids and self._conn is conn and await self._until(ev.wait(), t0):
                         pass
                     if pid not in pids:
                         if pid in self._failed:
-                            raise refused(self._failed[pid])
+                            raise exc(self._failed[pid])
                         return
                     if not n or self._conn is not conn:
                         raise OSError(-1, "ack not received")
@@ -676,10 +659,10 @@ class MQTTClient:
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._send(self._eng._nb_subscribe, (topic, qos), properties, 0)
+        await self._send(self._eng._nb_subscribe, (topic, qos), properties, 0, OSError)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._send(self._eng._nb_unsubscribe, (topic,), properties, 0)
+        await self._send(self._eng._nb_unsubscribe, (topic,), properties, 0, OSError)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -690,13 +673,14 @@ class MQTTClient:
         if ticks_diff(ticks_ms(), tlast) < 1000:
             return True
         eng = self._eng
+        ev = self._changed
         t0 = ticks_ms()
         while self._conn and not eng._nb_ping():  # the transmit queue is full
-            if not await self._wake(t0):
+            if not await self._until(ev.wait(), t0):
                 return False
         self._pulse()
         while self._conn and ticks_diff(self.last_rx, tlast) <= 0:
-            if not await self._wake(t0):
+            if not await self._until(ev.wait(), t0):
                 return False
         return self._conn is not None
 
