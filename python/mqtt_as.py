@@ -304,8 +304,8 @@ class MQTTClient:
             raise OSError(-1, "Timeout on socket %s" % msg)
 
     async def _send_disconnect(self):
-        # DISCONNECT, written within response_time, then the socket closed
-        # (errors ignored: the connection ends either way).
+        # DISCONNECT, written within response_time (errors ignored: the
+        # connection ends either way; the caller closes the socket).
         try:
             eng = self._eng
             if eng._nb_disconnect():
@@ -314,7 +314,6 @@ class MQTTClient:
                     await self._wait(eng, True, t0, "write")
         except (OSError, MQTTException):
             pass
-        self._close_sock()
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
@@ -412,18 +411,17 @@ class MQTTClient:
                 await asyncio.sleep_ms(100)
                 clean = False
             await self._connect(clean)
-        except BaseException as e:
-            self._close_sock()
-            self._in_connect = False
-            if not isinstance(e, MQTTException):
-                raise
+            self._conn = self._sock
+        except MQTTException as e:
             # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
             # 29, the engine's ECONLENGTH: not a valid CONNACK at all; MQTT 5:
             # the reason code).
             code = e.args[0]
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
-        self._conn = self._sock
-        self._in_connect = False
+        finally:
+            self._in_connect = False
+            if not self._conn:  # failed (or cancelled)
+                self._close_sock()
         self._tx_since = None
         self._partial = None
         self._failed.clear()
@@ -472,24 +470,21 @@ class MQTTClient:
                 spawn(self._owner.wifi_coro(False))
 
     async def _keep_connected(self):
-        # Reconnects after an outage (until disconnect() or close()).
+        # Reconnects after an outage. (It is in _tasks: disconnect() and
+        # close() end it.)
         gc.collect()
         s = self._sta_if
-        while self._tasks and not self._conn:
-            if s is not None and not s.isconnected():
-                try:
-                    s.disconnect()
-                except OSError:
-                    pass
-                await asyncio.sleep(1)
-                try:
-                    await self.wifi_connect(True)
-                except OSError:
-                    pass
-                continue
+        while not self._conn:
             try:
+                if s is not None and not s.isconnected():  # the link first
+                    try:
+                        s.disconnect()
+                    except OSError:
+                        pass
+                    await asyncio.sleep(1)
+                    await self.wifi_connect(True)
                 await self.connect(quick=True)
-            except (OSError, MQTTException) as e:
+            except OSError as e:  # (connect() raises no MQTTException)
                 self.dprint("Error in reconnect. %s", e)
                 await asyncio.sleep(1)
 
@@ -627,7 +622,7 @@ class MQTTClient:
                         self._pulse()
                         await ev.wait()
                         if self._conn is not conn:
-                            raise OSError(-1, "Not connected")
+                            raise OSError
                     self._pulse()  # (the writer)
                     if not pid:
                         return
@@ -644,7 +639,8 @@ class MQTTClient:
                     args[4] = True
                     self.REPUB_COUNT += 1
             except OSError as e:
-                self._reconnect(e)  # (DEBUG prints e)
+                if self._conn is conn:  # (not a connection that came up since)
+                    self._reconnect(e)  # (DEBUG prints e)
             finally:
                 pids.discard(pid)
                 self._failed.pop(pid, None)
