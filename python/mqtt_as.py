@@ -121,7 +121,7 @@ class MsgQueue:
     def __init__(self, size):
         self._q = []
         self._size = size
-        self._evt = asyncio.Event()
+        self._changed = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
@@ -130,15 +130,15 @@ class MsgQueue:
         if len(q) > self._size:
             q.pop(0)
             self.discards += 1
-        self._evt.set()
+        self._changed.set()
 
     def __aiter__(self):
         return self
 
     async def __anext__(self):
         while not self._q:
-            self._evt.clear()
-            await self._evt.wait()
+            self._changed.clear()
+            await self._changed.wait()
         return self._q.pop(0)
 
 
@@ -202,16 +202,15 @@ class MQTTClient:
         self.server = config["server"]
         if self.server is None:
             raise ValueError("no server specified.")
-        self._sta_if = None
-        if network is not None:
-            self._sta_if = network.WLAN(network.STA_IF)
-            self._sta_if.active(True)
+        s = self._sta = network and network.WLAN(network.STA_IF)
+        if s:
+            s.active(True)
         o.ping_interval = config["ping_interval"] * 1000
         # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
         # (_keep_alive shortens it to ping_interval).
         self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
         self._in_connect = False
-        self._conn = None  # the socket of the connection while it is up
+        self._alive = None  # the socket of the connection while it is up
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
         self.last_rx = ticks_ms()
@@ -221,9 +220,6 @@ class MQTTClient:
         # close() (no reconnects then).
         self._tasks = []
         self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
-        self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
-        self._tx_since = None  # when queued bytes last stopped moving
-        self._partial = None  # when a partly arrived packet started
         # Pulsed on every change a task may wait for: a packet received (an
         # ack among them), the transmit queue drained or given a packet to
         # send, the connection up or down. Waiters check their condition again.
@@ -245,34 +241,32 @@ class MQTTClient:
         o.cb = (lambda topic, msg, retained, props: cb(topic, msg, retained, props or None)) if self._v5 else cb
         o.cbstat = self._status
         o.client_id = config["client_id"]
-        user = config["user"]
-        o.user = user if user else None
-        o.pswd = config["password"] if user else None
+        o.user = user = config["user"] or None
+        o.pswd = user and config["password"]
         o.keepalive = keepalive
         will = config["will"]
         if will is not None:
-            self._set_last_will(*will)
+            # (topic, msg[, retain[, qos[, properties]]]); the properties: MQTT 5
+            # will properties, an umqtt-rs extension.
+            topic, msg, retain, qos, props = (lambda topic, msg, retain=False, qos=0, properties=None:
+                                              (topic, msg, retain, qos, properties))(*will)
+            qos_check(qos)
+            if not topic:
+                raise ValueError("Empty topic.")
+            o.lw_topic = topic
+            o.lw_msg = msg
+            o.lw_qos = qos
+            o.lw_retain = retain
+            o.lw_properties = props if self._v5 else None
         self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
                                   max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
-
-    def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
-        # (properties: MQTT 5 will properties, an umqtt-rs extension)
-        qos_check(qos)
-        if not topic:
-            raise ValueError("Empty topic.")
-        o = self._owner
-        o.lw_topic = topic
-        o.lw_msg = msg
-        o.lw_qos = qos
-        o.lw_retain = retain
-        o.lw_properties = properties if self._v5 else None
 
     def dprint(self, msg, *args):
         if self.DEBUG:
             print(msg % args)
 
-    def _pulse(self):
+    def _kick(self):
         ev = self._changed
         ev.set()
         ev.clear()
@@ -282,11 +276,12 @@ class MQTTClient:
         if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
             self._failed[pid] = status
         self.rcv_pids.discard(pid)
-        self._pulse()
+        self._kick()
 
-    async def _until(self, aw, t0):
-        # Awaits aw until response_time after t0 at most: False if that time
-        # ran out first.
+    async def _wait(self, aw, t0, msg):
+        # Awaits aw until response_time after t0 at most. If that time runs
+        # out first: False, or with msg (an I/O wait: connect, write, read)
+        # OSError "Timeout on socket <msg>".
         ms = self._response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
@@ -294,14 +289,11 @@ class MQTTClient:
                 return True
             except asyncio.TimeoutError:
                 pass
+        if msg:
+            raise OSError(-1, "Timeout on socket %s" % msg)
         return False
 
     # --- connection ----------------------------------------------------------
-
-    async def _wait(self, sock, write, t0, msg):
-        # A bounded I/O wait, used only while no connection task runs.
-        if not await self._until(_io_wait(sock, write), t0):
-            raise OSError(-1, "Timeout on socket %s" % msg)
 
     async def _send_disconnect(self):
         # DISCONNECT, written within response_time (errors ignored: the
@@ -311,7 +303,7 @@ class MQTTClient:
             if eng._nb_disconnect():
                 t0 = ticks_ms()
                 while eng._nb_flush():
-                    await self._wait(eng, True, t0, "write")
+                    await self._wait(_io_wait(eng, True), t0, "write")
         except (OSError, MQTTException):
             pass
 
@@ -324,52 +316,8 @@ class MQTTClient:
             _umqtt.close(stream)  # TLS (close(None) does nothing)
         _umqtt.close(sock)
 
-    async def _connect(self, clean):
-        self._close_sock()
-        ai = self._addr
-        sock = socket.socket(ai[0], ai[1], ai[2])
-        self._sock = sock
-        sock.setblocking(False)
-        t0 = ticks_ms()
-        try:
-            sock.connect(ai[-1])
-        except OSError as e:
-            if e.errno not in BUSY_ERRORS:
-                raise
-        await self._wait(sock, True, t0, "connect")
-        try:
-            sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
-        except (OSError, AttributeError):
-            pass
-        stream = sock
-        o = self._owner
-        ssl = o.ssl
-        if ssl:
-            if hasattr(ssl, "wrap_socket"):
-                stream = ssl.wrap_socket(sock, server_hostname=self.server,
-                                         do_handshake_on_connect=False)
-            else:
-                params = dict(o.ssl_params)
-                params["do_handshake"] = False
-                stream = _net.tls_wrap(sock, **params)
-        eng = self._eng
-        eng._attach(stream)
-        eng._nb_connect(clean, 5 if self._v5 else 4,
-                        o.mqttv5_con_props if self._v5 else None)
-        # The TLS handshake, if any, runs inside these writes and reads.
-        while eng._nb_flush():
-            await self._wait(eng, True, t0, "write")
-        while eng._nb_connack() is None:
-            await self._wait(eng, False, t0, "read")
-        self.last_rx = ticks_ms()
-        if self._v5:
-            props = o.connack_properties
-            self.topic_alias_maximum = props.get(0x22, 0)
-            if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
-                self._ping_interval = props[0x13] * 1000 // 4 if props[0x13] else 20000
-
     async def wifi_connect(self, quick=False):
-        s = self._sta_if
+        s = self._sta
         if s is None:
             return  # no WLAN here (unix, Ethernet): the link is up
         s.active(True)
@@ -393,7 +341,7 @@ class MQTTClient:
         # beside the first (mqtt_as would open one, and its keeper spun).
         while self._in_connect:
             await asyncio.sleep_ms(20)
-        if self._conn:
+        if self._alive:
             return
         first = not self._tasks
         if first:
@@ -402,16 +350,59 @@ class MQTTClient:
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
         self._in_connect = True
         o = self._owner
+        eng = self._eng
+        v5 = self._v5
         clean = o.clean_init if first else o.clean
+        # clean_init without clean (MQTT 3.1.1): a clean session first, ended
+        # by a DISCONNECT, then sessions kept from the next connection on.
+        again = first and clean and not o.clean and not v5
         try:
-            if first and clean and not o.clean and not self._v5:
-                # Start from a clean session, then keep sessions from now on.
-                await self._connect(True)
+            while True:
+                self._close_sock()
+                ai = self._addr
+                sock = socket.socket(ai[0], ai[1], ai[2])
+                self._sock = sock
+                sock.setblocking(False)
+                t0 = ticks_ms()
+                try:
+                    sock.connect(ai[-1])
+                except OSError as e:
+                    if e.errno not in BUSY_ERRORS:
+                        raise
+                await self._wait(_io_wait(sock, True), t0, "connect")
+                try:
+                    sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
+                except (OSError, AttributeError):
+                    pass
+                stream = sock
+                ssl = o.ssl
+                if ssl:
+                    if hasattr(ssl, "wrap_socket"):
+                        stream = ssl.wrap_socket(sock, server_hostname=self.server,
+                                                 do_handshake_on_connect=False)
+                    else:
+                        params = dict(o.ssl_params)
+                        params["do_handshake"] = False
+                        stream = _net.tls_wrap(sock, **params)
+                eng._attach(stream)
+                eng._nb_connect(clean, 5 if v5 else 4, o.mqttv5_con_props if v5 else None)
+                # The TLS handshake, if any, runs inside these writes and reads.
+                while eng._nb_flush():
+                    await self._wait(_io_wait(eng, True), t0, "write")
+                while eng._nb_connack() is None:
+                    await self._wait(_io_wait(eng, False), t0, "read")
+                if not again:
+                    break
                 await self._send_disconnect()
                 await asyncio.sleep_ms(100)
-                clean = False
-            await self._connect(clean)
-            self._conn = self._sock
+                clean = again = False
+            self.last_rx = ticks_ms()
+            if v5:
+                props = o.connack_properties
+                self.topic_alias_maximum = props.get(0x22, 0)
+                if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
+                    self._ping_interval = props[0x13] * 1000 // 4 if props[0x13] else 20000
+            self._alive = sock
         except MQTTException as e:
             # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
             # 29, the engine's ECONLENGTH: not a valid CONNACK at all; MQTT 5:
@@ -420,30 +411,29 @@ class MQTTClient:
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
         finally:
             self._in_connect = False
-            if not self._conn:  # failed (or cancelled)
+            if not self._alive:  # failed (or cancelled)
                 self._close_sock()
-        self._tx_since = None
-        self._partial = None
-        self._failed.clear()
-        self._pulse()
+        self._tx_since = None  # when queued bytes last stopped moving
+        self._partial = None  # when a partly arrived packet started
+        self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
+        self._kick()
         self.dprint("Connected to broker.")
         spawn = asyncio.create_task
-        if not self._events:
-            spawn(o.wifi_coro(True))
         # (Added to the list: a reconnecting task still in it ends by itself,
         # unless disconnect() or close() cancels it first.)
         self._tasks += (spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive()))
         if self._events:
             self.up.set()
         else:
+            spawn(o.wifi_coro(True))
             spawn(o.connect_coro(self))
 
     def _stop(self):
         # Not connected, and every task of ours cancelled (but the caller's
         # own): no reconnects (disconnect(), close(); _reconnect starts one).
         # The socket if a connection was up.
-        was = self._conn
-        self._conn = None
+        was = self._alive
+        self._alive = None
         try:
             me = asyncio.current_task()
         except RuntimeError:  # no event loop running (close() at the end)
@@ -457,11 +447,11 @@ class MQTTClient:
     def _reconnect(self, msg):
         # The connection is lost (unless it is down already): a task
         # reconnects in the background.
-        if self._conn:
+        if self._alive:
             self.dprint("Connection lost: %s", msg)
             self._stop()
             self._close_sock()
-            self._pulse()
+            self._kick()
             spawn = asyncio.create_task
             self._tasks = [spawn(self._keep_connected())]
             if self._events:
@@ -473,8 +463,8 @@ class MQTTClient:
         # Reconnects after an outage. (It is in _tasks: disconnect() and
         # close() end it.)
         gc.collect()
-        s = self._sta_if
-        while not self._conn:
+        s = self._sta
+        while not self._alive:
             try:
                 if s is not None and not s.isconnected():  # the link first
                     try:
@@ -491,9 +481,9 @@ class MQTTClient:
     def isconnected(self):
         if self._in_connect:
             return True
-        if self._conn and self._sta_if is not None and not self._sta_if.isconnected():
+        if self._alive and self._sta is not None and not self._sta.isconnected():
             self._reconnect("WiFi down")
-        return self._conn is not None
+        return self._alive is not None
 
     # --- connection tasks ------------------------------------------------------
 
@@ -530,7 +520,7 @@ class MQTTClient:
                         break
                     self._partial = None
                 # Acks for the waiters; the writer sends the acks the engine queued.
-                self._pulse()
+                self._kick()
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
@@ -543,7 +533,7 @@ class MQTTClient:
                 if not left:
                     self._tx_since = None
                     if before:  # room in the transmit queue again
-                        self._pulse()
+                        self._kick()
                     await self._changed.wait()
                     continue
                 if self._tx_since is None or left < before:
@@ -582,7 +572,7 @@ class MQTTClient:
             if due == 0:
                 try:
                     if eng._nb_ping():
-                        self._pulse()
+                        self._kick()
                 except (OSError, MQTTException) as e:
                     why = e
                     break
@@ -591,7 +581,7 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _send(self, f, args, props, limit, exc):
+    async def _issue(self, f, args, props, limit, exc):
         # f(*args, pid, props) on a connection, until done. A QoS 0 PUBLISH
         # (limit None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
         # UNSUBSCRIBE: once acknowledged; without an ack within
@@ -605,9 +595,9 @@ class MQTTClient:
         ev = self._changed
         while True:
             # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
-            while not self._conn or limit is not None and len(pids) >= _MAX_INFLIGHT:
+            while not self._alive or limit is not None and len(pids) >= _MAX_INFLIGHT:
                 await ev.wait()
-            conn = self._conn
+            conn = self._alive
             pid = 0
             if limit is not None:  # a pid in use nowhere; in rcv_pids until acked
                 pending = self._eng._pending()
@@ -619,27 +609,27 @@ class MQTTClient:
             try:
                 while True:
                     while not f(*args, pid, props):  # the transmit queue is full
-                        self._pulse()
+                        self._kick()
                         await ev.wait()
-                        if self._conn is not conn:
+                        if self._alive is not conn:
                             raise OSError
-                    self._pulse()  # (the writer)
+                    self._kick()  # (the writer)
                     if not pid:
                         return
                     t0 = ticks_ms()
-                    while pid in pids and self._conn is conn and await self._until(ev.wait(), t0):
+                    while pid in pids and self._alive is conn and await self._wait(ev.wait(), t0, None):
                         pass
                     if pid not in pids:
                         if pid in self._failed:
                             raise exc(self._failed[pid])
                         return
-                    if not n or self._conn is not conn:
+                    if not n or self._alive is not conn:
                         raise OSError(-1, "ack not received")
                     n -= 1
                     args[4] = True
                     self.REPUB_COUNT += 1
             except OSError as e:
-                if self._conn is conn:  # (not a connection that came up since)
+                if self._alive is conn:  # (not a connection that came up since)
                     self._reconnect(e)  # (DEBUG prints e)
             finally:
                 pids.discard(pid)
@@ -650,15 +640,15 @@ class MQTTClient:
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        await self._send(self._eng._nb_publish, [topic, msg, retain, qos, False], properties,
+        await self._issue(self._eng._nb_publish, [topic, msg, retain, qos, False], properties,
                          self._owner.max_repubs if qos else None, MQTTException)
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._send(self._eng._nb_subscribe, (topic, qos), properties, 0, OSError)
+        await self._issue(self._eng._nb_subscribe, (topic, qos), properties, 0, OSError)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._send(self._eng._nb_unsubscribe, (topic,), properties, 0, OSError)
+        await self._issue(self._eng._nb_unsubscribe, (topic,), properties, 0, OSError)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -671,14 +661,14 @@ class MQTTClient:
         eng = self._eng
         ev = self._changed
         t0 = ticks_ms()
-        while self._conn and not eng._nb_ping():  # the transmit queue is full
-            if not await self._until(ev.wait(), t0):
+        while self._alive and not eng._nb_ping():  # the transmit queue is full
+            if not await self._wait(ev.wait(), t0, None):
                 return False
-        self._pulse()
-        while self._conn and ticks_diff(self.last_rx, tlast) <= 0:
-            if not await self._until(ev.wait(), t0):
+        self._kick()
+        while self._alive and ticks_diff(self.last_rx, tlast) <= 0:
+            if not await self._wait(ev.wait(), t0, None):
                 return False
-        return self._conn is not None
+        return self._alive is not None
 
     async def wan_ok(self, packet=b"$\x1a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x06google\x03com\x00\x00\x01\x00\x01"):
         # True if a DNS query to 8.8.8.8 is answered within response_time.
@@ -689,7 +679,7 @@ class MQTTClient:
         try:
             s.connect(socket.getaddrinfo("8.8.8.8", 53)[0][-1])
             s.send(packet)
-            await self._wait(s, False, ticks_ms(), "read")
+            await self._wait(_io_wait(s, False), ticks_ms(), "read")
             res = s.recv(512)
             return len(res) >= 2 and res[:2] == packet[:2]
         except OSError:
@@ -708,14 +698,14 @@ class MQTTClient:
             finally:
                 lock.release()
         self._close_sock()
-        self._pulse()
+        self._kick()
 
     def close(self):
         # Closes the socket and ends the background tasks (and brings WiFi
         # down where there is WLAN, as mqtt_as does).
         self._stop()
         self._close_sock()
-        s = self._sta_if
+        s = self._sta
         if s is not None:
             try:
                 s.disconnect()
