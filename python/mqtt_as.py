@@ -413,7 +413,6 @@ class MQTTClient:
             self._in_connect = False
             if not self._alive:  # failed (or cancelled)
                 self._close_sock()
-        self._tx_since = None  # when queued bytes last stopped moving
         self._partial = None  # when a partly arrived packet started
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
         self._kick()
@@ -529,23 +528,20 @@ class MQTTClient:
         try:
             while True:
                 before = eng._nb_pending()
-                left = eng._nb_flush()
-                if not left:
-                    self._tx_since = None
+                if eng._nb_flush():
+                    yield asyncio.core._io_queue.queue_write(eng)
+                else:
                     if before:  # room in the transmit queue again
                         self._kick()
                     await self._changed.wait()
-                    continue
-                if self._tx_since is None or left < before:
-                    self._tx_since = ticks_ms()
-                yield asyncio.core._io_queue.queue_write(eng)
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
     async def _keep_alive(self):
         # Pings and "broker fail" are the engine's keep-alive with mqtt_as's
         # numbers: a ping every ping_interval, dead after 4 of them without
-        # a packet. Stalled socket I/O past response_time is checked here.
+        # a packet. Stalled socket I/O past response_time is checked here:
+        # queued bytes that stopped moving, a packet that only partly came.
         eng = self._eng
         rt = self._response_time
         # A ping_interval (0: none) shorter than keepalive / 4 replaces it.
@@ -556,14 +552,18 @@ class MQTTClient:
         # Between two looks: at most a ping interval, a quarter of
         # response_time (20 ms at least) and 1 s.
         tick = min(tick, max(rt // 4, 20), 1000)
-        why = None
+        why = queued = since = None
         while self.isconnected():  # (WiFi too, as in mqtt_as)
             now = ticks_ms()
             due = eng._keepalive_due()
             if due == -1:
                 why = "broker fail"
                 break
-            if self._tx_since is not None and ticks_diff(now, self._tx_since) > rt:
+            left = eng._nb_pending()
+            if left != queued:  # sent some, or more to send: the clock starts again
+                queued = left
+                since = now
+            elif left and ticks_diff(now, since) > rt:
                 why = "Timeout on socket %s" % "write"  # (one format string in flash)
                 break
             if self._partial is not None and ticks_diff(now, self._partial) > rt:
