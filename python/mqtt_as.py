@@ -182,8 +182,8 @@ class MQTTClient:
     def __init__(self, config):
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
-        self._v5 = bool(config.get("mqttv5"))
-        if self._v5 and not _umqtt.MQTT5:
+        v5 = self._v5 = bool(config.get("mqttv5"))
+        if v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         o = self._owner = _Owner()
         o.mqttv5_con_props = config.get("mqttv5_con_props")
@@ -191,13 +191,9 @@ class MQTTClient:
         if keepalive >= 65536:
             raise ValueError("invalid keepalive time")
         self._response_time = int(config["response_time"] * 1000)
-        o.max_repubs = config["max_repubs"]
-        o.clean_init = config["clean_init"]
-        o.clean = config["clean"]
-        o.ssl = config["ssl"]
-        o.ssl_params = config["ssl_params"]
-        o.ssid = config["ssid"]
-        o.wifi_pw = config["wifi_pw"]
+        for k in ("max_repubs", "clean_init", "clean", "ssl", "ssl_params", "ssid", "wifi_pw",
+                  "client_id", "wifi_coro", "connect_coro"):
+            setattr(o, k, config[k])
         self.port = config["port"] or (8883 if o.ssl else 1883)
         self.server = config["server"]
         if self.server is None:
@@ -206,9 +202,6 @@ class MQTTClient:
         if s:
             s.active(True)
         o.ping_interval = config["ping_interval"] * 1000
-        # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
-        # (_keep_alive shortens it to ping_interval).
-        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
         self._in_connect = False
         self._alive = None  # the socket of the connection while it is up
         self.lock = asyncio.Lock()
@@ -224,23 +217,20 @@ class MQTTClient:
         # ack among them), the transmit queue drained or given a packet to
         # send, the connection up or down. Waiters check their condition again.
         self._changed = asyncio.Event()
-        self._events = config["queue_len"] > 0
-        if self._events:
+        n = config["queue_len"]
+        self._events = n > 0
+        cb = config["subs_cb"]
+        if n > 0:
             self.up = asyncio.Event()
             self.down = asyncio.Event()
-            self.queue = MsgQueue(config["queue_len"])
-            cb = self.queue.put
-        else:
-            cb = config["subs_cb"]
-            o.wifi_coro = config["wifi_coro"]
-            o.connect_coro = config["connect_coro"]
+            q = self.queue = MsgQueue(n)
+            cb = q.put
         # `retained` and `status`, the names of the callbacks' parameters in
         # the docs, stay QSTRs in flash this way: an app using them interns
         # nothing. MQTT 5: a 4th argument, the message's properties; None
         # (not {}) when the PUBLISH carries none, as mqtt_as gives it.
-        o.cb = (lambda topic, msg, retained, props: cb(topic, msg, retained, props or None)) if self._v5 else cb
+        o.cb = (lambda topic, msg, retained, props: cb(topic, msg, retained, props or None)) if v5 else cb
         o.cbstat = self._status
-        o.client_id = config["client_id"]
         o.user = user = config["user"] or None
         o.pswd = user and config["password"]
         o.keepalive = keepalive
@@ -248,16 +238,13 @@ class MQTTClient:
         if will is not None:
             # (topic, msg[, retain[, qos[, properties]]]); the properties: MQTT 5
             # will properties, an umqtt-rs extension.
-            topic, msg, retain, qos, props = (lambda topic, msg, retain=False, qos=0, properties=None:
-                                              (topic, msg, retain, qos, properties))(*will)
-            qos_check(qos)
-            if not topic:
+            # (The engine reads lw_properties only for MQTT 5.)
+            o.lw_topic, o.lw_msg, o.lw_retain, o.lw_qos, o.lw_properties = (
+                lambda topic, msg, retain=False, qos=0, properties=None:
+                (topic, msg, retain, qos, properties))(*will)
+            qos_check(o.lw_qos)
+            if not o.lw_topic:
                 raise ValueError("Empty topic.")
-            o.lw_topic = topic
-            o.lw_msg = msg
-            o.lw_qos = qos
-            o.lw_retain = retain
-            o.lw_properties = props if self._v5 else None
         self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
                                   max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
@@ -318,7 +305,7 @@ class MQTTClient:
 
     async def wifi_connect(self, quick=False):
         s = self._sta
-        if s is None:
+        if not s:
             return  # no WLAN here (unix, Ethernet): the link is up
         s.active(True)
         if not s.isconnected():
@@ -398,10 +385,7 @@ class MQTTClient:
                 clean = again = False
             self.last_rx = ticks_ms()
             if v5:
-                props = o.connack_properties
-                self.topic_alias_maximum = props.get(0x22, 0)
-                if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
-                    self._ping_interval = props[0x13] * 1000 // 4 if props[0x13] else 20000
+                self.topic_alias_maximum = o.connack_properties.get(0x22, 0)
             self._alive = sock
         except MQTTException as e:
             # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
@@ -433,10 +417,7 @@ class MQTTClient:
         # The socket if a connection was up.
         was = self._alive
         self._alive = None
-        try:
-            me = asyncio.current_task()
-        except RuntimeError:  # no event loop running (close() at the end)
-            me = None
+        me = asyncio.core.cur_task  # (None: no event loop running, close() at the end)
         for t in self._tasks:
             if t is not me:
                 t.cancel()
@@ -465,7 +446,7 @@ class MQTTClient:
         s = self._sta
         while not self._alive:
             try:
-                if s is not None and not s.isconnected():  # the link first
+                if s and not s.isconnected():  # the link first
                     try:
                         s.disconnect()
                     except OSError:
@@ -480,7 +461,7 @@ class MQTTClient:
     def isconnected(self):
         if self._in_connect:
             return True
-        if self._alive and self._sta is not None and not self._sta.isconnected():
+        if self._alive and self._sta and not self._sta.isconnected():
             self._reconnect("WiFi down")
         return self._alive is not None
 
@@ -544,10 +525,15 @@ class MQTTClient:
         # queued bytes that stopped moving, a packet that only partly came.
         eng = self._eng
         rt = self._response_time
-        # A ping_interval (0: none) shorter than keepalive / 4 replaces it.
-        # (No new local: the state of this task keeps its size.)
-        tick = self._ping_interval
-        tick = min(tick, self._owner.ping_interval or tick)
+        o = self._owner
+        # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
+        # (MQTT 5: the CONNACK's Server Keep Alive replaces ours); a
+        # ping_interval (0: none) shorter than that replaces it.
+        tick = o.keepalive
+        if self._v5:
+            tick = o.connack_properties.get(0x13, tick)
+        tick = tick * 1000 // 4 if tick else 20000
+        tick = min(tick, o.ping_interval or tick)
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
         # response_time (20 ms at least) and 1 s.
@@ -620,8 +606,9 @@ class MQTTClient:
                     while pid in pids and self._alive is conn and await self._wait(ev.wait(), t0, None):
                         pass
                     if pid not in pids:
-                        if pid in self._failed:
-                            raise exc(self._failed[pid])
+                        code = self._failed.get(pid)
+                        if code:
+                            raise exc(code)
                         return
                     if not n or self._alive is not conn:
                         raise OSError(-1, "ack not received")
@@ -658,15 +645,13 @@ class MQTTClient:
         tlast = self.last_rx
         if ticks_diff(ticks_ms(), tlast) < 1000:
             return True
-        eng = self._eng
-        ev = self._changed
+        ping = self._eng._nb_ping
         t0 = ticks_ms()
-        while self._alive and not eng._nb_ping():  # the transmit queue is full
-            if not await self._wait(ev.wait(), t0, None):
-                return False
-        self._kick()
         while self._alive and ticks_diff(self.last_rx, tlast) <= 0:
-            if not await self._wait(ev.wait(), t0, None):
+            if ping and ping():  # queued (not while the transmit queue is full)
+                ping = None
+                self._kick()
+            if not await self._wait(self._changed.wait(), t0, None):
                 return False
         return self._alive is not None
 
@@ -681,7 +666,7 @@ class MQTTClient:
             s.send(packet)
             await self._wait(_io_wait(s, False), ticks_ms(), "read")
             res = s.recv(512)
-            return len(res) >= 2 and res[:2] == packet[:2]
+            return res[:2] == packet[:2]
         except OSError:
             return False
         finally:
@@ -706,7 +691,7 @@ class MQTTClient:
         self._stop()
         self._close_sock()
         s = self._sta
-        if s is not None:
+        if s:
             try:
                 s.disconnect()
                 s.active(False)
