@@ -169,10 +169,8 @@ class _Owner:
 
 async def _io_wait(sock, write):
     # Parks the task until sock is readable / writable (asyncio's IOQueue).
-    if write:
-        yield asyncio.core._io_queue.queue_write(sock)
-    else:
-        yield asyncio.core._io_queue.queue_read(sock)
+    q = asyncio.core._io_queue
+    yield (q.queue_write if write else q.queue_read)(sock)
 
 
 class MQTTClient:
@@ -299,8 +297,7 @@ class MQTTClient:
         eng = self._eng
         stream = eng._sock()
         eng._attach(None)
-        if stream is not sock:
-            _umqtt.close(stream)  # TLS (close(None) does nothing)
+        _umqtt.close(stream)  # TLS, or sock again (close() of a closed socket, of None: nothing)
         _umqtt.close(sock)
 
     async def wifi_connect(self, quick=False):
@@ -476,21 +473,21 @@ class MQTTClient:
             while True:
                 yield asyncio.core._io_queue.queue_read(eng)
                 while True:
+                    r = 0x30  # (a message, also when dropped below)
                     try:
                         r = eng._nb_receive()
-                    except MQTTException as e:
-                        if e.args[0] != 54:  # umqtt.errno.EMSGSKIPPED
-                            raise
-                        # A message the free heap could not hold was read
-                        # off the socket and dropped, unacknowledged: the
-                        # connection is in step, no reconnect.
-                        print("mqtt_as: message skipped, too large for the free heap")
-                        r = 0x30
                     except OSError:
                         raise
-                    except Exception as e:  # from subs_cb: not acknowledged
-                        print("mqtt_as: subs_cb raised %r" % e)
-                        r = 0x30
+                    except Exception as e:
+                        if not isinstance(e, MQTTException):  # from subs_cb: not acknowledged
+                            print("mqtt_as: subs_cb raised %r" % e)
+                        elif e.args[0] == 54:  # umqtt.errno.EMSGSKIPPED
+                            # A message the free heap could not hold was read
+                            # off the socket and dropped, unacknowledged: the
+                            # connection is in step, no reconnect.
+                            print("mqtt_as: message skipped, too large for the free heap")
+                        else:
+                            raise
                     if r == 0:
                         break
                     self.last_rx = ticks_ms()
@@ -549,11 +546,9 @@ class MQTTClient:
             if left != queued:  # sent some, or more to send: the clock starts again
                 queued = left
                 since = now
-            elif left and ticks_diff(now, since) > rt:
-                why = "Timeout on socket %s" % "write"  # (one format string in flash)
-                break
-            if self._partial is not None and ticks_diff(now, self._partial) > rt:
-                why = "Timeout on socket %s" % "read"
+            p = self._partial
+            if left and ticks_diff(now, since) > rt or p is not None and ticks_diff(now, p) > rt:
+                why = "Timeout on socket %s" % ("write" if left else "read")
                 break
             if due == 0:
                 try:
