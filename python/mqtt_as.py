@@ -184,22 +184,22 @@ class MQTTClient:
         if v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         o = self._owner = _Owner()
-        o.mqttv5_con_props = config.get("mqttv5_con_props")
+        if v5:  # (only then read: the owner's dict keeps its size class)
+            o.mqttv5_con_props = config.get("mqttv5_con_props")
         keepalive = config["keepalive"]
         if keepalive >= 65536:
             raise ValueError("invalid keepalive time")
-        self._response_time = int(config["response_time"] * 1000)
+        o.response_time = int(config["response_time"] * 1000)  # (ms)
         for k in ("max_repubs", "clean_init", "clean", "ssl", "ssl_params", "ssid", "wifi_pw",
-                  "client_id", "wifi_coro", "connect_coro"):
+                  "client_id", "wifi_coro", "connect_coro", "ping_interval"):
             setattr(o, k, config[k])
         self.port = config["port"] or (8883 if o.ssl else 1883)
-        self.server = config["server"]
-        if self.server is None:
+        self.server = server = config["server"]
+        if server is None:
             raise ValueError("no server specified.")
         s = self._sta = network and network.WLAN(network.STA_IF)
         if s:
             s.active(True)
-        o.ping_interval = config["ping_interval"] * 1000
         self._in_connect = False
         self._alive = None  # the socket of the connection while it is up
         self.lock = asyncio.Lock()
@@ -267,7 +267,7 @@ class MQTTClient:
         # Awaits aw until response_time after t0 at most. If that time runs
         # out first: False, or with msg (an I/O wait: connect, write, read)
         # OSError "Timeout on socket <msg>".
-        ms = self._response_time - ticks_diff(ticks_ms(), t0)
+        ms = self._owner.response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
                 await asyncio.wait_for_ms(aw, ms)
@@ -456,11 +456,11 @@ class MQTTClient:
                 await asyncio.sleep(1)
 
     def isconnected(self):
-        if self._in_connect:
-            return True
-        if self._alive and self._sta and not self._sta.isconnected():
+        # (True while connect() runs, as in mqtt_as)
+        s = self._sta
+        if self._alive and s and not s.isconnected():
             self._reconnect("WiFi down")
-        return self._alive is not None
+        return self._in_connect or self._alive is not None
 
     # --- connection tasks ------------------------------------------------------
 
@@ -521,8 +521,8 @@ class MQTTClient:
         # a packet. Stalled socket I/O past response_time is checked here:
         # queued bytes that stopped moving, a packet that only partly came.
         eng = self._eng
-        rt = self._response_time
         o = self._owner
+        rt = o.response_time
         # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
         # (MQTT 5: the CONNACK's Server Keep Alive replaces ours); a
         # ping_interval (0: none) shorter than that replaces it.
@@ -530,7 +530,7 @@ class MQTTClient:
         if self._v5:
             tick = o.connack_properties.get(0x13, tick)
         tick = tick * 1000 // 4 if tick else 20000
-        tick = min(tick, o.ping_interval or tick)
+        tick = min(tick, o.ping_interval * 1000 or tick)
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
         # response_time (20 ms at least) and 1 s.
@@ -573,6 +573,7 @@ class MQTTClient:
         if not self._v5:
             props = None
         pids = self.rcv_pids
+        pending = self._eng._pending()  # the engine's in-flight table
         ev = self._changed
         while True:
             # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
@@ -581,7 +582,6 @@ class MQTTClient:
             conn = self._alive
             pid = 0
             if limit is not None:  # a pid in use nowhere; in rcv_pids until acked
-                pending = self._eng._pending()
                 pid = next(self.newpid)
                 while pid in pids or pid in pending:
                     pid = next(self.newpid)
@@ -616,7 +616,7 @@ class MQTTClient:
             finally:
                 pids.discard(pid)
                 self._failed.pop(pid, None)
-                self._eng._pending().pop(pid, None)
+                pending.pop(pid, None)
 
     async def publish(self, topic, msg, retain=False, qos=0, properties=None):
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
