@@ -39,8 +39,8 @@
 # being reported as delivered), the broker's limits enforced before sending
 # (ValueError); without mqttv5, `properties` arguments are ignored; incoming
 # QoS 2 is handled by the engine instead of forcing a reconnect; an incoming
-# packet may be at most config.get("max_packet_size", 16384) bytes (the
-# a limit, not a buffer); the transmit queue grows while packets wait in it
+# packet may be at most config.get("max_packet_size", 16384) bytes (a
+# limit, not a buffer); the transmit queue grows while packets wait in it
 # and is freed once written; a subs_cb that raises is
 # reported and the message is not acknowledged (the reader goes on); QoS 0
 # publish() returns once the packet is queued (in order, before anything
@@ -157,7 +157,8 @@ def qos_check(qos):
 class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
     # no will unless config["will"] sets one. MQTTClient also keeps there
-    # the config settings it reads later, under their config keys.
+    # the config settings it reads later, under their config keys
+    # (response_time in ms).
     # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
     # only after one.)
     lw_topic = None
