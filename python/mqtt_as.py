@@ -39,8 +39,8 @@
 # being reported as delivered), the broker's limits enforced before sending
 # (ValueError); without mqttv5, `properties` arguments are ignored; incoming
 # QoS 2 is handled by the engine instead of forcing a reconnect; an incoming
-# packet may be at most config.get("max_packet_size", 16384) bytes (the
-# a limit, not a buffer); the transmit queue grows while packets wait in it
+# packet may be at most config.get("max_packet_size", 16384) bytes (a
+# limit, not a buffer); the transmit queue grows while packets wait in it
 # and is freed once written; a subs_cb that raises is
 # reported and the message is not acknowledged (the reader goes on); QoS 0
 # publish() returns once the packet is queued (in order, before anything
@@ -116,39 +116,30 @@ except Exception:  # the default client id; random without machine.unique_id (un
 
 
 class MsgQueue:
-    # A ring of `size` messages; a put into a full queue discards the oldest
-    # and counts it in `discards`.
+    # Messages in arrival order, `size` at most: a put into a full queue
+    # discards the oldest and counts it in `discards`.
     def __init__(self, size):
-        self._q = [None] * (size + 1)
-        self._wi = 0
-        self._ri = 0
-        self._evt = asyncio.Event()
+        self._q = []
+        self._size = size
+        self._changed = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
         q = self._q
-        wi = self._wi
-        q[wi] = v
-        self._evt.set()
-        self._wi = wi = (wi + 1) % len(q)
-        if wi == self._ri:
-            q[wi] = None
-            self._ri = (wi + 1) % len(q)
+        q.append(v)
+        if len(q) > self._size:
+            q.pop(0)
             self.discards += 1
+        self._changed.set()
 
     def __aiter__(self):
         return self
 
     async def __anext__(self):
-        while self._ri == self._wi:
-            self._evt.clear()
-            await self._evt.wait()
-        q = self._q
-        ri = self._ri
-        r = q[ri]
-        q[ri] = None
-        self._ri = (ri + 1) % len(q)
-        return r
+        while not self._q:
+            self._changed.clear()
+            await self._changed.wait()
+        return self._q.pop(0)
 
 
 def pid_gen():
@@ -166,7 +157,8 @@ def qos_check(qos):
 class _Owner:
     # The attributes the native engine reads (CONNECT fields, callbacks);
     # no will unless config["will"] sets one. MQTTClient also keeps there
-    # the config settings it reads later, under their config keys.
+    # the config settings it reads later, under their config keys
+    # (response_time in ms).
     # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
     # only after one.)
     lw_topic = None
@@ -176,17 +168,10 @@ class _Owner:
     lw_properties = None
 
 
-def _pulse(event):
-    event.set()
-    event.clear()
-
-
 async def _io_wait(sock, write):
     # Parks the task until sock is readable / writable (asyncio's IOQueue).
-    if write:
-        yield asyncio.core._io_queue.queue_write(sock)
-    else:
-        yield asyncio.core._io_queue.queue_read(sock)
+    q = asyncio.core._io_queue
+    yield (q.queue_write if write else q.queue_read)(sock)
 
 
 class MQTTClient:
@@ -196,200 +181,129 @@ class MQTTClient:
     def __init__(self, config):
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
-        self._v5 = bool(config.get("mqttv5"))
-        if self._v5 and not _umqtt.MQTT5:
+        v5 = self._v5 = bool(config.get("mqttv5"))
+        if v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         o = self._owner = _Owner()
-        o.mqttv5_con_props = config.get("mqttv5_con_props")
-        self._events = config["queue_len"] > 0
+        if v5:  # (only then read: the owner's dict keeps its size class)
+            o.mqttv5_con_props = config.get("mqttv5_con_props")
         keepalive = config["keepalive"]
         if keepalive >= 65536:
             raise ValueError("invalid keepalive time")
-        self._response_time = int(config["response_time"] * 1000)
-        o.max_repubs = config["max_repubs"]
-        o.clean_init = config["clean_init"]
-        o.clean = config["clean"]
-        o.ssl = config["ssl"]
-        o.ssl_params = config["ssl_params"]
-        o.ssid = config["ssid"]
-        o.wifi_pw = config["wifi_pw"]
+        o.response_time = int(config["response_time"] * 1000)  # (ms)
+        for k in ("max_repubs", "clean_init", "clean", "ssl", "ssl_params", "ssid", "wifi_pw",
+                  "client_id", "wifi_coro", "connect_coro", "ping_interval"):
+            setattr(o, k, config[k])
         self.port = config["port"] or (8883 if o.ssl else 1883)
-        self.server = config["server"]
-        if self.server is None:
+        self.server = server = config["server"]
+        if server is None:
             raise ValueError("no server specified.")
-        self._sta_if = None
-        if network is not None:
-            self._sta_if = network.WLAN(network.STA_IF)
-            self._sta_if.active(True)
-        o.ping_interval = config["ping_interval"] * 1000
-        # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
-        # (_keep_alive shortens it to ping_interval).
-        self._ping_interval = keepalive * 1000 // 4 if keepalive else 20000
+        s = self._sta = network and network.WLAN(network.STA_IF)
+        if s:
+            s.active(True)
         self._in_connect = False
-        self._has_connected = False
-        self._isconnected = False
+        self._alive = None  # the socket of the connection while it is up
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
         self.last_rx = ticks_ms()
         self.topic_alias_maximum = 0
+        # The connection's tasks, or during an outage the reconnecting one:
+        # none before the first connect() succeeds and after disconnect() or
+        # close() (no reconnects then).
         self._tasks = []
-        self._keeper = None
         self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
-        self._gen = 0  # connection number: a waiter sees the connection it used end
-        self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
-        self._tx_since = None  # when queued bytes last stopped moving
-        self._partial = None  # when a partly arrived packet started
-        Event = asyncio.Event
-        self._ackev = Event()  # pulsed on every ack and on loss of connection
-        self._rxev = Event()  # pulsed on every packet received
-        self._room = Event()  # pulsed when the transmit queue drains
-        self._txev = Event()  # set when there is something to send
-        self._upev = Event()  # set while connected
-        self._downev = Event()  # set on an outage (wakes the keeper)
-        if self._events:
-            self.up = Event()
-            self.down = Event()
-            self.queue = MsgQueue(config["queue_len"])
-            self._cb = self.queue.put
-        else:
-            self._cb = config["subs_cb"]
-            self._wifi_handler = config["wifi_coro"]
-            self._connect_handler = config["connect_coro"]
-
-        o.client_id = config["client_id"]
-        user = config["user"]
-        o.user = user if user else None
-        o.pswd = config["password"] if user else None
+        # Pulsed on every change a task may wait for: a packet received (an
+        # ack among them), the transmit queue drained or given a packet to
+        # send, the connection up or down. Waiters check their condition again.
+        self._changed = asyncio.Event()
+        n = config["queue_len"]
+        self._events = n > 0
+        cb = config["subs_cb"]
+        if n > 0:
+            self.up = asyncio.Event()
+            self.down = asyncio.Event()
+            q = self.queue = MsgQueue(n)
+            cb = q.put
+        # `retained` and `status`, the names of the callbacks' parameters in
+        # the docs, stay QSTRs in flash this way: an app using them interns
+        # nothing. MQTT 5: a 4th argument, the message's properties; None
+        # (not {}) when the PUBLISH carries none, as mqtt_as gives it.
+        o.cb = (lambda topic, msg, retained, props: cb(topic, msg, retained, props or None)) if v5 else cb
+        o.cbstat = self._status
+        o.user = user = config["user"] or None
+        o.pswd = user and config["password"]
         o.keepalive = keepalive
-        o.socket_timeout = o.message_timeout = self._response_time / 1000
         will = config["will"]
         if will is not None:
-            self._set_last_will(*will)
-        o.cb = self._on_message
-        o.cbstat = self._status
+            # (topic, msg[, retain[, qos[, properties]]]); the properties: MQTT 5
+            # will properties, an umqtt-rs extension.
+            # (The engine reads lw_properties only for MQTT 5.)
+            o.lw_topic, o.lw_msg, o.lw_retain, o.lw_qos, o.lw_properties = (
+                lambda topic, msg, retain=False, qos=0, properties=None:
+                (topic, msg, retain, qos, properties))(*will)
+            qos_check(o.lw_qos)
+            if not o.lw_topic:
+                raise ValueError("Empty topic.")
         self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
                                   max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
-
-    def _set_last_will(self, topic, msg, retain=False, qos=0, properties=None):
-        # (properties: MQTT 5 will properties, an umqtt-rs extension)
-        qos_check(qos)
-        if not topic:
-            raise ValueError("Empty topic.")
-        o = self._owner
-        o.lw_topic = topic
-        o.lw_msg = msg
-        o.lw_qos = qos
-        o.lw_retain = retain
-        o.lw_properties = properties if self._v5 else None
 
     def dprint(self, msg, *args):
         if self.DEBUG:
             print(msg % args)
 
-    # --- engine callbacks (run from the reader task) ------------------------
-
-    # `retained` and `status`, the names of the callbacks' parameters in the
-    # docs, stay QSTRs in flash this way: an app using them interns nothing.
-    def _on_message(self, topic, msg, retained, *props):
-        # MQTT 5: a 4th argument, the message's properties; None (not {})
-        # when the PUBLISH carries none, as mqtt_as gives it.
-        if props:
-            self._cb(topic, msg, retained, props[0] or None)
-        else:
-            self._cb(topic, msg, retained)
+    def _kick(self):
+        ev = self._changed
+        ev.set()
+        ev.clear()
 
     def _status(self, pid, status):
+        # The engine's status callback (run from the reader task): an ack.
         if status >= 0x80:  # a refused SUBACK / UNSUBACK; MQTT 5: a refused publish
             self._failed[pid] = status
         self.rcv_pids.discard(pid)
-        _pulse(self._ackev)
+        self._kick()
+
+    async def _wait(self, aw, t0, msg):
+        # Awaits aw until response_time after t0 at most. If that time runs
+        # out first: False, or with msg (an I/O wait: connect, write, read)
+        # OSError "Timeout on socket <msg>".
+        ms = self._owner.response_time - ticks_diff(ticks_ms(), t0)
+        if ms > 0:
+            try:
+                await asyncio.wait_for_ms(aw, ms)
+                return True
+            except asyncio.TimeoutError:
+                pass
+        if msg:
+            raise OSError(-1, "Timeout on socket %s" % msg)
+        return False
 
     # --- connection ----------------------------------------------------------
 
-    async def _wait(self, sock, write, t0, msg):
-        # One bounded wait, used only while no connection task runs.
-        ms = self._response_time - ticks_diff(ticks_ms(), t0)
-        if ms > 0:
-            try:
-                return await asyncio.wait_for_ms(_io_wait(sock, write), ms)
-            except asyncio.TimeoutError:
-                pass
-        raise OSError(-1, "Timeout on socket %s" % msg)
-
     async def _send_disconnect(self):
-        # DISCONNECT, written within response_time, then the socket closed
-        # (errors ignored: the connection ends either way).
+        # DISCONNECT, written within response_time (errors ignored: the
+        # connection ends either way; the caller closes the socket).
         try:
             eng = self._eng
             if eng._nb_disconnect():
                 t0 = ticks_ms()
                 while eng._nb_flush():
-                    await self._wait(eng, True, t0, "write")
+                    await self._wait(_io_wait(eng, True), t0, "write")
         except (OSError, MQTTException):
             pass
-        self._close_sock()
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
         eng = self._eng
         stream = eng._sock()
         eng._attach(None)
-        if stream is not sock:
-            _umqtt.close(stream)  # TLS (close(None) does nothing)
+        _umqtt.close(stream)  # TLS, or sock again (close() of a closed socket, of None: nothing)
         _umqtt.close(sock)
 
-    async def _connect(self, clean):
-        self._close_sock()
-        ai = self._addr
-        sock = socket.socket(ai[0], ai[1], ai[2])
-        self._sock = sock
-        sock.setblocking(False)
-        t0 = ticks_ms()
-        try:
-            sock.connect(ai[-1])
-        except OSError as e:
-            if e.errno not in BUSY_ERRORS:
-                raise
-        await self._wait(sock, True, t0, "connect")
-        try:
-            sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
-        except (OSError, AttributeError):
-            pass
-        stream = sock
-        o = self._owner
-        ssl = o.ssl
-        if ssl:
-            if hasattr(ssl, "wrap_socket"):
-                stream = ssl.wrap_socket(sock, server_hostname=self.server,
-                                         do_handshake_on_connect=False)
-            else:
-                params = dict(o.ssl_params)
-                params["do_handshake"] = False
-                stream = _net.tls_wrap(sock, **params)
-        eng = self._eng
-        eng._attach(stream)
-        eng._nb_connect(clean, 5 if self._v5 else 4,
-                        o.mqttv5_con_props if self._v5 else None)
-        # The TLS handshake, if any, runs inside these writes and reads.
-        while eng._nb_flush():
-            await self._wait(eng, True, t0, "write")
-        while True:
-            sp = eng._nb_connack()
-            if sp is not None:
-                break
-            await self._wait(eng, False, t0, "read")
-        self.last_rx = ticks_ms()
-        if self._v5:
-            props = o.connack_properties
-            self.topic_alias_maximum = props.get(0x22, 0)
-            if 0x13 in props:  # Server Keep Alive replaces ours (as in __init__)
-                self._ping_interval = props[0x13] * 1000 // 4 if props[0x13] else 20000
-        return sp
-
     async def wifi_connect(self, quick=False):
-        s = self._sta_if
-        if s is None:
+        s = self._sta
+        if not s:
             return  # no WLAN here (unix, Ethernet): the link is up
         s.active(True)
         if not s.isconnected():
@@ -412,156 +326,169 @@ class MQTTClient:
         # beside the first (mqtt_as would open one, and its keeper spun).
         while self._in_connect:
             await asyncio.sleep_ms(20)
-        if self._isconnected:
+        if self._alive:
             return
-        if not self._has_connected:
+        first = not self._tasks
+        if first:
             await self.wifi_connect(quick)
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
         self._in_connect = True
         o = self._owner
-        clean = o.clean if self._has_connected else o.clean_init
+        eng = self._eng
+        v5 = self._v5
+        clean = o.clean_init if first else o.clean
+        # clean_init without clean (MQTT 3.1.1): a clean session first, ended
+        # by a DISCONNECT, then sessions kept from the next connection on.
+        again = first and clean and not o.clean and not v5
         try:
-            if not self._has_connected and o.clean_init and not o.clean and not self._v5:
-                # Start from a clean session, then keep sessions from now on.
-                await self._connect(True)
+            while True:
+                self._close_sock()
+                ai = self._addr
+                sock = socket.socket(ai[0], ai[1], ai[2])
+                self._sock = sock
+                sock.setblocking(False)
+                t0 = ticks_ms()
+                try:
+                    sock.connect(ai[-1])
+                except OSError as e:
+                    if e.errno not in BUSY_ERRORS:
+                        raise
+                await self._wait(_io_wait(sock, True), t0, "connect")
+                try:
+                    sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
+                except (OSError, AttributeError):
+                    pass
+                stream = sock
+                ssl = o.ssl
+                if ssl:
+                    if hasattr(ssl, "wrap_socket"):
+                        stream = ssl.wrap_socket(sock, server_hostname=self.server,
+                                                 do_handshake_on_connect=False)
+                    else:
+                        params = dict(o.ssl_params)
+                        params["do_handshake"] = False
+                        stream = _net.tls_wrap(sock, **params)
+                eng._attach(stream)
+                eng._nb_connect(clean, 5 if v5 else 4, o.mqttv5_con_props if v5 else None)
+                # The TLS handshake, if any, runs inside these writes and reads.
+                while eng._nb_flush():
+                    await self._wait(_io_wait(eng, True), t0, "write")
+                while eng._nb_connack() is None:
+                    await self._wait(_io_wait(eng, False), t0, "read")
+                if not again:
+                    break
                 await self._send_disconnect()
                 await asyncio.sleep_ms(100)
-                clean = False
-            await self._connect(clean)
-        except BaseException as e:
-            self._close_sock()
-            self._in_connect = False
-            if not isinstance(e, MQTTException):
-                raise
+                clean = again = False
+            self.last_rx = ticks_ms()
+            if v5:
+                self.topic_alias_maximum = o.connack_properties.get(0x22, 0)
+            self._alive = sock
+        except MQTTException as e:
             # A refused or invalid CONNACK is an OSError, as in mqtt_as (code
             # 29, the engine's ECONLENGTH: not a valid CONNACK at all; MQTT 5:
             # the reason code).
             code = e.args[0]
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
-        self._gen += 1
-        self._isconnected = True
-        self._in_connect = False
-        self._tx_since = None
-        self._partial = None
-        self._failed.clear()
-        self._upev.set()
-        self._downev.clear()
+        finally:
+            self._in_connect = False
+            if not self._alive:  # failed (or cancelled)
+                self._close_sock()
+        self._partial = None  # when a partly arrived packet started
+        self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
+        self._kick()
         self.dprint("Connected to broker.")
         spawn = asyncio.create_task
-        if not self._events:
-            spawn(self._wifi_handler(True))
-        if not self._has_connected:
-            self._has_connected = True
-            self._keeper = spawn(self._keep_connected())
-        self._tasks = [spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive())]
+        # (Added to the list: a reconnecting task still in it ends by itself,
+        # unless disconnect() or close() cancels it first.)
+        self._tasks += (spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive()))
         if self._events:
             self.up.set()
         else:
-            spawn(self._connect_handler(self))
+            spawn(o.wifi_coro(True))
+            spawn(o.connect_coro(self))
 
     def _stop(self):
-        # disconnect() and close(): no more reconnects, every task of ours
-        # cancelled (but the caller's own). True if a connection was up.
-        self._has_connected = False
-        was = self._isconnected
-        self._isconnected = False
-        self._upev.clear()
-        keeper = self._keeper
-        if keeper is not None:
-            self._tasks.append(keeper)
-            self._keeper = None
-        self._kill_tasks()
-        return was
-
-    def _kill_tasks(self):
-        try:
-            me = asyncio.current_task()
-        except RuntimeError:  # no event loop running (close() at the end)
-            me = None
+        # Not connected, and every task of ours cancelled (but the caller's
+        # own): no reconnects (disconnect(), close(); _reconnect starts one).
+        # The socket if a connection was up.
+        was = self._alive
+        self._alive = None
+        me = asyncio.core.cur_task  # (None: no event loop running, close() at the end)
         for t in self._tasks:
             if t is not me:
                 t.cancel()
         self._tasks = []
+        return was
 
     def _reconnect(self, msg):
-        # Schedules a reconnection unless one is under way.
-        if self._isconnected:
+        # The connection is lost (unless it is down already): a task
+        # reconnects in the background.
+        if self._alive:
             self.dprint("Connection lost: %s", msg)
-            self._isconnected = False
-            self._upev.clear()
-            self._kill_tasks()
+            self._stop()
             self._close_sock()
-            _pulse(self._ackev)
-            _pulse(self._room)
-            _pulse(self._rxev)
-            self._downev.set()
+            self._kick()
+            spawn = asyncio.create_task
+            self._tasks = [spawn(self._keep_connected())]
             if self._events:
                 self.down.set()
             else:
-                asyncio.create_task(self._wifi_handler(False))
+                spawn(self._owner.wifi_coro(False))
 
     async def _keep_connected(self):
-        while self._has_connected:
-            if self._in_connect:  # connect() of another task: its outcome decides
-                await asyncio.sleep_ms(100)
-                continue
-            if self.isconnected():
-                await self._downev.wait()
-                gc.collect()
-                continue
-            if self._sta_if is not None and not self._sta_if.isconnected():
-                try:
-                    self._sta_if.disconnect()
-                except OSError:
-                    pass
-                await asyncio.sleep(1)
-                try:
-                    await self.wifi_connect(True)
-                except OSError:
-                    continue
-            if not self._has_connected:
-                break
+        # Reconnects after an outage. (It is in _tasks: disconnect() and
+        # close() end it.)
+        gc.collect()
+        s = self._sta
+        while not self._alive:
             try:
+                if s and not s.isconnected():  # the link first
+                    try:
+                        s.disconnect()
+                    except OSError:
+                        pass
+                    await asyncio.sleep(1)
+                    await self.wifi_connect(True)
                 await self.connect(quick=True)
-            except (OSError, MQTTException) as e:
+            except OSError as e:  # (connect() raises no MQTTException)
                 self.dprint("Error in reconnect. %s", e)
                 await asyncio.sleep(1)
 
     def isconnected(self):
-        if self._in_connect:
-            return True
-        if self._isconnected and self._sta_if is not None and not self._sta_if.isconnected():
+        # (True while connect() runs, as in mqtt_as)
+        s = self._sta
+        if self._alive and s and not s.isconnected():
             self._reconnect("WiFi down")
-        return self._isconnected
+        return self._in_connect or self._alive is not None
 
     # --- connection tasks ------------------------------------------------------
 
     async def _receive(self):
-        # The reader task. (Its name, and _write's, _status's and
-        # _take_pid's, are the native client's: strings the firmware has
-        # already. This class is not the engine, nor its owner.)
+        # The reader task. (Its name, and _write's, _status's, are the native
+        # client's: strings the firmware has already. This class is not the
+        # engine, nor its owner.)
         eng = self._eng
         try:
             while True:
                 yield asyncio.core._io_queue.queue_read(eng)
-                got = False
                 while True:
+                    r = 0x30  # (a message, also when dropped below)
                     try:
                         r = eng._nb_receive()
-                    except MQTTException as e:
-                        if e.args[0] != 54:  # umqtt.errno.EMSGSKIPPED
-                            raise
-                        # A message the free heap could not hold was read
-                        # off the socket and dropped, unacknowledged: the
-                        # connection is in step, no reconnect.
-                        print("mqtt_as: message skipped, too large for the free heap")
-                        r = 0x30
                     except OSError:
                         raise
-                    except Exception as e:  # from subs_cb: not acknowledged
-                        print("mqtt_as: subs_cb raised %r" % e)
-                        r = 0x30
+                    except Exception as e:
+                        if not isinstance(e, MQTTException):  # from subs_cb: not acknowledged
+                            print("mqtt_as: subs_cb raised %r" % e)
+                        elif e.args[0] == 54:  # umqtt.errno.EMSGSKIPPED
+                            # A message the free heap could not hold was read
+                            # off the socket and dropped, unacknowledged: the
+                            # connection is in step, no reconnect.
+                            print("mqtt_as: message skipped, too large for the free heap")
+                        else:
+                            raise
                     if r == 0:
                         break
                     self.last_rx = ticks_ms()
@@ -570,10 +497,8 @@ class MQTTClient:
                             self._partial = self.last_rx
                         break
                     self._partial = None
-                    got = True
-                if got:
-                    _pulse(self._rxev)
-                    self._txev.set()  # acks the engine queued
+                # Acks for the waiters; the writer sends the acks the engine queued.
+                self._kick()
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
@@ -582,50 +507,54 @@ class MQTTClient:
         try:
             while True:
                 before = eng._nb_pending()
-                left = eng._nb_flush()
-                if not left:
-                    self._tx_since = None
-                    _pulse(self._room)
-                    self._txev.clear()
-                    await self._txev.wait()
-                    continue
-                if self._tx_since is None or left < before:
-                    self._tx_since = ticks_ms()
-                yield asyncio.core._io_queue.queue_write(eng)
+                if eng._nb_flush():
+                    yield asyncio.core._io_queue.queue_write(eng)
+                else:
+                    if before:  # room in the transmit queue again
+                        self._kick()
+                    await self._changed.wait()
         except (OSError, MQTTException) as e:
             self._reconnect(e)
 
     async def _keep_alive(self):
         # Pings and "broker fail" are the engine's keep-alive with mqtt_as's
         # numbers: a ping every ping_interval, dead after 4 of them without
-        # a packet. Stalled socket I/O past response_time is checked here.
+        # a packet. Stalled socket I/O past response_time is checked here:
+        # queued bytes that stopped moving, a packet that only partly came.
         eng = self._eng
-        rt = self._response_time
-        # A ping_interval (0: none) shorter than keepalive / 4 replaces it.
-        # (No new local: the state of this task keeps its size.)
-        tick = self._ping_interval
-        tick = min(tick, self._owner.ping_interval or tick)
+        o = self._owner
+        rt = o.response_time
+        # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
+        # (MQTT 5: the CONNACK's Server Keep Alive replaces ours); a
+        # ping_interval (0: none) shorter than that replaces it.
+        tick = o.keepalive
+        if self._v5:
+            tick = o.connack_properties.get(0x13, tick)
+        tick = tick * 1000 // 4 if tick else 20000
+        tick = min(tick, o.ping_interval * 1000 or tick)
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
         # response_time (20 ms at least) and 1 s.
         tick = min(tick, max(rt // 4, 20), 1000)
-        why = None
-        while self._isconnected:
+        why = queued = since = None
+        while self.isconnected():  # (WiFi too, as in mqtt_as)
             now = ticks_ms()
             due = eng._keepalive_due()
             if due == -1:
                 why = "broker fail"
                 break
-            if self._tx_since is not None and ticks_diff(now, self._tx_since) > rt:
-                why = "Timeout on socket %s" % "write"  # (one format string in flash)
-                break
-            if self._partial is not None and ticks_diff(now, self._partial) > rt:
-                why = "Timeout on socket %s" % "read"
+            left = eng._nb_pending()
+            if left != queued:  # sent some, or more to send: the clock starts again
+                queued = left
+                since = now
+            p = self._partial
+            if left and ticks_diff(now, since) > rt or p is not None and ticks_diff(now, p) > rt:
+                why = "Timeout on socket %s" % ("write" if left else "read")
                 break
             if due == 0:
                 try:
                     if eng._nb_ping():
-                        self._txev.set()
+                        self._kick()
                 except (OSError, MQTTException) as e:
                     why = e
                     break
@@ -634,115 +563,75 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _take_pid(self):
-        # A pid for a packet awaiting its ack, once fewer than _MAX_INFLIGHT
-        # do (OSError if the connection is lost meanwhile); it is in rcv_pids
-        # until the ack comes or _forget(pid).
-        while len(self.rcv_pids) >= _MAX_INFLIGHT:
-            await self._ackev.wait()
-            if not self._isconnected:
-                raise OSError(-1, "Not connected")
-        pending = self._eng._pending()
+    async def _issue(self, f, args, props, limit, exc):
+        # f(*args, pid, props) on a connection, until done. A QoS 0 PUBLISH
+        # (limit None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
+        # UNSUBSCRIBE: once acknowledged; without an ack within
+        # response_time it is sent again, `limit` times at most (a PUBLISH:
+        # with DUP, args[4], and the same pid), then the connection is
+        # dropped and it goes out on the next one (a new pid). An ack that
+        # refuses it (>= 0x80) raises exc(code).
+        if not self._v5:
+            props = None
+        pids = self.rcv_pids
+        pending = self._eng._pending()  # the engine's in-flight table
+        ev = self._changed
         while True:
-            pid = next(self.newpid)
-            if pid not in self.rcv_pids and pid not in pending:
-                self.rcv_pids.add(pid)
-                return pid
-
-    def _forget(self, pid):
-        self.rcv_pids.discard(pid)
-        self._failed.pop(pid, None)
-        self._eng._pending().pop(pid, None)
-
-    async def _enqueue(self, f, *args):
-        # Queues one packet on the current connection (OSError if there is none).
-        while True:
-            if not self._isconnected:
-                raise OSError(-1, "Not connected")
-            if f(*args):
-                self._txev.set()
-                return
-            self._txev.set()
-            await self._room.wait()
-
-    async def _await_pid(self, pid, gen):
-        # True once pid is acknowledged; False after response_time or when the
-        # connection it was sent on is gone.
-        t0 = ticks_ms()
-        while pid in self.rcv_pids:
-            if not self._isconnected or gen != self._gen:
-                return False
-            ms = self._response_time - ticks_diff(ticks_ms(), t0)
-            if ms <= 0:
-                return False
+            # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
+            while not self._alive or limit is not None and len(pids) >= _MAX_INFLIGHT:
+                await ev.wait()
+            conn = self._alive
+            pid = 0
+            if limit is not None:  # a pid in use nowhere; in rcv_pids until acked
+                pid = next(self.newpid)
+                while pid in pids or pid in pending:
+                    pid = next(self.newpid)
+                pids.add(pid)
+            n = limit
             try:
-                await asyncio.wait_for_ms(self._ackev.wait(), ms)
-            except asyncio.TimeoutError:
-                pass
-        return True
-
-    async def _publish(self, topic, msg, retain, qos, props):
-        eng = self._eng
-        if qos == 0:
-            await self._enqueue(eng._nb_publish, topic, msg, retain, 0, False, 0, props)
-            return
-        pid = await self._take_pid()
-        gen = self._gen
-        try:
-            await self._enqueue(eng._nb_publish, topic, msg, retain, qos, False, pid, props)
-            count = 0
-            while True:
-                if await self._await_pid(pid, gen):
-                    if pid in self._failed:  # MQTT 5: the broker refused it
-                        raise MQTTException(self._failed[pid])
-                    return
-                if count >= self._owner.max_repubs or not self.isconnected() or gen != self._gen:
-                    raise OSError(-1, "PUBACK not received")
-                # Same pid, DUP set.
-                await self._enqueue(eng._nb_publish, topic, msg, retain, qos, True, pid, props)
-                count += 1
-                self.REPUB_COUNT += 1
-        except BaseException:
-            self._forget(pid)
-            raise
-
-    async def _retry(self, f, *args):
-        # await f(*args) on a connection; after an OSError, a reconnect and
-        # again on the next connection. (_retry: a name umqtt.MQTTClient has
-        # in flash already.)
-        while True:
-            while not self._isconnected:
-                await self._upev.wait()
-            try:
-                return await f(*args)
+                while True:
+                    while not f(*args, pid, props):  # the transmit queue is full
+                        self._kick()
+                        await ev.wait()
+                        if self._alive is not conn:
+                            raise OSError
+                    self._kick()  # (the writer)
+                    if not pid:
+                        return
+                    t0 = ticks_ms()
+                    while pid in pids and self._alive is conn and await self._wait(ev.wait(), t0, None):
+                        pass
+                    if pid not in pids:
+                        code = self._failed.get(pid)
+                        if code:
+                            raise exc(code)
+                        return
+                    if not n or self._alive is not conn:
+                        raise OSError(-1, "ack not received")
+                    n -= 1
+                    args[4] = True
+                    self.REPUB_COUNT += 1
             except OSError as e:
-                self._reconnect(e)  # (DEBUG prints e)
+                if self._alive is conn:  # (not a connection that came up since)
+                    self._reconnect(e)  # (DEBUG prints e)
+            finally:
+                pids.discard(pid)
+                self._failed.pop(pid, None)
+                pending.pop(pid, None)
 
     async def publish(self, topic, msg, retain=False, qos=0, properties=None):
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        return await self._retry(self._publish, topic, msg, retain, qos,
-                                      properties if self._v5 else None)
-
-    async def _request(self, f, props, *args):
-        pid = await self._take_pid()
-        gen = self._gen
-        try:
-            await self._enqueue(f, *args, pid, props if self._v5 else None)
-            if not await self._await_pid(pid, gen):
-                raise OSError(-1, "ack not received")
-            if pid in self._failed:
-                raise OSError(-1, "Subscribe failed")
-        finally:
-            self._forget(pid)
+        await self._issue(self._eng._nb_publish, [topic, msg, retain, qos, False], properties,
+                         self._owner.max_repubs if qos else None, MQTTException)
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._retry(self._request, self._eng._nb_subscribe, properties, topic, qos)
+        await self._issue(self._eng._nb_subscribe, (topic, qos), properties, 0, OSError)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._retry(self._request, self._eng._nb_unsubscribe, properties, topic)
+        await self._issue(self._eng._nb_unsubscribe, (topic,), properties, 0, OSError)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -752,20 +641,15 @@ class MQTTClient:
         tlast = self.last_rx
         if ticks_diff(ticks_ms(), tlast) < 1000:
             return True
-        try:
-            await self._enqueue(self._eng._nb_ping)
-        except OSError:
-            return False
+        ping = self._eng._nb_ping
         t0 = ticks_ms()
-        while self._isconnected and ticks_diff(self.last_rx, tlast) <= 0:
-            ms = self._response_time - ticks_diff(ticks_ms(), t0)
-            if ms <= 0:
+        while self._alive and ticks_diff(self.last_rx, tlast) <= 0:
+            if ping and ping():  # queued (not while the transmit queue is full)
+                ping = None
+                self._kick()
+            if not await self._wait(self._changed.wait(), t0, None):
                 return False
-            try:
-                await asyncio.wait_for_ms(self._rxev.wait(), ms)
-            except asyncio.TimeoutError:
-                pass
-        return self._isconnected
+        return self._alive is not None
 
     async def wan_ok(self, packet=b"$\x1a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x06google\x03com\x00\x00\x01\x00\x01"):
         # True if a DNS query to 8.8.8.8 is answered within response_time.
@@ -776,17 +660,17 @@ class MQTTClient:
         try:
             s.connect(socket.getaddrinfo("8.8.8.8", 53)[0][-1])
             s.send(packet)
-            await asyncio.wait_for_ms(_io_wait(s, False), self._response_time)
+            await self._wait(_io_wait(s, False), ticks_ms(), "read")
             res = s.recv(512)
-            return len(res) >= 2 and res[:2] == packet[:2]
-        except (OSError, asyncio.TimeoutError):
+            return res[:2] == packet[:2]
+        except OSError:
             return False
         finally:
             s.close()
 
     async def disconnect(self):
         # DISCONNECT (the will is not sent), then close; connect() may follow.
-        if self._stop() and self._sock is not None:
+        if self._stop():
             # What `async with self.lock` does, without its two coroutines.
             lock = self.lock
             await lock.acquire()
@@ -795,16 +679,15 @@ class MQTTClient:
             finally:
                 lock.release()
         self._close_sock()
-        _pulse(self._ackev)
-        _pulse(self._room)
+        self._kick()
 
     def close(self):
         # Closes the socket and ends the background tasks (and brings WiFi
         # down where there is WLAN, as mqtt_as does).
         self._stop()
         self._close_sock()
-        s = self._sta_if
-        if s is not None:
+        s = self._sta
+        if s:
             try:
                 s.disconnect()
                 s.active(False)

@@ -98,7 +98,7 @@ async def main():
     print("dead link detected after %d ms" % ticks_diff(ticks_ms(), t0))
     check(not await k.broker_up(), "broker_up False while down")
     eq(testenv.broker_ctl("proxy", proxy, "pass"), "ok", "pass")
-    check(await wait_for(lambda: k._isconnected, 6000), "reconnected")
+    check(await wait_for(lambda: k._alive, 6000), "reconnected")  # (not isconnected(): True while connecting)
     await k.publish(T, "after", qos=1)
     await k.disconnect()
     stop.append(1)
