@@ -689,11 +689,10 @@ umqtt_status umqtt_client_move_tables(umqtt_client *client, uint8_t *block, size
 // [`UMQTT_TEXT_MAX`]; not NUL-terminated). Keys: a DISCONNECT's reason
 // code, its name ("Not authorized", ...; 0x00 "Success"), for exception
 // messages; [`UMQTT_TEXT_LIMIT`] plus the `detail` of a `BrokerLimit`
-// status, the limit. Any other key: "Unknown reason code".
+// status, the limit. Any other key from 0x20 on: "Unknown reason code".
 //
 // # Safety
-// `out` null (nothing is written, 0 returned) or writable for
-// [`UMQTT_TEXT_MAX`] bytes.
+// `out` writable for [`UMQTT_TEXT_MAX`] bytes.
 size_t umqtt_text(uint8_t key, uint8_t *out);
 #endif
 
