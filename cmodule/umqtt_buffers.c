@@ -38,11 +38,12 @@
 #if MICROPY_PY_UMQTT
 
 void umqtt_buffers_init(umqtt_client_obj_t *self) {
-    self->rx = self->rx_inline;
-    self->rx_cap = sizeof(self->rx_inline);
-    self->tx = self->tx_inline;
-    self->tx_cap = sizeof(self->tx_inline);
-    // rows: none yet (NULL, 0 from umqtt_client_make_new).
+    self->io.port = &self->port;
+    self->io.rx = self->rx_inline;
+    self->io.rx_cap = sizeof(self->rx_inline);
+    self->io.tx = self->tx_inline;
+    self->io.tx_cap = sizeof(self->tx_inline);
+    // rows, scratch, aliases: none yet (NULL, 0 from umqtt_client_make_new).
 }
 
 void umqtt_rx_grow(umqtt_client_obj_t *self) {
@@ -61,17 +62,17 @@ void umqtt_rx_grow(umqtt_client_obj_t *self) {
         }
         block = m_malloc(len + 1);  // raises MemoryError; the packet waits, unread
     }
-    self->rx = block;
-    self->rx_cap = len + 1;
+    self->io.rx = block;
+    self->io.rx_cap = len + 1;
 }
 
 umqtt_body_t umqtt_rx_take(umqtt_client_obj_t *self) {
     umqtt_body_t body = {.buf = NULL, .cap = 0};
-    if (self->rx != self->rx_inline) {
-        body.buf = self->rx;
-        body.cap = self->rx_cap;
-        self->rx = self->rx_inline;
-        self->rx_cap = sizeof(self->rx_inline);
+    if (self->io.rx != self->rx_inline) {
+        body.buf = self->io.rx;
+        body.cap = self->io.rx_cap;
+        self->io.rx = self->rx_inline;
+        self->io.rx_cap = sizeof(self->rx_inline);
     }
     return body;
 }
@@ -102,16 +103,16 @@ bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
     if (pending + need <= UMQTT_TX_QUEUE) {
         need += pending;
     }
-    if (need <= self->tx_cap) {
+    if (need <= self->io.tx_cap) {
         return false;
     }
     uint8_t *block = m_new(uint8_t, need);
-    memcpy(block, self->tx, self->tx_cap);  // the non-blocking queue's bytes
-    if (self->tx != self->tx_inline) {
-        m_del(uint8_t, self->tx, self->tx_cap);
+    memcpy(block, self->io.tx, self->io.tx_cap);  // the non-blocking queue's bytes
+    if (self->io.tx != self->tx_inline) {
+        m_del(uint8_t, self->io.tx, self->io.tx_cap);
     }
-    self->tx = block;
-    self->tx_cap = need;
+    self->io.tx = block;
+    self->io.tx_cap = need;
     return true;
 }
 
@@ -130,10 +131,10 @@ void umqtt_tables_room(umqtt_client_obj_t *self) {
 }
 
 void umqtt_tx_release(umqtt_client_obj_t *self) {
-    if (self->tx != self->tx_inline && umqtt_queued(self) == 0) {
-        m_del(uint8_t, self->tx, self->tx_cap);
-        self->tx = self->tx_inline;
-        self->tx_cap = sizeof(self->tx_inline);
+    if (self->io.tx != self->tx_inline && umqtt_queued(self) == 0) {
+        m_del(uint8_t, self->io.tx, self->io.tx_cap);
+        self->io.tx = self->tx_inline;
+        self->io.tx_cap = sizeof(self->tx_inline);
     }
 }
 

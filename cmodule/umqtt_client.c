@@ -66,21 +66,6 @@ umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
     return self;
 }
 
-umqtt_io umqtt_io_of(umqtt_client_obj_t *self) {
-    umqtt_io io = {
-        .port = &self->port,
-        .rx = self->rx,
-        .rx_cap = self->rx_cap,
-        .tx = self->tx,
-        .tx_cap = self->tx_cap,
-        .aliases = self->aliases,
-        .aliases_cap = self->aliases_cap,
-        .scratch = NULL,
-        .scratch_cap = 0,
-    };
-    return io;
-}
-
 umqtt_bytes umqtt_bytes_of(mp_obj_t obj) {
     mp_buffer_info_t bi;
     mp_get_buffer_raise(obj, &bi, MP_BUFFER_READ);
@@ -413,14 +398,14 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
         m.topic = umqtt_data_of(topic);  // the allocation may have run finalisers
         m.msg = umqtt_data_of(msg);
     }
-    umqtt_io io = umqtt_io_of(self);
     *limit = 0;
     #if !defined(UMQTT_NONBLOCKING)
     queued = false;  // (no _nb_publish: the compiler drops its branches)
     #endif
     // One call: sent (with the stack lent), or queued (io_timeout UMQTT_QUEUE).
-    UMQTT_LEND_STACK(io, !queued);
-    umqtt_status st = umqtt_client_publish(self->engine, &io, &m, ack_timeout, io_timeout, limit);
+    UMQTT_LEND_STACK(self->io, !queued);
+    umqtt_status st = umqtt_client_publish(self->engine, &self->io, &m, ack_timeout, io_timeout, limit);
+    UMQTT_RETURN_STACK(self->io);
     if (queued) {
         return st;
     }
@@ -645,9 +630,8 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
     if (umqtt_tx_reserve(self, t.len + block.len + 16, queued)) {
         t = umqtt_bytes_of(topic);
     }
-    umqtt_io io = umqtt_io_of(self);
     uint8_t limit = 0;
-    umqtt_status st = umqtt_client_subscribe(self->engine, &io, t, options, block, pid, ack_timeout, io_timeout,
+    umqtt_status st = umqtt_client_subscribe(self->engine, &self->io, t, options, block, pid, ack_timeout, io_timeout,
         &limit);
     #if defined(UMQTT_NONBLOCKING)
     if (queued) {
@@ -691,8 +675,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_
 static mp_obj_t client_ping(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     int32_t io_timeout = umqtt_io_timeout(self, false);
-    umqtt_io io = umqtt_io_of(self);
-    umqtt_check_io(self, umqtt_client_control(self->engine, &io, false, 0, (umqtt_bytes){NULL, 0}, io_timeout));
+    umqtt_check_io(self, umqtt_client_control(self->engine, &self->io, false, 0, (umqtt_bytes){NULL, 0}, io_timeout));
     umqtt_owner_store(self, MP_QSTR_last_ping, umqtt_ticks_obj(umqtt_port_ticks_ms()));
     return mp_const_none;
 }
@@ -719,8 +702,7 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
     umqtt_tx_reserve(self, block.len + 16, false);
     #endif
     if (self->port.stream != MP_OBJ_NULL) {
-        umqtt_io io = umqtt_io_of(self);
-        umqtt_status st = umqtt_client_control(self->engine, &io, true, (uint8_t)reason, block, io_timeout);
+        umqtt_status st = umqtt_client_control(self->engine, &self->io, true, (uint8_t)reason, block, io_timeout);
         umqtt_tx_release(self);
         if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
             umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error
@@ -746,8 +728,7 @@ static mp_obj_t client_receive_one(umqtt_client_obj_t *self, int32_t first_byte_
     umqtt_event ev;
     mp_obj_t result = mp_const_none;
     for (;;) {  // again with a larger buffer after NEED_BUFFER, then the ack (one call site)
-        umqtt_io io = umqtt_io_of(self);
-        umqtt_status st = umqtt_client_receive(self->engine, &io, first_byte_timeout, io_timeout, &ev);
+        umqtt_status st = umqtt_client_receive(self->engine, &self->io, first_byte_timeout, io_timeout, &ev);
         if (st == UMQTT_STATUS_NEED_BUFFER) {
             umqtt_rx_grow(self);
             continue;

@@ -36,8 +36,7 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
     umqtt_status st;
     for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
-        umqtt_io io = umqtt_io_of(self);
-        st = umqtt_client_connect(self->engine, &io, NULL, UMQTT_QUEUE, &session_present, &return_code,
+        st = umqtt_client_connect(self->engine, &self->io, NULL, UMQTT_QUEUE, &session_present, &return_code,
             &connack_props);
         if (st != UMQTT_STATUS_NEED_BUFFER) {
             break;
@@ -57,9 +56,8 @@ MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
 static mp_obj_t client_nb_flush(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
-    umqtt_io io = umqtt_io_of(self);
     size_t left = 0;
-    umqtt_check(self, umqtt_client_nb_flush(self->engine, &io, &left), self->port.os_error);
+    umqtt_check(self, umqtt_client_nb_flush(self->engine, &self->io, &left), self->port.os_error);
     umqtt_tx_release(self);  // once the queue is empty
     return MP_OBJ_NEW_SMALL_INT(left);
 }
@@ -105,8 +103,7 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_un
 static MP_NOINLINE mp_obj_t umqtt_nb_control(mp_obj_t self_in, bool disconnect) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
-    umqtt_io io = umqtt_io_of(self);
-    return umqtt_nb_queued(self, umqtt_client_nb_control(self->engine, &io, disconnect), 0);
+    return umqtt_nb_queued(self, umqtt_client_nb_control(self->engine, &self->io, disconnect), 0);
 }
 
 static mp_obj_t client_nb_ping(mp_obj_t self_in) {
@@ -129,8 +126,7 @@ static mp_obj_t client_nb_receive(mp_obj_t self_in) {
     umqtt_event ev;
     umqtt_status st;
     for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
-        umqtt_io io = umqtt_io_of(self);
-        st = umqtt_client_receive(self->engine, &io, 0, UMQTT_QUEUE, &ev);
+        st = umqtt_client_receive(self->engine, &self->io, 0, UMQTT_QUEUE, &ev);
         if (st != UMQTT_STATUS_NEED_BUFFER) {
             break;
         }

@@ -36,7 +36,7 @@
 //   client's own socket I/O runs Python code).
 // - Python code (owner attributes, newpid, callbacks, timeouts a subclass
 //   computes) runs before any buffer is borrowed for the engine, and
-//   umqtt_io_of(self) is taken again after anything that may have run it.
+//   the buffers in self->io are read by the engine only during its call.
 // - Rust returns a status, never raises; the glue raises afterwards, through
 //   umqtt_errors.c.
 // - What user code hands over is checked where it is used: NaN timeouts
@@ -212,14 +212,18 @@ enum {
 #define UMQTT_PUBLISH_STACK (1152)
 #endif
 #if UMQTT_PUBLISH_STACK > 0
+// (UMQTT_RETURN_STACK takes it back once the engine has returned: the
+// client object must not keep a pointer into a stack frame that is gone.)
 #define UMQTT_LEND_STACK(io, when) \
     uint8_t umqtt_stack_[UMQTT_PUBLISH_STACK]; \
     if (when) { \
         (io).scratch = umqtt_stack_; \
         (io).scratch_cap = sizeof(umqtt_stack_); \
     }
+#define UMQTT_RETURN_STACK(io) ((io).scratch = NULL, (io).scratch_cap = 0)
 #else
 #define UMQTT_LEND_STACK(io, when) (void)0
+#define UMQTT_RETURN_STACK(io) (void)0
 #endif
 
 // The `api` keyword of _umqtt.Client (see umqtt_conventions_t; UMQTT_MPLIB).
@@ -310,24 +314,26 @@ typedef struct _umqtt_client_obj_t {
     mp_obj_t pending_view;    // rcv_pids: live view of the in-flight table
     mp_obj_t *settings;       // simple2's attributes until replaced (umqtt_simple2.c; NULL: none)
     mp_obj_t topic_ok;        // the last topic publish() sent, if bytes or str (client_publish)
-    uint32_t shadowed;        // bit i: a class of the owner defines setting i
     umqtt_port_t port;        // the socket, its poller, a caught exception
     umqtt_client *engine;     // Rust state, in a GC block of umqtt_client_size() bytes
     #if defined(UMQTT_MPLIB)
     const umqtt_conventions_t *conv;  // the façade's conventions (`api`, `props_dict`)
     #endif
-    uint8_t *rx;              // receive buffer: rx_inline, or a block for one large packet
-    size_t rx_cap;
-    uint8_t *tx;              // transmit buffer: tx_inline, or a block for large packets
-    size_t tx_cap;
+    // The engine's view of the stream and the buffers, passed to every
+    // call as it is (kept here, not assembled per call):
+    //   port       &self->port
+    //   rx         receive buffer: rx_inline, or a block for one large packet
+    //   tx         transmit buffer: tx_inline, or a block for large packets
+    //   scratch    a blocking publish's stack, during its call only (else NULL)
+    //   aliases    MQTT 5 inbound topic aliases (NULL: none announced)
+    umqtt_io io;
     uint8_t *rows;            // the session's tables (umqtt_tables_room; NULL: none yet)
-    size_t rows_n;
-    uint8_t *aliases;         // MQTT 5 inbound topic aliases (NULL: none announced)
-    size_t aliases_cap;
+    uint32_t shadowed;        // bit i: a class of the owner defines setting i
     uint32_t max_packet;      // max_packet_size: the largest body accepted
     uint8_t max_qos;          // the façade's limit (simple2: 1)
     uint8_t version;          // MQTT version of the last CONNECT (3, 4 or 5)
     bool rx_marked;           // last_cpacket was stored with the tick rx_mark
+    uint8_t rows_n;           // rows in `rows` (at most the in-flight limit, 32)
     uint32_t rx_mark;
     uint8_t rx_inline[UMQTT_RX_INLINE];
     uint8_t tx_inline[UMQTT_TX_INLINE];
@@ -427,11 +433,6 @@ umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in);
 // RuntimeError while an I/O call of this client runs Python code.
 umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in);
 
-// The engine's view of the stream and the buffers, as they are now: take it
-// again after any Python code, which may have replaced them. (One copy:
-// inlined, its stores cost more than the call in each of some 20 callers.)
-umqtt_io umqtt_io_of(umqtt_client_obj_t *self);
-
 // owner.attr. A simple2 setting the owner has not replaced is read from the
 // client without Python's attribute lookup (umqtt_simple2.c).
 mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr);
@@ -520,7 +521,7 @@ mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body);
 // buffers must then be borrowed again.
 bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued);
 static inline bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
-    return (queued || need > self->tx_cap) && umqtt_tx_grow(self, need, queued);
+    return (queued || need > self->io.tx_cap) && umqtt_tx_grow(self, need, queued);
 }
 // Bytes the non-blocking queue holds (0 in a firmware without it).
 static inline size_t umqtt_queued(umqtt_client_obj_t *self) {

@@ -27,8 +27,9 @@ typedef struct _umqtt_port_t {
     mp_obj_t stream;    // the socket-like object, MP_OBJ_NULL when detached
     mp_obj_t poller;    // select.poll() with stream registered; MP_OBJ_NULL: always ready
     mp_obj_t exc;       // exception caught by a trampoline, MP_OBJ_NULL if none
-    int os_error;       // the errno of the last trampoline that failed with one
     mp_obj_t hooks;     // the client, if its class overrides _read/_write; else MP_OBJ_NULL
+    int os_error;       // the errno of the last trampoline that failed with one
+                        // (after the objects: no padding on 64-bit ports)
     bool native;        // stream implements the stream protocol (else duck-typed calls)
     bool busy;          // a trampoline is running Python code: the engine is mid-call,
                         // nothing may touch it, the stream or the buffers until it returns

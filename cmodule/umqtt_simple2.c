@@ -392,9 +392,9 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
             mp_raise_ValueError(MP_ERROR_TEXT("Topic Alias Maximum (0x22) must be 0..32"));
         }
         size_t need = (size_t)aliases * (2 + UMQTT_ALIAS_TOPIC);
-        if (need != self->aliases_cap) {
-            self->aliases = need ? m_new(uint8_t, need) : NULL;
-            self->aliases_cap = need;
+        if (need != self->io.aliases_cap) {
+            self->io.aliases = need ? m_new(uint8_t, need) : NULL;
+            self->io.aliases_cap = need;
         }
     } else
     #endif
@@ -458,8 +458,7 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     #endif
     umqtt_status st;
     for (;;) {  // one call site: CONNECT, then more of a CONNACK after NEED_BUFFER
-        umqtt_io io = umqtt_io_of(self);
-        st = umqtt_client_connect(self->engine, &io, opts, io_timeout,
+        st = umqtt_client_connect(self->engine, &self->io, opts, io_timeout,
             &ack->session_present, &ack->return_code, &ack->props);
         if (queued) {
             break;
