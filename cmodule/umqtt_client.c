@@ -298,8 +298,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
 static void umqtt_raw_io(umqtt_client_obj_t *self, uint8_t *buf, size_t len, int32_t timeout, bool write) {
     umqtt_port_t raw = self->port;
     raw.hooks = MP_OBJ_NULL;
-    umqtt_status st = write ? umqtt_stream_write_all(&raw, buf, len, timeout)
-        : umqtt_stream_read_exact(&raw, buf, len, timeout);
+    umqtt_status st = umqtt_stream_io(&raw, buf, len, timeout, write);
     self->port.exc = raw.exc;
     self->port.os_error = raw.os_error;
     umqtt_check(self, st, raw.os_error);

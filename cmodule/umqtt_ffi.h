@@ -638,20 +638,18 @@ void umqtt_client_pending_clear(umqtt_client *client);
 // `client` initialised; `pid` writable.
 umqtt_status umqtt_client_next_pid(umqtt_client *client, uint16_t after, uint16_t *pid);
 
-// Reads exactly `len` bytes into `buf` within `timeout` ms.
+// Reads exactly `len` bytes into `buf` (`write` false), or writes all
+// `len` bytes of `buf` (`write` true), within `timeout` ms. (One entry
+// point for both: they share their checks.)
 //
 // # Safety
-// `port` valid for the call; `buf` valid for `len` writable bytes.
-umqtt_status umqtt_stream_read_exact(umqtt_port_t *port, uint8_t *buf, size_t len, int32_t timeout);
-
-// Writes all `len` bytes of `buf` within `timeout` ms.
-//
-// # Safety
-// `port` valid for the call; `buf` valid for `len` bytes.
-umqtt_status umqtt_stream_write_all(umqtt_port_t *port,
-                                    const uint8_t *buf,
-                                    size_t len,
-                                    int32_t timeout);
+// `port` valid for the call; `buf` valid for `len` bytes (writable to
+// read into).
+umqtt_status umqtt_stream_io(umqtt_port_t *port,
+                             uint8_t *buf,
+                             size_t len,
+                             int32_t timeout,
+                             bool write);
 
 // Whether the topic filter `filter` selects the topic name `topic`
 // (MQTT §4.7: `+`, `#`, `$` topics), by the core's matcher. `Ok` with

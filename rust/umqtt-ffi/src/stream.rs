@@ -10,16 +10,20 @@ use crate::driver::{self, Deadline};
 use crate::port::umqtt_port_t;
 use crate::{result_status, umqtt_bytes, umqtt_status, write_ptr};
 
-/// Reads exactly `len` bytes into `buf` within `timeout` ms.
+/// Reads exactly `len` bytes into `buf` (`write` false), or writes all
+/// `len` bytes of `buf` (`write` true), within `timeout` ms. (One entry
+/// point for both: they share their checks.)
 ///
 /// # Safety
-/// `port` valid for the call; `buf` valid for `len` writable bytes.
+/// `port` valid for the call; `buf` valid for `len` bytes (writable to
+/// read into).
 #[no_mangle]
-pub unsafe extern "C" fn umqtt_stream_read_exact(
+pub unsafe extern "C" fn umqtt_stream_io(
     port: *mut umqtt_port_t,
     buf: *mut u8,
     len: usize,
     timeout: i32,
+    write: bool,
 ) -> umqtt_status {
     // SAFETY: per the contract.
     let Some(port) = (unsafe { port.as_mut() }) else {
@@ -35,6 +39,9 @@ pub unsafe extern "C" fn umqtt_stream_read_exact(
     // SAFETY: per the contract.
     let buf = unsafe { slice::from_raw_parts_mut(buf, len) };
     let mut deadline = Deadline::after(timeout);
+    if write {
+        return result_status(driver::write_all(port, buf, &mut deadline));
+    }
     let mut filled = 0;
     while let Some(rest) = buf.get_mut(filled..).filter(|r| !r.is_empty()) {
         match driver::read_some(port, rest, &mut deadline) {
@@ -43,30 +50,6 @@ pub unsafe extern "C" fn umqtt_stream_read_exact(
         }
     }
     umqtt_status::Ok
-}
-
-/// Writes all `len` bytes of `buf` within `timeout` ms.
-///
-/// # Safety
-/// `port` valid for the call; `buf` valid for `len` bytes.
-#[no_mangle]
-pub unsafe extern "C" fn umqtt_stream_write_all(
-    port: *mut umqtt_port_t,
-    buf: *const u8,
-    len: usize,
-    timeout: i32,
-) -> umqtt_status {
-    // SAFETY: per the contract.
-    let Some(port) = (unsafe { port.as_mut() }) else {
-        return umqtt_status::InvalidArgument;
-    };
-    // SAFETY: per the contract.
-    let bytes = unsafe { umqtt_bytes { ptr: buf, len }.as_slice() };
-    result_status(driver::write_all(
-        port,
-        bytes,
-        &mut Deadline::after(timeout),
-    ))
 }
 
 /// Whether the topic filter `filter` selects the topic name `topic`
