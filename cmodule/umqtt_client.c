@@ -58,8 +58,7 @@ umqtt_client_obj_t *umqtt_client_of(mp_obj_t self_in) {
 // the client from there raises RuntimeError instead of changing them.
 // (One copy for every caller: GCC -Os inlined it nowhere.)
 umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in) {
-    // The usual call (the native base itself) without umqtt_client_of's.
-    umqtt_client_obj_t *self = umqtt_is_native_client(self_in) ? MP_OBJ_TO_PTR(self_in) : umqtt_client_of(self_in);
+    umqtt_client_obj_t *self = umqtt_client_of(self_in);
     if (self->port.busy) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: client called from inside its own socket I/O"));
     }
@@ -363,7 +362,8 @@ static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
 }
 
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
-static void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
+// (One copy: GCC inlined it into both callers.)
+static MP_NOINLINE void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
     umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
 }
 
