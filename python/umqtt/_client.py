@@ -187,7 +187,7 @@ class MQTTClient(robust.MQTTClient):
         self._unacked = {}  # pid -> (topic, msg, retain, qos, pid, properties), QoS 1/2 not yet acked
         self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
         self._sched = False  # _drain is scheduled (or running)
-        self._clean = True
+        self.clean_session = True
         self._sp = 0  # session present, of the last reconnect
         self._sta = -1
         self._next_try = 0  # ticks: no reconnect attempt inside a call before this
@@ -280,8 +280,8 @@ class MQTTClient(robust.MQTTClient):
         # MQTT 5: properties of the CONNECT (kept for reconnects).
         with self._cl, self._lk:
             if properties is not None:
-                self._conn_props = properties
-            self._clean = clean_session
+                self.mqttv5_con_props = properties
+            self.clean_session = clean_session
             if clean_session:
                 self._unacked.clear()
             try:
@@ -297,10 +297,10 @@ class MQTTClient(robust.MQTTClient):
             self._start()
             return r
 
-    def _connect(self, clean, version, props=None):  # (umqtt.simple passes all three; tests two)
+    def _connect(self, clean, version, properties=None):  # (umqtt.simple passes all three; tests two)
         # Every connect and reconnect: MQTT 5 brokers may assign the client
         # id and impose the keepalive (CONNACK properties 0x12, 0x13).
-        r = robust.MQTTClient._connect(self, clean, version, props)
+        r = robust.MQTTClient._connect(self, clean, version, properties)
         if version == 5:
             p = self.connack_properties
             if 0x12 in p:
@@ -352,7 +352,7 @@ class MQTTClient(robust.MQTTClient):
                 return self._sta == 0
             try:
                 # Unlocked: `with self._lk as offline` keeps every other thread away meanwhile.
-                self._sp = robust.MQTTClient.connect(self, self._clean)
+                self._sp = robust.MQTTClient.connect(self, self.clean_session)
                 with self._lk:
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
@@ -537,8 +537,8 @@ class MQTTClient(robust.MQTTClient):
         with lk as offline:
             return None if offline else self._receive(0)
 
-    def _await_pid(self, pid, strict):
-        # Until pid's ack has come (whichever thread handles it), its
+    def _wait(self, pid, strict=True):
+        # (umqtt.simple's, with threads.) Until pid's ack has come (whichever thread handles it), its
         # deadline has passed (then, if strict, OSError(ETIMEDOUT) as
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
         # being re-established (which resubscribes and resends).
@@ -650,7 +650,7 @@ class MQTTClient(robust.MQTTClient):
             if not qos:
                 return True
             try:
-                self._await_pid(pid, False)
+                self._wait(pid, False)
             except OSError as e:
                 self._reconnect(e)
             with lk:
@@ -681,7 +681,7 @@ class MQTTClient(robust.MQTTClient):
             if offline:
                 return
             pid = super(simple.MQTTClient, self).subscribe(topic, opts, properties)
-        self._await_pid(pid, True)
+        self._wait(pid)
 
     def unsubscribe(self, topic, properties=None):
         with self._lk as offline:
@@ -693,5 +693,5 @@ class MQTTClient(robust.MQTTClient):
             if offline:
                 return
             pid = super(simple.MQTTClient, self).unsubscribe(topic, properties)
-        self._await_pid(pid, True)
+        self._wait(pid)
 
