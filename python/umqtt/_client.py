@@ -293,7 +293,10 @@ class MQTTClient(robust.MQTTClient):
             self._missed = False
             self.last_ping = ticks_ms()
             if not clean_session:  # (a clean one has nothing to resend: no list to make)
-                self._resend()
+                # Every unacknowledged QoS 1/2 publish again, same pid, DUP
+                # set (the engine skips QoS 2 ones already PUBRECed).
+                for args in list(self._unacked.values()):
+                    self._republish(*args)
             self._start()
             return r
 
@@ -310,12 +313,6 @@ class MQTTClient(robust.MQTTClient):
         ka = self.keepalive
         self._keepalive_set(ka * 500, ka * 1500)
         return r
-
-    def _resend(self):
-        # After a resumed connect: every unacknowledged QoS 1/2 publish again,
-        # same pid, DUP set (the engine skips QoS 2 ones already PUBRECed).
-        for args in list(self._unacked.values()):
-            self._republish(*args)
 
     def _close_sock(self):
         # Holding the lock: closes and forgets the socket. (mqtt_as's name.)
@@ -357,7 +354,8 @@ class MQTTClient(robust.MQTTClient):
                     self.last_ping = ticks_ms()
                     for flt, _, opts, props in self._handlers:
                         simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
-                    self._resend()
+                    for args in list(self._unacked.values()):  # as connect() does
+                        self._republish(*args)
                     self._sta = 0
             except (OSError, MQTTException) as e:
                 self.log(True, e)
