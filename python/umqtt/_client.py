@@ -164,7 +164,7 @@ class MQTTClient(robust.MQTTClient):
     # bases of the class it is written in), and no method is a closure over
     # __class__. The native publish/subscribe/unsubscribe, which
     # umqtt.simple's wrap, through super(simple.MQTTClient, self).
-    _MAX_QOS = 2
+    max_qos = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
     ARECONNECT = 1
@@ -178,7 +178,7 @@ class MQTTClient(robust.MQTTClient):
         if version == 5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         robust.MQTTClient.__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
-        self._VERSION = version
+        self.version = version
         self.reconn = reconn
         self.cb = self._on_message  # bound once; user callbacks are below
         self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
