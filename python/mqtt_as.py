@@ -145,7 +145,7 @@ class MsgQueue:
 def pid_gen():
     pid = 0
     while True:
-        pid = pid + 1 if pid < 65535 else 1
+        pid = pid % 65535 + 1  # 1..65535, then 1 again
         yield pid
 
 
