@@ -100,7 +100,7 @@ _SLICE = const(50)  # ms: the longest a wait polls the socket before looking aga
 
 def pid_gen(pid=0):
     while True:
-        pid = pid + 1 if pid < 65535 else 1
+        pid = pid % 65535 + 1  # 1..65535, then 1 again (as umqtt.simple2's)
         yield pid
 
 
