@@ -162,7 +162,7 @@ class _Owner:
     # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
     # only after one.)
     lw_topic = None
-    lw_msg = b""
+    lw_msg = None
     lw_qos = 0
     lw_retain = False
     lw_properties = None
