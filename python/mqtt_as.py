@@ -160,12 +160,12 @@ class _Owner:
     # the config settings it reads later, under their config keys
     # (response_time in ms).
     # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
-    # only after one.)
+    # only after one; lw_properties: set with a will, and the engine takes
+    # none when it is absent.)
     lw_topic = None
     lw_msg = None
     lw_qos = 0
     lw_retain = False
-    lw_properties = None
 
 
 async def _io_wait(sock, write):
