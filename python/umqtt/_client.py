@@ -352,6 +352,9 @@ class MQTTClient(robust.MQTTClient):
                 self._sp = robust.MQTTClient.connect(self, self.clean_session)
                 with self.lock:
                     self.last_ping = ticks_ms()
+                    # (simple's subscribe waits in our _wait: a refused SUBACK
+                    # the thread read before the loss is not these ones')
+                    self._failed = None
                     for flt, _, opts, props in self._handlers:
                         simple.MQTTClient.subscribe(self, flt, opts, props)  # blocking
                     for args in list(self._unacked.values()):  # as connect() does
