@@ -120,14 +120,14 @@ class MsgQueue:
     # discards the oldest and counts it in `discards`.
     def __init__(self, size):
         self._q = []
-        self._size = size
+        self.size = size
         self._changed = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
         q = self._q
         q.append(v)
-        if len(q) > self._size:
+        if len(q) > self.size:
             q.pop(0)
             self.discards += 1
         self._changed.set()
@@ -145,7 +145,7 @@ class MsgQueue:
 def pid_gen():
     pid = 0
     while True:
-        pid = pid + 1 if pid < 65535 else 1
+        pid = pid % 65535 + 1  # 1..65535, then 1 again
         yield pid
 
 
@@ -160,12 +160,12 @@ class _Owner:
     # the config settings it reads later, under their config keys
     # (response_time in ms).
     # (connack_properties: stored by the engine at each MQTT 5 CONNACK, read
-    # only after one.)
+    # only after one; lw_properties: set with a will, and the engine takes
+    # none when it is absent.)
     lw_topic = None
-    lw_msg = b""
+    lw_msg = None
     lw_qos = 0
     lw_retain = False
-    lw_properties = None
 
 
 async def _io_wait(sock, write):
@@ -228,7 +228,7 @@ class MQTTClient:
         # the docs, stay QSTRs in flash this way: an app using them interns
         # nothing. MQTT 5: a 4th argument, the message's properties; None
         # (not {}) when the PUBLISH carries none, as mqtt_as gives it.
-        o.cb = (lambda topic, msg, retained, props: cb(topic, msg, retained, props or None)) if v5 else cb
+        o.cb = (lambda topic, msg, retained, properties: cb(topic, msg, retained, properties or None)) if v5 else cb
         o.cbstat = self._status
         o.user = user = config["user"] or None
         o.pswd = user and config["password"]
@@ -563,34 +563,34 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _issue(self, f, args, props, limit, exc):
-        # f(*args, pid, props) on a connection, until done. A QoS 0 PUBLISH
-        # (limit None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
+    async def _issue(self, f, args, properties, max_repubs, exc):
+        # f(*args, pid, properties) on a connection, until done. A QoS 0 PUBLISH
+        # (max_repubs None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
         # UNSUBSCRIBE: once acknowledged; without an ack within
-        # response_time it is sent again, `limit` times at most (a PUBLISH:
+        # response_time it is sent again, `max_repubs` times at most (a PUBLISH:
         # with DUP, args[4], and the same pid), then the connection is
         # dropped and it goes out on the next one (a new pid). An ack that
         # refuses it (>= 0x80) raises exc(code).
         if not self._v5:
-            props = None
+            properties = None
         pids = self.rcv_pids
         pending = self._eng._pending()  # the engine's in-flight table
         ev = self._changed
         while True:
             # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
-            while not self._alive or limit is not None and len(pids) >= _MAX_INFLIGHT:
+            while not self._alive or max_repubs is not None and len(pids) >= _MAX_INFLIGHT:
                 await ev.wait()
             conn = self._alive
             pid = 0
-            if limit is not None:  # a pid in use nowhere; in rcv_pids until acked
+            if max_repubs is not None:  # a pid in use nowhere; in rcv_pids until acked
                 pid = next(self.newpid)
                 while pid in pids or pid in pending:
                     pid = next(self.newpid)
                 pids.add(pid)
-            n = limit
+            n = max_repubs
             try:
                 while True:
-                    while not f(*args, pid, props):  # the transmit queue is full
+                    while not f(*args, pid, properties):  # the transmit queue is full
                         self._kick()
                         await ev.wait()
                         if self._alive is not conn:

@@ -12,4 +12,4 @@ def __getattr__(name):
     # (A constant tuple: frozen, it costs no heap.)
     if name not in ("simple2", "simple", "robust", "robust2", "errno", "_net", "_client"):
         raise AttributeError(name)
-    return __import__("umqtt." + name, None, None, (name,))
+    return __import__(name, None, None, (name,), 1)  # `from . import <name>`

@@ -9,7 +9,7 @@
 # it imports every façade, and connect() raises ImportError naming it.
 
 
-def _data(data):
+def _read(data):
     # A str names a file (UIFlow passes "/flash/certificate/..."), unless it
     # is PEM text (which has line breaks); bytes are the certificate or key
     # itself (DER or PEM).
@@ -28,10 +28,10 @@ def tls_wrap(sock, key=None, cert=None, server_side=False, server_hostname=None,
 
     ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER if server_side else tls.PROTOCOL_TLS_CLIENT)
     if key or cert:
-        ctx.load_cert_chain(_data(cert), _data(key))
+        ctx.load_cert_chain(_read(cert), _read(key))
     ca = cadata or cafile
     if ca:
-        ctx.load_verify_locations(_data(ca))  # positional only on 1.26
+        ctx.load_verify_locations(_read(ca))  # positional only on 1.26
     # ssl.wrap_socket() did not verify unless asked to.
     ctx.verify_mode = tls.CERT_NONE if cert_reqs is None else cert_reqs
     return ctx.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,

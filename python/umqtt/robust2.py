@@ -50,18 +50,19 @@ def _failed(self, e, place):
         self.conn_issue = (e, place)
 
 
-def _settle(self, table, queue, pid, stat):
+def _settle(self, waiting, queue, pid, stat):
     # The ack of pid arrived (stat 1, or 2: the broker acked a pid given
     # up on), or it timed out (0): then its entry goes back on the send
-    # queue, a message at the front. Whether pid was table's.
-    for key, pids in table.items():
+    # queue, a message at the front. waiting: msg_to_confirm or
+    # sub_to_confirm ({entry: [pid, ...]}). Whether pid was in it.
+    for key, pids in waiting.items():
         if pid in pids:
             if stat:
-                table.pop(key)
+                waiting.pop(key)
             else:
                 pids.remove(pid)
                 if not pids:
-                    table.pop(key)
+                    waiting.pop(key)
                 if key not in queue:
                     queue.insert(0 if queue is self.msg_to_send else len(queue), key)
             return True
@@ -79,10 +80,11 @@ def _forget(queue, topic, retained):
             del queue[i]
 
 
-def _drain(self, queue, table, f):
+def _drain(self, queue, waiting, f):
     # f(self, *entry) for each of queue's entries (f: simple2's publish
     # or subscribe) until one fails; what went out leaves the queue, and
-    # its pid, if it has one (not QoS 0), awaits the ack in table.
+    # its pid, if it has one (not QoS 0), awaits the ack in waiting
+    # (msg_to_confirm or sub_to_confirm).
     sent = []
     ok = True
     for data in queue:
@@ -93,7 +95,7 @@ def _drain(self, queue, table, f):
             ok = False
             break
         if pid is not None:
-            table.setdefault(data, []).append(pid)
+            waiting.setdefault(data, []).append(pid)
         sent.append(data)
     i = len(queue)
     while i:  # in place, allocating nothing (acks handled meanwhile may have queued more)
