@@ -120,14 +120,14 @@ class MsgQueue:
     # discards the oldest and counts it in `discards`.
     def __init__(self, size):
         self._q = []
-        self.size = size
+        self._size = size
         self._changed = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
         q = self._q
         q.append(v)
-        if len(q) > self.size:
+        if len(q) > self._size:
             q.pop(0)
             self.discards += 1
         self._changed.set()

@@ -164,7 +164,7 @@ class MQTTClient(robust.MQTTClient):
     # bases of the class it is written in), and no method is a closure over
     # __class__. The native publish/subscribe/unsubscribe, which
     # umqtt.simple's wrap, through super(simple.MQTTClient, self).
-    max_qos = 2
+    _MAX_QOS = 2
     CONNECTEXCE = -1
     CONNECTSUCCESS = 0
     ARECONNECT = 1
@@ -178,7 +178,7 @@ class MQTTClient(robust.MQTTClient):
         if version == 5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         robust.MQTTClient.__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
-        self.version = version
+        self._VERSION = version
         self.reconn = reconn
         self.cb = self._on_message  # bound once; user callbacks are below
         self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
@@ -187,7 +187,7 @@ class MQTTClient(robust.MQTTClient):
         self._unacked = {}  # pid -> (topic, msg, retain, qos, pid, properties), QoS 1/2 not yet acked
         self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
         self._sched = False  # _drain is scheduled (or running)
-        self.clean_session = True
+        self._clean = True
         self._sp = 0  # session present, of the last reconnect
         self._sta = -1
         self._next_try = 0  # ticks: no reconnect attempt inside a call before this
@@ -198,7 +198,7 @@ class MQTTClient(robust.MQTTClient):
         self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self.lock = _RLock(self)  # (mqtt_as's name) around every call into the native client, and _calls
+        self._lk = _RLock(self)  # around every call into the native client, and _calls
         self._cl = _RLock(self)  # held by a connect() or a reconnect attempt
         self._bg = thread and _thread  # may run the background thread
         self._run = False  # the background thread is to keep running
@@ -236,7 +236,7 @@ class MQTTClient(robust.MQTTClient):
             if f is not None and topic_matches(h[0], topic):
                 data = (topic, msg) + props
                 if schedule:
-                    with self.lock:
+                    with self._lk:
                         self._calls.append((f, data))
                     self._kick()
                 else:
@@ -246,7 +246,7 @@ class MQTTClient(robust.MQTTClient):
         # Schedules _drain if handler calls wait and it is not scheduled.
         # _sched is set before posting and cleared only if the post failed:
         # the drain may run (and end, clearing it) before schedule returns.
-        with self.lock:
+        with self._lk:
             if not self._calls or self._sched:
                 return
             self._sched = True
@@ -257,7 +257,7 @@ class MQTTClient(robust.MQTTClient):
 
     def _drain(self):
         me = get_ident()
-        if me == self.lock.owner or me == self._cl.owner or me == self._keeper:
+        if me == self._lk.owner or me == self._cl.owner or me == self._keeper:
             # Not inside the client's lock, nor on the background thread (a
             # port with a GIL lets any thread run it): again, for later (as
             # not scheduled, so that _kick posts it, unless another thread
@@ -267,7 +267,7 @@ class MQTTClient(robust.MQTTClient):
             return
         calls = self._calls
         while True:
-            with self.lock:
+            with self._lk:
                 if not calls:
                     self._sched = False
                     return
@@ -278,10 +278,10 @@ class MQTTClient(robust.MQTTClient):
 
     def connect(self, clean_session=True, timeout=None, properties=None):
         # MQTT 5: properties of the CONNECT (kept for reconnects).
-        with self._cl, self.lock:
+        with self._cl, self._lk:
             if properties is not None:
-                self.mqttv5_con_props = properties
-            self.clean_session = clean_session
+                self._conn_props = properties
+            self._clean = clean_session
             if clean_session:
                 self._unacked.clear()
             try:
@@ -325,7 +325,7 @@ class MQTTClient(robust.MQTTClient):
         # while reconnecting (or once the error callback reconnected); raises
         # e otherwise, after reporting a loss to the error callback once.
         self.log(False, e)
-        with self.lock:
+        with self._lk:
             first = self._sta == 0
             if first:
                 if self.reconn:
@@ -348,9 +348,9 @@ class MQTTClient(robust.MQTTClient):
             if self._sta != 1:
                 return self._sta == 0
             try:
-                # Unlocked: `with self.lock as offline` keeps every other thread away meanwhile.
-                self._sp = robust.MQTTClient.connect(self, self.clean_session)
-                with self.lock:
+                # Unlocked: `with self._lk as offline` keeps every other thread away meanwhile.
+                self._sp = robust.MQTTClient.connect(self, self._clean)
+                with self._lk:
                     self.last_ping = ticks_ms()
                     # (simple's subscribe waits in our _wait: a refused SUBACK
                     # the thread read before the loss is not these ones')
@@ -362,7 +362,7 @@ class MQTTClient(robust.MQTTClient):
                     self._sta = 0
             except (OSError, MQTTException) as e:
                 self.log(True, e)
-                with self.lock:
+                with self._lk:
                     self._close_sock()
                 return False
         if self._err_cb is not None:
@@ -374,7 +374,7 @@ class MQTTClient(robust.MQTTClient):
         # attempt if it is due (DELAY s after a failed one), never from inside
         # a callback of the native client (this thread holds the lock). True
         # once connected.
-        if self._alive or self.lock.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
+        if self._alive or self._lk.owner == get_ident() or ticks_diff(ticks_ms(), self._next_try) < 0:
             return False
         if self._attempt():
             return True
@@ -386,7 +386,7 @@ class MQTTClient(robust.MQTTClient):
         # until connected (returns the session-present flag, as UIFlow2's
         # does), or close()/disconnect() (None). None at once from a
         # callback of the native client, which cannot reconnect.
-        lk = self.lock
+        lk = self._lk
         if lk.owner == get_ident():
             return None
         with lk:
@@ -408,7 +408,7 @@ class MQTTClient(robust.MQTTClient):
     def close(self):
         # Only the socket (QuecPython): connect() may be called again.
         self._stop()
-        with self._cl, self.lock:
+        with self._cl, self._lk:
             self._close_sock()
             self._sta = -1
 
@@ -416,7 +416,7 @@ class MQTTClient(robust.MQTTClient):
         # MQTT 5: reason (e.g. 0x04: publish the will) and properties.
         self._sta = -1  # at once: no more reconnects (by this thread, another or the background one)
         self._stop()
-        with self._cl, self.lock:
+        with self._cl, self._lk:
             robust.MQTTClient.disconnect(self, reason, properties)
             self._sta = -1
 
@@ -445,7 +445,7 @@ class MQTTClient(robust.MQTTClient):
         # thread itself or holds the lock it needs to end (a callback).
         self._run = False  # (the thread looks under the lock, once per slice)
         me = get_ident()
-        if not self._alive or self._keeper == me or self.lock.owner == me:
+        if not self._alive or self._keeper == me or self._lk.owner == me:
             return
         t0 = ticks_ms()
         while self._alive and ticks_diff(ticks_ms(), t0) < 60000:
@@ -453,7 +453,7 @@ class MQTTClient(robust.MQTTClient):
 
     def _keep_connected(self):
         # The background thread (named as mqtt_as's keeper task).
-        lk = self.lock
+        lk = self._lk
         cache = [None, None]  # the socket polled, its poller
         attempt = 0
         self._keeper = get_ident()
@@ -521,7 +521,7 @@ class MQTTClient(robust.MQTTClient):
         # lock, for at most _SLICE ms (the callers loop), and ends early when
         # another thread has handled a packet (maybe what the caller waits
         # for): pieces of 1, 2, 4... ms, so a quick ack is seen quickly.
-        lk = self.lock
+        lk = self._lk
         if not _thread or lk.owner == get_ident():  # no threads, or inside a callback
             return self._receive(timeout)
         left = _SLICE if timeout is None else min(timeout, _SLICE)
@@ -543,7 +543,7 @@ class MQTTClient(robust.MQTTClient):
         # deadline has passed (then, if strict, OSError(ETIMEDOUT) as
         # umqtt.simple raises for SUBACK/UNSUBACK), or the connection is
         # being re-established (which resubscribes and resends).
-        lk = self.lock
+        lk = self._lk
         acks = self._pending()
         while True:
             with lk as offline:
@@ -576,7 +576,7 @@ class MQTTClient(robust.MQTTClient):
     # --- operations ----------------------------------------------------------
 
     def ping(self):
-        with self.lock as offline:
+        with self._lk as offline:
             if not offline:
                 robust.MQTTClient.ping(self)
 
@@ -584,7 +584,7 @@ class MQTTClient(robust.MQTTClient):
         r = None
         for _ in range(attempts):
             try:
-                with self.lock as off:
+                with self._lk as off:
                     self._missed = False
                     if not off:
                         self._keep_alive(True)
@@ -597,7 +597,7 @@ class MQTTClient(robust.MQTTClient):
         return r
 
     def wait_msg(self):
-        lk = self.lock
+        lk = self._lk
         with lk:
             if self._missed:  # what the program waits for may be among them
                 self._missed = False
@@ -632,7 +632,7 @@ class MQTTClient(robust.MQTTClient):
         # PUBCOMP) within message_timeout; False otherwise (MQTT 5: also when
         # the broker refuses it). An unacknowledged QoS 1/2 message is kept
         # and resent after a resumed reconnect.
-        lk = self.lock
+        lk = self._lk
         try:
             for _ in range(2):
                 try:
@@ -671,7 +671,7 @@ class MQTTClient(robust.MQTTClient):
         if not 0 <= retain_handling <= 2:
             raise ValueError("retain_handling must be 0, 1 or 2")
         opts = qos | (4 if no_local else 0) | (8 if retain_as_published else 0) | (retain_handling << 4)
-        with self.lock as offline:
+        with self._lk as offline:
             for h in self._handlers:
                 if h[0] == topic:
                     h[1:] = handler, opts, properties
@@ -685,7 +685,7 @@ class MQTTClient(robust.MQTTClient):
         self._wait(pid)
 
     def unsubscribe(self, topic, properties=None):
-        with self.lock as offline:
+        with self._lk as offline:
             keep = []  # a new list: a _on_message loop over the old one goes on unchanged
             for h in self._handlers:
                 if h[0] != topic:

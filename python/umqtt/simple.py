@@ -33,21 +33,21 @@ except ImportError:  # no network on this firmware: connect() says so
     socket = None
 
 import _umqtt
-from _umqtt import API_MPLIB, Simple, MQTTException
+from _umqtt import API_MPLIB, Simple as _Client, MQTTException
 
 _ETIMEDOUT = const(110)  # (const: folded by the compiler, no import needed)
 
 
-class MQTTClient(Simple):
+class MQTTClient(_Client):
     # The native Simple (cmodule/umqtt_simple2.c) keeps micropython-lib's
     # attributes (client_id, server, port, ssl, ssl_params, cb, user, pswd,
     # keepalive, lw_*, and ours: newpid, cbstat, socket_timeout,
     # message_timeout) until the program assigns them: a client's instance
     # dict stays empty until then. Reading and assigning them works as on
     # micropython-lib's instance attributes.
-    max_qos = 1  # the highest QoS accepted (umqtt.MQTTClient: 2)
-    version = 4  # the MQTT version spoken: 4, MQTT 3.1.1; 3: MQTT 3.1 ("MQIsdp"); 5: MQTT 5 (umqtt.MQTTClient)
-    mqttv5_con_props = None  # MQTT 5: the CONNECT's properties (mqtt_as's name)
+    _MAX_QOS = 1  # umqtt.MQTTClient: 2
+    _VERSION = 4  # MQTT 3.1.1; 3: MQTT 3.1 ("MQIsdp"); 5: MQTT 5 (umqtt.MQTTClient)
+    _conn_props = None  # MQTT 5: the CONNECT's properties
     pid = 0  # the last packet id used (the instance's own once one is)
     _lost = 0  # the last pid whose ack did not come in time
 
@@ -58,7 +58,7 @@ class MQTTClient(Simple):
         # cbstat: self._status, both made when first read)
         super().__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params,
                          socket_timeout, message_timeout, max_packet_size=max_packet_size,
-                         api=API_MPLIB, max_qos=self.max_qos)
+                         api=API_MPLIB, max_qos=self._MAX_QOS)
 
     def _next_pid(self):
         # The engine's allocator: wraps, and skips ids still awaiting an ack.
@@ -114,7 +114,7 @@ class MQTTClient(Simple):
             if clean_session:
                 self._clear_pending()
             try:
-                return self._connect(clean_session, self.version, self.mqttv5_con_props)
+                return self._connect(clean_session, self._VERSION, self._conn_props)
             except BaseException:  # refused, timed out, invalid argument: no socket left open
                 self._attach(None)
                 _umqtt.close(sock)
@@ -147,5 +147,5 @@ class MQTTClient(Simple):
 # read(n) and write(buf) makes the client use it. The native methods
 # themselves, no functions of ours to freeze or make at import; read from
 # our class, where a native method is the plain function (read from
-# Simple it would check that self's type is exactly Simple).
+# _Client it would check that self's type is exactly _Client).
 MQTTClient.sock = property(MQTTClient._sock, MQTTClient._attach)

@@ -16,7 +16,7 @@
 # goes through them. simple2's other private helpers (_send_str, _recv_len,
 # _varlen_encode, _sock_timeout, _message_timeout) do not exist here.
 
-from _umqtt import Simple2, MQTTException  # noqa: F401 (simple2's API)
+from _umqtt import Simple2 as _Client, MQTTException  # noqa: F401 (simple2's API)
 
 
 def pid_gen(pid=0):
@@ -26,7 +26,7 @@ def pid_gen(pid=0):
         yield pid
 
 
-class MQTTClient(Simple2):
+class MQTTClient(_Client):
     # MQTTClient(client_id, server, port=0, user=None, password=None,
     #            keepalive=0, ssl=False, ssl_params=None, socket_timeout=5,
     #            message_timeout=10, *, max_packet_size=16384)
@@ -48,5 +48,5 @@ class MQTTClient(Simple2):
 # simple2: `client.sock = other` makes the client use `other`. The native
 # methods themselves, no functions of ours to freeze or make at import;
 # read from our class, where a native method is the plain function (read
-# from Simple2 it would check that self's type is exactly Simple2).
+# from _Client it would check that self's type is exactly _Client).
 MQTTClient.sock = property(MQTTClient._sock, MQTTClient._attach)

@@ -25,7 +25,7 @@ if have("umqtt._client"):  # umqtt.MQTTClient, if the firmware has it
 
     q = MQTTClient("c", "127.0.0.1", version=3, thread=False)
     q._attach(FakeSock(CONNACK))
-    refused(q._connect, True, q.version)
+    refused(q._connect, True, q._VERSION)
 c, fake, real = scripted("nov31", CONNACK)
 # _connect comes with what asks for a version (the other façades, MQTT 3.1
 # or 5): simple2's connect() alone, the minimal profile, always asks for

@@ -17,7 +17,7 @@ def connect_bytes(**kw):
     c = MQTTClient("v31-offline", "offline.invalid", keepalive=60, **kw)
     fake = FakeSock(CONNACK)
     c._attach(fake)
-    eq(c._connect(True, c.version), 0, "CONNACK accepted")
+    eq(c._connect(True, c._VERSION), 0, "CONNACK accepted")
     c._attach(None)
     return fake.take_tx()
 
