@@ -116,9 +116,10 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         umqtt_raise_args(&mp_type_MQTTException, MP_OBJ_NEW_SMALL_INT(UMQTT_ECONUNKNOWN), MP_OBJ_NEW_SMALL_INT(detail));
     #if defined(UMQTT_MQTT5)
     } else if (status == UMQTT_STATUS_BROKER_LIMIT) {
-        uint8_t text[UMQTT_TEXT_MAX];
-        size_t len = umqtt_text((uint8_t)(UMQTT_TEXT_LIMIT + detail), text);
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%.*s"), (int)len, (const char *)text);
+        // NUL-terminated: mp_vprintf's %s (even %.*s) runs strlen over it.
+        uint8_t text[UMQTT_TEXT_MAX + 1];
+        text[umqtt_text((uint8_t)(UMQTT_TEXT_LIMIT + detail), text)] = 0;
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), (const char *)text);
     #endif
     } else if (status == UMQTT_STATUS_NESTED_TOO_DEEP) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("umqtt: receive nested in too many message callbacks"));

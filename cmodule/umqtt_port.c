@@ -205,7 +205,11 @@ int umqtt_port_wait(umqtt_port_t *port, uint32_t events, int32_t timeout_ms, uin
 }
 
 void umqtt_port_panic(const char *msg, size_t len) {
-    mp_printf(&mp_plat_print, "umqtt: internal error: %.*s\n", (int)len, msg);
+    // (Not %.*s: mp_vprintf runs strlen over the string first, and Rust's
+    // message has no NUL.)
+    mp_print_str(&mp_plat_print, "umqtt: internal error: ");
+    mp_print_strn(&mp_plat_print, msg, len, 0, ' ', 0);
+    mp_print_str(&mp_plat_print, "\n");
     #if defined(__unix__) || defined(__APPLE__)
     abort();
     #else
