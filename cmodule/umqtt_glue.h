@@ -240,7 +240,8 @@ enum {
 typedef struct {
     // owner.cb(topic, msg[, retained[, dup]]) gets the first this many of
     // those four (MQTT 5 adds the properties): simple2 4, micropython-lib 2
-    // (its simple.py calls cb(topic, msg)), mqtt_as 3 (its _on_message).
+    // (its simple.py calls cb(topic, msg)), mqtt_as 3 (its subs_cb; with
+    // MQTT 5 a lambda that passes no properties on as None).
     uint8_t cb_fixed_args;
     // What the call returns after a PUBLISH: None (simple2's check_msg),
     // its first byte (micropython-lib's check_msg returns `op`), its type
