@@ -92,7 +92,7 @@ impl SubscriptionOptions {
 /// SUBACK return code for a refused subscription (§3.9.3).
 pub const SUBACK_FAILURE: u8 = 0x80;
 
-fn is_valid_suback_code(code: u8) -> bool {
+pub(crate) fn is_valid_suback_code(code: u8) -> bool {
     matches!(code, 0 | 1 | 2 | SUBACK_FAILURE)
 }
 

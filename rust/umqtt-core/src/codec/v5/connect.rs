@@ -95,7 +95,15 @@ pub fn encode_connack(
 
 /// CONNACK: flags bits 7-1 reserved, a reason valid for CONNACK, session
 /// present only on success, then the properties (always present).
-pub(super) fn decode_connack(body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
+/// Before MQTT 5 (`version`), the CONNACK of 3.1 or 3.1.1 ([`ConnAck`]).
+pub(super) fn decode_connack(
+    body: &[u8],
+    version: ProtocolVersion,
+) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
+    if version != ProtocolVersion::V5 {
+        let ack = ConnAck::decode(body, version)?;
+        return Ok((Packet::ConnAck(ack), Extra::default()));
+    }
     let mut reader = Reader::new(body);
     let flags = reader.u8()?;
     let reason = ReasonCode(reader.u8()?);

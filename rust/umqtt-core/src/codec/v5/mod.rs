@@ -29,6 +29,8 @@ mod publish;
 mod subscribe;
 
 #[cfg(test)]
+mod decode_as_tests;
+#[cfg(test)]
 mod tests;
 
 pub use ack::{ack_len, encode_ack};
@@ -62,49 +64,78 @@ use super::{
 };
 #[cfg(doc)]
 use crate::topic::TopicName;
-use crate::types::{PacketType, Pid};
+use crate::types::{PacketType, Pid, ProtocolVersion};
 
 /// Decodes one packet a v5 server sends (CONNACK, PUBLISH, PUBACK, PUBREC,
 /// PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT, AUTH) from its
 /// first byte and its body, which must be exactly the remaining-length
 /// bytes. Packets only a client sends are [`DecodeError::UnexpectedPacket`].
 pub fn decode(first_byte: u8, body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    let packet_type =
-        PacketType::from_first_byte(first_byte).ok_or(DecodeError::ReservedPacketType)?;
+    decode_as(first_byte, body, ProtocolVersion::V5)
+}
+
+/// [`decode`] on a connection of `version`: the client engine's one
+/// decoder when the build has MQTT 5 (the 3.1.1 decoder beside it, inlined
+/// into the receive path, cost 362 B of rv32imc code). MQTT 3.1 and
+/// 3.1.1 packets are read as [`super::decode`] (the client's build, without
+/// feature `server`) reads them: the same packets accepted, with an empty
+/// [`Extra`]; refused with its error, but for a PUBLISH both of whose topic
+/// and packet id are bad (another refusal: the checks run in another order).
+///
+/// [`super::decode`]: crate::codec::decode
+pub(crate) fn decode_as(
+    first_byte: u8,
+    body: &[u8],
+    version: ProtocolVersion,
+) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
+    let v5 = version == ProtocolVersion::V5;
+    let packet_type = match PacketType::from_first_byte(first_byte) {
+        // MQTT 3 has no AUTH: its type is reserved there.
+        Some(PacketType::Auth) if !v5 => return Err(DecodeError::ReservedPacketType),
+        Some(packet_type) => packet_type,
+        None => return Err(DecodeError::ReservedPacketType),
+    };
     // One bit per type only a client sends: a bit test, not a jump table.
+    // Before MQTT 5 only the client sends DISCONNECT too.
     const CLIENT_ONLY: u16 = (1 << PacketType::Connect as u16)
         | (1 << PacketType::Subscribe as u16)
         | (1 << PacketType::Unsubscribe as u16)
         | (1 << PacketType::PingReq as u16);
-    if (CLIENT_ONLY >> packet_type as u16) & 1 != 0 {
+    let client_only = if v5 {
+        CLIENT_ONLY
+    } else {
+        CLIENT_ONLY | (1 << PacketType::Disconnect as u16)
+    };
+    // The fixed-header flags (§2.2.2): PUBLISH's are its own, PUBREL's,
+    // SUBSCRIBE's and UNSUBSCRIBE's 0b0010, every other type's 0.
+    let flags = first_byte & 0x0f;
+    let required = match packet_type {
+        PacketType::PubRel | PacketType::Subscribe | PacketType::Unsubscribe => 0b0010,
+        _ => 0,
+    };
+    let flags_valid = packet_type == PacketType::Publish || flags == required;
+    // MQTT 5 refuses a client's packet before its flags, 3.1.1 after them.
+    if (client_only >> packet_type as u16) & 1 != 0 && (v5 || flags_valid) {
         return Err(DecodeError::UnexpectedPacket);
     }
-    // The fixed-header flags (§2.2.2): PUBLISH's are its own, PUBREL's
-    // 0b0010, every other type's left here 0.
-    let flags = first_byte & 0x0f;
-    let required = if packet_type == PacketType::PubRel {
-        0b0010
-    } else {
-        0
-    };
-    if packet_type != PacketType::Publish && flags != required {
+    if !flags_valid {
         return Err(DecodeError::InvalidFlags);
     }
     // Tests, not a `match`: its jump table cost 56 B of rv32imc rodata.
     const LIST_ACKS: u16 = (1 << PacketType::SubAck as u16) | (1 << PacketType::UnsubAck as u16);
     if packet_type == PacketType::Publish {
-        publish::decode_publish(flags, body)
+        publish::decode_publish(flags, body, v5)
     } else if (LIST_ACKS >> packet_type as u16) & 1 != 0 {
-        subscribe::decode_list_ack(packet_type, body)
+        subscribe::decode_list_ack(packet_type, body, v5)
     } else if packet_type == PacketType::ConnAck {
-        connect::decode_connack(body)
+        connect::decode_connack(body, version)
     } else if packet_type == PacketType::PingResp {
         decode_empty(body)?;
         Ok((Packet::PingResp(PingResp), Extra::default()))
     } else {
         // PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT, AUTH; the
         // client-only types returned above.
-        decode_reason_packet(packet_type, body)
+        decode_reason_packet(packet_type, body, v5)
     }
 }
 
@@ -115,9 +146,12 @@ pub fn decode(first_byte: u8, body: &[u8]) -> Result<(Packet<'_>, Extra<'_>), De
 ///   §3.6.2, §3.7.2);
 /// - DISCONNECT from the server: no Session Expiry Interval (§3.14.2.2.2);
 /// - AUTH (§3.15.2).
+///
+/// Before MQTT 5 (not `v5`) the body is the packet id alone.
 fn decode_reason_packet(
     packet_type: PacketType,
     body: &[u8],
+    v5: bool,
 ) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
     let mut reader = Reader::new(body);
     let (packet, context) = match packet_type {
@@ -135,6 +169,10 @@ fn decode_reason_packet(
             (packet, Context::PubAck)
         }
     };
+    if !v5 {
+        reader.finish()?;
+        return Ok((packet, Extra::default()));
+    }
     let (reason, properties) = read_reason_and_properties(reader, packet_type, context)?;
     if packet_type == PacketType::Disconnect
         && properties.get(PropertyId::SessionExpiryInterval).is_some()

@@ -44,15 +44,22 @@ pub fn encode_publish_header(
 pub(super) fn decode_publish(
     flags: u8,
     body: &[u8],
+    v5: bool,
 ) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
     let (dup, qos, retain) = read_flags(flags)?;
     let mut reader = Reader::new(body);
     let topic = reader.field()?;
     let qos_pid = read_qos_pid(&mut reader, qos)?;
-    let properties = read_properties(&mut reader, Context::Publish)?;
-    let topic_alias = match properties.get(PropertyId::TopicAlias) {
-        Some(PropertyValue::TwoByteInt(alias)) => Some(alias),
-        _ => None,
+    // Before MQTT 5 (not `v5`): no properties, so no Topic Alias (and no
+    // search for one on every message).
+    let (properties, topic_alias) = if v5 {
+        let properties = read_properties(&mut reader, Context::Publish)?;
+        match properties.get(PropertyId::TopicAlias) {
+            Some(PropertyValue::TwoByteInt(alias)) => (properties, Some(alias)),
+            _ => (properties, None),
+        }
+    } else {
+        (Properties::EMPTY, None)
     };
     let topic = if topic.is_empty() && topic_alias.is_some() {
         TopicName::EMPTY

@@ -7,7 +7,7 @@
 
 use super::{check_properties, put_properties, read_properties, Context, Extra, Properties};
 use super::{ReasonCode, SubscriptionOptions};
-use crate::codec::subscribe::{encode_filter_list, filter_list_len, Entry};
+use crate::codec::subscribe::{encode_filter_list, filter_list_len, is_valid_suback_code, Entry};
 use crate::codec::{
     packet_len, DecodeError, EncodeError, Packet, Reader, SubAck, UnsubAck, Writer,
 };
@@ -197,6 +197,7 @@ pub fn encode_unsuback(
 pub(super) fn decode_list_ack(
     packet_type: PacketType,
     body: &[u8],
+    v5: bool,
 ) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
     let is_suback = packet_type == PacketType::SubAck;
     let context = if is_suback {
@@ -206,12 +207,25 @@ pub(super) fn decode_list_ack(
     };
     let mut reader = Reader::new(body);
     let pid = reader.pid()?;
-    let properties = read_properties(&mut reader, context)?;
+    // Before MQTT 5 (not `v5`): no properties, an UNSUBACK is its packet
+    // id alone and a SUBACK's codes are 3.1.1 return codes (§3.9.3).
+    let properties = if v5 {
+        read_properties(&mut reader, context)?
+    } else if is_suback {
+        Properties::EMPTY
+    } else {
+        reader.finish()?;
+        return Ok((Packet::UnsubAck(UnsubAck { pid }), Extra::default()));
+    };
     let codes = reader.rest();
     if codes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
-    if !codes
+    if !v5 {
+        if !codes.iter().all(|&code| is_valid_suback_code(code)) {
+            return Err(DecodeError::InvalidReturnCode);
+        }
+    } else if !codes
         .iter()
         .all(|&code| ReasonCode(code).valid_for(packet_type))
     {
