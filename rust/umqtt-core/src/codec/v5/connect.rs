@@ -95,34 +95,45 @@ pub fn encode_connack(
 
 /// CONNACK: flags bits 7-1 reserved, a reason valid for CONNACK, session
 /// present only on success, then the properties (always present).
-/// Before MQTT 5 (`version`), the CONNACK of 3.1 or 3.1.1 ([`ConnAck`]).
+/// Before MQTT 5 (`version`), as [`ConnAck`] reads it: the flags and any
+/// return code, nothing after them; MQTT 3.1 gives the flags no meaning.
 pub(super) fn decode_connack(
     body: &[u8],
     version: ProtocolVersion,
 ) -> Result<(Packet<'_>, Extra<'_>), DecodeError> {
-    if version != ProtocolVersion::V5 {
-        let ack = ConnAck::decode(body, version)?;
-        return Ok((Packet::ConnAck(ack), Extra::default()));
-    }
+    let v5 = version == ProtocolVersion::V5;
     let mut reader = Reader::new(body);
     let flags = reader.u8()?;
     let reason = ReasonCode(reader.u8()?);
+    if !v5 && !reader.is_empty() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    // MQTT 3.1 reserves the whole byte and gives it no meaning.
+    #[cfg(feature = "mqtt31")]
+    let flags = if version == ProtocolVersion::V31 {
+        0
+    } else {
+        flags
+    };
     if flags & !SESSION_PRESENT != 0 {
         return Err(DecodeError::ReservedBitsSet);
+    }
+    let session_present = flags & SESSION_PRESENT != 0;
+    let packet = Packet::ConnAck(ConnAck {
+        session_present,
+        return_code: reason.0,
+    });
+    if !v5 {
+        return Ok((packet, Extra::default()));
     }
     if !reason.valid_for(PacketType::ConnAck) {
         return Err(DecodeError::InvalidReasonCode);
     }
-    let session_present = flags & SESSION_PRESENT != 0;
     if session_present && reason.is_error() {
         return Err(DecodeError::InvalidConnectFlags);
     }
     let properties = read_properties(&mut reader, Context::ConnAck)?;
     reader.finish()?;
-    let packet = Packet::ConnAck(ConnAck {
-        session_present,
-        return_code: reason.0,
-    });
     Ok((packet, Extra::with_reason(reason, properties)))
 }
 

@@ -169,9 +169,9 @@ fn decode_reason_packet(
             (packet, Context::PubAck)
         }
     };
-    if !v5 {
-        reader.finish()?;
-        return Ok((packet, Extra::default()));
+    // Nothing after it: the reason Success, no properties, as below.
+    if !v5 && !reader.is_empty() {
+        return Err(DecodeError::TrailingBytes);
     }
     let (reason, properties) = read_reason_and_properties(reader, packet_type, context)?;
     if packet_type == PacketType::Disconnect
