@@ -107,12 +107,13 @@ pub(crate) fn decode_as(
         CLIENT_ONLY | (1 << PacketType::Disconnect as u16)
     };
     // The fixed-header flags (§2.2.2): PUBLISH's are its own, PUBREL's,
-    // SUBSCRIBE's and UNSUBSCRIBE's 0b0010, every other type's 0.
+    // SUBSCRIBE's and UNSUBSCRIBE's 0b0010 (a bit test, not three
+    // comparisons), every other type's 0.
+    const FLAGS_0010: u16 = (1 << PacketType::PubRel as u16)
+        | (1 << PacketType::Subscribe as u16)
+        | (1 << PacketType::Unsubscribe as u16);
     let flags = first_byte & 0x0f;
-    let required = match packet_type {
-        PacketType::PubRel | PacketType::Subscribe | PacketType::Unsubscribe => 0b0010,
-        _ => 0,
-    };
+    let required = (((FLAGS_0010 >> packet_type as u16) & 1) << 1) as u8;
     let flags_valid = packet_type == PacketType::Publish || flags == required;
     // MQTT 5 refuses a client's packet before its flags, 3.1.1 after them.
     if (client_only >> packet_type as u16) & 1 != 0 && (v5 || flags_valid) {
