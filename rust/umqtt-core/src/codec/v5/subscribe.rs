@@ -208,17 +208,19 @@ pub(super) fn decode_list_ack(
     let mut reader = Reader::new(body);
     let pid = reader.pid()?;
     // Before MQTT 5 (not `v5`): no properties, an UNSUBACK is its packet
-    // id alone and a SUBACK's codes are 3.1.1 return codes (§3.9.3).
+    // id alone (no codes) and a SUBACK's codes are 3.1.1 return codes
+    // (§3.9.3).
     let properties = if v5 {
         read_properties(&mut reader, context)?
-    } else if is_suback {
-        Properties::EMPTY
     } else {
-        reader.finish()?;
-        return Ok((Packet::UnsubAck(UnsubAck { pid }), Extra::default()));
+        Properties::EMPTY
     };
     let codes = reader.rest();
-    if codes.is_empty() {
+    if !(v5 || is_suback) {
+        if !codes.is_empty() {
+            return Err(DecodeError::TrailingBytes);
+        }
+    } else if codes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
     if !v5 {
