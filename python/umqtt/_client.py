@@ -181,11 +181,11 @@ class MQTTClient(robust.MQTTClient):
         self._VERSION = version
         self.reconn = reconn
         self.cb = self._on_message  # bound once; user callbacks are below
-        self._cb = None  # set_callback's f (named as in mqtt_as: one name in flash)
-        self._err_cb = None
+        self._cb = None  # set_callback's f
+        self._exc_handler = None  # error_register_cb's f (asyncio's name for its own: one name in flash)
         self._handlers = []  # [filter, handler, qos|options, properties] in subscription order
         self._unacked = {}  # pid -> (topic, msg, retain, qos, pid, properties), QoS 1/2 not yet acked
-        self._calls = []  # (handler, data) waiting for the scheduler, in arrival order
+        self._task_queue = []  # (handler, data) waiting for the scheduler, in arrival order (asyncio's name)
         self._sched = False  # _drain is scheduled (or running)
         self._clean = True
         self._sp = 0  # session present, of the last reconnect
@@ -198,9 +198,9 @@ class MQTTClient(robust.MQTTClient):
         self._inside = 0  # program threads in wait_msg()
         # Threads: every attribute the background thread touches exists
         # before it starts (no instance dict growth while it runs).
-        self._lk = _RLock(self)  # around every call into the native client, and _calls
+        self._lk = _RLock(self)  # around every call into the native client, and _task_queue
         self._cl = _RLock(self)  # held by a connect() or a reconnect attempt
-        self._bg = thread and _thread  # may run the background thread
+        self._thread = thread and _thread  # the module that runs the background thread (false: none)
         self._run = False  # the background thread is to keep running
         self._alive = False  # it has been started and has not ended
         self._keeper = None  # its ident (mqtt_as's name for its task)
@@ -215,7 +215,7 @@ class MQTTClient(robust.MQTTClient):
         self._cb = f
 
     def error_register_cb(self, f):
-        self._err_cb = f
+        self._exc_handler = f
 
     def _status(self, pid, status):
         self._npk += 1
@@ -237,7 +237,7 @@ class MQTTClient(robust.MQTTClient):
                 data = (topic, msg) + props
                 if schedule:
                     with self._lk:
-                        self._calls.append((f, data))
+                        self._task_queue.append((f, data))
                     self._kick()
                 else:
                     _run(f, data)  # no scheduler: now, in order
@@ -247,7 +247,7 @@ class MQTTClient(robust.MQTTClient):
         # _sched is set before posting and cleared only if the post failed:
         # the drain may run (and end, clearing it) before schedule returns.
         with self._lk:
-            if not self._calls or self._sched:
+            if not self._task_queue or self._sched:
                 return
             self._sched = True
         try:
@@ -265,7 +265,7 @@ class MQTTClient(robust.MQTTClient):
             self._sched = False
             self._kick()
             return
-        calls = self._calls
+        calls = self._task_queue
         while True:
             with self._lk:
                 if not calls:
@@ -335,8 +335,8 @@ class MQTTClient(robust.MQTTClient):
                 else:
                     self._sta = 2 if e.args and e.args[0] == -1 else -1
         sta = self._sta
-        if first and self._err_cb is not None:
-            self._err_cb("reconnect_start" if sta == 1 else str(e))
+        if first and self._exc_handler is not None:
+            self._exc_handler("reconnect_start" if sta == 1 else str(e))
         if sta == 1:
             self._retry()
         elif not (first and self._sta == 0):  # (0: the error callback reconnected)
@@ -365,8 +365,8 @@ class MQTTClient(robust.MQTTClient):
                 with self._lk:
                     self._close_sock()
                 return False
-        if self._err_cb is not None:
-            self._err_cb("reconnect_success")
+        if self._exc_handler is not None:
+            self._exc_handler("reconnect_success")
         return True
 
     def _retry(self):
@@ -393,8 +393,8 @@ class MQTTClient(robust.MQTTClient):
             if self._sta != 1:
                 self._sta = 1
                 self._close_sock()
-        if self.reconn and self._err_cb is not None:
-            self._err_cb("reconnect_start")
+        if self.reconn and self._exc_handler is not None:
+            self._exc_handler("reconnect_start")
         attempt = 0
         while not self._attempt():
             if self._sta != 1:
@@ -428,14 +428,14 @@ class MQTTClient(robust.MQTTClient):
 
     def _start(self):
         # Called holding the lock, once connected.
-        if not (self._bg and self.keepalive):
+        if not (self._thread and self.keepalive):
             return
         self._run = True
         if self._alive:  # still running (or connect() from its own callback)
             return
         self._alive = True
         try:
-            _thread.start_new_thread(self._keep_connected, ())
+            self._thread.start_new_thread(self._keep_connected, ())
         except Exception as e:  # no thread: the calls do its work
             self._alive = self._run = False
             self.log(False, e)
@@ -470,7 +470,7 @@ class MQTTClient(robust.MQTTClient):
                 attempt = 0 if self._run and self._attempt() else attempt + 1
                 continue
             self._kick()  # after a full scheduler queue
-            room = len(self._calls) < _QUEUE
+            room = len(self._task_queue) < _QUEUE
             try:
                 with lk:
                     # Not reading while handlers back up: no keepalive timeout.

@@ -32,12 +32,12 @@ try:
     c = MQTTClient("kick", "127.0.0.1", thread=False)
     impl.schedule = post_runs_at_once
     for i in range(3):
-        c._calls.append((handler, (b"t", i)))
+        c._task_queue.append((handler, (b"t", i)))
         c._kick()
         eq(ran, list(range(i + 1)), "handler call %d ran" % i)
     # A full scheduler queue: nothing runs, the next _kick posts again.
     impl.schedule = post_queue_full
-    c._calls.append((handler, (b"t", 3)))
+    c._task_queue.append((handler, (b"t", 3)))
     c._kick()
     eq(ran, [0, 1, 2], "queue full: the call waits")
     impl.schedule = post_runs_at_once
