@@ -95,7 +95,7 @@ mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body) {
     return mp_obj_new_bytes_from_vstr(&vstr);
 }
 
-bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
+bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
     // The non-blocking queue may hold packets already: room for this one
     // after them while the queue stays under UMQTT_TX_QUEUE (beyond, the
     // caller flushes and tries again), and for this one alone in any case.

@@ -519,11 +519,9 @@ void umqtt_body_free(umqtt_body_t *body);
 mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body);
 // Room in the transmit buffer for `need` bytes (`queued`: after what the
 // non-blocking queue holds, which is kept). Whether it allocated: borrowed
-// buffers must then be borrowed again.
-bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued);
-static inline bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
-    return (queued || need > self->io.tx_cap) && umqtt_tx_grow(self, need, queued);
-}
+// buffers must then be borrowed again. (Not inline: a call where the
+// buffer suffices costs a few instructions, a copy at each call site more.)
+bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued);
 // Bytes the non-blocking queue holds (0 in a firmware without it).
 static inline size_t umqtt_queued(umqtt_client_obj_t *self) {
     #if defined(UMQTT_NONBLOCKING)
