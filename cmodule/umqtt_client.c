@@ -352,15 +352,6 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
-// A topic's or payload's bytes, borrowed: a bytes or str read directly.
-static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
-    if (!mp_obj_is_str_or_bytes(obj)) {
-        return umqtt_bytes_of(obj);
-    }
-    GET_STR_DATA_LEN(obj, data, len);
-    return (umqtt_bytes) {.ptr = data, .len = len};
-}
-
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
 // (One copy: GCC inlined it into both callers.)
 static MP_NOINLINE void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
@@ -391,11 +382,11 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
     // A user property's iterable may run Python code: before borrowing.
     m.properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
         : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
-    m.topic = umqtt_data_of(topic);
-    m.msg = umqtt_data_of(msg);
+    m.topic = umqtt_bytes_of(topic);
+    m.msg = umqtt_bytes_of(msg);
     if (umqtt_tx_reserve(self, m.topic.len + m.properties.len + 16 + (queued ? m.msg.len : 0), queued)) {
-        m.topic = umqtt_data_of(topic);  // the allocation may have run finalisers
-        m.msg = umqtt_data_of(msg);
+        m.topic = umqtt_bytes_of(topic);  // the allocation may have run finalisers
+        m.msg = umqtt_bytes_of(msg);
     }
     *limit = 0;
     #if !defined(UMQTT_NONBLOCKING)
