@@ -754,15 +754,9 @@ static mp_obj_t client_check_msg(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_check_msg_obj, client_check_msg);
 
-// wait_msg(): wait (forever) for a packet, then handle it like check_msg.
-static mp_obj_t client_wait_msg(mp_obj_t self_in) {
-    return client_receive_one(umqtt_idle_client_of(self_in), UMQTT_PORT_FOREVER);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
-
-#if defined(UMQTT_MPLIB)
 // _receive(timeout_ms): like check_msg, but waits up to timeout_ms for a packet
-// to begin (None: forever). The façades' bounded waits for an ack use it.
+// to begin (None: forever). The façades' bounded waits for an ack use it
+// (with UMQTT_MPLIB); wait_msg() is _receive(None).
 static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
     int32_t timeout = UMQTT_PORT_FOREVER;
     if (timeout_in != mp_const_none) {
@@ -771,9 +765,15 @@ static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
     }
     return client_receive_one(umqtt_idle_client_of(self_in), timeout);
 }
+#if defined(UMQTT_MPLIB)
 static MP_DEFINE_CONST_FUN_OBJ_2(client_receive_obj, client_receive);
-
 #endif
+
+// wait_msg(): wait (forever) for a packet, then handle it like check_msg.
+static mp_obj_t client_wait_msg(mp_obj_t self_in) {
+    return client_receive(self_in, mp_const_none);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
 
 #if defined(UMQTT_KEEPALIVE)
 // _keepalive_set(ping_every_ms, dead_after_ms): the façade's keep-alive numbers

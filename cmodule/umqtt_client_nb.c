@@ -32,23 +32,14 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connec
 static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
-    uint8_t session_present = 0, return_code = 0;
-    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st;
-    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
-        st = umqtt_client_connect(self->engine, &self->io, NULL, UMQTT_QUEUE, &session_present, &return_code,
-            &connack_props);
-        if (st != UMQTT_STATUS_NEED_BUFFER) {
-            break;
-        }
-        umqtt_rx_grow(self);  // a CONNACK with a large property block
-    }
+    umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
+    umqtt_status st = umqtt_connect_call(self, NULL, UMQTT_QUEUE, &ack);
     if (st == UMQTT_STATUS_TIMEOUT) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
-    umqtt_connack_done(self, st, connack_props);  // (st OK: done)
-    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
-    return MP_OBJ_NEW_SMALL_INT(session_present);
+    umqtt_connack_done(self, st, ack.props);  // (st OK: done)
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : ack.return_code);
+    return MP_OBJ_NEW_SMALL_INT(ack.session_present);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
 

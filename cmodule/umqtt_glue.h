@@ -594,6 +594,10 @@ typedef struct {
 // in *ack) or, with ack NULL, queued (_nb_connect).
 umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
     int32_t io_timeout, umqtt_connack_t *ack);
+// umqtt_client_connect for CONNECT (opts) or the rest of its CONNACK (opts
+// NULL; _nb_connack: io_timeout UMQTT_QUEUE), on after NEED_BUFFER.
+umqtt_status umqtt_connect_call(umqtt_client_obj_t *self, const umqtt_connect_options *opts, int32_t io_timeout,
+    umqtt_connack_t *ack);
 // A CONNACK handled (_connect and _nb_connack: accepted, refused, or an
 // error `st`): its MQTT 5 properties, if accepted or refused, become the
 // owner's connack_properties; the receive buffer's block, if any, goes back.

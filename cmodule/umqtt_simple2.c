@@ -347,6 +347,28 @@ static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *o
     opts->will_message = umqtt_optional_bytes_of(objs[4]);
 }
 
+// umqtt_client_connect (CONNECT with opts, else the rest of its CONNACK;
+// queued or polled with io_timeout UMQTT_QUEUE), reading on into a larger
+// receive buffer after NEED_BUFFER (a CONNACK with a large property block).
+// The transmit buffer goes back once nothing is queued. (One call site:
+// _connect, _nb_connect and _nb_connack.)
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined)
+#endif
+umqtt_status umqtt_connect_call(umqtt_client_obj_t *self, const umqtt_connect_options *opts, int32_t io_timeout,
+    umqtt_connack_t *ack) {
+    for (;;) {
+        umqtt_status st = umqtt_client_connect(self->engine, &self->io, opts, io_timeout,
+            &ack->session_present, &ack->return_code, &ack->props);
+        umqtt_tx_release(self);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            return st;
+        }
+        umqtt_rx_grow(self);
+        opts = NULL;  // the CONNECT has gone
+    }
+}
+
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
 // keepalive), sent within io_timeout, the CONNACK read into *ack (_connect:
 // the engine's status; after NEED_BUFFER the receive buffer grows and the
@@ -448,29 +470,12 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     // Queued (it goes into an emptied queue) through the same call: the
     // engine leaves the outputs alone, and the buffer holds the CONNECT.
     umqtt_connack_t unused;
-    bool queued = ack == NULL;
-    if (queued) {
+    if (ack == NULL) {
         ack = &unused;
         io_timeout = UMQTT_QUEUE;
     }
-    #else
-    const bool queued = false;
     #endif
-    umqtt_status st;
-    for (;;) {  // one call site: CONNECT, then more of a CONNACK after NEED_BUFFER
-        st = umqtt_client_connect(self->engine, &self->io, opts, io_timeout,
-            &ack->session_present, &ack->return_code, &ack->props);
-        if (queued) {
-            break;
-        }
-        umqtt_tx_release(self);
-        if (st != UMQTT_STATUS_NEED_BUFFER) {
-            break;
-        }
-        umqtt_rx_grow(self);  // a CONNACK with a large property block: read on
-        opts = NULL;
-    }
-    return st;
+    return umqtt_connect_call(self, opts, io_timeout, ack);
 }
 
 // A CONNACK handled: its MQTT 5 properties to the owner, the block back.
