@@ -17,13 +17,7 @@
 // _nb_connect(clean, version=4, properties=None): queue CONNECT on the
 // attached socket (MQTT 5 as for _connect).
 static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    umqtt_require_socket(self);
-    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    bool clean = mp_obj_is_true(args[1]);
-    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, 0, NULL);
-    umqtt_check(self, st, self->port.os_error);
-    return mp_const_none;
+    return umqtt_connect_with(n_args, args, true);  // (umqtt_simple2.c: one body with _connect)
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connect);
 

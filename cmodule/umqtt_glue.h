@@ -594,6 +594,8 @@ typedef struct {
 // in *ack) or, with ack NULL, queued (_nb_connect).
 umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
     int32_t io_timeout, umqtt_connack_t *ack);
+// _connect(...) or (`queued`) _nb_connect(...): their arguments as passed.
+mp_obj_t umqtt_connect_with(size_t n_args, const mp_obj_t *args, bool queued);
 // umqtt_client_connect for CONNECT (opts) or the rest of its CONNACK (opts
 // NULL; _nb_connack: io_timeout UMQTT_QUEUE), on after NEED_BUFFER.
 umqtt_status umqtt_connect_call(umqtt_client_obj_t *self, const umqtt_connect_options *opts, int32_t io_timeout,

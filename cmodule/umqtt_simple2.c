@@ -498,18 +498,36 @@ void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes p
 // attached socket, wait for CONNACK (socket_timeout); returns the
 // session-present flag (int). MQTT 5: see umqtt_connect_send; the
 // CONNACK's properties become the owner's connack_properties.
-static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+// With `queued`, _nb_connect(clean, version=4, properties=None)
+// (umqtt_client_nb.c) instead: CONNECT queued, None returned (one body).
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined)
+#endif
+mp_obj_t umqtt_connect_with(size_t n_args, const mp_obj_t *args, bool queued) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        umqtt_check(self, umqtt_connect_send(self, clean, version, props, 0, NULL), self->port.os_error);
+        return mp_const_none;
+    }
+    #else
+    (void)queued;
+    #endif
     int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
-    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
+    umqtt_status st = umqtt_connect_send(self, clean, version, props, io_timeout, &ack);
     umqtt_connack_done(self, st, ack.props);
     umqtt_check_connect(self, st, ack.return_code);
     umqtt_mark_received(self, true);
     return MP_OBJ_NEW_SMALL_INT(ack.session_present);
+}
+
+static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+    return umqtt_connect_with(n_args, args, false);
 }
 #if defined(UMQTT_CONNECT_METHOD)
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_connect_obj, 2, 4, client_connect);
