@@ -581,10 +581,7 @@ mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limi
 // (waiting for room, newpid, timeouts a subclass computes, properties from
 // iterables) comes first, as the glue's rule asks, then the topic is
 // borrowed for the engine.
-#if !defined(UMQTT_NONBLOCKING)
-static
-#endif
-mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
+static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
     bool unsubscribe = options == UMQTT_UNSUBSCRIBE;
     #if defined(UMQTT_NONBLOCKING)
     bool queued = pid_in != MP_OBJ_NULL;
@@ -637,27 +634,47 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
 // subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
 // by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
 // Local 0x04, Retain As Published 0x08, Retain Handling << 4).
-static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
+// unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
+// check_msg (0xB0).
+// With `queued`, _nb_subscribe(topic, qos, pid, properties=None) and
+// _nb_unsubscribe(topic, pid, properties=None) (umqtt_client_nb.c): one
+// body for the four, their arguments as passed.
+#if !defined(UMQTT_NONBLOCKING)
+static
+#endif
+mp_obj_t umqtt_subscription(size_t n_args, const mp_obj_t *args, bool queued, bool unsubscribe) {
+    #if !defined(UMQTT_NONBLOCKING)
+    queued = false;  // (no _nb_*: the compiler drops their branches)
+    #endif
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
-    mp_obj_t props = UMQTT_V5_ARGS && n_args > 3 ? args[3] : mp_const_none;
-    umqtt_check_sub_options(self, options);
-    umqtt_require_v5(self, props);
-    if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
-        // simple2: "Subscribe callback is not set"
-        umqtt_raise_assert(MP_ERROR_TEXT("Subscribe callback is not set"));
+    size_t next = 2;  // the argument after topic (and qos)
+    mp_int_t options = UMQTT_UNSUBSCRIBE;
+    if (!unsubscribe) {
+        options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+        next = 3;
     }
-    return umqtt_request(self, args[1], props, (uint8_t)options, MP_OBJ_NULL);
+    mp_obj_t pid_in = queued ? args[next++] : MP_OBJ_NULL;
+    mp_obj_t props = (UMQTT_V5_ARGS || queued) && n_args > next ? args[next] : mp_const_none;
+    if (!unsubscribe) {
+        umqtt_check_sub_options(self, options);
+    }
+    if (!queued) {  // (umqtt_request checks a queued one's properties)
+        umqtt_require_v5(self, props);
+        if (!unsubscribe && umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
+            // simple2: "Subscribe callback is not set"
+            umqtt_raise_assert(MP_ERROR_TEXT("Subscribe callback is not set"));
+        }
+    }
+    return umqtt_request(self, args[1], props, (uint8_t)options, pid_in);
+}
+
+static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
+    return umqtt_subscription(n_args, args, false, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3 + UMQTT_V5_ARGS, client_subscribe);
 
-// unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
-// check_msg (0xB0).
 static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
-    umqtt_require_v5(self, props);
-    return umqtt_request(self, args[1], props, UMQTT_UNSUBSCRIBE, MP_OBJ_NULL);
+    return umqtt_subscription(n_args, args, false, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_V5_ARGS, client_unsubscribe);
 

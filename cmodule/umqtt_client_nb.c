@@ -68,18 +68,14 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publis
 // _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
 // if no room now. MQTT 5: qos may carry subscription options (see subscribe).
 static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t options = mp_obj_get_int(args[2]);
-    umqtt_check_sub_options(self, options);
-    return umqtt_request(self, args[1], n_args > 4 ? args[4] : mp_const_none, (uint8_t)options, args[3]);
+    return umqtt_subscription(n_args, args, true, false);  // (umqtt_client.c: one body with subscribe)
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_subscribe_obj, 4, 5, client_nb_subscribe);
 
 // _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
 // no room now.
 static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    return umqtt_request(umqtt_idle_client_of(args[0]), args[1], n_args > 3 ? args[3] : mp_const_none,
-        UMQTT_UNSUBSCRIBE, args[2]);
+    return umqtt_subscription(n_args, args, true, true);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 

@@ -482,9 +482,9 @@ void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
 // A non-blocking call's result: False for WOULD_BLOCK, True for OK; raises
 // for an error status (`limit`: the detail of a BROKER_LIMIT refusal).
 mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit);
-// A SUBSCRIBE or UNSUBSCRIBE: subscribe()/unsubscribe() (pid_in
-// MP_OBJ_NULL) or _nb_subscribe()/_nb_unsubscribe() (see umqtt_client.c).
-mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in);
+// _nb_subscribe(...) or (`unsubscribe`) _nb_unsubscribe(...), with
+// `queued` (else subscribe(), unsubscribe()): their arguments as passed.
+mp_obj_t umqtt_subscription(size_t n_args, const mp_obj_t *args, bool queued, bool unsubscribe);
 #endif
 #if defined(UMQTT_MPLIB)
 // _republish(...) or (`queued`) _nb_publish(...): their arguments as passed.
