@@ -39,6 +39,7 @@
 // A façade that passes only `owner` (mqtt_as) gets no array and keeps its
 // attributes on its instance.
 
+#include <stddef.h>
 #include <string.h>
 
 #include "py/objtype.h"
@@ -326,25 +327,30 @@ static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
 }
 #endif
 
-// A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
-// it (§1.5.4), which a Python str may hold; the engine checks the rest.
-static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
-    umqtt_bytes b = umqtt_optional_bytes_of(obj);
-    if (b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"), attr);
-    }
-    return b;
-}
-
 // CONNECT's strings, borrowed from the owner's client_id, user, pswd,
-// lw_topic and lw_msg (in that order in `objs`).
+// lw_topic and lw_msg (in that order in `objs`; None: none). MQTT forbids
+// U+0000 in the first two, UTF-8 strings (§1.5.4), which a Python str may
+// hold; the engine checks the rest. Returns their total length. (A loop
+// over the fields: one call site each for the borrow and the check.)
 #define UMQTT_CONNECT_STRINGS (5)
-static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
-    opts->client_id = umqtt_utf8_field(objs[0], MP_QSTR_client_id);
-    opts->username = umqtt_utf8_field(objs[1], MP_QSTR_user);
-    opts->password = umqtt_optional_bytes_of(objs[2]);
-    opts->will_topic = umqtt_optional_bytes_of(objs[3]);
-    opts->will_message = umqtt_optional_bytes_of(objs[4]);
+static size_t umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
+    MP_STATIC_ASSERT(sizeof(umqtt_connect_options) <= UINT8_MAX);  // (offsets in bytes)
+    size_t total = 0;
+    static const uint8_t fields[UMQTT_CONNECT_STRINGS] = {
+        offsetof(umqtt_connect_options, client_id), offsetof(umqtt_connect_options, username),
+        offsetof(umqtt_connect_options, password), offsetof(umqtt_connect_options, will_topic),
+        offsetof(umqtt_connect_options, will_message),
+    };
+    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
+        umqtt_bytes b = umqtt_optional_bytes_of(objs[i]);
+        if (i < 2 && b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"),
+                i == 0 ? MP_QSTR_client_id : MP_QSTR_user);
+        }
+        memcpy((uint8_t *)opts + fields[i], &b, sizeof(b));
+        total += b.len;
+    }
+    return total;
 }
 
 // umqtt_client_connect (CONNECT with opts, else the rest of its CONNACK;
@@ -458,11 +464,9 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     opts->version = (uint8_t)version;
     opts->properties = conn_props;
     opts->will_properties = will_props;
-    umqtt_connect_strings(opts, strings);
     // The transmit buffer holds the whole CONNECT. Growing it allocates,
     // which may run finalisers: the strings are borrowed again after.
-    size_t need = 64 + opts->client_id.len + opts->username.len + opts->password.len + opts->will_topic.len
-        + opts->will_message.len + opts->properties.len + opts->will_properties.len;
+    size_t need = 64 + umqtt_connect_strings(opts, strings) + opts->properties.len + opts->will_properties.len;
     if (umqtt_tx_reserve(self, need, false)) {
         umqtt_connect_strings(opts, strings);
     }
