@@ -352,6 +352,27 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
+// The payload to borrow for a publish. A PUBLISH larger than the transmit
+// buffer sends its payload from where it lies after writing its header; if
+// the stream runs Python code (a _read/_write hook, a duck-typed socket),
+// that code could resize a bytearray payload in between. Then a mutable
+// payload is copied first: the engine only ever reads bytes nobody can
+// change while it uses them. Native sockets run no Python code: no copy.
+static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
+    bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
+    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
+        return msg;
+    }
+    vstr_t copy;
+    vstr_init_len(&copy, umqtt_bytes_of(msg).len);
+    // The allocation may have run finalisers (Python code that could resize
+    // the payload): its bytes are borrowed after it, and at most what fits.
+    umqtt_bytes b = umqtt_bytes_of(msg);
+    copy.len = b.len < copy.len ? b.len : copy.len;
+    memcpy(copy.buf, b.ptr, copy.len);
+    return mp_obj_new_bytes_from_vstr(&copy);
+}
+
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
 // (One copy: GCC inlined it into both callers.)
 static MP_NOINLINE void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {

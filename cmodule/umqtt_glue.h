@@ -270,7 +270,7 @@ typedef struct {
 }
 
 // The conventions of a façade, chosen at construction from the `api` and
-// `props_dict` keywords (modumqtt.c: umqtt_conv_of). Only with UMQTT_MPLIB:
+// `props_dict` keywords (umqtt_conv_of, below). Only with UMQTT_MPLIB:
 // without, every client keeps simple2's.
 typedef struct {
     // check_msg(), wait_msg(), _receive() (and publishes waiting for room);
@@ -294,7 +294,14 @@ typedef struct {
 } umqtt_conventions_t;
 
 extern const umqtt_receive_conv_t umqtt_receive_nb;
-const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict);
+#if defined(UMQTT_MPLIB)
+// By [api][props_dict]; umqtt_conv_of: NULL for an unknown api (inline: one
+// caller).
+extern const umqtt_conventions_t umqtt_conventions[2][2];
+static inline const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
+    return (mp_uint_t)api < MP_ARRAY_SIZE(umqtt_conventions) ? &umqtt_conventions[api][props_dict] : NULL;
+}
+#endif
 
 // A convention of `self` beyond simple2's (errors_as_oserror, broker_codes,
 // props_dict): constant false in a firmware without them (UMQTT_MPLIB), for
@@ -503,10 +510,16 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args);
 // ---------------------------------------------------------------------------
 // umqtt_buffers.c: the receive and transmit buffers.
 
-// Points the client at the inline buffers (construction).
-void umqtt_buffers_init(umqtt_client_obj_t *self);
-// A publish's payload, copied if Python-level I/O could resize it meanwhile.
-mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg);
+// Points the client at the inline buffers (construction; inline: one
+// caller). rows, scratch, aliases: none yet (NULL, 0 from
+// umqtt_client_make_new).
+static inline void umqtt_buffers_init(umqtt_client_obj_t *self) {
+    self->io.port = &self->port;
+    self->io.rx = self->rx_inline;
+    self->io.rx_cap = sizeof(self->rx_inline);
+    self->io.tx = self->tx_inline;
+    self->io.tx_cap = sizeof(self->tx_inline);
+}
 // After NEED_BUFFER: a receive buffer for the pending body (see the file).
 void umqtt_rx_grow(umqtt_client_obj_t *self);
 // The block holding the packet just handled, taken from the client (whose
@@ -514,9 +527,6 @@ void umqtt_rx_grow(umqtt_client_obj_t *self);
 umqtt_body_t umqtt_rx_take(umqtt_client_obj_t *self);
 // Frees a block umqtt_rx_take returned, unless umqtt_rx_payload took it.
 void umqtt_body_free(umqtt_body_t *body);
-// The payload `payload` as a bytes object: the block itself when it lies in
-// one (no copy), else a copy.
-mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body);
 // Room in the transmit buffer for `need` bytes (`queued`: after what the
 // non-blocking queue holds, which is kept). Whether it allocated: borrowed
 // buffers must then be borrowed again. (Not inline: a call where the

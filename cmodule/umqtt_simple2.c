@@ -347,7 +347,7 @@ static size_t umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t 
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"),
                 i == 0 ? MP_QSTR_client_id : MP_QSTR_user);
         }
-        memcpy((uint8_t *)opts + fields[i], &b, sizeof(b));
+        *(umqtt_bytes *)((uint8_t *)opts + fields[i]) = b;
         total += b.len;
     }
     return total;
