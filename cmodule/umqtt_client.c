@@ -568,7 +568,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_re
 // MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling
 // (<< 4). Without UMQTT_V5_ARGS (simple2 only, no MQTT 5) it is simple2's
 // qos: AssertionError outside 0..1.
-void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
+static void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     #if UMQTT_V5_ARGS
     if (options < 0) {
         umqtt_check_qos(self, options);  // a negative QoS: simple2's AssertionError

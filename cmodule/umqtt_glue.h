@@ -428,9 +428,6 @@ static inline void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
     umqtt_check(self, st, self->port.os_error);
 }
 
-// The status of _connect(), `return_code` the CONNACK's.
-void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code);
-
 // ---------------------------------------------------------------------------
 // umqtt_client.c: the client behind `self`, its owner, its arguments.
 
@@ -483,8 +480,6 @@ uint16_t umqtt_pid_of(mp_obj_t pid_in);
 extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
-// A SUBSCRIBE's QoS and MQTT 5 subscription options.
-void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
 #if defined(UMQTT_NONBLOCKING)
 // A non-blocking call's result: False for WOULD_BLOCK, True for OK; raises
 // for an error status (`limit`: the detail of a BROKER_LIMIT refusal).

@@ -498,6 +498,16 @@ void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes p
     umqtt_body_free(&body);
 }
 
+// _connect()'s status, `return_code` the CONNACK's, raised through
+// umqtt_errors.c. micropython-lib 1.8.0 (broker_codes) raises
+// MQTTException(-1) for a missing or short CONNACK.
+static void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code) {
+    if (UMQTT_MPLIB_CONV(self, broker_codes) && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
+        umqtt_raise_code(UMQTT_EUNKNOWN);
+    }
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+}
+
 // _connect(clean_session, version=4, properties=None): CONNECT on the
 // attached socket, wait for CONNACK (socket_timeout); returns the
 // session-present flag (int). MQTT 5: see umqtt_connect_send; the
