@@ -233,7 +233,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     return MP_OBJ_FROM_PTR(self);
 }
 
-static const mp_obj_fun_builtin_fixed_t client_read_obj;
+static const mp_obj_fun_builtin_var_t client_read_obj;
 static const mp_obj_fun_builtin_var_t client_write_obj;
 
 // Whether the owner's class replaces the native method `name` (is_native).
@@ -292,49 +292,58 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
 
-// _read's and _write's I/O (one copy for both): all `len` bytes within
-// `timeout`, on the socket itself, never through the hooks that call them.
-static void umqtt_raw_io(umqtt_client_obj_t *self, uint8_t *buf, size_t len, int32_t timeout, bool write) {
+// _read(n): exactly n bytes from the socket within socket_timeout (simple2's
+// hook). _write(buf, length=-1): all of buf (or its first length bytes);
+// returns the count. One body for both (args as passed): all the bytes
+// within socket_timeout, on the socket itself, never through the hooks that
+// call them.
+static mp_obj_t umqtt_raw_call(size_t n_args, const mp_obj_t *args, bool write) {
+    umqtt_client_obj_t *self = umqtt_client_of(args[0]);
+    mp_int_t length = -1;  // _read's n, _write's length
+    if (!write) {
+        length = mp_obj_get_int(args[1]);
+        if (length < 0) {
+            umqtt_raise_code(UMQTT_EREADLEN);
+        }
+    }
+    umqtt_require_socket(self);
+    mp_buffer_info_t bufinfo;
+    vstr_t vstr;
+    if (write) {
+        vstr.buf = NULL;  // (not used)
+        mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+        if (n_args > 2) {
+            length = mp_obj_get_int(args[2]);
+        }
+    } else {
+        vstr_init_len(&vstr, length);
+    }
+    // socket_timeout may be a property (Python code): read before borrowing buf.
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
+    bufinfo.buf = vstr.buf;  // (_write's: borrowed below)
+    bufinfo.len = length;
+    if (write) {
+        mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+        if (length >= 0 && (size_t)length < bufinfo.len) {
+            bufinfo.len = length;
+        }
+    }
     umqtt_port_t raw = self->port;
     raw.hooks = MP_OBJ_NULL;
-    umqtt_status st = umqtt_stream_io(&raw, buf, len, timeout, write);
+    umqtt_status st = umqtt_stream_io(&raw, bufinfo.buf, bufinfo.len, timeout, write);
     self->port.exc = raw.exc;
     self->port.os_error = raw.os_error;
     umqtt_check(self, st, raw.os_error);
+    return write ? MP_OBJ_NEW_SMALL_INT(bufinfo.len) : mp_obj_new_bytes_from_vstr(&vstr);
 }
 
-// _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
-static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
-    umqtt_client_obj_t *self = umqtt_client_of(self_in);
-    mp_int_t n = mp_obj_get_int(n_in);
-    if (n < 0) {
-        umqtt_raise_code(UMQTT_EREADLEN);
-    }
-    umqtt_require_socket(self);
-    vstr_t vstr;
-    vstr_init_len(&vstr, n);
-    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
-    umqtt_raw_io(self, (uint8_t *)vstr.buf, n, timeout, false);
-    return mp_obj_new_bytes_from_vstr(&vstr);
+static mp_obj_t client_read(size_t n_args, const mp_obj_t *args) {
+    return umqtt_raw_call(n_args, args, false);
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_read_obj, 2, 2, client_read);
 
-// _write(buf, length=-1): all of buf (or its first length bytes); returns the count.
 static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_client_of(args[0]);
-    umqtt_require_socket(self);
-    mp_buffer_info_t bufinfo;
-    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
-    mp_int_t length = n_args > 2 ? mp_obj_get_int(args[2]) : -1;
-    // socket_timeout may be a property (Python code): read before borrowing buf.
-    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
-    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
-    size_t len = bufinfo.len;
-    if (length >= 0 && (size_t)length < len) {
-        len = length;
-    }
-    umqtt_raw_io(self, bufinfo.buf, len, timeout, true);
-    return MP_OBJ_NEW_SMALL_INT(len);
+    return umqtt_raw_call(n_args, args, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write);
 
