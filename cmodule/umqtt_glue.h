@@ -40,7 +40,7 @@
 // - Rust returns a status, never raises; the glue raises afterwards, through
 //   umqtt_errors.c.
 // - What user code hands over is checked where it is used: NaN timeouts
-//   (umqtt_timeout_ms), U+0000 in CONNECT's strings (umqtt_utf8_field),
+//   (umqtt_timeout_ms), U+0000 in CONNECT's strings (umqtt_connect_strings),
 //   pids 1..65535, a client as its own socket (_attach).
 
 #ifndef MICROPY_INCLUDED_UMQTT_GLUE_H
