@@ -36,8 +36,8 @@ const umqtt_receive_conv_t umqtt_receive_nb = {
 };
 #endif
 
-// By [api][props_dict] (a table: smaller than a switch).
-static const umqtt_conventions_t umqtt_conventions[2][2] = {
+// By [api][props_dict] (a table: smaller than a switch; umqtt_conv_of).
+const umqtt_conventions_t umqtt_conventions[2][2] = {
     [UMQTT_API_SIMPLE2] = {
         // API_SIMPLE2: umqtt.simple2 and umqtt.robust2.
         { .receive = &umqtt_receive_simple2, .errors_as_oserror = false, .broker_codes = false, .props_dict = false },
@@ -51,14 +51,6 @@ static const umqtt_conventions_t umqtt_conventions[2][2] = {
         { .receive = &umqtt_receive_mplib, .errors_as_oserror = true, .broker_codes = true, .props_dict = true },
     },
 };
-
-// The conventions for Client(api=..., props_dict=...); NULL for an unknown api.
-const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
-    if ((mp_uint_t)api >= MP_ARRAY_SIZE(umqtt_conventions)) {
-        return NULL;
-    }
-    return &umqtt_conventions[api][props_dict];
-}
 
 // topic_matches(filter, topic) -> bool: MQTT wildcard matching (+, #, $
 // topics) by the core's matcher. ValueError if either is not a valid filter /

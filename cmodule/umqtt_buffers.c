@@ -6,8 +6,8 @@
 // Receive. The engine stops with NEED_BUFFER once a packet's header
 // announces a body larger than the receive buffer, before reading any of
 // it. umqtt_rx_grow gives it a block of the body's size; for a PUBLISH, that
-// block becomes the payload's bytes object (umqtt_rx_payload moves the
-// payload to its start and shrinks it in place), so a message is read once
+// block becomes the payload's bytes object (umqtt_events.c's umqtt_rx_payload
+// moves the payload to its start and shrinks it in place), so a message is read once
 // and never copied. A PUBLISH whose block cannot be allocated is dropped off
 // the stream through the inline array (the connection stays in step) and
 // the receive raises MQTTException(EMSGSKIPPED); nothing is acknowledged,
@@ -20,7 +20,8 @@
 // a long topic, client id, will or property block needs more than the
 // inline array: umqtt_tx_reserve grows the buffer before the call, and
 // umqtt_tx_release gives the block back once the non-blocking queue (which
-// lives in this buffer, payloads included) is empty.
+// lives in this buffer, payloads included) is empty. (A mutable payload
+// Python-level I/O could resize: umqtt_client.c's umqtt_stable_payload.)
 //
 // The session's tables (packet ids in flight, QoS 2 messages awaiting
 // PUBREL, acks owed) are rows in a block of their own, grown the same way:
@@ -36,15 +37,6 @@
 #include "umqtt_glue.h"
 
 #if MICROPY_PY_UMQTT
-
-void umqtt_buffers_init(umqtt_client_obj_t *self) {
-    self->io.port = &self->port;
-    self->io.rx = self->rx_inline;
-    self->io.rx_cap = sizeof(self->rx_inline);
-    self->io.tx = self->tx_inline;
-    self->io.tx_cap = sizeof(self->tx_inline);
-    // rows, scratch, aliases: none yet (NULL, 0 from umqtt_client_make_new).
-}
 
 void umqtt_rx_grow(umqtt_client_obj_t *self) {
     size_t len = 0;
@@ -84,18 +76,7 @@ void umqtt_body_free(umqtt_body_t *body) {
     }
 }
 
-mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body) {
-    const uint8_t *start = body->buf;
-    if (start == NULL || payload.ptr < start || payload.ptr + payload.len > start + body->cap) {
-        return mp_obj_new_bytes(payload.ptr, payload.len);
-    }
-    memmove(body->buf, payload.ptr, payload.len);
-    vstr_t vstr = {.alloc = body->cap, .len = payload.len, .buf = (char *)body->buf, .fixed_buf = false};
-    body->buf = NULL;  // the bytes object owns it now
-    return mp_obj_new_bytes_from_vstr(&vstr);
-}
-
-bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued) {
+bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
     // The non-blocking queue may hold packets already: room for this one
     // after them while the queue stays under UMQTT_TX_QUEUE (beyond, the
     // caller flushes and tries again), and for this one alone in any case.
@@ -136,27 +117,6 @@ void umqtt_tx_release(umqtt_client_obj_t *self) {
         self->io.tx = self->tx_inline;
         self->io.tx_cap = sizeof(self->tx_inline);
     }
-}
-
-// The payload to borrow for a publish. A PUBLISH larger than the transmit
-// buffer sends its payload from where it lies after writing its header; if
-// the stream runs Python code (a _read/_write hook, a duck-typed socket),
-// that code could resize a bytearray payload in between. Then a mutable
-// payload is copied first: the engine only ever reads bytes nobody can
-// change while it uses them. Native sockets run no Python code: no copy.
-mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
-    bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
-    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
-        return msg;
-    }
-    vstr_t copy;
-    vstr_init_len(&copy, umqtt_bytes_of(msg).len);
-    // The allocation may have run finalisers (Python code that could resize
-    // the payload): its bytes are borrowed after it, and at most what fits.
-    umqtt_bytes b = umqtt_bytes_of(msg);
-    copy.len = b.len < copy.len ? b.len : copy.len;
-    memcpy(copy.buf, b.ptr, copy.len);
-    return mp_obj_new_bytes_from_vstr(&copy);
 }
 
 #endif // MICROPY_PY_UMQTT

@@ -233,7 +233,7 @@ mp_obj_t umqtt_client_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     return MP_OBJ_FROM_PTR(self);
 }
 
-static const mp_obj_fun_builtin_fixed_t client_read_obj;
+static const mp_obj_fun_builtin_var_t client_read_obj;
 static const mp_obj_fun_builtin_var_t client_write_obj;
 
 // Whether the owner's class replaces the native method `name` (is_native).
@@ -292,49 +292,58 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(client_attach_obj, client_attach);
 
-// _read's and _write's I/O (one copy for both): all `len` bytes within
-// `timeout`, on the socket itself, never through the hooks that call them.
-static void umqtt_raw_io(umqtt_client_obj_t *self, uint8_t *buf, size_t len, int32_t timeout, bool write) {
+// _read(n): exactly n bytes from the socket within socket_timeout (simple2's
+// hook). _write(buf, length=-1): all of buf (or its first length bytes);
+// returns the count. One body for both (args as passed): all the bytes
+// within socket_timeout, on the socket itself, never through the hooks that
+// call them.
+static mp_obj_t umqtt_raw_call(size_t n_args, const mp_obj_t *args, bool write) {
+    umqtt_client_obj_t *self = umqtt_client_of(args[0]);
+    mp_int_t length = -1;  // _read's n, _write's length
+    if (!write) {
+        length = mp_obj_get_int(args[1]);
+        if (length < 0) {
+            umqtt_raise_code(UMQTT_EREADLEN);
+        }
+    }
+    umqtt_require_socket(self);
+    mp_buffer_info_t bufinfo;
+    vstr_t vstr;
+    if (write) {
+        vstr.buf = NULL;  // (not used)
+        mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+        if (n_args > 2) {
+            length = mp_obj_get_int(args[2]);
+        }
+    } else {
+        vstr_init_len(&vstr, length);
+    }
+    // socket_timeout may be a property (Python code): read before borrowing buf.
+    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
+    bufinfo.buf = vstr.buf;  // (_write's: borrowed below)
+    bufinfo.len = length;
+    if (write) {
+        mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
+        if (length >= 0 && (size_t)length < bufinfo.len) {
+            bufinfo.len = length;
+        }
+    }
     umqtt_port_t raw = self->port;
     raw.hooks = MP_OBJ_NULL;
-    umqtt_status st = umqtt_stream_io(&raw, buf, len, timeout, write);
+    umqtt_status st = umqtt_stream_io(&raw, bufinfo.buf, bufinfo.len, timeout, write);
     self->port.exc = raw.exc;
     self->port.os_error = raw.os_error;
     umqtt_check(self, st, raw.os_error);
+    return write ? MP_OBJ_NEW_SMALL_INT(bufinfo.len) : mp_obj_new_bytes_from_vstr(&vstr);
 }
 
-// _read(n): exactly n bytes from the socket within socket_timeout (simple2's hook).
-static mp_obj_t client_read(mp_obj_t self_in, mp_obj_t n_in) {
-    umqtt_client_obj_t *self = umqtt_client_of(self_in);
-    mp_int_t n = mp_obj_get_int(n_in);
-    if (n < 0) {
-        umqtt_raise_code(UMQTT_EREADLEN);
-    }
-    umqtt_require_socket(self);
-    vstr_t vstr;
-    vstr_init_len(&vstr, n);
-    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
-    umqtt_raw_io(self, (uint8_t *)vstr.buf, n, timeout, false);
-    return mp_obj_new_bytes_from_vstr(&vstr);
+static mp_obj_t client_read(size_t n_args, const mp_obj_t *args) {
+    return umqtt_raw_call(n_args, args, false);
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(client_read_obj, client_read);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_read_obj, 2, 2, client_read);
 
-// _write(buf, length=-1): all of buf (or its first length bytes); returns the count.
 static mp_obj_t client_write(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_client_of(args[0]);
-    umqtt_require_socket(self);
-    mp_buffer_info_t bufinfo;
-    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
-    mp_int_t length = n_args > 2 ? mp_obj_get_int(args[2]) : -1;
-    // socket_timeout may be a property (Python code): read before borrowing buf.
-    int32_t timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
-    mp_get_buffer_raise(args[1], &bufinfo, MP_BUFFER_READ);
-    size_t len = bufinfo.len;
-    if (length >= 0 && (size_t)length < len) {
-        len = length;
-    }
-    umqtt_raw_io(self, bufinfo.buf, len, timeout, true);
-    return MP_OBJ_NEW_SMALL_INT(len);
+    return umqtt_raw_call(n_args, args, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_write_obj, 2, 3, client_write);
 
@@ -352,13 +361,25 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
-// A topic's or payload's bytes, borrowed: a bytes or str read directly.
-static inline umqtt_bytes umqtt_data_of(mp_obj_t obj) {
-    if (!mp_obj_is_str_or_bytes(obj)) {
-        return umqtt_bytes_of(obj);
+// The payload to borrow for a publish. A PUBLISH larger than the transmit
+// buffer sends its payload from where it lies after writing its header; if
+// the stream runs Python code (a _read/_write hook, a duck-typed socket),
+// that code could resize a bytearray payload in between. Then a mutable
+// payload is copied first: the engine only ever reads bytes nobody can
+// change while it uses them. Native sockets run no Python code: no copy.
+static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
+    bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
+    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
+        return msg;
     }
-    GET_STR_DATA_LEN(obj, data, len);
-    return (umqtt_bytes) {.ptr = data, .len = len};
+    vstr_t copy;
+    vstr_init_len(&copy, umqtt_bytes_of(msg).len);
+    // The allocation may have run finalisers (Python code that could resize
+    // the payload): its bytes are borrowed after it, and at most what fits.
+    umqtt_bytes b = umqtt_bytes_of(msg);
+    copy.len = b.len < copy.len ? b.len : copy.len;
+    memcpy(copy.buf, b.ptr, copy.len);
+    return mp_obj_new_bytes_from_vstr(&copy);
 }
 
 // A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
@@ -391,11 +412,11 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
     // A user property's iterable may run Python code: before borrowing.
     m.properties = props == mp_const_none ? (umqtt_bytes) {.ptr = NULL, .len = 0}
         : umqtt_props_build(props, UMQTT_PROPS_CONTEXT_PUBLISH, 0, 0);
-    m.topic = umqtt_data_of(topic);
-    m.msg = umqtt_data_of(msg);
+    m.topic = umqtt_bytes_of(topic);
+    m.msg = umqtt_bytes_of(msg);
     if (umqtt_tx_reserve(self, m.topic.len + m.properties.len + 16 + (queued ? m.msg.len : 0), queued)) {
-        m.topic = umqtt_data_of(topic);  // the allocation may have run finalisers
-        m.msg = umqtt_data_of(msg);
+        m.topic = umqtt_bytes_of(topic);  // the allocation may have run finalisers
+        m.msg = umqtt_bytes_of(msg);
     }
     *limit = 0;
     #if !defined(UMQTT_NONBLOCKING)
@@ -556,7 +577,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_republish_obj, 6, 7, client_re
 // MQTT 5 adds No Local (0x04), Retain As Published (0x08), Retain Handling
 // (<< 4). Without UMQTT_V5_ARGS (simple2 only, no MQTT 5) it is simple2's
 // qos: AssertionError outside 0..1.
-void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
+static void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options) {
     #if UMQTT_V5_ARGS
     if (options < 0) {
         umqtt_check_qos(self, options);  // a negative QoS: simple2's AssertionError
@@ -590,10 +611,7 @@ mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limi
 // (waiting for room, newpid, timeouts a subclass computes, properties from
 // iterables) comes first, as the glue's rule asks, then the topic is
 // borrowed for the engine.
-#if !defined(UMQTT_NONBLOCKING)
-static
-#endif
-mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
+static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in) {
     bool unsubscribe = options == UMQTT_UNSUBSCRIBE;
     #if defined(UMQTT_NONBLOCKING)
     bool queued = pid_in != MP_OBJ_NULL;
@@ -646,27 +664,47 @@ mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props,
 // subscribe(topic, qos=0, properties=None) -> pid; the SUBACK is reported
 // by check_msg. MQTT 5: bits 2-5 of qos are the subscription options (No
 // Local 0x04, Retain As Published 0x08, Retain Handling << 4).
-static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
+// unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
+// check_msg (0xB0).
+// With `queued`, _nb_subscribe(topic, qos, pid, properties=None) and
+// _nb_unsubscribe(topic, pid, properties=None) (umqtt_client_nb.c): one
+// body for the four, their arguments as passed.
+#if !defined(UMQTT_NONBLOCKING)
+static
+#endif
+mp_obj_t umqtt_subscription(size_t n_args, const mp_obj_t *args, bool queued, bool unsubscribe) {
+    #if !defined(UMQTT_NONBLOCKING)
+    queued = false;  // (no _nb_*: the compiler drops their branches)
+    #endif
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
-    mp_obj_t props = UMQTT_V5_ARGS && n_args > 3 ? args[3] : mp_const_none;
-    umqtt_check_sub_options(self, options);
-    umqtt_require_v5(self, props);
-    if (umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
-        // simple2: "Subscribe callback is not set"
-        umqtt_raise_assert(MP_ERROR_TEXT("Subscribe callback is not set"));
+    size_t next = 2;  // the argument after topic (and qos)
+    mp_int_t options = UMQTT_UNSUBSCRIBE;
+    if (!unsubscribe) {
+        options = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+        next = 3;
     }
-    return umqtt_request(self, args[1], props, (uint8_t)options, MP_OBJ_NULL);
+    mp_obj_t pid_in = queued ? args[next++] : MP_OBJ_NULL;
+    mp_obj_t props = (UMQTT_V5_ARGS || queued) && n_args > next ? args[next] : mp_const_none;
+    if (!unsubscribe) {
+        umqtt_check_sub_options(self, options);
+    }
+    if (!queued) {  // (umqtt_request checks a queued one's properties)
+        umqtt_require_v5(self, props);
+        if (!unsubscribe && umqtt_owner_attr(self, MP_QSTR_cb) == mp_const_none) {
+            // simple2: "Subscribe callback is not set"
+            umqtt_raise_assert(MP_ERROR_TEXT("Subscribe callback is not set"));
+        }
+    }
+    return umqtt_request(self, args[1], props, (uint8_t)options, pid_in);
+}
+
+static mp_obj_t client_subscribe(size_t n_args, const mp_obj_t *args) {
+    return umqtt_subscription(n_args, args, false, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_subscribe_obj, 2, 3 + UMQTT_V5_ARGS, client_subscribe);
 
-// unsubscribe(topic, properties=None) -> pid; the UNSUBACK is reported by
-// check_msg (0xB0).
 static mp_obj_t client_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_obj_t props = UMQTT_V5_ARGS && n_args > 2 ? args[2] : mp_const_none;
-    umqtt_require_v5(self, props);
-    return umqtt_request(self, args[1], props, UMQTT_UNSUBSCRIBE, MP_OBJ_NULL);
+    return umqtt_subscription(n_args, args, false, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(client_unsubscribe_obj, 2, 2 + UMQTT_V5_ARGS, client_unsubscribe);
 
@@ -763,15 +801,9 @@ static mp_obj_t client_check_msg(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(client_check_msg_obj, client_check_msg);
 
-// wait_msg(): wait (forever) for a packet, then handle it like check_msg.
-static mp_obj_t client_wait_msg(mp_obj_t self_in) {
-    return client_receive_one(umqtt_idle_client_of(self_in), UMQTT_PORT_FOREVER);
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
-
-#if defined(UMQTT_MPLIB)
 // _receive(timeout_ms): like check_msg, but waits up to timeout_ms for a packet
-// to begin (None: forever). The façades' bounded waits for an ack use it.
+// to begin (None: forever). The façades' bounded waits for an ack use it
+// (with UMQTT_MPLIB); wait_msg() is _receive(None).
 static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
     int32_t timeout = UMQTT_PORT_FOREVER;
     if (timeout_in != mp_const_none) {
@@ -780,9 +812,15 @@ static mp_obj_t client_receive(mp_obj_t self_in, mp_obj_t timeout_in) {
     }
     return client_receive_one(umqtt_idle_client_of(self_in), timeout);
 }
+#if defined(UMQTT_MPLIB)
 static MP_DEFINE_CONST_FUN_OBJ_2(client_receive_obj, client_receive);
-
 #endif
+
+// wait_msg(): wait (forever) for a packet, then handle it like check_msg.
+static mp_obj_t client_wait_msg(mp_obj_t self_in) {
+    return client_receive(self_in, mp_const_none);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(client_wait_msg_obj, client_wait_msg);
 
 #if defined(UMQTT_KEEPALIVE)
 // _keepalive_set(ping_every_ms, dead_after_ms): the façade's keep-alive numbers

@@ -17,13 +17,7 @@
 // _nb_connect(clean, version=4, properties=None): queue CONNECT on the
 // attached socket (MQTT 5 as for _connect).
 static mp_obj_t client_nb_connect(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    umqtt_require_socket(self);
-    mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
-    bool clean = mp_obj_is_true(args[1]);
-    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, 0, NULL);
-    umqtt_check(self, st, self->port.os_error);
-    return mp_const_none;
+    return umqtt_connect_with(n_args, args, true);  // (umqtt_simple2.c: one body with _connect)
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connect);
 
@@ -32,23 +26,14 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_connect_obj, 2, 4, client_nb_connec
 static mp_obj_t client_nb_connack(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
-    uint8_t session_present = 0, return_code = 0;
-    umqtt_bytes connack_props = {.ptr = NULL, .len = 0};
-    umqtt_status st;
-    for (;;) {  // again with a larger buffer after NEED_BUFFER (one call site)
-        st = umqtt_client_connect(self->engine, &self->io, NULL, UMQTT_QUEUE, &session_present, &return_code,
-            &connack_props);
-        if (st != UMQTT_STATUS_NEED_BUFFER) {
-            break;
-        }
-        umqtt_rx_grow(self);  // a CONNACK with a large property block
-    }
+    umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
+    umqtt_status st = umqtt_connect_call(self, NULL, UMQTT_QUEUE, &ack);
     if (st == UMQTT_STATUS_TIMEOUT) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
-    umqtt_connack_done(self, st, connack_props);  // (st OK: done)
-    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
-    return MP_OBJ_NEW_SMALL_INT(session_present);
+    umqtt_connack_done(self, st, ack.props);  // (st OK: done)
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : ack.return_code);
+    return MP_OBJ_NEW_SMALL_INT(ack.session_present);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
 
@@ -83,18 +68,14 @@ MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_publish_obj, 7, 8, client_nb_publis
 // _nb_subscribe(topic, qos, pid, properties=None) -> True if queued, False
 // if no room now. MQTT 5: qos may carry subscription options (see subscribe).
 static mp_obj_t client_nb_subscribe(size_t n_args, const mp_obj_t *args) {
-    umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
-    mp_int_t options = mp_obj_get_int(args[2]);
-    umqtt_check_sub_options(self, options);
-    return umqtt_request(self, args[1], n_args > 4 ? args[4] : mp_const_none, (uint8_t)options, args[3]);
+    return umqtt_subscription(n_args, args, true, false);  // (umqtt_client.c: one body with subscribe)
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_subscribe_obj, 4, 5, client_nb_subscribe);
 
 // _nb_unsubscribe(topic, pid, properties=None) -> True if queued, False if
 // no room now.
 static mp_obj_t client_nb_unsubscribe(size_t n_args, const mp_obj_t *args) {
-    return umqtt_request(umqtt_idle_client_of(args[0]), args[1], n_args > 3 ? args[3] : mp_const_none,
-        UMQTT_UNSUBSCRIBE, args[2]);
+    return umqtt_subscription(n_args, args, true, true);
 }
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_nb_unsubscribe_obj, 3, 4, client_nb_unsubscribe);
 

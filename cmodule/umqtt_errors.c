@@ -142,15 +142,6 @@ MP_NORETURN void umqtt_raise_no_version(mp_int_t version) {
 }
 #endif
 
-// _connect()'s status, `return_code` the CONNACK's. micropython-lib 1.8.0
-// (broker_codes) raises MQTTException(-1) for a missing or short CONNACK.
-void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code) {
-    if (UMQTT_MPLIB_CONV(self, broker_codes) && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
-        umqtt_raise_code(UMQTT_EUNKNOWN);
-    }
-    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
-}
-
 // MQTT 5: the broker sent DISCONNECT and the connection is closed. Its
 // reason code and properties become the owner's disconnect_reason
 // (reason, properties); the exception is the one for a closed connection

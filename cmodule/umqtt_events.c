@@ -4,6 +4,9 @@
 // caller names: the façade's for check_msg()/wait_msg()/_receive()
 // (self->conv->receive), mqtt_as's for _nb_receive() (umqtt_receive_nb).
 
+#include <string.h>
+
+#include "py/objstr.h"
 #include "umqtt_glue.h"
 
 #if MICROPY_PY_UMQTT
@@ -40,6 +43,19 @@ void umqtt_report_expired(umqtt_client_obj_t *self) {
         }
         umqtt_call_status(self, pid, 0);
     }
+}
+
+// The payload `payload` as a bytes object: the block itself when it lies in
+// one (no copy: umqtt_buffers.c), else a copy.
+static mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body) {
+    const uint8_t *start = body->buf;
+    if (start == NULL || payload.ptr < start || payload.ptr + payload.len > start + body->cap) {
+        return mp_obj_new_bytes(payload.ptr, payload.len);
+    }
+    memmove(body->buf, payload.ptr, payload.len);
+    vstr_t vstr = {.alloc = body->cap, .len = payload.len, .buf = (char *)body->buf, .fixed_buf = false};
+    body->buf = NULL;  // the bytes object owns it now
+    return mp_obj_new_bytes_from_vstr(&vstr);
 }
 
 // owner.cb(topic, msg[, retained[, dup]][, properties]) for the message

@@ -40,7 +40,7 @@
 // - Rust returns a status, never raises; the glue raises afterwards, through
 //   umqtt_errors.c.
 // - What user code hands over is checked where it is used: NaN timeouts
-//   (umqtt_timeout_ms), U+0000 in CONNECT's strings (umqtt_utf8_field),
+//   (umqtt_timeout_ms), U+0000 in CONNECT's strings (umqtt_connect_strings),
 //   pids 1..65535, a client as its own socket (_attach).
 
 #ifndef MICROPY_INCLUDED_UMQTT_GLUE_H
@@ -270,7 +270,7 @@ typedef struct {
 }
 
 // The conventions of a façade, chosen at construction from the `api` and
-// `props_dict` keywords (modumqtt.c: umqtt_conv_of). Only with UMQTT_MPLIB:
+// `props_dict` keywords (umqtt_conv_of, below). Only with UMQTT_MPLIB:
 // without, every client keeps simple2's.
 typedef struct {
     // check_msg(), wait_msg(), _receive() (and publishes waiting for room);
@@ -294,7 +294,14 @@ typedef struct {
 } umqtt_conventions_t;
 
 extern const umqtt_receive_conv_t umqtt_receive_nb;
-const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict);
+#if defined(UMQTT_MPLIB)
+// By [api][props_dict]; umqtt_conv_of: NULL for an unknown api (inline: one
+// caller).
+extern const umqtt_conventions_t umqtt_conventions[2][2];
+static inline const umqtt_conventions_t *umqtt_conv_of(mp_int_t api, bool props_dict) {
+    return (mp_uint_t)api < MP_ARRAY_SIZE(umqtt_conventions) ? &umqtt_conventions[api][props_dict] : NULL;
+}
+#endif
 
 // A convention of `self` beyond simple2's (errors_as_oserror, broker_codes,
 // props_dict): constant false in a firmware without them (UMQTT_MPLIB), for
@@ -421,9 +428,6 @@ static inline void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
     umqtt_check(self, st, self->port.os_error);
 }
 
-// The status of _connect(), `return_code` the CONNACK's.
-void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code);
-
 // ---------------------------------------------------------------------------
 // umqtt_client.c: the client behind `self`, its owner, its arguments.
 
@@ -476,15 +480,13 @@ uint16_t umqtt_pid_of(mp_obj_t pid_in);
 extern const mp_arg_t umqtt_publish_args[UMQTT_PUBLISH_ARGS];
 // AssertionError (as simple2) for a QoS beyond the façade's max_qos.
 void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos);
-// A SUBSCRIBE's QoS and MQTT 5 subscription options.
-void umqtt_check_sub_options(umqtt_client_obj_t *self, mp_int_t options);
 #if defined(UMQTT_NONBLOCKING)
 // A non-blocking call's result: False for WOULD_BLOCK, True for OK; raises
 // for an error status (`limit`: the detail of a BROKER_LIMIT refusal).
 mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit);
-// A SUBSCRIBE or UNSUBSCRIBE: subscribe()/unsubscribe() (pid_in
-// MP_OBJ_NULL) or _nb_subscribe()/_nb_unsubscribe() (see umqtt_client.c).
-mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t props, uint8_t options, mp_obj_t pid_in);
+// _nb_subscribe(...) or (`unsubscribe`) _nb_unsubscribe(...), with
+// `queued` (else subscribe(), unsubscribe()): their arguments as passed.
+mp_obj_t umqtt_subscription(size_t n_args, const mp_obj_t *args, bool queued, bool unsubscribe);
 #endif
 #if defined(UMQTT_MPLIB)
 // _republish(...) or (`queued`) _nb_publish(...): their arguments as passed.
@@ -503,10 +505,16 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args);
 // ---------------------------------------------------------------------------
 // umqtt_buffers.c: the receive and transmit buffers.
 
-// Points the client at the inline buffers (construction).
-void umqtt_buffers_init(umqtt_client_obj_t *self);
-// A publish's payload, copied if Python-level I/O could resize it meanwhile.
-mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg);
+// Points the client at the inline buffers (construction; inline: one
+// caller). rows, scratch, aliases: none yet (NULL, 0 from
+// umqtt_client_make_new).
+static inline void umqtt_buffers_init(umqtt_client_obj_t *self) {
+    self->io.port = &self->port;
+    self->io.rx = self->rx_inline;
+    self->io.rx_cap = sizeof(self->rx_inline);
+    self->io.tx = self->tx_inline;
+    self->io.tx_cap = sizeof(self->tx_inline);
+}
 // After NEED_BUFFER: a receive buffer for the pending body (see the file).
 void umqtt_rx_grow(umqtt_client_obj_t *self);
 // The block holding the packet just handled, taken from the client (whose
@@ -514,16 +522,11 @@ void umqtt_rx_grow(umqtt_client_obj_t *self);
 umqtt_body_t umqtt_rx_take(umqtt_client_obj_t *self);
 // Frees a block umqtt_rx_take returned, unless umqtt_rx_payload took it.
 void umqtt_body_free(umqtt_body_t *body);
-// The payload `payload` as a bytes object: the block itself when it lies in
-// one (no copy), else a copy.
-mp_obj_t umqtt_rx_payload(umqtt_bytes payload, umqtt_body_t *body);
 // Room in the transmit buffer for `need` bytes (`queued`: after what the
 // non-blocking queue holds, which is kept). Whether it allocated: borrowed
-// buffers must then be borrowed again.
-bool umqtt_tx_grow(umqtt_client_obj_t *self, size_t need, bool queued);
-static inline bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued) {
-    return (queued || need > self->io.tx_cap) && umqtt_tx_grow(self, need, queued);
-}
+// buffers must then be borrowed again. (Not inline: a call where the
+// buffer suffices costs a few instructions, a copy at each call site more.)
+bool umqtt_tx_reserve(umqtt_client_obj_t *self, size_t need, bool queued);
 // Bytes the non-blocking queue holds (0 in a firmware without it).
 static inline size_t umqtt_queued(umqtt_client_obj_t *self) {
     #if defined(UMQTT_NONBLOCKING)
@@ -596,6 +599,12 @@ typedef struct {
 // in *ack) or, with ack NULL, queued (_nb_connect).
 umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t version, mp_obj_t props,
     int32_t io_timeout, umqtt_connack_t *ack);
+// _connect(...) or (`queued`) _nb_connect(...): their arguments as passed.
+mp_obj_t umqtt_connect_with(size_t n_args, const mp_obj_t *args, bool queued);
+// umqtt_client_connect for CONNECT (opts) or the rest of its CONNACK (opts
+// NULL; _nb_connack: io_timeout UMQTT_QUEUE), on after NEED_BUFFER.
+umqtt_status umqtt_connect_call(umqtt_client_obj_t *self, const umqtt_connect_options *opts, int32_t io_timeout,
+    umqtt_connack_t *ack);
 // A CONNACK handled (_connect and _nb_connack: accepted, refused, or an
 // error `st`): its MQTT 5 properties, if accepted or refused, become the
 // owner's connack_properties; the receive buffer's block, if any, goes back.

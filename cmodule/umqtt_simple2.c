@@ -39,6 +39,7 @@
 // A façade that passes only `owner` (mqtt_as) gets no array and keeps its
 // attributes on its instance.
 
+#include <stddef.h>
 #include <string.h>
 
 #include "py/objtype.h"
@@ -326,25 +327,52 @@ static mp_obj_t umqtt_owner_attr_or_none(umqtt_client_obj_t *self, qstr attr) {
 }
 #endif
 
-// A UTF-8 string of CONNECT (client id, user name): MQTT forbids U+0000 in
-// it (§1.5.4), which a Python str may hold; the engine checks the rest.
-static umqtt_bytes umqtt_utf8_field(mp_obj_t obj, qstr attr) {
-    umqtt_bytes b = umqtt_optional_bytes_of(obj);
-    if (b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"), attr);
+// CONNECT's strings, borrowed from the owner's client_id, user, pswd,
+// lw_topic and lw_msg (in that order in `objs`; None: none). MQTT forbids
+// U+0000 in the first two, UTF-8 strings (§1.5.4), which a Python str may
+// hold; the engine checks the rest. Returns their total length. (A loop
+// over the fields: one call site each for the borrow and the check.)
+#define UMQTT_CONNECT_STRINGS (5)
+static size_t umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
+    MP_STATIC_ASSERT(sizeof(umqtt_connect_options) <= UINT8_MAX);  // (offsets in bytes)
+    size_t total = 0;
+    static const uint8_t fields[UMQTT_CONNECT_STRINGS] = {
+        offsetof(umqtt_connect_options, client_id), offsetof(umqtt_connect_options, username),
+        offsetof(umqtt_connect_options, password), offsetof(umqtt_connect_options, will_topic),
+        offsetof(umqtt_connect_options, will_message),
+    };
+    for (size_t i = 0; i < UMQTT_CONNECT_STRINGS; i++) {
+        umqtt_bytes b = umqtt_optional_bytes_of(objs[i]);
+        if (i < 2 && b.len != 0 && memchr(b.ptr, 0, b.len) != NULL) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%q contains U+0000, which MQTT forbids"),
+                i == 0 ? MP_QSTR_client_id : MP_QSTR_user);
+        }
+        *(umqtt_bytes *)((uint8_t *)opts + fields[i]) = b;
+        total += b.len;
     }
-    return b;
+    return total;
 }
 
-// CONNECT's strings, borrowed from the owner's client_id, user, pswd,
-// lw_topic and lw_msg (in that order in `objs`).
-#define UMQTT_CONNECT_STRINGS (5)
-static void umqtt_connect_strings(umqtt_connect_options *opts, const mp_obj_t *objs) {
-    opts->client_id = umqtt_utf8_field(objs[0], MP_QSTR_client_id);
-    opts->username = umqtt_utf8_field(objs[1], MP_QSTR_user);
-    opts->password = umqtt_optional_bytes_of(objs[2]);
-    opts->will_topic = umqtt_optional_bytes_of(objs[3]);
-    opts->will_message = umqtt_optional_bytes_of(objs[4]);
+// umqtt_client_connect (CONNECT with opts, else the rest of its CONNACK;
+// queued or polled with io_timeout UMQTT_QUEUE), reading on into a larger
+// receive buffer after NEED_BUFFER (a CONNACK with a large property block).
+// The transmit buffer goes back once nothing is queued. (One call site:
+// _connect, _nb_connect and _nb_connack.)
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined)
+#endif
+umqtt_status umqtt_connect_call(umqtt_client_obj_t *self, const umqtt_connect_options *opts, int32_t io_timeout,
+    umqtt_connack_t *ack) {
+    for (;;) {
+        umqtt_status st = umqtt_client_connect(self->engine, &self->io, opts, io_timeout,
+            &ack->session_present, &ack->return_code, &ack->props);
+        umqtt_tx_release(self);
+        if (st != UMQTT_STATUS_NEED_BUFFER) {
+            return st;
+        }
+        umqtt_rx_grow(self);
+        opts = NULL;  // the CONNECT has gone
+    }
 }
 
 // The CONNECT the owner's attributes describe (client_id, user, pswd, lw_*,
@@ -436,11 +464,9 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     opts->version = (uint8_t)version;
     opts->properties = conn_props;
     opts->will_properties = will_props;
-    umqtt_connect_strings(opts, strings);
     // The transmit buffer holds the whole CONNECT. Growing it allocates,
     // which may run finalisers: the strings are borrowed again after.
-    size_t need = 64 + opts->client_id.len + opts->username.len + opts->password.len + opts->will_topic.len
-        + opts->will_message.len + opts->properties.len + opts->will_properties.len;
+    size_t need = 64 + umqtt_connect_strings(opts, strings) + opts->properties.len + opts->will_properties.len;
     if (umqtt_tx_reserve(self, need, false)) {
         umqtt_connect_strings(opts, strings);
     }
@@ -448,29 +474,12 @@ umqtt_status umqtt_connect_send(umqtt_client_obj_t *self, bool clean, mp_int_t v
     // Queued (it goes into an emptied queue) through the same call: the
     // engine leaves the outputs alone, and the buffer holds the CONNECT.
     umqtt_connack_t unused;
-    bool queued = ack == NULL;
-    if (queued) {
+    if (ack == NULL) {
         ack = &unused;
         io_timeout = UMQTT_QUEUE;
     }
-    #else
-    const bool queued = false;
     #endif
-    umqtt_status st;
-    for (;;) {  // one call site: CONNECT, then more of a CONNACK after NEED_BUFFER
-        st = umqtt_client_connect(self->engine, &self->io, opts, io_timeout,
-            &ack->session_present, &ack->return_code, &ack->props);
-        if (queued) {
-            break;
-        }
-        umqtt_tx_release(self);
-        if (st != UMQTT_STATUS_NEED_BUFFER) {
-            break;
-        }
-        umqtt_rx_grow(self);  // a CONNACK with a large property block: read on
-        opts = NULL;
-    }
-    return st;
+    return umqtt_connect_call(self, opts, io_timeout, ack);
 }
 
 // A CONNACK handled: its MQTT 5 properties to the owner, the block back.
@@ -489,22 +498,50 @@ void umqtt_connack_done(umqtt_client_obj_t *self, umqtt_status st, umqtt_bytes p
     umqtt_body_free(&body);
 }
 
+// _connect()'s status, `return_code` the CONNACK's, raised through
+// umqtt_errors.c. micropython-lib 1.8.0 (broker_codes) raises
+// MQTTException(-1) for a missing or short CONNACK.
+static void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8_t return_code) {
+    if (UMQTT_MPLIB_CONV(self, broker_codes) && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
+        umqtt_raise_code(UMQTT_EUNKNOWN);
+    }
+    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+}
+
 // _connect(clean_session, version=4, properties=None): CONNECT on the
 // attached socket, wait for CONNACK (socket_timeout); returns the
 // session-present flag (int). MQTT 5: see umqtt_connect_send; the
 // CONNACK's properties become the owner's connack_properties.
-static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+// With `queued`, _nb_connect(clean, version=4, properties=None)
+// (umqtt_client_nb.c) instead: CONNECT queued, None returned (one body).
+#if !defined(UMQTT_NONBLOCKING)
+static  // (one caller: inlined)
+#endif
+mp_obj_t umqtt_connect_with(size_t n_args, const mp_obj_t *args, bool queued) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(args[0]);
     umqtt_require_socket(self);
     bool clean = mp_obj_is_true(args[1]);
     mp_int_t version = n_args > 2 ? mp_obj_get_int(args[2]) : 4;
+    mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
+    #if defined(UMQTT_NONBLOCKING)
+    if (queued) {
+        umqtt_check(self, umqtt_connect_send(self, clean, version, props, 0, NULL), self->port.os_error);
+        return mp_const_none;
+    }
+    #else
+    (void)queued;
+    #endif
     int32_t io_timeout = umqtt_timeout_ms(self, UMQTT_SOCKET_TIMEOUT);
     umqtt_connack_t ack = {.session_present = 0, .return_code = 0, .props = {.ptr = NULL, .len = 0}};
-    umqtt_status st = umqtt_connect_send(self, clean, version, n_args > 3 ? args[3] : mp_const_none, io_timeout, &ack);
+    umqtt_status st = umqtt_connect_send(self, clean, version, props, io_timeout, &ack);
     umqtt_connack_done(self, st, ack.props);
     umqtt_check_connect(self, st, ack.return_code);
     umqtt_mark_received(self, true);
     return MP_OBJ_NEW_SMALL_INT(ack.session_present);
+}
+
+static mp_obj_t client_connect(size_t n_args, const mp_obj_t *args) {
+    return umqtt_connect_with(n_args, args, false);
 }
 #if defined(UMQTT_CONNECT_METHOD)
 MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(umqtt_connect_obj, 2, 4, client_connect);
