@@ -201,8 +201,9 @@ class MQTTClient:
         s = self._sta = network and network.WLAN(network.STA_IF)
         if s:
             s.active(True)
-        self._in_connect = False
-        self._alive = None  # the socket of the connection while it is up
+        # The socket of the connection while it is up; False while connect()
+        # runs, None otherwise.
+        self._alive = None
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
         self.last_rx = ticks_ms()
@@ -324,7 +325,7 @@ class MQTTClient:
     async def connect(self, *, quick=False):
         # Connected already, or another task connecting: no second connection
         # beside the first (mqtt_as would open one, and its keeper spun).
-        while self._in_connect:
+        while self._alive is False:
             await asyncio.sleep_ms(20)
         if self._alive:
             return
@@ -333,7 +334,7 @@ class MQTTClient:
             await self.wifi_connect(quick)
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
-        self._in_connect = True
+        self._alive = False
         o = self._owner
         eng = self._eng
         v5 = self._v5
@@ -392,8 +393,8 @@ class MQTTClient:
             code = e.args[0]
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
         finally:
-            self._in_connect = False
             if not self._alive:  # failed (or cancelled)
+                self._alive = None
                 self._close_sock()
         self._partial = None  # when a partly arrived packet started
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
@@ -412,9 +413,11 @@ class MQTTClient:
     def _stop(self):
         # Not connected, and every task of ours cancelled (but the caller's
         # own): no reconnects (disconnect(), close(); _reconnect starts one).
-        # The socket if a connection was up.
+        # The socket if a connection was up. (A connect() running, _alive
+        # False, ends that state itself: others still wait for it.)
         was = self._alive
-        self._alive = None
+        if was:
+            self._alive = None
         me = asyncio.core.cur_task  # (None: no event loop running, close() at the end)
         for t in self._tasks:
             if t is not me:
@@ -461,7 +464,7 @@ class MQTTClient:
         s = self._sta
         if self._alive and s and not s.isconnected():
             self._reconnect("WiFi down")
-        return self._in_connect or self._alive is not None
+        return self._alive is not None
 
     # --- connection tasks ------------------------------------------------------
 
@@ -649,7 +652,7 @@ class MQTTClient:
                 self._kick()
             if not await self._wait(self._changed.wait(), t0, None):
                 return False
-        return self._alive is not None
+        return bool(self._alive)
 
     async def wan_ok(self, packet=b"$\x1a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x06google\x03com\x00\x00\x01\x00\x01"):
         # True if a DNS query to 8.8.8.8 is answered within response_time.
