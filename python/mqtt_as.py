@@ -82,7 +82,7 @@ _MAX_INFLIGHT = const(32)  # the engine's in-flight table (const: folded by the 
 
 
 async def eliza(*_):  # the null coroutine of the config defaults
-    await asyncio.sleep_ms(0)
+    pass
 
 
 config = {
@@ -181,7 +181,7 @@ class MQTTClient:
     def __init__(self, config):
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
-        v5 = self._v5 = bool(config.get("mqttv5"))
+        v5 = self._v5 = config.get("mqttv5")  # (only its truth is used)
         if v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
         o = self._owner = _Owner()
@@ -454,7 +454,7 @@ class MQTTClient:
                         pass
                     await asyncio.sleep(1)
                     await self.wifi_connect(True)
-                await self.connect(quick=True)
+                await self.connect()  # (not the first: `quick` is not read)
             except OSError as e:  # (connect() raises no MQTTException)
                 self.dprint("Error in reconnect. %s", e)
                 await asyncio.sleep(1)
