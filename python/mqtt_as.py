@@ -119,13 +119,13 @@ class MsgQueue:
     # Messages in arrival order, `size` at most: a put into a full queue
     # discards the oldest and counts it in `discards`.
     def __init__(self, size):
-        self._q = []
+        self._pending = []  # the messages
         self._size = size
         self._changed = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
-        q = self._q
+        q = self._pending
         q.append(v)
         if len(q) > self._size:
             q.pop(0)
@@ -136,10 +136,10 @@ class MsgQueue:
         return self
 
     async def __anext__(self):
-        while not self._q:
+        while not self._pending:
             self._changed.clear()
             await self._changed.wait()
-        return self._q.pop(0)
+        return self._pending.pop(0)
 
 
 def pid_gen():
@@ -175,6 +175,9 @@ async def _io_wait(sock, write):
 
 
 class MQTTClient:
+    # Private names are strings the firmware has already where one fits
+    # (_attrs and _run: asyncio's; _pending, _receive, _write, _status: the
+    # native client's; _client: umqtt's): a name of its own costs flash.
     DEBUG = False
     REPUB_COUNT = 0
 
@@ -184,7 +187,7 @@ class MQTTClient:
         v5 = self._v5 = config.get("mqttv5")  # (only its truth is used)
         if v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
-        o = self._owner = _Owner()
+        o = self._attrs = _Owner()  # the engine's owner: the attributes it reads
         if v5:  # (only then read: the owner's dict keeps its size class)
             o.mqttv5_con_props = config.get("mqttv5_con_props")
         keepalive = config["keepalive"]
@@ -245,9 +248,9 @@ class MQTTClient:
             qos_check(o.lw_qos)
             if not o.lw_topic:
                 raise ValueError("Empty topic.")
-        self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
-                                  max_packet_size=config.get("max_packet_size", 16384))
-        self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
+        self._client = _umqtt.Client(o, api=API_MPLIB, props_dict=True,  # the engine
+                                     max_packet_size=config.get("max_packet_size", 16384))
+        self.newpid = self._client._pids()  # the engine's allocator (wraps, skips ids in flight)
 
     def dprint(self, msg, *args):
         if self.DEBUG:
@@ -269,7 +272,7 @@ class MQTTClient:
         # Awaits aw until response_time after t0 at most. If that time runs
         # out first: False, or with msg (an I/O wait: connect, write, read)
         # OSError "Timeout on socket <msg>".
-        ms = self._owner.response_time - ticks_diff(ticks_ms(), t0)
+        ms = self._attrs.response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
                 await asyncio.wait_for_ms(aw, ms)
@@ -286,7 +289,7 @@ class MQTTClient:
         # DISCONNECT, written within response_time (errors ignored: the
         # connection ends either way; the caller closes the socket).
         try:
-            eng = self._eng
+            eng = self._client
             if eng._nb_disconnect():
                 t0 = ticks_ms()
                 while eng._nb_flush():
@@ -296,7 +299,7 @@ class MQTTClient:
 
     def _close_sock(self):
         sock, self._sock = self._sock, None
-        eng = self._eng
+        eng = self._client
         stream = eng._sock()
         eng._attach(None)
         _umqtt.close(stream)  # TLS, or sock again (close() of a closed socket, of None: nothing)
@@ -308,7 +311,7 @@ class MQTTClient:
             return  # no WLAN here (unix, Ethernet): the link is up
         s.active(True)
         if not s.isconnected():
-            o = self._owner
+            o = self._attrs
             if o.ssid is not None:
                 s.connect(o.ssid, o.wifi_pw)
             t0 = ticks_ms()
@@ -335,8 +338,8 @@ class MQTTClient:
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
         self._alive = False
-        o = self._owner
-        eng = self._eng
+        o = self._attrs
+        eng = self._client
         v5 = self._v5
         clean = o.clean_init if first else o.clean
         # clean_init without clean (MQTT 3.1.1): a clean session first, ended
@@ -438,7 +441,7 @@ class MQTTClient:
             if self._events:
                 self.down.set()
             else:
-                spawn(self._owner.wifi_coro(False))
+                spawn(self._attrs.wifi_coro(False))
 
     async def _keep_connected(self):
         # Reconnects after an outage. (It is in _tasks: disconnect() and
@@ -469,10 +472,8 @@ class MQTTClient:
     # --- connection tasks ------------------------------------------------------
 
     async def _receive(self):
-        # The reader task. (Its name, and _write's, _status's, are the native
-        # client's: strings the firmware has already. This class is not the
-        # engine, nor its owner.)
-        eng = self._eng
+        # The reader task. (This class is not the engine, nor its owner.)
+        eng = self._client
         try:
             while True:
                 yield asyncio.core._io_queue.queue_read(eng)
@@ -506,7 +507,7 @@ class MQTTClient:
             self._reconnect(e)
 
     async def _write(self):
-        eng = self._eng
+        eng = self._client
         try:
             while True:
                 before = eng._nb_pending()
@@ -524,8 +525,8 @@ class MQTTClient:
         # numbers: a ping every ping_interval, dead after 4 of them without
         # a packet. Stalled socket I/O past response_time is checked here:
         # queued bytes that stopped moving, a packet that only partly came.
-        eng = self._eng
-        o = self._owner
+        eng = self._client
+        o = self._attrs
         rt = o.response_time
         # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
         # (MQTT 5: the CONNACK's Server Keep Alive replaces ours); a
@@ -566,7 +567,7 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _issue(self, f, args, properties, max_repubs, exc):
+    async def _run(self, f, args, properties, max_repubs, exc):
         # f(*args, pid, properties) on a connection, until done. A QoS 0 PUBLISH
         # (max_repubs None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
         # UNSUBSCRIBE: once acknowledged; without an ack within
@@ -577,7 +578,7 @@ class MQTTClient:
         if not self._v5:
             properties = None
         pids = self.rcv_pids
-        pending = self._eng._pending()  # the engine's in-flight table
+        pending = self._client._pending()  # the engine's in-flight table
         ev = self._changed
         while True:
             # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
@@ -626,15 +627,15 @@ class MQTTClient:
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        await self._issue(self._eng._nb_publish, [topic, msg, retain, qos, False], properties,
-                         self._owner.max_repubs if qos else None, MQTTException)
+        await self._run(self._client._nb_publish, [topic, msg, retain, qos, False], properties,
+                         self._attrs.max_repubs if qos else None, MQTTException)
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._issue(self._eng._nb_subscribe, (topic, qos), properties, 0, OSError)
+        await self._run(self._client._nb_subscribe, (topic, qos), properties, 0, OSError)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._issue(self._eng._nb_unsubscribe, (topic,), properties, 0, OSError)
+        await self._run(self._client._nb_unsubscribe, (topic,), properties, 0, OSError)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -644,7 +645,7 @@ class MQTTClient:
         tlast = self.last_rx
         if ticks_diff(ticks_ms(), tlast) < 1000:
             return True
-        ping = self._eng._nb_ping
+        ping = self._client._nb_ping
         t0 = ticks_ms()
         while self._alive and ticks_diff(self.last_rx, tlast) <= 0:
             if ping and ping():  # queued (not while the transmit queue is full)

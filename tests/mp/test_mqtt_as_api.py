@@ -118,10 +118,10 @@ async def main():
 
     # the engine is pollable (stream protocol delegated to the socket)
     p = select.poll()
-    p.register(c._eng, select.POLLOUT)
+    p.register(c._client, select.POLLOUT)
     evs = p.poll(0)
     check(evs and evs[0][1] & select.POLLOUT, "native client writable through poll")
-    p.unregister(c._eng)
+    p.unregister(c._client)
 
     await c.subscribe(T + "/#", 1)
     check(await wait_for(lambda: (T.encode() + b"/ret", b"kept", True) in got), "retained delivered with retained=True")
