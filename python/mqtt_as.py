@@ -268,14 +268,15 @@ class MQTTClient:
         self.rcv_pids.discard(pid)
         self._kick()
 
-    async def _wait(self, aw, t0, msg):
-        # Awaits aw until response_time after t0 at most. If that time runs
-        # out first: False, or with msg (an I/O wait: connect, write, read)
-        # OSError "Timeout on socket <msg>".
+    async def _wait(self, t0, sock, msg):
+        # Awaits, until response_time after t0 at most, a change (msg None:
+        # _changed) or sock's readiness (msg "read": readable, else writable).
+        # If that time runs out first: False, or with msg OSError "Timeout on
+        # socket <msg>".
         ms = self._attrs.response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
-                await asyncio.wait_for_ms(aw, ms)
+                await asyncio.wait_for_ms(_io_wait(sock, msg != "read") if msg else self._changed.wait(), ms)
                 return True
             except asyncio.TimeoutError:
                 pass
@@ -293,7 +294,7 @@ class MQTTClient:
             if eng._nb_disconnect():
                 t0 = ticks_ms()
                 while eng._nb_flush():
-                    await self._wait(_io_wait(eng, True), t0, "write")
+                    await self._wait(t0, eng, "write")
         except (OSError, MQTTException):
             pass
 
@@ -358,7 +359,7 @@ class MQTTClient:
                 except OSError as e:
                     if e.errno not in BUSY_ERRORS:
                         raise
-                await self._wait(_io_wait(sock, True), t0, "connect")
+                await self._wait(t0, sock, "connect")
                 try:
                     sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
                 except (OSError, AttributeError):
@@ -377,9 +378,9 @@ class MQTTClient:
                 eng._nb_connect(clean, 5 if v5 else 4, o.mqttv5_con_props if v5 else None)
                 # The TLS handshake, if any, runs inside these writes and reads.
                 while eng._nb_flush():
-                    await self._wait(_io_wait(eng, True), t0, "write")
+                    await self._wait(t0, eng, "write")
                 while eng._nb_connack() is None:
-                    await self._wait(_io_wait(eng, False), t0, "read")
+                    await self._wait(t0, eng, "read")
                 if not again:
                     break
                 await self._send_disconnect()
@@ -478,7 +479,7 @@ class MQTTClient:
             while True:
                 yield asyncio.core._io_queue.queue_read(eng)
                 while True:
-                    r = 0x30  # (a message, also when dropped below)
+                    r = 1  # (a packet, also when dropped below)
                     try:
                         r = eng._nb_receive()
                     except OSError:
@@ -534,7 +535,7 @@ class MQTTClient:
         tick = o.keepalive
         if self._v5:
             tick = o.connack_properties.get(0x13, tick)
-        tick = tick * 1000 // 4 if tick else 20000
+        tick = tick * 250 if tick else 20000
         tick = min(tick, o.ping_interval * 1000 or tick)
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
@@ -587,8 +588,7 @@ class MQTTClient:
             conn = self._alive
             pid = 0
             if max_repubs is not None:  # a pid in use nowhere; in rcv_pids until acked
-                pid = next(self.newpid)
-                while pid in pids or pid in pending:
+                while not pid or pid in pids or pid in pending:
                     pid = next(self.newpid)
                 pids.add(pid)
             n = max_repubs
@@ -603,7 +603,7 @@ class MQTTClient:
                     if not pid:
                         return
                     t0 = ticks_ms()
-                    while pid in pids and self._alive is conn and await self._wait(ev.wait(), t0, None):
+                    while pid in pids and self._alive is conn and await self._wait(t0, None, None):
                         pass
                     if pid not in pids:
                         code = self._failed.get(pid)
@@ -643,15 +643,15 @@ class MQTTClient:
         if not self.isconnected():
             return False
         tlast = self.last_rx
-        if ticks_diff(ticks_ms(), tlast) < 1000:
+        t0 = ticks_ms()
+        if ticks_diff(t0, tlast) < 1000:
             return True
         ping = self._client._nb_ping
-        t0 = ticks_ms()
         while self._alive and ticks_diff(self.last_rx, tlast) <= 0:
             if ping and ping():  # queued (not while the transmit queue is full)
                 ping = None
                 self._kick()
-            if not await self._wait(self._changed.wait(), t0, None):
+            if not await self._wait(t0, None, None):
                 return False
         return bool(self._alive)
 
@@ -664,9 +664,8 @@ class MQTTClient:
         try:
             s.connect(socket.getaddrinfo("8.8.8.8", 53)[0][-1])
             s.send(packet)
-            await self._wait(_io_wait(s, False), ticks_ms(), "read")
-            res = s.recv(512)
-            return res[:2] == packet[:2]
+            await self._wait(ticks_ms(), s, "read")
+            return s.recv(512)[:2] == packet[:2]
         except OSError:
             return False
         finally:
