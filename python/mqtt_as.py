@@ -215,13 +215,11 @@ class MQTTClient:
         # none before the first connect() succeeds and after disconnect() or
         # close() (no reconnects then).
         self._tasks = []
-        self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
         # Pulsed on every change a task may wait for: a packet received (an
         # ack among them), the transmit queue drained or given a packet to
         # send, the connection up or down. Waiters check their condition again.
         self._changed = asyncio.Event()
         n = config["queue_len"]
-        self._events = n > 0
         cb = config["subs_cb"]
         if n > 0:
             self.up = asyncio.Event()
@@ -299,12 +297,13 @@ class MQTTClient:
             pass
 
     def _close_sock(self):
-        sock, self._sock = self._sock, None
+        # The engine's stream, detached and closed: the socket, or TLS over
+        # it, whose close() closes the socket too. (close() of a closed
+        # stream, of None: nothing.)
         eng = self._client
         stream = eng._sock()
         eng._attach(None)
-        _umqtt.close(stream)  # TLS, or sock again (close() of a closed socket, of None: nothing)
-        _umqtt.close(sock)
+        _umqtt.close(stream)
 
     async def wifi_connect(self, quick=False):
         s = self._sta
@@ -351,7 +350,7 @@ class MQTTClient:
                 self._close_sock()
                 ai = self._addr
                 sock = socket.socket(ai[0], ai[1], ai[2])
-                self._sock = sock
+                eng._attach(sock)  # (so _close_sock() closes it; TLS replaces it below)
                 sock.setblocking(False)
                 t0 = ticks_ms()
                 try:
@@ -408,7 +407,7 @@ class MQTTClient:
         # (Added to the list: a reconnecting task still in it ends by itself,
         # unless disconnect() or close() cancels it first.)
         self._tasks += (spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive()))
-        if self._events:
+        if hasattr(self, "queue"):  # the event interface
             self.up.set()
         else:
             spawn(o.wifi_coro(True))
@@ -439,7 +438,7 @@ class MQTTClient:
             self._kick()
             spawn = asyncio.create_task
             self._tasks = [spawn(self._keep_connected())]
-            if self._events:
+            if hasattr(self, "queue"):
                 self.down.set()
             else:
                 spawn(self._attrs.wifi_coro(False))

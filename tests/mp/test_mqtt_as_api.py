@@ -175,7 +175,7 @@ async def main():
 
     # the connection dies (socket shut without DISCONNECT): will is published,
     # the client reconnects by itself.
-    c._sock.close()
+    c._client._sock().close()
     check(await wait_for(lambda: [g for g in got if g[0] == WILL.encode()], 8000), "will delivered")
     eq([g for g in got if g[0] == WILL.encode()][0][1], b"gone", "will message")
     check(await wait_for(lambda: c.isconnected() and len(conns) >= 3, 8000), "reconnected automatically")
