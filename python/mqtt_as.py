@@ -250,6 +250,61 @@ class MQTTClient:
                                      max_packet_size=config.get("max_packet_size", 16384))
         self.newpid = self._client._pids()  # the engine's allocator (wraps, skips ids in flight)
 
+    # --- connection ------------------------------------------------------------
+    # (wifi_connect, _reconnect and close come first: mpy-cross numbers the
+    # module's strings in the order it meets them, a number under 128 takes
+    # one byte per use, and the names these bring in are among the most used.)
+
+    async def wifi_connect(self, quick=False):
+        s = self._sta
+        if not s:
+            return  # no WLAN here (unix, Ethernet): the link is up
+        s.active(True)
+        if not s.isconnected():
+            o = self._attrs
+            if o.ssid is not None:
+                s.connect(o.ssid, o.wifi_pw)
+            t0 = ticks_ms()
+            while not s.isconnected():
+                if ticks_diff(ticks_ms(), t0) > 30000:
+                    raise OSError("Wi-Fi connect timed out")
+                await asyncio.sleep(1)
+        if not quick:  # the link must stay up for a few seconds
+            for _ in range(5):
+                if not s.isconnected():
+                    raise OSError("Wi-Fi connect timed out")
+                await asyncio.sleep(1)
+
+    def _reconnect(self, msg):
+        # The connection is lost (unless it is down already): a task
+        # reconnects in the background.
+        if self._alive:
+            self.dprint("Connection lost: %s", msg)
+            self._stop()
+            self._close_sock()
+            self._kick()
+            spawn = asyncio.create_task
+            self._tasks = [spawn(self._keep_connected())]
+            if hasattr(self, "queue"):
+                self.down.set()
+            else:
+                spawn(self._attrs.wifi_coro(False))
+
+    def close(self):
+        # Closes the socket and ends the background tasks (and brings WiFi
+        # down where there is WLAN, as mqtt_as does).
+        self._stop()
+        self._close_sock()
+        s = self._sta
+        if s:
+            try:
+                s.disconnect()
+                s.active(False)
+            except OSError:
+                pass
+
+    # --- helpers ---------------------------------------------------------------
+
     def dprint(self, msg, *args):
         if self.DEBUG:
             print(msg % args)
@@ -282,7 +337,7 @@ class MQTTClient:
             raise OSError(-1, "Timeout on socket %s" % msg)
         return False
 
-    # --- connection ----------------------------------------------------------
+    # --- connection, continued ------------------------------------------------
 
     async def _send_disconnect(self):
         # DISCONNECT, written within response_time (errors ignored: the
@@ -301,29 +356,8 @@ class MQTTClient:
         # it, whose close() closes the socket too. (close() of a closed
         # stream, of None: nothing.)
         eng = self._client
-        stream = eng._sock()
+        _umqtt.close(eng._sock())
         eng._attach(None)
-        _umqtt.close(stream)
-
-    async def wifi_connect(self, quick=False):
-        s = self._sta
-        if not s:
-            return  # no WLAN here (unix, Ethernet): the link is up
-        s.active(True)
-        if not s.isconnected():
-            o = self._attrs
-            if o.ssid is not None:
-                s.connect(o.ssid, o.wifi_pw)
-            t0 = ticks_ms()
-            while not s.isconnected():
-                if ticks_diff(ticks_ms(), t0) > 30000:
-                    raise OSError("Wi-Fi connect timed out")
-                await asyncio.sleep(1)
-        if not quick:  # the link must stay up for a few seconds
-            for _ in range(5):
-                if not s.isconnected():
-                    raise OSError("Wi-Fi connect timed out")
-                await asyncio.sleep(1)
 
     async def connect(self, *, quick=False):
         # Connected already, or another task connecting: no second connection
@@ -363,17 +397,14 @@ class MQTTClient:
                     sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
                 except (OSError, AttributeError):
                     pass
-                stream = sock
                 ssl = o.ssl
-                if ssl:
+                if ssl:  # the engine speaks TLS over the socket from here on
                     if hasattr(ssl, "wrap_socket"):
-                        stream = ssl.wrap_socket(sock, server_hostname=self.server,
-                                                 do_handshake_on_connect=False)
+                        sock = ssl.wrap_socket(sock, server_hostname=self.server,
+                                               do_handshake_on_connect=False)
                     else:
-                        params = dict(o.ssl_params)
-                        params["do_handshake"] = False
-                        stream = _net.tls_wrap(sock, **params)
-                eng._attach(stream)
+                        sock = _net.tls_wrap(sock, **dict(o.ssl_params, do_handshake=False))
+                    eng._attach(sock)
                 eng._nb_connect(clean, 5 if v5 else 4, o.mqttv5_con_props if v5 else None)
                 # The TLS handshake, if any, runs inside these writes and reads.
                 while eng._nb_flush():
@@ -428,21 +459,6 @@ class MQTTClient:
         self._tasks = []
         return was
 
-    def _reconnect(self, msg):
-        # The connection is lost (unless it is down already): a task
-        # reconnects in the background.
-        if self._alive:
-            self.dprint("Connection lost: %s", msg)
-            self._stop()
-            self._close_sock()
-            self._kick()
-            spawn = asyncio.create_task
-            self._tasks = [spawn(self._keep_connected())]
-            if hasattr(self, "queue"):
-                self.down.set()
-            else:
-                spawn(self._attrs.wifi_coro(False))
-
     async def _keep_connected(self):
         # Reconnects after an outage. (It is in _tasks: disconnect() and
         # close() end it.)
@@ -485,7 +501,7 @@ class MQTTClient:
                         raise
                     except Exception as e:
                         if not isinstance(e, MQTTException):  # from subs_cb: not acknowledged
-                            print("mqtt_as: subs_cb raised %r" % e)
+                            print("mqtt_as: subs_cb raised", repr(e))
                         elif e.args[0] == 54:  # umqtt.errno.EMSGSKIPPED
                             # A message the free heap could not hold was read
                             # off the socket and dropped, unacknowledged: the
@@ -682,16 +698,3 @@ class MQTTClient:
                 lock.release()
         self._close_sock()
         self._kick()
-
-    def close(self):
-        # Closes the socket and ends the background tasks (and brings WiFi
-        # down where there is WLAN, as mqtt_as does).
-        self._stop()
-        self._close_sock()
-        s = self._sta
-        if s:
-            try:
-                s.disconnect()
-                s.active(False)
-            except OSError:
-                pass
