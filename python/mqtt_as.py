@@ -482,7 +482,7 @@ class MQTTClient:
         # (True while connect() runs, as in mqtt_as)
         s = self._sta
         if self._alive and s and not s.isconnected():
-            self._reconnect("WiFi down")
+            self._reconnect("WLAN")  # (DEBUG's reason: a string the firmware has)
         return self._alive is not None
 
     # --- connection tasks ------------------------------------------------------
@@ -561,7 +561,7 @@ class MQTTClient:
             now = ticks_ms()
             due = eng._keepalive_due()
             if due == -1:
-                why = "broker fail"
+                why = "keepalive"  # (DEBUG's reason: nothing from the broker; a string the firmware has)
                 break
             left = eng._nb_pending()
             if left != queued:  # sent some, or more to send: the clock starts again
@@ -626,7 +626,7 @@ class MQTTClient:
                             raise exc(code)
                         return
                     if not n or self._alive is not conn:
-                        raise OSError(-1, "ack not received")
+                        raise OSError(-1, "max_repubs")  # (no ack: only DEBUG prints it)
                     n -= 1
                     args[4] = True
                     self.REPUB_COUNT += 1
