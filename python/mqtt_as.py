@@ -82,7 +82,7 @@ _MAX_INFLIGHT = const(32)  # the engine's in-flight table (const: folded by the 
 
 
 async def eliza(*_):  # the null coroutine of the config defaults
-    await asyncio.sleep_ms(0)
+    pass
 
 
 config = {
@@ -119,13 +119,13 @@ class MsgQueue:
     # Messages in arrival order, `size` at most: a put into a full queue
     # discards the oldest and counts it in `discards`.
     def __init__(self, size):
-        self._q = []
+        self._pending = []  # the messages
         self._size = size
         self._changed = asyncio.Event()
         self.discards = 0
 
     def put(self, *v):
-        q = self._q
+        q = self._pending
         q.append(v)
         if len(q) > self._size:
             q.pop(0)
@@ -136,10 +136,10 @@ class MsgQueue:
         return self
 
     async def __anext__(self):
-        while not self._q:
+        while not self._pending:
             self._changed.clear()
             await self._changed.wait()
-        return self._q.pop(0)
+        return self._pending.pop(0)
 
 
 def pid_gen():
@@ -175,16 +175,19 @@ async def _io_wait(sock, write):
 
 
 class MQTTClient:
+    # Private names are strings the firmware has already where one fits
+    # (_attrs and _run: asyncio's; _pending, _receive, _write, _status: the
+    # native client's; _client: umqtt's): a name of its own costs flash.
     DEBUG = False
     REPUB_COUNT = 0
 
     def __init__(self, config):
         # MQTT 5 (mqttv5=True): properties are dicts {id: value} as mqtt_as
         # writes them (user property 0x26: {name: value}).
-        v5 = self._v5 = bool(config.get("mqttv5"))
+        v5 = self._v5 = config.get("mqttv5")  # (only its truth is used)
         if v5 and not _umqtt.MQTT5:
             raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
-        o = self._owner = _Owner()
+        o = self._attrs = _Owner()  # the engine's owner: the attributes it reads
         if v5:  # (only then read: the owner's dict keeps its size class)
             o.mqttv5_con_props = config.get("mqttv5_con_props")
         keepalive = config["keepalive"]
@@ -201,8 +204,9 @@ class MQTTClient:
         s = self._sta = network and network.WLAN(network.STA_IF)
         if s:
             s.active(True)
-        self._in_connect = False
-        self._alive = None  # the socket of the connection while it is up
+        # The socket of the connection while it is up; False while connect()
+        # runs, None otherwise.
+        self._alive = None
         self.lock = asyncio.Lock()
         self.rcv_pids = set()
         self.last_rx = ticks_ms()
@@ -211,13 +215,11 @@ class MQTTClient:
         # none before the first connect() succeeds and after disconnect() or
         # close() (no reconnects then).
         self._tasks = []
-        self._sock = None  # the raw socket (MQTT is spoken on the engine's _sock(): with ssl, TLS)
         # Pulsed on every change a task may wait for: a packet received (an
         # ack among them), the transmit queue drained or given a packet to
         # send, the connection up or down. Waiters check their condition again.
         self._changed = asyncio.Event()
         n = config["queue_len"]
-        self._events = n > 0
         cb = config["subs_cb"]
         if n > 0:
             self.up = asyncio.Event()
@@ -244,9 +246,64 @@ class MQTTClient:
             qos_check(o.lw_qos)
             if not o.lw_topic:
                 raise ValueError("Empty topic.")
-        self._eng = _umqtt.Client(o, api=API_MPLIB, props_dict=True,
-                                  max_packet_size=config.get("max_packet_size", 16384))
-        self.newpid = self._eng._pids()  # the engine's allocator (wraps, skips ids in flight)
+        self._client = _umqtt.Client(o, api=API_MPLIB, props_dict=True,  # the engine
+                                     max_packet_size=config.get("max_packet_size", 16384))
+        self.newpid = self._client._pids()  # the engine's allocator (wraps, skips ids in flight)
+
+    # --- connection ------------------------------------------------------------
+    # (wifi_connect, _reconnect and close come first: mpy-cross numbers the
+    # module's strings in the order it meets them, a number under 128 takes
+    # one byte per use, and the names these bring in are among the most used.)
+
+    async def wifi_connect(self, quick=False):
+        s = self._sta
+        if not s:
+            return  # no WLAN here (unix, Ethernet): the link is up
+        s.active(True)
+        if not s.isconnected():
+            o = self._attrs
+            if o.ssid is not None:
+                s.connect(o.ssid, o.wifi_pw)
+            t0 = ticks_ms()
+            while not s.isconnected():
+                if ticks_diff(ticks_ms(), t0) > 30000:
+                    raise OSError("Wi-Fi connect timed out")
+                await asyncio.sleep(1)
+        if not quick:  # the link must stay up for a few seconds
+            for _ in range(5):
+                if not s.isconnected():
+                    raise OSError("Wi-Fi connect timed out")
+                await asyncio.sleep(1)
+
+    def _reconnect(self, msg):
+        # The connection is lost (unless it is down already): a task
+        # reconnects in the background.
+        if self._alive:
+            self.dprint("Connection lost: %s", msg)
+            self._stop()
+            self._close_sock()
+            self._kick()
+            spawn = asyncio.create_task
+            self._tasks = [spawn(self._keep_connected())]
+            if hasattr(self, "queue"):
+                self.down.set()
+            else:
+                spawn(self._attrs.wifi_coro(False))
+
+    def close(self):
+        # Closes the socket and ends the background tasks (and brings WiFi
+        # down where there is WLAN, as mqtt_as does).
+        self._stop()
+        self._close_sock()
+        s = self._sta
+        if s:
+            try:
+                s.disconnect()
+                s.active(False)
+            except OSError:
+                pass
+
+    # --- helpers ---------------------------------------------------------------
 
     def dprint(self, msg, *args):
         if self.DEBUG:
@@ -264,14 +321,15 @@ class MQTTClient:
         self.rcv_pids.discard(pid)
         self._kick()
 
-    async def _wait(self, aw, t0, msg):
-        # Awaits aw until response_time after t0 at most. If that time runs
-        # out first: False, or with msg (an I/O wait: connect, write, read)
-        # OSError "Timeout on socket <msg>".
-        ms = self._owner.response_time - ticks_diff(ticks_ms(), t0)
+    async def _wait(self, t0, sock, msg):
+        # Awaits, until response_time after t0 at most, a change (msg None:
+        # _changed) or sock's readiness (msg "read": readable, else writable).
+        # If that time runs out first: False, or with msg OSError "Timeout on
+        # socket <msg>".
+        ms = self._attrs.response_time - ticks_diff(ticks_ms(), t0)
         if ms > 0:
             try:
-                await asyncio.wait_for_ms(aw, ms)
+                await asyncio.wait_for_ms(_io_wait(sock, msg != "read") if msg else self._changed.wait(), ms)
                 return True
             except asyncio.TimeoutError:
                 pass
@@ -279,52 +337,32 @@ class MQTTClient:
             raise OSError(-1, "Timeout on socket %s" % msg)
         return False
 
-    # --- connection ----------------------------------------------------------
+    # --- connection, continued ------------------------------------------------
 
     async def _send_disconnect(self):
         # DISCONNECT, written within response_time (errors ignored: the
         # connection ends either way; the caller closes the socket).
         try:
-            eng = self._eng
+            eng = self._client
             if eng._nb_disconnect():
                 t0 = ticks_ms()
                 while eng._nb_flush():
-                    await self._wait(_io_wait(eng, True), t0, "write")
+                    await self._wait(t0, eng, "write")
         except (OSError, MQTTException):
             pass
 
     def _close_sock(self):
-        sock, self._sock = self._sock, None
-        eng = self._eng
-        stream = eng._sock()
+        # The engine's stream, detached and closed: the socket, or TLS over
+        # it, whose close() closes the socket too. (close() of a closed
+        # stream, of None: nothing.)
+        eng = self._client
+        _umqtt.close(eng._sock())
         eng._attach(None)
-        _umqtt.close(stream)  # TLS, or sock again (close() of a closed socket, of None: nothing)
-        _umqtt.close(sock)
-
-    async def wifi_connect(self, quick=False):
-        s = self._sta
-        if not s:
-            return  # no WLAN here (unix, Ethernet): the link is up
-        s.active(True)
-        if not s.isconnected():
-            o = self._owner
-            if o.ssid is not None:
-                s.connect(o.ssid, o.wifi_pw)
-            t0 = ticks_ms()
-            while not s.isconnected():
-                if ticks_diff(ticks_ms(), t0) > 30000:
-                    raise OSError("Wi-Fi connect timed out")
-                await asyncio.sleep(1)
-        if not quick:  # the link must stay up for a few seconds
-            for _ in range(5):
-                if not s.isconnected():
-                    raise OSError("Wi-Fi connect timed out")
-                await asyncio.sleep(1)
 
     async def connect(self, *, quick=False):
         # Connected already, or another task connecting: no second connection
         # beside the first (mqtt_as would open one, and its keeper spun).
-        while self._in_connect:
+        while self._alive is False:
             await asyncio.sleep_ms(20)
         if self._alive:
             return
@@ -333,9 +371,9 @@ class MQTTClient:
             await self.wifi_connect(quick)
             # Blocks while resolving: done once, as mqtt_as does.
             self._addr = socket.getaddrinfo(self.server, self.port)[0]
-        self._in_connect = True
-        o = self._owner
-        eng = self._eng
+        self._alive = False
+        o = self._attrs
+        eng = self._client
         v5 = self._v5
         clean = o.clean_init if first else o.clean
         # clean_init without clean (MQTT 3.1.1): a clean session first, ended
@@ -346,7 +384,7 @@ class MQTTClient:
                 self._close_sock()
                 ai = self._addr
                 sock = socket.socket(ai[0], ai[1], ai[2])
-                self._sock = sock
+                eng._attach(sock)  # (so _close_sock() closes it; TLS replaces it below)
                 sock.setblocking(False)
                 t0 = ticks_ms()
                 try:
@@ -354,28 +392,25 @@ class MQTTClient:
                 except OSError as e:
                     if e.errno not in BUSY_ERRORS:
                         raise
-                await self._wait(_io_wait(sock, True), t0, "connect")
+                await self._wait(t0, sock, "connect")
                 try:
                     sock.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY: the same numbers everywhere
                 except (OSError, AttributeError):
                     pass
-                stream = sock
                 ssl = o.ssl
-                if ssl:
+                if ssl:  # the engine speaks TLS over the socket from here on
                     if hasattr(ssl, "wrap_socket"):
-                        stream = ssl.wrap_socket(sock, server_hostname=self.server,
-                                                 do_handshake_on_connect=False)
+                        sock = ssl.wrap_socket(sock, server_hostname=self.server,
+                                               do_handshake_on_connect=False)
                     else:
-                        params = dict(o.ssl_params)
-                        params["do_handshake"] = False
-                        stream = _net.tls_wrap(sock, **params)
-                eng._attach(stream)
+                        sock = _net.tls_wrap(sock, **dict(o.ssl_params, do_handshake=False))
+                    eng._attach(sock)
                 eng._nb_connect(clean, 5 if v5 else 4, o.mqttv5_con_props if v5 else None)
                 # The TLS handshake, if any, runs inside these writes and reads.
                 while eng._nb_flush():
-                    await self._wait(_io_wait(eng, True), t0, "write")
+                    await self._wait(t0, eng, "write")
                 while eng._nb_connack() is None:
-                    await self._wait(_io_wait(eng, False), t0, "read")
+                    await self._wait(t0, eng, "read")
                 if not again:
                     break
                 await self._send_disconnect()
@@ -392,8 +427,8 @@ class MQTTClient:
             code = e.args[0]
             raise OSError(-1, "Invalid CONNACK" if code == 29 else "CONNACK reason code 0x%x" % code)
         finally:
-            self._in_connect = False
             if not self._alive:  # failed (or cancelled)
+                self._alive = None
                 self._close_sock()
         self._partial = None  # when a partly arrived packet started
         self._failed = {}  # pid -> code: refused SUBACKs (MQTT 5: also refused publishes)
@@ -403,7 +438,7 @@ class MQTTClient:
         # (Added to the list: a reconnecting task still in it ends by itself,
         # unless disconnect() or close() cancels it first.)
         self._tasks += (spawn(self._receive()), spawn(self._write()), spawn(self._keep_alive()))
-        if self._events:
+        if hasattr(self, "queue"):  # the event interface
             self.up.set()
         else:
             spawn(o.wifi_coro(True))
@@ -412,30 +447,17 @@ class MQTTClient:
     def _stop(self):
         # Not connected, and every task of ours cancelled (but the caller's
         # own): no reconnects (disconnect(), close(); _reconnect starts one).
-        # The socket if a connection was up.
+        # The socket if a connection was up. (A connect() running, _alive
+        # False, ends that state itself: others still wait for it.)
         was = self._alive
-        self._alive = None
+        if was:
+            self._alive = None
         me = asyncio.core.cur_task  # (None: no event loop running, close() at the end)
         for t in self._tasks:
             if t is not me:
                 t.cancel()
         self._tasks = []
         return was
-
-    def _reconnect(self, msg):
-        # The connection is lost (unless it is down already): a task
-        # reconnects in the background.
-        if self._alive:
-            self.dprint("Connection lost: %s", msg)
-            self._stop()
-            self._close_sock()
-            self._kick()
-            spawn = asyncio.create_task
-            self._tasks = [spawn(self._keep_connected())]
-            if self._events:
-                self.down.set()
-            else:
-                spawn(self._owner.wifi_coro(False))
 
     async def _keep_connected(self):
         # Reconnects after an outage. (It is in _tasks: disconnect() and
@@ -451,7 +473,7 @@ class MQTTClient:
                         pass
                     await asyncio.sleep(1)
                     await self.wifi_connect(True)
-                await self.connect(quick=True)
+                await self.connect()  # (not the first: `quick` is not read)
             except OSError as e:  # (connect() raises no MQTTException)
                 self.dprint("Error in reconnect. %s", e)
                 await asyncio.sleep(1)
@@ -460,28 +482,26 @@ class MQTTClient:
         # (True while connect() runs, as in mqtt_as)
         s = self._sta
         if self._alive and s and not s.isconnected():
-            self._reconnect("WiFi down")
-        return self._in_connect or self._alive is not None
+            self._reconnect("WLAN")  # (DEBUG's reason: a string the firmware has)
+        return self._alive is not None
 
     # --- connection tasks ------------------------------------------------------
 
     async def _receive(self):
-        # The reader task. (Its name, and _write's, _status's, are the native
-        # client's: strings the firmware has already. This class is not the
-        # engine, nor its owner.)
-        eng = self._eng
+        # The reader task. (This class is not the engine, nor its owner.)
+        eng = self._client
         try:
             while True:
                 yield asyncio.core._io_queue.queue_read(eng)
                 while True:
-                    r = 0x30  # (a message, also when dropped below)
+                    r = 1  # (a packet, also when dropped below)
                     try:
                         r = eng._nb_receive()
                     except OSError:
                         raise
                     except Exception as e:
                         if not isinstance(e, MQTTException):  # from subs_cb: not acknowledged
-                            print("mqtt_as: subs_cb raised %r" % e)
+                            print("mqtt_as: subs_cb raised", repr(e))
                         elif e.args[0] == 54:  # umqtt.errno.EMSGSKIPPED
                             # A message the free heap could not hold was read
                             # off the socket and dropped, unacknowledged: the
@@ -503,7 +523,7 @@ class MQTTClient:
             self._reconnect(e)
 
     async def _write(self):
-        eng = self._eng
+        eng = self._client
         try:
             while True:
                 before = eng._nb_pending()
@@ -521,8 +541,8 @@ class MQTTClient:
         # numbers: a ping every ping_interval, dead after 4 of them without
         # a packet. Stalled socket I/O past response_time is checked here:
         # queued bytes that stopped moving, a packet that only partly came.
-        eng = self._eng
-        o = self._owner
+        eng = self._client
+        o = self._attrs
         rt = o.response_time
         # mqtt_as's ping interval: keepalive / 4, 20 s without a keepalive
         # (MQTT 5: the CONNACK's Server Keep Alive replaces ours); a
@@ -530,7 +550,7 @@ class MQTTClient:
         tick = o.keepalive
         if self._v5:
             tick = o.connack_properties.get(0x13, tick)
-        tick = tick * 1000 // 4 if tick else 20000
+        tick = tick * 250 if tick else 20000
         tick = min(tick, o.ping_interval * 1000 or tick)
         eng._keepalive_set(tick, 4 * tick)
         # Between two looks: at most a ping interval, a quarter of
@@ -541,7 +561,7 @@ class MQTTClient:
             now = ticks_ms()
             due = eng._keepalive_due()
             if due == -1:
-                why = "broker fail"
+                why = "keepalive"  # (DEBUG's reason: nothing from the broker; a string the firmware has)
                 break
             left = eng._nb_pending()
             if left != queued:  # sent some, or more to send: the clock starts again
@@ -563,7 +583,7 @@ class MQTTClient:
 
     # --- operations -------------------------------------------------------------
 
-    async def _issue(self, f, args, properties, max_repubs, exc):
+    async def _run(self, f, args, properties, max_repubs, exc):
         # f(*args, pid, properties) on a connection, until done. A QoS 0 PUBLISH
         # (max_repubs None, pid 0): once queued. A QoS 1 PUBLISH, a SUBSCRIBE, an
         # UNSUBSCRIBE: once acknowledged; without an ack within
@@ -574,7 +594,7 @@ class MQTTClient:
         if not self._v5:
             properties = None
         pids = self.rcv_pids
-        pending = self._eng._pending()  # the engine's in-flight table
+        pending = self._client._pending()  # the engine's in-flight table
         ev = self._changed
         while True:
             # Connected, and for an ack, fewer than _MAX_INFLIGHT awaited.
@@ -583,8 +603,7 @@ class MQTTClient:
             conn = self._alive
             pid = 0
             if max_repubs is not None:  # a pid in use nowhere; in rcv_pids until acked
-                pid = next(self.newpid)
-                while pid in pids or pid in pending:
+                while not pid or pid in pids or pid in pending:
                     pid = next(self.newpid)
                 pids.add(pid)
             n = max_repubs
@@ -599,7 +618,7 @@ class MQTTClient:
                     if not pid:
                         return
                     t0 = ticks_ms()
-                    while pid in pids and self._alive is conn and await self._wait(ev.wait(), t0, None):
+                    while pid in pids and self._alive is conn and await self._wait(t0, None, None):
                         pass
                     if pid not in pids:
                         code = self._failed.get(pid)
@@ -607,7 +626,7 @@ class MQTTClient:
                             raise exc(code)
                         return
                     if not n or self._alive is not conn:
-                        raise OSError(-1, "ack not received")
+                        raise OSError(-1, "max_repubs")  # (no ack: only DEBUG prints it)
                     n -= 1
                     args[4] = True
                     self.REPUB_COUNT += 1
@@ -623,15 +642,15 @@ class MQTTClient:
         # MQTT 5: a publish the broker refuses (PUBACK reason >= 0x80) raises
         # MQTTException(reason); it is not retried.
         qos_check(qos)
-        await self._issue(self._eng._nb_publish, [topic, msg, retain, qos, False], properties,
-                         self._owner.max_repubs if qos else None, MQTTException)
+        await self._run(self._client._nb_publish, [topic, msg, retain, qos, False], properties,
+                         self._attrs.max_repubs if qos else None, MQTTException)
 
     async def subscribe(self, topic, qos=0, properties=None):
         qos_check(qos)
-        await self._issue(self._eng._nb_subscribe, (topic, qos), properties, 0, OSError)
+        await self._run(self._client._nb_subscribe, (topic, qos), properties, 0, OSError)
 
     async def unsubscribe(self, topic, properties=None):
-        await self._issue(self._eng._nb_unsubscribe, (topic,), properties, 0, OSError)
+        await self._run(self._client._nb_unsubscribe, (topic,), properties, 0, OSError)
 
     async def broker_up(self):
         # True if something arrived in the last second or a ping is answered
@@ -639,17 +658,17 @@ class MQTTClient:
         if not self.isconnected():
             return False
         tlast = self.last_rx
-        if ticks_diff(ticks_ms(), tlast) < 1000:
-            return True
-        ping = self._eng._nb_ping
         t0 = ticks_ms()
+        if ticks_diff(t0, tlast) < 1000:
+            return True
+        ping = self._client._nb_ping
         while self._alive and ticks_diff(self.last_rx, tlast) <= 0:
             if ping and ping():  # queued (not while the transmit queue is full)
                 ping = None
                 self._kick()
-            if not await self._wait(self._changed.wait(), t0, None):
+            if not await self._wait(t0, None, None):
                 return False
-        return self._alive is not None
+        return bool(self._alive)
 
     async def wan_ok(self, packet=b"$\x1a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x06google\x03com\x00\x00\x01\x00\x01"):
         # True if a DNS query to 8.8.8.8 is answered within response_time.
@@ -660,9 +679,8 @@ class MQTTClient:
         try:
             s.connect(socket.getaddrinfo("8.8.8.8", 53)[0][-1])
             s.send(packet)
-            await self._wait(_io_wait(s, False), ticks_ms(), "read")
-            res = s.recv(512)
-            return res[:2] == packet[:2]
+            await self._wait(ticks_ms(), s, "read")
+            return s.recv(512)[:2] == packet[:2]
         except OSError:
             return False
         finally:
@@ -680,16 +698,3 @@ class MQTTClient:
                 lock.release()
         self._close_sock()
         self._kick()
-
-    def close(self):
-        # Closes the socket and ends the background tasks (and brings WiFi
-        # down where there is WLAN, as mqtt_as does).
-        self._stop()
-        self._close_sock()
-        s = self._sta
-        if s:
-            try:
-                s.disconnect()
-                s.active(False)
-            except OSError:
-                pass

@@ -118,10 +118,10 @@ async def main():
 
     # the engine is pollable (stream protocol delegated to the socket)
     p = select.poll()
-    p.register(c._eng, select.POLLOUT)
+    p.register(c._client, select.POLLOUT)
     evs = p.poll(0)
     check(evs and evs[0][1] & select.POLLOUT, "native client writable through poll")
-    p.unregister(c._eng)
+    p.unregister(c._client)
 
     await c.subscribe(T + "/#", 1)
     check(await wait_for(lambda: (T.encode() + b"/ret", b"kept", True) in got), "retained delivered with retained=True")
@@ -175,7 +175,7 @@ async def main():
 
     # the connection dies (socket shut without DISCONNECT): will is published,
     # the client reconnects by itself.
-    c._sock.close()
+    c._client._sock().close()
     check(await wait_for(lambda: [g for g in got if g[0] == WILL.encode()], 8000), "will delivered")
     eq([g for g in got if g[0] == WILL.encode()][0][1], b"gone", "will message")
     check(await wait_for(lambda: c.isconnected() and len(conns) >= 3, 8000), "reconnected automatically")

@@ -28,7 +28,7 @@ async def refused(c, what):
             eq(e.args, (-1, what), "attempt %d: the exception" % attempt)
         else:
             raise AssertionError("attempt %d: connect() accepted" % attempt)
-        check(c._sock is None, "attempt %d: socket left open" % attempt)
+        check(c._client._sock() is None, "attempt %d: socket left open" % attempt)
         check(not c.isconnected(), "attempt %d: connected" % attempt)
 
 

@@ -78,7 +78,7 @@ async def main():
     lim = MQTTClient(conf(port=port))  # keepalive 30; the broker's max_keepalive is 10
     await lim.connect()
     await asyncio.sleep_ms(0)  # (the keep-alive task sets the engine's ping interval)
-    due = lim._eng._keepalive_due()
+    due = lim._client._keepalive_due()
     check(0 < due <= 10 * 1000 // 4, "pings every Server Keep Alive / 4 (next in %r ms)" % due)
     try:
         await lim.publish(b"forbidden/x", b"no", qos=1)
