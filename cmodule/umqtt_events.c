@@ -19,10 +19,9 @@ static void umqtt_call_status(umqtt_client_obj_t *self, uint16_t pid, mp_int_t s
     }
 }
 
-// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes. (One
-// copy: GCC would inline it into both cases.)
+// The first refusal (>= 0x80) among SUBACK/UNSUBACK reason codes.
 #if defined(UMQTT_MQTT5)
-static MP_NOINLINE mp_int_t umqtt_first_error(umqtt_bytes codes) {
+static mp_int_t umqtt_first_error(umqtt_bytes codes) {
     for (size_t i = 0; i < codes.len; i++) {
         if (codes.ptr[i] >= 0x80) {
             return codes.ptr[i];
@@ -146,6 +145,9 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
             }
             status = 1;
             break;
+        #if defined(UMQTT_MQTT5) // (events of MQTT 5 reason codes and DISCONNECT)
+        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
+        #endif
         case UMQTT_EVENT_KIND_SUBSCRIBE_FAILED:
             #if defined(UMQTT_MQTT5)
             status = umqtt_first_error(ev->codes);
@@ -153,16 +155,15 @@ static mp_obj_t umqtt_dispatch_event(umqtt_client_obj_t *self, const umqtt_event
             status = 0x80;  // MQTT 3's one refusal (the engine leaves codes empty)
             #endif
             if (!rc->acks_as_status) {
+                #if defined(UMQTT_MQTT5)
+                if (ev->kind == UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED) {
+                    umqtt_raise_code(status);
+                }
+                #endif
                 umqtt_raise_suback_failed(self, status);
             }
             break;
-        #if defined(UMQTT_MQTT5) // (events of MQTT 5 reason codes and DISCONNECT)
-        case UMQTT_EVENT_KIND_UNSUBSCRIBE_FAILED:
-            status = umqtt_first_error(ev->codes);
-            if (!rc->acks_as_status) {
-                umqtt_raise_code(status);
-            }
-            break;
+        #if defined(UMQTT_MQTT5)
         case UMQTT_EVENT_KIND_REFUSED:
             // MQTT 5: the broker refused our publish (PUBACK/PUBREC reason >=
             // 0x80): cbstat(pid, reason), then (blocking) MQTTException(reason).
