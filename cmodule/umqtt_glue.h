@@ -442,10 +442,9 @@ umqtt_client_obj_t *umqtt_idle_client_of(mp_obj_t self_in);
 // client without Python's attribute lookup (umqtt_simple2.c).
 mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr);
 
-// The ms tick counter as Python's time.ticks_ms() shows it.
-static inline mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
-    return MP_OBJ_NEW_SMALL_INT(ticks & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
-}
+// The ms tick counter as Python's time.ticks_ms() shows it. (One copy: the
+// mask and the tagging take more bytes than a call at each of six callers.)
+mp_obj_t umqtt_ticks_obj(uint32_t ticks);
 
 // A buffer's bytes, borrowed: take them after any Python code has run.
 // (One copy: GCC left one in each file.)

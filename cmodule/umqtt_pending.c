@@ -24,6 +24,10 @@ static MP_NOINLINE mp_obj_t umqtt_client_ref_new(const mp_obj_type_t *type, mp_o
 
 static const mp_obj_type_t umqtt_pending_type;
 
+mp_obj_t umqtt_ticks_obj(uint32_t ticks) {
+    return MP_OBJ_NEW_SMALL_INT(ticks & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
+}
+
 // Python ticks (period MICROPY_PY_TIME_TICKS_PERIOD) -> the engine's 32-bit clock.
 static uint32_t umqtt_ticks_from_obj(mp_obj_t ticks_in) {
     const mp_int_t period = MICROPY_PY_TIME_TICKS_PERIOD;
