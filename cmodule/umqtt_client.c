@@ -268,19 +268,19 @@ static mp_obj_t client_attach(mp_obj_t self_in, mp_obj_t sock) {
         // Duck-typed: needs read(n) and write(buf); AttributeError otherwise.
         mp_load_attr(sock, MP_QSTR_read);
         mp_load_attr(sock, MP_QSTR_write);
-    }
-    // A Python-level stream waits through a select.poll object; one that
-    // cannot be polled (duck-typed test sockets) counts as always ready. A
-    // native stream is waited for without one (umqtt_port.c). The poller
-    // stays MP_OBJ_NULL (set above) unless one is made.
-    nlr_buf_t nlr;
-    if (!self->port.native && nlr_push(&nlr) == 0) {
-        mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-        mp_obj_t poller = umqtt_call_method(select, MP_QSTR_poll, 0, NULL);
-        mp_obj_t args[2] = {sock, MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD)};
-        umqtt_call_method(poller, MP_QSTR_register, 2, args);
-        self->port.poller = poller;
-        nlr_pop();
+        // A Python-level stream waits through a select.poll object; one that
+        // cannot be polled (duck-typed test sockets) counts as always ready.
+        // A native stream is waited for without one (umqtt_port.c). The
+        // poller stays MP_OBJ_NULL (set above) unless one is made.
+        nlr_buf_t nlr;
+        if (nlr_push(&nlr) == 0) {
+            mp_obj_t select = mp_import_name(MP_QSTR_select, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
+            mp_obj_t poller = umqtt_call_method(select, MP_QSTR_poll, 0, NULL);
+            mp_obj_t args[2] = {sock, MP_OBJ_NEW_SMALL_INT(MP_STREAM_POLL_RD)};
+            umqtt_call_method(poller, MP_QSTR_register, 2, args);
+            self->port.poller = poller;
+            nlr_pop();
+        }
     }
     // A subclass that overrides _read/_write (to log, or to adapt a socket)
     // gets all I/O routed through them, as simple2 does.

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "py/objtuple.h"
 #include "py/objtype.h"
 #include "umqtt_glue.h"
 
@@ -575,10 +576,10 @@ static mp_obj_t simple2_connect(size_t n_args, const mp_obj_t *pos_args, mp_map_
         mp_obj_is_true(ssl) ? mp_load_attr(self->owner, MP_QSTR_ssl_params) : mp_const_none,
         mp_load_attr(self->owner, MP_QSTR_socket_timeout),
     };
-    mp_obj_t *pair;
-    mp_obj_get_array_fixed_n(umqtt_open_conn(5, conn), 2, &pair);
-    mp_obj_t sock = pair[1];
-    umqtt_owner_store(self, MP_QSTR_sock_raw, pair[0]);
+    // (the 2-tuple open_conn made: no length to check)
+    mp_obj_tuple_t *pair = MP_OBJ_TO_PTR(umqtt_open_conn(5, conn));
+    mp_obj_t sock = pair->items[1];
+    umqtt_owner_store(self, MP_QSTR_sock_raw, pair->items[0]);
     umqtt_owner_call(self, MP_QSTR__attach, 1, sock);
     if (mp_obj_is_true(clean)) {
         umqtt_clear_pending(pos_args[0]);
