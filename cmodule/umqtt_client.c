@@ -333,7 +333,7 @@ static mp_obj_t umqtt_raw_call(size_t n_args, const mp_obj_t *args, bool write) 
     umqtt_status st = umqtt_stream_io(&raw, bufinfo.buf, bufinfo.len, timeout, write);
     self->port.exc = raw.exc;
     self->port.os_error = raw.os_error;
-    umqtt_check(self, st, raw.os_error);
+    umqtt_check(self, st, 0);
     return write ? MP_OBJ_NEW_SMALL_INT(bufinfo.len) : mp_obj_new_bytes_from_vstr(&vstr);
 }
 
@@ -382,12 +382,6 @@ static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
     return mp_obj_new_bytes_from_vstr(&copy);
 }
 
-// A publish/subscribe status with the detail of a BROKER_LIMIT refusal.
-// (One copy: GCC inlined it into both callers.)
-static MP_NOINLINE void umqtt_check_limit(umqtt_client_obj_t *self, umqtt_status st, uint8_t limit) {
-    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT ? limit : self->port.os_error);
-}
-
 // The PUBLISH of publish()/_republish() (raises for its status), or
 // (`queued`, io_timeout UMQTT_QUEUE) the one _nb_publish() queues (its
 // status returned, *limit the detail of a BROKER_LIMIT refusal). The
@@ -430,7 +424,7 @@ umqtt_status umqtt_publish_message(umqtt_client_obj_t *self, mp_obj_t topic, mp_
         return st;
     }
     umqtt_tx_release(self);
-    umqtt_check_limit(self, st, *limit);
+    umqtt_check(self, st, *limit);
     return st;
 }
 
@@ -598,7 +592,7 @@ mp_obj_t umqtt_nb_queued(umqtt_client_obj_t *self, umqtt_status st, uint8_t limi
     if (st == UMQTT_STATUS_WOULD_BLOCK) {
         return mp_const_false;
     }
-    umqtt_check_limit(self, st, limit);
+    umqtt_check(self, st, limit);
     return mp_const_true;
 }
 #endif
@@ -742,7 +736,7 @@ mp_obj_t umqtt_send_disconnect(size_t n_args, const mp_obj_t *args) {
         umqtt_status st = umqtt_client_control(self->engine, &self->io, true, (uint8_t)reason, block, io_timeout);
         umqtt_tx_release(self);
         if (st == UMQTT_STATUS_INVALID_ARGUMENT || st == UMQTT_STATUS_INVALID_PROPERTY) {
-            umqtt_check(self, st, 0);  // a bad reason code or property: the caller's error
+            umqtt_raise_status(self, st, 0);  // a bad reason code or property: the caller's error
         }
         if (st != UMQTT_STATUS_OK) {
             self->port.exc = MP_OBJ_NULL;

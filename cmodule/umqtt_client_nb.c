@@ -32,7 +32,7 @@ static mp_obj_t client_nb_connack(mp_obj_t self_in) {
         return mp_const_none;  // not yet (a partial CONNACK keeps its buffer)
     }
     umqtt_connack_done(self, st, ack.props);  // (st OK: done)
-    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : ack.return_code);
+    umqtt_check(self, st, ack.return_code);
     return MP_OBJ_NEW_SMALL_INT(ack.session_present);
 }
 MP_DEFINE_CONST_FUN_OBJ_1(umqtt_nb_connack_obj, client_nb_connack);
@@ -42,7 +42,7 @@ static mp_obj_t client_nb_flush(mp_obj_t self_in) {
     umqtt_client_obj_t *self = umqtt_idle_client_of(self_in);
     umqtt_require_socket(self);
     size_t left = 0;
-    umqtt_check(self, umqtt_client_nb_flush(self->engine, &self->io, &left), self->port.os_error);
+    umqtt_check(self, umqtt_client_nb_flush(self->engine, &self->io, &left), 0);
     umqtt_tx_release(self);  // once the queue is empty
     return MP_OBJ_NEW_SMALL_INT(left);
 }

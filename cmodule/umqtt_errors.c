@@ -105,7 +105,7 @@ MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status statu
         }
         // none was caught: an internal error
     } else if (status == UMQTT_STATUS_OS_ERROR) {
-        mp_raise_OSError(detail);
+        mp_raise_OSError(self->port.os_error);
     } else if (status == UMQTT_STATUS_CONNACK_REFUSED) {
         if (UMQTT_MPLIB_CONV(self, broker_codes)) {
             umqtt_raise_code(detail);  // micropython-lib: MQTTException(rc)

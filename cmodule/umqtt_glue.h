@@ -413,6 +413,9 @@ MP_NORETURN void umqtt_raise_no_version(mp_int_t version);
 MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code);
 // A refused SUBACK (a blocking call's), `code` its first refusal >= 0x80.
 MP_NORETURN void umqtt_raise_suback_failed(umqtt_client_obj_t *self, mp_int_t code);
+// The exception for `status`. `detail`: a refused CONNACK's return code,
+// or the limit a BROKER_LIMIT refusal names; unused otherwise (an OS
+// error's errno is the one the port kept, self->port.os_error).
 MP_NORETURN void umqtt_raise_status(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
 // AssertionError(msg), or with no message for NULL: simple2's asserts.
 MP_NORETURN void umqtt_raise_assert(mp_rom_error_text_t msg);
@@ -423,9 +426,9 @@ MP_NORETURN void umqtt_raise_disconnected(umqtt_client_obj_t *self, const umqtt_
 // of its call sites.)
 void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail);
 
-// A status of socket I/O: an OS error's detail is the errno the port saw.
+// A status of socket I/O (no detail: see umqtt_raise_status).
 static inline void umqtt_check_io(umqtt_client_obj_t *self, umqtt_status st) {
-    umqtt_check(self, st, self->port.os_error);
+    umqtt_check(self, st, 0);
 }
 
 // ---------------------------------------------------------------------------

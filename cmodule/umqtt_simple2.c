@@ -506,7 +506,7 @@ static void umqtt_check_connect(umqtt_client_obj_t *self, umqtt_status st, uint8
     if (UMQTT_MPLIB_CONV(self, broker_codes) && (st == UMQTT_STATUS_CLOSED || st == UMQTT_STATUS_CONNACK_INVALID)) {
         umqtt_raise_code(UMQTT_EUNKNOWN);
     }
-    umqtt_check(self, st, st == UMQTT_STATUS_OS_ERROR ? self->port.os_error : return_code);
+    umqtt_check(self, st, return_code);
 }
 
 // _connect(clean_session, version=4, properties=None): CONNECT on the
@@ -526,7 +526,7 @@ mp_obj_t umqtt_connect_with(size_t n_args, const mp_obj_t *args, bool queued) {
     mp_obj_t props = n_args > 3 ? args[3] : mp_const_none;
     #if defined(UMQTT_NONBLOCKING)
     if (queued) {
-        umqtt_check(self, umqtt_connect_send(self, clean, version, props, 0, NULL), self->port.os_error);
+        umqtt_check(self, umqtt_connect_send(self, clean, version, props, 0, NULL), 0);
         return mp_const_none;
     }
     #else
