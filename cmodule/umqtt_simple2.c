@@ -200,24 +200,30 @@ static void simple2_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     dest[0] = *slot;
 }
 
-// Whether owner.attr is the client's setting `idx`: the owner is the
-// client itself, or a Python instance with no attribute of that name of its
-// own and none in its classes (when the client was made).
-static bool umqtt_owner_keeps_setting(umqtt_client_obj_t *self, qstr attr, int idx) {
-    if (self->owner == MP_OBJ_FROM_PTR(self)) {
-        return true;
+// The client's setting that is owner.attr, or NULL: there is one if the
+// owner is the client itself, or a Python instance with no attribute of
+// that name of its own and none in its classes (when the client was made).
+static mp_obj_t *umqtt_owner_setting(umqtt_client_obj_t *self, qstr attr) {
+    int idx = self->settings == NULL ? -1 : umqtt_setting_index(attr);
+    if (idx < 0) {
+        return NULL;
     }
-    if (!mp_obj_is_instance_type(mp_obj_get_type(self->owner)) || (self->shadowed >> idx) & 1) {
-        return false;
+    if (self->owner != MP_OBJ_FROM_PTR(self)) {
+        if (!mp_obj_is_instance_type(mp_obj_get_type(self->owner)) || (self->shadowed >> idx) & 1) {
+            return NULL;
+        }
+        mp_obj_instance_t *inst = MP_OBJ_TO_PTR(self->owner);
+        if (mp_map_lookup(&inst->members, MP_OBJ_NEW_QSTR(attr), MP_MAP_LOOKUP) != NULL) {
+            return NULL;
+        }
     }
-    mp_obj_instance_t *inst = MP_OBJ_TO_PTR(self->owner);
-    return mp_map_lookup(&inst->members, MP_OBJ_NEW_QSTR(attr), MP_MAP_LOOKUP) == NULL;
+    return &self->settings[idx];
 }
 
 void umqtt_owner_store(umqtt_client_obj_t *self, qstr attr, mp_obj_t value) {
-    int idx = self->settings == NULL ? -1 : umqtt_setting_index(attr);
-    if (idx >= 0 && umqtt_owner_keeps_setting(self, attr, idx)) {
-        self->settings[idx] = value;
+    mp_obj_t *setting = umqtt_owner_setting(self, attr);
+    if (setting != NULL) {
+        *setting = value;
         return;
     }
     mp_store_attr(self->owner, attr, value);
@@ -226,11 +232,9 @@ void umqtt_owner_store(umqtt_client_obj_t *self, qstr attr, mp_obj_t value) {
 // owner.attr: the setting `attr` if the owner has not replaced it and it
 // exists, else the Python way.
 mp_obj_t umqtt_owner_attr(umqtt_client_obj_t *self, qstr attr) {
-    if (self->settings != NULL) {
-        int idx = umqtt_setting_index(attr);
-        if (idx >= 0 && self->settings[idx] != MP_OBJ_NULL && umqtt_owner_keeps_setting(self, attr, idx)) {
-            return self->settings[idx];
-        }
+    mp_obj_t *setting = umqtt_owner_setting(self, attr);
+    if (setting != NULL && *setting != MP_OBJ_NULL) {
+        return *setting;
     }
     return mp_load_attr(self->owner, attr);
 }
