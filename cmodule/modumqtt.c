@@ -75,6 +75,17 @@ static mp_obj_t umqtt_close_fn(mp_obj_t sock) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_close_obj, umqtt_close_fn);
+
+// _no_version(version): the ValueError for a version this firmware was built
+// without, for the façades to raise when asked for MQTT 5 at construction
+// (their check of MQTT5 comes first): the message is the glue's, once in
+// flash. Only where that can happen (a firmware with MQTT 5 has no text).
+#if !defined(UMQTT_MQTT5)
+static mp_obj_t umqtt_no_version_fn(mp_obj_t version) {
+    return umqtt_no_version_error(mp_obj_get_int(version));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(umqtt_no_version_obj, umqtt_no_version_fn);
+#endif
 #endif
 
 static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
@@ -89,6 +100,9 @@ static const mp_rom_map_elem_t umqtt_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_API_MPLIB), MP_ROM_INT(UMQTT_API_MPLIB) },
     { MP_ROM_QSTR(MP_QSTR_topic_matches), MP_ROM_PTR(&umqtt_topic_matches_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&umqtt_close_obj) },
+    #if !defined(UMQTT_MQTT5)
+    { MP_ROM_QSTR(MP_QSTR__no_version), MP_ROM_PTR(&umqtt_no_version_obj) },
+    #endif
     #endif
     // Whether MQTT 5 and MQTT 3.1 are built in (UMQTT_MQTT5, UMQTT_MQTT31):
     // façades and tests check it.

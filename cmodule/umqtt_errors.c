@@ -134,11 +134,17 @@ void umqtt_check(umqtt_client_obj_t *self, umqtt_status status, mp_int_t detail)
 }
 
 // version=3 or 5 (mqtt_as: mqttv5=True) in a firmware built without MQTT
-// 3.1 or 5: one message for both.
+// 3.1 or 5: one message for both, and for the façades' own check at
+// construction (_umqtt._no_version).
 #if !defined(UMQTT_MQTT31) || !defined(UMQTT_MQTT5)
-MP_NORETURN void umqtt_raise_no_version(mp_int_t version) {
-    mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("MQTT version %d is not in this firmware (built without UMQTT_MQTT%d)"),
+mp_obj_t umqtt_no_version_error(mp_int_t version) {
+    return mp_obj_new_exception_msg_varg(&mp_type_ValueError,
+        MP_ERROR_TEXT("MQTT version %d is not in this firmware (built without UMQTT_MQTT%d)"),
         (int)version, version == 3 ? 31 : 5);
+}
+
+MP_NORETURN void umqtt_raise_no_version(mp_int_t version) {
+    nlr_raise(umqtt_no_version_error(version));
 }
 #endif
 

@@ -406,8 +406,10 @@ extern const mp_obj_fun_builtin_fixed_t umqtt_nb_receive_obj;
 
 MP_NORETURN void umqtt_raise_code(mp_int_t code);
 // ValueError: MQTT 3.1 (version 3) or MQTT 5 (version 5) asked of a
-// firmware built without it (UMQTT_MQTT31=0, UMQTT_MQTT5=0).
+// firmware built without it (UMQTT_MQTT31=0, UMQTT_MQTT5=0); the exception
+// itself, unraised (_umqtt._no_version).
 MP_NORETURN void umqtt_raise_no_version(mp_int_t version);
+mp_obj_t umqtt_no_version_error(mp_int_t version);
 // simple2's connection codes (ECONCLOSE, ECONTIMEOUT, ECONNOT), or the
 // OSError micropython-lib raises for them (errors_as_oserror).
 MP_NORETURN void umqtt_raise_api(umqtt_client_obj_t *self, mp_int_t code);

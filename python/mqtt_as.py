@@ -186,7 +186,7 @@ class MQTTClient:
         # writes them (user property 0x26: {name: value}).
         v5 = self._v5 = config.get("mqttv5")  # (only its truth is used)
         if v5 and not _umqtt.MQTT5:
-            raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
+            raise _umqtt._no_version(5)  # (ValueError: the glue has its text)
         o = self._attrs = _Owner()  # the engine's owner: the attributes it reads
         if v5:  # (only then read: the owner's dict keeps its size class)
             o.mqttv5_con_props = config.get("mqttv5_con_props")

@@ -78,6 +78,13 @@ def close(sock: Any) -> None:
     :func:`topic_matches`, only in a firmware with the façades built on
     micropython-lib's conventions."""
 
+def _no_version(version: int) -> ValueError:
+    """Private: the ``ValueError`` for a *version* this firmware was built
+    without (the text under :data:`MQTT5`), not raised: umqtt.MQTTClient and
+    mqtt_as raise it when asked for MQTT 5 at construction. Only in a
+    firmware without MQTT 5 that has the façades built on micropython-lib's
+    conventions."""
+
 class _PendingAcks:
     """``rcv_pids``: a live, dict-like view ``pid -> deadline`` (``ticks_ms``)
     of the packet ids awaiting an acknowledgement. Assigning ``view[pid] =

@@ -176,7 +176,7 @@ class MQTTClient(robust.MQTTClient):
         if version not in (3, 4, 5):
             raise ValueError("version must be 3, 4 or 5")
         if version == 5 and not _umqtt.MQTT5:
-            raise ValueError("MQTT version 5 is not in this firmware (built without UMQTT_MQTT5)")
+            raise _umqtt._no_version(5)  # (ValueError: the glue has its text)
         robust.MQTTClient.__init__(self, client_id, server, port, user, password, keepalive, ssl, ssl_params, **kw)
         self._VERSION = version
         self.reconn = reconn
