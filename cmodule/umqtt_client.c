@@ -650,8 +650,7 @@ static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t
     }
     #endif
     umqtt_tx_release(self);
-    // (an UNSUBSCRIBE reports no BROKER_LIMIT detail)
-    umqtt_check(self, st, st == UMQTT_STATUS_BROKER_LIMIT && !unsubscribe ? limit : self->port.os_error);
+    umqtt_check(self, st, limit);  // (a BROKER_LIMIT's detail: SUBSCRIBE's and UNSUBSCRIBE's)
     return MP_OBJ_NEW_SMALL_INT(pid);
 }
 

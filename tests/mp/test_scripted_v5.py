@@ -93,6 +93,9 @@ e = raises(ValueError, c.publish, T, b"x", True)
 check("retain" in str(e), "retain refused: %s" % e)
 e = raises(ValueError, c.publish, T, b"x" * 100)
 check("Maximum Packet Size" in str(e), "large packet refused: %s" % e)
+for call in (c.subscribe, c.unsubscribe):  # the refusal names the limit for both
+    e = raises(ValueError, call, b"v5/" + b"f" * 80)
+    check("Maximum Packet Size" in str(e), "large %s refused: %s" % (call, e))
 e = raises(ValueError, c.publish, T, b"x", properties={0x23: 2})
 check("Topic Alias" in str(e), "alias above the maximum refused: %s" % e)
 
