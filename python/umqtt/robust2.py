@@ -32,28 +32,31 @@
 from . import simple2
 
 MQTTException = simple2.MQTTException
+_Client = simple2.MQTTClient  # the class this one extends (as in simple and simple2)
 
 _EINFLIGHT = const(53)  # umqtt.errno.EINFLIGHT (const: folded by the compiler, no import needed)
 
-_FAIL = (OSError, MQTTException)
-
 # The client's helpers are functions of the module, not methods: a method
-# more would grow the class's dict (heap at import).
+# more would grow the class's dict (heap at import). The connection errors
+# are caught as (OSError, MQTTException) where they happen: a tuple made
+# only when one is raised, none kept from import.
 
 
-def _failed(self, e, place):
-    # Records connection error e. EINFLIGHT (every packet id awaits an
+def _failed(self, e, step):
+    # Records connection error e of step (conn_issue's place: 2 publish,
+    # 3 subscribe, 5 send_queue). EINFLIGHT (every packet id awaits an
     # ack) is none: the publish or subscribe is queued, and send_queue()
     # sends it once check_msg() has handled acks; reconnecting would not
     # help.
     if not (isinstance(e, MQTTException) and e.args and e.args[0] == _EINFLIGHT):
-        self.conn_issue = (e, place)
+        self.conn_issue = (e, step)
 
 
-def _settle(self, waiting, queue, pid, stat):
-    # The ack of pid arrived (stat 1, or 2: the broker acked a pid given
-    # up on), or it timed out (0): then its entry goes back on the send
-    # queue, a message at the front. waiting: msg_to_confirm or
+def _status(self, waiting, queue, pid, stat):
+    # cbstat's work for one table (the status handler's name in simple and
+    # umqtt.MQTTClient). The ack of pid arrived (stat 1, or 2: the broker
+    # acked a pid given up on), or it timed out (0): then its entry goes
+    # back on the send queue, a message at the front. waiting: msg_to_confirm or
     # sub_to_confirm ({entry: [pid, ...]}). Whether pid was in it.
     for key, pids in waiting.items():
         if pid in pids:
@@ -69,7 +72,7 @@ def _settle(self, waiting, queue, pid, stat):
     return False
 
 
-def _forget(queue, topic, retained):
+def _dequeue(queue, topic, retained):
     # Drops the queue's entries for topic (retained: only retained
     # messages), in place and allocating nothing.
     i = len(queue)
@@ -90,7 +93,7 @@ def _drain(self, queue, waiting, f):
     for data in queue:
         try:
             pid = f(self, *data)
-        except _FAIL as e:
+        except (OSError, MQTTException) as e:
             _failed(self, e, 5)
             ok = False
             break
@@ -105,8 +108,8 @@ def _drain(self, queue, waiting, f):
     return ok
 
 
-class MQTTClient(simple2.MQTTClient):
-    # The parent's methods are called as simple2.MQTTClient.name(self, ...), not
+class MQTTClient(_Client):
+    # The parent's methods are called as _Client.name(self, ...), not
     # through super(): the same lookup (MicroPython's super() searches the
     # bases of the class it is written in), and no method is a closure over
     # __class__.
@@ -116,10 +119,10 @@ class MQTTClient(simple2.MQTTClient):
     MSG_QUEUE_MAX = 5
     CONFIRM_QUEUE_MAX = 10
     RESUBSCRIBE = True
-    _status = None  # the status callback set_callback_status() sets
+    _cb = None  # the status callback set_callback_status() sets (umqtt.MQTTClient's name)
 
     def __init__(self, *args, **kw):
-        simple2.MQTTClient.__init__(self, *args, **kw)
+        _Client.__init__(self, *args, **kw)
         self.subs = []
         self.msg_to_send = []
         self.sub_to_send = []
@@ -130,7 +133,7 @@ class MQTTClient(simple2.MQTTClient):
     def _connect(self, clean_session, *args):
         # The engine's keep-alive, with 2.2.0's rule: a connection issue once
         # nothing came from the broker for more than keepalive whole seconds.
-        r = simple2.MQTTClient._connect(self, clean_session, *args)
+        r = _Client._connect(self, clean_session, *args)
         ka = self.keepalive
         self._keepalive_set(0, (ka + 1) * 1000 if ka > 0 else 0)
         return r
@@ -142,24 +145,24 @@ class MQTTClient(simple2.MQTTClient):
         return True
 
     def set_callback_status(self, f):
-        self._status = f
+        self._cb = f
 
     # Called by the native client for every ack and timeout (simple2 keeps a
     # cbstat defined by a subclass).
     def cbstat(self, pid, stat):
-        f = self._status
+        f = self._cb
         if f is not None:
             f(pid, stat)
-        if not _settle(self, self.msg_to_confirm, self.msg_to_send, pid, stat):
-            _settle(self, self.sub_to_confirm, self.sub_to_send, pid, stat)
+        if not _status(self, self.msg_to_confirm, self.msg_to_send, pid, stat):
+            _status(self, self.sub_to_confirm, self.sub_to_send, pid, stat)
 
     def connect(self, clean_session=True):
         if clean_session:
             self.msg_to_send.clear()
             self.msg_to_confirm.clear()
         try:
-            r = simple2.MQTTClient.connect(self, clean_session)
-        except _FAIL as e:
+            r = _Client.connect(self, clean_session)
+        except (OSError, MQTTException) as e:
             self.conn_issue = (e, 1)
             return None
         self.conn_issue = None
@@ -175,7 +178,7 @@ class MQTTClient(simple2.MQTTClient):
     def reconnect(self):
         r = self.connect(False)
         if self.conn_issue:
-            simple2.MQTTClient.disconnect(self)
+            _Client.disconnect(self)
         return r
 
     def resubscribe(self):
@@ -208,30 +211,30 @@ class MQTTClient(simple2.MQTTClient):
             n -= 1
         queue.append(data)
 
-    def _attempt(self, f, place):
+    def _attempt(self, f, step):
         # f(self), simple2's method: a connection error becomes conn_issue
-        # (error, place) and the result None.
+        # (error, step) and the result None (step: the place log() names).
         try:
             return f(self)
-        except _FAIL as e:
-            self.conn_issue = (e, place)
+        except (OSError, MQTTException) as e:
+            self.conn_issue = (e, step)
 
     def disconnect(self):
-        return self._attempt(simple2.MQTTClient.disconnect, 6)
+        return self._attempt(_Client.disconnect, 6)
 
     def ping(self):
         if not self.is_keepalive():
             return None
-        return self._attempt(simple2.MQTTClient.ping, 7)
+        return self._attempt(_Client.ping, 7)
 
     # publish() is the hot path: a QoS 0 publish that goes out builds no
     # tuple. A newer retained message replaces a queued one for the topic.
     def publish(self, topic, msg, retain=False, qos=0):
         if retain:
-            _forget(self.msg_to_send, topic, True)
+            _dequeue(self.msg_to_send, topic, True)
         try:
-            pid = simple2.MQTTClient.publish(self, topic, msg, retain, qos, False)
-        except _FAIL as e:
+            pid = _Client.publish(self, topic, msg, retain, qos, False)
+        except (OSError, MQTTException) as e:
             _failed(self, e, 2)
             data = (topic, msg, retain, qos)
             # (qos is 0 or 1: the native publish refused any other)
@@ -249,10 +252,10 @@ class MQTTClient(simple2.MQTTClient):
         data = (topic, qos)
         if self.RESUBSCRIBE and resubscribe and topic not in dict(self.subs):
             self.subs.append(data)
-        _forget(self.sub_to_send, topic, False)
+        _dequeue(self.sub_to_send, topic, False)
         try:
-            pid = simple2.MQTTClient.subscribe(self, topic, qos)
-        except _FAIL as e:
+            pid = _Client.subscribe(self, topic, qos)
+        except (OSError, MQTTException) as e:
             _failed(self, e, 3)
             if not (self.NO_QUEUE_DUPS and data in self.sub_to_send):
                 self.sub_to_send.append(data)
@@ -266,8 +269,8 @@ class MQTTClient(simple2.MQTTClient):
     def send_queue(self):
         # Sends what is queued, messages first, with new pids and DUP=0; True
         # once all is out.
-        return (_drain(self, self.msg_to_send, self.msg_to_confirm, simple2.MQTTClient.publish)
-                and _drain(self, self.sub_to_send, self.sub_to_confirm, simple2.MQTTClient.subscribe))
+        return (_drain(self, self.msg_to_send, self.msg_to_confirm, _Client.publish)
+                and _drain(self, self.sub_to_send, self.sub_to_confirm, _Client.subscribe))
 
     def is_conn_issue(self):
         self.is_keepalive()
@@ -277,8 +280,8 @@ class MQTTClient(simple2.MQTTClient):
 
     def wait_msg(self):
         self.is_keepalive()
-        return self._attempt(simple2.MQTTClient.wait_msg, 8)
+        return self._attempt(_Client.wait_msg, 8)
 
     def check_msg(self):
         self.is_keepalive()
-        return self._attempt(simple2.MQTTClient.check_msg, 10)
+        return self._attempt(_Client.check_msg, 10)
