@@ -447,21 +447,24 @@ impl<T: Tables> Session<T> {
         qos: QoS,
         deadline: Option<Instant>,
     ) -> Result<bool, SessionError> {
-        Ok(self.resend(pid, qos, deadline)?.is_some())
+        Ok(self.start_or_resend(pid, qos, deadline, true)?.is_some())
     }
 
-    /// [`Session::resend_publish`], saying also whether `pid` was in
-    /// flight: `Some(true)` resent, `Some(false)` newly tracked, `None` not
-    /// to be sent (one lookup of `pid` for the client's `track_publish`).
+    /// [`Session::resend_publish`] (`resend`), saying also whether `pid`
+    /// was in flight: `Some(true)` resent, `Some(false)` newly tracked,
+    /// `None` not to be sent (one lookup of `pid` for the client's
+    /// `track_publish`); without `resend`, [`Session::start_publish`]
+    /// (`Some(false)`): one body, one `insert` call, for both.
     // Inlined without QoS 2: its one caller in the firmware
     // (`Client::track_publish`) then sees that `Ok(None)` and `Unsupported`
     // never come, and their paths fold away (78 B of rv32imc).
     #[cfg_attr(not(feature = "qos2"), inline(always))]
-    pub(crate) fn resend(
+    pub(crate) fn start_or_resend(
         &mut self,
         pid: Pid,
         qos: QoS,
         deadline: Option<Instant>,
+        resend: bool,
     ) -> Result<Option<bool>, SessionError> {
         let awaiting = match qos {
             QoS::AtMostOnce => return Ok(Some(false)),
@@ -471,7 +474,9 @@ impl<T: Tables> Session<T> {
             #[cfg(not(feature = "qos2"))]
             QoS::ExactlyOnce => return Err(SessionError::Unsupported),
         };
-        let Some(index) = self.find(pid) else {
+        // A new publish: `insert` looks `pid` up (PidInUse if in flight).
+        let found = if resend { self.find(pid) } else { None };
+        let Some(index) = found else {
             self.insert(pid, awaiting, deadline)?;
             return Ok(Some(false));
         };

@@ -1540,6 +1540,35 @@ proptest! {
     }
 }
 
+proptest! {
+    /// A new (not DUP) publish through `start_or_resend`, the client's
+    /// `track_publish` path, does what `start_publish` did there before:
+    /// the same result and the same exchanges in flight, whatever the
+    /// session holds.
+    #[test]
+    fn start_or_resend_of_a_new_publish_is_start_publish(
+        ops in proptest::collection::vec(op(), 0..60),
+        pid_value in small_pid(),
+        qos in qos(),
+        deadline in proptest::option::of(any::<u32>()),
+    ) {
+        let mut session = Session::<Inline<4>>::new();
+        let mut now = at(0);
+        for op in &ops {
+            apply(&mut session, &mut now, op);
+        }
+        let Some(pid) = Pid::new(pid_value) else {
+            return Ok(());
+        };
+        let deadline = deadline.map(at);
+        let mut old = session.clone();
+        let expected = old.start_publish(pid, qos, deadline).map(|()| Some(false));
+        prop_assert_eq!(session.start_or_resend(pid, qos, deadline, false), expected);
+        let in_flight = |s: &Session<Inline<4>>| s.in_flight_iter().collect::<Vec<_>>();
+        prop_assert_eq!(in_flight(&session), in_flight(&old));
+    }
+}
+
 // --- resending publishes (resumed sessions) ----------------------------
 
 #[test]

@@ -115,6 +115,20 @@ pub(crate) struct Lens {
     tx_len: u16,
 }
 
+/// The first `len` rows (all of them if there are fewer): what
+/// `rows.iter().take(len)` yields, as a slice (a plain loop over it, where
+/// `Take`'s count made each table search larger on rv32imc).
+fn prefix(rows: &[Row], len: u16) -> &[Row] {
+    rows.get(..usize::from(len)).unwrap_or(rows)
+}
+
+/// [`prefix`], to write.
+#[cfg(any(test, feature = "qos2"))]
+fn prefix_mut(rows: &mut [Row], len: u16) -> &mut [Row] {
+    let len = usize::from(len).min(rows.len());
+    rows.get_mut(..len).unwrap_or_default()
+}
+
 impl Lens {
     pub(crate) const EMPTY: Lens = Lens {
         out: 0,
@@ -154,7 +168,7 @@ impl Lens {
     }
 
     pub(crate) fn out<'r>(&self, rows: &'r [Row]) -> impl Iterator<Item = &'r Outbound> + 'r {
-        rows.iter().take(usize::from(self.out)).map(|r| &r.out)
+        prefix(rows, self.out).iter().map(|r| &r.out)
     }
 
     /// Entry `i` of the outgoing table.
@@ -211,9 +225,7 @@ impl Lens {
 
     #[cfg(feature = "qos2")]
     pub(crate) fn inbound_contains(&self, rows: &[Row], pid: Pid) -> bool {
-        rows.iter()
-            .take(usize::from(self.inbound))
-            .any(|r| r.inbound == pid)
+        prefix(rows, self.inbound).iter().any(|r| r.inbound == pid)
     }
 
     #[cfg(feature = "qos2")]
@@ -240,7 +252,7 @@ impl Lens {
         // One pass: from the row that held `pid` on, each row takes its
         // successor's pid (the last one's stays, past the new length).
         let mut vacated: Option<&mut Row> = None;
-        for row in rows.iter_mut().take(usize::from(self.inbound)) {
+        for row in prefix_mut(rows, self.inbound) {
             match vacated {
                 Some(previous) => {
                     previous.inbound = row.inbound;
@@ -396,6 +408,24 @@ mod tests {
         {
             lens.inbound_remove(&mut large, pid(5));
             assert!(!lens.inbound_contains(&large, pid(5)));
+        }
+    }
+
+    proptest::proptest! {
+        /// The table searches' slices hold what `take` yielded before:
+        /// the same rows, whatever the length says (also past the rows).
+        #[test]
+        fn prefix_is_take(rows_len in 0usize..6, len in proptest::prelude::any::<u16>()) {
+            let mut rows = [Row::EMPTY; 6];
+            let rows = &mut rows[..rows_len];
+            let taken: std::vec::Vec<*const Row> =
+                rows.iter().take(usize::from(len)).map(|r| r as *const Row).collect();
+            let slice: std::vec::Vec<*const Row> =
+                prefix(rows, len).iter().map(|r| r as *const Row).collect();
+            proptest::prop_assert_eq!(&slice, &taken);
+            let slice_mut: std::vec::Vec<*const Row> =
+                prefix_mut(rows, len).iter().map(|r| r as *const Row).collect();
+            proptest::prop_assert_eq!(&slice_mut, &taken);
         }
     }
 }

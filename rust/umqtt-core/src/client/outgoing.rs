@@ -404,15 +404,16 @@ impl<T: Tables> Client<T> {
         let Some(pid) = publish.qos_pid.pid() else {
             return Ok(Some(Tracking::None));
         };
-        if !publish.dup {
-            self.session.start_publish(pid, qos, ack_deadline)?;
-            return Ok(Some(Tracking::New(pid)));
-        }
-        Ok(match self.session.resend(pid, qos, ack_deadline)? {
-            Some(true) => Some(Tracking::Resent),
-            Some(false) => Some(Tracking::New(pid)),
-            None => None,
-        })
+        Ok(
+            match self
+                .session
+                .start_or_resend(pid, qos, ack_deadline, publish.dup)?
+            {
+                Some(true) => Some(Tracking::Resent),
+                Some(false) => Some(Tracking::New(pid)),
+                None => None,
+            },
+        )
     }
 
     /// SUBSCRIBE to one filter. `options`: the QoS in bits 0-1; MQTT 5 adds

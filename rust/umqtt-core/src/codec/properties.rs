@@ -786,9 +786,18 @@ impl<'b> PropertyWriter<'b> {
         // Unchecked writes, checked once by `done` (the codec Writer's rule).
         out.write_u8(id as u8);
         match id.kind() {
-            PropertyKind::Byte => out.write_u8(u8::try_from(number).map_err(invalid)?),
-            PropertyKind::TwoByteInt => out.write_u16(u16::try_from(number).map_err(invalid)?),
-            PropertyKind::FourByteInt => out.write(&number.to_be_bytes()),
+            // One arm for the three widths: the low `width` bytes of
+            // `number`, big-endian; above them it must be 0.
+            kind @ (PropertyKind::Byte | PropertyKind::TwoByteInt | PropertyKind::FourByteInt) => {
+                // 1, 2 or 4 bytes, as `read_property` takes them.
+                let width = 1u32 << kind as u32;
+                // A shift by 32 is `None`: four bytes take any number.
+                if number.checked_shr(8 * width).unwrap_or(0) != 0 {
+                    return Err(PropertyError::InvalidValue);
+                }
+                let bytes = number.to_be_bytes();
+                out.write(bytes.get(4 - width as usize..).unwrap_or_default());
+            }
             PropertyKind::VarInt => {
                 let number = usize::try_from(number).unwrap_or(usize::MAX);
                 if number > varint::MAX_VALUE {
@@ -858,12 +867,6 @@ fn check_block(block: &[u8], context: Context) -> Result<(), PropertyError> {
         Err(DecodeError::DuplicateProperty) => Err(PropertyError::Duplicate),
         Err(_) => Err(PropertyError::InvalidValue),
     }
-}
-
-/// A value out of its kind's range, for `map_err`.
-#[cfg(feature = "mqtt5")]
-fn invalid<E>(_: E) -> PropertyError {
-    PropertyError::InvalidValue
 }
 
 /// The writer's [`Writer`] refusals: out of room, or a field over 65535 bytes.
