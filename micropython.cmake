@@ -268,14 +268,19 @@ file(GENERATE
 set(UMQTT_CFLAGS_FILE ${CMAKE_CURRENT_BINARY_DIR}/umqtt_cflags_C.txt)
 
 # RISC-V: the Rust code saves and restores registers through libgcc's shared
-# __riscv_save_N/__riscv_restore_N, and its calls are marked relaxable so the
-# linker shortens them (micropython.mk has the figures).
+# __riscv_save_N/__riscv_restore_N, its calls are marked relaxable so the
+# linker shortens them, and LLVM's options choose size over code shape where
+# the instruction counts stay the same (micropython.mk has the figures and
+# the reasons; the same list).
 set(UMQTT_RUSTFLAGS_ENV)
 set(_umqtt_c_options)
 if(UMQTT_RUST_TARGET MATCHES "^riscv")
     string(TOUPPER "${UMQTT_RUST_TARGET}" _umqtt_triple)
     string(REGEX REPLACE "[-.]" "_" _umqtt_triple "${_umqtt_triple}")
-    set(UMQTT_RUSTFLAGS_ENV "CARGO_TARGET_${_umqtt_triple}_RUSTFLAGS=-C target-feature=+relax,+save-restore")
+    set(UMQTT_RUSTFLAGS_ENV "CARGO_TARGET_${_umqtt_triple}_RUSTFLAGS=-C target-feature=+relax,+save-restore \
+-C llvm-args=-riscv-min-jump-table-entries=8 -C llvm-args=-phi-node-folding-threshold=0 \
+-C llvm-args=-split-spill-mode=size -C llvm-args=-riscv-enable-global-merge \
+-C llvm-args=-global-merge-on-const -C llvm-args=-tail-merge-size=2")
 endif()
 if(DEFINED IDF_TARGET)
     # MicroPython's esp32 port before 1.28 compiles user C modules without
@@ -283,11 +288,11 @@ if(DEFINED IDF_TARGET)
     # (micropython/micropython#18880, fixed by #18884): our C would be built
     # unoptimised. So it gets -Os and its own sections (for --gc-sections).
     list(APPEND _umqtt_c_options -Os -ffunction-sections -fdata-sections)
-    # The ESP32-C family (RISC-V): GCC's -msave-restore, as micropython.mk
-    # gives make ports. Not for rp2350's RISC-V cores: their Zcmp push/pop
-    # already save registers compactly.
+    # The ESP32-C family (RISC-V): GCC's -msave-restore and -mtune=size, as
+    # micropython.mk gives make ports. Not for rp2350's RISC-V cores: their
+    # Zcmp push/pop already save registers compactly.
     if(UMQTT_RUST_TARGET MATCHES "^riscv")
-        list(APPEND _umqtt_c_options -msave-restore)
+        list(APPEND _umqtt_c_options -msave-restore -mtune=size)
     endif()
 endif()
 # Our C files compile in the port's targets, whose flags stay as they are:

@@ -173,8 +173,8 @@ c_options() {
 # ESP-IDF: the main component and the app both compile our files (the app
 # through the component's link interface); each gets -Os and sections (the
 # esp32 port before MicroPython 1.28 drops the component's options), RISC-V
-# -msave-restore; the port's own files get none of them.
-c_options esp32c3 "$REPO/cmodule/umqtt_client.c" 2 -Os -ffunction-sections -fdata-sections -msave-restore
+# -msave-restore -mtune=size; the port's own files get none of them.
+c_options esp32c3 "$REPO/cmodule/umqtt_client.c" 2 -Os -ffunction-sections -fdata-sections -msave-restore -mtune=size
 c_options esp32c3 "$HERE/app_main.c" 2 '!-Os' '!-msave-restore'
 c_options esp32s3 "$REPO/cmodule/umqtt_net.c" 2 -Os -ffunction-sections '!-msave-restore'
 # rp2: the port's flags apply to our files already; rp2350's RISC-V has Zcmp.
@@ -235,6 +235,11 @@ relocs=$(readelf -r -W "$OUT/esp32c3/esp-idf/main/umqtt_rust.o" 2>/dev/null)
 [ "$(grep -c R_RISCV_RELAX <<<"$relocs")" -gt 50 ] && grep -q '__riscv_save_' <<<"$relocs" &&
     ok "esp32c3: calls relaxable, register saves through __riscv_save_N" ||
     bad "esp32c3: Rust object built without +relax/+save-restore"
+# ... and with the LLVM size options micropython.mk gives make ports.
+grep -q -- '-C llvm-args=-riscv-min-jump-table-entries=8 .*-tail-merge-size=2' \
+    "$OUT/esp32c3/esp-idf/main/umqtt_rust_opt.txt" &&
+    ok "esp32c3: cargo gets the LLVM size options" ||
+    bad "esp32c3: cargo does not get the LLVM size options"
 if [ "$GEN_NINJA" = Ninja ]; then
     line=$(grep -A3 '^build app:' "$OUT/esp32c3/build.ninja")
     grep -q 'LINK_LIBRARIES = esp-idf/main/umqtt_rust.o' <<<"$line" &&
