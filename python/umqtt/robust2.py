@@ -60,14 +60,11 @@ def _status(self, waiting, queue, pid, stat):
     # sub_to_confirm ({entry: [pid, ...]}). Whether pid was in it.
     for key, pids in waiting.items():
         if pid in pids:
-            if stat:
+            pids.remove(pid)
+            if stat or not pids:  # acked: the entry is done, whatever other pids it has
                 waiting.pop(key)
-            else:
-                pids.remove(pid)
-                if not pids:
-                    waiting.pop(key)
-                if key not in queue:
-                    queue.insert(0 if queue is self.msg_to_send else len(queue), key)
+            if not stat and key not in queue:
+                queue.insert(0 if queue is self.msg_to_send else len(queue), key)
             return True
     return False
 
