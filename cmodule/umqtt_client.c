@@ -454,6 +454,16 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
     }
 }
 
+// A publish, subscribe or unsubscribe that waits for its ack: room in the
+// in-flight table, then its pid from newpid, then (*ack_timeout)
+// message_timeout -- the Python code it runs, in this order.
+static uint16_t umqtt_acked_request_pid(umqtt_client_obj_t *self, int32_t *ack_timeout) {
+    umqtt_make_room(self);
+    uint16_t pid = umqtt_next_pid(self);
+    *ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
+    return pid;
+}
+
 // publish(topic, msg, retain=False, qos=0, dup=False, properties=None)
 // -> pid for QoS > 0, else None (properties: with UMQTT_V5_ARGS, as for
 // subscribe and unsubscribe). MQTT 5: properties is a dict (see above);
@@ -494,9 +504,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     uint16_t pid = 0;
     int32_t ack_timeout = 0;
     if (qos > 0) {
-        umqtt_make_room(self);
-        pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
+        pid = umqtt_acked_request_pid(self, &ack_timeout);
     }
     int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
     uint8_t limit;
@@ -625,9 +633,7 @@ static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t
         io_timeout = UMQTT_QUEUE;  // (the one call below queues it)
         #endif
     } else {
-        umqtt_make_room(self);
-        pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
+        pid = umqtt_acked_request_pid(self, &ack_timeout);
         io_timeout = umqtt_io_timeout(self, true);
     }
     umqtt_bytes t = umqtt_bytes_of(topic);
