@@ -361,6 +361,12 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
+// A str or bytes: an object whose bytes never change. (One copy of
+// MicroPython's type test for both callers.)
+static MP_NOINLINE bool umqtt_is_str_or_bytes(mp_obj_t obj) {
+    return mp_obj_is_str_or_bytes(obj);
+}
+
 // The payload to borrow for a publish. A PUBLISH larger than the transmit
 // buffer sends its payload from where it lies after writing its header; if
 // the stream runs Python code (a _read/_write hook, a duck-typed socket),
@@ -369,7 +375,7 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
 // change while it uses them. Native sockets run no Python code: no copy.
 static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
     bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
-    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
+    if (!python_io || umqtt_is_str_or_bytes(msg)) {
         return msg;
     }
     vstr_t copy;
@@ -513,7 +519,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     // changes (unlike a bytearray, a memoryview or a subclass), so the same
     // object next time is the same valid topic (umqtt_publish_message); keeping
     // it stops another object from taking its address meanwhile.
-    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
+    if (topic != self->topic_ok && umqtt_is_str_or_bytes(topic)) {
         self->topic_ok = topic;
     }
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
