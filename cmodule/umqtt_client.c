@@ -361,6 +361,12 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
     }
 }
 
+// A str or bytes: an object whose bytes never change. (One copy of
+// MicroPython's type test for both callers.)
+static MP_NOINLINE bool umqtt_is_str_or_bytes(mp_obj_t obj) {
+    return mp_obj_is_str_or_bytes(obj);
+}
+
 // The payload to borrow for a publish. A PUBLISH larger than the transmit
 // buffer sends its payload from where it lies after writing its header; if
 // the stream runs Python code (a _read/_write hook, a duck-typed socket),
@@ -369,7 +375,7 @@ void umqtt_check_qos(umqtt_client_obj_t *self, mp_int_t qos) {
 // change while it uses them. Native sockets run no Python code: no copy.
 static mp_obj_t umqtt_stable_payload(umqtt_client_obj_t *self, mp_obj_t msg) {
     bool python_io = self->port.hooks != MP_OBJ_NULL || !self->port.native;
-    if (!python_io || mp_obj_is_str_or_bytes(msg)) {
+    if (!python_io || umqtt_is_str_or_bytes(msg)) {
         return msg;
     }
     vstr_t copy;
@@ -454,6 +460,16 @@ static void umqtt_make_room(umqtt_client_obj_t *self) {
     }
 }
 
+// A publish, subscribe or unsubscribe that waits for its ack: room in the
+// in-flight table, then its pid from newpid, then (*ack_timeout)
+// message_timeout -- the Python code it runs, in this order.
+static uint16_t umqtt_acked_request_pid(umqtt_client_obj_t *self, int32_t *ack_timeout) {
+    umqtt_make_room(self);
+    uint16_t pid = umqtt_next_pid(self);
+    *ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
+    return pid;
+}
+
 // publish(topic, msg, retain=False, qos=0, dup=False, properties=None)
 // -> pid for QoS > 0, else None (properties: with UMQTT_V5_ARGS, as for
 // subscribe and unsubscribe). MQTT 5: properties is a dict (see above);
@@ -494,9 +510,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     uint16_t pid = 0;
     int32_t ack_timeout = 0;
     if (qos > 0) {
-        umqtt_make_room(self);
-        pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
+        pid = umqtt_acked_request_pid(self, &ack_timeout);
     }
     int32_t io_timeout = umqtt_io_timeout(self, qos > 0);
     uint8_t limit;
@@ -505,7 +519,7 @@ static mp_obj_t client_publish(size_t n_args, const mp_obj_t *pos_args, mp_map_t
     // changes (unlike a bytearray, a memoryview or a subclass), so the same
     // object next time is the same valid topic (umqtt_publish_message); keeping
     // it stops another object from taking its address meanwhile.
-    if (topic != self->topic_ok && mp_obj_is_str_or_bytes(topic)) {
+    if (topic != self->topic_ok && umqtt_is_str_or_bytes(topic)) {
         self->topic_ok = topic;
     }
     return qos > 0 ? MP_OBJ_NEW_SMALL_INT(pid) : mp_const_none;
@@ -625,9 +639,7 @@ static mp_obj_t umqtt_request(umqtt_client_obj_t *self, mp_obj_t topic, mp_obj_t
         io_timeout = UMQTT_QUEUE;  // (the one call below queues it)
         #endif
     } else {
-        umqtt_make_room(self);
-        pid = umqtt_next_pid(self);
-        ack_timeout = umqtt_timeout_ms(self, UMQTT_MESSAGE_TIMEOUT);
+        pid = umqtt_acked_request_pid(self, &ack_timeout);
         io_timeout = umqtt_io_timeout(self, true);
     }
     umqtt_bytes t = umqtt_bytes_of(topic);

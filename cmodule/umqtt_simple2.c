@@ -126,9 +126,9 @@ static uint32_t umqtt_settings_shadowed(mp_obj_t owner) {
 void umqtt_settings_init(umqtt_client_obj_t *self, const mp_arg_val_t *args) {
     MP_STATIC_ASSERT(UMQTT_SETTINGS_N <= 32);  // one bit each in `shadowed`
     mp_obj_t *s = m_new(mp_obj_t, UMQTT_SETTINGS_N);
-    for (size_t i = 0; i < UMQTT_SETTING_ARGS; i++) {
-        s[i] = args[i].u_obj;
-    }
+    // (an mp_arg_val_t is one word: the arguments copy as they are)
+    MP_STATIC_ASSERT(sizeof(mp_arg_val_t) == sizeof(mp_obj_t));
+    memcpy(s, args, UMQTT_SETTING_ARGS * sizeof(mp_obj_t));
     // simple2: port 0 is the protocol's default port.
     if (mp_obj_equal(s[UMQTT_SET_PORT], MP_OBJ_NEW_SMALL_INT(0))) {
         s[UMQTT_SET_PORT] = MP_OBJ_NEW_SMALL_INT(mp_obj_is_true(s[UMQTT_SET_SSL]) ? 8883 : 1883);
