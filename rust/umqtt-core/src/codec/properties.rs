@@ -122,6 +122,14 @@ pub enum PropertyKind {
     Utf8Pair,
 }
 
+// The fixed-size integers are declared in width order: `read_property` and
+// `PropertyWriter::append` take a value's width as `1 << kind`.
+const _: () = assert!(
+    1 << PropertyKind::Byte as usize == 1
+        && 1 << PropertyKind::TwoByteInt as usize == 2
+        && 1 << PropertyKind::FourByteInt as usize == 4
+);
+
 /// The packet (or part of one) a property block belongs to.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Context {
@@ -499,13 +507,8 @@ fn read_property<'a>(reader: &mut Reader<'a>) -> Result<Property<'a>, DecodeErro
     // Tests, not a `match` (its jump table cost 28 B of rv32imc rodata).
     let value = if kind as u8 <= PropertyKind::FourByteInt as u8 {
         // The fixed-size integers, big-endian (§1.5.1, §1.5.2, §1.5.3),
-        // through one loop: 1, 2 or 4 bytes, the kinds are declared in
-        // that order.
-        const _: () = assert!(
-            1 << PropertyKind::Byte as usize == 1
-                && 1 << PropertyKind::TwoByteInt as usize == 2
-                && 1 << PropertyKind::FourByteInt as usize == 4
-        );
+        // through one loop: 1, 2 or 4 bytes (the kinds' order, asserted at
+        // the enum).
         let width = 1 << kind as usize;
         let value = reader
             .take(width)?
@@ -789,7 +792,8 @@ impl<'b> PropertyWriter<'b> {
             // One arm for the three widths: the low `width` bytes of
             // `number`, big-endian; above them it must be 0.
             kind @ (PropertyKind::Byte | PropertyKind::TwoByteInt | PropertyKind::FourByteInt) => {
-                // 1, 2 or 4 bytes, as `read_property` takes them.
+                // 1, 2 or 4 bytes, as `read_property` takes them (the
+                // kinds' order, asserted at the enum).
                 let width = 1u32 << kind as u32;
                 // A shift by 32 is `None`: four bytes take any number.
                 if number.checked_shr(8 * width).unwrap_or(0) != 0 {
